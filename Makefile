@@ -1,0 +1,117 @@
+# vetd -- screening engine, daemon and clients.
+# Targets: all test asan valgrind bench check-rules install clean deps
+# User CFLAGS/LDFLAGS are appended; PREFIX and DESTDIR for install.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+
+PKGS      := libconfig libutf8proc libcjson libsodium
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wno-format-nonliteral -Werror
+OPT     ?= -O2 -g
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) \
+           -Idaemon -Iinclude $(PKG_CFLAGS) -MMD -MP -fPIC
+ALL_CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(LDFLAGS)
+LIBS    := $(PKG_LIBS) -lpthread -lm
+
+B       ?= build
+BIN     ?= bin
+
+# The engine: every daemon module but the programs' mains and the server.
+ENGINE_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+ENGINE_OBJ := $(ENGINE_SRC:daemon/%.c=$(B)/daemon/%.o)
+ENGINE_LIB := $(B)/libvetengine.a
+ENGINE_SO  := $(B)/libvetengine.so
+
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+
+BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+
+.PHONY: all test check asan valgrind bench install clean deps run
+
+all: $(BIN)/vetd $(ENGINE_LIB) $(ENGINE_SO)
+
+$(B)/daemon/%.o: daemon/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/bench/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(ENGINE_LIB): $(ENGINE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(ENGINE_SO): $(ENGINE_OBJ)
+	$(CC) -shared -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+
+$(BIN)/vetd: $(B)/daemon/main.o $(ENGINE_LIB)
+	@mkdir -p $(BIN)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+
+$(B)/tests/%: $(B)/tests/%.o $(ENGINE_LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
+
+$(B)/bench/%: $(B)/bench/%.o $(ENGINE_LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+
+# The README's second command: installs what is missing, then `check`
+# in a fresh make (pkg-config must run after the install).
+test:
+	@sh .ci/deps.sh
+	@$(MAKE) --no-print-directory check
+
+# Unit tests (CMocka), then the ruleset's own cases and the command-line
+# checks; tests/run.sh prints the closing "N passed, N failed" line.
+check: all $(TEST_BIN)
+	@sh tests/run.sh $(B) $(BIN)
+
+# Sanitizer build in its own directories, same tests.
+asan:
+	$(MAKE) B=build-asan BIN=build-asan/bin OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" check
+
+valgrind: all $(TEST_BIN)
+	@VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" sh tests/run.sh $(B) $(BIN)
+
+bench: all $(BENCH_BIN)
+	@sh bench/run.sh $(B) $(BIN)
+
+# Installs what a fresh Debian 12 machine lacks (idempotent; root).
+deps:
+	@sh .ci/deps.sh
+
+# The README's first command: install, build, check and test the
+# default ruleset, and screen the sample request with it.
+run:
+	@sh .ci/deps.sh
+	@$(MAKE) --no-print-directory all
+	$(BIN)/vetd --check -r rules/
+	$(BIN)/vetd --test -r rules/
+	$(BIN)/vetd --screen -r rules/ < docs/examples/request.json
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+	    $(DESTDIR)$(PREFIX)/share/vetd/rules
+	install -m 755 $(BIN)/vetd $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(ENGINE_LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(ENGINE_SO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/vet_engine.h $(DESTDIR)$(PREFIX)/include/
+	cp -R rules/. $(DESTDIR)$(PREFIX)/share/vetd/rules/
+
+clean:
+	rm -rf build build-asan bin
+
+-include $(ENGINE_OBJ:.o=.d) $(B)/daemon/main.d $(TEST_BIN:%=%.d) $(BENCH_BIN:%=%.d)

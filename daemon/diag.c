@@ -1,0 +1,90 @@
+/* diag.c -- located error collection. */
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbuf.h"
+
+struct diag {
+    char **msgs;            /* kept messages, owned */
+    size_t n;               /* kept */
+    size_t total;           /* added, kept or not */
+    size_t max;             /* most kept */
+};
+
+diag_t *
+diag_new(size_t max)
+{
+    diag_t *d = calloc(1, sizeof *d);
+    if (d == NULL)
+        return NULL;
+    d->max = max ? max : 200;
+    d->msgs = calloc(d->max, sizeof *d->msgs);
+    if (d->msgs == NULL) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void
+diag_destroy(diag_t **dp)
+{
+    if (dp == NULL || *dp == NULL)
+        return;
+    for (size_t i = 0; i < (*dp)->n; i++)
+        free((*dp)->msgs[i]);
+    free((*dp)->msgs);
+    free(*dp);
+    *dp = NULL;
+}
+
+void
+diag_add(diag_t *d, const char *file, int line, int col, const char *fmt, ...)
+{
+    d->total++;
+    if (d->n >= d->max)
+        return;
+    sbuf_t b = SBUF_INIT;
+    if (file != NULL) {
+        sbuf_puts(&b, file);
+        if (line > 0) {
+            sbuf_printf(&b, ":%d", line);
+            if (col > 0)
+                sbuf_printf(&b, ":%d", col);
+        }
+        sbuf_puts(&b, ": ");
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    sbuf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (b.oom) {
+        sbuf_free(&b);
+        return;
+    }
+    d->msgs[d->n++] = sbuf_take(&b);
+}
+
+size_t
+diag_count(const diag_t *d)
+{
+    return d->total;
+}
+
+const char *
+diag_get(const diag_t *d, size_t i)
+{
+    return i < d->n ? d->msgs[i] : NULL;
+}
+
+void
+diag_print(const diag_t *d, FILE *f)
+{
+    for (size_t i = 0; i < d->n; i++)
+        fprintf(f, "%s\n", d->msgs[i]);
+    if (d->total > d->n)
+        fprintf(f, "... and %zu more errors\n", d->total - d->n);
+}

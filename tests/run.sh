@@ -1,0 +1,55 @@
+#!/bin/sh
+# Runs every test of vetd and prints one closing "N passed, N failed".
+#   tests/run.sh BUILD_DIR BIN_DIR
+# Each CMocka binary reports its own summary; the ruleset cases report
+# theirs through `vetd --test`. $VALGRIND, when set, prefixes each run.
+B=${1:-build}
+BIN=${2:-bin}
+export VETD_BIN="$BIN/vetd"
+export VET_TESTS_DIR="tests"
+passed=0
+failed=0
+status=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+count() {   # adds the CMocka summary of $out to the totals
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+}
+
+for t in "$B"/tests/test_*; do
+    case "$t" in *.o|*.d) continue ;; esac
+    [ -x "$t" ] || continue
+    echo "== $(basename "$t")"
+    $VALGRIND "$t" > "$out" 2>&1
+    rc=$?
+    cat "$out"
+    count
+    if [ $rc -ne 0 ]; then
+        status=1
+        # A crash or a valgrind error prints no FAILED line: count it.
+        grep -q '^\[  FAILED  \]' "$out" || failed=$((failed + 1))
+    fi
+done
+
+for dir in rules tests/fixtures/rulesets/good; do
+    echo "== vetd --test -r $dir"
+    $VALGRIND "$BIN/vetd" --test -r "$dir" > "$out" 2>&1
+    rc=$?
+    cat "$out"
+    p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$out" | tail -1)
+    f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out" | tail -1)
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+    if [ $rc -ne 0 ]; then
+        status=1
+        [ "${f:-0}" -gt 0 ] || failed=$((failed + 1))
+    fi
+done
+
+echo
+echo "$passed passed, $failed failed"
+exit $status
