@@ -1,0 +1,846 @@
+/* proto.c -- the wire format: JSON request -> request_t (cJSON), and
+ * result / error / taxonomy -> JSON reply (written straight into an sbuf). */
+#include "proto.h"
+
+#include <assert.h>
+#include <cJSON.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "norm.h"
+#include "vocab.h"
+
+/* Limits on one request. A legitimate client never comes near them; they
+ * bound the work and memory an abusive request can cost. */
+#define PROTO_MAX_STRING    1024    /* name, alias, id, codes, values */
+#define PROTO_MAX_KEY       128     /* partner.ids schemes, context keys */
+#define PROTO_MAX_TEXT      65536   /* text */
+#define PROTO_MAX_ALIASES   64
+#define PROTO_MAX_IDS       32
+#define PROTO_MAX_TECH      64
+#define PROTO_MAX_CTX       64
+#define PROTO_ECHO_MAX      64      /* bytes of client text quoted in a message */
+
+/* Top-level fields of a request; the first two are the only ones every
+ * op accepts, the rest belong to screen. X(enum, name) */
+#define PROTO_FIELDS(X) \
+    X(F_ID, "id") \
+    X(F_OP, "op") \
+    X(F_PARTNER, "partner") \
+    X(F_TECH, "technologies") \
+    X(F_ACTIVITY, "activity") \
+    X(F_CURRENT, "current") \
+    X(F_TEXT, "text") \
+    X(F_CONTEXT, "context")
+
+/* Fields of partner. X(enum, name) */
+#define PARTNER_FIELDS(X) \
+    X(P_NAME, "name") \
+    X(P_ALIASES, "aliases") \
+    X(P_COUNTRY, "country") \
+    X(P_TYPE, "type") \
+    X(P_IDS, "ids")
+
+enum {
+#define X(e, s) e,
+    PROTO_FIELDS(X)
+#undef X
+    F_COUNT
+};
+
+enum {
+#define X(e, s) e,
+    PARTNER_FIELDS(X)
+#undef X
+    P_COUNT
+};
+
+static const char *const field_names[] = {
+#define X(e, s) s,
+    PROTO_FIELDS(X)
+#undef X
+};
+
+static const char *const partner_names[] = {
+#define X(e, s) s,
+    PARTNER_FIELDS(X)
+#undef X
+};
+
+/* State of one parse: where strings go and the first error. */
+typedef struct pctx {
+    arena_t *a;                 /* the request's arena (borrowed) */
+    request_t *req;             /* being filled (borrowed) */
+    req_err_t code;             /* error code once failed */
+    const char *msg;            /* error message (in a, or static) */
+} pctx_t;
+
+static int fail(pctx_t *p, req_err_t code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Formats the error into the arena and returns -1. */
+static int
+fail(pctx_t *p, req_err_t code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *m = n >= 0 ? arena_alloc(p->a, (size_t)n + 1) : NULL;
+    if (m == NULL) {
+        p->code = ERR_INTERNAL;
+        p->msg = "out of memory";
+        return -1;
+    }
+    va_start(ap, fmt);
+    vsnprintf(m, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    p->code = code;
+    p->msg = m;
+    return -1;
+}
+
+static int
+oom(pctx_t *p)
+{
+    p->code = ERR_INTERNAL;
+    p->msg = "out of memory";
+    return -1;
+}
+
+/* Copies client text s (valid UTF-8) into buf for quoting in a message:
+ * at most PROTO_ECHO_MAX bytes, cut on a character boundary, then "...".
+ * Returns buf. */
+static const char *
+echo(const char *s, char *buf, size_t cap)
+{
+    size_t n = strlen(s);
+    (void)cap;
+    assert(cap > PROTO_ECHO_MAX + 3);
+    if (n <= PROTO_ECHO_MAX) {
+        memcpy(buf, s, n + 1);
+        return buf;
+    }
+    n = PROTO_ECHO_MAX;
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+        n--;
+    memcpy(buf, s, n);
+    memcpy(buf + n, "...", 4);
+    return buf;
+}
+
+/* Vocabulary view of a const name table (vocab_t is read-only here). */
+static vocab_t
+names_vocab(const char *const *names, size_t n)
+{
+    vocab_t v = { (const char **)names, n };
+    return v;
+}
+
+static bool
+is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static char
+ascii_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static char
+ascii_upper(char c)
+{
+    return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+}
+
+/* Reads a string value: type, length limit and UTF-8 are checked, then
+ * it is copied into the arena (trimmed of ASCII white space if trim; an
+ * empty result is an error then). field names the place in messages. */
+static int
+get_string(pctx_t *p, const cJSON *v, const char *field, size_t max, bool trim,
+           const char **out)
+{
+    if (!cJSON_IsString(v) || v->valuestring == NULL)
+        return fail(p, ERR_BAD_REQUEST, "%s: expected a string", field);
+    const char *s = v->valuestring;
+    size_t n = strlen(s);
+    if (n > max)
+        return fail(p, ERR_BAD_REQUEST, "%s: longer than %zu bytes", field, max);
+    if (!norm_valid_utf8(s, n))
+        return fail(p, ERR_BAD_REQUEST, "%s: invalid UTF-8", field);
+    if (trim) {
+        while (n > 0 && is_ws(*s)) {
+            s++;
+            n--;
+        }
+        while (n > 0 && is_ws(s[n - 1]))
+            n--;
+        if (n == 0)
+            return fail(p, ERR_BAD_REQUEST, "%s: empty", field);
+    }
+    if ((*out = arena_strndup(p->a, s, n)) == NULL)
+        return oom(p);
+    return 0;
+}
+
+/* Checks an object key before it is used or quoted: valid UTF-8, not
+ * empty, at most max bytes. where names the object in messages. */
+static int
+check_key(pctx_t *p, const char *key, const char *where, size_t max)
+{
+    size_t n = strlen(key);
+    if (!norm_valid_utf8(key, n))
+        return fail(p, ERR_BAD_REQUEST, "%s: invalid UTF-8 in a field name", where);
+    if (max != 0 && n == 0)
+        return fail(p, ERR_BAD_REQUEST, "%s: empty key", where);
+    if (max != 0 && n > max)
+        return fail(p, ERR_BAD_REQUEST, "%s: key longer than %zu bytes", where, max);
+    return 0;
+}
+
+/* vocab_suggest, but never a name that shares nothing with key (an
+ * empty or two-letter key is within edit distance 2 of "id"). */
+static const char *
+suggest(const vocab_t *known, const char *key)
+{
+    const char *sug = vocab_suggest(known, key);
+    if (sug != NULL && (size_t)vocab_distance(key, sug) >= strlen(key))
+        return NULL;
+    return sug;
+}
+
+/* "unknown field", with the closest known name when it looks like a typo.
+ * prefix is "" or "partner.". */
+static int
+unknown_field(pctx_t *p, const char *prefix, const char *key, const vocab_t *known)
+{
+    char eb[PROTO_ECHO_MAX + 4];
+    const char *sug = suggest(known, key);
+    if (sug != NULL)
+        return fail(p, ERR_BAD_REQUEST, "unknown field \"%s%s\" (did you mean \"%s%s\"?)",
+                    prefix, echo(key, eb, sizeof eb), prefix, sug);
+    return fail(p, ERR_BAD_REQUEST, "unknown field \"%s%s\"", prefix, echo(key, eb, sizeof eb));
+}
+
+/* Index of key in names[0..n), or -1. */
+static int
+find_name(const char *const *names, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], key) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Number of elements of an array or members of an object; cJSON keeps
+ * them in a list, so this walks it once. */
+static size_t
+count_children(const cJSON *v)
+{
+    size_t n = 0;
+    for (const cJSON *c = v->child; c != NULL; c = c->next)
+        n++;
+    return n;
+}
+
+/* Reads an array of strings (technologies, partner.aliases). */
+static int
+get_string_array(pctx_t *p, const cJSON *v, const char *field, size_t max_items,
+                 bool trim, const char ***out, size_t *nout)
+{
+    if (!cJSON_IsArray(v))
+        return fail(p, ERR_BAD_REQUEST, "%s: expected an array of strings", field);
+    size_t n = count_children(v);
+    if (n > max_items)
+        return fail(p, ERR_BAD_REQUEST, "%s: more than %zu entries", field, max_items);
+    const char **arr = arena_alloc(p->a, n * sizeof *arr);
+    if (arr == NULL)
+        return oom(p);
+    size_t i = 0;
+    for (const cJSON *c = v->child; c != NULL; c = c->next, i++) {
+        char path[96];
+        snprintf(path, sizeof path, "%s[%zu]", field, i);
+        if (get_string(p, c, path, PROTO_MAX_STRING, trim, &arr[i]) != 0)
+            return -1;
+    }
+    *out = arr;
+    *nout = n;
+    return 0;
+}
+
+/* Reads partner.ids: scheme (lower-cased) -> non-empty string. */
+static int
+get_ids(pctx_t *p, const cJSON *v)
+{
+    request_t *r = p->req;
+    if (!cJSON_IsObject(v))
+        return fail(p, ERR_BAD_REQUEST, "partner.ids: expected an object");
+    size_t n = count_children(v);
+    if (n > PROTO_MAX_IDS)
+        return fail(p, ERR_BAD_REQUEST, "partner.ids: more than %d entries", PROTO_MAX_IDS);
+    r->id_schemes = arena_alloc(p->a, n * sizeof *r->id_schemes);
+    r->id_values = arena_alloc(p->a, n * sizeof *r->id_values);
+    if (r->id_schemes == NULL || r->id_values == NULL)
+        return oom(p);
+    for (const cJSON *c = v->child; c != NULL; c = c->next) {
+        if (check_key(p, c->string, "partner.ids", PROTO_MAX_KEY) != 0)
+            return -1;
+        char *scheme = arena_strdup(p->a, c->string);
+        if (scheme == NULL)
+            return oom(p);
+        for (char *s = scheme; *s != '\0'; s++)
+            *s = ascii_lower(*s);
+        char path[PROTO_MAX_KEY + 32];
+        snprintf(path, sizeof path, "partner.ids.%s", scheme);
+        for (size_t k = 0; k < r->n_ids; k++)
+            if (strcmp(r->id_schemes[k], scheme) == 0)
+                return fail(p, ERR_BAD_REQUEST, "duplicate field \"%s\"", path);
+        if (cJSON_IsNull(c))
+            continue;
+        const char *val;
+        if (get_string(p, c, path, PROTO_MAX_STRING, true, &val) != 0)
+            return -1;
+        r->id_schemes[r->n_ids] = scheme;
+        r->id_values[r->n_ids++] = val;
+    }
+    return 0;
+}
+
+/* Reads partner.country: two ASCII letters, stored upper case. */
+static int
+get_country(pctx_t *p, const cJSON *v)
+{
+    const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
+    bool ok = s != NULL && strlen(s) == 2;
+    for (int i = 0; ok && i < 2; i++)
+        ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z');
+    if (!ok)
+        return fail(p, ERR_BAD_REQUEST,
+                    "partner.country: expected an ISO 3166-1 alpha-2 code");
+    char *cc = arena_alloc(p->a, 3);
+    if (cc == NULL)
+        return oom(p);
+    cc[0] = ascii_upper(s[0]);
+    cc[1] = ascii_upper(s[1]);
+    cc[2] = '\0';
+    p->req->country = cc;
+    return 0;
+}
+
+/* Reads the partner object. */
+static int
+get_partner(pctx_t *p, const cJSON *v)
+{
+    request_t *r = p->req;
+    if (!cJSON_IsObject(v))
+        return fail(p, ERR_BAD_REQUEST, "partner: expected an object");
+    vocab_t known = names_vocab(partner_names, P_COUNT);
+    unsigned seen = 0;
+    for (const cJSON *c = v->child; c != NULL; c = c->next) {
+        if (check_key(p, c->string, "partner", 0) != 0)
+            return -1;
+        int f = find_name(partner_names, P_COUNT, c->string);
+        if (f < 0)
+            return unknown_field(p, "partner.", c->string, &known);
+        if (seen & (1u << f))
+            return fail(p, ERR_BAD_REQUEST, "duplicate field \"partner.%s\"", c->string);
+        seen |= 1u << f;
+        /* null reads as absent for every field (name is then missing) */
+        if (cJSON_IsNull(c))
+            continue;
+        int rc = 0;
+        switch (f) {
+        case P_NAME:
+            rc = get_string(p, c, "partner.name", PROTO_MAX_STRING, true, &r->name);
+            break;
+        case P_ALIASES:
+            rc = get_string_array(p, c, "partner.aliases", PROTO_MAX_ALIASES, true,
+                                  &r->aliases, &r->n_aliases);
+            break;
+        case P_COUNTRY:
+            rc = get_country(p, c);
+            break;
+        case P_TYPE:
+            rc = get_string(p, c, "partner.type", PROTO_MAX_STRING, false, &r->type);
+            break;
+        case P_IDS:
+            rc = get_ids(p, c);
+            break;
+        default:
+            assert(!"unhandled partner field");
+        }
+        if (rc != 0)
+            return -1;
+    }
+    if (r->name == NULL)
+        return fail(p, ERR_BAD_REQUEST, "partner.name: required");
+    return 0;
+}
+
+/* Reads context: key -> string, number or boolean ("true"/"false"). */
+static int
+get_context(pctx_t *p, const cJSON *v)
+{
+    request_t *r = p->req;
+    if (!cJSON_IsObject(v))
+        return fail(p, ERR_BAD_REQUEST, "context: expected an object");
+    size_t n = count_children(v);
+    if (n > PROTO_MAX_CTX)
+        return fail(p, ERR_BAD_REQUEST, "context: more than %d entries", PROTO_MAX_CTX);
+    r->ctx = arena_calloc(p->a, n, sizeof *r->ctx);
+    if (r->ctx == NULL)
+        return oom(p);
+    for (const cJSON *c = v->child; c != NULL; c = c->next) {
+        if (check_key(p, c->string, "context", PROTO_MAX_KEY) != 0)
+            return -1;
+        char path[PROTO_MAX_KEY + 16];
+        snprintf(path, sizeof path, "context.%s", c->string);
+        for (size_t k = 0; k < r->n_ctx; k++)
+            if (strcmp(r->ctx[k].key, c->string) == 0)
+                return fail(p, ERR_BAD_REQUEST, "duplicate field \"%s\"", path);
+        expr_ctxval_t *cv = &r->ctx[r->n_ctx];
+        if (cJSON_IsNull(c)) {
+            continue;
+        } else if (cJSON_IsString(c)) {
+            if (get_string(p, c, path, PROTO_MAX_STRING, false, &cv->str) != 0)
+                return -1;
+        } else if (cJSON_IsNumber(c)) {
+            if (!isfinite(c->valuedouble))
+                return fail(p, ERR_BAD_REQUEST, "%s: number out of range", path);
+            cv->num = c->valuedouble;
+        } else if (cJSON_IsBool(c)) {
+            cv->str = cJSON_IsTrue(c) ? "true" : "false";
+        } else {
+            return fail(p, ERR_BAD_REQUEST, "%s: expected a string, number or boolean",
+                        path);
+        }
+        if ((cv->key = arena_strdup(p->a, c->string)) == NULL)
+            return oom(p);
+        r->n_ctx++;
+    }
+    return 0;
+}
+
+/* Shortest text that reads back as v ("42", "1.5", "1e+20"). */
+static void
+format_number(double v, char *buf, size_t cap)
+{
+    if (v == 0)
+        v = 0;      /* no "-0" */
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(buf, cap, "%.0f", v);
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+/* Reads id (string or number) into req->id. */
+static int
+get_id(pctx_t *p, const cJSON *v)
+{
+    if (cJSON_IsNull(v))
+        return 0;
+    if (cJSON_IsNumber(v)) {
+        char num[40];
+        if (!isfinite(v->valuedouble))
+            return fail(p, ERR_BAD_REQUEST, "id: number out of range");
+        format_number(v->valuedouble, num, sizeof num);
+        if ((p->req->id = arena_strdup(p->a, num)) == NULL)
+            return oom(p);
+        return 0;
+    }
+    if (!cJSON_IsString(v))
+        return fail(p, ERR_BAD_REQUEST, "id: expected a string or number");
+    return get_string(p, v, "id", PROTO_MAX_STRING, false, &p->req->id);
+}
+
+/* Reads op into req->op. */
+static int
+get_op(pctx_t *p, const cJSON *v)
+{
+    if (cJSON_IsNull(v))
+        return 0;
+    const char *name;
+    if (get_string(p, v, "op", PROTO_MAX_STRING, false, &name) != 0)
+        return -1;
+    int op = req_op_find(name);
+    if (op >= 0) {
+        p->req->op = (req_op_t)op;
+        return 0;
+    }
+    const char *ops[REQ_OP_COUNT];
+    for (int i = 0; i < REQ_OP_COUNT; i++)
+        ops[i] = req_op_name((req_op_t)i);
+    vocab_t known = names_vocab(ops, REQ_OP_COUNT);
+    const char *sug = suggest(&known, name);
+    char eb[PROTO_ECHO_MAX + 4];
+    if (sug != NULL)
+        return fail(p, ERR_UNKNOWN_OP, "unknown op \"%s\" (did you mean \"%s\"?)",
+                    echo(name, eb, sizeof eb), sug);
+    return fail(p, ERR_UNKNOWN_OP, "unknown op \"%s\"", echo(name, eb, sizeof eb));
+}
+
+/* Reads the top-level object: id first (so that every later error can
+ * echo it), then op (which decides the fields allowed), then every
+ * member in document order. */
+static int
+get_request(pctx_t *p, const cJSON *root)
+{
+    request_t *r = p->req;
+    if (!cJSON_IsObject(root))
+        return fail(p, ERR_BAD_REQUEST, "request: expected a JSON object");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "id");
+    if (v != NULL && get_id(p, v) != 0)
+        return -1;
+    v = cJSON_GetObjectItemCaseSensitive(root, "op");
+    if (v != NULL && get_op(p, v) != 0)
+        return -1;
+
+    /* Admin ops take nothing but id and op. */
+    size_t nfields = r->op == REQ_OP_SCREEN ? F_COUNT : F_PARTNER;
+    vocab_t known = names_vocab(field_names, nfields);
+    unsigned seen = 0;
+    for (const cJSON *c = root->child; c != NULL; c = c->next) {
+        if (check_key(p, c->string, "request", 0) != 0)
+            return -1;
+        int f = find_name(field_names, nfields, c->string);
+        if (f < 0)
+            return unknown_field(p, "", c->string, &known);
+        if (seen & (1u << f))
+            return fail(p, ERR_BAD_REQUEST, "duplicate field \"%s\"", c->string);
+        seen |= 1u << f;
+        if (cJSON_IsNull(c))
+            continue;
+        int rc = 0;
+        switch (f) {
+        case F_ID:
+        case F_OP:
+            break;      /* read above */
+        case F_PARTNER:
+            rc = get_partner(p, c);
+            break;
+        case F_TECH:
+            rc = get_string_array(p, c, "technologies", PROTO_MAX_TECH, false, &r->tech,
+                                  &r->n_tech);
+            break;
+        case F_ACTIVITY:
+            rc = get_string(p, c, "activity", PROTO_MAX_STRING, false, &r->activity);
+            break;
+        case F_CURRENT:
+            if (!cJSON_IsBool(c))
+                rc = fail(p, ERR_BAD_REQUEST, "current: expected true or false");
+            else
+                r->current = cJSON_IsTrue(c);
+            break;
+        case F_TEXT:
+            rc = get_string(p, c, "text", PROTO_MAX_TEXT, false, &r->text);
+            break;
+        case F_CONTEXT:
+            rc = get_context(p, c);
+            break;
+        default:
+            assert(!"unhandled request field");
+        }
+        if (rc != 0)
+            return -1;
+    }
+    if (r->op == REQ_OP_SCREEN && r->name == NULL)
+        return fail(p, ERR_BAD_REQUEST, "partner: required");
+    return 0;
+}
+
+/* cJSON ends strings at a NUL, so "a\u0000b" would silently read as "a".
+ * Returns the offset of the first \u0000 escape in the (already valid)
+ * document, or -1. Outside strings a backslash is not valid JSON, so
+ * every backslash seen here is inside a string. */
+static long
+escaped_nul(const char *json, size_t len)
+{
+    for (size_t i = 0; i + 6 <= len; i++) {
+        if (json[i] != '\\')
+            continue;
+        if (json[i + 1] == 'u' && memcmp(json + i + 2, "0000", 4) == 0)
+            return (long)i;
+        i++;        /* skip the escaped character */
+    }
+    return -1;
+}
+
+int
+proto_parse(const char *json, size_t len, size_t max_len, arena_t *a,
+            request_t *req, req_err_t *code, const char **msg)
+{
+    pctx_t p = { a, req, ERR_NONE, NULL };
+    int rc = -1;
+    request_init(req);
+    *code = ERR_NONE;
+    *msg = NULL;
+    if (max_len != 0 && len > max_len) {
+        fail(&p, ERR_TOO_LARGE, "request is %zu bytes, limit is %zu", len, max_len);
+        goto out;
+    }
+    /* C clients often send the terminating NUL too; anything else NUL is
+     * not JSON (and would cut a string short inside cJSON). */
+    size_t n = len;
+    while (n > 0 && json[n - 1] == '\0')
+        n--;
+    const char *nul = n > 0 ? memchr(json, '\0', n) : NULL;
+    if (nul != NULL) {
+        fail(&p, ERR_BAD_REQUEST, "invalid JSON at byte %zu", (size_t)(nul - json));
+        goto out;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, n, &end, 0);
+    if (root == NULL) {
+        size_t at = end != NULL && end >= json ? (size_t)(end - json) : 0;
+        fail(&p, ERR_BAD_REQUEST, "invalid JSON at byte %zu", at);
+        goto out;
+    }
+    size_t pos = (size_t)(end - json);
+    while (pos < n && (json[pos] == ' ' || json[pos] == '\t' || json[pos] == '\n'
+                       || json[pos] == '\r'))
+        pos++;
+    long esc;
+    if (pos < n)
+        fail(&p, ERR_BAD_REQUEST, "invalid JSON at byte %zu", pos);
+    else if ((esc = escaped_nul(json, n)) >= 0)
+        fail(&p, ERR_BAD_REQUEST, "request: \\u0000 at byte %ld is not allowed", esc);
+    else
+        rc = get_request(&p, root);
+    cJSON_Delete(root);
+out:
+    *code = p.code;
+    *msg = p.msg;
+    return rc;
+}
+
+/* ---- replies ---- */
+
+/* Name of symbol i of v, or NULL (written as null) if out of range,
+ * which would be a bug of whoever built the result. */
+static const char *
+sym(const vocab_t *v, int i)
+{
+    assert(i >= 0 && (size_t)i < v->n);
+    return i >= 0 && (size_t)i < v->n ? v->names[i] : NULL;
+}
+
+static void
+put_id(sbuf_t *b, const char *id)
+{
+    if (id == NULL)
+        return;
+    sbuf_puts(b, "\"id\":");
+    sbuf_json_cstr(b, id);
+    sbuf_putc(b, ',');
+}
+
+static void
+put_strings(sbuf_t *b, const char *const *s, size_t n)
+{
+    sbuf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            sbuf_putc(b, ',');
+        sbuf_json_cstr(b, s[i]);
+    }
+    sbuf_putc(b, ']');
+}
+
+static void
+put_syms(sbuf_t *b, const vocab_t *v, const uint16_t *idx, size_t n)
+{
+    sbuf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            sbuf_putc(b, ',');
+        sbuf_json_cstr(b, sym(v, idx[i]));
+    }
+    sbuf_putc(b, ']');
+}
+
+/* Writes "scheme:value" as one JSON string, escaping both parts: each is
+ * written as its own literal, then the two are joined by turning the
+ * first one's closing quote into ':' and dropping the second's opening
+ * quote. */
+static void
+put_ident(sbuf_t *b, const reg_ident_t *id)
+{
+    sbuf_json_cstr(b, id->scheme);
+    size_t mid = b->len;
+    sbuf_json_cstr(b, id->value);
+    if (b->oom)
+        return;
+    b->data[mid - 1] = ':';
+    memmove(b->data + mid, b->data + mid + 1, b->len - mid);    /* with the NUL */
+    b->len--;
+}
+
+/* Scores are printed with exactly two decimals (0.93, 1.00): stable for
+ * golden tests and all the precision a reader needs. */
+static void
+put_score(sbuf_t *b, double s)
+{
+    sbuf_printf(b, "%.2f", isfinite(s) ? s : 0.0);
+}
+
+static void
+put_match(sbuf_t *b, const ruleset_t *rs, const match_hit_t *h)
+{
+    assert(h->entity < rs->n_ents);
+    const reg_entity_t *e = &rs->ents[h->entity];
+    sbuf_puts(b, "{\"entity\":");
+    sbuf_json_cstr(b, e->id);
+    /* name is the entity's own (primary) name; matched is what the
+     * request was found by: the identifier, or the name or alias. */
+    sbuf_puts(b, ",\"name\":");
+    sbuf_json_cstr(b, e->name);
+    sbuf_puts(b, ",\"matched\":");
+    if (h->method == MATCH_ID) {
+        assert(h->name < e->n_ids);
+        if (h->name < e->n_ids)
+            put_ident(b, &e->ids[h->name]);
+        else
+            sbuf_puts(b, "null");
+    } else {
+        assert(h->name <= e->n_aliases);
+        sbuf_json_cstr(b, h->name <= e->n_aliases ? reg_entity_name(e, h->name) : NULL);
+    }
+    sbuf_puts(b, ",\"method\":");
+    sbuf_json_cstr(b, match_method_name(h->method));
+    sbuf_puts(b, ",\"score\":");
+    put_score(b, h->score);
+    sbuf_puts(b, ",\"country\":");
+    sbuf_json_cstr(b, e->country);
+    sbuf_puts(b, ",\"lists\":");
+    put_syms(b, &rs->lists, e->lists, e->n_lists);
+    sbuf_puts(b, ",\"tags\":");
+    put_syms(b, &rs->tags, e->tags, e->n_tags);
+    sbuf_puts(b, ",\"risk\":");
+    sbuf_json_cstr(b, e->risk >= 0 ? sym(&rs->risks, e->risk) : NULL);
+    sbuf_puts(b, ",\"sources\":");
+    put_strings(b, e->sources, e->n_sources);
+    sbuf_putc(b, '}');
+}
+
+static void
+put_category(sbuf_t *b, const ruleset_t *rs, const res_cat_t *c)
+{
+    const tax_cat_t *tc = tax_get(rs->tax, c->cat);
+    sbuf_puts(b, "{\"code\":");
+    sbuf_json_cstr(b, tc->code);
+    sbuf_puts(b, ",\"label\":");
+    sbuf_json_cstr(b, tc->label);
+    sbuf_puts(b, c->given ? ",\"given\":true" : ",\"given\":false");
+    sbuf_puts(b, c->spotted ? ",\"spotted\":true" : ",\"spotted\":false");
+    sbuf_puts(b, ",\"evidence\":");
+    put_strings(b, c->evidence, c->n_evidence);
+    sbuf_putc(b, '}');
+}
+
+static void
+put_rule(sbuf_t *b, const ruleset_t *rs, const res_rule_t *fired)
+{
+    assert(fired->rule >= 0 && (size_t)fired->rule < rs->n_rules);
+    const rs_rule_t *r = &rs->rules[fired->rule];
+    sbuf_puts(b, "{\"id\":");
+    sbuf_json_cstr(b, r->id);
+    sbuf_puts(b, ",\"verdict\":");
+    sbuf_json_cstr(b, sym(&rs->verdicts, r->verdict));
+    sbuf_printf(b, ",\"score\":%d", r->score);
+    sbuf_puts(b, ",\"reason\":");
+    sbuf_json_cstr(b, r->reason);
+    sbuf_puts(b, ",\"cite\":");
+    sbuf_json_cstr(b, r->cite);
+    sbuf_puts(b, ",\"entity\":");
+    assert(fired->entity < (int64_t)rs->n_ents);
+    bool has = fired->entity >= 0 && (uint64_t)fired->entity < rs->n_ents;
+    sbuf_json_cstr(b, has ? rs->ents[fired->entity].id : NULL);
+    sbuf_putc(b, '}');
+}
+
+void
+proto_write_result(sbuf_t *b, const ruleset_t *rs, const request_t *req,
+                   const result_t *res, uint64_t elapsed_us)
+{
+    sbuf_putc(b, '{');
+    put_id(b, req != NULL ? req->id : NULL);
+    sbuf_puts(b, "\"verdict\":");
+    sbuf_json_cstr(b, sym(&rs->verdicts, res->verdict));
+    sbuf_printf(b, ",\"score\":%d", res->score);
+
+    sbuf_puts(b, ",\"partner\":{\"matches\":[");
+    for (size_t i = 0; i < res->n_matches; i++) {
+        if (i > 0)
+            sbuf_putc(b, ',');
+        put_match(b, rs, &res->matches[i]);
+    }
+    sbuf_puts(b, "]},\"categories\":[");
+    for (size_t i = 0; i < res->n_cats; i++) {
+        if (i > 0)
+            sbuf_putc(b, ',');
+        put_category(b, rs, &res->cats[i]);
+    }
+    sbuf_puts(b, "],\"rules\":[");
+    for (size_t i = 0; i < res->n_rules; i++) {
+        if (i > 0)
+            sbuf_putc(b, ',');
+        put_rule(b, rs, &res->rules[i]);
+    }
+    sbuf_puts(b, "],\"ruleset\":{\"version\":");
+    sbuf_json_cstr(b, rs->version);
+    sbuf_puts(b, ",\"digest\":");
+    sbuf_json_cstr(b, rs->digest);
+    sbuf_printf(b, "},\"elapsed_us\":%" PRIu64 "}", elapsed_us);
+}
+
+void
+proto_write_error(sbuf_t *b, const char *id, req_err_t code, const char *msg)
+{
+    sbuf_putc(b, '{');
+    put_id(b, id);
+    sbuf_puts(b, "\"error\":{\"code\":");
+    sbuf_json_cstr(b, req_err_name(code));
+    sbuf_puts(b, ",\"message\":");
+    sbuf_json_cstr(b, msg != NULL ? msg : req_err_name(code));
+    sbuf_puts(b, "}}");
+}
+
+void
+proto_write_taxonomy(sbuf_t *b, const ruleset_t *rs, const char *id)
+{
+    sbuf_putc(b, '{');
+    put_id(b, id);
+    sbuf_puts(b, "\"categories\":[");
+    size_t n = tax_count(rs->tax);
+    for (size_t i = 0; i < n; i++) {
+        const tax_cat_t *c = tax_get(rs->tax, (int)i);
+        if (i > 0)
+            sbuf_putc(b, ',');
+        sbuf_puts(b, "{\"code\":");
+        sbuf_json_cstr(b, c->code);
+        sbuf_puts(b, ",\"label\":");
+        sbuf_json_cstr(b, c->label);
+        if (c->parent >= 0) {
+            sbuf_puts(b, ",\"parent\":");
+            sbuf_json_cstr(b, tax_get(rs->tax, c->parent)->code);
+        }
+        sbuf_putc(b, '}');
+    }
+    sbuf_puts(b, "],\"activities\":");
+    put_strings(b, rs->activities.names, rs->activities.n);
+    sbuf_puts(b, ",\"verdicts\":");
+    put_strings(b, rs->verdicts.names, rs->verdicts.n);
+    sbuf_putc(b, '}');
+}
