@@ -1,0 +1,139 @@
+/* engine.c -- the public embedding API (include/vet_engine.h) over
+ * ruleset, proto and screen. */
+#include "vet_engine.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "proto.h"
+#include "ruleset.h"
+#include "sbuf.h"
+#include "screen.h"
+
+#define ENGINE_MAX_REQUEST (1u << 20)   /* bytes; larger requests are too_large */
+
+struct vet_engine {
+    ruleset_t *rs;          /* owned */
+};
+
+struct vet_worker {
+    arena_t *arena;         /* per-request memory, reset each call */
+    sbuf_t reply;           /* reply buffer, reused */
+};
+
+vet_engine_t *
+vet_engine_load(const char *dir, char **errors)
+{
+    if (errors != NULL)
+        *errors = NULL;
+    diag_t *d = diag_new(0);
+    vet_engine_t *e = calloc(1, sizeof *e);
+    if (d == NULL || e == NULL) {
+        diag_destroy(&d);
+        free(e);
+        return NULL;
+    }
+    e->rs = ruleset_load(dir, d);
+    if (e->rs == NULL) {
+        if (errors != NULL) {
+            sbuf_t b = SBUF_INIT;
+            for (size_t i = 0; diag_get(d, i) != NULL; i++)
+                sbuf_printf(&b, "%s\n", diag_get(d, i));
+            *errors = sbuf_take(&b);
+        }
+        free(e);
+        e = NULL;
+    }
+    diag_destroy(&d);
+    return e;
+}
+
+void
+vet_engine_destroy(vet_engine_t **ep)
+{
+    if (ep == NULL || *ep == NULL)
+        return;
+    ruleset_destroy(&(*ep)->rs);
+    free(*ep);
+    *ep = NULL;
+}
+
+const char *
+vet_engine_version(const vet_engine_t *e)
+{
+    return e->rs->version;
+}
+
+const char *
+vet_engine_digest(const vet_engine_t *e)
+{
+    return e->rs->digest;
+}
+
+vet_worker_t *
+vet_worker_new(void)
+{
+    vet_worker_t *w = calloc(1, sizeof *w);
+    if (w == NULL || (w->arena = arena_new(0)) == NULL) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void
+vet_worker_destroy(vet_worker_t **wp)
+{
+    if (wp == NULL || *wp == NULL)
+        return;
+    arena_destroy(&(*wp)->arena);
+    sbuf_free(&(*wp)->reply);
+    free(*wp);
+    *wp = NULL;
+}
+
+static uint64_t
+now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int
+vet_engine_screen(const vet_engine_t *e, vet_worker_t *w, const char *json, size_t len,
+                  const char **reply, size_t *reply_len)
+{
+    uint64_t t0 = now_us();
+    arena_reset(w->arena);
+    sbuf_clear(&w->reply);
+    request_t req;
+    req_err_t code;
+    const char *msg;
+    int rc = 1;
+    request_init(&req);
+    if (proto_parse(json, len, ENGINE_MAX_REQUEST, w->arena, &req, &code, &msg) != 0) {
+        proto_write_error(&w->reply, req.id, code, msg);
+    } else if (req.op == REQ_OP_TAXONOMY) {
+        proto_write_taxonomy(&w->reply, e->rs, req.id);
+        rc = 0;
+    } else if (req.op != REQ_OP_SCREEN) {
+        proto_write_error(&w->reply, req.id, ERR_UNKNOWN_OP,
+                          "this op needs the daemon (vetd); the embedded engine screens only");
+    } else {
+        result_t res;
+        if (screen_run(e->rs, &req, w->arena, &res) != 0) {
+            proto_write_error(&w->reply, req.id, res.err, res.errmsg);
+        } else {
+            proto_write_result(&w->reply, e->rs, &req, &res, now_us() - t0);
+            rc = 0;
+        }
+    }
+    if (w->reply.oom)
+        return -1;
+    *reply = w->reply.data;
+    *reply_len = w->reply.len;
+    return rc;
+}

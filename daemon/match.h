@@ -1,0 +1,77 @@
+/* match.h -- finding a partner in the registry: identifiers, exact
+ * names after normalisation, then fuzzy names.
+ *
+ * match_index_new builds, once per ruleset load, every structure the
+ * request path needs (identifier table, normalised-name table, token
+ * dictionary with weights, candidate index); match_find then answers
+ * one query without locks and allocating only from the caller's arena. */
+#ifndef VET_MATCH_H
+#define VET_MATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "registry.h"
+
+/* Method names in the wire format: "id", "exact", "fuzzy". */
+typedef enum match_method {
+    MATCH_ID = 0,
+    MATCH_EXACT = 1,
+    MATCH_FUZZY = 2,
+} match_method_t;
+
+const char *match_method_name(match_method_t m);
+
+typedef struct match_config {
+    double threshold;       /* fuzzy matches below this score are dropped (0..1) */
+    double country_penalty; /* subtracted from a fuzzy score when the request's
+                             * country and the entity's are both known and differ */
+    unsigned max_results;   /* most hits returned per query (>= 1) */
+} match_config_t;
+
+typedef struct match_hit {
+    uint32_t entity;        /* index into the registry */
+    uint32_t name;          /* which of the entity's names matched:
+                             * 0 primary, i = aliases[i-1] (reg_entity_name);
+                             * for MATCH_ID, the index of the identifier in ids[] */
+    match_method_t method;  /* how it matched */
+    double score;           /* 1.0 for id and exact; (0, 1] for fuzzy,
+                             * after the country penalty */
+} match_hit_t;
+
+typedef struct match_query {
+    const char *name;           /* required, UTF-8, any script */
+    const char **aliases;       /* more names the caller knows it by */
+    size_t n_aliases;
+    const char *country;        /* ISO alpha-2 or NULL */
+    const char **id_schemes;    /* identifier schemes, parallel to id_values */
+    const char **id_values;
+    size_t n_ids;
+} match_query_t;
+
+typedef struct match_index match_index_t;
+
+/* Builds the index over ents[0..n) (borrowed: they must outlive the
+ * index). Returns the handle, caller owns it (match_index_destroy), or
+ * NULL on OOM with a message in err. */
+match_index_t *match_index_new(const reg_entity_t *ents, size_t n,
+                               const match_config_t *cfg,
+                               char *err, size_t errcap);
+void match_index_destroy(match_index_t **ip);
+
+/* Finds the entities the query names. Writes at most cap hits into out,
+ * best first (one hit per entity: its best name), and returns how many.
+ * Identifier hits come first, then exact, then fuzzy by score. Exact and
+ * id matches suppress fuzzy hits on the same entity. A name that is only
+ * stop words or legal forms ("Trading Co., Ltd.") matches nothing by
+ * name. Returns -1 if a name is not valid UTF-8 (message in err).
+ * Thread-safe; allocates only from scratch. */
+int match_find(const match_index_t *ix, const match_query_t *q,
+               arena_t *scratch, match_hit_t *out, size_t cap,
+               char *err, size_t errcap);
+
+/* Memory held by the index, in bytes (reported by --check and bench). */
+size_t match_index_memory(const match_index_t *ix);
+
+#endif

@@ -1,0 +1,403 @@
+/* rtest.c -- the ruleset test runner behind `vetd --test`. */
+#include "rtest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "norm.h"
+#include "request.h"
+#include "sbuf.h"
+#include "screen.h"
+
+/* One case being read: its file, its group and where errors go. */
+typedef struct tcase {
+    const char *file;       /* test file path */
+    const char *name;       /* case name (borrowed from libconfig) */
+    int line;               /* line of the case */
+    diag_t *d;              /* errors */
+    arena_t *a;             /* request memory */
+    bool bad;               /* a malformed setting was found */
+} tcase_t;
+
+static int
+line_of(const config_setting_t *s)
+{
+    return (int)config_setting_source_line(s);
+}
+
+static bool
+check_members(tcase_t *t, const config_setting_t *g, const char *const *allowed,
+              const char *what)
+{
+    bool ok = true;
+    size_t na = 0;
+    while (allowed[na] != NULL)
+        na++;
+    vocab_t v = { (const char **)allowed, na };
+    for (int i = 0; i < config_setting_length(g); i++) {
+        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_name(m);
+        if (name == NULL || vocab_find(&v, name) >= 0)
+            continue;
+        const char *sug = vocab_suggest(&v, name);
+        diag_add(t->d, t->file, line_of(m), 0, "case \"%s\": unknown setting \"%s\" in %s%s%s%s",
+                 t->name, name, what, sug ? " (did you mean \"" : "", sug ? sug : "",
+                 sug ? "\"?)" : "");
+        ok = false;
+    }
+    t->bad |= !ok;
+    return ok;
+}
+
+static const char *
+str(tcase_t *t, const config_setting_t *g, const char *name)
+{
+    config_setting_t *s = config_setting_get_member(g, name);
+    if (s == NULL)
+        return NULL;
+    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        diag_add(t->d, t->file, line_of(s), 0, "case \"%s\": \"%s\" must be a string",
+                 t->name, name);
+        t->bad = true;
+        return NULL;
+    }
+    return arena_strdup(t->a, config_setting_get_string(s));
+}
+
+static size_t
+strs(tcase_t *t, const config_setting_t *g, const char *name, const char ***out)
+{
+    *out = NULL;
+    config_setting_t *s = config_setting_get_member(g, name);
+    if (s == NULL)
+        return 0;
+    if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST) {
+        diag_add(t->d, t->file, line_of(s), 0, "case \"%s\": \"%s\" must be an array of strings",
+                 t->name, name);
+        t->bad = true;
+        return 0;
+    }
+    int n = config_setting_length(s);
+    const char **v = arena_calloc(t->a, (size_t)n + 1, sizeof *v);
+    size_t k = 0;
+    for (int i = 0; i < n && v != NULL; i++) {
+        config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            diag_add(t->d, t->file, line_of(e), 0, "case \"%s\": %s[%d] must be a string",
+                     t->name, name, i);
+            t->bad = true;
+            continue;
+        }
+        v[k++] = arena_strdup(t->a, config_setting_get_string(e));
+    }
+    *out = v;
+    return k;
+}
+
+/* Builds a request from a case's `request` group. */
+static void
+read_request(tcase_t *t, const config_setting_t *g, request_t *req)
+{
+    static const char *const allowed[] = {
+        "id", "partner", "technologies", "activity", "current", "text", "context", NULL
+    };
+    static const char *const allowed_p[] = {
+        "name", "aliases", "country", "type", "ids", NULL
+    };
+    request_init(req);
+    check_members(t, g, allowed, "request");
+    req->id = str(t, g, "id");
+    config_setting_t *p = config_setting_get_member(g, "partner");
+    if (p == NULL || config_setting_type(p) != CONFIG_TYPE_GROUP) {
+        diag_add(t->d, t->file, line_of(p ? p : g), 0,
+                 "case \"%s\": request.partner must be a group", t->name);
+        t->bad = true;
+        return;
+    }
+    check_members(t, p, allowed_p, "request.partner");
+    req->name = str(t, p, "name");
+    req->n_aliases = strs(t, p, "aliases", &req->aliases);
+    req->country = str(t, p, "country");
+    req->type = str(t, p, "type");
+    config_setting_t *ids = config_setting_get_member(p, "ids");
+    if (ids != NULL && config_setting_type(ids) == CONFIG_TYPE_GROUP) {
+        int n = config_setting_length(ids);
+        req->id_schemes = arena_calloc(t->a, (size_t)n + 1, sizeof(char *));
+        req->id_values = arena_calloc(t->a, (size_t)n + 1, sizeof(char *));
+        for (int i = 0; i < n && req->id_values != NULL; i++) {
+            config_setting_t *e = config_setting_get_elem(ids, (unsigned)i);
+            const char *v = config_setting_get_string(e);
+            if (v == NULL) {
+                diag_add(t->d, t->file, line_of(e), 0, "case \"%s\": ids.%s must be a string",
+                         t->name, config_setting_name(e));
+                t->bad = true;
+                continue;
+            }
+            req->id_schemes[req->n_ids] = arena_strdup(t->a, config_setting_name(e));
+            req->id_values[req->n_ids++] = arena_strdup(t->a, v);
+        }
+    }
+    req->n_tech = strs(t, g, "technologies", &req->tech);
+    req->activity = str(t, g, "activity");
+    req->text = str(t, g, "text");
+    config_setting_t *cur = config_setting_get_member(g, "current");
+    if (cur != NULL) {
+        if (config_setting_type(cur) != CONFIG_TYPE_BOOL) {
+            diag_add(t->d, t->file, line_of(cur), 0, "case \"%s\": current must be a boolean",
+                     t->name);
+            t->bad = true;
+        } else {
+            req->current = config_setting_get_bool(cur);
+        }
+    }
+    config_setting_t *ctx = config_setting_get_member(g, "context");
+    if (ctx != NULL && config_setting_type(ctx) == CONFIG_TYPE_GROUP) {
+        int n = config_setting_length(ctx);
+        req->ctx = arena_calloc(t->a, (size_t)n + 1, sizeof *req->ctx);
+        for (int i = 0; i < n && req->ctx != NULL; i++) {
+            config_setting_t *e = config_setting_get_elem(ctx, (unsigned)i);
+            expr_ctxval_t *cv = &req->ctx[req->n_ctx];
+            cv->key = arena_strdup(t->a, config_setting_name(e));
+            switch (config_setting_type(e)) {
+            case CONFIG_TYPE_STRING:
+                cv->str = arena_strdup(t->a, config_setting_get_string(e));
+                break;
+            case CONFIG_TYPE_INT:
+                cv->num = config_setting_get_int(e);
+                break;
+            case CONFIG_TYPE_INT64:
+                cv->num = (double)config_setting_get_int64(e);
+                break;
+            case CONFIG_TYPE_FLOAT:
+                cv->num = config_setting_get_float(e);
+                break;
+            case CONFIG_TYPE_BOOL:
+                cv->str = config_setting_get_bool(e) ? "true" : "false";
+                break;
+            default:
+                diag_add(t->d, t->file, line_of(e), 0,
+                         "case \"%s\": context.%s must be a string, number or boolean",
+                         t->name, cv->key);
+                t->bad = true;
+                continue;
+            }
+            req->n_ctx++;
+        }
+    }
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Writes the fired rule ids as "a, b" (or "none") into b. */
+static void
+fired_list(sbuf_t *b, const ruleset_t *rs, const result_t *res)
+{
+    if (res->n_rules == 0)
+        sbuf_puts(b, "none");
+    for (size_t i = 0; i < res->n_rules; i++)
+        sbuf_printf(b, "%s%s", i ? ", " : "", rs->rules[res->rules[i].rule].id);
+}
+
+/* Runs one case; returns true if it passed. Failures are printed. */
+static bool
+run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
+{
+    static const char *const allowed[] = { "name", "request", "expect", NULL };
+    static const char *const allowed_e[] = { "verdict", "rules", "partner", "error", NULL };
+    check_members(t, g, allowed, "a case");
+    config_setting_t *rq = config_setting_get_member(g, "request");
+    config_setting_t *ex = config_setting_get_member(g, "expect");
+    if (rq == NULL || config_setting_type(rq) != CONFIG_TYPE_GROUP
+        || ex == NULL || config_setting_type(ex) != CONFIG_TYPE_GROUP) {
+        diag_add(t->d, t->file, t->line, 0, "case \"%s\": needs groups \"request\" and \"expect\"",
+                 t->name);
+        return false;
+    }
+    check_members(t, ex, allowed_e, "expect");
+    request_t req;
+    read_request(t, rq, &req);
+    const char *want_verdict = str(t, ex, "verdict");
+    const char *want_partner = str(t, ex, "partner");
+    const char *want_error = str(t, ex, "error");
+    const char **want_rules;
+    size_t n_want = strs(t, ex, "rules", &want_rules);
+    bool has_rules = config_setting_get_member(ex, "rules") != NULL;
+    if (want_verdict == NULL && want_error == NULL) {
+        diag_add(t->d, t->file, t->line, 0, "case \"%s\": expect needs \"verdict\" or \"error\"",
+                 t->name);
+        t->bad = true;
+    }
+    if (want_verdict != NULL && vocab_find(&rs->verdicts, want_verdict) < 0) {
+        diag_add(t->d, t->file, line_of(config_setting_get_member(ex, "verdict")), 0,
+                 "case \"%s\": unknown verdict \"%s\"", t->name, want_verdict);
+        t->bad = true;
+    }
+    for (size_t i = 0; i < n_want; i++) {
+        bool known = false;
+        for (size_t r = 0; r < rs->n_rules && !known; r++)
+            known = strcmp(rs->rules[r].id, want_rules[i]) == 0;
+        if (!known) {
+            diag_add(t->d, t->file, line_of(config_setting_get_member(ex, "rules")), 0,
+                     "case \"%s\": unknown rule \"%s\"", t->name, want_rules[i]);
+            t->bad = true;
+        }
+    }
+    if (t->bad)
+        return false;
+
+    result_t res;
+    int rc = screen_run(rs, &req, t->a, &res);
+    sbuf_t why = SBUF_INIT;
+    if (want_error != NULL) {
+        if (rc == 0)
+            sbuf_printf(&why, "expected error %s, got verdict %s", want_error,
+                        rs->verdicts.names[res.verdict]);
+        else if (strcmp(req_err_name(res.err), want_error) != 0)
+            sbuf_printf(&why, "expected error %s, got %s: %s", want_error,
+                        req_err_name(res.err), res.errmsg);
+    } else if (rc != 0) {
+        sbuf_printf(&why, "expected verdict %s, got error %s: %s", want_verdict,
+                    req_err_name(res.err), res.errmsg);
+    } else {
+        const char *got = rs->verdicts.names[res.verdict];
+        if (strcmp(got, want_verdict) != 0) {
+            sbuf_printf(&why, "expected verdict %s, got %s (rules fired: ", want_verdict, got);
+            fired_list(&why, rs, &res);
+            sbuf_puts(&why, ")");
+        }
+        if (why.len == 0 && has_rules) {
+            const char **got_ids = arena_calloc(t->a, res.n_rules + 1, sizeof *got_ids);
+            for (size_t i = 0; i < res.n_rules && got_ids; i++)
+                got_ids[i] = rs->rules[res.rules[i].rule].id;
+            bool same = got_ids != NULL && res.n_rules == n_want;
+            if (same) {
+                qsort(got_ids, res.n_rules, sizeof *got_ids, cmp_str);
+                qsort(want_rules, n_want, sizeof *want_rules, cmp_str);
+                for (size_t i = 0; i < n_want && same; i++)
+                    same = strcmp(got_ids[i], want_rules[i]) == 0;
+            }
+            if (!same) {
+                sbuf_puts(&why, "expected rules [");
+                for (size_t i = 0; i < n_want; i++)
+                    sbuf_printf(&why, "%s%s", i ? ", " : "", want_rules[i]);
+                sbuf_puts(&why, "], got [");
+                fired_list(&why, rs, &res);
+                sbuf_puts(&why, "]");
+            }
+        }
+        if (why.len == 0 && want_partner != NULL) {
+            const char *got_p = res.n_matches ? rs->ents[res.matches[0].entity].id : "";
+            if (strcmp(got_p, want_partner) != 0)
+                sbuf_printf(&why, "expected partner \"%s\", got \"%s\"", want_partner, got_p);
+        }
+    }
+    bool pass = why.len == 0;
+    if (!pass)
+        fprintf(out, "%s:%d: case \"%s\": %s\n", t->file, t->line, t->name, why.data);
+    sbuf_free(&why);
+    return pass;
+}
+
+static void
+run_file(const ruleset_t *rs, const char *path, FILE *out, diag_t *d, arena_t *a,
+         rtest_summary_t *sum)
+{
+    config_t cfg;
+    config_init(&cfg);
+    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+        diag_add(d, path, config_error_line(&cfg), 0, "%s", config_error_text(&cfg));
+        sum->failed++;
+        config_destroy(&cfg);
+        return;
+    }
+    sum->files++;
+    config_setting_t *root = config_root_setting(&cfg);
+    config_setting_t *cases = config_setting_get_member(root, "cases");
+    tcase_t t0 = { path, "", 0, d, a, false };
+    static const char *const allowed[] = { "cases", NULL };
+    if (!check_members(&t0, root, allowed, "a test file"))
+        sum->failed++;
+    if (cases == NULL || config_setting_type(cases) != CONFIG_TYPE_LIST) {
+        diag_add(d, path, 1, 0, "\"cases\" must be a list of groups");
+        sum->failed++;
+        config_destroy(&cfg);
+        return;
+    }
+    for (int i = 0; i < config_setting_length(cases); i++) {
+        config_setting_t *g = config_setting_get_elem(cases, (unsigned)i);
+        arena_reset(a);
+        tcase_t t = { path, "", line_of(g), d, a, false };
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+            diag_add(d, path, t.line, 0, "cases[%d] must be a group", i);
+            sum->failed++;
+            continue;
+        }
+        const char *name = NULL;
+        if (config_setting_lookup_string(g, "name", &name) != CONFIG_TRUE) {
+            diag_add(d, path, t.line, 0, "cases[%d]: missing \"name\"", i);
+            sum->failed++;
+            continue;
+        }
+        t.name = name;
+        if (run_case(rs, &t, g, out))
+            sum->passed++;
+        else
+            sum->failed++;
+    }
+    config_destroy(&cfg);
+}
+
+int
+rtest_run(const ruleset_t *rs, const char *dir, FILE *out, diag_t *d, rtest_summary_t *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    size_t errs = diag_count(d);
+    sbuf_t tdir = SBUF_INIT;
+    sbuf_printf(&tdir, "%s%stests", dir, dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/");
+    DIR *dp = opendir(tdir.data);
+    if (dp == NULL) {
+        diag_add(d, tdir.data, 0, 0, "cannot read test directory: %s", strerror(errno));
+        sbuf_free(&tdir);
+        return -1;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(dp)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (len < 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 4, ".cfg") != 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **v = realloc(names, cap * sizeof *v);
+            if (v == NULL)
+                break;
+            names = v;
+        }
+        names[n++] = strdup(de->d_name);
+    }
+    closedir(dp);
+    if (n > 0)
+        qsort(names, n, sizeof *names, cmp_str);
+    arena_t *a = arena_new(0);
+    for (size_t i = 0; i < n; i++) {
+        sbuf_t path = SBUF_INIT;
+        sbuf_printf(&path, "%s/%s", tdir.data, names[i]);
+        if (a != NULL && names[i] != NULL)
+            run_file(rs, path.data, out, d, a, sum);
+        sbuf_free(&path);
+        free(names[i]);
+    }
+    free(names);
+    arena_destroy(&a);
+    sbuf_free(&tdir);
+    return sum->failed == 0 && diag_count(d) == errs ? 0 : -1;
+}

@@ -1,0 +1,26 @@
+/* rtest.h -- runs a ruleset's own test cases (DIR/tests/NAME.cfg): each
+ * case is a request and the expected verdict, fired rules, best-matched
+ * partner or error. Used by `vetd --test` and `make test`. */
+#ifndef VET_RTEST_H
+#define VET_RTEST_H
+
+#include <stdio.h>
+
+#include "diag.h"
+#include "ruleset.h"
+
+typedef struct rtest_summary {
+    unsigned passed;        /* cases whose expectations all held */
+    unsigned failed;        /* cases with a failed expectation */
+    unsigned files;         /* test files read */
+} rtest_summary_t;
+
+/* Loads every tests/NAME.cfg of dir (name order) and runs each case
+ * against rs. Each failure is written to out as
+ * "file:line: case \"name\": expected ..., got ..." . A malformed test
+ * file or case is reported into d (file:line) and counted as a failed
+ * case. Returns 0 if every case passed and nothing was malformed, else -1. */
+int rtest_run(const ruleset_t *rs, const char *dir, FILE *out, diag_t *d,
+              rtest_summary_t *sum);
+
+#endif

@@ -1,0 +1,78 @@
+/* ruleset.h -- loads a ruleset directory (taxonomy.cfg, registry/NAME.cfg,
+ * policy.cfg) into one immutable compiled Ruleset.
+ *
+ * The struct is visible to the engine's own modules (screen, proto,
+ * rtest) which read it; nothing writes to it after ruleset_load returns,
+ * so any number of threads may share it without locks. Everything it
+ * points to lives in its arena or in the handles it owns. */
+#ifndef VET_RULESET_H
+#define VET_RULESET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "expr.h"
+#include "match.h"
+#include "registry.h"
+#include "taxonomy.h"
+#include "vocab.h"
+
+typedef struct rs_list {
+    const char *id;             /* e.g. "ca-nro" */
+    const char *name;           /* e.g. "Named Research Organizations (Canada)" */
+    const char *authority;      /* publisher, or NULL */
+    const char *url;            /* where it is published, or NULL */
+} rs_list_t;
+
+typedef struct rs_rule {
+    const char *id;             /* unique rule id */
+    int verdict;                /* index into verdicts */
+    int score;                  /* 0..100 */
+    const char *reason;         /* why it matters, shown to the user */
+    const char *cite;           /* the policy or list it encodes */
+    const char *when_src;       /* the condition as written */
+    const expr_t *when;         /* compiled condition */
+    const char *file;           /* where it was declared */
+    int line;
+} rs_rule_t;
+
+typedef struct ruleset {
+    arena_t *arena;             /* owns every string and array below */
+    const char *dir;            /* directory it was loaded from */
+    const char *version;        /* policy.cfg version */
+    char digest[65];            /* SHA-256 (hex) over every file loaded,
+                                 * in load order, names included */
+    time_t loaded_at;           /* wall-clock time of the load */
+    size_t n_files;             /* files read */
+    vocab_t verdicts;           /* least severe first */
+    vocab_t lists;              /* list ids */
+    rs_list_t *list_info;       /* parallel to lists */
+    vocab_t tags;
+    vocab_t risks;              /* lowest first */
+    vocab_t activities;
+    vocab_t relations;          /* relation kinds */
+    uint8_t *rel_symmetric;     /* parallel to relations: 1 if symmetric */
+    vocab_t types;              /* partner types (REQ_TYPES) */
+    tax_t *tax;                 /* owned */
+    reg_entity_t *ents;         /* the registry */
+    size_t n_ents;
+    match_config_t match;       /* matching settings */
+    match_index_t *mx;          /* owned */
+    rs_rule_t *rules;           /* policy order */
+    size_t n_rules;
+    int default_verdict;        /* verdict when nothing fires (0) */
+} ruleset_t;
+
+/* Loads dir. On success returns the ruleset, caller owns it
+ * (ruleset_destroy). On failure returns NULL and every error found is
+ * in d as "file:line: message". */
+ruleset_t *ruleset_load(const char *dir, diag_t *d);
+void ruleset_destroy(ruleset_t **rp);
+
+/* Bytes held by the ruleset (arena, taxonomy, match index). */
+size_t ruleset_memory(const ruleset_t *rs);
+
+#endif

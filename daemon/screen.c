@@ -1,0 +1,211 @@
+/* screen.c -- Request -> Result: identify, classify, evaluate, decide. */
+#include "screen.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "norm.h"
+
+#define SCREEN_MAX_HITS 512     /* keyword occurrences kept per request */
+
+/* Formats an error message into the arena and marks the result. */
+static int
+fail(result_t *res, arena_t *a, req_err_t code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+fail(result_t *res, arena_t *a, req_err_t code, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    res->err = code;
+    res->errmsg = arena_strdup(a, buf);
+    if (res->errmsg == NULL)
+        res->errmsg = "out of memory";
+    return -1;
+}
+
+/* Validates a symbol of the request against a vocabulary. */
+static int
+check_symbol(const vocab_t *v, const char *val, const char *field, const char *kind,
+             result_t *res, arena_t *a, int *out)
+{
+    *out = -1;
+    if (val == NULL)
+        return 0;
+    *out = vocab_find(v, val);
+    if (*out >= 0)
+        return 0;
+    const char *sug = vocab_suggest(v, val);
+    if (sug != NULL)
+        return fail(res, a, ERR_BAD_REQUEST, "%s: unknown %s \"%s\" (did you mean \"%s\"?)",
+                    field, kind, val, sug);
+    return fail(res, a, ERR_BAD_REQUEST, "%s: unknown %s \"%s\"", field, kind, val);
+}
+
+/* Resolves the given technology codes into a bitset. */
+static int
+given_codes(const ruleset_t *rs, const request_t *req, uint64_t *given, result_t *res,
+            arena_t *a)
+{
+    for (size_t i = 0; i < req->n_tech; i++) {
+        int c = tax_find(rs->tax, req->tech[i]);
+        if (c >= 0) {
+            given[c / 64] |= 1ULL << (c % 64);
+            continue;
+        }
+        int near[3];
+        size_t n = tax_suggest(rs->tax, req->tech[i], near, 3);
+        char list[256] = "";
+        size_t off = 0;
+        for (size_t k = 0; k < n && off < sizeof list; k++)
+            off += (size_t)snprintf(list + off, sizeof list - off, "%s%s", k ? ", " : "",
+                                    tax_get(rs->tax, near[k])->code);
+        if (n > 0)
+            return fail(res, a, ERR_BAD_REQUEST,
+                        "technologies[%zu]: unknown code \"%s\" (nearest: %s)", i,
+                        req->tech[i], list);
+        return fail(res, a, ERR_BAD_REQUEST, "technologies[%zu]: unknown code \"%s\"", i,
+                    req->tech[i]);
+    }
+    return 0;
+}
+
+/* Spots categories in the free text; fills the spotted bitset and, per
+ * category, the deduplicated keywords that revealed it. */
+static int
+spot_text(const ruleset_t *rs, const request_t *req, uint64_t *spotted,
+          const char ***evidence, size_t *n_evidence, result_t *res, arena_t *a)
+{
+    if (req->text == NULL || req->text[0] == '\0')
+        return 0;
+    const char *norm;
+    size_t nlen;
+    char err[96];
+    if (norm_text(a, req->text, strlen(req->text), &norm, &nlen, err, sizeof err) != 0)
+        return fail(res, a, ERR_BAD_REQUEST, "text: %s", err);
+    tax_hit_t *hits = arena_alloc(a, SCREEN_MAX_HITS * sizeof *hits);
+    if (hits == NULL)
+        return fail(res, a, ERR_INTERNAL, "out of memory");
+    size_t nh = tax_spot(rs->tax, norm, nlen, hits, SCREEN_MAX_HITS);
+    for (size_t i = 0; i < nh; i++) {
+        int c = hits[i].cat;
+        const char *kw = tax_get(rs->tax, c)->keywords[hits[i].keyword];
+        spotted[c / 64] |= 1ULL << (c % 64);
+        bool seen = false;
+        for (size_t k = 0; k < n_evidence[c] && !seen; k++)
+            seen = evidence[c][k] == kw;
+        if (seen)
+            continue;
+        if (evidence[c] == NULL) {
+            /* A category has at most its own keyword count of evidence. */
+            evidence[c] = arena_alloc(a, tax_get(rs->tax, c)->n_keywords * sizeof(char *));
+            if (evidence[c] == NULL)
+                return fail(res, a, ERR_INTERNAL, "out of memory");
+        }
+        evidence[c][n_evidence[c]++] = kw;
+    }
+    return 0;
+}
+
+static bool
+bit(const uint64_t *set, int i)
+{
+    return (set[i / 64] >> (i % 64)) & 1;
+}
+
+int
+screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch, result_t *res)
+{
+    arena_t *a = scratch;
+    memset(res, 0, sizeof *res);
+    res->verdict = rs->default_verdict;
+    if (req->name == NULL || req->name[0] == '\0')
+        return fail(res, a, ERR_BAD_REQUEST, "partner.name: required");
+
+    int type, activity;
+    if (check_symbol(&rs->types, req->type, "partner.type", "partner type", res, a, &type)
+        || check_symbol(&rs->activities, req->activity, "activity", "activity", res, a,
+                        &activity))
+        return -1;
+
+    size_t ncat = tax_count(rs->tax), words = tax_words(rs->tax);
+    uint64_t *given = arena_calloc(a, words + 1, sizeof *given);
+    uint64_t *spotted = arena_calloc(a, words + 1, sizeof *spotted);
+    const char ***evidence = arena_calloc(a, ncat + 1, sizeof *evidence);
+    size_t *n_evidence = arena_calloc(a, ncat + 1, sizeof *n_evidence);
+    if (given == NULL || spotted == NULL || evidence == NULL || n_evidence == NULL)
+        return fail(res, a, ERR_INTERNAL, "out of memory");
+    if (given_codes(rs, req, given, res, a) != 0
+        || spot_text(rs, req, spotted, evidence, n_evidence, res, a) != 0)
+        return -1;
+
+    /* Identify the partner. */
+    match_query_t q = {
+        req->name, req->aliases, req->n_aliases, req->country,
+        req->id_schemes, req->id_values, req->n_ids
+    };
+    unsigned cap = rs->match.max_results ? rs->match.max_results : 5;
+    res->matches = arena_alloc(a, cap * sizeof *res->matches);
+    if (res->matches == NULL)
+        return fail(res, a, ERR_INTERNAL, "out of memory");
+    char err[128] = "";
+    int nm = match_find(rs->mx, &q, a, res->matches, cap, err, sizeof err);
+    if (nm < 0)
+        return fail(res, a, ERR_BAD_REQUEST, "partner: %s", err);
+    res->n_matches = (size_t)nm;
+
+    /* Categories in the reply, taxonomy order. */
+    res->cats = arena_alloc(a, (ncat + 1) * sizeof *res->cats);
+    if (res->cats == NULL)
+        return fail(res, a, ERR_INTERNAL, "out of memory");
+    for (size_t c = 0; c < ncat; c++) {
+        bool g = bit(given, (int)c), s = bit(spotted, (int)c);
+        if (!g && !s)
+            continue;
+        res->cats[res->n_cats++] = (res_cat_t){
+            (int)c, g, s, evidence[c], n_evidence[c]
+        };
+    }
+
+    /* Evaluate every rule once per match (or once unmatched). */
+    res->rules = arena_alloc(a, (rs->n_rules + 1) * sizeof *res->rules);
+    if (res->rules == NULL)
+        return fail(res, a, ERR_INTERNAL, "out of memory");
+    expr_facts_t f = {
+        .ents = rs->ents, .entity = NULL, .match = 0, .method = -1,
+        .country = req->country, .type = type, .given = given, .spotted = spotted,
+        .activity = activity, .current = req->current, .ctx = req->ctx,
+        .n_ctx = req->n_ctx,
+    };
+    for (size_t r = 0; r < rs->n_rules; r++) {
+        const rs_rule_t *rule = &rs->rules[r];
+        int64_t fired_on = -2;
+        if (nm == 0) {
+            f.entity = NULL;
+            f.match = 0;
+            f.method = -1;
+            if (!expr_needs_entity(rule->when) && expr_eval(rule->when, &f) == 1)
+                fired_on = -1;
+        }
+        for (int m = 0; m < nm && fired_on == -2; m++) {
+            f.entity = &rs->ents[res->matches[m].entity];
+            f.match = res->matches[m].score;
+            f.method = (int)res->matches[m].method;
+            if (expr_eval(rule->when, &f) == 1)
+                fired_on = res->matches[m].entity;
+        }
+        if (fired_on == -2)
+            continue;
+        res->rules[res->n_rules++] = (res_rule_t){ (int)r, fired_on };
+        if (rule->verdict > res->verdict)
+            res->verdict = rule->verdict;
+        if (rule->score > res->score)
+            res->score = rule->score;
+    }
+    return 0;
+}

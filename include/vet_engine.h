@@ -1,0 +1,59 @@
+/* vet_engine.h -- embed vetd's screening engine in a C program: load a
+ * ruleset, screen JSON requests in-process, no daemon, no ZeroMQ.
+ *
+ *   char *errs;
+ *   vet_engine_t *e = vet_engine_load("rules", &errs);
+ *   if (e == NULL) { fputs(errs, stderr); free(errs); exit(1); }
+ *   vet_worker_t *w = vet_worker_new();          // one per thread
+ *   const char *reply; size_t n;
+ *   vet_engine_screen(e, w, json, strlen(json), &reply, &n);
+ *   ...
+ *   vet_worker_destroy(&w);
+ *   vet_engine_destroy(&e);
+ *
+ * The wire format of requests and replies is docs/PROTOCOL.md. */
+#ifndef VET_ENGINE_H
+#define VET_ENGINE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vet_engine vet_engine_t;
+typedef struct vet_worker vet_worker_t;
+
+/* Loads and compiles the ruleset directory dir. Returns the engine,
+ * caller owns it (vet_engine_destroy); it is immutable and may be shared
+ * by any number of threads. On failure returns NULL and, if errors is
+ * not NULL, sets *errors to every error found, one "file:line: message"
+ * per line (caller frees with free()). */
+vet_engine_t *vet_engine_load(const char *dir, char **errors);
+void vet_engine_destroy(vet_engine_t **ep);
+
+/* The ruleset's version (policy.cfg) and SHA-256 digest (hex) of its
+ * files; borrowed, valid as long as the engine. */
+const char *vet_engine_version(const vet_engine_t *e);
+const char *vet_engine_digest(const vet_engine_t *e);
+
+/* Per-thread scratch memory (request arena and reply buffer). Caller
+ * owns it (vet_worker_destroy); NULL on OOM. Never share one between
+ * threads at the same time. */
+vet_worker_t *vet_worker_new(void);
+void vet_worker_destroy(vet_worker_t **wp);
+
+/* Screens one request (len bytes of JSON). Sets *reply to the reply
+ * JSON (NUL-terminated, *reply_len bytes), borrowed from the worker and
+ * valid until its next call. Returns 0 for a verdict reply, 1 for an
+ * error reply (bad_request, too_large, unknown_op...), -1 if out of
+ * memory (no reply). Admin ops other than "taxonomy" are for the daemon
+ * and answer unknown_op here. */
+int vet_engine_screen(const vet_engine_t *e, vet_worker_t *w, const char *json,
+                      size_t len, const char **reply, size_t *reply_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

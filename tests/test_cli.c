@@ -1,0 +1,256 @@
+/* test_cli.c -- bin/vetd as a user runs it: --check, --test, --screen on
+ * the fixture ruleset, the documented examples and broken inputs. The
+ * binary comes from $VETD_BIN (tests/run.sh sets it; default bin/vetd). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define GOOD "tests/fixtures/rulesets/good"
+
+typedef struct run {
+    int status;             /* exit status */
+    char *out;              /* stdout, owned */
+    char *err;              /* stderr, owned */
+} run_t;
+
+static char *
+slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return strdup("");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *s = malloc((size_t)n + 1);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* Runs "vetd ARGS" with stdin from the file in (or /dev/null). */
+static run_t
+vetd(const char *args, const char *in)
+{
+    const char *bin = getenv("VETD_BIN") ? getenv("VETD_BIN") : "bin/vetd";
+    char out[] = "/tmp/vet-cli-out-XXXXXX", err[] = "/tmp/vet-cli-err-XXXXXX";
+    int fo = mkstemp(out), fe = mkstemp(err);
+    close(fo);
+    close(fe);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s %s < %s > %s 2> %s", bin, args, in ? in : "/dev/null",
+             out, err);
+    int st = system(cmd);
+    run_t r = { WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(out), slurp(err) };
+    unlink(out);
+    unlink(err);
+    return r;
+}
+
+static void
+run_free(run_t *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+static char *
+tmpfile_with(const char *text)
+{
+    char *path = strdup("/tmp/vet-cli-in-XXXXXX");
+    int fd = mkstemp(path);
+    size_t n = strlen(text);
+    assert_int_equal(write(fd, text, n), (ssize_t)n);
+    close(fd);
+    return path;
+}
+
+static void
+test_check_good(void **state)
+{
+    (void)state;
+    run_t r = vetd("--check -r " GOOD, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "ok: 5 files, 6 categories, 10 organisations, 7 rules (version fixture-1"));
+    run_free(&r);
+}
+
+static void
+test_check_broken_reports_file_line(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/vet-cli-rs-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cp -R " GOOD "/. %s/ && sed -i 's/\"ca-nro\"; name/\"ca-nro\" name/' %s/registry/nro.cfg"
+             " && sed -i 's/has \\\\\"us-sdn\\\\\"/has \\\\\"us-sdm\\\\\"/' %s/policy.cfg", dir, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    char args[256];
+    snprintf(args, sizeof args, "--check -r %s", dir);
+    run_t r = vetd(args, NULL);
+    assert_int_equal(r.status, 1);
+    char want[256];
+    snprintf(want, sizeof want, "%s/registry/nro.cfg:4: syntax error", dir);
+    assert_non_null(strstr(r.err, want));
+    assert_non_null(strstr(r.err, "ruleset not loaded"));
+    run_free(&r);
+
+    /* Fix the syntax: now the unknown list in a rule is reported with its column. */
+    snprintf(cmd, sizeof cmd, "cp " GOOD "/registry/nro.cfg %s/registry/nro.cfg", dir);
+    assert_int_equal(system(cmd), 0);
+    r = vetd(args, NULL);
+    assert_int_equal(r.status, 1);
+    snprintf(want, sizeof want, "%s/policy.cfg:", dir);
+    assert_non_null(strstr(r.err, want));
+    assert_non_null(strstr(r.err, "unknown list \"us-sdm\" (did you mean \"us-sdn\"?)"));
+    run_free(&r);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void
+test_test_mode_counts_and_failures(void **state)
+{
+    (void)state;
+    run_t r = vetd("--test -r " GOOD, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "16 passed, 0 failed\n"));
+    run_free(&r);
+
+    /* A wrong expectation fails with the case's file:line. */
+    char dir[] = "/tmp/vet-cli-rs-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cp -R " GOOD "/. %s/ && sed -i '0,/verdict = \"prohibited\"/s//verdict = \"clear\"/' %s/tests/cases.cfg",
+             dir, dir);
+    assert_int_equal(system(cmd), 0);
+    char args[256];
+    snprintf(args, sizeof args, "--test -r %s", dir);
+    r = vetd(args, NULL);
+    assert_int_equal(r.status, 1);
+    char want[512];
+    snprintf(want, sizeof want,
+             "%s/tests/cases.cfg:3: case \"HIT, AI, current affiliation: STRAC prohibits\": "
+             "expected verdict clear, got prohibited (rules fired: strac-nro, nro-named)", dir);
+    assert_non_null(strstr(r.out, want));
+    assert_non_null(strstr(r.out, "15 passed, 1 failed\n"));
+    run_free(&r);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void
+test_screen_stdin_to_stdout(void **state)
+{
+    (void)state;
+    char *in = tmpfile_with(
+        "{\"id\":\"cli-1\",\"partner\":{\"name\":\"WSIEC\"},\"activity\":\"other\"}");
+    run_t r = vetd("--screen -r " GOOD, in);
+    assert_int_equal(r.status, 0);
+    cJSON *j = cJSON_Parse(r.out);
+    assert_non_null(j);
+    assert_string_equal(cJSON_GetObjectItem(j, "id")->valuestring, "cli-1");
+    assert_string_equal(cJSON_GetObjectItem(j, "verdict")->valuestring, "prohibited");
+    assert_int_equal(cJSON_GetObjectItem(j, "score")->valueint, 100);
+    cJSON *rule = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "rules"), 0);
+    assert_string_equal(cJSON_GetObjectItem(rule, "id")->valuestring, "sdn-block");
+    assert_string_equal(cJSON_GetObjectItem(rule, "cite")->valuestring, "31 CFR Chapter V");
+    cJSON_Delete(j);
+    run_free(&r);
+    unlink(in);
+    free(in);
+
+    /* Malformed JSON: an error reply naming the place, exit 65. */
+    in = tmpfile_with("{\"partner\": {\"name\": \"x\",}");
+    r = vetd("--screen -r " GOOD, in);
+    assert_int_equal(r.status, 65);
+    assert_non_null(strstr(r.out, "\"code\":\"bad_request\""));
+    assert_non_null(strstr(r.out, "invalid JSON at byte"));
+    run_free(&r);
+    unlink(in);
+    free(in);
+
+    /* Unknown field: caught, with a suggestion. */
+    in = tmpfile_with("{\"partner\":{\"name\":\"x\"},\"technology\":[\"ai\"]}");
+    r = vetd("--screen -r " GOOD, in);
+    assert_int_equal(r.status, 65);
+    assert_non_null(strstr(r.out, "unknown field \\\"technology\\\" (did you mean \\\"technologies\\\"?)"));
+    run_free(&r);
+    unlink(in);
+    free(in);
+}
+
+static void
+test_usage_errors(void **state)
+{
+    (void)state;
+    run_t r = vetd("--bogus", NULL);
+    assert_int_equal(r.status, 64);
+    assert_non_null(strstr(r.err, "usage: vetd"));
+    run_free(&r);
+    r = vetd("--check -r /nonexistent", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "/nonexistent: not a ruleset directory"));
+    run_free(&r);
+}
+
+static void
+test_documented_examples_run(void **state)
+{
+    (void)state;
+    /* docs/RULES.md's worked example, extracted from the page itself. */
+    char dir[] = "/tmp/vet-cli-doc-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[512], args[256];
+    snprintf(cmd, sizeof cmd, "sh tests/extract-doc-files.sh docs/RULES.md %s", dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(args, sizeof args, "--check -r %s", dir);
+    run_t r = vetd(args, NULL);
+    if (r.status != 0)
+        fprintf(stderr, "%s", r.err);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "ok: 4 files, 4 categories, 3 organisations, 3 rules"));
+    run_free(&r);
+    snprintf(args, sizeof args, "--test -r %s", dir);
+    r = vetd(args, NULL);
+    if (r.status != 0)
+        fprintf(stderr, "%s", r.out);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "5 passed, 0 failed"));
+    run_free(&r);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+
+    /* The README's sample request against the starter ruleset. */
+    r = vetd("--screen -r rules", "docs/examples/request.json");
+    assert_int_equal(r.status, 0);
+    cJSON *j = cJSON_Parse(r.out);
+    assert_non_null(j);
+    assert_non_null(cJSON_GetObjectItem(j, "verdict"));
+    cJSON_Delete(j);
+    run_free(&r);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check_good),
+        cmocka_unit_test(test_check_broken_reports_file_line),
+        cmocka_unit_test(test_test_mode_counts_and_failures),
+        cmocka_unit_test(test_screen_stdin_to_stdout),
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_documented_examples_run),
+    };
+    return cmocka_run_group_tests_name("vetd-cli", tests, NULL, NULL);
+}

@@ -1,0 +1,415 @@
+/* test_ruleset.c -- the ruleset loader: a good ruleset loads with the
+ * right counts and a stable digest; every kind of broken ruleset is
+ * refused with every error reported as file:line: message. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "ruleset.h"
+#include "sbuf.h"
+
+#define GOOD "tests/fixtures/rulesets/good"
+
+/* A scratch ruleset directory under /tmp, removed by teardown. */
+typedef struct tdir {
+    char path[64];          /* the directory */
+} tdir_t;
+
+static const char *TAX =
+    "categories = (\n"
+    "  { code = \"ai\"; label = \"AI\"; keywords = [ \"machine learning\" ]; },\n"
+    "  { code = \"ai.cv\"; label = \"Computer vision\"; }\n"
+    ");\n";
+
+static const char *POLICY_HEAD =
+    "version = \"t1\";\n"
+    "verdicts = [ \"clear\", \"review\", \"prohibited\" ];\n"
+    "risk_levels = [ \"low\", \"high\" ];\n"
+    "activities = [ \"joint_lab\", \"affiliation\" ];\n"
+    "relation_kinds = ( { name = \"subsidiary_of\"; } );\n"
+    "tags = [ \"seven-sons\" ];\n";
+
+static const char *RULE_OK =
+    "rules = (\n"
+    "  { id = \"r1\"; when = \"partner.lists has \\\"l1\\\"\"; verdict = \"review\";\n"
+    "    score = 50; reason = \"listed\"; cite = \"test\"; }\n"
+    ");\n";
+
+static const char *REG_OK =
+    "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+    "organisations = (\n"
+    "  { id = \"a\"; name = \"Alpha Institute of Technology\"; country = \"CN\";\n"
+    "    lists = [ \"l1\" ]; sources = [ \"s\" ]; }\n"
+    ");\n";
+
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int
+setup(void **state)
+{
+    tdir_t *t = calloc(1, sizeof *t);
+    snprintf(t->path, sizeof t->path, "/tmp/vet-test-rs-XXXXXX");
+    if (mkdtemp(t->path) == NULL)
+        return -1;
+    char reg[128];
+    snprintf(reg, sizeof reg, "%s/registry", t->path);
+    mkdir(reg, 0700);
+    *state = t;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    tdir_t *t = *state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->path);
+    int rc = system(cmd);
+    free(t);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Writes a ruleset from parts (NULL: file not written). */
+static void
+make(tdir_t *t, const char *tax, const char *policy, const char *reg)
+{
+    if (tax)
+        write_file(t->path, "taxonomy.cfg", tax);
+    if (policy)
+        write_file(t->path, "policy.cfg", policy);
+    if (reg)
+        write_file(t->path, "registry/a.cfg", reg);
+}
+
+static char *
+cat(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 1;
+    char *s = malloc(n);
+    snprintf(s, n, "%s%s", a, b);
+    return s;
+}
+
+/* Loads t, expects failure, returns every error joined by newlines with
+ * the directory replaced by "D" (caller frees). */
+static char *
+load_errors(tdir_t *t)
+{
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = ruleset_load(t->path, d);
+    assert_null(rs);
+    sbuf_t b = SBUF_INIT;
+    size_t dl = strlen(t->path);
+    for (size_t i = 0; diag_get(d, i) != NULL; i++) {
+        const char *m = diag_get(d, i), *p;
+        while ((p = strstr(m, t->path)) != NULL) {
+            sbuf_append(&b, m, (size_t)(p - m));
+            sbuf_puts(&b, "D");
+            m = p + dl;
+        }
+        sbuf_printf(&b, "%s\n", m);
+    }
+    diag_destroy(&d);
+    return sbuf_take(&b);
+}
+
+static void
+assert_has(const char *errs, const char *want)
+{
+    if (strstr(errs, want) == NULL) {
+        print_error("missing error:\n  %s\nin:\n%s", want, errs);
+        fail();
+    }
+}
+
+static void
+test_good_fixture_loads(void **state)
+{
+    (void)state;
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = ruleset_load(GOOD, d);
+    if (rs == NULL)
+        diag_print(d, stderr);
+    assert_non_null(rs);
+    assert_int_equal(diag_count(d), 0);
+    assert_string_equal(rs->version, "fixture-1");
+    assert_int_equal(tax_count(rs->tax), 6);
+    assert_int_equal(rs->n_ents, 10);
+    assert_int_equal(rs->n_rules, 7);
+    assert_int_equal(rs->n_files, 5);
+    assert_int_equal(strlen(rs->digest), 64);
+    assert_int_equal(rs->lists.n, 2);
+    assert_string_equal(rs->verdicts.names[2], "prohibited");
+    /* Symmetric relation co_lab_with is stored both ways. */
+    int lab = -1, c54 = -1;
+    for (size_t i = 0; i < rs->n_ents; i++) {
+        if (strcmp(rs->ents[i].id, "lab-partner") == 0)
+            lab = (int)i;
+        if (strcmp(rs->ents[i].id, "cetc-54") == 0)
+            c54 = (int)i;
+    }
+    assert_true(lab >= 0 && c54 >= 0);
+    assert_int_equal(rs->ents[lab].n_rels, 1);
+    assert_int_equal(rs->ents[c54].n_rels, 2);
+    assert_true(strstr(rs->ents[lab].file, "registry/mcf.cfg") != NULL);
+    assert_true(rs->ents[lab].line > 0);
+
+    /* The digest is a function of the bytes: the same on a reload. */
+    ruleset_t *again = ruleset_load(GOOD, d);
+    assert_non_null(again);
+    assert_string_equal(rs->digest, again->digest);
+    ruleset_destroy(&again);
+    ruleset_destroy(&rs);
+    assert_null(rs);
+    diag_destroy(&d);
+}
+
+static void
+test_digest_changes_with_content(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD, RULE_OK);
+    make(t, TAX, pol, REG_OK);
+    diag_t *d = diag_new(0);
+    ruleset_t *a = ruleset_load(t->path, d);
+    assert_non_null(a);
+    write_file(t->path, "registry/a.cfg",
+               "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+               "organisations = ( { id = \"a\"; name = \"Alpha Institute\"; lists = [ \"l1\" ];"
+               " sources = [ \"s\" ]; } );\n");
+    ruleset_t *b = ruleset_load(t->path, d);
+    assert_non_null(b);
+    assert_string_not_equal(a->digest, b->digest);
+    ruleset_destroy(&a);
+    ruleset_destroy(&b);
+    diag_destroy(&d);
+    free(pol);
+}
+
+static void
+test_syntax_error_has_file_and_line(void **state)
+{
+    tdir_t *t = *state;
+    make(t, TAX, "version = \"x\";\nverdicts = [ \"clear\" ;\n", REG_OK);
+    char *e = load_errors(t);
+    assert_has(e, "D/policy.cfg:2: syntax error");
+    free(e);
+}
+
+static void
+test_syntax_errors_of_several_files(void **state)
+{
+    tdir_t *t = *state;
+    make(t, "categories = ( { code = = \"ai\"; } );\n",
+         "version = \"x\";\nverdicts = [ \"clear\" \n", "organisations = ( { id = ; } );\n");
+    char *e = load_errors(t);
+    assert_has(e, "D/taxonomy.cfg:1: syntax error");
+    assert_has(e, "D/policy.cfg:");
+    assert_has(e, "D/registry/a.cfg:1: syntax error");
+    free(e);
+}
+
+static void
+test_all_errors_reported(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD, RULE_OK);
+    make(t, TAX, pol,
+         "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+         "organisations = (\n"
+         "  { id = \"a\"; name = \"Alpha\"; lists = [ \"l2\" ]; sources = [ \"s\" ]; },\n"
+         "  { id = \"a\"; name = \"Alpha again\"; sources = [ \"s\" ]; },\n"
+         "  { id = \"b\"; name = \"Beta\"; tags = [ \"seven-son\" ]; sources = [ \"s\" ];\n"
+         "    contry = \"CN\"; },\n"
+         "  { id = \"c\"; name = \"Gamma\"; risk = \"hgih\"; type = \"univ\"; sources = [ \"s\" ]; },\n"
+         "  { id = \"d\"; name = \"Delta\"; country = \"China\"; },\n"
+         "  { id = \"e\"; name = \"\"; sources = [ \"s\" ];\n"
+         "    relations = ( { kind = \"subsidiary_of\"; target = \"zz\"; },\n"
+         "                  { kind = \"owned_by\"; target = \"a\"; } ); }\n"
+         ");\n");
+    char *e = load_errors(t);
+    assert_has(e, "D/registry/a.cfg:3: organisation \"a\": unknown list \"l2\" (did you mean \"l1\"?)");
+    assert_has(e, "D/registry/a.cfg:4: duplicate organisation id \"a\" (first at D/registry/a.cfg:3)");
+    assert_has(e, "D/registry/a.cfg:5: organisation \"b\": unknown tag \"seven-son\" (did you mean \"seven-sons\"?)");
+    assert_has(e, "D/registry/a.cfg:6: unknown setting \"contry\" in an organisation (did you mean \"country\"?)");
+    assert_has(e, "D/registry/a.cfg:7: organisation \"c\": unknown risk level \"hgih\" (did you mean \"high\"?)");
+    assert_has(e, "D/registry/a.cfg:7: organisation \"c\": unknown partner type \"univ\"");
+    assert_has(e, "D/registry/a.cfg:8: organisation \"d\": country \"China\" must be an ISO 3166-1 alpha-2 code (upper case)");
+    assert_has(e, "D/registry/a.cfg:8: organisation \"d\": missing \"sources\" (where its facts come from)");
+    assert_has(e, "D/registry/a.cfg:9: organisation \"e\": \"name\" is empty");
+    assert_has(e, "D/registry/a.cfg:10: organisation \"e\": relation subsidiary_of names unknown organisation \"zz\"");
+    assert_has(e, "D/registry/a.cfg:11: organisation \"e\": unknown relation kind \"owned_by\"");
+    free(e);
+    free(pol);
+}
+
+static void
+test_rule_errors(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD,
+        "rules = (\n"
+        "  { id = \"r1\"; when = \"partner.lists has \\\"l1\\\"\"; verdict = \"prohibitted\";\n"
+        "    score = 150; reason = \"x\"; cite = \"y\"; },\n"
+        "  { id = \"r1\"; when = \"current\"; verdict = \"review\"; score = 1; reason = \"x\"; cite = \"y\"; },\n"
+        "  { id = \"r2\"; when = \"tech.any([\\\"ai.cvv\\\"])\"; verdict = \"review\"; score = 1;\n"
+        "    reason = \"x\"; cite = \"y\"; },\n"
+        "  { id = \"r3\"; when = \"current\"; verdict = \"review\"; score = 1; reason = \"x\"; },\n"
+        "  { id = \"Bad Id\"; when = \"current\"; verdict = \"review\"; score = 1; reason = \"x\"; cite = \"y\"; }\n"
+        ");\n");
+    make(t, TAX, pol, REG_OK);
+    char *e = load_errors(t);
+    assert_has(e, "D/policy.cfg:8: rule \"r1\": unknown verdict \"prohibitted\" (did you mean \"prohibited\"?)");
+    assert_has(e, "D/policy.cfg:9: rule \"r1\": score must be in 0..100, not 150");
+    assert_has(e, "D/policy.cfg:10: duplicate rule id \"r1\" (first at D/policy.cfg:8)");
+    assert_has(e, "D/policy.cfg:11:");   /* the compiler's message, with a column */
+    assert_has(e, "ai.cvv");
+    assert_has(e, "D/policy.cfg:13: rule \"r3\": missing \"cite\"");
+    assert_has(e, "D/policy.cfg:14: rule \"Bad Id\": id must be lower-case letters, digits, '_', '-' or '.'");
+    free(e);
+    free(pol);
+}
+
+static void
+test_policy_errors(void **state)
+{
+    tdir_t *t = *state;
+    make(t, TAX,
+         "version = \"x\";\n"
+         "verdicts = [ ];\n"
+         "activites = [ \"a\" ];\n"
+         "matching = { fuzzy_threshold = 1.5; max_matches = 0; };\n"
+         "rules = ( );\n", REG_OK);
+    char *e = load_errors(t);
+    assert_has(e, "D/policy.cfg:2: \"verdicts\" must list at least one name");
+    assert_has(e, "D/policy.cfg:3: unknown setting \"activites\" in policy.cfg (did you mean \"activities\"?)");
+    assert_has(e, "D/policy.cfg:4: matching: fuzzy_threshold must be in (0, 1], not 1.5");
+    assert_has(e, "D/policy.cfg:4: matching: max_matches must be in 1..100, not 0");
+    free(e);
+}
+
+static void
+test_taxonomy_errors_are_located(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD, RULE_OK);
+    make(t,
+         "categories = (\n"
+         "  { code = \"ai\"; label = \"AI\"; },\n"
+         "  { code = \"ai\"; label = \"AI again\"; },\n"
+         "  { code = \"x.y\"; label = \"orphan\"; },\n"
+         "  { code = \"q\"; label = \"Q\"; keywrds = [ \"a\" ]; }\n"
+         ");\n", pol, REG_OK);
+    char *e = load_errors(t);
+    assert_has(e, "D/taxonomy.cfg:3:");
+    assert_has(e, "duplicate category \"ai\"");
+    assert_has(e, "D/taxonomy.cfg:4:");
+    assert_has(e, "unknown parent \"x\"");
+    assert_has(e, "D/taxonomy.cfg:5: unknown setting \"keywrds\" in a category (did you mean \"keywords\"?)");
+    free(e);
+    free(pol);
+}
+
+static void
+test_missing_files(void **state)
+{
+    tdir_t *t = *state;
+    make(t, TAX, NULL, REG_OK);
+    char *e = load_errors(t);
+    assert_has(e, "D/policy.cfg: cannot read: No such file or directory");
+    free(e);
+
+    diag_t *d = diag_new(0);
+    assert_null(ruleset_load("/nonexistent/rules", d));
+    assert_string_equal(diag_get(d, 0),
+                        "/nonexistent/rules: not a ruleset directory: No such file or directory");
+    diag_destroy(&d);
+}
+
+static void
+test_invalid_utf8_and_nul(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD, RULE_OK);
+    make(t, TAX, pol,
+         "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+         "organisations = ( { id = \"a\"; name = \"Bad \xff\xfe name\"; sources = [ \"s\" ]; } );\n");
+    char *e = load_errors(t);
+    assert_has(e, "D/registry/a.cfg:2: organisation \"a\": \"name\" is not valid UTF-8");
+    free(e);
+
+    char path[256];
+    snprintf(path, sizeof path, "%s/registry/a.cfg", t->path);
+    FILE *f = fopen(path, "wb");
+    fwrite("organisations = ( );\n\0junk", 1, 26, f);
+    fclose(f);
+    e = load_errors(t);
+    assert_has(e, "D/registry/a.cfg: contains a NUL byte (binary file?)");
+    free(e);
+    free(pol);
+}
+
+static void
+test_large_registry_loads(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD, RULE_OK);
+    make(t, TAX, pol, NULL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/registry/big.cfg", t->path);
+    FILE *f = fopen(path, "w");
+    fputs("lists = ( { id = \"l1\"; name = \"List one\"; } );\norganisations = (\n", f);
+    for (int i = 0; i < 20000; i++)
+        fprintf(f, "%s{ id = \"o%d\"; name = \"Organisation %d Research Institute\"; "
+                "aliases = [ \"Org %d\" ]; lists = [ \"l1\" ]; sources = [ \"gen\" ]; }\n",
+                i ? "," : "", i, i, i);
+    fputs(");\n", f);
+    fclose(f);
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = ruleset_load(t->path, d);
+    diag_print(d, stderr);
+    assert_non_null(rs);
+    assert_int_equal(rs->n_ents, 20000);
+    assert_string_equal(rs->ents[19999].id, "o19999");
+    assert_int_equal(rs->ents[19999].line, 20002);
+    ruleset_destroy(&rs);
+    diag_destroy(&d);
+    free(pol);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_fixture_loads),
+        cmocka_unit_test_setup_teardown(test_digest_changes_with_content, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_syntax_error_has_file_and_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_syntax_errors_of_several_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_all_errors_reported, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rule_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_policy_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_taxonomy_errors_are_located, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_utf8_and_nul, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_registry_loads, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("ruleset", tests, NULL, NULL);
+}
