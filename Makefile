@@ -31,10 +31,13 @@ ENGINE_SO  := $(B)/libvetengine.so
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/fuzz_%.c=$(B)/fuzz/replay_%)
+
 BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
-.PHONY: all test check asan valgrind bench install clean deps run
+.PHONY: all test check asan valgrind bench install clean deps run fuzz
 
 all: $(BIN)/vetd $(ENGINE_LIB) $(ENGINE_SO)
 
@@ -49,6 +52,26 @@ $(B)/tests/%.o: tests/%.c
 $(B)/bench/%.o: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/fuzz/%.o: fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# Each fuzz target linked with a corpus replayer: runs in `make test`.
+$(B)/fuzz/replay_%: $(B)/fuzz/fuzz_%.o $(B)/fuzz/replay.o $(ENGINE_LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+
+# Coverage-guided fuzzing with libFuzzer (needs clang: apt-get install clang).
+#   make fuzz FUZZ=proto FUZZ_TIME=60
+FUZZ ?= proto
+FUZZ_TIME ?= 60
+fuzz:
+	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
+	@mkdir -p build-fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	    -Idaemon -Iinclude $(PKG_CFLAGS) fuzz/fuzz_$(FUZZ).c $(ENGINE_SRC) -o build-fuzz/fuzz_$(FUZZ) $(LIBS)
+	mkdir -p build-fuzz/corpus-$(FUZZ) && cp fuzz/corpus/$(FUZZ)/* build-fuzz/corpus-$(FUZZ)/
+	build-fuzz/fuzz_$(FUZZ) -max_total_time=$(FUZZ_TIME) build-fuzz/corpus-$(FUZZ)
 
 $(ENGINE_LIB): $(ENGINE_OBJ)
 	@rm -f $@
@@ -75,7 +98,7 @@ test:
 
 # Unit tests (CMocka), then the ruleset's own cases and the command-line
 # checks; tests/run.sh prints the closing "N passed, N failed" line.
-check: all $(TEST_BIN)
+check: all $(TEST_BIN) $(FUZZ_BIN)
 	@sh tests/run.sh $(B) $(BIN)
 
 # Sanitizer build in its own directories, same tests.
@@ -83,7 +106,7 @@ asan:
 	$(MAKE) B=build-asan BIN=build-asan/bin OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" check
 
-valgrind: all $(TEST_BIN)
+valgrind: all $(TEST_BIN) $(FUZZ_BIN)
 	@VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" sh tests/run.sh $(B) $(BIN)
 
 bench: all $(BENCH_BIN)
@@ -112,6 +135,7 @@ install: all
 	cp -R rules/. $(DESTDIR)$(PREFIX)/share/vetd/rules/
 
 clean:
-	rm -rf build build-asan bin
+	rm -rf build build-asan build-fuzz bin
 
--include $(ENGINE_OBJ:.o=.d) $(B)/daemon/main.d $(TEST_BIN:%=%.d) $(BENCH_BIN:%=%.d)
+-include $(ENGINE_OBJ:.o=.d) $(B)/daemon/main.d $(TEST_BIN:%=%.d) $(BENCH_BIN:%=%.d) \
+    $(wildcard $(B)/fuzz/*.d)

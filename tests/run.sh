@@ -35,6 +35,15 @@ for t in "$B"/tests/test_*; do
     fi
 done
 
+for target in proto expr; do
+    echo "== fuzz corpus replay: $target"
+    if $VALGRIND "$B/fuzz/replay_$target" fuzz/corpus/$target/* > "$out" 2>&1; then
+        cat "$out"; passed=$((passed + 1))
+    else
+        cat "$out"; failed=$((failed + 1)); status=1
+    fi
+done
+
 for dir in rules tests/fixtures/rulesets/good; do
     echo "== vetd --test -r $dir"
     $VALGRIND "$BIN/vetd" --test -r "$dir" > "$out" 2>&1
