@@ -37,6 +37,8 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/fuzz_%.c=$(B)/fuzz/replay_%)
 BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
+.SECONDARY:
+
 .PHONY: all test check asan valgrind bench install clean deps run fuzz
 
 all: $(BIN)/vetd $(ENGINE_LIB) $(ENGINE_SO)
