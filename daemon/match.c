@@ -17,10 +17,8 @@
  *  - Names. Every name and alias of every entity is normalised (norm.h);
  *    names that are empty or only stop words are dropped, duplicates
  *    within an entity are kept once. Each survivor is a "record".
- *  - Tokens. Records are split on spaces into a token dictionary;
- *    tokens are folded first (plural stripped, common abbreviations
- *    spelled out: fold_token), so "Inst." and "Technologies" meet
- *    "Institute" and "Technology". A
+ *  - Tokens. Records are split on spaces into a token dictionary
+ *    (common abbreviations spelled out first: "Inst." is "institute"). A
  *    token's weight is its IDF, log(1 + N / df) over the N records;
  *    stop words weigh a tenth of the lightest real token, so they can
  *    tip a close call but never make a match.
@@ -34,14 +32,20 @@
  *  - Typos. Two tokens are "similar" when their edit distance (optimal
  *    string alignment, on code points) is at most one edit per ~6.5
  *    characters of the longer token: 1 edit from 7 characters, 2 edits
- *    from 13. The usual "1 edit from 4, 2 from 8" is too loose for
- *    names: Hunan/Henan and Northwestern/Northeastern are different
+ *    from 13; words of 5 or 6 only allow two adjacent letters swapped.
+ *    The usual "1 edit from 4, 2 from 8" is too loose for names:
+ *    Hunan/Henan and Northwestern/Northeastern are different
  *    universities one or two letters apart. Similar tokens are found
  *    SymSpell-style: the index holds each eligible token with 0, 1 and
  *    (13..20 code points) 2 code points deleted; a query token probes
  *    with the same deletions. Tokens with digits or CJK ideographs
  *    ("27th", "哈尔滨工业大学") only match exactly: one different
- *    character there is a different thing.
+ *    character there is a different thing. English plurals are the
+ *    third kind of similar token (stem_token): the index also holds the
+ *    singular of every plain ASCII token, probed the same way.
+ *    Stop words are in the deletion table too, so a misspelt legal form
+ *    ("Corproation") is recognised as one rather than taken for a rare,
+ *    telling word.
  *  - Postings: token -> records containing it, sorted by the record's
  *    total weight B.
  *  - Exact-name neighbours: for every record, the fuzzy matches of its
@@ -73,13 +77,15 @@
 #define MAX_QTOK 32             /* query tokens scored; more count as unmatched */
 #define MAX_REC_TOK 255         /* record tokens kept (longer names are truncated) */
 #define MAX_TOKCP 32            /* longest token (code points) with typo tolerance */
-#define MIN_FUZZY_CP 6          /* shortest: a 6-letter token can lose one to a 7 */
-#define DEL1_MIN_CP 7           /* one edit allowed from 7 code points */
+#define MIN_FUZZY_CP 5          /* shortest token with any typo tolerance */
+#define SWAP_MIN_CP 5           /* 5 and 6 code points: one adjacent swap only */
+#define DEL1_MIN_CP 7           /* one edit of any kind from 7 code points */
 #define DEL2_MIN_CP 13          /* two edits from 13 */
 #define DEL2_MAX_CP 20          /* bounds the C(n,2) probes of a query token */
 #define MAX_EXP 16              /* similar dictionary tokens kept per query token */
 #define MAX_PAIRS 512           /* scored token pairs per candidate */
 #define STOP_WEIGHT_FRACTION 0.1
+#define ABBREV_SIM 0.98f        /* "inst" vs "institute": close, yet not the same text */
 
 /* One sorted lookup table: ent[] holds hash << 32 | value. */
 typedef struct keyidx {
@@ -107,6 +113,7 @@ typedef struct mtok {
     uint16_t ncp;               /* code points */
     bool stop;                  /* a stop word */
     bool fuzzy;                 /* typo tolerant (no digits, no CJK, 6..32 code points) */
+    bool plural;                /* takes part in plural matching (singular_cps) */
     float w;                    /* weight */
     uint32_t post;              /* first posting in posts[] */
     uint32_t n_post;            /* count of postings */
@@ -313,6 +320,26 @@ edits_allowed(int la, int lb)
     return m >= DEL2_MIN_CP ? 2 : m >= DEL1_MIN_CP ? 1 : 0;
 }
 
+/* True if b is a with two adjacent code points swapped: the commonest
+ * slip of the fingers, and the only typo short words are allowed
+ * ("Harbni"), since a changed letter there is often another name
+ * ("Hunan", "Henan"). */
+static bool
+one_swap(const int32_t *a, int la, const int32_t *b, int lb)
+{
+    if (la != lb)
+        return false;
+    int i = 0;
+    while (i < la && a[i] == b[i])
+        i++;
+    if (i + 1 >= la || a[i] != b[i + 1] || a[i + 1] != b[i])
+        return false;
+    for (i += 2; i < la; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
 /* Optimal string alignment distance, or k + 1 if it exceeds k. */
 static int
 osa_within(const int32_t *a, int la, const int32_t *b, int lb, int k)
@@ -385,12 +412,12 @@ jaro_winkler(const int32_t *a, int la, const int32_t *b, int lb)
 
 /* ---- token folding -------------------------------------------------- */
 
-/* Abbreviations and spelling variants of the generic words of
- * organisation names, folded to one form for fuzzy matching only
- * (exact matching compares whole normalised names). Applied after the
- * plural is stripped, so "Labs" and "Centres" fold too. */
+/* Abbreviations of the generic words of organisation names, spelled
+ * out for fuzzy matching only (exact matching compares whole normalised
+ * names): "Harbin Inst. of Tech." meets "Harbin Institute of
+ * Technology". */
 static const struct {
-    const char *from;           /* folded token */
+    const char *from;           /* token as written */
     const char *to;             /* what it stands for */
 } abbrevs[] = {
     { "acad", "academy" },      { "assn", "association" },
@@ -398,47 +425,83 @@ static const struct {
     { "ctr", "center" },        { "dept", "department" },
     { "eng", "engineering" },   { "engg", "engineering" },
     { "inst", "institute" },    { "lab", "laboratory" },
-    { "mfg", "manufacturing" }, { "natl", "national" },
-    { "res", "research" },      { "sci", "science" },
-    { "tech", "technology" },   { "univ", "university" },
+    { "labs", "laboratories" }, { "mfg", "manufacturing" },
+    { "natl", "national" },     { "res", "research" },
+    { "sci", "science" },       { "tech", "technology" },
+    { "univ", "university" },
 };
 
-/* Folds a token for fuzzy matching: stop words stay as they are; plain
- * ASCII words of 4+ letters lose an English plural (Harman's S-stemmer:
- * -ies -> -y, -es -> -e, -s -> -, sparing -us and -ss), so
- * "Technologies" meets "Technology" and "Sciences" "Science"; then the
- * abbreviation table applies. Writes into buf (len + 1 bytes) or points
- * at the table; returns the folded length and sets *out. */
+/* The dictionary form of a token: its abbreviation spelled out, or the
+ * token itself. Sets *out (the token or a table string), returns its
+ * length. */
 static size_t
-fold_token(const char *s, size_t len, char *buf, const char **out)
+fold_token(const char *s, size_t len, const char **out)
 {
     *out = s;
-    if (norm_is_stopword(s, len))
-        return len;
-    size_t n = len;
-    bool ascii = len >= 4;
-    for (size_t i = 0; i < len && ascii; i++)
-        ascii = s[i] >= 'a' && s[i] <= 'z';
-    if (ascii && s[len - 1] == 's') {
-        memcpy(buf, s, len);
-        if (len > 4 && memcmp(s + len - 3, "ies", 3) == 0 && s[len - 4] != 'e'
-            && s[len - 4] != 'a') {
-            buf[len - 3] = 'y';
-            n = len - 2;
-        } else if (memcmp(s + len - 2, "es", 2) == 0) {
-            if (s[len - 3] != 'a' && s[len - 3] != 'e' && s[len - 3] != 'o')
-                n = len - 1;
-        } else if (s[len - 2] != 'u' && s[len - 2] != 's')
-            n = len - 1;
-        buf[n] = '\0';
-        *out = buf;
-    }
-    if (n <= 6)
+    if (len <= 6)
         for (size_t i = 0; i < sizeof abbrevs / sizeof abbrevs[0]; i++)
-            if (strlen(abbrevs[i].from) == n && memcmp(abbrevs[i].from, *out, n) == 0) {
+            if (strlen(abbrevs[i].from) == len && memcmp(abbrevs[i].from, s, len) == 0) {
                 *out = abbrevs[i].to;
                 return strlen(abbrevs[i].to);
             }
+    return len;
+}
+
+/* The singular of a plain ASCII word of 5+ letters, by Harman's
+ * S-stemmer (-ies -> -y, -es -> -e, -s -> -, sparing -aes -ees -oes -us
+ * -ss), written into buf (len + 1 bytes). Returns its length, or 0 if
+ * the token has no such form. Plurals are a third way two tokens can be
+ * similar (besides equality and typos): "Technologies" ~ "Technology"
+ * is three edits, too many for the typo rule. Only used to find and
+ * accept similar tokens, never to rewrite them: stemming would shorten
+ * words like "Cazares" and cost them their typo tolerance. */
+static size_t
+stem_token(const int32_t *cp, int n, char *buf)
+{
+    if (n < 5 || cp[n - 1] != 's')
+        return 0;
+    for (int i = 0; i < n; i++) {
+        if (cp[i] < 'a' || cp[i] > 'z')
+            return 0;
+        buf[i] = (char)cp[i];
+    }
+    size_t m = (size_t)n;
+    if (cp[n - 2] == 'e' && cp[n - 3] == 'i' && cp[n - 4] != 'e' && cp[n - 4] != 'a') {
+        buf[n - 3] = 'y';
+        m = (size_t)n - 2;
+    } else if (cp[n - 2] == 'e') {
+        if (cp[n - 3] == 'a' || cp[n - 3] == 'e' || cp[n - 3] == 'o')
+            return 0;
+        m = (size_t)n - 1;
+    } else if (cp[n - 2] == 'u' || cp[n - 2] == 's')
+        return 0;
+    else
+        m = (size_t)n - 1;
+    buf[m] = '\0';
+    return m;
+}
+
+/* The singular of cp[0..n) if it is a plural (see stem_token), else the
+ * token itself, as code points in out; returns the count, or 0 if the
+ * token takes no part in plural matching (not plain ASCII, or shorter
+ * than 4 letters). */
+static int
+singular_cps(const int32_t *cp, int n, int32_t *out)
+{
+    char buf[MAX_TOKCP + 1];
+    size_t m = stem_token(cp, n, buf);
+    if (m > 0) {
+        for (size_t i = 0; i < m; i++)
+            out[i] = (unsigned char)buf[i];
+        return (int)m;
+    }
+    if (n < 4)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        if (cp[i] < 'a' || cp[i] > 'z')
+            return 0;
+        out[i] = cp[i];
+    }
     return n;
 }
 
@@ -510,6 +573,7 @@ typedef struct qtok {
     uint32_t len;               /* byte length */
     int32_t tid;                /* dictionary token, or -1 */
     bool stop;                  /* a stop word */
+    bool abbrev;                /* an abbreviation spelled out (fold_token) */
     double a;                   /* weight */
     double maxb;                /* heaviest similar dictionary token */
     int n_exp;                  /* similar dictionary tokens */
@@ -553,9 +617,19 @@ exp_add(qtok_t *q, uint32_t tid, float sim)
     }
 }
 
-/* Checks dictionary tokens whose deletion variant has hash h. */
+/* What a query token is compared with: its code points and singular. */
+typedef struct qform {
+    int32_t cp[MAX_TOKCP];      /* code points */
+    int n;                      /* count (<= 0: none) */
+    int32_t sg[MAX_TOKCP];      /* singular (singular_cps) */
+    int nsg;                    /* count (0: no plural matching) */
+} qform_t;
+
+/* Checks the dictionary tokens whose deletion variant has hash h: a
+ * token is similar if within the typo budget (edits_allowed) or if both
+ * have the same singular. */
 static void
-probe_del(const match_index_t *ix, qtok_t *q, const int32_t *cp, int n, uint32_t h,
+probe_del(const match_index_t *ix, qtok_t *q, const qform_t *f, uint32_t h,
           uint32_t *seen, int *n_seen)
 {
     size_t lo, hi;
@@ -570,18 +644,25 @@ probe_del(const match_index_t *ix, qtok_t *q, const int32_t *cp, int n, uint32_t
         if (*n_seen < 64)
             seen[(*n_seen)++] = t;
         const mtok_t *d = &ix->toks[t];
-        int32_t dcp[MAX_TOKCP];
+        int32_t dcp[MAX_TOKCP], dsg[MAX_TOKCP];
         int dn = decode_cps(d->s, d->len, dcp, MAX_TOKCP);
         if (dn < 0)
             continue;
-        int k = edits_allowed(n, dn);
-        if (k == 0 || osa_within(cp, n, dcp, dn, k) > k)
-            continue;
-        exp_add(q, t, (float)jaro_winkler(cp, n, dcp, dn));
+        int k = edits_allowed(f->n, dn);
+        bool similar = d->fuzzy && f->n >= MIN_FUZZY_CP
+                       && (k > 0 ? osa_within(f->cp, f->n, dcp, dn, k) <= k
+                                 : one_swap(f->cp, f->n, dcp, dn));
+        if (!similar && f->nsg > 0 && d->plural) {
+            int nd = singular_cps(dcp, dn, dsg);
+            similar = nd == f->nsg && memcmp(dsg, f->sg, (size_t)nd * sizeof *dsg) == 0;
+        }
+        if (similar)
+            exp_add(q, t, (float)jaro_winkler(f->cp, f->n, dcp, dn));
     }
 }
 
-/* Fills q's similar dictionary tokens and weights. */
+/* Fills q's similar dictionary tokens and weights. A token that is not
+ * a stop word but most resembles one ("Corproation") counts as one. */
 static void
 expand_token(const match_index_t *ix, qtok_t *q)
 {
@@ -589,20 +670,24 @@ expand_token(const match_index_t *ix, qtok_t *q)
     q->stop = q->tid >= 0 ? ix->toks[q->tid].stop : norm_is_stopword(q->s, q->len);
     q->n_exp = 0;
     if (q->tid >= 0)
-        exp_add(q, (uint32_t)q->tid, 1.0f);
-    int32_t cp[MAX_TOKCP];
-    int n = q->stop ? -1 : decode_cps(q->s, q->len, cp, MAX_TOKCP);
-    if (n > 0 && fuzzy_eligible(cp, n)) {
-        uint32_t seen[64];
-        int n_seen = 0;
-        probe_del(ix, q, cp, n, hash_del(cp, n, -1, -1), seen, &n_seen);
-        if (n >= DEL1_MIN_CP)
+        exp_add(q, (uint32_t)q->tid, q->abbrev ? ABBREV_SIM : 1.0f);
+    qform_t f;
+    f.n = q->stop ? -1 : decode_cps(q->s, q->len, f.cp, MAX_TOKCP);
+    f.nsg = f.n > 0 ? singular_cps(f.cp, f.n, f.sg) : 0;
+    uint32_t seen[64];
+    int n_seen = 0;
+    if (f.nsg > 0)
+        probe_del(ix, q, &f, hash_del(f.sg, f.nsg, -1, -1), seen, &n_seen);
+    if (f.n > 0 && fuzzy_eligible(f.cp, f.n)) {
+        int n = f.n;
+        probe_del(ix, q, &f, hash_del(f.cp, n, -1, -1), seen, &n_seen);
+        if (n >= SWAP_MIN_CP)
             for (int i = 0; i < n; i++)
-                probe_del(ix, q, cp, n, hash_del(cp, n, i, -1), seen, &n_seen);
+                probe_del(ix, q, &f, hash_del(f.cp, n, i, -1), seen, &n_seen);
         if (n >= DEL2_MIN_CP && n <= DEL2_MAX_CP)
             for (int i = 0; i < n; i++)
                 for (int j = i + 1; j < n; j++)
-                    probe_del(ix, q, cp, n, hash_del(cp, n, i, j), seen, &n_seen);
+                    probe_del(ix, q, &f, hash_del(f.cp, n, i, j), seen, &n_seen);
     }
     q->maxb = 0;
     int best = -1;
@@ -614,6 +699,8 @@ expand_token(const match_index_t *ix, qtok_t *q)
             || (q->exp_sim[i] == q->exp_sim[best] && w > ix->toks[q->exp_tid[best]].w))
             best = i;
     }
+    if (q->tid < 0 && best >= 0 && ix->toks[q->exp_tid[best]].stop)
+        q->stop = true;
     if (q->tid >= 0)
         q->a = ix->toks[q->tid].w;
     else if (best >= 0)
@@ -708,10 +795,8 @@ fuzzy_search(const match_index_t *ix, const char *norm, size_t len, arena_t *scr
             A += ix->w_unseen;      /* beyond what we score: unmatched */
             continue;
         }
-        char *buf = arena_alloc(scratch, i - st + 1);
-        if (buf == NULL)
-            return -1;
-        qt[nq].len = (uint32_t)fold_token(norm + st, i - st, buf, &qt[nq].s);
+        qt[nq].len = (uint32_t)fold_token(norm + st, i - st, &qt[nq].s);
+        qt[nq].abbrev = qt[nq].s != norm + st;
         expand_token(ix, &qt[nq]);
         A += qt[nq].a;
         nq++;
@@ -861,7 +946,9 @@ intern_token(builder_t *b, const char *s, size_t len)
     int32_t cp[MAX_TOKCP];
     int n = decode_cps(s, len, cp, MAX_TOKCP);
     t->ncp = (uint16_t)(n < 0 ? MAX_TOKCP + 1 : n);
-    t->fuzzy = !t->stop && n > 0 && fuzzy_eligible(cp, n);
+    int32_t sg[MAX_TOKCP];
+    t->plural = n > 0 && singular_cps(cp, n, sg) > 0;
+    t->fuzzy = n > 0 && fuzzy_eligible(cp, n);
     b->map.slot[k] = (uint32_t)++ix->n_toks;
     return (int64_t)ix->n_toks - 1;
 }
@@ -933,11 +1020,8 @@ build_tokens(builder_t *b)
             uint32_t st = i;
             while (i < rec->len && s[i] != ' ')
                 i++;
-            char buf[256];
             const char *f;
-            size_t flen = i - st < sizeof buf ? fold_token(s + st, i - st, buf, &f) : i - st;
-            if (i - st >= sizeof buf)
-                f = s + st;
+            size_t flen = fold_token(s + st, i - st, &f);
             int64_t t = intern_token(b, f, flen);
             if (t < 0)
                 return -1;
@@ -951,6 +1035,12 @@ build_tokens(builder_t *b)
             i++;                        /* the space */
         }
     }
+    /* Every stop word is in the dictionary, in no record, so a query can
+     * recognise a misspelt one even if no registry name uses it. */
+    const char *w;
+    for (size_t i = 0; (w = norm_stopword(i)) != NULL; i++)
+        if (intern_token(b, w, strlen(w)) < 0)
+            return -1;
     return 0;
 }
 
@@ -1017,7 +1107,8 @@ build_weights_and_postings(builder_t *b)
     return 0;
 }
 
-/* Deletion variants of the typo-tolerant tokens. */
+/* Deletion variants of the typo-tolerant tokens, and the singular of
+ * every token that takes part in plural matching. */
 static int
 build_deletions(builder_t *b)
 {
@@ -1025,11 +1116,12 @@ build_deletions(builder_t *b)
     size_t total = 0;
     for (size_t t = 0; t < ix->n_toks; t++) {
         const mtok_t *tk = &ix->toks[t];
+        size_t n = tk->ncp;
+        total += tk->plural;
         if (!tk->fuzzy)
             continue;
-        size_t n = tk->ncp;
         total += 1;
-        if (n >= DEL1_MIN_CP)
+        if (n >= SWAP_MIN_CP)
             total += n;
         if (n >= DEL2_MIN_CP && n <= DEL2_MAX_CP)
             total += n * (n - 1) / 2;
@@ -1040,12 +1132,18 @@ build_deletions(builder_t *b)
     size_t m = 0;
     for (size_t t = 0; t < ix->n_toks; t++) {
         const mtok_t *tk = &ix->toks[t];
+        if (!tk->fuzzy && !tk->plural)
+            continue;
+        int32_t cp[MAX_TOKCP], sg[MAX_TOKCP];
+        int n = decode_cps(tk->s, tk->len, cp, MAX_TOKCP);
+        if (tk->plural) {
+            int ns = singular_cps(cp, n, sg);
+            tmp[m++] = (uint64_t)hash_del(sg, ns, -1, -1) << 32 | t;
+        }
         if (!tk->fuzzy)
             continue;
-        int32_t cp[MAX_TOKCP];
-        int n = decode_cps(tk->s, tk->len, cp, MAX_TOKCP);
         tmp[m++] = (uint64_t)hash_del(cp, n, -1, -1) << 32 | t;
-        if (n >= DEL1_MIN_CP)
+        if (n >= SWAP_MIN_CP)
             for (int i = 0; i < n; i++)
                 tmp[m++] = (uint64_t)hash_del(cp, n, i, -1) << 32 | t;
         if (n >= DEL2_MIN_CP && n <= DEL2_MAX_CP)

@@ -77,6 +77,12 @@ norm_is_stopword(const char *tok, size_t len)
                    sizeof stopwords[0], stopword_cmp) != NULL;
 }
 
+const char *
+norm_stopword(size_t i)
+{
+    return i < sizeof stopwords / sizeof stopwords[0] ? stopwords[i] : NULL;
+}
+
 bool
 norm_all_stopwords(const char *s, size_t len)
 {

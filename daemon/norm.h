@@ -19,11 +19,11 @@
 /* Normalises len bytes of UTF-8 at in. On success returns 0 and sets
  * *out to a NUL-terminated string allocated from a (valid until the
  * arena is reset) and *outlen to its length (0 for a name made only of
- * punctuation). Returns -1 if in is not valid UTF-8 (with *err set to a
- * static message such as "invalid UTF-8 at byte 12"; the offset is
- * written into errbuf if errbuf != NULL, else a static text is used),
- * or on OOM. ASCII input takes a fast path that never calls utf8proc.
- * Thread-safe; allocates only from a. */
+ * punctuation). Apostrophes join ("People's" is "peoples"). Returns -1
+ * if in is not valid UTF-8, with "invalid UTF-8 at byte N" (N the
+ * 0-based offset of the first bad byte) written into errbuf if errbuf
+ * != NULL, or on OOM ("out of memory"). ASCII input takes a fast path
+ * that never calls utf8proc. Thread-safe; allocates only from a. */
 int norm_text(arena_t *a, const char *in, size_t len, const char **out,
               size_t *outlen, char *errbuf, size_t errcap);
 
@@ -32,6 +32,10 @@ int norm_text(arena_t *a, const char *in, size_t len, const char **out,
  * Such tokens weigh little in fuzzy matching and can never make a match
  * on their own. */
 bool norm_is_stopword(const char *tok, size_t len);
+
+/* The i-th stop word (normalised form, static), or NULL once i is past
+ * the end of the table: lets the matcher recognise misspelt ones. */
+const char *norm_stopword(size_t i);
 
 /* True if every token of the normalised string s is a stop word (or s
  * is empty): such a name matches nothing. */
