@@ -1418,7 +1418,14 @@ match_name(const match_index_t *ix, const match_query_t *q, const char *name,
         const mrec_t *rec = &ix->recs[r];
         if (rec->len != len || memcmp(rec->norm, norm, len) != 0)
             continue;
-        if (push_hit(h, a, rec->entity, rec->name, MATCH_EXACT, 1.0) != 0)
+        /* Country is part of identity ("National Defense University"
+         * exists in China and in the US): the same name in another
+         * country is only a fuzzy match, for a human to confirm. */
+        const char *ec = ix->ents[rec->entity].country;
+        bool other_country = q->country != NULL && q->country[0] != '\0' && ec != NULL
+            && ec[0] != '\0' && strcasecmp(q->country, ec) != 0;
+        if (other_country ? push_fuzzy(ix, q, h, a, r, 1.0) != 0
+                          : push_hit(h, a, rec->entity, rec->name, MATCH_EXACT, 1.0) != 0)
             goto oom;
         if (!exact) {
             /* Same string, same fuzzy matches: precomputed at load. */
@@ -1516,6 +1523,15 @@ match_find(const match_index_t *ix, const match_query_t *q, arena_t *scratch,
                 h.v[m++] = h.v[i];
         h.n = m;
         qsort(h.v, h.n, sizeof *h.v, hit_rank_cmp);
+    }
+    /* A partner identified by an identifier or an exact name is that
+     * organisation: fuzzy look-alikes of other organisations would only
+     * make rules fire on a partner the request is not about. */
+    if (h.n > 0 && h.v[0].method != MATCH_FUZZY) {
+        size_t m = 0;
+        while (m < h.n && h.v[m].method != MATCH_FUZZY)
+            m++;
+        h.n = m;
     }
     size_t limit = cap;
     if (ix->cfg.max_results > 0 && ix->cfg.max_results < limit)

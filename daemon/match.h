@@ -65,7 +65,10 @@ void match_index_destroy(match_index_t **ip);
  * Identifier hits come first, then exact, then fuzzy by score. Exact and
  * id matches suppress fuzzy hits on the same entity. A name that is only
  * stop words or legal forms ("Trading Co., Ltd.") matches nothing by
- * name. Returns -1 if a name is not valid UTF-8 (message in err).
+ * name. An exact name of an entity whose country differs from the
+ * request's (both known) counts as a fuzzy match of score 1 minus the
+ * country penalty. When anything matched by id or exact name, fuzzy hits
+ * are dropped. Returns -1 if a name is not valid UTF-8 (message in err).
  * Thread-safe; allocates only from scratch. */
 int match_find(const match_index_t *ix, const match_query_t *q,
                arena_t *scratch, match_hit_t *out, size_t cap,

@@ -316,10 +316,15 @@ test_country_penalty(void **state)
     double strong = expect_fuzzy(f, "Harbin Institue of Technology", NULL, E_HIT, 0.95);
     double other = expect_fuzzy(f, "Harbin Institue of Technology", "US", E_HIT, 0.88);
     assert_true(other > strong - 0.08 - 1e-9 && other < strong - 0.08 + 1e-9);
-    /* Exact and id matches are not penalised. */
+    /* Exact matches in the same (or an unknown) country are not
+     * penalised; in another country the name is only fuzzy. */
     expect_exact(f, "Harbin Institute of Technology", E_HIT, 0);
-    find(f, "Harbin Institute of Technology", "US");
+    find(f, "Harbin Institute of Technology", "CN");
+    assert_int_equal(f->hits[0].method, MATCH_EXACT);
     assert_true(f->hits[0].score == 1.0);
+    find(f, "Harbin Institute of Technology", "US");
+    assert_int_equal(f->hits[0].method, MATCH_FUZZY);
+    assert_true(f->hits[0].score > 0.92 - 1e-9 && f->hits[0].score < 0.92 + 1e-9);
 }
 
 static void
@@ -372,19 +377,28 @@ test_order_and_suppression(void **state)
     assert_int_equal(find(f, "institute of applied physics", NULL), 2);
     assert_int_equal(f->hits[0].entity, E_TWIN1);
     assert_int_equal(f->hits[1].entity, E_TWIN2);
-    /* An exact query still finds fuzzy neighbours of other entities, and
-     * they score as a fuzzy query would (the lists precomputed at load
-     * agree with the live search, and the score is symmetric). */
-    assert_int_equal(find(f, "Beijing Institute of Technology", NULL), 2);
+    /* The same name in two countries: the request's country decides;
+     * the twin elsewhere becomes a fuzzy look-alike, dropped because
+     * the partner is identified exactly. */
+    assert_int_equal(find(f, "Institute of Applied Physics", "IR"), 1);
+    assert_int_equal(f->hits[0].entity, E_TWIN1);
+    assert_int_equal(f->hits[0].method, MATCH_EXACT);
+    /* An exact match identifies the partner: no look-alikes of others. */
+    assert_int_equal(find(f, "Beijing Institute of Technology", NULL), 1);
     assert_int_equal(f->hits[0].method, MATCH_EXACT);
     assert_int_equal(f->hits[0].entity, E_BIT);
-    assert_int_equal(f->hits[1].method, MATCH_FUZZY);
-    assert_int_equal(f->hits[1].entity, E_BITCO);
-    double s1 = f->hits[1].score;
-    assert_int_equal(find(f, "Beijing Institute of Technology Co., Ltd.", NULL), 2);
+    assert_int_equal(find(f, "Beijing Institute of Technology Co., Ltd.", NULL), 1);
     assert_int_equal(f->hits[0].entity, E_BITCO);
-    assert_int_equal(f->hits[1].entity, E_BIT);
-    assert_true(f->hits[1].score > s1 - 1e-6 && f->hits[1].score < s1 + 1e-6);
+    /* An exact name in another country is only fuzzy (1 - penalty), so
+     * the precomputed look-alikes are reported too. */
+    assert_int_equal(find(f, "Beijing Institute of Technology", "US"), 2);
+    const match_hit_t *bit = hit_on(f, E_BIT), *bitco = hit_on(f, E_BITCO);
+    assert_non_null(bit);
+    assert_non_null(bitco);
+    assert_int_equal(bit->method, MATCH_FUZZY);
+    assert_true(bit->score > 0.92 - 1e-9 && bit->score < 0.92 + 1e-9);
+    assert_int_equal(bitco->method, MATCH_FUZZY);
+    assert_true(f->hits[0].score >= f->hits[1].score);
     /* A typo: both fuzzy, best first. */
     find(f, "Beijing Institue of Technology", NULL);
     assert_true(f->n == 2);
