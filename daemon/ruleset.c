@@ -64,7 +64,7 @@ typedef struct loader {
     strvec_t lists, tags;   /* vocabularies being declared */
     rs_list_t *list_info;   /* parallel to lists */
     size_t list_info_cap;
-    declsite_t *list_site, *tag_site;   /* parallel, for duplicate errors */
+    declsite_t *list_site;  /* parallel to lists, for duplicate errors */
     smap_t *list_map, *tag_map, *ent_map;
     pending_rel_t *rels;    /* relations to resolve */
     size_t n_rels, cap_rels;
@@ -413,22 +413,11 @@ declare_tag(loader_t *L, const char *file, int line, const char *tag)
                  "tag \"%s\": must be lower-case letters, digits, '_', '-' or '.'", tag);
         return;
     }
-    int old;
-    int r = smap_put(L->tag_map, tag, (int)L->tags.n, &old);
-    if (r == 1) {
-        diag_add(L->d, file, line, 0, "tag \"%s\" declared twice (first at %s:%d)",
-                 tag, L->tag_site[old].file, L->tag_site[old].line);
-        return;
-    }
-    declsite_t *ds = r < 0 ? NULL
-        : realloc(L->tag_site, (L->tags.n + 1) * sizeof *ds);
-    if (ds != NULL)
-        L->tag_site = ds;
-    if (ds == NULL || !sv_push(&L->tags, tag)) {
+    /* Tags are shared vocabulary: several registry files (and the
+     * policy) may each declare the tags they use, so a repeat is fine. */
+    int r = smap_put(L->tag_map, tag, (int)L->tags.n, NULL);
+    if (r < 0 || (r == 0 && !sv_push(&L->tags, tag)))
         diag_add(L->d, file, line, 0, "out of memory");
-        return;
-    }
-    L->tag_site[L->tags.n - 1] = (declsite_t){ file, line };
 }
 
 static void
@@ -920,6 +909,13 @@ resolve_relations(loader_t *L)
                      rs->relations.names[p->kind]);
             continue;
         }
+        if (count[p->from] == UINT16_MAX
+            || (rs->rel_symmetric[p->kind] && count[t] == UINT16_MAX)) {
+            diag_add(L->d, p->file, p->line, 0,
+                     "organisation \"%s\": more than %u relations", rs->ents[p->from].id,
+                     UINT16_MAX - 1);
+            continue;
+        }
         target[i] = (uint32_t)t;
         count[p->from]++;
         if (rs->rel_symmetric[p->kind])
@@ -1032,7 +1028,6 @@ loader_free(loader_t *L)
         config_destroy(&L->reg[i].cfg);
     free(L->reg);
     free(L->list_site);
-    free(L->tag_site);
     free(L->rels);
     smap_destroy(&L->list_map);
     smap_destroy(&L->tag_map);

@@ -395,6 +395,29 @@ test_large_registry_loads(void **state)
     free(pol);
 }
 
+static void
+test_tags_shared_between_files(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD, RULE_OK);
+    /* policy.cfg declares seven-sons; the registry file declares it
+     * again and adds its own: both are one vocabulary. */
+    make(t, TAX, pol,
+         "tags = [ \"seven-sons\", \"defence-lab-host\" ];\n"
+         "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+         "organisations = ( { id = \"a\"; name = \"Alpha\"; tags = [ \"seven-sons\", "
+         "\"defence-lab-host\" ]; sources = [ \"s\" ]; } );\n");
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = ruleset_load(t->path, d);
+    diag_print(d, stderr);
+    assert_non_null(rs);
+    assert_int_equal(rs->tags.n, 2);
+    assert_int_equal(rs->ents[0].n_tags, 2);
+    ruleset_destroy(&rs);
+    diag_destroy(&d);
+    free(pol);
+}
+
 int
 main(void)
 {
@@ -410,6 +433,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_utf8_and_nul, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_registry_loads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tags_shared_between_files, setup, teardown),
     };
     return cmocka_run_group_tests_name("ruleset", tests, NULL, NULL);
 }
