@@ -82,6 +82,8 @@ $(ENGINE_LIB): $(ENGINE_OBJ)
 $(ENGINE_SO): $(ENGINE_OBJ)
 	$(CC) -shared -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
 
+$(B)/daemon/main.o: ALL_CFLAGS += -DVETD_RULES_DIR='"$(PREFIX)/share/vetd/rules"'
+
 $(BIN)/vetd: $(B)/daemon/main.o $(ENGINE_LIB)
 	@mkdir -p $(BIN)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)

@@ -18,6 +18,10 @@
 
 #define VETD_VERSION "0.1.0"
 
+#ifndef VETD_RULES_DIR
+#define VETD_RULES_DIR "/usr/local/share/vetd/rules"   /* make install puts it here */
+#endif
+
 /* sysexits codes used by the command line. */
 enum { EX_OK_ = 0, EX_FAIL = 1, EX_USAGE_ = 64, EX_DATAERR_ = 65, EX_NOINPUT_ = 66,
        EX_SOFTWARE_ = 70 };
@@ -32,7 +36,8 @@ usage(FILE *f)
         "       vetd --test   [-r DIR]         run the ruleset's own test cases\n"
         "       vetd --screen [-r DIR]         screen one JSON request from stdin\n"
         "       vetd --version | --help\n"
-        "  -r DIR   ruleset directory (default: rules)\n"
+        "  -r DIR   ruleset directory (default: ./rules if present, else "
+        VETD_RULES_DIR ")\n"
         "  -v       with --check: print the compiled rules\n");
 }
 
@@ -135,7 +140,8 @@ int
 main(int argc, char **argv)
 {
     enum { M_NONE, M_CHECK, M_TEST, M_SCREEN } mode = M_NONE;
-    const char *dir = "rules";
+    /* In a source tree, its rules/; installed, the shared copy. */
+    const char *dir = access("rules/policy.cfg", R_OK) == 0 ? "rules" : VETD_RULES_DIR;
     bool verbose = false;
     static const struct option opts[] = {
         { "check", no_argument, NULL, 'C' },
