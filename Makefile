@@ -70,10 +70,10 @@ FUZZ_TIME ?= 60
 fuzz:
 	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
 	@mkdir -p build-fuzz
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	    -Idaemon -Iinclude $(PKG_CFLAGS) fuzz/fuzz_$(FUZZ).c $(ENGINE_SRC) -o build-fuzz/fuzz_$(FUZZ) $(LIBS)
 	mkdir -p build-fuzz/corpus-$(FUZZ) && cp fuzz/corpus/$(FUZZ)/* build-fuzz/corpus-$(FUZZ)/
-	build-fuzz/fuzz_$(FUZZ) -max_total_time=$(FUZZ_TIME) build-fuzz/corpus-$(FUZZ)
+	build-fuzz/fuzz_$(FUZZ) -max_total_time=$(FUZZ_TIME) $(if $(wildcard fuzz/$(FUZZ).dict),-dict=fuzz/$(FUZZ).dict) build-fuzz/corpus-$(FUZZ)
 
 $(ENGINE_LIB): $(ENGINE_OBJ)
 	@rm -f $@

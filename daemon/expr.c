@@ -424,6 +424,14 @@ gen_tech(cc_t *c, const val_t *v)
         emit_op(c, EXPR_OP_CONST, all);
         return;
     }
+    /* A taxonomy that failed tax_build still resolves codes but has no
+     * subtrees; its errors already fail the load, so a constant keeps
+     * the rest of the condition checked without reading NULL. */
+    for (size_t i = 0; i < v->n_codes; i++)
+        if (tax_subtree(c->s->tax, v->codes[i]) == NULL) {
+            emit_op(c, EXPR_OP_CONST, 0);
+            return;
+        }
     if (!all) {
         /* One test against the union of the codes' subtrees. */
         uint64_t *mask = arena_calloc(c->scratch, c->words + 1, sizeof *mask);

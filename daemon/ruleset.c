@@ -276,6 +276,33 @@ join_path(const char *dir, const char *name)
     return p;
 }
 
+/* Refuses libconfig's @include. A ruleset is its directory: every file
+ * it reads is hashed into the digest, which an included file would
+ * escape; and libconfig 1.5 calls exit() when an include names a
+ * directory. libconfig recognises the directive only at the start of a
+ * line (after blanks), so the same test here is exact. Returns false
+ * after reporting at path:line. */
+static bool
+no_includes(loader_t *L, const char *path, FILE *fp)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    int lineno = 0;
+    bool ok = true;
+    while (getline(&line, &cap, fp) >= 0) {
+        lineno++;
+        const char *p = line + strspn(line, " \t");
+        if (strncmp(p, "@include", 8) == 0) {
+            diag_add(L->d, path, lineno, 0,
+                     "@include is not supported: a ruleset is its directory "
+                     "(put organisations in registry/NAME.cfg)");
+            ok = false;
+        }
+    }
+    free(line);
+    return ok;
+}
+
 /* Parses one file; errors go to the diag. A missing file is an error
  * only if required. Also feeds name and bytes into the digest. */
 static void
@@ -323,7 +350,11 @@ parse_file(loader_t *L, rs_file_t *f, const char *dir, const char *name,
         return;
     }
     rewind(fp);
-    config_set_include_dir(&f->cfg, dir);
+    if (!no_includes(L, f->path, fp)) {
+        fclose(fp);
+        return;
+    }
+    rewind(fp);
     if (config_read(&f->cfg, fp) != CONFIG_TRUE) {
         const char *ef = config_error_file(&f->cfg);
         diag_add(L->d, ef ? ef : f->path, config_error_line(&f->cfg), 0, "%s",

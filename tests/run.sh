@@ -35,7 +35,7 @@ for t in "$B"/tests/test_*; do
     fi
 done
 
-for target in proto expr; do
+for target in proto expr ruleset norm; do
     echo "== fuzz corpus replay: $target"
     if $VALGRIND "$B/fuzz/replay_$target" fuzz/corpus/$target/* > "$out" 2>&1; then
         cat "$out"; passed=$((passed + 1))

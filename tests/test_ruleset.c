@@ -368,6 +368,19 @@ test_invalid_utf8_and_nul(void **state)
 }
 
 static void
+test_include_is_refused(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD, RULE_OK);
+    make(t, TAX, pol, "lists = ( { id = \"l1\"; name = \"L\"; } );\n  @include \"registry\"\n");
+    char *e = load_errors(t);
+    assert_has(e, "D/registry/a.cfg:2: @include is not supported: a ruleset is its directory "
+                  "(put organisations in registry/NAME.cfg)");
+    free(e);
+    free(pol);
+}
+
+static void
 test_large_registry_loads(void **state)
 {
     tdir_t *t = *state;
@@ -432,6 +445,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_taxonomy_errors_are_located, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_utf8_and_nul, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_include_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_registry_loads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tags_shared_between_files, setup, teardown),
     };
