@@ -229,16 +229,6 @@ unknown_field(pctx_t *p, const char *prefix, const char *key, const vocab_t *kno
     return fail(p, ERR_BAD_REQUEST, "unknown field \"%s%s\"", prefix, echo(key, eb, sizeof eb));
 }
 
-/* Index of key in names[0..n), or -1. */
-static int
-find_name(const char *const *names, size_t n, const char *key)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(names[i], key) == 0)
-            return (int)i;
-    return -1;
-}
-
 /* Number of elements of an array or members of an object; cJSON keeps
  * them in a list, so this walks it once. */
 static size_t
@@ -346,7 +336,7 @@ get_partner(pctx_t *p, const cJSON *v)
     for (const cJSON *c = v->child; c != NULL; c = c->next) {
         if (check_key(p, c->string, "partner", 0) != 0)
             return -1;
-        int f = find_name(partner_names, P_COUNT, c->string);
+        int f = vocab_find(&known, c->string);
         if (f < 0)
             return unknown_field(p, "partner.", c->string, &known);
         if (seen & (1u << f))
@@ -514,7 +504,7 @@ get_request(pctx_t *p, const cJSON *root)
     for (const cJSON *c = root->child; c != NULL; c = c->next) {
         if (check_key(p, c->string, "request", 0) != 0)
             return -1;
-        int f = find_name(field_names, nfields, c->string);
+        int f = vocab_find(&known, c->string);
         if (f < 0)
             return unknown_field(p, "", c->string, &known);
         if (seen & (1u << f))

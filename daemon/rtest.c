@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "cfgread.h"
 #include "norm.h"
 #include "request.h"
 #include "sbuf.h"
@@ -23,32 +24,14 @@ typedef struct tcase {
     bool bad;               /* a malformed setting was found */
 } tcase_t;
 
-static int
-line_of(const config_setting_t *s)
-{
-    return (int)config_setting_source_line(s);
-}
-
+/* Reports members of g that are not in allowed, prefixed by the case. */
 static bool
 check_members(tcase_t *t, const config_setting_t *g, const char *const *allowed,
               const char *what)
 {
-    bool ok = true;
-    size_t na = 0;
-    while (allowed[na] != NULL)
-        na++;
-    vocab_t v = { (const char **)allowed, na };
-    for (int i = 0; i < config_setting_length(g); i++) {
-        config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
-        const char *name = config_setting_name(m);
-        if (name == NULL || vocab_find(&v, name) >= 0)
-            continue;
-        const char *sug = vocab_suggest(&v, name);
-        diag_add(t->d, t->file, line_of(m), 0, "case \"%s\": unknown setting \"%s\" in %s%s%s%s",
-                 t->name, name, what, sug ? " (did you mean \"" : "", sug ? sug : "",
-                 sug ? "\"?)" : "");
-        ok = false;
-    }
+    char prefix[160];
+    snprintf(prefix, sizeof prefix, "case \"%.120s\": ", t->name);
+    bool ok = cfgread_check_members(t->d, t->file, g, allowed, prefix, what);
     t->bad |= !ok;
     return ok;
 }
@@ -60,7 +43,7 @@ str(tcase_t *t, const config_setting_t *g, const char *name)
     if (s == NULL)
         return NULL;
     if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-        diag_add(t->d, t->file, line_of(s), 0, "case \"%s\": \"%s\" must be a string",
+        diag_add(t->d, t->file, cfgread_line(s), 0, "case \"%s\": \"%s\" must be a string",
                  t->name, name);
         t->bad = true;
         return NULL;
@@ -76,7 +59,7 @@ strs(tcase_t *t, const config_setting_t *g, const char *name, const char ***out)
     if (s == NULL)
         return 0;
     if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST) {
-        diag_add(t->d, t->file, line_of(s), 0, "case \"%s\": \"%s\" must be an array of strings",
+        diag_add(t->d, t->file, cfgread_line(s), 0, "case \"%s\": \"%s\" must be an array of strings",
                  t->name, name);
         t->bad = true;
         return 0;
@@ -87,7 +70,7 @@ strs(tcase_t *t, const config_setting_t *g, const char *name, const char ***out)
     for (int i = 0; i < n && v != NULL; i++) {
         config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-            diag_add(t->d, t->file, line_of(e), 0, "case \"%s\": %s[%d] must be a string",
+            diag_add(t->d, t->file, cfgread_line(e), 0, "case \"%s\": %s[%d] must be a string",
                      t->name, name, i);
             t->bad = true;
             continue;
@@ -113,7 +96,7 @@ read_request(tcase_t *t, const config_setting_t *g, request_t *req)
     req->id = str(t, g, "id");
     config_setting_t *p = config_setting_get_member(g, "partner");
     if (p == NULL || config_setting_type(p) != CONFIG_TYPE_GROUP) {
-        diag_add(t->d, t->file, line_of(p ? p : g), 0,
+        diag_add(t->d, t->file, cfgread_line(p ? p : g), 0,
                  "case \"%s\": request.partner must be a group", t->name);
         t->bad = true;
         return;
@@ -132,7 +115,7 @@ read_request(tcase_t *t, const config_setting_t *g, request_t *req)
             config_setting_t *e = config_setting_get_elem(ids, (unsigned)i);
             const char *v = config_setting_get_string(e);
             if (v == NULL) {
-                diag_add(t->d, t->file, line_of(e), 0, "case \"%s\": ids.%s must be a string",
+                diag_add(t->d, t->file, cfgread_line(e), 0, "case \"%s\": ids.%s must be a string",
                          t->name, config_setting_name(e));
                 t->bad = true;
                 continue;
@@ -147,7 +130,7 @@ read_request(tcase_t *t, const config_setting_t *g, request_t *req)
     config_setting_t *cur = config_setting_get_member(g, "current");
     if (cur != NULL) {
         if (config_setting_type(cur) != CONFIG_TYPE_BOOL) {
-            diag_add(t->d, t->file, line_of(cur), 0, "case \"%s\": current must be a boolean",
+            diag_add(t->d, t->file, cfgread_line(cur), 0, "case \"%s\": current must be a boolean",
                      t->name);
             t->bad = true;
         } else {
@@ -179,7 +162,7 @@ read_request(tcase_t *t, const config_setting_t *g, request_t *req)
                 cv->str = config_setting_get_bool(e) ? "true" : "false";
                 break;
             default:
-                diag_add(t->d, t->file, line_of(e), 0,
+                diag_add(t->d, t->file, cfgread_line(e), 0,
                          "case \"%s\": context.%s must be a string, number or boolean",
                          t->name, cv->key);
                 t->bad = true;
@@ -236,7 +219,7 @@ run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
         t->bad = true;
     }
     if (want_verdict != NULL && vocab_find(&rs->verdicts, want_verdict) < 0) {
-        diag_add(t->d, t->file, line_of(config_setting_get_member(ex, "verdict")), 0,
+        diag_add(t->d, t->file, cfgread_line(config_setting_get_member(ex, "verdict")), 0,
                  "case \"%s\": unknown verdict \"%s\"", t->name, want_verdict);
         t->bad = true;
     }
@@ -245,7 +228,7 @@ run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
         for (size_t r = 0; r < rs->n_rules && !known; r++)
             known = strcmp(rs->rules[r].id, want_rules[i]) == 0;
         if (!known) {
-            diag_add(t->d, t->file, line_of(config_setting_get_member(ex, "rules")), 0,
+            diag_add(t->d, t->file, cfgread_line(config_setting_get_member(ex, "rules")), 0,
                      "case \"%s\": unknown rule \"%s\"", t->name, want_rules[i]);
             t->bad = true;
         }
@@ -334,7 +317,7 @@ run_file(const ruleset_t *rs, const char *path, FILE *out, diag_t *d, arena_t *a
     for (int i = 0; i < config_setting_length(cases); i++) {
         config_setting_t *g = config_setting_get_elem(cases, (unsigned)i);
         arena_reset(a);
-        tcase_t t = { path, "", line_of(g), d, a, false };
+        tcase_t t = { path, "", cfgread_line(g), d, a, false };
         if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
             diag_add(d, path, t.line, 0, "cases[%d] must be a group", i);
             sum->failed++;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cfgread.h"
 #include "norm.h"
 #include "request.h"
 #include "smap.h"
@@ -78,12 +79,6 @@ static const char *const type_names[] = {
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static int
-line_of(const config_setting_t *s)
-{
-    return s != NULL ? (int)config_setting_source_line(s) : 0;
-}
-
 static bool
 sv_push(strvec_t *sv, const char *s)
 {
@@ -115,31 +110,12 @@ setting_type_name(int type)
     }
 }
 
-/* Reports every member of grp whose name is not in allowed (NULL
- * terminated), with a suggestion. what names the group in messages. */
+/* Reports members of grp that are not in allowed (cfgread.h). */
 static void
 check_members(loader_t *L, const char *file, const config_setting_t *grp,
               const char *const *allowed, const char *what)
 {
-    size_t na = 0;
-    while (allowed[na] != NULL)
-        na++;
-    vocab_t v = { (const char **)allowed, na };
-    int n = config_setting_length(grp);
-    for (int i = 0; i < n; i++) {
-        config_setting_t *m = config_setting_get_elem(grp, (unsigned)i);
-        const char *name = config_setting_name(m);
-        if (name == NULL || vocab_find(&v, name) >= 0)
-            continue;
-        const char *sug = vocab_suggest(&v, name);
-        if (sug != NULL)
-            diag_add(L->d, file, line_of(m), 0,
-                     "unknown setting \"%s\" in %s (did you mean \"%s\"?)",
-                     name, what, sug);
-        else
-            diag_add(L->d, file, line_of(m), 0,
-                     "unknown setting \"%s\" in %s", name, what);
-    }
+    cfgread_check_members(L->d, file, grp, allowed, "", what);
 }
 
 /* Member name of grp if present and of type want (else an error). */
@@ -150,7 +126,7 @@ member(loader_t *L, const char *file, const config_setting_t *grp,
     config_setting_t *s = config_setting_get_member(grp, name);
     if (s == NULL) {
         if (required)
-            diag_add(L->d, file, line_of(grp), 0, "%s: missing \"%s\"", what, name);
+            diag_add(L->d, file, cfgread_line(grp), 0, "%s: missing \"%s\"", what, name);
         return NULL;
     }
     int t = config_setting_type(s);
@@ -160,7 +136,7 @@ member(loader_t *L, const char *file, const config_setting_t *grp,
         || (want == CONFIG_TYPE_LIST && t == CONFIG_TYPE_ARRAY
             && config_setting_length(s) == 0);
     if (!ok) {
-        diag_add(L->d, file, line_of(s), 0, "%s: \"%s\" must be %s, not %s",
+        diag_add(L->d, file, cfgread_line(s), 0, "%s: \"%s\" must be %s, not %s",
                  what, name, setting_type_name(want), setting_type_name(t));
         return NULL;
     }
@@ -178,11 +154,11 @@ get_str(loader_t *L, const char *file, const config_setting_t *grp,
         return NULL;
     const char *v = config_setting_get_string(s);
     if (!norm_valid_utf8(v, strlen(v))) {
-        diag_add(L->d, file, line_of(s), 0, "%s: \"%s\" is not valid UTF-8", what, name);
+        diag_add(L->d, file, cfgread_line(s), 0, "%s: \"%s\" is not valid UTF-8", what, name);
         return NULL;
     }
     if (v[strspn(v, " \t\r\n")] == '\0') {
-        diag_add(L->d, file, line_of(s), 0, "%s: \"%s\" is empty", what, name);
+        diag_add(L->d, file, cfgread_line(s), 0, "%s: \"%s\" is empty", what, name);
         return NULL;
     }
     return arena_strdup(L->rs->arena, v);
@@ -200,7 +176,7 @@ get_strs(loader_t *L, const char *file, const config_setting_t *grp,
         return 0;
     if (config_setting_type(s) != CONFIG_TYPE_ARRAY
         && config_setting_type(s) != CONFIG_TYPE_LIST) {
-        diag_add(L->d, file, line_of(s), 0,
+        diag_add(L->d, file, cfgread_line(s), 0,
                  "%s: \"%s\" must be an array of strings, not %s", what, name,
                  setting_type_name(config_setting_type(s)));
         return 0;
@@ -211,18 +187,18 @@ get_strs(loader_t *L, const char *file, const config_setting_t *grp,
     for (int i = 0; i < n && v != NULL; i++) {
         config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-            diag_add(L->d, file, line_of(e), 0, "%s: %s[%d] must be a string",
+            diag_add(L->d, file, cfgread_line(e), 0, "%s: %s[%d] must be a string",
                      what, name, i);
             continue;
         }
         const char *str = config_setting_get_string(e);
         if (!norm_valid_utf8(str, strlen(str))) {
-            diag_add(L->d, file, line_of(e), 0, "%s: %s[%d] is not valid UTF-8",
+            diag_add(L->d, file, cfgread_line(e), 0, "%s: %s[%d] is not valid UTF-8",
                      what, name, i);
             continue;
         }
         if (str[strspn(str, " \t\r\n")] == '\0') {
-            diag_add(L->d, file, line_of(e), 0, "%s: %s[%d] is empty", what, name, i);
+            diag_add(L->d, file, cfgread_line(e), 0, "%s: %s[%d] is empty", what, name, i);
             continue;
         }
         v[k++] = arena_strdup(L->rs->arena, str);
@@ -424,13 +400,13 @@ read_vocab(loader_t *L, const char *file, const config_setting_t *root,
     size_t n = get_strs(L, file, root, name, &v, name);
     if (n == 0 && required) {
         config_setting_t *s = config_setting_get_member(root, name);
-        diag_add(L->d, file, line_of(s ? s : root), 0,
+        diag_add(L->d, file, cfgread_line(s ? s : root), 0,
                  "\"%s\" must list at least one name", name);
     }
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < i; j++)
             if (strcmp(v[i], v[j]) == 0)
-                diag_add(L->d, file, line_of(config_setting_get_member(root, name)), 0,
+                diag_add(L->d, file, cfgread_line(config_setting_get_member(root, name)), 0,
                          "%s: \"%s\" is listed twice", name, v[i]);
     out->names = v;
     out->n = n;
@@ -456,7 +432,7 @@ read_tags(loader_t *L, const char *file, const config_setting_t *root)
 {
     const char **v;
     size_t n = get_strs(L, file, root, "tags", &v, "tags");
-    int line = line_of(config_setting_get_member(root, "tags"));
+    int line = cfgread_line(config_setting_get_member(root, "tags"));
     for (size_t i = 0; i < n; i++)
         declare_tag(L, file, line, v[i]);
 }
@@ -471,7 +447,7 @@ read_lists(loader_t *L, const char *file, const config_setting_t *root)
     int n = config_setting_length(ls);
     for (int i = 0; i < n; i++) {
         config_setting_t *g = config_setting_get_elem(ls, (unsigned)i);
-        int line = line_of(g);
+        int line = cfgread_line(g);
         if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
             diag_add(L->d, file, line, 0, "lists[%d] must be a group", i);
             continue;
@@ -534,7 +510,7 @@ read_relation_kinds(loader_t *L, const char *file, const config_setting_t *root)
     for (int i = 0; i < n; i++) {
         config_setting_t *g = config_setting_get_elem(ls, (unsigned)i);
         if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-            diag_add(L->d, file, line_of(g), 0, "relation_kinds[%d] must be a group", i);
+            diag_add(L->d, file, cfgread_line(g), 0, "relation_kinds[%d] must be a group", i);
             continue;
         }
         check_members(L, file, g, allowed, "a relation kind");
@@ -542,13 +518,13 @@ read_relation_kinds(loader_t *L, const char *file, const config_setting_t *root)
         if (name == NULL)
             continue;
         if (!valid_id(name)) {
-            diag_add(L->d, file, line_of(g), 0,
+            diag_add(L->d, file, cfgread_line(g), 0,
                      "relation kind \"%s\": must be lower-case letters, digits, '_', '-' or '.'",
                      name);
             continue;
         }
         if (vocab_find(&rs->relations, name) >= 0) {
-            diag_add(L->d, file, line_of(g), 0, "relation kind \"%s\" declared twice", name);
+            diag_add(L->d, file, cfgread_line(g), 0, "relation kind \"%s\" declared twice", name);
             continue;
         }
         config_setting_t *sym = member(L, file, g, "symmetric", CONFIG_TYPE_BOOL, false,
@@ -579,7 +555,7 @@ read_matching(loader_t *L, const char *file, const config_setting_t *root)
         if (config_setting_type(s) != CONFIG_TYPE_FLOAT)
             v = (double)config_setting_get_int64(s);
         if (v <= 0 || v > 1)
-            diag_add(L->d, file, line_of(s), 0,
+            diag_add(L->d, file, cfgread_line(s), 0,
                      "matching: fuzzy_threshold must be in (0, 1], not %g", v);
         else
             m->threshold = v;
@@ -589,7 +565,7 @@ read_matching(loader_t *L, const char *file, const config_setting_t *root)
         if (config_setting_type(s) != CONFIG_TYPE_FLOAT)
             v = (double)config_setting_get_int64(s);
         if (v < 0 || v > 1)
-            diag_add(L->d, file, line_of(s), 0,
+            diag_add(L->d, file, cfgread_line(s), 0,
                      "matching: country_penalty must be in [0, 1], not %g", v);
         else
             m->country_penalty = v;
@@ -599,7 +575,7 @@ read_matching(loader_t *L, const char *file, const config_setting_t *root)
         if (config_setting_type(s) == CONFIG_TYPE_INT)
             v = config_setting_get_int(s);
         if (v < 1 || v > 100)
-            diag_add(L->d, file, line_of(s), 0,
+            diag_add(L->d, file, cfgread_line(s), 0,
                      "matching: max_matches must be in 1..100, not %lld", v);
         else
             m->max_results = (unsigned)v;
@@ -646,7 +622,7 @@ read_taxonomy(loader_t *L)
     for (int i = 0; i < n; i++) {
         config_setting_t *g = config_setting_get_elem(cats, (unsigned)i);
         if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-            diag_add(L->d, file, line_of(g), 0, "categories[%d] must be a group", i);
+            diag_add(L->d, file, cfgread_line(g), 0, "categories[%d] must be a group", i);
             continue;
         }
         check_members(L, file, g, allowed, "a category");
@@ -669,7 +645,7 @@ read_taxonomy(loader_t *L)
         def.n_keywords = get_strs(L, file, g, "keywords", &def.keywords, what);
         def.n_refs = get_strs(L, file, g, "refs", &def.refs, what);
         def.file = file;
-        def.line = line_of(g);
+        def.line = cfgread_line(g);
         tax_add(rs->tax, &def, L->d);
     }
     tax_build(rs->tax, L->d);
@@ -693,7 +669,7 @@ read_syms(loader_t *L, const char *file, const config_setting_t *g, const char *
     size_t n = get_strs(L, file, g, name, &v, what);
     uint16_t *ix = arena_calloc(L->rs->arena, n + 1, sizeof *ix);
     uint16_t k = 0;
-    int line = line_of(config_setting_get_member(g, name));
+    int line = cfgread_line(config_setting_get_member(g, name));
     for (size_t i = 0; i < n && ix != NULL; i++) {
         int s = smap_get(map, v[i]);
         if (s < 0) {
@@ -724,12 +700,12 @@ read_ids(loader_t *L, const char *file, const config_setting_t *g, reg_entity_t 
         config_setting_t *s = config_setting_get_elem(ids, (unsigned)i);
         const char *scheme = config_setting_name(s);
         if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-            diag_add(L->d, file, line_of(s), 0, "%s: ids.%s must be a string", what, scheme);
+            diag_add(L->d, file, cfgread_line(s), 0, "%s: ids.%s must be a string", what, scheme);
             continue;
         }
         const char *val = config_setting_get_string(s);
         if (val[strspn(val, " \t")] == '\0' || !norm_valid_utf8(val, strlen(val))) {
-            diag_add(L->d, file, line_of(s), 0, "%s: ids.%s is empty or not UTF-8",
+            diag_add(L->d, file, cfgread_line(s), 0, "%s: ids.%s is empty or not UTF-8",
                      what, scheme);
             continue;
         }
@@ -755,7 +731,7 @@ read_relations(loader_t *L, const char *file, const config_setting_t *g, uint32_
     for (int i = 0; i < n; i++) {
         config_setting_t *r = config_setting_get_elem(rl, (unsigned)i);
         if (config_setting_type(r) != CONFIG_TYPE_GROUP) {
-            diag_add(L->d, file, line_of(r), 0, "%s: relations[%d] must be a group", what, i);
+            diag_add(L->d, file, cfgread_line(r), 0, "%s: relations[%d] must be a group", what, i);
             continue;
         }
         check_members(L, file, r, allowed, "a relation");
@@ -763,20 +739,20 @@ read_relations(loader_t *L, const char *file, const config_setting_t *g, uint32_
         const char *target = get_str(L, file, r, "target", true, what);
         if (kind == NULL || target == NULL)
             continue;
-        int k = resolve(L, file, line_of(r), &L->rs->relations, "relation kind", kind, what);
+        int k = resolve(L, file, cfgread_line(r), &L->rs->relations, "relation kind", kind, what);
         if (k < 0)
             continue;
         if (L->n_rels == L->cap_rels) {
             size_t cap = L->cap_rels ? L->cap_rels * 2 : 64;
             pending_rel_t *p = realloc(L->rels, cap * sizeof *p);
             if (p == NULL) {
-                diag_add(L->d, file, line_of(r), 0, "out of memory");
+                diag_add(L->d, file, cfgread_line(r), 0, "out of memory");
                 return;
             }
             L->rels = p;
             L->cap_rels = cap;
         }
-        L->rels[L->n_rels++] = (pending_rel_t){ idx, k, target, file, line_of(r) };
+        L->rels[L->n_rels++] = (pending_rel_t){ idx, k, target, file, cfgread_line(r) };
     }
 }
 
@@ -810,7 +786,7 @@ read_organisation(loader_t *L, const char *file, const config_setting_t *g)
         return;
     char what[200];
     snprintf(what, sizeof what, "organisation \"%.160s\"", id);
-    int line = line_of(g);
+    int line = cfgread_line(g);
     if (!valid_id(id)) {
         diag_add(L->d, file, line, 0,
                  "%s: id must be lower-case letters, digits, '_', '-' or '.'", what);
@@ -842,14 +818,14 @@ read_organisation(loader_t *L, const char *file, const config_setting_t *g)
     const char *cc = get_str(L, file, g, "country", false, what);
     if (cc != NULL) {
         if (strlen(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z')
-            diag_add(L->d, file, line_of(config_setting_get_member(g, "country")), 0,
+            diag_add(L->d, file, cfgread_line(config_setting_get_member(g, "country")), 0,
                      "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code (upper case)",
                      what, cc);
         else
             e->country = cc;
     }
     const char *type = get_str(L, file, g, "type", false, what);
-    if (type != NULL && resolve(L, file, line_of(config_setting_get_member(g, "type")),
+    if (type != NULL && resolve(L, file, cfgread_line(config_setting_get_member(g, "type")),
                                 &rs->types, "partner type", type, what) >= 0)
         e->type = type;
     read_ids(L, file, g, e, what);
@@ -858,7 +834,7 @@ read_organisation(loader_t *L, const char *file, const config_setting_t *g)
     e->n_tags = read_syms(L, file, g, "tags", L->tag_map, &L->tags, "tag", what, &e->tags);
     const char *risk = get_str(L, file, g, "risk", false, what);
     if (risk != NULL) {
-        int ri = resolve(L, file, line_of(config_setting_get_member(g, "risk")),
+        int ri = resolve(L, file, cfgread_line(config_setting_get_member(g, "risk")),
                          &rs->risks, "risk level", risk, what);
         e->risk = (int16_t)ri;
     }
@@ -904,7 +880,7 @@ read_registry_files(loader_t *L)
         for (int i = 0; i < n; i++) {
             config_setting_t *g = config_setting_get_elem(orgs, (unsigned)i);
             if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-                diag_add(L->d, file, line_of(g), 0, "organisations[%d] must be a group", i);
+                diag_add(L->d, file, cfgread_line(g), 0, "organisations[%d] must be a group", i);
                 continue;
             }
             read_organisation(L, file, g);
@@ -996,7 +972,7 @@ read_rules(loader_t *L)
     };
     for (int i = 0; i < n; i++) {
         config_setting_t *g = config_setting_get_elem(rules, (unsigned)i);
-        int line = line_of(g);
+        int line = cfgread_line(g);
         if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
             diag_add(L->d, file, line, 0, "rules[%d] must be a group", i);
             continue;
@@ -1015,7 +991,7 @@ read_rules(loader_t *L)
         int old;
         if (smap_put(ids, id, i, &old) == 1) {
             diag_add(L->d, file, line, 0, "duplicate rule id \"%s\" (first at %s:%d)", id,
-                     file, line_of(config_setting_get_elem(rules, (unsigned)old)));
+                     file, cfgread_line(config_setting_get_elem(rules, (unsigned)old)));
             continue;
         }
         rs_rule_t *r = &rs->rules[rs->n_rules];
@@ -1027,21 +1003,21 @@ read_rules(loader_t *L)
         const char *verdict = get_str(L, file, g, "verdict", true, what);
         r->verdict = -1;
         if (verdict != NULL)
-            r->verdict = resolve(L, file, line_of(config_setting_get_member(g, "verdict")),
+            r->verdict = resolve(L, file, cfgread_line(config_setting_get_member(g, "verdict")),
                                  &rs->verdicts, "verdict", verdict, what);
         config_setting_t *sc = member(L, file, g, "score", CONFIG_TYPE_INT, true, what);
         if (sc != NULL) {
             long long v = config_setting_type(sc) == CONFIG_TYPE_INT
                 ? config_setting_get_int(sc) : config_setting_get_int64(sc);
             if (v < 0 || v > 100)
-                diag_add(L->d, file, line_of(sc), 0, "%s: score must be in 0..100, not %lld",
+                diag_add(L->d, file, cfgread_line(sc), 0, "%s: score must be in 0..100, not %lld",
                          what, v);
             r->score = (int)v;
         }
         config_setting_t *w = member(L, file, g, "when", CONFIG_TYPE_STRING, true, what);
         if (w != NULL) {
             r->when_src = arena_strdup(rs->arena, config_setting_get_string(w));
-            r->when = expr_compile(r->when_src, &schema, rs->arena, file, line_of(w), L->d);
+            r->when = expr_compile(r->when_src, &schema, rs->arena, file, cfgread_line(w), L->d);
         }
         rs->n_rules++;
     }

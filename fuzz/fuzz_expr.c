@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "fixture.h"
 #include "diag.h"
 #include "expr.h"
 #include "ruleset.h"
@@ -17,16 +18,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static ruleset_t *rs;
     static FILE *devnull;
-    if (rs == NULL) {
-        diag_t *d = diag_new(0);
-        rs = ruleset_load("tests/fixtures/rulesets/good", d);
-        diag_destroy(&d);
-        devnull = fopen("/dev/null", "w");
-        if (rs == NULL || devnull == NULL)
-            abort();
-    }
+    if (devnull == NULL && (devnull = fopen("/dev/null", "w")) == NULL)
+        abort();
+    arena_t *a;
+    const ruleset_t *rs = fuzz_fixture(&a);
     char *src = malloc(size + 1);
     if (src == NULL)
         return 0;
@@ -36,7 +32,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         &rs->lists, &rs->tags, &rs->risks, &rs->activities, &rs->relations,
         &rs->types, rs->tax
     };
-    arena_t *a = arena_new(0);
     diag_t *d = diag_new(0);
     expr_t *e = expr_compile(src, &schema, a, "fuzz", 1, d);
     if (e != NULL) {
@@ -51,7 +46,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         expr_dump(e, devnull);
     }
     diag_destroy(&d);
-    arena_destroy(&a);
     free(src);
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "fixture.h"
 #include "diag.h"
 #include "match.h"
 #include "norm.h"
@@ -42,19 +43,8 @@ check_norm(arena_t *a, const char *s, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* Loaded once per process: the fuzzer calls this millions of times. */
-    static ruleset_t *rs;
-    static arena_t *a;
-    if (rs == NULL) {
-        diag_t *d = diag_new(0);
-        const char *dir = getenv("VET_FUZZ_RULES");
-        rs = ruleset_load(dir ? dir : "tests/fixtures/rulesets/good", d);
-        diag_destroy(&d);
-        a = arena_new(0);
-        if (rs == NULL || a == NULL)
-            abort();
-    }
-    arena_reset(a);
+    arena_t *a;
+    const ruleset_t *rs = fuzz_fixture(&a);
 
     /* The whole input, NULs included: norm_text takes a length. */
     const char *norm;

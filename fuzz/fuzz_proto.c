@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "arena.h"
+#include "fixture.h"
 #include "diag.h"
 #include "proto.h"
 #include "ruleset.h"
@@ -18,19 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* Loaded once per process: the fuzzer calls this millions of times. */
-    static ruleset_t *rs;
-    static arena_t *a;
-    if (rs == NULL) {
-        diag_t *d = diag_new(0);
-        const char *dir = getenv("VET_FUZZ_RULES");
-        rs = ruleset_load(dir ? dir : "tests/fixtures/rulesets/good", d);
-        diag_destroy(&d);
-        a = arena_new(0);
-        if (rs == NULL || a == NULL)
-            abort();
-    }
-    arena_reset(a);
+    arena_t *a;
+    const ruleset_t *rs = fuzz_fixture(&a);
     request_t req;
     req_err_t code;
     const char *msg;
