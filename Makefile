@@ -6,7 +6,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 
-PKGS      := libconfig libutf8proc libcjson libsodium
+PKGS      := libconfig libutf8proc libcjson libsodium libzmq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -22,11 +22,22 @@ LIBS    := $(PKG_LIBS) -lpthread -lm
 B       ?= build
 BIN     ?= bin
 
-# The engine: every daemon module but the programs' mains and the server.
-ENGINE_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+# The server: the daemon's modules that know ZeroMQ, threads and files.
+SERVER_SRC := daemon/server.c daemon/audit.c daemon/rsh.c daemon/stats.c \
+              daemon/dconf.c daemon/vlog.c
+SERVER_OBJ := $(SERVER_SRC:daemon/%.c=$(B)/daemon/%.o)
+SERVER_LIB := $(B)/libvetserver.a
+
+# The engine: every other daemon module but main (no ZeroMQ in it).
+ENGINE_SRC := $(filter-out daemon/main.c $(SERVER_SRC),$(wildcard daemon/*.c))
 ENGINE_OBJ := $(ENGINE_SRC:daemon/%.c=$(B)/daemon/%.o)
 ENGINE_LIB := $(B)/libvetengine.a
 ENGINE_SO  := $(B)/libvetengine.so
+
+# The C client library (include/vet.h) and the vet CLI.
+CLIENT_OBJ := $(B)/clients/c/libvet.o
+CLIENT_LIB := $(B)/libvet.a
+CLIENT_SO  := $(B)/libvet.so
 
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
@@ -35,15 +46,19 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/fuzz_%.c=$(B)/fuzz/replay_%)
 
 BENCH_SRC := $(wildcard bench/bench_*.c)
-BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%) $(B)/bench/loadgen $(B)/bench/echo
 
 .SECONDARY:
 
 .PHONY: all test check asan valgrind bench install clean deps run fuzz
 
-all: $(BIN)/vetd $(ENGINE_LIB) $(ENGINE_SO)
+all: $(BIN)/vetd $(BIN)/vet $(ENGINE_LIB) $(ENGINE_SO) $(CLIENT_LIB) $(CLIENT_SO)
 
 $(B)/daemon/%.o: daemon/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/clients/c/%.o: clients/c/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -82,14 +97,36 @@ $(ENGINE_LIB): $(ENGINE_OBJ)
 $(ENGINE_SO): $(ENGINE_OBJ)
 	$(CC) -shared -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
 
-$(B)/daemon/main.o: ALL_CFLAGS += -DVETD_RULES_DIR='"$(PREFIX)/share/vetd/rules"'
+$(SERVER_LIB): $(SERVER_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
-$(BIN)/vetd: $(B)/daemon/main.o $(ENGINE_LIB)
+$(CLIENT_LIB): $(CLIENT_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CLIENT_SO): $(CLIENT_OBJ)
+	$(CC) -shared -o $@ $^ $(ALL_LDFLAGS) -lzmq
+
+$(BIN)/vet: $(B)/clients/c/vet.o $(CLIENT_LIB)
 	@mkdir -p $(BIN)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
 
-$(B)/tests/%: $(B)/tests/%.o $(ENGINE_LIB)
+$(B)/daemon/main.o: ALL_CFLAGS += -DVETD_RULES_DIR='"$(PREFIX)/share/vetd/rules"'
+
+$(BIN)/vetd: $(B)/daemon/main.o $(SERVER_LIB) $(ENGINE_LIB)
+	@mkdir -p $(BIN)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+
+$(B)/tests/%: $(B)/tests/%.o $(SERVER_LIB) $(ENGINE_LIB) $(CLIENT_LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
+
+# The daemon benchmark's tools speak ZeroMQ only.
+$(B)/bench/loadgen: $(B)/bench/loadgen.o
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lzmq -lm
+
+$(B)/bench/echo: $(B)/bench/echo.o
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lzmq
 
 $(B)/bench/%: $(B)/bench/%.o $(ENGINE_LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
@@ -115,31 +152,33 @@ valgrind: all $(TEST_BIN) $(FUZZ_BIN)
 
 bench: all $(BENCH_BIN)
 	@sh bench/run.sh $(B) $(BIN)
+	@sh bench/daemon.sh $(B) $(BIN)
 
 # Installs what a fresh Debian 12 machine lacks (idempotent; root).
 deps:
 	@sh .ci/deps.sh
 
 # The README's first command: install, build, check and test the
-# default ruleset, and screen the sample request with it.
+# default ruleset, then serve it at tcp://127.0.0.1:7470 in the
+# foreground (Ctrl-C or SIGTERM stops it; SIGHUP reloads).
 run:
 	@sh .ci/deps.sh
 	@$(MAKE) --no-print-directory all
 	$(BIN)/vetd --check -r rules/
 	$(BIN)/vetd --test -r rules/
-	$(BIN)/vetd --screen -r rules/ < docs/examples/request.json
+	exec $(BIN)/vetd -r rules/ -e tcp://127.0.0.1:7470
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 	    $(DESTDIR)$(PREFIX)/share/vetd/rules
-	install -m 755 $(BIN)/vetd $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(ENGINE_LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(ENGINE_SO) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 include/vet_engine.h $(DESTDIR)$(PREFIX)/include/
+	install -m 755 $(BIN)/vetd $(BIN)/vet $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(ENGINE_LIB) $(CLIENT_LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(ENGINE_SO) $(CLIENT_SO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/vet_engine.h include/vet.h $(DESTDIR)$(PREFIX)/include/
 	cp -R rules/. $(DESTDIR)$(PREFIX)/share/vetd/rules/
 
 clean:
 	rm -rf build build-asan build-fuzz bin
 
--include $(ENGINE_OBJ:.o=.d) $(B)/daemon/main.d $(TEST_BIN:%=%.d) $(BENCH_BIN:%=%.d) \
+-include $(ENGINE_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(B)/daemon/main.d $(B)/clients/c/*.d $(TEST_BIN:%=%.d) $(BENCH_BIN:%=%.d) \
     $(wildcard $(B)/fuzz/*.d)

@@ -1,7 +1,8 @@
-/* main.c -- the vetd program: flags and modes. Ruleset modes (--check,
- * --test, --screen) run the engine once and exit; the daemon mode is
- * the server (issue 3). */
+/* main.c -- the vetd program: flags, config, signals and modes. Ruleset
+ * modes (--check, --test, --screen) run the engine once and exit; with
+ * none of them, vetd is the daemon (server.c). */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +14,11 @@
 #include "rtest.h"
 #include "ruleset.h"
 #include "sbuf.h"
+#include "dconf.h"
 #include "screen.h"
+#include "server.h"
 #include "vet_engine.h"
-
-#define VETD_VERSION "0.1.0"
+#include "vlog.h"
 
 #ifndef VETD_RULES_DIR
 #define VETD_RULES_DIR "/usr/local/share/vetd/rules"   /* make install puts it here */
@@ -28,17 +30,43 @@ enum { EX_OK_ = 0, EX_FAIL = 1, EX_USAGE_ = 64, EX_DATAERR_ = 65, EX_NOINPUT_ = 
 
 #define MAX_STDIN (16u << 20)   /* --screen reads at most this much */
 
+/* The only mutable global: what the signal handlers tell the loop. */
+static server_signals_t signals_seen;
+
+static void
+on_signal(int sig)
+{
+    switch (sig) {
+    case SIGHUP: signals_seen.reload = 1; break;
+    case SIGUSR1: signals_seen.reopen = 1; break;
+    default: signals_seen.stop = 1; break;
+    }
+}
+
 static void
 usage(FILE *f)
 {
     fprintf(f,
-        "usage: vetd --check  [-r DIR] [-v]    validate a ruleset\n"
+        "usage: vetd [-c FILE] [-r DIR] [-e ENDPOINT]... [-w N] [-a FILE|-] [options]\n"
+        "                                      serve screening requests over ZeroMQ\n"
+        "       vetd --check  [-r DIR] [-v]    validate a ruleset\n"
         "       vetd --test   [-r DIR]         run the ruleset's own test cases\n"
         "       vetd --screen [-r DIR]         screen one JSON request from stdin\n"
         "       vetd --version | --help\n"
         "  -r DIR   ruleset directory (default: ./rules if present, else "
         VETD_RULES_DIR ")\n"
-        "  -v       with --check: print the compiled rules\n");
+        "  -v       with --check: print the compiled rules\n"
+        "daemon options (flags override the -c file; docs/DAEMON.md):\n"
+        "  -c FILE             daemon configuration (libconfig)\n"
+        "  -e ENDPOINT         bind here (tcp://HOST:PORT or ipc://PATH; repeatable;\n"
+        "                      default tcp://127.0.0.1:7470)\n"
+        "  -w N                worker threads (default: one per core)\n"
+        "  -a FILE             audit log, JSON lines (default vetd-audit.jsonl; - for none)\n"
+        "  --audit-fsync P     always | interval | never (default interval)\n"
+        "  --log-level L       error | warning | info | debug (default info)\n"
+        "  --syslog            log through syslog instead of stderr\n"
+        "  --allow-no-rules    start even if the ruleset does not load\n"
+        "  --print-config      print the settings in effect and exit\n");
 }
 
 static ruleset_t *
@@ -136,48 +164,142 @@ do_screen(const char *dir)
     return rc == 0 ? EX_OK_ : rc == 1 ? EX_DATAERR_ : EX_SOFTWARE_;
 }
 
+static int
+do_daemon(dconf_t *cfg)
+{
+    vlog_t *log = vlog_new((vlog_level_t)vlog_level_find(cfg->log_level), cfg->syslog, "vetd");
+    if (log == NULL) {
+        fprintf(stderr, "vetd: out of memory\n");
+        return EX_SOFTWARE_;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: a signal must wake zmq_poll (EINTR). */
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    /* A file-size limit must fail the audit write (retried), not kill us. */
+    signal(SIGXFSZ, SIG_IGN);
+    int code;
+    server_t *srv = server_new(cfg, log, &code);
+    if (srv != NULL) {
+        code = server_run(srv, &signals_seen);
+        server_destroy(&srv);
+    }
+    vlog_destroy(&log);
+    return code;
+}
+
+/* Applies one daemon flag to cfg; on error prints it and returns -1. */
+static int
+set_flag(dconf_t *cfg, const char *name, const char *value)
+{
+    char err[256];
+    if (dconf_set(cfg, name, value, err, sizeof err) != 0) {
+        fprintf(stderr, "vetd: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-    enum { M_NONE, M_CHECK, M_TEST, M_SCREEN } mode = M_NONE;
+    enum { M_NONE, M_CHECK, M_TEST, M_SCREEN, M_PRINT } mode = M_NONE;
     /* In a source tree, its rules/; installed, the shared copy. */
-    const char *dir = access("rules/policy.cfg", R_OK) == 0 ? "rules" : VETD_RULES_DIR;
+    const char *default_dir = access("rules/policy.cfg", R_OK) == 0 ? "rules" : VETD_RULES_DIR;
+    const char *dir = NULL, *cfg_file = NULL;
     bool verbose = false;
+    enum { O_FSYNC = 256, O_LEVEL, O_SYSLOG, O_NORULES, O_PRINT };
     static const struct option opts[] = {
         { "check", no_argument, NULL, 'C' },
         { "test", no_argument, NULL, 'T' },
         { "screen", no_argument, NULL, 'S' },
         { "rules", required_argument, NULL, 'r' },
+        { "config", required_argument, NULL, 'c' },
+        { "endpoint", required_argument, NULL, 'e' },
+        { "workers", required_argument, NULL, 'w' },
+        { "audit", required_argument, NULL, 'a' },
+        { "audit-fsync", required_argument, NULL, O_FSYNC },
+        { "log-level", required_argument, NULL, O_LEVEL },
+        { "syslog", no_argument, NULL, O_SYSLOG },
+        { "allow-no-rules", no_argument, NULL, O_NORULES },
+        { "print-config", no_argument, NULL, O_PRINT },
         { "verbose", no_argument, NULL, 'v' },
         { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "r:vh", opts, NULL)) != -1) {
+    /* Flags override the file, so read -c first, then apply the rest. */
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
+            cfg_file = argv[i + 1];
+    dconf_t *cfg = dconf_new(default_dir);
+    if (cfg == NULL) {
+        fprintf(stderr, "vetd: out of memory\n");
+        return EX_SOFTWARE_;
+    }
+    if (cfg_file != NULL) {
+        diag_t *d = diag_new(0);
+        if (d == NULL || dconf_load(cfg, cfg_file, d) != 0) {
+            diag_print(d, stderr);
+            fprintf(stderr, "vetd: %s: configuration not loaded\n", cfg_file);
+            diag_destroy(&d);
+            dconf_destroy(&cfg);
+            return EX_USAGE_ + 14;  /* EX_CONFIG (78) */
+        }
+        diag_destroy(&d);
+    }
+    bool endpoints_given = false;
+    int c, rc = EX_OK_;
+    while (rc == EX_OK_ && (c = getopt_long(argc, argv, "r:c:e:w:a:vh", opts, NULL)) != -1) {
         switch (c) {
         case 'C': mode = M_CHECK; break;
         case 'T': mode = M_TEST; break;
         case 'S': mode = M_SCREEN; break;
+        case O_PRINT: mode = M_PRINT; break;
         case 'r': dir = optarg; break;
+        case 'c': break;
+        case 'e':
+            if (!endpoints_given)
+                dconf_clear_list(cfg, "endpoints");
+            endpoints_given = true;
+            rc = set_flag(cfg, "endpoints", optarg) ? EX_USAGE_ : EX_OK_;
+            break;
+        case 'w': rc = set_flag(cfg, "workers", optarg) ? EX_USAGE_ : EX_OK_; break;
+        case 'a': rc = set_flag(cfg, "audit.path", optarg) ? EX_USAGE_ : EX_OK_; break;
+        case O_FSYNC: rc = set_flag(cfg, "audit.fsync", optarg) ? EX_USAGE_ : EX_OK_; break;
+        case O_LEVEL: rc = set_flag(cfg, "log_level", optarg) ? EX_USAGE_ : EX_OK_; break;
+        case O_SYSLOG: cfg->syslog = true; break;
+        case O_NORULES: cfg->require_rules = false; break;
         case 'v': verbose = true; break;
-        case 'V': printf("vetd %s\n", VETD_VERSION); return EX_OK_;
-        case 'h': usage(stdout); return EX_OK_;
-        default: usage(stderr); return EX_USAGE_;
+        case 'V': printf("vetd %s\n", VETD_VERSION); dconf_destroy(&cfg); return EX_OK_;
+        case 'h': usage(stdout); dconf_destroy(&cfg); return EX_OK_;
+        default: usage(stderr); rc = EX_USAGE_; break;
         }
     }
-    if (optind != argc) {
+    if (rc == EX_OK_ && optind != argc) {
         fprintf(stderr, "vetd: unexpected argument \"%s\"\n", argv[optind]);
         usage(stderr);
-        return EX_USAGE_;
+        rc = EX_USAGE_;
+    }
+    if (rc == EX_OK_ && dir != NULL)
+        rc = set_flag(cfg, "rules", dir) ? EX_USAGE_ : EX_OK_;
+    if (rc != EX_OK_) {
+        dconf_destroy(&cfg);
+        return rc;
     }
     switch (mode) {
-    case M_CHECK:  return do_check(dir, verbose);
-    case M_TEST:   return do_test(dir);
-    case M_SCREEN: return do_screen(dir);
-    default:
-        fprintf(stderr, "vetd: the daemon mode is not built yet; use --check, --test or --screen\n");
-        usage(stderr);
-        return EX_USAGE_;
+    case M_CHECK:  rc = do_check(cfg->rules, verbose); break;
+    case M_TEST:   rc = do_test(cfg->rules); break;
+    case M_SCREEN: rc = do_screen(cfg->rules); break;
+    case M_PRINT:  dconf_print(cfg, stdout); break;
+    default:       rc = do_daemon(cfg); break;
     }
+    dconf_destroy(&cfg);
+    return rc;
 }

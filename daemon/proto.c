@@ -834,3 +834,110 @@ proto_write_taxonomy(sbuf_t *b, const ruleset_t *rs, const char *id)
     put_strings(b, rs->verdicts.names, rs->verdicts.n);
     sbuf_putc(b, '}');
 }
+
+/* Is field (e.g. "partner.name", "context.funder") masked? A mask entry
+ * names the field or a group above it ("partner", "context"). */
+static bool
+masked(const char *const *mask, size_t n_mask, const char *field)
+{
+    for (size_t i = 0; i < n_mask; i++) {
+        size_t l = strlen(mask[i]);
+        if (strncmp(field, mask[i], l) == 0 && (field[l] == '\0' || field[l] == '.'))
+            return true;
+    }
+    return false;
+}
+
+#define MASK "\"***\""
+
+void
+proto_write_request(sbuf_t *b, const request_t *req, const char *const *mask, size_t n_mask)
+{
+    sbuf_putc(b, '{');
+    put_id(b, req->id);
+    sbuf_puts(b, "\"op\":");
+    sbuf_json_cstr(b, req_op_name(req->op));
+    if (req->op != REQ_OP_SCREEN) {
+        sbuf_putc(b, '}');
+        return;
+    }
+    sbuf_puts(b, ",\"partner\":{\"name\":");
+    if (masked(mask, n_mask, "partner.name"))
+        sbuf_puts(b, MASK);
+    else
+        sbuf_json_cstr(b, req->name);
+    if (req->n_aliases > 0) {
+        sbuf_puts(b, ",\"aliases\":");
+        if (masked(mask, n_mask, "partner.aliases"))
+            sbuf_puts(b, MASK);
+        else
+            put_strings(b, req->aliases, req->n_aliases);
+    }
+    if (req->country != NULL) {
+        sbuf_puts(b, ",\"country\":");
+        if (masked(mask, n_mask, "partner.country"))
+            sbuf_puts(b, MASK);
+        else
+            sbuf_json_cstr(b, req->country);
+    }
+    if (req->type != NULL) {
+        sbuf_puts(b, ",\"type\":");
+        sbuf_json_cstr(b, req->type);
+    }
+    if (req->n_ids > 0) {
+        sbuf_puts(b, ",\"ids\":");
+        if (masked(mask, n_mask, "partner.ids")) {
+            sbuf_puts(b, MASK);
+        } else {
+            sbuf_putc(b, '{');
+            for (size_t i = 0; i < req->n_ids; i++) {
+                if (i > 0)
+                    sbuf_putc(b, ',');
+                sbuf_json_cstr(b, req->id_schemes[i]);
+                sbuf_putc(b, ':');
+                sbuf_json_cstr(b, req->id_values[i]);
+            }
+            sbuf_putc(b, '}');
+        }
+    }
+    sbuf_putc(b, '}');
+    if (req->n_tech > 0) {
+        sbuf_puts(b, ",\"technologies\":");
+        put_strings(b, req->tech, req->n_tech);
+    }
+    if (req->activity != NULL) {
+        sbuf_puts(b, ",\"activity\":");
+        sbuf_json_cstr(b, req->activity);
+    }
+    if (!req->current)
+        sbuf_puts(b, ",\"current\":false");
+    if (req->text != NULL) {
+        sbuf_puts(b, ",\"text\":");
+        if (masked(mask, n_mask, "text"))
+            sbuf_puts(b, MASK);
+        else
+            sbuf_json_cstr(b, req->text);
+    }
+    if (req->n_ctx > 0) {
+        sbuf_puts(b, ",\"context\":{");
+        for (size_t i = 0; i < req->n_ctx; i++) {
+            char field[PROTO_MAX_KEY + 16];
+            snprintf(field, sizeof field, "context.%s", req->ctx[i].key);
+            if (i > 0)
+                sbuf_putc(b, ',');
+            sbuf_json_cstr(b, req->ctx[i].key);
+            sbuf_putc(b, ':');
+            if (masked(mask, n_mask, field)) {
+                sbuf_puts(b, MASK);
+            } else if (req->ctx[i].str != NULL) {
+                sbuf_json_cstr(b, req->ctx[i].str);
+            } else {
+                char num[40];
+                format_number(req->ctx[i].num, num, sizeof num);
+                sbuf_puts(b, num);
+            }
+        }
+        sbuf_putc(b, '}');
+    }
+    sbuf_putc(b, '}');
+}

@@ -38,4 +38,12 @@ void proto_write_error(sbuf_t *b, const char *id, req_err_t code,
  * "verdicts":[...]}), with the id if not NULL. */
 void proto_write_taxonomy(sbuf_t *b, const ruleset_t *rs, const char *id);
 
+/* Appends req in the wire format (a valid request that screens the
+ * same), for the audit log. Fields named in mask (n_mask of them:
+ * "partner.name", "partner.aliases", "partner.country", "partner.ids",
+ * "text", "context" or "context.KEY"; a group masks what it holds)
+ * are written as "***". */
+void proto_write_request(sbuf_t *b, const request_t *req, const char *const *mask,
+                         size_t n_mask);
+
 #endif

@@ -6,6 +6,7 @@
 B=${1:-build}
 BIN=${2:-bin}
 export VETD_BIN="$BIN/vetd"
+export VET_BIN="$BIN/vet"
 export VET_TESTS_DIR="tests"
 passed=0
 failed=0

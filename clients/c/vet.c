@@ -1,0 +1,777 @@
+/* vet.c -- the vet command: screen a partner or run an admin op against
+ * a running vetd through libvet, and say the result as an exit code. */
+#include "vet.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_ENDPOINT "tcp://127.0.0.1:7470"
+#define DEFAULT_TIMEOUT_MS 3000
+
+/* Exit codes (DESIGN.md §3): verdicts, then sysexits(3) for errors. */
+enum {
+    EXIT_CLEAR = 0,
+    EXIT_REVIEW = 10,
+    EXIT_PROHIBITED = 20,
+    EXIT_USAGE = 64,        /* EX_USAGE */
+    EXIT_DATAERR = 65,      /* EX_DATAERR: the daemon rejected the request */
+    EXIT_UNAVAILABLE = 69,  /* EX_UNAVAILABLE: no answer, or no ruleset */
+    EXIT_SOFTWARE = 70      /* EX_SOFTWARE: internal error, reply not JSON */
+};
+
+/* Error codes of an error reply and the exit code each gives. */
+static const struct {
+    const char *code;
+    int exit;
+} error_exits[] = {
+    { "bad_request", EXIT_DATAERR },
+    { "too_large", EXIT_DATAERR },
+    { "unknown_op", EXIT_DATAERR },
+    { "unavailable", EXIT_UNAVAILABLE },
+    { "internal", EXIT_SOFTWARE },
+};
+
+static const char usage_text[] =
+    "usage: vet [-e ENDPOINT] [-t TIMEOUT_MS] COMMAND [ARGS]\n"
+    "commands:\n"
+    "  screen --name NAME [--country CC] [--type TYPE] [--alias NAME]...\n"
+    "         [--id SCHEME:VALUE]... [--tech CODE]... [--activity KIND] [--past]\n"
+    "         [--text TEXT] [--context KEY=STRING | KEY:=NUMBER|true|false]...\n"
+    "         [--request-id ID] [--json]\n"
+    "  screen [--json] -        send the JSON request read from stdin as it is\n"
+    "  ping | version | stats | reload | taxonomy   [--json]\n"
+    "options:\n"
+    "  -e ENDPOINT    vetd's endpoint (default $VET_ENDPOINT or " DEFAULT_ENDPOINT ")\n"
+    "  -t TIMEOUT_MS  time allowed for the answer (default 3000)\n"
+    "  --json         print the daemon's reply as it is\n"
+    "exit: 0 clear, 10 review, 20 prohibited, 64 usage, 65 request rejected,\n"
+    "      69 vetd unavailable or not answering, 70 internal error\n";
+
+/* What every command needs; filled from the command line. */
+typedef struct cli {
+    const char *endpoint;   /* borrowed from argv or the environment */
+    int timeout_ms;         /* total deadline of the request */
+    bool json;              /* print the reply verbatim */
+} cli_t;
+
+/* The repeatable and single options of `vet screen`. */
+typedef struct screen_opts {
+    const char *name, *country, *type, *activity, *text, *request_id;
+    bool past;              /* --past: current = false */
+    bool raw;               /* "-": the request comes from stdin */
+    const char **aliases, **ids, **techs, **contexts; /* argv pointers; owned arrays */
+    int naliases, nids, ntechs, ncontexts;
+} screen_opts_t;
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+    fputs("vet: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    fputs(usage_text, stderr);
+    return EXIT_USAGE;
+}
+
+/* Matches argv[*i] against option name, as "NAME VALUE" or "NAME=VALUE"
+ * (the latter for long options). Returns 1 and sets *val (borrowed from
+ * argv) if it matched, 0 if it is another option, -1 if the value is
+ * missing. */
+static int
+opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return 0;
+    if (a[n] == '=' && name[1] == '-') {
+        *val = a + n + 1;
+        return 1;
+    }
+    if (a[n] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *val = argv[++*i];
+    return 1;
+}
+
+/* Parses a timeout in ms: 1 .. 24 h. */
+static bool
+parse_timeout(const char *s, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v <= 0 || v > 86400000L)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+/* The options every command takes: -e, -t, --json. Returns 1 if
+ * argv[*i] was one, 0 if not, or an exit code (> 1) on a usage error. */
+static int
+common_opt(cli_t *cli, int argc, char **argv, int *i)
+{
+    const char *v;
+    int r;
+    if (strcmp(argv[*i], "--json") == 0) {
+        cli->json = true;
+        return 1;
+    }
+    if ((r = opt_value(argc, argv, i, "-e", &v)) != 0 ||
+        (r = opt_value(argc, argv, i, "--endpoint", &v)) != 0) {
+        if (r < 0)
+            return usage_error("%s needs an endpoint", argv[*i]);
+        cli->endpoint = v;
+        return 1;
+    }
+    if ((r = opt_value(argc, argv, i, "-t", &v)) != 0 ||
+        (r = opt_value(argc, argv, i, "--timeout", &v)) != 0) {
+        if (r < 0)
+            return usage_error("%s needs a number of milliseconds", argv[*i]);
+        if (!parse_timeout(v, &cli->timeout_ms))
+            return usage_error("bad timeout \"%s\" (milliseconds, 1..86400000)", v);
+        return 1;
+    }
+    return 0;
+}
+
+/* Sends request to vetd and waits for the reply. Returns 0 with *reply
+ * (caller frees with vet_free), or the exit code after saying why on
+ * stderr. */
+static int
+transact(const cli_t *cli, const char *request, size_t len, int retries, char **reply,
+         size_t *reply_len)
+{
+    vet_client_t *c = vet_client_new(cli->endpoint);
+    if (c == NULL) {
+        if (errno == ENOMEM) {
+            fputs("vet: out of memory\n", stderr);
+            return EXIT_SOFTWARE;
+        }
+        fprintf(stderr, "vet: bad endpoint \"%s\": %s\n", cli->endpoint, strerror(errno));
+        return EXIT_USAGE;
+    }
+    vet_client_set_retries(c, retries);
+    int rc = vet_call(c, request, len, cli->timeout_ms, reply, reply_len);
+    int status = 0;
+    if (rc != VET_OK) {
+        fprintf(stderr, "vet: %s\n", vet_client_error(c));
+        status = rc == VET_ENOMEM || rc == VET_EPROTO || rc == VET_EINVAL ? EXIT_SOFTWARE
+                                                                          : EXIT_UNAVAILABLE;
+    }
+    vet_client_destroy(&c);
+    return status;
+}
+
+/* Parses a reply; NULL (after saying so) if it is not a JSON object. */
+static cJSON *
+parse_reply(const char *reply, size_t len)
+{
+    cJSON *r = cJSON_ParseWithLength(reply, len);
+    if (r == NULL || !cJSON_IsObject(r)) {
+        fprintf(stderr, "vet: reply is not a JSON object: %.80s\n", reply);
+        cJSON_Delete(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* If r is an error reply, says so on stderr and returns its exit code;
+ * 0 otherwise. */
+static int
+error_reply(const cJSON *r)
+{
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(r, "error");
+    if (err == NULL)
+        return 0;
+    const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "code"));
+    const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "message"));
+    fprintf(stderr, "vet: %s: %s\n", code ? code : "error", msg ? msg : "(no message)");
+    for (size_t i = 0; code != NULL && i < sizeof error_exits / sizeof error_exits[0]; i++)
+        if (strcmp(code, error_exits[i].code) == 0)
+            return error_exits[i].exit;
+    return EXIT_SOFTWARE;
+}
+
+static void
+print_verbatim(const char *reply, size_t len)
+{
+    fwrite(reply, 1, len, stdout);
+    if (len == 0 || reply[len - 1] != '\n')
+        putchar('\n');
+}
+
+static const char *
+str_item(const cJSON *o, const char *key)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+static double
+num_item(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* Prints "  LABEL: a, b" for a non-empty array of strings. */
+static void
+print_list(const char *label, const cJSON *arr)
+{
+    if (cJSON_GetArraySize(arr) == 0)
+        return;
+    printf("  %s ", label);
+    const cJSON *it;
+    const char *sep = "";
+    cJSON_ArrayForEach(it, arr)
+    {
+        if (cJSON_IsString(it)) {
+            printf("%s%s", sep, it->valuestring);
+            sep = ", ";
+        }
+    }
+}
+
+/* The human form of a screening reply (see the design note in the
+ * report): verdict line, then one line per match, category and rule. */
+static void
+print_screen(const cJSON *r)
+{
+    const char *verdict = str_item(r, "verdict");
+    printf("%s (score %.0f)\n", verdict, num_item(r, "score"));
+
+    const cJSON *matches =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "partner"), "matches");
+    if (cJSON_GetArraySize(matches) == 0)
+        printf("  partner  no match\n");
+    const cJSON *m;
+    cJSON_ArrayForEach(m, matches)
+    {
+        const char *name = str_item(m, "name"), *method = str_item(m, "method");
+        const char *matched = str_item(m, "matched");
+        printf("  partner  %s  [%s", name ? name : "?", method ? method : "?");
+        if (matched != NULL && (name == NULL || strcmp(matched, name) != 0)) {
+            if (method != NULL && strcmp(method, "id") == 0)
+                printf(" %s", matched);
+            else
+                printf(" \"%s\"", matched);
+        }
+        printf(", %.2f]", num_item(m, "score"));
+        print_list("lists:", cJSON_GetObjectItemCaseSensitive(m, "lists"));
+        print_list("tags:", cJSON_GetObjectItemCaseSensitive(m, "tags"));
+        putchar('\n');
+    }
+
+    const cJSON *cat;
+    cJSON_ArrayForEach(cat, cJSON_GetObjectItemCaseSensitive(r, "categories"))
+    {
+        const char *code = str_item(cat, "code");
+        bool given = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cat, "given"));
+        printf("  category %s  %s", code ? code : "?", given ? "given" : "");
+        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(cat, "evidence");
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cat, "spotted")) ||
+            cJSON_GetArraySize(ev) > 0) {
+            printf("%sspotted:", given ? "; " : "");
+            const cJSON *e;
+            const char *sep = " ";
+            cJSON_ArrayForEach(e, ev)
+            {
+                if (cJSON_IsString(e)) {
+                    printf("%s\"%s\"", sep, e->valuestring);
+                    sep = ", ";
+                }
+            }
+        }
+        putchar('\n');
+    }
+
+    const cJSON *rule;
+    cJSON_ArrayForEach(rule, cJSON_GetObjectItemCaseSensitive(r, "rules"))
+    {
+        const char *id = str_item(rule, "id"), *v = str_item(rule, "verdict");
+        const char *reason = str_item(rule, "reason"), *cite = str_item(rule, "cite");
+        printf("  rule     %s  %s %.0f", id ? id : "?", v ? v : "?", num_item(rule, "score"));
+        if (reason != NULL && *reason != '\0')
+            printf("  %s", reason);
+        if (cite != NULL && *cite != '\0')
+            printf("  (%s)", cite);
+        putchar('\n');
+    }
+
+    const cJSON *rs = cJSON_GetObjectItemCaseSensitive(r, "ruleset");
+    const char *version = str_item(rs, "version"), *digest = str_item(rs, "digest");
+    printf("  ruleset  %s  (%.12s)  %.0f us\n", version ? version : "?", digest ? digest : "?",
+           num_item(r, "elapsed_us"));
+}
+
+/* The exit code of a verdict: unknown verdict names count as review. */
+static int
+verdict_exit(const char *verdict)
+{
+    if (strcmp(verdict, "clear") == 0)
+        return EXIT_CLEAR;
+    if (strcmp(verdict, "prohibited") == 0)
+        return EXIT_PROHIBITED;
+    return EXIT_REVIEW;
+}
+
+/* Reads all of stdin; caller frees. NULL (after saying why) on error. */
+static char *
+read_stdin(size_t *len)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf != NULL) {
+        if (n == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (nb == NULL)
+                break;
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - n, stdin);
+        n += got;
+        if (got == 0) {
+            if (ferror(stdin)) {
+                fprintf(stderr, "vet: reading stdin: %s\n", strerror(errno));
+                free(buf);
+                return NULL;
+            }
+            *len = n;
+            return buf;
+        }
+    }
+    free(buf);
+    fputs("vet: out of memory\n", stderr);
+    return NULL;
+}
+
+/* Sets key of object o to v, replacing an earlier value of the same key
+ * (a repeated --id or --context: the last one wins). Takes v. */
+static bool
+set_member(cJSON *o, const char *key, cJSON *v)
+{
+    if (v == NULL)
+        return false;
+    if (cJSON_GetObjectItemCaseSensitive(o, key) != NULL)
+        return cJSON_ReplaceItemInObjectCaseSensitive(o, key, v);
+    return cJSON_AddItemToObject(o, key, v);
+}
+
+static bool
+add_string(cJSON *o, const char *key, const char *s)
+{
+    return s == NULL || set_member(o, key, cJSON_CreateString(s));
+}
+
+static bool
+add_strings(cJSON *o, const char *key, const char **v, int n)
+{
+    if (n == 0)
+        return true;
+    cJSON *arr = cJSON_CreateStringArray(v, n);
+    return arr != NULL && set_member(o, key, arr);
+}
+
+/* Adds "KEY=VALUE" or "KEY:=SCALAR" (scheme ':' for ids) to o. Returns 0,
+ * or an exit code. */
+static int
+add_pair(cJSON *o, const char *opt, const char *arg, char sep)
+{
+    const char *p = strchr(arg, sep);
+    if (p == NULL || p == arg || (sep == ':' && p[1] == '\0'))
+        return usage_error(sep == ':' ? "--id needs SCHEME:VALUE, not \"%s\""
+                                      : "--context needs KEY=VALUE, not \"%s\"",
+                           arg);
+    bool typed = sep == '=' && p[-1] == ':';
+    size_t klen = (size_t)(p - arg) - (typed ? 1 : 0);
+    if (klen == 0)
+        return usage_error("%s needs a key", opt);
+    char *key = strndup(arg, klen);
+    if (key == NULL) {
+        fputs("vet: out of memory\n", stderr);
+        return EXIT_SOFTWARE;
+    }
+    cJSON *v;
+    if (typed) {
+        v = cJSON_Parse(p + 1);
+        if (v == NULL || !(cJSON_IsNumber(v) || cJSON_IsBool(v))) {
+            cJSON_Delete(v);
+            free(key);
+            return usage_error("--context KEY:=VALUE needs a number, true or false: \"%s\"", arg);
+        }
+    } else {
+        v = cJSON_CreateString(p + 1);
+    }
+    bool ok = set_member(o, key, v);
+    free(key);
+    if (!ok) {
+        fputs("vet: out of memory\n", stderr);
+        return EXIT_SOFTWARE;
+    }
+    return 0;
+}
+
+/* Builds the screening request of the options. Returns 0 and *out
+ * (caller frees with free()), or an exit code. */
+static int
+build_request(const screen_opts_t *o, char **out)
+{
+    cJSON *root = cJSON_CreateObject(), *partner = NULL, *ids = NULL, *ctx = NULL;
+    int status = EXIT_SOFTWARE;
+    if (root == NULL || !add_string(root, "id", o->request_id) ||
+        (partner = cJSON_AddObjectToObject(root, "partner")) == NULL ||
+        !add_string(partner, "name", o->name) ||
+        !add_strings(partner, "aliases", o->aliases, o->naliases) ||
+        !add_string(partner, "country", o->country) || !add_string(partner, "type", o->type))
+        goto oom;
+    if (o->nids > 0) {
+        if ((ids = cJSON_AddObjectToObject(partner, "ids")) == NULL)
+            goto oom;
+        for (int i = 0; i < o->nids; i++)
+            if ((status = add_pair(ids, "--id", o->ids[i], ':')) != 0)
+                goto fail;
+    }
+    if (!add_strings(root, "technologies", o->techs, o->ntechs) ||
+        !add_string(root, "activity", o->activity) ||
+        (o->past && cJSON_AddFalseToObject(root, "current") == NULL) ||
+        !add_string(root, "text", o->text))
+        goto oom;
+    if (o->ncontexts > 0) {
+        if ((ctx = cJSON_AddObjectToObject(root, "context")) == NULL)
+            goto oom;
+        for (int i = 0; i < o->ncontexts; i++)
+            if ((status = add_pair(ctx, "--context", o->contexts[i], '=')) != 0)
+                goto fail;
+    }
+    *out = cJSON_PrintUnformatted(root);
+    if (*out == NULL)
+        goto oom;
+    cJSON_Delete(root);
+    return 0;
+oom:
+    fputs("vet: out of memory\n", stderr);
+    status = EXIT_SOFTWARE;
+fail:
+    cJSON_Delete(root);
+    return status;
+}
+
+/* Appends arg to a growing array of argv pointers. */
+static bool
+push_arg(const char ***arr, int *n, const char *arg)
+{
+    const char **na = realloc(*arr, (size_t)(*n + 1) * sizeof *na);
+    if (na == NULL)
+        return false;
+    na[(*n)++] = arg;
+    *arr = na;
+    return true;
+}
+
+static int
+parse_screen(cli_t *cli, screen_opts_t *o, int argc, char **argv)
+{
+    /* Each option fills either one string or a growing list. */
+    const struct {
+        const char *name;
+        const char **single;    /* where a single option's value goes */
+        const char ***list;     /* or the list a repeatable one adds to */
+        int *count;             /* and that list's length */
+    } opts[] = {
+        { "--name", &o->name, NULL, NULL },
+        { "--country", &o->country, NULL, NULL },
+        { "--type", &o->type, NULL, NULL },
+        { "--activity", &o->activity, NULL, NULL },
+        { "--text", &o->text, NULL, NULL },
+        { "--request-id", &o->request_id, NULL, NULL },
+        { "--alias", NULL, &o->aliases, &o->naliases },
+        { "--id", NULL, &o->ids, &o->nids },
+        { "--tech", NULL, &o->techs, &o->ntechs },
+        { "--context", NULL, &o->contexts, &o->ncontexts },
+    };
+    for (int i = 1; i < argc; i++) {
+        int r = common_opt(cli, argc, argv, &i);
+        if (r > 1)
+            return r;
+        if (r == 1)
+            continue;
+        if (strcmp(argv[i], "--past") == 0) {
+            o->past = true;
+            continue;
+        }
+        if (strcmp(argv[i], "-") == 0) {
+            o->raw = true;
+            continue;
+        }
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage_text, stdout);
+            return -1;
+        }
+        size_t k;
+        const char *v = NULL;
+        for (k = 0; k < sizeof opts / sizeof opts[0]; k++)
+            if ((r = opt_value(argc, argv, &i, opts[k].name, &v)) != 0)
+                break;
+        if (k == sizeof opts / sizeof opts[0])
+            return usage_error("screen: unknown argument \"%s\"", argv[i]);
+        if (r < 0)
+            return usage_error("screen: %s needs a value", opts[k].name);
+        if (opts[k].single != NULL) {
+            *opts[k].single = v;
+            continue;
+        }
+        bool ok = push_arg(opts[k].list, opts[k].count, v);
+        if (!ok) {
+            fputs("vet: out of memory\n", stderr);
+            return EXIT_SOFTWARE;
+        }
+    }
+    if (o->raw && (o->name || o->country || o->type || o->activity || o->text ||
+                   o->request_id || o->past || o->naliases || o->nids || o->ntechs ||
+                   o->ncontexts))
+        return usage_error("screen: \"-\" reads the whole request from stdin; %s",
+                           "give no fields with it");
+    if (!o->raw && o->name == NULL)
+        return usage_error("screen: --name is required%s", "");
+    return 0;
+}
+
+static int
+cmd_screen(cli_t *cli, int argc, char **argv)
+{
+    screen_opts_t o;
+    memset(&o, 0, sizeof o);
+    char *request = NULL, *reply = NULL;
+    size_t len = 0, rlen = 0;
+    cJSON *r = NULL;
+    char idbuf[32];
+    int status = parse_screen(cli, &o, argc, argv);
+    if (status != 0)
+        goto done;
+    if (o.request_id == NULL) {
+        snprintf(idbuf, sizeof idbuf, "vet-%ld", (long)getpid());
+        o.request_id = idbuf;
+    }
+    if (o.raw) {
+        if ((request = read_stdin(&len)) == NULL) {
+            status = EXIT_DATAERR;
+            goto done;
+        }
+    } else {
+        if ((status = build_request(&o, &request)) != 0)
+            goto done;
+        len = strlen(request);
+    }
+    if ((status = transact(cli, request, len, 1, &reply, &rlen)) != 0)
+        goto done;
+    if (cli->json)
+        print_verbatim(reply, rlen);
+    if ((r = parse_reply(reply, rlen)) == NULL) {
+        status = EXIT_SOFTWARE;
+        goto done;
+    }
+    if ((status = error_reply(r)) != 0)
+        goto done;
+    const char *verdict = str_item(r, "verdict");
+    if (verdict == NULL) {
+        fprintf(stderr, "vet: reply has no verdict: %.80s\n", reply);
+        status = EXIT_SOFTWARE;
+        goto done;
+    }
+    /* libvet never hands over a reply to another request; a different
+     * id means the daemon broke the protocol. */
+    const char *rid = str_item(r, "id");
+    if (!o.raw && (rid == NULL || strcmp(rid, o.request_id) != 0)) {
+        fprintf(stderr, "vet: reply is for id \"%s\", not \"%s\"\n", rid ? rid : "",
+                o.request_id);
+        status = EXIT_SOFTWARE;
+        goto done;
+    }
+    if (!cli->json)
+        print_screen(r);
+    status = verdict_exit(verdict);
+done:
+    cJSON_Delete(r);
+    vet_free(reply);
+    free(request);
+    free(o.aliases);
+    free(o.ids);
+    free(o.techs);
+    free(o.contexts);
+    return status < 0 ? 0 : status;
+}
+
+/* Prints the scalar members of o as "prefix.key: value" lines, going
+ * into nested objects: a readable form of a reply of unknown shape. */
+static void
+print_flat(const cJSON *o, const char *prefix)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, o)
+    {
+        if (prefix[0] == '\0' && strcmp(it->string, "id") == 0)
+            continue;
+        char key[256];
+        snprintf(key, sizeof key, "%s%s%s", prefix, prefix[0] ? "." : "", it->string);
+        if (cJSON_IsObject(it)) {
+            print_flat(it, key);
+        } else if (cJSON_IsString(it)) {
+            printf("%s: %s\n", key, it->valuestring);
+        } else {
+            char *s = cJSON_PrintUnformatted(it);
+            printf("%s: %s\n", key, s ? s : "?");
+            free(s);
+        }
+    }
+}
+
+static void
+print_taxonomy(const cJSON *r)
+{
+    const cJSON *cat;
+    cJSON_ArrayForEach(cat, cJSON_GetObjectItemCaseSensitive(r, "categories"))
+    {
+        const char *code = str_item(cat, "code"), *label = str_item(cat, "label");
+        bool child = str_item(cat, "parent") != NULL;
+        printf("%s%-*s  %s\n", child ? "  " : "", child ? 30 : 32, code ? code : "?",
+               label ? label : "");
+    }
+    print_list("activities:", cJSON_GetObjectItemCaseSensitive(r, "activities"));
+    putchar('\n');
+    print_list("verdicts:", cJSON_GetObjectItemCaseSensitive(r, "verdicts"));
+    putchar('\n');
+}
+
+/* The human form of a reload reply; returns the exit code. */
+static int
+show_reload(const cJSON *r, bool json)
+{
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok"))) {
+        const cJSON *rs = cJSON_GetObjectItemCaseSensitive(r, "ruleset");
+        const char *version = str_item(rs, "version"), *digest = str_item(rs, "digest");
+        if (!json)
+            printf("reloaded: ruleset %s (%.12s)\n", version ? version : "?",
+                   digest ? digest : "?");
+        return 0;
+    }
+    fputs("vet: reload failed, the old ruleset keeps serving\n", stderr);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(r, "errors"))
+    {
+        if (cJSON_IsString(e))
+            fprintf(stderr, "%s\n", e->valuestring);
+    }
+    return EXIT_DATAERR;
+}
+
+/* Shows the (non-error) reply r to admin op; returns the exit code.
+ * With json the reply was printed already: only the exit code counts. */
+static int
+show_admin(const char *op, cJSON *r, const char *reply, bool json)
+{
+    if (strcmp(op, "reload") == 0)
+        return show_reload(r, json);
+    if (json)
+        return 0;
+    if (strcmp(op, "ping") == 0) {
+        if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok"))) {
+            fprintf(stderr, "vet: unexpected reply to ping: %.80s\n", reply);
+            return EXIT_SOFTWARE;
+        }
+        puts("ok");
+    } else if (strcmp(op, "stats") == 0) {
+        cJSON_DeleteItemFromObjectCaseSensitive(r, "id");
+        char *s = cJSON_Print(r);
+        if (s == NULL) {
+            fputs("vet: out of memory\n", stderr);
+            return EXIT_SOFTWARE;
+        }
+        puts(s);
+        free(s);
+    } else if (strcmp(op, "taxonomy") == 0) {
+        print_taxonomy(r);
+    } else {
+        print_flat(r, "");
+    }
+    return 0;
+}
+
+/* ping, version, stats, reload, taxonomy: {"op":NAME,"id":...}. */
+static int
+cmd_admin(cli_t *cli, const char *op, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        int r = common_opt(cli, argc, argv, &i);
+        if (r > 1)
+            return r;
+        if (r == 1)
+            continue;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        return usage_error("unknown argument \"%s\"", argv[i]);
+    }
+    char request[128];
+    int len = snprintf(request, sizeof request, "{\"id\":\"vet-%ld\",\"op\":\"%s\"}",
+                       (long)getpid(), op);
+    /* A reload is not idempotent: no second attempt behind the user's back. */
+    bool reload = strcmp(op, "reload") == 0;
+    char *reply = NULL;
+    size_t rlen = 0;
+    int status = transact(cli, request, (size_t)len, reload ? 0 : 1, &reply, &rlen);
+    if (status != 0)
+        return status;
+    if (cli->json)
+        print_verbatim(reply, rlen);
+    cJSON *r = parse_reply(reply, rlen);
+    if (r == NULL)
+        status = EXIT_SOFTWARE;
+    else if ((status = error_reply(r)) == 0)
+        status = show_admin(op, r, reply, cli->json);
+    cJSON_Delete(r);
+    vet_free(reply);
+    return status;
+}
+
+int
+main(int argc, char **argv)
+{
+    static const char *const admin_ops[] = { "ping", "version", "stats", "reload", "taxonomy" };
+    cli_t cli = { getenv("VET_ENDPOINT"), DEFAULT_TIMEOUT_MS, false };
+    if (cli.endpoint == NULL || *cli.endpoint == '\0')
+        cli.endpoint = DEFAULT_ENDPOINT;
+    int i;
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ||
+            strcmp(argv[i], "help") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        int r = common_opt(&cli, argc, argv, &i);
+        if (r > 1)
+            return r;
+        if (r == 0)
+            break;
+    }
+    if (i >= argc)
+        return usage_error("no command%s", "");
+    const char *cmd = argv[i];
+    if (strcmp(cmd, "screen") == 0)
+        return cmd_screen(&cli, argc - i, argv + i);
+    for (size_t k = 0; k < sizeof admin_ops / sizeof admin_ops[0]; k++)
+        if (strcmp(cmd, admin_ops[k]) == 0)
+            return cmd_admin(&cli, cmd, argc - i, argv + i);
+    if (cmd[0] == '-')
+        return usage_error("unknown option \"%s\"", cmd);
+    return usage_error("unknown command \"%s\"", cmd);
+}

@@ -1,0 +1,400 @@
+/* dconf.c -- daemon settings from one table: defaults, file, flags. */
+#include "dconf.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfgread.h"
+
+typedef enum { T_INT, T_LONG, T_BOOL, T_STR, T_LIST } dtype_t;
+
+/* The single source of truth: every setting, its type, where it lives
+ * and its range. Names are dotted paths in the file. */
+typedef struct dsetting {
+    const char *name;           /* path in the file */
+    dtype_t type;
+    size_t off;                 /* offset in dconf_t */
+    size_t count_off;           /* T_LIST: offset of the count */
+    long min, max;              /* T_INT / T_LONG range */
+    const char *const *choices; /* T_STR: allowed values, or NULL */
+} dsetting_t;
+
+static const char *const levels[] = { "error", "warning", "info", "debug", NULL };
+static const char *const fsyncs[] = { "always", "interval", "never", NULL };
+
+#define O(f) offsetof(dconf_t, f)
+static const dsetting_t settings[] = {
+    { "endpoints", T_LIST, O(endpoints), O(n_endpoints), 0, 0, NULL },
+    { "workers", T_INT, O(workers), 0, 0, 256, NULL },
+    { "rules", T_STR, O(rules), 0, 0, 0, NULL },
+    { "require_rules", T_BOOL, O(require_rules), 0, 0, 0, NULL },
+    { "log_level", T_STR, O(log_level), 0, 0, 0, levels },
+    { "syslog", T_BOOL, O(syslog), 0, 0, 0, NULL },
+    { "limits.max_request_bytes", T_LONG, O(max_request), 0, 256, 1L << 30, NULL },
+    { "limits.max_message_bytes", T_LONG, O(max_message), 0, 256, 1L << 31, NULL },
+    { "limits.hwm", T_INT, O(hwm), 0, 100, 10000000, NULL },
+    { "limits.max_inflight", T_INT, O(max_inflight), 0, 1, 1000000, NULL },
+    { "limits.drain_ms", T_INT, O(drain_ms), 0, 0, 600000, NULL },
+    { "audit.path", T_STR, O(audit_path), 0, 0, 0, NULL },
+    { "audit.fsync", T_STR, O(audit_fsync), 0, 0, 0, fsyncs },
+    { "audit.fsync_interval_ms", T_INT, O(audit_interval_ms), 0, 1, 60000, NULL },
+    { "audit.queue", T_INT, O(audit_queue), 0, 16, 10000000, NULL },
+    { "audit.mask", T_LIST, O(audit_mask), O(n_audit_mask), 0, 0, NULL },
+};
+#define N_SETTINGS (sizeof settings / sizeof settings[0])
+#undef O
+
+#define FIELD(c, s, type) ((type *)((char *)(c) + (s)->off))
+
+static const dsetting_t *
+find(const char *name)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (strcmp(settings[i].name, name) == 0)
+            return &settings[i];
+    return NULL;
+}
+
+static void
+set_str(char **slot, const char *v)
+{
+    char *copy = strdup(v);
+    if (copy == NULL)
+        return;     /* keep the old value; OOM at start-up shows up elsewhere */
+    free(*slot);
+    *slot = copy;
+}
+
+dconf_t *
+dconf_new(const char *default_rules)
+{
+    dconf_t *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->endpoints[c->n_endpoints++] = strdup("tcp://127.0.0.1:7470");
+    c->rules = strdup(default_rules ? default_rules : "rules");
+    c->require_rules = true;
+    c->log_level = strdup("info");
+    c->max_request = 1L << 20;
+    c->max_message = 16L << 20;
+    c->hwm = 100000;
+    c->max_inflight = 8192;
+    c->drain_ms = 5000;
+    c->audit_path = strdup("vetd-audit.jsonl");
+    c->audit_fsync = strdup("interval");
+    c->audit_interval_ms = 200;
+    c->audit_queue = 65536;
+    if (c->endpoints[0] == NULL || c->rules == NULL || c->log_level == NULL ||
+        c->audit_path == NULL || c->audit_fsync == NULL) {
+        dconf_destroy(&c);
+        return NULL;
+    }
+    return c;
+}
+
+static void
+clear_list(char **list, size_t *n)
+{
+    for (size_t i = 0; i < *n; i++) {
+        free(list[i]);
+        list[i] = NULL;
+    }
+    *n = 0;
+}
+
+void
+dconf_destroy(dconf_t **cp)
+{
+    if (cp == NULL || *cp == NULL)
+        return;
+    dconf_t *c = *cp;
+    clear_list(c->endpoints, &c->n_endpoints);
+    clear_list(c->audit_mask, &c->n_audit_mask);
+    free(c->rules);
+    free(c->log_level);
+    free(c->audit_path);
+    free(c->audit_fsync);
+    free(c);
+    *cp = NULL;
+}
+
+static bool
+in_choices(const char *const *choices, const char *v)
+{
+    for (size_t i = 0; choices[i] != NULL; i++)
+        if (strcmp(choices[i], v) == 0)
+            return true;
+    return false;
+}
+
+static void
+choices_text(const char *const *choices, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; choices[i] != NULL && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s\"%s\"", i ? ", " : "", choices[i]);
+}
+
+/* Stores one value read from the file; reports a type or range error. */
+static void
+read_one(dconf_t *c, const dsetting_t *s, const config_setting_t *v, const char *file, diag_t *d)
+{
+    int line = cfgread_line(v);
+    int t = config_setting_type(v);
+    switch (s->type) {
+    case T_INT:
+    case T_LONG: {
+        if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
+            diag_add(d, file, line, 0, "%s: expected an integer", s->name);
+            return;
+        }
+        long long x = config_setting_get_int64(v);
+        if (t == CONFIG_TYPE_INT)
+            x = config_setting_get_int(v);
+        if (x < s->min || x > s->max) {
+            diag_add(d, file, line, 0, "%s: %lld is out of range (%ld to %ld)", s->name, x,
+                     s->min, s->max);
+            return;
+        }
+        if (s->type == T_INT)
+            *FIELD(c, s, int) = (int)x;
+        else
+            *FIELD(c, s, long) = (long)x;
+        return;
+    }
+    case T_BOOL:
+        if (t != CONFIG_TYPE_BOOL) {
+            diag_add(d, file, line, 0, "%s: expected true or false", s->name);
+            return;
+        }
+        *FIELD(c, s, bool) = config_setting_get_bool(v) != 0;
+        return;
+    case T_STR: {
+        const char *str = t == CONFIG_TYPE_STRING ? config_setting_get_string(v) : NULL;
+        if (str == NULL || str[0] == '\0') {
+            diag_add(d, file, line, 0, "%s: expected a non-empty string", s->name);
+            return;
+        }
+        if (s->choices != NULL && !in_choices(s->choices, str)) {
+            char list[160];
+            choices_text(s->choices, list, sizeof list);
+            diag_add(d, file, line, 0, "%s: \"%s\" is not one of %s", s->name, str, list);
+            return;
+        }
+        set_str(FIELD(c, s, char *), str);
+        return;
+    }
+    case T_LIST: {
+        if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+            diag_add(d, file, line, 0, "%s: expected a list of strings, e.g. [\"a\", \"b\"]",
+                     s->name);
+            return;
+        }
+        int n = config_setting_length(v);
+        if (n > DCONF_MAX_LIST) {
+            diag_add(d, file, line, 0, "%s: at most %d entries", s->name, DCONF_MAX_LIST);
+            return;
+        }
+        char **list = FIELD(c, s, char *);
+        size_t *count = (size_t *)((char *)c + s->count_off);
+        clear_list(list, count);
+        for (int i = 0; i < n; i++) {
+            const char *str = config_setting_get_string_elem(v, i);
+            if (str == NULL || str[0] == '\0') {
+                diag_add(d, file, cfgread_line(config_setting_get_elem(v, (unsigned)i)), 0,
+                         "%s: entry %d: expected a non-empty string", s->name, i + 1);
+                continue;
+            }
+            if ((list[*count] = strdup(str)) != NULL)
+                (*count)++;
+        }
+        return;
+    }
+    }
+}
+
+/* Names allowed inside group prefix ("" for the root), NULL-terminated,
+ * from the settings table. */
+static size_t
+members_of(const char *prefix, const char **out, size_t max)
+{
+    size_t n = 0, plen = strlen(prefix);
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const char *name = settings[i].name;
+        if (plen > 0 && (strncmp(name, prefix, plen) != 0 || name[plen] != '.'))
+            continue;
+        const char *rest = plen > 0 ? name + plen + 1 : name;
+        /* At the root, "limits.hwm" contributes the group "limits". */
+        static const char *const groups[] = { "limits", "audit" };
+        const char *member = rest;
+        for (size_t g = 0; g < 2; g++)
+            if (plen == 0 && strncmp(rest, groups[g], strlen(groups[g])) == 0 &&
+                rest[strlen(groups[g])] == '.')
+                member = groups[g];
+        bool dup = false;
+        for (size_t k = 0; k < n; k++)
+            dup = dup || strcmp(out[k], member) == 0;
+        if (!dup && n + 1 < max)
+            out[n++] = member;
+    }
+    out[n] = NULL;
+    return n;
+}
+
+int
+dconf_load(dconf_t *c, const char *path, diag_t *d)
+{
+    size_t before = diag_count(d);
+    config_t cfg;
+    config_init(&cfg);
+    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+        if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+            diag_add(d, path, 0, 0, "cannot read: %s", strerror(errno));
+        else
+            diag_add(d, config_error_file(&cfg) ? config_error_file(&cfg) : path,
+                     config_error_line(&cfg), 0, "%s", config_error_text(&cfg));
+        config_destroy(&cfg);
+        return -1;
+    }
+    const char *allowed[N_SETTINGS + 1];
+    config_setting_t *root = config_root_setting(&cfg);
+    members_of("", allowed, N_SETTINGS + 1);
+    cfgread_check_members(d, path, root, allowed, "", "the daemon configuration");
+    static const char *const groups[] = { "limits", "audit" };
+    for (size_t g = 0; g < 2; g++) {
+        config_setting_t *grp = config_setting_get_member(root, groups[g]);
+        if (grp == NULL)
+            continue;
+        if (!config_setting_is_group(grp)) {
+            diag_add(d, path, cfgread_line(grp), 0, "%s: expected a group { ... }", groups[g]);
+            continue;
+        }
+        members_of(groups[g], allowed, N_SETTINGS + 1);
+        cfgread_check_members(d, path, grp, allowed, "", groups[g]);
+    }
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        config_setting_t *v = config_lookup(&cfg, settings[i].name);
+        if (v != NULL)
+            read_one(c, &settings[i], v, path, d);
+    }
+    config_destroy(&cfg);
+    return diag_count(d) > before ? -1 : 0;
+}
+
+int
+dconf_set(dconf_t *c, const char *name, const char *value, char *err, size_t errlen)
+{
+    const dsetting_t *s = find(name);
+    if (s == NULL) {
+        snprintf(err, errlen, "unknown setting \"%s\"", name);
+        return -1;
+    }
+    switch (s->type) {
+    case T_INT:
+    case T_LONG: {
+        char *end;
+        errno = 0;
+        long x = strtol(value, &end, 10);
+        if (errno != 0 || end == value || *end != '\0' || x < s->min || x > s->max) {
+            snprintf(err, errlen, "%s: expected an integer from %ld to %ld, not \"%s\"", name,
+                     s->min, s->max, value);
+            return -1;
+        }
+        if (s->type == T_INT)
+            *FIELD(c, s, int) = (int)x;
+        else
+            *FIELD(c, s, long) = x;
+        return 0;
+    }
+    case T_BOOL:
+        if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0) {
+            snprintf(err, errlen, "%s: expected true or false, not \"%s\"", name, value);
+            return -1;
+        }
+        *FIELD(c, s, bool) = strcmp(value, "true") == 0;
+        return 0;
+    case T_STR:
+        if (value[0] == '\0' || (s->choices != NULL && !in_choices(s->choices, value))) {
+            char list[160] = "a non-empty string";
+            if (s->choices != NULL)
+                choices_text(s->choices, list, sizeof list);
+            snprintf(err, errlen, "%s: \"%s\" is not one of %s", name, value, list);
+            return -1;
+        }
+        set_str(FIELD(c, s, char *), value);
+        return 0;
+    case T_LIST: {
+        char **list = FIELD(c, s, char *);
+        size_t *count = (size_t *)((char *)c + s->count_off);
+        if (*count >= DCONF_MAX_LIST) {
+            snprintf(err, errlen, "%s: at most %d entries", name, DCONF_MAX_LIST);
+            return -1;
+        }
+        if ((list[*count] = strdup(value)) == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        (*count)++;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+void
+dconf_clear_list(dconf_t *c, const char *name)
+{
+    const dsetting_t *s = find(name);
+    if (s != NULL && s->type == T_LIST)
+        clear_list(FIELD(c, s, char *), (size_t *)((char *)c + s->count_off));
+}
+
+static void
+print_value(const dconf_t *c, const dsetting_t *s, FILE *f)
+{
+    switch (s->type) {
+    case T_INT: fprintf(f, "%d", *FIELD(c, s, int)); break;
+    case T_LONG: fprintf(f, "%ld", *FIELD(c, s, long)); break;
+    case T_BOOL: fputs(*FIELD(c, s, bool) ? "true" : "false", f); break;
+    case T_STR: fprintf(f, "\"%s\"", *FIELD(c, s, char *)); break;
+    case T_LIST: {
+        char **list = FIELD(c, s, char *);
+        size_t n = *(size_t *)((char *)c + s->count_off);
+        fputc('[', f);
+        for (size_t i = 0; i < n; i++)
+            fprintf(f, "%s\"%s\"", i ? ", " : "", list[i]);
+        fputc(']', f);
+        break;
+    }
+    }
+}
+
+void
+dconf_print(const dconf_t *c, FILE *f)
+{
+    /* The table lists each group's settings together, so a change of
+     * prefix opens or closes a group. */
+    char group[16] = "";
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const dsetting_t *s = &settings[i];
+        const char *dot = strchr(s->name, '.');
+        char g[16] = "";
+        if (dot != NULL)
+            snprintf(g, sizeof g, "%.*s", (int)(dot - s->name), s->name);
+        if (strcmp(g, group) != 0) {
+            if (group[0] != '\0')
+                fprintf(f, "};\n");
+            if (g[0] != '\0')
+                fprintf(f, "%s = {\n", g);
+            snprintf(group, sizeof group, "%s", g);
+        }
+        fprintf(f, "%s%s = ", g[0] ? "  " : "", dot ? dot + 1 : s->name);
+        print_value(c, s, f);
+        fputs(";\n", f);
+    }
+    if (group[0] != '\0')
+        fprintf(f, "};\n");
+}

@@ -1,0 +1,43 @@
+/* server.h -- the daemon: a ROUTER socket on every endpoint, a pool of
+ * worker threads that parse, screen and reply, admin ops, reload by
+ * atomic swap, and the audit trail. Nothing here is on the embedding
+ * API; the engine below knows nothing of ZeroMQ. */
+#ifndef VET_SERVER_H
+#define VET_SERVER_H
+
+#include <signal.h>
+
+#include "dconf.h"
+#include "vlog.h"
+
+#define VETD_VERSION "0.2.0"
+#define VETD_PROTOCOL 1         /* wire format revision (docs/PROTOCOL.md) */
+
+typedef struct server server_t;
+
+/* Flags the signal handlers of main.c set; the server's loop acts on
+ * them and clears them. */
+typedef struct server_signals {
+    volatile sig_atomic_t reload;   /* SIGHUP */
+    volatile sig_atomic_t reopen;   /* SIGUSR1: reopen the audit log */
+    volatile sig_atomic_t stop;     /* SIGTERM, SIGINT */
+} server_signals_t;
+
+/* Loads the ruleset, opens the audit log, binds every endpoint and
+ * starts the workers. cfg and log are borrowed and must outlive the
+ * server. Returns the server (caller owns it: server_destroy), or NULL
+ * after logging why (ruleset errors one per line, then the reason) and
+ * setting *exit_code: 1 for an invalid ruleset, 71 (EX_OSERR) when an
+ * endpoint cannot be bound or the audit log cannot be opened, 70 on
+ * OOM. */
+server_t *server_new(const dconf_t *cfg, vlog_t *log, int *exit_code);
+
+/* Serves until sig->stop: then stops reading new requests once none
+ * has arrived for a moment (or after cfg->drain_ms), answers everything
+ * in flight, stops the workers and flushes the audit log. Returns 0. */
+int server_run(server_t *s, server_signals_t *sig);
+
+/* Frees everything; accepts NULL; nulls *sp. */
+void server_destroy(server_t **sp);
+
+#endif

@@ -1,0 +1,208 @@
+/* stats.c -- per-worker counters and a log-linear latency histogram. */
+#include "stats.h"
+
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+/* Histogram: values below 64 µs have a bucket each; above, every power
+ * of two is split into 32 buckets (about 3 % wide), up to 2^40 µs. */
+#define SUB_BITS 5
+#define SUB (1u << SUB_BITS)
+#define LINEAR 64u
+#define MAX_EXP 40u
+#define N_BUCKETS (LINEAR + (MAX_EXP - 6u) * SUB)
+
+typedef struct wstats {
+    _Atomic uint64_t by_op[REQ_OP_COUNT + 1];   /* last: unreadable op */
+    _Atomic uint64_t by_verdict[STATS_VERDICTS];
+    _Atomic uint64_t by_err[ERR_COUNT];
+    _Atomic uint64_t max_us;
+    _Atomic uint64_t hist[N_BUCKETS];
+    char pad[64];               /* keep writers on their own cache lines */
+} wstats_t;
+
+struct stats {
+    size_t n;                   /* workers */
+    wstats_t *w;                /* n of them */
+    _Atomic uint64_t undeliverable;
+};
+
+stats_t *
+stats_new(size_t n_workers)
+{
+    stats_t *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->n = n_workers ? n_workers : 1;
+    s->w = calloc(s->n, sizeof *s->w);
+    if (s->w == NULL) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void
+stats_destroy(stats_t **sp)
+{
+    if (sp == NULL || *sp == NULL)
+        return;
+    free((*sp)->w);
+    free(*sp);
+    *sp = NULL;
+}
+
+static size_t
+bucket_of(uint64_t v)
+{
+    if (v < LINEAR)
+        return (size_t)v;
+    unsigned e = 63u - (unsigned)__builtin_clzll(v);       /* 6.. */
+    if (e >= MAX_EXP)
+        return N_BUCKETS - 1;
+    unsigned sub = (unsigned)(v >> (e - SUB_BITS)) & (SUB - 1);
+    return LINEAR + (e - 6u) * SUB + sub;
+}
+
+/* The largest value that falls in bucket i. */
+static uint64_t
+bucket_top(size_t i)
+{
+    if (i < LINEAR)
+        return i;
+    unsigned e = (unsigned)((i - LINEAR) / SUB) + 6u;
+    uint64_t sub = (i - LINEAR) % SUB;
+    return ((SUB + sub + 1) << (e - SUB_BITS)) - 1;
+}
+
+/* Single writer per counter: a relaxed load and store is enough and
+ * avoids a locked instruction per increment. */
+static void
+bump(_Atomic uint64_t *c)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
+void
+stats_record(stats_t *s, size_t w, int op, int verdict, req_err_t err, uint64_t latency_us)
+{
+    wstats_t *ws = &s->w[w % s->n];
+    bump(&ws->by_op[op >= 0 && op < REQ_OP_COUNT ? op : REQ_OP_COUNT]);
+    if (verdict >= 0)
+        bump(&ws->by_verdict[verdict < STATS_VERDICTS ? verdict : STATS_VERDICTS - 1]);
+    if (err > ERR_NONE && err < ERR_COUNT)
+        bump(&ws->by_err[err]);
+    bump(&ws->hist[bucket_of(latency_us)]);
+    if (latency_us > atomic_load_explicit(&ws->max_us, memory_order_relaxed))
+        atomic_store_explicit(&ws->max_us, latency_us, memory_order_relaxed);
+}
+
+void
+stats_undeliverable(stats_t *s)
+{
+    atomic_fetch_add(&s->undeliverable, 1);
+}
+
+/* Totals of one counter array over every worker. */
+static void
+sum_into(const stats_t *s, size_t offset, size_t n, uint64_t *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = 0;
+    for (size_t k = 0; k < s->n; k++) {
+        const _Atomic uint64_t *a =
+            (const _Atomic uint64_t *)((const char *)&s->w[k] + offset);
+        for (size_t i = 0; i < n; i++)
+            out[i] += atomic_load_explicit(&a[i], memory_order_relaxed);
+    }
+}
+
+static uint64_t
+quantile_of(const uint64_t *hist, uint64_t total, double q)
+{
+    if (total == 0)
+        return 0;
+    uint64_t rank = (uint64_t)(q * (double)total);
+    if (rank >= total)
+        rank = total - 1;
+    uint64_t seen = 0;
+    for (size_t i = 0; i < N_BUCKETS; i++) {
+        seen += hist[i];
+        if (seen > rank)
+            return bucket_top(i);
+    }
+    return bucket_top(N_BUCKETS - 1);
+}
+
+uint64_t
+stats_quantile(const stats_t *s, double q)
+{
+    uint64_t *hist = malloc(N_BUCKETS * sizeof *hist);
+    if (hist == NULL)
+        return 0;
+    sum_into(s, offsetof(wstats_t, hist), N_BUCKETS, hist);
+    uint64_t total = 0;
+    for (size_t i = 0; i < N_BUCKETS; i++)
+        total += hist[i];
+    uint64_t v = quantile_of(hist, total, q);
+    free(hist);
+    return v;
+}
+
+void
+stats_write_json(const stats_t *s, sbuf_t *b, const char *const *verdict_names,
+                 size_t n_verdicts)
+{
+    uint64_t ops[REQ_OP_COUNT + 1], verdicts[STATS_VERDICTS], errs[ERR_COUNT];
+    sum_into(s, offsetof(wstats_t, by_op), REQ_OP_COUNT + 1, ops);
+    sum_into(s, offsetof(wstats_t, by_verdict), STATS_VERDICTS, verdicts);
+    sum_into(s, offsetof(wstats_t, by_err), ERR_COUNT, errs);
+    uint64_t total = 0, max = 0;
+    for (size_t i = 0; i <= REQ_OP_COUNT; i++)
+        total += ops[i];
+    for (size_t k = 0; k < s->n; k++) {
+        uint64_t m = atomic_load_explicit(&s->w[k].max_us, memory_order_relaxed);
+        if (m > max)
+            max = m;
+    }
+    sbuf_printf(b, "\"requests\":%" PRIu64 ",\"by_op\":{", total);
+    for (int i = 0; i < REQ_OP_COUNT; i++)
+        sbuf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "", req_op_name((req_op_t)i), ops[i]);
+    sbuf_printf(b, ",\"unreadable\":%" PRIu64 "},\"by_verdict\":{", ops[REQ_OP_COUNT]);
+    size_t nv = n_verdicts < STATS_VERDICTS ? n_verdicts : STATS_VERDICTS;
+    bool first = true;
+    for (size_t i = 0; i < STATS_VERDICTS; i++) {
+        if (i >= nv && verdicts[i] == 0)
+            continue;
+        sbuf_puts(b, first ? "" : ",");
+        first = false;
+        if (verdict_names != NULL && i < nv) {
+            sbuf_json_cstr(b, verdict_names[i]);
+        } else {
+            sbuf_printf(b, "\"verdict_%zu\"", i);
+        }
+        sbuf_printf(b, ":%" PRIu64, verdicts[i]);
+    }
+    sbuf_puts(b, "},\"by_error\":{");
+    for (int i = ERR_NONE + 1; i < ERR_COUNT; i++)
+        sbuf_printf(b, "%s\"%s\":%" PRIu64, i > ERR_NONE + 1 ? "," : "",
+                    req_err_name((req_err_t)i), errs[i]);
+    uint64_t *hist = malloc(N_BUCKETS * sizeof *hist);
+    uint64_t p50 = 0, p99 = 0, p999 = 0, n = 0;
+    if (hist != NULL) {
+        sum_into(s, offsetof(wstats_t, hist), N_BUCKETS, hist);
+        for (size_t i = 0; i < N_BUCKETS; i++)
+            n += hist[i];
+        p50 = quantile_of(hist, n, 0.50);
+        p99 = quantile_of(hist, n, 0.99);
+        p999 = quantile_of(hist, n, 0.999);
+        free(hist);
+    }
+    sbuf_printf(b, "},\"latency_us\":{\"p50\":%" PRIu64 ",\"p99\":%" PRIu64
+                ",\"p999\":%" PRIu64 ",\"max\":%" PRIu64 "},\"undeliverable\":%" PRIu64,
+                p50, p99, p999, max, atomic_load(&s->undeliverable));
+}

@@ -1,0 +1,1013 @@
+/* test_daemon.c -- integration tests: a real vetd on a private ipc://
+ * endpoint, driven through libvet, raw ZeroMQ sockets and the vet CLI.
+ * Every daemon started here is stopped (SIGTERM, then SIGKILL and a
+ * failure if it does not exit). Needs $VETD_BIN and $VET_BIN (tests/run.sh
+ * sets them). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "vet.h"
+
+#define FIXTURE "tests/fixtures/rulesets/good"
+#define HIT_AI "{\"id\":\"%s\",\"partner\":{\"name\":\"Harbin Institute of Technology\"," \
+               "\"country\":\"CN\"},\"technologies\":[\"ai.ml\"],\"activity\":\"affiliation\"}"
+
+typedef struct daemon {
+    pid_t pid;
+    char dir[64];               /* private temporary directory */
+    char rules[128];            /* a copy of the fixture ruleset */
+    char ep[160];               /* ipc:// endpoint */
+    char log[128];              /* the daemon's stderr */
+    char audit[128];            /* its audit log */
+    char cfg[128];              /* its -c file */
+} daemon_t;
+
+static const char *
+env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : dflt;
+}
+
+static uint64_t
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *
+read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = '\0';
+    fclose(f);
+    return s;
+}
+
+static int
+run(const char *cmd)
+{
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* Makes the private directory with a copy of the fixture ruleset and a
+ * config file holding cfg_extra. */
+static void
+daemon_prepare(daemon_t *d, const char *cfg_extra)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->dir, sizeof d->dir, "/tmp/vetd-it-XXXXXX");
+    assert_non_null(mkdtemp(d->dir));
+    snprintf(d->rules, sizeof d->rules, "%s/rules", d->dir);
+    snprintf(d->ep, sizeof d->ep, "ipc://%s/sock", d->dir);
+    snprintf(d->log, sizeof d->log, "%s/vetd.log", d->dir);
+    snprintf(d->audit, sizeof d->audit, "%s/audit.jsonl", d->dir);
+    snprintf(d->cfg, sizeof d->cfg, "%s/vetd.cfg", d->dir);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cp -R %s %s", FIXTURE, d->rules);
+    assert_int_equal(run(cmd), 0);
+    write_file(d->cfg, cfg_extra ? cfg_extra : "");
+}
+
+/* Starts vetd with the prepared files plus extra flags (NULL-ended). */
+static void
+daemon_spawn(daemon_t *d, const char *const *extra)
+{
+    const char *argv[32];
+    size_t n = 0;
+    argv[n++] = env_or("VETD_BIN", "bin/vetd");
+    argv[n++] = "-c";
+    argv[n++] = d->cfg;
+    argv[n++] = "-r";
+    argv[n++] = d->rules;
+    argv[n++] = "-e";
+    argv[n++] = d->ep;
+    argv[n++] = "-a";
+    argv[n++] = d->audit;
+    argv[n++] = "-w";
+    argv[n++] = "2";
+    for (size_t i = 0; extra && extra[i] && n < 31; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    d->pid = fork();
+    assert_true(d->pid >= 0);
+    if (d->pid == 0) {
+        /* Never outlive the test, whatever happens to it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 2);
+            close(fd);
+        }
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+}
+
+/* Waits until the daemon answers ping (5 s at most). */
+static void
+daemon_wait(daemon_t *d)
+{
+    vet_client_t *c = vet_client_new(d->ep);
+    assert_non_null(c);
+    uint64_t end = now_ms() + 10000;
+    bool up = false;
+    while (!up && now_ms() < end) {
+        char *reply = NULL;
+        if (vet_screen(c, "{\"op\":\"ping\"}", 200, &reply) == VET_OK)
+            up = strstr(reply, "\"ok\":true") != NULL;
+        vet_free(reply);
+        int st;
+        if (!up && waitpid(d->pid, &st, WNOHANG) == d->pid) {
+            char *log = read_file(d->log);
+            fprintf(stderr, "vetd exited at start-up:\n%s\n", log ? log : "");
+            free(log);
+            d->pid = 0;
+            fail_msg("vetd exited at start-up");
+        }
+    }
+    vet_client_destroy(&c);
+    assert_true(up);
+}
+
+static void
+daemon_start(daemon_t *d, const char *cfg_extra, const char *const *extra)
+{
+    daemon_prepare(d, cfg_extra);
+    daemon_spawn(d, extra);
+    daemon_wait(d);
+}
+
+/* Sends SIGTERM and waits for the exit (10 s); returns the exit status. */
+static int
+daemon_stop(daemon_t *d)
+{
+    if (d->pid <= 0)
+        return -1;
+    kill(d->pid, SIGTERM);
+    int st = 0;
+    uint64_t end = now_ms() + 10000;
+    pid_t r;
+    while ((r = waitpid(d->pid, &st, WNOHANG)) == 0 && now_ms() < end)
+        usleep(10000);
+    if (r == 0) {
+        kill(d->pid, SIGKILL);
+        waitpid(d->pid, &st, 0);
+        d->pid = 0;
+        fail_msg("vetd did not stop within 10 s of SIGTERM");
+    }
+    d->pid = 0;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void
+daemon_cleanup(daemon_t *d)
+{
+    if (d->pid > 0) {
+        kill(d->pid, SIGKILL);
+        waitpid(d->pid, NULL, 0);
+        d->pid = 0;
+    }
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", d->dir);
+    run(cmd);
+}
+
+/* One request/reply through libvet; returns the parsed reply. */
+static cJSON *
+call(vet_client_t *c, const char *req)
+{
+    char *reply = NULL;
+    int rc = vet_screen(c, req, 5000, &reply);
+    if (rc != VET_OK)
+        fail_msg("vet_screen: %s", vet_client_error(c));
+    cJSON *j = cJSON_Parse(reply);
+    if (j == NULL)
+        fail_msg("reply is not JSON: %s", reply);
+    vet_free(reply);
+    return j;
+}
+
+static const char *
+jstr(const cJSON *j, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    const cJSON *v = j;
+    for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
+        v = cJSON_GetObjectItemCaseSensitive(v, tok);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double
+jnum(const cJSON *j, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    const cJSON *v = j;
+    for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
+        v = cJSON_GetObjectItemCaseSensitive(v, tok);
+    return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+/* Asserts that req gets the error code with exactly message msg (or
+ * starting with it when prefix). */
+static void
+expect_error(vet_client_t *c, const char *req, const char *code, const char *msg, bool prefix)
+{
+    cJSON *j = call(c, req);
+    const char *got_code = jstr(j, "error.code");
+    const char *got_msg = jstr(j, "error.message");
+    if (got_code == NULL || strcmp(got_code, code) != 0 || got_msg == NULL ||
+        (prefix ? strncmp(got_msg, msg, strlen(msg)) != 0 : strcmp(got_msg, msg) != 0)) {
+        char *s = cJSON_PrintUnformatted(j);
+        fail_msg("request %.60s: expected %s \"%s\", got %s", req, code, msg, s);
+    }
+    cJSON_Delete(j);
+}
+
+/* ---- every op ------------------------------------------------------- */
+
+static void
+test_ops(void **state)
+{
+    (void)state;
+    daemon_t d;
+    daemon_start(&d, NULL, NULL);
+    vet_client_t *c = vet_client_new(d.ep);
+    assert_non_null(c);
+
+    cJSON *j = call(c, "{\"id\":\"p1\",\"op\":\"ping\"}");
+    assert_string_equal(jstr(j, "id"), "p1");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
+    cJSON_Delete(j);
+
+    j = call(c, "{\"op\":\"version\"}");
+    assert_non_null(jstr(j, "vetd"));
+    assert_string_equal(jstr(j, "ruleset.version"), "fixture-1");
+    assert_int_equal(strlen(jstr(j, "ruleset.digest")), 64);
+    cJSON_Delete(j);
+
+    char req[512];
+    snprintf(req, sizeof req, HIT_AI, "s1");
+    j = call(c, req);
+    assert_string_equal(jstr(j, "id"), "s1");
+    assert_string_equal(jstr(j, "verdict"), "prohibited");
+    assert_int_equal((int)jnum(j, "score"), 100);
+    assert_string_equal(jstr(j, "ruleset.version"), "fixture-1");
+    const cJSON *m = cJSON_GetArrayItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "partner"), "matches"), 0);
+    assert_string_equal(jstr(m, "entity"), "hit");
+    cJSON_Delete(j);
+
+    /* The same request through vetd --screen gives the same verdict. */
+    j = call(c, "{\"id\":\"s2\",\"partner\":{\"name\":\"Harbin University of Science and "
+                "Technology\",\"country\":\"CN\"},\"technologies\":[\"ai\"],"
+                "\"activity\":\"affiliation\"}");
+    assert_string_equal(jstr(j, "verdict"), "clear");
+    cJSON_Delete(j);
+
+    j = call(c, "{\"op\":\"taxonomy\"}");
+    assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(j, "categories")) >= 6);
+    cJSON_Delete(j);
+
+    j = call(c, "{\"id\":\"st\",\"op\":\"stats\"}");
+    assert_string_equal(jstr(j, "id"), "st");
+    /* ping, version, 2 screens, taxonomy, and this one. */
+    assert_int_equal((int)jnum(j, "requests"), 6);
+    assert_int_equal((int)jnum(j, "by_op.screen"), 2);
+    assert_int_equal((int)jnum(j, "by_verdict.prohibited"), 1);
+    assert_int_equal((int)jnum(j, "by_verdict.clear"), 1);
+    assert_true(jnum(j, "latency_us.p50") >= 0);
+    assert_true(jnum(j, "latency_us.p999") >= jnum(j, "latency_us.p50"));
+    assert_true(jnum(j, "uptime_s") >= 0);
+    assert_string_equal(jstr(j, "ruleset.version"), "fixture-1");
+    cJSON_Delete(j);
+
+    j = call(c, "{\"id\":\"r1\",\"op\":\"reload\"}");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
+    assert_string_equal(jstr(j, "ruleset.version"), "fixture-1");
+    assert_string_equal(jstr(j, "previous.version"), "fixture-1");
+    cJSON_Delete(j);
+
+    /* A REQ socket, the simplest client there is, works too. */
+    void *ctx = zmq_ctx_new();
+    void *req_sock = zmq_socket(ctx, ZMQ_REQ);
+    int linger = 0;
+    zmq_setsockopt(req_sock, ZMQ_LINGER, &linger, sizeof linger);
+    int tmo = 5000;
+    zmq_setsockopt(req_sock, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    assert_int_equal(zmq_connect(req_sock, d.ep), 0);
+    assert_true(zmq_send(req_sock, "{\"id\":\"q\",\"op\":\"ping\"}", 22, 0) == 22);
+    char buf[256];
+    int n = zmq_recv(req_sock, buf, sizeof buf - 1, 0);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    assert_string_equal(buf, "{\"id\":\"q\",\"ok\":true}");
+    zmq_close(req_sock);
+    zmq_ctx_term(ctx);
+
+    vet_client_destroy(&c);
+    assert_int_equal(daemon_stop(&d), 0);
+    daemon_cleanup(&d);
+}
+
+/* ---- every error code ----------------------------------------------- */
+
+static void
+test_errors(void **state)
+{
+    (void)state;
+    daemon_t d;
+    daemon_start(&d, "limits = { max_request_bytes = 4096; };\n", NULL);
+    vet_client_t *c = vet_client_new(d.ep);
+    assert_non_null(c);
+
+    expect_error(c, "{\"id\":\"e1\",\"partner\":{\"name\":42}}", "bad_request",
+                 "partner.name: expected a string", false);
+    expect_error(c, "{\"partner\":{\"name\":\"x\"},\"techs\":[]}", "bad_request",
+                 "unknown field \"techs\"", true);
+    expect_error(c, "{\"partner\":", "bad_request", "invalid JSON", true);
+    expect_error(c, "{\"op\":\"dance\"}", "unknown_op", "unknown op \"dance\"", true);
+    expect_error(c, "{\"partner\":{\"name\":\"x\"},\"technologies\":[\"quantun\"]}",
+                 "bad_request", "technologies[0]: unknown code \"quantun\" (nearest: quantum)", false);
+
+    char big[6000];
+    memset(big, ' ', sizeof big);
+    memcpy(big, "{\"partner\":{\"name\":\"x\"}}", 24);
+    big[sizeof big - 1] = '\0';
+    expect_error(c, big, "too_large", "request is 5999 bytes, limit is 4096", true);
+
+    /* The error echoes the id when it could be read. */
+    cJSON *j = call(c, "{\"id\":\"e9\",\"partner\":{}}");
+    assert_string_equal(jstr(j, "id"), "e9");
+    assert_string_equal(jstr(j, "error.code"), "bad_request");
+    cJSON_Delete(j);
+
+    /* Two frames after the delimiter is not a request. */
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_DEALER);
+    int linger = 0, tmo = 5000;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    assert_int_equal(zmq_connect(s, d.ep), 0);
+    zmq_send(s, "", 0, ZMQ_SNDMORE);
+    zmq_send(s, "{}", 2, ZMQ_SNDMORE);
+    zmq_send(s, "{}", 2, 0);
+    char buf[512];
+    assert_int_equal(zmq_recv(s, buf, sizeof buf, 0), 0);     /* delimiter */
+    int n = zmq_recv(s, buf, sizeof buf - 1, 0);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    assert_string_equal(buf, "{\"error\":{\"code\":\"bad_request\",\"message\":\"a request is "
+                             "one JSON frame after an empty delimiter frame\"}}");
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+
+    /* And the connection stays usable. */
+    j = call(c, "{\"op\":\"stats\"}");
+    assert_int_equal((int)jnum(j, "by_error.bad_request"), 6);
+    assert_int_equal((int)jnum(j, "by_error.too_large"), 1);
+    assert_int_equal((int)jnum(j, "by_error.unknown_op"), 1);
+    cJSON_Delete(j);
+    vet_client_destroy(&c);
+    assert_int_equal(daemon_stop(&d), 0);
+    daemon_cleanup(&d);
+}
+
+/* A daemon started without a valid ruleset answers unavailable until a
+ * reload succeeds. */
+static void
+test_unavailable_then_reload(void **state)
+{
+    (void)state;
+    daemon_t d;
+    daemon_prepare(&d, NULL);
+    char policy[256];
+    snprintf(policy, sizeof policy, "%s/policy.cfg", d.rules);
+    char *good = read_file(policy);
+    assert_non_null(good);
+    write_file(policy, "version = \"broken\";\nrules = ( { id = \"x\"; } );\n");
+    const char *const extra[] = { "--allow-no-rules", NULL };
+    daemon_spawn(&d, extra);
+    daemon_wait(&d);
+    vet_client_t *c = vet_client_new(d.ep);
+    char req[512];
+    snprintf(req, sizeof req, HIT_AI, "u1");
+    expect_error(c, req, "unavailable", "no ruleset is loaded; fix the ruleset and reload",
+                 false);
+    expect_error(c, "{\"op\":\"taxonomy\"}", "unavailable", "no ruleset is loaded", true);
+    cJSON *j = call(c, "{\"op\":\"version\"}");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "ruleset")));
+    cJSON_Delete(j);
+
+    write_file(policy, good);
+    free(good);
+    j = call(c, "{\"op\":\"reload\"}");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "previous")));
+    cJSON_Delete(j);
+    j = call(c, req);
+    assert_string_equal(jstr(j, "verdict"), "prohibited");
+    cJSON_Delete(j);
+    vet_client_destroy(&c);
+    assert_int_equal(daemon_stop(&d), 0);
+    daemon_cleanup(&d);
+}
+
+/* ---- pipelined burst ------------------------------------------------ */
+
+/* Submits n screening requests (ids prefix-0..n-1) with a window of
+ * inflight and receives every reply; checks each id came back exactly
+ * once. Returns how many replies were errors. versions, if not NULL,
+ * counts replies per ruleset version "fixture-1" / "fixture-2". */
+static size_t
+burst(vet_client_t *c, size_t n, size_t inflight, const char *prefix, size_t *v1, size_t *v2)
+{
+    unsigned char *seen = calloc(n, 1);
+    size_t sent = 0, got = 0, errors = 0;
+    char req[512], id[64];
+    while (got < n) {
+        while (sent < n && sent - got < inflight) {
+            snprintf(id, sizeof id, "%s-%zu", prefix, sent);
+            int len = snprintf(req, sizeof req, HIT_AI, id);
+            assert_int_equal(vet_submit(c, req, (size_t)len, 5000), VET_OK);
+            sent++;
+        }
+        char *reply = NULL;
+        int rc = vet_receive(c, 10000, &reply, NULL);
+        if (rc != VET_OK)
+            fail_msg("reply %zu of %zu: %s", got + 1, n, vet_client_error(c));
+        cJSON *j = cJSON_Parse(reply);
+        assert_non_null(j);
+        const char *rid = jstr(j, "id");
+        assert_non_null(rid);
+        assert_true(strncmp(rid, prefix, strlen(prefix)) == 0);
+        size_t k = strtoul(rid + strlen(prefix) + 1, NULL, 10);
+        assert_true(k < n);
+        assert_int_equal(seen[k], 0);
+        seen[k] = 1;
+        if (cJSON_GetObjectItem(j, "error") != NULL) {
+            errors++;
+        } else {
+            assert_string_equal(jstr(j, "verdict"), "prohibited");
+            const char *v = jstr(j, "ruleset.version");
+            if (v1 && strcmp(v, "fixture-1") == 0)
+                (*v1)++;
+            if (v2 && strcmp(v, "fixture-2") == 0)
+                (*v2)++;
+        }
+        cJSON_Delete(j);
+        vet_free(reply);
+        got++;
+    }
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(seen[i], 1);
+    free(seen);
+    return errors;
+}
+
+static void
+test_pipelined_burst(void **state)
+{
+    (void)state;
+    daemon_t d;
+    daemon_start(&d, NULL, NULL);
+    vet_client_t *c = vet_client_new(d.ep);
+    assert_int_equal(burst(c, 10000, 10000, "b", NULL, NULL), 0);
+    assert_int_equal(vet_client_pending(c), 0);
+    cJSON *j = call(c, "{\"op\":\"stats\"}");
+    assert_int_equal((int)jnum(j, "by_op.screen"), 10000);
+    assert_int_equal((int)jnum(j, "undeliverable"), 0);
+    cJSON_Delete(j);
+    vet_client_destroy(&c);
+    assert_int_equal(daemon_stop(&d), 0);
+    /* One audit line per request (10,000 screens, stats, the pings of
+     * the start-up wait). */
+    char *audit = read_file(d.audit);
+    assert_non_null(audit);
+    size_t lines = 0, screens = 0;
+    for (char *p = audit; *p; p++)
+        lines += *p == '\n';
+    for (char *p = audit; (p = strstr(p, "\"op\":\"screen\"")) != NULL; p++)
+        screens++;
+    assert_int_equal(screens, 10000);
+    assert_true(lines >= 10002);
+    free(audit);
+    daemon_cleanup(&d);
+}
+
+/* ---- reload under load, broken reloads, SIGHUP ---------------------- */
+
+static void
+set_version(const daemon_t *d, const char *from, const char *to)
+{
+    char policy[256];
+    snprintf(policy, sizeof policy, "%s/policy.cfg", d->rules);
+    char *text = read_file(policy);
+    char *at = strstr(text, from);
+    assert_non_null(at);
+    size_t pre = (size_t)(at - text);
+    char *out = malloc(strlen(text) + strlen(to) + 1);
+    memcpy(out, text, pre);
+    strcpy(out + pre, to);
+    strcat(out, at + strlen(from));
+    write_file(policy, out);
+    free(out);
+    free(text);
+}
+
+static void
+test_reload_under_load(void **state)
+{
+    (void)state;
+    daemon_t d;
+    daemon_start(&d, NULL, NULL);
+    vet_client_t *load = vet_client_new(d.ep);
+    vet_client_t *admin = vet_client_new(d.ep);
+    vet_client_set_retries(admin, 0);
+    size_t v1 = 0, v2 = 0, errors = 0;
+    char prefix[16];
+    /* 20 swaps, alternating versions, each with a burst in flight. */
+    for (int i = 0; i < 20; i++) {
+        const char *from = i % 2 == 0 ? "\"fixture-1\"" : "\"fixture-2\"";
+        const char *to = i % 2 == 0 ? "\"fixture-2\"" : "\"fixture-1\"";
+        set_version(&d, from, to);
+        snprintf(prefix, sizeof prefix, "r%d", i);
+        /* Requests go out, the reload is asked while they are served. */
+        char req[512];
+        size_t sent = 0;
+        char id[64];
+        for (; sent < 300; sent++) {
+            snprintf(id, sizeof id, "%s-%zu", prefix, sent);
+            int len = snprintf(req, sizeof req, HIT_AI, id);
+            assert_int_equal(vet_submit(load, req, (size_t)len, 5000), VET_OK);
+        }
+        cJSON *j = call(admin, "{\"op\":\"reload\"}");
+        if (!cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")))
+            fail_msg("reload %d failed", i);
+        cJSON_Delete(j);
+        for (size_t k = 0; k < sent; k++) {
+            char *reply = NULL;
+            if (vet_receive(load, 10000, &reply, NULL) != VET_OK)
+                fail_msg("reload %d: reply %zu missing: %s", i, k, vet_client_error(load));
+            cJSON *r = cJSON_Parse(reply);
+            assert_non_null(r);
+            if (cJSON_GetObjectItem(r, "error") != NULL)
+                errors++;
+            else if (strcmp(jstr(r, "ruleset.version"), "fixture-1") == 0)
+                v1++;
+            else if (strcmp(jstr(r, "ruleset.version"), "fixture-2") == 0)
+                v2++;
+            cJSON_Delete(r);
+            vet_free(reply);
+        }
+        /* And a burst after the swap runs wholly on the new ruleset. */
+        size_t a = 0, b = 0;
+        errors += burst(load, 200, 200, prefix, &a, &b);
+        assert_int_equal(i % 2 == 0 ? b : a, 200);
+        v1 += a;
+        v2 += b;
+    }
+    assert_int_equal(errors, 0);
+    assert_int_equal(v1 + v2, 20 * 500);
+    cJSON *j = call(admin, "{\"op\":\"stats\"}");
+    assert_int_equal((int)jnum(j, "reloads.ok"), 20);
+    assert_int_equal((int)jnum(j, "reloads.failed"), 0);
+    cJSON_Delete(j);
+    vet_client_destroy(&load);
+    vet_client_destroy(&admin);
+    assert_int_equal(daemon_stop(&d), 0);
+    daemon_cleanup(&d);
+}
+
+static void
+test_broken_reload(void **state)
+{
+    (void)state;
+    daemon_t d;
+    daemon_start(&d, NULL, NULL);
+    vet_client_t *c = vet_client_new(d.ep);
+    vet_client_set_retries(c, 0);
+    char policy[256];
+    snprintf(policy, sizeof policy, "%s/policy.cfg", d.rules);
+    char *good = read_file(policy);
+    char *broken = malloc(strlen(good) + 64);
+    strcpy(broken, good);
+    char *at = strstr(broken, "ca-nro");
+    assert_non_null(at);
+    memcpy(at, "ca-nr0", 6);
+    write_file(policy, broken);
+
+    cJSON *j = call(c, "{\"id\":\"rb\",\"op\":\"reload\"}");
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
+    const cJSON *errs = cJSON_GetObjectItem(j, "errors");
+    assert_true(cJSON_GetArraySize(errs) >= 1);
+    const char *e0 = cJSON_GetArrayItem(errs, 0)->valuestring;
+    assert_non_null(strstr(e0, "policy.cfg:"));
+    assert_non_null(strstr(e0, "unknown list \"ca-nr0\" (did you mean \"ca-nro\"?)"));
+    /* The old ruleset keeps serving. */
+    assert_string_equal(jstr(j, "ruleset.version"), "fixture-1");
+    cJSON_Delete(j);
+    char req[512];
+    snprintf(req, sizeof req, HIT_AI, "after");
+    j = call(c, req);
+    assert_string_equal(jstr(j, "verdict"), "prohibited");
+    cJSON_Delete(j);
+
+    /* SIGHUP: broken, then fixed with a new version. */
+    kill(d.pid, SIGHUP);
+    uint64_t end = now_ms() + 5000;
+    bool logged = false;
+    while (!logged && now_ms() < end) {
+        char *log = read_file(d.log);
+        logged = log && strstr(log, "reload failed; still serving fixture-1");
+        free(log);
+        usleep(20000);
+    }
+    assert_true(logged);
+    write_file(policy, good);
+    set_version(&d, "\"fixture-1\"", "\"fixture-2\"");
+    kill(d.pid, SIGHUP);
+    end = now_ms() + 5000;
+    bool swapped = false;
+    while (!swapped && now_ms() < end) {
+        j = call(c, req);
+        swapped = strcmp(jstr(j, "ruleset.version"), "fixture-2") == 0;
+        cJSON_Delete(j);
+        usleep(20000);
+    }
+    assert_true(swapped);
+    free(good);
+    free(broken);
+    vet_client_destroy(&c);
+    assert_int_equal(daemon_stop(&d), 0);
+    daemon_cleanup(&d);
+}
+
+/* ---- SIGTERM with requests in flight -------------------------------- */
+
+static void
+test_sigterm_drains(void **state)
+{
+    (void)state;
+    daemon_t d;
+    daemon_start(&d, NULL, NULL);
+    vet_client_t *c = vet_client_new(d.ep);
+    char req[512], id[32];
+    size_t n = 3000;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(id, sizeof id, "t-%zu", i);
+        int len = snprintf(req, sizeof req, HIT_AI, id);
+        assert_int_equal(vet_submit(c, req, (size_t)len, 5000), VET_OK);
+    }
+    kill(d.pid, SIGTERM);
+    size_t got = 0;
+    for (; got < n; got++) {
+        char *reply = NULL;
+        if (vet_receive(c, 10000, &reply, NULL) != VET_OK)
+            break;
+        assert_non_null(strstr(reply, "\"verdict\":\"prohibited\""));
+        vet_free(reply);
+    }
+    assert_int_equal(got, n);
+    int st = 0;
+    uint64_t end = now_ms() + 10000;
+    pid_t r;
+    while ((r = waitpid(d.pid, &st, WNOHANG)) == 0 && now_ms() < end)
+        usleep(10000);
+    assert_int_equal(r, d.pid);
+    d.pid = 0;
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    /* Every request audited, every line whole JSON. */
+    char *audit = read_file(d.audit);
+    size_t lines = 0, screens = 0;
+    for (char *line = audit, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+        *nl = '\0';
+        cJSON *j = cJSON_Parse(line);
+        if (j == NULL)
+            fail_msg("audit line %zu is not JSON: %s", lines + 1, line);
+        const char *op = jstr(j, "request.op");
+        screens += op && strcmp(op, "screen") == 0;
+        assert_non_null(jstr(j, "ts"));
+        assert_true(jnum(j, "latency_us") >= 0);
+        cJSON_Delete(j);
+        lines++;
+    }
+    assert_int_equal(screens, n);
+    free(audit);
+    vet_client_destroy(&c);
+    daemon_cleanup(&d);
+}
+
+/* ---- floods of bad requests ----------------------------------------- */
+
+static void
+test_bad_floods(void **state)
+{
+    (void)state;
+    daemon_t d;
+    daemon_start(&d, "limits = { max_request_bytes = 2048; };\n", NULL);
+    vet_client_t *c = vet_client_new(d.ep);
+    size_t big_len = 100000;
+    char *big = malloc(big_len);
+    memset(big, 'x', big_len);
+    size_t n = 400, too_large = 0, bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i % 2 == 0)
+            assert_int_equal(vet_submit(c, big, big_len, 5000), VET_OK);
+        else
+            assert_int_equal(vet_submit(c, "{\"partner\":{\"name\":[1,2", 23, 5000), VET_OK);
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *reply = NULL;
+        if (vet_receive(c, 10000, &reply, NULL) != VET_OK)
+            fail_msg("flood reply %zu missing", i);
+        too_large += strstr(reply, "\"code\":\"too_large\"") != NULL;
+        bad += strstr(reply, "\"code\":\"bad_request\"") != NULL;
+        vet_free(reply);
+    }
+    assert_int_equal(too_large, n / 2);
+    assert_int_equal(bad, n / 2);
+    free(big);
+    char req[512];
+    snprintf(req, sizeof req, HIT_AI, "ok");
+    cJSON *j = call(c, req);
+    assert_string_equal(jstr(j, "verdict"), "prohibited");
+    cJSON_Delete(j);
+    vet_client_destroy(&c);
+    assert_int_equal(daemon_stop(&d), 0);
+    daemon_cleanup(&d);
+}
+
+/* ---- the audit log: masking, rejected requests, reopen -------------- */
+
+static void
+test_audit_log(void **state)
+{
+    (void)state;
+    daemon_t d;
+    daemon_start(&d, "audit = { mask = [\"partner.name\", \"context\"]; fsync = \"always\"; };\n",
+                 NULL);
+    vet_client_t *c = vet_client_new(d.ep);
+    cJSON *j = call(c, "{\"id\":\"a1\",\"partner\":{\"name\":\"Harbin Institute of Technology\","
+                       "\"country\":\"CN\"},\"technologies\":[\"ai\"],\"activity\":\"affiliation\","
+                       "\"context\":{\"grant\":\"G-1\"}}");
+    cJSON_Delete(j);
+    j = call(c, "{\"id\":\"a2\",\"partner\":{\"name\":7}}");
+    cJSON_Delete(j);
+
+    /* logrotate: move the file away, SIGUSR1, and the next record goes
+     * to a new file. */
+    char moved[160];
+    snprintf(moved, sizeof moved, "%s.1", d.audit);
+    uint64_t end = now_ms() + 5000;
+    char *text = NULL;
+    while (now_ms() < end) {
+        free(text);
+        text = read_file(d.audit);
+        if (text && strstr(text, "\"a2\""))
+            break;
+        usleep(10000);
+    }
+    assert_int_equal(rename(d.audit, moved), 0);
+    kill(d.pid, SIGUSR1);
+    end = now_ms() + 5000;
+    while (access(d.audit, F_OK) != 0 && now_ms() < end)
+        usleep(10000);
+    j = call(c, "{\"id\":\"a3\",\"op\":\"ping\"}");
+    cJSON_Delete(j);
+    vet_client_destroy(&c);
+    assert_int_equal(daemon_stop(&d), 0);
+
+    free(text);
+    text = read_file(moved);
+    assert_non_null(text);
+    assert_null(strstr(text, "Harbin"));
+    assert_null(strstr(text, "G-1"));
+    char *a1 = strstr(text, "\"id\":\"a1\"");
+    assert_non_null(a1);
+    assert_non_null(strstr(text, "\"name\":\"***\""));
+    assert_non_null(strstr(text, "\"context\":{\"grant\":\"***\"}"));
+    assert_non_null(strstr(text, "\"verdict\":\"prohibited\""));
+    assert_non_null(strstr(text, "\"rules\":[\"strac-nro\",\"nro-named\"]"));
+    assert_non_null(strstr(text, "\"partners\":[\"hit\"]"));
+    /* The rejected request is audited with its error; with a mask set,
+     * its raw bytes are not kept. */
+    char *a2 = strstr(text, "\"id\":\"a2\"");
+    assert_non_null(a2);
+    assert_non_null(strstr(a2, "\"error\":{\"code\":\"bad_request\",\"message\":"
+                               "\"partner.name: expected a string\"}"));
+    assert_null(strstr(text, "\"raw\""));
+    assert_null(strstr(text, "\"a3\""));
+    free(text);
+    text = read_file(d.audit);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "\"id\":\"a3\""));
+    free(text);
+    daemon_cleanup(&d);
+}
+
+/* A torn last line (a crash mid-write) is cut off when vetd opens the
+ * log, so the file stays valid JSON lines. */
+static void
+test_audit_torn_tail(void **state)
+{
+    (void)state;
+    daemon_t d;
+    daemon_prepare(&d, NULL);
+    write_file(d.audit, "{\"id\":\"old\"}\n{\"id\":\"torn");
+    daemon_spawn(&d, NULL);
+    daemon_wait(&d);
+    assert_int_equal(daemon_stop(&d), 0);
+    char *text = read_file(d.audit);
+    assert_true(strncmp(text, "{\"id\":\"old\"}\n{\"ts\":", 19) == 0);
+    assert_null(strstr(text, "torn"));
+    assert_int_equal(text[strlen(text) - 1], '\n');
+    free(text);
+    daemon_cleanup(&d);
+}
+
+/* ---- configuration errors ------------------------------------------- */
+
+static void
+test_config_errors(void **state)
+{
+    (void)state;
+    daemon_t d;
+    daemon_prepare(&d, "workers = 2;\nlimits = { hwm = 1000; max_reqest_bytes = 10; };\n"
+                       "audit = { fsync = \"sometimes\"; };\n");
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "timeout 10 %s -c %s -e %s > %s/out 2>&1", env_or("VETD_BIN", "bin/vetd"),
+             d.cfg, d.ep, d.dir);
+    assert_int_equal(run(cmd), 78);
+    char path[160];
+    snprintf(path, sizeof path, "%s/out", d.dir);
+    char *out = read_file(path);
+    char want[512];
+    snprintf(want, sizeof want, "%s:2: unknown setting \"max_reqest_bytes\" in limits "
+             "(did you mean \"max_request_bytes\"?)", d.cfg);
+    if (strstr(out, want) == NULL)
+        fail_msg("missing \"%s\" in:\n%s", want, out);
+    snprintf(want, sizeof want, "%s:3: audit.fsync: \"sometimes\" is not one of \"always\", "
+             "\"interval\", \"never\"", d.cfg);
+    if (strstr(out, want) == NULL)
+        fail_msg("missing \"%s\" in:\n%s", want, out);
+    free(out);
+
+    /* An endpoint already taken: exit 71 with the reason. */
+    void *ctx = zmq_ctx_new();
+    void *taken = zmq_socket(ctx, ZMQ_ROUTER);
+    assert_int_equal(zmq_bind(taken, "tcp://127.0.0.1:*"), 0);
+    char ep[128];
+    size_t eplen = sizeof ep;
+    assert_int_equal(zmq_getsockopt(taken, ZMQ_LAST_ENDPOINT, ep, &eplen), 0);
+    snprintf(cmd, sizeof cmd, "timeout 10 %s -r %s -e %s -a - > %s/out 2>&1",
+             env_or("VETD_BIN", "bin/vetd"), d.rules, ep, d.dir);
+    assert_int_equal(run(cmd), 71);
+    out = read_file(path);
+    snprintf(want, sizeof want, "cannot listen on %s: Address already in use", ep);
+    if (strstr(out, want) == NULL)
+        fail_msg("missing \"%s\" in:\n%s", want, out);
+    free(out);
+    zmq_close(taken);
+    zmq_ctx_term(ctx);
+
+    /* Flags override the file; --print-config shows what is in effect. */
+    write_file(d.cfg, "workers = 3;\naudit = { path = \"/var/log/x.jsonl\"; };\n");
+    snprintf(cmd, sizeof cmd, "timeout 10 %s -c %s -w 5 --print-config > %s/out 2>&1",
+             env_or("VETD_BIN", "bin/vetd"), d.cfg, d.dir);
+    assert_int_equal(run(cmd), 0);
+    out = read_file(path);
+    assert_non_null(strstr(out, "workers = 5;"));
+    assert_non_null(strstr(out, "  path = \"/var/log/x.jsonl\";"));
+    free(out);
+    daemon_cleanup(&d);
+}
+
+/* ---- the vet CLI against the daemon --------------------------------- */
+
+static int
+vet_cli(const daemon_t *d, const char *args, char *out, size_t outlen)
+{
+    char cmd[1024], path[160];
+    snprintf(path, sizeof path, "%s/cli.out", d->dir);
+    snprintf(cmd, sizeof cmd, "timeout 20 %s -e %s %s > %s 2>&1", env_or("VET_BIN", "bin/vet"), d->ep,
+             args, path);
+    int rc = run(cmd);
+    char *text = read_file(path);
+    snprintf(out, outlen, "%s", text ? text : "");
+    free(text);
+    return rc;
+}
+
+static void
+test_cli(void **state)
+{
+    (void)state;
+    daemon_t d;
+    daemon_start(&d, NULL, NULL);
+    char out[8192];
+    assert_int_equal(vet_cli(&d, "screen --name 'Harbin Institute of Technology' --country CN "
+                                 "--tech ai.ml --activity affiliation", out, sizeof out), 20);
+    assert_true(strncmp(out, "prohibited (score 100)\n", 23) == 0);
+    assert_non_null(strstr(out, "strac-nro"));
+    assert_non_null(strstr(out, "Harbin Institute of Technology"));
+
+    assert_int_equal(vet_cli(&d, "screen --name 'Harbin Institute of Technology' --tech ai "
+                                 "--activity affiliation --past", out, sizeof out), 10);
+    assert_true(strncmp(out, "review", 6) == 0);
+    assert_int_equal(vet_cli(&d, "screen --name 'Northwestern University' --country US "
+                                 "--tech ai --activity affiliation", out, sizeof out), 0);
+    assert_true(strncmp(out, "clear", 5) == 0);
+
+    assert_int_equal(vet_cli(&d, "screen --json --request-id cli-1 --name 'WSIEC' "
+                                 "--activity other", out, sizeof out), 20);
+    cJSON *j = cJSON_Parse(out);
+    assert_non_null(j);
+    assert_string_equal(jstr(j, "id"), "cli-1");
+    assert_string_equal(jstr(j, "verdict"), "prohibited");
+    cJSON_Delete(j);
+
+    assert_int_equal(vet_cli(&d, "screen --name x --tech quantun", out, sizeof out), 65);
+    assert_non_null(strstr(out, "bad_request: technologies[0]: unknown code \"quantun\""));
+    assert_int_equal(vet_cli(&d, "ping", out, sizeof out), 0);
+    assert_int_equal(vet_cli(&d, "version", out, sizeof out), 0);
+    assert_non_null(strstr(out, "fixture-1"));
+    assert_int_equal(vet_cli(&d, "stats --json", out, sizeof out), 0);
+    j = cJSON_Parse(out);
+    assert_non_null(j);
+    assert_true(jnum(j, "requests") >= 6);
+    cJSON_Delete(j);
+    assert_int_equal(vet_cli(&d, "reload", out, sizeof out), 0);
+    assert_int_equal(vet_cli(&d, "frobnicate", out, sizeof out), 64);
+    assert_int_equal(daemon_stop(&d), 0);
+
+    /* Nobody there: exit 69 with the reason, well within the timeout. */
+    uint64_t t0 = now_ms();
+    assert_int_equal(vet_cli(&d, "-t 500 ping", out, sizeof out), 69);
+    assert_true(now_ms() - t0 < 5000);
+    char want[256];
+    snprintf(want, sizeof want, "vetd not answering at %s: timed out after 500 ms", d.ep);
+    if (strstr(out, want) == NULL)
+        fail_msg("missing \"%s\" in: %s", want, out);
+    daemon_cleanup(&d);
+}
+
+int
+main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ops),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_unavailable_then_reload),
+        cmocka_unit_test(test_pipelined_burst),
+        cmocka_unit_test(test_reload_under_load),
+        cmocka_unit_test(test_broken_reload),
+        cmocka_unit_test(test_sigterm_drains),
+        cmocka_unit_test(test_bad_floods),
+        cmocka_unit_test(test_audit_log),
+        cmocka_unit_test(test_audit_torn_tail),
+        cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_cli),
+    };
+    return cmocka_run_group_tests_name("vetd daemon (integration)", tests, NULL, NULL);
+}
