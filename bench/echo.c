@@ -1,13 +1,17 @@
 /* echo.c -- a bare ZeroMQ ROUTER echo server: the baseline vetd is measured against.
  *
- * usage: echo ENDPOINT...
+ * usage: echo [-p BYTES] ENDPOINT...
  * Binds a ROUTER socket on every endpoint and sends each multipart message
  * back unchanged (the routing identity first, so it returns to its sender).
+ * With -p, the last frame is padded with spaces to BYTES (JSON stays valid):
+ * a baseline whose replies are as large as vetd's, which are ~8x larger
+ * than the requests.
  * Single thread, explicit high-water marks; SIGTERM/SIGINT stop it cleanly
  * (exit 0), a failed bind or socket error exits 1. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <zmq.h>
@@ -52,7 +56,7 @@ set_int(void *sock, int option, int value, const char *name)
 /* Receives one multipart message and sends every frame straight back.
  * Returns 1 after a whole message, 0 when stopped by a signal, -1 on error. */
 static int
-echo_one(void *sock, zmq_msg_t *msg)
+echo_one(void *sock, zmq_msg_t *msg, size_t pad)
 {
     for (;;) {
         if (zmq_msg_recv(msg, sock, 0) < 0) {
@@ -65,6 +69,19 @@ echo_one(void *sock, zmq_msg_t *msg)
             return -1;
         }
         int more = zmq_msg_more(msg);
+        if (!more && pad > zmq_msg_size(msg)) {
+            zmq_msg_t big;
+            if (zmq_msg_init_size(&big, pad) != 0) {
+                fprintf(stderr, "echo: zmq_msg_init_size: %s\n", zmq_strerror(errno));
+                return -1;
+            }
+            memcpy(zmq_msg_data(&big), zmq_msg_data(msg), zmq_msg_size(msg));
+            memset((char *)zmq_msg_data(&big) + zmq_msg_size(msg), ' ',
+                   pad - zmq_msg_size(msg));
+            zmq_msg_close(msg);
+            zmq_msg_init(msg);
+            zmq_msg_move(msg, &big);
+        }
         /* A ROUTER drops what it cannot route, so a send fails only if the
          * context goes away; EINTR mid-message would lose the rest of it,
          * hence the retry. */
@@ -82,8 +99,20 @@ echo_one(void *sock, zmq_msg_t *msg)
 int
 main(int argc, char **argv)
 {
-    if (argc < 2 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: echo ENDPOINT...\n");
+    size_t pad = 0;
+    int first = 1;
+    if (argc >= 3 && strcmp(argv[1], "-p") == 0) {
+        char *end;
+        long v = strtol(argv[2], &end, 10);
+        if (*end != '\0' || v < 0 || v > (1L << 24)) {
+            fprintf(stderr, "echo: -p: expected a byte count, not \"%s\"\n", argv[2]);
+            return 2;
+        }
+        pad = (size_t)v;
+        first = 3;
+    }
+    if (argc <= first || argv[first][0] == '-') {
+        fprintf(stderr, "usage: echo [-p BYTES] ENDPOINT...\n");
         return 2;
     }
     if (install_signals() != 0)
@@ -104,7 +133,7 @@ main(int argc, char **argv)
         || set_int(sock, ZMQ_RCVHWM, HWM, "ZMQ_RCVHWM") != 0
         || set_int(sock, ZMQ_LINGER, 0, "ZMQ_LINGER") != 0)
         goto out_sock;
-    for (int i = 1; i < argc; i++) {
+    for (int i = first; i < argc; i++) {
         if (zmq_bind(sock, argv[i]) != 0) {
             fprintf(stderr, "echo: zmq_bind %s: %s\n", argv[i], zmq_strerror(errno));
             goto out_sock;
@@ -118,7 +147,7 @@ main(int argc, char **argv)
     }
     unsigned long long count = 0;
     int r;
-    while (!stop_requested && (r = echo_one(sock, &msg)) != 0) {
+    while (!stop_requested && (r = echo_one(sock, &msg, pad)) != 0) {
         if (r < 0)
             break;
         count++;

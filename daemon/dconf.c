@@ -37,6 +37,7 @@ static const dsetting_t settings[] = {
     { "limits.hwm", T_INT, O(hwm), 0, 100, 10000000, NULL },
     { "limits.max_inflight", T_INT, O(max_inflight), 0, 1, 1000000, NULL },
     { "limits.drain_ms", T_INT, O(drain_ms), 0, 0, 600000, NULL },
+    { "limits.drain_quiet_ms", T_INT, O(drain_quiet_ms), 0, 0, 60000, NULL },
     { "audit.path", T_STR, O(audit_path), 0, 0, 0, NULL },
     { "audit.fsync", T_STR, O(audit_fsync), 0, 0, 0, fsyncs },
     { "audit.fsync_interval_ms", T_INT, O(audit_interval_ms), 0, 1, 60000, NULL },
@@ -82,6 +83,7 @@ dconf_new(const char *default_rules)
     c->hwm = 100000;
     c->max_inflight = 8192;
     c->drain_ms = 5000;
+    c->drain_quiet_ms = 500;
     c->audit_path = strdup("vetd-audit.jsonl");
     c->audit_fsync = strdup("interval");
     c->audit_interval_ms = 200;

@@ -25,6 +25,7 @@ typedef struct dconf {
     int hwm;                    /* ZeroMQ high-water marks, messages */
     int max_inflight;           /* requests inside the daemon at once */
     int drain_ms;               /* at most this long to drain on SIGTERM */
+    int drain_quiet_ms;         /* draining: stop once no request came for this long */
     char *audit_path;           /* JSON-lines audit log; "-" for none */
     char *audit_fsync;          /* "always" "interval" "never" */
     int audit_interval_ms;      /* with "interval" */

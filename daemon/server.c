@@ -37,7 +37,6 @@
 #define MAX_FRAMES 8            /* envelope frames + body we keep per request */
 #define CONTROL_STOP "stop"     /* single-frame message: main -> worker */
 #define CONTROL_ACK "stopped"   /* single-frame message: worker -> main */
-#define QUIET_MS 50             /* draining: stop once idle this long */
 #define RAW_AUDIT_MAX 512       /* bytes of a rejected request kept in the audit log */
 
 /* What main attaches to each request: a meta frame. */
@@ -785,7 +784,7 @@ server_run(server_t *s, server_signals_t *sig)
         uint64_t now = now_us();
         bool past_deadline = draining && now >= drain_deadline;
         if (draining && inflight == 0 &&
-            (past_deadline || now - last_request >= QUIET_MS * 1000u))
+            (past_deadline || now - last_request >= (uint64_t)s->cfg->drain_quiet_ms * 1000u))
             break;
 
         bool take = inflight < (size_t)s->cfg->max_inflight && !past_deadline;

@@ -33,7 +33,8 @@ typedef struct server_signals {
 server_t *server_new(const dconf_t *cfg, vlog_t *log, int *exit_code);
 
 /* Serves until sig->stop: then stops reading new requests once none
- * has arrived for a moment (or after cfg->drain_ms), answers everything
+ * has arrived for cfg->drain_quiet_ms (or after cfg->drain_ms: requests
+ * clients had already sent are answered, not dropped), answers everything
  * in flight, stops the workers and flushes the audit log. Returns 0. */
 int server_run(server_t *s, server_signals_t *sig);
 

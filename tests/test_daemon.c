@@ -697,8 +697,14 @@ test_sigterm_drains(void **state)
         int len = snprintf(req, sizeof req, HIT_AI, id);
         assert_int_equal(vet_submit(c, req, (size_t)len, 5000), VET_OK);
     }
-    kill(d.pid, SIGTERM);
+    /* Stop once the daemon is busy with the burst (its first reply is
+     * back), while most of it is still in flight. */
     size_t got = 0;
+    char *first = NULL;
+    assert_int_equal(vet_receive(c, 10000, &first, NULL), VET_OK);
+    vet_free(first);
+    got++;
+    kill(d.pid, SIGTERM);
     for (; got < n; got++) {
         char *reply = NULL;
         if (vet_receive(c, 10000, &reply, NULL) != VET_OK)
