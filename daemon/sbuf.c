@@ -91,6 +91,13 @@ sbuf_printf(sbuf_t *b, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Bytes a JSON string literal cannot hold as they are. */
+static inline bool
+must_escape(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\' || c == 0x7f;
+}
+
 void
 sbuf_json_str(sbuf_t *b, const char *s, size_t n)
 {
@@ -104,8 +111,19 @@ sbuf_json_str(sbuf_t *b, const char *s, size_t n)
         return;
     char *o = b->data + b->len;
     *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+    size_t i = 0;
+    while (i < n) {
+        /* Copy the run of bytes that need no escape in one go: replies
+         * are mostly long plain strings (reasons, citations). */
+        size_t run = i;
+        while (run < n && !must_escape((unsigned char)s[run]))
+            run++;
+        memcpy(o, s + i, run - i);
+        o += run - i;
+        if (run == n)
+            break;
+        unsigned char c = (unsigned char)s[run];
+        i = run + 1;
         switch (c) {
         case '"':  *o++ = '\\'; *o++ = '"'; break;
         case '\\': *o++ = '\\'; *o++ = '\\'; break;
@@ -113,12 +131,8 @@ sbuf_json_str(sbuf_t *b, const char *s, size_t n)
         case '\r': *o++ = '\\'; *o++ = 'r'; break;
         case '\t': *o++ = '\\'; *o++ = 't'; break;
         default:
-            if (c < 0x20 || c == 0x7f) {
-                *o++ = '\\'; *o++ = 'u'; *o++ = '0'; *o++ = '0';
-                *o++ = hex[c >> 4]; *o++ = hex[c & 15];
-            } else {
-                *o++ = (char)c;
-            }
+            *o++ = '\\'; *o++ = 'u'; *o++ = '0'; *o++ = '0';
+            *o++ = hex[c >> 4]; *o++ = hex[c & 15];
         }
     }
     *o++ = '"';
