@@ -997,6 +997,48 @@ test_cli(void **state)
     daemon_cleanup(&d);
 }
 
+/* ---- a crash loses at most the last interval of audit records ------- */
+
+static void
+test_audit_survives_kill9(void **state)
+{
+    (void)state;
+    daemon_t d;
+    daemon_start(&d, "audit = { fsync = \"interval\"; fsync_interval_ms = 100; };\n", NULL);
+    vet_client_t *c = vet_client_new(d.ep);
+    assert_int_equal(burst(c, 2000, 500, "k", NULL, NULL), 0);
+    /* Longer than one interval: every record of an answered request is
+     * now on disk, so kill -9 must not lose any of them. */
+    usleep(400000);
+    kill(d.pid, SIGKILL);
+    waitpid(d.pid, NULL, 0);
+    d.pid = 0;
+    vet_client_destroy(&c);
+    char *audit = read_file(d.audit);
+    assert_non_null(audit);
+    assert_int_equal(audit[strlen(audit) - 1], '\n');
+    size_t screens = 0;
+    for (char *line = audit, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+        *nl = '\0';
+        cJSON *j = cJSON_Parse(line);
+        if (j == NULL)
+            fail_msg("audit line is not JSON after kill -9: %s", line);
+        const char *id = jstr(j, "id");
+        screens += id != NULL && strncmp(id, "k-", 2) == 0;
+        cJSON_Delete(j);
+    }
+    assert_int_equal(screens, 2000);
+    free(audit);
+    /* And a restarted daemon appends to the same file cleanly. */
+    daemon_spawn(&d, NULL);
+    daemon_wait(&d);
+    assert_int_equal(daemon_stop(&d), 0);
+    char *log = read_file(d.log);
+    assert_null(strstr(log, "torn"));
+    free(log);
+    daemon_cleanup(&d);
+}
+
 int
 main(void)
 {
@@ -1012,6 +1054,7 @@ main(void)
         cmocka_unit_test(test_bad_floods),
         cmocka_unit_test(test_audit_log),
         cmocka_unit_test(test_audit_torn_tail),
+        cmocka_unit_test(test_audit_survives_kill9),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_cli),
     };
