@@ -2,6 +2,8 @@
 #include "dconf.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <libconfig.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +252,16 @@ int
 dconf_load(dconf_t *c, const char *path, diag_t *d)
 {
     size_t before = diag_count(d);
+    /* libconfig reports I/O errors without errno; look first. */
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        diag_add(d, path, 0, 0, "cannot read: %s", strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        diag_add(d, path, 0, 0, "cannot read: is a directory, not a configuration file");
+        return -1;
+    }
     config_t cfg;
     config_init(&cfg);
     if (config_read_file(&cfg, path) != CONFIG_TRUE) {
@@ -319,10 +331,13 @@ dconf_set(dconf_t *c, const char *name, const char *value, char *err, size_t err
         *FIELD(c, s, bool) = strcmp(value, "true") == 0;
         return 0;
     case T_STR:
-        if (value[0] == '\0' || (s->choices != NULL && !in_choices(s->choices, value))) {
-            char list[160] = "a non-empty string";
-            if (s->choices != NULL)
-                choices_text(s->choices, list, sizeof list);
+        if (value[0] == '\0') {
+            snprintf(err, errlen, "%s: expected a non-empty string", name);
+            return -1;
+        }
+        if (s->choices != NULL && !in_choices(s->choices, value)) {
+            char list[160];
+            choices_text(s->choices, list, sizeof list);
             snprintf(err, errlen, "%s: \"%s\" is not one of %s", name, value, list);
             return -1;
         }
@@ -354,20 +369,41 @@ dconf_clear_list(dconf_t *c, const char *name)
         clear_list(FIELD(c, s, char *), (size_t *)((char *)c + s->count_off));
 }
 
+/* A string in libconfig's syntax: quotes and backslashes escaped. */
+static void
+print_str(const char *s, FILE *f)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
 static void
 print_value(const dconf_t *c, const dsetting_t *s, FILE *f)
 {
     switch (s->type) {
     case T_INT: fprintf(f, "%d", *FIELD(c, s, int)); break;
-    case T_LONG: fprintf(f, "%ld", *FIELD(c, s, long)); break;
+    case T_LONG: {
+        /* libconfig reads integers beyond 32 bits only with an L. */
+        long v = *FIELD(c, s, long);
+        fprintf(f, "%ld%s", v, v > INT_MAX || v < INT_MIN ? "L" : "");
+        break;
+    }
     case T_BOOL: fputs(*FIELD(c, s, bool) ? "true" : "false", f); break;
-    case T_STR: fprintf(f, "\"%s\"", *FIELD(c, s, char *)); break;
+    case T_STR: print_str(*FIELD(c, s, char *), f); break;
     case T_LIST: {
         char **list = FIELD(c, s, char *);
         size_t n = *(size_t *)((char *)c + s->count_off);
         fputc('[', f);
         for (size_t i = 0; i < n; i++)
-            fprintf(f, "%s\"%s\"", i ? ", " : "", list[i]);
+        {
+            fputs(i ? ", " : "", f);
+            print_str(list[i], f);
+        }
         fputc(']', f);
         break;
     }

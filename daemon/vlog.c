@@ -58,7 +58,7 @@ vlog_destroy(vlog_t **lp)
 void
 vlog_msg(vlog_t *l, vlog_level_t level, const char *fmt, ...)
 {
-    if (l != NULL && level > l->level)
+    if (level > (l != NULL ? l->level : VLOG_INFO))
         return;
     char msg[2048];
     va_list ap;
