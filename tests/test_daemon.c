@@ -1039,6 +1039,472 @@ test_audit_survives_kill9(void **state)
     daemon_cleanup(&d);
 }
 
+/* ---- the documentation's examples ------------------------------------ */
+
+/* docs/examples/vetd.cfg loads, and sets every setting to what the file
+ * says: each line --print-config writes is a line of the file. */
+static void
+test_doc_config_example(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/vetd-doc-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[512], path[160];
+    snprintf(path, sizeof path, "%s/out", dir);
+    snprintf(cmd, sizeof cmd, "timeout 10 %s -c docs/examples/vetd.cfg --print-config > %s 2>&1",
+             env_or("VETD_BIN", "bin/vetd"), path);
+    int rc = run(cmd);
+    char *out = read_file(path);
+    assert_non_null(out);
+    if (rc != 0)
+        fail_msg("vetd -c docs/examples/vetd.cfg --print-config: exit %d:\n%s", rc, out);
+    char *file = read_file("docs/examples/vetd.cfg");
+    assert_non_null(file);
+    size_t settings = 0;
+    for (char *line = strtok(out, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        while (*line == ' ')
+            line++;
+        /* A whole line of the file, after its indentation. */
+        bool found = false;
+        size_t n = strlen(line);
+        for (const char *p = strstr(file, line); p != NULL && !found; p = strstr(p + 1, line)) {
+            const char *b = p;
+            while (b > file && b[-1] == ' ')
+                b--;
+            found = (b == file || b[-1] == '\n') && (p[n] == '\n' || p[n] == '\0');
+        }
+        if (!found)
+            fail_msg("docs/examples/vetd.cfg: no line \"%s\" (vetd --print-config prints it)",
+                     line);
+        settings += strstr(line, " = ") != NULL && strchr(line, '{') == NULL;
+    }
+    /* Every setting of dconf.c's table. */
+    assert_int_equal(settings, 17);
+    free(out);
+    free(file);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    run(cmd);
+}
+
+/* One example of docs/PROTOCOL.md run against the daemon:
+ *   <!-- daemon-request: NAME [daemon=SETUP] [ruleset=good|broken] -->
+ *   ```json            one request, sent through libvet
+ *   <!-- daemon-frames: NAME ... -->
+ *   ```json            a JSON array of strings: the frames a DEALER sends
+ *   <!-- daemon-expect NAME: TEXT -->      the reply contains TEXT
+ *   <!-- daemon-expect-not NAME: TEXT -->  the reply does not contain TEXT
+ * SETUP is default (the fixture ruleset), small-limit
+ * (limits.max_request_bytes = 256) or no-rules (a broken ruleset and
+ * --allow-no-rules). ruleset= rewrites the ruleset on disk before the
+ * request is sent (broken: a rule names the list "us-sdm"). */
+typedef struct doc_ex {
+    char name[64];
+    bool frames;
+    char setup[32];
+    char ruleset[16];
+    char *body;
+} doc_ex_t;
+
+typedef struct doc_expect {
+    char name[64];
+    char *text;
+    bool neg;
+    bool used;
+} doc_expect_t;
+
+#define DOC_MAX 64
+
+/* Splits "NAME key=value ..." of a marker into ex. */
+static void
+doc_marker(doc_ex_t *ex, char *args)
+{
+    strcpy(ex->setup, "default");
+    for (char *tok = strtok(args, " "); tok != NULL; tok = strtok(NULL, " ")) {
+        if (strncmp(tok, "daemon=", 7) == 0)
+            snprintf(ex->setup, sizeof ex->setup, "%s", tok + 7);
+        else if (strncmp(tok, "ruleset=", 8) == 0)
+            snprintf(ex->ruleset, sizeof ex->ruleset, "%s", tok + 8);
+        else if (ex->name[0] == '\0')
+            snprintf(ex->name, sizeof ex->name, "%s", tok);
+        else
+            fail_msg("daemon example marker: unknown option \"%s\"", tok);
+    }
+}
+
+/* Reads the markers of page into ex[] and exp[]; returns their counts. */
+static void
+doc_parse(char *page, doc_ex_t *ex, size_t *nex, doc_expect_t *exp, size_t *nexp)
+{
+    *nex = *nexp = 0;
+    char *save = NULL;
+    doc_ex_t *want = NULL;      /* waiting for its code block */
+    char *block = NULL;         /* inside a block that is an example */
+    for (char *line = strtok_r(page, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        if (block != NULL) {
+            if (strncmp(line, "```", 3) == 0) {
+                *block = '\0';
+                block = NULL;
+                want = NULL;
+            } else {
+                size_t n = strlen(line);
+                memmove(block, line, n);    /* the body only shrinks */
+                block[n] = '\n';
+                block += n + 1;
+            }
+            continue;
+        }
+        if (want != NULL && strncmp(line, "```", 3) == 0) {
+            want->body = block = line + strlen(line) + 1;
+            continue;
+        }
+        bool req = strncmp(line, "<!-- daemon-request: ", 21) == 0;
+        bool frames = strncmp(line, "<!-- daemon-frames: ", 20) == 0;
+        bool neg = strncmp(line, "<!-- daemon-expect-not ", 23) == 0;
+        bool pos = !neg && strncmp(line, "<!-- daemon-expect ", 19) == 0;
+        char *end = strstr(line, " -->");
+        if ((req || frames || pos || neg) && end == NULL)
+            fail_msg("PROTOCOL.md: unterminated marker: %s", line);
+        if (req || frames) {
+            assert_true(*nex < DOC_MAX);
+            if (want != NULL)
+                fail_msg("PROTOCOL.md: example %s has no code block", want->name);
+            want = &ex[(*nex)++];
+            memset(want, 0, sizeof *want);
+            want->frames = frames;
+            *end = '\0';
+            doc_marker(want, line + (req ? 21 : 20));
+        } else if (pos || neg) {
+            assert_true(*nexp < DOC_MAX * 4);
+            doc_expect_t *e = &exp[(*nexp)++];
+            memset(e, 0, sizeof *e);
+            char *name = line + (neg ? 23 : 19);
+            char *colon = strstr(name, ": ");
+            if (colon == NULL || colon > end)
+                fail_msg("PROTOCOL.md: expect line without \": \": %s", line);
+            *colon = '\0';
+            *end = '\0';
+            snprintf(e->name, sizeof e->name, "%s", name);
+            e->text = colon + 2;
+            e->neg = neg;
+        }
+    }
+    if (want != NULL)
+        fail_msg("PROTOCOL.md: example %s has no code block", want->name);
+}
+
+/* Writes the fixture's policy.cfg back, or a broken one. */
+static void
+doc_ruleset(const daemon_t *d, const char *good, const char *which)
+{
+    char policy[256];
+    snprintf(policy, sizeof policy, "%s/policy.cfg", d->rules);
+    if (strcmp(which, "good") == 0) {
+        write_file(policy, good);
+        return;
+    }
+    if (strcmp(which, "broken") != 0)
+        fail_msg("PROTOCOL.md: unknown ruleset=%s", which);
+    char *bad = strdup(good);
+    char *at = strstr(bad, "has \\\"us-sdn\\\"");
+    assert_non_null(at);
+    at[strlen("has \\\"us-sd")] = 'm';
+    write_file(policy, bad);
+    free(bad);
+}
+
+/* Sends the frames of ex (a JSON array of strings) from a DEALER and
+ * returns the last frame of the reply; checks that the reply starts with
+ * an empty delimiter exactly when the request did. Caller frees. */
+static char *
+doc_send_frames(const daemon_t *d, const doc_ex_t *ex)
+{
+    cJSON *arr = cJSON_Parse(ex->body);
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) == 0)
+        fail_msg("PROTOCOL.md: %s: expected a JSON array of strings", ex->name);
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_DEALER);
+    int linger = 0, tmo = 5000;
+    assert_int_equal(zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger), 0);
+    assert_int_equal(zmq_setsockopt(s, ZMQ_RCVTIMEO, &tmo, sizeof tmo), 0);
+    assert_int_equal(zmq_connect(s, d->ep), 0);
+    int n = cJSON_GetArraySize(arr);
+    for (int i = 0; i < n; i++) {
+        const char *f = cJSON_GetStringValue(cJSON_GetArrayItem(arr, i));
+        assert_non_null(f);
+        assert_true(zmq_send(s, f, strlen(f), i + 1 < n ? ZMQ_SNDMORE : 0) >= 0);
+    }
+    bool delim = cJSON_GetStringValue(cJSON_GetArrayItem(arr, 0))[0] == '\0';
+    cJSON_Delete(arr);
+    char *last = NULL;
+    int frames = 0, more = 1;
+    while (more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, s, 0) < 0)
+            fail_msg("%s: no reply: %s", ex->name, zmq_strerror(errno));
+        frames++;
+        free(last);
+        last = strndup(zmq_msg_data(&m), zmq_msg_size(&m));
+        more = zmq_msg_more(&m);
+        zmq_msg_close(&m);
+    }
+    assert_int_equal(frames, delim ? 2 : 1);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return last;
+}
+
+/* Runs the examples of one daemon set-up, in the page's order. */
+static void
+doc_run_setup(const char *setup, doc_ex_t *ex, size_t nex, doc_expect_t *exp, size_t nexp)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < nex; i++)
+        count += strcmp(ex[i].setup, setup) == 0;
+    if (count == 0)
+        return;
+    daemon_t d;
+    const char *cfg = strcmp(setup, "small-limit") == 0
+                      ? "limits = { max_request_bytes = 256; };\n" : NULL;
+    daemon_prepare(&d, cfg);
+    char policy[256];
+    snprintf(policy, sizeof policy, "%s/policy.cfg", d.rules);
+    char *good = read_file(policy);
+    assert_non_null(good);
+    const char *const no_rules[] = { "--allow-no-rules", NULL };
+    if (strcmp(setup, "no-rules") == 0) {
+        doc_ruleset(&d, good, "broken");
+        daemon_spawn(&d, no_rules);
+    } else if (strcmp(setup, "default") == 0 || strcmp(setup, "small-limit") == 0) {
+        daemon_spawn(&d, NULL);
+    } else {
+        fail_msg("PROTOCOL.md: unknown daemon=%s", setup);
+    }
+    daemon_wait(&d);
+    vet_client_t *c = vet_client_new(d.ep);
+    assert_non_null(c);
+    vet_client_set_retries(c, 0);
+    for (size_t i = 0; i < nex; i++) {
+        if (strcmp(ex[i].setup, setup) != 0)
+            continue;
+        if (ex[i].ruleset[0] != '\0')
+            doc_ruleset(&d, good, ex[i].ruleset);
+        char *reply = NULL;
+        if (ex[i].frames) {
+            reply = doc_send_frames(&d, &ex[i]);
+        } else if (vet_screen(c, ex[i].body, 5000, &reply) != VET_OK) {
+            fail_msg("%s: %s", ex[i].name, vet_client_error(c));
+        }
+        size_t checks = 0;
+        for (size_t k = 0; k < nexp; k++) {
+            if (strcmp(exp[k].name, ex[i].name) != 0)
+                continue;
+            exp[k].used = true;
+            checks++;
+            if ((strstr(reply, exp[k].text) != NULL) == exp[k].neg)
+                fail_msg("PROTOCOL.md example %s (daemon=%s): %s \"%s\" in the reply:\n%s",
+                         ex[i].name, setup, exp[k].neg ? "unexpected" : "missing",
+                         exp[k].text, reply);
+        }
+        if (checks == 0)
+            fail_msg("PROTOCOL.md example %s has no daemon-expect line", ex[i].name);
+        free(reply);
+    }
+    vet_client_destroy(&c);
+    free(good);
+    assert_int_equal(daemon_stop(&d), 0);
+    daemon_cleanup(&d);
+}
+
+/* docs/PROTOCOL.md: every daemon example gets the reply it shows; every
+ * op and every error code a daemon can give has one. */
+static void
+test_doc_protocol_examples(void **state)
+{
+    (void)state;
+    char *page = read_file("docs/PROTOCOL.md");
+    assert_non_null(page);
+    doc_ex_t *ex = calloc(DOC_MAX, sizeof *ex);
+    doc_expect_t *exp = calloc(DOC_MAX * 4, sizeof *exp);
+    size_t nex, nexp;
+    doc_parse(page, ex, &nex, exp, &nexp);
+
+    /* Coverage: each op is sent, each error code (but internal) is
+     * expected, and so is a failed reload. */
+    static const char *const ops[] = { "screen", "ping", "version", "stats", "reload",
+                                       "taxonomy" };
+    for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
+        bool seen = false;
+        for (size_t i = 0; i < nex && !seen; i++) {
+            if (ex[i].frames)
+                continue;
+            cJSON *j = cJSON_Parse(ex[i].body);
+            if (j == NULL)
+                continue;       /* the malformed-JSON example */
+            const char *op = jstr(j, "op");
+            seen = strcmp(op ? op : "screen", ops[o]) == 0;
+            cJSON_Delete(j);
+        }
+        if (!seen)
+            fail_msg("PROTOCOL.md has no daemon example of op %s", ops[o]);
+    }
+    static const char *const wanted[] = {
+        "\"code\":\"bad_request\"", "\"code\":\"too_large\"", "\"code\":\"unknown_op\"",
+        "\"code\":\"unavailable\"", "\"ok\":false",
+        "a request is one JSON frame after an empty delimiter frame",
+    };
+    for (size_t w = 0; w < sizeof wanted / sizeof wanted[0]; w++) {
+        bool seen = false;
+        for (size_t k = 0; k < nexp && !seen; k++)
+            seen = !exp[k].neg && strstr(exp[k].text, wanted[w]) != NULL;
+        if (!seen)
+            fail_msg("PROTOCOL.md has no daemon example expecting %s", wanted[w]);
+    }
+
+    doc_run_setup("default", ex, nex, exp, nexp);
+    doc_run_setup("small-limit", ex, nex, exp, nexp);
+    doc_run_setup("no-rules", ex, nex, exp, nexp);
+    for (size_t i = 0; i < nex; i++)
+        if (strcmp(ex[i].setup, "default") != 0 && strcmp(ex[i].setup, "small-limit") != 0 &&
+            strcmp(ex[i].setup, "no-rules") != 0)
+            fail_msg("PROTOCOL.md example %s: unknown daemon=%s", ex[i].name, ex[i].setup);
+    for (size_t k = 0; k < nexp; k++)
+        if (!exp[k].used)
+            fail_msg("PROTOCOL.md: daemon-expect for unknown example \"%s\"", exp[k].name);
+    assert_true(nex >= 15);
+    free(ex);
+    free(exp);
+    free(page);
+}
+
+/* Copies line to out with what changes from run to run (digests: 12 or
+ * more hex digits; times: the number before " us") made "#". */
+static void
+doc_normalise(const char *line, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (const char *p = line; *p != '\0' && o + 2 < cap;) {
+        size_t hex = strspn(p, "0123456789abcdef"), dig = strspn(p, "0123456789");
+        if (hex >= 12 || (dig > 0 && strncmp(p + dig, " us", 3) == 0)) {
+            out[o++] = '#';
+            p += hex >= 12 ? hex : dig;
+        } else {
+            out[o++] = *p++;
+        }
+    }
+    out[o] = '\0';
+}
+
+/* Compares what a command printed with the transcript's lines. */
+static void
+doc_compare(const char *cmd, const char *got, const char *want)
+{
+    char *g = strdup(got), *w = strdup(want);
+    char *gs = NULL, *ws = NULL;
+    char *gl = strtok_r(g, "\n", &gs), *wl = strtok_r(w, "\n", &ws);
+    for (size_t n = 1; gl != NULL || wl != NULL; n++) {
+        char a[1024], b[1024];
+        doc_normalise(gl ? gl : "(nothing)", a, sizeof a);
+        doc_normalise(wl ? wl : "(nothing)", b, sizeof b);
+        if (strcmp(a, b) != 0)
+            fail_msg("DAEMON.md: $ %s\nline %zu is\n  %s\nthe page shows\n  %s\nwhole output:\n%s",
+                     cmd, n, gl ? gl : "(nothing)", wl ? wl : "(nothing)", got);
+        gl = strtok_r(NULL, "\n", &gs);
+        wl = strtok_r(NULL, "\n", &ws);
+    }
+    free(g);
+    free(w);
+}
+
+/* docs/DAEMON.md: the `vet` session marked <!-- daemon-cli: NAME -->
+ * prints what the page shows, against a vetd on the fixture ruleset.
+ * "$ bin/vet ARGS" lines are run (with VET_ENDPOINT set to the test
+ * daemon), "$ echo $?" shows the exit code of the one before, and the
+ * other lines are the output (stdout and stderr). */
+static void
+test_doc_cli_session(void **state)
+{
+    (void)state;
+    char *page = read_file("docs/DAEMON.md");
+    assert_non_null(page);
+    daemon_t d;
+    daemon_start(&d, NULL, NULL);
+    char *save = NULL, *cmd = NULL;
+    bool want = false, in = false;
+    size_t commands = 0, codes = 0;
+    int last_rc = -1;
+    char *got = NULL;
+    char expected[8192];
+    size_t elen = 0;
+    expected[0] = '\0';
+    for (char *line = strtok_r(page, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        if (!in) {
+            if (strncmp(line, "<!-- daemon-cli: ", 17) == 0)
+                want = true;
+            else if (want && strncmp(line, "```", 3) == 0)
+                in = true, want = false;
+            continue;
+        }
+        bool end = strncmp(line, "```", 3) == 0;
+        if (end || strncmp(line, "$ ", 2) == 0) {
+            if (cmd != NULL) {
+                if (got != NULL)
+                    doc_compare(cmd, got, expected);
+                else if (strcmp(expected, "") != 0)
+                    fail_msg("DAEMON.md: $ %s\nshows \"%s\" for the exit code %d", cmd,
+                             expected, last_rc);
+            }
+            free(got);
+            got = NULL;
+            elen = 0;
+            expected[0] = '\0';
+            cmd = NULL;
+        }
+        if (end) {
+            in = false;
+            continue;
+        }
+        if (strncmp(line, "$ ", 2) != 0) {
+            if (cmd == NULL)
+                fail_msg("DAEMON.md: output before any command: %s", line);
+            size_t n = strlen(line);
+            assert_true(elen + n + 2 < sizeof expected);
+            memcpy(expected + elen, line, n);
+            elen += n;
+            expected[elen++] = '\n';
+            expected[elen] = '\0';
+            continue;
+        }
+        cmd = line + 2;
+        if (strcmp(cmd, "echo $?") == 0) {
+            char rc[16];
+            snprintf(rc, sizeof rc, "%d\n", last_rc);
+            got = strdup(rc);
+            codes++;
+            continue;
+        }
+        const char *args = strncmp(cmd, "bin/vet ", 8) == 0 ? cmd + 8 : NULL;
+        if (args == NULL)
+            fail_msg("DAEMON.md: a session command must be bin/vet or echo $?: %s", cmd);
+        char sh[2048], path[160];
+        snprintf(path, sizeof path, "%s/session.out", d.dir);
+        snprintf(sh, sizeof sh, "VET_ENDPOINT='%s' timeout 20 %s %s > %s 2>&1", d.ep,
+                 env_or("VET_BIN", "bin/vet"), args, path);
+        last_rc = run(sh);
+        got = read_file(path);
+        assert_non_null(got);
+        commands++;
+    }
+    assert_false(in);
+    assert_true(commands >= 5);
+    assert_true(codes >= 3);
+    assert_int_equal(daemon_stop(&d), 0);
+    daemon_cleanup(&d);
+    free(page);
+}
+
 int
 main(void)
 {
@@ -1057,6 +1523,9 @@ main(void)
         cmocka_unit_test(test_audit_survives_kill9),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_doc_config_example),
+        cmocka_unit_test(test_doc_protocol_examples),
+        cmocka_unit_test(test_doc_cli_session),
     };
     return cmocka_run_group_tests_name("vetd daemon (integration)", tests, NULL, NULL);
 }
