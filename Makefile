@@ -6,7 +6,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 
-PKGS      := libconfig libutf8proc libcjson libsodium libzmq
+PKGS      := libconfig libutf8proc libcjson libsodium libzmq libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -34,6 +34,10 @@ ENGINE_OBJ := $(ENGINE_SRC:daemon/%.c=$(B)/daemon/%.o)
 ENGINE_LIB := $(B)/libvetengine.a
 ENGINE_SO  := $(B)/libvetengine.so
 
+# vet-import: public list formats -> registry files.
+IMPORT_SRC := $(wildcard tools/vet-import/*.c)
+IMPORT_OBJ := $(IMPORT_SRC:tools/vet-import/%.c=$(B)/tools/vet-import/%.o)
+
 # The C client library (include/vet.h) and the vet CLI.
 CLIENT_OBJ := $(B)/clients/c/libvet.o
 CLIENT_LIB := $(B)/libvet.a
@@ -52,7 +56,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%) $(B)/bench/loadgen $(B)/bench/e
 
 .PHONY: all test check asan valgrind bench install clean deps run fuzz
 
-all: $(BIN)/vetd $(BIN)/vet $(ENGINE_LIB) $(ENGINE_SO) $(CLIENT_LIB) $(CLIENT_SO)
+all: $(BIN)/vetd $(BIN)/vet $(BIN)/vet-import $(ENGINE_LIB) $(ENGINE_SO) $(CLIENT_LIB) $(CLIENT_SO)
 
 $(B)/daemon/%.o: daemon/%.c
 	@mkdir -p $(dir $@)
@@ -61,6 +65,18 @@ $(B)/daemon/%.o: daemon/%.c
 $(B)/clients/c/%.o: clients/c/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/tools/vet-import/%.o: tools/vet-import/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itools/vet-import -c $< -o $@
+
+$(BIN)/vet-import: $(IMPORT_OBJ) $(ENGINE_LIB)
+	@mkdir -p $(BIN)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+
+$(B)/tests/test_import.o: ALL_CFLAGS += -Itools/vet-import
+$(B)/tests/test_import: $(B)/tests/test_import.o $(filter-out %/main.o,$(IMPORT_OBJ)) $(ENGINE_LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
 
 $(B)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
@@ -171,7 +187,7 @@ run:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 	    $(DESTDIR)$(PREFIX)/share/vetd/rules
-	install -m 755 $(BIN)/vetd $(BIN)/vet $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(BIN)/vetd $(BIN)/vet $(BIN)/vet-import $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(ENGINE_LIB) $(CLIENT_LIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(ENGINE_SO) $(CLIENT_SO) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/vet_engine.h include/vet.h $(DESTDIR)$(PREFIX)/include/
@@ -180,5 +196,5 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz bin
 
--include $(ENGINE_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(B)/daemon/main.d $(B)/clients/c/*.d $(TEST_BIN:%=%.d) $(BENCH_BIN:%=%.d) \
+-include $(ENGINE_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(B)/daemon/main.d $(B)/clients/c/*.d $(IMPORT_OBJ:.o=.d) $(TEST_BIN:%=%.d) $(BENCH_BIN:%=%.d) \
     $(wildcard $(B)/fuzz/*.d)

@@ -7,6 +7,7 @@ B=${1:-build}
 BIN=${2:-bin}
 export VETD_BIN="$BIN/vetd"
 export VET_BIN="$BIN/vet"
+export VET_IMPORT_BIN="$BIN/vet-import"
 export VET_TESTS_DIR="tests"
 passed=0
 failed=0

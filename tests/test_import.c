@@ -1,0 +1,705 @@
+/* test_import.c -- vet-import: CSV reader, helpers, and every format run as a user would. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "country.h"
+#include "csv.h"
+#include "import.h"
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static const char *
+env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v != NULL && v[0] != '\0' ? v : dflt;
+}
+
+/* The fixture directory: $VET_TESTS_DIR/fixtures/import. */
+#define FXD env_or("VET_TESTS_DIR", "tests")
+#define FX "%s/fixtures/import/"
+
+static char *
+slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    b[n] = '\0';
+    fclose(f);
+    if (len != NULL)
+        *len = (size_t)n;
+    return b;
+}
+
+static void
+spit(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+}
+
+typedef struct run {
+    int rc;
+    char *out;
+    size_t out_len;
+    char *err;
+} run_t;
+
+typedef struct fixture {
+    char dir[64];
+} fixture_t;
+
+static int
+setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/vet-import-test.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    fixture_t *f = *state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+/* Runs the importer with args (already shell-safe), capturing stdout and
+ * stderr. Caller frees r->out and r->err (run_free). */
+static run_t
+run(const fixture_t *f, const char *args)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' %s >'%s/out' 2>'%s/err'",
+             env_or("VET_IMPORT_BIN", "bin/vet-import"), args, f->dir, f->dir);
+    int st = system(cmd);
+    assert_true(st != -1 && WIFEXITED(st));
+    run_t r = { WEXITSTATUS(st), NULL, 0, NULL };
+    char path[128];
+    snprintf(path, sizeof path, "%s/out", f->dir);
+    r.out = slurp(path, &r.out_len);
+    snprintf(path, sizeof path, "%s/err", f->dir);
+    r.err = slurp(path, NULL);
+    assert_non_null(r.out);
+    assert_non_null(r.err);
+    return r;
+}
+
+static void
+run_free(run_t *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+#define assert_has(hay, needle) do { \
+        if (strstr((hay), (needle)) == NULL) \
+            fail_msg("missing:\n%s\n--- in:\n%s", (needle), (hay)); \
+    } while (0)
+
+#define assert_lacks(hay, needle) do { \
+        if (strstr((hay), (needle)) != NULL) \
+            fail_msg("unexpected:\n%s", (needle)); \
+    } while (0)
+
+/* The hex SHA-256 of a file, as the header must show it. */
+static void
+sha_hex(const char *path, char hex[65])
+{
+    size_t n;
+    char *d = slurp(path, &n);
+    assert_non_null(d);
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)d, n);
+    sodium_bin2hex(hex, 65, h, sizeof h);
+    free(d);
+}
+
+/* Writes a minimal ruleset around registry text and runs vetd --check on it. */
+static int
+vetd_check(const fixture_t *f, const char *registry)
+{
+    char path[256], cmd[1024];
+    snprintf(path, sizeof path, "%s/rs", f->dir);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/rs/registry", f->dir);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/rs/taxonomy.cfg", f->dir);
+    spit(path, "categories = ( { code = \"quantum\"; label = \"Quantum\"; "
+               "keywords = [ \"qubit\" ]; } );\n");
+    snprintf(path, sizeof path, "%s/rs/policy.cfg", f->dir);
+    spit(path, "version = \"import-test\";\nverdicts = [ \"clear\", \"review\" ];\n"
+               "risk_levels = [ \"low\", \"medium\", \"high\" ];\n"
+               "rules = ( { id = \"listed\"; when = \"partner.matched\"; verdict = \"review\";\n"
+               "  score = 50; reason = \"listed\"; cite = \"test\"; } );\n");
+    snprintf(path, sizeof path, "%s/rs/registry/imported.cfg", f->dir);
+    spit(path, registry);
+    snprintf(cmd, sizeof cmd, "'%s' --check -r '%s/rs' >'%s/check' 2>&1",
+             env_or("VETD_BIN", "bin/vetd"), f->dir, f->dir);
+    int st = system(cmd);
+    assert_true(st != -1 && WIFEXITED(st));
+    if (WEXITSTATUS(st) != 0) {
+        snprintf(path, sizeof path, "%s/check", f->dir);
+        char *msg = slurp(path, NULL);
+        print_error("vetd --check: %s\n", msg ? msg : "?");
+        free(msg);
+    }
+    return WEXITSTATUS(st);
+}
+
+/* ---- csv.c ------------------------------------------------------------ */
+
+static void
+test_csv_basic(void **state)
+{
+    (void)state;
+    const char *text = "a,\"b,c\",\"d \"\"e\"\"\"\r\n"
+                       "\"multi\nline\",2,-0- \n"
+                       "last,,x";
+    csv_t *c = csv_new(text, strlen(text), ',', '"', "t.csv");
+    assert_non_null(c);
+    char **f;
+    size_t n;
+    int line;
+    assert_int_equal(csv_next(c, &f, &n, &line), 1);
+    assert_int_equal(n, 3);
+    assert_int_equal(line, 1);
+    assert_string_equal(f[0], "a");
+    assert_string_equal(f[1], "b,c");
+    assert_string_equal(f[2], "d \"e\"");
+    assert_int_equal(csv_next(c, &f, &n, &line), 1);
+    assert_int_equal(line, 2);
+    assert_int_equal(n, 3);
+    assert_string_equal(f[0], "multi\nline");
+    assert_string_equal(f[2], "-0- ");
+    assert_int_equal(csv_next(c, &f, &n, &line), 1);
+    assert_int_equal(line, 4);
+    assert_int_equal(n, 3);
+    assert_string_equal(f[1], "");
+    assert_string_equal(f[2], "x");
+    assert_int_equal(csv_next(c, &f, &n, &line), 0);
+    csv_destroy(&c);
+    assert_null(c);
+    csv_destroy(NULL);
+}
+
+static void
+test_csv_ofac_quirks(void **state)
+{
+    (void)state;
+    /* Space after a closing quote, and the DOS end-of-file byte. */
+    const char *text = "36,\"AERO\" ,-0- \r\n\x1a";
+    csv_t *c = csv_new(text, strlen(text), ',', '"', "sdn.csv");
+    char **f;
+    size_t n;
+    int line;
+    assert_int_equal(csv_next(c, &f, &n, &line), 1);
+    assert_int_equal(n, 3);
+    assert_string_equal(f[1], "AERO");
+    assert_int_equal(csv_next(c, &f, &n, &line), 0);
+    csv_destroy(&c);
+}
+
+static void
+test_csv_tsv_unquoted(void **state)
+{
+    (void)state;
+    const char *text = "name\tcountry\n\"quoted\" name\tIran\n";
+    csv_t *c = csv_new(text, strlen(text), '\t', 0, "n.tsv");
+    char **f;
+    size_t n;
+    int line;
+    assert_int_equal(csv_next(c, &f, &n, &line), 1);
+    assert_int_equal(csv_next(c, &f, &n, &line), 1);
+    assert_int_equal(line, 2);
+    assert_int_equal(n, 2);
+    assert_string_equal(f[0], "\"quoted\" name");
+    csv_destroy(&c);
+}
+
+static void
+csv_error_case(const char *text, const char *want)
+{
+    csv_t *c = csv_new(text, strlen(text), ',', '"', "bad.csv");
+    char **f;
+    size_t n;
+    int line, r;
+    while ((r = csv_next(c, &f, &n, &line)) == 1)
+        ;
+    assert_int_equal(r, -1);
+    assert_string_equal(csv_error(c), want);
+    csv_destroy(&c);
+}
+
+static void
+test_csv_errors(void **state)
+{
+    (void)state;
+    csv_error_case("a,b\nc,\"open\nstill open\n", "bad.csv:2: unterminated quoted field");
+    csv_error_case("a,b\n\nx,y\"z\n", "bad.csv:3: quote inside an unquoted field");
+    csv_error_case("\"a\"b,c\n", "bad.csv:1: unexpected character after a closing quote");
+}
+
+/* ---- helpers of the formats ------------------------------------------ */
+
+static void
+test_country(void **state)
+{
+    (void)state;
+    assert_string_equal(country_lookup("Korea, North"), "KP");
+    assert_string_equal(country_lookup("People\xE2\x80\x99s Republic of China"), "CN");
+    assert_string_equal(country_lookup("Iran (Islamic Republic of)"), "IR");
+    assert_string_equal(country_lookup(" united kingdom "), "GB");
+    assert_null(country_lookup("Region: Crimea"));
+    assert_null(country_lookup("undetermined"));
+    assert_true(country_is_code("RU"));
+    assert_false(country_is_code("TX"));
+    assert_false(country_is_code("ru"));
+}
+
+static void
+test_slug(void **state)
+{
+    (void)state;
+    char s[64];
+    imp_slug("Air Force Xi\xE2\x80\x99" "an Flight Academy", s, 56);
+    assert_string_equal(s, "air-force-xian-flight-academy");
+    imp_slug("A.A. Kharkevich Institute for Information Transmission Problems, IITP", s, 56);
+    assert_string_equal(s, "aa-kharkevich-institute-for-information-transmission");
+    imp_slug("  (CETC) 54th  ", s, 56);
+    assert_string_equal(s, "cetc-54th");
+}
+
+/* ---- ofac-sdn ----------------------------------------------------------- */
+
+static const char *
+ofac_args(char *buf, size_t size)
+{
+    snprintf(buf, size, "--format ofac-sdn '" FX "sdn.csv' '" FX "alt.csv' '" FX "add.csv'",
+             FXD, FXD, FXD);
+    return buf;
+}
+
+static void
+test_ofac(void **state)
+{
+    fixture_t *f = *state;
+    char args[1200];
+    run_t r = run(f, ofac_args(args, sizeof args));
+    assert_int_equal(r.rc, 0);
+    assert_has(r.out,
+        "  { id = \"sdn-9750\";\n"
+        "    name = \"BEIJING ALITE TECHNOLOGIES CO., LTD.\";\n"
+        "    aliases = [ \"ALCO\", \"BEIJING HAILI LIANHE KEJI YOUXIAN GONGSI\" ];\n"
+        "    country = \"CN\";\n"
+        "    lists = [ \"us-sdn\" ];\n"
+        "    ids = { ofac = \"9750\"; };\n"
+        "    sources = [ \"OFAC SDN sdn.csv line 5, ent_num 9750\" ];\n"
+        "  },\n");
+    /* Banco Nacional de Cuba has addresses in four countries: none set. */
+    assert_has(r.out,
+        "  { id = \"sdn-306\";\n"
+        "    name = \"BANCO NACIONAL DE CUBA\";\n"
+        "    aliases = [ \"NATIONAL BANK OF CUBA\" ];\n"
+        "    lists = [ \"us-sdn\" ];\n");
+    assert_has(r.out, "lists = (\n  { id = \"us-sdn\"; name = \"Specially Designated Nationals");
+    /* Individuals, vessels and aircraft are left out, and so are their names. */
+    assert_lacks(r.out, "NORIEGA");
+    assert_lacks(r.out, "HERMANN");
+    assert_lacks(r.out, "EP-GOM");
+    /* Sorted by id, numbers as numbers. */
+    char *a = strstr(r.out, "\"sdn-36\""), *b = strstr(r.out, "\"sdn-306\""),
+         *c = strstr(r.out, "\"sdn-9750\""), *d = strstr(r.out, "\"sdn-23063\"");
+    assert_true(a && b && c && d && a < b && b < c && c < d);
+    char hex[65], line[128], path[512];
+    snprintf(path, sizeof path, FX "sdn.csv", FXD);
+    sha_hex(path, hex);
+    snprintf(line, sizeof line, "#   sdn.csv  SHA-256 %s\n", hex);
+    assert_has(r.out, line);
+    snprintf(path, sizeof path, FX "add.csv", FXD);
+    sha_hex(path, hex);
+    snprintf(line, sizeof line, "#   add.csv  SHA-256 %s\n", hex);
+    assert_has(r.out, line);
+    assert_string_equal(r.err,
+        "vet-import: 4 organisations written\n"
+        "vet-import: skipped 1 individuals\n"
+        "vet-import: skipped 1 vessels\n"
+        "vet-import: skipped 1 aircraft\n"
+        "vet-import: note: 1 entities with addresses in several countries (no country set)\n");
+    assert_int_equal(vetd_check(f, r.out), 0);
+
+    /* Same input, same bytes. */
+    run_t r2 = run(f, args);
+    assert_int_equal(r2.rc, 0);
+    assert_int_equal(r2.out_len, r.out_len);
+    assert_memory_equal(r2.out, r.out, r.out_len);
+    run_free(&r2);
+    run_free(&r);
+}
+
+static void
+test_ofac_all_and_list_id(void **state)
+{
+    fixture_t *f = *state;
+    char args[1300], base_args[1200];
+    snprintf(args, sizeof args, "%s --all --list-id ofac-test --risk high",
+             ofac_args(base_args, sizeof base_args));
+    run_t r = run(f, args);
+    assert_int_equal(r.rc, 0);
+    assert_has(r.out,
+        "  { id = \"sdn-1572\";\n"
+        "    name = \"NORIEGA, Manuel Antonio\";\n");
+    assert_has(r.out, "    country = \"PA\"; type = \"individual\";\n"
+                      "    lists = [ \"ofac-test\" ]; risk = \"high\";\n");
+    assert_has(r.out, "{ id = \"ofac-test\";");
+    assert_lacks(r.out, "us-sdn");
+    assert_has(r.err, "vet-import: 7 organisations written\n");
+    assert_int_equal(vetd_check(f, r.out), 0);
+    run_free(&r);
+}
+
+/* ---- nro-tsv ------------------------------------------------------------ */
+
+static void
+test_nro(void **state)
+{
+    fixture_t *f = *state;
+    char args[600];
+    snprintf(args, sizeof args, "--format nro-tsv '" FX "nro.tsv'", FXD);
+    run_t r = run(f, args);
+    assert_int_equal(r.rc, 0);
+    assert_has(r.out,
+        "  { id = \"nro-air-force-xian-flight-academy\";\n"
+        "    name = \"Air Force Xi\xE2\x80\x99" "an Flight Academy\";\n"
+        "    aliases = [ \"PLA Air Force Xi'an Flight Academy\", \"Air Force Xi'an Flight Academy\", "
+        "\"Xi'an Flying College of PLA Air Force\" ];\n"
+        "    country = \"CN\"; type = \"research_institute\";\n"
+        "    lists = [ \"ca-nro\" ]; risk = \"high\";\n"
+        "    sources = [ \"ca-nro: Government of Canada, Named Research Organizations, "
+        "nro.tsv line 7\" ];\n"
+        "  },\n");
+    assert_has(r.out, "  { id = \"nro-sharif-university-of-technology\";\n");
+    assert_has(r.out, "\"SUT: Sharif Technical University\"");
+    assert_has(r.out, "    country = \"IR\"; type = \"university\";\n");
+    assert_has(r.out, "    country = \"RU\"; type = \"research_institute\";\n");
+    assert_string_equal(r.err, "vet-import: 7 organisations written\n");
+    assert_int_equal(vetd_check(f, r.out), 0);
+    run_t r2 = run(f, args);
+    assert_int_equal(r2.out_len, r.out_len);
+    assert_memory_equal(r2.out, r.out, r.out_len);
+    run_free(&r2);
+    run_free(&r);
+}
+
+/* ---- csl ------------------------------------------------------------- */
+
+static void
+test_csl(void **state)
+{
+    fixture_t *f = *state;
+    char args[800];
+    snprintf(args, sizeof args, "--format csl '" FX "csl_2023.csv' '" FX "csl_2018.csv'", FXD,
+             FXD);
+    run_t r = run(f, args);
+    assert_int_equal(r.rc, 0);
+    /* Entity List: the "and any successor..." phrase is no name, and a
+     * leading "and " is dropped from an alias. */
+    assert_has(r.out,
+        "  { id = \"csl-el-china-electronics-technology-group-corporation\";\n"
+        "    name = \"China Electronics Technology Group Corporation 13th Research Institute "
+        "(CETC 13)\";\n"
+        "    aliases = [ \"Hebei Semiconductor Research Institute\", \"HSRI\", \"Hebei Institute "
+        "of Semiconductors\", \"Hebei Semiconductor Institute\", \"Hebei Semiconductor\", "
+        "\"CETC Research Institute 13\" ];\n"
+        "    country = \"CN\";\n"
+        "    lists = [ \"us-el\" ];\n"
+        "    sources = [ \"US CSL csl_2023.csv line 5, EL (us-el), _id "
+        "99ed1b052fdb09695fae1ba87516d8a0882b0df04652e07aeb5ce7be\" ];\n");
+    assert_has(r.out,
+        "  { id = \"csl-isn-sinobright-import-and-export-company\";\n"
+        "    name = \"Sinobright Import and Export Company\";\n"
+        "    lists = [ \"us-isn\" ];\n");
+    assert_lacks(r.out, "successor");
+    assert_has(r.out,
+        "  { id = \"csl-ssi-18300\";\n"
+        "    name = \"ROSNEFT TRADE LIMITED\";\n"
+        "    aliases = [ \"TNK TRADE LIMITED\" ];\n"
+        "    country = \"CY\";\n"
+        "    lists = [ \"us-ssi\" ];\n"
+        "    ids = { ofac = \"18300\"; };\n");
+    /* 2018 layout: no _id; two rows of one name get two ids. */
+    assert_has(r.out, "  { id = \"csl-dpl-al-naser-wings-airlines\";\n");
+    assert_has(r.out, "  { id = \"csl-dpl-al-naser-wings-airlines-2\";\n"
+                      "    name = \"AL NASER WINGS AIRLINES\";\n    country = \"AE\";\n");
+    assert_has(r.out, "\"US CSL csl_2018.csv line 6, SDN (us-sdn), entity_number 16794\"");
+    /* One declaration per list used, and only those. */
+    assert_has(r.out, "{ id = \"us-el\"; name = \"Entity List\";");
+    assert_has(r.out, "{ id = \"us-dpl\";");
+    assert_lacks(r.out, "{ id = \"us-uvl\";");
+    assert_string_equal(r.err,
+        "vet-import: 7 organisations written\n"
+        "vet-import: skipped 1 individuals\n"
+        "vet-import: skipped 1 vessels\n");
+    assert_int_equal(vetd_check(f, r.out), 0);
+    run_t r2 = run(f, args);
+    assert_int_equal(r2.out_len, r.out_len);
+    assert_memory_equal(r2.out, r.out, r.out_len);
+    run_free(&r2);
+    run_free(&r);
+}
+
+/* ---- un-xml -------------------------------------------------------------- */
+
+static void
+test_un(void **state)
+{
+    fixture_t *f = *state;
+    char args[600];
+    snprintf(args, sizeof args, "--format un-xml '" FX "un.xml'", FXD);
+    run_t r = run(f, args);
+    assert_int_equal(r.rc, 0);
+    assert_has(r.out,
+        "  { id = \"un-kpe.001\";\n"
+        "    name = \"KOREA MINING DEVELOPMENT TRADING CORPORATION\";\n"
+        "    aliases = [ \"CHANGGWANG SINYONG CORPORATION\", \"EXTERNAL TECHNOLOGY GENERAL "
+        "CORPORATION\", \"DPRKN MINING DEVELOPMENT TRADING COOPERATION\", \"KOMID\" ];\n"
+        "    country = \"KP\";\n"
+        "    lists = [ \"un-sc\" ];\n"
+        "    ids = { un = \"KPe.001\"; };\n"
+        "    sources = [ \"UN SC consolidated list un.xml line 82, REFERENCE_NUMBER KPe.001\" ];\n");
+    assert_has(r.out, "    name = \"ADF\";\n");
+    assert_has(r.out, "\"Forces D\xC3\xA9mocratiques Alli\xC3\xA9" "es-Arm\xC3\xA9" "e Nationale");
+    assert_has(r.out, "    country = \"CD\";\n");
+    assert_lacks(r.out, "BADEGE");
+    assert_string_equal(r.err, "vet-import: 2 organisations written\n"
+                               "vet-import: skipped 1 individuals\n");
+    assert_int_equal(vetd_check(f, r.out), 0);
+    run_t r2 = run(f, args);
+    assert_int_equal(r2.out_len, r.out_len);
+    assert_memory_equal(r2.out, r.out, r.out_len);
+    run_free(&r2);
+    run_free(&r);
+
+    snprintf(args, sizeof args, "--format un-xml --all '" FX "un.xml'", FXD);
+    r = run(f, args);
+    assert_int_equal(r.rc, 0);
+    assert_has(r.out, "  { id = \"un-cdi.001\";\n    name = \"ERIC BADEGE\";\n");
+    assert_int_equal(vetd_check(f, r.out), 0);
+    run_free(&r);
+}
+
+/* ---- ftm ----------------------------------------------------------------- */
+
+/* The fixture holds real list records (OFAC SDN ent_num 9750, 306, 1572,
+ * 4234; UN KPe.001) written as FollowTheMoney lines by hand: shared/data
+ * has no FtM export to copy rows from. */
+static void
+test_ftm(void **state)
+{
+    fixture_t *f = *state;
+    char args[600];
+    snprintf(args, sizeof args, "--format ftm '" FX "entities.ftm.json'", FXD);
+    run_t r = run(f, args);
+    assert_int_equal(r.rc, 0);
+    assert_has(r.out,
+        "  { id = \"ftm-ofac-9750\";\n"
+        "    name = \"BEIJING ALITE TECHNOLOGIES CO., LTD.\";\n"
+        "    aliases = [ \"ALCO\", \"BEIJING HAILI LIANHE KEJI YOUXIAN GONGSI\" ];\n"
+        "    country = \"CN\";\n"
+        "    lists = [ \"opensanctions\" ];\n"
+        "    sources = [ \"FollowTheMoney entities.ftm.json line 1, id ofac-9750\" ];\n");
+    assert_has(r.out, "  { id = \"ftm-un-kpe.001\";\n");
+    /* Four countries: none chosen. */
+    assert_has(r.out, "    aliases = [ \"NATIONAL BANK OF CUBA\" ];\n"
+                      "    lists = [ \"opensanctions\" ];\n");
+    assert_lacks(r.out, "NORIEGA");
+    assert_lacks(r.out, "HERMANN");
+    assert_string_equal(r.err,
+        "vet-import: 3 organisations written\n"
+        "vet-import: skipped 1 records of other schemas (sanctions, addresses, links...)\n"
+        "vet-import: skipped 1 individuals\n"
+        "vet-import: skipped 1 vessels\n"
+        "vet-import: note: 1 records with several countries (no country set)\n");
+    assert_int_equal(vetd_check(f, r.out), 0);
+    run_t r2 = run(f, args);
+    assert_int_equal(r2.out_len, r.out_len);
+    assert_memory_equal(r2.out, r.out, r.out_len);
+    run_free(&r2);
+    run_free(&r);
+}
+
+/* ---- malformed input and usage -------------------------------------- */
+
+/* Writes text to DIR/name, runs the importer with "fmt_args DIR/name",
+ * and checks exit 65, empty stdout and exactly "DIR/name:want\n". */
+static void
+bad_case(const fixture_t *f, const char *fmt_args, const char *name, const char *text,
+         const char *want)
+{
+    char path[256], args[800], msg[600];
+    snprintf(path, sizeof path, "%s/%s", f->dir, name);
+    spit(path, text);
+    snprintf(args, sizeof args, "%s '%s'", fmt_args, path);
+    run_t r = run(f, args);
+    assert_int_equal(r.rc, 65);
+    assert_int_equal(r.out_len, 0);
+    snprintf(msg, sizeof msg, "%s:%s\n", path, want);
+    assert_string_equal(r.err, msg);
+    run_free(&r);
+}
+
+static void
+test_malformed(void **state)
+{
+    fixture_t *f = *state;
+    /* Real rows, broken on purpose. */
+    bad_case(f, "--format ofac-sdn", "sdn.csv",
+             "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
+             "173,\"ANGLO-CARIBBEAN CO., LTD.,-0- ,\"CUBA\",-0- ,-0- \r\n",
+             "2: unexpected character after a closing quote");
+    bad_case(f, "--format ofac-sdn", "sdn.csv",
+             "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
+             "173,\"ANGLO-CARIBBEAN CO., LTD.\",-0- ,\"CUBA\"\r\n",
+             "2: expected 12 fields, got 4");
+    bad_case(f, "--format ofac-sdn", "sdn.csv",
+             "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
+             "306,\"BANCO NACIONAL DE CUBA,-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"a\r\n",
+             "2: unexpected character after a closing quote");
+    bad_case(f, "--format ofac-sdn", "sdn.csv",
+             "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
+             "306,\"BANCO NACIONAL DE CUBA\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"a.k.a. 'BNC'.\r\n",
+             "2: unterminated quoted field");
+    bad_case(f, "--format ofac-sdn", "sdn.csv",
+             "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
+             "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n",
+             "2: duplicate ent_num \"36\"");
+    bad_case(f, "--format ofac-sdn", "sdn.csv",
+             "36,\"AEROCARIBBEAN \xC0IRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n",
+             "1: not valid UTF-8");
+    bad_case(f, "--format nro-tsv", "nro.tsv",
+             "name\tcountry\taliases\n"
+             "Academy of Military Medical Sciences\tPeople\xE2\x80\x99s Republic of China\tAMMS\n"
+             "Aerospace Research Institute\tPersia\tARI\n",
+             "3: unknown country \"Persia\"");
+    bad_case(f, "--format nro-tsv", "nro.tsv",
+             "name\tcountry\taliases\nAerospace Research Institute\tIran\n",
+             "2: expected 3 tab-separated columns, got 2");
+    bad_case(f, "--format nro-tsv", "nro.tsv", "name\taliases\n",
+             "1: expected the header name<TAB>country<TAB>aliases");
+    bad_case(f, "--format csl", "csl.csv",
+             "source,entity_number,type,programs,name\n"
+             "Unverified List (UVL) - Bureau of Industry and Security,,,,Atlas Sanatgaran\n"
+             "Unverified List (UVL) - Bureau of Industry and Security,,,Atlas Sanatgaran\n",
+             "3: expected 5 fields, got 4");
+    bad_case(f, "--format csl", "csl.csv",
+             "source,entity_number,type,programs,name\n"
+             "Unverified List - Bureau of Industry and Security,,,,Atlas Sanatgaran\n",
+             "2: unknown source list \"Unverified List - Bureau of Industry and Security\"");
+    bad_case(f, "--format csl", "csl.csv",
+             "source,entity_number,type,programs\n",
+             "1: header has no \"name\" column");
+    bad_case(f, "--format un-xml", "un.xml",
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CONSOLIDATED_LIST>\n  <ENTITIES>\n"
+             "    <ENTITY>\n      <FIRST_NAME>ADF</FIRST_NAME>\n    </ENTITIES>\n"
+             "</CONSOLIDATED_LIST>\n",
+             "6: bad XML: Opening and ending tag mismatch: ENTITY line 4 and ENTITIES");
+    bad_case(f, "--format un-xml", "un.xml",
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CONSOLIDATED_LIST>\n  <ENTITIES>\n"
+             "    <ENTITY>\n      <FIRST_NAME>ADF</FIRST_NAME>\n    </ENTITY>\n  </ENTITIES>\n"
+             "</CONSOLIDATED_LIST>\n",
+             "4: ENTITY without a REFERENCE_NUMBER");
+    bad_case(f, "--format ftm", "e.json",
+             "{\"id\": \"ofac-306\", \"schema\": \"LegalEntity\", \"properties\": "
+             "{\"name\": [\"BANCO NACIONAL DE CUBA\"]}}\n"
+             "{\"id\": \"ofac-9750\", \"schema\": \"Company\", \"properties\": "
+             "{\"name\": [\"BEIJING ALITE\"}\n",
+             "2: bad JSON at column 81");
+    bad_case(f, "--format ftm", "e.json",
+             "[\"ofac-306\"]\n", "1: not a JSON object");
+    bad_case(f, "--format ftm", "e.json",
+             "{\"id\": \"ofac-306\", \"properties\": {\"name\": [\"BANCO NACIONAL DE CUBA\"]}}\n",
+             "1: entity without a \"schema\" string");
+    bad_case(f, "--format ftm", "e.json",
+             "{\"id\": \"ofac-306\", \"schema\": \"Company\", \"properties\": "
+             "{\"name\": \"BANCO NACIONAL DE CUBA\"}}\n",
+             "1: property \"name\" is not an array");
+}
+
+static void
+test_usage(void **state)
+{
+    fixture_t *f = *state;
+    static const char *const cases[] = {
+        "",
+        "--format nope x",
+        "--format ofac-sdn",
+        "--format ofac-sdn a b c d",
+        "--format csl --list-id x tests/fixtures/import/csl_2023.csv",
+        "--format ofac-sdn --list-id BAD tests/fixtures/import/sdn.csv",
+        "--bogus",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run_t r = run(f, cases[i]);
+        if (r.rc != 64)
+            fail_msg("\"%s\": exit %d, not 64", cases[i], r.rc);
+        assert_int_equal(r.out_len, 0);
+        assert_true(r.err[0] != '\0');
+        run_free(&r);
+    }
+    run_t r = run(f, "--format ofac-sdn /nonexistent/sdn.csv");
+    assert_int_equal(r.rc, 66);
+    assert_int_equal(r.out_len, 0);
+    assert_has(r.err, "/nonexistent/sdn.csv");
+    run_free(&r);
+}
+
+int
+main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csv_basic),
+        cmocka_unit_test(test_csv_ofac_quirks),
+        cmocka_unit_test(test_csv_tsv_unquoted),
+        cmocka_unit_test(test_csv_errors),
+        cmocka_unit_test(test_country),
+        cmocka_unit_test(test_slug),
+        cmocka_unit_test_setup_teardown(test_ofac, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ofac_all_and_list_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nro, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csl, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_un, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ftm, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

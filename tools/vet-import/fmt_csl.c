@@ -1,0 +1,315 @@
+/* fmt_csl.c -- US Consolidated Screening List CSV (trade.gov, 2018 and current layouts). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "country.h"
+#include "csv.h"
+#include "import.h"
+
+#define CSL_SLUG_MAX 48
+
+/* The CSL's source lists, by the code in parentheses in its `source`
+ * column ("Entity List (EL) - Bureau of Industry and Security"). */
+typedef struct csl_list {
+    const char *code;
+    const char *id;
+    const char *name;
+    const char *authority;
+    bool ofac;              /* entity_number is an OFAC ent_num */
+} csl_list_t;
+
+static const char BIS[] = "US Department of Commerce, Bureau of Industry and Security";
+static const char STATE[] = "US Department of State";
+static const char OFAC[] = "US Treasury, OFAC";
+
+static const csl_list_t csl_lists[] = {
+    { "EL", "us-el", "Entity List", BIS, false },
+    { "DPL", "us-dpl", "Denied Persons List", BIS, false },
+    { "MEU", "us-meu", "Military End User List", BIS, false },
+    { "UVL", "us-uvl", "Unverified List", BIS, false },
+    { "ISN", "us-isn", "Nonproliferation Sanctions", STATE, false },
+    { "DTC", "us-dtc", "ITAR Debarred", STATE, false },
+    { "SDN", "us-sdn", "Specially Designated Nationals and Blocked Persons List", OFAC, true },
+    { "SSI", "us-ssi", "Sectoral Sanctions Identifications List", OFAC, true },
+    { "FSE", "us-fse", "Foreign Sanctions Evaders List", OFAC, true },
+    { "PLC", "us-plc", "Palestinian Legislative Council List", OFAC, true },
+    { "CMIC", "us-cmic", "Non-SDN Chinese Military-Industrial Complex Companies List", OFAC, true },
+    { "NS-MBS List", "us-mbs", "Non-SDN Menu-Based Sanctions List", OFAC, true },
+    { "CAP", "us-cap", "Correspondent Account or Payable-Through Account Sanctions List", OFAC,
+      true },
+};
+
+enum { COL_ID, COL_SOURCE, COL_ENT, COL_TYPE, COL_NAME, COL_ALT, COL_ADDR, N_COLS };
+
+static const char *const col_names[N_COLS] = {
+    "_id", "source", "entity_number", "type", "name", "alt_names", "addresses"
+};
+
+typedef struct csl {
+    regw_t *w;
+    const imp_opts_t *o;
+    const imp_file_t *f;
+    sbuf_t *err;
+    int col[N_COLS];        /* column index, -1 if absent */
+    size_t n_cols;
+} csl_t;
+
+static const char *
+base(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static int
+oom(csl_t *x)
+{
+    sbuf_clear(x->err);
+    sbuf_puts(x->err, "vet-import: out of memory");
+    return -1;
+}
+
+static const char *
+field(const csl_t *x, char **fld, int col)
+{
+    return x->col[col] < 0 ? "" : fld[x->col[col]];
+}
+
+static const csl_list_t *
+find_list(const char *source)
+{
+    const char *open = strchr(source, '(');
+    const char *close = open ? strchr(open, ')') : NULL;
+    if (close == NULL)
+        return NULL;
+    size_t n = (size_t)(close - open - 1);
+    for (size_t i = 0; i < sizeof csl_lists / sizeof csl_lists[0]; i++)
+        if (strlen(csl_lists[i].code) == n && strncmp(open + 1, csl_lists[i].code, n) == 0)
+            return &csl_lists[i];
+    return NULL;
+}
+
+/* Trims spaces at both ends, in place. */
+static char *
+trim(char *s)
+{
+    while (*s == ' ')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == ' ')
+        s[--n] = '\0';
+    return s;
+}
+
+/* Entity List names carry legal phrases after "; " ("and any successor,
+ * sub-unit, or subsidiary thereof"): not names. */
+static bool
+is_phrase(const char *s)
+{
+    return strncasecmp(s, "and any successor", 17) == 0 || strncasecmp(s, "any successor", 13) == 0;
+}
+
+/* Splits s (modified) on "; " and adds each part: the first real part as
+ * the name when name is true, the others as aliases, leading "and "
+ * dropped ("...; and CETC Research"). */
+static int
+add_names(csl_t *x, regw_org_t *o, char *s, bool name)
+{
+    while (s != NULL && *s != '\0') {
+        char *next = strstr(s, "; ");
+        if (next != NULL) {
+            *next = '\0';
+            next += 2;
+        }
+        char *part = trim(s);
+        if (strncmp(part, "and ", 4) == 0)
+            part = trim(part + 4);
+        if (part[0] != '\0' && !is_phrase(part)) {
+            if (name) {
+                if (regw_org_set_name(o, part) < 0)
+                    return oom(x);
+                name = false;
+            } else if (regw_org_add_alias(o, part) < 0) {
+                return oom(x);
+            }
+        }
+        s = next;
+    }
+    return 0;
+}
+
+/* The one country all addresses end in ("..., Moscow, 115035, RU"), or
+ * NULL when none does or they differ. */
+static const char *
+address_country(char *addrs)
+{
+    const char *found = NULL;
+    for (char *a = addrs; a != NULL && *a != '\0';) {
+        char *next = strstr(a, "; ");
+        if (next != NULL) {
+            *next = '\0';
+            next += 2;
+        }
+        char *last = strrchr(a, ',');
+        char *tok = trim(last ? last + 1 : a);
+        if (country_is_code(tok)) {
+            if (found != NULL && strcmp(found, tok) != 0)
+                return NULL;
+            found = tok;
+        }
+        a = next;
+    }
+    return found;
+}
+
+static int
+csl_row(csl_t *x, char **fld, int line)
+{
+    const char *source = field(x, fld, COL_SOURCE), *type = trim((char *)field(x, fld, COL_TYPE));
+    const csl_list_t *l = find_list(source);
+    if (l == NULL) {
+        sbuf_printf(x->err, "%s:%d: unknown source list \"%s\"", x->f->path, line, source);
+        return -1;
+    }
+    const char *skip = NULL, *otype = NULL;
+    if (strcmp(type, "Individual") == 0)
+        skip = "individuals", otype = "individual";
+    else if (strcmp(type, "Vessel") == 0)
+        skip = "vessels", otype = "other";
+    else if (strcmp(type, "Aircraft") == 0)
+        skip = "aircraft", otype = "other";
+    else if (type[0] != '\0' && strcmp(type, "Entity") != 0) {
+        sbuf_printf(x->err, "%s:%d: unknown type \"%s\"", x->f->path, line, type);
+        return -1;
+    }
+    if (skip != NULL && !x->o->all) {
+        regw_skip(x->w, skip);
+        return 0;
+    }
+    char *name = fld[x->col[COL_NAME]];
+    char *first = trim(name);
+    if (first[0] == '\0' || is_phrase(first)) {
+        regw_skip(x->w, "records without a name");
+        return 0;
+    }
+    if (regw_add_list(x->w, l->id, l->name, l->authority, NULL) < 0)
+        return oom(x);
+    const char *ent = trim((char *)field(x, fld, COL_ENT));
+    const char *rid = trim((char *)field(x, fld, COL_ID));
+    const char *short_id = l->id + 3;      /* "us-el" -> "el" */
+    char stem[CSL_SLUG_MAX + 32], id[CSL_SLUG_MAX + 48];
+    if (ent[0] != '\0' && strspn(ent, "0123456789") == strlen(ent)) {
+        snprintf(stem, sizeof stem, "csl-%s-%s", short_id, ent);
+    } else {
+        char slug[CSL_SLUG_MAX + 1];
+        char *semi = strstr(first, "; ");
+        if (semi != NULL)
+            *semi = '\0';
+        imp_slug(first, slug, CSL_SLUG_MAX);
+        if (semi != NULL)
+            *semi = ';';
+        snprintf(stem, sizeof stem, "csl-%s-%s", short_id, slug[0] ? slug : "x");
+    }
+    /* Rows of one list can share a name (one per address): number them. */
+    bool dup = true;
+    regw_org_t *o = NULL;
+    snprintf(id, sizeof id, "%s", stem);
+    for (int k = 2; (o = regw_org_new(x->w, id, &dup)) == NULL && dup; k++)
+        snprintf(id, sizeof id, "%s-%d", stem, k);
+    if (o == NULL)
+        return oom(x);
+    if (add_names(x, o, first, true) < 0)
+        return -1;
+    if (x->col[COL_ALT] >= 0 && add_names(x, o, fld[x->col[COL_ALT]], false) < 0)
+        return -1;
+    const char *cc = x->col[COL_ADDR] >= 0 ? address_country(fld[x->col[COL_ADDR]]) : NULL;
+    char src[320];
+    int n = snprintf(src, sizeof src, "US CSL %s line %d, %s (%s)", base(x->f->path), line,
+                     l->code, l->id);
+    if (rid[0] != '\0' && n > 0 && (size_t)n < sizeof src)
+        snprintf(src + n, sizeof src - (size_t)n, ", _id %s", rid);
+    else if (ent[0] != '\0' && n > 0 && (size_t)n < sizeof src)
+        snprintf(src + n, sizeof src - (size_t)n, ", entity_number %s", ent);
+    if ((cc != NULL && regw_org_set_country(o, cc) < 0) || regw_org_add_list(o, l->id) < 0
+        || (l->ofac && ent[0] != '\0' && regw_org_add_id(o, "ofac", ent) < 0)
+        || (otype != NULL && regw_org_set_type(o, otype) < 0)
+        || (x->o->risk != NULL && regw_org_set_risk(o, x->o->risk) < 0)
+        || regw_org_add_source(o, src) < 0)
+        return oom(x);
+    return 0;
+}
+
+static int
+csl_header(csl_t *x, char **fld, size_t n, int line)
+{
+    x->n_cols = n;
+    for (int c = 0; c < N_COLS; c++) {
+        x->col[c] = -1;
+        for (size_t i = 0; i < n; i++) {
+            /* A UTF-8 byte-order mark may precede the first name. */
+            const char *h = fld[i];
+            if (i == 0 && strncmp(h, "\xEF\xBB\xBF", 3) == 0)
+                h += 3;
+            if (strcmp(h, col_names[c]) == 0)
+                x->col[c] = (int)i;
+        }
+    }
+    static const int required[] = { COL_SOURCE, COL_TYPE, COL_NAME };
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+        if (x->col[required[i]] < 0) {
+            sbuf_printf(x->err, "%s:%d: header has no \"%s\" column", x->f->path, line,
+                        col_names[required[i]]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+csl_run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files, sbuf_t *err)
+{
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < n_files; i++) {
+        csl_t x = { w, o, &files[i], err, { 0 }, 0 };
+        csv_t *c = csv_new(files[i].data, files[i].len, ',', '"', files[i].path);
+        if (c == NULL)
+            return oom(&x);
+        char **fld;
+        size_t n;
+        int line;
+        bool header = true;
+        while ((r = csv_next(c, &fld, &n, &line)) == 1) {
+            if (header) {
+                header = false;
+                if ((r = csl_header(&x, fld, n, line)) < 0)
+                    break;
+                continue;
+            }
+            if (n != x.n_cols) {
+                sbuf_printf(err, "%s:%d: expected %zu fields, got %zu", files[i].path, line,
+                            x.n_cols, n);
+                r = -1;
+                break;
+            }
+            if ((r = csl_row(&x, fld, line)) < 0)
+                break;
+        }
+        if (r == 0 && header) {
+            sbuf_printf(err, "%s:1: empty file: expected a header row", files[i].path);
+            r = -1;
+        }
+        if (r < 0 && csv_error(c)[0] != '\0') {
+            sbuf_clear(err);
+            sbuf_puts(err, csv_error(c));
+        }
+        csv_destroy(&c);
+    }
+    return r < 0 ? -1 : 0;
+}
+
+const imp_format_t imp_csl = {
+    "csl", "consolidated.csv... (trade.gov CSL CSV with header; one list per source list)", 1, 16,
+    false, csl_run
+};

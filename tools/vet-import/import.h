@@ -1,0 +1,48 @@
+/* import.h -- the importer's format interface: one imp_format_t per list format. */
+#ifndef VET_IMPORT_IMPORT_H
+#define VET_IMPORT_IMPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "regw.h"
+#include "sbuf.h"
+
+typedef struct imp_file {
+    const char *path;       /* as given on the command line */
+    const char *data;       /* the whole file, NUL-terminated */
+    size_t len;
+} imp_file_t;
+
+typedef struct imp_opts {
+    const char *list_id;    /* --list-id, or NULL for the format's default */
+    const char *risk;       /* --risk, or NULL */
+    bool all;               /* --all: keep individuals, vessels, aircraft */
+} imp_opts_t;
+
+/* Reads files into w. Returns 0, or -1 with "file:line: what is wrong"
+ * (or "out of memory") in err. */
+typedef int (*imp_run_fn)(regw_t *w, const imp_opts_t *o, const imp_file_t *files,
+                          size_t n_files, sbuf_t *err);
+
+typedef struct imp_format {
+    const char *name;       /* --format NAME */
+    const char *files;      /* usage text: the files it takes */
+    size_t min_files, max_files;
+    bool takes_list_id;     /* whether --list-id applies */
+    imp_run_fn run;
+} imp_format_t;
+
+extern const imp_format_t imp_ofac_sdn;
+extern const imp_format_t imp_nro_tsv;
+extern const imp_format_t imp_csl;
+extern const imp_format_t imp_un_xml;
+extern const imp_format_t imp_ftm;
+
+/* An organisation id fragment from a name: ASCII letters and digits
+ * lower-cased, runs of anything else -> '-', apostrophes and dots
+ * dropped ("Xi'an" -> "xian"), at most max bytes, cut at a '-'. Writes
+ * into out (size > max). */
+void imp_slug(const char *name, char *out, size_t max);
+
+#endif

@@ -1,0 +1,238 @@
+/* main.c -- vet-import: converts published screening lists into a vetd registry file. */
+#include <errno.h>
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import.h"
+
+/* sysexits.h values, spelled out: the contract names the numbers. */
+enum { EX_OK_ = 0, EX_USAGE_ = 64, EX_DATAERR_ = 65, EX_NOINPUT_ = 66, EX_SOFTWARE_ = 70,
+       EX_IOERR_ = 74 };
+
+static const imp_format_t *const formats[] = {
+    &imp_ofac_sdn,
+    &imp_nro_tsv,
+    &imp_csl,
+    &imp_un_xml,
+    &imp_ftm,
+};
+
+static void
+usage(FILE *f)
+{
+    fprintf(f, "usage: vet-import --format FORMAT [--list-id ID] [--risk LEVEL] [--all] FILE... "
+               "> registry.cfg\nformats:\n");
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        fprintf(f, "  %-9s %s\n", formats[i]->name, formats[i]->files);
+}
+
+/* Reads path whole (NUL-terminated, caller frees). NULL with errno set. */
+static char *
+slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf != NULL) {
+        if (n + 1 >= cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (nb == NULL) {
+                free(buf);
+                buf = NULL;
+                errno = ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n - 1, f);
+        n += r;
+        if (r == 0) {
+            if (ferror(f)) {
+                free(buf);
+                buf = NULL;
+                errno = EIO;
+            }
+            break;
+        }
+    }
+    fclose(f);
+    if (buf != NULL) {
+        buf[n] = '\0';
+        *len = n;
+    }
+    return buf;
+}
+
+/* The line of the first byte that is not UTF-8 (or a NUL), 0 if valid. */
+static int
+bad_utf8_line(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    int line = 1;
+    while (p < end) {
+        unsigned char c = *p;
+        size_t need;
+        unsigned min;
+        if (c == '\n')
+            line++;
+        if (c == 0)
+            return line;
+        if (c < 0x80) {
+            p++;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+            min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            min = 0x10000;
+        } else {
+            return line;
+        }
+        if ((size_t)(end - p) <= need)
+            return line;
+        unsigned cp = c & (0x3F >> need);
+        for (size_t i = 1; i <= need; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return line;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return line;
+        p += need + 1;
+    }
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "format", required_argument, NULL, 'f' },
+        { "list-id", required_argument, NULL, 'l' },
+        { "risk", required_argument, NULL, 'r' },
+        { "all", no_argument, NULL, 'a' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *fmt_name = NULL;
+    imp_opts_t opts = { NULL, NULL, false };
+    int c;
+    while ((c = getopt_long(argc, argv, "f:l:r:ah", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f': fmt_name = optarg; break;
+        case 'l': opts.list_id = optarg; break;
+        case 'r': opts.risk = optarg; break;
+        case 'a': opts.all = true; break;
+        case 'h': usage(stdout); return EX_OK_;
+        default: usage(stderr); return EX_USAGE_;
+        }
+    }
+    if (fmt_name == NULL) {
+        fprintf(stderr, "vet-import: --format is required\n");
+        usage(stderr);
+        return EX_USAGE_;
+    }
+    const imp_format_t *fmt = NULL;
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (strcmp(formats[i]->name, fmt_name) == 0)
+            fmt = formats[i];
+    if (fmt == NULL) {
+        fprintf(stderr, "vet-import: unknown format \"%s\"\n", fmt_name);
+        usage(stderr);
+        return EX_USAGE_;
+    }
+    size_t n_files = (size_t)(argc - optind);
+    if (n_files < fmt->min_files || n_files > fmt->max_files) {
+        fprintf(stderr, "vet-import: --format %s takes %s\n", fmt->name, fmt->files);
+        return EX_USAGE_;
+    }
+    if (opts.list_id != NULL && !fmt->takes_list_id) {
+        fprintf(stderr, "vet-import: --format %s takes its list ids from the data; "
+                        "--list-id does not apply\n", fmt->name);
+        return EX_USAGE_;
+    }
+    if (opts.list_id != NULL && (opts.list_id[0] == '\0'
+                                 || strspn(opts.list_id, "abcdefghijklmnopqrstuvwxyz0123456789_.-")
+                                    != strlen(opts.list_id))) {
+        fprintf(stderr, "vet-import: --list-id must be lower-case letters, digits, "
+                        "'_', '-' or '.'\n");
+        return EX_USAGE_;
+    }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "vet-import: libsodium failed to initialise\n");
+        return EX_SOFTWARE_;
+    }
+
+    int rc = EX_OK_;
+    imp_file_t *files = calloc(n_files, sizeof *files);
+    regw_t *w = regw_new();
+    sbuf_t err = SBUF_INIT, out = SBUF_INIT;
+    if (files == NULL || w == NULL) {
+        fprintf(stderr, "vet-import: out of memory\n");
+        rc = EX_SOFTWARE_;
+        goto done;
+    }
+    for (size_t i = 0; i < n_files; i++) {
+        files[i].path = argv[optind + (int)i];
+        char *d = slurp(files[i].path, &files[i].len);
+        if (d == NULL) {
+            fprintf(stderr, "vet-import: %s: %s\n", files[i].path, strerror(errno));
+            rc = EX_NOINPUT_;
+            goto done;
+        }
+        files[i].data = d;
+        int bad = bad_utf8_line(d, files[i].len);
+        if (bad > 0) {
+            fprintf(stderr, "%s:%d: not valid UTF-8\n", files[i].path, bad);
+            rc = EX_DATAERR_;
+            goto done;
+        }
+        if (regw_add_source(w, files[i].path, d, files[i].len) < 0) {
+            fprintf(stderr, "vet-import: out of memory\n");
+            rc = EX_SOFTWARE_;
+            goto done;
+        }
+    }
+    if (fmt->run(w, &opts, files, n_files, &err) < 0) {
+        fprintf(stderr, "%s\n", err.data ? err.data : "vet-import: failed");
+        rc = EX_DATAERR_;
+        goto done;
+    }
+    char title[160];
+    snprintf(title, sizeof title, "vetd registry imported with vet-import --format %s", fmt->name);
+    regw_render(w, title, &out);
+    if (out.oom || err.oom) {
+        fprintf(stderr, "vet-import: out of memory\n");
+        rc = EX_SOFTWARE_;
+        goto done;
+    }
+    /* Everything is built: only now does stdout see a byte. */
+    if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+        fprintf(stderr, "vet-import: writing the output: %s\n", strerror(errno));
+        rc = EX_IOERR_;
+        goto done;
+    }
+    sbuf_clear(&err);
+    regw_summary(w, &err);
+    fputs(err.data ? err.data : "", stderr);
+
+done:
+    if (files != NULL)
+        for (size_t i = 0; i < n_files; i++)
+            free((char *)files[i].data);
+    free(files);
+    regw_destroy(&w);
+    sbuf_free(&err);
+    sbuf_free(&out);
+    return rc;
+}

@@ -1,0 +1,65 @@
+/* regw.h -- deterministic registry writer: lists and organisations -> registry/NAME.cfg. */
+#ifndef VET_IMPORT_REGW_H
+#define VET_IMPORT_REGW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sbuf.h"
+
+typedef struct regw regw_t;
+typedef struct regw_org regw_org_t;
+
+/* An empty writer; caller owns it (regw_destroy). NULL on OOM. */
+regw_t *regw_new(void);
+void regw_destroy(regw_t **p);
+
+/* Records an input file for the header: its basename and the SHA-256 of
+ * data[0..len). Strings are copied. 0, or -1 on OOM. */
+int regw_add_source(regw_t *w, const char *path, const void *data, size_t len);
+
+/* Declares a list (idempotent by id; the first declaration wins). Strings
+ * are copied; authority and url may be NULL. 0, or -1 on OOM. */
+int regw_add_list(regw_t *w, const char *id, const char *name, const char *authority,
+                  const char *url);
+
+/* A new organisation with this id, owned by the writer. NULL if the id is
+ * taken (*dup set true) or on OOM (*dup false). */
+regw_org_t *regw_org_new(regw_t *w, const char *id, bool *dup);
+
+/* The organisation with this id (owned by the writer), or NULL. */
+regw_org_t *regw_find(const regw_t *w, const char *id);
+
+/* Setters and adders copy their strings and clean them (whitespace runs
+ * become one space, ends trimmed, control characters dropped). Empty
+ * values are ignored; an alias equal to the name or to another alias
+ * (ASCII case and spacing ignored) is dropped, as is a repeated list,
+ * source or id scheme. All return 0, or -1 on OOM. */
+int regw_org_set_name(regw_org_t *o, const char *name);
+int regw_org_add_alias(regw_org_t *o, const char *alias);
+int regw_org_set_country(regw_org_t *o, const char *cc);
+int regw_org_set_type(regw_org_t *o, const char *type);
+int regw_org_set_risk(regw_org_t *o, const char *risk);
+int regw_org_add_id(regw_org_t *o, const char *scheme, const char *value);
+int regw_org_add_list(regw_org_t *o, const char *list);
+int regw_org_add_source(regw_org_t *o, const char *source);
+/* The organisation's name ("" if unset; owned by the organisation). */
+const char *regw_org_name(const regw_org_t *o);
+
+/* Counts a skipped record under reason (a static string). */
+void regw_skip(regw_t *w, const char *reason);
+/* Counts a note (e.g. a country the table does not know) for the summary. */
+void regw_note(regw_t *w, const char *what);
+
+size_t regw_count(const regw_t *w);
+
+/* Renders the registry file into out (appended): a header comment (title,
+ * each source file's basename and SHA-256, counts), the lists in id order,
+ * the organisations in id order (digit runs compared as numbers). Same
+ * content, same bytes. out->oom reports an allocation failure. */
+void regw_render(regw_t *w, const char *title, sbuf_t *out);
+
+/* The summary for stderr: organisations written, skipped records by reason. */
+void regw_summary(const regw_t *w, sbuf_t *out);
+
+#endif
