@@ -54,7 +54,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%) $(B)/bench/loadgen $(B)/bench/e
 
 .SECONDARY:
 
-.PHONY: all test check asan valgrind bench install clean deps run fuzz
+.PHONY: all test check asan valgrind bench install clean deps run fuzz rules-full
 
 all: $(BIN)/vetd $(BIN)/vet $(BIN)/vet-import $(ENGINE_LIB) $(ENGINE_SO) $(CLIENT_LIB) $(CLIENT_SO)
 
@@ -183,6 +183,19 @@ run:
 	$(BIN)/vetd --check -r rules/
 	$(BIN)/vetd --test -r rules/
 	exec $(BIN)/vetd -r rules/ -e tcp://127.0.0.1:7470
+
+# The default ruleset plus the OFAC SDN and UN Security Council lists,
+# imported from ../shared/data (or SHARED_DATA=...), checked and tested:
+# build/rules-full/, for those who want the big sanctions lists.
+SHARED_DATA ?= ../shared/data
+rules-full: all
+	@test -d $(SHARED_DATA) || { echo "rules-full: $(SHARED_DATA) not found (set SHARED_DATA=)"; exit 1; }
+	rm -rf $(B)/rules-full && mkdir -p $(B)/rules-full && cp -R rules/. $(B)/rules-full/
+	$(BIN)/vet-import --format ofac-sdn $(SHARED_DATA)/ofac_sdn/sdn.csv $(SHARED_DATA)/ofac_sdn/alt.csv \
+	    $(SHARED_DATA)/ofac_sdn/add.csv > $(B)/rules-full/registry/us-sdn.cfg
+	$(BIN)/vet-import --format un-xml $(SHARED_DATA)/un/UN_consolidated.xml > $(B)/rules-full/registry/un-sc.cfg
+	$(BIN)/vetd --check -r $(B)/rules-full
+	$(BIN)/vetd --test -r $(B)/rules-full
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \

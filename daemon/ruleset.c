@@ -437,6 +437,13 @@ read_tags(loader_t *L, const char *file, const config_setting_t *root)
         declare_tag(L, file, line, v[i]);
 }
 
+/* Equal strings, NULL equal only to NULL. */
+static bool
+same_str(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 static void
 read_lists(loader_t *L, const char *file, const config_setting_t *root)
 {
@@ -472,8 +479,14 @@ read_lists(loader_t *L, const char *file, const config_setting_t *root)
         int old;
         int r = smap_put(L->list_map, id, (int)L->lists.n, &old);
         if (r == 1) {
-            diag_add(L->d, file, line, 0, "list \"%s\" declared twice (first at %s:%d)",
-                     id, L->list_site[old].file, L->list_site[old].line);
+            /* Importers of different lists (OFAC SDN, the CSL) each
+             * declare the lists they use: the same declaration twice is
+             * one list; a different one is a conflict. */
+            const rs_list_t *prev = &L->list_info[old];
+            if (!same_str(prev->name, info.name) || !same_str(prev->authority, info.authority) ||
+                !same_str(prev->url, info.url))
+                diag_add(L->d, file, line, 0, "list \"%s\" declared twice (first at %s:%d)",
+                         id, L->list_site[old].file, L->list_site[old].line);
             continue;
         }
         if (L->lists.n == L->list_info_cap) {

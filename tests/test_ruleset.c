@@ -431,11 +431,42 @@ test_tags_shared_between_files(void **state)
     free(pol);
 }
 
+/* Two importers' files may both declare a list: the same declaration is
+ * one list, a different one is an error naming the first. */
+static void
+test_list_redeclared(void **state)
+{
+    tdir_t *t = *state;
+    char *policy = cat(POLICY_HEAD, RULE_OK);
+    make(t, TAX, policy, REG_OK);
+    write_file(t->path, "registry/b.cfg",
+               "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+               "organisations = (\n"
+               "  { id = \"b\"; name = \"Beta Works\"; lists = [ \"l1\" ]; sources = [ \"s\" ]; }\n"
+               ");\n");
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = ruleset_load(t->path, d);
+    assert_non_null(rs);
+    assert_int_equal(rs->lists.n, 1);
+    assert_int_equal(rs->n_ents, 2);
+    ruleset_destroy(&rs);
+    diag_destroy(&d);
+
+    write_file(t->path, "registry/b.cfg",
+               "lists = ( { id = \"l1\"; name = \"Another list\"; } );\n");
+    char *errs = load_errors(t);
+    assert_has(errs, "D/registry/b.cfg:1: list \"l1\" declared twice (first at "
+                     "D/registry/a.cfg:1)");
+    free(errs);
+    free(policy);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_fixture_loads),
+        cmocka_unit_test_setup_teardown(test_list_redeclared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_digest_changes_with_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax_error_has_file_and_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax_errors_of_several_files, setup, teardown),
