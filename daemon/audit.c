@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "mclock.h"
+
 #define BATCH_BYTES ((size_t)1 << 20)   /* a batch stops growing past this */
 #define BUF_SLACK ((size_t)64 << 10)    /* room past BATCH_BYTES for one more record */
 #define BACKOFF_MIN_MS 100              /* first retry after a failed write */
@@ -102,14 +104,6 @@ const char *
 audit_fsync_name(audit_fsync_t f)
 {
     return (unsigned)f < AUDIT_FSYNC_COUNT ? fsync_names[f] : "?";
-}
-
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -265,7 +259,7 @@ write_failed(audit_t *a, int err)
         vlog_msg(a->log, VLOG_WARN, "audit: %s: write: %s; keeping records in memory "
                  "and retrying", a->path, strerror(err));
     a->failing = true;
-    a->retry_at = now_ms() + a->backoff_ms;
+    a->retry_at = mclock_ms() + a->backoff_ms;
     a->backoff_ms = a->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : a->backoff_ms * 2;
 }
 
@@ -292,7 +286,7 @@ write_batch(audit_t *a)
         vlog_msg(a->log, VLOG_WARN, "audit: %s: writing again", a->path);
     a->failing = false;
     a->backoff_ms = BACKOFF_MIN_MS;
-    int64_t now = now_ms();
+    int64_t now = mclock_ms();
     if (a->stopping)
         a->give_up_at = now + a->stop_ms;
     if (a->policy == AUDIT_FSYNC_ALWAYS) {
@@ -411,7 +405,7 @@ read_ctl(audit_t *a)
         if (n == 1 + (int)sizeof(uint64_t) && m[0] == CTL_STOP) {
             a->stopping = true;
             memcpy(&a->expected, m + 1, sizeof a->expected);
-            a->give_up_at = now_ms() + a->stop_ms;
+            a->give_up_at = mclock_ms() + a->stop_ms;
         }
         /* CTL_REOPEN only wakes us up: the request is in reopen_req. */
     }
@@ -453,10 +447,10 @@ writer_main(void *arg)
          * only if the request is visible here, so it goes to the new file. */
         if (atomic_load(&a->reopen_req) != a->reopen_done)
             reopen_file(a);
-        int64_t now = now_ms();
+        int64_t now = mclock_ms();
         if (a->len > 0 && now >= a->retry_at) {
             write_batch(a);
-            now = now_ms();
+            now = mclock_ms();
         }
         if (a->dirty && now >= a->sync_at)
             sync_file(a);

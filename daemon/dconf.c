@@ -47,6 +47,10 @@ static const dsetting_t settings[] = {
     { "audit.mask", T_LIST, O(audit_mask), O(n_audit_mask), 0, 0, NULL },
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
+
+/* The groups of the file: the first part of the dotted names above. */
+static const char *const groups[] = { "limits", "audit" };
+#define N_GROUPS (sizeof groups / sizeof groups[0])
 #undef O
 
 #define FIELD(c, s, type) ((type *)((char *)(c) + (s)->off))
@@ -232,9 +236,8 @@ members_of(const char *prefix, const char **out, size_t max)
             continue;
         const char *rest = plen > 0 ? name + plen + 1 : name;
         /* At the root, "limits.hwm" contributes the group "limits". */
-        static const char *const groups[] = { "limits", "audit" };
         const char *member = rest;
-        for (size_t g = 0; g < 2; g++)
+        for (size_t g = 0; g < N_GROUPS; g++)
             if (plen == 0 && strncmp(rest, groups[g], strlen(groups[g])) == 0 &&
                 rest[strlen(groups[g])] == '.')
                 member = groups[g];
@@ -277,8 +280,7 @@ dconf_load(dconf_t *c, const char *path, diag_t *d)
     config_setting_t *root = config_root_setting(&cfg);
     members_of("", allowed, N_SETTINGS + 1);
     cfgread_check_members(d, path, root, allowed, "", "the daemon configuration");
-    static const char *const groups[] = { "limits", "audit" };
-    for (size_t g = 0; g < 2; g++) {
+    for (size_t g = 0; g < N_GROUPS; g++) {
         config_setting_t *grp = config_setting_get_member(root, groups[g]);
         if (grp == NULL)
             continue;

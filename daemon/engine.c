@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "mclock.h"
 #include "diag.h"
 #include "proto.h"
 #include "ruleset.h"
@@ -94,19 +95,11 @@ vet_worker_destroy(vet_worker_t **wp)
     *wp = NULL;
 }
 
-static uint64_t
-now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 int
 vet_engine_screen(const vet_engine_t *e, vet_worker_t *w, const char *json, size_t len,
                   const char **reply, size_t *reply_len)
 {
-    uint64_t t0 = now_us();
+    uint64_t t0 = mclock_us();
     arena_reset(w->arena);
     sbuf_clear(&w->reply);
     request_t req;
@@ -127,7 +120,7 @@ vet_engine_screen(const vet_engine_t *e, vet_worker_t *w, const char *json, size
         if (screen_run(e->rs, &req, w->arena, &res) != 0) {
             proto_write_error(&w->reply, req.id, res.err, res.errmsg);
         } else {
-            proto_write_result(&w->reply, e->rs, &req, &res, now_us() - t0);
+            proto_write_result(&w->reply, e->rs, &req, &res, mclock_us() - t0);
             rc = 0;
         }
     }

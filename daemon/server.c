@@ -25,6 +25,7 @@
 #include <zmq.h>
 
 #include "arena.h"
+#include "mclock.h"
 #include "audit.h"
 #include "diag.h"
 #include "proto.h"
@@ -80,14 +81,6 @@ struct server {
     time_t started_at;          /* wall clock */
 };
 
-static uint64_t
-now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void
 iso_time(time_t t, char *buf, size_t len)
 {
@@ -103,12 +96,12 @@ iso_time(time_t t, char *buf, size_t len)
 static ruleset_t *
 load_rules(server_t *s, sbuf_t *errs, uint64_t *took_us)
 {
-    uint64_t t0 = now_us();
+    uint64_t t0 = mclock_us();
     diag_t *d = diag_new(0);
     if (d == NULL)
         return NULL;
     ruleset_t *rs = ruleset_load(s->cfg->rules, d);
-    *took_us = now_us() - t0;
+    *took_us = mclock_us() - t0;
     if (rs == NULL) {
         if (errs != NULL)
             sbuf_putc(errs, '[');
@@ -146,6 +139,18 @@ put_ruleset(sbuf_t *b, const ruleset_t *rs, uint64_t load_us)
                 rs->n_rules);
 }
 
+/* Opens a reply object: "{" and the id member when there is one. */
+static void
+open_reply(sbuf_t *b, const char *id)
+{
+    sbuf_putc(b, '{');
+    if (id != NULL) {
+        sbuf_puts(b, "\"id\":");
+        sbuf_json_cstr(b, id);
+        sbuf_putc(b, ',');
+    }
+}
+
 /* Reloads the ruleset; on success swaps it in. Writes the reply to the
  * reload op into reply when not NULL. Serialised by reload_lock; never
  * called with a ruleset pinned by the calling thread. */
@@ -158,14 +163,8 @@ reload(server_t *s, sbuf_t *reply, const char *id)
     uint64_t took;
     ruleset_t *rs = load_rules(s, &errs, &took);
     const ruleset_t *old = rsh_peek(s->rsh);
-    if (reply != NULL) {
-        sbuf_putc(reply, '{');
-        if (id != NULL) {
-            sbuf_puts(reply, "\"id\":");
-            sbuf_json_cstr(reply, id);
-            sbuf_putc(reply, ',');
-        }
-    }
+    if (reply != NULL)
+        open_reply(reply, id);
     if (rs != NULL) {
         if (reply != NULL) {
             sbuf_puts(reply, "\"ok\":true,\"ruleset\":");
@@ -215,17 +214,6 @@ hup_main(void *arg)
 /* ---- replies to admin ops ------------------------------------------- */
 
 static void
-open_reply(sbuf_t *b, const char *id)
-{
-    sbuf_putc(b, '{');
-    if (id != NULL) {
-        sbuf_puts(b, "\"id\":");
-        sbuf_json_cstr(b, id);
-        sbuf_putc(b, ',');
-    }
-}
-
-static void
 write_version(server_t *s, sbuf_t *b, const char *id, const ruleset_t *rs)
 {
     open_reply(b, id);
@@ -243,7 +231,7 @@ write_stats(server_t *s, sbuf_t *b, const char *id, const ruleset_t *rs)
     iso_time(s->started_at, started, sizeof started);
     open_reply(b, id);
     sbuf_printf(b, "\"uptime_s\":%.1f,\"started_at\":\"%s\",\"workers\":%zu,",
-                (double)(now_us() - s->started_us) / 1e6, started, s->n_workers);
+                (double)(mclock_us() - s->started_us) / 1e6, started, s->n_workers);
     stats_write_json(s->stats, b, rs ? (const char *const *)rs->verdicts.names : NULL,
                      rs ? rs->verdicts.n : 0);
     sbuf_printf(b, ",\"reloads\":{\"ok\":%" PRIu64 ",\"failed\":%" PRIu64 "},\"ruleset\":",
@@ -367,7 +355,7 @@ handle(worker_t *w, const char *body, size_t len, bool framing_ok, const meta_t 
                 msg = res.errmsg;
             } else {
                 resp = &res;
-                proto_write_result(&w->reply, rs, &req, &res, now_us() - meta->t_recv_us);
+                proto_write_result(&w->reply, rs, &req, &res, mclock_us() - meta->t_recv_us);
             }
             break;
         case REQ_OP_TAXONOMY:
@@ -410,7 +398,7 @@ handle(worker_t *w, const char *body, size_t len, bool framing_ok, const meta_t 
         msg = "out of memory writing the reply";
         proto_write_error(&w->reply, req.id, err, msg);
     }
-    uint64_t latency = now_us() - meta->t_recv_us;
+    uint64_t latency = mclock_us() - meta->t_recv_us;
     stats_record(s->stats, w->idx, op, resp ? resp->verdict : -1, err, latency);
     if (w->sink != NULL)
         write_audit(w, meta, &req, parsed, body, len, rs, resp, err, msg, latency);
@@ -529,7 +517,7 @@ server_new(const dconf_t *cfg, vlog_t *log, int *exit_code)
         return NULL;
     s->cfg = cfg;
     s->log = log;
-    s->started_us = now_us();
+    s->started_us = mclock_us();
     s->started_at = time(NULL);
     pthread_mutex_init(&s->reload_lock, NULL);
     s->n_workers = (size_t)(cfg->workers > 0 ? cfg->workers : cores());
@@ -674,7 +662,7 @@ forward_request(server_t *s)
             return -1;
         }
         if (first)
-            meta.t_recv_us = now_us();
+            meta.t_recv_us = mclock_us();
         first = false;
         bool more = zmq_msg_more(&m);
         if (!more) {
@@ -750,12 +738,12 @@ server_run(server_t *s, server_signals_t *sig)
 {
     size_t inflight = 0;
     bool draining = false;
-    uint64_t drain_deadline = 0, last_request = now_us();
+    uint64_t drain_deadline = 0, last_request = mclock_us();
     unsigned ticks = 0;
     for (;;) {
         if (sig->stop && !draining) {
             draining = true;
-            drain_deadline = now_us() + (uint64_t)s->cfg->drain_ms * 1000u;
+            drain_deadline = mclock_us() + (uint64_t)s->cfg->drain_ms * 1000u;
             vlog_msg(s->log, VLOG_INFO, "stopping: answering %zu request%s in flight",
                      inflight, inflight == 1 ? "" : "s");
         }
@@ -781,7 +769,7 @@ server_run(server_t *s, server_signals_t *sig)
                 audit_reopen(s->audit);
             }
         }
-        uint64_t now = now_us();
+        uint64_t now = mclock_us();
         bool past_deadline = draining && now >= drain_deadline;
         if (draining && inflight == 0 &&
             (past_deadline || now - last_request >= (uint64_t)s->cfg->drain_quiet_ms * 1000u))
@@ -820,7 +808,7 @@ server_run(server_t *s, server_signals_t *sig)
                 if (r <= 0)
                     break;
                 inflight++;
-                last_request = now_us();
+                last_request = mclock_us();
             }
         }
     }
@@ -839,8 +827,8 @@ stop_workers(server_t *s)
     size_t started = 0, acked = 0;
     for (size_t i = 0; i < s->n_workers; i++)
         started += s->workers[i].started;
-    uint64_t deadline = now_us() + 5000000u;
-    while (acked < started && now_us() < deadline) {
+    uint64_t deadline = mclock_us() + 5000000u;
+    while (acked < started && mclock_us() < deadline) {
         for (size_t i = acked; i < started; i++)
             if (zmq_send(s->back, CONTROL_STOP, strlen(CONTROL_STOP), ZMQ_DONTWAIT) < 0)
                 break;

@@ -191,17 +191,9 @@ stats_write_json(const stats_t *s, sbuf_t *b, const char *const *verdict_names,
     for (int i = ERR_NONE + 1; i < ERR_COUNT; i++)
         sbuf_printf(b, "%s\"%s\":%" PRIu64, i > ERR_NONE + 1 ? "," : "",
                     req_err_name((req_err_t)i), errs[i]);
-    uint64_t *hist = malloc(N_BUCKETS * sizeof *hist);
-    uint64_t p50 = 0, p99 = 0, p999 = 0, n = 0;
-    if (hist != NULL) {
-        sum_into(s, offsetof(wstats_t, hist), N_BUCKETS, hist);
-        for (size_t i = 0; i < N_BUCKETS; i++)
-            n += hist[i];
-        p50 = quantile_of(hist, n, 0.50);
-        p99 = quantile_of(hist, n, 0.99);
-        p999 = quantile_of(hist, n, 0.999);
-        free(hist);
-    }
+    /* Three passes over the histogram: stats is a rare admin op. */
+    uint64_t p50 = stats_quantile(s, 0.50), p99 = stats_quantile(s, 0.99),
+             p999 = stats_quantile(s, 0.999);
     sbuf_printf(b, "},\"latency_us\":{\"p50\":%" PRIu64 ",\"p99\":%" PRIu64
                 ",\"p999\":%" PRIu64 ",\"max\":%" PRIu64 "},\"undeliverable\":%" PRIu64,
                 p50, p99, p999, max, atomic_load(&s->undeliverable));

@@ -56,19 +56,10 @@ typedef struct csl {
     size_t n_cols;
 } csl_t;
 
-static const char *
-base(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
 static int
 oom(csl_t *x)
 {
-    sbuf_clear(x->err);
-    sbuf_puts(x->err, "vet-import: out of memory");
-    return -1;
+    return imp_oom(x->err);
 }
 
 static const char *
@@ -226,7 +217,7 @@ csl_row(csl_t *x, char **fld, int line)
         return -1;
     const char *cc = x->col[COL_ADDR] >= 0 ? address_country(fld[x->col[COL_ADDR]]) : NULL;
     char src[320];
-    int n = snprintf(src, sizeof src, "US CSL %s line %d, %s (%s)", base(x->f->path), line,
+    int n = snprintf(src, sizeof src, "US CSL %s line %d, %s (%s)", imp_basename(x->f->path), line,
                      l->code, l->id);
     if (rid[0] != '\0' && n > 0 && (size_t)n < sizeof src)
         snprintf(src + n, sizeof src - (size_t)n, ", _id %s", rid);

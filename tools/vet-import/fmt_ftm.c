@@ -33,19 +33,10 @@ static const struct {
     { "swiftBic", "bic" },
 };
 
-static const char *
-base(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
 static int
 oom(ftm_t *x)
 {
-    sbuf_clear(x->err);
-    sbuf_puts(x->err, "vet-import: out of memory");
-    return -1;
+    return imp_oom(x->err);
 }
 
 static int
@@ -158,7 +149,7 @@ entity(ftm_t *x, const cJSON *e, int line)
                     id, fid->valuestring);
         return -1;
     }
-    snprintf(src, sizeof src, "FollowTheMoney %s line %d, id %s", base(x->f->path), line,
+    snprintf(src, sizeof src, "FollowTheMoney %s line %d, id %s", imp_basename(x->f->path), line,
              fid->valuestring);
     if (regw_org_set_name(o, first->valuestring) < 0 || add_values(x, o, names, false) < 0
         || regw_org_add_list(o, x->list) < 0 || regw_org_add_source(o, src) < 0
@@ -216,10 +207,8 @@ ftm_run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files,
     int r = 0;
     const char *list = o->list_id ? o->list_id : "opensanctions";
     if (regw_add_list(w, list, "OpenSanctions (FollowTheMoney entities)", "OpenSanctions",
-                      "https://www.opensanctions.org/") < 0) {
-        sbuf_puts(err, "vet-import: out of memory");
-        return -1;
-    }
+                      "https://www.opensanctions.org/") < 0)
+        return imp_oom(err);
     for (size_t i = 0; r == 0 && i < n_files; i++) {
         ftm_t x = { w, o, &files[i], list, err };
         const char *p = files[i].data, *end = p + files[i].len;

@@ -9,13 +9,6 @@
 /* Ids stay within 60 bytes with the "nro-" prefix, as in nro2cfg.py. */
 #define NRO_SLUG_MAX 56
 
-static const char *
-base(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
 /* The type nro2cfg.py guesses from the name: a hint only. */
 static const char *
 guess_type(const char *name)
@@ -64,11 +57,11 @@ nro_row(regw_t *w, const imp_opts_t *o, const char *list, const imp_file_t *f, c
             sbuf_printf(err, "%s:%d: id \"%s\" made from the name is already taken", f->path,
                         line, id);
         else
-            sbuf_puts(err, "vet-import: out of memory");
+            imp_oom(err);
         return -1;
     }
     snprintf(src, sizeof src, "ca-nro: Government of Canada, Named Research Organizations, "
-             "%s line %d", base(f->path), line);
+             "%s line %d", imp_basename(f->path), line);
     if (regw_org_set_name(org, name) < 0 || regw_org_set_country(org, cc) < 0
         || regw_org_set_type(org, guess_type(name)) < 0 || regw_org_add_list(org, list) < 0
         || regw_org_set_risk(org, o->risk ? o->risk : "high") < 0
@@ -88,8 +81,7 @@ nro_row(regw_t *w, const imp_opts_t *o, const char *list, const imp_file_t *f, c
     }
     return 0;
 oom:
-    sbuf_puts(err, "vet-import: out of memory");
-    return -1;
+    return imp_oom(err);
 }
 
 static int
@@ -102,15 +94,11 @@ nro_run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files,
                       "https://science.gc.ca/site/science/en/safeguarding-your-research/"
                       "guidelines-and-tools-implement-research-security/"
                       "sensitive-technology-research-and-affiliations-concern/"
-                      "named-research-organizations") < 0) {
-        sbuf_puts(err, "vet-import: out of memory");
-        return -1;
-    }
+                      "named-research-organizations") < 0)
+        return imp_oom(err);
     csv_t *c = csv_new(f->data, f->len, '\t', 0, f->path);
-    if (c == NULL) {
-        sbuf_puts(err, "vet-import: out of memory");
-        return -1;
-    }
+    if (c == NULL)
+        return imp_oom(err);
     char **fld;
     size_t n;
     int line, r;

@@ -44,13 +44,6 @@ val(char *s)
     return s;
 }
 
-static const char *
-base(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
 static bool
 all_digits(const char *s)
 {
@@ -60,9 +53,7 @@ all_digits(const char *s)
 static int
 oom(ofac_t *x)
 {
-    sbuf_clear(x->err);
-    sbuf_puts(x->err, "vet-import: out of memory");
-    return -1;
+    return imp_oom(x->err);
 }
 
 static int
@@ -135,7 +126,7 @@ sdn_row(ofac_t *x, const imp_file_t *f, char **fld, int line)
     regw_org_t *o = regw_org_new(x->w, id, &dup);
     if (o == NULL)
         return dup ? bad(x, f, line, "duplicate ent_num", ent) : oom(x);
-    snprintf(src, sizeof src, "OFAC SDN %s line %d, ent_num %s", base(f->path), line, ent);
+    snprintf(src, sizeof src, "OFAC SDN %s line %d, ent_num %s", imp_basename(f->path), line, ent);
     if (regw_org_set_name(o, name) < 0 || regw_org_add_list(o, x->list) < 0
         || regw_org_add_id(o, "ofac", ent) < 0 || regw_org_add_source(o, src) < 0
         || (otype != NULL && regw_org_set_type(o, otype) < 0)

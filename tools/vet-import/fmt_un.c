@@ -16,19 +16,10 @@ typedef struct un {
     sbuf_t *err;
 } un_t;
 
-static const char *
-base(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
 static int
 oom(un_t *x)
 {
-    sbuf_clear(x->err);
-    sbuf_puts(x->err, "vet-import: out of memory");
-    return -1;
+    return imp_oom(x->err);
 }
 
 static bool
@@ -158,7 +149,7 @@ record(un_t *x, const xmlNode *n, bool person)
             goto out;
         }
         snprintf(src, sizeof src, "UN SC consolidated list %s line %ld, REFERENCE_NUMBER %s",
-                 base(x->f->path), xmlGetLineNo(n), ref);
+                 imp_basename(x->f->path), xmlGetLineNo(n), ref);
         if (regw_org_set_name(o, nm) < 0 || regw_org_add_list(o, x->list) < 0
             || regw_org_add_id(o, "un", ref) < 0 || regw_org_add_source(o, src) < 0
             || (person && regw_org_set_type(o, "individual") < 0)

@@ -45,4 +45,10 @@ extern const imp_format_t imp_ftm;
  * into out (size > max). */
 void imp_slug(const char *name, char *out, size_t max);
 
+/* The file name of path without its directories (borrowed from path). */
+const char *imp_basename(const char *path);
+
+/* Puts "vet-import: out of memory" in err; returns -1. */
+int imp_oom(sbuf_t *err);
+
 #endif

@@ -1,4 +1,5 @@
-/* slug.c -- organisation id fragments from names (as tools/nro2cfg.py makes them). */
+/* slug.c -- small helpers every format uses: id fragments from names (as
+ * tools/nro2cfg.py makes them), file base names, the out-of-memory error. */
 #include <string.h>
 
 #include "import.h"
@@ -41,4 +42,19 @@ imp_slug(const char *name, char *out, size_t max)
             *d = '\0';
     }
     memcpy(out, full, strlen(full) + 1);
+}
+
+const char *
+imp_basename(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+int
+imp_oom(sbuf_t *err)
+{
+    sbuf_clear(err);
+    sbuf_puts(err, "vet-import: out of memory");
+    return -1;
 }
