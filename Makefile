@@ -54,7 +54,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%) $(B)/bench/loadgen $(B)/bench/e
 
 .SECONDARY:
 
-.PHONY: all test check asan valgrind bench install clean deps run fuzz rules-full
+.PHONY: all test check asan valgrind bench install clean deps run fuzz rules-full rules-update
 
 all: $(BIN)/vetd $(BIN)/vet $(BIN)/vet-import $(ENGINE_LIB) $(ENGINE_SO) $(CLIENT_LIB) $(CLIENT_SO)
 
@@ -196,6 +196,21 @@ rules-full: all
 	$(BIN)/vet-import --format un-xml $(SHARED_DATA)/un/UN_consolidated.xml > $(B)/rules-full/registry/un-sc.cfg
 	$(BIN)/vetd --check -r $(B)/rules-full
 	$(BIN)/vetd --test -r $(B)/rules-full
+
+# Regenerates the generated files of rules/registry from $(SHARED_DATA):
+# the Named Research Organizations, and the curated subsets of the big lists
+# that tools/selections/*.ids name (vet-import --select). Same input, same bytes.
+RULES_IMPORT = $(BIN)/vet-import --select tools/selections/$(1).ids --format $(2) $(3) \
+	> rules/registry/$(1).cfg.tmp && mv rules/registry/$(1).cfg.tmp rules/registry/$(1).cfg
+rules-update: all
+	@test -d $(SHARED_DATA) || { echo "rules-update: $(SHARED_DATA) not found (set SHARED_DATA=)"; exit 1; }
+	/usr/bin/python3 tools/nro2cfg.py $(SHARED_DATA)/canada_nro/nro_2024-09.tsv rules/registry/ca-nro.cfg
+	/usr/bin/python3 tools/dod1260h2cfg.py $(SHARED_DATA)/FACTS.md rules/registry/us-dod-1260h.cfg
+	$(call RULES_IMPORT,us-sdn,ofac-sdn,$(SHARED_DATA)/ofac_sdn/sdn.csv $(SHARED_DATA)/ofac_sdn/alt.csv $(SHARED_DATA)/ofac_sdn/add.csv)
+	$(call RULES_IMPORT,un-sc,un-xml,$(SHARED_DATA)/un/UN_consolidated.xml)
+	$(call RULES_IMPORT,csl-2018,csl,$(SHARED_DATA)/csl_samples/csl_2018_sample.csv)
+	$(call RULES_IMPORT,csl-2023,csl,$(SHARED_DATA)/csl_samples/consolidated_2023_sample.csv)
+	$(BIN)/vetd --check -r rules
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \

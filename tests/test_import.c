@@ -652,6 +652,48 @@ test_malformed(void **state)
              "1: property \"name\" is not an array");
 }
 
+/* --select keeps the organisations a curated id file names, says so in the
+ * header with the file's digest, and fails without output when an id is
+ * not in the input (a record the source has dropped). */
+static void
+test_select(void **state)
+{
+    fixture_t *f = *state;
+    char sel[256], args[1600], base[1200];
+    snprintf(sel, sizeof sel, "%s/dual-use.ids", f->dir);
+    spit(sel, "# proliferation\nsdn-9750   # BEIJING ALITE\n\n  sdn-23063\n");
+    snprintf(args, sizeof args, "--select '%s' %s", sel, ofac_args(base, sizeof base));
+    run_t r = run(f, args);
+    assert_int_equal(r.rc, 0);
+    assert_has(r.out, "# 2 organisations, ");
+    assert_has(r.out, "# Selected: only the organisations listed in dual-use.ids (2 others left out).\n");
+    char hex[65], line[128];
+    sha_hex(sel, hex);
+    snprintf(line, sizeof line, "#   dual-use.ids  SHA-256 %s\n", hex);
+    assert_has(r.out, line);
+    assert_has(r.out, "{ id = \"sdn-9750\";");
+    assert_has(r.out, "{ id = \"sdn-23063\";");
+    assert_lacks(r.out, "\"sdn-306\"");
+    assert_lacks(r.out, "\"sdn-36\"");
+    assert_has(r.err, "vet-import: 2 organisations written\n");
+    assert_int_equal(vetd_check(f, r.out), 0);
+    run_free(&r);
+
+    static const struct { const char *ids, *err; } bad[] = {
+        { "sdn-9750\nsdn-1\n", "dual-use.ids:2: no organisation \"sdn-1\" in the input" },
+        { "sdn-9750\n# again\nsdn-9750\n", "dual-use.ids:3: \"sdn-9750\" is already selected on line 1" },
+        { "sdn-9750 sdn-306\n", "dual-use.ids:1: expected one organisation id per line" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        spit(sel, bad[i].ids);
+        run_t b = run(f, args);
+        assert_int_equal(b.rc, 65);
+        assert_int_equal(b.out_len, 0);
+        assert_has(b.err, bad[i].err);
+        run_free(&b);
+    }
+}
+
 static void
 test_usage(void **state)
 {
@@ -698,6 +740,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_csl, setup, teardown),
         cmocka_unit_test_setup_teardown(test_un, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ftm, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_select, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
     };

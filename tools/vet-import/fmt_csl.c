@@ -185,7 +185,8 @@ csl_row(csl_t *x, char **fld, int line)
         regw_skip(x->w, "records without a name");
         return 0;
     }
-    if (regw_add_list(x->w, l->id, l->name, l->authority, NULL) < 0)
+    if (regw_add_list(x->w, l->id, l->name, l->authority,
+                      strcmp(l->id, "us-sdn") == 0 ? IMP_URL_OFAC_SDN : NULL) < 0)
         return oom(x);
     const char *ent = trim((char *)field(x, fld, COL_ENT));
     const char *rid = trim((char *)field(x, fld, COL_ID));

@@ -219,8 +219,7 @@ ofac_run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files
     if (r == 0 && regw_add_list(w, x.list,
                                 "Specially Designated Nationals and Blocked Persons List",
                                 "US Treasury, OFAC",
-                                "https://ofac.treasury.gov/specially-designated-nationals-and-"
-                                "blocked-persons-list-sdn-human-readable-lists") < 0)
+                                IMP_URL_OFAC_SDN) < 0)
         r = oom(&x);
     if (r == 0)
         r = each(&x, &files[0], SDN_FIELDS, sdn_row);

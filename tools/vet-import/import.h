@@ -39,6 +39,12 @@ extern const imp_format_t imp_csl;
 extern const imp_format_t imp_un_xml;
 extern const imp_format_t imp_ftm;
 
+/* Where OFAC publishes the SDN list. The SDN list reaches a ruleset from
+ * two formats (ofac-sdn, and csl, which merges it): both must declare it
+ * identically for the two files to load side by side. */
+#define IMP_URL_OFAC_SDN \
+    "https://ofac.treasury.gov/specially-designated-nationals-and-blocked-persons-list-sdn-human-readable-lists"
+
 /* An organisation id fragment from a name: ASCII letters and digits
  * lower-cased, runs of anything else -> '-', apostrophes and dots
  * dropped ("Xi'an" -> "xian"), at most max bytes, cut at a '-'. Writes

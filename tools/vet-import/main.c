@@ -23,8 +23,8 @@ static const imp_format_t *const formats[] = {
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: vet-import --format FORMAT [--list-id ID] [--risk LEVEL] [--all] FILE... "
-               "> registry.cfg\nformats:\n");
+    fprintf(f, "usage: vet-import --format FORMAT [--list-id ID] [--risk LEVEL] [--all] "
+               "[--select IDS] FILE... > registry.cfg\nformats:\n");
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
         fprintf(f, "  %-9s %s\n", formats[i]->name, formats[i]->files);
 }
@@ -113,6 +113,85 @@ bad_utf8_line(const char *s, size_t len)
     return 0;
 }
 
+/* --select FILE: one organisation id per line ('#' starts a comment), as
+ * the importer names them. Keeps only those; an id the input lacks is an
+ * error, so a curated subset notices when its source drops a record. The
+ * file's digest joins the sources in the header. Returns an exit code. */
+static int
+apply_selection(regw_t *w, const char *path)
+{
+    size_t len;
+    char *text = slurp(path, &len);
+    if (text == NULL) {
+        fprintf(stderr, "vet-import: %s: %s\n", path, strerror(errno));
+        return EX_NOINPUT_;
+    }
+    int rc = EX_OK_;
+    size_t n = 0, cap = 0, missing = 0;
+    const char **ids = NULL;
+    int *lines = NULL;
+    if (regw_add_source(w, path, text, len) < 0)
+        goto oom;
+    int line = 0;
+    for (char *p = text, *next; p != NULL && *p != '\0'; p = next) {
+        line++;
+        next = strchr(p, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        char *hash = strchr(p, '#');
+        if (hash != NULL)
+            *hash = '\0';
+        p += strspn(p, " \t\r");
+        size_t idlen = strcspn(p, " \t\r");
+        if (idlen == 0)
+            continue;
+        if (p[idlen + strspn(p + idlen, " \t\r")] != '\0') {
+            fprintf(stderr, "%s:%d: expected one organisation id per line\n", path, line);
+            rc = EX_DATAERR_;
+            goto out;
+        }
+        p[idlen] = '\0';
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(ids[i], p) == 0) {
+                fprintf(stderr, "%s:%d: \"%s\" is already selected on line %d\n", path, line,
+                        p, lines[i]);
+                rc = EX_DATAERR_;
+                goto out;
+            }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            const char **ni = realloc(ids, cap * sizeof *ids);
+            if (ni != NULL)
+                ids = ni;
+            int *nl = realloc(lines, cap * sizeof *lines);
+            if (nl != NULL)
+                lines = nl;
+            if (ni == NULL || nl == NULL)
+                goto oom;
+        }
+        ids[n] = p;
+        lines[n++] = line;
+    }
+    int r = regw_retain(w, ids, n, imp_basename(path), &missing);
+    if (r < 0)
+        goto oom;
+    if (r > 0) {
+        fprintf(stderr, "%s:%d: no organisation \"%s\" in the input (delisted, or renumbered?)\n",
+                path, lines[missing], ids[missing]);
+        rc = EX_DATAERR_;
+    }
+    goto out;
+oom:
+    fprintf(stderr, "vet-import: out of memory\n");
+    rc = EX_SOFTWARE_;
+out:
+    free(ids);
+    free(lines);
+    /* The header borrows the file's base name from path, not from text. */
+    free(text);
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -121,18 +200,20 @@ main(int argc, char **argv)
         { "list-id", required_argument, NULL, 'l' },
         { "risk", required_argument, NULL, 'r' },
         { "all", no_argument, NULL, 'a' },
+        { "select", required_argument, NULL, 's' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    const char *fmt_name = NULL;
+    const char *fmt_name = NULL, *select_path = NULL;
     imp_opts_t opts = { NULL, NULL, false };
     int c;
-    while ((c = getopt_long(argc, argv, "f:l:r:ah", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:l:r:as:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': fmt_name = optarg; break;
         case 'l': opts.list_id = optarg; break;
         case 'r': opts.risk = optarg; break;
         case 'a': opts.all = true; break;
+        case 's': select_path = optarg; break;
         case 'h': usage(stdout); return EX_OK_;
         default: usage(stderr); return EX_USAGE_;
         }
@@ -208,6 +289,8 @@ main(int argc, char **argv)
         rc = EX_DATAERR_;
         goto done;
     }
+    if (select_path != NULL && (rc = apply_selection(w, select_path)) != EX_OK_)
+        goto done;
     char title[160];
     snprintf(title, sizeof title, "vetd registry imported with vet-import --format %s", fmt->name);
     regw_render(w, title, &out);

@@ -58,6 +58,8 @@ struct regw {
     size_t n_skips;
     regw_count_t notes[REGW_MAX_COUNTS];
     size_t n_notes;
+    const char *selected;   /* regw_retain's reason (borrowed), or NULL */
+    size_t n_unselected;    /* organisations regw_retain dropped */
 };
 
 /* Grows *v (elements of size sz) to hold n + 1. */
@@ -503,22 +505,33 @@ put_comment(sbuf_t *b, const char *s)
         sbuf_putc(b, *p);
 }
 
+/* Rebuilds the id -> position map after orgs moved. */
+static int
+reindex(regw_t *w)
+{
+    smap_t *m = smap_new();
+    if (m == NULL)
+        return -1;
+    for (size_t i = 0; i < w->n_orgs; i++)
+        if (smap_put(m, w->orgs[i]->id, (int)i, NULL) < 0) {
+            smap_destroy(&m);
+            return -1;
+        }
+    smap_destroy(&w->by_id);
+    w->by_id = m;
+    return 0;
+}
+
 void
 regw_render(regw_t *w, const char *title, sbuf_t *out)
 {
     if (w->n_orgs > 1)
         qsort(w->orgs, w->n_orgs, sizeof *w->orgs, cmp_org);
-    /* Indices in by_id are stale after the sort: rebuild the map. */
-    smap_t *m = smap_new();
-    if (m == NULL) {
+    /* Indices in by_id are stale after the sort. */
+    if (reindex(w) < 0) {
         out->oom = true;
         return;
     }
-    for (size_t i = 0; i < w->n_orgs; i++)
-        if (smap_put(m, w->orgs[i]->id, (int)i, NULL) < 0)
-            out->oom = true;
-    smap_destroy(&w->by_id);
-    w->by_id = m;
     if (w->n_lists > 1)
         qsort(w->lists, w->n_lists, sizeof *w->lists, cmp_list);
 
@@ -535,6 +548,11 @@ regw_render(regw_t *w, const char *title, sbuf_t *out)
         sbuf_printf(out, "  SHA-256 %s\n", w->srcs[i].hex);
     }
     sbuf_printf(out, "# %zu organisations, %zu aliases.\n", w->n_orgs, n_alias);
+    if (w->selected != NULL) {
+        sbuf_printf(out, "# Selected: only the organisations listed in ");
+        put_comment(out, w->selected);
+        sbuf_printf(out, " (%zu others left out).\n", w->n_unselected);
+    }
     for (size_t i = 0; i < w->n_skips; i++)
         sbuf_printf(out, "# Skipped: %zu %s.\n", w->skips[i].n, w->skips[i].what);
     sbuf_puts(out, "\nlists = (\n");
@@ -618,4 +636,36 @@ regw_summary(const regw_t *w, sbuf_t *out)
         sbuf_printf(out, "vet-import: skipped %zu %s\n", w->skips[i].n, w->skips[i].what);
     for (size_t i = 0; i < w->n_notes; i++)
         sbuf_printf(out, "vet-import: note: %zu %s\n", w->notes[i].n, w->notes[i].what);
+}
+
+int
+regw_retain(regw_t *w, const char *const *ids, size_t n, const char *why, size_t *missing)
+{
+    smap_t *keep = smap_new();
+    if (keep == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (regw_find(w, ids[i]) == NULL) {
+            *missing = i;
+            smap_destroy(&keep);
+            return 1;
+        }
+        if (smap_put(keep, ids[i], 1, NULL) < 0) {
+            smap_destroy(&keep);
+            return -1;
+        }
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < w->n_orgs; i++) {
+        if (smap_get(keep, w->orgs[i]->id) >= 0)
+            w->orgs[kept++] = w->orgs[i];
+        else
+            org_free(w->orgs[i]);
+    }
+    smap_destroy(&keep);
+    w->n_unselected = w->n_orgs - kept;
+    w->n_orgs = kept;
+    w->selected = why;
+    /* Freed organisations' ids were keys of by_id: rebuild it now. */
+    return reindex(w);
 }

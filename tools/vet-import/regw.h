@@ -53,6 +53,12 @@ void regw_note(regw_t *w, const char *what);
 
 size_t regw_count(const regw_t *w);
 
+/* Keeps only the organisations whose ids are in ids[0..n) and drops the
+ * rest; why (borrowed, e.g. the selection file's name) is named in the
+ * rendered header. Returns 0; 1 with *missing set to the index of an id
+ * no organisation has (nothing dropped then); -1 on OOM. */
+int regw_retain(regw_t *w, const char *const *ids, size_t n, const char *why, size_t *missing);
+
 /* Renders the registry file into out (appended): a header comment (title,
  * each source file's basename and SHA-256, counts), the lists in id order,
  * the organisations in id order (digit runs compared as numbers). Same
