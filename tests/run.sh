@@ -22,6 +22,18 @@ count() {   # adds the CMocka summary of $out to the totals
     failed=$((failed + ${f:-0}))
 }
 
+count_summary() {   # adds the "N passed, N failed" line of $out; $1 = exit code
+    p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$out" | tail -1)
+    f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out" | tail -1)
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+    if [ "$1" -ne 0 ]; then
+        status=1
+        # A run that died before its summary still counts as a failure.
+        [ "${f:-0}" -gt 0 ] || failed=$((failed + 1))
+    fi
+}
+
 for t in "$B"/tests/test_*; do
     case "$t" in *.o|*.d) continue ;; esac
     [ -x "$t" ] || continue
@@ -51,14 +63,17 @@ for dir in rules tests/fixtures/rulesets/good; do
     $VALGRIND "$BIN/vetd" --test -r "$dir" > "$out" 2>&1
     rc=$?
     cat "$out"
-    p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$out" | tail -1)
-    f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out" | tail -1)
-    passed=$((passed + ${p:-0}))
-    failed=$((failed + ${f:-0}))
-    if [ $rc -ne 0 ]; then
-        status=1
-        [ "${f:-0}" -gt 0 ] || failed=$((failed + 1))
-    fi
+    count_summary $rc
+done
+
+# The Python and Node clients' suites, against real daemons; each ends
+# with its own "N passed, N failed".
+for suite in clients/python/run-tests.sh clients/node/run-tests.sh; do
+    echo "== $suite"
+    VETD_BIN="$BIN/vetd" sh "$suite" > "$out" 2>&1
+    rc=$?
+    cat "$out"
+    count_summary $rc
 done
 
 echo

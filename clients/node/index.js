@@ -1,0 +1,457 @@
+// vetd-client -- the Node.js client of the vetd daemon: JSON requests over
+// ZeroMQ DEALER sockets (docs/PROTOCOL.md), with a deadline on every call,
+// Lazy Pirate retries and an ordered, pipelined stream for many requests.
+//
+//   const { Client } = require("vetd-client");
+//   const c = new Client("tcp://127.0.0.1:7470");
+//   const r = await c.screen({ partner: { name: "Harbin Institute of Technology", country: "CN" } });
+//   console.log(r.verdict);
+//   c.close();
+"use strict";
+
+const zmq = require("zeromq");
+
+const DEFAULT_ENDPOINT = "tcp://127.0.0.1:7470";
+// Idle request sockets kept for the next call; more concurrent calls
+// than this still work, their sockets are closed when they finish.
+const POOL_MAX = 8;
+
+// Every error of this client. `code` is the daemon's error code
+// ("bad_request", "too_large", "unknown_op", "unavailable", "internal"),
+// or the client's own: "timeout", "closed", "protocol", "zmq".
+class VetError extends Error {
+    constructor(message, { code = "error", id = null, reply = null, endpoint = null } = {}) {
+        super(message);
+        this.name = this.constructor.name;
+        this.code = code;
+        this.id = id;              // the request id the daemon echoed, if any
+        this.reply = reply;        // the daemon's whole error reply, if any
+        this.endpoint = endpoint;  // the endpoint of the client that raised it
+    }
+}
+
+// The daemon cannot be reached in time, or has no ruleset loaded.
+class VetUnavailable extends VetError {}
+
+// The daemon refused the request; message and code are the daemon's.
+class VetBadRequest extends VetError {}
+
+// The daemon failed (out of memory, a bug), or answered something that
+// is not a reply of the protocol.
+class VetInternal extends VetError {}
+
+const ERROR_CLASSES = {
+    bad_request: VetBadRequest,
+    too_large: VetBadRequest,
+    unknown_op: VetBadRequest,
+    unavailable: VetUnavailable,
+    internal: VetInternal,
+};
+
+// The VetError an error reply stands for, or null when the reply is not
+// an error. The message is the daemon's, verbatim.
+function replyError(reply, endpoint = null) {
+    if (reply === null || typeof reply !== "object" || !("error" in reply))
+        return null;
+    const e = reply.error || {};
+    const code = typeof e.code === "string" ? e.code : "internal";
+    const Cls = ERROR_CLASSES[code] || VetError;
+    const message = typeof e.message === "string" ? e.message : JSON.stringify(reply.error);
+    return new Cls(message, { code, id: reply.id === undefined ? null : reply.id, reply, endpoint });
+}
+
+// A screening verdict. For screenMany, an item the daemon refused gives a
+// Result whose `error` is the VetError and whose verdict is null.
+class Result {
+    constructor(raw, { id = raw ? raw.id : null, error = null, index = null } = {}) {
+        const r = raw || {};
+        this.id = id === undefined ? null : id;
+        this.verdict = r.verdict === undefined ? null : r.verdict;
+        this.score = r.score === undefined ? null : r.score;
+        this.matches = (r.partner && r.partner.matches) || [];
+        this.rules = r.rules || [];
+        this.categories = r.categories || [];
+        this.ruleset = r.ruleset || null;
+        this.elapsedUs = r.elapsed_us === undefined ? null : r.elapsed_us;
+        this.error = error;  // null, or the VetError of this item
+        this.index = index;  // position in screenMany's input (null for screen)
+        this.raw = raw;      // the reply object as the daemon sent it
+    }
+
+    get ok() {
+        return this.error === null;
+    }
+}
+
+// The request object of a screen() argument: its fields as given, the
+// undefined ones left out. Unknown fields are sent too: the daemon
+// rejects them itself, with a "did you mean".
+function screenRequest(spec) {
+    if (spec === null || typeof spec !== "object" || Array.isArray(spec))
+        throw new TypeError("screen: expected an object such as {partner: {name: \"...\"}}");
+    const req = {};
+    for (const [k, v] of Object.entries(spec))
+        if (v !== undefined)
+            req[k] = v;
+    return req;
+}
+
+function toBuffer(request) {
+    if (Buffer.isBuffer(request))
+        return request;
+    if (request instanceof Uint8Array)
+        return Buffer.from(request.buffer, request.byteOffset, request.byteLength);
+    if (typeof request === "string")
+        return Buffer.from(request, "utf8");
+    throw new TypeError("callRaw: expected a Buffer or a string of JSON");
+}
+
+function isTimeout(e) {
+    return e && e.code === "EAGAIN";
+}
+
+// The reply frames [empty, json] as an object. Throws VetInternal when
+// the framing or the JSON is not the protocol's.
+function parseReply(frames, endpoint) {
+    if (frames.length !== 2 || frames[0].length !== 0)
+        throw new VetInternal(`bad reply from ${endpoint}: expected an empty delimiter and one JSON frame, ` +
+                              `got ${frames.length} frames`, { code: "protocol", endpoint });
+    try {
+        const reply = JSON.parse(frames[1].toString("utf8"));
+        if (reply === null || typeof reply !== "object" || Array.isArray(reply))
+            throw new Error("not an object");
+        return reply;
+    } catch (e) {
+        throw new VetInternal(`bad reply from ${endpoint}: not a JSON object (${e.message})`,
+                              { code: "protocol", endpoint });
+    }
+}
+
+class Client {
+    // endpoint: "tcp://HOST:PORT" or "ipc://PATH". timeoutMs: the deadline
+    // of each call, all its attempts included. retries: extra attempts
+    // after an attempt got no answer (reload() never retries). Throws
+    // VetError (code "zmq") on an endpoint ZeroMQ cannot connect to.
+    constructor(endpoint = DEFAULT_ENDPOINT, { timeoutMs = 3000, retries = 1 } = {}) {
+        if (typeof endpoint !== "string")
+            throw new TypeError("endpoint: expected a string such as \"tcp://127.0.0.1:7470\"");
+        if (!(Number.isFinite(timeoutMs) && timeoutMs > 0))
+            throw new TypeError("timeoutMs: expected a number > 0");
+        this.endpoint = endpoint;
+        this.timeoutMs = timeoutMs;
+        this.retries = Math.max(0, Math.floor(retries) || 0);
+        this._idle = [];           // connected sockets with nothing pending
+        this._busy = new Set();    // sockets of calls and streams under way
+        this._closed = false;
+        // Connecting now checks the endpoint: a typo fails here, not as
+        // a timeout later.
+        this._idle.push(this._socket(false));
+    }
+
+    // A DEALER on the endpoint. Linger 0: close() drops what is unsent, so
+    // the process never waits on it. For calls, ZMQ_IMMEDIATE keeps a
+    // request from being queued for a daemon that is not connected (it
+    // shows as a timeout and the retry goes over a fresh connection). A
+    // stream queues instead, to be delivered when the daemon comes back,
+    // and its receive queue is unbounded: vetd drops replies to a peer
+    // whose queue is full, and what it holds is bounded by the window.
+    _socket(stream) {
+        const s = new zmq.Dealer({
+            linger: 0,
+            immediate: !stream,
+            sendHighWaterMark: stream ? 0 : 16,
+            receiveHighWaterMark: stream ? 0 : 16,
+        });
+        try {
+            s.connect(this.endpoint);
+        } catch (e) {
+            s.close();
+            throw this._error(VetError, `cannot connect to ${this.endpoint}: ${e.message}`, "zmq");
+        }
+        return s;
+    }
+
+    // A client error of class Cls about this endpoint.
+    _error(Cls, message, code) {
+        return new Cls(message, { code, endpoint: this.endpoint });
+    }
+
+    _checkOpen() {
+        if (this._closed)
+            throw this._error(VetError, `client of ${this.endpoint} is closed`, "closed");
+    }
+
+    _take() {
+        const s = this._idle.pop() || this._socket(false);
+        this._busy.add(s);
+        return s;
+    }
+
+    _give(s, reuse) {
+        this._busy.delete(s);
+        if (reuse && !this._closed && this._idle.length < POOL_MAX)
+            this._idle.push(s);
+        else
+            s.close();
+    }
+
+    // Sends one request (a Buffer or string of JSON, not parsed, any op)
+    // and resolves to the daemon's reply object, error replies included.
+    // Rejects with VetUnavailable (code "timeout") when no answer came
+    // within timeoutMs, VetInternal for a reply that is not the
+    // protocol's, VetError (code "closed") when the client is closed.
+    async callRaw(request, { timeoutMs = this.timeoutMs, retries = this.retries } = {}) {
+        this._checkOpen();
+        const body = toBuffer(request);
+        const deadline = Date.now() + timeoutMs;
+        const attempts = Math.max(0, Math.floor(retries) || 0) + 1;
+        let made = 0;
+        for (let a = 0; a < attempts; a++) {
+            const now = Date.now();
+            if (now >= deadline && a > 0)
+                break;
+            // An even share of what is left; the last attempt gets it all.
+            const until = now + Math.floor((deadline - now) / (attempts - a));
+            const s = this._take();
+            made++;
+            let frames;
+            try {
+                s.sendTimeout = Math.max(0, until - Date.now());
+                await s.send(["", body]);
+                s.receiveTimeout = Math.max(0, until - Date.now());
+                frames = await s.receive();
+            } catch (e) {
+                // Lazy Pirate: the socket may yet get the late answer, so
+                // it goes, and the next attempt starts on a fresh one.
+                this._give(s, false);
+                this._checkOpen();
+                if (isTimeout(e))
+                    continue;
+                throw this._error(VetError, `cannot talk to ${this.endpoint}: ${e.message}`, "zmq");
+            }
+            this._give(s, true);
+            return parseReply(frames, this.endpoint);
+        }
+        const tries = made > 1 ? ` (${made} attempts)` : "";
+        throw this._error(VetUnavailable, `vetd not answering at ${this.endpoint}: timed out after ${timeoutMs} ms${tries}`,
+                          "timeout");
+    }
+
+    // Sends a request object as JSON; the reply object as callRaw.
+    async call(request, options) {
+        if (request === null || typeof request !== "object")
+            throw new TypeError("call: expected a request object");
+        return this.callRaw(JSON.stringify(request), options);
+    }
+
+    // call(), but an error reply rejects with its VetError.
+    async _checked(request, options) {
+        const reply = await this.call(request, options);
+        const err = replyError(reply, this.endpoint);
+        if (err)
+            throw err;
+        return reply;
+    }
+
+    // Screens one partnership: spec has the request's fields (partner,
+    // technologies, activity, current, text, context, id; see
+    // docs/PROTOCOL.md). Resolves to a Result; rejects with
+    // VetBadRequest (the daemon's code and message), VetUnavailable or
+    // VetInternal.
+    async screen(spec, options) {
+        const reply = await this._checked(screenRequest(spec), options);
+        return new Result(reply);
+    }
+
+    // The admin ops; each resolves to the daemon's reply object.
+    async ping(options) {
+        return this._checked({ op: "ping" }, options);
+    }
+
+    async version(options) {
+        return this._checked({ op: "version" }, options);
+    }
+
+    async stats(options) {
+        return this._checked({ op: "stats" }, options);
+    }
+
+    async taxonomy(options) {
+        return this._checked({ op: "taxonomy" }, options);
+    }
+
+    // A reload is not idempotent: it is sent once, never retried. A
+    // reload that failed is no error: the reply says "ok": false with the
+    // load errors.
+    async reload(options) {
+        return this._checked({ op: "reload" }, { ...options, retries: 0 });
+    }
+
+    // Screens every item of items (an iterable or async iterable of
+    // screen() specs) and yields one Result per item, in input order.
+    // Up to `inflight` items are outstanding at once on one DEALER, each
+    // under an id of the stream's own (the item's id is given back in
+    // Result.id and raw.id). An item without an answer after timeoutMs
+    // is sent again, at most `retries` times, so a daemon restart loses
+    // nothing; a late duplicate answer is dropped. An item the daemon
+    // refuses (or that is not an object) yields a Result with `error` set
+    // and the stream goes on. If an item runs out of attempts while the
+    // daemon answered nothing at all, the daemon is gone: the generator
+    // throws VetUnavailable; otherwise that item's Result has a
+    // VetUnavailable error.
+    async *screenMany(items, { inflight = 256, timeoutMs = this.timeoutMs, retries = Math.max(2, this.retries) } = {}) {
+        this._checkOpen();
+        if (!(Number.isInteger(inflight) && inflight > 0))
+            throw new TypeError("inflight: expected an integer > 0");
+        const it = items[Symbol.asyncIterator] ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
+        const s = this._socket(true);
+        this._busy.add(s);
+        const tag = `vm${process.pid.toString(36)}${Math.random().toString(36).slice(2, 8)}-`;
+        const pending = new Map();   // stream id -> {index, id, body, deadline, attempts, firstSent}
+        const done = new Map();      // index -> Result, not yet yielded
+        let next = 0;                // index of the next item read
+        let out = 0;                 // index of the next Result to yield
+        let exhausted = false;       // the input has no more items
+        let lastReply = 0;           // when the last reply came
+        const send = async (p) => {
+            p.deadline = Date.now() + timeoutMs;
+            p.attempts++;
+            try {
+                s.sendTimeout = -1;  // unbounded queue: never blocks
+                await s.send(["", p.body]);
+            } catch (e) {
+                this._checkOpen();
+                throw this._error(VetError, `cannot send to ${this.endpoint}: ${e.message}`, "zmq");
+            }
+        };
+        try {
+            for (;;) {
+                while (done.has(out)) {
+                    const r = done.get(out);
+                    done.delete(out);
+                    out++;
+                    yield r;
+                }
+                if (exhausted && out === next)
+                    return;
+                // Fill the window: outstanding and not-yet-yielded items.
+                while (!exhausted && next - out < inflight) {
+                    const step = await it.next();
+                    this._checkOpen();
+                    if (step.done) {
+                        exhausted = true;
+                        break;
+                    }
+                    const index = next++;
+                    const item = step.value;
+                    let req;
+                    try {
+                        req = screenRequest(item);
+                    } catch (e) {
+                        const msg = `item ${index}: expected an object such as {partner: {name: "..."}}`;
+                        const error = new VetBadRequest(msg, { code: "bad_request" });
+                        done.set(index, new Result(null, { id: null, index, error }));
+                        continue;
+                    }
+                    const sid = tag + index;
+                    const id = req.id === undefined ? null : req.id;
+                    const p = { index, id, attempts: 0, firstSent: Date.now() };
+                    req.id = sid;
+                    p.body = Buffer.from(JSON.stringify(req), "utf8");
+                    pending.set(sid, p);
+                    await send(p);
+                }
+                if (done.has(out))
+                    continue;
+                if (pending.size === 0)
+                    continue;
+                let earliest = Infinity;
+                for (const p of pending.values())
+                    earliest = Math.min(earliest, p.deadline);
+                let frames = null;
+                try {
+                    s.receiveTimeout = Math.max(0, earliest - Date.now());
+                    frames = await s.receive();
+                } catch (e) {
+                    this._checkOpen();
+                    if (!isTimeout(e))
+                        throw this._error(VetError, `cannot talk to ${this.endpoint}: ${e.message}`, "zmq");
+                }
+                if (frames !== null) {
+                    lastReply = Date.now();
+                    let reply;
+                    try {
+                        reply = parseReply(frames, this.endpoint);
+                    } catch (e) {
+                        continue;  // not ours to match: its item is re-sent on time
+                    }
+                    const p = typeof reply.id === "string" ? pending.get(reply.id) : undefined;
+                    if (p === undefined)
+                        continue;  // a late duplicate, or an id-less error
+                    pending.delete(reply.id);
+                    if (p.id === null)
+                        delete reply.id;
+                    else
+                        reply.id = String(p.id);
+                    const err = replyError(reply, this.endpoint);
+                    done.set(p.index, new Result(reply, { error: err, index: p.index }));
+                    continue;
+                }
+                // Timed out: send again what is due, or give it up.
+                const now = Date.now();
+                for (const [sid, p] of pending) {
+                    if (p.deadline > now)
+                        continue;
+                    if (p.attempts <= retries) {
+                        await send(p);
+                        continue;
+                    }
+                    const waited = now - p.firstSent;
+                    const msg = `vetd not answering at ${this.endpoint}: timed out after ${waited} ms ` +
+                                `(${p.attempts} attempts)`;
+                    if (lastReply < p.firstSent)
+                        throw this._error(VetUnavailable, `${msg}; ${out} items of the stream answered`, "timeout");
+                    pending.delete(sid);
+                    const error = this._error(VetUnavailable, msg, "timeout");
+                    done.set(p.index, new Result(null, { id: p.id === null ? null : String(p.id), index: p.index, error }));
+                }
+            }
+        } finally {
+            this._busy.delete(s);
+            s.close();
+            if (typeof it.return === "function" && !exhausted) {
+                try {
+                    await it.return();
+                } catch (e) {
+                    // the input's own clean-up failed: not ours to report
+                }
+            }
+        }
+    }
+
+    // Closes every socket at once (linger 0: unsent requests are dropped);
+    // calls under way reject with VetError (code "closed"). The process
+    // can then exit. Idempotent.
+    close() {
+        if (this._closed)
+            return;
+        this._closed = true;
+        for (const s of this._idle)
+            s.close();
+        for (const s of this._busy)
+            s.close();
+        this._idle = [];
+        this._busy.clear();
+    }
+}
+
+module.exports = {
+    Client,
+    Result,
+    VetError,
+    VetUnavailable,
+    VetBadRequest,
+    VetInternal,
+    replyError,
+    DEFAULT_ENDPOINT,
+};
