@@ -45,6 +45,7 @@ CLIENT_SO  := $(B)/libvet.so
 
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+TEST_BIN += $(B)/tests/test_eval
 
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/fuzz_%.c=$(B)/fuzz/replay_%)
@@ -54,9 +55,9 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%) $(B)/bench/loadgen $(B)/bench/e
 
 .SECONDARY:
 
-.PHONY: all test check asan valgrind bench install clean deps run fuzz rules-full rules-update
+.PHONY: all test check asan valgrind bench install clean deps run fuzz rules-full rules-update eval
 
-all: $(BIN)/vetd $(BIN)/vet $(BIN)/vet-import $(ENGINE_LIB) $(ENGINE_SO) $(CLIENT_LIB) $(CLIENT_SO)
+all: $(BIN)/vetd $(BIN)/vet $(BIN)/vet-import $(BIN)/vet-eval $(ENGINE_LIB) $(ENGINE_SO) $(CLIENT_LIB) $(CLIENT_SO)
 
 $(B)/daemon/%.o: daemon/%.c
 	@mkdir -p $(dir $@)
@@ -212,6 +213,24 @@ rules-update: all
 	$(call RULES_IMPORT,csl-2023,csl,$(SHARED_DATA)/csl_samples/consolidated_2023_sample.csv)
 	$(BIN)/vetd --check -r rules
 
+# vet-eval: partner-identification quality on ../shared/data (docs/EVAL.md).
+EVAL_OBJ := $(B)/tools/eval/main.o $(B)/tools/eval/evdata.o $(B)/tools/eval/evgen.o
+
+$(B)/tools/eval/%.o: tools/eval/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itools/eval -c $< -o $@
+
+$(BIN)/vet-eval: $(EVAL_OBJ) $(ENGINE_LIB)
+	@mkdir -p $(BIN)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+
+$(B)/tests/test_eval: $(B)/tools/eval/test_eval.o $(B)/tools/eval/evdata.o $(B)/tools/eval/evgen.o
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
+
+eval: rules-full $(BIN)/vet-eval
+	$(BIN)/vet-eval -r $(B)/rules-full -d $(SHARED_DATA) --json $(B)/eval.json
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 	    $(DESTDIR)$(PREFIX)/share/vetd/rules
@@ -224,5 +243,5 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz bin
 
--include $(ENGINE_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(B)/daemon/main.d $(B)/clients/c/*.d $(IMPORT_OBJ:.o=.d) $(TEST_BIN:%=%.d) $(BENCH_BIN:%=%.d) \
+-include $(B)/tools/eval/*.d $(ENGINE_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(B)/daemon/main.d $(B)/clients/c/*.d $(IMPORT_OBJ:.o=.d) $(TEST_BIN:%=%.d) $(BENCH_BIN:%=%.d) \
     $(wildcard $(B)/fuzz/*.d)

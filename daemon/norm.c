@@ -18,7 +18,8 @@
 
 /* Words that say what kind of body a name belongs to, not which one.
  * Three groups, nothing else:
- *  - legal forms (English, continental, post-Soviet, Gulf free zones),
+ *  - legal forms (English, continental, post-Soviet, Gulf free zones;
+ *    spelled out too: "sociedad anonima", "joint stock", "pvt"),
  *    as they come out of normalisation ("Co., Ltd." -> "co ltd",
  *    "OOO" and its Cyrillic spelling "ооо");
  *  - function words of the languages registry names are written in;
@@ -31,16 +32,16 @@
  * Sorted by bytes (memcmp order) for bsearch; Cyrillic (0xd0/0xd1 lead
  * bytes) therefore sorts after every ASCII word. */
 static const char *const stopwords[] = {
-    "ab", "ag", "and", "ao", "at", "bhd", "bv", "by", "cjsc", "co",
+    "ab", "ag", "and", "anonima", "ao", "at", "bhd", "bv", "by", "cjsc", "co",
     "company", "corp", "corporation", "da", "das", "de", "del", "della",
     "der", "des", "di", "die", "do", "dos", "du", "el", "enterprise",
-    "enterprises", "et", "for", "from", "fur", "fzc", "fzco", "fze",
-    "gmbh", "group", "holding", "holdings", "in", "inc", "incorporated",
-    "international", "intl", "jsc", "kg", "la", "las", "le", "les",
+    "enterprises", "et", "for", "from", "fur", "fzc", "fzco", "fze", "gmbh",
+    "group", "holding", "holdings", "in", "inc", "incorporated",
+    "international", "intl", "joint", "jsc", "kg", "la", "las", "le", "les",
     "liability", "limited", "llc", "llp", "los", "lp", "ltd", "nv", "oao",
     "of", "ojsc", "on", "ooo", "oy", "pao", "pjsc", "plc", "pte", "pty",
-    "sa", "sarl", "sas", "sdn", "spa", "srl", "the", "to", "trading",
-    "und", "von", "with", "y", "zao",
+    "pvt", "sa", "sarl", "sas", "sdn", "sociedad", "spa", "srl", "stock",
+    "the", "to", "trading", "und", "von", "with", "y", "zao",
     "\xd0\xb0\xd0\xbe",                         /* ао */
     "\xd0\xb2",                                 /* в */
     "\xd0\xb7\xd0\xb0\xd0\xbe",                 /* зао */

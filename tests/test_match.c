@@ -223,8 +223,16 @@ test_typos_match(void **state)
     expect_fuzzy(f, "Harbin Inst. of Tech.", NULL, E_HIT, 0.97);
     /* "&" is punctuation, "and" a stop word: close, not equal. */
     expect_fuzzy(f, "Beijing University of Aeronautics & Astronautics", NULL, E_BUAA, 0.98);
-    /* Short words allow one swap of adjacent letters. */
+    /* Five-letter words allow one swap of adjacent letters; six-letter
+     * words one edit of any kind. */
     expect_fuzzy(f, "Harbni Institute of Technology", NULL, E_HIT, 0.95);
+    expect_fuzzy(f, "Harbon Institute of Technology", NULL, E_HIT, 0.95);
+    expect_fuzzy(f, "Harbn Institute of Technology", NULL, E_HIT, 0.95);
+    /* Dotted initials are one token ("S.A." is "SA", a legal form), and
+     * legal forms spelled out weigh like legal forms. */
+    expect_fuzzy(f, "Zenith Trading S.A.", NULL, E_ZENITH, 0.9);
+    expect_fuzzy(f, "Zenith Trading S. A.", NULL, E_ZENITH, 0.9);
+    expect_fuzzy(f, "Zenith Trading Sociedad Anonima", NULL, E_ZENITH, 0.9);
     /* Extra legal forms and stop words cost little. */
     expect_fuzzy(f, "Beihang University Co., Ltd.", NULL, E_BUAA, 0.95);
 }

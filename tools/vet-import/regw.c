@@ -104,17 +104,13 @@ clean(const char *s)
     return out;
 }
 
-/* ASCII case- and space-insensitive equality, for duplicate aliases. */
+/* ASCII case-insensitive equality, for duplicate aliases. Spacing counts
+ * ("HONORBANK" and "HONOR BANK" are both kept): the matcher tells them
+ * apart, so dropping one would lose a name the list gives. */
 static bool
 same_name(const char *a, const char *b)
 {
-    for (;;) {
-        while (*a == ' ')
-            a++;
-        while (*b == ' ')
-            b++;
-        if (*a == '\0' || *b == '\0')
-            return *a == *b;
+    for (;; a++, b++) {
         char x = *a, y = *b;
         if (x >= 'A' && x <= 'Z')
             x = (char)(x - 'A' + 'a');
@@ -122,8 +118,8 @@ same_name(const char *a, const char *b)
             y = (char)(y - 'A' + 'a');
         if (x != y)
             return false;
-        a++;
-        b++;
+        if (x == '\0')
+            return true;
     }
 }
 

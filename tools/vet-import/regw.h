@@ -33,7 +33,7 @@ regw_org_t *regw_find(const regw_t *w, const char *id);
 /* Setters and adders copy their strings and clean them (whitespace runs
  * become one space, ends trimmed, control characters dropped). Empty
  * values are ignored; an alias equal to the name or to another alias
- * (ASCII case and spacing ignored) is dropped, as is a repeated list,
+ * (ASCII case ignored) is dropped, as is a repeated list,
  * source or id scheme. All return 0, or -1 on OOM. */
 int regw_org_set_name(regw_org_t *o, const char *name);
 int regw_org_add_alias(regw_org_t *o, const char *alias);
