@@ -125,7 +125,7 @@ $(CLIENT_LIB): $(CLIENT_OBJ)
 $(CLIENT_SO): $(CLIENT_OBJ)
 	$(CC) -shared -o $@ $^ $(ALL_LDFLAGS) -lzmq
 
-$(BIN)/vet: $(B)/clients/c/vet.o $(CLIENT_LIB)
+$(BIN)/vet: $(B)/clients/c/vet.o $(B)/clients/c/batch.o $(CLIENT_LIB)
 	@mkdir -p $(BIN)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
 
@@ -170,6 +170,7 @@ valgrind: all $(TEST_BIN) $(FUZZ_BIN)
 bench: all $(BENCH_BIN)
 	@sh bench/run.sh $(B) $(BIN)
 	@sh bench/daemon.sh $(B) $(BIN)
+	@sh bench/batch.sh $(B) $(BIN)
 
 # Installs what a fresh Debian 12 machine lacks (idempotent; root).
 deps:

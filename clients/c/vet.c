@@ -1,6 +1,7 @@
 /* vet.c -- the vet command: screen a partner or run an admin op against
  * a running vetd through libvet, and say the result as an exit code. */
 #include "vet.h"
+#include "batch.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -46,6 +47,9 @@ static const char usage_text[] =
     "         [--request-id ID] [--json]\n"
     "  screen [--json] -        send the JSON request read from stdin as it is\n"
     "  ping | version | stats | reload | taxonomy   [--json]\n"
+    "  batch [--format jsonl|csv] [--input-format csv|jsonl] [--inflight N]\n"
+    "        [--retries N] [--summary] [FILE|-]   screen every record of a file\n"
+    "        (`vet batch --help` tells more)\n"
     "options:\n"
     "  -e ENDPOINT    vetd's endpoint (default $VET_ENDPOINT or " DEFAULT_ENDPOINT ")\n"
     "  -t TIMEOUT_MS  time allowed for the answer (default 3000)\n"
@@ -768,6 +772,9 @@ main(int argc, char **argv)
     const char *cmd = argv[i];
     if (strcmp(cmd, "screen") == 0)
         return cmd_screen(&cli, argc - i, argv + i);
+    /* vet batch lives in batch.c. */
+    if (strcmp(cmd, "batch") == 0)
+        return batch_main(cli.endpoint, cli.timeout_ms, argc - i, argv + i);
     for (size_t k = 0; k < sizeof admin_ops / sizeof admin_ops[0]; k++)
         if (strcmp(cmd, admin_ops[k]) == 0)
             return cmd_admin(&cli, cmd, argc - i, argv + i);

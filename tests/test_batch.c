@@ -1,0 +1,810 @@
+/* test_batch.c -- integration tests of `vet batch`: a real vetd on a
+ * private ipc:// endpoint, bin/vet run on CSV and JSONL inputs, its output
+ * checked line by line. Every daemon started here is stopped. Needs
+ * $VETD_BIN, $VET_BIN and $VET_TESTS_DIR (tests/run.sh sets them). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vet.h"
+
+/* A vetd of the fixture ruleset in its own temporary directory. */
+typedef struct daemon {
+    pid_t pid;                  /* 0 when not running */
+    char dir[64];               /* private temporary directory */
+    char ep[128];               /* ipc:// endpoint */
+    char log[128];              /* its stderr */
+    char audit[128];            /* its audit log */
+} daemon_t;
+
+/* The captured run of one vet command. */
+typedef struct result {
+    int status;                 /* exit code, or 128 + signal */
+    char *out;                  /* stdout, owned */
+    char *err;                  /* stderr, owned */
+} result_t;
+
+static const char *
+env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : dflt;
+}
+
+static uint64_t
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* A path under the tests directory ($VET_TESTS_DIR, default "tests"). */
+static void
+tests_path(char *buf, size_t n, const char *rel)
+{
+    snprintf(buf, n, "%s/%s", env_or("VET_TESTS_DIR", "tests"), rel);
+}
+
+static char *
+read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t got = s != NULL ? fread(s, 1, (size_t)n, f) : 0;
+    if (s != NULL)
+        s[got] = '\0';
+    fclose(f);
+    return s;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void
+daemon_spawn(daemon_t *d)
+{
+    char rules[256];
+    tests_path(rules, sizeof rules, "fixtures/rulesets/good");
+    const char *argv[] = { env_or("VETD_BIN", "bin/vetd"), "-r", rules, "-e", d->ep,
+                           "-a", d->audit, "-w", "2", NULL };
+    d->pid = fork();
+    assert_true(d->pid >= 0);
+    if (d->pid == 0) {
+        /* Never outlive the test, whatever happens to it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 2);
+            close(fd);
+        }
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+}
+
+/* Waits until the daemon answers ping (10 s at most). */
+static void
+daemon_wait(daemon_t *d)
+{
+    vet_client_t *c = vet_client_new(d->ep);
+    assert_non_null(c);
+    uint64_t end = now_ms() + 10000;
+    bool up = false;
+    while (!up && now_ms() < end) {
+        char *reply = NULL;
+        if (vet_screen(c, "{\"op\":\"ping\"}", 200, &reply) == VET_OK)
+            up = strstr(reply, "\"ok\":true") != NULL;
+        vet_free(reply);
+        int st;
+        if (!up && waitpid(d->pid, &st, WNOHANG) == d->pid) {
+            d->pid = 0;
+            char *log = read_file(d->log);
+            fprintf(stderr, "vetd exited at start-up:\n%s\n", log ? log : "");
+            free(log);
+            vet_client_destroy(&c);
+            fail_msg("vetd exited at start-up");
+        }
+    }
+    vet_client_destroy(&c);
+    assert_true(up);
+}
+
+/* Stops d: SIGTERM, 10 s, then SIGKILL. */
+static void
+daemon_stop(daemon_t *d)
+{
+    if (d->pid <= 0)
+        return;
+    kill(d->pid, SIGTERM);
+    int st;
+    uint64_t end = now_ms() + 10000;
+    pid_t r;
+    while ((r = waitpid(d->pid, &st, WNOHANG)) == 0 && now_ms() < end)
+        usleep(10000);
+    if (r == 0) {
+        kill(d->pid, SIGKILL);
+        waitpid(d->pid, &st, 0);
+    }
+    d->pid = 0;
+}
+
+static int
+setup(void **state)
+{
+    daemon_t *d = calloc(1, sizeof *d);
+    if (d == NULL)
+        return -1;
+    snprintf(d->dir, sizeof d->dir, "/tmp/vetd-batch-XXXXXX");
+    if (mkdtemp(d->dir) == NULL) {
+        free(d);
+        return -1;
+    }
+    snprintf(d->ep, sizeof d->ep, "ipc://%s/sock", d->dir);
+    snprintf(d->log, sizeof d->log, "%s/vetd.log", d->dir);
+    snprintf(d->audit, sizeof d->audit, "%s/audit.jsonl", d->dir);
+    *state = d;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    daemon_t *d = *state;
+    daemon_stop(d);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", d->dir);
+    free(d);
+    return 0;
+}
+
+static void
+result_free(result_t *r)
+{
+    free(r->out);
+    free(r->err);
+    memset(r, 0, sizeof *r);
+}
+
+/* Starts `vet batch -e EP args...` with stdin from in_fd (or /dev/null)
+ * and its output in the daemon's directory. Returns the pid. */
+static pid_t
+vet_spawn(daemon_t *d, int in_fd, const char *const *args, const char *const *env)
+{
+    const char *argv[32];
+    size_t n = 0;
+    argv[n++] = env_or("VET_BIN", "bin/vet");
+    argv[n++] = "batch";
+    argv[n++] = "-e";
+    argv[n++] = d->ep;
+    for (size_t i = 0; args[i] != NULL && n < 31; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    char out[160], err[160];
+    snprintf(out, sizeof out, "%s/out", d->dir);
+    snprintf(err, sizeof err, "%s/err", d->dir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int i = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
+        if (o < 0 || e < 0 || i < 0)
+            _exit(126);
+        dup2(o, 1);
+        dup2(e, 2);
+        dup2(i, 0);
+        for (size_t k = 0; env != NULL && env[k] != NULL; k++)
+            putenv((char *)env[k]);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits (60 s at most) for vet and collects what it wrote. */
+static result_t
+vet_wait(daemon_t *d, pid_t pid)
+{
+    int st;
+    uint64_t end = now_ms() + 60000;
+    pid_t r;
+    while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < end)
+        usleep(5000);
+    if (r == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+        char path[160];
+        snprintf(path, sizeof path, "%s/err", d->dir);
+        char *err = read_file(path);
+        fprintf(stderr, "vet batch stderr:\n%s\n", err ? err : "");
+        free(err);
+        fail_msg("vet batch did not finish within 60 s");
+    }
+    result_t res;
+    res.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    char path[160];
+    snprintf(path, sizeof path, "%s/out", d->dir);
+    res.out = read_file(path);
+    snprintf(path, sizeof path, "%s/err", d->dir);
+    res.err = read_file(path);
+    assert_non_null(res.out);
+    assert_non_null(res.err);
+    return res;
+}
+
+static result_t
+vet_run(daemon_t *d, const char *const *args)
+{
+    return vet_wait(d, vet_spawn(d, -1, args, NULL));
+}
+
+/* Splits text into lines (modified in place); returns how many. */
+static size_t
+split_lines(char *text, char **lines, size_t max)
+{
+    size_t n = 0;
+    char *save = NULL;
+    for (char *l = strtok_r(text, "\n", &save); l != NULL && n < max;
+         l = strtok_r(NULL, "\n", &save))
+        lines[n++] = l;
+    return n;
+}
+
+/* The JSONL result lines of r; each must be a JSON object. Caller frees
+ * each with cJSON_Delete. */
+static size_t
+json_lines(const result_t *r, cJSON **objs, size_t max)
+{
+    char *copy = strdup(r->out);
+    assert_non_null(copy);
+    char **lines = calloc(max, sizeof *lines);
+    assert_non_null(lines);
+    size_t n = split_lines(copy, lines, max);
+    for (size_t i = 0; i < n; i++) {
+        objs[i] = cJSON_Parse(lines[i]);
+        if (!cJSON_IsObject(objs[i]))
+            fail_msg("output line %zu is not a JSON object: %.200s", i + 1, lines[i]);
+    }
+    free(lines);
+    free(copy);
+    return n;
+}
+
+static double
+num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    assert_true(cJSON_IsNumber(v));
+    return v->valuedouble;
+}
+
+static const char *
+str(const cJSON *o, const char *key)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+static const char *
+err_code(const cJSON *o)
+{
+    return str(cJSON_GetObjectItemCaseSensitive(o, "error"), "code");
+}
+
+static void
+free_objs(cJSON **objs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cJSON_Delete(objs[i]);
+}
+
+/* The summary's count for "verdict NAME" or "error NAME", -1 if absent. */
+static long
+summary_count(const char *err, const char *kind, const char *name)
+{
+    char *copy = strdup(err), *lines[64];
+    assert_non_null(copy);
+    size_t n = split_lines(copy, lines, 64);
+    long count = -1;
+    for (size_t i = 0; i < n; i++) {
+        char k[32], nm[64];
+        long c;
+        if (sscanf(lines[i], " %31s %63s %ld", k, nm, &c) == 3 && strcmp(k, kind) == 0 &&
+            strcmp(nm, name) == 0)
+            count = c;
+    }
+    free(copy);
+    return count;
+}
+
+/* A path under the daemon's directory. */
+static void
+dir_path(const daemon_t *d, char *buf, size_t n, const char *name)
+{
+    snprintf(buf, n, "%s/%s", d->dir, name);
+}
+
+/* ---- tests ---- */
+
+/* CSV with quoting in, JSONL out: input order, line numbers, the caller's
+ * ids, verdicts, and the most severe verdict's exit code. */
+static void
+test_csv_to_jsonl(void **state)
+{
+    daemon_t *d = *state;
+    daemon_spawn(d);
+    daemon_wait(d);
+    char in[256];
+    tests_path(in, sizeof in, "fixtures/batch/partners.csv");
+    result_t r = vet_run(d, (const char *[]){ in, NULL });
+    assert_int_equal(r.status, 20);
+    cJSON *o[16];
+    size_t n = json_lines(&r, o, 16);
+    assert_int_equal(n, 6);
+    static const struct {
+        int line;
+        const char *id, *verdict;
+        double score;
+    } want[] = {
+        { 2, "p1", "prohibited", 100 }, { 3, "p2", "clear", 0 },
+        { 4, "p3", "clear", 0 },        { 7, "p4", "review", 40 },
+        { 8, "p5", "review", 45 },      { 9, "p6", "prohibited", 100 },
+    };
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal((int)num(o[i], "line"), want[i].line);
+        assert_string_equal(str(o[i], "id"), want[i].id);
+        assert_string_equal(str(o[i], "verdict"), want[i].verdict);
+        assert_int_equal((int)num(o[i], "score"), (int)want[i].score);
+        /* The member order of the reply is kept, after line and id. */
+        assert_string_equal(o[i]->child->string, "line");
+        assert_string_equal(o[i]->child->next->string, "id");
+    }
+    /* context.funder reached the rule that reads it. */
+    char *p5 = cJSON_PrintUnformatted(o[4]);
+    assert_non_null(strstr(p5, "\"funder-flag\""));
+    free(p5);
+    /* ids "ofac:9750" found the sanctioned entity. */
+    char *p6 = cJSON_PrintUnformatted(o[5]);
+    assert_non_null(strstr(p6, "\"method\":\"id\""));
+    free(p6);
+    free_objs(o, n);
+    result_free(&r);
+}
+
+/* --format csv: a header, one row per record, quoted where needed. */
+static void
+test_csv_output(void **state)
+{
+    daemon_t *d = *state;
+    daemon_spawn(d);
+    daemon_wait(d);
+    char in[256];
+    tests_path(in, sizeof in, "fixtures/batch/partners.csv");
+    result_t r = vet_run(d, (const char *[]){ "--format", "csv", in, NULL });
+    assert_int_equal(r.status, 20);
+    const char *want =
+        "line,id,name,verdict,score,rules,matches,error\n"
+        "2,p1,Harbin Institute of Technology,prohibited,100,strac-nro;nro-named,"
+        "Harbin Institute of Technology,\n"
+        "3,p2,University of Toronto,clear,0,,,\n"
+        "4,p3,\"Smith, Jones \"\"and\"\" Partners\nConsulting\",clear,0,,,\n"
+        "7,p4,Harbin Institute of Technology,review,40,nro-named,Harbin Institute of Technology,\n"
+        "8,p5,National University of Defense Technology,review,45,nro-named;funder-flag,"
+        "National University of Defense Technology,\n"
+        "9,p6,Unlisted Trading Company,prohibited,100,sdn-block,"
+        "\"BEIJING ALITE TECHNOLOGIES CO., LTD.\",\n";
+    assert_string_equal(r.out, want);
+    result_free(&r);
+}
+
+/* JSONL in: ids kept (a number comes back as a string), blank lines
+ * skipped, bad lines get an error line and the batch goes on; --summary
+ * counts; exit 65 for the bad records. */
+static void
+test_jsonl_malformed_summary(void **state)
+{
+    daemon_t *d = *state;
+    daemon_spawn(d);
+    daemon_wait(d);
+    char in[256];
+    tests_path(in, sizeof in, "fixtures/batch/requests.jsonl");
+    result_t r = vet_run(d, (const char *[]){ "--summary", in, NULL });
+    assert_int_equal(r.status, 65);
+    cJSON *o[16];
+    size_t n = json_lines(&r, o, 16);
+    assert_int_equal(n, 8);
+    static const struct {
+        int line;
+        const char *id, *verdict, *error, *message;
+    } want[] = {
+        { 1, "j1", "prohibited", NULL, NULL },
+        { 3, "42", "clear", NULL, NULL },
+        { 4, NULL, NULL, "bad_input", "invalid JSON at byte 61" },
+        { 5, "j4", "review", NULL, NULL },
+        { 6, "j5", NULL, "bad_request", "partner.name: expected a string" },
+        { 7, NULL, NULL, "bad_input", "id: expected a string or number" },
+        { 8, NULL, NULL, "bad_input", "expected a JSON object at byte 0" },
+        { 9, NULL, "review", NULL, NULL },
+    };
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal((int)num(o[i], "line"), want[i].line);
+        if (want[i].id != NULL)
+            assert_string_equal(str(o[i], "id"), want[i].id);
+        else
+            assert_null(cJSON_GetObjectItemCaseSensitive(o[i], "id"));
+        if (want[i].verdict != NULL)
+            assert_string_equal(str(o[i], "verdict"), want[i].verdict);
+        if (want[i].error != NULL) {
+            assert_string_equal(err_code(o[i]), want[i].error);
+            assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(o[i], "error"), "message"),
+                                want[i].message);
+        }
+    }
+    free_objs(o, n);
+    assert_int_equal(summary_count(r.err, "verdict", "clear"), 1);
+    assert_int_equal(summary_count(r.err, "verdict", "review"), 2);
+    assert_int_equal(summary_count(r.err, "verdict", "prohibited"), 1);
+    assert_int_equal(summary_count(r.err, "error", "bad_input"), 3);
+    assert_int_equal(summary_count(r.err, "error", "bad_request"), 1);
+    assert_int_equal(summary_count(r.err, "error", "timeout"), -1);
+    result_free(&r);
+}
+
+/* Malformed CSV rows: wrong field count, a bad cell, bad quoting, an
+ * unterminated quote at the end; good rows around them are answered. */
+static void
+test_csv_malformed(void **state)
+{
+    daemon_t *d = *state;
+    daemon_spawn(d);
+    daemon_wait(d);
+    char in[256];
+    tests_path(in, sizeof in, "fixtures/batch/malformed.csv");
+    result_t r = vet_run(d, (const char *[]){ in, NULL });
+    assert_int_equal(r.status, 65);
+    cJSON *o[16];
+    size_t n = json_lines(&r, o, 16);
+    assert_int_equal(n, 7);
+    static const struct {
+        int line;
+        const char *id, *verdict, *error;
+    } want[] = {
+        { 2, "m1", "clear", NULL },      { 3, "m2", NULL, "bad_input" },
+        { 4, "m3", NULL, "bad_input" },  { 5, "m4", NULL, "bad_request" },
+        { 6, "m5", NULL, "bad_input" },  { 7, "m6", "review", NULL },
+        { 8, "m7", NULL, "bad_input" },
+    };
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal((int)num(o[i], "line"), want[i].line);
+        assert_string_equal(str(o[i], "id"), want[i].id);
+        if (want[i].verdict != NULL)
+            assert_string_equal(str(o[i], "verdict"), want[i].verdict);
+        else
+            assert_string_equal(err_code(o[i]), want[i].error);
+    }
+    assert_non_null(strstr(str(cJSON_GetObjectItemCaseSensitive(o[1], "error"), "message"),
+                           "7 fields, the header has 6"));
+    assert_non_null(strstr(str(cJSON_GetObjectItemCaseSensitive(o[6], "error"), "message"),
+                           "unterminated"));
+    free_objs(o, n);
+    result_free(&r);
+}
+
+/* An unknown column is refused before anything is sent: exit 64, the
+ * column named, no output, and vetd saw no screening request. */
+static void
+test_unknown_column(void **state)
+{
+    daemon_t *d = *state;
+    daemon_spawn(d);
+    daemon_wait(d);
+    char in[256];
+    tests_path(in, sizeof in, "fixtures/batch/unknown-column.csv");
+    result_t r = vet_run(d, (const char *[]){ in, NULL });
+    assert_int_equal(r.status, 64);
+    assert_string_equal(r.out, "");
+    assert_non_null(strstr(r.err, "unknown column \"activty\""));
+    assert_non_null(strstr(r.err, "unknown-column.csv:1:"));
+    result_free(&r);
+    vet_client_t *c = vet_client_new(d->ep);
+    assert_non_null(c);
+    char *reply = NULL;
+    assert_int_equal(vet_screen(c, "{\"op\":\"stats\"}", 3000, &reply), VET_OK);
+    assert_non_null(strstr(reply, "\"by_op\":{\"screen\":0,"));
+    vet_free(reply);
+    vet_client_destroy(&c);
+}
+
+/* Exit codes: all clear 0, review 10; the format told by --input-format
+ * for a file without a telling name; JSONL found on stdin by its '{'. */
+static void
+test_exit_codes_and_formats(void **state)
+{
+    daemon_t *d = *state;
+    daemon_spawn(d);
+    daemon_wait(d);
+    char path[160];
+    dir_path(d, path, sizeof path, "clear.txt");
+    write_file(path, "name,country\nUniversity of Toronto,CA\nETH Zurich,CH\n");
+    result_t r = vet_run(d, (const char *[]){ "--input-format", "csv", path, NULL });
+    assert_int_equal(r.status, 0);
+    cJSON *o[4];
+    size_t n = json_lines(&r, o, 4);
+    assert_int_equal(n, 2);
+    assert_string_equal(str(o[1], "verdict"), "clear");
+    free_objs(o, n);
+    result_free(&r);
+
+    /* Same file, auto-detected: no '{', so CSV. */
+    r = vet_run(d, (const char *[]){ path, NULL });
+    assert_int_equal(r.status, 0);
+    result_free(&r);
+
+    dir_path(d, path, sizeof path, "review.in");
+    write_file(path, "{\"partner\":{\"name\":\"Beihang University\"},"
+                     "\"activity\":\"research_partnership\"}\n");
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    r = vet_wait(d, vet_spawn(d, fd, (const char *[]){ "-", NULL }, NULL));
+    close(fd);
+    assert_int_equal(r.status, 10);
+    n = json_lines(&r, o, 4);
+    assert_int_equal(n, 1);
+    assert_string_equal(str(o[0], "verdict"), "review");
+    free_objs(o, n);
+    result_free(&r);
+
+    /* Usage errors send nothing. */
+    r = vet_run(d, (const char *[]){ "--inflight", "0", path, NULL });
+    assert_int_equal(r.status, 64);
+    result_free(&r);
+    r = vet_run(d, (const char *[]){ "--format", "xml", path, NULL });
+    assert_int_equal(r.status, 64);
+    result_free(&r);
+    dir_path(d, path, sizeof path, "missing.csv");
+    r = vet_run(d, (const char *[]){ path, NULL });
+    assert_int_equal(r.status, 66);
+    result_free(&r);
+}
+
+/* Writes count JSONL requests numbered from first ("id":"r<i>"),
+ * cycling through a prohibited, a review and a clear partner. */
+static void
+write_requests(FILE *f, int first, int count)
+{
+    static const char *const bodies[] = {
+        "\"partner\":{\"name\":\"Harbin Institute of Technology\",\"country\":\"CN\"},"
+        "\"technologies\":[\"ai.ml\"],\"activity\":\"affiliation\"",
+        "\"partner\":{\"name\":\"Beihang University\"},\"activity\":\"research_partnership\"",
+        "\"partner\":{\"name\":\"University of Toronto\",\"country\":\"CA\"}",
+    };
+    for (int i = first; i < first + count; i++)
+        fprintf(f, "{\"id\":\"r%d\",%s}\n", i, bodies[i % 3]);
+}
+
+/* Checks the output of requests r0 .. r<count-1>: one line each, in
+ * order, line numbers 1.., the verdict of each one's partner. */
+static void
+check_requests(const result_t *r, int count)
+{
+    static const char *const verdicts[] = { "prohibited", "review", "clear" };
+    cJSON **o = calloc((size_t)count + 1, sizeof *o);
+    assert_non_null(o);
+    size_t n = json_lines(r, o, (size_t)count + 1);
+    assert_int_equal(n, (size_t)count);
+    for (int i = 0; i < count; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "r%d", i);
+        assert_int_equal((int)num(o[i], "line"), i + 1);
+        const char *got = str(o[i], "id");
+        if (got == NULL || strcmp(got, id) != 0)
+            fail_msg("output line %d: id %s, expected %s", i + 1, got ? got : "(none)", id);
+        const char *v = str(o[i], "verdict");
+        if (v == NULL || strcmp(v, verdicts[i % 3]) != 0)
+            fail_msg("output line %d (%s): verdict %s, expected %s", i + 1, id,
+                     v ? v : "(none)", verdicts[i % 3]);
+    }
+    free_objs(o, n);
+    free(o);
+}
+
+/* 5,000 records through a window of 64 (the reorder buffer wraps many
+ * times): every record answered exactly once, in order. */
+static void
+test_many_records(void **state)
+{
+    daemon_t *d = *state;
+    daemon_spawn(d);
+    daemon_wait(d);
+    char path[160];
+    dir_path(d, path, sizeof path, "many.jsonl");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    write_requests(f, 0, 5000);
+    assert_int_equal(fclose(f), 0);
+    result_t r = vet_run(d, (const char *[]){ "--inflight", "64", "--summary", path, NULL });
+    assert_int_equal(r.status, 20);
+    check_requests(&r, 5000);
+    assert_int_equal(summary_count(r.err, "verdict", "prohibited"), 1667);
+    assert_int_equal(summary_count(r.err, "verdict", "review"), 1667);
+    assert_int_equal(summary_count(r.err, "verdict", "clear"), 1666);
+    result_free(&r);
+}
+
+/* Asks the daemon for its count of screening requests. */
+static long
+screened(const daemon_t *d)
+{
+    vet_client_t *c = vet_client_new(d->ep);
+    assert_non_null(c);
+    char *reply = NULL;
+    long n = -1;
+    if (vet_screen(c, "{\"op\":\"stats\"}", 3000, &reply) == VET_OK) {
+        const char *p = strstr(reply, "\"by_op\":{\"screen\":");
+        if (p != NULL)
+            n = strtol(p + strlen("\"by_op\":{\"screen\":"), NULL, 10);
+    }
+    vet_free(reply);
+    vet_client_destroy(&c);
+    return n;
+}
+
+/* The daemon dies in the middle of a batch with requests in flight and
+ * comes back: the requests it never answered are sent again, and every
+ * input line still gets exactly one output line. */
+static void
+test_daemon_restart(void **state)
+{
+    daemon_t *d = *state;
+    daemon_spawn(d);
+    daemon_wait(d);
+    int fds[2];
+    /* Close-on-exec: a daemon started later must not hold the pipe open. */
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(fcntl(fds[0], F_SETFD, FD_CLOEXEC), 0);
+    assert_int_equal(fcntl(fds[1], F_SETFD, FD_CLOEXEC), 0);
+    pid_t vet = vet_spawn(d, fds[0], (const char *[]){ "-t", "500", "--summary", "-", NULL },
+                          NULL);
+    close(fds[0]);
+    FILE *w = fdopen(fds[1], "w");
+    assert_non_null(w);
+    /* The first 1,000 are answered by the first daemon. */
+    write_requests(w, 0, 1000);
+    fflush(w);
+    uint64_t end = now_ms() + 20000;
+    while (screened(d) < 1000 && now_ms() < end)
+        usleep(20000);
+    assert_true(screened(d) >= 1000);
+    /* The next 300 reach a daemon that no longer answers, then dies. */
+    kill(d->pid, SIGSTOP);
+    write_requests(w, 1000, 300);
+    fflush(w);
+    usleep(300000);
+    kill(d->pid, SIGKILL);
+    waitpid(d->pid, NULL, 0);
+    d->pid = 0;
+    /* More arrive while no daemon is there at all. */
+    write_requests(w, 1300, 200);
+    fflush(w);
+    usleep(200000);
+    daemon_spawn(d);
+    daemon_wait(d);
+    write_requests(w, 1500, 500);
+    fclose(w);
+    result_t r = vet_wait(d, vet);
+    if (r.status != 20)
+        fprintf(stderr, "vet batch stderr:\n%s\n", r.err);
+    assert_int_equal(r.status, 20);
+    check_requests(&r, 2000);
+    assert_true(summary_count(r.err, "resent", "requests") > 0);
+    assert_int_equal(summary_count(r.err, "error", "timeout"), -1);
+    result_free(&r);
+}
+
+/* No daemon at all: every record fails with "timeout", quickly once the
+ * first ones have, and the exit code says unavailable. */
+static void
+test_unreachable(void **state)
+{
+    daemon_t *d = *state;
+    char path[160];
+    dir_path(d, path, sizeof path, "few.jsonl");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    write_requests(f, 0, 3000);
+    assert_int_equal(fclose(f), 0);
+    uint64_t t0 = now_ms();
+    result_t r = vet_run(d, (const char *[]){ "-t", "200", "--retries", "1", "--summary",
+                                              "--format", "csv", path, NULL });
+    assert_int_equal(r.status, 69);
+    /* 3,000 would take 3000/256 windows x 400 ms without giving up. */
+    assert_true(now_ms() - t0 < 20000);
+    assert_int_equal(summary_count(r.err, "error", "timeout"), 3000);
+    char *lines[4];
+    size_t n = split_lines(r.out, lines, 4);
+    assert_int_equal(n, 4);
+    assert_non_null(strstr(lines[1], "1,r0,Harbin Institute of Technology,,,,,timeout: "));
+    result_free(&r);
+}
+
+/* docs/examples/screen-csv.sh runs as shown in docs/INTEGRATION.md. */
+static void
+test_example_script(void **state)
+{
+    daemon_t *d = *state;
+    daemon_spawn(d);
+    daemon_wait(d);
+    char rel[256], script[PATH_MAX], in[PATH_MAX], vet[PATH_MAX], cmd[4 * PATH_MAX];
+    tests_path(rel, sizeof rel, "../docs/examples/screen-csv.sh");
+    assert_non_null(realpath(rel, script));
+    tests_path(rel, sizeof rel, "fixtures/batch/partners.csv");
+    assert_non_null(realpath(rel, in));
+    assert_non_null(realpath(env_or("VET_BIN", "bin/vet"), vet));
+    snprintf(cmd, sizeof cmd, "cd '%s' && ENDPOINT='%s' VET='%s' sh '%s' '%s' > example.out 2>&1",
+             d->dir, d->ep, vet, script, in);
+    int st = system(cmd);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 20);
+    char path[160];
+    dir_path(d, path, sizeof path, "example.out");
+    char *out = read_file(path);
+    assert_non_null(out);
+    assert_non_null(strstr(out, "prohibited: p1 p6\n"));
+    assert_non_null(strstr(out, "review: p4 p5\n"));
+    assert_non_null(strstr(out, "rows not screened: 0\n"));
+    assert_non_null(strstr(out, "verdict prohibited"));
+    free(out);
+    dir_path(d, path, sizeof path, "verdicts.csv");
+    char *csv = read_file(path);
+    assert_non_null(csv);
+    assert_true(strncmp(csv, "line,id,name,verdict,", 21) == 0);
+    free(csv);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_csv_to_jsonl, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv_output, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jsonl_malformed_summary, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv_malformed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_column, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exit_codes_and_formats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_daemon_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unreachable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_example_script, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
