@@ -634,8 +634,9 @@ fill_input(reader_t *r)
 static bool
 input_ready(reader_t *r)
 {
+    /* rbuf is NULL until the first read: memchr must not see it. */
     if (r->unread || r->at_eof || r->rerr != 0 ||
-        memchr(r->rbuf + r->rstart, '\n', r->rend - r->rstart) != NULL)
+        (r->rend > r->rstart && memchr(r->rbuf + r->rstart, '\n', r->rend - r->rstart) != NULL))
         return true;
     struct pollfd p = { r->fd, POLLIN, 0 };
     return poll(&p, 1, 0) != 0;
