@@ -498,8 +498,20 @@ test_un(void **state)
     assert_has(r.out, "\"Forces D\xC3\xA9mocratiques Alli\xC3\xA9" "es-Arm\xC3\xA9" "e Nationale");
     assert_has(r.out, "    country = \"CD\";\n");
     assert_lacks(r.out, "BADEGE");
-    assert_string_equal(r.err, "vet-import: 2 organisations written\n"
-                               "vet-import: skipped 1 individuals\n");
+    /* An alias field packing a name and its variants in brackets, or
+     * ';'-separated names, gives one alias per name; "(original script)"
+     * notes are dropped. */
+    assert_has(r.out, "\"Hay\xE2\x80\x99" "at Tahrir al-Sham (HTS)\", \"\xD9\x87\xD9\x8A\xD8\xA6\xD8\xA9 "
+                      "\xD8\xAA\xD8\xAD\xD8\xB1\xD9\x8A\xD8\xB1 \xD8\xA7\xD9\x84\xD8\xB4\xD8\xA7\xD9\x85\", ");
+    assert_has(r.out, "\"Liberation of al-Sham Commission\", ");
+    assert_has(r.out, "\"Tahrir al-Sham Hay\xE2\x80\x99" "at\", ");
+    assert_has(r.out, "\"Jabhat al-Nusrah\", ");
+    assert_lacks(r.out, "original script");
+    assert_lacks(r.out, "Sham; ");
+    assert_string_equal(r.err, "vet-import: 3 organisations written\n"
+                               "vet-import: skipped 1 individuals\n"
+                               "vet-import: note: 1 records with addresses in several "
+                               "countries (no country set)\n");
     assert_int_equal(vetd_check(f, r.out), 0);
     run_t r2 = run(f, args);
     assert_int_equal(r2.out_len, r.out_len);

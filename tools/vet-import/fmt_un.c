@@ -91,6 +91,75 @@ unquote(char *s)
     return s;
 }
 
+/* Strips a trailing " (original script)" note from an alias, in place. */
+static void
+drop_script_note(char *s)
+{
+    static const char note[] = "(original script)";
+    size_t n = strlen(s), k = sizeof note - 1;
+    if (n >= k && strcmp(s + n - k, note) == 0) {
+        s[n - k] = '\0';
+        for (n -= k; n > 0 && s[n - 1] == ' '; n--)
+            s[n - 1] = '\0';
+    }
+}
+
+/* Adds the ';'-separated names of s (modified in place) as aliases. */
+static int
+add_split(regw_org_t *o, char *s)
+{
+    for (char *p = s, *next; p != NULL; p = next) {
+        int depth = 0;
+        next = NULL;
+        for (char *q = p; *q != '\0'; q++) {
+            depth += *q == '(' ? 1 : *q == ')' ? -1 : 0;
+            if (*q == ';' && depth == 0) {
+                *q = '\0';
+                next = q + 1;
+                break;
+            }
+        }
+        drop_script_note(p);
+        if (regw_org_add_alias(o, unquote(p)) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* An ENTITY_ALIAS may pack several names: "A; B; C", or a name followed
+ * by its variants in brackets, "Hay'at Tahrir al-Sham (HTS) (<Arabic>
+ * (original script); Hayat Tahrir al-Sham; ...)". Each becomes an alias
+ * of its own (the matcher would never find a name inside the pack).
+ * Modifies s. */
+static int
+add_alias_field(regw_org_t *o, char *s)
+{
+    s = unquote(s);
+    size_t n = strlen(s);
+    if (strchr(s, ';') == NULL)
+        return regw_org_add_alias(o, s);
+    if (n > 0 && s[n - 1] == ')') {
+        /* The bracket that the final ')' closes. */
+        int depth = 0;
+        char *open = NULL;
+        for (char *q = s + n - 1; q >= s; q--) {
+            depth += *q == ')' ? 1 : *q == '(' ? -1 : 0;
+            if (depth == 0) {
+                open = q;
+                break;
+            }
+        }
+        if (open != NULL && open > s) {
+            s[n - 1] = '\0';
+            *open = '\0';
+            if (regw_org_add_alias(o, s) < 0)
+                return -1;
+            return add_split(o, open + 1);
+        }
+    }
+    return add_split(o, s);
+}
+
 /* The individual's name: FIRST_NAME .. FOURTH_NAME joined by spaces. */
 static int
 person_name(const xmlNode *n, sbuf_t *b)
@@ -168,7 +237,7 @@ record(un_t *x, const xmlNode *n, bool person)
         for (xmlNode *c = n->children; r == 0 && c != NULL; c = c->next) {
             if (is(c, alias_el)) {
                 char *a = child_text(c, "ALIAS_NAME");
-                if (a != NULL && regw_org_add_alias(o, unquote(a)) < 0)
+                if (a != NULL && add_alias_field(o, a) < 0)
                     r = oom(x);
                 xmlFree(a);
             } else if (is(c, addr_el)) {
