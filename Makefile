@@ -76,7 +76,7 @@ $(BIN)/vet-import: $(IMPORT_OBJ) $(ENGINE_LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
 
 $(B)/tests/test_import.o: ALL_CFLAGS += -Itools/vet-import
-$(B)/tests/test_import: $(B)/tests/test_import.o $(filter-out %/main.o,$(IMPORT_OBJ)) $(ENGINE_LIB)
+$(B)/tests/test_import: $(B)/tests/test_import.o $(B)/tests/testutil.o $(filter-out %/main.o,$(IMPORT_OBJ)) $(ENGINE_LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
 
 $(B)/tests/%.o: tests/%.c
@@ -135,7 +135,7 @@ $(BIN)/vetd: $(B)/daemon/main.o $(SERVER_LIB) $(ENGINE_LIB)
 	@mkdir -p $(BIN)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
 
-$(B)/tests/%: $(B)/tests/%.o $(SERVER_LIB) $(ENGINE_LIB) $(CLIENT_LIB)
+$(B)/tests/%: $(B)/tests/%.o $(B)/tests/testutil.o $(SERVER_LIB) $(ENGINE_LIB) $(CLIENT_LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
 
 # The daemon benchmark's tools speak ZeroMQ only.
@@ -232,7 +232,13 @@ $(B)/tests/test_eval: $(B)/tools/eval/test_eval.o $(B)/tools/eval/evdata.o $(B)/
 eval: rules-full $(BIN)/vet-eval
 	$(BIN)/vet-eval -r $(B)/rules-full -d $(SHARED_DATA) --json $(B)/eval.json
 
+# Where Debian's /usr/bin/python3 looks for packages under PREFIX, so that
+# after `make install` `from vet import Client` works from anywhere.
+PYTHON_SITE ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python3.$(shell /usr/bin/python3 -c 'import sys; print(sys.version_info[1])' 2>/dev/null || echo 11)/dist-packages)
+
 install: all
+	install -d $(DESTDIR)$(PYTHON_SITE)/vet
+	install -m 644 clients/python/vet/*.py $(DESTDIR)$(PYTHON_SITE)/vet/
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 	    $(DESTDIR)$(PREFIX)/share/vetd/rules
 	install -m 755 $(BIN)/vetd $(BIN)/vet $(BIN)/vet-import $(DESTDIR)$(PREFIX)/bin/
@@ -244,5 +250,5 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz bin
 
--include $(B)/tools/eval/*.d $(ENGINE_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(B)/daemon/main.d $(B)/clients/c/*.d $(IMPORT_OBJ:.o=.d) $(TEST_BIN:%=%.d) $(BENCH_BIN:%=%.d) \
+-include $(B)/tools/eval/*.d $(ENGINE_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(B)/daemon/main.d $(B)/clients/c/*.d $(IMPORT_OBJ:.o=.d) $(TEST_BIN:%=%.d) $(B)/tests/testutil.d $(BENCH_BIN:%=%.d) \
     $(wildcard $(B)/fuzz/*.d)

@@ -21,6 +21,7 @@
 #include <zmq.h>
 
 #include "audit.h"
+#include "testutil.h"
 
 #define MAX_THREADS 4
 
@@ -72,45 +73,6 @@ fx_path(const fx_t *f, const char *name, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s/%s", f->dir, name);
     return buf;
-}
-
-/* Whole file, NUL-terminated, caller frees; NULL if it cannot be read. */
-static char *
-slurp(const char *path, size_t *lenp)
-{
-    FILE *fp = fopen(path, "rb");
-    if (fp == NULL)
-        return NULL;
-    size_t cap = 4096, len = 0;
-    char *data = malloc(cap);
-    size_t n;
-    while (data != NULL && (n = fread(data + len, 1, cap - len - 1, fp)) > 0) {
-        len += n;
-        if (cap - len - 1 == 0) {
-            char *p = realloc(data, cap * 2);
-            if (p == NULL) {
-                free(data);
-                data = NULL;
-                break;
-            }
-            data = p;
-            cap *= 2;
-        }
-    }
-    fclose(fp);
-    if (data != NULL)
-        data[len] = '\0';
-    *lenp = len;
-    return data;
-}
-
-static void
-write_file(const char *path, const char *content)
-{
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    assert_int_equal(fwrite(content, 1, strlen(content), fp), strlen(content));
-    assert_int_equal(fclose(fp), 0);
 }
 
 /* Record i of producer t; its length varies with i. */
@@ -237,7 +199,7 @@ static void
 assert_file_has_all(const char *path, int nt, int per)
 {
     size_t len;
-    char *data = slurp(path, &len);
+    char *data = tu_read_file(path, &len);
     assert_non_null(data);
     unsigned char *seen = calloc((size_t)nt * (size_t)per, 1);
     assert_non_null(seen);
@@ -332,19 +294,19 @@ test_torn_tail(void **state)
         char name[32], path[256], err[256];
         snprintf(name, sizeof name, "torn%zu.jsonl", c);
         fx_path(f, name, path, sizeof path);
-        write_file(path, cases[c].before);
+        tu_write_file(path, cases[c].before);
         audit_cfg_t cfg = { .path = path, .fsync = AUDIT_FSYNC_NEVER };
         audit_t *a = audit_new(f->zctx, &cfg, NULL, err, sizeof err);
         assert_non_null(a);
         /* Repaired before audit_new returns. */
         size_t len;
-        char *data = slurp(path, &len);
+        char *data = tu_read_file(path, &len);
         assert_non_null(data);
         assert_string_equal(data, cases[c].kept);
         free(data);
         put_range(a, 0, 3);
         audit_destroy(&a);
-        data = slurp(path, &len);
+        data = tu_read_file(path, &len);
         assert_non_null(data);
         size_t k = strlen(cases[c].kept);
         assert_true(len > k);
@@ -406,7 +368,7 @@ test_reopen(void **state)
         else
             snprintf(p, sizeof p, "%s", path);
         size_t len;
-        char *data = slurp(p, &len);
+        char *data = tu_read_file(p, &len);
         assert_non_null(data);
         unsigned char *fresh = calloc(30000, 1);
         assert_non_null(fresh);
@@ -469,7 +431,7 @@ test_interval_visible(void **state)
     size_t len = 0;
     for (int k = 0; k < 200; k++) {
         free(data);
-        data = slurp(path, &len);
+        data = tu_read_file(path, &len);
         assert_non_null(data);
         if (len > 0)
             break;
@@ -502,7 +464,7 @@ test_one_record_one_line(void **state)
     assert_int_equal(wait_written(a, 2, 2000), 2);
     audit_destroy(&a);
     size_t len;
-    char *data = slurp(path, &len);
+    char *data = tu_read_file(path, &len);
     assert_non_null(data);
     assert_string_equal(data, "{\"a\": 1,  \"b\":2}\n{}\n");
     free(data);
@@ -558,7 +520,7 @@ test_write_errors(void **state)
 
     unsigned char seen1[300] = { 0 }, seen2[300] = { 0 };
     size_t len1, len2;
-    char *d1 = slurp(old, &len1), *d2 = slurp(path, &len2);
+    char *d1 = tu_read_file(old, &len1), *d2 = tu_read_file(path, &len2);
     assert_non_null(d1);
     assert_non_null(d2);
     assert_true(len1 <= 4000);

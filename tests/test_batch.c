@@ -19,19 +19,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "vet.h"
-
-/* A vetd of the fixture ruleset in its own temporary directory. */
-typedef struct daemon {
-    pid_t pid;                  /* 0 when not running */
-    char dir[64];               /* private temporary directory */
-    char ep[128];               /* ipc:// endpoint */
-    char log[128];              /* its stderr */
-    char audit[128];            /* its audit log */
-} daemon_t;
 
 /* The captured run of one vet command. */
 typedef struct result {
@@ -40,136 +31,35 @@ typedef struct result {
     char *err;                  /* stderr, owned */
 } result_t;
 
-static const char *
-env_or(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : dflt;
-}
-
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* A path under the tests directory ($VET_TESTS_DIR, default "tests"). */
 static void
 tests_path(char *buf, size_t n, const char *rel)
 {
-    snprintf(buf, n, "%s/%s", env_or("VET_TESTS_DIR", "tests"), rel);
+    snprintf(buf, n, "%s/%s", tu_env_or("VET_TESTS_DIR", "tests"), rel);
 }
 
-static char *
-read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = s != NULL ? fread(s, 1, (size_t)n, f) : 0;
-    if (s != NULL)
-        s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
+/* Starts vetd on the fixture ruleset in d's directory and waits until it
+ * answers. */
 static void
-write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-}
-
-static void
-daemon_spawn(daemon_t *d)
+daemon_start(tu_vetd_t *d)
 {
     char rules[256];
     tests_path(rules, sizeof rules, "fixtures/rulesets/good");
-    const char *argv[] = { env_or("VETD_BIN", "bin/vetd"), "-r", rules, "-e", d->ep,
-                           "-a", d->audit, "-w", "2", NULL };
-    d->pid = fork();
-    assert_true(d->pid >= 0);
-    if (d->pid == 0) {
-        /* Never outlive the test, whatever happens to it. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, 2);
-            close(fd);
-        }
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-}
-
-/* Waits until the daemon answers ping (10 s at most). */
-static void
-daemon_wait(daemon_t *d)
-{
-    vet_client_t *c = vet_client_new(d->ep);
-    assert_non_null(c);
-    uint64_t end = now_ms() + 10000;
-    bool up = false;
-    while (!up && now_ms() < end) {
-        char *reply = NULL;
-        if (vet_screen(c, "{\"op\":\"ping\"}", 200, &reply) == VET_OK)
-            up = strstr(reply, "\"ok\":true") != NULL;
-        vet_free(reply);
-        int st;
-        if (!up && waitpid(d->pid, &st, WNOHANG) == d->pid) {
-            d->pid = 0;
-            char *log = read_file(d->log);
-            fprintf(stderr, "vetd exited at start-up:\n%s\n", log ? log : "");
-            free(log);
-            vet_client_destroy(&c);
-            fail_msg("vetd exited at start-up");
-        }
-    }
-    vet_client_destroy(&c);
-    assert_true(up);
-}
-
-/* Stops d: SIGTERM, 10 s, then SIGKILL. */
-static void
-daemon_stop(daemon_t *d)
-{
-    if (d->pid <= 0)
-        return;
-    kill(d->pid, SIGTERM);
-    int st;
-    uint64_t end = now_ms() + 10000;
-    pid_t r;
-    while ((r = waitpid(d->pid, &st, WNOHANG)) == 0 && now_ms() < end)
-        usleep(10000);
-    if (r == 0) {
-        kill(d->pid, SIGKILL);
-        waitpid(d->pid, &st, 0);
-    }
-    d->pid = 0;
+    const char *args[] = { "-r", rules, "-e", d->ep, "-a", d->audit, "-w", "2", NULL };
+    assert_int_equal(tu_vetd_spawn(d, args), 0);
+    assert_int_equal(tu_vetd_wait(d), 0);
 }
 
 static int
 setup(void **state)
 {
-    daemon_t *d = calloc(1, sizeof *d);
+    tu_vetd_t *d = calloc(1, sizeof *d);
     if (d == NULL)
         return -1;
-    snprintf(d->dir, sizeof d->dir, "/tmp/vetd-batch-XXXXXX");
-    if (mkdtemp(d->dir) == NULL) {
+    if (tu_vetd_init(d, "batch") != 0) {
         free(d);
         return -1;
     }
-    snprintf(d->ep, sizeof d->ep, "ipc://%s/sock", d->dir);
-    snprintf(d->log, sizeof d->log, "%s/vetd.log", d->dir);
-    snprintf(d->audit, sizeof d->audit, "%s/audit.jsonl", d->dir);
     *state = d;
     return 0;
 }
@@ -177,12 +67,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-    daemon_t *d = *state;
-    daemon_stop(d);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", d->dir);
+    tu_vetd_t *d = *state;
+    tu_vetd_stop(d);
+    tu_vetd_cleanup(d);
     free(d);
     return 0;
 }
@@ -198,11 +85,11 @@ result_free(result_t *r)
 /* Starts `vet batch -e EP args...` with stdin from in_fd (or /dev/null)
  * and its output in the daemon's directory. Returns the pid. */
 static pid_t
-vet_spawn(daemon_t *d, int in_fd, const char *const *args, const char *const *env)
+vet_spawn(tu_vetd_t *d, int in_fd, const char *const *args, const char *const *env)
 {
     const char *argv[32];
     size_t n = 0;
-    argv[n++] = env_or("VET_BIN", "bin/vet");
+    argv[n++] = tu_env_or("VET_BIN", "bin/vet");
     argv[n++] = "batch";
     argv[n++] = "-e";
     argv[n++] = d->ep;
@@ -234,19 +121,19 @@ vet_spawn(daemon_t *d, int in_fd, const char *const *args, const char *const *en
 
 /* Waits (60 s at most) for vet and collects what it wrote. */
 static result_t
-vet_wait(daemon_t *d, pid_t pid)
+vet_wait(tu_vetd_t *d, pid_t pid)
 {
     int st;
-    uint64_t end = now_ms() + 60000;
+    uint64_t end = tu_now_ms() + 60000;
     pid_t r;
-    while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < end)
+    while ((r = waitpid(pid, &st, WNOHANG)) == 0 && tu_now_ms() < end)
         usleep(5000);
     if (r == 0) {
         kill(pid, SIGKILL);
         waitpid(pid, &st, 0);
         char path[160];
         snprintf(path, sizeof path, "%s/err", d->dir);
-        char *err = read_file(path);
+        char *err = tu_read_file(path, NULL);
         fprintf(stderr, "vet batch stderr:\n%s\n", err ? err : "");
         free(err);
         fail_msg("vet batch did not finish within 60 s");
@@ -255,16 +142,16 @@ vet_wait(daemon_t *d, pid_t pid)
     res.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     char path[160];
     snprintf(path, sizeof path, "%s/out", d->dir);
-    res.out = read_file(path);
+    res.out = tu_read_file(path, NULL);
     snprintf(path, sizeof path, "%s/err", d->dir);
-    res.err = read_file(path);
+    res.err = tu_read_file(path, NULL);
     assert_non_null(res.out);
     assert_non_null(res.err);
     return res;
 }
 
 static result_t
-vet_run(daemon_t *d, const char *const *args)
+vet_run(tu_vetd_t *d, const char *const *args)
 {
     return vet_wait(d, vet_spawn(d, -1, args, NULL));
 }
@@ -349,7 +236,7 @@ summary_count(const char *err, const char *kind, const char *name)
 
 /* A path under the daemon's directory. */
 static void
-dir_path(const daemon_t *d, char *buf, size_t n, const char *name)
+dir_path(const tu_vetd_t *d, char *buf, size_t n, const char *name)
 {
     snprintf(buf, n, "%s/%s", d->dir, name);
 }
@@ -361,9 +248,8 @@ dir_path(const daemon_t *d, char *buf, size_t n, const char *name)
 static void
 test_csv_to_jsonl(void **state)
 {
-    daemon_t *d = *state;
-    daemon_spawn(d);
-    daemon_wait(d);
+    tu_vetd_t *d = *state;
+    daemon_start(d);
     char in[256];
     tests_path(in, sizeof in, "fixtures/batch/partners.csv");
     result_t r = vet_run(d, (const char *[]){ in, NULL });
@@ -405,9 +291,8 @@ test_csv_to_jsonl(void **state)
 static void
 test_csv_output(void **state)
 {
-    daemon_t *d = *state;
-    daemon_spawn(d);
-    daemon_wait(d);
+    tu_vetd_t *d = *state;
+    daemon_start(d);
     char in[256];
     tests_path(in, sizeof in, "fixtures/batch/partners.csv");
     result_t r = vet_run(d, (const char *[]){ "--format", "csv", in, NULL });
@@ -433,9 +318,8 @@ test_csv_output(void **state)
 static void
 test_jsonl_malformed_summary(void **state)
 {
-    daemon_t *d = *state;
-    daemon_spawn(d);
-    daemon_wait(d);
+    tu_vetd_t *d = *state;
+    daemon_start(d);
     char in[256];
     tests_path(in, sizeof in, "fixtures/batch/requests.jsonl");
     result_t r = vet_run(d, (const char *[]){ "--summary", in, NULL });
@@ -485,9 +369,8 @@ test_jsonl_malformed_summary(void **state)
 static void
 test_csv_malformed(void **state)
 {
-    daemon_t *d = *state;
-    daemon_spawn(d);
-    daemon_wait(d);
+    tu_vetd_t *d = *state;
+    daemon_start(d);
     char in[256];
     tests_path(in, sizeof in, "fixtures/batch/malformed.csv");
     result_t r = vet_run(d, (const char *[]){ in, NULL });
@@ -525,9 +408,8 @@ test_csv_malformed(void **state)
 static void
 test_unknown_column(void **state)
 {
-    daemon_t *d = *state;
-    daemon_spawn(d);
-    daemon_wait(d);
+    tu_vetd_t *d = *state;
+    daemon_start(d);
     char in[256];
     tests_path(in, sizeof in, "fixtures/batch/unknown-column.csv");
     result_t r = vet_run(d, (const char *[]){ in, NULL });
@@ -550,12 +432,11 @@ test_unknown_column(void **state)
 static void
 test_exit_codes_and_formats(void **state)
 {
-    daemon_t *d = *state;
-    daemon_spawn(d);
-    daemon_wait(d);
+    tu_vetd_t *d = *state;
+    daemon_start(d);
     char path[160];
     dir_path(d, path, sizeof path, "clear.txt");
-    write_file(path, "name,country\nUniversity of Toronto,CA\nETH Zurich,CH\n");
+    tu_write_file(path, "name,country\nUniversity of Toronto,CA\nETH Zurich,CH\n");
     result_t r = vet_run(d, (const char *[]){ "--input-format", "csv", path, NULL });
     assert_int_equal(r.status, 0);
     cJSON *o[4];
@@ -571,7 +452,7 @@ test_exit_codes_and_formats(void **state)
     result_free(&r);
 
     dir_path(d, path, sizeof path, "review.in");
-    write_file(path, "{\"partner\":{\"name\":\"Beihang University\"},"
+    tu_write_file(path, "{\"partner\":{\"name\":\"Beihang University\"},"
                      "\"activity\":\"research_partnership\"}\n");
     int fd = open(path, O_RDONLY);
     assert_true(fd >= 0);
@@ -643,9 +524,8 @@ check_requests(const result_t *r, int count)
 static void
 test_many_records(void **state)
 {
-    daemon_t *d = *state;
-    daemon_spawn(d);
-    daemon_wait(d);
+    tu_vetd_t *d = *state;
+    daemon_start(d);
     char path[160];
     dir_path(d, path, sizeof path, "many.jsonl");
     FILE *f = fopen(path, "w");
@@ -663,7 +543,7 @@ test_many_records(void **state)
 
 /* Asks the daemon for its count of screening requests. */
 static long
-screened(const daemon_t *d)
+screened(const tu_vetd_t *d)
 {
     vet_client_t *c = vet_client_new(d->ep);
     assert_non_null(c);
@@ -685,9 +565,8 @@ screened(const daemon_t *d)
 static void
 test_daemon_restart(void **state)
 {
-    daemon_t *d = *state;
-    daemon_spawn(d);
-    daemon_wait(d);
+    tu_vetd_t *d = *state;
+    daemon_start(d);
     int fds[2];
     /* Close-on-exec: a daemon started later must not hold the pipe open. */
     assert_int_equal(pipe(fds), 0);
@@ -701,8 +580,8 @@ test_daemon_restart(void **state)
     /* The first 1,000 are answered by the first daemon. */
     write_requests(w, 0, 1000);
     fflush(w);
-    uint64_t end = now_ms() + 20000;
-    while (screened(d) < 1000 && now_ms() < end)
+    uint64_t end = tu_now_ms() + 20000;
+    while (screened(d) < 1000 && tu_now_ms() < end)
         usleep(20000);
     assert_true(screened(d) >= 1000);
     /* The next 300 reach a daemon that no longer answers, then dies. */
@@ -717,8 +596,7 @@ test_daemon_restart(void **state)
     write_requests(w, 1300, 200);
     fflush(w);
     usleep(200000);
-    daemon_spawn(d);
-    daemon_wait(d);
+    daemon_start(d);
     write_requests(w, 1500, 500);
     fclose(w);
     result_t r = vet_wait(d, vet);
@@ -736,19 +614,19 @@ test_daemon_restart(void **state)
 static void
 test_unreachable(void **state)
 {
-    daemon_t *d = *state;
+    tu_vetd_t *d = *state;
     char path[160];
     dir_path(d, path, sizeof path, "few.jsonl");
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     write_requests(f, 0, 3000);
     assert_int_equal(fclose(f), 0);
-    uint64_t t0 = now_ms();
+    uint64_t t0 = tu_now_ms();
     result_t r = vet_run(d, (const char *[]){ "-t", "200", "--retries", "1", "--summary",
                                               "--format", "csv", path, NULL });
     assert_int_equal(r.status, 69);
     /* 3,000 would take 3000/256 windows x 400 ms without giving up. */
-    assert_true(now_ms() - t0 < 20000);
+    assert_true(tu_now_ms() - t0 < 20000);
     assert_int_equal(summary_count(r.err, "error", "timeout"), 3000);
     char *lines[4];
     size_t n = split_lines(r.out, lines, 4);
@@ -761,15 +639,14 @@ test_unreachable(void **state)
 static void
 test_example_script(void **state)
 {
-    daemon_t *d = *state;
-    daemon_spawn(d);
-    daemon_wait(d);
+    tu_vetd_t *d = *state;
+    daemon_start(d);
     char rel[256], script[PATH_MAX], in[PATH_MAX], vet[PATH_MAX], cmd[4 * PATH_MAX];
     tests_path(rel, sizeof rel, "../docs/examples/screen-csv.sh");
     assert_non_null(realpath(rel, script));
     tests_path(rel, sizeof rel, "fixtures/batch/partners.csv");
     assert_non_null(realpath(rel, in));
-    assert_non_null(realpath(env_or("VET_BIN", "bin/vet"), vet));
+    assert_non_null(realpath(tu_env_or("VET_BIN", "bin/vet"), vet));
     snprintf(cmd, sizeof cmd, "cd '%s' && ENDPOINT='%s' VET='%s' sh '%s' '%s' > example.out 2>&1",
              d->dir, d->ep, vet, script, in);
     int st = system(cmd);
@@ -777,7 +654,7 @@ test_example_script(void **state)
     assert_int_equal(WEXITSTATUS(st), 20);
     char path[160];
     dir_path(d, path, sizeof path, "example.out");
-    char *out = read_file(path);
+    char *out = tu_read_file(path, NULL);
     assert_non_null(out);
     assert_non_null(strstr(out, "prohibited: p1 p6\n"));
     assert_non_null(strstr(out, "review: p4 p5\n"));
@@ -785,7 +662,7 @@ test_example_script(void **state)
     assert_non_null(strstr(out, "verdict prohibited"));
     free(out);
     dir_path(d, path, sizeof path, "verdicts.csv");
-    char *csv = read_file(path);
+    char *csv = tu_read_file(path, NULL);
     assert_non_null(csv);
     assert_true(strncmp(csv, "line,id,name,verdict,", 21) == 0);
     free(csv);

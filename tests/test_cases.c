@@ -8,27 +8,18 @@
 #include <cmocka.h>
 
 #include <cJSON.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "testutil.h"
 #include "vet.h"
 
 #define MAX_CASES 256
 
 /* The daemon and the cases, shared by every test. */
 typedef struct cases {
-    pid_t pid;                  /* the daemon; 0 when not running */
-    char dir[64];               /* private temporary directory */
-    char ep[128];               /* its ipc:// endpoint */
+    tu_vetd_t vetd;             /* the daemon and its directory */
     cJSON *doc;                 /* owned: the parsed protocol.json */
     vet_client_t *client;       /* owned */
 } cases_t;
@@ -39,140 +30,46 @@ typedef struct one_case {
     const cJSON *c;
 } one_case_t;
 
-static const char *
-env_or(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : dflt;
-}
-
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static char *
-read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = s != NULL ? fread(s, 1, (size_t)n, f) : 0;
-    if (s != NULL)
-        s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* The file names its ruleset from the repository's root ("tests/...");
  * with the tests elsewhere ($VET_TESTS_DIR), the same path under it. */
 static void
 ruleset_path(char *buf, size_t n, const char *ruleset)
 {
-    const char *tests = env_or("VET_TESTS_DIR", "tests");
+    const char *tests = tu_env_or("VET_TESTS_DIR", "tests");
     if (strncmp(ruleset, "tests/", 6) == 0)
         snprintf(buf, n, "%s/%s", tests, ruleset + 6);
     else
         snprintf(buf, n, "%s", ruleset);
 }
 
-static void
-stop_daemon(cases_t *s)
-{
-    if (s->pid <= 0)
-        return;
-    kill(s->pid, SIGTERM);
-    int st;
-    uint64_t end = now_ms() + 10000;
-    pid_t r;
-    while ((r = waitpid(s->pid, &st, WNOHANG)) == 0 && now_ms() < end)
-        usleep(10000);
-    if (r == 0) {
-        kill(s->pid, SIGKILL);
-        waitpid(s->pid, &st, 0);
-    }
-    s->pid = 0;
-}
-
-/* Starts vetd on the cases' ruleset and waits until it answers. */
+/* Starts vetd on the cases' ruleset in a private directory and waits
+ * until it answers; 0 or -1. */
 static int
-start_daemon(cases_t *s)
+cases_start(cases_t *s)
 {
     const char *rs = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s->doc, "ruleset"));
     if (rs == NULL) {
         fprintf(stderr, "protocol.json: no \"ruleset\"\n");
         return -1;
     }
-    char rules[512], audit[128], log[128];
+    char rules[512];
     ruleset_path(rules, sizeof rules, rs);
-    snprintf(audit, sizeof audit, "%s/audit.jsonl", s->dir);
-    snprintf(log, sizeof log, "%s/vetd.log", s->dir);
-    const char *argv[] = { env_or("VETD_BIN", "bin/vetd"), "-r", rules, "-e", s->ep,
-                           "-a", audit, "-w", "2", NULL };
-    s->pid = fork();
-    if (s->pid < 0)
+    tu_vetd_t *d = &s->vetd;
+    if (tu_vetd_init(d, "cases") != 0)
         return -1;
-    if (s->pid == 0) {
-        /* Never outlive the test, whatever happens to it. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, 2);
-            close(fd);
-        }
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    s->client = vet_client_new(s->ep);
-    if (s->client == NULL)
+    const char *args[] = { "-r", rules, "-e", d->ep, "-a", d->audit, "-w", "2", NULL };
+    if (tu_vetd_spawn(d, args) != 0 || tu_vetd_wait(d) != 0)
         return -1;
-    uint64_t end = now_ms() + 10000;
-    while (now_ms() < end) {
-        char *reply = NULL;
-        bool up = vet_screen(s->client, "{\"op\":\"ping\"}", 200, &reply) == VET_OK &&
-                  strstr(reply, "\"ok\":true") != NULL;
-        vet_free(reply);
-        if (up)
-            return 0;
-        if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
-            s->pid = 0;
-            char *text = read_file(log);
-            fprintf(stderr, "vetd exited at start-up:\n%s\n", text ? text : "");
-            free(text);
-            return -1;
-        }
-    }
-    fprintf(stderr, "vetd did not answer within 10 s\n");
-    return -1;
-}
-
-/* Makes the private directory and starts the daemon; 0 or -1. */
-static int
-cases_start(cases_t *s)
-{
-    snprintf(s->dir, sizeof s->dir, "/tmp/vetd-cases-XXXXXX");
-    if (mkdtemp(s->dir) == NULL)
-        return -1;
-    snprintf(s->ep, sizeof s->ep, "ipc://%s/sock", s->dir);
-    return start_daemon(s);
+    s->client = vet_client_new(d->ep);
+    return s->client != NULL ? 0 : -1;
 }
 
 static void
 cases_stop(cases_t *s)
 {
     vet_client_destroy(&s->client);
-    stop_daemon(s);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
-    if (s->dir[0] != '\0' && system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", s->dir);
+    tu_vetd_stop(&s->vetd);
+    tu_vetd_cleanup(&s->vetd);
 }
 
 static const cJSON *
@@ -312,8 +209,8 @@ main(void)
 {
     cases_t all = { 0 };
     char path[512];
-    snprintf(path, sizeof path, "%s/cases/protocol.json", env_or("VET_TESTS_DIR", "tests"));
-    char *text = read_file(path);
+    snprintf(path, sizeof path, "%s/cases/protocol.json", tu_env_or("VET_TESTS_DIR", "tests"));
+    char *text = tu_read_file(path, NULL);
     if (text == NULL) {
         fprintf(stderr, "%s: cannot read\n", path);
         return 1;

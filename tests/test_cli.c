@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testutil.h"
+
 #define GOOD "tests/fixtures/rulesets/good"
 
 typedef struct run {
@@ -23,27 +25,11 @@ typedef struct run {
     char *err;              /* stderr, owned */
 } run_t;
 
-static char *
-slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* Runs "vetd ARGS" with stdin from the file in (or /dev/null). */
 static run_t
 vetd(const char *args, const char *in)
 {
-    const char *bin = getenv("VETD_BIN") ? getenv("VETD_BIN") : "bin/vetd";
+    const char *bin = tu_env_or("VETD_BIN", "bin/vetd");
     char out[] = "/tmp/vet-cli-out-XXXXXX", err[] = "/tmp/vet-cli-err-XXXXXX";
     int fo = mkstemp(out), fe = mkstemp(err);
     close(fo);
@@ -51,8 +37,10 @@ vetd(const char *args, const char *in)
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "%s %s < %s > %s 2> %s", bin, args, in ? in : "/dev/null",
              out, err);
-    int st = system(cmd);
-    run_t r = { WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(out), slurp(err) };
+    int st = tu_run(cmd);
+    /* Empty rather than NULL: the tests search the output as it is. */
+    char *o = tu_read_file(out, NULL), *e = tu_read_file(err, NULL);
+    run_t r = { st, o != NULL ? o : strdup(""), e != NULL ? e : strdup("") };
     unlink(out);
     unlink(err);
     return r;
@@ -262,7 +250,8 @@ test_protocol_examples(void **state)
     char cmd[512];
     snprintf(cmd, sizeof cmd, "sh tests/extract-doc-files.sh docs/PROTOCOL.md %s", dir);
     assert_int_equal(system(cmd), 0);
-    char *page = slurp("docs/PROTOCOL.md");
+    char *page = tu_read_file("docs/PROTOCOL.md", NULL);
+    assert_non_null(page);
     int checked = 0;
     for (char *line = strtok(page, "\n"); line != NULL; line = strtok(NULL, "\n")) {
         bool neg = strncmp(line, "<!-- expect-not ", 16) == 0;

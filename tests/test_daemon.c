@@ -10,203 +10,64 @@
 
 #include <cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
+#include "testutil.h"
 #include "vet.h"
 
 #define FIXTURE "tests/fixtures/rulesets/good"
 #define HIT_AI "{\"id\":\"%s\",\"partner\":{\"name\":\"Harbin Institute of Technology\"," \
                "\"country\":\"CN\"},\"technologies\":[\"ai.ml\"],\"activity\":\"affiliation\"}"
 
-typedef struct daemon {
-    pid_t pid;
-    char dir[64];               /* private temporary directory */
-    char rules[128];            /* a copy of the fixture ruleset */
-    char ep[160];               /* ipc:// endpoint */
-    char log[128];              /* the daemon's stderr */
-    char audit[128];            /* its audit log */
-    char cfg[128];              /* its -c file */
-} daemon_t;
-
-static const char *
-env_or(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : dflt;
-}
-
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *
-read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
-static int
-run(const char *cmd)
-{
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 /* Makes the private directory with a copy of the fixture ruleset and a
  * config file holding cfg_extra. */
 static void
-daemon_prepare(daemon_t *d, const char *cfg_extra)
+daemon_prepare(tu_vetd_t *d, const char *cfg_extra)
 {
-    memset(d, 0, sizeof *d);
-    snprintf(d->dir, sizeof d->dir, "/tmp/vetd-it-XXXXXX");
-    assert_non_null(mkdtemp(d->dir));
-    snprintf(d->rules, sizeof d->rules, "%s/rules", d->dir);
-    snprintf(d->ep, sizeof d->ep, "ipc://%s/sock", d->dir);
-    snprintf(d->log, sizeof d->log, "%s/vetd.log", d->dir);
-    snprintf(d->audit, sizeof d->audit, "%s/audit.jsonl", d->dir);
-    snprintf(d->cfg, sizeof d->cfg, "%s/vetd.cfg", d->dir);
+    assert_int_equal(tu_vetd_init(d, "it"), 0);
     char cmd[512];
     snprintf(cmd, sizeof cmd, "cp -R %s %s", FIXTURE, d->rules);
-    assert_int_equal(run(cmd), 0);
-    write_file(d->cfg, cfg_extra ? cfg_extra : "");
+    assert_int_equal(tu_run(cmd), 0);
+    tu_write_file(d->cfg, cfg_extra ? cfg_extra : "");
 }
 
 /* Starts vetd with the prepared files plus extra flags (NULL-ended). */
 static void
-daemon_spawn(daemon_t *d, const char *const *extra)
+daemon_spawn(tu_vetd_t *d, const char *const *extra)
 {
-    const char *argv[32];
-    size_t n = 0;
-    argv[n++] = env_or("VETD_BIN", "bin/vetd");
-    argv[n++] = "-c";
-    argv[n++] = d->cfg;
-    argv[n++] = "-r";
-    argv[n++] = d->rules;
-    argv[n++] = "-e";
-    argv[n++] = d->ep;
-    argv[n++] = "-a";
-    argv[n++] = d->audit;
-    argv[n++] = "-w";
-    argv[n++] = "2";
-    for (size_t i = 0; extra && extra[i] && n < 31; i++)
-        argv[n++] = extra[i];
-    argv[n] = NULL;
-    d->pid = fork();
-    assert_true(d->pid >= 0);
-    if (d->pid == 0) {
-        /* Never outlive the test, whatever happens to it. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, 2);
-            close(fd);
-        }
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-}
-
-/* Waits until the daemon answers ping (5 s at most). */
-static void
-daemon_wait(daemon_t *d)
-{
-    vet_client_t *c = vet_client_new(d->ep);
-    assert_non_null(c);
-    uint64_t end = now_ms() + 10000;
-    bool up = false;
-    while (!up && now_ms() < end) {
-        char *reply = NULL;
-        if (vet_screen(c, "{\"op\":\"ping\"}", 200, &reply) == VET_OK)
-            up = strstr(reply, "\"ok\":true") != NULL;
-        vet_free(reply);
-        int st;
-        if (!up && waitpid(d->pid, &st, WNOHANG) == d->pid) {
-            char *log = read_file(d->log);
-            fprintf(stderr, "vetd exited at start-up:\n%s\n", log ? log : "");
-            free(log);
-            d->pid = 0;
-            fail_msg("vetd exited at start-up");
-        }
-    }
-    vet_client_destroy(&c);
-    assert_true(up);
+    const char *args[32] = { "-c", d->cfg, "-r", d->rules, "-e", d->ep, "-a", d->audit,
+                             "-w", "2" };
+    size_t n = 10;
+    for (size_t i = 0; extra && extra[i] && n < 30; i++)
+        args[n++] = extra[i];
+    args[n] = NULL;
+    assert_int_equal(tu_vetd_spawn(d, args), 0);
 }
 
 static void
-daemon_start(daemon_t *d, const char *cfg_extra, const char *const *extra)
+daemon_start(tu_vetd_t *d, const char *cfg_extra, const char *const *extra)
 {
     daemon_prepare(d, cfg_extra);
     daemon_spawn(d, extra);
-    daemon_wait(d);
+    assert_int_equal(tu_vetd_wait(d), 0);
 }
 
-/* Sends SIGTERM and waits for the exit (10 s); returns the exit status. */
+/* Sends SIGTERM and waits for the exit (10 s); returns the exit status.
+ * A daemon that has to be killed fails the test. */
 static int
-daemon_stop(daemon_t *d)
+daemon_stop(tu_vetd_t *d)
 {
-    if (d->pid <= 0)
-        return -1;
-    kill(d->pid, SIGTERM);
-    int st = 0;
-    uint64_t end = now_ms() + 10000;
-    pid_t r;
-    while ((r = waitpid(d->pid, &st, WNOHANG)) == 0 && now_ms() < end)
-        usleep(10000);
-    if (r == 0) {
-        kill(d->pid, SIGKILL);
-        waitpid(d->pid, &st, 0);
-        d->pid = 0;
+    int st = tu_vetd_stop(d);
+    if (st == -2)
         fail_msg("vetd did not stop within 10 s of SIGTERM");
-    }
-    d->pid = 0;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static void
-daemon_cleanup(daemon_t *d)
-{
-    if (d->pid > 0) {
-        kill(d->pid, SIGKILL);
-        waitpid(d->pid, NULL, 0);
-        d->pid = 0;
-    }
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", d->dir);
-    run(cmd);
+    return st;
 }
 
 /* One request/reply through libvet; returns the parsed reply. */
@@ -268,7 +129,7 @@ static void
 test_ops(void **state)
 {
     (void)state;
-    daemon_t d;
+    tu_vetd_t d;
     daemon_start(&d, NULL, NULL);
     vet_client_t *c = vet_client_new(d.ep);
     assert_non_null(c);
@@ -345,7 +206,7 @@ test_ops(void **state)
 
     vet_client_destroy(&c);
     assert_int_equal(daemon_stop(&d), 0);
-    daemon_cleanup(&d);
+    tu_vetd_cleanup(&d);
 }
 
 /* ---- every error code ----------------------------------------------- */
@@ -354,7 +215,7 @@ static void
 test_errors(void **state)
 {
     (void)state;
-    daemon_t d;
+    tu_vetd_t d;
     daemon_start(&d, "limits = { max_request_bytes = 4096; };\n", NULL);
     vet_client_t *c = vet_client_new(d.ep);
     assert_non_null(c);
@@ -408,7 +269,7 @@ test_errors(void **state)
     cJSON_Delete(j);
     vet_client_destroy(&c);
     assert_int_equal(daemon_stop(&d), 0);
-    daemon_cleanup(&d);
+    tu_vetd_cleanup(&d);
 }
 
 /* A daemon started without a valid ruleset answers unavailable until a
@@ -417,16 +278,16 @@ static void
 test_unavailable_then_reload(void **state)
 {
     (void)state;
-    daemon_t d;
+    tu_vetd_t d;
     daemon_prepare(&d, NULL);
     char policy[256];
     snprintf(policy, sizeof policy, "%s/policy.cfg", d.rules);
-    char *good = read_file(policy);
+    char *good = tu_read_file(policy, NULL);
     assert_non_null(good);
-    write_file(policy, "version = \"broken\";\nrules = ( { id = \"x\"; } );\n");
+    tu_write_file(policy, "version = \"broken\";\nrules = ( { id = \"x\"; } );\n");
     const char *const extra[] = { "--allow-no-rules", NULL };
     daemon_spawn(&d, extra);
-    daemon_wait(&d);
+    assert_int_equal(tu_vetd_wait(&d), 0);
     vet_client_t *c = vet_client_new(d.ep);
     char req[512];
     snprintf(req, sizeof req, HIT_AI, "u1");
@@ -437,7 +298,7 @@ test_unavailable_then_reload(void **state)
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "ruleset")));
     cJSON_Delete(j);
 
-    write_file(policy, good);
+    tu_write_file(policy, good);
     free(good);
     j = call(c, "{\"op\":\"reload\"}");
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
@@ -448,7 +309,7 @@ test_unavailable_then_reload(void **state)
     cJSON_Delete(j);
     vet_client_destroy(&c);
     assert_int_equal(daemon_stop(&d), 0);
-    daemon_cleanup(&d);
+    tu_vetd_cleanup(&d);
 }
 
 /* ---- pipelined burst ------------------------------------------------ */
@@ -507,7 +368,7 @@ static void
 test_pipelined_burst(void **state)
 {
     (void)state;
-    daemon_t d;
+    tu_vetd_t d;
     daemon_start(&d, NULL, NULL);
     vet_client_t *c = vet_client_new(d.ep);
     assert_int_equal(burst(c, 10000, 10000, "b", NULL, NULL), 0);
@@ -520,7 +381,7 @@ test_pipelined_burst(void **state)
     assert_int_equal(daemon_stop(&d), 0);
     /* One audit line per request (10,000 screens, stats, the pings of
      * the start-up wait). */
-    char *audit = read_file(d.audit);
+    char *audit = tu_read_file(d.audit, NULL);
     assert_non_null(audit);
     size_t lines = 0, screens = 0;
     for (char *p = audit; *p; p++)
@@ -530,17 +391,17 @@ test_pipelined_burst(void **state)
     assert_int_equal(screens, 10000);
     assert_true(lines >= 10002);
     free(audit);
-    daemon_cleanup(&d);
+    tu_vetd_cleanup(&d);
 }
 
 /* ---- reload under load, broken reloads, SIGHUP ---------------------- */
 
 static void
-set_version(const daemon_t *d, const char *from, const char *to)
+set_version(const tu_vetd_t *d, const char *from, const char *to)
 {
     char policy[256];
     snprintf(policy, sizeof policy, "%s/policy.cfg", d->rules);
-    char *text = read_file(policy);
+    char *text = tu_read_file(policy, NULL);
     char *at = strstr(text, from);
     assert_non_null(at);
     size_t pre = (size_t)(at - text);
@@ -548,7 +409,7 @@ set_version(const daemon_t *d, const char *from, const char *to)
     memcpy(out, text, pre);
     strcpy(out + pre, to);
     strcat(out, at + strlen(from));
-    write_file(policy, out);
+    tu_write_file(policy, out);
     free(out);
     free(text);
 }
@@ -557,7 +418,7 @@ static void
 test_reload_under_load(void **state)
 {
     (void)state;
-    daemon_t d;
+    tu_vetd_t d;
     daemon_start(&d, NULL, NULL);
     vet_client_t *load = vet_client_new(d.ep);
     vet_client_t *admin = vet_client_new(d.ep);
@@ -614,26 +475,26 @@ test_reload_under_load(void **state)
     vet_client_destroy(&load);
     vet_client_destroy(&admin);
     assert_int_equal(daemon_stop(&d), 0);
-    daemon_cleanup(&d);
+    tu_vetd_cleanup(&d);
 }
 
 static void
 test_broken_reload(void **state)
 {
     (void)state;
-    daemon_t d;
+    tu_vetd_t d;
     daemon_start(&d, NULL, NULL);
     vet_client_t *c = vet_client_new(d.ep);
     vet_client_set_retries(c, 0);
     char policy[256];
     snprintf(policy, sizeof policy, "%s/policy.cfg", d.rules);
-    char *good = read_file(policy);
+    char *good = tu_read_file(policy, NULL);
     char *broken = malloc(strlen(good) + 64);
     strcpy(broken, good);
     char *at = strstr(broken, "ca-nro");
     assert_non_null(at);
     memcpy(at, "ca-nr0", 6);
-    write_file(policy, broken);
+    tu_write_file(policy, broken);
 
     cJSON *j = call(c, "{\"id\":\"rb\",\"op\":\"reload\"}");
     assert_false(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
@@ -653,21 +514,21 @@ test_broken_reload(void **state)
 
     /* SIGHUP: broken, then fixed with a new version. */
     kill(d.pid, SIGHUP);
-    uint64_t end = now_ms() + 5000;
+    uint64_t end = tu_now_ms() + 5000;
     bool logged = false;
-    while (!logged && now_ms() < end) {
-        char *log = read_file(d.log);
+    while (!logged && tu_now_ms() < end) {
+        char *log = tu_read_file(d.log, NULL);
         logged = log && strstr(log, "reload failed; still serving fixture-1");
         free(log);
         usleep(20000);
     }
     assert_true(logged);
-    write_file(policy, good);
+    tu_write_file(policy, good);
     set_version(&d, "\"fixture-1\"", "\"fixture-2\"");
     kill(d.pid, SIGHUP);
-    end = now_ms() + 5000;
+    end = tu_now_ms() + 5000;
     bool swapped = false;
-    while (!swapped && now_ms() < end) {
+    while (!swapped && tu_now_ms() < end) {
         j = call(c, req);
         swapped = strcmp(jstr(j, "ruleset.version"), "fixture-2") == 0;
         cJSON_Delete(j);
@@ -678,7 +539,7 @@ test_broken_reload(void **state)
     free(broken);
     vet_client_destroy(&c);
     assert_int_equal(daemon_stop(&d), 0);
-    daemon_cleanup(&d);
+    tu_vetd_cleanup(&d);
 }
 
 /* ---- SIGTERM with requests in flight -------------------------------- */
@@ -687,7 +548,7 @@ static void
 test_sigterm_drains(void **state)
 {
     (void)state;
-    daemon_t d;
+    tu_vetd_t d;
     daemon_start(&d, NULL, NULL);
     vet_client_t *c = vet_client_new(d.ep);
     char req[512], id[32];
@@ -714,16 +575,16 @@ test_sigterm_drains(void **state)
     }
     assert_int_equal(got, n);
     int st = 0;
-    uint64_t end = now_ms() + 10000;
+    uint64_t end = tu_now_ms() + 10000;
     pid_t r;
-    while ((r = waitpid(d.pid, &st, WNOHANG)) == 0 && now_ms() < end)
+    while ((r = waitpid(d.pid, &st, WNOHANG)) == 0 && tu_now_ms() < end)
         usleep(10000);
     assert_int_equal(r, d.pid);
     d.pid = 0;
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 0);
     /* Every request audited, every line whole JSON. */
-    char *audit = read_file(d.audit);
+    char *audit = tu_read_file(d.audit, NULL);
     size_t lines = 0, screens = 0;
     for (char *line = audit, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
         *nl = '\0';
@@ -740,7 +601,7 @@ test_sigterm_drains(void **state)
     assert_int_equal(screens, n);
     free(audit);
     vet_client_destroy(&c);
-    daemon_cleanup(&d);
+    tu_vetd_cleanup(&d);
 }
 
 /* ---- floods of bad requests ----------------------------------------- */
@@ -749,7 +610,7 @@ static void
 test_bad_floods(void **state)
 {
     (void)state;
-    daemon_t d;
+    tu_vetd_t d;
     daemon_start(&d, "limits = { max_request_bytes = 2048; };\n", NULL);
     vet_client_t *c = vet_client_new(d.ep);
     size_t big_len = 100000;
@@ -780,7 +641,7 @@ test_bad_floods(void **state)
     cJSON_Delete(j);
     vet_client_destroy(&c);
     assert_int_equal(daemon_stop(&d), 0);
-    daemon_cleanup(&d);
+    tu_vetd_cleanup(&d);
 }
 
 /* ---- the audit log: masking, rejected requests, reopen -------------- */
@@ -789,7 +650,7 @@ static void
 test_audit_log(void **state)
 {
     (void)state;
-    daemon_t d;
+    tu_vetd_t d;
     daemon_start(&d, "audit = { mask = [\"partner.name\", \"context\"]; fsync = \"always\"; };\n",
                  NULL);
     vet_client_t *c = vet_client_new(d.ep);
@@ -804,19 +665,19 @@ test_audit_log(void **state)
      * to a new file. */
     char moved[160];
     snprintf(moved, sizeof moved, "%s.1", d.audit);
-    uint64_t end = now_ms() + 5000;
+    uint64_t end = tu_now_ms() + 5000;
     char *text = NULL;
-    while (now_ms() < end) {
+    while (tu_now_ms() < end) {
         free(text);
-        text = read_file(d.audit);
+        text = tu_read_file(d.audit, NULL);
         if (text && strstr(text, "\"a2\""))
             break;
         usleep(10000);
     }
     assert_int_equal(rename(d.audit, moved), 0);
     kill(d.pid, SIGUSR1);
-    end = now_ms() + 5000;
-    while (access(d.audit, F_OK) != 0 && now_ms() < end)
+    end = tu_now_ms() + 5000;
+    while (access(d.audit, F_OK) != 0 && tu_now_ms() < end)
         usleep(10000);
     j = call(c, "{\"id\":\"a3\",\"op\":\"ping\"}");
     cJSON_Delete(j);
@@ -824,7 +685,7 @@ test_audit_log(void **state)
     assert_int_equal(daemon_stop(&d), 0);
 
     free(text);
-    text = read_file(moved);
+    text = tu_read_file(moved, NULL);
     assert_non_null(text);
     assert_null(strstr(text, "Harbin"));
     assert_null(strstr(text, "G-1"));
@@ -844,11 +705,11 @@ test_audit_log(void **state)
     assert_null(strstr(text, "\"raw\""));
     assert_null(strstr(text, "\"a3\""));
     free(text);
-    text = read_file(d.audit);
+    text = tu_read_file(d.audit, NULL);
     assert_non_null(text);
     assert_non_null(strstr(text, "\"id\":\"a3\""));
     free(text);
-    daemon_cleanup(&d);
+    tu_vetd_cleanup(&d);
 }
 
 /* A torn last line (a crash mid-write) is cut off when vetd opens the
@@ -857,18 +718,18 @@ static void
 test_audit_torn_tail(void **state)
 {
     (void)state;
-    daemon_t d;
+    tu_vetd_t d;
     daemon_prepare(&d, NULL);
-    write_file(d.audit, "{\"id\":\"old\"}\n{\"id\":\"torn");
+    tu_write_file(d.audit, "{\"id\":\"old\"}\n{\"id\":\"torn");
     daemon_spawn(&d, NULL);
-    daemon_wait(&d);
+    assert_int_equal(tu_vetd_wait(&d), 0);
     assert_int_equal(daemon_stop(&d), 0);
-    char *text = read_file(d.audit);
+    char *text = tu_read_file(d.audit, NULL);
     assert_true(strncmp(text, "{\"id\":\"old\"}\n{\"ts\":", 19) == 0);
     assert_null(strstr(text, "torn"));
     assert_int_equal(text[strlen(text) - 1], '\n');
     free(text);
-    daemon_cleanup(&d);
+    tu_vetd_cleanup(&d);
 }
 
 /* ---- configuration errors ------------------------------------------- */
@@ -877,16 +738,16 @@ static void
 test_config_errors(void **state)
 {
     (void)state;
-    daemon_t d;
+    tu_vetd_t d;
     daemon_prepare(&d, "workers = 2;\nlimits = { hwm = 1000; max_reqest_bytes = 10; };\n"
                        "audit = { fsync = \"sometimes\"; };\n");
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "timeout 10 %s -c %s -e %s > %s/out 2>&1", env_or("VETD_BIN", "bin/vetd"),
-             d.cfg, d.ep, d.dir);
-    assert_int_equal(run(cmd), 78);
+    snprintf(cmd, sizeof cmd, "timeout 10 %s -c %s -e %s > %s/out 2>&1",
+             tu_env_or("VETD_BIN", "bin/vetd"), d.cfg, d.ep, d.dir);
+    assert_int_equal(tu_run(cmd), 78);
     char path[160];
     snprintf(path, sizeof path, "%s/out", d.dir);
-    char *out = read_file(path);
+    char *out = tu_read_file(path, NULL);
     char want[512];
     snprintf(want, sizeof want, "%s:2: unknown setting \"max_reqest_bytes\" in limits "
              "(did you mean \"max_request_bytes\"?)", d.cfg);
@@ -906,9 +767,9 @@ test_config_errors(void **state)
     size_t eplen = sizeof ep;
     assert_int_equal(zmq_getsockopt(taken, ZMQ_LAST_ENDPOINT, ep, &eplen), 0);
     snprintf(cmd, sizeof cmd, "timeout 10 %s -r %s -e %s -a - > %s/out 2>&1",
-             env_or("VETD_BIN", "bin/vetd"), d.rules, ep, d.dir);
-    assert_int_equal(run(cmd), 71);
-    out = read_file(path);
+             tu_env_or("VETD_BIN", "bin/vetd"), d.rules, ep, d.dir);
+    assert_int_equal(tu_run(cmd), 71);
+    out = tu_read_file(path, NULL);
     snprintf(want, sizeof want, "cannot listen on %s: Address already in use", ep);
     if (strstr(out, want) == NULL)
         fail_msg("missing \"%s\" in:\n%s", want, out);
@@ -917,28 +778,28 @@ test_config_errors(void **state)
     zmq_ctx_term(ctx);
 
     /* Flags override the file; --print-config shows what is in effect. */
-    write_file(d.cfg, "workers = 3;\naudit = { path = \"/var/log/x.jsonl\"; };\n");
+    tu_write_file(d.cfg, "workers = 3;\naudit = { path = \"/var/log/x.jsonl\"; };\n");
     snprintf(cmd, sizeof cmd, "timeout 10 %s -c %s -w 5 --print-config > %s/out 2>&1",
-             env_or("VETD_BIN", "bin/vetd"), d.cfg, d.dir);
-    assert_int_equal(run(cmd), 0);
-    out = read_file(path);
+             tu_env_or("VETD_BIN", "bin/vetd"), d.cfg, d.dir);
+    assert_int_equal(tu_run(cmd), 0);
+    out = tu_read_file(path, NULL);
     assert_non_null(strstr(out, "workers = 5;"));
     assert_non_null(strstr(out, "  path = \"/var/log/x.jsonl\";"));
     free(out);
-    daemon_cleanup(&d);
+    tu_vetd_cleanup(&d);
 }
 
 /* ---- the vet CLI against the daemon --------------------------------- */
 
 static int
-vet_cli(const daemon_t *d, const char *args, char *out, size_t outlen)
+vet_cli(const tu_vetd_t *d, const char *args, char *out, size_t outlen)
 {
     char cmd[1024], path[160];
     snprintf(path, sizeof path, "%s/cli.out", d->dir);
-    snprintf(cmd, sizeof cmd, "timeout 20 %s -e %s %s > %s 2>&1", env_or("VET_BIN", "bin/vet"), d->ep,
-             args, path);
-    int rc = run(cmd);
-    char *text = read_file(path);
+    snprintf(cmd, sizeof cmd, "timeout 20 %s -e %s %s > %s 2>&1", tu_env_or("VET_BIN", "bin/vet"),
+             d->ep, args, path);
+    int rc = tu_run(cmd);
+    char *text = tu_read_file(path, NULL);
     snprintf(out, outlen, "%s", text ? text : "");
     free(text);
     return rc;
@@ -948,7 +809,7 @@ static void
 test_cli(void **state)
 {
     (void)state;
-    daemon_t d;
+    tu_vetd_t d;
     daemon_start(&d, NULL, NULL);
     char out[8192];
     assert_int_equal(vet_cli(&d, "screen --name 'Harbin Institute of Technology' --country CN "
@@ -987,14 +848,14 @@ test_cli(void **state)
     assert_int_equal(daemon_stop(&d), 0);
 
     /* Nobody there: exit 69 with the reason, well within the timeout. */
-    uint64_t t0 = now_ms();
+    uint64_t t0 = tu_now_ms();
     assert_int_equal(vet_cli(&d, "-t 500 ping", out, sizeof out), 69);
-    assert_true(now_ms() - t0 < 5000);
+    assert_true(tu_now_ms() - t0 < 5000);
     char want[256];
     snprintf(want, sizeof want, "vetd not answering at %s: timed out after 500 ms", d.ep);
     if (strstr(out, want) == NULL)
         fail_msg("missing \"%s\" in: %s", want, out);
-    daemon_cleanup(&d);
+    tu_vetd_cleanup(&d);
 }
 
 /* ---- a crash loses at most the last interval of audit records ------- */
@@ -1003,7 +864,7 @@ static void
 test_audit_survives_kill9(void **state)
 {
     (void)state;
-    daemon_t d;
+    tu_vetd_t d;
     daemon_start(&d, "audit = { fsync = \"interval\"; fsync_interval_ms = 100; };\n", NULL);
     vet_client_t *c = vet_client_new(d.ep);
     assert_int_equal(burst(c, 2000, 500, "k", NULL, NULL), 0);
@@ -1014,7 +875,7 @@ test_audit_survives_kill9(void **state)
     waitpid(d.pid, NULL, 0);
     d.pid = 0;
     vet_client_destroy(&c);
-    char *audit = read_file(d.audit);
+    char *audit = tu_read_file(d.audit, NULL);
     assert_non_null(audit);
     assert_int_equal(audit[strlen(audit) - 1], '\n');
     size_t screens = 0;
@@ -1031,12 +892,12 @@ test_audit_survives_kill9(void **state)
     free(audit);
     /* And a restarted daemon appends to the same file cleanly. */
     daemon_spawn(&d, NULL);
-    daemon_wait(&d);
+    assert_int_equal(tu_vetd_wait(&d), 0);
     assert_int_equal(daemon_stop(&d), 0);
-    char *log = read_file(d.log);
+    char *log = tu_read_file(d.log, NULL);
     assert_null(strstr(log, "torn"));
     free(log);
-    daemon_cleanup(&d);
+    tu_vetd_cleanup(&d);
 }
 
 /* ---- the documentation's examples ------------------------------------ */
@@ -1052,13 +913,13 @@ test_doc_config_example(void **state)
     char cmd[512], path[160];
     snprintf(path, sizeof path, "%s/out", dir);
     snprintf(cmd, sizeof cmd, "timeout 10 %s -c docs/examples/vetd.cfg --print-config > %s 2>&1",
-             env_or("VETD_BIN", "bin/vetd"), path);
-    int rc = run(cmd);
-    char *out = read_file(path);
+             tu_env_or("VETD_BIN", "bin/vetd"), path);
+    int rc = tu_run(cmd);
+    char *out = tu_read_file(path, NULL);
     assert_non_null(out);
     if (rc != 0)
         fail_msg("vetd -c docs/examples/vetd.cfg --print-config: exit %d:\n%s", rc, out);
-    char *file = read_file("docs/examples/vetd.cfg");
+    char *file = tu_read_file("docs/examples/vetd.cfg", NULL);
     assert_non_null(file);
     size_t settings = 0;
     for (char *line = strtok(out, "\n"); line != NULL; line = strtok(NULL, "\n")) {
@@ -1083,7 +944,7 @@ test_doc_config_example(void **state)
     free(out);
     free(file);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    run(cmd);
+    tu_run(cmd);
 }
 
 /* One example of docs/PROTOCOL.md run against the daemon:
@@ -1195,12 +1056,12 @@ doc_parse(char *page, doc_ex_t *ex, size_t *nex, doc_expect_t *exp, size_t *nexp
 
 /* Writes the fixture's policy.cfg back, or a broken one. */
 static void
-doc_ruleset(const daemon_t *d, const char *good, const char *which)
+doc_ruleset(const tu_vetd_t *d, const char *good, const char *which)
 {
     char policy[256];
     snprintf(policy, sizeof policy, "%s/policy.cfg", d->rules);
     if (strcmp(which, "good") == 0) {
-        write_file(policy, good);
+        tu_write_file(policy, good);
         return;
     }
     if (strcmp(which, "broken") != 0)
@@ -1209,7 +1070,7 @@ doc_ruleset(const daemon_t *d, const char *good, const char *which)
     char *at = strstr(bad, "has \\\"us-sdn\\\"");
     assert_non_null(at);
     at[strlen("has \\\"us-sd")] = 'm';
-    write_file(policy, bad);
+    tu_write_file(policy, bad);
     free(bad);
 }
 
@@ -1217,7 +1078,7 @@ doc_ruleset(const daemon_t *d, const char *good, const char *which)
  * returns the last frame of the reply; checks that the reply starts with
  * an empty delimiter exactly when the request did. Caller frees. */
 static char *
-doc_send_frames(const daemon_t *d, const doc_ex_t *ex)
+doc_send_frames(const tu_vetd_t *d, const doc_ex_t *ex)
 {
     cJSON *arr = cJSON_Parse(ex->body);
     if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) == 0)
@@ -1264,13 +1125,13 @@ doc_run_setup(const char *setup, doc_ex_t *ex, size_t nex, doc_expect_t *exp, si
         count += strcmp(ex[i].setup, setup) == 0;
     if (count == 0)
         return;
-    daemon_t d;
+    tu_vetd_t d;
     const char *cfg = strcmp(setup, "small-limit") == 0
                       ? "limits = { max_request_bytes = 256; };\n" : NULL;
     daemon_prepare(&d, cfg);
     char policy[256];
     snprintf(policy, sizeof policy, "%s/policy.cfg", d.rules);
-    char *good = read_file(policy);
+    char *good = tu_read_file(policy, NULL);
     assert_non_null(good);
     const char *const no_rules[] = { "--allow-no-rules", NULL };
     if (strcmp(setup, "no-rules") == 0) {
@@ -1281,7 +1142,7 @@ doc_run_setup(const char *setup, doc_ex_t *ex, size_t nex, doc_expect_t *exp, si
     } else {
         fail_msg("PROTOCOL.md: unknown daemon=%s", setup);
     }
-    daemon_wait(&d);
+    assert_int_equal(tu_vetd_wait(&d), 0);
     vet_client_t *c = vet_client_new(d.ep);
     assert_non_null(c);
     vet_client_set_retries(c, 0);
@@ -1314,7 +1175,7 @@ doc_run_setup(const char *setup, doc_ex_t *ex, size_t nex, doc_expect_t *exp, si
     vet_client_destroy(&c);
     free(good);
     assert_int_equal(daemon_stop(&d), 0);
-    daemon_cleanup(&d);
+    tu_vetd_cleanup(&d);
 }
 
 /* docs/PROTOCOL.md: every daemon example gets the reply it shows; every
@@ -1323,7 +1184,7 @@ static void
 test_doc_protocol_examples(void **state)
 {
     (void)state;
-    char *page = read_file("docs/PROTOCOL.md");
+    char *page = tu_read_file("docs/PROTOCOL.md", NULL);
     assert_non_null(page);
     doc_ex_t *ex = calloc(DOC_MAX, sizeof *ex);
     doc_expect_t *exp = calloc(DOC_MAX * 4, sizeof *exp);
@@ -1426,9 +1287,9 @@ static void
 test_doc_cli_session(void **state)
 {
     (void)state;
-    char *page = read_file("docs/DAEMON.md");
+    char *page = tu_read_file("docs/DAEMON.md", NULL);
     assert_non_null(page);
-    daemon_t d;
+    tu_vetd_t d;
     daemon_start(&d, NULL, NULL);
     char *save = NULL, *cmd = NULL;
     bool want = false, in = false;
@@ -1491,9 +1352,9 @@ test_doc_cli_session(void **state)
         char sh[2048], path[160];
         snprintf(path, sizeof path, "%s/session.out", d.dir);
         snprintf(sh, sizeof sh, "VET_ENDPOINT='%s' timeout 20 %s %s > %s 2>&1", d.ep,
-                 env_or("VET_BIN", "bin/vet"), args, path);
-        last_rc = run(sh);
-        got = read_file(path);
+                 tu_env_or("VET_BIN", "bin/vet"), args, path);
+        last_rc = tu_run(sh);
+        got = tu_read_file(path, NULL);
         assert_non_null(got);
         commands++;
     }
@@ -1501,7 +1362,7 @@ test_doc_cli_session(void **state)
     assert_true(commands >= 5);
     assert_true(codes >= 3);
     assert_int_equal(daemon_stop(&d), 0);
-    daemon_cleanup(&d);
+    tu_vetd_cleanup(&d);
     free(page);
 }
 

@@ -10,53 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "country.h"
 #include "csv.h"
 #include "import.h"
+#include "testutil.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static const char *
-env_or(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v != NULL && v[0] != '\0' ? v : dflt;
-}
-
 /* The fixture directory: $VET_TESTS_DIR/fixtures/import. */
-#define FXD env_or("VET_TESTS_DIR", "tests")
+#define FXD tu_env_or("VET_TESTS_DIR", "tests")
 #define FX "%s/fixtures/import/"
-
-static char *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = '\0';
-    fclose(f);
-    if (len != NULL)
-        *len = (size_t)n;
-    return b;
-}
-
-static void
-spit(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
-    assert_int_equal(fclose(f), 0);
-}
 
 typedef struct run {
     int rc;
@@ -98,15 +63,15 @@ run(const fixture_t *f, const char *args)
 {
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "'%s' %s >'%s/out' 2>'%s/err'",
-             env_or("VET_IMPORT_BIN", "bin/vet-import"), args, f->dir, f->dir);
-    int st = system(cmd);
-    assert_true(st != -1 && WIFEXITED(st));
-    run_t r = { WEXITSTATUS(st), NULL, 0, NULL };
+             tu_env_or("VET_IMPORT_BIN", "bin/vet-import"), args, f->dir, f->dir);
+    int rc = tu_run(cmd);
+    assert_true(rc >= 0);
+    run_t r = { rc, NULL, 0, NULL };
     char path[128];
     snprintf(path, sizeof path, "%s/out", f->dir);
-    r.out = slurp(path, &r.out_len);
+    r.out = tu_read_file(path, &r.out_len);
     snprintf(path, sizeof path, "%s/err", f->dir);
-    r.err = slurp(path, NULL);
+    r.err = tu_read_file(path, NULL);
     assert_non_null(r.out);
     assert_non_null(r.err);
     return r;
@@ -134,7 +99,7 @@ static void
 sha_hex(const char *path, char hex[65])
 {
     size_t n;
-    char *d = slurp(path, &n);
+    char *d = tu_read_file(path, &n);
     assert_non_null(d);
     unsigned char h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(h, (const unsigned char *)d, n);
@@ -152,26 +117,26 @@ vetd_check(const fixture_t *f, const char *registry)
     snprintf(path, sizeof path, "%s/rs/registry", f->dir);
     mkdir(path, 0700);
     snprintf(path, sizeof path, "%s/rs/taxonomy.cfg", f->dir);
-    spit(path, "categories = ( { code = \"quantum\"; label = \"Quantum\"; "
+    tu_write_file(path, "categories = ( { code = \"quantum\"; label = \"Quantum\"; "
                "keywords = [ \"qubit\" ]; } );\n");
     snprintf(path, sizeof path, "%s/rs/policy.cfg", f->dir);
-    spit(path, "version = \"import-test\";\nverdicts = [ \"clear\", \"review\" ];\n"
+    tu_write_file(path, "version = \"import-test\";\nverdicts = [ \"clear\", \"review\" ];\n"
                "risk_levels = [ \"low\", \"medium\", \"high\" ];\n"
                "rules = ( { id = \"listed\"; when = \"partner.matched\"; verdict = \"review\";\n"
                "  score = 50; reason = \"listed\"; cite = \"test\"; } );\n");
     snprintf(path, sizeof path, "%s/rs/registry/imported.cfg", f->dir);
-    spit(path, registry);
+    tu_write_file(path, registry);
     snprintf(cmd, sizeof cmd, "'%s' --check -r '%s/rs' >'%s/check' 2>&1",
-             env_or("VETD_BIN", "bin/vetd"), f->dir, f->dir);
-    int st = system(cmd);
-    assert_true(st != -1 && WIFEXITED(st));
-    if (WEXITSTATUS(st) != 0) {
+             tu_env_or("VETD_BIN", "bin/vetd"), f->dir, f->dir);
+    int rc = tu_run(cmd);
+    assert_true(rc >= 0);
+    if (rc != 0) {
         snprintf(path, sizeof path, "%s/check", f->dir);
-        char *msg = slurp(path, NULL);
+        char *msg = tu_read_file(path, NULL);
         print_error("vetd --check: %s\n", msg ? msg : "?");
         free(msg);
     }
-    return WEXITSTATUS(st);
+    return rc;
 }
 
 /* ---- csv.c ------------------------------------------------------------ */
@@ -577,7 +542,7 @@ bad_case(const fixture_t *f, const char *fmt_args, const char *name, const char 
 {
     char path[256], args[800], msg[600];
     snprintf(path, sizeof path, "%s/%s", f->dir, name);
-    spit(path, text);
+    tu_write_file(path, text);
     snprintf(args, sizeof args, "%s '%s'", fmt_args, path);
     run_t r = run(f, args);
     assert_int_equal(r.rc, 65);
@@ -673,7 +638,7 @@ test_select(void **state)
     fixture_t *f = *state;
     char sel[256], args[1600], base[1200];
     snprintf(sel, sizeof sel, "%s/dual-use.ids", f->dir);
-    spit(sel, "# proliferation\nsdn-9750   # BEIJING ALITE\n\n  sdn-23063\n");
+    tu_write_file(sel, "# proliferation\nsdn-9750   # BEIJING ALITE\n\n  sdn-23063\n");
     snprintf(args, sizeof args, "--select '%s' %s", sel, ofac_args(base, sizeof base));
     run_t r = run(f, args);
     assert_int_equal(r.rc, 0);
@@ -697,7 +662,7 @@ test_select(void **state)
         { "sdn-9750 sdn-306\n", "dual-use.ids:1: expected one organisation id per line" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        spit(sel, bad[i].ids);
+        tu_write_file(sel, bad[i].ids);
         run_t b = run(f, args);
         assert_int_equal(b.rc, 65);
         assert_int_equal(b.out_len, 0);

@@ -1,0 +1,242 @@
+/* testutil.c -- what the C test programs share: files, clocks, commands and a vetd of their own. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "mclock.h"
+#include "testutil.h"
+
+#define TU_START_MS 10000       /* how long a daemon may take to answer */
+#define TU_STOP_MS 10000        /* how long it may take to exit on SIGTERM */
+#define TU_PING_MS 200          /* one ping's wait for its reply */
+#define TU_MAX_ARGS 30          /* arguments tu_vetd_spawn passes */
+
+const char *
+tu_env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v != NULL && v[0] != '\0' ? v : dflt;
+}
+
+uint64_t
+tu_now_ms(void)
+{
+    /* The daemon's own clock; unsigned for the tests' deadline sums. */
+    return (uint64_t)mclock_ms();
+}
+
+char *
+tu_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    /* Read to the end rather than trust the size: a file another process
+     * (the daemon) is still appending to may grow meanwhile. */
+    size_t cap = 4096, n = 0, got;
+    char *s = malloc(cap);
+    while (s != NULL && (got = fread(s + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            char *p = realloc(s, cap * 2);
+            if (p == NULL) {
+                free(s);
+                s = NULL;
+                break;
+            }
+            s = p;
+            cap *= 2;
+        }
+    }
+    if (s != NULL && ferror(f)) {
+        free(s);
+        s = NULL;
+    }
+    fclose(f);
+    if (s == NULL)
+        return NULL;
+    s[n] = '\0';
+    if (len != NULL)
+        *len = n;
+    return s;
+}
+
+void
+tu_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        fail_msg("%s: cannot open for writing", path);
+    size_t n = strlen(text);
+    assert_int_equal(fwrite(text, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
+int
+tu_run(const char *cmd)
+{
+    int st = system(cmd);
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int
+tu_vetd_init(tu_vetd_t *d, const char *tag)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->dir, sizeof d->dir, "/tmp/vetd-%s-XXXXXX", tag);
+    if (mkdtemp(d->dir) == NULL) {
+        d->dir[0] = '\0';
+        return -1;
+    }
+    snprintf(d->ep, sizeof d->ep, "ipc://%s/sock", d->dir);
+    snprintf(d->log, sizeof d->log, "%s/vetd.log", d->dir);
+    snprintf(d->audit, sizeof d->audit, "%s/audit.jsonl", d->dir);
+    snprintf(d->rules, sizeof d->rules, "%s/rules", d->dir);
+    snprintf(d->cfg, sizeof d->cfg, "%s/vetd.cfg", d->dir);
+    return 0;
+}
+
+int
+tu_vetd_spawn(tu_vetd_t *d, const char *const *args)
+{
+    const char *argv[TU_MAX_ARGS + 2];
+    size_t n = 0;
+    argv[n++] = tu_env_or("VETD_BIN", "bin/vetd");
+    for (size_t i = 0; args != NULL && args[i] != NULL; i++) {
+        if (n > TU_MAX_ARGS)
+            return -1;
+        argv[n++] = args[i];
+    }
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        /* Never outlive the test, whatever happens to it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 2);
+            close(fd);
+        }
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    d->pid = pid;
+    return 0;
+}
+
+/* One ping through a fresh REQ socket: true if {"ok":true} came back
+ * within TU_PING_MS. A fresh socket each time, since a REQ socket that
+ * got no reply cannot send again. Raw ZeroMQ rather than libvet keeps
+ * this module linkable into tests that do not link the client. */
+static bool
+ping_once(void *ctx, const char *ep)
+{
+    void *s = zmq_socket(ctx, ZMQ_REQ);
+    if (s == NULL)
+        return false;
+    int linger = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    bool up = false;
+    static const char ping[] = "{\"op\":\"ping\"}";
+    if (zmq_connect(s, ep) == 0 && zmq_send(s, ping, sizeof ping - 1, 0) >= 0) {
+        zmq_pollitem_t it = { .socket = s, .events = ZMQ_POLLIN };
+        if (zmq_poll(&it, 1, TU_PING_MS) == 1) {
+            char buf[256];
+            int n = zmq_recv(s, buf, sizeof buf - 1, 0);
+            /* zmq_recv gives the message's size, even past buf. */
+            if (n > (int)sizeof buf - 1)
+                n = (int)sizeof buf - 1;
+            if (n > 0) {
+                buf[n] = '\0';
+                up = strstr(buf, "\"ok\":true") != NULL;
+            }
+        }
+    }
+    zmq_close(s);
+    return up;
+}
+
+static void
+print_log(const tu_vetd_t *d, const char *what)
+{
+    char *log = tu_read_file(d->log, NULL);
+    fprintf(stderr, "vetd %s:\n%s\n", what, log != NULL ? log : "");
+    free(log);
+}
+
+int
+tu_vetd_wait(tu_vetd_t *d)
+{
+    void *ctx = zmq_ctx_new();
+    if (ctx == NULL) {
+        fprintf(stderr, "zmq_ctx_new: %s\n", zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    uint64_t end = tu_now_ms() + TU_START_MS;
+    int rc = -1;
+    while (rc != 0 && tu_now_ms() < end) {
+        if (ping_once(ctx, d->ep)) {
+            rc = 0;
+        } else if (d->pid > 0 && waitpid(d->pid, NULL, WNOHANG) == d->pid) {
+            d->pid = 0;
+            print_log(d, "exited at start-up");
+            break;
+        }
+    }
+    if (rc != 0 && d->pid > 0)
+        print_log(d, "did not answer ping within 10 s");
+    zmq_ctx_term(ctx);
+    return rc;
+}
+
+int
+tu_vetd_stop(tu_vetd_t *d)
+{
+    if (d->pid <= 0)
+        return -1;
+    kill(d->pid, SIGTERM);
+    int st = 0;
+    uint64_t end = tu_now_ms() + TU_STOP_MS;
+    pid_t r;
+    while ((r = waitpid(d->pid, &st, WNOHANG)) == 0 && tu_now_ms() < end)
+        usleep(10000);
+    if (r == 0) {
+        kill(d->pid, SIGKILL);
+        waitpid(d->pid, &st, 0);
+        d->pid = 0;
+        return -2;
+    }
+    d->pid = 0;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void
+tu_vetd_cleanup(tu_vetd_t *d)
+{
+    if (d->pid > 0) {
+        kill(d->pid, SIGKILL);
+        waitpid(d->pid, NULL, 0);
+        d->pid = 0;
+    }
+    if (d->dir[0] == '\0')
+        return;
+    char cmd[sizeof d->dir + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->dir);
+    if (tu_run(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", d->dir);
+    d->dir[0] = '\0';
+}

@@ -1,0 +1,67 @@
+/* testutil.h -- what the C test programs share: files, clocks, commands and a vetd of their own. */
+#ifndef VET_TESTUTIL_H
+#define VET_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The value of environment variable name, or dflt when it is unset or
+ * empty. Borrowed: the environment's string or dflt. */
+const char *tu_env_or(const char *name, const char *dflt);
+
+/* Milliseconds on the monotonic clock, for deadlines. */
+uint64_t tu_now_ms(void);
+
+/* The whole file at path, NUL-terminated (it may hold other NULs: *len
+ * counts them). Returns NULL if the file cannot be opened or read. Caller
+ * owns the string (free). len may be NULL. */
+char *tu_read_file(const char *path, size_t *len);
+
+/* Writes text to path, replacing the file; a CMocka assertion fails the
+ * test if it cannot. */
+void tu_write_file(const char *path, const char *text);
+
+/* Runs cmd through system(). Returns its exit code, or -1 if it could not
+ * run or was killed by a signal. */
+int tu_run(const char *cmd);
+
+/* A vetd of a test's own, in a private temporary directory. The paths
+ * are where the test puts (or finds) each file; tu_vetd_spawn passes
+ * only the arguments it is given. */
+typedef struct tu_vetd {
+    pid_t pid;                  /* the daemon; 0 when not running */
+    char dir[64];               /* private temporary directory; "" if none */
+    char ep[160];               /* ipc://DIR/sock */
+    char log[128];              /* DIR/vetd.log: the daemon's stderr */
+    char audit[128];            /* DIR/audit.jsonl */
+    char rules[128];            /* DIR/rules: for a copy of a ruleset */
+    char cfg[128];              /* DIR/vetd.cfg: for a -c file */
+} tu_vetd_t;
+
+/* Clears d, makes its directory /tmp/vetd-TAG-XXXXXX and fills in the
+ * paths; creates no file in it. Returns 0, or -1 (d->dir "") if the
+ * directory cannot be made. */
+int tu_vetd_init(tu_vetd_t *d, const char *tag);
+
+/* Starts $VETD_BIN (default bin/vetd) with args (NULL-ended, borrowed;
+ * at most 30), its stderr appended to d->log. The daemon is killed if the
+ * test process dies. Returns 0 (d->pid set), or -1 if it cannot fork. */
+int tu_vetd_spawn(tu_vetd_t *d, const char *const *args);
+
+/* Waits until the daemon answers ping on d->ep, 10 s at most. Returns 0,
+ * or -1 with its log on stderr: if it exited (d->pid cleared) or never
+ * answered (still running: tu_vetd_stop or tu_vetd_cleanup ends it). */
+int tu_vetd_wait(tu_vetd_t *d);
+
+/* SIGTERM, 10 s for the daemon to exit, then SIGKILL; clears d->pid.
+ * Returns its exit code (128 + signal if a signal ended it), -2 if it had
+ * to be killed, -1 if it was not running. */
+int tu_vetd_stop(tu_vetd_t *d);
+
+/* Kills the daemon if it still runs (SIGKILL: a test that wants it to
+ * exit cleanly calls tu_vetd_stop first) and removes d->dir with all in
+ * it. d may be cleaned up twice. */
+void tu_vetd_cleanup(tu_vetd_t *d);
+
+#endif
