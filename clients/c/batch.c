@@ -1731,8 +1731,12 @@ static void
 print_summary(const batch_t *b)
 {
     double secs = (double)(now_ms() - b->start_ms) / 1000.0;
-    fprintf(stderr, "vet batch: %" PRIu64 " records in %.2f s (%.0f/s)\n", b->head, secs,
-            secs > 0 ? (double)b->head / secs : 0.0);
+    /* A rate over less than a millisecond would say "0/s": leave it out. */
+    if (secs >= 0.001)
+        fprintf(stderr, "vet batch: %" PRIu64 " records in %.2f s (%.0f/s)\n", b->head, secs,
+                (double)b->head / secs);
+    else
+        fprintf(stderr, "vet batch: %" PRIu64 " records in under 1 ms\n", b->head);
     for (int k = 0; k < MAX_TALLY && b->verdicts[k].name[0] != '\0'; k++)
         fprintf(stderr, "  verdict %-16s %lu\n", b->verdicts[k].name, b->verdicts[k].n);
     for (int k = 0; k < MAX_TALLY && b->errors[k].name[0] != '\0'; k++)
