@@ -125,7 +125,10 @@ $(CLIENT_LIB): $(CLIENT_OBJ)
 $(CLIENT_SO): $(CLIENT_OBJ)
 	$(CC) -shared -o $@ $^ $(ALL_LDFLAGS) -lzmq
 
-$(BIN)/vet: $(B)/clients/c/vet.o $(B)/clients/c/batch.o $(CLIENT_LIB)
+# vet batch: the pipeline (batch), its input (breader, bjson) and the
+# daemon's growable buffer.
+$(BIN)/vet: $(B)/clients/c/vet.o $(B)/clients/c/batch.o $(B)/clients/c/breader.o \
+            $(B)/clients/c/bjson.o $(B)/daemon/sbuf.o $(CLIENT_LIB)
 	@mkdir -p $(BIN)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
 

@@ -478,6 +478,45 @@ test_exit_codes_and_formats(void **state)
     result_free(&r);
 }
 
+/* A request over the daemon's 1 MiB limit gets vetd's too_large reply,
+ * which carries no id: it is matched to its record by size, written as
+ * that record's error line, counted under too_large and exits 65, while
+ * the records around it are screened. (It once read the reply after
+ * freeing it.) */
+static void
+test_too_large_record(void **state)
+{
+    tu_vetd_t *d = *state;
+    daemon_start(d);
+    char path[160];
+    dir_path(d, path, sizeof path, "big.jsonl");
+    size_t big = 1100 * 1024;
+    char *text = malloc(big + 1);
+    assert_non_null(text);
+    memset(text, 'a', big);
+    text[big] = '\0';
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"id\":\"a\",\"partner\":{\"name\":\"University of Toronto\"}}\n");
+    fprintf(f, "{\"id\":\"b\",\"partner\":{\"name\":\"x\"},\"text\":\"%s\"}\n", text);
+    fprintf(f, "{\"id\":\"c\",\"partner\":{\"name\":\"University of Toronto\"}}\n");
+    assert_int_equal(fclose(f), 0);
+    free(text);
+    result_t r = vet_run(d, (const char *[]){ "--summary", path, NULL });
+    assert_int_equal(r.status, 65);
+    cJSON *o[4];
+    size_t n = json_lines(&r, o, 4);
+    assert_int_equal(n, 3);
+    assert_string_equal(str(o[0], "verdict"), "clear");
+    assert_string_equal(str(o[1], "id"), "b");
+    assert_int_equal(num(o[1], "line"), 2);
+    assert_string_equal(err_code(o[1]), "too_large");
+    assert_string_equal(str(o[2], "verdict"), "clear");
+    assert_int_equal(summary_count(r.err, "error", "too_large"), 1);
+    free_objs(o, n);
+    result_free(&r);
+}
+
 /* Writes count JSONL requests numbered from first ("id":"r<i>"),
  * cycling through a prohibited, a review and a clear partner. */
 static void
@@ -678,6 +717,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_csv_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_column, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exit_codes_and_formats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_too_large_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_daemon_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unreachable, setup, teardown),

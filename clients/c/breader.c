@@ -1,0 +1,747 @@
+/* breader.c -- `vet batch`'s input: CSV or JSONL records turned into screening requests. */
+#include "breader.h"
+#include "bjson.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* The columns a CSV header may name; "context.KEY" besides. */
+typedef enum {
+    COL_ID, COL_NAME, COL_COUNTRY, COL_TYPE, COL_ALIASES, COL_IDS, COL_TECH,
+    COL_ACTIVITY, COL_CURRENT, COL_TEXT, COL_COUNT, COL_CONTEXT = COL_COUNT
+} col_t;
+
+static const struct {
+    const char *name;
+    col_t col;
+} csv_columns[] = {
+    { "id", COL_ID },           { "name", COL_NAME },
+    { "country", COL_COUNTRY }, { "type", COL_TYPE },
+    { "aliases", COL_ALIASES }, { "ids", COL_IDS },
+    { "tech", COL_TECH },       { "technologies", COL_TECH },
+    { "activity", COL_ACTIVITY }, { "current", COL_CURRENT },
+    { "text", COL_TEXT },
+};
+
+/* The input: lines of a file, CSV records or JSONL requests. */
+struct breader {
+    int fd;                 /* owned unless 0 (stdin); -1 when not open */
+    const char *path;       /* for messages */
+    breader_fmt_t fmt;      /* BREADER_CSV or BREADER_JSONL once opened */
+    char *rbuf;             /* owned: bytes read, not all used yet */
+    size_t rcap;            /* its allocation */
+    size_t rstart, rend;    /* the unused bytes of rbuf */
+    bool at_eof;            /* read(2) said end of file */
+    int rerr;               /* errno of a failed read (or ENOMEM), else 0 */
+    off_t consumed;         /* bytes read so far */
+    char *line;             /* the current physical line, in rbuf,
+                               NUL-terminated; valid until the next read */
+    size_t len;             /* its length, line end stripped */
+    bool unread;            /* line was looked at and given back */
+    unsigned long lineno;   /* physical lines read */
+    off_t size;             /* bytes of a regular file; -1 if unknown */
+    int ncols;              /* CSV: columns of the header */
+    col_t *cols;            /* owned: the kind of each column */
+    char **keys;            /* owned: a context column's key as JSON, else NULL */
+    const char **cells;     /* owned array: the current record's fields */
+    int col_of[COL_COUNT];  /* column index of each kind, -1 if absent */
+    sbuf_t fields;          /* CSV: the fields of a record, NUL-separated */
+    size_t *fstart;         /* owned: offset of each field in fields */
+    size_t *flen;           /* owned: length of each field */
+    int nf, fcap;           /* fields in the record, room for */
+    sbuf_t scratch;         /* the request body being built */
+    char errbuf[256];       /* what is wrong with the current record */
+};
+
+/* Reads more input into rbuf (compacting, growing when full); blocks.
+ * false at the end of the input or on an error (r->rerr). */
+static bool
+fill_input(breader_t *r)
+{
+    if (r->rstart > 0) {
+        memmove(r->rbuf, r->rbuf + r->rstart, r->rend - r->rstart);
+        r->rend -= r->rstart;
+        r->rstart = 0;
+    }
+    if (r->rcap - r->rend < 4096) {
+        size_t cap = r->rcap ? r->rcap * 2 : 65536;
+        char *p = realloc(r->rbuf, cap);
+        if (p == NULL) {
+            r->rerr = ENOMEM;
+            return false;
+        }
+        r->rbuf = p;
+        r->rcap = cap;
+    }
+    for (;;) {
+        /* One byte kept for the NUL ending a last line without newline. */
+        ssize_t got = read(r->fd, r->rbuf + r->rend, r->rcap - r->rend - 1);
+        if (got > 0) {
+            r->rend += (size_t)got;
+            r->consumed += got;
+            return true;
+        }
+        if (got == 0) {
+            r->at_eof = true;
+            return false;
+        }
+        if (errno != EINTR) {
+            r->rerr = errno;
+            return false;
+        }
+    }
+}
+
+bool
+breader_ready(breader_t *r)
+{
+    /* rbuf is NULL until the first read: memchr must not see it. */
+    if (r->unread || r->at_eof || r->rerr != 0 ||
+        (r->rend > r->rstart && memchr(r->rbuf + r->rstart, '\n', r->rend - r->rstart) != NULL))
+        return true;
+    struct pollfd p = { r->fd, POLLIN, 0 };
+    return poll(&p, 1, 0) != 0;
+}
+
+/* Sets r->line to the next physical line, without its line end. A UTF-8
+ * byte order mark opening the input is dropped. false at the end (or on
+ * a read error: r->rerr tells). */
+static bool
+next_line(breader_t *r)
+{
+    if (r->unread) {
+        r->unread = false;
+        r->lineno++;
+        return true;
+    }
+    char *nl;
+    while ((nl = r->rbuf != NULL ? memchr(r->rbuf + r->rstart, '\n', r->rend - r->rstart)
+                                 : NULL) == NULL) {
+        if (r->at_eof || r->rerr != 0 || !fill_input(r)) {
+            if (r->rerr != 0 || r->rstart == r->rend)
+                return false;
+            nl = r->rbuf + r->rend;     /* the last line has no newline */
+            break;
+        }
+    }
+    char *line = r->rbuf + r->rstart;
+    size_t n = (size_t)(nl - line);
+    r->rstart = nl < r->rbuf + r->rend ? (size_t)(nl + 1 - r->rbuf) : r->rend;
+    if (r->lineno == 0 && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+        line += 3;
+        n -= 3;
+    }
+    r->lineno++;
+    if (n > 0 && line[n - 1] == '\r')
+        n--;
+    line[n] = '\0';
+    r->line = line;
+    r->len = n;
+    return true;
+}
+
+/* Gives the line just read back, for the next next_line. */
+static void
+unread_line(breader_t *r)
+{
+    r->unread = true;
+    r->lineno--;
+}
+
+/* True when s (n bytes) holds only spaces, tabs and carriage returns. */
+static bool
+blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+            return false;
+    return true;
+}
+
+/* Ends the current field: a NUL after it, its length noted. */
+static void
+field_end(breader_t *r)
+{
+    sbuf_putc(&r->fields, '\0');
+    r->flen[r->nf - 1] = r->fields.len - 1 - r->fstart[r->nf - 1];
+}
+
+/* Starts a new field; false when out of memory. */
+static bool
+field_begin(breader_t *r)
+{
+    if (r->nf == r->fcap) {
+        int cap = r->fcap ? r->fcap * 2 : 32;
+        size_t *s = realloc(r->fstart, (size_t)cap * sizeof *s);
+        if (s != NULL)
+            r->fstart = s;
+        size_t *l = realloc(r->flen, (size_t)cap * sizeof *l);
+        if (l != NULL)
+            r->flen = l;
+        if (s == NULL || l == NULL)
+            return false;
+        r->fcap = cap;
+    }
+    r->fstart[r->nf] = r->fields.len;
+    r->flen[r->nf] = 0;
+    r->nf++;
+    return true;
+}
+
+/* Reads one CSV record (RFC 4180: quoted fields may hold commas, doubled
+ * quotes and line breaks), skipping blank lines. Returns 1 with the
+ * fields in r (*err set if the record is malformed), 0 at the end, -1 on
+ * a read error or out of memory. */
+static int
+csv_record(breader_t *r, unsigned long *line, const char **err)
+{
+    *err = NULL;
+    do {
+        if (!next_line(r))
+            return r->rerr != 0 ? -1 : 0;
+    } while (blank(r->line, r->len));
+    *line = r->lineno;
+    sbuf_clear(&r->fields);
+    r->nf = 0;
+    size_t i = 0;
+    for (;;) {
+        if (!field_begin(r))
+            return -1;
+        if (i < r->len && r->line[i] == '"') {
+            i++;
+            for (;;) {
+                if (i >= r->len) {
+                    /* The quoted field goes on over the line break. */
+                    if (!next_line(r)) {
+                        if (r->rerr != 0)
+                            return -1;
+                        *err = "unterminated quoted field";
+                        field_end(r);
+                        return r->fields.oom ? -1 : 1;
+                    }
+                    sbuf_putc(&r->fields, '\n');
+                    i = 0;
+                    continue;
+                }
+                const char *q = memchr(r->line + i, '"', r->len - i);
+                size_t e = q != NULL ? (size_t)(q - r->line) : r->len;
+                sbuf_append(&r->fields, r->line + i, e - i);
+                i = e;
+                if (q == NULL)
+                    continue;
+                if (i + 1 < r->len && r->line[i + 1] == '"') {
+                    sbuf_putc(&r->fields, '"');
+                    i += 2;
+                    continue;
+                }
+                i++;
+                break;
+            }
+            if (i < r->len && r->line[i] != ',') {
+                *err = "a closing quote not followed by a comma";
+                field_end(r);
+                return r->fields.oom ? -1 : 1;
+            }
+        } else {
+            const char *comma = memchr(r->line + i, ',', r->len - i);
+            size_t e = comma != NULL ? (size_t)(comma - r->line) : r->len;
+            sbuf_append(&r->fields, r->line + i, e - i);
+            i = e;
+        }
+        field_end(r);
+        if (i < r->len && r->line[i] == ',') {
+            i++;
+            continue;
+        }
+        break;
+    }
+    return r->fields.oom ? -1 : 1;
+}
+
+static const char *
+field(const breader_t *r, int i)
+{
+    return r->fields.data + r->fstart[i];
+}
+
+/* Reads the CSV header and maps its columns. Returns BREADER_OK, or what
+ * failed after saying what is wrong (every bad column). */
+static breader_err_t
+csv_header(breader_t *r)
+{
+    unsigned long line;
+    const char *err;
+    int rc = csv_record(r, &line, &err);
+    if (rc < 0) {
+        fprintf(stderr, "vet batch: %s: %s\n", r->path,
+                r->fields.oom ? "out of memory" : strerror(r->rerr));
+        return r->fields.oom || r->rerr == ENOMEM ? BREADER_ENOMEM : BREADER_EIO;
+    }
+    for (int k = 0; k < COL_COUNT; k++)
+        r->col_of[k] = -1;
+    if (rc == 0)
+        return BREADER_OK;  /* an empty file: no records */
+    if (err != NULL) {
+        fprintf(stderr, "vet batch: %s:%lu: header: %s\n", r->path, line, err);
+        return BREADER_EHEADER;
+    }
+    r->ncols = r->nf;
+    r->cols = calloc((size_t)r->ncols, sizeof *r->cols);
+    if (r->cols == NULL) {
+        fputs("vet batch: out of memory\n", stderr);
+        return BREADER_ENOMEM;
+    }
+    breader_err_t status = BREADER_OK;
+    for (int i = 0; i < r->ncols; i++) {
+        char *name = r->fields.data + r->fstart[i];
+        size_t n = r->flen[i];
+        while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+            name[--n] = '\0';
+        while (*name == ' ' || *name == '\t')
+            name++;
+        r->fstart[i] = (size_t)(name - r->fields.data);
+        r->flen[i] = strlen(name);
+        if (strncasecmp(name, "context.", 8) == 0 && name[8] != '\0') {
+            r->cols[i] = COL_CONTEXT;
+            continue;
+        }
+        size_t k;
+        for (k = 0; k < sizeof csv_columns / sizeof csv_columns[0]; k++)
+            if (strcasecmp(name, csv_columns[k].name) == 0)
+                break;
+        if (k == sizeof csv_columns / sizeof csv_columns[0]) {
+            fprintf(stderr,
+                    "vet batch: %s:%lu: unknown column \"%s\" (columns: id, name, country, "
+                    "type, aliases, ids, tech, activity, current, text, context.KEY)\n",
+                    r->path, line, name);
+            status = BREADER_EHEADER;
+            continue;
+        }
+        col_t col = csv_columns[k].col;
+        if (r->col_of[col] >= 0) {
+            fprintf(stderr, "vet batch: %s:%lu: column \"%s\" given twice\n", r->path, line,
+                    name);
+            status = BREADER_EHEADER;
+            continue;
+        }
+        r->cols[i] = col;
+        r->col_of[col] = i;
+    }
+    /* Context keys are needed for every record: keep them as JSON. */
+    for (int i = 0; status == BREADER_OK && i < r->ncols; i++)
+        for (int k = i + 1; k < r->ncols; k++)
+            if (r->cols[i] == COL_CONTEXT && r->cols[k] == COL_CONTEXT &&
+                strcmp(field(r, i), field(r, k)) == 0) {
+                fprintf(stderr, "vet batch: %s:%lu: column \"%s\" given twice\n", r->path,
+                        line, field(r, i));
+                status = BREADER_EHEADER;
+            }
+    if (status == BREADER_OK && r->col_of[COL_NAME] < 0) {
+        fprintf(stderr, "vet batch: %s:%lu: no \"name\" column\n", r->path, line);
+        status = BREADER_EHEADER;
+    }
+    if (status != BREADER_OK)
+        return status;
+    /* Each record overwrites the fields: keep the context keys, as JSON. */
+    r->keys = calloc((size_t)r->ncols, sizeof *r->keys);
+    r->cells = calloc((size_t)r->ncols, sizeof *r->cells);
+    if (r->keys == NULL || r->cells == NULL) {
+        fputs("vet batch: out of memory\n", stderr);
+        return BREADER_ENOMEM;
+    }
+    for (int i = 0; i < r->ncols; i++) {
+        if (r->cols[i] != COL_CONTEXT)
+            continue;
+        sbuf_t k = SBUF_INIT;
+        sbuf_json_str(&k, field(r, i) + 8, r->flen[i] - 8);
+        bool oom = k.oom;
+        r->keys[i] = sbuf_take(&k);
+        if (oom || r->keys[i] == NULL) {
+            fputs("vet batch: out of memory\n", stderr);
+            return BREADER_ENOMEM;
+        }
+    }
+    return BREADER_OK;
+}
+
+/* Splits s at ';' and calls put(b, item, len) for each non-blank item,
+ * trimmed; returns the items. */
+static int
+each_item(const char *s, void (*put)(sbuf_t *, const char *, size_t, void *), sbuf_t *b,
+          void *arg)
+{
+    int count = 0;
+    while (*s != '\0') {
+        const char *e = strchr(s, ';');
+        size_t n = e != NULL ? (size_t)(e - s) : strlen(s);
+        const char *a = s;
+        size_t m = n;
+        while (m > 0 && (*a == ' ' || *a == '\t')) {
+            a++;
+            m--;
+        }
+        while (m > 0 && (a[m - 1] == ' ' || a[m - 1] == '\t'))
+            m--;
+        if (m > 0) {
+            put(b, a, m, arg);
+            count++;
+        }
+        s += n;
+        if (*s == ';')
+            s++;
+    }
+    return count;
+}
+
+static void
+put_list_item(sbuf_t *b, const char *s, size_t n, void *arg)
+{
+    int *count = arg;
+    if ((*count)++ > 0)
+        sbuf_putc(b, ',');
+    sbuf_json_str(b, s, n);
+}
+
+/* An ids item "SCHEME:VALUE"; a bad one leaves its text in *arg. */
+static void
+put_id_item(sbuf_t *b, const char *s, size_t n, void *arg)
+{
+    const char **bad = arg;
+    const char *colon = memchr(s, ':', n);
+    if (colon == NULL || colon == s || colon == s + n - 1) {
+        if (*bad == NULL)
+            *bad = s;
+        return;
+    }
+    if (b->len > 0 && b->data[b->len - 1] != '{')
+        sbuf_putc(b, ',');
+    sbuf_json_str(b, s, (size_t)(colon - s));
+    sbuf_putc(b, ':');
+    sbuf_json_str(b, colon + 1, n - (size_t)(colon - s) - 1);
+}
+
+/* The cell of column kind col, or NULL when absent or empty. */
+static const char *
+cell(const breader_t *r, col_t col)
+{
+    int i = r->col_of[col];
+    return i >= 0 && r->cells[i][0] != '\0' ? r->cells[i] : NULL;
+}
+
+/* Builds the body of a request (the members after our id) from the CSV
+ * record in r->cells into r->scratch. Returns NULL, or what is wrong with
+ * the record (in errbuf). */
+static const char *
+csv_body(breader_t *r, char *errbuf, size_t errlen)
+{
+    sbuf_t *b = &r->scratch;
+    sbuf_clear(b);
+    const char *v;
+    sbuf_puts(b, "\"partner\":{");
+    const char *comma = "";
+    if ((v = cell(r, COL_NAME)) != NULL) {
+        sbuf_puts(b, "\"name\":");
+        sbuf_json_str(b, v, strlen(v));
+        comma = ",";
+    }
+    if ((v = cell(r, COL_ALIASES)) != NULL) {
+        sbuf_puts(b, comma);
+        sbuf_puts(b, "\"aliases\":[");
+        int count = 0;
+        each_item(v, put_list_item, b, &count);
+        sbuf_putc(b, ']');
+        comma = ",";
+    }
+    static const struct {
+        col_t col;
+        const char *member;
+    } partner_strings[] = { { COL_COUNTRY, "\"country\":" }, { COL_TYPE, "\"type\":" } };
+    for (size_t k = 0; k < 2; k++) {
+        if ((v = cell(r, partner_strings[k].col)) != NULL) {
+            sbuf_puts(b, comma);
+            sbuf_puts(b, partner_strings[k].member);
+            sbuf_json_str(b, v, strlen(v));
+            comma = ",";
+        }
+    }
+    if ((v = cell(r, COL_IDS)) != NULL) {
+        sbuf_puts(b, comma);
+        sbuf_puts(b, "\"ids\":{");
+        const char *bad = NULL;
+        each_item(v, put_id_item, b, (void *)&bad);
+        if (bad != NULL) {
+            size_t n = strcspn(bad, ";");
+            snprintf(errbuf, errlen, "ids: expected SCHEME:VALUE, not \"%.*s\"",
+                     (int)(n > 100 ? 100 : n), bad);
+            return errbuf;
+        }
+        sbuf_putc(b, '}');
+    }
+    sbuf_putc(b, '}');
+    if ((v = cell(r, COL_TECH)) != NULL) {
+        sbuf_puts(b, ",\"technologies\":[");
+        int count = 0;
+        each_item(v, put_list_item, b, &count);
+        sbuf_putc(b, ']');
+    }
+    if ((v = cell(r, COL_ACTIVITY)) != NULL) {
+        sbuf_puts(b, ",\"activity\":");
+        sbuf_json_str(b, v, strlen(v));
+    }
+    if ((v = cell(r, COL_CURRENT)) != NULL) {
+        static const char *const yes[] = { "true", "yes", "y", "1" };
+        static const char *const no[] = { "false", "no", "n", "0" };
+        const char *val = NULL;
+        for (size_t k = 0; k < 4 && val == NULL; k++) {
+            if (strcasecmp(v, yes[k]) == 0)
+                val = "true";
+            else if (strcasecmp(v, no[k]) == 0)
+                val = "false";
+        }
+        if (val == NULL) {
+            snprintf(errbuf, errlen, "current: expected true or false, not \"%.100s\"", v);
+            return errbuf;
+        }
+        sbuf_puts(b, ",\"current\":");
+        sbuf_puts(b, val);
+    }
+    if ((v = cell(r, COL_TEXT)) != NULL) {
+        sbuf_puts(b, ",\"text\":");
+        sbuf_json_str(b, v, strlen(v));
+    }
+    comma = ",\"context\":{";
+    for (int i = 0; i < r->ncols; i++) {
+        if (r->cols[i] != COL_CONTEXT || r->cells[i][0] == '\0')
+            continue;
+        sbuf_puts(b, comma);
+        sbuf_puts(b, r->keys[i]);
+        sbuf_putc(b, ':');
+        sbuf_json_str(b, r->cells[i], strlen(r->cells[i]));
+        comma = ",";
+    }
+    if (comma[0] == ',' && comma[1] == '\0')
+        sbuf_putc(b, '}');
+    return NULL;
+}
+
+breader_t *
+breader_new(const char *path, breader_fmt_t fmt, breader_err_t *why)
+{
+    breader_t *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        fputs("vet batch: out of memory\n", stderr);
+        *why = BREADER_ENOMEM;
+        return NULL;
+    }
+    r->size = -1;
+    r->fmt = fmt;
+    r->fd = -1;
+    *why = BREADER_OK;
+    if (strcmp(path, "-") == 0) {
+        r->fd = 0;
+        r->path = "stdin";
+    } else {
+        r->fd = open(path, O_RDONLY | O_CLOEXEC);
+        r->path = path;
+        if (r->fd < 0) {
+            fprintf(stderr, "vet batch: %s: %s\n", path, strerror(errno));
+            *why = BREADER_ENOINPUT;
+            goto fail;
+        }
+        size_t n = strlen(path);
+        if (r->fmt == BREADER_AUTO && n > 4 && strcasecmp(path + n - 4, ".csv") == 0)
+            r->fmt = BREADER_CSV;
+        if (r->fmt == BREADER_AUTO && ((n > 6 && strcasecmp(path + n - 6, ".jsonl") == 0) ||
+                                       (n > 7 && strcasecmp(path + n - 7, ".ndjson") == 0)))
+            r->fmt = BREADER_JSONL;
+    }
+    struct stat st;
+    if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode))
+        r->size = st.st_size;
+    if (r->fmt == BREADER_AUTO) {
+        /* The first non-blank line tells: '{' opens a JSON object. */
+        r->fmt = BREADER_CSV;
+        while (next_line(r)) {
+            size_t i = 0;
+            while (i < r->len && (r->line[i] == ' ' || r->line[i] == '\t'))
+                i++;
+            if (i == r->len)
+                continue;
+            if (r->line[i] == '{')
+                r->fmt = BREADER_JSONL;
+            unread_line(r);
+            break;
+        }
+        if (r->rerr != 0) {
+            fprintf(stderr, "vet batch: %s: %s\n", r->path, strerror(r->rerr));
+            *why = BREADER_EIO;
+            goto fail;
+        }
+    }
+    if (r->fmt == BREADER_CSV && (*why = csv_header(r)) != BREADER_OK)
+        goto fail;
+    return r;
+fail:
+    breader_destroy(&r);
+    return NULL;
+}
+
+void
+breader_destroy(breader_t **p)
+{
+    breader_t *r = *p;
+    if (r == NULL)
+        return;
+    if (r->fd > 0)
+        close(r->fd);
+    free(r->rbuf);
+    for (int i = 0; r->keys != NULL && i < r->ncols; i++)
+        free(r->keys[i]);
+    free(r->keys);
+    free(r->cells);
+    free(r->cols);
+    free(r->fstart);
+    free(r->flen);
+    sbuf_free(&r->fields);
+    sbuf_free(&r->scratch);
+    free(r);
+    *p = NULL;
+}
+
+/* Says on stderr that memory ran out; -1 for breader_next. */
+static int
+no_memory(breader_rec_t *rec)
+{
+    fputs("vet batch: out of memory\n", stderr);
+    rec->why = BREADER_ENOMEM;
+    return -1;
+}
+
+/* Says on stderr that reading failed; -1 for breader_next. */
+static int
+read_failed(const breader_t *r, breader_rec_t *rec)
+{
+    fprintf(stderr, "vet batch: %s: %s\n", r->path,
+            r->fields.oom ? "out of memory" : strerror(r->rerr));
+    rec->why = r->fields.oom || r->rerr == ENOMEM ? BREADER_ENOMEM : BREADER_EIO;
+    return -1;
+}
+
+int
+breader_next(breader_t *r, const char *id, sbuf_t *req, sbuf_t *uid, sbuf_t *name,
+             breader_rec_t *rec)
+{
+    const char *body = NULL;
+    size_t blen = 0, cut_from = 0, cut_to = 0;
+    bool cut = false;
+    rec->line = 0;
+    rec->err = NULL;
+    rec->why = BREADER_OK;
+    sbuf_clear(uid);
+    if (name != NULL)
+        sbuf_clear(name);
+    if (r->fmt == BREADER_JSONL) {
+        do {
+            if (!next_line(r))
+                return r->rerr != 0 ? read_failed(r, rec) : 0;
+        } while (blank(r->line, r->len));
+        rec->line = r->lineno;
+        bjson_scan_t j;
+        bjson_scan(&j, r->line, r->len);
+        if (j.err != NULL) {
+            snprintf(r->errbuf, sizeof r->errbuf, "%s at byte %zu", j.err, j.err_at);
+            rec->err = r->errbuf;
+        } else if (j.has_id) {
+            const char *v = r->line + j.id_val;
+            size_t n = j.id_end - j.id_val;
+            if (*v == '"') {
+                sbuf_append(uid, v, n);
+            } else if (*v == '-' || (*v >= '0' && *v <= '9')) {
+                sbuf_putc(uid, '"');
+                sbuf_append(uid, v, n);
+                sbuf_putc(uid, '"');
+            } else if (*v != 'n') {
+                rec->err = "id: expected a string or number";
+            }
+            cut = true;
+            cut_from = j.cut_from;
+            cut_to = j.cut_to;
+        }
+        if (rec->err == NULL) {
+            body = r->line + j.open + 1;
+            blen = j.close - j.open - 1;
+            cut_from -= j.open + 1;
+            cut_to -= j.open + 1;
+            if (name != NULL) {
+                cJSON *q = cJSON_ParseWithLength(r->line, r->len);
+                const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(q, "partner"), "name"));
+                if (v != NULL)
+                    sbuf_puts(name, v);
+                cJSON_Delete(q);
+            }
+        }
+    } else {
+        int rc = csv_record(r, &rec->line, &rec->err);
+        if (rc <= 0)
+            return rc < 0 ? read_failed(r, rec) : 0;
+        /* The id tells which row it is, even in a malformed one. */
+        int idcol = r->col_of[COL_ID];
+        if (idcol >= 0 && idcol < r->nf && r->flen[idcol] > 0)
+            sbuf_json_str(uid, field(r, idcol), r->flen[idcol]);
+        if (rec->err == NULL && r->nf != r->ncols) {
+            snprintf(r->errbuf, sizeof r->errbuf, "%d fields, the header has %d", r->nf,
+                     r->ncols);
+            rec->err = r->errbuf;
+        } else if (rec->err == NULL) {
+            for (int i = 0; i < r->ncols; i++)
+                r->cells[i] = field(r, i);
+            const char *v;
+            if (name != NULL && (v = cell(r, COL_NAME)) != NULL)
+                sbuf_puts(name, v);
+            rec->err = csv_body(r, r->errbuf, sizeof r->errbuf);
+            body = r->scratch.data;
+            blen = r->scratch.len;
+        }
+    }
+    if (rec->err != NULL)
+        return 1;
+    if (r->scratch.oom)
+        return no_memory(rec);
+    /* {"id":ID, then the caller's members without its id. */
+    sbuf_clear(req);
+    sbuf_puts(req, "{\"id\":");
+    sbuf_puts(req, id);
+    size_t at = req->len;
+    sbuf_putc(req, ',');
+    if (cut) {
+        sbuf_append(req, body, cut_from);
+        sbuf_append(req, body + cut_to, blen - cut_to);
+    } else {
+        sbuf_append(req, body, blen);
+    }
+    if (!req->oom && blank(req->data + at + 1, req->len - at - 1))
+        req->len = at;
+    sbuf_putc(req, '}');
+    if (req->oom || uid->oom || (name != NULL && name->oom))
+        return no_memory(rec);
+    return 1;
+}
+
+double
+breader_fraction(const breader_t *r)
+{
+    if (r->size <= 0 || r->consumed <= 0)
+        return -1;
+    double frac = (double)r->consumed / (double)r->size;
+    return frac > 1 ? 1 : frac;
+}
