@@ -53,6 +53,17 @@ RENAMES = {
     "Hesai Group": "Hesai Technology Co., Ltd.",
 }
 
+# Listed entities that ASPI's "Mapping China's Technology Giants" also
+# tracks (FACTS.md section 6, [V]): tagged "aspi-tech-map" (declared in
+# registry/mcf.cfg, which carries the mapped companies not on this list).
+ASPI_MAPPED = {
+    "CloudWalk Technology Co., Ltd.", "Inspur Group Co., Ltd.", "SenseTime Group, Inc.",
+    "Shanghai Yitu Network Technology Co., Ltd.", "Shenzhen DJI Technology Co., Ltd.",
+    "Zhejiang Dahua Technology Co., Ltd.",
+}
+ASPI_SOURCE = ("FACTS.md section 6: one of the companies of ASPI's 'Mapping China's Technology "
+               "Giants' (chinatechmap.aspi.org.au), phase 2 or 3 [V]")
+
 # Subsidiaries outside mainland China by their names (no country is set for
 # them rather than a wrong one).
 ABROAD = re.compile(r"\b(USA|America|Americas|LLC|Inc\.|Pty|S\.L\.U|BVI|Hong Kong|"
@@ -102,7 +113,7 @@ def main():
     lineno = {r[1]: text[: text.index(r[1])].count("\n") + 1 for r in rows}
 
     orgs = []   # (id, name, aliases, country, type, parent_id, source)
-    seen = set()
+    tagged = set()
     for num, line, (n, entity, subs, basis) in rows:
         name, alias = split_alias(entity)
         src = ("FACTS.md line %d: US DoD Section 1260H list, 2026-06-08 edition, entity %s "
@@ -112,6 +123,9 @@ def main():
             pid = slug(name)
             aliases = [a for a in (alias, RENAMES.get(name)) if a]
             orgs.append((pid, name, aliases, "CN", "company", None, src))
+            if name in ASPI_MAPPED:
+                ASPI_MAPPED.discard(name)
+                tagged.add(pid)
         for sub in [s.strip() for s in subs.split(";") if s.strip()]:
             sname, salias = split_alias(sub)
             if sname in MCF_IDS:
@@ -124,6 +138,8 @@ def main():
                          "FACTS.md line %d: US DoD Section 1260H list, 2026-06-08 edition, listed under "
                          "entity %s (%s) [T: OpenSanctions transcription of the DoD PDF]"
                          % (lineno[line], n, name)))
+    if ASPI_MAPPED:
+        sys.exit("dod1260h2cfg: not in the 2026-06-08 table: %s" % ", ".join(sorted(ASPI_MAPPED)))
     ids = [o[0] for o in orgs]
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:
@@ -147,9 +163,13 @@ def main():
         if country:
             w.append(" country = %s;" % q(country))
         w.append(" type = %s; lists = [ \"us-dod-1260h\" ];\n" % q(otype))
+        if oid in tagged:
+            w.append("    tags = [ \"aspi-tech-map\" ];\n")
         if parent:
             w.append("    relations = ( { kind = \"subsidiary_of\"; target = %s; } );\n" % q(parent))
-        w.append("    sources = [ %s ];\n  }%s\n" % (q(src), "," if i + 1 < len(orgs) else ""))
+        srcs = [src] + ([ASPI_SOURCE] if oid in tagged else [])
+        w.append("    sources = [ %s ];\n  }%s\n" % (", ".join(q(x) for x in srcs),
+                                                   "," if i + 1 < len(orgs) else ""))
     w.append(");\n")
     data = "".join(w)
     if out == "-":
