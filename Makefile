@@ -127,7 +127,7 @@ $(CLIENT_SO): $(CLIENT_OBJ)
 
 # vet batch: the pipeline (batch), its input (breader, bjson) and the
 # daemon's growable buffer.
-$(BIN)/vet: $(B)/clients/c/vet.o $(B)/clients/c/batch.o $(B)/clients/c/breader.o \
+$(BIN)/vet: $(B)/clients/c/vet.o $(B)/clients/c/vetcli.o $(B)/clients/c/batch.o $(B)/clients/c/breader.o \
             $(B)/clients/c/bjson.o $(B)/daemon/sbuf.o $(CLIENT_LIB)
 	@mkdir -p $(BIN)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)

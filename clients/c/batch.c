@@ -3,6 +3,7 @@
 #include "breader.h"
 #include "mclock.h"
 #include "sbuf.h"
+#include "vetcli.h"
 #include "vet.h"
 
 #include <cJSON.h>
@@ -26,31 +27,6 @@
 #define DRAIN_MAX 512           /* replies taken in one go before refilling */
 #define OUT_CHUNK (256 * 1024)  /* output is written in pieces this large */
 #define MAX_TALLY 16            /* distinct verdicts and error codes counted */
-
-/* Exit codes (DESIGN.md §3), as `vet screen` gives them. */
-enum {
-    EXIT_USAGE = 64,        /* EX_USAGE */
-    EXIT_DATAERR = 65,      /* EX_DATAERR: a record bad or rejected */
-    EXIT_NOINPUT = 66,      /* EX_NOINPUT: the input cannot be opened */
-    EXIT_UNAVAILABLE = 69,  /* EX_UNAVAILABLE: no answer, or no ruleset */
-    EXIT_SOFTWARE = 70,     /* EX_SOFTWARE: internal error */
-    EXIT_IOERR = 74         /* EX_IOERR: reading the input or writing the output */
-};
-
-/* The error codes a result line can carry and the exit each gives:
- * the daemon's (docs/PROTOCOL.md) and two of vet batch's own. */
-static const struct {
-    const char *code;
-    int exit;
-} error_exits[] = {
-    { "bad_input", EXIT_DATAERR },      /* the record could not be read */
-    { "bad_request", EXIT_DATAERR },
-    { "too_large", EXIT_DATAERR },
-    { "unknown_op", EXIT_DATAERR },
-    { "unavailable", EXIT_UNAVAILABLE },
-    { "timeout", EXIT_UNAVAILABLE },    /* no answer after every attempt */
-    { "internal", EXIT_SOFTWARE },
-};
 
 static const char usage_text[] =
     "usage: vet batch [-e ENDPOINT] [-t TIMEOUT_MS] [--format jsonl|csv]\n"
@@ -163,18 +139,7 @@ static void
 tally(batch_t *b, bool error, const char *name, size_t n)
 {
     tally_t *t = error ? b->errors : b->verdicts;
-    int code;
-    if (error) {
-        code = EXIT_SOFTWARE;
-        for (size_t k = 0; k < sizeof error_exits / sizeof error_exits[0]; k++)
-            if (strlen(error_exits[k].code) == n && memcmp(error_exits[k].code, name, n) == 0)
-                code = error_exits[k].exit;
-    } else {
-        /* Unknown verdict names count as review, as in `vet screen`. */
-        code = n == 5 && memcmp(name, "clear", 5) == 0 ? 0
-               : n == 10 && memcmp(name, "prohibited", 10) == 0 ? 20
-                                                                 : 10;
-    }
+    int code = error ? vetcli_error_exit(name, n) : vetcli_verdict_exit(name, n);
     if (code > b->status)
         b->status = code;
     if (n >= sizeof t[0].name)
@@ -758,45 +723,7 @@ run(batch_t *b)
 static int
 usage_error(const char *fmt, const char *arg)
 {
-    fputs("vet batch: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputc('\n', stderr);
-    fputs(usage_text, stderr);
-    return EXIT_USAGE;
-}
-
-/* Matches argv[*i] against option name ("NAME VALUE", or "NAME=VALUE"
- * for a long one). 1 and *val (borrowed) if it matched, 0 if not, -1 if
- * the value is missing. */
-static int
-opt_value(int argc, char **argv, int *i, const char *name, const char **val)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0)
-        return 0;
-    if (a[n] == '=' && name[1] == '-') {
-        *val = a + n + 1;
-        return 1;
-    }
-    if (a[n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *val = argv[++*i];
-    return 1;
-}
-
-static bool
-parse_int(const char *s, long lo, long hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-        return false;
-    *out = (int)v;
-    return true;
+    return vetcli_usage_error("vet batch", usage_text, fmt, arg);
 }
 
 static bool
@@ -824,28 +751,28 @@ parse_args(batch_t *b, int argc, char **argv)
         }
         if (strcmp(a, "--summary") == 0) {
             b->summary = true;
-        } else if ((r = opt_value(argc, argv, &i, "-e", &v)) != 0 ||
-                   (r = opt_value(argc, argv, &i, "--endpoint", &v)) != 0) {
+        } else if ((r = vetcli_opt_value(argc, argv, &i, "-e", &v)) != 0 ||
+                   (r = vetcli_opt_value(argc, argv, &i, "--endpoint", &v)) != 0) {
             if (r < 0)
                 return usage_error("%s needs an endpoint", a);
             b->endpoint = v;
-        } else if ((r = opt_value(argc, argv, &i, "-t", &v)) != 0 ||
-                   (r = opt_value(argc, argv, &i, "--timeout", &v)) != 0) {
-            if (r < 0 || !parse_int(v, 1, 86400000L, &b->timeout_ms))
+        } else if ((r = vetcli_opt_value(argc, argv, &i, "-t", &v)) != 0 ||
+                   (r = vetcli_opt_value(argc, argv, &i, "--timeout", &v)) != 0) {
+            if (r < 0 || !vetcli_parse_int(v, 1, 86400000L, &b->timeout_ms))
                 return usage_error("bad timeout \"%s\" (milliseconds, 1..86400000)",
                                    r < 0 ? "" : v);
-        } else if ((r = opt_value(argc, argv, &i, "--inflight", &v)) != 0) {
-            if (r < 0 || !parse_int(v, 1, MAX_INFLIGHT, &b->inflight_max))
+        } else if ((r = vetcli_opt_value(argc, argv, &i, "--inflight", &v)) != 0) {
+            if (r < 0 || !vetcli_parse_int(v, 1, MAX_INFLIGHT, &b->inflight_max))
                 return usage_error("bad --inflight \"%s\" (1..10000)", r < 0 ? "" : v);
-        } else if ((r = opt_value(argc, argv, &i, "--retries", &v)) != 0) {
-            if (r < 0 || !parse_int(v, 0, MAX_RETRIES, &b->retries))
+        } else if ((r = vetcli_opt_value(argc, argv, &i, "--retries", &v)) != 0) {
+            if (r < 0 || !vetcli_parse_int(v, 0, MAX_RETRIES, &b->retries))
                 return usage_error("bad --retries \"%s\" (0..100)", r < 0 ? "" : v);
-        } else if ((r = opt_value(argc, argv, &i, "--format", &v)) != 0) {
+        } else if ((r = vetcli_opt_value(argc, argv, &i, "--format", &v)) != 0) {
             breader_fmt_t f;
             if (r < 0 || !parse_fmt(v, &f))
                 return usage_error("bad --format \"%s\" (jsonl or csv)", r < 0 ? "" : v);
             b->csv_out = f == BREADER_CSV;
-        } else if ((r = opt_value(argc, argv, &i, "--input-format", &v)) != 0) {
+        } else if ((r = vetcli_opt_value(argc, argv, &i, "--input-format", &v)) != 0) {
             if (r < 0 || !parse_fmt(v, &b->in_fmt))
                 return usage_error("bad --input-format \"%s\" (csv or jsonl)",
                                    r < 0 ? "" : v);

@@ -2,6 +2,7 @@
  * a running vetd through libvet, and say the result as an exit code. */
 #include "vet.h"
 #include "batch.h"
+#include "vetcli.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -14,29 +15,6 @@
 
 #define DEFAULT_ENDPOINT "tcp://127.0.0.1:7470"
 #define DEFAULT_TIMEOUT_MS 3000
-
-/* Exit codes (DESIGN.md §3): verdicts, then sysexits(3) for errors. */
-enum {
-    EXIT_CLEAR = 0,
-    EXIT_REVIEW = 10,
-    EXIT_PROHIBITED = 20,
-    EXIT_USAGE = 64,        /* EX_USAGE */
-    EXIT_DATAERR = 65,      /* EX_DATAERR: the daemon rejected the request */
-    EXIT_UNAVAILABLE = 69,  /* EX_UNAVAILABLE: no answer, or no ruleset */
-    EXIT_SOFTWARE = 70      /* EX_SOFTWARE: internal error, reply not JSON */
-};
-
-/* Error codes of an error reply and the exit code each gives. */
-static const struct {
-    const char *code;
-    int exit;
-} error_exits[] = {
-    { "bad_request", EXIT_DATAERR },
-    { "too_large", EXIT_DATAERR },
-    { "unknown_op", EXIT_DATAERR },
-    { "unavailable", EXIT_UNAVAILABLE },
-    { "internal", EXIT_SOFTWARE },
-};
 
 static const char usage_text[] =
     "usage: vet [-e ENDPOINT] [-t TIMEOUT_MS] COMMAND [ARGS]\n"
@@ -76,47 +54,7 @@ typedef struct screen_opts {
 static int
 usage_error(const char *fmt, const char *arg)
 {
-    fputs("vet: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputc('\n', stderr);
-    fputs(usage_text, stderr);
-    return EXIT_USAGE;
-}
-
-/* Matches argv[*i] against option name, as "NAME VALUE" or "NAME=VALUE"
- * (the latter for long options). Returns 1 and sets *val (borrowed from
- * argv) if it matched, 0 if it is another option, -1 if the value is
- * missing. */
-static int
-opt_value(int argc, char **argv, int *i, const char *name, const char **val)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0)
-        return 0;
-    if (a[n] == '=' && name[1] == '-') {
-        *val = a + n + 1;
-        return 1;
-    }
-    if (a[n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *val = argv[++*i];
-    return 1;
-}
-
-/* Parses a timeout in ms: 1 .. 24 h. */
-static bool
-parse_timeout(const char *s, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v <= 0 || v > 86400000L)
-        return false;
-    *out = (int)v;
-    return true;
+    return vetcli_usage_error("vet", usage_text, fmt, arg);
 }
 
 /* The options every command takes: -e, -t, --json. Returns 1 if
@@ -130,18 +68,18 @@ common_opt(cli_t *cli, int argc, char **argv, int *i)
         cli->json = true;
         return 1;
     }
-    if ((r = opt_value(argc, argv, i, "-e", &v)) != 0 ||
-        (r = opt_value(argc, argv, i, "--endpoint", &v)) != 0) {
+    if ((r = vetcli_opt_value(argc, argv, i, "-e", &v)) != 0 ||
+        (r = vetcli_opt_value(argc, argv, i, "--endpoint", &v)) != 0) {
         if (r < 0)
             return usage_error("%s needs an endpoint", argv[*i]);
         cli->endpoint = v;
         return 1;
     }
-    if ((r = opt_value(argc, argv, i, "-t", &v)) != 0 ||
-        (r = opt_value(argc, argv, i, "--timeout", &v)) != 0) {
+    if ((r = vetcli_opt_value(argc, argv, i, "-t", &v)) != 0 ||
+        (r = vetcli_opt_value(argc, argv, i, "--timeout", &v)) != 0) {
         if (r < 0)
             return usage_error("%s needs a number of milliseconds", argv[*i]);
-        if (!parse_timeout(v, &cli->timeout_ms))
+        if (!vetcli_parse_int(v, 1, 86400000L, &cli->timeout_ms))
             return usage_error("bad timeout \"%s\" (milliseconds, 1..86400000)", v);
         return 1;
     }
@@ -200,10 +138,7 @@ error_reply(const cJSON *r)
     const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "code"));
     const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "message"));
     fprintf(stderr, "vet: %s: %s\n", code ? code : "error", msg ? msg : "(no message)");
-    for (size_t i = 0; code != NULL && i < sizeof error_exits / sizeof error_exits[0]; i++)
-        if (strcmp(code, error_exits[i].code) == 0)
-            return error_exits[i].exit;
-    return EXIT_SOFTWARE;
+    return code != NULL ? vetcli_error_exit(code, strlen(code)) : EXIT_SOFTWARE;
 }
 
 static void
@@ -315,17 +250,6 @@ print_screen(const cJSON *r)
     const char *version = str_item(rs, "version"), *digest = str_item(rs, "digest");
     printf("  ruleset  %s  (%.12s)  %.0f us\n", version ? version : "?", digest ? digest : "?",
            num_item(r, "elapsed_us"));
-}
-
-/* The exit code of a verdict: unknown verdict names count as review. */
-static int
-verdict_exit(const char *verdict)
-{
-    if (strcmp(verdict, "clear") == 0)
-        return EXIT_CLEAR;
-    if (strcmp(verdict, "prohibited") == 0)
-        return EXIT_PROHIBITED;
-    return EXIT_REVIEW;
 }
 
 /* Reads all of stdin; caller frees. NULL (after saying why) on error. */
@@ -523,7 +447,7 @@ parse_screen(cli_t *cli, screen_opts_t *o, int argc, char **argv)
         size_t k;
         const char *v = NULL;
         for (k = 0; k < sizeof opts / sizeof opts[0]; k++)
-            if ((r = opt_value(argc, argv, &i, opts[k].name, &v)) != 0)
+            if ((r = vetcli_opt_value(argc, argv, &i, opts[k].name, &v)) != 0)
                 break;
         if (k == sizeof opts / sizeof opts[0])
             return usage_error("screen: unknown argument \"%s\"", argv[i]);
@@ -602,7 +526,7 @@ cmd_screen(cli_t *cli, int argc, char **argv)
     }
     if (!cli->json)
         print_screen(r);
-    status = verdict_exit(verdict);
+    status = vetcli_verdict_exit(verdict, strlen(verdict));
 done:
     cJSON_Delete(r);
     vet_free(reply);
