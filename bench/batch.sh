@@ -22,6 +22,8 @@ fi
 B=$1
 BIN=$2
 here=$(cd "$(dirname "$0")" && pwd)
+BENCH_NAME="batch bench"
+. "$here/lib.sh"
 ROUNDS=${ROUNDS:-5}
 N=${N:-100000}
 INFLIGHT=${INFLIGHT:-256}
@@ -43,26 +45,8 @@ done
 tmp=$(mktemp -d /tmp/vetd-bench-batch.XXXXXX)
 vetd_pid=""
 
-alive() {
-    s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-    case $s in Z*) return 1 ;; esac
-    return 0
-}
-
-# SIGTERM, up to 10 s to exit, then SIGKILL.
-stop() {
-    kill -TERM "$1" 2>/dev/null || true
-    n=0
-    while alive "$1" && [ $n -lt 100 ]; do
-        sleep 0.1
-        n=$((n + 1))
-    done
-    alive "$1" && kill -KILL "$1" 2>/dev/null
-    wait "$1" 2>/dev/null || true
-}
-
 cleanup() {
-    [ -n "$vetd_pid" ] && stop "$vetd_pid"
+    [ -n "$vetd_pid" ] && { stop "$vetd_pid" || true; }
     vetd_pid=""
     rm -rf "$tmp"
 }
@@ -116,9 +100,6 @@ while [ $r -lt "$ROUNDS" ]; do
     alive "$vetd_pid" || fail "vetd died"
 done
 
-median() {
-    sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
 l=$(median "$tmp/loadgen.rate")
 b=$(median "$tmp/batch.rate")
 echo "batch bench (median of $ROUNDS rounds, $N requests, $INFLIGHT in flight, ipc, $(basename "$REQUESTS"), output to ${OUT:-a file})"

@@ -19,6 +19,8 @@ fi
 B=$1
 BIN=$2
 here=$(cd "$(dirname "$0")" && pwd)
+BENCH_NAME="daemon bench"
+. "$here/lib.sh"
 ROUNDS=${ROUNDS:-5}
 N_PIPE=${N_PIPE:-100000}
 N_SYNC=${N_SYNC:-20000}
@@ -42,30 +44,6 @@ done
 
 tmp=$(mktemp -d /tmp/vetd-bench.XXXXXX)
 pids=""
-
-# True while process $1 runs (a zombie, exited but not yet waited for, is gone).
-alive() {
-    s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-    case $s in Z*) return 1 ;; esac
-    return 0
-}
-
-# SIGTERM, up to 10 s to exit cleanly, then SIGKILL. Returns its exit status.
-stop() {
-    kill -TERM "$1" 2>/dev/null || true
-    n=0
-    while alive "$1" && [ $n -lt 100 ]; do
-        sleep 0.1
-        n=$((n + 1))
-    done
-    if alive "$1"; then
-        echo "daemon bench: process $1 ignored SIGTERM for 10 s, killing it" >&2
-        kill -KILL "$1" 2>/dev/null || true
-    fi
-    st=0
-    wait "$1" 2>/dev/null || st=$?
-    return $st
-}
 
 cleanup() {
     for p in $pids; do
@@ -152,10 +130,6 @@ measure() {
     field rate "$out" >>"$tmp/$name.$mode.rate"
     field p50 "$out" >>"$tmp/$name.$mode.p50"
     field p99 "$out" >>"$tmp/$name.$mode.p99"
-}
-
-median() {
-    sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
 # The second baseline pads each echoed reply to the mean size of vetd's

@@ -1,0 +1,31 @@
+# lib.sh -- what the benchmark scripts share: watching and stopping the
+# processes they start, and medians. Sourced; $BENCH_NAME prefixes messages.
+
+# True while process $1 runs (a zombie, exited but not yet waited for, is gone).
+alive() {
+    s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    case $s in Z*) return 1 ;; esac
+    return 0
+}
+
+# SIGTERM, up to 10 s to exit cleanly, then SIGKILL. Returns its exit status.
+stop() {
+    kill -TERM "$1" 2>/dev/null || true
+    n=0
+    while alive "$1" && [ $n -lt 100 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    if alive "$1"; then
+        echo "$BENCH_NAME: process $1 ignored SIGTERM for 10 s, killing it" >&2
+        kill -KILL "$1" 2>/dev/null || true
+    fi
+    st=0
+    wait "$1" 2>/dev/null || st=$?
+    return $st
+}
+
+# The median of the numbers in file $1, one per line.
+median() {
+    sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
