@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -51,19 +50,7 @@ teardown(void **state)
     fx_t *f = *state;
     /* Hangs if a socket was left open: a leak the test must not have. */
     zmq_ctx_term(f->zctx);
-    DIR *d = opendir(f->dir);
-    if (d != NULL) {
-        struct dirent *e;
-        char p[sizeof f->dir + sizeof e->d_name + 2];
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
-            unlink(p);
-        }
-        closedir(d);
-    }
-    rmdir(f->dir);
+    tu_remove_tree(f->dir);
     free(f);
     return 0;
 }

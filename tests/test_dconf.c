@@ -7,13 +7,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "dconf.h"
+#include "testutil.h"
 
 typedef struct fx {
     char dir[64];               /* private temporary directory */
@@ -40,19 +40,7 @@ static int
 teardown(void **state)
 {
     fx_t *f = *state;
-    DIR *d = opendir(f->dir);
-    if (d != NULL) {
-        struct dirent *e;
-        char p[sizeof f->dir + sizeof e->d_name + 2];
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
-            unlink(p);
-        }
-        closedir(d);
-    }
-    rmdir(f->dir);
+    tu_remove_tree(f->dir);
     free(f);
     return 0;
 }

@@ -26,6 +26,10 @@ void tu_write_file(const char *path, const char *text);
  * run or was killed by a signal. */
 int tu_run(const char *cmd);
 
+/* Removes path and everything under it (links are not followed).
+ * Returns 0, or -1 with errno if something could not be removed. */
+int tu_remove_tree(const char *path);
+
 /* A vetd of a test's own, in a private temporary directory. The paths
  * are where the test puts (or finds) each file; tu_vetd_spawn passes
  * only the arguments it is given. */
