@@ -18,27 +18,29 @@ typedef struct csl_list {
     const char *name;
     const char *authority;
     bool ofac;              /* entity_number is an OFAC ent_num */
+    const char *url;        /* where the list is published, when known */
 } csl_list_t;
 
 static const char BIS[] = "US Department of Commerce, Bureau of Industry and Security";
 static const char STATE[] = "US Department of State";
-static const char OFAC[] = "US Treasury, OFAC";
+static const char OFAC[] = IMP_OFAC_AUTHORITY;
 
 static const csl_list_t csl_lists[] = {
-    { "EL", "us-el", "Entity List", BIS, false },
-    { "DPL", "us-dpl", "Denied Persons List", BIS, false },
-    { "MEU", "us-meu", "Military End User List", BIS, false },
-    { "UVL", "us-uvl", "Unverified List", BIS, false },
-    { "ISN", "us-isn", "Nonproliferation Sanctions", STATE, false },
-    { "DTC", "us-dtc", "ITAR Debarred", STATE, false },
-    { "SDN", "us-sdn", "Specially Designated Nationals and Blocked Persons List", OFAC, true },
-    { "SSI", "us-ssi", "Sectoral Sanctions Identifications List", OFAC, true },
-    { "FSE", "us-fse", "Foreign Sanctions Evaders List", OFAC, true },
-    { "PLC", "us-plc", "Palestinian Legislative Council List", OFAC, true },
-    { "CMIC", "us-cmic", "Non-SDN Chinese Military-Industrial Complex Companies List", OFAC, true },
-    { "NS-MBS List", "us-mbs", "Non-SDN Menu-Based Sanctions List", OFAC, true },
+    { "EL", "us-el", "Entity List", BIS, false, NULL },
+    { "DPL", "us-dpl", "Denied Persons List", BIS, false, NULL },
+    { "MEU", "us-meu", "Military End User List", BIS, false, NULL },
+    { "UVL", "us-uvl", "Unverified List", BIS, false, NULL },
+    { "ISN", "us-isn", "Nonproliferation Sanctions", STATE, false, NULL },
+    { "DTC", "us-dtc", "ITAR Debarred", STATE, false, NULL },
+    { "SDN", "us-sdn", IMP_SDN_NAME, OFAC, true, IMP_URL_OFAC_SDN },
+    { "SSI", "us-ssi", "Sectoral Sanctions Identifications List", OFAC, true, NULL },
+    { "FSE", "us-fse", "Foreign Sanctions Evaders List", OFAC, true, NULL },
+    { "PLC", "us-plc", "Palestinian Legislative Council List", OFAC, true, NULL },
+    { "CMIC", "us-cmic", "Non-SDN Chinese Military-Industrial Complex Companies List", OFAC, true,
+      NULL },
+    { "NS-MBS List", "us-mbs", "Non-SDN Menu-Based Sanctions List", OFAC, true, NULL },
     { "CAP", "us-cap", "Correspondent Account or Payable-Through Account Sanctions List", OFAC,
-      true },
+      true, NULL },
 };
 
 enum { COL_ID, COL_SOURCE, COL_ENT, COL_TYPE, COL_NAME, COL_ALT, COL_ADDR, N_COLS };
@@ -185,8 +187,7 @@ csl_row(csl_t *x, char **fld, int line)
         regw_skip(x->w, "records without a name");
         return 0;
     }
-    if (regw_add_list(x->w, l->id, l->name, l->authority,
-                      strcmp(l->id, "us-sdn") == 0 ? IMP_URL_OFAC_SDN : NULL) < 0)
+    if (regw_add_list(x->w, l->id, l->name, l->authority, l->url) < 0)
         return oom(x);
     const char *ent = trim((char *)field(x, fld, COL_ENT));
     const char *rid = trim((char *)field(x, fld, COL_ID));

@@ -60,24 +60,6 @@ prop(const cJSON *props, const char *name, bool *bad_prop)
     return v;
 }
 
-/* An id fragment from an FtM id: lower case, [a-z0-9._-] kept, runs of
- * anything else -> '-' ("un-KPe.001" -> "un-kpe.001"). */
-static void
-id_frag(const char *fid, char *out, size_t max)
-{
-    size_t k = 0;
-    for (const char *p = fid; *p != '\0' && k < max; p++) {
-        char c = *p;
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')
-            out[k++] = c;
-        else if (k > 0 && out[k - 1] != '-')
-            out[k++] = '-';
-    }
-    out[k] = '\0';
-}
-
 static int
 add_values(ftm_t *x, regw_org_t *o, const cJSON *arr, bool first_is_name)
 {
@@ -137,7 +119,7 @@ entity(ftm_t *x, const cJSON *e, int line)
         return 0;
     }
     char slug[FTM_SLUG_MAX + 1], id[FTM_SLUG_MAX + 8], src[320];
-    id_frag(fid->valuestring, slug, FTM_SLUG_MAX);
+    imp_id_frag(fid->valuestring, slug, sizeof slug);
     snprintf(id, sizeof id, "ftm-%s", slug[0] ? slug : "x");
     bool dup;
     regw_org_t *o = regw_org_new(x->w, id, &dup);

@@ -216,10 +216,7 @@ ofac_run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files
 {
     ofac_t x = { w, o, o->list_id ? o->list_id : "us-sdn", err, smap_new(), NULL, 0, 0 };
     int r = x.cc_map ? 0 : oom(&x);
-    if (r == 0 && regw_add_list(w, x.list,
-                                "Specially Designated Nationals and Blocked Persons List",
-                                "US Treasury, OFAC",
-                                IMP_URL_OFAC_SDN) < 0)
+    if (r == 0 && regw_add_list(w, x.list, IMP_SDN_NAME, IMP_OFAC_AUTHORITY, IMP_URL_OFAC_SDN) < 0)
         r = oom(&x);
     if (r == 0)
         r = each(&x, &files[0], SDN_FIELDS, sdn_row);

@@ -47,23 +47,6 @@ child_text(const xmlNode *n, const char *name)
     return c ? (char *)xmlNodeGetContent(c) : NULL;
 }
 
-/* The id fragment of a reference number: "KPe.001" -> "kpe.001". */
-static void
-ref_id(const char *ref, char *out, size_t size)
-{
-    size_t k = 0;
-    for (const char *p = ref; *p != '\0' && k + 1 < size; p++) {
-        char c = *p;
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')
-            out[k++] = c;
-        else if (k > 0 && out[k - 1] != '-')
-            out[k++] = '-';
-    }
-    out[k] = '\0';
-}
-
 static int
 bad(un_t *x, const xmlNode *n, const char *what)
 {
@@ -209,7 +192,7 @@ record(un_t *x, const xmlNode *n, bool person)
     }
     char frag[64], id[80], src[256];
     if (r == 0) {
-        ref_id(ref, frag, sizeof frag);
+        imp_id_frag(ref, frag, sizeof frag);
         snprintf(id, sizeof id, "un-%s", frag);
         bool dup;
         regw_org_t *o = regw_org_new(x->w, id, &dup);

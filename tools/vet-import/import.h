@@ -39,17 +39,26 @@ extern const imp_format_t imp_csl;
 extern const imp_format_t imp_un_xml;
 extern const imp_format_t imp_ftm;
 
-/* Where OFAC publishes the SDN list. The SDN list reaches a ruleset from
- * two formats (ofac-sdn, and csl, which merges it): both must declare it
- * identically for the two files to load side by side. */
+/* The SDN list's declaration. The list reaches a ruleset from two formats
+ * (ofac-sdn, and csl, which merges it): both must declare it identically
+ * for the two files to load side by side, so both take it from here. */
+#define IMP_SDN_NAME "Specially Designated Nationals and Blocked Persons List"
+#define IMP_OFAC_AUTHORITY "US Treasury, OFAC"
 #define IMP_URL_OFAC_SDN \
-    "https://ofac.treasury.gov/specially-designated-nationals-and-blocked-persons-list-sdn-human-readable-lists"
+    "https://ofac.treasury.gov/specially-designated-nationals-and-" \
+    "blocked-persons-list-sdn-human-readable-lists"
 
 /* An organisation id fragment from a name: ASCII letters and digits
  * lower-cased, runs of anything else -> '-', apostrophes and dots
  * dropped ("Xi'an" -> "xian"), at most max bytes, cut at a '-'. Writes
  * into out (size > max). */
 void imp_slug(const char *name, char *out, size_t max);
+
+/* An id fragment from a record's own identifier: lower case, [a-z0-9._-]
+ * kept, runs of anything else -> '-' ("KPe.001" -> "kpe.001", FtM
+ * "un-KPe.001" -> "un-kpe.001"). Writes at most size - 1 bytes and a NUL
+ * into out. */
+void imp_id_frag(const char *id, char *out, size_t size);
 
 /* The file name of path without its directories (borrowed from path). */
 const char *imp_basename(const char *path);

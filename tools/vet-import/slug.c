@@ -58,3 +58,19 @@ imp_oom(sbuf_t *err)
     sbuf_puts(err, "vet-import: out of memory");
     return -1;
 }
+
+void
+imp_id_frag(const char *id, char *out, size_t size)
+{
+    size_t k = 0;
+    for (const char *p = id; *p != '\0' && k + 1 < size; p++) {
+        char c = *p;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')
+            out[k++] = c;
+        else if (k > 0 && out[k - 1] != '-')
+            out[k++] = '-';
+    }
+    out[k] = '\0';
+}
