@@ -805,6 +805,50 @@ vet_cli(const tu_vetd_t *d, const char *args, char *out, size_t outlen)
     return rc;
 }
 
+/* The default ruleset (rules/) served by a real vetd and asked through
+ * the vet CLI, as a user would: one request per kind of list and policy,
+ * with the exit code and the rule that must be reported. */
+static void
+test_default_ruleset(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args;
+        int exit;
+        const char *shows;
+    } cases[] = {
+        { "--name 'Korea Mining Development Trading Corporation' --country KP "
+          "--activity procurement", 20, "rule     sanctions-blocked  prohibited 100" },
+        { "--name KOMID --past --activity procurement", 10, "rule     sanctions-past  review 60" },
+        { "--name '54th Research Institute of China' --tech sensing.radar "
+          "--activity visiting_researcher", 20, "rule     export-control-transfer  prohibited 95" },
+        { "--name 'Qihoo 360' --country CN --tech digital.cyber --activity research_partnership",
+          10, "rule     advisory-1260h  review 55" },
+        { "--name '14th Research Institute of CETC' --tech sensing.radar --activity joint_lab", 10,
+          "rule     mcf-related  review 60" },
+        { "--name 'Harbin Institute of Technology' --country CN --tech quantum.sensing "
+          "--activity affiliation", 20, "rule     strac-nro-current  prohibited 100" },
+        { "--name 'Harbin University of Science and Technology' --country CN --tech ai "
+          "--activity affiliation", 0, "partner  no match" },
+    };
+    tu_vetd_t d;
+    daemon_prepare(&d, NULL);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf %s && cp -R rules %s", d.rules, d.rules);
+    assert_int_equal(tu_run(cmd), 0);
+    daemon_spawn(&d, NULL);
+    assert_int_equal(tu_vetd_wait(&d), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char args[512], out[8192];
+        snprintf(args, sizeof args, "screen %s", cases[i].args);
+        int rc = vet_cli(&d, args, out, sizeof out);
+        if (rc != cases[i].exit || strstr(out, cases[i].shows) == NULL)
+            fail_msg("vet %s: exit %d (want %d), output:\n%s", args, rc, cases[i].exit, out);
+    }
+    assert_int_equal(daemon_stop(&d), 0);
+    tu_vetd_cleanup(&d);
+}
+
 static void
 test_cli(void **state)
 {
@@ -1384,6 +1428,7 @@ main(void)
         cmocka_unit_test(test_audit_survives_kill9),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_default_ruleset),
         cmocka_unit_test(test_doc_config_example),
         cmocka_unit_test(test_doc_protocol_examples),
         cmocka_unit_test(test_doc_cli_session),
