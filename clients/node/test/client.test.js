@@ -10,28 +10,15 @@ const fs = require("node:fs");
 const path = require("node:path");
 const vet = require("..");
 const { Client, Result, VetError, VetUnavailable, VetBadRequest } = vet;
-const { Daemon, startDaemon, sleep } = require("./daemon");
+const { Daemon, startDaemon, sharedDaemon, sleep } = require("./daemon");
 
 const HIT = { name: "Harbin Institute of Technology", country: "CN" };
 const TORONTO = { name: "University of Toronto", country: "CA" };
 
-let daemon;
-let client;
-
-before(async () => {
-    daemon = await startDaemon();
-    client = new Client(daemon.endpoint, { timeoutMs: 5000 });
-});
-
-after(async () => {
-    if (client)
-        client.close();
-    if (daemon)
-        await daemon.destroy();
-});
+const shared = sharedDaemon({ before, after });
 
 test("screen() resolves to a Result with every field of the reply", async () => {
-    const r = await client.screen({
+    const r = await shared.client.screen({
         id: "grant-1", partner: HIT, technologies: ["ai.ml"], activity: "affiliation",
         current: true, text: "machine learning", context: { funder: "NSERC" },
     });
@@ -54,42 +41,42 @@ test("screen() resolves to a Result with every field of the reply", async () => 
 });
 
 test("screen() leaves out what is not given; a numeric id comes back as a string", async () => {
-    const r = await client.screen({ partner: TORONTO, technologies: undefined, id: 42 });
+    const r = await shared.client.screen({ partner: TORONTO, technologies: undefined, id: 42 });
     assert.equal(r.verdict, "clear");
     assert.equal(r.score, 0);
     assert.deepEqual(r.matches, []);
     assert.deepEqual(r.rules, []);
     assert.equal(r.id, "42");
-    const anon = await client.screen({ partner: TORONTO });
+    const anon = await shared.client.screen({ partner: TORONTO });
     assert.equal(anon.id, null);
 });
 
 test("admin ops: ping, version, stats, taxonomy, reload", async () => {
-    assert.deepEqual(await client.ping(), { ok: true });
-    const v = await client.version();
+    assert.deepEqual(await shared.client.ping(), { ok: true });
+    const v = await shared.client.version();
     assert.equal(v.protocol, 1);
     assert.equal(v.ruleset.version, "fixture-1");
-    const st = await client.stats();
+    const st = await shared.client.stats();
     assert.ok(st.requests > 0);
     assert.equal(typeof st.by_op.screen, "number");
-    const tax = await client.taxonomy();
+    const tax = await shared.client.taxonomy();
     assert.deepEqual(tax.verdicts, ["clear", "review", "prohibited"]);
     assert.ok(tax.categories.some((c) => c.code === "ai.ml" && c.parent === "ai"));
-    const rl = await client.reload();
+    const rl = await shared.client.reload();
     assert.equal(rl.ok, true);
     assert.equal(rl.ruleset.version, "fixture-1");
     assert.equal(rl.previous.version, "fixture-1");
 });
 
 test("call() and callRaw() give any reply as is, error replies included", async () => {
-    assert.deepEqual(await client.call({ id: "x1", op: "ping" }), { id: "x1", ok: true });
-    assert.deepEqual(await client.callRaw(Buffer.from('{"id":"x2","op":"ping"}')), { id: "x2", ok: true });
-    const bad = await client.callRaw('{"id":"x3","op":"shutdown"}');
+    assert.deepEqual(await shared.client.call({ id: "x1", op: "ping" }), { id: "x1", ok: true });
+    assert.deepEqual(await shared.client.callRaw(Buffer.from('{"id":"x2","op":"ping"}')), { id: "x2", ok: true });
+    const bad = await shared.client.callRaw('{"id":"x3","op":"shutdown"}');
     assert.deepEqual(bad, { id: "x3", error: { code: "unknown_op", message: "unknown op \"shutdown\"" } });
 });
 
 test("a refused request rejects with VetBadRequest carrying the daemon's code and message", async () => {
-    await assert.rejects(client.screen({ id: "e-10", partner: { name: 42 } }), (e) => {
+    await assert.rejects(shared.client.screen({ id: "e-10", partner: { name: 42 } }), (e) => {
         assert.ok(e instanceof VetBadRequest);
         assert.ok(e instanceof VetError);
         assert.equal(e.code, "bad_request");
@@ -98,17 +85,17 @@ test("a refused request rejects with VetBadRequest carrying the daemon's code an
         assert.equal(e.reply.error.message, e.message);
         return true;
     });
-    await assert.rejects(client.screen({ partner: { name: "x" }, technology: ["ai"] }), (e) => {
+    await assert.rejects(shared.client.screen({ partner: { name: "x" }, technology: ["ai"] }), (e) => {
         assert.ok(e instanceof VetBadRequest);
         assert.equal(e.message, "unknown field \"technology\" (did you mean \"technologies\"?)");
         return true;
     });
-    await assert.rejects(client.call(null), TypeError);
-    await assert.rejects(client.screen("Harbin"), TypeError);
+    await assert.rejects(shared.client.call(null), TypeError);
+    await assert.rejects(shared.client.screen("Harbin"), TypeError);
 });
 
 test("an endpoint nobody serves rejects with VetUnavailable within the deadline", async () => {
-    const nobody = `ipc://${daemon.dir}/nobody`;
+    const nobody = `ipc://${shared.daemon.dir}/nobody`;
     const c = new Client(nobody, { timeoutMs: 400, retries: 1 });
     try {
         const t0 = Date.now();
@@ -133,7 +120,7 @@ test("an endpoint nobody serves rejects with VetUnavailable within the deadline"
 });
 
 test("a daemon without a ruleset: screen() rejects with VetUnavailable, the daemon's message", async () => {
-    const d = await startDaemon({ ruleset: `${daemon.dir}/no-such-ruleset`, extra: ["--allow-no-rules"] });
+    const d = await startDaemon({ ruleset: `${shared.daemon.dir}/no-such-ruleset`, extra: ["--allow-no-rules"] });
     const c = new Client(d.endpoint);
     try {
         await assert.rejects(c.screen({ id: "u-1", partner: HIT }), (e) => {
@@ -158,7 +145,7 @@ test("a daemon without a ruleset: screen() rejects with VetUnavailable, the daem
 
 test("an invalid endpoint fails at once; a closed client refuses calls", async () => {
     assert.throws(() => new Client("tpc://127.0.0.1:1"), (e) => e instanceof VetError && e.code === "zmq");
-    const c = new Client(daemon.endpoint);
+    const c = new Client(shared.daemon.endpoint);
     c.close();
     c.close();
     await assert.rejects(c.ping(), (e) => e instanceof VetError && e.code === "closed");
@@ -167,7 +154,7 @@ test("an invalid endpoint fails at once; a closed client refuses calls", async (
 test("concurrent calls on one client each get their own reply", async () => {
     const names = [HIT, TORONTO];
     const rs = await Promise.all(Array.from({ length: 50 }, (_, i) =>
-        client.screen({ id: `p${i}`, partner: names[i % 2], technologies: ["ai.ml"], activity: "affiliation" })));
+        shared.client.screen({ id: `p${i}`, partner: names[i % 2], technologies: ["ai.ml"], activity: "affiliation" })));
     rs.forEach((r, i) => {
         assert.equal(r.id, `p${i}`);
         assert.equal(r.verdict, i % 2 ? "clear" : "prohibited");
@@ -201,7 +188,7 @@ test("screenMany yields 2,000 results in input order; refused items are error re
     const N = 2000;
     const items = Array.from({ length: N }, (_, i) => item(i));
     let n = 0;
-    for await (const r of client.screenMany(items, { inflight: 128 }))
+    for await (const r of shared.client.screenMany(items, { inflight: 128 }))
         checkItem(r, n++);
     assert.equal(n, N);
 });
@@ -214,7 +201,7 @@ test("screenMany takes an async iterable, a window of 1, and items that are not 
         yield { partner: TORONTO };
     }
     const out = [];
-    for await (const r of client.screenMany(gen(), { inflight: 1 }))
+    for await (const r of shared.client.screenMany(gen(), { inflight: 1 }))
         out.push(r);
     assert.equal(out.length, 3);
     checkItem(out[0], 0);
@@ -224,7 +211,7 @@ test("screenMany takes an async iterable, a window of 1, and items that are not 
     assert.equal(out[2].id, null);
     assert.equal("id" in out[2].raw, false);
     const none = [];
-    for await (const r of client.screenMany([]))
+    for await (const r of shared.client.screenMany([]))
         none.push(r);
     assert.deepEqual(none, []);
 });
@@ -232,13 +219,13 @@ test("screenMany takes an async iterable, a window of 1, and items that are not 
 test("breaking out of screenMany stops it; the client goes on", async () => {
     const items = Array.from({ length: 500 }, (_, i) => item(i));
     let n = 0;
-    for await (const r of client.screenMany(items, { inflight: 32 })) {
+    for await (const r of shared.client.screenMany(items, { inflight: 32 })) {
         checkItem(r, n++);
         if (n === 40)
             break;
     }
     assert.equal(n, 40);
-    assert.deepEqual(await client.ping(), { ok: true });
+    assert.deepEqual(await shared.client.ping(), { ok: true });
 });
 
 test("screenMany re-sends what got no answer and drops late duplicates (a fake daemon)", async () => {
@@ -246,7 +233,7 @@ test("screenMany re-sends what got no answer and drops late duplicates (a fake d
      * every seventh twice: what a restart and a slow daemon look like. */
     const zmq = require("zeromq");
     const router = new zmq.Router({ linger: 0 });
-    const endpoint = `ipc://${daemon.dir}/fake`;
+    const endpoint = `ipc://${shared.daemon.dir}/fake`;
     await router.bind(endpoint);
     const tries = new Map();
     let received = 0;
@@ -339,9 +326,9 @@ test("close() lets the process exit, even with calls under way", async () => {
     const script = `
         const { Client, VetError } = require(${JSON.stringify(path.resolve(__dirname, ".."))});
         (async () => {
-            const c = new Client(${JSON.stringify(daemon.endpoint)});
+            const c = new Client(${JSON.stringify(shared.daemon.endpoint)});
             const pong = await c.ping();
-            const lost = new Client(${JSON.stringify(`ipc://${daemon.dir}/nobody`)}, { timeoutMs: 600000 });
+            const lost = new Client(${JSON.stringify(`ipc://${shared.daemon.dir}/nobody`)}, { timeoutMs: 600000 });
             const call = lost.ping().catch((e) => e);
             const it = lost.screenMany([{ partner: { name: "x" } }], { timeoutMs: 600000 });
             const first = it.next().catch((e) => e);

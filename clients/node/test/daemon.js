@@ -104,8 +104,27 @@ async function startDaemon(options) {
     }
 }
 
+// Registers hooks (node:test's before and after) that start one daemon and
+// a client of it before a file's tests and stop both after them. Returns
+// an object whose daemon and client are set once started.
+function sharedDaemon({ before, after }) {
+    const { Client } = require("..");
+    const shared = { daemon: null, client: null };
+    before(async () => {
+        shared.daemon = await startDaemon();
+        shared.client = new Client(shared.daemon.endpoint, { timeoutMs: 5000 });
+    });
+    after(async () => {
+        if (shared.client)
+            shared.client.close();
+        if (shared.daemon)
+            await shared.daemon.destroy();
+    });
+    return shared;
+}
+
 function loadCases() {
     return JSON.parse(fs.readFileSync(CASES, "utf8"));
 }
 
-module.exports = { Daemon, startDaemon, loadCases, REPO, VETD_BIN, sleep };
+module.exports = { Daemon, startDaemon, sharedDaemon, loadCases, REPO, VETD_BIN, sleep };

@@ -6,23 +6,10 @@ const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const path = require("node:path");
 const { Client, Result, VetBadRequest, VetError, replyError } = require("..");
-const { startDaemon, loadCases, REPO } = require("./daemon");
+const { sharedDaemon, loadCases, REPO } = require("./daemon");
 
 const cases = loadCases();
-let daemon;
-let client;
-
-before(async () => {
-    daemon = await startDaemon();
-    client = new Client(daemon.endpoint, { timeoutMs: 5000 });
-});
-
-after(async () => {
-    if (client)
-        client.close();
-    if (daemon)
-        await daemon.destroy();
-});
+const shared = sharedDaemon({ before, after });
 
 // Checks a reply against a case's "expect" (its keys: see the file's
 // "about"). A key this test does not know fails, so a new kind of
@@ -74,7 +61,7 @@ test("the shared cases file is the one for the fixture ruleset", () => {
 for (const c of cases.cases) {
     test(`case: ${c.name}`, async () => {
         assert.ok(("request" in c) !== ("raw" in c), "a case has request or raw");
-        const reply = "raw" in c ? await client.callRaw(c.raw) : await client.call(c.request);
+        const reply = "raw" in c ? await shared.client.callRaw(c.raw) : await shared.client.call(c.request);
         checkReply(reply, c.expect);
 
         const err = replyError(reply);
@@ -94,7 +81,7 @@ for (const c of cases.cases) {
         // says what the reply says.
         const op = c.request ? c.request.op : undefined;
         if (c.request && (op === undefined || op === "screen")) {
-            const r = await client.screen(c.request);
+            const r = await shared.client.screen(c.request);
             assert.ok(r instanceof Result);
             checkReply(r.raw, c.expect);
             assert.equal(r.id, c.expect.id);
