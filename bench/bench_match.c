@@ -10,6 +10,7 @@
 #include "match.h"
 #include "norm.h"
 #include "registry.h"
+#include "mclock.h"
 
 /*
  * Usage: bench_match [DATA_DIR]   (default ../shared/data)
@@ -215,14 +216,6 @@ load_nro(reg_t *r, const char *dir)
     return 0;
 }
 
-static double
-now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
 static int
 dbl_cmp(const void *a, const void *b)
 {
@@ -285,7 +278,7 @@ run(bench_t *b)
     match_hit_t out[8];
     char err[128];
     for (int k = 0; k < ROUNDS; k++) {
-        double t0 = now_us();
+        double t0 = (double)mclock_us();
         for (size_t i = 0; i < b->n; i++) {
             arena_reset(b->scratch);
             int n = match_find(b->ix, &b->q[i], b->scratch, out, 8, err, sizeof err);
@@ -300,7 +293,7 @@ run(bench_t *b)
                     break;
                 }
         }
-        r[k] = (now_us() - t0) / (double)b->n;
+        r[k] = ((double)mclock_us() - t0) / (double)b->n;
     }
     qsort(r, ROUNDS, sizeof r[0], dbl_cmp);
     return r[ROUNDS / 2];
@@ -410,9 +403,9 @@ main(int argc, char **argv)
 
     match_config_t cfg = { 0.88, 0.08, 5 };
     char err[256];
-    double t0 = now_us();
+    double t0 = (double)mclock_us();
     match_index_t *ix = match_index_new(ents, r.n, &cfg, err, sizeof err);
-    double build_ms = (now_us() - t0) / 1000;
+    double build_ms = ((double)mclock_us() - t0) / 1000;
     if (ix == NULL) {
         fprintf(stderr, "bench_match: %s\n", err);
         return 1;
@@ -450,7 +443,7 @@ main(int argc, char **argv)
     bool *ma = malloc(maxlen + 64), *mb = malloc(maxlen + 64);
     double rounds[ROUNDS], sink = 0;
     for (int rd = 0; rd < ROUNDS; rd++) {
-        double t1 = now_us();
+        double t1 = (double)mclock_us();
         for (int i = 0; i < N_NAIVE; i++) {
             const char *name = ents[(size_t)(rnd(&seed) % r.n)].name, *qn;
             size_t ql;
@@ -467,7 +460,7 @@ main(int argc, char **argv)
             }
             sink += best;
         }
-        rounds[rd] = (now_us() - t1) / N_NAIVE;
+        rounds[rd] = ((double)mclock_us() - t1) / N_NAIVE;
     }
     qsort(rounds, ROUNDS, sizeof rounds[0], dbl_cmp);
     double naive = rounds[ROUNDS / 2];

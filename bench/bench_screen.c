@@ -19,17 +19,10 @@
 #include "sbuf.h"
 #include "screen.h"
 #include "vet_engine.h"
+#include "mclock.h"
 
 #define ROUNDS 9
 #define N_QUERIES 1000
-
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int
 cmp_double(const void *a, const void *b)
@@ -46,7 +39,7 @@ time_screen(const ruleset_t *rs, arena_t *a, char **names, size_t n, int *matche
     const char *tech[] = { "ai" };
     for (int k = 0; k < ROUNDS; k++) {
         int hits = 0;
-        uint64_t t0 = now_ns();
+        uint64_t t0 = mclock_ns();
         for (size_t i = 0; i < n; i++) {
             request_t q;
             request_init(&q);
@@ -63,7 +56,7 @@ time_screen(const ruleset_t *rs, arena_t *a, char **names, size_t n, int *matche
             }
             hits += res.n_matches > 0;
         }
-        r[k] = (double)(now_ns() - t0) / 1000.0 / (double)n;
+        r[k] = (double)(mclock_ns() - t0) / 1000.0 / (double)n;
         *matched = hits;
     }
     qsort(r, ROUNDS, sizeof r[0], cmp_double);
@@ -75,7 +68,7 @@ time_json(const vet_engine_t *e, vet_worker_t *w, char **json, size_t n)
 {
     double r[ROUNDS];
     for (int k = 0; k < ROUNDS; k++) {
-        uint64_t t0 = now_ns();
+        uint64_t t0 = mclock_ns();
         for (size_t i = 0; i < n; i++) {
             const char *reply;
             size_t len;
@@ -84,7 +77,7 @@ time_json(const vet_engine_t *e, vet_worker_t *w, char **json, size_t n)
                 exit(1);
             }
         }
-        r[k] = (double)(now_ns() - t0) / 1000.0 / (double)n;
+        r[k] = (double)(mclock_ns() - t0) / 1000.0 / (double)n;
     }
     qsort(r, ROUNDS, sizeof r[0], cmp_double);
     return r[ROUNDS / 2];
@@ -133,13 +126,13 @@ main(int argc, char **argv)
         return 64;
     }
     diag_t *d = diag_new(0);
-    uint64_t t0 = now_ns();
+    uint64_t t0 = mclock_ns();
     ruleset_t *rs = ruleset_load(argv[1], d);
     if (rs == NULL) {
         diag_print(d, stderr);
         return 1;
     }
-    double load_ms = (double)(now_ns() - t0) / 1e6;
+    double load_ms = (double)(mclock_ns() - t0) / 1e6;
     size_t names = 0;
     for (size_t i = 0; i < rs->n_ents; i++)
         names += 1 + rs->ents[i].n_aliases;

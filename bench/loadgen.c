@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <zmq.h>
+#include "mclock.h"
 
 #define HWM 100000
 #define MAX_COUNT 50000000UL
@@ -59,14 +60,6 @@ typedef struct {
     uint64_t t_start;            /* first send */
     uint64_t t_end;              /* last reply (or end of the run if none) */
 } run_t;
-
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void
 usage(void)
@@ -235,7 +228,7 @@ recv_reply(void *sock, run_t *r, zmq_msg_t *msg)
         fprintf(stderr, "loadgen: zmq_msg_recv: %s\n", zmq_strerror(errno));
         return -1;
     }
-    uint64_t t = now_ns();
+    uint64_t t = mclock_ns();
     int frames = 1;
     bool delimited = zmq_msg_size(msg) == 0;
     /* The rest of a multipart message has arrived with its first frame. */
@@ -277,13 +270,13 @@ run_load(void *sock, const reqs_t *rq, run_t *r, size_t inflight, double max_s,
         return -1;
     }
     int rc = 0;
-    r->t_start = now_ns();
+    r->t_start = mclock_ns();
     r->t_end = r->t_start;
     uint64_t deadline = r->t_start + (uint64_t)(max_s * 1e9);
     uint64_t drain_deadline = 0;
     bool sending = true;
     for (;;) {
-        uint64_t t = now_ns();
+        uint64_t t = mclock_ns();
         if (sending && (r->sent == r->total || t >= deadline)) {
             sending = false;
             drain_deadline = t + (uint64_t)(straggle_s * 1e9);
@@ -295,12 +288,12 @@ run_load(void *sock, const reqs_t *rq, run_t *r, size_t inflight, double max_s,
                 rc = -1;
                 goto out;
             }
-            r->sent_ns[r->sent++] = now_ns();
+            r->sent_ns[r->sent++] = mclock_ns();
         }
         /* Sleep in poll until a reply comes, no longer than the next
          * deadline (or one slice, so the deadlines are checked). */
         uint64_t until = sending ? deadline : drain_deadline;
-        t = now_ns();
+        t = mclock_ns();
         long timeout = until > t ? (long)((until - t) / 1000000u) + 1 : 0;
         if (timeout > POLL_SLICE_MS)
             timeout = POLL_SLICE_MS;

@@ -25,6 +25,7 @@
 #include <zmq.h>
 
 #include "vet.h"
+#include "mclock.h"
 
 typedef enum srv_mode {
     SRV_ECHO,               /* reply with the request */
@@ -48,14 +49,6 @@ typedef struct server {
     char canned[8192];      /* SRV_CANNED reply */
     char last[8192];        /* last request body (read after the join) */
 } server_t;
-
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Runs in the server thread: no cmocka asserts here (they longjmp into
  * the test's thread); a failed send shows as a missing reply. */
@@ -82,7 +75,7 @@ server_loop(void *arg)
         int n = zmq_poll(&it, 1, 5);
         if (n < 0)
             break;
-        if (held_at >= 0 && now_ms() >= held_at) {
+        if (held_at >= 0 && mclock_ms() >= held_at) {
             reply_to(s->sock, held_id, held_len, "{\"n\":1}", 7, true);
             held_at = -1;
         }
@@ -115,7 +108,7 @@ server_loop(void *arg)
             if (seq == 1) {
                 memcpy(held_id, id, (size_t)idlen);
                 held_len = (size_t)idlen;
-                held_at = now_ms() + s->late_ms;
+                held_at = mclock_ms() + s->late_ms;
             } else {
                 char r[32];
                 int rl = snprintf(r, sizeof r, "{\"n\":%d}", seq);
@@ -267,9 +260,9 @@ test_pipelined_1000(void **state)
     assert_int_equal(vet_client_pending(c), 0);
     /* Nothing outstanding: an error at once, not a wait. */
     char *reply = (char *)"x";
-    int64_t t0 = now_ms();
+    int64_t t0 = mclock_ms();
     assert_int_equal(vet_receive(c, 1000, &reply, NULL), VET_EINVAL);
-    assert_true(now_ms() - t0 < 100);
+    assert_true(mclock_ms() - t0 < 100);
     assert_null(reply);
     assert_string_equal(vet_client_error(c), "no request outstanding");
     vet_client_destroy(&c);
@@ -308,9 +301,9 @@ test_timeout_silent_server(void **state)
     vet_client_t *c = vet_client_new(s->endpoint);
     assert_non_null(c);
     char *reply = (char *)"x";
-    int64_t t0 = now_ms();
+    int64_t t0 = mclock_ms();
     assert_int_equal(vet_screen(c, "{}", 400, &reply), VET_ETIMEOUT);
-    int64_t took = now_ms() - t0;
+    int64_t took = mclock_ms() - t0;
     assert_null(reply);
     assert_true(took >= 395);
     assert_true(took < 400 + 500);
@@ -341,9 +334,9 @@ test_timeout_no_daemon(void **state)
     vet_client_t *c = vet_client_new(ep);
     assert_non_null(c);
     char *reply;
-    int64_t t0 = now_ms();
+    int64_t t0 = mclock_ms();
     assert_int_equal(vet_screen(c, "{}", 300, &reply), VET_ETIMEOUT);
-    int64_t took = now_ms() - t0;
+    int64_t took = mclock_ms() - t0;
     assert_true(took >= 295 && took < 300 + 500);
     assert_int_equal(strncmp(vet_client_error(c), "vetd not answering at ipc://", 28), 0);
     /* Submitting to an absent daemon times out too (ZMQ_IMMEDIATE). */
@@ -363,9 +356,9 @@ test_lazy_pirate_retry(void **state)
     assert_non_null(c);
     vet_client_set_retries(c, 1);
     char *reply;
-    int64_t t0 = now_ms();
+    int64_t t0 = mclock_ms();
     assert_int_equal(vet_screen(c, "{\"id\":\"r\"}", 1000, &reply), VET_OK);
-    int64_t took = now_ms() - t0;
+    int64_t took = mclock_ms() - t0;
     assert_string_equal(reply, "{\"id\":\"r\"}");
     vet_free(reply);
     /* The first attempt had half of the deadline. */
@@ -405,9 +398,9 @@ test_receive_timeout_and_reset(void **state)
     assert_non_null(c);
     assert_int_equal(vet_submit(c, "{\"id\":1}", 8, 1000), VET_OK);
     char *reply;
-    int64_t t0 = now_ms();
+    int64_t t0 = mclock_ms();
     assert_int_equal(vet_receive(c, 150, &reply, NULL), VET_ETIMEOUT);
-    assert_true(now_ms() - t0 >= 145);
+    assert_true(mclock_ms() - t0 >= 145);
     assert_null(reply);
     assert_int_equal(vet_client_pending(c), 1);
     assert_int_equal(strncmp(vet_client_error(c), "vetd not answering at ipc://", 28), 0);

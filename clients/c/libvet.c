@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
+#include "mclock.h"
 
 /* vet_call has one request in flight: small queues are plenty. */
 #define CALL_HWM 16
@@ -59,16 +60,6 @@ client_err(vet_client_t *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(c->err, sizeof c->err, fmt, ap);
     va_end(ap);
-}
-
-/* Milliseconds of the monotonic clock: deadlines must not move when the
- * wall clock is set. */
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Closes *sp (linger 0: whatever it held is dropped) and nulls it. */
@@ -218,13 +209,13 @@ vet_free(void *p)
     free(p);
 }
 
-/* Polls s for ev until deadline (now_ms time). Returns 1 when ready, 0
+/* Polls s for ev until deadline (mclock_ms time). Returns 1 when ready, 0
  * at the deadline, -1 on error (errno). */
 static int
 wait_for(void *s, short ev, int64_t deadline)
 {
     for (;;) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - mclock_ms();
         if (left < 0)
             left = 0;
         zmq_pollitem_t it = { s, 0, ev, 0 };
@@ -394,10 +385,10 @@ vet_call(vet_client_t *c, const char *request, size_t len, int timeout_ms,
         client_err(c, reply == NULL ? "no place for the reply" : "timeout must be > 0 ms");
         return VET_EINVAL;
     }
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = mclock_ms() + timeout_ms;
     int attempts = c->retries + 1, made = 0;
     for (int a = 0; a < attempts; a++) {
-        int64_t now = now_ms();
+        int64_t now = mclock_ms();
         if (now >= deadline && a > 0)
             break;
         if (c->call == NULL && (c->call = client_socket(c, false)) == NULL)
@@ -456,7 +447,7 @@ vet_submit(vet_client_t *c, const char *request, size_t len, int timeout_ms)
     }
     if (c->pipe == NULL && (c->pipe = client_socket(c, true)) == NULL)
         return zmq_failure(c, "cannot connect to");
-    int r = send_request(c->pipe, request, len, now_ms() + timeout_ms);
+    int r = send_request(c->pipe, request, len, mclock_ms() + timeout_ms);
     if (r < 0)
         return zmq_failure(c, "sending to");
     if (r == 0) {
@@ -485,7 +476,7 @@ vet_receive(vet_client_t *c, int timeout_ms, char **reply, size_t *reply_len)
         client_err(c, "no request outstanding");
         return VET_EINVAL;
     }
-    int rc = receive_until(c, c->pipe, now_ms() + timeout_ms, reply, reply_len);
+    int rc = receive_until(c, c->pipe, mclock_ms() + timeout_ms, reply, reply_len);
     if (rc == VET_ETIMEOUT) {
         client_err(c, "vetd not answering at %s: timed out after %d ms (%zu pending)",
                    c->endpoint, timeout_ms, c->pending);
