@@ -4,8 +4,9 @@
  * reply), single thread, median over rounds.
  *
  * usage: bench_screen RULESET_DIR
- * bench/run.sh builds RULESET_DIR from rules/ plus a registry of the
- * OFAC SDN names (bench/sdn2cfg.py). Timings are reported, never asserted. */
+ * bench/run.sh builds RULESET_DIR from rules/ with the whole OFAC SDN
+ * list (vet-import --all) in place of its subset. Timings are reported,
+ * never asserted. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

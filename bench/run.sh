@@ -4,6 +4,7 @@
 # in the same run; nothing is asserted.   usage: bench/run.sh BUILD BIN
 set -e
 B=${1:-build}
+BIN=${2:-bin}
 DATA=${VET_DATA:-../shared/data}
 if [ ! -d "$DATA/ofac_sdn" ]; then
     echo "bench: $DATA/ofac_sdn not found (set VET_DATA to the shared data directory)" >&2
@@ -17,5 +18,8 @@ echo
 echo "== screening a whole request (bench_screen): rules/ + OFAC SDN"
 cp -R rules/. "$tmp/"
 rm -rf "$tmp/tests"
-/usr/bin/python3 bench/sdn2cfg.py "$DATA" > "$tmp/registry/sdn-bench.cfg"
+# The whole SDN list, individuals, vessels and aircraft included (20,000+
+# names), in place of the curated subset rules/ carries.
+"$BIN/vet-import" --all --format ofac-sdn "$DATA/ofac_sdn/sdn.csv" "$DATA/ofac_sdn/alt.csv" \
+    "$DATA/ofac_sdn/add.csv" > "$tmp/registry/us-sdn.cfg" 2>/dev/null
 "$B/bench/bench_screen" "$tmp"
