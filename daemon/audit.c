@@ -41,15 +41,23 @@ struct audit {
     audit_fsync_t policy;       /* durability policy */
     unsigned interval_ms;       /* fdatasync delay with INTERVAL */
     unsigned stop_ms;           /* patience with a failing disk at stop */
-    int hwm;                    /* high-water mark per side of a sink's pipe */
+    int snd_hwm;                /* a sink's side of its pipe's high-water mark */
+    int rcv_hwm;                /* the writer's side; the two add up to queue_max */
     char endpoint[80];          /* inproc endpoint of the records PULL */
     char ctl_endpoint[84];      /* inproc endpoint of the control PAIR */
     void *ctl_main;             /* control PAIR, owner thread's end */
     pthread_t thread;           /* the writer */
 
-    /* shared between threads */
+    /* shared between threads; failing and stopped are set by the writer
+     * only, and publish nothing else, so relaxed loads do */
     _Atomic uint64_t written;   /* records written to the file */
     _Atomic uint64_t submitted; /* records sent by sinks already destroyed */
+    _Atomic uint64_t accepted;  /* records audit_put queued (AUDIT_OK) */
+    _Atomic uint64_t received;  /* records the writer took from the queues */
+    _Atomic uint64_t dropped;   /* records audit_put did not queue */
+    _Atomic uint64_t failures;  /* failed write()s and fdatasync()s */
+    atomic_bool failing;        /* writes fail: audit_put refuses records */
+    atomic_bool stopped;        /* the writer has left its loop */
     atomic_uint sinks;          /* live sinks */
     atomic_uint reopen_req;     /* bumped by each audit_reopen */
 
@@ -65,9 +73,7 @@ struct audit {
     uint64_t nrec;              /* records in buf */
     zmq_msg_t held;             /* record received but not yet in buf */
     bool have_held;             /* held is valid */
-    uint64_t received;          /* records received from the queue */
     unsigned reopen_done;       /* reopen_req value last acted upon */
-    bool failing;               /* writes fail; warned once */
     unsigned backoff_ms;        /* next retry delay */
     int64_t retry_at;           /* monotonic ms of the next write attempt */
     bool dirty;                 /* written since the last fdatasync (INTERVAL) */
@@ -91,6 +97,12 @@ static const char *const fsync_names[] = {
 #undef X
 };
 
+static const char *const put_result_names[] = {
+#define X(e, s) s,
+    AUDIT_PUT_RESULTS(X)
+#undef X
+};
+
 int
 audit_fsync_find(const char *name)
 {
@@ -104,6 +116,12 @@ const char *
 audit_fsync_name(audit_fsync_t f)
 {
     return (unsigned)f < AUDIT_FSYNC_COUNT ? fsync_names[f] : "?";
+}
+
+const char *
+audit_put_result_name(audit_put_result_t r)
+{
+    return (unsigned)r < AUDIT_PUT_RESULT_COUNT ? put_result_names[r] : "?";
 }
 
 static void
@@ -133,7 +151,7 @@ repair_tail(const char *path, int fd, vlog_t *log, char *err, size_t errlen)
         return 0;
     /* The write descriptor cannot read: look through a second one, after
      * making sure it is the same file. */
-    int rfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int rfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
     if (rfd < 0 || fstat(rfd, &rst) != 0 || rst.st_dev != st.st_dev
         || rst.st_ino != st.st_ino) {
         vlog_msg(log, VLOG_WARN, "audit: %s: cannot check its last line: %s", path,
@@ -177,15 +195,78 @@ repair_tail(const char *path, int fd, vlog_t *log, char *err, size_t errlen)
     return 0;
 }
 
-/* Opens path for appending, its tail repaired. Returns the descriptor, or
- * -1 with a message in err. */
+/* What a file that is not a regular one is, for a message. */
+static const char *
+file_kind(mode_t m)
+{
+    return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket"
+        : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" : "special";
+}
+
+/* The message for a path that is not a regular file. */
+static void
+not_regular(const char *path, mode_t m, char *err, size_t errlen)
+{
+    if (S_ISLNK(m))
+        snprintf(err, errlen, "audit: %s is a symbolic link; refusing to follow it", path);
+    else
+        snprintf(err, errlen, "audit: %s is %s, not a regular file", path, file_kind(m));
+}
+
+/* Opens path for appending, private and its tail repaired. Returns the
+ * descriptor, or -1 with a message in err. */
 static int
 open_log(const char *path, vlog_t *log, char *err, size_t errlen)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+    /* O_NOFOLLOW: a link planted at the path would send the records, and
+     * our chmod, to any file we may write. O_NONBLOCK: opening a FIFO
+     * would wait for a reader (we refuse it below anyway); on a regular
+     * file it changes nothing, so it stays. */
+    const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK;
+    /* O_EXCL tells a file we create, made 0640 whatever the umask, from
+     * one we find, whose mode we only narrow. A file removed between the
+     * two opens is created on the next round. */
+    bool created = false;
+    int fd = -1;
+    for (int round = 0; round < 3 && fd < 0; round++) {
+        fd = open(path, flags | O_CREAT | O_EXCL, 0640);
+        created = fd >= 0;
+        if (fd < 0 && errno == EEXIST)
+            fd = open(path, flags);
+        if (fd < 0 && errno != ENOENT)
+            break;
+    }
+    struct stat st;
     if (fd < 0) {
-        snprintf(err, errlen, "audit: %s: %s", path, strerror(errno));
+        int e = errno;
+        if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+            not_regular(path, st.st_mode, err, errlen);
+        else
+            snprintf(err, errlen, "audit: %s: %s", path, strerror(e));
         return -1;
+    }
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "audit: %s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        not_regular(path, st.st_mode, err, errlen);
+        close(fd);
+        return -1;
+    }
+    mode_t was = st.st_mode & 07777;
+    mode_t want = created ? 0640 : was & 0640;
+    if (was != want) {
+        if (fchmod(fd, want) != 0) {
+            snprintf(err, errlen, "audit: %s is mode %04o and cannot be set to %04o: %s",
+                     path, (unsigned)was, (unsigned)want, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        if (!created)
+            vlog_msg(log, VLOG_WARN, "audit: %s was mode %04o; set to %04o", path,
+                     (unsigned)was, (unsigned)want);
     }
     if (repair_tail(path, fd, log, err, errlen) != 0) {
         close(fd);
@@ -201,13 +282,13 @@ static void
 sync_file(audit_t *a)
 {
     a->dirty = false;
-    if (fdatasync(a->fd) == 0 || errno == EINVAL || errno == EROFS) {
-        /* (EINVAL, EROFS: a special file that has nothing to sync) */
+    if (fdatasync(a->fd) == 0) {
         if (a->sync_failing)
             vlog_msg(a->log, VLOG_WARN, "audit: %s: fdatasync works again", a->path);
         a->sync_failing = false;
         return;
     }
+    atomic_fetch_add(&a->failures, 1);
     if (!a->sync_failing)
         vlog_msg(a->log, VLOG_WARN, "audit: %s: fdatasync: %s; records may not be on disk",
                  a->path, strerror(errno));
@@ -229,7 +310,8 @@ count_lines(const char *p, size_t n)
 
 /* A write failed with errno err: keep the file made of whole lines (cut
  * back a partly written record, which is written again later), drop the
- * records that did get out from the batch, and schedule a retry. */
+ * records that did get out from the batch, refuse new records until a
+ * write succeeds (failing) and schedule a retry. */
 static void
 write_failed(audit_t *a, int err)
 {
@@ -255,10 +337,11 @@ write_failed(audit_t *a, int err)
         a->len -= whole;
         a->off -= whole;
     }
-    if (!a->failing)
-        vlog_msg(a->log, VLOG_WARN, "audit: %s: write: %s; keeping records in memory "
-                 "and retrying", a->path, strerror(err));
-    a->failing = true;
+    atomic_fetch_add(&a->failures, 1);
+    if (!atomic_load_explicit(&a->failing, memory_order_relaxed))
+        vlog_msg(a->log, VLOG_WARN, "audit: %s: write: %s; keeping the records queued, "
+                 "refusing new ones and retrying", a->path, strerror(err));
+    atomic_store_explicit(&a->failing, true, memory_order_relaxed);
     a->retry_at = mclock_ms() + a->backoff_ms;
     a->backoff_ms = a->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : a->backoff_ms * 2;
 }
@@ -282,9 +365,9 @@ write_batch(audit_t *a)
     atomic_fetch_add(&a->written, a->nrec);
     a->len = a->off = 0;
     a->nrec = 0;
-    if (a->failing)
+    if (atomic_load_explicit(&a->failing, memory_order_relaxed))
         vlog_msg(a->log, VLOG_WARN, "audit: %s: writing again", a->path);
-    a->failing = false;
+    atomic_store_explicit(&a->failing, false, memory_order_relaxed);
     a->backoff_ms = BACKOFF_MIN_MS;
     int64_t now = mclock_ms();
     if (a->stopping)
@@ -323,8 +406,12 @@ drain(audit_t *a)
                 return true;
             int rc = zmq_msg_init(&a->held);
             assert(rc == 0);
+            /* Counted before it is taken, so that audit_queued, which
+             * subtracts this count, never shows more than is queued. */
+            atomic_fetch_add(&a->received, 1);
             if (zmq_msg_recv(&a->held, a->pull, ZMQ_DONTWAIT) < 0) {
                 int e = errno;
+                atomic_fetch_sub(&a->received, 1);
                 rc = zmq_msg_close(&a->held);
                 assert(rc == 0);
                 (void)rc;
@@ -335,7 +422,6 @@ drain(audit_t *a)
                 return e == EINTR;
             }
             a->have_held = true;
-            a->received++;
         }
         size_t n = zmq_msg_size(&a->held);
         if (n > 0) {
@@ -440,7 +526,8 @@ writer_main(void *arg)
     bool more = false;
     for (;;) {
         /* Take new records only once the batch is out: a failing disk
-         * leaves them queued, and producers wait at queue_max. */
+         * leaves them queued (audit_put refuses more meanwhile, and the
+         * queues are bounded anyway). */
         if (a->len == 0 && !a->zmq_gone)
             more = drain(a);
         /* After drain: a record put after audit_reopen is in the batch
@@ -457,15 +544,16 @@ writer_main(void *arg)
         if (a->zmq_gone && !a->stopping) {
             vlog_msg(a->log, VLOG_ERR, "audit: the ZeroMQ context is terminating; stopping");
             a->stopping = true;
-            a->expected = a->received;
+            a->expected = atomic_load(&a->received);
             a->give_up_at = now + a->stop_ms;
         }
         if (a->stopping) {
-            if (a->len == 0 && !a->have_held && a->received >= a->expected)
+            uint64_t received = atomic_load(&a->received);
+            if (a->len == 0 && !a->have_held && received >= a->expected)
                 break;
             if (now >= a->give_up_at) {
                 uint64_t lost = a->nrec + (a->have_held ? 1 : 0)
-                    + (a->expected > a->received ? a->expected - a->received : 0);
+                    + (a->expected > received ? a->expected - received : 0);
                 vlog_msg(a->log, VLOG_ERR, "audit: %s: giving up after %u ms without "
                          "progress: %" PRIu64 " records lost", a->path, a->stop_ms, lost);
                 break;
@@ -490,6 +578,7 @@ writer_main(void *arg)
         if (items[0].revents & ZMQ_POLLIN)
             read_ctl(a);
     }
+    atomic_store_explicit(&a->stopped, true, memory_order_relaxed);
     if (a->policy != AUDIT_FSYNC_NEVER)
         sync_file(a);
     return NULL;
@@ -561,8 +650,11 @@ audit_new(void *zctx, const audit_cfg_t *cfg, vlog_t *log, char *err, size_t err
     a->interval_ms = cfg->interval_ms ? cfg->interval_ms : AUDIT_INTERVAL_MS_DEFAULT;
     a->stop_ms = cfg->stop_ms ? cfg->stop_ms : AUDIT_STOP_MS_DEFAULT;
     unsigned q = cfg->queue_max ? cfg->queue_max : AUDIT_QUEUE_MAX_DEFAULT;
-    /* An inproc pipe holds the sender's SNDHWM plus the receiver's RCVHWM. */
-    a->hwm = q / 2 + 1 > INT_MAX ? INT_MAX : (int)(q / 2 + 1);
+    /* An inproc pipe holds the sender's SNDHWM plus the receiver's
+     * RCVHWM, and ZeroMQ reads 0 as no limit: both sides at least 1. */
+    q = q < 2 ? 2 : q > INT_MAX ? INT_MAX : q;
+    a->rcv_hwm = (int)(q / 2);
+    a->snd_hwm = (int)(q - q / 2);
     a->backoff_ms = BACKOFF_MIN_MS;
     a->cap = BATCH_BYTES + BUF_SLACK;
     a->path = strdup(cfg->path);
@@ -586,7 +678,7 @@ audit_new(void *zctx, const audit_cfg_t *cfg, vlog_t *log, char *err, size_t err
     snprintf(a->ctl_endpoint, sizeof a->ctl_endpoint, "%s-ctl", a->endpoint);
     const char *what = a->endpoint;
     a->pull = zmq_socket(zctx, ZMQ_PULL);
-    if (a->pull == NULL || set_int(a->pull, ZMQ_RCVHWM, a->hwm) != 0
+    if (a->pull == NULL || set_int(a->pull, ZMQ_RCVHWM, a->rcv_hwm) != 0
         || set_int(a->pull, ZMQ_LINGER, 0) != 0 || zmq_bind(a->pull, a->endpoint) != 0)
         goto zfail;
     what = a->ctl_endpoint;
@@ -633,10 +725,41 @@ audit_reopen(audit_t *a)
     }
 }
 
+bool
+audit_healthy(const audit_t *a)
+{
+    return !atomic_load_explicit(&a->failing, memory_order_relaxed)
+        && !atomic_load_explicit(&a->stopped, memory_order_relaxed);
+}
+
 uint64_t
 audit_written(const audit_t *a)
 {
     return atomic_load(&a->written);
+}
+
+uint64_t
+audit_dropped(const audit_t *a)
+{
+    return atomic_load(&a->dropped);
+}
+
+uint64_t
+audit_failures(const audit_t *a)
+{
+    return atomic_load(&a->failures);
+}
+
+uint64_t
+audit_queued(const audit_t *a)
+{
+    /* received first, so accepted is the later snapshot. A put counts
+     * its record after the send, and the writer counts one before it
+     * tries to take it: either may be ahead for a moment, hence the
+     * guard. */
+    uint64_t received = atomic_load(&a->received);
+    uint64_t accepted = atomic_load(&a->accepted);
+    return accepted > received ? accepted - received : 0;
 }
 
 void
@@ -685,7 +808,7 @@ audit_sink_new(audit_t *a)
     s->a = a;
     s->push = zmq_socket(a->zctx, ZMQ_PUSH);
     /* LINGER -1: records sent before the close still reach the writer. */
-    if (s->push == NULL || set_int(s->push, ZMQ_SNDHWM, a->hwm) != 0
+    if (s->push == NULL || set_int(s->push, ZMQ_SNDHWM, a->snd_hwm) != 0
         || set_int(s->push, ZMQ_LINGER, -1) != 0 || zmq_connect(s->push, a->endpoint) != 0) {
         vlog_msg(a->log, VLOG_ERR, "audit: sink on %s: %s", a->endpoint, zmq_strerror(errno));
         close_socket(&s->push);
@@ -709,15 +832,54 @@ audit_sink_destroy(audit_sink_t **sp)
     free(s);
 }
 
-int
+/* zmq_send of one record without waiting: AUDIT_OK, AUDIT_FULL or
+ * AUDIT_GONE. */
+static audit_put_result_t
+send_now(void *push, const char *line, size_t len)
+{
+    for (bool looked = false;;) {
+        if (zmq_send(push, line, len, ZMQ_DONTWAIT) >= 0)
+            return AUDIT_OK;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN)
+            return AUDIT_GONE;          /* ETERM: the context is terminating */
+        if (looked)
+            return AUDIT_FULL;
+        /* zmq_send hears that the writer made room at most once a
+         * millisecond or so; asking for ZMQ_EVENTS hears it now, so a
+         * queue just drained is not reported full. */
+        int ev = 0;
+        size_t evlen = sizeof ev;
+        looked = true;
+        if (zmq_getsockopt(push, ZMQ_EVENTS, &ev, &evlen) != 0)
+            return errno == ETERM ? AUDIT_GONE : AUDIT_FULL;
+        if (!(ev & ZMQ_POLLOUT))
+            return AUDIT_FULL;
+    }
+}
+
+audit_put_result_t
 audit_put(audit_sink_t *s, const char *line, size_t len)
 {
     if (len == 0)
-        return 0;
-    while (zmq_send(s->push, line, len, 0) == -1) {
-        if (errno != EINTR)
-            return -1;
+        return AUDIT_OK;
+    audit_t *a = s->a;
+    audit_put_result_t r;
+    if (atomic_load_explicit(&a->stopped, memory_order_relaxed))
+        r = AUDIT_GONE;
+    else if (atomic_load_explicit(&a->failing, memory_order_relaxed))
+        /* Queued, the record would wait in memory for a disk that may
+         * not come back; refused, the worker knows its request is not
+         * audited and can act on it. */
+        r = AUDIT_FAILING;
+    else
+        r = send_now(s->push, line, len);
+    if (r != AUDIT_OK) {
+        atomic_fetch_add_explicit(&a->dropped, 1, memory_order_relaxed);
+        return r;
     }
     s->sent++;
-    return 0;
+    atomic_fetch_add_explicit(&a->accepted, 1, memory_order_relaxed);
+    return AUDIT_OK;
 }

@@ -1,9 +1,12 @@
 /* sbuf.c -- growable byte buffer. */
 #include "sbuf.h"
 
+#include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 void
 sbuf_init(sbuf_t *b)
@@ -91,11 +94,26 @@ sbuf_printf(sbuf_t *b, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Bytes a JSON string literal cannot hold as they are. */
+/* Bytes copied as they are into a JSON string literal: printable ASCII
+ * but the quote and the backslash. The rest (escapes, bytes >= 0x80)
+ * takes the slow path. */
 static inline bool
-must_escape(unsigned char c)
+plain(unsigned char c)
 {
-    return c < 0x20 || c == '"' || c == '\\' || c == 0x7f;
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* Bytes in the well-formed UTF-8 character at the start of s (n > 0
+ * bytes), or 0 if none starts there. utf8proc_iterate refuses overlong
+ * forms, surrogates, code points past U+10FFFF and characters cut short
+ * by n; it reads at most 4 bytes, hence the clamp. */
+static size_t
+char_len(const char *s, size_t n)
+{
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s,
+                                          n < 4 ? (utf8proc_ssize_t)n : 4, &cp);
+    return k > 0 ? (size_t)k : 0;
 }
 
 void
@@ -106,17 +124,22 @@ sbuf_json_str(sbuf_t *b, const char *s, size_t n)
         sbuf_append(b, "null", 4);
         return;
     }
-    /* Worst case every byte becomes \u00XX. */
+    /* Worst case every byte becomes \u00XX or \ufffd (a well-formed
+     * character is copied, so never grows). */
+    if (n > (SIZE_MAX - 2) / 6) {
+        b->oom = true;
+        return;
+    }
     if (!reserve(b, n * 6 + 2))
         return;
     char *o = b->data + b->len;
     *o++ = '"';
     size_t i = 0;
     while (i < n) {
-        /* Copy the run of bytes that need no escape in one go: replies
-         * are mostly long plain strings (reasons, citations). */
+        /* Copy the run of bytes that need no care in one go: replies
+         * are mostly long plain ASCII strings (reasons, citations). */
         size_t run = i;
-        while (run < n && !must_escape((unsigned char)s[run]))
+        while (run < n && plain((unsigned char)s[run]))
             run++;
         memcpy(o, s + i, run - i);
         o += run - i;
@@ -124,6 +147,18 @@ sbuf_json_str(sbuf_t *b, const char *s, size_t n)
             break;
         unsigned char c = (unsigned char)s[run];
         i = run + 1;
+        if (c >= 0x80) {
+            size_t k = char_len(s + run, n - run);
+            if (k > 0) {
+                memcpy(o, s + run, k);
+                o += k;
+                i = run + k;
+            } else {
+                memcpy(o, "\\ufffd", 6);
+                o += 6;
+            }
+            continue;
+        }
         switch (c) {
         case '"':  *o++ = '\\'; *o++ = '"'; break;
         case '\\': *o++ = '\\'; *o++ = '\\'; break;
@@ -144,6 +179,62 @@ void
 sbuf_json_cstr(sbuf_t *b, const char *s)
 {
     sbuf_json_str(b, s, s ? strlen(s) : 0);
+}
+
+size_t
+sbuf_utf8_prefix(const char *s, size_t n)
+{
+    /* The last byte that is not a continuation byte, 1 to 3 back. */
+    for (size_t k = 1; k <= 3 && k <= n; k++) {
+        unsigned char c = (unsigned char)s[n - k];
+        if ((c & 0xc0) == 0x80)
+            continue;
+        size_t need = c < 0xc2 || c > 0xf4 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+        if (need <= k)
+            return n;           /* not a lead byte, or its character is all there */
+        if (k == 1)
+            return n - 1;       /* every lead byte can begin a character */
+        /* Does what is there begin a well-formed character? Its second
+         * byte is there and carries the only constraint beyond "is a
+         * continuation byte" (E0 A0.., ED ..9F, F0 90.., F4 ..8F), so
+         * complete it with 0x80s and ask the decoder. */
+        char t[4] = { '\x80', '\x80', '\x80', '\x80' };
+        memcpy(t, s + n - k, k);
+        return char_len(t, need) == need ? n - k : n;
+    }
+    return n;
+}
+
+bool
+sbuf_utf8_valid(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if ((unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = char_len(s + i, n - i);
+        if (k == 0)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+void
+sbuf_base64(sbuf_t *b, const void *p, size_t n)
+{
+    const int variant = sodium_base64_VARIANT_ORIGINAL;
+    if (n / 3 > (SIZE_MAX - 8) / 4) {
+        b->oom = true;
+        return;
+    }
+    size_t cap = sodium_base64_ENCODED_LEN(n, variant);    /* with its NUL */
+    if (!reserve(b, cap))
+        return;
+    sodium_bin2base64(b->data + b->len, cap, p, n, variant);
+    b->len += cap - 1;
 }
 
 char *

@@ -1,13 +1,16 @@
-/* test_util.c -- the small shared modules: arena, sbuf, diag, vocab, smap. */
+/* test_util.c -- the small shared modules: arena, sbuf (JSON strings,
+ * UTF-8, base64), diag, vocab, smap. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "arena.h"
 #include "diag.h"
@@ -68,6 +71,181 @@ test_sbuf_json_escaping(void **state)
     char *s = sbuf_take(&b);
     assert_null(b.data);
     free(s);
+    sbuf_free(&b);
+}
+
+/* True if s (n bytes) is well-formed UTF-8, by utf8proc alone: the
+ * oracle is not the code under test. */
+static bool
+utf8_ok(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+                                              (utf8proc_ssize_t)(n - i), &cp);
+        if (k <= 0)
+            return false;
+        i += (size_t)k;
+    }
+    return true;
+}
+
+/* Bad bytes become one \ufffd each; good characters stay as they are. */
+static void
+test_sbuf_json_utf8(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;             /* input bytes, NUL-terminated */
+        const char *out;            /* the JSON string sbuf_json_str makes */
+        const char *why;
+    } cases[] = {
+        { "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+          "2-, 3- and 4-byte characters are copied" },
+        { "\xef\xbf\xbd", "\"\xef\xbf\xbd\"", "a real U+FFFD is a character like another" },
+        { "a\xff" "b", "\"a\\ufffdb\"", "a byte never in UTF-8" },
+        { "\x80z", "\"\\ufffdz\"", "a stray continuation byte" },
+        { "ab\xc3", "\"ab\\ufffd\"", "a 2-byte character cut short at the end" },
+        { "\xe2\x82", "\"\\ufffd\\ufffd\"", "a 3-byte character cut short: one per byte" },
+        { "\xf0\x9f\x98", "\"\\ufffd\\ufffd\\ufffd\"", "a 4-byte character cut short" },
+        { "\xe2\x82" "x", "\"\\ufffd\\ufffdx\"", "cut short in the middle of the string" },
+        { "\xc0\xaf", "\"\\ufffd\\ufffd\"", "overlong '/' in 2 bytes" },
+        { "\xc1\xbf", "\"\\ufffd\\ufffd\"", "overlong in 2 bytes, the highest" },
+        { "\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"", "overlong '/' in 3 bytes" },
+        { "\xf0\x80\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"", "overlong '/' in 4 bytes" },
+        { "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"", "a high surrogate (U+D800)" },
+        { "\xed\xbf\xbf", "\"\\ufffd\\ufffd\\ufffd\"", "a low surrogate (U+DFFF)" },
+        { "\xed\x9f\xbf", "\"\xed\x9f\xbf\"", "U+D7FF, just below the surrogates, is fine" },
+        { "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"", "past U+10FFFF" },
+        { "\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\"", "U+10FFFF is fine" },
+        { "\xf8\x88\x80\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"", "an old 5-byte form" },
+        { "\"\xff\\\n", "\"\\\"\\ufffd\\\\\\n\"", "escapes and replacements together" },
+    };
+    sbuf_t b = SBUF_INIT;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        sbuf_clear(&b);
+        sbuf_json_cstr(&b, cases[c].in);
+        if (strcmp(b.data, cases[c].out) != 0)
+            fail_msg("%s: got %s", cases[c].why, b.data);
+        assert_true(utf8_ok(b.data, b.len));
+        /* Valid input is exactly the input that needs no replacement. */
+        assert_int_equal(sbuf_utf8_valid(cases[c].in, strlen(cases[c].in)),
+                         strstr(cases[c].out, "\\ufffd") == NULL);
+    }
+    assert_false(b.oom);
+    sbuf_free(&b);
+}
+
+/* Whatever the bytes, the output is valid UTF-8 and valid JSON, and
+ * valid input comes back unchanged. */
+static void
+test_sbuf_json_any_bytes(void **state)
+{
+    (void)state;
+    sbuf_t b = SBUF_INIT;
+    unsigned seed = 12345;
+    char in[12];
+    for (int round = 0; round < 200000; round++) {
+        size_t n = (size_t)(round % 12);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            /* Mostly high bytes, where the trouble is. */
+            unsigned char c = (unsigned char)(seed >> 16);
+            in[i] = (char)(c < 0x40 ? c + 0x80 : c);
+        }
+        sbuf_clear(&b);
+        sbuf_json_str(&b, in, n);
+        if (!utf8_ok(b.data, b.len))
+            fail_msg("round %d: invalid UTF-8 out: %s", round, b.data);
+        cJSON *j = cJSON_ParseWithLength(b.data, b.len);
+        if (j == NULL || !cJSON_IsString(j))
+            fail_msg("round %d: not a JSON string: %s", round, b.data);
+        bool valid = utf8_ok(in, n);
+        assert_int_equal(sbuf_utf8_valid(in, n), valid);
+        if (valid && memchr(in, 0, n) == NULL)
+            assert_true(strlen(j->valuestring) == n && memcmp(j->valuestring, in, n) == 0);
+        cJSON_Delete(j);
+    }
+    assert_false(b.oom);
+    sbuf_free(&b);
+}
+
+/* A raw request body cut at 512 bytes must not end in half a character. */
+static void
+test_sbuf_utf8_prefix(void **state)
+{
+    (void)state;
+    char body[600];
+    memset(body, 'a', sizeof body);
+    memcpy(body + 510, "\xe2\x82\xac", 3);         /* bytes 510..512: a 3-byte euro */
+    assert_int_equal(sbuf_utf8_prefix(body, 512), 510);
+    assert_int_equal(sbuf_utf8_prefix(body, 511), 510);
+    assert_int_equal(sbuf_utf8_prefix(body, 513), 513);
+    assert_int_equal(sbuf_utf8_prefix(body, 510), 510);
+    sbuf_t b = SBUF_INIT;
+    sbuf_json_str(&b, body, sbuf_utf8_prefix(body, 512));
+    assert_int_equal(b.len, 512);                   /* no \ufffd for the cut */
+    assert_true(utf8_ok(b.data, b.len));
+    sbuf_free(&b);
+    static const struct {
+        const char *s;
+        size_t n, want;
+        const char *why;
+    } cases[] = {
+        { "", 0, 0, "empty" },
+        { "abc", 3, 3, "ASCII" },
+        { "\xc3", 1, 0, "a lone lead byte" },
+        { "ab\xf0\x9f\x98", 5, 2, "3 bytes of a 4-byte character" },
+        { "ab\xf0\x9f", 4, 2, "2 bytes of a 4-byte character" },
+        { "ab\xf0", 3, 2, "1 byte of a 4-byte character" },
+        { "ab\xf0\x9f\x98\x80", 6, 6, "a whole 4-byte character" },
+        { "ab\xc3\xa9", 4, 4, "a whole 2-byte character" },
+        { "ab\xe0\xa0", 4, 2, "E0 A0 begins U+0800" },
+        { "ab\xe0\x80", 4, 4, "E0 80 begins only an overlong form: bad bytes, not a cut" },
+        { "ab\xed\xa0", 4, 4, "ED A0 begins only a surrogate" },
+        { "ab\xf4\x90", 4, 4, "F4 90 begins only a code point past U+10FFFF" },
+        { "ab\xc0", 3, 3, "C0 begins nothing valid" },
+        { "ab\xf5", 3, 3, "F5 begins nothing valid" },
+        { "\x80\x80\x80\x80", 4, 4, "continuation bytes with no lead" },
+        { "ab\xc3\xa9\xa9", 5, 5, "one continuation byte too many" },
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        if (sbuf_utf8_prefix(cases[c].s, cases[c].n) != cases[c].want)
+            fail_msg("%s: %zu, want %zu", cases[c].why,
+                     sbuf_utf8_prefix(cases[c].s, cases[c].n), cases[c].want);
+}
+
+static void
+test_sbuf_base64(void **state)
+{
+    (void)state;
+    /* RFC 4648, section 10, then bytes no text has. */
+    static const struct {
+        const char *in;
+        size_t n;
+        const char *out;
+    } cases[] = {
+        { "", 0, "" },
+        { "f", 1, "Zg==" },
+        { "fo", 2, "Zm8=" },
+        { "foo", 3, "Zm9v" },
+        { "foob", 4, "Zm9vYg==" },
+        { "fooba", 5, "Zm9vYmE=" },
+        { "foobar", 6, "Zm9vYmFy" },
+        { "\x00\xff\xfe", 3, "AP/+" },
+    };
+    sbuf_t b = SBUF_INIT;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        sbuf_clear(&b);
+        sbuf_puts(&b, "x=");
+        sbuf_base64(&b, cases[c].in, cases[c].n);
+        assert_int_equal(b.len, 2 + strlen(cases[c].out));
+        assert_string_equal(b.data + 2, cases[c].out);
+    }
+    sbuf_clear(&b);
+    sbuf_base64(&b, NULL, 0);
+    assert_int_equal(b.len, 0);
+    assert_false(b.oom);
     sbuf_free(&b);
 }
 
@@ -134,6 +312,10 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arena_alignment_and_growth),
         cmocka_unit_test(test_sbuf_json_escaping),
+        cmocka_unit_test(test_sbuf_json_utf8),
+        cmocka_unit_test(test_sbuf_json_any_bytes),
+        cmocka_unit_test(test_sbuf_utf8_prefix),
+        cmocka_unit_test(test_sbuf_base64),
         cmocka_unit_test(test_diag_formats_and_caps),
         cmocka_unit_test(test_vocab_find_and_suggest),
         cmocka_unit_test(test_smap_put_get_grow),
