@@ -9,8 +9,12 @@
 #include <string.h>
 
 #include "cfgread.h"
+#include "vocab.h"
 
 typedef enum { T_INT, T_LONG, T_BOOL, T_STR, T_LIST } dtype_t;
+
+/* Checks one entry of a list setting: 0, or -1 with why in msg. */
+typedef int (*dcheck_fn)(const char *v, char *msg, size_t len);
 
 /* The single source of truth: every setting, its type, where it lives
  * and its range. Names are dotted paths in the file. */
@@ -19,32 +23,44 @@ typedef struct dsetting {
     dtype_t type;
     size_t off;                 /* offset in dconf_t */
     size_t count_off;           /* T_LIST: offset of the count */
-    long min, max;              /* T_INT / T_LONG range */
+    long min, max;              /* T_INT / T_LONG range; T_LIST: min is the fewest entries */
     const char *const *choices; /* T_STR: allowed values, or NULL */
+    dcheck_fn check;            /* T_LIST: each entry's check, or NULL */
 } dsetting_t;
 
 static const char *const levels[] = { "error", "warning", "info", "debug", NULL };
 static const char *const fsyncs[] = { "always", "interval", "never", NULL };
+static const char *const on_failures[] = { "refuse", "answer", NULL };
+
+static int check_endpoint(const char *v, char *msg, size_t len);
+static int check_mask(const char *v, char *msg, size_t len);
 
 #define O(f) offsetof(dconf_t, f)
 static const dsetting_t settings[] = {
-    { "endpoints", T_LIST, O(endpoints), O(n_endpoints), 0, 0, NULL },
-    { "workers", T_INT, O(workers), 0, 0, 256, NULL },
-    { "rules", T_STR, O(rules), 0, 0, 0, NULL },
-    { "require_rules", T_BOOL, O(require_rules), 0, 0, 0, NULL },
-    { "log_level", T_STR, O(log_level), 0, 0, 0, levels },
-    { "syslog", T_BOOL, O(syslog), 0, 0, 0, NULL },
-    { "limits.max_request_bytes", T_LONG, O(max_request), 0, 256, 1L << 30, NULL },
-    { "limits.max_message_bytes", T_LONG, O(max_message), 0, 256, 1L << 31, NULL },
-    { "limits.hwm", T_INT, O(hwm), 0, 100, 10000000, NULL },
-    { "limits.max_inflight", T_INT, O(max_inflight), 0, 1, 1000000, NULL },
-    { "limits.drain_ms", T_INT, O(drain_ms), 0, 0, 600000, NULL },
-    { "limits.drain_quiet_ms", T_INT, O(drain_quiet_ms), 0, 0, 60000, NULL },
-    { "audit.path", T_STR, O(audit_path), 0, 0, 0, NULL },
-    { "audit.fsync", T_STR, O(audit_fsync), 0, 0, 0, fsyncs },
-    { "audit.fsync_interval_ms", T_INT, O(audit_interval_ms), 0, 1, 60000, NULL },
-    { "audit.queue", T_INT, O(audit_queue), 0, 16, 10000000, NULL },
-    { "audit.mask", T_LIST, O(audit_mask), O(n_audit_mask), 0, 0, NULL },
+    /* No endpoint would be a daemon nobody can reach. */
+    { "endpoints", T_LIST, O(endpoints), O(n_endpoints), 1, 0, NULL, check_endpoint },
+    { "workers", T_INT, O(workers), 0, 0, 256, NULL, NULL },
+    { "rules", T_STR, O(rules), 0, 0, 0, NULL, NULL },
+    { "require_rules", T_BOOL, O(require_rules), 0, 0, 0, NULL, NULL },
+    { "log_level", T_STR, O(log_level), 0, 0, 0, levels, NULL },
+    { "syslog", T_BOOL, O(syslog), 0, 0, 0, NULL, NULL },
+    { "limits.max_request_bytes", T_LONG, O(max_request), 0, 256, 1L << 30, NULL, NULL },
+    { "limits.max_message_bytes", T_LONG, O(max_message), 0, 256, 1L << 31, NULL, NULL },
+    { "limits.hwm", T_INT, O(hwm), 0, 100, 10000000, NULL, NULL },
+    { "limits.max_queued_replies", T_INT, O(max_queued_replies), 0, 100, 10000000, NULL, NULL },
+    { "limits.max_inflight", T_INT, O(max_inflight), 0, 1, 1000000, NULL, NULL },
+    { "limits.drain_ms", T_INT, O(drain_ms), 0, 0, 600000, NULL, NULL },
+    { "limits.drain_quiet_ms", T_INT, O(drain_quiet_ms), 0, 0, 60000, NULL, NULL },
+    { "limits.reload_max_shrink", T_INT, O(reload_max_shrink), 0, 0, 100, NULL, NULL },
+    { "limits.handshake_ms", T_INT, O(handshake_ms), 0, 100, 600000, NULL, NULL },
+    { "limits.heartbeat_ms", T_INT, O(heartbeat_ms), 0, 0, 600000, NULL, NULL },
+    { "limits.fd_reserve", T_INT, O(fd_reserve), 0, 16, 100000, NULL, NULL },
+    { "audit.path", T_STR, O(audit_path), 0, 0, 0, NULL, NULL },
+    { "audit.fsync", T_STR, O(audit_fsync), 0, 0, 0, fsyncs, NULL },
+    { "audit.fsync_interval_ms", T_INT, O(audit_interval_ms), 0, 1, 60000, NULL, NULL },
+    { "audit.queue", T_INT, O(audit_queue), 0, 16, 10000000, NULL, NULL },
+    { "audit.on_failure", T_STR, O(audit_on_failure), 0, 0, 0, on_failures, NULL },
+    { "audit.mask", T_LIST, O(audit_mask), O(n_audit_mask), 0, 0, NULL, check_mask },
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
@@ -64,14 +80,76 @@ find(const char *name)
     return NULL;
 }
 
-static void
+/* An endpoint libzmq can bind a ROUTER to for remote or local clients:
+ * inproc:// would bind one nobody outside the process can reach. */
+static int
+check_endpoint(const char *v, char *msg, size_t len)
+{
+    if ((strncmp(v, "tcp://", 6) == 0 || strncmp(v, "ipc://", 6) == 0) && v[6] != '\0')
+        return 0;
+    snprintf(msg, len, "\"%s\" is not tcp://HOST:PORT or ipc://PATH", v);
+    return -1;
+}
+
+#define MASK_NAME(s) s,
+static const char *const mask_fields[] = { DCONF_MASK_FIELDS(MASK_NAME) };
+#undef MASK_NAME
+#define N_MASK_FIELDS (sizeof mask_fields / sizeof mask_fields[0])
+
+/* A mask entry that names no field masks nothing: the log would keep
+ * what the operator meant to keep out of it, so it is an error. */
+static int
+check_mask(const char *v, char *msg, size_t len)
+{
+    for (size_t i = 0; i < N_MASK_FIELDS; i++)
+        if (strcmp(v, mask_fields[i]) == 0)
+            return 0;
+    if (strncmp(v, "context.", 8) == 0) {
+        size_t klen = strlen(v + 8);
+        if (klen > 0 && klen <= DCONF_MASK_KEY_MAX)
+            return 0;
+        snprintf(msg, len, "\"%s\": a context key has 1 to %d bytes", v, DCONF_MASK_KEY_MAX);
+        return -1;
+    }
+    /* Candidates: the fields, and context.KEY with the entry's own key
+     * for a mistyped group ("contxt.grant"). */
+    const char *names[N_MASK_FIELDS + 1];
+    char ctx[DCONF_MASK_KEY_MAX + 16];
+    size_t n = 0;
+    for (; n < N_MASK_FIELDS; n++)
+        names[n] = mask_fields[n];
+    const char *dot = strchr(v, '.');
+    if (dot != NULL && dot[1] != '\0' && strlen(dot) <= DCONF_MASK_KEY_MAX + 1) {
+        snprintf(ctx, sizeof ctx, "context%s", dot);
+        names[n++] = ctx;
+    }
+    vocab_t known = { names, n };
+    const char *sug = vocab_suggest(&known, v);
+    /* As proto.c's suggest(): never a name as far from v as v is long
+     * (vocab_suggest allows 2 edits, so "tx" would get "text"). */
+    if (sug != NULL && (size_t)vocab_distance(v, sug) < strlen(v)) {
+        snprintf(msg, len, "unknown field \"%s\" (did you mean \"%s\"?)", v, sug);
+        return -1;
+    }
+    size_t used = (size_t)snprintf(msg, len, "unknown field \"%s\" (one of", v);
+    for (size_t i = 0; i < N_MASK_FIELDS && used < len; i++)
+        used += (size_t)snprintf(msg + used, len - used, " \"%s\",", mask_fields[i]);
+    if (used < len)
+        snprintf(msg + used, len - used, " \"context.KEY\")");
+    return -1;
+}
+
+static int
 set_str(char **slot, const char *v)
 {
+    /* Keeping the old value would silently serve another ruleset or
+     * audit path than the one asked for: out of memory is an error. */
     char *copy = strdup(v);
     if (copy == NULL)
-        return;     /* keep the old value; OOM at start-up shows up elsewhere */
+        return -1;
     free(*slot);
     *slot = copy;
+    return 0;
 }
 
 dconf_t *
@@ -84,18 +162,30 @@ dconf_new(const char *default_rules)
     c->rules = strdup(default_rules ? default_rules : "rules");
     c->require_rules = true;
     c->log_level = strdup("info");
+    /* Room for a request of the largest size plus a margin, no more:
+     * libzmq reads any message under this limit whole into memory
+     * before vetd can look at it. */
     c->max_request = 1L << 20;
-    c->max_message = 16L << 20;
-    c->hwm = 100000;
-    c->max_inflight = 8192;
+    c->max_message = (1L << 20) + (64L << 10);
+    /* Small queues: a flooding peer fills its own per-peer queue and
+     * waits, while the others' requests go on being read in turn. */
+    c->hwm = 1000;
+    c->max_queued_replies = 20000;
+    c->max_inflight = 64;
     c->drain_ms = 5000;
     c->drain_quiet_ms = 500;
+    c->reload_max_shrink = 10;
+    c->handshake_ms = 10000;
+    c->heartbeat_ms = 10000;
+    c->fd_reserve = 64;
     c->audit_path = strdup("vetd-audit.jsonl");
     c->audit_fsync = strdup("interval");
     c->audit_interval_ms = 200;
-    c->audit_queue = 65536;
+    c->audit_queue = 1024;
+    /* No answer without its audit record: failing closed is the default. */
+    c->audit_on_failure = strdup("refuse");
     if (c->endpoints[0] == NULL || c->rules == NULL || c->log_level == NULL ||
-        c->audit_path == NULL || c->audit_fsync == NULL) {
+        c->audit_path == NULL || c->audit_fsync == NULL || c->audit_on_failure == NULL) {
         dconf_destroy(&c);
         return NULL;
     }
@@ -124,6 +214,7 @@ dconf_destroy(dconf_t **cp)
     free(c->log_level);
     free(c->audit_path);
     free(c->audit_fsync);
+    free(c->audit_on_failure);
     free(c);
     *cp = NULL;
 }
@@ -192,7 +283,8 @@ read_one(dconf_t *c, const dsetting_t *s, const config_setting_t *v, const char 
             diag_add(d, file, line, 0, "%s: \"%s\" is not one of %s", s->name, str, list);
             return;
         }
-        set_str(FIELD(c, s, char *), str);
+        if (set_str(FIELD(c, s, char *), str) != 0)
+            diag_add(d, file, line, 0, "%s: out of memory", s->name);
         return;
     }
     case T_LIST: {
@@ -206,18 +298,33 @@ read_one(dconf_t *c, const dsetting_t *s, const config_setting_t *v, const char 
             diag_add(d, file, line, 0, "%s: at most %d entries", s->name, DCONF_MAX_LIST);
             return;
         }
+        if (n < s->min) {
+            diag_add(d, file, line, 0, "%s: at least %ld entr%s", s->name, s->min,
+                     s->min == 1 ? "y" : "ies");
+            return;
+        }
         char **list = FIELD(c, s, char *);
         size_t *count = (size_t *)((char *)c + s->count_off);
         clear_list(list, count);
         for (int i = 0; i < n; i++) {
             const char *str = config_setting_get_string_elem(v, i);
+            int eline = cfgread_line(config_setting_get_elem(v, (unsigned)i));
             if (str == NULL || str[0] == '\0') {
-                diag_add(d, file, cfgread_line(config_setting_get_elem(v, (unsigned)i)), 0,
-                         "%s: entry %d: expected a non-empty string", s->name, i + 1);
+                diag_add(d, file, eline, 0, "%s: entry %d: expected a non-empty string",
+                         s->name, i + 1);
                 continue;
             }
+            char why[512];
+            if (s->check != NULL && s->check(str, why, sizeof why) != 0) {
+                diag_add(d, file, eline, 0, "%s: entry %d: %s", s->name, i + 1, why);
+                continue;
+            }
+            /* A mask entry dropped for want of memory would leave a field
+             * unmasked: an error, not a skip. */
             if ((list[*count] = strdup(str)) != NULL)
                 (*count)++;
+            else
+                diag_add(d, file, eline, 0, "%s: out of memory", s->name);
         }
         return;
     }
@@ -249,6 +356,18 @@ members_of(const char *prefix, const char **out, size_t max)
     }
     out[n] = NULL;
     return n;
+}
+
+/* Settings that must agree: max_message_bytes leaves room for a
+ * request of max_request_bytes and its framing. line is where to point
+ * (0: nowhere in the file). */
+static void
+check_limits(const dconf_t *c, diag_t *d, const char *file, int line)
+{
+    if (c->max_message - c->max_request < DCONF_FRAME_OVERHEAD)
+        diag_add(d, file, line, 0,
+                 "limits.max_message_bytes (%ld) must be at least limits.max_request_bytes "
+                 "(%ld) + %d", c->max_message, c->max_request, DCONF_FRAME_OVERHEAD);
 }
 
 int
@@ -296,6 +415,11 @@ dconf_load(dconf_t *c, const char *path, diag_t *d)
         if (v != NULL)
             read_one(c, &settings[i], v, path, d);
     }
+    /* Point at whichever of the two the file sets, the larger first. */
+    config_setting_t *lim = config_lookup(&cfg, "limits.max_message_bytes");
+    if (lim == NULL)
+        lim = config_lookup(&cfg, "limits.max_request_bytes");
+    check_limits(c, d, path, cfgread_line(lim));
     config_destroy(&cfg);
     return diag_count(d) > before ? -1 : 0;
 }
@@ -343,13 +467,25 @@ dconf_set(dconf_t *c, const char *name, const char *value, char *err, size_t err
             snprintf(err, errlen, "%s: \"%s\" is not one of %s", name, value, list);
             return -1;
         }
-        set_str(FIELD(c, s, char *), value);
+        if (set_str(FIELD(c, s, char *), value) != 0) {
+            snprintf(err, errlen, "%s: out of memory", name);
+            return -1;
+        }
         return 0;
     case T_LIST: {
         char **list = FIELD(c, s, char *);
         size_t *count = (size_t *)((char *)c + s->count_off);
         if (*count >= DCONF_MAX_LIST) {
             snprintf(err, errlen, "%s: at most %d entries", name, DCONF_MAX_LIST);
+            return -1;
+        }
+        if (value[0] == '\0') {
+            snprintf(err, errlen, "%s: expected a non-empty string", name);
+            return -1;
+        }
+        char why[512];
+        if (s->check != NULL && s->check(value, why, sizeof why) != 0) {
+            snprintf(err, errlen, "%s: %s", name, why);
             return -1;
         }
         if ((list[*count] = strdup(value)) == NULL) {
@@ -361,6 +497,28 @@ dconf_set(dconf_t *c, const char *name, const char *value, char *err, size_t err
     }
     }
     return -1;
+}
+
+int
+dconf_check(const dconf_t *c, diag_t *d)
+{
+    size_t before = diag_count(d);
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const dsetting_t *s = &settings[i];
+        if (s->type != T_LIST)
+            continue;
+        char *const *list = FIELD(c, s, char *const);
+        size_t n = *(const size_t *)((const char *)c + s->count_off);
+        if (n < (size_t)s->min)
+            diag_add(d, NULL, 0, 0, "%s: at least %ld entr%s", s->name, s->min,
+                     s->min == 1 ? "y" : "ies");
+        char why[512];
+        for (size_t k = 0; k < n; k++)
+            if (s->check != NULL && s->check(list[k], why, sizeof why) != 0)
+                diag_add(d, NULL, 0, 0, "%s: entry %zu: %s", s->name, k + 1, why);
+    }
+    check_limits(c, d, NULL, 0);
+    return diag_count(d) > before ? -1 : 0;
 }
 
 void

@@ -26,7 +26,7 @@
 
 /* sysexits codes used by the command line. */
 enum { EX_OK_ = 0, EX_FAIL = 1, EX_USAGE_ = 64, EX_DATAERR_ = 65, EX_NOINPUT_ = 66,
-       EX_SOFTWARE_ = 70 };
+       EX_SOFTWARE_ = 70, EX_CONFIG_ = 78 };
 
 #define MAX_STDIN (16u << 20)   /* --screen reads at most this much */
 
@@ -57,7 +57,7 @@ usage(FILE *f)
         VETD_RULES_DIR ")\n"
         "  -v       with --check: print the compiled rules\n"
         "daemon options (flags override the -c file; docs/DAEMON.md):\n"
-        "  -c FILE             daemon configuration (libconfig)\n"
+        "  -c FILE             daemon configuration (libconfig); at most one\n"
         "  -e ENDPOINT         bind here (tcp://HOST:PORT or ipc://PATH; repeatable;\n"
         "                      default tcp://127.0.0.1:7470)\n"
         "  -w N                worker threads (default: one per core)\n"
@@ -94,9 +94,9 @@ do_check(const char *dir, bool verbose)
     if (rs == NULL)
         return EX_FAIL;
     printf("ok: %zu files, %zu categories, %zu organisations, %zu rules "
-           "(version %s, digest %.16s, %.1f MiB)\n",
+           "(version %s, digest %.16s, content %.16s, %.1f MiB)\n",
            rs->n_files, tax_count(rs->tax), rs->n_ents, rs->n_rules, rs->version,
-           rs->digest, (double)ruleset_memory(rs) / (1024.0 * 1024.0));
+           rs->digest, rs->content, (double)ruleset_memory(rs) / (1024.0 * 1024.0));
     if (verbose) {
         for (size_t i = 0; i < rs->n_rules; i++) {
             printf("rule %s (%s:%d) -> %s %d\n", rs->rules[i].id, rs->rules[i].file,
@@ -194,6 +194,31 @@ do_daemon(dconf_t *cfg)
     return code;
 }
 
+/* Reads the -c file into cfg or, with file NULL, checks the settings as
+ * the flags left them. Returns EX_OK_, or EX_CONFIG_ after printing
+ * every error as "vetd: file:line: message" (EX_SOFTWARE_ on OOM). */
+static int
+configure(dconf_t *cfg, const char *file)
+{
+    diag_t *d = diag_new(0);
+    if (d == NULL) {
+        fprintf(stderr, "vetd: out of memory\n");
+        return EX_SOFTWARE_;
+    }
+    if ((file != NULL ? dconf_load(cfg, file, d) : dconf_check(cfg, d)) == 0) {
+        diag_destroy(&d);
+        return EX_OK_;
+    }
+    size_t kept = 0;
+    for (; diag_get(d, kept) != NULL; kept++)
+        fprintf(stderr, "vetd: %s\n", diag_get(d, kept));
+    if (diag_count(d) > kept)
+        fprintf(stderr, "vetd: ... and %zu more errors\n", diag_count(d) - kept);
+    fprintf(stderr, "vetd: %s: configuration not loaded\n", file ? file : "file and flags");
+    diag_destroy(&d);
+    return EX_CONFIG_;
+}
+
 /* Applies one daemon flag to cfg; on error prints it and returns -1. */
 static int
 set_flag(dconf_t *cfg, const char *name, const char *value)
@@ -234,29 +259,39 @@ main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    /* Flags override the file, so read -c first, then apply the rest. */
-    for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
-            cfg_file = argv[i + 1];
+    static const char shorts[] = "r:c:e:w:a:vh";
+    /* Flags override the file, whatever their order: a first pass finds
+     * -c in every spelling getopt accepts (-c F, -cF, --config F,
+     * --config=F, --conf F), then the file is read, then the second pass
+     * applies the other flags over it. A -c that was missed would leave
+     * the file's masks and limits silently off. */
+    int c, rc = EX_OK_;
+    opterr = 0;                 /* the second pass reports bad flags, once */
+    while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+        if (c != 'c')
+            continue;
+        /* Two files cannot both be in effect: whichever were ignored
+         * would fail open, so it is a usage error, not "last wins". */
+        if (cfg_file != NULL) {
+            fprintf(stderr, "vetd: -c given twice (%s and %s): one configuration file only\n",
+                    cfg_file, optarg);
+            return EX_USAGE_;
+        }
+        cfg_file = optarg;
+    }
+    opterr = 1;
+    optind = 0;                 /* glibc: 0 also resets getopt's inner state, 1 would not */
     dconf_t *cfg = dconf_new(default_dir);
     if (cfg == NULL) {
         fprintf(stderr, "vetd: out of memory\n");
         return EX_SOFTWARE_;
     }
-    if (cfg_file != NULL) {
-        diag_t *d = diag_new(0);
-        if (d == NULL || dconf_load(cfg, cfg_file, d) != 0) {
-            diag_print(d, stderr);
-            fprintf(stderr, "vetd: %s: configuration not loaded\n", cfg_file);
-            diag_destroy(&d);
-            dconf_destroy(&cfg);
-            return EX_USAGE_ + 14;  /* EX_CONFIG (78) */
-        }
-        diag_destroy(&d);
+    if (cfg_file != NULL && (rc = configure(cfg, cfg_file)) != EX_OK_) {
+        dconf_destroy(&cfg);
+        return rc;
     }
     bool endpoints_given = false;
-    int c, rc = EX_OK_;
-    while (rc == EX_OK_ && (c = getopt_long(argc, argv, "r:c:e:w:a:vh", opts, NULL)) != -1) {
+    while (rc == EX_OK_ && (c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
         switch (c) {
         case 'C': mode = M_CHECK; break;
         case 'T': mode = M_TEST; break;
@@ -289,6 +324,10 @@ main(int argc, char **argv)
     }
     if (rc == EX_OK_ && dir != NULL)
         rc = set_flag(cfg, "rules", dir) ? EX_USAGE_ : EX_OK_;
+    /* Each flag was checked alone; what depends on several settings is
+     * checked once all of them are in. */
+    if (rc == EX_OK_)
+        rc = configure(cfg, NULL);
     if (rc != EX_OK_) {
         dconf_destroy(&cfg);
         return rc;

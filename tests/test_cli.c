@@ -1,6 +1,8 @@
 /* test_cli.c -- bin/vetd as a user runs it: --check, --test, --screen on
- * the fixture ruleset, the documented examples and broken inputs. The
- * binary comes from $VETD_BIN (tests/run.sh sets it; default bin/vetd). */
+ * the fixture ruleset, the documented examples and broken inputs, and
+ * the -c file in every spelling with its errors (through --print-config).
+ * The binary comes from $VETD_BIN (tests/run.sh sets it; default
+ * bin/vetd). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,6 +195,110 @@ test_usage_errors(void **state)
     run_free(&r);
 }
 
+/* Every spelling getopt_long accepts for -c reads the file: vetd once
+ * looked only for "-c FILE" and "--config FILE" and served the defaults,
+ * masks off, for the others. */
+static void
+test_config_spellings(void **state)
+{
+    (void)state;
+    char *cfg = tmpfile_with("workers = 3;\naudit = { mask = [\"partner.ids\"]; };\n");
+    static const char *const forms[] = { "--config=%s", "--config %s", "--conf %s", "-c%s",
+                                         "-c %s", "-w 3 --print-config -c %s" };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        char flag[256], args[320];
+        snprintf(flag, sizeof flag, forms[i], cfg);
+        /* --print-config before and after: the order of flags is free. */
+        snprintf(args, sizeof args, i % 2 ? "%s --print-config" : "--print-config %s", flag);
+        run_t r = vetd(args, NULL);
+        if (r.status != 0 || strstr(r.out, "\nworkers = 3;\n") == NULL ||
+            strstr(r.out, "  mask = [\"partner.ids\"];\n") == NULL)
+            fail_msg("vetd %s: exit %d, the file not in effect:\n%s%s", args, r.status, r.out,
+                     r.err);
+        run_free(&r);
+    }
+    /* Flags override the file wherever they stand. */
+    char args[320];
+    snprintf(args, sizeof args, "-w 5 --config=%s --print-config", cfg);
+    run_t r = vetd(args, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\nworkers = 5;\n"));
+    run_free(&r);
+    /* Two files: an error, not one of them silently ignored. */
+    snprintf(args, sizeof args, "-c %s --config=%s --print-config", cfg, cfg);
+    r = vetd(args, NULL);
+    assert_int_equal(r.status, 64);
+    assert_non_null(strstr(r.err, "vetd: -c given twice"));
+    assert_string_equal(r.out, "");
+    run_free(&r);
+    unlink(cfg);
+    free(cfg);
+}
+
+/* A -c file that is missing or wrong stops vetd with EX_CONFIG (78) and
+ * every error at its place, before anything runs. */
+static void
+test_config_errors(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/vet-cli-cfg-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char args[320], want[512];
+    snprintf(args, sizeof args, "--conf=%s/absent.cfg --print-config", dir);
+    run_t r = vetd(args, NULL);
+    assert_int_equal(r.status, 78);
+    snprintf(want, sizeof want, "vetd: %s/absent.cfg: cannot read: No such file or directory\n",
+             dir);
+    assert_non_null(strstr(r.err, want));
+    assert_string_equal(r.out, "");
+    run_free(&r);
+
+    char path[160];
+    snprintf(path, sizeof path, "%s/vetd.cfg", dir);
+    tu_write_file(path,
+                  "workers = 2;\n"
+                  "endpoints = [\"tcp://127.0.0.1:7470\", \"udp://127.0.0.1:7471\"];\n"
+                  "limits = { max_request_bytes = 2097152; };\n"
+                  "audit = {\n"
+                  "  mask = [\"partner.nmae\"];\n"
+                  "};\n");
+    snprintf(args, sizeof args, "-c%s --print-config", path);
+    r = vetd(args, NULL);
+    assert_int_equal(r.status, 78);
+    static const char *const errs[] = {
+        ":2: endpoints: entry 2: \"udp://127.0.0.1:7471\" is not tcp://HOST:PORT or ipc://PATH",
+        ":5: audit.mask: entry 1: unknown field \"partner.nmae\" (did you mean \"partner.name\"?)",
+        ":3: limits.max_message_bytes (1114112) must be at least limits.max_request_bytes "
+        "(2097152) + 4096",
+        ": configuration not loaded",
+    };
+    for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
+        snprintf(want, sizeof want, "vetd: %s%s\n", path, errs[i]);
+        if (strstr(r.err, want) == NULL)
+            fail_msg("missing \"%s\" in:\n%s", want, r.err);
+    }
+    assert_string_equal(r.out, "");
+    run_free(&r);
+
+    /* The empty endpoint list, and a bad -e over a good file. */
+    tu_write_file(path, "endpoints = [];\n");
+    snprintf(args, sizeof args, "-c %s --check -r " GOOD, path);
+    r = vetd(args, NULL);
+    assert_int_equal(r.status, 78);
+    snprintf(want, sizeof want, "vetd: %s:1: endpoints: at least 1 entry\n", path);
+    assert_non_null(strstr(r.err, want));
+    run_free(&r);
+    tu_write_file(path, "workers = 2;\n");
+    snprintf(args, sizeof args, "-c %s -e inproc://vetd --print-config", path);
+    r = vetd(args, NULL);
+    assert_int_equal(r.status, 64);
+    assert_non_null(strstr(r.err, "vetd: endpoints: \"inproc://vetd\" is not tcp://HOST:PORT "
+                                  "or ipc://PATH\n"));
+    run_free(&r);
+    snprintf(args, sizeof args, "rm -rf %s", dir);
+    assert_int_equal(system(args), 0);
+}
+
 static void
 test_documented_examples_run(void **state)
 {
@@ -289,6 +395,8 @@ main(void)
         cmocka_unit_test(test_test_mode_counts_and_failures),
         cmocka_unit_test(test_screen_stdin_to_stdout),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_config_spellings),
+        cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_documented_examples_run),
         cmocka_unit_test(test_protocol_examples),
     };

@@ -1,6 +1,6 @@
 /* test_dconf.c -- the daemon's settings: defaults, the file with its
- * located errors, flag overrides, and --print-config reloading to the
- * same values. */
+ * located errors (each value, list entries, settings that must agree),
+ * flag overrides, and --print-config reloading to the same values. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,10 +104,15 @@ assert_same(const dconf_t *a, const dconf_t *b)
     assert_int_equal(a->max_inflight, b->max_inflight);
     assert_int_equal(a->drain_ms, b->drain_ms);
     assert_int_equal(a->drain_quiet_ms, b->drain_quiet_ms);
+    assert_int_equal(a->reload_max_shrink, b->reload_max_shrink);
+    assert_int_equal(a->handshake_ms, b->handshake_ms);
+    assert_int_equal(a->heartbeat_ms, b->heartbeat_ms);
+    assert_int_equal(a->fd_reserve, b->fd_reserve);
     assert_string_equal(a->audit_path, b->audit_path);
     assert_string_equal(a->audit_fsync, b->audit_fsync);
     assert_int_equal(a->audit_interval_ms, b->audit_interval_ms);
     assert_int_equal(a->audit_queue, b->audit_queue);
+    assert_string_equal(a->audit_on_failure, b->audit_on_failure);
     assert_int_equal(a->n_audit_mask, b->n_audit_mask);
     for (size_t i = 0; i < a->n_audit_mask; i++)
         assert_string_equal(a->audit_mask[i], b->audit_mask[i]);
@@ -128,7 +133,9 @@ assert_print_reloads(const fx_t *f, const dconf_t *c)
     /* Start from values unlike c's so nothing passes by coincidence. */
     char err[256];
     assert_int_equal(dconf_set(back, "endpoints", "ipc:///tmp/other", err, sizeof err), 0);
-    assert_int_equal(dconf_set(back, "audit.mask", "other", err, sizeof err), 0);
+    assert_int_equal(dconf_set(back, "audit.mask", "context.other", err, sizeof err), 0);
+    assert_int_equal(dconf_set(back, "limits.fd_reserve", "99999", err, sizeof err), 0);
+    assert_int_equal(dconf_set(back, "audit.on_failure", "answer", err, sizeof err), 0);
     int rc = dconf_load(back, f->path, d);
     if (rc != 0)
         diag_print(d, stderr);
@@ -152,16 +159,27 @@ test_defaults(void **state)
     assert_string_equal(c->log_level, "info");
     assert_false(c->syslog);
     assert_int_equal(c->max_request, 1L << 20);
-    assert_int_equal(c->max_message, 16L << 20);
-    assert_int_equal(c->hwm, 100000);
-    assert_int_equal(c->max_inflight, 8192);
+    assert_int_equal(c->max_message, 1114112);     /* 1 MiB + 64 KiB */
+    assert_int_equal(c->hwm, 1000);
+    assert_int_equal(c->max_inflight, 64);
     assert_int_equal(c->drain_ms, 5000);
     assert_int_equal(c->drain_quiet_ms, 500);
+    assert_int_equal(c->reload_max_shrink, 10);
+    assert_int_equal(c->handshake_ms, 10000);
+    assert_int_equal(c->heartbeat_ms, 10000);
+    assert_int_equal(c->fd_reserve, 64);
     assert_string_equal(c->audit_path, "vetd-audit.jsonl");
     assert_string_equal(c->audit_fsync, "interval");
     assert_int_equal(c->audit_interval_ms, 200);
-    assert_int_equal(c->audit_queue, 65536);
+    assert_int_equal(c->audit_queue, 1024);
+    assert_string_equal(c->audit_on_failure, "refuse");
     assert_int_equal(c->n_audit_mask, 0);
+    /* The defaults pass the checks the flags' result must pass. */
+    diag_t *d = diag_new(0);
+    assert_non_null(d);
+    assert_int_equal(dconf_check(c, d), 0);
+    assert_int_equal(diag_count(d), 0);
+    diag_destroy(&d);
     dconf_destroy(&c);
     assert_null(c);
     dconf_destroy(&c);
@@ -192,12 +210,17 @@ test_file_overrides(void **state)
               "  max_inflight = 10;\n"
               "  drain_ms = 0;\n"
               "  drain_quiet_ms = 60000;\n"
+              "  reload_max_shrink = 100;\n"
+              "  handshake_ms = 100;\n"
+              "  heartbeat_ms = 0;\n"
+              "  fd_reserve = 100000;\n"
               "};\n"
               "audit = {\n"
               "  path = \"-\";\n"
               "  fsync = \"always\";\n"
               "  fsync_interval_ms = 1;\n"
               "  queue = 16;\n"
+              "  on_failure = \"answer\";\n"
               "  mask = [ \"partner.ids\", \"text\" ];\n"
               "};\n");
     dconf_t *c = dconf_new(NULL);
@@ -221,10 +244,15 @@ test_file_overrides(void **state)
     assert_int_equal(c->max_inflight, 10);
     assert_int_equal(c->drain_ms, 0);
     assert_int_equal(c->drain_quiet_ms, 60000);
+    assert_int_equal(c->reload_max_shrink, 100);
+    assert_int_equal(c->handshake_ms, 100);
+    assert_int_equal(c->heartbeat_ms, 0);
+    assert_int_equal(c->fd_reserve, 100000);
     assert_string_equal(c->audit_path, "-");
     assert_string_equal(c->audit_fsync, "always");
     assert_int_equal(c->audit_interval_ms, 1);
     assert_int_equal(c->audit_queue, 16);
+    assert_string_equal(c->audit_on_failure, "answer");
     assert_int_equal(c->n_audit_mask, 2);
     assert_string_equal(c->audit_mask[0], "partner.ids");
     assert_string_equal(c->audit_mask[1], "text");
@@ -309,6 +337,21 @@ test_out_of_range(void **state)
     EXPECT(f, "limits = { hwm = 99; max_inflight = 0; };\n",
            "1: limits.hwm: 99 is out of range (100 to 10000000)",
            "1: limits.max_inflight: 0 is out of range (1 to 1000000)");
+    EXPECT(f,
+           "limits = {\n"
+           "  reload_max_shrink = 101;\n"
+           "  handshake_ms = 99;\n"
+           "  heartbeat_ms = -1;\n"
+           "  fd_reserve = 15;\n"
+           "};\n",
+           "2: limits.reload_max_shrink: 101 is out of range (0 to 100)",
+           "3: limits.handshake_ms: 99 is out of range (100 to 600000)",
+           "4: limits.heartbeat_ms: -1 is out of range (0 to 600000)",
+           "5: limits.fd_reserve: 15 is out of range (16 to 100000)");
+    EXPECT(f, "limits = { handshake_ms = 600001; heartbeat_ms = 600001; fd_reserve = 100001; };\n",
+           "1: limits.handshake_ms: 600001 is out of range (100 to 600000)",
+           "1: limits.heartbeat_ms: 600001 is out of range (0 to 600000)",
+           "1: limits.fd_reserve: 100001 is out of range (16 to 100000)");
 }
 
 static void
@@ -319,6 +362,8 @@ test_choices(void **state)
            "1: audit.fsync: \"x\" is not one of \"always\", \"interval\", \"never\"");
     EXPECT(f, "log_level = \"verbose\";\n",
            "1: log_level: \"verbose\" is not one of \"error\", \"warning\", \"info\", \"debug\"");
+    EXPECT(f, "audit = {\n  on_failure = \"drop\";\n};\n",
+           "2: audit.on_failure: \"drop\" is not one of \"refuse\", \"answer\"");
 }
 
 static void
@@ -335,12 +380,176 @@ test_lists(void **state)
            "endpoints = [\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\",\"k\",\"l\","
            "\"m\",\"n\",\"o\",\"p\",\"q\"];\n",
            "1: endpoints: at most 16 entries");
-    /* An empty list empties the setting. */
-    write_cfg(f, "endpoints = [];\n");
+    /* An empty mask list empties the setting ... */
+    write_cfg(f, "audit = { mask = []; };\n");
     dconf_t *c = dconf_new(NULL);
     diag_t *d = diag_new(0);
+    char err[256];
+    assert_int_equal(dconf_set(c, "audit.mask", "text", err, sizeof err), 0);
     assert_int_equal(dconf_load(c, f->path, d), 0);
-    assert_int_equal(c->n_endpoints, 0);
+    assert_int_equal(c->n_audit_mask, 0);
+    diag_destroy(&d);
+    dconf_destroy(&c);
+    /* ... but no endpoint at all is a daemon nobody can reach. */
+    EXPECT(f, "workers = 2;\nendpoints = [];\n", "2: endpoints: at least 1 entry");
+    EXPECT(f, "endpoints = ();\n", "1: endpoints: at least 1 entry");
+}
+
+/* An endpoint is tcp:// or ipc:// with something after it; inproc://
+ * would be reachable from nowhere. Each bad entry at its own line. */
+static void
+test_endpoint_errors(void **state)
+{
+    fx_t *f = *state;
+    EXPECT(f,
+           "endpoints = [\n"
+           "  \"tcp://127.0.0.1:7470\",\n"
+           "  \"udp://127.0.0.1:7470\",\n"
+           "  \"inproc://vetd\",\n"
+           "  \"127.0.0.1:7470\",\n"
+           "  \"tcp://\",\n"
+           "  \"ipc:///run/vetd.sock\"\n"
+           "];\n",
+           "3: endpoints: entry 2: \"udp://127.0.0.1:7470\" is not tcp://HOST:PORT or ipc://PATH",
+           "4: endpoints: entry 3: \"inproc://vetd\" is not tcp://HOST:PORT or ipc://PATH",
+           "5: endpoints: entry 4: \"127.0.0.1:7470\" is not tcp://HOST:PORT or ipc://PATH",
+           "6: endpoints: entry 5: \"tcp://\" is not tcp://HOST:PORT or ipc://PATH");
+    /* A flag is checked the same way, and changes nothing when wrong. */
+    dconf_t *c = dconf_new(NULL);
+    assert_non_null(c);
+    char err[256];
+    assert_int_equal(dconf_set(c, "endpoints", "inproc://x", err, sizeof err), -1);
+    assert_string_equal(err, "endpoints: \"inproc://x\" is not tcp://HOST:PORT or ipc://PATH");
+    assert_int_equal(dconf_set(c, "endpoints", "", err, sizeof err), -1);
+    assert_string_equal(err, "endpoints: expected a non-empty string");
+    assert_int_equal(c->n_endpoints, 1);
+    dconf_destroy(&c);
+}
+
+/* A mask entry that names nothing the audit record masks would leave
+ * the field in the log: every such entry is an error, with a suggestion
+ * when it looks like a typo. */
+static void
+test_mask_errors(void **state)
+{
+    fx_t *f = *state;
+    EXPECT(f,
+           "audit = {\n"
+           "  mask = [\"partner.nmae\",\n"
+           "          \"contxt.grant\",\n"
+           "          \"Text\",\n"
+           "          \"partner.type\",\n"
+           "          \"ssn\"];\n"
+           "};\n",
+           "2: audit.mask: entry 1: unknown field \"partner.nmae\" (did you mean \"partner.name\"?)",
+           "3: audit.mask: entry 2: unknown field \"contxt.grant\" "
+           "(did you mean \"context.grant\"?)",
+           "4: audit.mask: entry 3: unknown field \"Text\" (did you mean \"text\"?)",
+           /* partner.type is a request field, but the record never masks it. */
+           "5: audit.mask: entry 4: unknown field \"partner.type\" "
+           "(did you mean \"partner.name\"?)",
+           "6: audit.mask: entry 5: unknown field \"ssn\" (one of \"partner\", \"partner.name\", "
+           "\"partner.aliases\", \"partner.country\", \"partner.ids\", \"text\", \"context\", "
+           "\"context.KEY\")");
+    EXPECT(f, "audit = { mask = [\"context.\"]; };\n",
+           "1: audit.mask: entry 1: \"context.\": a context key has 1 to 128 bytes");
+    /* Every field and group the record masks, and any context key. */
+    write_cfg(f,
+              "audit = { mask = [\"partner\", \"partner.name\", \"partner.aliases\",\n"
+              "  \"partner.country\", \"partner.ids\", \"text\", \"context\",\n"
+              "  \"context.grant\", \"context.a.b\"]; };\n");
+    dconf_t *c = dconf_new(NULL);
+    diag_t *d = diag_new(0);
+    assert_non_null(c);
+    assert_non_null(d);
+    int rc = dconf_load(c, f->path, d);
+    if (rc != 0)
+        diag_print(d, stderr);
+    assert_int_equal(rc, 0);
+    assert_int_equal(c->n_audit_mask, 9);
+    assert_string_equal(c->audit_mask[8], "context.a.b");
+    /* The longest context key a request may carry, and one byte more. */
+    char key[160], err[512];
+    snprintf(key, sizeof key, "context.%0128d", 0);
+    assert_int_equal(dconf_set(c, "audit.mask", key, err, sizeof err), 0);
+    snprintf(key, sizeof key, "context.%0129d", 0);
+    assert_int_equal(dconf_set(c, "audit.mask", key, err, sizeof err), -1);
+    assert_int_equal(dconf_set(c, "audit.mask", "partner.nmae", err, sizeof err), -1);
+    assert_string_equal(err,
+                        "audit.mask: unknown field \"partner.nmae\" (did you mean \"partner.name\"?)");
+    assert_int_equal(c->n_audit_mask, 10);
+    diag_destroy(&d);
+    dconf_destroy(&c);
+}
+
+/* max_message_bytes leaves room for a request of max_request_bytes and
+ * its framing, or a request just over its limit would be dropped by
+ * libzmq with no reply. The error names both, at the line of the one the
+ * file sets (max_message_bytes first). */
+static void
+test_limits_agree(void **state)
+{
+    fx_t *f = *state;
+    EXPECT(f, "limits = {\n  max_request_bytes = 4096;\n  max_message_bytes = 8191;\n};\n",
+           "3: limits.max_message_bytes (8191) must be at least limits.max_request_bytes (4096) "
+           "+ 4096");
+    /* Raising only max_request_bytes, past the default max_message_bytes. */
+    EXPECT(f, "workers = 1;\nlimits = { max_request_bytes = 2097152; };\n",
+           "2: limits.max_message_bytes (1114112) must be at least limits.max_request_bytes "
+           "(2097152) + 4096");
+    /* The old default, 16 MiB, under a larger request limit. */
+    EXPECT(f, "limits = { max_message_bytes = 16777216; max_request_bytes = 16777216; };\n",
+           "1: limits.max_message_bytes (16777216) must be at least limits.max_request_bytes "
+           "(16777216) + 4096");
+    /* Reported with the file's other errors. */
+    EXPECT(f, "limits = {\n  max_message_bytes = 300;\n  hwm = 5;\n};\n",
+           "3: limits.hwm: 5 is out of range (100 to 10000000)",
+           "2: limits.max_message_bytes (300) must be at least limits.max_request_bytes "
+           "(1048576) + 4096");
+    /* Exactly the overhead apart is enough. */
+    write_cfg(f, "limits = { max_request_bytes = 4096; max_message_bytes = 8192; };\n");
+    dconf_t *c = dconf_new(NULL);
+    diag_t *d = diag_new(0);
+    assert_non_null(c);
+    assert_non_null(d);
+    assert_int_equal(dconf_load(c, f->path, d), 0);
+    assert_int_equal(c->max_message, 8192);
+    diag_destroy(&d);
+    dconf_destroy(&c);
+}
+
+/* dconf_check: what the flags left, checked as a whole, every error
+ * reported, none located. */
+static void
+test_check(void **state)
+{
+    (void)state;
+    dconf_t *c = dconf_new(NULL);
+    diag_t *d = diag_new(0);
+    assert_non_null(c);
+    assert_non_null(d);
+    char err[256];
+    assert_int_equal(dconf_set(c, "limits.max_request_bytes", "1073741824", err, sizeof err), 0);
+    dconf_clear_list(c, "endpoints");
+    /* Entries that bypassed dconf_set are checked too. */
+    c->audit_mask[c->n_audit_mask++] = strdup("partner.nmae");
+    assert_int_equal(dconf_check(c, d), -1);
+    assert_int_equal(diag_count(d), 3);
+    assert_string_equal(diag_get(d, 0), "endpoints: at least 1 entry");
+    assert_string_equal(diag_get(d, 1),
+                        "audit.mask: entry 1: unknown field \"partner.nmae\" "
+                        "(did you mean \"partner.name\"?)");
+    assert_string_equal(diag_get(d, 2),
+                        "limits.max_message_bytes (1114112) must be at least "
+                        "limits.max_request_bytes (1073741824) + 4096");
+    diag_destroy(&d);
+
+    d = diag_new(0);
+    dconf_clear_list(c, "audit.mask");
+    assert_int_equal(dconf_set(c, "endpoints", "ipc:///tmp/x", err, sizeof err), 0);
+    assert_int_equal(dconf_set(c, "limits.max_message_bytes", "1073745920", err, sizeof err), 0);
+    assert_int_equal(dconf_check(c, d), 0);
+    assert_int_equal(diag_count(d), 0);
     diag_destroy(&d);
     dconf_destroy(&c);
 }
@@ -462,12 +671,19 @@ test_set_errors(void **state)
     assert_int_equal(dconf_set(c, "rules", "", err, sizeof err), -1);
     assert_string_equal(err, "rules: expected a non-empty string");
 
+    assert_int_equal(dconf_set(c, "audit.on_failure", "ignore", err, sizeof err), -1);
+    assert_string_equal(err, "audit.on_failure: \"ignore\" is not one of \"refuse\", \"answer\"");
+    assert_int_equal(dconf_set(c, "limits.reload_max_shrink", "101", err, sizeof err), -1);
+    assert_string_equal(err, "limits.reload_max_shrink: expected an integer from 0 to 100, not \"101\"");
+
     /* Failed sets changed nothing. */
     assert_int_equal(c->workers, 0);
     assert_false(c->syslog);
     assert_string_equal(c->audit_fsync, "interval");
     assert_string_equal(c->rules, "rules");
     assert_int_equal(c->max_request, 1L << 20);
+    assert_string_equal(c->audit_on_failure, "refuse");
+    assert_int_equal(c->reload_max_shrink, 10);
 
     /* A list holds at most DCONF_MAX_LIST. */
     for (int i = 1; i < DCONF_MAX_LIST; i++)
@@ -529,20 +745,25 @@ test_print_reloads(void **state)
         { "limits.max_inflight", "1" },
         { "limits.drain_ms", "600000" },
         { "limits.drain_quiet_ms", "0" },
+        { "limits.reload_max_shrink", "0" },
+        { "limits.handshake_ms", "600000" },
+        { "limits.heartbeat_ms", "0" },
+        { "limits.fd_reserve", "16" },
         { "audit.path", "/var/log/vetd/audit.jsonl" },
         { "audit.fsync", "always" },
         { "audit.fsync_interval_ms", "60000" },
         { "audit.queue", "16" },
+        { "audit.on_failure", "answer" },
         { "audit.mask", "text" },
         { "audit.mask", "partner.ids" },
+        { "audit.mask", "context.grant \"id\"" },
     };
     for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
         if (dconf_set(c, set[i][0], set[i][1], err, sizeof err) != 0)
             fail_msg("%s", err);
     assert_print_reloads(f, c);
 
-    /* Empty lists print as [] and reload empty. */
-    dconf_clear_list(c, "endpoints");
+    /* An empty mask list prints as [] and reloads empty. */
     dconf_clear_list(c, "audit.mask");
     assert_print_reloads(f, c);
     dconf_destroy(&c);
@@ -607,6 +828,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_out_of_range, setup, teardown),
         cmocka_unit_test_setup_teardown(test_choices, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lists, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_endpoint_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mask_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limits_agree, setup, teardown),
+        cmocka_unit_test(test_check),
         cmocka_unit_test_setup_teardown(test_all_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
