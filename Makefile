@@ -76,7 +76,7 @@ $(BIN)/vet-import: $(IMPORT_OBJ) $(ENGINE_LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
 
 $(B)/tests/test_import.o: ALL_CFLAGS += -Itools/vet-import
-$(B)/tests/test_import: $(B)/tests/test_import.o $(B)/tests/testutil.o $(filter-out %/main.o,$(IMPORT_OBJ)) $(ENGINE_LIB)
+$(B)/tests/test_import: $(B)/tests/test_import.o $(B)/tests/testutil.o $(filter-out %/main.o,$(IMPORT_OBJ)) $(ENGINE_LIB) $(CLIENT_LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
 
 $(B)/tests/%.o: tests/%.c
@@ -169,6 +169,15 @@ asan:
 
 valgrind: all $(TEST_BIN) $(FUZZ_BIN)
 	@VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" sh tests/run.sh $(B) $(BIN)
+
+# Fault injection (tests/fault/run.sh, run by check): the LD_PRELOAD
+# shim that fails one chosen allocation. Built without OPT and LDFLAGS:
+# it sits in front of the sanitizers' malloc, never inside them.
+FAULT_SO := $(B)/tests/libfault.so
+$(FAULT_SO): tests/fault/fault.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g $(WARN) -fPIC -shared $< -o $@ -ldl
+check valgrind: $(FAULT_SO)
 
 bench: all $(BENCH_BIN)
 	@sh bench/run.sh $(B) $(BIN)

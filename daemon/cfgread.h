@@ -20,4 +20,11 @@ bool cfgread_check_members(diag_t *d, const char *file, const config_setting_t *
                            const char *const *allowed, const char *prefix,
                            const char *what);
 
+/* True if libconfig kept every name and every string value of the tree
+ * under s: no member of a group has a NULL name and no string setting a
+ * NULL value. libconfig 1.5 drops those silently when its strdup fails
+ * and still reports success (see cfgread.c); a reader that finds false
+ * must treat the file as not read (out of memory). */
+bool cfgread_complete(const config_setting_t *s);
+
 #endif

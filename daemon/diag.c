@@ -11,6 +11,7 @@ struct diag {
     char **msgs;            /* kept messages, owned */
     size_t n;               /* kept */
     size_t total;           /* added, kept or not */
+    size_t lost;            /* added but not kept for want of memory */
     size_t max;             /* most kept */
 };
 
@@ -44,6 +45,8 @@ diag_destroy(diag_t **dp)
 void
 diag_add(diag_t *d, const char *file, int line, int col, const char *fmt, ...)
 {
+    /* Counted first: a message that cannot be stored still fails the
+     * load or the request that reported it. */
     d->total++;
     if (d->n >= d->max)
         return;
@@ -63,6 +66,7 @@ diag_add(diag_t *d, const char *file, int line, int col, const char *fmt, ...)
     va_end(ap);
     if (b.oom) {
         sbuf_free(&b);
+        d->lost++;
         return;
     }
     d->msgs[d->n++] = sbuf_take(&b);
@@ -85,6 +89,10 @@ diag_print(const diag_t *d, FILE *f)
 {
     for (size_t i = 0; i < d->n; i++)
         fprintf(f, "%s\n", d->msgs[i]);
-    if (d->total > d->n)
-        fprintf(f, "... and %zu more errors\n", d->total - d->n);
+    size_t more = d->total - d->n - d->lost;
+    if (more > 0)
+        fprintf(f, "... and %zu more errors\n", more);
+    if (d->lost > 0)
+        fprintf(f, "... and %zu more errors whose messages were lost (out of memory)\n",
+                d->lost);
 }

@@ -15,7 +15,9 @@ diag_t *diag_new(size_t max);
 void diag_destroy(diag_t **dp);
 
 /* Adds one message. file may be NULL (no location); line <= 0 omits the
- * line, col <= 0 omits the column. Formats as "file:line:col: msg". */
+ * line, col <= 0 omits the column. Formats as "file:line:col: msg". If
+ * the message cannot be stored (out of memory) it is still counted, so
+ * diag_count never under-reports, and diag_print says it was lost. */
 void diag_add(diag_t *d, const char *file, int line, int col,
               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -26,7 +28,7 @@ size_t diag_count(const diag_t *d);
 const char *diag_get(const diag_t *d, size_t i);
 
 /* Writes every kept message, one per line, then "... and N more" if
- * some were dropped. */
+ * some were dropped (beyond max, or lost for want of memory). */
 void diag_print(const diag_t *d, FILE *f);
 
 #endif

@@ -932,6 +932,10 @@ expr_compile(const char *src, const expr_schema_t *schema, arena_t *a,
     thread_jumps(c.code, c.n);
     e = finish(&c, needs);
 out:
+    /* Every stage reports its failures; this catches one that did not,
+     * so that NULL always comes with a message. */
+    if (e == NULL && diag_count(d) == before)
+        expr_error(&c.loc, 0, "out of memory");
     free(c.code);
     arena_destroy(&c.scratch);
     return e;

@@ -112,6 +112,11 @@ int expr_eval(const expr_t *e, const expr_facts_t *f);
  * no-match evaluation. Optional optimisation: may return false. */
 bool expr_needs_entity(const expr_t *e);
 
+/* True if the condition tests list index list: partner.lists has
+ * (has_any, has_all) it, or partner.related(...).lists does. The loader
+ * refuses a rule naming a list that no organisation is on. */
+bool expr_reads_list(const expr_t *e, unsigned list);
+
 /* Writes a readable dump of the compiled form (one instruction or node
  * per line) for tests and `vetd --check -v`. */
 void expr_dump(const expr_t *e, FILE *f);

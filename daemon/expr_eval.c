@@ -28,6 +28,19 @@ expr_needs_entity(const expr_t *e)
     return e != NULL && e->needs_entity;
 }
 
+bool
+expr_reads_list(const expr_t *e, unsigned list)
+{
+    for (size_t i = 0; e != NULL && i < e->n; i++) {
+        const expr_ins_t *in = &e->code[i];
+        if ((in->op == EXPR_OP_HAS_LIST
+             || (in->op == EXPR_OP_REL && in->what == EXPR_REL_LISTS))
+            && in->a >= 0 && (unsigned)in->a == list)
+            return true;
+    }
+    return false;
+}
+
 /* A scalar read for EXPR_OP_CMP; null (missing) compares false but for !=. */
 typedef struct value {
     enum { V_NULL, V_NUM, V_STR } kind;     /* what was read */

@@ -32,6 +32,14 @@ next(parser_t *p)
     return t;
 }
 
+/* Reports that memory ran out at the current token; returns NULL. */
+static expr_node_t *
+oom(parser_t *p)
+{
+    expr_error(p->loc, peek(p)->col, "out of memory");
+    return NULL;
+}
+
 static expr_node_t *
 node(parser_t *p, expr_nk_t kind, int col)
 {
@@ -118,7 +126,7 @@ list(parser_t *p)
             size_t ncap = cap ? cap * 2 : 4;
             expr_node_t **items = arena_alloc(p->a, ncap * sizeof *items);
             if (items == NULL)
-                return NULL;
+                return oom(p);
             if (cap)
                 memcpy(items, n->items, cap * sizeof *items);
             n->items = items;
@@ -155,7 +163,7 @@ args(parser_t *p, expr_seg_t *s)
             size_t ncap = cap ? cap * 2 : 2;
             expr_node_t **v = arena_alloc(p->a, ncap * sizeof *v);
             if (v == NULL)
-                return false;
+                return oom(p) != NULL;
             if (cap)
                 memcpy(v, s->args, cap * sizeof *v);
             s->args = v;
@@ -185,7 +193,7 @@ path(parser_t *p)
             size_t ncap = cap ? cap * 2 : 4;
             expr_seg_t *v = arena_calloc(p->a, ncap, sizeof *v);
             if (v == NULL)
-                return NULL;
+                return oom(p);
             if (cap)
                 memcpy(v, n->segs, cap * sizeof *v);
             n->segs = v;
@@ -195,7 +203,7 @@ path(parser_t *p)
         s->name = arena_strndup(p->a, t->text, t->len);
         s->col = t->col;
         if (s->name == NULL)
-            return NULL;
+            return oom(p);
         if (peek(p)->kind == EXPR_TK_LPAREN) {
             next(p);
             s->call = true;

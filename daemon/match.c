@@ -1019,9 +1019,16 @@ build_records(builder_t *b, arena_t *tmp)
             size_t len;
             arena_reset(tmp);
             /* The loader rejects invalid UTF-8; a name that still fails
-             * here is skipped rather than taking the registry down. */
-            if (name == NULL || name_form(tmp, name, &norm, &len, NULL, 0) != 0)
+             * here is skipped rather than taking the registry down. A
+             * valid name that fails ran out of memory: skipping it would
+             * make the partner unfindable by that name, so fail. */
+            if (name == NULL)
                 continue;
+            if (name_form(tmp, name, &norm, &len, NULL, 0) != 0) {
+                if (norm_valid_utf8(name, strlen(name)))
+                    return -1;
+                continue;
+            }
             if (len == 0 || norm_all_stopwords(norm, len))
                 continue;
             bool dup = false;

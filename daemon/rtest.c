@@ -1,4 +1,8 @@
-/* rtest.c -- the ruleset test runner behind `vetd --test`. */
+/* rtest.c -- the ruleset test runner behind `vetd --test`.
+ *
+ * A run that could not read every case (an allocation failed, or
+ * libconfig lost a setting) fails with "out of memory": it never reports
+ * "all passed" over fewer cases than the files hold. */
 #include "rtest.h"
 
 #include <dirent.h>
@@ -22,7 +26,18 @@ typedef struct tcase {
     diag_t *d;              /* errors */
     arena_t *a;             /* request memory */
     bool bad;               /* a malformed setting was found */
+    bool oom;               /* an allocation failed: the case cannot run */
 } tcase_t;
+
+/* Copies s (NULL: NULL) into the case's arena; a failed copy sets oom. */
+static char *
+keep(tcase_t *t, const char *s)
+{
+    char *p = s != NULL ? arena_strdup(t->a, s) : NULL;
+    if (s != NULL && p == NULL)
+        t->oom = true;
+    return p;
+}
 
 /* Reports members of g that are not in allowed, prefixed by the case. */
 static bool
@@ -48,7 +63,7 @@ str(tcase_t *t, const config_setting_t *g, const char *name)
         t->bad = true;
         return NULL;
     }
-    return arena_strdup(t->a, config_setting_get_string(s));
+    return keep(t, config_setting_get_string(s));
 }
 
 static size_t
@@ -66,6 +81,8 @@ strs(tcase_t *t, const config_setting_t *g, const char *name, const char ***out)
     }
     int n = config_setting_length(s);
     const char **v = arena_calloc(t->a, (size_t)n + 1, sizeof *v);
+    if (v == NULL)
+        t->oom = true;
     size_t k = 0;
     for (int i = 0; i < n && v != NULL; i++) {
         config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
@@ -75,7 +92,8 @@ strs(tcase_t *t, const config_setting_t *g, const char *name, const char ***out)
             t->bad = true;
             continue;
         }
-        v[k++] = arena_strdup(t->a, config_setting_get_string(e));
+        if ((v[k] = keep(t, config_setting_get_string(e))) != NULL)
+            k++;
     }
     *out = v;
     return k;
@@ -111,7 +129,9 @@ read_request(tcase_t *t, const config_setting_t *g, request_t *req)
         int n = config_setting_length(ids);
         req->id_schemes = arena_calloc(t->a, (size_t)n + 1, sizeof(char *));
         req->id_values = arena_calloc(t->a, (size_t)n + 1, sizeof(char *));
-        for (int i = 0; i < n && req->id_values != NULL; i++) {
+        if (req->id_schemes == NULL || req->id_values == NULL)
+            t->oom = true;
+        for (int i = 0; i < n && req->id_schemes != NULL && req->id_values != NULL; i++) {
             config_setting_t *e = config_setting_get_elem(ids, (unsigned)i);
             const char *v = config_setting_get_string(e);
             if (v == NULL) {
@@ -120,8 +140,10 @@ read_request(tcase_t *t, const config_setting_t *g, request_t *req)
                 t->bad = true;
                 continue;
             }
-            req->id_schemes[req->n_ids] = arena_strdup(t->a, config_setting_name(e));
-            req->id_values[req->n_ids++] = arena_strdup(t->a, v);
+            req->id_schemes[req->n_ids] = keep(t, config_setting_name(e));
+            req->id_values[req->n_ids] = keep(t, v);
+            if (req->id_schemes[req->n_ids] != NULL && req->id_values[req->n_ids] != NULL)
+                req->n_ids++;
         }
     }
     req->n_tech = strs(t, g, "technologies", &req->tech);
@@ -141,13 +163,17 @@ read_request(tcase_t *t, const config_setting_t *g, request_t *req)
     if (ctx != NULL && config_setting_type(ctx) == CONFIG_TYPE_GROUP) {
         int n = config_setting_length(ctx);
         req->ctx = arena_calloc(t->a, (size_t)n + 1, sizeof *req->ctx);
+        if (req->ctx == NULL)
+            t->oom = true;
         for (int i = 0; i < n && req->ctx != NULL; i++) {
             config_setting_t *e = config_setting_get_elem(ctx, (unsigned)i);
             expr_ctxval_t *cv = &req->ctx[req->n_ctx];
-            cv->key = arena_strdup(t->a, config_setting_name(e));
+            if ((cv->key = keep(t, config_setting_name(e))) == NULL)
+                continue;
             switch (config_setting_type(e)) {
             case CONFIG_TYPE_STRING:
-                cv->str = arena_strdup(t->a, config_setting_get_string(e));
+                if ((cv->str = keep(t, config_setting_get_string(e))) == NULL)
+                    continue;
                 break;
             case CONFIG_TYPE_INT:
                 cv->num = config_setting_get_int(e);
@@ -233,7 +259,9 @@ run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
             t->bad = true;
         }
     }
-    if (t->bad)
+    if (t->oom)
+        diag_add(t->d, t->file, t->line, 0, "case \"%s\": out of memory", t->name);
+    if (t->bad || t->oom)
         return false;
 
     result_t res;
@@ -258,6 +286,8 @@ run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
         }
         if (why.len == 0 && has_rules) {
             const char **got_ids = arena_calloc(t->a, res.n_rules + 1, sizeof *got_ids);
+            if (got_ids == NULL)
+                sbuf_puts(&why, "out of memory");
             for (size_t i = 0; i < res.n_rules && got_ids; i++)
                 got_ids[i] = rs->rules[res.rules[i].rule].id;
             bool same = got_ids != NULL && res.n_rules == n_want;
@@ -267,7 +297,7 @@ run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
                 for (size_t i = 0; i < n_want && same; i++)
                     same = strcmp(got_ids[i], want_rules[i]) == 0;
             }
-            if (!same) {
+            if (!same && got_ids != NULL) {
                 sbuf_puts(&why, "expected rules [");
                 for (size_t i = 0; i < n_want; i++)
                     sbuf_printf(&why, "%s%s", i ? ", " : "", want_rules[i]);
@@ -282,9 +312,11 @@ run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
                 sbuf_printf(&why, "expected partner \"%s\", got \"%s\"", want_partner, got_p);
         }
     }
-    bool pass = why.len == 0;
+    /* A message that ran out of memory still fails the case. */
+    bool pass = why.len == 0 && !why.oom;
     if (!pass)
-        fprintf(out, "%s:%d: case \"%s\": %s\n", t->file, t->line, t->name, why.data);
+        fprintf(out, "%s:%d: case \"%s\": %s\n", t->file, t->line, t->name,
+                why.data != NULL && !why.oom ? why.data : "out of memory");
     sbuf_free(&why);
     return pass;
 }
@@ -301,10 +333,16 @@ run_file(const ruleset_t *rs, const char *path, FILE *out, diag_t *d, arena_t *a
         config_destroy(&cfg);
         return;
     }
+    if (!cfgread_complete(config_root_setting(&cfg))) {
+        diag_add(d, path, 0, 0, "out of memory");   /* libconfig lost a setting */
+        sum->failed++;
+        config_destroy(&cfg);
+        return;
+    }
     sum->files++;
     config_setting_t *root = config_root_setting(&cfg);
     config_setting_t *cases = config_setting_get_member(root, "cases");
-    tcase_t t0 = { path, "", 0, d, a, false };
+    tcase_t t0 = { path, "", 0, d, a, false, false };
     static const char *const allowed[] = { "cases", NULL };
     if (!check_members(&t0, root, allowed, "a test file"))
         sum->failed++;
@@ -317,7 +355,7 @@ run_file(const ruleset_t *rs, const char *path, FILE *out, diag_t *d, arena_t *a
     for (int i = 0; i < config_setting_length(cases); i++) {
         config_setting_t *g = config_setting_get_elem(cases, (unsigned)i);
         arena_reset(a);
-        tcase_t t = { path, "", cfgread_line(g), d, a, false };
+        tcase_t t = { path, "", cfgread_line(g), d, a, false, false };
         if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
             diag_add(d, path, t.line, 0, "cases[%d] must be a group", i);
             sum->failed++;
@@ -345,40 +383,60 @@ rtest_run(const ruleset_t *rs, const char *dir, FILE *out, diag_t *d, rtest_summ
     size_t errs = diag_count(d);
     sbuf_t tdir = SBUF_INIT;
     sbuf_printf(&tdir, "%s%stests", dir, dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/");
+    if (tdir.oom) {
+        diag_add(d, dir, 0, 0, "out of memory");
+        sbuf_free(&tdir);
+        return -1;
+    }
     DIR *dp = opendir(tdir.data);
     if (dp == NULL) {
         diag_add(d, tdir.data, 0, 0, "cannot read test directory: %s", strerror(errno));
         sbuf_free(&tdir);
         return -1;
     }
+    /* Every test file or none: a file skipped for want of memory would
+     * let the run pass on fewer cases. */
+    bool oom = false;
     char **names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *de;
-    while ((de = readdir(dp)) != NULL) {
+    while (!oom && (de = readdir(dp)) != NULL) {
         size_t len = strlen(de->d_name);
         if (len < 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 4, ".cfg") != 0)
             continue;
         if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **v = realloc(names, cap * sizeof *v);
-            if (v == NULL)
+            size_t ncap = cap ? cap * 2 : 16;
+            char **v = realloc(names, ncap * sizeof *v);
+            if (v == NULL) {
+                oom = true;
                 break;
+            }
             names = v;
+            cap = ncap;
         }
-        names[n++] = strdup(de->d_name);
+        if ((names[n] = strdup(de->d_name)) == NULL)
+            oom = true;
+        else
+            n++;
     }
     closedir(dp);
     if (n > 0)
         qsort(names, n, sizeof *names, cmp_str);
-    arena_t *a = arena_new(0);
+    arena_t *a = oom ? NULL : arena_new(0);
+    if (a == NULL)
+        oom = true;
     for (size_t i = 0; i < n; i++) {
         sbuf_t path = SBUF_INIT;
         sbuf_printf(&path, "%s/%s", tdir.data, names[i]);
-        if (a != NULL && names[i] != NULL)
+        if (path.oom)
+            oom = true;
+        else if (!oom)
             run_file(rs, path.data, out, d, a, sum);
         sbuf_free(&path);
         free(names[i]);
     }
+    if (oom)
+        diag_add(d, tdir.data, 0, 0, "out of memory: test files not run");
     free(names);
     arena_destroy(&a);
     sbuf_free(&tdir);

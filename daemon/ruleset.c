@@ -5,11 +5,20 @@
  * lists and tags of registry files, build the taxonomy, read the
  * organisations, resolve their relations, build the match index, and
  * compile the rules. Every problem goes into the diag with file:line;
- * the load fails at the end if there was any. */
+ * the load fails at the end if there was any.
+ *
+ * Never a partial ruleset: a load that cannot be sure it read and
+ * compiled everything returns NULL. Each file is read once into memory,
+ * and that copy is both hashed and parsed, so the digest is of exactly
+ * the bytes judged. Every allocation is checked; a failed one sets the
+ * loader's sticky oom flag (as sbuf does), the steps carry on as far as
+ * they can, and the load reports "out of memory" once at the end and
+ * fails. libconfig's silent drops are caught by cfgread_complete. */
 #include "ruleset.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <sodium.h>
 #include <stdbool.h>
@@ -17,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cfgread.h"
 #include "norm.h"
@@ -69,6 +79,7 @@ typedef struct loader {
     smap_t *list_map, *tag_map, *ent_map;
     pending_rel_t *rels;    /* relations to resolve */
     size_t n_rels, cap_rels;
+    bool oom;               /* an allocation failed: the load must fail */
 } loader_t;
 
 static const char *const type_names[] = {
@@ -78,6 +89,24 @@ static const char *const type_names[] = {
 };
 
 /* ---- small helpers ---------------------------------------------------- */
+
+/* Returns p; notes a failed allocation (p == NULL) in the sticky flag,
+ * which fails the load at its end. */
+static void *
+chk(loader_t *L, void *p)
+{
+    if (p == NULL)
+        L->oom = true;
+    return p;
+}
+
+/* Copies s (may be NULL: returns NULL) into the ruleset's arena; the
+ * copy is owned by the arena. A failed copy sets L->oom. */
+static char *
+lstrdup(loader_t *L, const char *s)
+{
+    return s == NULL ? NULL : chk(L, arena_strdup(L->rs->arena, s));
+}
 
 static bool
 sv_push(strvec_t *sv, const char *s)
@@ -144,7 +173,8 @@ member(loader_t *L, const char *file, const config_setting_t *grp,
 }
 
 /* Copies a string setting into the arena after checking it is valid
- * UTF-8 (and, if nonempty, not blank). NULL if absent or bad. */
+ * UTF-8 (and, if nonempty, not blank). NULL if absent or bad (reported),
+ * or on OOM (L->oom set). */
 static const char *
 get_str(loader_t *L, const char *file, const config_setting_t *grp,
         const char *name, bool required, const char *what)
@@ -153,6 +183,8 @@ get_str(loader_t *L, const char *file, const config_setting_t *grp,
     if (s == NULL)
         return NULL;
     const char *v = config_setting_get_string(s);
+    if (v == NULL)              /* cfgread_complete rules it out; never guess */
+        return chk(L, NULL);
     if (!norm_valid_utf8(v, strlen(v))) {
         diag_add(L->d, file, cfgread_line(s), 0, "%s: \"%s\" is not valid UTF-8", what, name);
         return NULL;
@@ -161,11 +193,12 @@ get_str(loader_t *L, const char *file, const config_setting_t *grp,
         diag_add(L->d, file, cfgread_line(s), 0, "%s: \"%s\" is empty", what, name);
         return NULL;
     }
-    return arena_strdup(L->rs->arena, v);
+    return lstrdup(L, v);
 }
 
 /* Reads an array of strings into arena memory. Returns the count, or 0
- * when absent; *out is NULL then. Bad elements are reported. */
+ * when absent; *out is NULL then. Bad elements are reported; on OOM
+ * L->oom is set and the count is of the strings kept. */
 static size_t
 get_strs(loader_t *L, const char *file, const config_setting_t *grp,
          const char *name, const char ***out, const char *what)
@@ -182,7 +215,7 @@ get_strs(loader_t *L, const char *file, const config_setting_t *grp,
         return 0;
     }
     int n = config_setting_length(s);
-    const char **v = arena_calloc(L->rs->arena, (size_t)n + 1, sizeof *v);
+    const char **v = chk(L, arena_calloc(L->rs->arena, (size_t)n + 1, sizeof *v));
     size_t k = 0;
     for (int i = 0; i < n && v != NULL; i++) {
         config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
@@ -192,6 +225,10 @@ get_strs(loader_t *L, const char *file, const config_setting_t *grp,
             continue;
         }
         const char *str = config_setting_get_string(e);
+        if (str == NULL) {
+            L->oom = true;
+            continue;
+        }
         if (!norm_valid_utf8(str, strlen(str))) {
             diag_add(L->d, file, cfgread_line(e), 0, "%s: %s[%d] is not valid UTF-8",
                      what, name, i);
@@ -201,7 +238,8 @@ get_strs(loader_t *L, const char *file, const config_setting_t *grp,
             diag_add(L->d, file, cfgread_line(e), 0, "%s: %s[%d] is empty", what, name, i);
             continue;
         }
-        v[k++] = arena_strdup(L->rs->arena, str);
+        if ((v[k] = lstrdup(L, str)) != NULL)
+            k++;
     }
     *out = v;
     return k;
@@ -259,86 +297,145 @@ join_path(const char *dir, const char *name)
  * line (after blanks), so the same test here is exact. Returns false
  * after reporting at path:line. */
 static bool
-no_includes(loader_t *L, const char *path, FILE *fp)
+no_includes(loader_t *L, const char *path, const char *buf, size_t len)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    int lineno = 0;
     bool ok = true;
-    while (getline(&line, &cap, fp) >= 0) {
+    int lineno = 0;
+    for (const char *p = buf, *end = buf + len; p < end;) {
         lineno++;
-        const char *p = line + strspn(line, " \t");
-        if (strncmp(p, "@include", 8) == 0) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl != NULL ? nl : end;
+        while (p < eol && (*p == ' ' || *p == '\t'))
+            p++;
+        if (eol - p >= 8 && memcmp(p, "@include", 8) == 0) {
             diag_add(L->d, path, lineno, 0,
                      "@include is not supported: a ruleset is its directory "
                      "(put organisations in registry/NAME.cfg)");
             ok = false;
         }
+        p = nl != NULL ? nl + 1 : end;
     }
-    free(line);
     return ok;
 }
 
-/* Parses one file; errors go to the diag. A missing file is an error
- * only if required. Also feeds name and bytes into the digest. */
+/* Reads the whole regular file path into memory, NUL-terminated. Returns
+ * the bytes (caller owns them: free) and their count in *len, or NULL
+ * after reporting at path (a missing file only if required; L->oom on
+ * OOM). Reads to the end whatever the size was, refuses more than
+ * RS_MAX_FILE bytes, and refuses a file whose size or time of change
+ * moved while it was read: the bytes kept are one version of it. */
+static char *
+read_whole(loader_t *L, const char *path, bool required, size_t *len)
+{
+    /* O_NONBLOCK: a FIFO in place of a file must not hang the load
+     * before fstat can refuse it (it changes nothing for a regular file). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ENOMEM)
+            L->oom = true;
+        else if (required || errno != ENOENT)
+            diag_add(L->d, path, 0, 0, "cannot read: %s", strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    struct stat st, st2;
+    if (fstat(fd, &st) != 0) {
+        diag_add(L->d, path, 0, 0, "cannot read: %s", strerror(errno));
+        goto fail;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        diag_add(L->d, path, 0, 0, "not a regular file");
+        goto fail;
+    }
+    if ((unsigned long long)st.st_size > RS_MAX_FILE) {
+        diag_add(L->d, path, 0, 0, "file is %lld bytes, limit is %u",
+                 (long long)st.st_size, RS_MAX_FILE);
+        goto fail;
+    }
+    /* One byte more than stat said, so the end of file is seen at once. */
+    size_t cap = (size_t)st.st_size + 2, n = 0;
+    if ((buf = chk(L, malloc(cap))) == NULL)
+        goto fail;
+    for (;;) {
+        if (n == cap - 1) {
+            if (cap - 1 > RS_MAX_FILE) {
+                diag_add(L->d, path, 0, 0, "file grew past the limit of %u bytes while read",
+                         RS_MAX_FILE);
+                goto fail;
+            }
+            size_t ncap = cap * 2 > (size_t)RS_MAX_FILE + 2 ? (size_t)RS_MAX_FILE + 2 : cap * 2;
+            char *nb = chk(L, realloc(buf, ncap));
+            if (nb == NULL)
+                goto fail;
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            diag_add(L->d, path, 0, 0, "cannot read: %s", strerror(errno));
+            goto fail;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (fstat(fd, &st2) != 0 || (off_t)n != st2.st_size || st2.st_size != st.st_size
+        || st2.st_mtim.tv_sec != st.st_mtim.tv_sec || st2.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
+        diag_add(L->d, path, 0, 0,
+                 "changed while being read (replace rules files by rename, not in place)");
+        goto fail;
+    }
+    close(fd);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+fail:
+    free(buf);
+    close(fd);
+    return NULL;
+}
+
+/* Reads one file (name relative to dir) and parses it; errors go to the
+ * diag. A missing file is an error only if required; an empty one if
+ * nonempty (a registry file). Feeds name and bytes into the digest: the
+ * same bytes, read once, are hashed and parsed. On return f->path is
+ * set (malloc'd, or NULL on OOM) and f->cfg initialised; f->ok tells
+ * whether f->cfg holds the whole file. */
 static void
 parse_file(loader_t *L, rs_file_t *f, const char *dir, const char *name,
-           bool required, crypto_hash_sha256_state *h)
+           bool required, bool nonempty, crypto_hash_sha256_state *h)
 {
-    f->path = join_path(dir, name);
+    f->path = chk(L, join_path(dir, name));
     config_init(&f->cfg);
     f->ok = false;
     if (f->path == NULL)
         return;
-    struct stat st;
-    if (stat(f->path, &st) != 0) {
-        if (required || errno != ENOENT)
-            diag_add(L->d, f->path, 0, 0, "cannot read: %s", strerror(errno));
+    size_t len;
+    char *buf = read_whole(L, f->path, required, &len);
+    if (buf == NULL)
         return;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        diag_add(L->d, f->path, 0, 0, "not a regular file");
-        return;
-    }
-    if ((unsigned long long)st.st_size > RS_MAX_FILE) {
-        diag_add(L->d, f->path, 0, 0, "file is %lld bytes, limit is %u",
-                 (long long)st.st_size, RS_MAX_FILE);
-        return;
-    }
-    FILE *fp = fopen(f->path, "rb");
-    if (fp == NULL) {
-        diag_add(L->d, f->path, 0, 0, "cannot read: %s", strerror(errno));
-        return;
-    }
     crypto_hash_sha256_update(h, (const unsigned char *)name, strlen(name) + 1);
-    unsigned char buf[65536];
-    size_t n;
-    bool has_nul = false;
-    while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
-        crypto_hash_sha256_update(h, buf, n);
-        if (memchr(buf, '\0', n) != NULL)
-            has_nul = true;
-    }
-    if (has_nul) {
+    crypto_hash_sha256_update(h, (const unsigned char *)buf, len);
+    if (len == 0 && nonempty) {
+        diag_add(L->d, f->path, 0, 0,
+                 "empty file (a failed import leaves this; restore it or delete it)");
+    } else if (memchr(buf, '\0', len) != NULL) {
         /* libconfig would stop silently at the NUL and load half a file. */
         diag_add(L->d, f->path, 0, 0, "contains a NUL byte (binary file?)");
-        fclose(fp);
-        return;
+    } else if (no_includes(L, f->path, buf, len)) {
+        /* A string parse has no file name (config_error_file is NULL):
+         * errors are located at our own path. */
+        if (config_read_string(&f->cfg, buf) != CONFIG_TRUE)
+            diag_add(L->d, f->path, config_error_line(&f->cfg), 0, "%s",
+                     config_error_text(&f->cfg));
+        else if (!cfgread_complete(config_root_setting(&f->cfg)))
+            L->oom = true;      /* libconfig lost a name or a string */
+        else
+            f->ok = true;
     }
-    rewind(fp);
-    if (!no_includes(L, f->path, fp)) {
-        fclose(fp);
-        return;
-    }
-    rewind(fp);
-    if (config_read(&f->cfg, fp) != CONFIG_TRUE) {
-        const char *ef = config_error_file(&f->cfg);
-        diag_add(L->d, ef ? ef : f->path, config_error_line(&f->cfg), 0, "%s",
-                 config_error_text(&f->cfg));
-    } else {
-        f->ok = true;
-    }
-    fclose(fp);
+    free(buf);
 }
 
 static int
@@ -347,46 +444,67 @@ cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Lists registry/NAME.cfg in name order (deterministic digest and ids). */
+/* Lists registry/NAME.cfg in name order (deterministic digest and ids).
+ * *names (caller owns it and each name: free) holds *n names. Returns 0,
+ * or -1 when the list may be incomplete (reported, or L->oom); *names
+ * then still holds what was found. No registry directory is 0, no names. */
 static int
 list_registry(loader_t *L, const char *dir, char ***names, size_t *n)
 {
     *names = NULL;
     *n = 0;
-    char *rdir = join_path(dir, "registry");
+    char *rdir = chk(L, join_path(dir, "registry"));
     if (rdir == NULL)
         return -1;
     DIR *dp = opendir(rdir);
     if (dp == NULL) {
-        if (errno != ENOENT)
-            diag_add(L->d, rdir, 0, 0, "cannot read directory: %s", strerror(errno));
+        int err = errno, rc = err == ENOENT ? 0 : -1;
+        if (err == ENOMEM)
+            L->oom = true;
+        else if (err != ENOENT)
+            diag_add(L->d, rdir, 0, 0, "cannot read directory: %s", strerror(err));
         free(rdir);
-        return 0;
+        return rc;
     }
     size_t cap = 0;
+    int rc = 0;
     struct dirent *de;
+    errno = 0;
     while ((de = readdir(dp)) != NULL) {
         size_t len = strlen(de->d_name);
         if (len < 5 || strcmp(de->d_name + len - 4, ".cfg") != 0 || de->d_name[0] == '.')
             continue;
         if (*n == RS_MAX_FILES) {
             diag_add(L->d, rdir, 0, 0, "more than %d registry files", RS_MAX_FILES);
+            rc = -1;
             break;
         }
         if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **v = realloc(*names, cap * sizeof *v);
-            if (v == NULL)
+            size_t ncap = cap ? cap * 2 : 16;
+            char **v = chk(L, realloc(*names, ncap * sizeof *v));
+            if (v == NULL) {
+                rc = -1;
                 break;
+            }
             *names = v;
+            cap = ncap;
         }
-        (*names)[(*n)++] = strdup(de->d_name);
+        if (((*names)[*n] = chk(L, strdup(de->d_name))) == NULL) {
+            rc = -1;
+            break;
+        }
+        (*n)++;
+        errno = 0;
+    }
+    if (de == NULL && errno != 0) {
+        diag_add(L->d, rdir, 0, 0, "cannot read directory: %s", strerror(errno));
+        rc = -1;
     }
     closedir(dp);
     free(rdir);
     if (*n > 0)
         qsort(*names, *n, sizeof **names, cmp_str);
-    return 0;
+    return rc;
 }
 
 /* ---- policy.cfg -------------------------------------------------------- */
@@ -424,7 +542,7 @@ declare_tag(loader_t *L, const char *file, int line, const char *tag)
      * policy) may each declare the tags they use, so a repeat is fine. */
     int r = smap_put(L->tag_map, tag, (int)L->tags.n, NULL);
     if (r < 0 || (r == 0 && !sv_push(&L->tags, tag)))
-        diag_add(L->d, file, line, 0, "out of memory");
+        L->oom = true;
 }
 
 static void
@@ -478,6 +596,10 @@ read_lists(loader_t *L, const char *file, const config_setting_t *root)
         };
         int old;
         int r = smap_put(L->list_map, id, (int)L->lists.n, &old);
+        if (r < 0) {
+            L->oom = true;
+            return;
+        }
         if (r == 1) {
             /* Importers of different lists (OFAC SDN, the CSL) each
              * declare the lists they use: the same declaration twice is
@@ -498,15 +620,17 @@ read_lists(loader_t *L, const char *file, const config_setting_t *root)
             if (ds != NULL)
                 L->list_site = ds;
             if (li == NULL || ds == NULL) {
-                diag_add(L->d, file, line, 0, "out of memory");
+                L->oom = true;
                 return;
             }
             L->list_info_cap = cap;
         }
         L->list_info[L->lists.n] = info;
         L->list_site[L->lists.n] = (declsite_t){ file, line };
-        if (r < 0 || !sv_push(&L->lists, id))
-            diag_add(L->d, file, line, 0, "out of memory");
+        if (!sv_push(&L->lists, id)) {
+            L->oom = true;
+            return;
+        }
     }
 }
 
@@ -517,8 +641,10 @@ read_relation_kinds(loader_t *L, const char *file, const config_setting_t *root)
     config_setting_t *ls = member(L, file, root, "relation_kinds", CONFIG_TYPE_LIST,
                                   false, "relation_kinds");
     int n = ls ? config_setting_length(ls) : 0;
-    rs->relations.names = arena_calloc(rs->arena, (size_t)n + 1, sizeof(char *));
-    rs->rel_symmetric = arena_calloc(rs->arena, (size_t)n + 1, 1);
+    rs->relations.names = chk(L, arena_calloc(rs->arena, (size_t)n + 1, sizeof(char *)));
+    rs->rel_symmetric = chk(L, arena_calloc(rs->arena, (size_t)n + 1, 1));
+    if (rs->relations.names == NULL || rs->rel_symmetric == NULL)
+        return;
     static const char *const allowed[] = { "name", "symmetric", NULL };
     for (int i = 0; i < n; i++) {
         config_setting_t *g = config_setting_get_elem(ls, (unsigned)i);
@@ -652,7 +778,9 @@ read_taxonomy(loader_t *L)
         def.parent = get_str(L, file, g, "parent", false, what);
         char *dflt = NULL;
         if (def.parent == NULL && strrchr(code, '.') != NULL) {
-            dflt = arena_strndup(rs->arena, code, (size_t)(strrchr(code, '.') - code));
+            dflt = chk(L, arena_strndup(rs->arena, code, (size_t)(strrchr(code, '.') - code)));
+            if (dflt == NULL)
+                continue;       /* not a root: never add it as one */
             def.parent = dflt;
         }
         def.n_keywords = get_strs(L, file, g, "keywords", &def.keywords, what);
@@ -680,7 +808,7 @@ read_syms(loader_t *L, const char *file, const config_setting_t *g, const char *
 {
     const char **v;
     size_t n = get_strs(L, file, g, name, &v, what);
-    uint16_t *ix = arena_calloc(L->rs->arena, n + 1, sizeof *ix);
+    uint16_t *ix = chk(L, arena_calloc(L->rs->arena, n + 1, sizeof *ix));
     uint16_t k = 0;
     int line = cfgread_line(config_setting_get_member(g, name));
     for (size_t i = 0; i < n && ix != NULL; i++) {
@@ -696,7 +824,8 @@ read_syms(loader_t *L, const char *file, const config_setting_t *g, const char *
         if (!dup)
             ix[k++] = (uint16_t)s;
     }
-    qsort(ix, k, sizeof *ix, cmp_u16);
+    if (k > 1)
+        qsort(ix, k, sizeof *ix, cmp_u16);
     *out = ix;
     return k;
 }
@@ -707,27 +836,38 @@ read_ids(loader_t *L, const char *file, const config_setting_t *g, reg_entity_t 
 {
     config_setting_t *ids = member(L, file, g, "ids", CONFIG_TYPE_GROUP, false, what);
     int n = ids ? config_setting_length(ids) : 0;
-    reg_ident_t *v = arena_calloc(L->rs->arena, (size_t)n + 1, sizeof *v);
+    reg_ident_t *v = chk(L, arena_calloc(L->rs->arena, (size_t)n + 1, sizeof *v));
     uint32_t k = 0;
     for (int i = 0; i < n && v != NULL; i++) {
         config_setting_t *s = config_setting_get_elem(ids, (unsigned)i);
         const char *scheme = config_setting_name(s);
+        if (scheme == NULL) {   /* cfgread_complete rules it out */
+            L->oom = true;
+            continue;
+        }
         if (config_setting_type(s) != CONFIG_TYPE_STRING) {
             diag_add(L->d, file, cfgread_line(s), 0, "%s: ids.%s must be a string", what, scheme);
             continue;
         }
         const char *val = config_setting_get_string(s);
+        if (val == NULL) {
+            L->oom = true;
+            continue;
+        }
         if (val[strspn(val, " \t")] == '\0' || !norm_valid_utf8(val, strlen(val))) {
             diag_add(L->d, file, cfgread_line(s), 0, "%s: ids.%s is empty or not UTF-8",
                      what, scheme);
             continue;
         }
-        char *sc = arena_strdup(L->rs->arena, scheme);
-        for (char *p = sc; p && *p; p++)
+        char *sc = lstrdup(L, scheme);
+        const char *value = lstrdup(L, val);
+        if (sc == NULL || value == NULL)
+            continue;
+        for (char *p = sc; *p; p++)
             if (*p >= 'A' && *p <= 'Z')
                 *p = (char)(*p - 'A' + 'a');
         v[k].scheme = sc;
-        v[k].value = arena_strdup(L->rs->arena, val);
+        v[k].value = value;
         k++;
     }
     e->ids = v;
@@ -757,11 +897,9 @@ read_relations(loader_t *L, const char *file, const config_setting_t *g, uint32_
             continue;
         if (L->n_rels == L->cap_rels) {
             size_t cap = L->cap_rels ? L->cap_rels * 2 : 64;
-            pending_rel_t *p = realloc(L->rels, cap * sizeof *p);
-            if (p == NULL) {
-                diag_add(L->d, file, cfgread_line(r), 0, "out of memory");
+            pending_rel_t *p = chk(L, realloc(L->rels, cap * sizeof *p));
+            if (p == NULL)
                 return;
-            }
             L->rels = p;
             L->cap_rels = cap;
         }
@@ -814,7 +952,7 @@ read_organisation(loader_t *L, const char *file, const config_setting_t *g)
         return;
     }
     if (r < 0) {
-        diag_add(L->d, file, line, 0, "out of memory");
+        L->oom = true;
         return;
     }
     reg_entity_t *e = &rs->ents[rs->n_ents++];
@@ -879,7 +1017,7 @@ read_registry_files(loader_t *L)
     L->rs->lists.n = L->lists.n;
     L->rs->tags.n = L->tags.n;
     size_t total = count_organisations(L);
-    L->rs->ents = arena_calloc(L->rs->arena, total + 1, sizeof *L->rs->ents);
+    L->rs->ents = chk(L, arena_calloc(L->rs->arena, total + 1, sizeof *L->rs->ents));
     if (L->rs->ents == NULL)
         return;
     for (size_t f = 0; f < L->n_reg; f++) {
@@ -907,12 +1045,10 @@ static void
 resolve_relations(loader_t *L)
 {
     ruleset_t *rs = L->rs;
-    uint32_t *target = calloc(L->n_rels + 1, sizeof *target);
-    uint16_t *count = calloc(rs->n_ents + 1, sizeof *count);
-    if (target == NULL || count == NULL) {
-        diag_add(L->d, NULL, 0, 0, "out of memory");
+    uint32_t *target = chk(L, calloc(L->n_rels + 1, sizeof *target));
+    uint16_t *count = chk(L, calloc(rs->n_ents + 1, sizeof *count));
+    if (target == NULL || count == NULL)
         goto out;
-    }
     for (size_t i = 0; i < L->n_rels; i++) {
         pending_rel_t *p = &L->rels[i];
         int t = smap_get(L->ent_map, p->target);
@@ -942,8 +1078,11 @@ resolve_relations(loader_t *L)
             count[t]++;
     }
     for (size_t e = 0; e < rs->n_ents; e++) {
-        rs->ents[e].rels = arena_calloc(rs->arena, (size_t)count[e] + 1, sizeof(reg_rel_t));
+        rs->ents[e].rels = chk(L, arena_calloc(rs->arena, (size_t)count[e] + 1,
+                                               sizeof(reg_rel_t)));
         rs->ents[e].n_rels = 0;
+        if (rs->ents[e].rels == NULL)
+            goto out;
     }
     for (size_t i = 0; i < L->n_rels; i++) {
         if (target[i] == UINT32_MAX)
@@ -961,6 +1100,33 @@ out:
 
 /* ---- rules --------------------------------------------------------------- */
 
+/* Counts the organisations on each list: on_list[i] for list index i.
+ * Returns the array (caller owns it: free), or NULL on OOM (L->oom). */
+static size_t *
+count_on_lists(loader_t *L)
+{
+    const ruleset_t *rs = L->rs;
+    size_t *on_list = chk(L, calloc(rs->lists.n + 1, sizeof *on_list));
+    for (size_t e = 0; on_list != NULL && e < rs->n_ents; e++)
+        for (uint16_t i = 0; i < rs->ents[e].n_lists; i++)
+            if (rs->ents[e].lists[i] < rs->lists.n)
+                on_list[rs->ents[e].lists[i]]++;
+    return on_list;
+}
+
+/* Reports each list the condition of r (declared at file:line) tests
+ * that no organisation is on: such a test can never fire, which is what
+ * an import that failed or a typo in a list id looks like, not a policy. */
+static void
+check_lists_named(loader_t *L, const rs_rule_t *r, const size_t *on_list, const char *file,
+                  int line)
+{
+    for (size_t i = 0; i < L->rs->lists.n; i++)
+        if (on_list[i] == 0 && expr_reads_list(r->when, (unsigned)i))
+            diag_add(L->d, file, line, 0, "rule \"%s\" names list \"%s\" which has no organisations",
+                     r->id, L->rs->lists.names[i]);
+}
+
 static void
 read_rules(loader_t *L)
 {
@@ -969,13 +1135,14 @@ read_rules(loader_t *L)
     config_setting_t *root = config_root_setting(&L->policy.cfg);
     config_setting_t *rules = member(L, file, root, "rules", CONFIG_TYPE_LIST, true, "policy");
     int n = rules ? config_setting_length(rules) : 0;
-    rs->rules = arena_calloc(rs->arena, (size_t)n + 1, sizeof *rs->rules);
-    smap_t *ids = smap_new();
-    if (rs->rules == NULL || ids == NULL) {
-        diag_add(L->d, file, 0, 0, "out of memory");
-        smap_destroy(&ids);
-        return;
-    }
+    if (rules != NULL && n == 0)
+        diag_add(L->d, file, cfgread_line(rules), 0,
+                 "the policy has no rules: every partner would be clear");
+    rs->rules = chk(L, arena_calloc(rs->arena, (size_t)n + 1, sizeof *rs->rules));
+    smap_t *ids = chk(L, smap_new());
+    size_t *on_list = count_on_lists(L);
+    if (rs->rules == NULL || ids == NULL || on_list == NULL)
+        goto out;
     expr_schema_t schema = {
         &rs->lists, &rs->tags, &rs->risks, &rs->activities, &rs->relations,
         &rs->types, rs->tax
@@ -1002,7 +1169,12 @@ read_rules(loader_t *L)
             continue;
         }
         int old;
-        if (smap_put(ids, id, i, &old) == 1) {
+        int put = smap_put(ids, id, i, &old);
+        if (put < 0) {
+            L->oom = true;
+            continue;
+        }
+        if (put == 1) {
             diag_add(L->d, file, line, 0, "duplicate rule id \"%s\" (first at %s:%d)", id,
                      file, cfgread_line(config_setting_get_elem(rules, (unsigned)old)));
             continue;
@@ -1028,13 +1200,155 @@ read_rules(loader_t *L)
             r->score = (int)v;
         }
         config_setting_t *w = member(L, file, g, "when", CONFIG_TYPE_STRING, true, what);
-        if (w != NULL) {
-            r->when_src = arena_strdup(rs->arena, config_setting_get_string(w));
+        if (w != NULL && (r->when_src = lstrdup(L, config_setting_get_string(w))) != NULL) {
+            size_t before = diag_count(L->d);
             r->when = expr_compile(r->when_src, &schema, rs->arena, file, cfgread_line(w), L->d);
+            /* expr_compile reports every failure; a NULL without a
+             * report would be a rule that silently never fires. */
+            if (r->when == NULL && diag_count(L->d) == before)
+                L->oom = true;
+            if (r->when != NULL)
+                check_lists_named(L, r, on_list, file, cfgread_line(w));
+        } else if (w != NULL) {
+            L->oom = true;      /* the copy failed, or libconfig lost the value */
         }
         rs->n_rules++;
     }
+out:
+    free(on_list);
     smap_destroy(&ids);
+}
+
+/* ---- content digest ------------------------------------------------------ */
+
+/* The content digest hashes a canonical walk of what was compiled, in a
+ * framing that cannot be ambiguous: every string is its length (4 bytes,
+ * little-endian; NULL is 0xffffffff) then its bytes, every number 8
+ * bytes little-endian, every sequence its count first. Where things were
+ * declared (file, line) is left out: the digest is of meaning. */
+static void
+cd_u64(crypto_hash_sha256_state *h, uint64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    crypto_hash_sha256_update(h, b, sizeof b);
+}
+
+static void
+cd_str(crypto_hash_sha256_state *h, const char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0;
+    uint32_t len = s != NULL ? (uint32_t)n : UINT32_MAX;
+    unsigned char b[4] = { (unsigned char)len, (unsigned char)(len >> 8),
+                           (unsigned char)(len >> 16), (unsigned char)(len >> 24) };
+    crypto_hash_sha256_update(h, b, sizeof b);
+    if (n > 0)
+        crypto_hash_sha256_update(h, (const unsigned char *)s, n);
+}
+
+/* A real number as text with every digit that tells it apart. */
+static void
+cd_real(crypto_hash_sha256_state *h, double v)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    cd_str(h, buf);
+}
+
+static void
+cd_strs(crypto_hash_sha256_state *h, const char *const *v, size_t n)
+{
+    cd_u64(h, n);
+    for (size_t i = 0; i < n; i++)
+        cd_str(h, v[i]);
+}
+
+/* Names of vocabulary indexes, so that renumbering shows. */
+static void
+cd_syms(crypto_hash_sha256_state *h, const vocab_t *voc, const uint16_t *ix, size_t n)
+{
+    cd_u64(h, n);
+    for (size_t i = 0; i < n; i++)
+        cd_str(h, ix[i] < voc->n ? voc->names[ix[i]] : NULL);
+}
+
+/* Fills rs->content from the compiled ruleset. No allocation. */
+static void
+content_digest(ruleset_t *rs)
+{
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    cd_str(&h, "vetd ruleset content 1");
+    cd_str(&h, rs->version);
+    const vocab_t *vocabs[] = { &rs->verdicts, &rs->lists, &rs->tags, &rs->risks,
+                                &rs->activities, &rs->relations, &rs->types };
+    for (size_t i = 0; i < sizeof vocabs / sizeof vocabs[0]; i++)
+        cd_strs(&h, vocabs[i]->names, vocabs[i]->n);
+    for (size_t i = 0; i < rs->lists.n; i++) {
+        cd_str(&h, rs->list_info[i].name);
+        cd_str(&h, rs->list_info[i].authority);
+        cd_str(&h, rs->list_info[i].url);
+    }
+    for (size_t i = 0; i < rs->relations.n; i++)
+        cd_u64(&h, rs->rel_symmetric[i]);
+    cd_real(&h, rs->match.threshold);
+    cd_real(&h, rs->match.country_penalty);
+    cd_u64(&h, rs->match.max_results);
+
+    cd_u64(&h, tax_count(rs->tax));
+    for (size_t i = 0; i < tax_count(rs->tax); i++) {
+        const tax_cat_t *c = tax_get(rs->tax, (int)i);
+        const tax_cat_t *parent = tax_get(rs->tax, c->parent);
+        cd_str(&h, c->code);
+        cd_str(&h, c->label);
+        cd_str(&h, parent != NULL ? parent->code : NULL);
+        cd_strs(&h, c->keywords, c->n_keywords);
+        cd_strs(&h, c->refs, c->n_refs);
+    }
+
+    cd_u64(&h, rs->n_ents);
+    for (size_t i = 0; i < rs->n_ents; i++) {
+        const reg_entity_t *e = &rs->ents[i];
+        cd_str(&h, e->id);
+        cd_str(&h, e->name);
+        cd_str(&h, e->country);
+        cd_str(&h, e->type);
+        cd_strs(&h, e->aliases, e->n_aliases);
+        cd_u64(&h, e->n_ids);
+        for (uint32_t k = 0; k < e->n_ids; k++) {
+            cd_str(&h, e->ids[k].scheme);
+            cd_str(&h, e->ids[k].value);
+        }
+        cd_syms(&h, &rs->lists, e->lists, e->n_lists);
+        cd_syms(&h, &rs->tags, e->tags, e->n_tags);
+        cd_str(&h, e->risk >= 0 && (size_t)e->risk < rs->risks.n ? rs->risks.names[e->risk]
+                                                               : NULL);
+        cd_u64(&h, e->n_rels);
+        for (uint16_t k = 0; k < e->n_rels; k++) {
+            cd_str(&h, e->rels[k].kind < rs->relations.n ? rs->relations.names[e->rels[k].kind]
+                                                         : NULL);
+            cd_str(&h, e->rels[k].target < rs->n_ents ? rs->ents[e->rels[k].target].id : NULL);
+        }
+        cd_strs(&h, e->sources, e->n_sources);
+    }
+
+    cd_u64(&h, rs->n_rules);
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        const rs_rule_t *r = &rs->rules[i];
+        cd_str(&h, r->id);
+        cd_str(&h, r->verdict >= 0 && (size_t)r->verdict < rs->verdicts.n
+                       ? rs->verdicts.names[r->verdict] : NULL);
+        cd_u64(&h, (uint64_t)(int64_t)r->score);
+        cd_str(&h, r->reason);
+        cd_str(&h, r->cite);
+        cd_str(&h, r->when_src);
+    }
+    cd_u64(&h, (uint64_t)(int64_t)rs->default_verdict);
+
+    unsigned char md[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, md);
+    sodium_bin2hex(rs->content, sizeof rs->content, md, sizeof md);
 }
 
 /* ---- load ---------------------------------------------------------------- */
@@ -1042,36 +1356,77 @@ read_rules(loader_t *L)
 static void
 loader_free(loader_t *L)
 {
+    /* A config_t that was never initialised is all zeros, which
+     * config_destroy accepts. Paths belong to the arena (adopt_path). */
     config_destroy(&L->taxonomy.cfg);
     config_destroy(&L->policy.cfg);
-    for (size_t i = 0; i < L->n_reg; i++)
+    for (size_t i = 0; L->reg != NULL && i < L->n_reg; i++)
         config_destroy(&L->reg[i].cfg);
     free(L->reg);
+    free(L->list_info);
     free(L->list_site);
+    free(L->lists.v);
+    free(L->tags.v);
     free(L->rels);
     smap_destroy(&L->list_map);
     smap_destroy(&L->tag_map);
     smap_destroy(&L->ent_map);
 }
 
-/* Moves a heap vector into the arena (the ruleset owns all its memory). */
+/* Copies a heap vector into the arena (the ruleset owns all its memory).
+ * Returns the copy, or NULL on OOM (L->oom). */
 static const char **
-to_arena(arena_t *a, const strvec_t *sv)
+to_arena(loader_t *L, const strvec_t *sv)
 {
-    const char **v = arena_calloc(a, sv->n + 1, sizeof *v);
+    const char **v = chk(L, arena_calloc(L->rs->arena, sv->n + 1, sizeof *v));
     if (v != NULL && sv->n > 0)
         memcpy(v, sv->v, sv->n * sizeof *v);
     return v;
 }
 
-/* File paths live in the loader's rs_file_t (malloc); copy them into
- * the arena so entities and rules can keep pointing at them. */
+/* File paths live in the loader's rs_file_t (malloc); the arena gets a
+ * copy that entities and rules point at, and f->path becomes it (the
+ * malloc'd one is freed). On OOM f->path is NULL and L->oom set. */
 static void
-adopt_path(ruleset_t *rs, rs_file_t *f)
+adopt_path(loader_t *L, rs_file_t *f)
 {
-    char *p = arena_strdup(rs->arena, f->path);
+    char *p = lstrdup(L, f->path);
     free(f->path);
     f->path = p;
+}
+
+/* Reads every file of dir: taxonomy.cfg, policy.cfg, registry/NAME.cfg
+ * in name order, feeding rs->digest. L->reg gets one entry per registry
+ * file (L->n_reg); paths end up in the arena. */
+static void
+read_files(loader_t *L, const char *dir)
+{
+    ruleset_t *rs = L->rs;
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    parse_file(L, &L->taxonomy, dir, "taxonomy.cfg", true, false, &h);
+    parse_file(L, &L->policy, dir, "policy.cfg", true, false, &h);
+    adopt_path(L, &L->taxonomy);
+    adopt_path(L, &L->policy);
+    char **names;
+    size_t n;
+    list_registry(L, dir, &names, &n);  /* an incomplete list is reported or L->oom */
+    L->reg = chk(L, calloc(n + 1, sizeof *L->reg));
+    for (size_t i = 0; i < n; i++) {
+        if (L->reg != NULL) {
+            char rel[4096];
+            snprintf(rel, sizeof rel, "registry/%s", names[i]);
+            parse_file(L, &L->reg[i], dir, rel, true, true, &h);
+            L->n_reg = i + 1;
+            adopt_path(L, &L->reg[i]);
+        }
+        free(names[i]);
+    }
+    free(names);
+    unsigned char md[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, md);
+    sodium_bin2hex(rs->digest, sizeof rs->digest, md, sizeof md);
+    rs->n_files = 2 + L->n_reg;
 }
 
 ruleset_t *
@@ -1085,90 +1440,60 @@ ruleset_load(const char *dir, diag_t *d)
     ruleset_t *rs = calloc(1, sizeof *rs);
     if (rs == NULL || (rs->arena = arena_new(1 << 20)) == NULL
         || (rs->tax = tax_new()) == NULL) {
-        diag_add(d, NULL, 0, 0, "out of memory");
+        diag_add(d, dir, 0, 0, "out of memory");
         ruleset_destroy(&rs);
         return NULL;
     }
-    rs->dir = arena_strdup(rs->arena, dir);
     rs->types.names = (const char **)type_names;
     rs->types.n = sizeof type_names / sizeof type_names[0];
+    rs->loaded_at = time(NULL);
 
     loader_t L = { 0 };
     L.rs = rs;
     L.d = d;
-    L.list_map = smap_new();
-    L.tag_map = smap_new();
-    L.ent_map = smap_new();
+    rs->dir = lstrdup(&L, dir);
+    L.list_map = chk(&L, smap_new());
+    L.tag_map = chk(&L, smap_new());
+    L.ent_map = chk(&L, smap_new());
+    if (L.oom)
+        goto done;
 
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         diag_add(d, dir, 0, 0, "not a ruleset directory: %s",
                  errno ? strerror(errno) : "not a directory");
-        config_init(&L.taxonomy.cfg);
-        config_init(&L.policy.cfg);
         goto done;
     }
-
-    crypto_hash_sha256_state h;
-    crypto_hash_sha256_init(&h);
-    parse_file(&L, &L.taxonomy, dir, "taxonomy.cfg", true, &h);
-    parse_file(&L, &L.policy, dir, "policy.cfg", true, &h);
-    adopt_path(rs, &L.taxonomy);
-    adopt_path(rs, &L.policy);
-    char **names;
-    list_registry(&L, dir, &names, &L.n_reg);
-    L.reg = calloc(L.n_reg + 1, sizeof *L.reg);
-    for (size_t i = 0; i < L.n_reg; i++) {
-        char rel[4096];
-        snprintf(rel, sizeof rel, "registry/%s", names[i]);
-        if (L.reg != NULL) {
-            parse_file(&L, &L.reg[i], dir, rel, true, &h);
-            adopt_path(rs, &L.reg[i]);
-        }
-        free(names[i]);
-    }
-    free(names);
-    if (L.reg == NULL)
-        L.n_reg = 0;
-    unsigned char md[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&h, md);
-    sodium_bin2hex(rs->digest, sizeof rs->digest, md, sizeof md);
-    rs->n_files = 2 + L.n_reg;
-    rs->loaded_at = time(NULL);
-
-    if (!L.policy.ok || !L.taxonomy.ok)
+    read_files(&L, dir);
+    if (!L.policy.ok || !L.taxonomy.ok || L.oom)
         goto done;              /* rules need both; syntax errors reported */
     read_policy_vocabularies(&L);
     read_taxonomy(&L);
     read_registry_files(&L);
-    rs->lists.names = to_arena(rs->arena, &L.lists);
-    rs->tags.names = to_arena(rs->arena, &L.tags);
-    rs->list_info = arena_calloc(rs->arena, L.lists.n + 1, sizeof *rs->list_info);
+    rs->lists.names = to_arena(&L, &L.lists);
+    rs->tags.names = to_arena(&L, &L.tags);
+    rs->list_info = chk(&L, arena_calloc(rs->arena, L.lists.n + 1, sizeof *rs->list_info));
     if (rs->list_info != NULL && L.lists.n > 0)
         memcpy(rs->list_info, L.list_info, L.lists.n * sizeof *rs->list_info);
-    free(L.list_info);
-    L.list_info = NULL;
-    free(L.lists.v);
-    free(L.tags.v);
-    L.lists.v = L.tags.v = NULL;
+    if (L.oom)
+        goto done;              /* the steps below read the vocabularies */
     resolve_relations(&L);
     read_rules(&L);
-    if (diag_count(d) == errs_before) {
+    if (diag_count(d) == errs_before && !L.oom) {
         char err[256] = "";
         rs->mx = match_index_new(rs->ents, rs->n_ents, &rs->match, err, sizeof err);
         if (rs->mx == NULL)
             diag_add(d, rs->dir, 0, 0, "building the match index: %s", err);
     }
 done:
-    free(L.list_info);
-    free(L.lists.v);
-    free(L.tags.v);
-    L.lists.v = L.tags.v = NULL;
     loader_free(&L);
-    if (diag_count(d) != errs_before) {
+    if (L.oom)
+        diag_add(d, dir, 0, 0, "out of memory");
+    if (L.oom || diag_count(d) != errs_before) {
         ruleset_destroy(&rs);
         return NULL;
     }
+    content_digest(rs);
     return rs;
 }
 

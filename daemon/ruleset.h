@@ -44,7 +44,12 @@ typedef struct ruleset {
     const char *dir;            /* directory it was loaded from */
     const char *version;        /* policy.cfg version */
     char digest[65];            /* SHA-256 (hex) over every file loaded,
-                                 * in load order, names included */
+                                 * in load order, names included: the
+                                 * very bytes that were parsed */
+    char content[65];           /* SHA-256 (hex) over a canonical walk of
+                                 * what was compiled (vocabularies,
+                                 * categories, organisations, rules):
+                                 * equal for equal meaning */
     time_t loaded_at;           /* wall-clock time of the load */
     size_t n_files;             /* files read */
     vocab_t verdicts;           /* least severe first */
@@ -68,7 +73,9 @@ typedef struct ruleset {
 
 /* Loads dir. On success returns the ruleset, caller owns it
  * (ruleset_destroy). On failure returns NULL and every error found is
- * in d as "file:line: message". */
+ * in d as "file:line: message". Never returns a partial ruleset: when an
+ * allocation fails anywhere in the load (ours or libconfig's), d gets
+ * "out of memory" and the result is NULL. */
 ruleset_t *ruleset_load(const char *dir, diag_t *d);
 void ruleset_destroy(ruleset_t **rp);
 

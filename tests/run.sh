@@ -66,6 +66,15 @@ for dir in rules tests/fixtures/rulesets/good; do
     count_summary $rc
 done
 
+# Fault injection: `vetd --check` with each allocation failed in turn
+# must fail cleanly or print what a clean run prints (tests/fault/run.sh,
+# "N passed, N failed"). Thousands of runs: never under $VALGRIND.
+echo "== fault injection: tests/fault/run.sh"
+sh tests/fault/run.sh "$B" "$BIN" > "$out" 2>&1
+rc=$?
+cat "$out"
+count_summary $rc
+
 # The Python and Node clients' suites, against real daemons; each ends
 # with its own "N passed, N failed".
 for suite in clients/python/run-tests.sh clients/node/run-tests.sh; do

@@ -419,7 +419,7 @@ test_tags_shared_between_files(void **state)
          "tags = [ \"seven-sons\", \"defence-lab-host\" ];\n"
          "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
          "organisations = ( { id = \"a\"; name = \"Alpha\"; tags = [ \"seven-sons\", "
-         "\"defence-lab-host\" ]; sources = [ \"s\" ]; } );\n");
+         "\"defence-lab-host\" ]; lists = [ \"l1\" ]; sources = [ \"s\" ]; } );\n");
     diag_t *d = diag_new(0);
     ruleset_t *rs = ruleset_load(t->path, d);
     diag_print(d, stderr);
@@ -428,6 +428,111 @@ test_tags_shared_between_files(void **state)
     assert_int_equal(rs->ents[0].n_tags, 2);
     ruleset_destroy(&rs);
     diag_destroy(&d);
+    free(pol);
+}
+
+/* A registry file of 0 bytes is what an import that died before writing
+ * leaves behind: loading it as "no organisations" would silently drop a
+ * whole list. */
+static void
+test_empty_registry_file(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD, RULE_OK);
+    make(t, TAX, pol, REG_OK);
+    write_file(t->path, "registry/x.cfg", "");
+    char *e = load_errors(t);
+    assert_has(e, "D/registry/x.cfg: empty file (a failed import leaves this; "
+                  "restore it or delete it)");
+    free(e);
+    free(pol);
+}
+
+/* With no rules nothing ever fires: every partner would be "clear". */
+static void
+test_policy_without_rules(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD, "rules = ( );\n");
+    make(t, TAX, pol, REG_OK);
+    char *e = load_errors(t);
+    assert_has(e, "D/policy.cfg:7: the policy has no rules: every partner would be clear");
+    free(e);
+    free(pol);
+}
+
+/* A rule testing a list nobody is on never fires: a failed import or a
+ * list id that no importer writes. Both ways of naming a list count. */
+static void
+test_rule_names_empty_list(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD,
+        "rules = (\n"
+        "  { id = \"r1\"; when = \"partner.lists has \\\"l1\\\"\"; verdict = \"review\";\n"
+        "    score = 50; reason = \"listed\"; cite = \"test\"; },\n"
+        "  { id = \"us-el\"; when = \"partner.lists has_any [\\\"l1\\\", \\\"l2\\\"]\";\n"
+        "    verdict = \"review\"; score = 50; reason = \"listed\"; cite = \"test\"; },\n"
+        "  { id = \"near\"; verdict = \"review\"; score = 50; reason = \"r\"; cite = \"c\";\n"
+        "    when = \"partner.related(\\\"*\\\", 2).lists has \\\"l2\\\"\"; }\n"
+        ");\n");
+    make(t, TAX, pol,
+         "lists = ( { id = \"l1\"; name = \"List one\"; }, { id = \"l2\"; name = \"Two\"; } );\n"
+         "organisations = ( { id = \"a\"; name = \"Alpha\"; lists = [ \"l1\" ];"
+         " sources = [ \"s\" ]; } );\n");
+    char *e = load_errors(t);
+    assert_has(e, "D/policy.cfg:10: rule \"us-el\" names list \"l2\" which has no organisations");
+    assert_has(e, "D/policy.cfg:13: rule \"near\" names list \"l2\" which has no organisations");
+    assert_null(strstr(e, "rule \"r1\""));
+    assert_null(strstr(e, "list \"l1\" which"));
+    free(e);
+    free(pol);
+}
+
+/* The content digest is of what was compiled: the same for two loads,
+ * the same when only a comment changes (the file digest is not), and
+ * different when one alias changes. */
+static void
+test_content_digest(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD, RULE_OK);
+    const char *reg =
+        "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+        "organisations = ( { id = \"a\"; name = \"Alpha Institute\"; aliases = [ \"AIT\" ];\n"
+        "  lists = [ \"l1\" ]; sources = [ \"s\" ]; } );\n";
+    make(t, TAX, pol, reg);
+    diag_t *d = diag_new(0);
+    ruleset_t *a = ruleset_load(t->path, d);
+    ruleset_t *b = ruleset_load(t->path, d);
+    diag_print(d, stderr);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(strlen(a->content), 64);
+    assert_string_equal(a->content, b->content);
+    assert_string_equal(a->digest, b->digest);
+    ruleset_destroy(&b);
+
+    char *commented = cat("# a comment changes the bytes, not the meaning\n", reg);
+    write_file(t->path, "registry/a.cfg", commented);
+    b = ruleset_load(t->path, d);
+    assert_non_null(b);
+    assert_string_equal(a->content, b->content);
+    assert_string_not_equal(a->digest, b->digest);
+    ruleset_destroy(&b);
+
+    write_file(t->path, "registry/a.cfg",
+               "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+               "organisations = ( { id = \"a\"; name = \"Alpha Institute\"; aliases = [ \"AIT2\" ];\n"
+               "  lists = [ \"l1\" ]; sources = [ \"s\" ]; } );\n");
+    b = ruleset_load(t->path, d);
+    assert_non_null(b);
+    assert_string_not_equal(a->content, b->content);
+    assert_int_equal(diag_count(d), 0);
+    ruleset_destroy(&a);
+    ruleset_destroy(&b);
+    diag_destroy(&d);
+    free(commented);
     free(pol);
 }
 
@@ -479,6 +584,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_include_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_registry_loads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tags_shared_between_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_registry_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_policy_without_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rule_names_empty_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_content_digest, setup, teardown),
     };
     return cmocka_run_group_tests_name("ruleset", tests, NULL, NULL);
 }

@@ -1,0 +1,149 @@
+#!/bin/sh
+# Fault injection for the ruleset loader: `vetd --check -r DIR` with its
+# k-th allocation failed (tests/fault/fault.c), for every k of a clean
+# run, must either fail cleanly (exit 1..127 with a message on stderr)
+# or print exactly what the clean run printed. Ends with "N passed, N failed".
+#   tests/fault/run.sh BUILD_DIR BIN_DIR            the fixture (every k) and rules/ (a stride)
+#   tests/fault/run.sh BUILD_DIR BIN_DIR DIR SECS   one ruleset, about SECS seconds
+# Every point runs the real program, so the time is the clean run's time
+# times the number of points, over $VET_FAULT_JOBS parallel runs (default:
+# the cores, at most 4). When that would exceed the budget the points are
+# every S-th allocation (S printed), starting at 1. $VET_FAULT_LOG, if
+# set, is a file that gets every point's result line.
+#
+# libconfig 1.5 dereferences some allocations it makes without checking
+# them (config_init: the root setting; config_setting_create: the setting,
+# its list and the list's realloc; strbuf_append: the realloc of a string
+# being scanned; scanctx_take_string: strdup("") for an empty string). A
+# failure of one of those crashes inside libconfig before it returns to
+# us; nothing a caller can do prevents it. Such a point is counted as
+# "libconfig crash (known)" and passes only if the shim saw both the
+# failed allocation's caller and the innermost frame of the crash that is
+# not libc in libconfig.so; any other crash is a failure. The allocations
+# libconfig does not dereference (a setting's name, a string's value) it
+# drops silently; the loader detects those (ruleset.c, cfg_complete).
+B=${1:-build}
+BIN=${2:-bin}
+case "$B" in /*) ;; *) B="$PWD/$B" ;; esac
+SHIM="$B/tests/libfault.so"
+VETD="$BIN/vetd"
+JOBS=${VET_FAULT_JOBS:-$(nproc 2>/dev/null || echo 2)}
+[ "$JOBS" -gt 4 ] && JOBS=4
+[ "$JOBS" -lt 1 ] && JOBS=1
+tmp=$(mktemp -d /tmp/vet-fault-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+# libconfig's own leaks on the error paths it takes after a failed
+# allocation (a sanitizer build checks for leaks at exit).
+printf 'leak:libconfig.so\n' > "$tmp/lsan.supp"
+export LSAN_OPTIONS="suppressions=$tmp/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# One point: runs the check with allocation $1 failed in worker dir $2;
+# prints "k verdict [detail]" where verdict is same, error, known or a
+# failure in capitals.
+point() {
+    k=$1
+    w=$2
+    rm -f "$w/rep"
+    VET_FAULT_AT=$k VET_FAULT_REPORT="$w/rep" LD_PRELOAD="$SHIM" \
+        "$VETD" --check -r "$dir" > "$w/out" 2> "$w/err"
+    rc=$?
+    if grep -q 'Sanitizer\|runtime error' "$w/err"; then
+        echo "$k SANITIZER $(grep -m1 'Sanitizer\|runtime error' "$w/err")"
+    elif [ $rc -eq 0 ]; then
+        if cmp -s "$w/out" "$tmp/clean.out" && cmp -s "$w/err" "$tmp/clean.err"; then
+            echo "$k same"
+        else
+            echo "$k WRONG-OK $(head -c 300 "$w/out" | tr '\n' ' ')"
+        fi
+    elif [ $rc -ge 128 ]; then
+        caller=$(sed -n 's/^fail .* caller \([^+]*\)+.*/\1/p' "$w/rep")
+        frame=$(sed -n 's/^crash [0-9]* at //p' "$w/rep" | tr ' ' '\n' \
+                | grep -v 'libc\.so' | head -1 | sed 's/+.*//')
+        case "$caller $frame" in
+        *libconfig.so*' '*libconfig.so*) echo "$k known" ;;
+        *) echo "$k CRASH rc=$rc allocation by ${caller:-?}, crashed in ${frame:-?}" ;;
+        esac
+    elif [ -s "$w/err" ]; then
+        echo "$k error"
+    else
+        echo "$k SILENT-ERROR rc=$rc"
+    fi
+}
+
+# Worker $1 of $JOBS: points first+$1*stride, stepping JOBS*stride.
+worker() {
+    w="$tmp/w$1"
+    mkdir -p "$w"
+    k=$((1 + $1 * stride))
+    while [ $k -le "$total" ]; do
+        point $k "$w"
+        k=$((k + JOBS * stride))
+    done > "$w/results"
+}
+
+# Runs every point of ruleset $1 within about $2 seconds.
+run_dir() {
+    dir=$1
+    budget_ms=$(($2 * 1000))
+    echo "== fault injection: vetd --check -r $dir"
+    rm -f "$tmp/clean.rep"
+    t0=$(now_ms)
+    VET_FAULT_REPORT="$tmp/clean.rep" LD_PRELOAD="$SHIM" \
+        "$VETD" --check -r "$dir" > "$tmp/clean.out" 2> "$tmp/clean.err"
+    rc=$?
+    t1=$(now_ms)
+    total=$(sed -n 's/^count \([0-9]*\) .*/\1/p' "$tmp/clean.rep" 2>/dev/null)
+    if [ $rc -ne 0 ] || [ -z "$total" ]; then
+        echo "the clean run failed (exit $rc) or the shim did not report:"
+        cat "$tmp/clean.out" "$tmp/clean.err"
+        failed=$((failed + 1))
+        return
+    fi
+    cat "$tmp/clean.out"
+    ms=$((t1 - t0 + 1))
+    stride=$(( (total * ms + budget_ms * JOBS - 1) / (budget_ms * JOBS) ))
+    [ $stride -lt 1 ] && stride=1
+    i=0
+    while [ $i -lt "$JOBS" ]; do
+        worker $i &
+        i=$((i + 1))
+    done
+    wait
+    cat "$tmp"/w*/results | sort -n > "$tmp/all"
+    rm -rf "$tmp"/w*
+    [ -n "$VET_FAULT_LOG" ] && sed "s|^|$dir |" "$tmp/all" >> "$VET_FAULT_LOG"
+    n=$(wc -l < "$tmp/all")
+    same=$(grep -c ' same$' "$tmp/all")
+    errs=$(grep -c ' error$' "$tmp/all")
+    known=$(grep -c ' known$' "$tmp/all")
+    bad=$((n - same - errs - known))
+    echo "$total allocations in a clean run ($ms ms); stride $stride (allocations 1, 1+stride, ...): $n points"
+    echo "  clean error: $errs, same result: $same, libconfig crash (known): $known, failures: $bad" \
+         "(wrong ok: $(grep -c ' WRONG-OK' "$tmp/all"), crash: $(grep -c ' CRASH' "$tmp/all")," \
+         "silent error: $(grep -c ' SILENT-ERROR' "$tmp/all"), sanitizer: $(grep -c ' SANITIZER' "$tmp/all"))"
+    if [ $known -gt 0 ]; then
+        echo "  libconfig crashes at allocations: $(grep ' known$' "$tmp/all" | cut -d' ' -f1 | tr '\n' ' ' | cut -c1-400)"
+    fi
+    grep -v ' same$\| error$\| known$' "$tmp/all" | head -20 | sed 's/^/  FAIL at allocation /'
+    passed=$((passed + n - bad))
+    failed=$((failed + bad))
+}
+
+if [ ! -f "$SHIM" ] || [ ! -x "$VETD" ]; then
+    echo "fault: $SHIM or $VETD missing"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+if [ $# -ge 3 ]; then
+    run_dir "$3" "${4:-20}"
+else
+    run_dir tests/fixtures/rulesets/good 30
+    run_dir rules 15
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
