@@ -27,7 +27,7 @@
 #define PROTO_ECHO_MAX      64      /* bytes of client text quoted in a message */
 
 /* Top-level fields of a request; the first two are the only ones every
- * op accepts, the rest belong to screen. X(enum, name) */
+ * op accepts, force belongs to reload, the rest to screen. X(enum, name) */
 #define PROTO_FIELDS(X) \
     X(F_ID, "id") \
     X(F_OP, "op") \
@@ -36,7 +36,8 @@
     X(F_ACTIVITY, "activity") \
     X(F_CURRENT, "current") \
     X(F_TEXT, "text") \
-    X(F_CONTEXT, "context")
+    X(F_CONTEXT, "context") \
+    X(F_FORCE, "force")
 
 /* Fields of partner. X(enum, name) */
 #define PARTNER_FIELDS(X) \
@@ -497,16 +498,23 @@ get_request(pctx_t *p, const cJSON *root)
     if (v != NULL && get_op(p, v) != 0)
         return -1;
 
-    /* Admin ops take nothing but id and op. */
-    size_t nfields = r->op == REQ_OP_SCREEN ? F_COUNT : F_PARTNER;
-    vocab_t known = names_vocab(field_names, nfields);
+    /* Admin ops take nothing but id and op; reload also force; screen
+     * every field but force. */
+    const char *allowed[F_COUNT];
+    size_t nallowed = 0;
+    for (int f = 0; f < F_COUNT; f++)
+        if (f < F_PARTNER || (r->op == REQ_OP_SCREEN ? f != F_FORCE
+                              : r->op == REQ_OP_RELOAD && f == F_FORCE))
+            allowed[nallowed++] = field_names[f];
+    vocab_t known = names_vocab(allowed, nallowed);
     unsigned seen = 0;
     for (const cJSON *c = root->child; c != NULL; c = c->next) {
         if (check_key(p, c->string, "request", 0) != 0)
             return -1;
-        int f = vocab_find(&known, c->string);
-        if (f < 0)
+        if (vocab_find(&known, c->string) < 0)
             return unknown_field(p, "", c->string, &known);
+        vocab_t all = names_vocab(field_names, F_COUNT);
+        int f = vocab_find(&all, c->string);
         if (seen & (1u << f))
             return fail(p, ERR_BAD_REQUEST, "duplicate field \"%s\"", c->string);
         seen |= 1u << f;
@@ -538,6 +546,12 @@ get_request(pctx_t *p, const cJSON *root)
             break;
         case F_CONTEXT:
             rc = get_context(p, c);
+            break;
+        case F_FORCE:
+            if (!cJSON_IsBool(c))
+                rc = fail(p, ERR_BAD_REQUEST, "force: expected true or false");
+            else
+                r->force = cJSON_IsTrue(c);
             break;
         default:
             assert(!"unhandled request field");
@@ -858,7 +872,8 @@ proto_write_request(sbuf_t *b, const request_t *req, const char *const *mask, si
     sbuf_puts(b, "\"op\":");
     sbuf_json_cstr(b, req_op_name(req->op));
     if (req->op != REQ_OP_SCREEN) {
-        sbuf_putc(b, '}');
+        /* A forced reload is the decision the record must show. */
+        sbuf_puts(b, req->force ? ",\"force\":true}" : "}");
         return;
     }
     sbuf_puts(b, ",\"partner\":{\"name\":");

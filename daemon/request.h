@@ -72,6 +72,7 @@ typedef struct request {
     size_t n_tech;
     const char *activity;       /* or NULL */
     bool current;               /* default true */
+    bool force;                 /* reload: accept a ruleset the shrink gate refuses */
     const char *text;           /* free text, or NULL */
     expr_ctxval_t *ctx;         /* context values */
     size_t n_ctx;

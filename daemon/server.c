@@ -14,12 +14,18 @@
  *            worker that received it. Either way one at a time. */
 #include "server.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -30,6 +36,7 @@
 #include "diag.h"
 #include "proto.h"
 #include "rsh.h"
+#include "rtest.h"
 #include "ruleset.h"
 #include "sbuf.h"
 #include "screen.h"
@@ -39,10 +46,21 @@
 #define CONTROL_STOP "stop"     /* single-frame message: main -> worker */
 #define CONTROL_ACK "stopped"   /* single-frame message: worker -> main */
 #define RAW_AUDIT_MAX 512       /* bytes of a rejected request kept in the audit log */
+#define WINDOW_REQUEST_BYTES 1024 /* what a request costs the window beyond its bytes */
+#define AUDIT_REFUSED "the audit log cannot be written; screening is refused until it can " \
+    "(audit.on_failure = refuse)"
+#define AUDIT_STOP_MS 2000      /* at stop, patience with a failing audit disk */
+#define AUDIT_FULL_WAIT_US 2000000u /* how long a worker waits for room in its audit queue */
+#define AUDIT_WARN_US 10000000u /* at most one audit-failure warning per 10 s */
+#define DRAIN_GRACE_US 1000000u /* past drain_ms, at most this long for the workers */
+#define FD_CHECK_US 1000000u    /* how often descriptors are counted when nothing happens */
+#define FD_CHECK_BUSY_US 5000u  /* at most this often while connections arrive */
+#define FD_COOLDOWN_US 1000000u /* closed for lack of fds: at least this long */
 
 /* What main attaches to each request: a meta frame. */
 typedef struct meta {
     uint64_t t_recv_us;         /* monotonic µs when main read it */
+    uint64_t cost;              /* bytes main counted against its window */
     char peer[48];              /* client address ("127.0.0.1", "ipc"...) */
 } meta_t;
 
@@ -79,6 +97,20 @@ struct server {
     bool hup_joinable;
     uint64_t started_us;        /* monotonic */
     time_t started_at;          /* wall clock */
+    /* file descriptors (main thread only) */
+    void *mon;                  /* PAIR: the front end's connection events */
+    char mon_ep[64];            /* inproc endpoint of the monitor */
+    long fd_limit;              /* RLIMIT_NOFILE soft limit, raised to the hard one */
+    _Atomic long fds;           /* descriptors open at the last count */
+    atomic_bool listening;      /* endpoints bound (false: refusing connections) */
+    uint64_t fd_next_us;        /* monotonic µs of the next count */
+    uint64_t fd_rebind_us;      /* not listening: not before this */
+    _Atomic uint64_t refusals;  /* times the endpoints were closed for lack of fds */
+    /* the audit log failing */
+    bool audit_refuse;          /* audit.on_failure = refuse */
+    _Atomic uint64_t audit_refused; /* screens refused: the record could not be kept */
+    _Atomic uint64_t unaudited; /* requests answered without a record */
+    _Atomic uint64_t audit_warned_us; /* monotonic µs of the last warning */
 };
 
 static void
@@ -89,37 +121,223 @@ iso_time(time_t t, char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* ---- ruleset loading ------------------------------------------------ */
+/* ---- ruleset loading and the reload gates --------------------------- */
 
-/* Loads cfg->rules. On failure logs every error and, if errs is not
- * NULL, appends them to it as a JSON array of strings. */
+/* What a candidate ruleset must pass before it serves, in order. A gate
+ * that fails keeps the ruleset in service as it is (fail closed: the last
+ * good ruleset, never a partial one). X(enum, name) */
+#define RELOAD_GATES(X) \
+    X(GATE_LOAD, "load")        /* every file read and compiled, no error */ \
+    X(GATE_TESTS, "tests")      /* the ruleset's own tests/ cases pass */ \
+    X(GATE_SHRINK, "shrink")    /* no list loses more than reload_max_shrink */
+
+typedef enum gate {
+#define X(e, s) e,
+    RELOAD_GATES(X)
+#undef X
+    GATE_COUNT
+} gate_t;
+
+static const char *const gate_names[] = {
+#define X(e, s) s,
+    RELOAD_GATES(X)
+#undef X
+};
+
+/* The outcome of the gates for one candidate: a JSON array of gate
+ * objects for the reply and the error lines of the first gate that
+ * failed. */
+typedef struct gates {
+    sbuf_t json;                /* [{"gate":"load","ok":true,...},...] */
+    sbuf_t errs;                /* JSON array members: "message",... */
+    size_t n_errs;
+    bool ok;                    /* every gate run so far passed */
+} gates_t;
+
+static void
+gate_error(server_t *s, gates_t *g, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Records one error line of a failing gate: logged and kept for the
+ * reload reply. */
+static void
+gate_error(server_t *s, gates_t *g, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    vlog_msg(s->log, VLOG_ERR, "%s", msg);
+    if (g->n_errs++ > 0)
+        sbuf_putc(&g->errs, ',');
+    sbuf_json_cstr(&g->errs, msg);
+}
+
+/* Opens the reply object of one gate: {"gate":NAME,"ok":B */
+static void
+gate_open(gates_t *g, gate_t which, bool ok)
+{
+    if (g->json.len > 1)
+        sbuf_putc(&g->json, ',');
+    sbuf_printf(&g->json, "{\"gate\":\"%s\",\"ok\":%s", gate_names[which],
+                ok ? "true" : "false");
+    if (!ok)
+        g->ok = false;
+}
+
+/* Gate load: reads and compiles cfg->rules. Returns the ruleset or NULL
+ * (every error logged and kept). */
 static ruleset_t *
-load_rules(server_t *s, sbuf_t *errs, uint64_t *took_us)
+gate_load(server_t *s, gates_t *g, uint64_t *took_us)
 {
     uint64_t t0 = mclock_us();
     diag_t *d = diag_new(0);
-    if (d == NULL)
-        return NULL;
-    ruleset_t *rs = ruleset_load(s->cfg->rules, d);
+    ruleset_t *rs = d != NULL ? ruleset_load(s->cfg->rules, d) : NULL;
     *took_us = mclock_us() - t0;
+    gate_open(g, GATE_LOAD, rs != NULL);
     if (rs == NULL) {
-        if (errs != NULL)
-            sbuf_putc(errs, '[');
-        for (size_t i = 0; diag_get(d, i) != NULL; i++) {
-            vlog_msg(s->log, VLOG_ERR, "%s", diag_get(d, i));
-            if (errs != NULL) {
-                if (i > 0)
-                    sbuf_putc(errs, ',');
-                sbuf_json_cstr(errs, diag_get(d, i));
-            }
-        }
-        if (errs != NULL)
-            sbuf_putc(errs, ']');
+        size_t n = d != NULL ? diag_count(d) : 0;
+        for (size_t i = 0; d != NULL && diag_get(d, i) != NULL; i++)
+            gate_error(s, g, "%s", diag_get(d, i));
+        if (n == 0)
+            gate_error(s, g, "%s: out of memory loading the ruleset", s->cfg->rules);
+        sbuf_printf(&g->json, ",\"errors\":%zu}", n ? n : 1);
         vlog_msg(s->log, VLOG_ERR, "%s: %zu error%s, ruleset not loaded", s->cfg->rules,
-                 diag_count(d), diag_count(d) == 1 ? "" : "s");
+                 n ? n : 1, n == 1 ? "" : "s");
+    } else {
+        sbuf_printf(&g->json, ",\"ms\":%.1f}", (double)*took_us / 1000.0);
     }
     diag_destroy(&d);
     return rs;
+}
+
+/* Gate tests: runs the candidate's own tests/NAME.cfg cases. A ruleset
+ * whose cases fail judges differently from what its authors wrote down,
+ * so it does not serve. Returns true if they all pass. */
+static bool
+gate_tests(server_t *s, gates_t *g, const ruleset_t *rs)
+{
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *out = open_memstream(&text, &tlen);
+    diag_t *d = diag_new(0);
+    rtest_summary_t sum = { 0, 0, 0 };
+    int rc = -1;
+    if (out != NULL && d != NULL)
+        rc = rtest_run(rs, s->cfg->rules, out, d, &sum);
+    if (out != NULL)
+        fclose(out);
+    bool ok = rc == 0 && out != NULL && d != NULL;
+    gate_open(g, GATE_TESTS, ok);
+    sbuf_printf(&g->json, ",\"passed\":%u,\"failed\":%u}", sum.passed, sum.failed);
+    if (!ok) {
+        /* Each failing case is one line of text; the diag holds malformed
+         * test files. Keep at most a screenful of either. */
+        size_t shown = 0;
+        for (char *line = text, *nl; line != NULL && *line != '\0' && shown < 20;
+             line = nl ? nl + 1 : NULL, shown++) {
+            nl = strchr(line, '\n');
+            if (nl != NULL)
+                *nl = '\0';
+            gate_error(s, g, "%s", line);
+        }
+        for (size_t i = 0; d != NULL && diag_get(d, i) != NULL && shown < 20; i++, shown++)
+            gate_error(s, g, "%s", diag_get(d, i));
+        gate_error(s, g, "%s: the ruleset's own tests fail (%u passed, %u failed); "
+                   "not loaded", s->cfg->rules, sum.passed, sum.failed);
+    }
+    free(text);
+    diag_destroy(&d);
+    return ok;
+}
+
+/* Organisations on list name in rs (the whole registry for NULL). */
+static size_t
+list_size(const ruleset_t *rs, const char *name)
+{
+    if (name == NULL)
+        return rs->n_ents;
+    int li = vocab_find(&rs->lists, name);
+    if (li < 0)
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < rs->n_ents; i++)
+        n += reg_has_list(&rs->ents[i], (unsigned)li);
+    return n;
+}
+
+/* Gate shrink: compares every list of the serving ruleset (and the
+ * registry as a whole) with the candidate's. A list that loses more than
+ * limits.reload_max_shrink percent of its organisations, or disappears,
+ * is what an emptied or half-written registry file looks like; it is
+ * refused unless the caller forces it (a deliberate large change).
+ * Returns true if the candidate may serve. */
+static bool
+gate_shrink(server_t *s, gates_t *g, const ruleset_t *old, const ruleset_t *rs, bool force)
+{
+    int max = s->cfg->reload_max_shrink;
+    size_t over = 0;
+    sbuf_t lists = SBUF_INIT;
+    for (size_t i = 0; old != NULL && i <= old->lists.n; i++) {
+        const char *name = i < old->lists.n ? old->lists.names[i] : NULL;
+        size_t before = list_size(old, name), after = list_size(rs, name);
+        if (after >= before || before == 0)
+            continue;
+        double lost = 100.0 * (double)(before - after) / (double)before;
+        bool too_much = lost > (double)max;
+        if (lists.len > 0)
+            sbuf_putc(&lists, ',');
+        sbuf_puts(&lists, "{\"list\":");
+        sbuf_json_cstr(&lists, name ? name : "(all organisations)");
+        sbuf_printf(&lists, ",\"before\":%zu,\"after\":%zu,\"lost_pct\":%.1f}", before, after,
+                    lost);
+        if (!too_much)
+            continue;
+        over++;
+        if (force)
+            vlog_msg(s->log, VLOG_WARN, "reload forced: %s %s goes from %zu to %zu "
+                     "organisations (-%.0f%%, limit %d%%)", name ? "list" : "the registry",
+                     name ? name : "", before, after, lost, max);
+        else
+            gate_error(s, g, "%s: %s%s%s would go from %zu to %zu organisations (-%.0f%%, "
+                       "limit %d%%: limits.reload_max_shrink); if this is deliberate, "
+                       "vet reload --force", s->cfg->rules, name ? "list \"" : "the registry",
+                       name ? name : "", name ? "\"" : "", before, after, lost, max);
+    }
+    bool ok = over == 0 || force;
+    gate_open(g, GATE_SHRINK, ok);
+    sbuf_printf(&g->json, ",\"limit_pct\":%d,\"forced\":%s,\"shrunk\":[%s]}", max,
+                force && over > 0 ? "true" : "false", lists.data ? lists.data : "");
+    sbuf_free(&lists);
+    return ok;
+}
+
+/* Loads cfg->rules and runs it through the gates against old (NULL at
+ * start-up: no shrink gate). Returns the ruleset that may serve, or NULL
+ * with every reason logged and in g. */
+static ruleset_t *
+load_gated(server_t *s, gates_t *g, const ruleset_t *old, bool force, uint64_t *took_us)
+{
+    g->ok = true;
+    sbuf_putc(&g->json, '[');
+    ruleset_t *rs = gate_load(s, g, took_us);
+    if (rs != NULL && (!gate_tests(s, g, rs) || !gate_shrink(s, g, old, rs, force)))
+        ruleset_destroy(&rs);
+    sbuf_putc(&g->json, ']');
+    if (g->json.oom || g->errs.oom) {
+        /* The report is incomplete: say so rather than serve unexplained. */
+        vlog_msg(s->log, VLOG_ERR, "out of memory reporting the reload gates");
+        ruleset_destroy(&rs);
+    }
+    return rs;
+}
+
+static void
+gates_free(gates_t *g)
+{
+    sbuf_free(&g->json);
+    sbuf_free(&g->errs);
 }
 
 static void
@@ -151,18 +369,20 @@ open_reply(sbuf_t *b, const char *id)
     }
 }
 
-/* Reloads the ruleset; on success swaps it in. Writes the reply to the
- * reload op into reply when not NULL. Serialised by reload_lock; never
- * called with a ruleset pinned by the calling thread. */
+/* Reloads the ruleset through the gates; if they all pass, swaps it in.
+ * Writes the reply to the reload op into reply when not NULL. force
+ * passes the shrink gate. Serialised by reload_lock; never called with
+ * a ruleset pinned by the calling thread. */
 static void
-reload(server_t *s, sbuf_t *reply, const char *id)
+reload(server_t *s, sbuf_t *reply, const char *id, bool force)
 {
     pthread_mutex_lock(&s->reload_lock);
-    vlog_msg(s->log, VLOG_INFO, "reloading the ruleset from %s", s->cfg->rules);
-    sbuf_t errs = SBUF_INIT;
+    vlog_msg(s->log, VLOG_INFO, "reloading the ruleset from %s%s", s->cfg->rules,
+             force ? " (forced)" : "");
+    gates_t g = { SBUF_INIT, SBUF_INIT, 0, true };
     uint64_t took;
-    ruleset_t *rs = load_rules(s, &errs, &took);
     const ruleset_t *old = rsh_peek(s->rsh);
+    ruleset_t *rs = load_gated(s, &g, old, force, &took);
     if (reply != NULL)
         open_reply(reply, id);
     if (rs != NULL) {
@@ -177,6 +397,8 @@ reload(server_t *s, sbuf_t *reply, const char *id)
             } else {
                 sbuf_puts(reply, "null");
             }
+            sbuf_puts(reply, ",\"gates\":");
+            sbuf_append(reply, g.json.data, g.json.len);
             sbuf_putc(reply, '}');
         }
         vlog_msg(s->log, VLOG_INFO,
@@ -190,14 +412,16 @@ reload(server_t *s, sbuf_t *reply, const char *id)
         vlog_msg(s->log, VLOG_WARN, "reload failed; still serving %s",
                  old ? old->version : "nothing (no ruleset loaded)");
         if (reply != NULL) {
-            sbuf_puts(reply, "\"ok\":false,\"errors\":");
-            sbuf_append(reply, errs.data ? errs.data : "[]", errs.data ? errs.len : 2);
+            sbuf_puts(reply, "\"ok\":false,\"errors\":[");
+            sbuf_append(reply, g.errs.data ? g.errs.data : "", g.errs.len);
+            sbuf_puts(reply, "],\"gates\":");
+            sbuf_append(reply, g.json.data ? g.json.data : "[]", g.json.data ? g.json.len : 2);
             sbuf_puts(reply, ",\"ruleset\":");
             put_ruleset(reply, old, atomic_load(&s->load_us));
             sbuf_putc(reply, '}');
         }
     }
-    sbuf_free(&errs);
+    gates_free(&g);
     rsh_reap(s->rsh);
     pthread_mutex_unlock(&s->reload_lock);
 }
@@ -206,7 +430,9 @@ static void *
 hup_main(void *arg)
 {
     server_t *s = arg;
-    reload(s, NULL, NULL);
+    /* A name operators see in top, and fault-injection tests select. */
+    prctl(PR_SET_NAME, "vetd-reload", 0, 0, 0);
+    reload(s, NULL, NULL, false);
     atomic_store(&s->hup_busy, false);
     return NULL;
 }
@@ -237,11 +463,20 @@ write_stats(server_t *s, sbuf_t *b, const char *id, const ruleset_t *rs)
     sbuf_printf(b, ",\"reloads\":{\"ok\":%" PRIu64 ",\"failed\":%" PRIu64 "},\"ruleset\":",
                 atomic_load(&s->reloads_ok), atomic_load(&s->reloads_failed));
     put_ruleset(b, rs, atomic_load(&s->load_us));
+    sbuf_printf(b, ",\"connections\":{\"listening\":%s,\"fds\":%ld,\"fd_limit\":%ld,"
+                "\"refusals\":%" PRIu64 "}", atomic_load(&s->listening) ? "true" : "false",
+                atomic_load(&s->fds), s->fd_limit,
+                atomic_load(&s->refusals));
     sbuf_puts(b, ",\"audit\":");
     if (s->audit != NULL) {
         sbuf_puts(b, "{\"path\":");
         sbuf_json_cstr(b, s->cfg->audit_path);
-        sbuf_printf(b, ",\"written\":%" PRIu64 "}", audit_written(s->audit));
+        sbuf_printf(b, ",\"written\":%" PRIu64 ",\"healthy\":%s,\"on_failure\":",
+                    audit_written(s->audit), audit_healthy(s->audit) ? "true" : "false");
+        sbuf_json_cstr(b, s->cfg->audit_on_failure);
+        sbuf_printf(b, ",\"refused\":%" PRIu64 ",\"unaudited\":%" PRIu64 ",\"dropped\":%" PRIu64
+                    "}", atomic_load(&s->audit_refused), atomic_load(&s->unaudited),
+                    audit_dropped(s->audit));
     } else {
         sbuf_puts(b, "null");
     }
@@ -250,7 +485,26 @@ write_stats(server_t *s, sbuf_t *b, const char *id, const ruleset_t *rs)
 
 /* ---- the audit record ----------------------------------------------- */
 
+/* Logs that records are being lost or refused, at most once per
+ * AUDIT_WARN_US whichever worker sees it. */
 static void
+audit_warn(server_t *s)
+{
+    uint64_t now = mclock_us(), last = atomic_load(&s->audit_warned_us);
+    if (now - last < AUDIT_WARN_US && last != 0)
+        return;
+    if (!atomic_compare_exchange_strong(&s->audit_warned_us, &last, now))
+        return;
+    vlog_msg(s->log, VLOG_ERR, "audit: %s cannot be written: %" PRIu64 " screen%s refused, %"
+             PRIu64 " request%s answered without a record so far (audit.on_failure = %s)",
+             s->cfg->audit_path, atomic_load(&s->audit_refused),
+             atomic_load(&s->audit_refused) == 1 ? "" : "s", atomic_load(&s->unaudited),
+             atomic_load(&s->unaudited) == 1 ? "" : "s", s->cfg->audit_on_failure);
+}
+
+/* Builds the audit record of one request and queues it. Returns what
+ * audit_put did (AUDIT_FAILING also when the record could not be built). */
+static audit_put_result_t
 write_audit(worker_t *w, const meta_t *meta, const request_t *req, bool parsed,
             const char *body, size_t len, const ruleset_t *rs, const result_t *res,
             req_err_t err, const char *errmsg, uint64_t latency)
@@ -278,8 +532,19 @@ write_audit(worker_t *w, const meta_t *meta, const request_t *req, bool parsed,
          * keep its start only when nothing is to be masked. */
         sbuf_printf(b, ",\"bytes\":%zu", len);
         if (s->cfg->n_audit_mask == 0) {
-            sbuf_puts(b, ",\"raw\":");
-            sbuf_json_str(b, body, len < RAW_AUDIT_MAX ? len : RAW_AUDIT_MAX);
+            /* Its start, cut on a character boundary; bytes that are not
+             * UTF-8 go in base64, so the line stays valid UTF-8 and the
+             * bytes can be recovered exactly. */
+            size_t keep = len <= RAW_AUDIT_MAX ? len : sbuf_utf8_prefix(body, RAW_AUDIT_MAX);
+            if (sbuf_utf8_valid(body, keep)) {
+                sbuf_puts(b, ",\"raw\":");
+                sbuf_json_str(b, body, keep);
+            } else {
+                keep = len < RAW_AUDIT_MAX ? len : RAW_AUDIT_MAX;
+                sbuf_puts(b, ",\"raw_base64\":\"");
+                sbuf_base64(b, body, keep);
+                sbuf_putc(b, '"');
+            }
         }
     }
     if (err != ERR_NONE) {
@@ -310,12 +575,25 @@ write_audit(worker_t *w, const meta_t *meta, const request_t *req, bool parsed,
         sbuf_puts(b, "null");
     sbuf_printf(b, ",\"latency_us\":%" PRIu64 "}", latency);
     if (b->oom) {
+        sbuf_clear(b);
+        b->oom = false;
         vlog_msg(s->log, VLOG_ERR, "audit: out of memory building a record");
-        return;
+        return AUDIT_FAILING;
     }
-    if (audit_put(w->sink, b->data, b->len) != 0)
-        vlog_msg(s->log, VLOG_ERR, "audit: the writer is gone; record of request %s lost",
-                 req->id ? req->id : "(no id)");
+    /* A full queue on a healthy disk is load, not failure: wait for the
+     * writer a little (backpressure), as long as it keeps writing. */
+    audit_put_result_t r = audit_put(w->sink, b->data, b->len);
+    uint64_t until = 0;
+    while (r == AUDIT_FULL && audit_healthy(s->audit)) {
+        uint64_t now = mclock_us();
+        if (until == 0)
+            until = now + AUDIT_FULL_WAIT_US;
+        else if (now >= until)
+            break;
+        usleep(200);
+        r = audit_put(w->sink, b->data, b->len);
+    }
+    return r;
 }
 
 /* ---- workers -------------------------------------------------------- */
@@ -335,7 +613,7 @@ handle(worker_t *w, const char *body, size_t len, bool framing_ok, const meta_t 
     result_t res;
     const result_t *resp = NULL;
     int op = -1;
-    bool parsed = false;
+    bool parsed = false, audit_refused = false;
     const ruleset_t *rs = rsh_acquire(s->rsh, w->idx);
 
     if (!framing_ok) {
@@ -350,6 +628,10 @@ handle(worker_t *w, const char *body, size_t len, bool framing_ok, const meta_t 
             if (rs == NULL) {
                 err = ERR_UNAVAILABLE;
                 msg = "no ruleset is loaded; fix the ruleset and reload";
+            } else if (s->audit_refuse && s->audit != NULL && !audit_healthy(s->audit)) {
+                err = ERR_UNAVAILABLE;
+                msg = AUDIT_REFUSED;
+                audit_refused = true;
             } else if (screen_run(rs, &req, w->arena, &res) != 0) {
                 err = res.err;
                 msg = res.errmsg;
@@ -380,7 +662,7 @@ handle(worker_t *w, const char *body, size_t len, bool framing_ok, const meta_t 
             /* Unpin first: the reload frees the old ruleset as soon as
              * nobody holds it, and this worker is done with it. */
             rsh_release(s->rsh, w->idx);
-            reload(s, &w->reply, req.id);
+            reload(s, &w->reply, req.id, req.force);
             rs = rsh_acquire(s->rsh, w->idx);
             break;
         case REQ_OP_COUNT:
@@ -399,9 +681,28 @@ handle(worker_t *w, const char *body, size_t len, bool framing_ok, const meta_t 
         proto_write_error(&w->reply, req.id, err, msg);
     }
     uint64_t latency = mclock_us() - meta->t_recv_us;
-    stats_record(s->stats, w->idx, op, resp ? resp->verdict : -1, err, latency);
+    audit_put_result_t ar = AUDIT_OK;
     if (w->sink != NULL)
-        write_audit(w, meta, &req, parsed, body, len, rs, resp, err, msg, latency);
+        ar = write_audit(w, meta, &req, parsed, body, len, rs, resp, err, msg, latency);
+    if (audit_refused) {
+        atomic_fetch_add(&s->audit_refused, 1);
+        audit_warn(s);
+    } else if (ar != AUDIT_OK) {
+        /* No record of it: a verdict is not given without one (refuse),
+         * or given and counted as unaudited (answer). */
+        if (s->audit_refuse && resp != NULL) {
+            atomic_fetch_add(&s->audit_refused, 1);
+            resp = NULL;
+            err = ERR_UNAVAILABLE;
+            msg = AUDIT_REFUSED;
+            sbuf_clear(&w->reply);
+            proto_write_error(&w->reply, req.id, err, msg);
+        } else {
+            atomic_fetch_add(&s->unaudited, 1);
+        }
+        audit_warn(s);
+    }
+    stats_record(s->stats, w->idx, op, resp ? resp->verdict : -1, err, latency);
     rsh_release(s->rsh, w->idx);
 }
 
@@ -480,7 +781,10 @@ worker_main(void *arg)
                 zmq_msg_close(&frames[i]);
             }
         }
-        if (zmq_send(w->sock, w->reply.data, w->reply.len, 0) < 0)
+        /* The reply, then what main counted for it, so that main can
+         * give that much of its window back. */
+        if (zmq_send(w->sock, w->reply.data, w->reply.len, ZMQ_SNDMORE) < 0 ||
+            zmq_send(w->sock, &meta.cost, sizeof meta.cost, 0) < 0)
             vlog_msg(s->log, VLOG_ERR, "worker %zu: send: %s", w->idx, zmq_strerror(errno));
         for (size_t i = env; i < n; i++)
             zmq_msg_close(&frames[i]);
@@ -491,6 +795,135 @@ out:
                  zmq_strerror(errno));
     audit_sink_destroy(&w->sink);
     return NULL;
+}
+
+/* ---- file descriptors ------------------------------------------------ */
+
+/* Descriptors this process has open now (/proc/self/fd, less the one
+ * used to read it), or -1 if it cannot be read. */
+static long
+fd_count(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (d == NULL)
+        return -1;
+    long n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n - 1;
+}
+
+/* Binds (or unbinds) every endpoint. Returns 0, or -1 after logging
+ * which one failed (bound ones stay bound). */
+static int
+listen_all(server_t *s, bool on)
+{
+    int rc = 0;
+    for (size_t i = 0; i < s->cfg->n_endpoints; i++) {
+        const char *ep = s->cfg->endpoints[i];
+        if ((on ? zmq_bind(s->front, ep) : zmq_unbind(s->front, ep)) != 0) {
+            vlog_msg(s->log, VLOG_ERR, "cannot %s %s: %s", on ? "listen on" : "stop listening on",
+                     ep, zmq_strerror(errno));
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+/* Keeps limits.fd_reserve descriptors free. libzmq accepts connections
+ * on its own threads and, out of descriptors, spins on its listener or
+ * aborts; so before that point the daemon stops listening (clients that
+ * connect meanwhile are refused by the kernel and retry) and listens
+ * again, no sooner than FD_COOLDOWN_US later, once enough descriptors
+ * are free. libzmq closes the connections accepted through an endpoint
+ * when it stops listening on it, so those clients reconnect too (the
+ * client libraries do so on their own and re-send what was unanswered):
+ * a flood of connections costs a pause, never a spinning or aborted
+ * daemon.
+ * Counts at most every FD_CHECK_BUSY_US while connections arrive, every
+ * FD_CHECK_US otherwise; urgent counts now. */
+static void
+fd_watch(server_t *s, uint64_t now, bool urgent)
+{
+    if (!urgent && now < s->fd_next_us)
+        return;
+    s->fd_next_us = now + FD_CHECK_US;
+    long n = fd_count();
+    if (n < 0)
+        return;
+    s->fds = n;
+    long reserve = s->cfg->fd_reserve;
+    if (s->listening && n >= s->fd_limit - reserve) {
+        s->listening = false;
+        s->fd_rebind_us = now + FD_COOLDOWN_US;
+        atomic_fetch_add(&s->refusals, 1);
+        listen_all(s, false);
+        vlog_msg(s->log, VLOG_WARN, "%ld of %ld file descriptors in use: not accepting new "
+                 "connections until %ld are free (limits.fd_reserve)", n, s->fd_limit,
+                 reserve + reserve / 2);
+    } else if (!s->listening && now >= s->fd_rebind_us &&
+               n < s->fd_limit - reserve - reserve / 2) {
+        if (listen_all(s, true) == 0) {
+            s->listening = true;
+            vlog_msg(s->log, VLOG_INFO, "%ld of %ld file descriptors in use: accepting "
+                     "connections again", n, s->fd_limit);
+        } else {
+            listen_all(s, false);   /* all or none: try again at the next count */
+        }
+    }
+    if (!s->listening)
+        s->fd_next_us = now + FD_CHECK_BUSY_US * 20;
+}
+
+/* Reads the front end's monitor events: a connection accepted or
+ * refused by the kernel for lack of descriptors makes the next count
+ * come soon. */
+static void
+fd_events(server_t *s)
+{
+    bool urgent = false, soon = false;
+    for (int i = 0; i < 1024; i++) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, s->mon, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            break;
+        }
+        /* Frame 1: uint16 event, uint32 value; frame 2: the address. */
+        if (zmq_msg_size(&m) >= 2 && zmq_msg_more(&m)) {
+            uint16_t ev;
+            memcpy(&ev, zmq_msg_data(&m), sizeof ev);
+            urgent |= ev == ZMQ_EVENT_ACCEPT_FAILED;
+            soon |= ev == ZMQ_EVENT_ACCEPTED;
+        }
+        zmq_msg_close(&m);
+    }
+    uint64_t now = mclock_us();
+    if (urgent || (soon && s->fd_next_us > now + FD_CHECK_BUSY_US))
+        s->fd_next_us = urgent ? now : now + FD_CHECK_BUSY_US;
+    fd_watch(s, now, urgent);
+}
+
+/* Raises the soft descriptor limit to the hard one (a daemon serving
+ * many clients needs them, and it is the administrator's hard limit
+ * that is meant) and records it. */
+static void
+fd_limit_raise(server_t *s)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        s->fd_limit = 1024;
+        return;
+    }
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t was = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = was;
+    }
+    s->fd_limit = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)LONG_MAX
+                      ? LONG_MAX : (long)rl.rlim_cur;
 }
 
 /* ---- set-up --------------------------------------------------------- */
@@ -519,6 +952,7 @@ server_new(const dconf_t *cfg, vlog_t *log, int *exit_code)
     s->log = log;
     s->started_us = mclock_us();
     s->started_at = time(NULL);
+    s->audit_refuse = strcmp(cfg->audit_on_failure, "answer") != 0;
     pthread_mutex_init(&s->reload_lock, NULL);
     s->n_workers = (size_t)(cfg->workers > 0 ? cfg->workers : cores());
     s->rsh = rsh_new(s->n_workers);
@@ -532,7 +966,9 @@ server_new(const dconf_t *cfg, vlog_t *log, int *exit_code)
     }
 
     uint64_t took;
-    ruleset_t *rs = load_rules(s, NULL, &took);
+    gates_t g = { SBUF_INIT, SBUF_INIT, 0, true };
+    ruleset_t *rs = load_gated(s, &g, NULL, false, &took);
+    gates_free(&g);
     if (rs == NULL && cfg->require_rules) {
         *exit_code = 1;
         server_destroy(&s);
@@ -556,6 +992,9 @@ server_new(const dconf_t *cfg, vlog_t *log, int *exit_code)
             .fsync = (audit_fsync_t)audit_fsync_find(cfg->audit_fsync),
             .interval_ms = (unsigned)cfg->audit_interval_ms,
             .queue_max = (unsigned)cfg->audit_queue,
+            /* A disk that stays full must not hold SIGTERM up for long:
+             * what is still queued then is lost either way (and logged). */
+            .stop_ms = AUDIT_STOP_MS,
         };
         char err[256];
         s->audit = audit_new(s->zctx, &ac, log, err, sizeof err);
@@ -576,18 +1015,38 @@ server_new(const dconf_t *cfg, vlog_t *log, int *exit_code)
     }
     int64_t maxmsg = cfg->max_message;
     /* ROUTER_MANDATORY: a reply to a client that is gone is an error we
-     * count, not a silent drop. The send timeout bounds how long a client
-     * that stopped reading its replies can hold the loop up. */
-    if (setopt_int(s->front, ZMQ_SNDHWM, cfg->hwm) != 0 ||
+     * count, not a silent drop. Replies are sent without waiting (see
+     * forward_reply), so SNDTIMEO only backs that up. MAXMSGSIZE bounds
+     * what a half-sent message can hold; the handshake interval bounds
+     * how long a connection that never finishes its greeting is kept;
+     * heartbeats find peers that vanished without closing, so their
+     * queued replies are freed. */
+    if (setopt_int(s->front, ZMQ_SNDHWM, cfg->max_queued_replies) != 0 ||
         setopt_int(s->front, ZMQ_RCVHWM, cfg->hwm) != 0 ||
         setopt_int(s->front, ZMQ_ROUTER_MANDATORY, 1) != 0 ||
-        setopt_int(s->front, ZMQ_SNDTIMEO, 1000) != 0 ||
+        setopt_int(s->front, ZMQ_SNDTIMEO, 0) != 0 ||
         setopt_int(s->front, ZMQ_LINGER, 1000) != 0 ||
+        setopt_int(s->front, ZMQ_HANDSHAKE_IVL, cfg->handshake_ms) != 0 ||
+        (cfg->heartbeat_ms > 0 &&
+         (setopt_int(s->front, ZMQ_HEARTBEAT_IVL, cfg->heartbeat_ms) != 0 ||
+          setopt_int(s->front, ZMQ_HEARTBEAT_TIMEOUT, 3 * cfg->heartbeat_ms) != 0)) ||
         zmq_setsockopt(s->front, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
         setopt_int(s->back, ZMQ_SNDHWM, cfg->max_inflight + 16) != 0 ||
         setopt_int(s->back, ZMQ_RCVHWM, cfg->max_inflight + 16) != 0 ||
         setopt_int(s->back, ZMQ_LINGER, 0) != 0) {
         vlog_msg(log, VLOG_ERR, "zmq_setsockopt: %s", zmq_strerror(errno));
+        server_destroy(&s);
+        return NULL;
+    }
+    /* The monitor tells the loop when connections arrive, so that it
+     * counts descriptors before libzmq runs out of them. */
+    fd_limit_raise(s);
+    snprintf(s->mon_ep, sizeof s->mon_ep, "inproc://vetd-monitor-%p", (void *)s);
+    if (zmq_socket_monitor(s->front, s->mon_ep,
+                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_ACCEPT_FAILED) != 0 ||
+        (s->mon = zmq_socket(s->zctx, ZMQ_PAIR)) == NULL ||
+        setopt_int(s->mon, ZMQ_LINGER, 0) != 0 || zmq_connect(s->mon, s->mon_ep) != 0) {
+        vlog_msg(log, VLOG_ERR, "cannot monitor connections: %s", zmq_strerror(errno));
         server_destroy(&s);
         return NULL;
     }
@@ -601,6 +1060,7 @@ server_new(const dconf_t *cfg, vlog_t *log, int *exit_code)
         }
         vlog_msg(log, VLOG_INFO, "listening on %s", cfg->endpoints[i]);
     }
+    s->listening = true;
     snprintf(s->back_ep, sizeof s->back_ep, "inproc://vetd-workers-%p", (void *)s);
     if (zmq_bind(s->back, s->back_ep) != 0) {
         vlog_msg(log, VLOG_ERR, "zmq_bind %s: %s", s->back_ep, zmq_strerror(errno));
@@ -631,9 +1091,10 @@ server_new(const dconf_t *cfg, vlog_t *log, int *exit_code)
         }
         w->started = true;
     }
-    vlog_msg(log, VLOG_INFO, "vetd %s serving with %zu worker%s, audit %s", VETD_VERSION,
-             s->n_workers, s->n_workers == 1 ? "" : "s",
-             s->audit ? cfg->audit_path : "off");
+    s->fds = fd_count();
+    vlog_msg(log, VLOG_INFO, "vetd %s serving with %zu worker%s, audit %s, %ld of %ld file "
+             "descriptors in use", VETD_VERSION, s->n_workers, s->n_workers == 1 ? "" : "s",
+             s->audit ? cfg->audit_path : "off", s->fds, s->fd_limit);
     *exit_code = 0;
     return s;
 }
@@ -641,10 +1102,10 @@ server_new(const dconf_t *cfg, vlog_t *log, int *exit_code)
 /* ---- the main loop -------------------------------------------------- */
 
 /* Moves one whole message from the front end to the workers, adding the
- * meta frame. Returns 1 if one was moved, 0 if none was waiting, -1 on
- * error. */
+ * meta frame. Returns 1 if one was moved (*cost: the bytes it counts
+ * against the window), 0 if none was waiting, -1 on error. */
 static int
-forward_request(server_t *s)
+forward_request(server_t *s, uint64_t *cost)
 {
     zmq_msg_t m;
     meta_t meta;
@@ -664,6 +1125,9 @@ forward_request(server_t *s)
         if (first)
             meta.t_recv_us = mclock_us();
         first = false;
+        /* A request costs its bytes plus a fixed part for the work every
+         * request takes, so that many tiny requests fill the window too. */
+        meta.cost += zmq_msg_size(&m) + WINDOW_REQUEST_BYTES;
         bool more = zmq_msg_more(&m);
         if (!more) {
             /* The routing id frame is made by ROUTER; the peer's address
@@ -680,48 +1144,74 @@ forward_request(server_t *s)
     }
     if (zmq_send(s->back, &meta, sizeof meta, 0) < 0)
         vlog_msg(s->log, VLOG_ERR, "send to workers: %s", zmq_strerror(errno));
+    *cost = meta.cost;
     return 1;
 }
 
-/* Moves one reply from a worker to its client. Returns 1 for a reply, 2
- * for a worker's stop acknowledgement, 0 if nothing was waiting, -1 on
+/* Moves one reply from a worker to its client: [envelope..., reply,
+ * cost] in, [envelope..., reply] out. Never waits for the client: a
+ * client that is gone, or that does not read its replies until its queue
+ * (limits.hwm) is full, loses this reply, which is counted; nobody else
+ * waits for it. Returns 1 for a reply (*cost: what its request counted),
+ * 2 for a worker's stop acknowledgement, 0 if nothing was waiting, -1 on
  * error. */
 static int
-forward_reply(server_t *s)
+forward_reply(server_t *s, uint64_t *cost)
 {
-    zmq_msg_t m;
-    bool first = true, dropping = false;
-    size_t frames = 0;
+    zmq_msg_t f[MAX_FRAMES + 2];
+    size_t n = 0;
+    *cost = 0;
     for (;;) {
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, s->back, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&m);
-            if (first && (errno == EAGAIN || errno == EINTR))
-                return 0;
+        zmq_msg_t *m = &f[n < MAX_FRAMES + 1 ? n : MAX_FRAMES + 1];
+        zmq_msg_init(m);
+        if (zmq_msg_recv(m, s->back, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            zmq_msg_close(m);
             if (errno == EINTR)
                 continue;
+            for (size_t i = 0; i < n && i <= MAX_FRAMES; i++)
+                zmq_msg_close(&f[i]);
+            if (n == 0 && errno == EAGAIN)
+                return 0;
             vlog_msg(s->log, VLOG_ERR, "recv from workers: %s", zmq_strerror(errno));
             return -1;
         }
-        first = false;
-        frames++;
-        bool more = zmq_msg_more(&m);
-        if (frames == 1 && !more) {
-            zmq_msg_close(&m);
-            return 2;
+        bool more = zmq_msg_more(m);
+        if (n <= MAX_FRAMES) {
+            n++;
+        } else if (more) {
+            zmq_msg_close(m);   /* a worker never sends this many: drop */
+            continue;
+        } else {
+            zmq_msg_close(&f[MAX_FRAMES]);
+            f[MAX_FRAMES] = *m; /* keep the last (cost) frame */
         }
-        if (!dropping && zmq_msg_send(&m, s->front, more ? ZMQ_SNDMORE : 0) < 0) {
-            /* EHOSTUNREACH: the client left. EAGAIN: it stopped reading. */
-            if (frames == 1)
-                vlog_msg(s->log, VLOG_DEBUG, "reply undeliverable: %s", zmq_strerror(errno));
-            stats_undeliverable(s->stats);
-            dropping = true;
-        }
-        if (dropping)
-            zmq_msg_close(&m);
         if (!more)
-            return 1;
+            break;
     }
+    if (n == 1) {
+        zmq_msg_close(&f[0]);
+        return 2;
+    }
+    zmq_msg_t *cf = &f[n - 1];
+    if (zmq_msg_size(cf) == sizeof *cost)
+        memcpy(cost, zmq_msg_data(cf), sizeof *cost);
+    zmq_msg_close(cf);
+    n--;
+    size_t i = 0;
+    for (; i < n; i++)
+        if (zmq_msg_send(&f[i], s->front, (i + 1 < n ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT) < 0)
+            break;
+    if (i < n) {
+        /* Only the first frame can fail (libzmq queues a message whole
+         * once its first frame is in): EHOSTUNREACH, the client left;
+         * EAGAIN, it does not read its replies. */
+        bool gone = errno == EHOSTUNREACH;
+        vlog_msg(s->log, VLOG_DEBUG, "reply undeliverable: %s", zmq_strerror(errno));
+        stats_undeliverable(s->stats, gone);
+        for (; i < n; i++)
+            zmq_msg_close(&f[i]);
+    }
+    return 1;
 }
 
 static void
@@ -736,7 +1226,15 @@ join_hup(server_t *s)
 int
 server_run(server_t *s, server_signals_t *sig)
 {
+    /* The window: requests handed to the workers and not yet answered,
+     * bounded in count (limits.max_inflight) and in bytes (two of the
+     * largest requests). Requests beyond it wait in libzmq's per-client
+     * queues, which ROUTER reads in turn, one message per client: so a
+     * client with many or huge requests cannot push another's request
+     * further back than one window. */
     size_t inflight = 0;
+    uint64_t inflight_bytes = 0;
+    const uint64_t window_bytes = 2u * (uint64_t)s->cfg->max_request + 2u * WINDOW_REQUEST_BYTES;
     bool draining = false;
     uint64_t drain_deadline = 0, last_request = mclock_us();
     unsigned ticks = 0;
@@ -774,13 +1272,20 @@ server_run(server_t *s, server_signals_t *sig)
         if (draining && inflight == 0 &&
             (past_deadline || now - last_request >= (uint64_t)s->cfg->drain_quiet_ms * 1000u))
             break;
+        /* Workers answer what they hold within a window's work; a worker
+         * that does not (a bug) must not keep the daemon from stopping. */
+        if (past_deadline && now >= drain_deadline + DRAIN_GRACE_US)
+            break;
+        fd_watch(s, now, false);
 
-        bool take = inflight < (size_t)s->cfg->max_inflight && !past_deadline;
-        zmq_pollitem_t items[2] = {
+        bool take = inflight < (size_t)s->cfg->max_inflight && inflight_bytes < window_bytes &&
+                    !past_deadline;
+        zmq_pollitem_t items[3] = {
             { s->back, 0, ZMQ_POLLIN, 0 },
+            { s->mon, 0, ZMQ_POLLIN, 0 },
             { s->front, 0, ZMQ_POLLIN, 0 },
         };
-        int rc = zmq_poll(items, take ? 2 : 1, draining ? 10 : 100);
+        int rc = zmq_poll(items, take ? 3 : 2, draining ? 10 : 100);
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
@@ -791,23 +1296,31 @@ server_run(server_t *s, server_signals_t *sig)
             rsh_reap(s->rsh);
             join_hup(s);
         }
+        if (items[1].revents & ZMQ_POLLIN)
+            fd_events(s);
         /* Replies first: they free room for more requests. Bounded
          * batches keep either direction from starving the other. */
         if (items[0].revents & ZMQ_POLLIN) {
             for (int i = 0; i < 256; i++) {
-                int r = forward_reply(s);
+                uint64_t cost;
+                int r = forward_reply(s, &cost);
                 if (r <= 0)
                     break;
-                if (r == 1 && inflight > 0)
+                if (r == 1 && inflight > 0) {
                     inflight--;
+                    inflight_bytes -= cost < inflight_bytes ? cost : inflight_bytes;
+                }
             }
         }
-        if (take && (items[1].revents & ZMQ_POLLIN)) {
-            for (int i = 0; i < 256 && inflight < (size_t)s->cfg->max_inflight; i++) {
-                int r = forward_request(s);
+        if (take && (items[2].revents & ZMQ_POLLIN)) {
+            for (int i = 0; i < 256 && inflight < (size_t)s->cfg->max_inflight &&
+                            inflight_bytes < window_bytes; i++) {
+                uint64_t cost;
+                int r = forward_request(s, &cost);
                 if (r <= 0)
                     break;
                 inflight++;
+                inflight_bytes += cost;
                 last_request = mclock_us();
             }
         }
@@ -834,7 +1347,8 @@ stop_workers(server_t *s)
                 break;
         zmq_pollitem_t item = { s->back, 0, ZMQ_POLLIN, 0 };
         while (acked < started && zmq_poll(&item, 1, 100) > 0) {
-            int r = forward_reply(s);
+            uint64_t cost;
+            int r = forward_reply(s, &cost);
             if (r == 2)
                 acked++;
             else if (r <= 0)
@@ -875,8 +1389,12 @@ server_destroy(server_t **sp)
         pthread_join(s->hup_thread, NULL);
         s->hup_joinable = false;
     }
-    if (s->front != NULL)
+    if (s->mon != NULL)
+        zmq_close(s->mon);
+    if (s->front != NULL) {
+        zmq_socket_monitor(s->front, NULL, 0);
         zmq_close(s->front);
+    }
     if (s->back != NULL)
         zmq_close(s->back);
     audit_destroy(&s->audit);

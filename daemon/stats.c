@@ -27,7 +27,8 @@ typedef struct wstats {
 struct stats {
     size_t n;                   /* workers */
     wstats_t *w;                /* n of them */
-    _Atomic uint64_t undeliverable;
+    _Atomic uint64_t undeliverable;     /* every reply not delivered */
+    _Atomic uint64_t undeliverable_gone; /* of which: the client had left */
 };
 
 stats_t *
@@ -102,9 +103,11 @@ stats_record(stats_t *s, size_t w, int op, int verdict, req_err_t err, uint64_t 
 }
 
 void
-stats_undeliverable(stats_t *s)
+stats_undeliverable(stats_t *s, bool gone)
 {
     atomic_fetch_add(&s->undeliverable, 1);
+    if (gone)
+        atomic_fetch_add(&s->undeliverable_gone, 1);
 }
 
 /* Totals of one counter array over every worker. */
@@ -195,6 +198,9 @@ stats_write_json(const stats_t *s, sbuf_t *b, const char *const *verdict_names,
     uint64_t p50 = stats_quantile(s, 0.50), p99 = stats_quantile(s, 0.99),
              p999 = stats_quantile(s, 0.999);
     sbuf_printf(b, "},\"latency_us\":{\"p50\":%" PRIu64 ",\"p99\":%" PRIu64
-                ",\"p999\":%" PRIu64 ",\"max\":%" PRIu64 "},\"undeliverable\":%" PRIu64,
-                p50, p99, p999, max, atomic_load(&s->undeliverable));
+                ",\"p999\":%" PRIu64 ",\"max\":%" PRIu64 "},\"undeliverable\":%" PRIu64
+                ",\"undeliverable_by\":{\"gone\":%" PRIu64 ",\"not_reading\":%" PRIu64 "}",
+                p50, p99, p999, max, atomic_load(&s->undeliverable),
+                atomic_load(&s->undeliverable_gone),
+                atomic_load(&s->undeliverable) - atomic_load(&s->undeliverable_gone));
 }

@@ -4,6 +4,7 @@
 #ifndef VET_STATS_H
 #define VET_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,9 +26,10 @@ void stats_destroy(stats_t **sp);
 void stats_record(stats_t *s, size_t w, int op, int verdict, req_err_t err,
                   uint64_t latency_us);
 
-/* Counts a reply the server could not deliver (the client was gone or
- * did not read its replies). Main thread only. */
-void stats_undeliverable(stats_t *s);
+/* Counts a reply the server could not deliver: gone, the client had
+ * left; otherwise it did not read its replies (its queue was full).
+ * Main thread only. */
+void stats_undeliverable(stats_t *s, bool gone);
 
 /* Latency at quantile q (0..1) over everything recorded, in µs (upper
  * bound of its bucket, within about 3 %); 0 if nothing was recorded. */
@@ -35,7 +37,8 @@ uint64_t stats_quantile(const stats_t *s, double q);
 
 /* Appends the counters as JSON members (no braces):
  * "requests":N,"by_op":{...},"by_verdict":{...},"by_error":{...},
- * "latency_us":{"p50":..,"p99":..,"p999":..,"max":..},"undeliverable":N.
+ * "latency_us":{"p50":..,"p99":..,"p999":..,"max":..},"undeliverable":N,
+ * "undeliverable_by":{"gone":N,"not_reading":N}.
  * verdict_names (n_verdicts) name the verdict indexes (the current
  * ruleset's), NULL for "verdict_<i>". */
 void stats_write_json(const stats_t *s, sbuf_t *b, const char *const *verdict_names,

@@ -490,7 +490,7 @@ test_too_large_record(void **state)
     daemon_start(d);
     char path[160];
     dir_path(d, path, sizeof path, "big.jsonl");
-    size_t big = 1100 * 1024;
+    size_t big = 1050 * 1024;   /* over max_request_bytes, under max_message_bytes */
     char *text = malloc(big + 1);
     assert_non_null(text);
     memset(text, 'a', big);

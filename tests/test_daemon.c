@@ -70,51 +70,14 @@ daemon_stop(tu_vetd_t *d)
     return st;
 }
 
-/* One request/reply through libvet; returns the parsed reply. */
-static cJSON *
-call(vet_client_t *c, const char *req)
-{
-    char *reply = NULL;
-    int rc = vet_screen(c, req, 5000, &reply);
-    if (rc != VET_OK)
-        fail_msg("vet_screen: %s", vet_client_error(c));
-    cJSON *j = cJSON_Parse(reply);
-    if (j == NULL)
-        fail_msg("reply is not JSON: %s", reply);
-    vet_free(reply);
-    return j;
-}
-
-static const char *
-jstr(const cJSON *j, const char *path)
-{
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", path);
-    const cJSON *v = j;
-    for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
-        v = cJSON_GetObjectItemCaseSensitive(v, tok);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static double
-jnum(const cJSON *j, const char *path)
-{
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", path);
-    const cJSON *v = j;
-    for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
-        v = cJSON_GetObjectItemCaseSensitive(v, tok);
-    return cJSON_IsNumber(v) ? v->valuedouble : -1;
-}
-
 /* Asserts that req gets the error code with exactly message msg (or
  * starting with it when prefix). */
 static void
 expect_error(vet_client_t *c, const char *req, const char *code, const char *msg, bool prefix)
 {
-    cJSON *j = call(c, req);
-    const char *got_code = jstr(j, "error.code");
-    const char *got_msg = jstr(j, "error.message");
+    cJSON *j = tu_call(c, req);
+    const char *got_code = tu_jstr(j, "error.code");
+    const char *got_msg = tu_jstr(j, "error.message");
     if (got_code == NULL || strcmp(got_code, code) != 0 || got_msg == NULL ||
         (prefix ? strncmp(got_msg, msg, strlen(msg)) != 0 : strcmp(got_msg, msg) != 0)) {
         char *s = cJSON_PrintUnformatted(j);
@@ -134,57 +97,57 @@ test_ops(void **state)
     vet_client_t *c = vet_client_new(d.ep);
     assert_non_null(c);
 
-    cJSON *j = call(c, "{\"id\":\"p1\",\"op\":\"ping\"}");
-    assert_string_equal(jstr(j, "id"), "p1");
+    cJSON *j = tu_call(c, "{\"id\":\"p1\",\"op\":\"ping\"}");
+    assert_string_equal(tu_jstr(j, "id"), "p1");
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
     cJSON_Delete(j);
 
-    j = call(c, "{\"op\":\"version\"}");
-    assert_non_null(jstr(j, "vetd"));
-    assert_string_equal(jstr(j, "ruleset.version"), "fixture-1");
-    assert_int_equal(strlen(jstr(j, "ruleset.digest")), 64);
+    j = tu_call(c, "{\"op\":\"version\"}");
+    assert_non_null(tu_jstr(j, "vetd"));
+    assert_string_equal(tu_jstr(j, "ruleset.version"), "fixture-1");
+    assert_int_equal(strlen(tu_jstr(j, "ruleset.digest")), 64);
     cJSON_Delete(j);
 
     char req[512];
     snprintf(req, sizeof req, HIT_AI, "s1");
-    j = call(c, req);
-    assert_string_equal(jstr(j, "id"), "s1");
-    assert_string_equal(jstr(j, "verdict"), "prohibited");
-    assert_int_equal((int)jnum(j, "score"), 100);
-    assert_string_equal(jstr(j, "ruleset.version"), "fixture-1");
+    j = tu_call(c, req);
+    assert_string_equal(tu_jstr(j, "id"), "s1");
+    assert_string_equal(tu_jstr(j, "verdict"), "prohibited");
+    assert_int_equal((int)tu_jnum(j, "score"), 100);
+    assert_string_equal(tu_jstr(j, "ruleset.version"), "fixture-1");
     const cJSON *m = cJSON_GetArrayItem(
         cJSON_GetObjectItem(cJSON_GetObjectItem(j, "partner"), "matches"), 0);
-    assert_string_equal(jstr(m, "entity"), "hit");
+    assert_string_equal(tu_jstr(m, "entity"), "hit");
     cJSON_Delete(j);
 
     /* The same request through vetd --screen gives the same verdict. */
-    j = call(c, "{\"id\":\"s2\",\"partner\":{\"name\":\"Harbin University of Science and "
+    j = tu_call(c, "{\"id\":\"s2\",\"partner\":{\"name\":\"Harbin University of Science and "
                 "Technology\",\"country\":\"CN\"},\"technologies\":[\"ai\"],"
                 "\"activity\":\"affiliation\"}");
-    assert_string_equal(jstr(j, "verdict"), "clear");
+    assert_string_equal(tu_jstr(j, "verdict"), "clear");
     cJSON_Delete(j);
 
-    j = call(c, "{\"op\":\"taxonomy\"}");
+    j = tu_call(c, "{\"op\":\"taxonomy\"}");
     assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(j, "categories")) >= 6);
     cJSON_Delete(j);
 
-    j = call(c, "{\"id\":\"st\",\"op\":\"stats\"}");
-    assert_string_equal(jstr(j, "id"), "st");
+    j = tu_call(c, "{\"id\":\"st\",\"op\":\"stats\"}");
+    assert_string_equal(tu_jstr(j, "id"), "st");
     /* ping, version, 2 screens, taxonomy, and this one. */
-    assert_int_equal((int)jnum(j, "requests"), 6);
-    assert_int_equal((int)jnum(j, "by_op.screen"), 2);
-    assert_int_equal((int)jnum(j, "by_verdict.prohibited"), 1);
-    assert_int_equal((int)jnum(j, "by_verdict.clear"), 1);
-    assert_true(jnum(j, "latency_us.p50") >= 0);
-    assert_true(jnum(j, "latency_us.p999") >= jnum(j, "latency_us.p50"));
-    assert_true(jnum(j, "uptime_s") >= 0);
-    assert_string_equal(jstr(j, "ruleset.version"), "fixture-1");
+    assert_int_equal((int)tu_jnum(j, "requests"), 6);
+    assert_int_equal((int)tu_jnum(j, "by_op.screen"), 2);
+    assert_int_equal((int)tu_jnum(j, "by_verdict.prohibited"), 1);
+    assert_int_equal((int)tu_jnum(j, "by_verdict.clear"), 1);
+    assert_true(tu_jnum(j, "latency_us.p50") >= 0);
+    assert_true(tu_jnum(j, "latency_us.p999") >= tu_jnum(j, "latency_us.p50"));
+    assert_true(tu_jnum(j, "uptime_s") >= 0);
+    assert_string_equal(tu_jstr(j, "ruleset.version"), "fixture-1");
     cJSON_Delete(j);
 
-    j = call(c, "{\"id\":\"r1\",\"op\":\"reload\"}");
+    j = tu_call(c, "{\"id\":\"r1\",\"op\":\"reload\"}");
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
-    assert_string_equal(jstr(j, "ruleset.version"), "fixture-1");
-    assert_string_equal(jstr(j, "previous.version"), "fixture-1");
+    assert_string_equal(tu_jstr(j, "ruleset.version"), "fixture-1");
+    assert_string_equal(tu_jstr(j, "previous.version"), "fixture-1");
     cJSON_Delete(j);
 
     /* A REQ socket, the simplest client there is, works too. */
@@ -236,9 +199,9 @@ test_errors(void **state)
     expect_error(c, big, "too_large", "request is 5999 bytes, limit is 4096", true);
 
     /* The error echoes the id when it could be read. */
-    cJSON *j = call(c, "{\"id\":\"e9\",\"partner\":{}}");
-    assert_string_equal(jstr(j, "id"), "e9");
-    assert_string_equal(jstr(j, "error.code"), "bad_request");
+    cJSON *j = tu_call(c, "{\"id\":\"e9\",\"partner\":{}}");
+    assert_string_equal(tu_jstr(j, "id"), "e9");
+    assert_string_equal(tu_jstr(j, "error.code"), "bad_request");
     cJSON_Delete(j);
 
     /* Two frames after the delimiter is not a request. */
@@ -262,10 +225,10 @@ test_errors(void **state)
     zmq_ctx_term(ctx);
 
     /* And the connection stays usable. */
-    j = call(c, "{\"op\":\"stats\"}");
-    assert_int_equal((int)jnum(j, "by_error.bad_request"), 6);
-    assert_int_equal((int)jnum(j, "by_error.too_large"), 1);
-    assert_int_equal((int)jnum(j, "by_error.unknown_op"), 1);
+    j = tu_call(c, "{\"op\":\"stats\"}");
+    assert_int_equal((int)tu_jnum(j, "by_error.bad_request"), 6);
+    assert_int_equal((int)tu_jnum(j, "by_error.too_large"), 1);
+    assert_int_equal((int)tu_jnum(j, "by_error.unknown_op"), 1);
     cJSON_Delete(j);
     vet_client_destroy(&c);
     assert_int_equal(daemon_stop(&d), 0);
@@ -294,18 +257,18 @@ test_unavailable_then_reload(void **state)
     expect_error(c, req, "unavailable", "no ruleset is loaded; fix the ruleset and reload",
                  false);
     expect_error(c, "{\"op\":\"taxonomy\"}", "unavailable", "no ruleset is loaded", true);
-    cJSON *j = call(c, "{\"op\":\"version\"}");
+    cJSON *j = tu_call(c, "{\"op\":\"version\"}");
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "ruleset")));
     cJSON_Delete(j);
 
     tu_write_file(policy, good);
     free(good);
-    j = call(c, "{\"op\":\"reload\"}");
+    j = tu_call(c, "{\"op\":\"reload\"}");
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "previous")));
     cJSON_Delete(j);
-    j = call(c, req);
-    assert_string_equal(jstr(j, "verdict"), "prohibited");
+    j = tu_call(c, req);
+    assert_string_equal(tu_jstr(j, "verdict"), "prohibited");
     cJSON_Delete(j);
     vet_client_destroy(&c);
     assert_int_equal(daemon_stop(&d), 0);
@@ -337,7 +300,7 @@ burst(vet_client_t *c, size_t n, size_t inflight, const char *prefix, size_t *v1
             fail_msg("reply %zu of %zu: %s", got + 1, n, vet_client_error(c));
         cJSON *j = cJSON_Parse(reply);
         assert_non_null(j);
-        const char *rid = jstr(j, "id");
+        const char *rid = tu_jstr(j, "id");
         assert_non_null(rid);
         assert_true(strncmp(rid, prefix, strlen(prefix)) == 0);
         size_t k = strtoul(rid + strlen(prefix) + 1, NULL, 10);
@@ -347,8 +310,8 @@ burst(vet_client_t *c, size_t n, size_t inflight, const char *prefix, size_t *v1
         if (cJSON_GetObjectItem(j, "error") != NULL) {
             errors++;
         } else {
-            assert_string_equal(jstr(j, "verdict"), "prohibited");
-            const char *v = jstr(j, "ruleset.version");
+            assert_string_equal(tu_jstr(j, "verdict"), "prohibited");
+            const char *v = tu_jstr(j, "ruleset.version");
             if (v1 && strcmp(v, "fixture-1") == 0)
                 (*v1)++;
             if (v2 && strcmp(v, "fixture-2") == 0)
@@ -373,9 +336,9 @@ test_pipelined_burst(void **state)
     vet_client_t *c = vet_client_new(d.ep);
     assert_int_equal(burst(c, 10000, 10000, "b", NULL, NULL), 0);
     assert_int_equal(vet_client_pending(c), 0);
-    cJSON *j = call(c, "{\"op\":\"stats\"}");
-    assert_int_equal((int)jnum(j, "by_op.screen"), 10000);
-    assert_int_equal((int)jnum(j, "undeliverable"), 0);
+    cJSON *j = tu_call(c, "{\"op\":\"stats\"}");
+    assert_int_equal((int)tu_jnum(j, "by_op.screen"), 10000);
+    assert_int_equal((int)tu_jnum(j, "undeliverable"), 0);
     cJSON_Delete(j);
     vet_client_destroy(&c);
     assert_int_equal(daemon_stop(&d), 0);
@@ -440,7 +403,7 @@ test_reload_under_load(void **state)
             int len = snprintf(req, sizeof req, HIT_AI, id);
             assert_int_equal(vet_submit(load, req, (size_t)len, 5000), VET_OK);
         }
-        cJSON *j = call(admin, "{\"op\":\"reload\"}");
+        cJSON *j = tu_call(admin, "{\"op\":\"reload\"}");
         if (!cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")))
             fail_msg("reload %d failed", i);
         cJSON_Delete(j);
@@ -452,9 +415,9 @@ test_reload_under_load(void **state)
             assert_non_null(r);
             if (cJSON_GetObjectItem(r, "error") != NULL)
                 errors++;
-            else if (strcmp(jstr(r, "ruleset.version"), "fixture-1") == 0)
+            else if (strcmp(tu_jstr(r, "ruleset.version"), "fixture-1") == 0)
                 v1++;
-            else if (strcmp(jstr(r, "ruleset.version"), "fixture-2") == 0)
+            else if (strcmp(tu_jstr(r, "ruleset.version"), "fixture-2") == 0)
                 v2++;
             cJSON_Delete(r);
             vet_free(reply);
@@ -468,9 +431,9 @@ test_reload_under_load(void **state)
     }
     assert_int_equal(errors, 0);
     assert_int_equal(v1 + v2, 20 * 500);
-    cJSON *j = call(admin, "{\"op\":\"stats\"}");
-    assert_int_equal((int)jnum(j, "reloads.ok"), 20);
-    assert_int_equal((int)jnum(j, "reloads.failed"), 0);
+    cJSON *j = tu_call(admin, "{\"op\":\"stats\"}");
+    assert_int_equal((int)tu_jnum(j, "reloads.ok"), 20);
+    assert_int_equal((int)tu_jnum(j, "reloads.failed"), 0);
     cJSON_Delete(j);
     vet_client_destroy(&load);
     vet_client_destroy(&admin);
@@ -496,7 +459,7 @@ test_broken_reload(void **state)
     memcpy(at, "ca-nr0", 6);
     tu_write_file(policy, broken);
 
-    cJSON *j = call(c, "{\"id\":\"rb\",\"op\":\"reload\"}");
+    cJSON *j = tu_call(c, "{\"id\":\"rb\",\"op\":\"reload\"}");
     assert_false(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
     const cJSON *errs = cJSON_GetObjectItem(j, "errors");
     assert_true(cJSON_GetArraySize(errs) >= 1);
@@ -504,12 +467,12 @@ test_broken_reload(void **state)
     assert_non_null(strstr(e0, "policy.cfg:"));
     assert_non_null(strstr(e0, "unknown list \"ca-nr0\" (did you mean \"ca-nro\"?)"));
     /* The old ruleset keeps serving. */
-    assert_string_equal(jstr(j, "ruleset.version"), "fixture-1");
+    assert_string_equal(tu_jstr(j, "ruleset.version"), "fixture-1");
     cJSON_Delete(j);
     char req[512];
     snprintf(req, sizeof req, HIT_AI, "after");
-    j = call(c, req);
-    assert_string_equal(jstr(j, "verdict"), "prohibited");
+    j = tu_call(c, req);
+    assert_string_equal(tu_jstr(j, "verdict"), "prohibited");
     cJSON_Delete(j);
 
     /* SIGHUP: broken, then fixed with a new version. */
@@ -529,8 +492,8 @@ test_broken_reload(void **state)
     end = tu_now_ms() + 5000;
     bool swapped = false;
     while (!swapped && tu_now_ms() < end) {
-        j = call(c, req);
-        swapped = strcmp(jstr(j, "ruleset.version"), "fixture-2") == 0;
+        j = tu_call(c, req);
+        swapped = strcmp(tu_jstr(j, "ruleset.version"), "fixture-2") == 0;
         cJSON_Delete(j);
         usleep(20000);
     }
@@ -591,10 +554,10 @@ test_sigterm_drains(void **state)
         cJSON *j = cJSON_Parse(line);
         if (j == NULL)
             fail_msg("audit line %zu is not JSON: %s", lines + 1, line);
-        const char *op = jstr(j, "request.op");
+        const char *op = tu_jstr(j, "request.op");
         screens += op && strcmp(op, "screen") == 0;
-        assert_non_null(jstr(j, "ts"));
-        assert_true(jnum(j, "latency_us") >= 0);
+        assert_non_null(tu_jstr(j, "ts"));
+        assert_true(tu_jnum(j, "latency_us") >= 0);
         cJSON_Delete(j);
         lines++;
     }
@@ -636,8 +599,8 @@ test_bad_floods(void **state)
     free(big);
     char req[512];
     snprintf(req, sizeof req, HIT_AI, "ok");
-    cJSON *j = call(c, req);
-    assert_string_equal(jstr(j, "verdict"), "prohibited");
+    cJSON *j = tu_call(c, req);
+    assert_string_equal(tu_jstr(j, "verdict"), "prohibited");
     cJSON_Delete(j);
     vet_client_destroy(&c);
     assert_int_equal(daemon_stop(&d), 0);
@@ -654,11 +617,11 @@ test_audit_log(void **state)
     daemon_start(&d, "audit = { mask = [\"partner.name\", \"context\"]; fsync = \"always\"; };\n",
                  NULL);
     vet_client_t *c = vet_client_new(d.ep);
-    cJSON *j = call(c, "{\"id\":\"a1\",\"partner\":{\"name\":\"Harbin Institute of Technology\","
+    cJSON *j = tu_call(c, "{\"id\":\"a1\",\"partner\":{\"name\":\"Harbin Institute of Technology\","
                        "\"country\":\"CN\"},\"technologies\":[\"ai\"],\"activity\":\"affiliation\","
                        "\"context\":{\"grant\":\"G-1\"}}");
     cJSON_Delete(j);
-    j = call(c, "{\"id\":\"a2\",\"partner\":{\"name\":7}}");
+    j = tu_call(c, "{\"id\":\"a2\",\"partner\":{\"name\":7}}");
     cJSON_Delete(j);
 
     /* logrotate: move the file away, SIGUSR1, and the next record goes
@@ -679,7 +642,7 @@ test_audit_log(void **state)
     end = tu_now_ms() + 5000;
     while (access(d.audit, F_OK) != 0 && tu_now_ms() < end)
         usleep(10000);
-    j = call(c, "{\"id\":\"a3\",\"op\":\"ping\"}");
+    j = tu_call(c, "{\"id\":\"a3\",\"op\":\"ping\"}");
     cJSON_Delete(j);
     vet_client_destroy(&c);
     assert_int_equal(daemon_stop(&d), 0);
@@ -873,8 +836,8 @@ test_cli(void **state)
                                  "--activity other", out, sizeof out), 20);
     cJSON *j = cJSON_Parse(out);
     assert_non_null(j);
-    assert_string_equal(jstr(j, "id"), "cli-1");
-    assert_string_equal(jstr(j, "verdict"), "prohibited");
+    assert_string_equal(tu_jstr(j, "id"), "cli-1");
+    assert_string_equal(tu_jstr(j, "verdict"), "prohibited");
     cJSON_Delete(j);
 
     assert_int_equal(vet_cli(&d, "screen --name x --tech quantun", out, sizeof out), 65);
@@ -885,7 +848,7 @@ test_cli(void **state)
     assert_int_equal(vet_cli(&d, "stats --json", out, sizeof out), 0);
     j = cJSON_Parse(out);
     assert_non_null(j);
-    assert_true(jnum(j, "requests") >= 6);
+    assert_true(tu_jnum(j, "requests") >= 6);
     cJSON_Delete(j);
     assert_int_equal(vet_cli(&d, "reload", out, sizeof out), 0);
     assert_int_equal(vet_cli(&d, "frobnicate", out, sizeof out), 64);
@@ -928,7 +891,7 @@ test_audit_survives_kill9(void **state)
         cJSON *j = cJSON_Parse(line);
         if (j == NULL)
             fail_msg("audit line is not JSON after kill -9: %s", line);
-        const char *id = jstr(j, "id");
+        const char *id = tu_jstr(j, "id");
         screens += id != NULL && strncmp(id, "k-", 2) == 0;
         cJSON_Delete(j);
     }
@@ -984,7 +947,7 @@ test_doc_config_example(void **state)
         settings += strstr(line, " = ") != NULL && strchr(line, '{') == NULL;
     }
     /* Every setting of dconf.c's table. */
-    assert_int_equal(settings, 17);
+    assert_int_equal(settings, 23);
     free(out);
     free(file);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
@@ -1247,7 +1210,7 @@ test_doc_protocol_examples(void **state)
             cJSON *j = cJSON_Parse(ex[i].body);
             if (j == NULL)
                 continue;       /* the malformed-JSON example */
-            const char *op = jstr(j, "op");
+            const char *op = tu_jstr(j, "op");
             seen = strcmp(op ? op : "screen", ops[o]) == 0;
             cJSON_Delete(j);
         }

@@ -253,9 +253,9 @@ test_json_counts(void **state)
     stats_record(s, 0, -1, -1, ERR_BAD_REQUEST, 1);           /* unreadable */
     stats_record(s, 1, REQ_OP_COUNT, -1, ERR_UNKNOWN_OP, 1);  /* out of range: unreadable */
     stats_record(s, 1, -1, -1, ERR_TOO_LARGE, 1);
-    stats_undeliverable(s);
-    stats_undeliverable(s);
-    stats_undeliverable(s);
+    stats_undeliverable(s, true);
+    stats_undeliverable(s, false);
+    stats_undeliverable(s, false);
 
     static const char *const names[] = { "clear", "review", "prohibited" };
     cJSON *j = stats_json(s, names, 3);
@@ -283,6 +283,8 @@ test_json_counts(void **state)
     assert_int_equal(num(j, "latency_us", "max"), 20);
     assert_int_equal(num(j, "latency_us", "p50"), 10);
     assert_int_equal(num(j, "undeliverable", NULL), 3);
+    assert_int_equal(num(j, "undeliverable_by", "gone"), 1);
+    assert_int_equal(num(j, "undeliverable_by", "not_reading"), 2);
     cJSON_Delete(j);
 
     /* Without names: verdict_<i> for each of the ruleset's verdicts. */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -129,6 +130,17 @@ tu_vetd_spawn(tu_vetd_t *d, const char *const *args)
     if (pid == 0) {
         /* Never outlive the test, whatever happens to it. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (d->rlim_fsize > 0) {
+            /* Soft only: a test can give the disk room again (prlimit). */
+            struct rlimit rl;
+            getrlimit(RLIMIT_FSIZE, &rl);
+            rl.rlim_cur = (rlim_t)d->rlim_fsize;
+            setrlimit(RLIMIT_FSIZE, &rl);
+        }
+        if (d->rlim_nofile > 0) {
+            struct rlimit rl = { (rlim_t)d->rlim_nofile, (rlim_t)d->rlim_nofile };
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
         int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             dup2(fd, 2);
@@ -257,4 +269,45 @@ tu_vetd_cleanup(tu_vetd_t *d)
     if (tu_remove_tree(d->dir) != 0)
         fprintf(stderr, "could not remove %s\n", d->dir);
     d->dir[0] = '\0';
+}
+
+cJSON *
+tu_call(vet_client_t *c, const char *req)
+{
+    char *reply = NULL;
+    int rc = vet_screen(c, req, 5000, &reply);
+    if (rc != VET_OK)
+        fail_msg("vet_screen: %s", vet_client_error(c));
+    cJSON *j = cJSON_Parse(reply);
+    if (j == NULL)
+        fail_msg("reply is not JSON: %s", reply);
+    vet_free(reply);
+    return j;
+}
+
+/* The item at a dotted path, or NULL. */
+static const cJSON *
+jpath(const cJSON *j, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    const cJSON *v = j;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ".", &save); tok && v; tok = strtok_r(NULL, ".", &save))
+        v = cJSON_GetObjectItemCaseSensitive(v, tok);
+    return v;
+}
+
+const char *
+tu_jstr(const cJSON *j, const char *path)
+{
+    const cJSON *v = jpath(j, path);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+double
+tu_jnum(const cJSON *j, const char *path)
+{
+    const cJSON *v = jpath(j, path);
+    return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }

@@ -6,6 +6,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <cJSON.h>
+
+#include "vet.h"
+
 /* The value of environment variable name, or dflt when it is unset or
  * empty. Borrowed: the environment's string or dflt. */
 const char *tu_env_or(const char *name, const char *dflt);
@@ -41,6 +45,8 @@ typedef struct tu_vetd {
     char audit[128];            /* DIR/audit.jsonl */
     char rules[128];            /* DIR/rules: for a copy of a ruleset */
     char cfg[128];              /* DIR/vetd.cfg: for a -c file */
+    long rlim_fsize;            /* > 0: soft RLIMIT_FSIZE of the daemon (bytes) */
+    long rlim_nofile;           /* > 0: RLIMIT_NOFILE of the daemon, soft and hard */
 } tu_vetd_t;
 
 /* Clears d, makes its directory /tmp/vetd-TAG-XXXXXX and fills in the
@@ -49,7 +55,8 @@ typedef struct tu_vetd {
 int tu_vetd_init(tu_vetd_t *d, const char *tag);
 
 /* Starts $VETD_BIN (default bin/vetd) with args (NULL-ended, borrowed;
- * at most 30), its stderr appended to d->log. The daemon is killed if the
+ * at most 30), its stderr appended to d->log, under d's resource limits
+ * (a full disk is a file-size limit; few descriptors, a low NOFILE). The daemon is killed if the
  * test process dies. Returns 0 (d->pid set), or -1 if it cannot fork. */
 int tu_vetd_spawn(tu_vetd_t *d, const char *const *args);
 
@@ -67,5 +74,14 @@ int tu_vetd_stop(tu_vetd_t *d);
  * exit cleanly calls tu_vetd_stop first) and removes d->dir with all in
  * it. d may be cleaned up twice. */
 void tu_vetd_cleanup(tu_vetd_t *d);
+
+/* One request/reply through libvet (5 s); returns the parsed reply, or
+ * fails the test. Caller owns it (cJSON_Delete). */
+cJSON *tu_call(vet_client_t *c, const char *req);
+
+/* The string (number) at a dotted path of j ("error.code"), or NULL
+ * (-1) if there is none. Borrowed from j. */
+const char *tu_jstr(const cJSON *j, const char *path);
+double tu_jnum(const cJSON *j, const char *path);
 
 #endif

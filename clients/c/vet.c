@@ -24,7 +24,9 @@ static const char usage_text[] =
     "         [--text TEXT] [--context KEY=STRING | KEY:=NUMBER|true|false]...\n"
     "         [--request-id ID] [--json]\n"
     "  screen [--json] -        send the JSON request read from stdin as it is\n"
-    "  ping | version | stats | reload | taxonomy   [--json]\n"
+    "  ping | version | stats | taxonomy   [--json]\n"
+    "  reload [--force] [--json]   reload the ruleset; --force accepts a ruleset\n"
+    "                 that shrinks a list past limits.reload_max_shrink\n"
     "  batch [--format jsonl|csv] [--input-format csv|jsonl] [--inflight N]\n"
     "        [--retries N] [--summary] [FILE|-]   screen every record of a file\n"
     "        (`vet batch --help` tells more)\n"
@@ -637,6 +639,8 @@ show_admin(const char *op, cJSON *r, const char *reply, bool json)
 static int
 cmd_admin(cli_t *cli, const char *op, int argc, char **argv)
 {
+    /* A reload is not idempotent: no second attempt behind the user's back. */
+    bool reload = strcmp(op, "reload") == 0, force = false;
     for (int i = 1; i < argc; i++) {
         int r = common_opt(cli, argc, argv, &i);
         if (r > 1)
@@ -647,13 +651,15 @@ cmd_admin(cli_t *cli, const char *op, int argc, char **argv)
             fputs(usage_text, stdout);
             return 0;
         }
+        if (reload && strcmp(argv[i], "--force") == 0) {
+            force = true;
+            continue;
+        }
         return usage_error("unknown argument \"%s\"", argv[i]);
     }
     char request[128];
-    int len = snprintf(request, sizeof request, "{\"id\":\"vet-%ld\",\"op\":\"%s\"}",
-                       (long)getpid(), op);
-    /* A reload is not idempotent: no second attempt behind the user's back. */
-    bool reload = strcmp(op, "reload") == 0;
+    int len = snprintf(request, sizeof request, "{\"id\":\"vet-%ld\",\"op\":\"%s\"%s}",
+                       (long)getpid(), op, force ? ",\"force\":true" : "");
     char *reply = NULL;
     size_t rlen = 0;
     int status = transact(cli, request, (size_t)len, reload ? 0 : 1, &reply, &rlen);
