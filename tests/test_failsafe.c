@@ -44,19 +44,32 @@
 /* ---- a daemon of the test's own ------------------------------------- */
 
 /* Makes d's directory with a copy of the fixture and a config file with
- * cfg (may be NULL), starts vetd with 2 workers and waits for it. */
+ * cfg (may be NULL), starts vetd with 2 workers, the limits d was given
+ * and the extra flags (NULL-ended, or NULL); then waits for it unless
+ * wait is false. */
 static void
-start(tu_vetd_t *d, const char *cfg)
+start_with(tu_vetd_t *d, const char *cfg, const char *const *extra, bool wait)
 {
-    assert_int_equal(tu_vetd_init(d, "fs"), 0);
     char cmd[512];
     snprintf(cmd, sizeof cmd, "cp -R %s %s", FIXTURE, d->rules);
     assert_int_equal(tu_run(cmd), 0);
     tu_write_file(d->cfg, cfg ? cfg : "");
-    const char *args[] = { "-c", d->cfg, "-r", d->rules, "-e", d->ep, "-a", d->audit,
-                           "-w", "2", NULL };
+    const char *args[24] = { "-c", d->cfg, "-r", d->rules, "-e", d->ep, "-a", d->audit,
+                             "-w", "2" };
+    size_t n = 10;
+    for (size_t i = 0; extra != NULL && extra[i] != NULL && n < 23; i++)
+        args[n++] = extra[i];
+    args[n] = NULL;
     assert_int_equal(tu_vetd_spawn(d, args), 0);
-    assert_int_equal(tu_vetd_wait(d), 0);
+    if (wait)
+        assert_int_equal(tu_vetd_wait(d), 0);
+}
+
+static void
+start(tu_vetd_t *d, const char *cfg)
+{
+    assert_int_equal(tu_vetd_init(d, "fs"), 0);
+    start_with(d, cfg, NULL, true);
 }
 
 /* SIGTERM; fails the test if vetd needs more than max_ms to exit or
@@ -151,6 +164,30 @@ rules_path(const tu_vetd_t *d, const char *name, char *out, size_t cap)
     snprintf(out, cap, "%s/%s", d->rules, name);
 }
 
+/* Edits file name of d's ruleset: the text from the first `from` up to
+ * the first `to` after it (NULL: the end of the file; "": the end of
+ * `from`) becomes `with`. */
+static void
+splice(const tu_vetd_t *d, const char *name, const char *from, const char *to,
+       const char *with)
+{
+    char path[256];
+    rules_path(d, name, path, sizeof path);
+    char *text = tu_read_file(path, NULL);
+    char *a = strstr(text, from);
+    assert_non_null(a);
+    char *b = to == NULL ? a + strlen(a) : *to == '\0' ? a + strlen(from) : strstr(a, to);
+    assert_non_null(b);
+    size_t head = (size_t)(a - text), wlen = strlen(with), tail = strlen(b);
+    char *out = malloc(head + wlen + tail + 1);
+    memcpy(out, text, head);
+    memcpy(out + head, with, wlen);
+    memcpy(out + head + wlen, b, tail + 1);
+    tu_write_file(path, out);
+    free(out);
+    free(text);
+}
+
 /* ---- 1. broken rulesets do not go live ------------------------------ */
 
 /* A registry file emptied by a failed `vet-import > registry/x.cfg`. */
@@ -212,14 +249,7 @@ test_gate_no_rules(void **state)
     tu_vetd_t d;
     start(&d, NULL);
     vet_client_t *c = client(&d);
-    char path[256];
-    rules_path(&d, "policy.cfg", path, sizeof path);
-    char *policy = tu_read_file(path, NULL);
-    char *rules = strstr(policy, "\nrules");
-    assert_non_null(rules);
-    strcpy(rules + 1, "rules = ();\n");
-    tu_write_file(path, policy);
-    free(policy);
+    splice(&d, "policy.cfg", "\nrules", NULL, "\nrules = ();\n");
     cJSON *j = reload(c, false);
     expect_refused(j, "load", "no rules");
     cJSON_Delete(j);
@@ -239,14 +269,7 @@ test_gate_tests_fail(void **state)
     tu_vetd_t d;
     start(&d, NULL);
     vet_client_t *c = client(&d);
-    char path[256];
-    rules_path(&d, "policy.cfg", path, sizeof path);
-    char *policy = tu_read_file(path, NULL);
-    char *at = strstr(policy, "verdict = \"prohibited\"");
-    assert_non_null(at);
-    memcpy(at, "verdict = \"review\"    ", 22);
-    tu_write_file(path, policy);
-    free(policy);
+    splice(&d, "policy.cfg", "verdict = \"prohibited\"", "", "verdict = \"review\"");
     cJSON *j = reload(c, false);
     expect_refused(j, "tests", "own tests fail");
     cJSON_Delete(j);
@@ -266,17 +289,9 @@ test_gate_shrink_and_force(void **state)
     tu_vetd_t d;
     start(&d, NULL);
     vet_client_t *c = client(&d);
-    char path[256];
-    rules_path(&d, "registry/nro.cfg", path, sizeof path);
-    char *reg = tu_read_file(path, NULL);
     /* Drop NUDT, one of the five: ca-nro loses 20%. (No test case
      * names NUDT, so the tests gate passes.) */
-    char *from = strstr(reg, "  { id = \"nudt\"");
-    char *to = strstr(reg, "  { id = \"nwpu\"");
-    assert_true(from != NULL && to != NULL);
-    memmove(from, to, strlen(to) + 1);
-    tu_write_file(path, reg);
-    free(reg);
+    splice(&d, "registry/nro.cfg", "  { id = \"nudt\"", "  { id = \"nwpu\"", "");
     cJSON *j = reload(c, false);
     expect_refused(j, "shrink", "list \"ca-nro\" would go from 5 to 4 organisations");
     cJSON_Delete(j);
@@ -588,14 +603,8 @@ test_audit_disk_full_refuse(void **state)
     tu_vetd_t d;
     assert_int_equal(tu_vetd_init(&d, "fs"), 0);
     d.rlim_fsize = 64 * 1024;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "cp -R %s %s", FIXTURE, d.rules);
-    assert_int_equal(tu_run(cmd), 0);
-    tu_write_file(d.cfg, "limits = { drain_ms = 1000; };\n");
-    const char *args[] = { "-c", d.cfg, "-r", d.rules, "-e", d.ep, "-a", d.audit,
-                           "--audit-fsync", "always", "-w", "2", NULL };
-    assert_int_equal(tu_vetd_spawn(&d, args), 0);
-    assert_int_equal(tu_vetd_wait(&d), 0);
+    const char *fsync[] = { "--audit-fsync", "always", NULL };
+    start_with(&d, "limits = { drain_ms = 1000; };\n", fsync, true);
     long rss0 = rss_kib(d.pid);
     vet_client_t *c = client(&d);
     int verdicts, refused;
@@ -644,14 +653,8 @@ test_audit_disk_full_answer(void **state)
     tu_vetd_t d;
     assert_int_equal(tu_vetd_init(&d, "fs"), 0);
     d.rlim_fsize = 64 * 1024;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "cp -R %s %s", FIXTURE, d.rules);
-    assert_int_equal(tu_run(cmd), 0);
-    tu_write_file(d.cfg, "limits = { drain_ms = 1000; };\naudit = { on_failure = \"answer\"; };\n");
-    const char *args[] = { "-c", d.cfg, "-r", d.rules, "-e", d.ep, "-a", d.audit, "-w", "2",
-                           NULL };
-    assert_int_equal(tu_vetd_spawn(&d, args), 0);
-    assert_int_equal(tu_vetd_wait(&d), 0);
+    start_with(&d, "limits = { drain_ms = 1000; };\naudit = { on_failure = \"answer\"; };\n",
+               NULL, true);
     vet_client_t *c = client(&d);
     int verdicts, refused;
     screen_many(c, 600, &verdicts, &refused);
@@ -675,17 +678,11 @@ test_audit_file_safety(void **state)
     (void)state;
     tu_vetd_t d;
     assert_int_equal(tu_vetd_init(&d, "fs"), 0);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "cp -R %s %s", FIXTURE, d.rules);
-    assert_int_equal(tu_run(cmd), 0);
-    tu_write_file(d.cfg, "");
     /* A symlink at the audit path: vetd refuses to start (71). */
     char target[256];
     snprintf(target, sizeof target, "%s/elsewhere", d.dir);
     assert_int_equal(symlink(target, d.audit), 0);
-    const char *args[] = { "-c", d.cfg, "-r", d.rules, "-e", d.ep, "-a", d.audit, "-w", "2",
-                           NULL };
-    assert_int_equal(tu_vetd_spawn(&d, args), 0);
+    start_with(&d, NULL, NULL, false);
     int st;
     assert_int_equal(waitpid(d.pid, &st, 0), d.pid);
     d.pid = 0;
@@ -696,6 +693,7 @@ test_audit_file_safety(void **state)
     /* A world-readable log is made private, with a warning. */
     tu_write_file(d.audit, "");
     chmod(d.audit, 0644);
+    const char *args[] = { "-c", d.cfg, "-r", d.rules, "-e", d.ep, "-a", d.audit, NULL };
     assert_int_equal(tu_vetd_spawn(&d, args), 0);
     assert_int_equal(tu_vetd_wait(&d), 0);
     struct stat sb;
@@ -765,14 +763,7 @@ test_out_of_descriptors(void **state)
     tu_vetd_t d;
     assert_int_equal(tu_vetd_init(&d, "fs"), 0);
     d.rlim_nofile = 100;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "cp -R %s %s", FIXTURE, d.rules);
-    assert_int_equal(tu_run(cmd), 0);
-    tu_write_file(d.cfg, "limits = { fd_reserve = 16; };\n");
-    const char *args[] = { "-c", d.cfg, "-r", d.rules, "-e", d.ep, "-a", d.audit, "-w", "2",
-                           NULL };
-    assert_int_equal(tu_vetd_spawn(&d, args), 0);
-    assert_int_equal(tu_vetd_wait(&d), 0);
+    start_with(&d, "limits = { fd_reserve = 16; };\n", NULL, true);
     void *ctx = zmq_ctx_new();
     zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, 1024);
     enum { N = 150 };
