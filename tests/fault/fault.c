@@ -8,7 +8,8 @@
  * recognise the bootstrap buffer). Every call of those, from any library,
  * is an "allocation" and is counted; realloc(p, 0) with p != NULL frees
  * and is not counted.
- * Controlled by the environment, read once at start-up:
+ * Controlled by the environment, read once by the shim's constructor
+ * (allocations before it, a runtime's own start-up, are not counted):
  *   VET_FAULT_AT=N       fail the Nth counted allocation (1-based), once;
  *                        0 or unset: only count
  *   VET_FAULT_THREAD=P   count only in threads whose name (PR_GET_NAME)
