@@ -150,8 +150,7 @@ static const char *const gate_names[] = {
 typedef struct gates {
     sbuf_t json;                /* [{"gate":"load","ok":true,...},...] */
     sbuf_t errs;                /* JSON array members: "message",... */
-    size_t n_errs;
-    bool ok;                    /* every gate run so far passed */
+    size_t n_errs;              /* members in errs */
 } gates_t;
 
 static void
@@ -182,8 +181,6 @@ gate_open(gates_t *g, gate_t which, bool ok)
         sbuf_putc(&g->json, ',');
     sbuf_printf(&g->json, "{\"gate\":\"%s\",\"ok\":%s", gate_names[which],
                 ok ? "true" : "false");
-    if (!ok)
-        g->ok = false;
 }
 
 /* Gate load: reads and compiles cfg->rules. Returns the ruleset or NULL
@@ -244,8 +241,12 @@ gate_tests(server_t *s, gates_t *g, const ruleset_t *rs)
         }
         for (size_t i = 0; d != NULL && diag_get(d, i) != NULL && shown < 20; i++, shown++)
             gate_error(s, g, "%s", diag_get(d, i));
-        gate_error(s, g, "%s: the ruleset's own tests fail (%u passed, %u failed); "
-                   "not loaded", s->cfg->rules, sum.passed, sum.failed);
+        if (out == NULL || d == NULL)
+            gate_error(s, g, "%s: out of memory running the ruleset's own tests; not loaded",
+                       s->cfg->rules);
+        else
+            gate_error(s, g, "%s: the ruleset's own tests fail (%u passed, %u failed); "
+                       "not loaded", s->cfg->rules, sum.passed, sum.failed);
     }
     free(text);
     diag_destroy(&d);
@@ -319,7 +320,6 @@ gate_shrink(server_t *s, gates_t *g, const ruleset_t *old, const ruleset_t *rs, 
 static ruleset_t *
 load_gated(server_t *s, gates_t *g, const ruleset_t *old, bool force, uint64_t *took_us)
 {
-    g->ok = true;
     sbuf_putc(&g->json, '[');
     ruleset_t *rs = gate_load(s, g, took_us);
     if (rs != NULL && (!gate_tests(s, g, rs) || !gate_shrink(s, g, old, rs, force)))
@@ -379,7 +379,7 @@ reload(server_t *s, sbuf_t *reply, const char *id, bool force)
     pthread_mutex_lock(&s->reload_lock);
     vlog_msg(s->log, VLOG_INFO, "reloading the ruleset from %s%s", s->cfg->rules,
              force ? " (forced)" : "");
-    gates_t g = { SBUF_INIT, SBUF_INIT, 0, true };
+    gates_t g = { SBUF_INIT, SBUF_INIT, 0 };
     uint64_t took;
     const ruleset_t *old = rsh_peek(s->rsh);
     ruleset_t *rs = load_gated(s, &g, old, force, &took);
@@ -966,7 +966,7 @@ server_new(const dconf_t *cfg, vlog_t *log, int *exit_code)
     }
 
     uint64_t took;
-    gates_t g = { SBUF_INIT, SBUF_INIT, 0, true };
+    gates_t g = { SBUF_INIT, SBUF_INIT, 0 };
     ruleset_t *rs = load_gated(s, &g, NULL, false, &took);
     gates_free(&g);
     if (rs == NULL && cfg->require_rules) {
@@ -1151,8 +1151,8 @@ forward_request(server_t *s, uint64_t *cost)
 /* Moves one reply from a worker to its client: [envelope..., reply,
  * cost] in, [envelope..., reply] out. Never waits for the client: a
  * client that is gone, or that does not read its replies until its queue
- * (limits.hwm) is full, loses this reply, which is counted; nobody else
- * waits for it. Returns 1 for a reply (*cost: what its request counted),
+ * (limits.max_queued_replies) is full, loses this reply, which is
+ * counted; nobody else waits for it. Returns 1 for a reply (*cost: what its request counted),
  * 2 for a worker's stop acknowledgement, 0 if nothing was waiting, -1 on
  * error. */
 static int
@@ -1182,8 +1182,8 @@ forward_reply(server_t *s, uint64_t *cost)
             zmq_msg_close(m);   /* a worker never sends this many: drop */
             continue;
         } else {
-            zmq_msg_close(&f[MAX_FRAMES]);
-            f[MAX_FRAMES] = *m; /* keep the last (cost) frame */
+            zmq_msg_move(&f[MAX_FRAMES], m);   /* keep the last (cost) frame */
+            zmq_msg_close(m);
         }
         if (!more)
             break;

@@ -895,39 +895,6 @@ test_burst_full(void **state)
 
 /* ---- a private regular file, or none ---------------------------------- */
 
-/* stderr (where a NULL vlog writes) into a temporary file while a test
- * looks at what is logged. */
-typedef struct capture {
-    char path[64];
-    int saved;                  /* the real stderr */
-} capture_t;
-
-static void
-capture_start(capture_t *cap)
-{
-    snprintf(cap->path, sizeof cap->path, "/tmp/vetd-audit-log-XXXXXX");
-    int fd = mkstemp(cap->path);
-    assert_true(fd >= 0);
-    fflush(stderr);
-    cap->saved = dup(STDERR_FILENO);
-    assert_true(cap->saved >= 0);
-    assert_true(dup2(fd, STDERR_FILENO) >= 0);
-    close(fd);
-}
-
-/* Restores stderr; returns what was logged (caller frees). */
-static char *
-capture_end(capture_t *cap)
-{
-    fflush(stderr);
-    assert_true(dup2(cap->saved, STDERR_FILENO) >= 0);
-    close(cap->saved);
-    char *text = tu_read_file(cap->path, NULL);
-    assert_non_null(text);
-    unlink(cap->path);
-    return text;
-}
-
 static mode_t
 file_mode(const char *path)
 {
@@ -980,10 +947,10 @@ test_file_mode(void **state)
         fx_path(f, name, path, sizeof path);
         tu_write_file(path, "{\"old\":1}\n");
         assert_int_equal(chmod(path, cases[k].before), 0);
-        capture_t cap;
-        capture_start(&cap);
+        tu_capture_t cap;
+        tu_capture_start(&cap);
         open_close(f, path);
-        char *logged = capture_end(&cap);
+        char *logged = tu_capture_end(&cap);
         assert_int_equal(file_mode(path), cases[k].after);
         snprintf(want, sizeof want, "audit: %s was mode %04o; set to %04o", path,
                  (unsigned)cases[k].before, (unsigned)cases[k].after);
@@ -1043,15 +1010,15 @@ test_symlink(void **state)
     assert_int_equal(wait_written(a, 1, 5000), 1);
     assert_int_equal(rename(path, moved), 0);
     assert_int_equal(symlink(target, path), 0);
-    capture_t cap;
-    capture_start(&cap);
+    tu_capture_t cap;
+    tu_capture_start(&cap);
     audit_reopen(a);
     n = make_record(rec, sizeof rec, 0, 1);
     assert_int_equal(audit_put(s, rec, (size_t)n), AUDIT_OK);
     assert_int_equal(wait_written(a, 2, 5000), 2);
     audit_sink_destroy(&s);
     audit_destroy(&a);
-    char *logged = capture_end(&cap);
+    char *logged = tu_capture_end(&cap);
     snprintf(want, sizeof want, "audit: %s is a symbolic link; refusing to follow it; "
              "still writing to the old file", path);
     if (strstr(logged, want) == NULL)

@@ -14,45 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "vlog.h"
-
-/* stderr redirected into a temporary file while a test logs. */
-typedef struct capture {
-    char path[64];
-    int saved;                  /* the real stderr */
-} capture_t;
-
-static void
-capture_start(capture_t *cap)
-{
-    snprintf(cap->path, sizeof cap->path, "/tmp/vetd-vlog-XXXXXX");
-    int fd = mkstemp(cap->path);
-    assert_true(fd >= 0);
-    fflush(stderr);
-    cap->saved = dup(STDERR_FILENO);
-    assert_true(cap->saved >= 0);
-    assert_true(dup2(fd, STDERR_FILENO) >= 0);
-    close(fd);
-}
-
-/* Restores stderr; returns what was written (caller frees). */
-static char *
-capture_end(capture_t *cap)
-{
-    fflush(stderr);
-    assert_true(dup2(cap->saved, STDERR_FILENO) >= 0);
-    close(cap->saved);
-    FILE *fp = fopen(cap->path, "r");
-    assert_non_null(fp);
-    size_t cap_len = 1 << 20;
-    char *buf = malloc(cap_len + 1);
-    assert_non_null(buf);
-    size_t n = fread(buf, 1, cap_len, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    unlink(cap->path);
-    return buf;
-}
 
 static size_t
 count_lines(const char *s)
@@ -104,13 +67,13 @@ test_threshold(void **state)
     (void)state;
     vlog_t *l = vlog_new(VLOG_WARN, false, "unit");
     assert_non_null(l);
-    capture_t cap;
-    capture_start(&cap);
+    tu_capture_t cap;
+    tu_capture_start(&cap);
     vlog_msg(l, VLOG_DEBUG, "not shown %d", 1);
     vlog_msg(l, VLOG_INFO, "not shown %d", 2);
     vlog_msg(l, VLOG_WARN, "shown %d", 3);
     vlog_msg(l, VLOG_ERR, "shown %s", "4");
-    char *out = capture_end(&cap);
+    char *out = tu_capture_end(&cap);
     assert_int_equal(count_lines(out), 2);
     assert_null(strstr(out, "not shown"));
     assert_line(out, "unit", "warning", "shown 3");
@@ -124,10 +87,10 @@ test_threshold(void **state)
     /* The most and least verbose thresholds. */
     l = vlog_new(VLOG_ERR, false, NULL);
     assert_non_null(l);
-    capture_start(&cap);
+    tu_capture_start(&cap);
     vlog_msg(l, VLOG_WARN, "no");
     vlog_msg(l, VLOG_ERR, "yes");
-    out = capture_end(&cap);
+    out = tu_capture_end(&cap);
     assert_int_equal(count_lines(out), 1);
     assert_line(out, "vetd", "error", "yes");       /* NULL ident: "vetd" */
     free(out);
@@ -135,10 +98,10 @@ test_threshold(void **state)
 
     l = vlog_new(VLOG_DEBUG, false, "d");
     assert_non_null(l);
-    capture_start(&cap);
+    tu_capture_start(&cap);
     vlog_msg(l, VLOG_DEBUG, "dbg");
     vlog_msg(l, VLOG_INFO, "inf");
-    out = capture_end(&cap);
+    out = tu_capture_end(&cap);
     assert_int_equal(count_lines(out), 2);
     assert_line(out, "d", "debug", "dbg");
     assert_line(strchr(out, '\n') + 1, "d", "info", "inf");
@@ -152,10 +115,10 @@ test_newlines_folded(void **state)
     (void)state;
     vlog_t *l = vlog_new(VLOG_INFO, false, "unit");
     assert_non_null(l);
-    capture_t cap;
-    capture_start(&cap);
+    tu_capture_t cap;
+    tu_capture_start(&cap);
     vlog_msg(l, VLOG_INFO, "rules/policy.cfg:3: bad\nrules/policy.cfg:9: worse\n%s", "end\n");
-    char *out = capture_end(&cap);
+    char *out = tu_capture_end(&cap);
     assert_int_equal(count_lines(out), 1);
     assert_line(out, "unit", "info", "rules/policy.cfg:3: bad rules/policy.cfg:9: worse end ");
     free(out);
@@ -171,10 +134,10 @@ test_long_message(void **state)
     assert_non_null(big);
     memset(big, 'x', 5000);
     big[5000] = '\0';
-    capture_t cap;
-    capture_start(&cap);
+    tu_capture_t cap;
+    tu_capture_start(&cap);
     vlog_msg(NULL, VLOG_WARN, "%s", big);
-    char *out = capture_end(&cap);
+    char *out = tu_capture_end(&cap);
     assert_int_equal(count_lines(out), 1);
     assert_true(strlen(out) > 2000);
     assert_true(strlen(out) < 2200);
@@ -188,10 +151,10 @@ static void
 test_null_log(void **state)
 {
     (void)state;
-    capture_t cap;
-    capture_start(&cap);
+    tu_capture_t cap;
+    tu_capture_start(&cap);
     vlog_msg(NULL, VLOG_INFO, "hello %d", 42);
-    char *out = capture_end(&cap);
+    char *out = tu_capture_end(&cap);
     assert_int_equal(count_lines(out), 1);
     assert_line(out, "vetd", "info", "hello 42");
     free(out);
@@ -203,10 +166,10 @@ static void
 test_null_log_threshold(void **state)
 {
     (void)state;
-    capture_t cap;
-    capture_start(&cap);
+    tu_capture_t cap;
+    tu_capture_start(&cap);
     vlog_msg(NULL, VLOG_DEBUG, "debug detail");
-    char *out = capture_end(&cap);
+    char *out = tu_capture_end(&cap);
     size_t lines = count_lines(out);
     free(out);
     assert_int_equal(lines, 0);
@@ -231,14 +194,14 @@ test_threads_whole_lines(void **state)
     (void)state;
     vlog_t *l = vlog_new(VLOG_INFO, false, "mt");
     assert_non_null(l);
-    capture_t cap;
-    capture_start(&cap);
+    tu_capture_t cap;
+    tu_capture_start(&cap);
     pthread_t t[3];
     for (int i = 0; i < 3; i++)
         assert_int_equal(pthread_create(&t[i], NULL, logger_main, l), 0);
     for (int i = 0; i < 3; i++)
         assert_int_equal(pthread_join(t[i], NULL), 0);
-    char *out = capture_end(&cap);
+    char *out = tu_capture_end(&cap);
     assert_int_equal(count_lines(out), 3 * THREAD_LINES);
     int counts[THREAD_LINES] = { 0 };
     for (char *line = out; *line; line = strchr(line, '\n') + 1) {

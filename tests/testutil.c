@@ -311,3 +311,28 @@ tu_jnum(const cJSON *j, const char *path)
     const cJSON *v = jpath(j, path);
     return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }
+
+void
+tu_capture_start(tu_capture_t *cap)
+{
+    snprintf(cap->path, sizeof cap->path, "/tmp/vetd-stderr-XXXXXX");
+    int fd = mkstemp(cap->path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    cap->saved = dup(STDERR_FILENO);
+    assert_true(cap->saved >= 0);
+    assert_true(dup2(fd, STDERR_FILENO) >= 0);
+    close(fd);
+}
+
+char *
+tu_capture_end(tu_capture_t *cap)
+{
+    fflush(stderr);
+    assert_true(dup2(cap->saved, STDERR_FILENO) >= 0);
+    close(cap->saved);
+    char *text = tu_read_file(cap->path, NULL);
+    assert_non_null(text);
+    unlink(cap->path);
+    return text;
+}

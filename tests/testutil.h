@@ -75,6 +75,20 @@ int tu_vetd_stop(tu_vetd_t *d);
  * it. d may be cleaned up twice. */
 void tu_vetd_cleanup(tu_vetd_t *d);
 
+/* stderr (where a NULL vlog writes) redirected into a temporary file
+ * while a test looks at what is logged. */
+typedef struct tu_capture {
+    char path[64];              /* the temporary file */
+    int saved;                  /* the real stderr */
+} tu_capture_t;
+
+/* Starts capturing stderr (CMocka assertions fail the test on error). */
+void tu_capture_start(tu_capture_t *cap);
+
+/* Restores stderr; returns what was written meanwhile and removes the
+ * file. Caller owns the string (free). */
+char *tu_capture_end(tu_capture_t *cap);
+
 /* One request/reply through libvet (5 s); returns the parsed reply, or
  * fails the test. Caller owns it (cJSON_Delete). */
 cJSON *tu_call(vet_client_t *c, const char *req);

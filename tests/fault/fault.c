@@ -360,26 +360,28 @@ free(void *p)
         real_free(p);
 }
 
-EXPORT char *
-strdup(const char *s)
+/* The copies of strdup and strndup, counted as allocations of caller. */
+static char *
+dup_counted(const char *s, size_t n, void *caller)
 {
-    size_t n = strlen(s) + 1;
-    char *p = counted_malloc(n, __builtin_return_address(0));
-    if (p != NULL)
-        memcpy(p, s, n);
-    return p;
-}
-
-EXPORT char *
-strndup(const char *s, size_t max)
-{
-    size_t n = strnlen(s, max);
-    char *p = counted_malloc(n + 1, __builtin_return_address(0));
+    char *p = counted_malloc(n + 1, caller);
     if (p != NULL) {
         memcpy(p, s, n);
         p[n] = '\0';
     }
     return p;
+}
+
+EXPORT char *
+strdup(const char *s)
+{
+    return dup_counted(s, strlen(s), __builtin_return_address(0));
+}
+
+EXPORT char *
+strndup(const char *s, size_t max)
+{
+    return dup_counted(s, strnlen(s, max), __builtin_return_address(0));
 }
 
 /* Older headers turned strdup into __strdup (libconfig 1.5 as Debian
@@ -391,23 +393,13 @@ void *memalign(size_t align, size_t n);   /* <malloc.h>, obsolete but still call
 EXPORT char *
 __strdup(const char *s)
 {
-    size_t n = strlen(s) + 1;
-    char *p = counted_malloc(n, __builtin_return_address(0));
-    if (p != NULL)
-        memcpy(p, s, n);
-    return p;
+    return dup_counted(s, strlen(s), __builtin_return_address(0));
 }
 
 EXPORT char *
 __strndup(const char *s, size_t max)
 {
-    size_t n = strnlen(s, max);
-    char *p = counted_malloc(n + 1, __builtin_return_address(0));
-    if (p != NULL) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
+    return dup_counted(s, strnlen(s, max), __builtin_return_address(0));
 }
 
 EXPORT int

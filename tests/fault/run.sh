@@ -137,8 +137,9 @@ run_dir() {
         echo "  libconfig crashes at allocations: $(grep ' known$' "$tmp/all" | cut -d' ' -f1 | tr '\n' ' ' | cut -c1-400)"
     fi
     grep -v ' same$\| error$\| known$' "$tmp/all" | head -20 | sed 's/^/  FAIL at allocation /'
-    passed=$((passed + n - bad))
-    failed=$((failed + bad))
+    # One test per ruleset, however many points it ran: the total of
+    # `make test` counts tests, not injection points.
+    if [ $bad -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
 
 if [ ! -f "$SHIM" ] || [ ! -x "$VETD" ]; then
