@@ -47,6 +47,8 @@
 #define CONTROL_ACK "stopped"   /* single-frame message: worker -> main */
 #define RAW_AUDIT_MAX 512       /* bytes of a rejected request kept in the audit log */
 #define WINDOW_REQUEST_BYTES 1024 /* what a request costs the window beyond its bytes */
+#define OOM_MESSAGE "out of memory writing the reply"
+#define OOM_REPLY "{\"error\":{\"code\":\"internal\",\"message\":\"" OOM_MESSAGE "\"}}"
 #define AUDIT_REFUSED "the audit log cannot be written; screening is refused until it can " \
     "(audit.on_failure = refuse)"
 #define AUDIT_STOP_MS 2000      /* at stop, patience with a failing audit disk */
@@ -351,10 +353,10 @@ put_ruleset(sbuf_t *b, const ruleset_t *rs, uint64_t load_us)
     iso_time(rs->loaded_at, when, sizeof when);
     sbuf_puts(b, "{\"version\":");
     sbuf_json_cstr(b, rs->version);
-    sbuf_printf(b, ",\"digest\":\"%s\",\"loaded_at\":\"%s\",\"load_ms\":%.1f,"
-                "\"bytes\":%zu,\"organisations\":%zu,\"rules\":%zu}",
-                rs->digest, when, (double)load_us / 1000.0, ruleset_memory(rs), rs->n_ents,
-                rs->n_rules);
+    sbuf_printf(b, ",\"digest\":\"%s\",\"content\":\"%s\",\"loaded_at\":\"%s\","
+                "\"load_ms\":%.1f,\"bytes\":%zu,\"organisations\":%zu,\"rules\":%zu}",
+                rs->digest, rs->content, when, (double)load_us / 1000.0, ruleset_memory(rs),
+                rs->n_ents, rs->n_rules);
 }
 
 /* Opens a reply object: "{" and the id member when there is one. */
@@ -674,10 +676,12 @@ handle(worker_t *w, const char *body, size_t len, bool framing_ok, const meta_t 
         proto_write_error(&w->reply, req.id, err, msg);
     }
     if (w->reply.oom) {
+        /* No verdict reaches the client, so none is counted or audited. */
         sbuf_clear(&w->reply);
         w->reply.oom = false;
+        resp = NULL;
         err = ERR_INTERNAL;
-        msg = "out of memory writing the reply";
+        msg = OOM_MESSAGE;
         proto_write_error(&w->reply, req.id, err, msg);
     }
     uint64_t latency = mclock_us() - meta->t_recv_us;
@@ -711,6 +715,7 @@ worker_main(void *arg)
 {
     worker_t *w = arg;
     server_t *s = w->srv;
+    prctl(PR_SET_NAME, "vetd-worker", 0, 0, 0);
     zmq_msg_t frames[MAX_FRAMES + 2];
     for (;;) {
         /* Read one whole message; frames past MAX_FRAMES are dropped
@@ -783,7 +788,16 @@ worker_main(void *arg)
         }
         /* The reply, then what main counted for it, so that main can
          * give that much of its window back. */
-        if (zmq_send(w->sock, w->reply.data, w->reply.len, ZMQ_SNDMORE) < 0 ||
+        /* A buffer that could not even hold the error (never grown: out
+         * of memory from the first request) still sends an error, never
+         * an empty frame. */
+        const char *out = w->reply.data;
+        size_t olen = w->reply.len;
+        if (w->reply.oom || out == NULL) {
+            out = OOM_REPLY;
+            olen = sizeof OOM_REPLY - 1;
+        }
+        if (zmq_send(w->sock, out, olen, ZMQ_SNDMORE) < 0 ||
             zmq_send(w->sock, &meta.cost, sizeof meta.cost, 0) < 0)
             vlog_msg(s->log, VLOG_ERR, "worker %zu: send: %s", w->idx, zmq_strerror(errno));
         for (size_t i = env; i < n; i++)

@@ -20,6 +20,13 @@
  *                        thread (k = 0, 1, ...) fails its own allocation
  *                        number VET_FAULT_AT + k*S, so one daemon can fail
  *                        a different allocation in each reload thread
+ *   VET_FAULT_EVERY=E    periodic mode: each counting thread fails its
+ *                        allocations number VET_FAULT_AT, AT+E, AT+2E...
+ *                        (a sample of a long-lived thread's allocations:
+ *                        the daemon's workers, request after request)
+ *   VET_FAULT_OBJ=S      count only allocations called from an object
+ *                        whose path contains S (e.g. "vetd": our code, not
+ *                        libzmq's, which asserts on a failed allocation)
  *   VET_FAULT_REPORT=F   append to file F: "fail N thread K caller OBJ+0xOFF"
  *                        at the moment an allocation is failed (written
  *                        at once: a crash that follows skips atexit),
@@ -76,6 +83,8 @@ static atomic_int init_state;       /* 0 not started, 1 resolving, 2 ready */
 static atomic_bool counting;        /* the environment is read: count from now */
 static long fault_at;               /* VET_FAULT_AT, 0: count only */
 static long fault_step;             /* VET_FAULT_STEP, 0: one global counter */
+static long fault_every;            /* VET_FAULT_EVERY, 0: fail once */
+static const char *caller_obj;      /* VET_FAULT_OBJ or NULL: every caller */
 static char thread_prefix[16];      /* VET_FAULT_THREAD (a thread name is < 16 bytes) */
 static size_t prefix_len;           /* 0: every thread counts */
 static const char *report_path;     /* VET_FAULT_REPORT or NULL */
@@ -141,6 +150,10 @@ fault_configure(void)
 {
     fault_at = env_long("VET_FAULT_AT");
     fault_step = env_long("VET_FAULT_STEP");
+    fault_every = env_long("VET_FAULT_EVERY");
+    caller_obj = getenv("VET_FAULT_OBJ");
+    if (caller_obj != NULL && *caller_obj == '\0')
+        caller_obj = NULL;
     const char *p = getenv("VET_FAULT_THREAD");
     if (p != NULL && *p != '\0') {
         prefix_len = strlen(p) < sizeof thread_prefix - 1 ? strlen(p) : sizeof thread_prefix - 1;
@@ -194,12 +207,28 @@ thread_matches(void)
     return strncmp(name, thread_prefix, prefix_len) == 0;
 }
 
+/* True if caller lies in an object whose path contains caller_obj. */
+static bool
+caller_matches(const void *caller)
+{
+    Dl_info di;
+    return dladdr(caller, &di) != 0 && di.dli_fname != NULL &&
+           strstr(di.dli_fname, caller_obj) != NULL;
+}
+
 /* Counts one allocation made from caller; true if it must fail. */
 static bool
 fault_now(const void *caller)
 {
     if (!atomic_load_explicit(&counting, memory_order_acquire) || t_busy)
         return false;
+    if (caller_obj != NULL) {
+        t_busy = 1;
+        bool ours = caller_matches(caller);
+        t_busy = 0;
+        if (!ours)
+            return false;
+    }
     if (t_state == 0) {
         if (prefix_len > 0 && !thread_matches())
             return false;
@@ -210,8 +239,9 @@ fault_now(const void *caller)
     t_count++;
     if (fault_at <= 0)
         return false;
-    bool fail = fault_step > 0 ? t_count == fault_at + (long)t_index * fault_step
-                               : n == fault_at;
+    bool fail = fault_every > 0 ? t_count >= fault_at && (t_count - fault_at) % fault_every == 0
+                : fault_step > 0 ? t_count == fault_at + (long)t_index * fault_step
+                : n == fault_at;
     if (!fail)
         return false;
     t_busy = 1;
