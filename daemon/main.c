@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "cfgread.h"
 #include "diag.h"
 #include "proto.h"
 #include "rtest.h"
@@ -235,6 +236,10 @@ int
 main(int argc, char **argv)
 {
     enum { M_NONE, M_CHECK, M_TEST, M_SCREEN, M_PRINT } mode = M_NONE;
+    /* A failed allocation inside libconfig fails the load instead of
+     * killing vetd (cfgread.c): before anything is read. */
+    if (cfgread_guard_install() != 0)
+        fprintf(stderr, "vetd: cannot install the libconfig fault guard\n");
     /* In a source tree, its rules/; installed, the shared copy. */
     const char *default_dir = access("rules/policy.cfg", R_OK) == 0 ? "rules" : VETD_RULES_DIR;
     const char *dir = NULL, *cfg_file = NULL;

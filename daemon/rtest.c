@@ -326,9 +326,12 @@ run_file(const ruleset_t *rs, const char *path, FILE *out, diag_t *d, arena_t *a
          rtest_summary_t *sum)
 {
     config_t cfg;
-    config_init(&cfg);
-    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-        diag_add(d, path, config_error_line(&cfg), 0, "%s", config_error_text(&cfg));
+    cfgread_rc_t rc = cfgread_init(&cfg) ? cfgread_parse_file(&cfg, path) : CFGREAD_FAULT;
+    if (rc != CFGREAD_OK) {
+        if (rc == CFGREAD_FAULT)
+            diag_add(d, path, 0, 0, "out of memory");
+        else
+            diag_add(d, path, config_error_line(&cfg), 0, "%s", config_error_text(&cfg));
         sum->failed++;
         config_destroy(&cfg);
         return;

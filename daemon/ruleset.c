@@ -408,8 +408,9 @@ parse_file(loader_t *L, rs_file_t *f, const char *dir, const char *name,
            bool required, bool nonempty, crypto_hash_sha256_state *h)
 {
     f->path = chk(L, join_path(dir, name));
-    config_init(&f->cfg);
     f->ok = false;
+    if (!cfgread_init(&f->cfg))
+        L->oom = true;          /* libconfig faulted: cfg is empty */
     if (f->path == NULL)
         return;
     size_t len;
@@ -427,7 +428,10 @@ parse_file(loader_t *L, rs_file_t *f, const char *dir, const char *name,
     } else if (no_includes(L, f->path, buf, len)) {
         /* A string parse has no file name (config_error_file is NULL):
          * errors are located at our own path. */
-        if (config_read_string(&f->cfg, buf) != CONFIG_TRUE)
+        cfgread_rc_t rc = L->oom ? CFGREAD_FAULT : cfgread_parse(&f->cfg, buf);
+        if (rc == CFGREAD_FAULT)
+            L->oom = true;      /* libconfig faulted (cfgread.c) */
+        else if (rc != CFGREAD_OK)
             diag_add(L->d, f->path, config_error_line(&f->cfg), 0, "%s",
                      config_error_text(&f->cfg));
         else if (!cfgread_complete(config_root_setting(&f->cfg)))

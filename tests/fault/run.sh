@@ -17,10 +17,10 @@
 # realloc (__config_list_add); strbuf_append's realloc of a string being
 # scanned; scanctx_take_string's strdup("") for an empty string, which
 # strbuf_append then reads; and the flex scanner that
-# libconfig_yylex_init_extra fails to allocate. A failure of one of those
-# crashes inside libconfig before it returns to us: nothing a caller can
-# do prevents it (later libconfig aborts there instead: lib/util.c). Such
-# a point is counted as "libconfig crash (known)", and its allocation
+# libconfig_yylex_init_extra fails to allocate. vetd leaves such a fault
+# by the guard of daemon/cfgread.c, which turns it into an out-of-memory
+# error; a crash that still happens inside libconfig (a program without
+# the guard) is counted as "libconfig crash (known)", and its allocation
 # numbers are printed, only if the shim saw both the failed allocation's
 # caller and the innermost frame of the crash that is not libc (nor a
 # sanitizer's interceptor) in libconfig.so; any other crash is a failure.
