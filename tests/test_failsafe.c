@@ -19,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -880,6 +883,115 @@ test_huge_requests_fair(void **state)
 }
 
 
+/* ---- partial messages and idle handshakes --------------------------- */
+
+/* A raw ZMTP 3.0 peer on d's ipc endpoint: connects and, if greet, does
+ * the NULL handshake as a DEALER. Returns the socket descriptor. */
+static int
+zmtp_connect(const tu_vetd_t *d, bool greet)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", d->ep + strlen("ipc://"));
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    if (!greet)
+        return fd;
+    unsigned char g[64] = { 0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 0, 'N', 'U', 'L', 'L' };
+    assert_int_equal(write(fd, g, sizeof g), (ssize_t)sizeof g);
+    unsigned char peer[64];
+    size_t got = 0;
+    while (got < sizeof peer) {
+        ssize_t n = read(fd, peer + got, sizeof peer - got);
+        assert_true(n > 0);
+        got += (size_t)n;
+    }
+    static const unsigned char ready[] = {
+        0x04, 28, 5, 'R', 'E', 'A', 'D', 'Y', 11, 'S', 'o', 'c', 'k', 'e', 't', '-', 'T', 'y',
+        'p', 'e', 0, 0, 0, 6, 'D', 'E', 'A', 'L', 'E', 'R'
+    };
+    assert_int_equal(write(fd, ready, sizeof ready), (ssize_t)sizeof ready);
+    return fd;
+}
+
+/* Sends the header of one long frame of size bytes and size - 1 of them:
+ * a message the daemon must hold until its last byte comes. */
+static void
+zmtp_partial(int fd, uint64_t size)
+{
+    unsigned char h[9] = { 0x02 };
+    for (int i = 0; i < 8; i++)
+        h[1 + i] = (unsigned char)(size >> (56 - 8 * i));
+    assert_int_equal(write(fd, h, sizeof h), (ssize_t)sizeof h);
+    static char chunk[65536];
+    for (uint64_t left = size - 1; left > 0;) {
+        size_t n = left < sizeof chunk ? (size_t)left : sizeof chunk;
+        ssize_t w = write(fd, chunk, n);
+        if (w <= 0)
+            return;     /* dropped by the daemon */
+        left -= (uint64_t)w;
+    }
+}
+
+/* True if the daemon closed fd within ms. */
+static bool
+closed_within(int fd, int ms)
+{
+    uint64_t end = tu_now_ms() + (uint64_t)ms;
+    char buf[256];
+    while (tu_now_ms() < end) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, 50) == 1) {
+            ssize_t n = read(fd, buf, sizeof buf);
+            if (n == 0 || (n < 0 && errno != EAGAIN))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Observed: 40 connections each 1 byte short of a 16 MB message held
+ * 600+ MB until they disconnected. The default max_message_bytes is now
+ * 1 MiB + 64 KiB: 40 such connections hold about 45 MB; a frame over it
+ * drops its connection at once; a connection that never greets is
+ * closed after handshake_ms. */
+static void
+test_partial_messages(void **state)
+{
+    (void)state;
+    tu_vetd_t d;
+    start(&d, "limits = { handshake_ms = 500; };\n");
+    long rss0 = rss_kib(d.pid);
+    enum { N = 40 };
+    int fds[N];
+    for (int i = 0; i < N; i++) {
+        fds[i] = zmtp_connect(&d, true);
+        zmtp_partial(fds[i], 1114112);
+    }
+    usleep(300000);
+    long rss1 = rss_kib(d.pid);
+    print_message("40 partial messages of 1114112 bytes: RSS %ld -> %ld KiB\n", rss0, rss1);
+    assert_true(rss1 - rss0 < 100 * 1024);
+    vet_client_t *c = client(&d);
+    expect_verdict(c, HIT_REQ, "prohibited");
+    for (int i = 0; i < N; i++)
+        close(fds[i]);
+    /* Over the limit: dropped. */
+    int big = zmtp_connect(&d, true);
+    unsigned char h[9] = { 0x02, 0, 0, 0, 0, 0x01, 0, 0, 0 };   /* 16 MiB */
+    assert_int_equal(write(big, h, sizeof h), (ssize_t)sizeof h);
+    assert_true(closed_within(big, 2000));
+    close(big);
+    /* Never greets: closed after the handshake interval. */
+    int idle = zmtp_connect(&d, false);
+    assert_true(closed_within(idle, 3000));
+    close(idle);
+    expect_verdict(c, HIT_REQ, "prohibited");
+    vet_client_destroy(&c);
+    stop(&d, 10000);
+    tu_vetd_cleanup(&d);
+}
+
 /* ---- 4. the audit log cannot be written ----------------------------- */
 
 /* Screens HIT n times; counts verdicts and refusals (unavailable with the
@@ -1138,6 +1250,7 @@ main(void)
         cmocka_unit_test(test_fault_requests),
         cmocka_unit_test(test_client_never_reads),
         cmocka_unit_test(test_huge_requests_fair),
+        cmocka_unit_test(test_partial_messages),
         cmocka_unit_test(test_audit_disk_full_refuse),
         cmocka_unit_test(test_audit_disk_full_answer),
         cmocka_unit_test(test_audit_file_safety),
