@@ -14,7 +14,7 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wno-format-nonliteral -Werror
 OPT     ?= -O2 -g
 BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) \
-           -Idaemon -Iinclude $(PKG_CFLAGS) -MMD -MP -fPIC
+           -MMD -MP -fPIC
 ALL_CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS)
 LIBS    := $(PKG_LIBS) -lpthread -lm
@@ -22,134 +22,24 @@ LIBS    := $(PKG_LIBS) -lpthread -lm
 B       ?= build
 BIN     ?= bin
 
-# The server: the daemon's modules that know ZeroMQ, threads and files.
-SERVER_SRC := daemon/server.c daemon/audit.c daemon/rsh.c daemon/stats.c \
-              daemon/dconf.c daemon/vlog.c
-SERVER_OBJ := $(SERVER_SRC:daemon/%.c=$(B)/daemon/%.o)
-SERVER_LIB := $(B)/libvetserver.a
-
-# The engine: every other daemon module but main (no ZeroMQ in it).
-ENGINE_SRC := $(filter-out daemon/main.c $(SERVER_SRC),$(wildcard daemon/*.c))
-ENGINE_OBJ := $(ENGINE_SRC:daemon/%.c=$(B)/daemon/%.o)
-ENGINE_LIB := $(B)/libvetengine.a
-ENGINE_SO  := $(B)/libvetengine.so
-
-# vet-import: public list formats -> registry files.
-IMPORT_SRC := $(wildcard tools/vet-import/*.c)
-IMPORT_OBJ := $(IMPORT_SRC:tools/vet-import/%.c=$(B)/tools/vet-import/%.o)
-
-# The C client library (include/vet.h) and the vet CLI.
-CLIENT_OBJ := $(B)/clients/c/libvet.o
-CLIENT_LIB := $(B)/libvet.a
-CLIENT_SO  := $(B)/libvet.so
-
-TEST_SRC := $(wildcard tests/test_*.c)
-TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
-TEST_BIN += $(B)/tests/test_eval
-
-FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
-FUZZ_BIN := $(FUZZ_SRC:fuzz/fuzz_%.c=$(B)/fuzz/replay_%)
-
-BENCH_SRC := $(wildcard bench/bench_*.c)
-BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%) $(B)/bench/loadgen $(B)/bench/echo
-
 .SECONDARY:
 
 .PHONY: all test check asan valgrind bench install clean deps run fuzz rules-full rules-update eval
 
-all: $(BIN)/vetd $(BIN)/vet $(BIN)/vet-import $(BIN)/vet-eval $(ENGINE_LIB) $(ENGINE_SO) $(CLIENT_LIB) $(CLIENT_SO)
+all:
 
-$(B)/daemon/%.o: daemon/%.c
+# One folder, one fragment: each lists its sources and the include
+# directories its layer may see (lib < engine < daemon; clients see lib).
+include lib/lib.mk engine/engine.mk daemon/daemon.mk clients/c/c.mk \
+        tools/import/import.mk tools/eval/eval.mk tests/tests.mk bench/bench.mk fuzz/fuzz.mk
+
+all: $(BIN)/vetd $(BIN)/vet $(BIN)/vet-import $(BIN)/vet-eval $(ENGINE_LIB) $(ENGINE_SO) \
+     $(CLIENT_LIB) $(CLIENT_SO)
+
+# Every object, from the fragment's INC.
+$(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
-
-$(B)/clients/c/%.o: clients/c/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
-
-$(B)/tools/vet-import/%.o: tools/vet-import/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itools/vet-import -c $< -o $@
-
-$(BIN)/vet-import: $(IMPORT_OBJ) $(ENGINE_LIB)
-	@mkdir -p $(BIN)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
-
-$(B)/tests/test_import.o: ALL_CFLAGS += -Itools/vet-import
-$(B)/tests/test_import: $(B)/tests/test_import.o $(B)/tests/testutil.o $(filter-out %/main.o,$(IMPORT_OBJ)) $(ENGINE_LIB) $(CLIENT_LIB)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
-
-$(B)/tests/%.o: tests/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
-
-$(B)/bench/%.o: bench/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
-
-$(B)/fuzz/%.o: fuzz/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
-
-# Each fuzz target linked with a corpus replayer: runs in `make test`.
-$(B)/fuzz/replay_%: $(B)/fuzz/fuzz_%.o $(B)/fuzz/replay.o $(ENGINE_LIB)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
-
-# Coverage-guided fuzzing with libFuzzer (needs clang: apt-get install clang).
-#   make fuzz FUZZ=proto FUZZ_TIME=60
-FUZZ ?= proto
-FUZZ_TIME ?= 60
-fuzz:
-	@command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
-	@mkdir -p build-fuzz
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-	    -Idaemon -Iinclude $(PKG_CFLAGS) fuzz/fuzz_$(FUZZ).c $(ENGINE_SRC) -o build-fuzz/fuzz_$(FUZZ) $(LIBS)
-	mkdir -p build-fuzz/corpus-$(FUZZ) && cp fuzz/corpus/$(FUZZ)/* build-fuzz/corpus-$(FUZZ)/
-	build-fuzz/fuzz_$(FUZZ) -max_total_time=$(FUZZ_TIME) $(if $(wildcard fuzz/$(FUZZ).dict),-dict=fuzz/$(FUZZ).dict) build-fuzz/corpus-$(FUZZ)
-
-$(ENGINE_LIB): $(ENGINE_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
-
-$(ENGINE_SO): $(ENGINE_OBJ)
-	$(CC) -shared -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
-
-$(SERVER_LIB): $(SERVER_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
-
-$(CLIENT_LIB): $(CLIENT_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
-
-$(CLIENT_SO): $(CLIENT_OBJ)
-	$(CC) -shared -o $@ $^ $(ALL_LDFLAGS) -lzmq
-
-# vet batch: the pipeline (batch), its input (breader, bjson) and the
-# daemon's growable buffer.
-$(BIN)/vet: $(B)/clients/c/vet.o $(B)/clients/c/vetcli.o $(B)/clients/c/batch.o $(B)/clients/c/breader.o \
-            $(B)/clients/c/bjson.o $(B)/daemon/sbuf.o $(CLIENT_LIB)
-	@mkdir -p $(BIN)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
-
-$(B)/daemon/main.o: ALL_CFLAGS += -DVETD_RULES_DIR='"$(PREFIX)/share/vetd/rules"'
-
-$(BIN)/vetd: $(B)/daemon/main.o $(SERVER_LIB) $(ENGINE_LIB)
-	@mkdir -p $(BIN)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
-
-$(B)/tests/%: $(B)/tests/%.o $(B)/tests/testutil.o $(SERVER_LIB) $(ENGINE_LIB) $(CLIENT_LIB)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
-
-# The daemon benchmark's tools speak ZeroMQ only.
-$(B)/bench/loadgen: $(B)/bench/loadgen.o
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lzmq -lm
-
-$(B)/bench/echo: $(B)/bench/echo.o
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lzmq
-
-$(B)/bench/%: $(B)/bench/%.o $(ENGINE_LIB)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(INC) $(PKG_CFLAGS) -c $< -o $@
 
 # The README's second command: installs what is missing, then `check`
 # in a fresh make (pkg-config must run after the install).
@@ -172,13 +62,6 @@ asan:
 valgrind: all $(TEST_BIN) $(FUZZ_BIN)
 	@VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" sh tests/run.sh $(B) $(BIN)
 
-# Fault injection (tests/fault/run.sh, run by check): the LD_PRELOAD
-# shim that fails one chosen allocation. Built without OPT and LDFLAGS:
-# it sits in front of the sanitizers' malloc, never inside them.
-FAULT_SO := $(B)/tests/libfault.so
-$(FAULT_SO): tests/fault/fault.c
-	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -O2 -g $(WARN) -fPIC -shared $< -o $@ -ldl
 check valgrind: $(FAULT_SO)
 
 bench: all $(BENCH_BIN)
@@ -229,20 +112,6 @@ rules-update: all
 	$(BIN)/vetd --check -r rules
 
 # vet-eval: partner-identification quality on ../shared/data (docs/EVAL.md).
-EVAL_OBJ := $(B)/tools/eval/main.o $(B)/tools/eval/evdata.o $(B)/tools/eval/evgen.o
-
-$(B)/tools/eval/%.o: tools/eval/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itools/eval -c $< -o $@
-
-$(BIN)/vet-eval: $(EVAL_OBJ) $(ENGINE_LIB)
-	@mkdir -p $(BIN)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
-
-$(B)/tests/test_eval: $(B)/tools/eval/test_eval.o $(B)/tools/eval/evdata.o $(B)/tools/eval/evgen.o
-	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
-
 eval: rules-full $(BIN)/vet-eval
 	$(BIN)/vet-eval -r $(B)/rules-full -d $(SHARED_DATA) --json $(B)/eval.json
 
@@ -258,11 +127,10 @@ install: all
 	install -m 755 $(BIN)/vetd $(BIN)/vet $(BIN)/vet-import $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(ENGINE_LIB) $(CLIENT_LIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(ENGINE_SO) $(CLIENT_SO) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 include/vet_engine.h include/vet.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/vet_api.h include/vet_engine.h include/vet.h $(DESTDIR)$(PREFIX)/include/
 	cp -R rules/. $(DESTDIR)$(PREFIX)/share/vetd/rules/
 
 clean:
 	rm -rf build build-asan build-fuzz bin
 
--include $(B)/tools/eval/*.d $(ENGINE_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(B)/daemon/main.d $(B)/clients/c/*.d $(IMPORT_OBJ:.o=.d) $(TEST_BIN:%=%.d) $(B)/tests/testutil.d $(BENCH_BIN:%=%.d) \
-    $(wildcard $(B)/fuzz/*.d)
+-include $(wildcard $(B)/*/*.d $(B)/*/*/*.d $(B)/*/*/*/*.d)

@@ -19,6 +19,8 @@
 
 #include <stddef.h>
 
+#include "vet_api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -42,7 +44,7 @@ typedef enum vet_rc {
 
 /* The short name of a return code ("timeout", ...); "unknown" for a
  * value that is none. Static string. */
-const char *vet_strerror(int rc);
+VET_API const char *vet_strerror(int rc);
 
 typedef struct vet_client vet_client_t;
 
@@ -52,30 +54,30 @@ typedef struct vet_client vet_client_t;
  * Caller owns the client (vet_client_destroy). Returns NULL and sets
  * errno on an invalid endpoint (EINVAL, EPROTONOSUPPORT, ... as
  * zmq_connect does) or when out of memory (ENOMEM). */
-vet_client_t *vet_client_new(const char *endpoint);
+VET_API vet_client_t *vet_client_new(const char *endpoint);
 
 /* Same, using the caller's ZeroMQ context zctx (borrowed: it must
  * outlive the client, and zmq_ctx_term on it waits for the client to be
  * destroyed). */
-vet_client_t *vet_client_new_ctx(void *zctx, const char *endpoint);
+VET_API vet_client_t *vet_client_new_ctx(void *zctx, const char *endpoint);
 
 /* Closes the client's sockets (unsent requests and unreceived replies
  * are dropped at once: linger 0), terminates its own context, frees it
  * and sets *cp to NULL. Accepts NULL and *cp == NULL. */
-void vet_client_destroy(vet_client_t **cp);
+VET_API void vet_client_destroy(vet_client_t **cp);
 
 /* Extra attempts vet_call makes after an attempt gets no answer
  * (default 1; 0 for requests that must not be repeated, such as
  * "reload"). Negative values count as 0. */
-void vet_client_set_retries(vet_client_t *c, int retries);
+VET_API void vet_client_set_retries(vet_client_t *c, int retries);
 
 /* The endpoint the client talks to; borrowed, valid as long as c. */
-const char *vet_client_endpoint(const vet_client_t *c);
+VET_API const char *vet_client_endpoint(const vet_client_t *c);
 
 /* The message of the last error, e.g. "vetd not answering at
  * tcp://127.0.0.1:7470: timed out after 3000 ms"; "" if none yet.
  * Borrowed, valid until the next call on c. */
-const char *vet_client_error(const vet_client_t *c);
+VET_API const char *vet_client_error(const vet_client_t *c);
 
 /* Sends one request (len bytes of JSON, any op) and waits for its
  * reply, at most timeout_ms (> 0) in all. The deadline is split evenly
@@ -94,12 +96,12 @@ const char *vet_client_error(const vet_client_t *c);
  * vet_call uses a socket of its own, apart from the one of
  * vet_submit/vet_receive, so calls may be made between a submit and its
  * receive without mixing up replies. */
-int vet_call(vet_client_t *c, const char *request, size_t len, int timeout_ms,
+VET_API int vet_call(vet_client_t *c, const char *request, size_t len, int timeout_ms,
              char **reply, size_t *reply_len);
 
 /* vet_call for a NUL-terminated request (a screening request, or any
  * op); the reply is NUL-terminated, caller frees it with vet_free(). */
-int vet_screen(vet_client_t *c, const char *request, int timeout_ms, char **reply);
+VET_API int vet_screen(vet_client_t *c, const char *request, int timeout_ms, char **reply);
 
 /* Pipelining, for batches: vet_submit queues one request (len bytes of
  * JSON) without waiting for its reply; vet_receive returns the next
@@ -114,24 +116,24 @@ int vet_screen(vet_client_t *c, const char *request, int timeout_ms, char **repl
  * limit until received, so a caller may submit a whole batch before
  * receiving any; memory grows with the replies not yet received.
  * request is copied; the caller keeps it. */
-int vet_submit(vet_client_t *c, const char *request, size_t len, int timeout_ms);
+VET_API int vet_submit(vet_client_t *c, const char *request, size_t len, int timeout_ms);
 
 /* Waits at most timeout_ms (>= 0) for the next reply to a submitted
  * request. On VET_OK sets *reply (NUL-terminated, *reply_len bytes if
  * reply_len is not NULL), caller frees with vet_free(). VET_EINVAL when
  * no request is outstanding, VET_ETIMEOUT when none came in time (the
  * request stays outstanding). */
-int vet_receive(vet_client_t *c, int timeout_ms, char **reply, size_t *reply_len);
+VET_API int vet_receive(vet_client_t *c, int timeout_ms, char **reply, size_t *reply_len);
 
 /* Requests submitted whose replies have not been received yet. */
-size_t vet_client_pending(const vet_client_t *c);
+VET_API size_t vet_client_pending(const vet_client_t *c);
 
 /* Drops every outstanding request and reply (closes both sockets; new
  * ones are opened when next needed). Returns VET_OK, or VET_EZMQ. */
-int vet_client_reset(vet_client_t *c);
+VET_API int vet_client_reset(vet_client_t *c);
 
 /* Frees a reply of vet_call, vet_screen or vet_receive; NULL is fine. */
-void vet_free(void *p);
+VET_API void vet_free(void *p);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,8 @@
 
 #include <stddef.h>
 
+#include "vet_api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -29,19 +31,19 @@ typedef struct vet_worker vet_worker_t;
  * by any number of threads. On failure returns NULL and, if errors is
  * not NULL, sets *errors to every error found, one "file:line: message"
  * per line (caller frees with free()). */
-vet_engine_t *vet_engine_load(const char *dir, char **errors);
-void vet_engine_destroy(vet_engine_t **ep);
+VET_API vet_engine_t *vet_engine_load(const char *dir, char **errors);
+VET_API void vet_engine_destroy(vet_engine_t **ep);
 
 /* The ruleset's version (policy.cfg) and SHA-256 digest (hex) of its
  * files; borrowed, valid as long as the engine. */
-const char *vet_engine_version(const vet_engine_t *e);
-const char *vet_engine_digest(const vet_engine_t *e);
+VET_API const char *vet_engine_version(const vet_engine_t *e);
+VET_API const char *vet_engine_digest(const vet_engine_t *e);
 
 /* Per-thread scratch memory (request arena and reply buffer). Caller
  * owns it (vet_worker_destroy); NULL on OOM. Never share one between
  * threads at the same time. */
-vet_worker_t *vet_worker_new(void);
-void vet_worker_destroy(vet_worker_t **wp);
+VET_API vet_worker_t *vet_worker_new(void);
+VET_API void vet_worker_destroy(vet_worker_t **wp);
 
 /* Screens one request (len bytes of JSON). Sets *reply to the reply
  * JSON (NUL-terminated, *reply_len bytes), borrowed from the worker and
@@ -49,7 +51,7 @@ void vet_worker_destroy(vet_worker_t **wp);
  * error reply (bad_request, too_large, unknown_op...), -1 if out of
  * memory (no reply). Admin ops other than "taxonomy" are for the daemon
  * and answer unknown_op here. */
-int vet_engine_screen(const vet_engine_t *e, vet_worker_t *w, const char *json,
+VET_API int vet_engine_screen(const vet_engine_t *e, vet_worker_t *w, const char *json,
                       size_t len, const char **reply, size_t *reply_len);
 
 #ifdef __cplusplus

@@ -34,7 +34,7 @@ count_summary() {   # adds the "N passed, N failed" line of $out; $1 = exit code
     fi
 }
 
-for t in "$B"/tests/test_*; do
+for t in "$B"/tests/unit/test_* "$B"/tests/integration/test_*; do
     case "$t" in *.o|*.d) continue ;; esac
     [ -x "$t" ] || continue
     echo "== $(basename "$t")"

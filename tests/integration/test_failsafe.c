@@ -426,8 +426,8 @@ test_gate_rewrite_race(void **state)
 
 /* ---- 2. allocation failures in a running daemon --------------------- */
 
-/* The fault-injection shim (tests/fault/fault.c), beside this test's
- * binary in the build directory. */
+/* The fault-injection shim (tests/fault/fault.c), in the build's tests/
+ * directory, one above this test's binary (tests/integration/). */
 static void
 shim_path(char *out, size_t cap)
 {
@@ -438,7 +438,7 @@ shim_path(char *out, size_t cap)
     char *slash = strrchr(exe, '/');
     assert_non_null(slash);
     *slash = '\0';
-    snprintf(out, cap, "%s/libfault.so", exe);
+    snprintf(out, cap, "%s/../libfault.so", exe);
     assert_int_equal(access(out, R_OK), 0);
 }
 

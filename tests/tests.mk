@@ -1,0 +1,34 @@
+# tests/ -- unit/ (one CMocka program per module, linked with the
+# internal archives), integration/ (the real vetd, vet and vet-import,
+# driven as a user drives them), fault/ (allocation-failure injection).
+UNIT_SRC := tests/unit/test_audit.c tests/unit/test_dconf.c tests/unit/test_eval.c \
+            tests/unit/test_expr.c tests/unit/test_import.c tests/unit/test_match.c \
+            tests/unit/test_norm.c tests/unit/test_proto.c tests/unit/test_rsh.c \
+            tests/unit/test_ruleset.c tests/unit/test_screen.c tests/unit/test_stats.c \
+            tests/unit/test_taxonomy.c tests/unit/test_util.c tests/unit/test_vlog.c
+INTEG_SRC := tests/integration/test_batch.c tests/integration/test_cases.c \
+             tests/integration/test_cli.c tests/integration/test_daemon.c \
+             tests/integration/test_failsafe.c tests/integration/test_libvet.c
+TEST_SRC := $(UNIT_SRC) $(INTEG_SRC)
+TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
+TESTUTIL := $(B)/tests/testutil.o
+TEST_INC := $(EVAL_INC) -Idaemon -Iclients/c -Itests
+
+$(TEST_SRC:%.c=$(B)/%.o) $(TESTUTIL): INC := $(TEST_INC)
+
+$(B)/tests/unit/test_eval: $(B)/tests/unit/test_eval.o $(EVAL_OBJ) $(ENGINE_LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
+
+$(B)/tests/unit/test_import: $(B)/tests/unit/test_import.o $(TESTUTIL) $(IMPORT_LIB) $(ENGINE_LIB) $(CLIENT_LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
+
+$(B)/tests/%: $(B)/tests/%.o $(TESTUTIL) $(DAEMON_LIB) $(ENGINE_LIB) $(CLIENT_LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
+
+# The LD_PRELOAD shim that fails one chosen allocation (tests/fault/run.sh).
+# Built without OPT and LDFLAGS: it sits in front of the sanitizers'
+# malloc, never inside them.
+FAULT_SO := $(B)/tests/libfault.so
+$(FAULT_SO): tests/fault/fault.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g $(WARN) -fPIC -shared $< -o $@ -ldl

@@ -1,0 +1,18 @@
+# tools/import -- vet-import: public list formats -> registry files. Its
+# readers (libvetimport.a) are shared with tools/eval and bench.
+IMPORT_SRC := tools/import/country.c tools/import/country_tab.c tools/import/fmt_csl.c \
+              tools/import/fmt_ftm.c tools/import/fmt_nro.c tools/import/fmt_ofac.c \
+              tools/import/fmt_un.c tools/import/regw.c tools/import/slug.c
+IMPORT_OBJ := $(IMPORT_SRC:%.c=$(B)/%.o)
+IMPORT_INC := $(ENGINE_INC) -Itools/import
+IMPORT_LIB := $(B)/libvetimport.a
+
+$(IMPORT_OBJ) $(B)/tools/import/main.o: INC := $(IMPORT_INC)
+
+$(IMPORT_LIB): $(IMPORT_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/vet-import: $(B)/tools/import/main.o $(IMPORT_LIB) $(ENGINE_LIB)
+	@mkdir -p $(BIN)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
