@@ -7,17 +7,21 @@
 #include <time.h>
 
 #include "arena.h"
+#include "import.h"
 #include "match.h"
-#include "norm.h"
-#include "registry.h"
 #include "mclock.h"
+#include "norm.h"
+#include "nro.h"
+#include "ofac.h"
+#include "registry.h"
 
 /*
  * Usage: bench_match [DATA_DIR]   (default ../shared/data)
  *
  * Reads DATA_DIR/ofac_sdn/sdn.csv (one entity per row, column 2 the
  * name), DATA_DIR/ofac_sdn/alt.csv (aliases, attached by ent_num) and
- * DATA_DIR/canada_nro/nro_2024-09.tsv, builds the match index and times
+ * DATA_DIR/canada_nro/nro_2024-09.tsv with vet-import's readers (ofac.h,
+ * nro.h), builds the match index and times
  * five kinds of query, one line each: the median over ROUNDS rounds of
  * the mean time per query within a round. Timings are reported, never
  * asserted.
@@ -84,60 +88,6 @@ ent_alias(ent_build_t *e, const char *name)
     e->aliases[e->n_aliases++] = xstrdup(name);
 }
 
-/* Reads one CSV record from f into fields (quoted fields, "" escapes,
- * "-0-" meaning empty). Returns the field count, 0 at end of file. */
-static int
-csv_record(FILE *f, char *buf, size_t cap, char **fields, int maxf)
-{
-    int c, nf = 0;
-    size_t n = 0;
-    bool quoted = false, any = false;
-    fields[nf++] = buf;
-    while ((c = getc(f)) != EOF) {
-        any = true;
-        if (quoted) {
-            if (c == '"') {
-                int d = getc(f);
-                if (d == '"') {
-                    if (n + 1 < cap)
-                        buf[n++] = '"';
-                    continue;
-                }
-                quoted = false;
-                if (d == EOF)
-                    break;
-                c = d;
-            } else {
-                if (n + 1 < cap)
-                    buf[n++] = (char)c;
-                continue;
-            }
-        }
-        if (c == '"')
-            quoted = true;
-        else if (c == ',' && nf < maxf) {
-            buf[n++] = '\0';
-            fields[nf++] = buf + n;
-        } else if (c == '\n')
-            break;
-        else if (c != '\r' && n + 1 < cap)
-            buf[n++] = (char)c;
-    }
-    buf[n] = '\0';
-    if (!any)
-        return 0;
-    for (int i = 0; i < nf; i++) {
-        char *s = fields[i];
-        while (*s == ' ')
-            s++;
-        size_t l = strlen(s);
-        while (l > 0 && s[l - 1] == ' ')
-            s[--l] = '\0';
-        fields[i] = strcmp(s, "-0-") == 0 ? s + l : s;
-    }
-    return nf;
-}
-
 static int
 ent_num_cmp(const void *a, const void *b)
 {
@@ -145,75 +95,70 @@ ent_num_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Every record of sdn.csv with a name, whatever its type, with its
+ * aliases from alt.csv, read by vet-import's reader; in ent_num order. */
 static int
 load_ofac(reg_t *r, const char *dir)
 {
-    char path[1024], buf[8192], *fld[16];
-    snprintf(path, sizeof path, "%s/ofac_sdn/sdn.csv", dir);
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        perror(path);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/ofac_sdn", dir);
+    sbuf_t err = SBUF_INIT;
+    ofac_list_t *l = ofac_list_load(path, &err);
+    if (l == NULL) {
+        fprintf(stderr, "bench_match: %s\n", err.data ? err.data : "out of memory");
+        sbuf_free(&err);
         return -1;
     }
-    int nf;
-    while ((nf = csv_record(f, buf, sizeof buf, fld, 16)) > 0)
-        if (nf >= 2 && fld[1][0] != '\0')
-            reg_add(r, atol(fld[0]), fld[1]);
-    fclose(f);
-    qsort(r->b, r->n, sizeof *r->b, ent_num_cmp);
-
-    snprintf(path, sizeof path, "%s/ofac_sdn/alt.csv", dir);
-    if ((f = fopen(path, "r")) == NULL) {
-        perror(path);
-        return -1;
-    }
-    while ((nf = csv_record(f, buf, sizeof buf, fld, 16)) > 0) {
-        if (nf < 4 || fld[3][0] == '\0')
+    size_t n;
+    const ofac_ent_t *ents = ofac_list_ents(l, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (ents[i].name[0] == '\0')
             continue;
-        ent_build_t key = { .ent_num = atol(fld[0]) };
-        ent_build_t *e = bsearch(&key, r->b, r->n, sizeof *r->b, ent_num_cmp);
-        if (e != NULL)
-            ent_alias(e, fld[3]);
+        ent_build_t *e = reg_add(r, atol(ents[i].ent_num), ents[i].name);
+        for (size_t k = 0; k < ents[i].n_aliases; k++)
+            ent_alias(e, ents[i].aliases[k]);
     }
-    fclose(f);
+    ofac_list_destroy(&l);
+    qsort(r->b, r->n, sizeof *r->b, ent_num_cmp);
     return 0;
 }
 
 static int
+nro_row(void *ctx, const imp_file_t *f, nro_row_t *row, sbuf_t *err)
+{
+    (void)f;
+    (void)err;
+    ent_build_t *e = reg_add(ctx, -1, row->name);
+    char *p = row->aliases;
+    for (char *a; (a = nro_alias(&p)) != NULL;) {
+        while (*a == ' ')
+            a++;
+        if (*a)
+            ent_alias(e, a);
+    }
+    return 0;
+}
+
+/* The Named Research Organizations, read by vet-import's reader. */
+static int
 load_nro(reg_t *r, const char *dir)
 {
-    char path[1024], line[16384];
+    char path[1024];
     snprintf(path, sizeof path, "%s/canada_nro/nro_2024-09.tsv", dir);
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
+    imp_file_t f = { path, NULL, 0 };
+    char *data = imp_read_file(path, &f.len);
+    if (data == NULL) {
         perror(path);
         return -1;
     }
-    bool header = true;
-    while (fgets(line, sizeof line, f) != NULL) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (header) {
-            header = false;
-            continue;
-        }
-        char *country = strchr(line, '\t');
-        if (country == NULL)
-            continue;
-        *country++ = '\0';
-        char *aliases = strchr(country, '\t');
-        ent_build_t *e = reg_add(r, -1, line);
-        if (aliases == NULL)
-            continue;
-        char *save = NULL;
-        for (char *a = strtok_r(aliases + 1, ";", &save); a; a = strtok_r(NULL, ";", &save)) {
-            while (*a == ' ')
-                a++;
-            if (*a)
-                ent_alias(e, a);
-        }
-    }
-    fclose(f);
-    return 0;
+    f.data = data;
+    sbuf_t err = SBUF_INIT;
+    int rc = nro_read(&f, nro_row, r, &err);
+    if (rc < 0)
+        fprintf(stderr, "bench_match: %s\n", err.data ? err.data : "out of memory");
+    sbuf_free(&err);
+    free(data);
+    return rc;
 }
 
 static int

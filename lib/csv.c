@@ -1,4 +1,4 @@
-/* csv.c -- RFC 4180 CSV/TSV reader: quoted fields, doubled quotes, CRLF, file:line errors. */
+/* csv.c -- the one CSV/TSV reader: quotes, line breaks in quotes, CRLF, file:line errors. */
 #include "csv.h"
 
 #include <stdbool.h>
@@ -7,36 +7,80 @@
 #include <string.h>
 
 struct csv {
-    const char *data;
-    size_t len;
-    size_t pos;
-    int line;               /* line of data[pos] */
-    char delim;
-    char quote;
-    const char *fname;
+    csv_line_fn next;       /* the line source */
+    void *ctx;              /* its argument */
+    const char *data;       /* csv_new: the input (borrowed) */
+    size_t len;             /* its length, DOS end-of-file bytes cut */
+    size_t pos;             /* the start of the next line in data */
+    unsigned long lineno;   /* lines data has handed over */
+    char delim;             /* field separator */
+    char quote;             /* quoting character, 0 for none */
+    unsigned flags;         /* CSV_* */
+    const char *fname;      /* for messages (borrowed) */
     char *buf;              /* field bytes of the current record, NUL-separated */
-    size_t buf_len, buf_cap;
-    size_t *offs;           /* field start offsets into buf */
-    char **fields;
-    size_t n_fields, cap_fields;
-    char err[512];
+    size_t buf_len;         /* bytes used */
+    size_t buf_cap;         /* bytes allocated */
+    size_t *offs;           /* start of each field in buf */
+    size_t *lens;           /* length of each field */
+    char **fields;          /* the fields handed over */
+    size_t n_fields;        /* fields of the current record */
+    size_t cap_fields;      /* room in offs, lens and fields */
+    char err[512];          /* the last error message */
 };
 
+/* The line source of csv_new: the lines of data. */
+static int
+data_line(void *ctx, csv_line_t *line)
+{
+    csv_t *c = ctx;
+    if (c->pos >= c->len)
+        return 0;
+    const char *s = c->data + c->pos;
+    const char *nl = memchr(s, '\n', c->len - c->pos);
+    size_t n = nl != NULL ? (size_t)(nl - s) : c->len - c->pos;
+    line->text = s;
+    line->eol = "";
+    if (nl != NULL) {
+        line->eol = "\n";
+        if (n > 0 && s[n - 1] == '\r') {
+            line->eol = "\r\n";
+            n--;
+        }
+    }
+    line->len = n;
+    line->no = ++c->lineno;
+    c->pos = nl != NULL ? (size_t)(nl + 1 - c->data) : c->len;
+    return 1;
+}
+
 csv_t *
-csv_new(const char *data, size_t len, char delim, char quote, const char *fname)
+csv_new_lines(csv_line_fn next, void *ctx, char delim, char quote, unsigned flags,
+              const char *fname)
 {
     csv_t *c = calloc(1, sizeof *c);
     if (c == NULL)
         return NULL;
+    c->next = next;
+    c->ctx = ctx;
+    c->delim = delim;
+    c->quote = quote;
+    c->flags = flags;
+    c->fname = fname;
+    return c;
+}
+
+csv_t *
+csv_new(const char *data, size_t len, char delim, char quote, unsigned flags, const char *fname)
+{
+    csv_t *c = csv_new_lines(data_line, NULL, delim, quote, flags, fname);
+    if (c == NULL)
+        return NULL;
+    c->ctx = c;
     /* A DOS end-of-file marker after the last line is not data. */
     while (len > 0 && data[len - 1] == 0x1A)
         len--;
     c->data = data;
     c->len = len;
-    c->line = 1;
-    c->delim = delim;
-    c->quote = quote;
-    c->fname = fname;
     return c;
 }
 
@@ -48,6 +92,7 @@ csv_destroy(csv_t **p)
     csv_t *c = *p;
     free(c->buf);
     free(c->offs);
+    free(c->lens);
     free(c->fields);
     free(c);
     *p = NULL;
@@ -59,126 +104,169 @@ csv_error(const csv_t *c)
     return c->err;
 }
 
+/* Says what went wrong at line; returns -1. */
 static int
-fail(csv_t *c, int line, const char *what)
+fail(csv_t *c, unsigned long line, const char *what)
 {
-    snprintf(c->err, sizeof c->err, "%s:%d: %s", c->fname, line, what);
+    snprintf(c->err, sizeof c->err, "%s:%lu: %s", c->fname, line, what);
     return -1;
 }
 
 static bool
-put_byte(csv_t *c, char ch)
+put(csv_t *c, const char *s, size_t n)
 {
-    if (c->buf_len + 1 > c->buf_cap) {
-        size_t cap = c->buf_cap ? c->buf_cap * 2 : 256;
+    if (c->buf_len + n + 1 > c->buf_cap) {
+        size_t cap = c->buf_cap ? c->buf_cap : 256;
+        while (c->buf_len + n + 1 > cap)
+            cap *= 2;
         char *nb = realloc(c->buf, cap);
         if (nb == NULL)
             return false;
         c->buf = nb;
         c->buf_cap = cap;
     }
-    c->buf[c->buf_len++] = ch;
+    memcpy(c->buf + c->buf_len, s, n);
+    c->buf_len += n;
     return true;
 }
 
-/* Ends the current field (NUL) and opens a new one. */
+/* Opens a new field. */
 static bool
-start_field(csv_t *c)
+field_begin(csv_t *c)
 {
-    if (c->n_fields + 1 > c->cap_fields) {
+    if (c->n_fields == c->cap_fields) {
         size_t cap = c->cap_fields ? c->cap_fields * 2 : 32;
         size_t *no = realloc(c->offs, cap * sizeof *no);
-        if (no == NULL)
-            return false;
-        c->offs = no;
+        if (no != NULL)
+            c->offs = no;
+        size_t *nl = realloc(c->lens, cap * sizeof *nl);
+        if (nl != NULL)
+            c->lens = nl;
         char **nf = realloc(c->fields, cap * sizeof *nf);
-        if (nf == NULL)
+        if (nf != NULL)
+            c->fields = nf;
+        if (no == NULL || nl == NULL || nf == NULL)
             return false;
-        c->fields = nf;
         c->cap_fields = cap;
     }
     c->offs[c->n_fields++] = c->buf_len;
     return true;
 }
 
-int
-csv_next(csv_t *c, char ***fields, size_t *n_fields, int *line)
+/* Closes the current field with a NUL and notes its length. */
+static bool
+field_end(csv_t *c)
 {
-    if (c->pos >= c->len)
-        return 0;
-    c->buf_len = 0;
-    c->n_fields = 0;
-    int start = c->line;
-    if (!start_field(c))
-        return fail(c, start, "out of memory");
-    bool quoted = false;        /* inside a quoted field */
-    bool was_quoted = false;    /* the current field was quoted and closed */
-    bool at_start = true;       /* nothing read yet for the current field */
-    int qline = start;
-    for (;;) {
-        if (c->pos >= c->len) {
-            if (quoted)
-                return fail(c, qline, "unterminated quoted field");
-            break;
-        }
-        char ch = c->data[c->pos++];
-        if (quoted) {
-            if (ch == c->quote) {
-                if (c->pos < c->len && c->data[c->pos] == c->quote) {
-                    c->pos++;
-                    if (!put_byte(c, ch))
-                        return fail(c, start, "out of memory");
-                } else {
-                    quoted = false;
-                    was_quoted = true;
-                }
-                continue;
-            }
-            if (ch == '\n')
-                c->line++;
-            if (!put_byte(c, ch))
-                return fail(c, start, "out of memory");
-            continue;
-        }
-        if (ch == '\r' && c->pos < c->len && c->data[c->pos] == '\n')
-            continue;
-        if (ch == '\n') {
-            c->line++;
-            break;
-        }
-        if (ch == c->delim) {
-            if (!put_byte(c, '\0') || !start_field(c))
-                return fail(c, start, "out of memory");
-            at_start = true;
-            was_quoted = false;
-            continue;
-        }
-        if (c->quote != 0 && ch == c->quote) {
-            if (!at_start)
-                return fail(c, c->line, was_quoted ? "unexpected quote after a quoted field"
-                                                   : "quote inside an unquoted field");
-            quoted = true;
-            qline = c->line;
-            at_start = false;
-            continue;
-        }
-        if (was_quoted) {
-            /* Spaces after a closing quote (OFAC writes `"x" ,`) are
-             * tolerated and dropped; anything else is malformed. */
-            if (ch == ' ')
-                continue;
-            return fail(c, c->line, "unexpected character after a closing quote");
-        }
-        at_start = false;
-        if (!put_byte(c, ch))
-            return fail(c, start, "out of memory");
-    }
-    if (!put_byte(c, '\0'))
-        return fail(c, start, "out of memory");
+    size_t i = c->n_fields - 1;
+    c->lens[i] = c->buf_len - c->offs[i];
+    return put(c, "", 1);
+}
+
+/* True when s[0..n) holds only spaces, tabs and carriage returns. */
+static bool
+blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+            return false;
+    return true;
+}
+
+/* Hands the fields read so far over in rec; bad (static) says what is
+ * wrong with the record, at line, or is NULL. Returns 1, or -1 on OOM. */
+static int
+deliver(csv_t *c, csv_rec_t *rec, const char *bad, unsigned long line)
+{
+    if (!field_end(c))
+        return fail(c, rec->line, "out of memory");
     for (size_t i = 0; i < c->n_fields; i++)
         c->fields[i] = c->buf + c->offs[i];
-    *fields = c->fields;
-    *n_fields = c->n_fields;
-    *line = start;
+    rec->fields = c->fields;
+    rec->lens = c->lens;
+    rec->n_fields = c->n_fields;
+    rec->bad = bad;
+    if (bad != NULL)
+        fail(c, line, bad);
     return 1;
+}
+
+int
+csv_next(csv_t *c, csv_rec_t *rec)
+{
+    csv_line_t l;
+    int r;
+    do {
+        if ((r = c->next(c->ctx, &l)) <= 0) {
+            if (r < 0)
+                snprintf(c->err, sizeof c->err, "%s: read error", c->fname);
+            return r;
+        }
+    } while ((c->flags & CSV_SKIP_BLANK) && blank(l.text, l.len));
+    bool lax = (c->flags & CSV_LAX_QUOTES) != 0;
+    c->buf_len = 0;
+    c->n_fields = 0;
+    rec->line = l.no;
+    size_t i = 0;
+    for (;;) {
+        if (!field_begin(c))
+            return fail(c, rec->line, "out of memory");
+        if (c->quote != 0 && i < l.len && l.text[i] == c->quote) {
+            unsigned long qline = l.no;
+            i++;
+            for (;;) {
+                const char *q = i < l.len ? memchr(l.text + i, c->quote, l.len - i) : NULL;
+                size_t e = q != NULL ? (size_t)(q - l.text) : l.len;
+                if (!put(c, l.text + i, e - i))
+                    return fail(c, rec->line, "out of memory");
+                i = e;
+                if (q == NULL) {
+                    /* The quoted field goes on over the line break. */
+                    const char *eol = l.eol;
+                    if ((r = c->next(c->ctx, &l)) < 0)
+                        return fail(c, qline, "read error");
+                    if (r == 0)
+                        return deliver(c, rec, "unterminated quoted field", qline);
+                    if (!put(c, eol, strlen(eol)))
+                        return fail(c, rec->line, "out of memory");
+                    i = 0;
+                    continue;
+                }
+                if (i + 1 < l.len && l.text[i + 1] == c->quote) {
+                    if (!put(c, q, 1))
+                        return fail(c, rec->line, "out of memory");
+                    i += 2;
+                    continue;
+                }
+                i++;
+                break;
+            }
+            /* Strict: spaces after a closing quote (OFAC writes `"x" ,`)
+             * are tolerated and dropped. Then only the delimiter or the
+             * line end may follow. */
+            while (!lax && i < l.len && l.text[i] == ' ')
+                i++;
+            if (i < l.len && l.text[i] != c->delim) {
+                const char *what = lax ? "a closing quote not followed by a comma"
+                                   : l.text[i] == c->quote
+                                       ? "unexpected quote after a quoted field"
+                                       : "unexpected character after a closing quote";
+                return deliver(c, rec, what, l.no);
+            }
+        } else {
+            const char *d = i < l.len ? memchr(l.text + i, c->delim, l.len - i) : NULL;
+            size_t e = d != NULL ? (size_t)(d - l.text) : l.len;
+            if (c->quote != 0 && !lax && memchr(l.text + i, c->quote, e - i) != NULL)
+                return deliver(c, rec, "quote inside an unquoted field", l.no);
+            if (!put(c, l.text + i, e - i))
+                return fail(c, rec->line, "out of memory");
+            i = e;
+        }
+        if (i < l.len && l.text[i] == c->delim) {
+            if (!field_end(c))
+                return fail(c, rec->line, "out of memory");
+            i++;
+            continue;
+        }
+        return deliver(c, rec, NULL, 0);
+    }
 }

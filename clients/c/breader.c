@@ -1,6 +1,7 @@
 /* breader.c -- `vet batch`'s input: CSV or JSONL records turned into screening requests. */
 #include "breader.h"
 #include "bjson.h"
+#include "csv.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -54,10 +55,9 @@ struct breader {
     char **keys;            /* owned: a context column's key as JSON, else NULL */
     const char **cells;     /* owned array: the current record's fields */
     int col_of[COL_COUNT];  /* column index of each kind, -1 if absent */
-    sbuf_t fields;          /* CSV: the fields of a record, NUL-separated */
-    size_t *fstart;         /* owned: offset of each field in fields */
-    size_t *flen;           /* owned: length of each field */
-    int nf, fcap;           /* fields in the record, room for */
+    csv_t *csv;             /* owned: CSV, the reader over next_line */
+    csv_rec_t rec;          /* CSV: the current record (the reader's) */
+    bool oom;               /* CSV: the reader ran out of memory */
     sbuf_t scratch;         /* the request body being built */
     char errbuf[256];       /* what is wrong with the current record */
 };
@@ -167,110 +167,36 @@ blank(const char *s, size_t n)
     return true;
 }
 
-/* Ends the current field: a NUL after it, its length noted. */
-static void
-field_end(breader_t *r)
+/* The CSV reader's line source: the input's lines, as next_line gives
+ * them (byte order mark and carriage returns dropped). */
+static int
+line_source(void *ctx, csv_line_t *l)
 {
-    sbuf_putc(&r->fields, '\0');
-    r->flen[r->nf - 1] = r->fields.len - 1 - r->fstart[r->nf - 1];
-}
-
-/* Starts a new field; false when out of memory. */
-static bool
-field_begin(breader_t *r)
-{
-    if (r->nf == r->fcap) {
-        int cap = r->fcap ? r->fcap * 2 : 32;
-        size_t *s = realloc(r->fstart, (size_t)cap * sizeof *s);
-        if (s != NULL)
-            r->fstart = s;
-        size_t *l = realloc(r->flen, (size_t)cap * sizeof *l);
-        if (l != NULL)
-            r->flen = l;
-        if (s == NULL || l == NULL)
-            return false;
-        r->fcap = cap;
-    }
-    r->fstart[r->nf] = r->fields.len;
-    r->flen[r->nf] = 0;
-    r->nf++;
-    return true;
+    breader_t *r = ctx;
+    if (!next_line(r))
+        return r->rerr != 0 ? -1 : 0;
+    l->text = r->line;
+    l->len = r->len;
+    l->eol = "\n";
+    l->no = r->lineno;
+    return 1;
 }
 
 /* Reads one CSV record (RFC 4180: quoted fields may hold commas, doubled
- * quotes and line breaks), skipping blank lines. Returns 1 with the
- * fields in r (*err set if the record is malformed), 0 at the end, -1 on
- * a read error or out of memory. */
+ * quotes and line breaks), skipping blank lines, into r->rec. Returns 1
+ * with the record (*err set if it is malformed), 0 at the end, -1 on a
+ * read error or out of memory (r->oom). */
 static int
 csv_record(breader_t *r, unsigned long *line, const char **err)
 {
-    *err = NULL;
-    do {
-        if (!next_line(r))
-            return r->rerr != 0 ? -1 : 0;
-    } while (blank(r->line, r->len));
-    *line = r->lineno;
-    sbuf_clear(&r->fields);
-    r->nf = 0;
-    size_t i = 0;
-    for (;;) {
-        if (!field_begin(r))
-            return -1;
-        if (i < r->len && r->line[i] == '"') {
-            i++;
-            for (;;) {
-                if (i >= r->len) {
-                    /* The quoted field goes on over the line break. */
-                    if (!next_line(r)) {
-                        if (r->rerr != 0)
-                            return -1;
-                        *err = "unterminated quoted field";
-                        field_end(r);
-                        return r->fields.oom ? -1 : 1;
-                    }
-                    sbuf_putc(&r->fields, '\n');
-                    i = 0;
-                    continue;
-                }
-                const char *q = memchr(r->line + i, '"', r->len - i);
-                size_t e = q != NULL ? (size_t)(q - r->line) : r->len;
-                sbuf_append(&r->fields, r->line + i, e - i);
-                i = e;
-                if (q == NULL)
-                    continue;
-                if (i + 1 < r->len && r->line[i + 1] == '"') {
-                    sbuf_putc(&r->fields, '"');
-                    i += 2;
-                    continue;
-                }
-                i++;
-                break;
-            }
-            if (i < r->len && r->line[i] != ',') {
-                *err = "a closing quote not followed by a comma";
-                field_end(r);
-                return r->fields.oom ? -1 : 1;
-            }
-        } else {
-            const char *comma = memchr(r->line + i, ',', r->len - i);
-            size_t e = comma != NULL ? (size_t)(comma - r->line) : r->len;
-            sbuf_append(&r->fields, r->line + i, e - i);
-            i = e;
-        }
-        field_end(r);
-        if (i < r->len && r->line[i] == ',') {
-            i++;
-            continue;
-        }
-        break;
-    }
-    return r->fields.oom ? -1 : 1;
-}
-
-static const char *
-field(const breader_t *r, int i)
-{
-    return r->fields.data + r->fstart[i];
+    int rc = csv_next(r->csv, &r->rec);
+    if (rc < 0 && r->rerr == 0)
+        r->oom = true;
+    if (rc <= 0)
+        return rc;
+    *line = r->rec.line;
+    *err = r->rec.bad;
+    return 1;
 }
 
 /* Reads the CSV header and maps its columns. Returns BREADER_OK, or what
@@ -283,8 +209,8 @@ csv_header(breader_t *r)
     int rc = csv_record(r, &line, &err);
     if (rc < 0) {
         fprintf(stderr, "vet batch: %s: %s\n", r->path,
-                r->fields.oom ? "out of memory" : strerror(r->rerr));
-        return r->fields.oom || r->rerr == ENOMEM ? BREADER_ENOMEM : BREADER_EIO;
+                r->oom ? "out of memory" : strerror(r->rerr));
+        return r->oom || r->rerr == ENOMEM ? BREADER_ENOMEM : BREADER_EIO;
     }
     for (int k = 0; k < COL_COUNT; k++)
         r->col_of[k] = -1;
@@ -294,22 +220,24 @@ csv_header(breader_t *r)
         fprintf(stderr, "vet batch: %s:%lu: header: %s\n", r->path, line, err);
         return BREADER_EHEADER;
     }
-    r->ncols = r->nf;
+    r->ncols = (int)r->rec.n_fields;
     r->cols = calloc((size_t)r->ncols, sizeof *r->cols);
     if (r->cols == NULL) {
         fputs("vet batch: out of memory\n", stderr);
         return BREADER_ENOMEM;
     }
+    /* The names, trimmed in place; the record's field pointers are ours
+     * until the next record, so they are moved to the trimmed names. */
+    char **field = r->rec.fields;
     breader_err_t status = BREADER_OK;
     for (int i = 0; i < r->ncols; i++) {
-        char *name = r->fields.data + r->fstart[i];
-        size_t n = r->flen[i];
+        char *name = field[i];
+        size_t n = r->rec.lens[i];
         while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t'))
             name[--n] = '\0';
         while (*name == ' ' || *name == '\t')
             name++;
-        r->fstart[i] = (size_t)(name - r->fields.data);
-        r->flen[i] = strlen(name);
+        field[i] = name;
         if (strncasecmp(name, "context.", 8) == 0 && name[8] != '\0') {
             r->cols[i] = COL_CONTEXT;
             continue;
@@ -340,9 +268,9 @@ csv_header(breader_t *r)
     for (int i = 0; status == BREADER_OK && i < r->ncols; i++)
         for (int k = i + 1; k < r->ncols; k++)
             if (r->cols[i] == COL_CONTEXT && r->cols[k] == COL_CONTEXT &&
-                strcmp(field(r, i), field(r, k)) == 0) {
+                strcmp(field[i], field[k]) == 0) {
                 fprintf(stderr, "vet batch: %s:%lu: column \"%s\" given twice\n", r->path,
-                        line, field(r, i));
+                        line, field[i]);
                 status = BREADER_EHEADER;
             }
     if (status == BREADER_OK && r->col_of[COL_NAME] < 0) {
@@ -362,7 +290,7 @@ csv_header(breader_t *r)
         if (r->cols[i] != COL_CONTEXT)
             continue;
         sbuf_t k = SBUF_INIT;
-        sbuf_json_str(&k, field(r, i) + 8, r->flen[i] - 8);
+        sbuf_json_str(&k, field[i] + 8, strlen(field[i]) - 8);
         bool oom = k.oom;
         r->keys[i] = sbuf_take(&k);
         if (oom || r->keys[i] == NULL) {
@@ -587,8 +515,16 @@ breader_new(const char *path, breader_fmt_t fmt, breader_err_t *why)
             goto fail;
         }
     }
-    if (r->fmt == BREADER_CSV && (*why = csv_header(r)) != BREADER_OK)
-        goto fail;
+    if (r->fmt == BREADER_CSV) {
+        r->csv = csv_new_lines(line_source, r, ',', '"', CSV_SKIP_BLANK | CSV_LAX_QUOTES, r->path);
+        if (r->csv == NULL) {
+            fputs("vet batch: out of memory\n", stderr);
+            *why = BREADER_ENOMEM;
+            goto fail;
+        }
+        if ((*why = csv_header(r)) != BREADER_OK)
+            goto fail;
+    }
     return r;
 fail:
     breader_destroy(&r);
@@ -609,9 +545,7 @@ breader_destroy(breader_t **p)
     free(r->keys);
     free(r->cells);
     free(r->cols);
-    free(r->fstart);
-    free(r->flen);
-    sbuf_free(&r->fields);
+    csv_destroy(&r->csv);
     sbuf_free(&r->scratch);
     free(r);
     *p = NULL;
@@ -630,9 +564,8 @@ no_memory(breader_rec_t *rec)
 static int
 read_failed(const breader_t *r, breader_rec_t *rec)
 {
-    fprintf(stderr, "vet batch: %s: %s\n", r->path,
-            r->fields.oom ? "out of memory" : strerror(r->rerr));
-    rec->why = r->fields.oom || r->rerr == ENOMEM ? BREADER_ENOMEM : BREADER_EIO;
+    fprintf(stderr, "vet batch: %s: %s\n", r->path, r->oom ? "out of memory" : strerror(r->rerr));
+    rec->why = r->oom || r->rerr == ENOMEM ? BREADER_ENOMEM : BREADER_EIO;
     return -1;
 }
 
@@ -696,15 +629,15 @@ breader_next(breader_t *r, const char *id, sbuf_t *req, sbuf_t *uid, sbuf_t *nam
             return rc < 0 ? read_failed(r, rec) : 0;
         /* The id tells which row it is, even in a malformed one. */
         int idcol = r->col_of[COL_ID];
-        if (idcol >= 0 && idcol < r->nf && r->flen[idcol] > 0)
-            sbuf_json_str(uid, field(r, idcol), r->flen[idcol]);
-        if (rec->err == NULL && r->nf != r->ncols) {
-            snprintf(r->errbuf, sizeof r->errbuf, "%d fields, the header has %d", r->nf,
-                     r->ncols);
+        if (idcol >= 0 && (size_t)idcol < r->rec.n_fields && r->rec.lens[idcol] > 0)
+            sbuf_json_str(uid, r->rec.fields[idcol], r->rec.lens[idcol]);
+        if (rec->err == NULL && r->rec.n_fields != (size_t)r->ncols) {
+            snprintf(r->errbuf, sizeof r->errbuf, "%zu fields, the header has %d",
+                     r->rec.n_fields, r->ncols);
             rec->err = r->errbuf;
         } else if (rec->err == NULL) {
             for (int i = 0; i < r->ncols; i++)
-                r->cells[i] = field(r, i);
+                r->cells[i] = r->rec.fields[i];
             const char *v;
             if (name != NULL && (v = cell(r, COL_NAME)) != NULL)
                 sbuf_puts(name, v);

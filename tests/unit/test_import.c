@@ -152,7 +152,7 @@ assert_loads_and_reproduces(const fixture_t *f, const run_t *r, const char *args
     run_free(&r2);
 }
 
-/* ---- csv.c ------------------------------------------------------------ */
+/* ---- lib/csv.c: the one CSV reader ------------------------------------ */
 
 static void
 test_csv_basic(void **state)
@@ -161,28 +161,29 @@ test_csv_basic(void **state)
     const char *text = "a,\"b,c\",\"d \"\"e\"\"\"\r\n"
                        "\"multi\nline\",2,-0- \n"
                        "last,,x";
-    csv_t *c = csv_new(text, strlen(text), ',', '"', "t.csv");
+    csv_t *c = csv_new(text, strlen(text), ',', '"', 0, "t.csv");
     assert_non_null(c);
-    char **f;
-    size_t n;
-    int line;
-    assert_int_equal(csv_next(c, &f, &n, &line), 1);
-    assert_int_equal(n, 3);
-    assert_int_equal(line, 1);
-    assert_string_equal(f[0], "a");
-    assert_string_equal(f[1], "b,c");
-    assert_string_equal(f[2], "d \"e\"");
-    assert_int_equal(csv_next(c, &f, &n, &line), 1);
-    assert_int_equal(line, 2);
-    assert_int_equal(n, 3);
-    assert_string_equal(f[0], "multi\nline");
-    assert_string_equal(f[2], "-0- ");
-    assert_int_equal(csv_next(c, &f, &n, &line), 1);
-    assert_int_equal(line, 4);
-    assert_int_equal(n, 3);
-    assert_string_equal(f[1], "");
-    assert_string_equal(f[2], "x");
-    assert_int_equal(csv_next(c, &f, &n, &line), 0);
+    csv_rec_t r;
+    assert_int_equal(csv_next(c, &r), 1);
+    assert_null(r.bad);
+    assert_int_equal(r.n_fields, 3);
+    assert_int_equal(r.line, 1);
+    assert_string_equal(r.fields[0], "a");
+    assert_string_equal(r.fields[1], "b,c");
+    assert_string_equal(r.fields[2], "d \"e\"");
+    assert_int_equal(r.lens[2], 5);
+    assert_int_equal(csv_next(c, &r), 1);
+    assert_int_equal(r.line, 2);
+    assert_int_equal(r.n_fields, 3);
+    assert_string_equal(r.fields[0], "multi\nline");
+    assert_string_equal(r.fields[2], "-0- ");
+    assert_int_equal(csv_next(c, &r), 1);
+    assert_int_equal(r.line, 4);
+    assert_int_equal(r.n_fields, 3);
+    assert_string_equal(r.fields[1], "");
+    assert_string_equal(r.fields[2], "x");
+    assert_int_equal(csv_next(c, &r), 0);
+    assert_string_equal(csv_error(c), "");
     csv_destroy(&c);
     assert_null(c);
     csv_destroy(NULL);
@@ -194,14 +195,25 @@ test_csv_ofac_quirks(void **state)
     (void)state;
     /* Space after a closing quote, and the DOS end-of-file byte. */
     const char *text = "36,\"AERO\" ,-0- \r\n\x1a";
-    csv_t *c = csv_new(text, strlen(text), ',', '"', "sdn.csv");
-    char **f;
-    size_t n;
-    int line;
-    assert_int_equal(csv_next(c, &f, &n, &line), 1);
-    assert_int_equal(n, 3);
-    assert_string_equal(f[1], "AERO");
-    assert_int_equal(csv_next(c, &f, &n, &line), 0);
+    csv_t *c = csv_new(text, strlen(text), ',', '"', 0, "sdn.csv");
+    csv_rec_t r;
+    assert_int_equal(csv_next(c, &r), 1);
+    assert_int_equal(r.n_fields, 3);
+    assert_string_equal(r.fields[1], "AERO");
+    assert_int_equal(csv_next(c, &r), 0);
+    csv_destroy(&c);
+    /* A quoted line break keeps its CR; an empty line is a record. */
+    text = "\"a\r\nb\"\r\n\r\nx";
+    c = csv_new(text, strlen(text), ',', '"', 0, "crlf.csv");
+    assert_int_equal(csv_next(c, &r), 1);
+    assert_string_equal(r.fields[0], "a\r\nb");
+    assert_int_equal(csv_next(c, &r), 1);
+    assert_int_equal(r.line, 3);
+    assert_int_equal(r.n_fields, 1);
+    assert_string_equal(r.fields[0], "");
+    assert_int_equal(csv_next(c, &r), 1);
+    assert_int_equal(r.line, 4);
+    assert_int_equal(csv_next(c, &r), 0);
     csv_destroy(&c);
 }
 
@@ -210,28 +222,26 @@ test_csv_tsv_unquoted(void **state)
 {
     (void)state;
     const char *text = "name\tcountry\n\"quoted\" name\tIran\n";
-    csv_t *c = csv_new(text, strlen(text), '\t', 0, "n.tsv");
-    char **f;
-    size_t n;
-    int line;
-    assert_int_equal(csv_next(c, &f, &n, &line), 1);
-    assert_int_equal(csv_next(c, &f, &n, &line), 1);
-    assert_int_equal(line, 2);
-    assert_int_equal(n, 2);
-    assert_string_equal(f[0], "\"quoted\" name");
+    csv_t *c = csv_new(text, strlen(text), '\t', 0, 0, "n.tsv");
+    csv_rec_t r;
+    assert_int_equal(csv_next(c, &r), 1);
+    assert_int_equal(csv_next(c, &r), 1);
+    assert_int_equal(r.line, 2);
+    assert_int_equal(r.n_fields, 2);
+    assert_string_equal(r.fields[0], "\"quoted\" name");
     csv_destroy(&c);
 }
 
+/* Reads text to its first malformed record and checks the message. */
 static void
 csv_error_case(const char *text, const char *want)
 {
-    csv_t *c = csv_new(text, strlen(text), ',', '"', "bad.csv");
-    char **f;
-    size_t n;
-    int line, r;
-    while ((r = csv_next(c, &f, &n, &line)) == 1)
+    csv_t *c = csv_new(text, strlen(text), ',', '"', 0, "bad.csv");
+    csv_rec_t r;
+    int rc;
+    while ((rc = csv_next(c, &r)) == 1 && r.bad == NULL)
         ;
-    assert_int_equal(r, -1);
+    assert_int_equal(rc, 1);
     assert_string_equal(csv_error(c), want);
     csv_destroy(&c);
 }
@@ -243,6 +253,84 @@ test_csv_errors(void **state)
     csv_error_case("a,b\nc,\"open\nstill open\n", "bad.csv:2: unterminated quoted field");
     csv_error_case("a,b\n\nx,y\"z\n", "bad.csv:3: quote inside an unquoted field");
     csv_error_case("\"a\"b,c\n", "bad.csv:1: unexpected character after a closing quote");
+    csv_error_case("x\n\"a\" \"b\"\n", "bad.csv:2: unexpected quote after a quoted field");
+    csv_error_case("\"a\nb\"c\n", "bad.csv:2: unexpected character after a closing quote");
+}
+
+/* vet batch's dialect: blank lines skipped, quotes inside a field are
+ * data, a malformed record keeps what was read and the next line goes
+ * on. */
+static void
+test_csv_lax(void **state)
+{
+    (void)state;
+    const char *text = "\n  \t\na,b\"c\n"
+                       "m5,\"a closing quote\" then text,CA\n"
+                       "\"id\nwith\"\"\",\"x\n"
+                       "\n"
+                       "y";
+    csv_t *c = csv_new(text, strlen(text), ',', '"', CSV_SKIP_BLANK | CSV_LAX_QUOTES, "lax.csv");
+    csv_rec_t r;
+    assert_int_equal(csv_next(c, &r), 1);
+    assert_int_equal(r.line, 3);
+    assert_null(r.bad);
+    assert_string_equal(r.fields[1], "b\"c");
+    assert_int_equal(csv_next(c, &r), 1);
+    assert_int_equal(r.line, 4);
+    assert_string_equal(r.bad, "a closing quote not followed by a comma");
+    assert_string_equal(csv_error(c), "lax.csv:4: a closing quote not followed by a comma");
+    assert_int_equal(r.n_fields, 2);
+    assert_string_equal(r.fields[0], "m5");
+    assert_string_equal(r.fields[1], "a closing quote");
+    assert_int_equal(csv_next(c, &r), 1);
+    assert_int_equal(r.line, 5);
+    assert_string_equal(r.bad, "unterminated quoted field");
+    assert_int_equal(r.n_fields, 2);
+    assert_string_equal(r.fields[0], "id\nwith\"");
+    assert_string_equal(r.fields[1], "x\n\ny");
+    assert_int_equal(csv_next(c, &r), 0);
+    csv_destroy(&c);
+}
+
+/* A line source: the lines of a NULL-terminated array, numbered from 10;
+ * "!" fails. */
+typedef struct lines {
+    const char *const *v;
+    size_t i;
+} lines_t;
+
+static int
+next_test_line(void *ctx, csv_line_t *l)
+{
+    lines_t *x = ctx;
+    const char *s = x->v[x->i];
+    if (s == NULL)
+        return 0;
+    if (strcmp(s, "!") == 0)
+        return -1;
+    *l = (csv_line_t){ s, strlen(s), "\n", 10 + x->i++ };
+    return 1;
+}
+
+static void
+test_csv_lines(void **state)
+{
+    (void)state;
+    static const char *const v[] = { "a,\"b", "c\",d", "e,f", "!", NULL };
+    lines_t x = { v, 0 };
+    csv_t *c = csv_new_lines(next_test_line, &x, ',', '"', 0, "stdin");
+    csv_rec_t r;
+    assert_int_equal(csv_next(c, &r), 1);
+    assert_int_equal(r.line, 10);
+    assert_int_equal(r.n_fields, 3);
+    assert_string_equal(r.fields[1], "b\nc");
+    /* The source asked for one line at a time: the next is its third. */
+    assert_int_equal(x.i, 2);
+    assert_int_equal(csv_next(c, &r), 1);
+    assert_int_equal(r.line, 12);
+    assert_int_equal(csv_next(c, &r), -1);
+    assert_string_equal(csv_error(c), "stdin: read error");
+    csv_destroy(&c);
 }
 
 /* ---- helpers of the formats ------------------------------------------ */
@@ -384,6 +472,41 @@ test_nro(void **state)
     assert_string_equal(r.err, "vet-import: 7 organisations written\n");
     /* Loads, and the same input gives the same bytes. */
     assert_loads_and_reproduces(f, &r, args);
+    run_free(&r);
+}
+
+/* ---- ca-nro ----------------------------------------------------------- */
+
+/* ca-nro writes rules/registry/ca-nro.cfg from the 2024-09 edition byte for
+ * byte (when the shared data is there); on another file its repairs do not
+ * apply, and it says which. */
+static void
+test_ca_nro(void **state)
+{
+    fixture_t *f = *state;
+    char args[600], tsv[400];
+    snprintf(args, sizeof args, "--format ca-nro '" FX "nro.tsv'", FXD);
+    run_t r = run(f, args);
+    assert_int_equal(r.rc, 65);
+    assert_int_equal(r.out_len, 0);
+    assert_has(r.err, "nro.tsv: alias fix for row 42 \"CAEP, Beijing Computational Science "
+                      "Research Center, Ninth Academy\" did not apply\n");
+    run_free(&r);
+
+    snprintf(tsv, sizeof tsv, "%s/canada_nro/nro_2024-09.tsv",
+             tu_env_or("VET_SHARED_DATA", "../shared/data"));
+    if (access(tsv, R_OK) != 0)
+        skip();
+    snprintf(args, sizeof args, "--format ca-nro '%s'", tsv);
+    r = run(f, args);
+    assert_int_equal(r.rc, 0);
+    size_t n;
+    char *want = tu_read_file("rules/registry/ca-nro.cfg", &n);
+    assert_non_null(want);
+    assert_int_equal(r.out_len, n);
+    assert_memory_equal(r.out, want, n);
+    assert_string_equal(r.err, "vet-import: 103 organisations written\n");
+    free(want);
     run_free(&r);
 }
 
@@ -677,6 +800,7 @@ test_usage(void **state)
         "--format ofac-sdn a b c d",
         "--format csl --list-id x tests/fixtures/import/csl_2023.csv",
         "--format ofac-sdn --list-id BAD tests/fixtures/import/sdn.csv",
+        "--format ca-nro --list-id x tests/fixtures/import/nro.tsv",
         "--bogus",
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -704,11 +828,14 @@ main(void)
         cmocka_unit_test(test_csv_ofac_quirks),
         cmocka_unit_test(test_csv_tsv_unquoted),
         cmocka_unit_test(test_csv_errors),
+        cmocka_unit_test(test_csv_lax),
+        cmocka_unit_test(test_csv_lines),
         cmocka_unit_test(test_country),
         cmocka_unit_test(test_slug),
         cmocka_unit_test_setup_teardown(test_ofac, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ofac_all_and_list_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nro, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ca_nro, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csl, setup, teardown),
         cmocka_unit_test_setup_teardown(test_un, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ftm, setup, teardown),

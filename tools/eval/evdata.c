@@ -8,11 +8,14 @@
 #include <string.h>
 
 #include <libconfig.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <utf8proc.h>
 
+#include "country.h"
 #include "evdata.h"
+#include "import.h"
+#include "nro.h"
+#include "ofac.h"
+#include "un.h"
 
 #define NAME_MAX_BYTES 4096
 
@@ -46,46 +49,6 @@ ptrs_push(ptrs_t *a, void *p)
     }
     a->v[a->n++] = p;
     return 0;
-}
-
-/* Reads the whole file at path (NUL-terminated). Caller frees. */
-static char *
-slurp(const char *path, size_t *len, char *err, size_t cap)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        say(err, cap, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t n = 0, c = 0;
-    for (;;) {
-        if (n + 65536 + 1 > c) {
-            c = (n + 65536 + 1) * 2;
-            char *nb = realloc(buf, c);
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                say(err, cap, "out of memory");
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t r = fread(buf + n, 1, 65536, f);
-        n += r;
-        if (r < 65536)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        say(err, cap, "%s: read error", path);
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
 }
 
 /* Trims white space at both ends of s in place; returns s. */
@@ -637,323 +600,127 @@ org_add_name(evdata_org_t *o, const char *name)
     }
 }
 
-/* -- Canada NRO TSV: name, country, aliases ("; " separated), header row. */
+/* The sources are read by vet-import's readers (tools/import: nro.h,
+ * ofac.h, un.h); what a source calls a name is decided here. */
 
-static const struct {
-    const char *label;
-    const char *iso;
-} nro_countries[] = {
-    {"People\xE2\x80\x99s Republic of China", "CN"},
-    {"People's Republic of China", "CN"},
-    {"Iran", "IR"},
-    {"Russia", "RU"},
-};
+/* Reads the file at path into *f (f->data: caller frees). */
+static int
+read_source(const char *path, imp_file_t *f, char *err, size_t cap)
+{
+    f->path = path;
+    f->data = imp_read_file(path, &f->len);
+    if (f->data == NULL) {
+        say(err, cap, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* -- Canada NRO TSV: name, country, aliases; row N is line N. */
+
+static int
+nro_org(void *ctx, const imp_file_t *f, nro_row_t *row, sbuf_t *err)
+{
+    (void)f;
+    evdata_src_t *s = ctx;
+    char key[64], ref[64];
+    snprintf(key, sizeof key, "ca-nro:row:%lu", row->line);
+    snprintf(ref, sizeof ref, "row %lu", row->line);
+    evdata_org_t *o = org_new(s, "ca-nro", key, ref);
+    const char *cc = country_lookup(row->country);
+    if (o == NULL || org_add_name(o, row->name) < 0 || org_add_name(o, row->aliases) < 0
+        || (cc != NULL && (o->country = strdup(cc)) == NULL)) {
+        sbuf_puts(err, "out of memory");
+        return -1;
+    }
+    return 0;
+}
 
 static int
 load_nro(evdata_src_t *s, const char *path, char *err, size_t cap)
 {
-    size_t len;
-    char *data = slurp(path, &len, err, cap);
-    if (data == NULL)
+    imp_file_t f;
+    if (read_source(path, &f, err, cap) < 0)
         return -1;
-    long line = 0;
-    int rc = 0;
-    for (char *p = data; *p != '\0' && rc == 0;) {
-        char *nl = strchr(p, '\n');
-        if (nl != NULL)
-            *nl = '\0';
-        line++;
-        char *row = p;
-        p = nl ? nl + 1 : p + strlen(p);
-        if (line == 1 || trim(row)[0] == '\0')
-            continue;
-        char *name = row, *country = strchr(row, '\t'), *aliases = NULL;
-        if (country == NULL) {
-            say(err, cap, "%s:%ld: expected name<TAB>country<TAB>aliases", path, line);
-            rc = -1;
-            break;
-        }
-        *country++ = '\0';
-        aliases = strchr(country, '\t');
-        if (aliases != NULL)
-            *aliases++ = '\0';
-        char key[64], ref[64];
-        snprintf(key, sizeof key, "ca-nro:row:%ld", line);
-        snprintf(ref, sizeof ref, "row %ld", line);
-        evdata_org_t *o = org_new(s, "ca-nro", key, ref);
-        if (o == NULL || org_add_name(o, name) < 0 ||
-            (aliases != NULL && org_add_name(o, aliases) < 0)) {
-            rc = -1;
-            say(err, cap, "out of memory");
-            break;
-        }
-        for (size_t i = 0; i < sizeof nro_countries / sizeof nro_countries[0]; i++)
-            if (strcmp(trim(country), nro_countries[i].label) == 0)
-                o->country = strdup(nro_countries[i].iso);
-    }
-    free(data);
+    sbuf_t e = SBUF_INIT;
+    int rc = nro_read(&f, nro_org, s, &e);
+    if (rc < 0)
+        say(err, cap, "%s", e.data ? e.data : "out of memory");
+    sbuf_free(&e);
+    free((char *)f.data);
     return rc;
 }
 
-/* -- OFAC legacy CSV: no header, quoted fields, "-0-" for empty. */
-
-typedef int (*csv_row_fn)(void *ctx, char **f, size_t n, long line);
-
-/* Calls fn for each record of data (modified in place). A final ^Z is
- * ignored. Returns fn's first non-zero result, or 0. */
-static int
-csv_each(char *data, csv_row_fn fn, void *ctx)
-{
-    enum { MAXF = 32 };
-    char *f[MAXF];
-    size_t n = 0;
-    long line = 1, start = 1;
-    char *p = data, *w = data;
-    f[n++] = w;
-    bool any = false;
-    while (*p != '\0') {
-        if (*p == '"') {
-            p++;
-            for (;;) {
-                if (*p == '\0')
-                    break;
-                if (*p == '"' && p[1] == '"') {
-                    *w++ = '"';
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else {
-                    if (*p == '\n')
-                        line++;
-                    *w++ = *p++;
-                }
-            }
-            any = true;
-            continue;
-        }
-        if (*p == ',') {
-            *w++ = '\0';
-            p++;
-            if (n < MAXF)
-                f[n++] = w;
-            any = true;
-            continue;
-        }
-        if (*p == '\r' || *p == '\n') {
-            bool nlc = *p == '\n';
-            p++;
-            if (!nlc)
-                continue;
-            *w++ = '\0';
-            if (any) {
-                int r = fn(ctx, f, n, start);
-                if (r != 0)
-                    return r;
-            }
-            line++;
-            start = line;
-            w = p;
-            n = 0;
-            f[n++] = w;
-            any = false;
-            continue;
-        }
-        if (*p == 0x1A) {
-            p++;
-            continue;
-        }
-        *w++ = *p++;
-        any = true;
-    }
-    *w = '\0';
-    if (any)
-        return fn(ctx, f, n, start);
-    return 0;
-}
-
-typedef struct ofac_ctx {
-    evdata_src_t *s;
-    size_t first; /* index of the first SDN org in s->orgs */
-    const char *path;
-    char *err;
-    size_t cap;
-} ofac_ctx_t;
-
-static bool
-empty_field(const char *f)
-{
-    char buf[8];
-    snprintf(buf, sizeof buf, "%s", f);
-    char *t = trim(buf);
-    return t[0] == '\0' || strcmp(t, "-0-") == 0;
-}
-
-static int
-sdn_row(void *ctx, char **f, size_t n, long line)
-{
-    ofac_ctx_t *c = ctx;
-    if (n < 3) {
-        say(c->err, c->cap, "%s:%ld: expected at least 3 fields", c->path, line);
-        return -1;
-    }
-    if (!empty_field(f[2]))
-        return 0; /* individual, vessel, aircraft */
-    char key[64], ref[64];
-    snprintf(key, sizeof key, "ofac:%s", trim(f[0]));
-    snprintf(ref, sizeof ref, "ent_num %s", trim(f[0]));
-    evdata_org_t *o = org_new(c->s, "us-sdn", key, ref);
-    if (o == NULL || org_add_name(o, f[1]) < 0) {
-        say(c->err, c->cap, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
-static int
-org_key_cmp(const void *a, const void *b)
-{
-    const evdata_org_t *x = *(evdata_org_t *const *)a, *y = *(evdata_org_t *const *)b;
-    return strcmp(x->key, y->key);
-}
-
-typedef struct alt_ctx {
-    ofac_ctx_t *c;
-    evdata_org_t **sorted; /* SDN orgs sorted by key */
-    size_t n;
-} alt_ctx_t;
-
-static int
-alt_row(void *ctx, char **f, size_t n, long line)
-{
-    alt_ctx_t *a = ctx;
-    if (n < 4) {
-        say(a->c->err, a->c->cap, "%s:%ld: expected at least 4 fields", a->c->path, line);
-        return -1;
-    }
-    char key[64];
-    snprintf(key, sizeof key, "ofac:%s", trim(f[0]));
-    evdata_org_t probe = {.key = key}, *pp = &probe;
-    evdata_org_t **hit = bsearch(&pp, a->sorted, a->n, sizeof *a->sorted, org_key_cmp);
-    if (hit == NULL)
-        return 0; /* an alias of an individual, vessel or aircraft */
-    if (!empty_field(f[3]) && org_add_name(*hit, f[3]) < 0) {
-        say(a->c->err, a->c->cap, "out of memory");
-        return -1;
-    }
-    return 0;
-}
+/* -- OFAC legacy CSV: the entities of sdn.csv (type "-0-") with the names
+ * alt.csv gives them. */
 
 static int
 load_ofac(evdata_src_t *s, const char *dir, char *err, size_t cap)
 {
-    char sdn[4200], alt[4200];
-    snprintf(sdn, sizeof sdn, "%s/sdn.csv", dir);
-    snprintf(alt, sizeof alt, "%s/alt.csv", dir);
-    size_t len;
-    char *data = slurp(sdn, &len, err, cap);
-    if (data == NULL)
-        return -1;
-    ofac_ctx_t c = {s, s->orgs.n, sdn, err, cap};
-    int rc = csv_each(data, sdn_row, &c);
-    free(data);
-    if (rc != 0)
-        return -1;
-    data = slurp(alt, &len, err, cap);
-    if (data == NULL)
-        return -1;
-    size_t n = s->orgs.n - c.first;
-    evdata_org_t **sorted = malloc((n ? n : 1) * sizeof *sorted);
-    if (sorted == NULL) {
-        free(data);
-        say(err, cap, "out of memory");
-        return -1;
+    sbuf_t e = SBUF_INIT;
+    ofac_list_t *l = ofac_list_load(dir, &e);
+    int rc = 0;
+    if (l == NULL) {
+        say(err, cap, "%s", e.data ? e.data : "out of memory");
+        rc = -1;
     }
-    memcpy(sorted, s->orgs.v + c.first, n * sizeof *sorted);
-    qsort(sorted, n, sizeof *sorted, org_key_cmp);
-    c.path = alt;
-    alt_ctx_t a = {&c, sorted, n};
-    rc = csv_each(data, alt_row, &a);
-    free(sorted);
-    free(data);
-    return rc != 0 ? -1 : 0;
+    sbuf_free(&e);
+    size_t n = 0;
+    const ofac_ent_t *ents = l != NULL ? ofac_list_ents(l, &n) : NULL;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (ents[i].type[0] != '\0')
+            continue; /* individual, vessel, aircraft */
+        char key[64], ref[64];
+        snprintf(key, sizeof key, "ofac:%s", ents[i].ent_num);
+        snprintf(ref, sizeof ref, "ent_num %s", ents[i].ent_num);
+        evdata_org_t *o = org_new(s, "us-sdn", key, ref);
+        rc = o == NULL || org_add_name(o, ents[i].name) < 0 ? -1 : 0;
+        for (size_t k = 0; rc == 0 && k < ents[i].n_aliases; k++)
+            rc = org_add_name(o, ents[i].aliases[k]);
+        if (rc < 0)
+            say(err, cap, "out of memory");
+    }
+    ofac_list_destroy(&l);
+    return rc;
 }
 
 /* -- UN consolidated XML: ENTITY records. */
 
-static xmlNode *
-child(xmlNode *n, const char *name)
-{
-    for (xmlNode *c = n->children; c != NULL; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
-            return c;
-    return NULL;
-}
-
-/* Adds the text of element n (if any) as a name of o. */
 static int
-add_text(evdata_org_t *o, xmlNode *n)
+un_org(void *ctx, const imp_file_t *f, const un_rec_t *rec, sbuf_t *err)
 {
-    if (n == NULL)
-        return 0;
-    xmlChar *t = xmlNodeGetContent(n);
-    if (t == NULL)
-        return 0;
-    int rc = org_add_name(o, (const char *)t);
-    xmlFree(t);
-    return rc;
-}
-
-static int
-un_entity(evdata_src_t *s, xmlNode *e)
-{
-    xmlNode *refn = child(e, "REFERENCE_NUMBER");
-    xmlChar *ref = refn ? xmlNodeGetContent(refn) : NULL;
-    if (ref == NULL)
+    (void)f;
+    evdata_src_t *s = ctx;
+    if (rec->person || rec->ref == NULL)
         return 0;
     char key[128], rf[128];
-    snprintf(rf, sizeof rf, "%s", (const char *)ref);
+    snprintf(rf, sizeof rf, "%s", rec->ref);
     snprintf(key, sizeof key, "un:%s", trim(rf));
-    xmlFree(ref);
     evdata_org_t *o = org_new(s, "un-sc", key, trim(rf));
-    if (o == NULL || add_text(o, child(e, "FIRST_NAME")) < 0 ||
-        add_text(o, child(e, "NAME_ORIGINAL_SCRIPT")) < 0)
-        return -1;
-    for (xmlNode *c = e->children; c != NULL; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "ENTITY_ALIAS") == 0 &&
-            add_text(o, child(c, "ALIAS_NAME")) < 0)
-            return -1;
-    return 0;
+    int rc = o == NULL ? -1 : 0;
+    if (rc == 0 && rec->names[0] != NULL)
+        rc = org_add_name(o, rec->names[0]);
+    if (rc == 0 && rec->orig != NULL)
+        rc = org_add_name(o, rec->orig);
+    for (size_t i = 0; rc == 0 && i < rec->n_aliases; i++)
+        rc = org_add_name(o, rec->aliases[i]);
+    if (rc < 0)
+        sbuf_puts(err, "out of memory");
+    return rc;
 }
 
 static int
 load_un(evdata_src_t *s, const char *path, char *err, size_t cap)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        say(err, cap, "%s: %s", path, strerror(errno));
+    imp_file_t f;
+    if (read_source(path, &f, err, cap) < 0)
         return -1;
-    }
-    fclose(f);
-    xmlDoc *doc = xmlReadFile(
-        path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE);
-    if (doc == NULL) {
-        say(err, cap, "%s: not well-formed XML", path);
-        return -1;
-    }
-    int rc = 0;
-    xmlNode *root = xmlDocGetRootElement(doc);
-    xmlNode *ents = root ? child(root, "ENTITIES") : NULL;
-    for (xmlNode *e = ents ? ents->children : NULL; e != NULL && rc == 0; e = e->next)
-        if (e->type == XML_ELEMENT_NODE && strcmp((const char *)e->name, "ENTITY") == 0)
-            rc = un_entity(s, e);
-    xmlFreeDoc(doc);
+    sbuf_t e = SBUF_INIT;
+    int rc = un_read(&f, un_org, s, &e);
     if (rc < 0)
-        say(err, cap, "out of memory");
-    else if (ents == NULL) {
-        say(err, cap, "%s: no ENTITIES element", path);
-        rc = -1;
-    }
+        say(err, cap, "%s", e.data ? e.data : "out of memory");
+    sbuf_free(&e);
+    free((char *)f.data);
     return rc;
 }
 

@@ -7,6 +7,8 @@
 
 #include "evgen.h"
 
+#include "hash.h"
+
 #define EVGEN_MAX_NAME 1023
 #define EVGEN_MAX_WORDS 128
 
@@ -43,11 +45,10 @@ evgen_kind_find(const char *name)
 uint64_t
 evgen_hash(uint64_t h, const char *s)
 {
-    h ^= 0xcbf29ce484222325ULL;
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        h ^= *p;
-        h *= 0x100000001b3ULL;
-    }
+    /* FNV-1a (hash.h) started from the offset basis mixed with h. */
+    h ^= HASH_SEED;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+        h = hash_unit(h, *p);
     return h;
 }
 

@@ -13,9 +13,17 @@
 #include <cJSON.h>
 #include <libconfig.h>
 
+#include "csv.h"
 #include "evdata.h"
 #include "evgen.h"
+#include "exitcode.h"
+#include "import.h"
+#include "sbuf.h"
 #include "vet_engine.h"
+
+/* Exit codes (exitcode.h): EX_OK, VET_EXIT_FAIL when the evaluation could
+ * not run (docs/EVAL.md), EX_USAGE for a bad command line, as every vetd
+ * program. */
 
 #define NORM_CAP 4096
 #define MAX_SHOWN_MATCHES 8
@@ -441,33 +449,44 @@ run_lists(eval_t *ev, const evdata_src_t *src)
 }
 
 /* Reads the innocent look-alikes (name<TAB>country<TAB>why; '#' comments)
- * and screens each name that no registry organisation carries. */
+ * with the one CSV reader, and screens each name that no registry
+ * organisation carries. */
 static int
 run_innocent(eval_t *ev, const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
+    size_t len;
+    char *data = imp_read_file(path, &len);
+    if (data == NULL) {
         fprintf(stderr, "vet-eval: %s: %s\n", path, strerror(errno));
         return -1;
     }
-    char line[4096];
-    long ln = 0;
-    int rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
-        ln++;
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '#' || line[0] == '\0')
+    csv_t *c = csv_new(data, len, '\t', 0, 0, path);
+    sbuf_t why = SBUF_INIT;
+    csv_rec_t r;
+    int rc = c != NULL ? 0 : -1;
+    while (rc == 0 && (rc = csv_next(c, &r)) == 1) {
+        rc = 0;
+        long ln = (long)r.line;
+        char *name = r.fields[0];
+        if (name[0] == '#' || (r.n_fields == 1 && name[0] == '\0'))
             continue;
-        char *name = line, *cc = strchr(line, '\t'), *why = NULL;
-        if (cc == NULL) {
+        if (r.n_fields == 1) {
             fprintf(stderr, "vet-eval: %s:%ld: expected name<TAB>country<TAB>why\n", path, ln);
             rc = -1;
             break;
         }
-        *cc++ = '\0';
-        why = strchr(cc, '\t');
-        if (why != NULL)
-            *why++ = '\0';
+        const char *cc = r.fields[1];
+        /* The why column is the rest of the line, tabs and all. */
+        sbuf_clear(&why);
+        for (size_t i = 2; i < r.n_fields; i++) {
+            if (i > 2)
+                sbuf_putc(&why, '\t');
+            sbuf_append(&why, r.fields[i], r.lens[i]);
+        }
+        if (why.oom) {
+            rc = -1;
+            break;
+        }
         /* A name that a registry organisation of the same (or of no)
          * country carries is listed, not innocent: skipped and reported.
          * The same name in another country stays (country is identity). */
@@ -488,11 +507,16 @@ run_innocent(eval_t *ev, const char *path)
                    name, listed_id);
             continue;
         }
-        query_t q = {SET_INNOCENT, -1, NULL, name, name, cc[0] ? cc : NULL, why};
+        query_t q = {SET_INNOCENT, -1, NULL, name, name, cc[0] ? cc : NULL,
+                     r.n_fields > 2 ? why.data : NULL};
         rc = judge(ev, &q);
     }
-    fclose(f);
-    return rc;
+    if (rc < 0 && (c == NULL || why.oom || csv_error(c)[0] != '\0'))
+        fprintf(stderr, "vet-eval: %s: out of memory\n", path);
+    csv_destroy(&c);
+    sbuf_free(&why);
+    free(data);
+    return rc < 0 ? -1 : 0;
 }
 
 /* ---- the report -------------------------------------------------------- */
@@ -665,33 +689,33 @@ main(int argc, char **argv)
             break;
         case 'h':
             fputs(usage, stdout);
-            return 0;
+            return EX_OK;
         default:
             fputs(usage, stderr);
-            return 2;
+            return EX_USAGE;
         }
     }
     if (optind != argc) {
         fputs(usage, stderr);
-        return 2;
+        return EX_USAGE;
     }
     if (!is_dir(data)) {
         fprintf(stderr,
                 "vet-eval: %s: no such directory: the evaluation needs the public lists "
                 "(shared/data beside the repository; -d DIR)\n",
                 data);
-        return 1;
+        return VET_EXIT_FAIL;
     }
     if (!is_dir(rules)) {
         fprintf(stderr, "vet-eval: %s: no such ruleset (make rules-full builds it; -r DIR)\n",
                 rules);
-        return 1;
+        return VET_EXIT_FAIL;
     }
     eval_t *ev = calloc(1, sizeof *ev);
     if (ev == NULL)
-        return 1;
+        return VET_EXIT_FAIL;
     ev->seed = seed;
-    int rc = 1;
+    int rc = VET_EXIT_FAIL;
     char err[8192] = "";
     evdata_src_t *src = NULL;
     char *errs = NULL;
@@ -781,9 +805,9 @@ main(int argc, char **argv)
                        (size_t)n_examples);
     }
     print_examples("innocent names skipped as listed", &ev->innocent_listed, (size_t)n_examples);
-    rc = 0;
+    rc = EX_OK;
     if (json != NULL && write_json(ev, json, rules, data, thr) < 0)
-        rc = 1;
+        rc = VET_EXIT_FAIL;
 out:
     evdata_src_destroy(&src);
     for (int i = 0; i < B_N; i++) {

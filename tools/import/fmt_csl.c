@@ -5,7 +5,6 @@
 #include <strings.h>
 
 #include "country.h"
-#include "csv.h"
 #include "import.h"
 
 #define CSL_SLUG_MAX 48
@@ -56,6 +55,7 @@ typedef struct csl {
     sbuf_t *err;
     int col[N_COLS];        /* column index, -1 if absent */
     size_t n_cols;
+    bool header;            /* the header row is still to come */
 } csl_t;
 
 static int
@@ -158,12 +158,12 @@ address_country(char *addrs)
 }
 
 static int
-csl_row(csl_t *x, char **fld, int line)
+csl_row(csl_t *x, char **fld, unsigned long line)
 {
     const char *source = field(x, fld, COL_SOURCE), *type = trim((char *)field(x, fld, COL_TYPE));
     const csl_list_t *l = find_list(source);
     if (l == NULL) {
-        sbuf_printf(x->err, "%s:%d: unknown source list \"%s\"", x->f->path, line, source);
+        sbuf_printf(x->err, "%s:%lu: unknown source list \"%s\"", x->f->path, line, source);
         return -1;
     }
     const char *skip = NULL, *otype = NULL;
@@ -174,7 +174,7 @@ csl_row(csl_t *x, char **fld, int line)
     else if (strcmp(type, "Aircraft") == 0)
         skip = "aircraft", otype = "other";
     else if (type[0] != '\0' && strcmp(type, "Entity") != 0) {
-        sbuf_printf(x->err, "%s:%d: unknown type \"%s\"", x->f->path, line, type);
+        sbuf_printf(x->err, "%s:%lu: unknown type \"%s\"", x->f->path, line, type);
         return -1;
     }
     if (skip != NULL && !x->o->all) {
@@ -219,8 +219,8 @@ csl_row(csl_t *x, char **fld, int line)
         return -1;
     const char *cc = x->col[COL_ADDR] >= 0 ? address_country(fld[x->col[COL_ADDR]]) : NULL;
     char src[320];
-    int n = snprintf(src, sizeof src, "US CSL %s line %d, %s (%s)", imp_basename(x->f->path), line,
-                     l->code, l->id);
+    int n = snprintf(src, sizeof src, "US CSL %s line %lu, %s (%s)", imp_basename(x->f->path),
+                     line, l->code, l->id);
     if (rid[0] != '\0' && n > 0 && (size_t)n < sizeof src)
         snprintf(src + n, sizeof src - (size_t)n, ", _id %s", rid);
     else if (ent[0] != '\0' && n > 0 && (size_t)n < sizeof src)
@@ -235,7 +235,7 @@ csl_row(csl_t *x, char **fld, int line)
 }
 
 static int
-csl_header(csl_t *x, char **fld, size_t n, int line)
+csl_header(csl_t *x, char **fld, size_t n, unsigned long line)
 {
     x->n_cols = n;
     for (int c = 0; c < N_COLS; c++) {
@@ -252,7 +252,7 @@ csl_header(csl_t *x, char **fld, size_t n, int line)
     static const int required[] = { COL_SOURCE, COL_TYPE, COL_NAME };
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
         if (x->col[required[i]] < 0) {
-            sbuf_printf(x->err, "%s:%d: header has no \"%s\" column", x->f->path, line,
+            sbuf_printf(x->err, "%s:%lu: header has no \"%s\" column", x->f->path, line,
                         col_names[required[i]]);
             return -1;
         }
@@ -260,46 +260,35 @@ csl_header(csl_t *x, char **fld, size_t n, int line)
     return 0;
 }
 
+/* One record of the file: the header first, then the rows. */
+static int
+csl_record(void *ctx, char **fld, size_t n, unsigned long line, sbuf_t *err)
+{
+    csl_t *x = ctx;
+    if (x->header) {
+        x->header = false;
+        return csl_header(x, fld, n, line);
+    }
+    if (n != x->n_cols) {
+        sbuf_printf(err, "%s:%lu: expected %zu fields, got %zu", x->f->path, line, x->n_cols, n);
+        return -1;
+    }
+    return csl_row(x, fld, line);
+}
+
 static int
 csl_run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files, sbuf_t *err)
 {
-    int r = 0;
-    for (size_t i = 0; r == 0 && i < n_files; i++) {
-        csl_t x = { w, o, &files[i], err, { 0 }, 0 };
-        csv_t *c = csv_new(files[i].data, files[i].len, ',', '"', files[i].path);
-        if (c == NULL)
-            return oom(&x);
-        char **fld;
-        size_t n;
-        int line;
-        bool header = true;
-        while ((r = csv_next(c, &fld, &n, &line)) == 1) {
-            if (header) {
-                header = false;
-                if ((r = csl_header(&x, fld, n, line)) < 0)
-                    break;
-                continue;
-            }
-            if (n != x.n_cols) {
-                sbuf_printf(err, "%s:%d: expected %zu fields, got %zu", files[i].path, line,
-                            x.n_cols, n);
-                r = -1;
-                break;
-            }
-            if ((r = csl_row(&x, fld, line)) < 0)
-                break;
-        }
-        if (r == 0 && header) {
+    for (size_t i = 0; i < n_files; i++) {
+        csl_t x = { w, o, &files[i], err, { 0 }, 0, true };
+        if (imp_csv_each(&files[i], ',', '"', csl_record, &x, err) < 0)
+            return -1;
+        if (x.header) {
             sbuf_printf(err, "%s:1: empty file: expected a header row", files[i].path);
-            r = -1;
+            return -1;
         }
-        if (r < 0 && csv_error(c)[0] != '\0') {
-            sbuf_clear(err);
-            sbuf_puts(err, csv_error(c));
-        }
-        csv_destroy(&c);
     }
-    return r < 0 ? -1 : 0;
+    return 0;
 }
 
 const imp_format_t imp_csl = {

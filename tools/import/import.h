@@ -35,6 +35,7 @@ typedef struct imp_format {
 
 extern const imp_format_t imp_ofac_sdn;
 extern const imp_format_t imp_nro_tsv;
+extern const imp_format_t imp_ca_nro;
 extern const imp_format_t imp_csl;
 extern const imp_format_t imp_un_xml;
 extern const imp_format_t imp_ftm;
@@ -65,5 +66,22 @@ const char *imp_basename(const char *path);
 
 /* Puts "vet-import: out of memory" in err; returns -1. */
 int imp_oom(sbuf_t *err);
+
+/* Reads the file at path whole, NUL-terminated, its length in *len.
+ * Returns the bytes (caller frees), or NULL with errno set. */
+char *imp_read_file(const char *path, size_t *len);
+
+/* Called for each record of a CSV/TSV file: the fields (writable, valid
+ * during the call), their count and the line the record starts on.
+ * Returns 0, or -1 to stop with what is wrong in err. */
+typedef int (*imp_record_fn)(void *ctx, char **fields, size_t n, unsigned long line,
+                             sbuf_t *err);
+
+/* Reads f with the one CSV reader (lib/csv.h: delim, quote, no flags)
+ * and calls fn for each record in file order. Returns 0, or -1 with
+ * "file:line: what is wrong" in err: a malformed record, out of memory,
+ * or fn's own message. */
+int imp_csv_each(const imp_file_t *f, char delim, char quote, imp_record_fn fn, void *ctx,
+                 sbuf_t *err);
 
 #endif

@@ -6,15 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exitcode.h"
 #include "import.h"
-
-/* sysexits.h values, spelled out: the contract names the numbers. */
-enum { EX_OK_ = 0, EX_USAGE_ = 64, EX_DATAERR_ = 65, EX_NOINPUT_ = 66, EX_SOFTWARE_ = 70,
-       EX_IOERR_ = 74 };
 
 static const imp_format_t *const formats[] = {
     &imp_ofac_sdn,
     &imp_nro_tsv,
+    &imp_ca_nro,
     &imp_csl,
     &imp_un_xml,
     &imp_ftm,
@@ -27,46 +25,6 @@ usage(FILE *f)
                "[--select IDS] FILE... > registry.cfg\nformats:\n");
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
         fprintf(f, "  %-9s %s\n", formats[i]->name, formats[i]->files);
-}
-
-/* Reads path whole (NUL-terminated, caller frees). NULL with errno set. */
-static char *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf != NULL) {
-        if (n + 1 >= cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                errno = ENOMEM;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - n - 1, f);
-        n += r;
-        if (r == 0) {
-            if (ferror(f)) {
-                free(buf);
-                buf = NULL;
-                errno = EIO;
-            }
-            break;
-        }
-    }
-    fclose(f);
-    if (buf != NULL) {
-        buf[n] = '\0';
-        *len = n;
-    }
-    return buf;
 }
 
 /* The line of the first byte that is not UTF-8 (or a NUL), 0 if valid. */
@@ -121,12 +79,12 @@ static int
 apply_selection(regw_t *w, const char *path)
 {
     size_t len;
-    char *text = slurp(path, &len);
+    char *text = imp_read_file(path, &len);
     if (text == NULL) {
         fprintf(stderr, "vet-import: %s: %s\n", path, strerror(errno));
-        return EX_NOINPUT_;
+        return EX_NOINPUT;
     }
-    int rc = EX_OK_;
+    int rc = EX_OK;
     size_t n = 0, cap = 0, missing = 0;
     const char **ids = NULL;
     int *lines = NULL;
@@ -147,7 +105,7 @@ apply_selection(regw_t *w, const char *path)
             continue;
         if (p[idlen + strspn(p + idlen, " \t\r")] != '\0') {
             fprintf(stderr, "%s:%d: expected one organisation id per line\n", path, line);
-            rc = EX_DATAERR_;
+            rc = EX_DATAERR;
             goto out;
         }
         p[idlen] = '\0';
@@ -155,7 +113,7 @@ apply_selection(regw_t *w, const char *path)
             if (strcmp(ids[i], p) == 0) {
                 fprintf(stderr, "%s:%d: \"%s\" is already selected on line %d\n", path, line,
                         p, lines[i]);
-                rc = EX_DATAERR_;
+                rc = EX_DATAERR;
                 goto out;
             }
         if (n == cap) {
@@ -178,12 +136,12 @@ apply_selection(regw_t *w, const char *path)
     if (r > 0) {
         fprintf(stderr, "%s:%d: no organisation \"%s\" in the input (delisted, or renumbered?)\n",
                 path, lines[missing], ids[missing]);
-        rc = EX_DATAERR_;
+        rc = EX_DATAERR;
     }
     goto out;
 oom:
     fprintf(stderr, "vet-import: out of memory\n");
-    rc = EX_SOFTWARE_;
+    rc = EX_SOFTWARE;
 out:
     free(ids);
     free(lines);
@@ -214,14 +172,14 @@ main(int argc, char **argv)
         case 'r': opts.risk = optarg; break;
         case 'a': opts.all = true; break;
         case 's': select_path = optarg; break;
-        case 'h': usage(stdout); return EX_OK_;
-        default: usage(stderr); return EX_USAGE_;
+        case 'h': usage(stdout); return EX_OK;
+        default: usage(stderr); return EX_USAGE;
         }
     }
     if (fmt_name == NULL) {
         fprintf(stderr, "vet-import: --format is required\n");
         usage(stderr);
-        return EX_USAGE_;
+        return EX_USAGE;
     }
     const imp_format_t *fmt = NULL;
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
@@ -230,79 +188,79 @@ main(int argc, char **argv)
     if (fmt == NULL) {
         fprintf(stderr, "vet-import: unknown format \"%s\"\n", fmt_name);
         usage(stderr);
-        return EX_USAGE_;
+        return EX_USAGE;
     }
     size_t n_files = (size_t)(argc - optind);
     if (n_files < fmt->min_files || n_files > fmt->max_files) {
         fprintf(stderr, "vet-import: --format %s takes %s\n", fmt->name, fmt->files);
-        return EX_USAGE_;
+        return EX_USAGE;
     }
     if (opts.list_id != NULL && !fmt->takes_list_id) {
         fprintf(stderr, "vet-import: --format %s takes its list ids from the data; "
                         "--list-id does not apply\n", fmt->name);
-        return EX_USAGE_;
+        return EX_USAGE;
     }
     if (opts.list_id != NULL && (opts.list_id[0] == '\0'
                                  || strspn(opts.list_id, "abcdefghijklmnopqrstuvwxyz0123456789_.-")
                                     != strlen(opts.list_id))) {
         fprintf(stderr, "vet-import: --list-id must be lower-case letters, digits, "
                         "'_', '-' or '.'\n");
-        return EX_USAGE_;
+        return EX_USAGE;
     }
     if (sodium_init() < 0) {
         fprintf(stderr, "vet-import: libsodium failed to initialise\n");
-        return EX_SOFTWARE_;
+        return EX_SOFTWARE;
     }
 
-    int rc = EX_OK_;
+    int rc = EX_OK;
     imp_file_t *files = calloc(n_files, sizeof *files);
     regw_t *w = regw_new();
     sbuf_t err = SBUF_INIT, out = SBUF_INIT;
     if (files == NULL || w == NULL) {
         fprintf(stderr, "vet-import: out of memory\n");
-        rc = EX_SOFTWARE_;
+        rc = EX_SOFTWARE;
         goto done;
     }
     for (size_t i = 0; i < n_files; i++) {
         files[i].path = argv[optind + (int)i];
-        char *d = slurp(files[i].path, &files[i].len);
+        char *d = imp_read_file(files[i].path, &files[i].len);
         if (d == NULL) {
             fprintf(stderr, "vet-import: %s: %s\n", files[i].path, strerror(errno));
-            rc = EX_NOINPUT_;
+            rc = EX_NOINPUT;
             goto done;
         }
         files[i].data = d;
         int bad = bad_utf8_line(d, files[i].len);
         if (bad > 0) {
             fprintf(stderr, "%s:%d: not valid UTF-8\n", files[i].path, bad);
-            rc = EX_DATAERR_;
+            rc = EX_DATAERR;
             goto done;
         }
         if (regw_add_source(w, files[i].path, d, files[i].len) < 0) {
             fprintf(stderr, "vet-import: out of memory\n");
-            rc = EX_SOFTWARE_;
+            rc = EX_SOFTWARE;
             goto done;
         }
     }
     if (fmt->run(w, &opts, files, n_files, &err) < 0) {
         fprintf(stderr, "%s\n", err.data ? err.data : "vet-import: failed");
-        rc = EX_DATAERR_;
+        rc = EX_DATAERR;
         goto done;
     }
-    if (select_path != NULL && (rc = apply_selection(w, select_path)) != EX_OK_)
+    if (select_path != NULL && (rc = apply_selection(w, select_path)) != EX_OK)
         goto done;
     char title[160];
     snprintf(title, sizeof title, "vetd registry imported with vet-import --format %s", fmt->name);
     regw_render(w, title, &out);
     if (out.oom || err.oom) {
         fprintf(stderr, "vet-import: out of memory\n");
-        rc = EX_SOFTWARE_;
+        rc = EX_SOFTWARE;
         goto done;
     }
     /* Everything is built: only now does stdout see a byte. */
     if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
         fprintf(stderr, "vet-import: writing the output: %s\n", strerror(errno));
-        rc = EX_IOERR_;
+        rc = EX_IOERR;
         goto done;
     }
     sbuf_clear(&err);

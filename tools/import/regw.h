@@ -43,6 +43,10 @@ int regw_org_set_risk(regw_org_t *o, const char *risk);
 int regw_org_add_id(regw_org_t *o, const char *scheme, const char *value);
 int regw_org_add_list(regw_org_t *o, const char *list);
 int regw_org_add_source(regw_org_t *o, const char *source);
+/* Tags, and relations to other organisations (kind, target id), written
+ * after the lists; a repeated tag or relation is dropped. 0, or -1 on OOM. */
+int regw_org_add_tag(regw_org_t *o, const char *tag);
+int regw_org_add_relation(regw_org_t *o, const char *kind, const char *target);
 /* The organisation's name ("" if unset; owned by the organisation). */
 const char *regw_org_name(const regw_org_t *o);
 
@@ -59,11 +63,25 @@ size_t regw_count(const regw_t *w);
  * no organisation has (nothing dropped then); -1 on OOM. */
 int regw_retain(regw_t *w, const char *const *ids, size_t n, const char *why, size_t *missing);
 
+/* The file's header comment, for a format whose file says more than the
+ * generic header (ca-nro: the repairs it made): whole '#' lines, each
+ * ending in '\n' (copied). It replaces the title, the sources and the
+ * counts; the selection and skip lines still follow. 0, or -1 on OOM. */
+int regw_set_header(regw_t *w, const char *text);
+
+/* Writes the organisations in the order they were made, not by id. */
+void regw_keep_order(regw_t *w);
+
 /* Renders the registry file into out (appended): a header comment (title,
- * each source file's basename and SHA-256, counts), the lists in id order,
- * the organisations in id order (digit runs compared as numbers). Same
- * content, same bytes. out->oom reports an allocation failure. */
+ * each source file's basename and SHA-256, counts; or regw_set_header's),
+ * the lists in id order, the organisations in id order (digit runs
+ * compared as numbers; or as made, regw_keep_order). Same content, same
+ * bytes. out->oom reports an allocation failure. */
 void regw_render(regw_t *w, const char *title, sbuf_t *out);
+
+/* Appends s to out as a libconfig string literal (quotes and backslashes
+ * escaped), as the registry file writes strings. */
+void regw_quote(sbuf_t *out, const char *s);
 
 /* The summary for stderr: organisations written, skipped records by reason. */
 void regw_summary(const regw_t *w, sbuf_t *out);

@@ -1,7 +1,11 @@
-/* slug.c -- small helpers every format uses: id fragments from names (as
- * tools/nro2cfg.py makes them), file base names, the out-of-memory error. */
+/* slug.c -- small helpers every format uses: id fragments from names,
+ * file base names, the out-of-memory error, reading files and records. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "import.h"
 
 void
@@ -33,8 +37,8 @@ imp_slug(const char *name, char *out, size_t max)
         }
     }
     full[k] = '\0';
-    /* Over-long slugs are cut to max and then back to the last '-', the
-     * rule of nro2cfg.py, so both tools give the same ids. */
+    /* Over-long slugs are cut to max and then back to the last '-' (the
+     * ids of rules/registry/ca-nro.cfg were made so). */
     if (k > max) {
         full[max] = '\0';
         char *d = strrchr(full, '-');
@@ -73,4 +77,68 @@ imp_id_frag(const char *id, char *out, size_t size)
             out[k++] = '-';
     }
     out[k] = '\0';
+}
+
+char *
+imp_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf != NULL) {
+        if (n + 1 >= cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (nb == NULL) {
+                free(buf);
+                buf = NULL;
+                errno = ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n - 1, f);
+        n += r;
+        if (r == 0) {
+            if (ferror(f)) {
+                free(buf);
+                buf = NULL;
+                errno = EIO;
+            }
+            break;
+        }
+    }
+    fclose(f);
+    if (buf != NULL) {
+        buf[n] = '\0';
+        *len = n;
+    }
+    return buf;
+}
+
+int
+imp_csv_each(const imp_file_t *f, char delim, char quote, imp_record_fn fn, void *ctx,
+             sbuf_t *err)
+{
+    csv_t *c = csv_new(f->data, f->len, delim, quote, 0, f->path);
+    if (c == NULL)
+        return imp_oom(err);
+    csv_rec_t rec;
+    int r;
+    bool stopped = false;   /* fn said no: err is fn's */
+    while ((r = csv_next(c, &rec)) == 1 && rec.bad == NULL) {
+        if (fn(ctx, rec.fields, rec.n_fields, rec.line, err) < 0) {
+            stopped = true;
+            break;
+        }
+    }
+    /* Else a malformed record or out of memory stopped the reader. */
+    if (!stopped && r != 0) {
+        sbuf_clear(err);
+        sbuf_puts(err, csv_error(c));
+    }
+    csv_destroy(&c);
+    return !stopped && r == 0 ? 0 : -1;
 }
