@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+
 typedef struct slot {
     const char *key;        /* borrowed; NULL when empty */
     uint64_t hash;          /* full hash, to skip most strcmp */
@@ -15,18 +17,6 @@ struct smap {
     size_t cap;             /* power of two */
     size_t n;               /* used */
 };
-
-uint64_t
-smap_hash(const void *s, size_t n)
-{
-    const unsigned char *p = s;
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
 
 smap_t *
 smap_new(void)
@@ -86,7 +76,7 @@ smap_put(smap_t *m, const char *key, int val, int *old)
 {
     if ((m->n + 1) * 4 > m->cap * 3 && grow(m) != 0)
         return -1;
-    uint64_t h = smap_hash(key, strlen(key));
+    uint64_t h = hash_bytes(key, strlen(key));
     slot_t *s = find(m->slots, m->cap, key, h);
     if (s->key != NULL) {
         if (old != NULL)
@@ -103,7 +93,7 @@ smap_put(smap_t *m, const char *key, int val, int *old)
 int
 smap_get(const smap_t *m, const char *key)
 {
-    uint64_t h = smap_hash(key, strlen(key));
+    uint64_t h = hash_bytes(key, strlen(key));
     const slot_t *s = find(m->slots, m->cap, key, h);
     return s->key != NULL ? s->val : -1;
 }

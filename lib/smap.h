@@ -1,5 +1,6 @@
-/* smap.h -- string -> int map (open addressing), built at load time
- * and read-only afterwards: ids of organisations, rules, test cases. */
+/* smap.h -- string -> int map (open addressing, hashed with hash.h),
+ * built at load time and read-only afterwards: ids of organisations,
+ * rules, test cases. */
 #ifndef VET_SMAP_H
 #define VET_SMAP_H
 
@@ -20,9 +21,7 @@ int smap_put(smap_t *m, const char *key, int val, int *old);
 /* The value of key, or -1 if absent. */
 int smap_get(const smap_t *m, const char *key);
 
+/* Number of keys in the map. */
 size_t smap_count(const smap_t *m);
-
-/* FNV-1a of n bytes; the hash every map in the engine uses. */
-uint64_t smap_hash(const void *s, size_t n);
 
 #endif

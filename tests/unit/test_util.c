@@ -1,5 +1,5 @@
 /* test_util.c -- the small shared modules: arena, sbuf (JSON strings,
- * UTF-8, base64), diag, vocab, smap. */
+ * UTF-8, base64), diag, vocab, smap, hash. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +14,7 @@
 
 #include "arena.h"
 #include "diag.h"
+#include "hash.h"
 #include "sbuf.h"
 #include "smap.h"
 #include "vocab.h"
@@ -306,6 +307,21 @@ test_smap_put_get_grow(void **state)
     assert_null(m);
 }
 
+static void
+test_hash_fnv1a(void **state)
+{
+    (void)state;
+    /* The published 64-bit FNV-1a test vectors. */
+    assert_true(hash_bytes("", 0) == 0xcbf29ce484222325ULL);
+    assert_true(hash_bytes("a", 1) == 0xaf63dc4c8601ec8cULL);
+    assert_true(hash_bytes("foobar", 6) == 0x85944171f73967e8ULL);
+    /* hash_unit is the round hash_bytes folds each byte with. */
+    uint64_t h = HASH_SEED;
+    for (const char *p = "foobar"; *p != '\0'; p++)
+        h = hash_unit(h, (unsigned char)*p);
+    assert_true(h == hash_bytes("foobar", 6));
+}
+
 int
 main(void)
 {
@@ -319,6 +335,7 @@ main(void)
         cmocka_unit_test(test_diag_formats_and_caps),
         cmocka_unit_test(test_vocab_find_and_suggest),
         cmocka_unit_test(test_smap_put_get_grow),
+        cmocka_unit_test(test_hash_fnv1a),
     };
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

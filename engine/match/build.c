@@ -1,0 +1,491 @@
+/* build.c -- building the match index from the registry, once per ruleset load; freeing it. */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fold.h"
+#include "match_int.h"
+#include "norm.h"
+
+/* The build_* steps return 0, or -1 on OOM; match_index_new runs them in
+ * order (the design comment in match_int.h says what each builds). */
+
+/* Temporary string -> token id table used while building. */
+typedef struct tokmap {
+    uint32_t *slot;             /* tid + 1, 0 empty */
+    size_t cap;                 /* power of two */
+} tokmap_t;
+
+/* Everything a build carries besides the index itself. */
+typedef struct builder {
+    match_index_t *ix;          /* being built */
+    tokmap_t map;               /* token interning */
+    size_t cap_toks;            /* capacity of ix->toks (malloc'd while building) */
+    char *err;                  /* caller's buffer */
+    size_t errcap;              /* its size */
+} builder_t;
+
+/* Writes the out-of-memory message; returns -1. */
+static int
+build_oom(builder_t *b)
+{
+    if (b->err != NULL && b->errcap > 0)
+        snprintf(b->err, b->errcap, "match index: out of memory");
+    return -1;
+}
+
+/* Doubles the interning table (1024 slots at first). Returns 0, or -1
+ * on OOM (the table is unchanged). */
+static int
+tokmap_grow(builder_t *b)
+{
+    size_t nc = b->map.cap ? b->map.cap * 2 : 1024;
+    uint32_t *ns = calloc(nc, sizeof *ns);
+    if (ns == NULL)
+        return -1;
+    for (size_t i = 0; i < b->map.cap; i++) {
+        uint32_t v = b->map.slot[i];
+        if (v == 0)
+            continue;
+        const mtok_t *t = &b->ix->toks[v - 1];
+        size_t k = keyidx_hash(t->s, t->len) & (nc - 1);
+        while (ns[k] != 0)
+            k = (k + 1) & (nc - 1);
+        ns[k] = v;
+    }
+    free(b->map.slot);
+    b->map.slot = ns;
+    b->map.cap = nc;
+    return 0;
+}
+
+/* Interns s[0..len) (copied into the index arena when new); returns its
+ * token id, or -1 on OOM. */
+static int64_t
+intern_token(builder_t *b, const char *s, size_t len)
+{
+    match_index_t *ix = b->ix;
+    if ((ix->n_toks + 1) * 2 > b->map.cap && tokmap_grow(b) != 0)
+        return -1;
+    size_t k = keyidx_hash(s, len) & (b->map.cap - 1);
+    while (b->map.slot[k] != 0) {
+        const mtok_t *t = &ix->toks[b->map.slot[k] - 1];
+        if (t->len == len && memcmp(t->s, s, len) == 0)
+            return b->map.slot[k] - 1;
+        k = (k + 1) & (b->map.cap - 1);
+    }
+    if (ix->n_toks == b->cap_toks) {
+        size_t nc = b->cap_toks ? b->cap_toks * 2 : 1024;
+        mtok_t *nt = realloc(ix->toks, nc * sizeof *nt);
+        if (nt == NULL)
+            return -1;
+        ix->toks = nt;
+        b->cap_toks = nc;
+    }
+    mtok_t *t = &ix->toks[ix->n_toks];
+    memset(t, 0, sizeof *t);
+    if ((t->s = arena_strndup(ix->arena, s, len)) == NULL)
+        return -1;
+    t->len = (uint32_t)len;
+    t->stop = norm_is_stopword(s, len);
+    int32_t cp[MAX_TOKCP];
+    int n = strsim_decode(s, len, cp, MAX_TOKCP);
+    t->ncp = (uint16_t)(n < 0 ? MAX_TOKCP + 1 : n);
+    int32_t sg[MAX_TOKCP];
+    t->plural = n > 0 && fold_singular(cp, n, sg) > 0;
+    t->fuzzy = n > 0 && fold_typo_tolerant(cp, n);
+    b->map.slot[k] = (uint32_t)++ix->n_toks;
+    return (int64_t)ix->n_toks - 1;
+}
+
+/* Normalises every name of every entity into records. */
+static int
+build_records(builder_t *b, arena_t *tmp)
+{
+    match_index_t *ix = b->ix;
+    size_t total = 0;
+    for (size_t e = 0; e < ix->n_ents; e++)
+        total += 1 + (size_t)ix->ents[e].n_aliases;
+    ix->recs = arena_alloc(ix->arena, (total ? total : 1) * sizeof *ix->recs);
+    if (ix->recs == NULL)
+        return -1;
+    for (size_t e = 0; e < ix->n_ents; e++) {
+        const reg_entity_t *ent = &ix->ents[e];
+        size_t first = ix->n_recs;
+        for (uint32_t i = 0; i <= ent->n_aliases; i++) {
+            const char *name = reg_entity_name(ent, i);
+            const char *norm;
+            size_t len;
+            arena_reset(tmp);
+            /* The loader rejects invalid UTF-8; a name that still fails
+             * here is skipped rather than taking the registry down. A
+             * valid name that fails ran out of memory: skipping it would
+             * make the partner unfindable by that name, so fail. */
+            if (name == NULL)
+                continue;
+            if (fold_name(tmp, name, &norm, &len, NULL, 0) != 0) {
+                if (norm_valid_utf8(name, strlen(name)))
+                    return -1;
+                continue;
+            }
+            if (len == 0 || norm_all_stopwords(norm, len))
+                continue;
+            bool dup = false;
+            for (size_t r = first; r < ix->n_recs && !dup; r++)
+                dup = ix->recs[r].len == len && memcmp(ix->recs[r].norm, norm, len) == 0;
+            if (dup)
+                continue;
+            mrec_t *rec = &ix->recs[ix->n_recs];
+            memset(rec, 0, sizeof *rec);
+            rec->entity = (uint32_t)e;
+            rec->name = i;
+            rec->len = (uint32_t)len;
+            if ((rec->norm = arena_strndup(ix->arena, norm, len)) == NULL)
+                return -1;
+            ix->n_recs++;
+        }
+    }
+    return 0;
+}
+
+/* Splits records into tokens; counts document frequencies. */
+static int
+build_tokens(builder_t *b)
+{
+    match_index_t *ix = b->ix;
+    size_t total = 0;
+    for (size_t r = 0; r < ix->n_recs; r++) {
+        size_t n = 1;
+        for (uint32_t i = 0; i < ix->recs[r].len; i++)
+            n += ix->recs[r].norm[i] == ' ';
+        total += n < MAX_REC_TOK ? n : MAX_REC_TOK;
+    }
+    ix->rec_toks = arena_alloc(ix->arena, (total ? total : 1) * sizeof *ix->rec_toks);
+    if (ix->rec_toks == NULL)
+        return -1;
+    size_t at = 0;
+    for (size_t r = 0; r < ix->n_recs; r++) {
+        mrec_t *rec = &ix->recs[r];
+        rec->tok = (uint32_t)at;
+        const char *s = rec->norm;
+        for (uint32_t i = 0; i < rec->len && rec->n_tok < MAX_REC_TOK;) {
+            uint32_t st = i;
+            while (i < rec->len && s[i] != ' ')
+                i++;
+            const char *f;
+            size_t flen = fold_token(s + st, i - st, &f);
+            int64_t t = intern_token(b, f, flen);
+            if (t < 0)
+                return -1;
+            bool seen = false;
+            for (uint32_t k = 0; k < rec->n_tok && !seen; k++)
+                seen = ix->rec_toks[rec->tok + k] == (uint32_t)t;
+            if (!seen)
+                ix->toks[t].df++;
+            ix->rec_toks[at++] = (uint32_t)t;
+            rec->n_tok++;
+            i++;                        /* the space */
+        }
+    }
+    /* Every stop word is in the dictionary, in no record, so a query can
+     * recognise a misspelt one even if no registry name uses it. */
+    const char *w;
+    for (size_t i = 0; (w = norm_stopword(i)) != NULL; i++)
+        if (intern_token(b, w, strlen(w)) < 0)
+            return -1;
+    return 0;
+}
+
+/* Postings by the record's weight, then record. */
+static int
+post_cmp(const void *x, const void *y)
+{
+    const mpost_t *a = x, *b = y;
+    if (a->weight != b->weight)
+        return a->weight < b->weight ? -1 : 1;
+    return a->rec < b->rec ? -1 : a->rec > b->rec;
+}
+
+/* Weights, record totals, postings. */
+static int
+build_weights_and_postings(builder_t *b)
+{
+    match_index_t *ix = b->ix;
+    double n = (double)ix->n_recs, wmin = 0;
+    for (size_t t = 0; t < ix->n_toks; t++) {
+        mtok_t *tk = &ix->toks[t];
+        tk->w = (float)log(1.0 + n / (tk->df ? tk->df : 1));
+        if (!tk->stop && (wmin == 0 || tk->w < wmin))
+            wmin = tk->w;
+    }
+    ix->w_stop = STOP_WEIGHT_FRACTION * (wmin > 0 ? wmin : 1.0);
+    ix->w_unseen = log(2.0 + n);
+    size_t total = 0;
+    for (size_t t = 0; t < ix->n_toks; t++) {
+        if (ix->toks[t].stop)
+            ix->toks[t].w = (float)ix->w_stop;
+        total += ix->toks[t].df;
+    }
+    for (size_t r = 0; r < ix->n_recs; r++) {
+        double w = 0;
+        for (uint32_t k = 0; k < ix->recs[r].n_tok; k++)
+            w += ix->toks[ix->rec_toks[ix->recs[r].tok + k]].w;
+        ix->recs[r].weight = (float)w;
+    }
+    ix->posts = arena_alloc(ix->arena, (total ? total : 1) * sizeof *ix->posts);
+    if (ix->posts == NULL)
+        return -1;
+    size_t at = 0;
+    for (size_t t = 0; t < ix->n_toks; t++) {
+        ix->toks[t].post = (uint32_t)at;
+        at += ix->toks[t].df;
+    }
+    for (size_t r = 0; r < ix->n_recs; r++) {
+        const mrec_t *rec = &ix->recs[r];
+        for (uint32_t k = 0; k < rec->n_tok; k++) {
+            uint32_t t = ix->rec_toks[rec->tok + k];
+            bool seen = false;
+            for (uint32_t q = 0; q < k && !seen; q++)
+                seen = ix->rec_toks[rec->tok + q] == t;
+            if (seen)
+                continue;
+            mtok_t *tk = &ix->toks[t];
+            ix->posts[tk->post + tk->n_post++] = (mpost_t){ rec->weight, (uint32_t)r };
+        }
+    }
+    for (size_t t = 0; t < ix->n_toks; t++)
+        if (ix->toks[t].n_post > 1)
+            qsort(ix->posts + ix->toks[t].post, ix->toks[t].n_post, sizeof *ix->posts,
+                  post_cmp);
+    return 0;
+}
+
+/* Deletion variants of the typo-tolerant tokens, and the singular of
+ * every token that takes part in plural matching. */
+static int
+build_deletions(builder_t *b)
+{
+    match_index_t *ix = b->ix;
+    size_t total = 0;
+    for (size_t t = 0; t < ix->n_toks; t++) {
+        const mtok_t *tk = &ix->toks[t];
+        size_t n = tk->ncp;
+        total += tk->plural;
+        if (!tk->fuzzy)
+            continue;
+        total += 1;
+        if (n >= SWAP_MIN_CP)
+            total += n;
+        if (n >= DEL2_MIN_CP && n <= DEL2_MAX_CP)
+            total += n * (n - 1) / 2;
+    }
+    uint64_t *tmp = malloc((total ? total : 1) * sizeof *tmp);
+    if (tmp == NULL)
+        return -1;
+    size_t m = 0;
+    for (size_t t = 0; t < ix->n_toks; t++) {
+        const mtok_t *tk = &ix->toks[t];
+        if (!tk->fuzzy && !tk->plural)
+            continue;
+        int32_t cp[MAX_TOKCP], sg[MAX_TOKCP];
+        int n = strsim_decode(tk->s, tk->len, cp, MAX_TOKCP);
+        if (tk->plural) {
+            int ns = fold_singular(cp, n, sg);
+            tmp[m++] = (uint64_t)keyidx_hash_cps(sg, ns, -1, -1) << 32 | t;
+        }
+        if (!tk->fuzzy)
+            continue;
+        tmp[m++] = (uint64_t)keyidx_hash_cps(cp, n, -1, -1) << 32 | t;
+        if (n >= SWAP_MIN_CP)
+            for (int i = 0; i < n; i++)
+                tmp[m++] = (uint64_t)keyidx_hash_cps(cp, n, i, -1) << 32 | t;
+        if (n >= DEL2_MIN_CP && n <= DEL2_MAX_CP)
+            for (int i = 0; i < n; i++)
+                for (int j = i + 1; j < n; j++)
+                    tmp[m++] = (uint64_t)keyidx_hash_cps(cp, n, i, j) << 32 | t;
+    }
+    int rc = keyidx_build(&ix->by_del, ix->arena, tmp, m);
+    free(tmp);
+    return rc;
+}
+
+/* The tables normalised name -> record and token -> token id. */
+static int
+build_name_tables(builder_t *b)
+{
+    match_index_t *ix = b->ix;
+    size_t n = ix->n_recs > ix->n_toks ? ix->n_recs : ix->n_toks;
+    uint64_t *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    if (tmp == NULL)
+        return -1;
+    for (size_t r = 0; r < ix->n_recs; r++)
+        tmp[r] = (uint64_t)keyidx_hash(ix->recs[r].norm, ix->recs[r].len) << 32 | r;
+    int rc = keyidx_build(&ix->by_name, ix->arena, tmp, ix->n_recs);
+    for (size_t t = 0; rc == 0 && t < ix->n_toks; t++)
+        tmp[t] = (uint64_t)keyidx_hash(ix->toks[t].s, ix->toks[t].len) << 32 | t;
+    if (rc == 0)
+        rc = keyidx_build(&ix->by_tok, ix->arena, tmp, ix->n_toks);
+    free(tmp);
+    return rc;
+}
+
+/* The identifier table: every identifier's key -> ids[] index. */
+static int
+build_ids(builder_t *b)
+{
+    match_index_t *ix = b->ix;
+    size_t total = 0;
+    for (size_t e = 0; e < ix->n_ents; e++)
+        total += ix->ents[e].n_ids;
+    ix->ids = arena_alloc(ix->arena, (total ? total : 1) * sizeof *ix->ids);
+    uint64_t *tmp = malloc((total ? total : 1) * sizeof *tmp);
+    if (ix->ids == NULL || tmp == NULL) {
+        free(tmp);
+        return -1;
+    }
+    for (size_t e = 0; e < ix->n_ents; e++)
+        for (uint32_t i = 0; i < ix->ents[e].n_ids; i++) {
+            const reg_ident_t *id = &ix->ents[e].ids[i];
+            if (id->scheme == NULL || id->value == NULL)
+                continue;
+            char *k = arena_alloc(ix->arena, strlen(id->scheme) + strlen(id->value) + 2);
+            if (k == NULL) {
+                free(tmp);
+                return -1;
+            }
+            size_t len = fold_id_key(id->scheme, id->value, k);
+            tmp[ix->n_ids] = (uint64_t)keyidx_hash(k, len) << 32 | ix->n_ids;
+            ix->ids[ix->n_ids++] = (mid_t){ k, (uint32_t)len, (uint32_t)e, i };
+        }
+    int rc = keyidx_build(&ix->by_id, ix->arena, tmp, ix->n_ids);
+    free(tmp);
+    return rc;
+}
+
+/* For every record, the fuzzy matches of its own string but the records
+ * spelled the same (those are exact matches). Records that share a
+ * string share the list. */
+static int
+build_neighbours(builder_t *b, arena_t *tmp)
+{
+    match_index_t *ix = b->ix;
+    size_t cap = 0, n = 0;
+    mnb_t *all = NULL;
+    int rc = 0;
+    for (size_t r = 0; r < ix->n_recs && rc == 0; r++) {
+        mrec_t *rec = &ix->recs[r];
+        size_t lo, hi, same = r;
+        keyidx_range(&ix->by_name, keyidx_hash(rec->norm, rec->len), &lo, &hi);
+        for (size_t i = lo; i < hi; i++) {
+            uint32_t o = (uint32_t)ix->by_name.ent[i];
+            if (o < same && ix->recs[o].len == rec->len
+                && memcmp(ix->recs[o].norm, rec->norm, rec->len) == 0)
+                same = o;
+        }
+        if (same != r) {
+            rec->nb = ix->recs[same].nb;
+            rec->n_nb = ix->recs[same].n_nb;
+            continue;
+        }
+        arena_reset(tmp);
+        search_res_t *res = NULL;
+        size_t nres = 0, capres = 0;
+        if (search_fuzzy(ix, rec->norm, rec->len, tmp, &res, &nres, &capres) != 0) {
+            rc = -1;
+            break;
+        }
+        rec->nb = (uint32_t)n;
+        for (size_t i = 0; i < nres; i++) {
+            const mrec_t *o = &ix->recs[res[i].rec];
+            if (o->len == rec->len && memcmp(o->norm, rec->norm, rec->len) == 0)
+                continue;
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 1024;
+                mnb_t *na = realloc(all, nc * sizeof *na);
+                if (na == NULL) {
+                    rc = -1;
+                    break;
+                }
+                all = na;
+                cap = nc;
+            }
+            all[n++] = (mnb_t){ res[i].rec, (float)res[i].score };
+        }
+        rec->n_nb = (uint32_t)n - rec->nb;
+    }
+    if (rc == 0) {
+        ix->nbs = arena_alloc(ix->arena, (n ? n : 1) * sizeof *ix->nbs);
+        if (ix->nbs == NULL)
+            rc = -1;
+        else if (n)
+            memcpy(ix->nbs, all, n * sizeof *all);
+    }
+    free(all);
+    return rc;
+}
+
+match_index_t *
+match_index_new(const reg_entity_t *ents, size_t n, const match_config_t *cfg,
+                char *err, size_t errcap)
+{
+    match_index_t *ix = calloc(1, sizeof *ix);
+    builder_t b = { ix, { NULL, 0 }, 0, err, errcap };
+    arena_t *tmp = arena_new(0);
+    if (ix == NULL || tmp == NULL || (ix->arena = arena_new(256 * 1024)) == NULL)
+        goto fail;
+    ix->ents = ents;
+    ix->n_ents = ents ? n : 0;
+    if (cfg != NULL)
+        ix->cfg = *cfg;
+    else
+        ix->cfg = (match_config_t){ 0.88, 0.08, 5 };
+    if (build_records(&b, tmp) != 0 || build_tokens(&b) != 0
+        || build_weights_and_postings(&b) != 0 || build_name_tables(&b) != 0
+        || build_deletions(&b) != 0 || build_ids(&b) != 0)
+        goto fail;
+    /* The dictionary moves into the arena; token strings already live there. */
+    mtok_t *toks = arena_alloc(ix->arena, (ix->n_toks ? ix->n_toks : 1) * sizeof *toks);
+    if (toks == NULL)
+        goto fail;
+    if (ix->n_toks)
+        memcpy(toks, ix->toks, ix->n_toks * sizeof *toks);
+    free(ix->toks);
+    ix->toks = toks;
+    b.cap_toks = 0;
+    free(b.map.slot);
+    b.map.slot = NULL;
+    if (build_neighbours(&b, tmp) != 0)
+        goto fail;
+    arena_destroy(&tmp);
+    return ix;
+fail:
+    build_oom(&b);
+    free(b.map.slot);
+    arena_destroy(&tmp);
+    if (ix != NULL) {
+        if (b.cap_toks)
+            free(ix->toks);
+        arena_destroy(&ix->arena);
+        free(ix);
+    }
+    return NULL;
+}
+
+void
+match_index_destroy(match_index_t **ip)
+{
+    if (ip == NULL || *ip == NULL)
+        return;
+    arena_destroy(&(*ip)->arena);
+    free(*ip);
+    *ip = NULL;
+}
+
+size_t
+match_index_memory(const match_index_t *ix)
+{
+    return ix ? sizeof *ix + arena_reserved(ix->arena) : 0;
+}
