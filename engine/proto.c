@@ -1,5 +1,8 @@
 /* proto.c -- the wire format: JSON request -> request_t (cJSON), and
- * result / error / taxonomy -> JSON reply (written straight into an sbuf). */
+ * result / error / taxonomy -> JSON reply (written straight into an sbuf).
+ * One reader of requests, get_request, behind both entry points: JSON
+ * text (proto_parse) and a cJSON tree (proto_parse_tree, for the ruleset
+ * test runner), so a test case and the wire cannot disagree. */
 #include "proto.h"
 
 #include <assert.h>
@@ -629,6 +632,18 @@ out:
     return rc;
 }
 
+int
+proto_parse_tree(const cJSON *root, arena_t *a, request_t *req, req_err_t *code,
+                 const char **msg)
+{
+    pctx_t p = { a, req, ERR_NONE, NULL };
+    request_init(req);
+    int rc = get_request(&p, root);
+    *code = p.code;
+    *msg = p.msg;
+    return rc;
+}
+
 /* ---- replies ---- */
 
 /* Name of symbol i of v, or NULL (written as null) if out of range,
@@ -640,9 +655,10 @@ sym(const vocab_t *v, int i)
     return i >= 0 && (size_t)i < v->n ? v->names[i] : NULL;
 }
 
-static void
-put_id(sbuf_t *b, const char *id)
+void
+proto_open_reply(sbuf_t *b, const char *id)
 {
+    sbuf_putc(b, '{');
     if (id == NULL)
         return;
     sbuf_puts(b, "\"id\":");
@@ -778,8 +794,7 @@ void
 proto_write_result(sbuf_t *b, const ruleset_t *rs, const request_t *req,
                    const result_t *res, uint64_t elapsed_us)
 {
-    sbuf_putc(b, '{');
-    put_id(b, req != NULL ? req->id : NULL);
+    proto_open_reply(b, req != NULL ? req->id : NULL);
     sbuf_puts(b, "\"verdict\":");
     sbuf_json_cstr(b, sym(&rs->verdicts, res->verdict));
     sbuf_printf(b, ",\"score\":%d", res->score);
@@ -812,8 +827,7 @@ proto_write_result(sbuf_t *b, const ruleset_t *rs, const request_t *req,
 void
 proto_write_error(sbuf_t *b, const char *id, req_err_t code, const char *msg)
 {
-    sbuf_putc(b, '{');
-    put_id(b, id);
+    proto_open_reply(b, id);
     sbuf_puts(b, "\"error\":{\"code\":");
     sbuf_json_cstr(b, req_err_name(code));
     sbuf_puts(b, ",\"message\":");
@@ -824,8 +838,7 @@ proto_write_error(sbuf_t *b, const char *id, req_err_t code, const char *msg)
 void
 proto_write_taxonomy(sbuf_t *b, const ruleset_t *rs, const char *id)
 {
-    sbuf_putc(b, '{');
-    put_id(b, id);
+    proto_open_reply(b, id);
     sbuf_puts(b, "\"categories\":[");
     size_t n = tax_count(rs->tax);
     for (size_t i = 0; i < n; i++) {
@@ -867,8 +880,7 @@ masked(const char *const *mask, size_t n_mask, const char *field)
 void
 proto_write_request(sbuf_t *b, const request_t *req, const char *const *mask, size_t n_mask)
 {
-    sbuf_putc(b, '{');
-    put_id(b, req->id);
+    proto_open_reply(b, req->id);
     sbuf_puts(b, "\"op\":");
     sbuf_json_cstr(b, req_op_name(req->op));
     if (req->op != REQ_OP_SCREEN) {

@@ -1,9 +1,11 @@
 /* request.h -- a screening request and its result, as plain records.
  *
- * A request is built by proto_parse (from JSON) or by the ruleset test
- * loader (from tests/NAME.cfg); every string is borrowed from whoever built
- * it (usually a per-request arena). A result is filled by screen_run
- * from the same arena. */
+ * A request is built by the wire format's reader (proto.h): from JSON
+ * text (proto_parse), or from a cJSON tree (proto_parse_tree), which is
+ * how the ruleset test runner reads tests/NAME.cfg; only unit tests and
+ * benchmarks fill one by hand. Every string is borrowed from whoever
+ * built it (usually a per-request arena). A result is filled by
+ * screen_run from the same arena. */
 #ifndef VET_REQUEST_H
 #define VET_REQUEST_H
 

@@ -1,10 +1,19 @@
 /* rtest.c -- the ruleset test runner behind `vetd --test`.
  *
+ * A case is { name; request; expect; }. Its request is a wire request
+ * written in libconfig syntax: it is turned into the JSON it spells and
+ * read by the wire format's own reader (proto_parse_tree), so a case can
+ * say only what a client can send, and means what the client's request
+ * would. The rest of a case is the runner's own and is read here: its
+ * name, and expect (verdict, rules, partner, error).
+ *
  * A run that could not read every case (an allocation failed, or
  * libconfig lost a setting) fails with "out of memory": it never reports
  * "all passed" over fewer cases than the files hold. */
 #include "rtest.h"
 
+#include <assert.h>
+#include <cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <libconfig.h>
@@ -13,7 +22,7 @@
 
 #include "arena.h"
 #include "cfgread.h"
-#include "norm.h"
+#include "proto.h"
 #include "request.h"
 #include "sbuf.h"
 #include "screen.h"
@@ -99,103 +108,83 @@ strs(tcase_t *t, const config_setting_t *g, const char *name, const char ***out)
     return k;
 }
 
-/* Builds a request from a case's `request` group. */
+/* Converts the libconfig setting s into the JSON value it spells: a
+ * group is an object (members in order), an array or a list an array, a
+ * string, integer, number or boolean the same. Returns the tree (caller
+ * owns it: cJSON_Delete), or NULL on OOM. Keys and strings are borrowed
+ * from s's tree: the result must go before its config_t does. */
+static cJSON *
+to_json(const config_setting_t *s)
+{
+    cJSON *j;
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_GROUP:
+        j = cJSON_CreateObject();
+        break;
+    case CONFIG_TYPE_ARRAY:
+    case CONFIG_TYPE_LIST:
+        j = cJSON_CreateArray();
+        break;
+    case CONFIG_TYPE_STRING:
+        return cJSON_CreateStringReference(config_setting_get_string(s));
+    case CONFIG_TYPE_INT:
+        return cJSON_CreateNumber(config_setting_get_int(s));
+    case CONFIG_TYPE_INT64:
+        return cJSON_CreateNumber((double)config_setting_get_int64(s));
+    case CONFIG_TYPE_FLOAT:
+        return cJSON_CreateNumber(config_setting_get_float(s));
+    case CONFIG_TYPE_BOOL:
+        return cJSON_CreateBool(config_setting_get_bool(s));
+    default:
+        assert(!"a parsed libconfig setting has a type");
+        return NULL;
+    }
+    int n = config_setting_length(s);
+    for (int i = 0; i < n && j != NULL; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        cJSON *v = to_json(e);
+        bool added = config_setting_type(s) == CONFIG_TYPE_GROUP
+            ? cJSON_AddItemToObjectCS(j, config_setting_name(e), v)
+            : cJSON_AddItemToArray(j, v);
+        if (!added) {           /* v is NULL (OOM) or was not linked */
+            cJSON_Delete(v);
+            cJSON_Delete(j);
+            j = NULL;
+        }
+    }
+    return j;
+}
+
+/* Builds the case's request from its `request` group g through the wire
+ * format's own reader (proto_parse_tree): a case's request is a wire
+ * request written in libconfig syntax, so `vetd --test` accepts exactly
+ * what a client may send. A request the wire refuses is a malformed case,
+ * reported as "file:line: case \"name\": request: MESSAGE" at g's line
+ * (t->bad); so is one whose op is not screen. On OOM t->oom. *req is
+ * initialised whatever happens; its strings are in t->a. */
 static void
 read_request(tcase_t *t, const config_setting_t *g, request_t *req)
 {
-    static const char *const allowed[] = {
-        "id", "partner", "technologies", "activity", "current", "text", "context", NULL
-    };
-    static const char *const allowed_p[] = {
-        "name", "aliases", "country", "type", "ids", NULL
-    };
     request_init(req);
-    check_members(t, g, allowed, "request");
-    req->id = str(t, g, "id");
-    config_setting_t *p = config_setting_get_member(g, "partner");
-    if (p == NULL || config_setting_type(p) != CONFIG_TYPE_GROUP) {
-        diag_add(t->d, t->file, cfgread_line(p ? p : g), 0,
-                 "case \"%s\": request.partner must be a group", t->name);
-        t->bad = true;
+    cJSON *j = to_json(g);
+    if (j == NULL) {
+        t->oom = true;
         return;
     }
-    check_members(t, p, allowed_p, "request.partner");
-    req->name = str(t, p, "name");
-    req->n_aliases = strs(t, p, "aliases", &req->aliases);
-    req->country = str(t, p, "country");
-    req->type = str(t, p, "type");
-    config_setting_t *ids = config_setting_get_member(p, "ids");
-    if (ids != NULL && config_setting_type(ids) == CONFIG_TYPE_GROUP) {
-        int n = config_setting_length(ids);
-        req->id_schemes = arena_calloc(t->a, (size_t)n + 1, sizeof(char *));
-        req->id_values = arena_calloc(t->a, (size_t)n + 1, sizeof(char *));
-        if (req->id_schemes == NULL || req->id_values == NULL)
-            t->oom = true;
-        for (int i = 0; i < n && req->id_schemes != NULL && req->id_values != NULL; i++) {
-            config_setting_t *e = config_setting_get_elem(ids, (unsigned)i);
-            const char *v = config_setting_get_string(e);
-            if (v == NULL) {
-                diag_add(t->d, t->file, cfgread_line(e), 0, "case \"%s\": ids.%s must be a string",
-                         t->name, config_setting_name(e));
-                t->bad = true;
-                continue;
-            }
-            req->id_schemes[req->n_ids] = keep(t, config_setting_name(e));
-            req->id_values[req->n_ids] = keep(t, v);
-            if (req->id_schemes[req->n_ids] != NULL && req->id_values[req->n_ids] != NULL)
-                req->n_ids++;
-        }
-    }
-    req->n_tech = strs(t, g, "technologies", &req->tech);
-    req->activity = str(t, g, "activity");
-    req->text = str(t, g, "text");
-    config_setting_t *cur = config_setting_get_member(g, "current");
-    if (cur != NULL) {
-        if (config_setting_type(cur) != CONFIG_TYPE_BOOL) {
-            diag_add(t->d, t->file, cfgread_line(cur), 0, "case \"%s\": current must be a boolean",
-                     t->name);
-            t->bad = true;
-        } else {
-            req->current = config_setting_get_bool(cur);
-        }
-    }
-    config_setting_t *ctx = config_setting_get_member(g, "context");
-    if (ctx != NULL && config_setting_type(ctx) == CONFIG_TYPE_GROUP) {
-        int n = config_setting_length(ctx);
-        req->ctx = arena_calloc(t->a, (size_t)n + 1, sizeof *req->ctx);
-        if (req->ctx == NULL)
-            t->oom = true;
-        for (int i = 0; i < n && req->ctx != NULL; i++) {
-            config_setting_t *e = config_setting_get_elem(ctx, (unsigned)i);
-            expr_ctxval_t *cv = &req->ctx[req->n_ctx];
-            if ((cv->key = keep(t, config_setting_name(e))) == NULL)
-                continue;
-            switch (config_setting_type(e)) {
-            case CONFIG_TYPE_STRING:
-                if ((cv->str = keep(t, config_setting_get_string(e))) == NULL)
-                    continue;
-                break;
-            case CONFIG_TYPE_INT:
-                cv->num = config_setting_get_int(e);
-                break;
-            case CONFIG_TYPE_INT64:
-                cv->num = (double)config_setting_get_int64(e);
-                break;
-            case CONFIG_TYPE_FLOAT:
-                cv->num = config_setting_get_float(e);
-                break;
-            case CONFIG_TYPE_BOOL:
-                cv->str = config_setting_get_bool(e) ? "true" : "false";
-                break;
-            default:
-                diag_add(t->d, t->file, cfgread_line(e), 0,
-                         "case \"%s\": context.%s must be a string, number or boolean",
-                         t->name, cv->key);
-                t->bad = true;
-                continue;
-            }
-            req->n_ctx++;
-        }
+    req_err_t code;
+    const char *msg;
+    int rc = proto_parse_tree(j, t->a, req, &code, &msg);
+    cJSON_Delete(j);
+    if (rc != 0 && code == ERR_INTERNAL) {
+        t->oom = true;
+    } else if (rc != 0) {
+        diag_add(t->d, t->file, cfgread_line(g), 0, "case \"%s\": request: %s", t->name, msg);
+        t->bad = true;
+    } else if (req->op != REQ_OP_SCREEN) {
+        diag_add(t->d, t->file, cfgread_line(g), 0,
+                 "case \"%s\": request: op must be \"screen\", not \"%s\"", t->name,
+                 req_op_name(req->op));
+        t->bad = true;
     }
 }
 

@@ -1,6 +1,8 @@
 /* rtest.h -- runs a ruleset's own test cases (DIR/tests/NAME.cfg): each
  * case is a request and the expected verdict, fired rules, best-matched
- * partner or error. Used by `vetd --test` and `make test`. */
+ * partner or error. The request is a wire request in libconfig syntax,
+ * read by the wire format's reader (proto_parse_tree). Used by
+ * `vetd --test` and `make test`. */
 #ifndef VET_RTEST_H
 #define VET_RTEST_H
 
@@ -19,7 +21,9 @@ typedef struct rtest_summary {
  * against rs. Each failure is written to out as
  * "file:line: case \"name\": expected ..., got ..." . A malformed test
  * file or case is reported into d (file:line) and counted as a failed
- * case. Returns 0 if every case passed and nothing was malformed, else -1. */
+ * case; so is a case whose request the wire would refuse, as
+ * "file:line: case \"name\": request: MESSAGE" with the wire's message.
+ * Returns 0 if every case passed and nothing was malformed, else -1. */
 int rtest_run(const ruleset_t *rs, const char *dir, FILE *out, diag_t *d,
               rtest_summary_t *sum);
 

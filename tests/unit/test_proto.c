@@ -425,6 +425,67 @@ test_error_messages(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* proto_parse_tree is proto_parse without the text: the same tree gives
+ * the same request, code, message and echoed id, for every error case
+ * that is valid JSON and for accepted requests (compared through their
+ * canonical wire form). */
+static void
+test_tree_same_as_text(void **state)
+{
+    pfx_t *f = *state;
+    const char *ok[] = {
+        "{\"id\":\"t\",\"op\":\"screen\",\"partner\":{\"name\":\" HIT \",\"aliases\":[\"a\"],"
+        "\"country\":\"cn\",\"type\":\"university\",\"ids\":{\"ROR\":\"01yqg2h08\",\"x\":null}},"
+        "\"technologies\":[\"ai\"],\"activity\":\"joint_lab\",\"current\":false,"
+        "\"text\":\"t\",\"context\":{\"s\":\"v\",\"n\":1.5,\"b\":true,\"z\":null}}",
+        "{\"id\":12,\"partner\":{\"name\":\"X\"}}",
+        "{\"op\":\"reload\",\"force\":true}",
+    };
+    arena_t *a2 = arena_new(0);
+    assert_non_null(a2);
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        cJSON *root = cJSON_Parse(ok[i]);
+        assert_non_null(root);
+        request_t tr;
+        req_err_t code;
+        const char *msg;
+        arena_reset(a2);
+        assert_int_equal(proto_parse_tree(root, a2, &tr, &code, &msg), 0);
+        assert_int_equal(code, ERR_NONE);
+        assert_null(msg);
+        cJSON_Delete(root);     /* the request holds copies */
+        assert_int_equal(parse(f, ok[i]), 0);
+        sbuf_t want = SBUF_INIT, got = SBUF_INIT;
+        proto_write_request(&want, &f->req, NULL, 0);
+        proto_write_request(&got, &tr, NULL, 0);
+        assert_string_equal(got.data, want.data);
+        sbuf_free(&want);
+        sbuf_free(&got);
+    }
+    size_t compared = 0;
+    for (size_t i = 0; i < sizeof err_cases / sizeof err_cases[0]; i++) {
+        const err_case_t *c = &err_cases[i];
+        cJSON *root = cJSON_ParseWithOpts(c->json, NULL, 1);
+        if (root == NULL || strstr(c->msg, "\\u0000") != NULL) {
+            cJSON_Delete(root);     /* what only text can carry */
+            continue;
+        }
+        request_t tr;
+        req_err_t code;
+        const char *msg;
+        arena_reset(a2);
+        int rc = proto_parse_tree(root, a2, &tr, &code, &msg);
+        cJSON_Delete(root);
+        if (rc != -1 || code != c->code || msg == NULL || strcmp(msg, c->msg) != 0
+            || (c->id == NULL) != (tr.id == NULL) || (c->id != NULL && strcmp(c->id, tr.id) != 0))
+            fail_msg("case %zu: %s\n  want %s \"%s\"\n  got rc %d %s \"%s\"", i, c->json,
+                     req_err_name(c->code), c->msg, rc, req_err_name(code), msg ? msg : "(null)");
+        compared++;
+    }
+    assert_true(compared > 60);
+    arena_destroy(&a2);
+}
+
 /* Builds {"partner":{"name":"X"},FIELD:[n items made by fmt]}. */
 static char *
 with_array(const char *field, const char *item, size_t n, bool object)
@@ -948,6 +1009,7 @@ main(void)
         PT(test_unicode_accepted),
         PT(test_strings_copied),
         PT(test_error_messages),
+        PT(test_tree_same_as_text),
         PT(test_count_limits),
         PT(test_length_limits),
         PT(test_key_limits_and_echo),

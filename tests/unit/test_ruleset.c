@@ -1,6 +1,7 @@
 /* test_ruleset.c -- the ruleset loader: a good ruleset loads with the
  * right counts and a stable digest; every kind of broken ruleset is
- * refused with every error reported as file:line: message. */
+ * refused with every error reported as file:line: message. And the
+ * ruleset test runner reads a case's request as the wire does. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "rtest.h"
 #include "ruleset.h"
 #include "sbuf.h"
 
@@ -566,6 +568,78 @@ test_list_redeclared(void **state)
     free(policy);
 }
 
+/* A test case's request is a wire request: it is read by the wire
+ * format's own reader, so what a client cannot send (ids as a string, an
+ * op that does not screen) is an error of the case at its request's
+ * file:line, with the wire's message, and what the wire normalises (a
+ * lower-case country, an upper-case id scheme) reads as the wire reads it. */
+static void
+test_case_request_is_a_wire_request(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD, RULE_OK);
+    make(t, TAX, pol,
+         "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+         "organisations = (\n"
+         "  { id = \"a\"; name = \"Alpha Institute of Technology\"; country = \"CN\";\n"
+         "    ids = { ror = \"0abc\"; }; lists = [ \"l1\" ]; sources = [ \"s\" ]; }\n"
+         ");\n");
+    char tests[128];
+    snprintf(tests, sizeof tests, "%s/tests", t->path);
+    assert_int_equal(mkdir(tests, 0700), 0);
+    write_file(t->path, "tests/w.cfg",
+               "cases = (\n"
+               "  { name = \"ids as a string\";\n"
+               "    request = { partner = { name = \"Alpha\"; ids = \"0abc\"; }; };\n"
+               "    expect = { verdict = \"review\"; }; },\n"
+               "  { name = \"as the wire reads it\";\n"
+               "    request = { id = 7; partner = { name = \" Nobody \"; country = \"cn\";\n"
+               "                ids = { ROR = \"0abc\"; }; }; };\n"
+               "    expect = { verdict = \"review\"; rules = [ \"r1\" ]; partner = \"a\"; }; },\n"
+               "  { name = \"not a screening\";\n"
+               "    request = { op = \"ping\"; };\n"
+               "    expect = { verdict = \"clear\"; }; },\n"
+               "  { name = \"typo\";\n"
+               "    request = {\n"
+               "      partner = { name = \"Alpha\"; contry = \"CN\"; }; };\n"
+               "    expect = { verdict = \"review\"; }; }\n"
+               ");\n");
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = ruleset_load(t->path, d);
+    diag_print(d, stderr);
+    assert_non_null(rs);
+    char *out = NULL;
+    size_t outlen = 0;
+    FILE *fp = open_memstream(&out, &outlen);
+    assert_non_null(fp);
+    rtest_summary_t sum;
+    assert_int_equal(rtest_run(rs, t->path, fp, d, &sum), -1);
+    fclose(fp);
+    assert_int_equal(sum.files, 1);
+    assert_int_equal(sum.passed, 1);
+    assert_int_equal(sum.failed, 3);
+    assert_string_equal(out, "");   /* no case ran and failed: they are malformed */
+    assert_int_equal(diag_count(d), 3);
+    char want[512];
+    snprintf(want, sizeof want,
+             "%s/tests/w.cfg:3: case \"ids as a string\": request: partner.ids: expected an object",
+             t->path);
+    assert_string_equal(diag_get(d, 0), want);
+    snprintf(want, sizeof want,
+             "%s/tests/w.cfg:10: case \"not a screening\": request: op must be \"screen\", not \"ping\"",
+             t->path);
+    assert_string_equal(diag_get(d, 1), want);
+    snprintf(want, sizeof want,
+             "%s/tests/w.cfg:13: case \"typo\": request: unknown field \"partner.contry\" "
+             "(did you mean \"partner.country\"?)",
+             t->path);
+    assert_string_equal(diag_get(d, 2), want);
+    free(out);
+    ruleset_destroy(&rs);
+    diag_destroy(&d);
+    free(pol);
+}
+
 int
 main(void)
 {
@@ -588,6 +662,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_policy_without_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rule_names_empty_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_content_digest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_case_request_is_a_wire_request, setup, teardown),
     };
     return cmocka_run_group_tests_name("ruleset", tests, NULL, NULL);
 }

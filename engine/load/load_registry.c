@@ -1,0 +1,323 @@
+/* load_registry.c -- registry/NAME.cfg, in name order: the tags and lists
+ * each file declares (load_vocab.c), then its organisations (names,
+ * aliases, country, type, identifiers, list memberships, tags, risk,
+ * sources) into rs->ents, and last the relations between organisations,
+ * which may name an organisation of any file. */
+#include "loader.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfgread.h"
+#include "norm.h"
+
+/* qsort order of uint16_t. */
+static int
+cmp_u16(const void *a, const void *b)
+{
+    return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/* Resolves an array of symbol names to sorted unique indexes. */
+static uint16_t
+read_syms(loader_t *L, const char *file, const config_setting_t *g, const char *name,
+          const smap_t *map, const strvec_t *sv, const char *kind, const char *what,
+          const uint16_t **out)
+{
+    const char **v;
+    size_t n = loader_strs(L, file, g, name, &v, what);
+    uint16_t *ix = loader_chk(L, arena_calloc(L->rs->arena, n + 1, sizeof *ix));
+    uint16_t k = 0;
+    int line = cfgread_line(config_setting_get_member(g, name));
+    for (size_t i = 0; i < n && ix != NULL; i++) {
+        int s = smap_get(map, v[i]);
+        if (s < 0) {
+            vocab_t voc = { sv->v, sv->n };
+            loader_resolve(L, file, line, &voc, kind, v[i], what);
+            continue;
+        }
+        bool dup = false;
+        for (uint16_t j = 0; j < k; j++)
+            dup |= ix[j] == s;
+        if (!dup)
+            ix[k++] = (uint16_t)s;
+    }
+    if (k > 1)
+        qsort(ix, k, sizeof *ix, cmp_u16);
+    *out = ix;
+    return k;
+}
+
+/* Reads g.ids (scheme -> value, schemes lower-cased) into e. */
+static void
+read_ids(loader_t *L, const char *file, const config_setting_t *g, reg_entity_t *e,
+         const char *what)
+{
+    config_setting_t *ids = loader_member(L, file, g, "ids", CONFIG_TYPE_GROUP, false, what);
+    int n = ids ? config_setting_length(ids) : 0;
+    reg_ident_t *v = loader_chk(L, arena_calloc(L->rs->arena, (size_t)n + 1, sizeof *v));
+    uint32_t k = 0;
+    for (int i = 0; i < n && v != NULL; i++) {
+        config_setting_t *s = config_setting_get_elem(ids, (unsigned)i);
+        const char *scheme = config_setting_name(s);
+        if (scheme == NULL) {   /* cfgread_complete rules it out */
+            L->oom = true;
+            continue;
+        }
+        if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+            diag_add(L->d, file, cfgread_line(s), 0, "%s: ids.%s must be a string", what, scheme);
+            continue;
+        }
+        const char *val = config_setting_get_string(s);
+        if (val == NULL) {
+            L->oom = true;
+            continue;
+        }
+        if (val[strspn(val, " \t")] == '\0' || !norm_valid_utf8(val, strlen(val))) {
+            diag_add(L->d, file, cfgread_line(s), 0, "%s: ids.%s is empty or not UTF-8",
+                     what, scheme);
+            continue;
+        }
+        char *sc = loader_strdup(L, scheme);
+        const char *value = loader_strdup(L, val);
+        if (sc == NULL || value == NULL)
+            continue;
+        for (char *p = sc; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p - 'A' + 'a');
+        v[k].scheme = sc;
+        v[k].value = value;
+        k++;
+    }
+    e->ids = v;
+    e->n_ids = k;
+}
+
+/* Queues g.relations of organisation idx in L->rels, kinds resolved; the
+ * targets are resolved once every file is read (load_registry_relations). */
+static void
+read_relations(loader_t *L, const char *file, const config_setting_t *g, uint32_t idx,
+               const char *what)
+{
+    config_setting_t *rl = loader_member(L, file, g, "relations", CONFIG_TYPE_LIST, false, what);
+    int n = rl ? config_setting_length(rl) : 0;
+    static const char *const allowed[] = { "kind", "target", NULL };
+    for (int i = 0; i < n; i++) {
+        config_setting_t *r = config_setting_get_elem(rl, (unsigned)i);
+        if (config_setting_type(r) != CONFIG_TYPE_GROUP) {
+            diag_add(L->d, file, cfgread_line(r), 0, "%s: relations[%d] must be a group", what, i);
+            continue;
+        }
+        loader_check_members(L, file, r, allowed, "a relation");
+        const char *kind = loader_str(L, file, r, "kind", true, what);
+        const char *target = loader_str(L, file, r, "target", true, what);
+        if (kind == NULL || target == NULL)
+            continue;
+        int k = loader_resolve(L, file, cfgread_line(r), &L->rs->relations, "relation kind",
+                               kind, what);
+        if (k < 0)
+            continue;
+        if (L->n_rels == L->cap_rels) {
+            size_t cap = L->cap_rels ? L->cap_rels * 2 : 64;
+            pending_rel_t *p = loader_chk(L, realloc(L->rels, cap * sizeof *p));
+            if (p == NULL)
+                return;
+            L->rels = p;
+            L->cap_rels = cap;
+        }
+        L->rels[L->n_rels++] = (pending_rel_t){ idx, k, target, file, cfgread_line(r) };
+    }
+}
+
+/* Counts organisations of every registry file, to size the entity array. */
+static size_t
+count_organisations(loader_t *L)
+{
+    size_t n = 0;
+    for (size_t f = 0; f < L->n_reg; f++) {
+        if (!L->reg[f].ok)
+            continue;
+        config_setting_t *orgs = config_setting_get_member(
+            config_root_setting(&L->reg[f].cfg), "organisations");
+        if (orgs != NULL && config_setting_is_aggregate(orgs))
+            n += (size_t)config_setting_length(orgs);
+    }
+    return n;
+}
+
+/* Reads one organisation into the next entry of rs->ents. */
+static void
+read_organisation(loader_t *L, const char *file, const config_setting_t *g)
+{
+    ruleset_t *rs = L->rs;
+    static const char *const allowed[] = {
+        "id", "name", "aliases", "country", "type", "ids", "lists", "tags", "risk",
+        "relations", "sources", NULL
+    };
+    loader_check_members(L, file, g, allowed, "an organisation");
+    const char *id = loader_str(L, file, g, "id", true, "organisation");
+    if (id == NULL)
+        return;
+    char what[200];
+    snprintf(what, sizeof what, "organisation \"%.160s\"", id);
+    int line = cfgread_line(g);
+    if (!loader_valid_id(id)) {
+        diag_add(L->d, file, line, 0,
+                 "%s: id must be lower-case letters, digits, '_', '-' or '.'", what);
+        return;
+    }
+    uint32_t idx = (uint32_t)rs->n_ents;
+    int old;
+    int r = smap_put(L->ent_map, id, (int)idx, &old);
+    if (r == 1) {
+        diag_add(L->d, file, line, 0, "duplicate organisation id \"%s\" (first at %s:%d)",
+                 id, rs->ents[old].file, rs->ents[old].line);
+        return;
+    }
+    if (r < 0) {
+        L->oom = true;
+        return;
+    }
+    reg_entity_t *e = &rs->ents[rs->n_ents++];
+    e->id = id;
+    e->file = file;
+    e->line = line;
+    e->risk = -1;
+    e->name = loader_str(L, file, g, "name", true, what);
+    if (e->name == NULL)
+        e->name = id;
+    const char **al;
+    e->n_aliases = (uint32_t)loader_strs(L, file, g, "aliases", &al, what);
+    e->aliases = al;
+    const char *cc = loader_str(L, file, g, "country", false, what);
+    if (cc != NULL) {
+        if (strlen(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z')
+            diag_add(L->d, file, cfgread_line(config_setting_get_member(g, "country")), 0,
+                     "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code (upper case)",
+                     what, cc);
+        else
+            e->country = cc;
+    }
+    const char *type = loader_str(L, file, g, "type", false, what);
+    if (type != NULL && loader_resolve(L, file, cfgread_line(config_setting_get_member(g, "type")),
+                                       &rs->types, "partner type", type, what) >= 0)
+        e->type = type;
+    read_ids(L, file, g, e, what);
+    e->n_lists = read_syms(L, file, g, "lists", L->list_map, &L->lists, "list", what,
+                           &e->lists);
+    e->n_tags = read_syms(L, file, g, "tags", L->tag_map, &L->tags, "tag", what, &e->tags);
+    const char *risk = loader_str(L, file, g, "risk", false, what);
+    if (risk != NULL) {
+        int ri = loader_resolve(L, file, cfgread_line(config_setting_get_member(g, "risk")),
+                                &rs->risks, "risk level", risk, what);
+        e->risk = (int16_t)ri;
+    }
+    const char **src;
+    size_t ns = loader_strs(L, file, g, "sources", &src, what);
+    if (ns == 0 && config_setting_get_member(g, "sources") == NULL)
+        diag_add(L->d, file, line, 0, "%s: missing \"sources\" (where its facts come from)",
+                 what);
+    else if (ns == 0)
+        diag_add(L->d, file, line, 0, "%s: \"sources\" is empty", what);
+    e->sources = src;
+    e->n_sources = (uint16_t)(ns > UINT16_MAX ? UINT16_MAX : ns);
+    read_relations(L, file, g, idx, what);
+}
+
+void
+load_registry(loader_t *L)
+{
+    for (size_t f = 0; f < L->n_reg; f++) {
+        if (!L->reg[f].ok)
+            continue;
+        const char *file = L->reg[f].path;
+        config_setting_t *root = config_root_setting(&L->reg[f].cfg);
+        static const char *const allowed[] = { "lists", "tags", "organisations", NULL };
+        loader_check_members(L, file, root, allowed, "a registry file");
+        load_vocab_tags(L, file, root);
+        load_vocab_lists(L, file, root);
+    }
+    L->rs->lists.n = L->lists.n;
+    L->rs->tags.n = L->tags.n;
+    size_t total = count_organisations(L);
+    L->rs->ents = loader_chk(L, arena_calloc(L->rs->arena, total + 1, sizeof *L->rs->ents));
+    if (L->rs->ents == NULL)
+        return;
+    for (size_t f = 0; f < L->n_reg; f++) {
+        if (!L->reg[f].ok)
+            continue;
+        const char *file = L->reg[f].path;
+        config_setting_t *orgs = loader_member(L, file, config_root_setting(&L->reg[f].cfg),
+                                               "organisations", CONFIG_TYPE_LIST, false,
+                                               "a registry file");
+        int n = orgs ? config_setting_length(orgs) : 0;
+        for (int i = 0; i < n; i++) {
+            config_setting_t *g = config_setting_get_elem(orgs, (unsigned)i);
+            if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+                diag_add(L->d, file, cfgread_line(g), 0, "organisations[%d] must be a group", i);
+                continue;
+            }
+            read_organisation(L, file, g);
+        }
+    }
+}
+
+/* Turns pending relations into per-entity arrays; symmetric kinds get
+ * the reverse edge too, so look-through works from either side. */
+void
+load_registry_relations(loader_t *L)
+{
+    ruleset_t *rs = L->rs;
+    uint32_t *target = loader_chk(L, calloc(L->n_rels + 1, sizeof *target));
+    uint16_t *count = loader_chk(L, calloc(rs->n_ents + 1, sizeof *count));
+    if (target == NULL || count == NULL)
+        goto out;
+    for (size_t i = 0; i < L->n_rels; i++) {
+        pending_rel_t *p = &L->rels[i];
+        int t = smap_get(L->ent_map, p->target);
+        target[i] = UINT32_MAX;
+        if (t < 0) {
+            diag_add(L->d, p->file, p->line, 0,
+                     "organisation \"%s\": relation %s names unknown organisation \"%s\"",
+                     rs->ents[p->from].id, rs->relations.names[p->kind], p->target);
+            continue;
+        }
+        if ((uint32_t)t == p->from) {
+            diag_add(L->d, p->file, p->line, 0,
+                     "organisation \"%s\": relation %s to itself", rs->ents[p->from].id,
+                     rs->relations.names[p->kind]);
+            continue;
+        }
+        if (count[p->from] == UINT16_MAX
+            || (rs->rel_symmetric[p->kind] && count[t] == UINT16_MAX)) {
+            diag_add(L->d, p->file, p->line, 0,
+                     "organisation \"%s\": more than %u relations", rs->ents[p->from].id,
+                     UINT16_MAX - 1);
+            continue;
+        }
+        target[i] = (uint32_t)t;
+        count[p->from]++;
+        if (rs->rel_symmetric[p->kind])
+            count[t]++;
+    }
+    for (size_t e = 0; e < rs->n_ents; e++) {
+        rs->ents[e].rels = loader_chk(L, arena_calloc(rs->arena, (size_t)count[e] + 1,
+                                                      sizeof(reg_rel_t)));
+        rs->ents[e].n_rels = 0;
+        if (rs->ents[e].rels == NULL)
+            goto out;
+    }
+    for (size_t i = 0; i < L->n_rels; i++) {
+        if (target[i] == UINT32_MAX)
+            continue;
+        pending_rel_t *p = &L->rels[i];
+        reg_entity_t *from = &rs->ents[p->from], *to = &rs->ents[target[i]];
+        ((reg_rel_t *)from->rels)[from->n_rels++] = (reg_rel_t){ (uint16_t)p->kind, target[i] };
+        if (rs->rel_symmetric[p->kind])
+            ((reg_rel_t *)to->rels)[to->n_rels++] = (reg_rel_t){ (uint16_t)p->kind, p->from };
+    }
+out:
+    free(target);
+    free(count);
+}

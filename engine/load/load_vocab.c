@@ -1,0 +1,214 @@
+/* load_vocab.c -- the vocabularies a ruleset declares, which its rules
+ * and organisations then name: verdicts, risk levels and activities
+ * (policy.cfg), relation kinds (policy.cfg), and tags and lists, which
+ * policy.cfg and every registry file may each declare (importers of
+ * different lists write the lists they use). */
+#include "loader.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfgread.h"
+
+/* Appends s (borrowed) to sv; false on OOM (sv unchanged). */
+static bool
+sv_push(strvec_t *sv, const char *s)
+{
+    if (sv->n == sv->cap) {
+        size_t cap = sv->cap ? sv->cap * 2 : 16;
+        const char **v = realloc(sv->v, cap * sizeof *v);
+        if (v == NULL)
+            return false;
+        sv->v = v;
+        sv->cap = cap;
+    }
+    sv->v[sv->n++] = s;
+    return true;
+}
+
+void
+load_vocab_names(loader_t *L, const char *file, const config_setting_t *root,
+                 const char *name, vocab_t *out, bool required)
+{
+    const char **v;
+    size_t n = loader_strs(L, file, root, name, &v, name);
+    if (n == 0 && required) {
+        config_setting_t *s = config_setting_get_member(root, name);
+        diag_add(L->d, file, cfgread_line(s ? s : root), 0,
+                 "\"%s\" must list at least one name", name);
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(v[i], v[j]) == 0)
+                diag_add(L->d, file, cfgread_line(config_setting_get_member(root, name)), 0,
+                         "%s: \"%s\" is listed twice", name, v[i]);
+    out->names = v;
+    out->n = n;
+}
+
+/* Declares one tag of file:line (a repeat is the same tag). */
+static void
+declare_tag(loader_t *L, const char *file, int line, const char *tag)
+{
+    if (!loader_valid_id(tag)) {
+        diag_add(L->d, file, line, 0,
+                 "tag \"%s\": must be lower-case letters, digits, '_', '-' or '.'", tag);
+        return;
+    }
+    /* Tags are shared vocabulary: several registry files (and the
+     * policy) may each declare the tags they use, so a repeat is fine. */
+    int r = smap_put(L->tag_map, tag, (int)L->tags.n, NULL);
+    if (r < 0 || (r == 0 && !sv_push(&L->tags, tag)))
+        L->oom = true;
+}
+
+void
+load_vocab_tags(loader_t *L, const char *file, const config_setting_t *root)
+{
+    const char **v;
+    size_t n = loader_strs(L, file, root, "tags", &v, "tags");
+    int line = cfgread_line(config_setting_get_member(root, "tags"));
+    for (size_t i = 0; i < n; i++)
+        declare_tag(L, file, line, v[i]);
+}
+
+/* Equal strings, NULL equal only to NULL. */
+static bool
+same_str(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+void
+load_vocab_lists(loader_t *L, const char *file, const config_setting_t *root)
+{
+    config_setting_t *ls = loader_member(L, file, root, "lists", CONFIG_TYPE_LIST, false, "lists");
+    if (ls == NULL)
+        return;
+    static const char *const allowed[] = { "id", "name", "authority", "url", NULL };
+    int n = config_setting_length(ls);
+    for (int i = 0; i < n; i++) {
+        config_setting_t *g = config_setting_get_elem(ls, (unsigned)i);
+        int line = cfgread_line(g);
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+            diag_add(L->d, file, line, 0, "lists[%d] must be a group", i);
+            continue;
+        }
+        loader_check_members(L, file, g, allowed, "a list");
+        const char *id = loader_str(L, file, g, "id", true, "list");
+        if (id == NULL)
+            continue;
+        char what[160];
+        snprintf(what, sizeof what, "list \"%s\"", id);
+        if (!loader_valid_id(id)) {
+            diag_add(L->d, file, line, 0,
+                     "%s: id must be lower-case letters, digits, '_', '-' or '.'", what);
+            continue;
+        }
+        rs_list_t info = {
+            id,
+            loader_str(L, file, g, "name", true, what),
+            loader_str(L, file, g, "authority", false, what),
+            loader_str(L, file, g, "url", false, what),
+        };
+        int old;
+        int r = smap_put(L->list_map, id, (int)L->lists.n, &old);
+        if (r < 0) {
+            L->oom = true;
+            return;
+        }
+        if (r == 1) {
+            /* Importers of different lists (OFAC SDN, the CSL) each
+             * declare the lists they use: the same declaration twice is
+             * one list; a different one is a conflict. */
+            const rs_list_t *prev = &L->list_info[old];
+            if (!same_str(prev->name, info.name) || !same_str(prev->authority, info.authority) ||
+                !same_str(prev->url, info.url))
+                diag_add(L->d, file, line, 0, "list \"%s\" declared twice (first at %s:%d)",
+                         id, L->list_site[old].file, L->list_site[old].line);
+            continue;
+        }
+        if (L->lists.n == L->list_info_cap) {
+            size_t cap = L->list_info_cap ? L->list_info_cap * 2 : 16;
+            rs_list_t *li = realloc(L->list_info, cap * sizeof *li);
+            declsite_t *ds = realloc(L->list_site, cap * sizeof *ds);
+            if (li != NULL)
+                L->list_info = li;
+            if (ds != NULL)
+                L->list_site = ds;
+            if (li == NULL || ds == NULL) {
+                L->oom = true;
+                return;
+            }
+            L->list_info_cap = cap;
+        }
+        L->list_info[L->lists.n] = info;
+        L->list_site[L->lists.n] = (declsite_t){ file, line };
+        if (!sv_push(&L->lists, id)) {
+            L->oom = true;
+            return;
+        }
+    }
+}
+
+void
+load_vocab_relation_kinds(loader_t *L, const char *file, const config_setting_t *root)
+{
+    ruleset_t *rs = L->rs;
+    config_setting_t *ls = loader_member(L, file, root, "relation_kinds", CONFIG_TYPE_LIST,
+                                         false, "relation_kinds");
+    int n = ls ? config_setting_length(ls) : 0;
+    rs->relations.names = loader_chk(L, arena_calloc(rs->arena, (size_t)n + 1, sizeof(char *)));
+    rs->rel_symmetric = loader_chk(L, arena_calloc(rs->arena, (size_t)n + 1, 1));
+    if (rs->relations.names == NULL || rs->rel_symmetric == NULL)
+        return;
+    static const char *const allowed[] = { "name", "symmetric", NULL };
+    for (int i = 0; i < n; i++) {
+        config_setting_t *g = config_setting_get_elem(ls, (unsigned)i);
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+            diag_add(L->d, file, cfgread_line(g), 0, "relation_kinds[%d] must be a group", i);
+            continue;
+        }
+        loader_check_members(L, file, g, allowed, "a relation kind");
+        const char *name = loader_str(L, file, g, "name", true, "relation kind");
+        if (name == NULL)
+            continue;
+        if (!loader_valid_id(name)) {
+            diag_add(L->d, file, cfgread_line(g), 0,
+                     "relation kind \"%s\": must be lower-case letters, digits, '_', '-' or '.'",
+                     name);
+            continue;
+        }
+        if (vocab_find(&rs->relations, name) >= 0) {
+            diag_add(L->d, file, cfgread_line(g), 0, "relation kind \"%s\" declared twice", name);
+            continue;
+        }
+        config_setting_t *sym = loader_member(L, file, g, "symmetric", CONFIG_TYPE_BOOL, false,
+                                              "relation kind");
+        rs->rel_symmetric[rs->relations.n] = sym && config_setting_get_bool(sym);
+        rs->relations.names[rs->relations.n++] = name;
+    }
+}
+
+/* Copies a heap vector into the arena (the ruleset owns all its memory).
+ * Returns the copy, or NULL on OOM (L->oom). */
+static const char **
+to_arena(loader_t *L, const strvec_t *sv)
+{
+    const char **v = loader_chk(L, arena_calloc(L->rs->arena, sv->n + 1, sizeof *v));
+    if (v != NULL && sv->n > 0)
+        memcpy(v, sv->v, sv->n * sizeof *v);
+    return v;
+}
+
+void
+load_vocab_publish(loader_t *L)
+{
+    ruleset_t *rs = L->rs;
+    rs->lists.names = to_arena(L, &L->lists);
+    rs->tags.names = to_arena(L, &L->tags);
+    rs->list_info = loader_chk(L, arena_calloc(rs->arena, L->lists.n + 1, sizeof *rs->list_info));
+    if (rs->list_info != NULL && L->lists.n > 0)
+        memcpy(rs->list_info, L->list_info, L->lists.n * sizeof *rs->list_info);
+}

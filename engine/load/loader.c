@@ -1,0 +1,499 @@
+/* loader.c -- the ruleset loader's plumbing (loader.h): each file read
+ * once into memory, hashed into the digest and parsed from those very
+ * bytes; the member checks and arena copies every step uses; the
+ * sticky out-of-memory flag.
+ *
+ * Every allocation is checked; a failed one sets L->oom (as sbuf's flag
+ * does), the steps carry on as far as they can, and ruleset_load reports
+ * "out of memory" once at the end and fails. libconfig's silent drops
+ * are caught by cfgread_complete. */
+#include "loader.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfgread.h"
+#include "norm.h"
+
+#define RS_MAX_FILE (256u << 20)    /* a rules file larger than this is refused */
+#define RS_MAX_FILES 4096           /* registry files per ruleset */
+
+/* ---- state ------------------------------------------------------------ */
+
+void
+loader_init(loader_t *L, ruleset_t *rs, diag_t *d)
+{
+    memset(L, 0, sizeof *L);
+    L->rs = rs;
+    L->d = d;
+    L->list_map = loader_chk(L, smap_new());
+    L->tag_map = loader_chk(L, smap_new());
+    L->ent_map = loader_chk(L, smap_new());
+}
+
+void
+loader_free(loader_t *L)
+{
+    /* A config_t that was never initialised is all zeros, which
+     * config_destroy accepts. Paths belong to the arena (adopt_path). */
+    config_destroy(&L->taxonomy.cfg);
+    config_destroy(&L->policy.cfg);
+    for (size_t i = 0; L->reg != NULL && i < L->n_reg; i++)
+        config_destroy(&L->reg[i].cfg);
+    free(L->reg);
+    free(L->list_info);
+    free(L->list_site);
+    free(L->lists.v);
+    free(L->tags.v);
+    free(L->rels);
+    smap_destroy(&L->list_map);
+    smap_destroy(&L->tag_map);
+    smap_destroy(&L->ent_map);
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+void *
+loader_chk(loader_t *L, void *p)
+{
+    if (p == NULL)
+        L->oom = true;
+    return p;
+}
+
+char *
+loader_strdup(loader_t *L, const char *s)
+{
+    return s == NULL ? NULL : loader_chk(L, arena_strdup(L->rs->arena, s));
+}
+
+/* "a string", "an integer"...: a libconfig type in an error message. */
+static const char *
+setting_type_name(int type)
+{
+    switch (type) {
+    case CONFIG_TYPE_GROUP:  return "a group";
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:  return "an integer";
+    case CONFIG_TYPE_FLOAT:  return "a number";
+    case CONFIG_TYPE_STRING: return "a string";
+    case CONFIG_TYPE_BOOL:   return "a boolean";
+    case CONFIG_TYPE_ARRAY:  return "an array";
+    case CONFIG_TYPE_LIST:   return "a list";
+    default:                 return "a setting";
+    }
+}
+
+void
+loader_check_members(loader_t *L, const char *file, const config_setting_t *grp,
+                     const char *const *allowed, const char *what)
+{
+    cfgread_check_members(L->d, file, grp, allowed, "", what);
+}
+
+config_setting_t *
+loader_member(loader_t *L, const char *file, const config_setting_t *grp,
+              const char *name, int want, bool required, const char *what)
+{
+    config_setting_t *s = config_setting_get_member(grp, name);
+    if (s == NULL) {
+        if (required)
+            diag_add(L->d, file, cfgread_line(grp), 0, "%s: missing \"%s\"", what, name);
+        return NULL;
+    }
+    int t = config_setting_type(s);
+    bool ok = t == want
+        || (want == CONFIG_TYPE_FLOAT && (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64))
+        || (want == CONFIG_TYPE_INT && t == CONFIG_TYPE_INT64)
+        || (want == CONFIG_TYPE_LIST && t == CONFIG_TYPE_ARRAY
+            && config_setting_length(s) == 0);
+    if (!ok) {
+        diag_add(L->d, file, cfgread_line(s), 0, "%s: \"%s\" must be %s, not %s",
+                 what, name, setting_type_name(want), setting_type_name(t));
+        return NULL;
+    }
+    return s;
+}
+
+const char *
+loader_str(loader_t *L, const char *file, const config_setting_t *grp,
+           const char *name, bool required, const char *what)
+{
+    config_setting_t *s = loader_member(L, file, grp, name, CONFIG_TYPE_STRING, required, what);
+    if (s == NULL)
+        return NULL;
+    const char *v = config_setting_get_string(s);
+    if (v == NULL)              /* cfgread_complete rules it out; never guess */
+        return loader_chk(L, NULL);
+    if (!norm_valid_utf8(v, strlen(v))) {
+        diag_add(L->d, file, cfgread_line(s), 0, "%s: \"%s\" is not valid UTF-8", what, name);
+        return NULL;
+    }
+    if (v[strspn(v, " \t\r\n")] == '\0') {
+        diag_add(L->d, file, cfgread_line(s), 0, "%s: \"%s\" is empty", what, name);
+        return NULL;
+    }
+    return loader_strdup(L, v);
+}
+
+size_t
+loader_strs(loader_t *L, const char *file, const config_setting_t *grp,
+            const char *name, const char ***out, const char *what)
+{
+    *out = NULL;
+    config_setting_t *s = config_setting_get_member(grp, name);
+    if (s == NULL)
+        return 0;
+    if (config_setting_type(s) != CONFIG_TYPE_ARRAY
+        && config_setting_type(s) != CONFIG_TYPE_LIST) {
+        diag_add(L->d, file, cfgread_line(s), 0,
+                 "%s: \"%s\" must be an array of strings, not %s", what, name,
+                 setting_type_name(config_setting_type(s)));
+        return 0;
+    }
+    int n = config_setting_length(s);
+    const char **v = loader_chk(L, arena_calloc(L->rs->arena, (size_t)n + 1, sizeof *v));
+    size_t k = 0;
+    for (int i = 0; i < n && v != NULL; i++) {
+        config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            diag_add(L->d, file, cfgread_line(e), 0, "%s: %s[%d] must be a string",
+                     what, name, i);
+            continue;
+        }
+        const char *str = config_setting_get_string(e);
+        if (str == NULL) {
+            L->oom = true;
+            continue;
+        }
+        if (!norm_valid_utf8(str, strlen(str))) {
+            diag_add(L->d, file, cfgread_line(e), 0, "%s: %s[%d] is not valid UTF-8",
+                     what, name, i);
+            continue;
+        }
+        if (str[strspn(str, " \t\r\n")] == '\0') {
+            diag_add(L->d, file, cfgread_line(e), 0, "%s: %s[%d] is empty", what, name, i);
+            continue;
+        }
+        if ((v[k] = loader_strdup(L, str)) != NULL)
+            k++;
+    }
+    *out = v;
+    return k;
+}
+
+bool
+loader_valid_id(const char *s)
+{
+    if (*s == '\0')
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')
+              || *s == '_' || *s == '-' || *s == '.'))
+            return false;
+    return true;
+}
+
+int
+loader_resolve(loader_t *L, const char *file, int line, const vocab_t *v,
+               const char *kind, const char *name, const char *what)
+{
+    int i = vocab_find(v, name);
+    if (i >= 0)
+        return i;
+    const char *sug = vocab_suggest(v, name);
+    if (sug != NULL)
+        diag_add(L->d, file, line, 0, "%s: unknown %s \"%s\" (did you mean \"%s\"?)",
+                 what, kind, name, sug);
+    else
+        diag_add(L->d, file, line, 0, "%s: unknown %s \"%s\"", what, kind, name);
+    return -1;
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+/* Returns "dir/name" (malloc'd: caller frees), or NULL on OOM. */
+static char *
+join_path(const char *dir, const char *name)
+{
+    size_t ld = strlen(dir);
+    while (ld > 1 && dir[ld - 1] == '/')
+        ld--;
+    size_t n = ld + 1 + strlen(name) + 1;
+    char *p = malloc(n);
+    if (p != NULL)
+        snprintf(p, n, "%.*s/%s", (int)ld, dir, name);
+    return p;
+}
+
+/* Refuses libconfig's @include. A ruleset is its directory: every file
+ * it reads is hashed into the digest, which an included file would
+ * escape; and libconfig 1.5 calls exit() when an include names a
+ * directory. libconfig recognises the directive only at the start of a
+ * line (after blanks), so the same test here is exact. Returns false
+ * after reporting at path:line. */
+static bool
+no_includes(loader_t *L, const char *path, const char *buf, size_t len)
+{
+    bool ok = true;
+    int lineno = 0;
+    for (const char *p = buf, *end = buf + len; p < end;) {
+        lineno++;
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl != NULL ? nl : end;
+        while (p < eol && (*p == ' ' || *p == '\t'))
+            p++;
+        if (eol - p >= 8 && memcmp(p, "@include", 8) == 0) {
+            diag_add(L->d, path, lineno, 0,
+                     "@include is not supported: a ruleset is its directory "
+                     "(put organisations in registry/NAME.cfg)");
+            ok = false;
+        }
+        p = nl != NULL ? nl + 1 : end;
+    }
+    return ok;
+}
+
+/* Reads the whole regular file path into memory, NUL-terminated. Returns
+ * the bytes (caller owns them: free) and their count in *len, or NULL
+ * after reporting at path (a missing file only if required; L->oom on
+ * OOM). Reads to the end whatever the size was, refuses more than
+ * RS_MAX_FILE bytes, and refuses a file whose size or time of change
+ * moved while it was read: the bytes kept are one version of it. */
+static char *
+read_whole(loader_t *L, const char *path, bool required, size_t *len)
+{
+    /* O_NONBLOCK: a FIFO in place of a file must not hang the load
+     * before fstat can refuse it (it changes nothing for a regular file). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ENOMEM)
+            L->oom = true;
+        else if (required || errno != ENOENT)
+            diag_add(L->d, path, 0, 0, "cannot read: %s", strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    struct stat st, st2;
+    if (fstat(fd, &st) != 0) {
+        diag_add(L->d, path, 0, 0, "cannot read: %s", strerror(errno));
+        goto fail;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        diag_add(L->d, path, 0, 0, "not a regular file");
+        goto fail;
+    }
+    if ((unsigned long long)st.st_size > RS_MAX_FILE) {
+        diag_add(L->d, path, 0, 0, "file is %lld bytes, limit is %u",
+                 (long long)st.st_size, RS_MAX_FILE);
+        goto fail;
+    }
+    /* One byte more than stat said, so the end of file is seen at once. */
+    size_t cap = (size_t)st.st_size + 2, n = 0;
+    if ((buf = loader_chk(L, malloc(cap))) == NULL)
+        goto fail;
+    for (;;) {
+        if (n == cap - 1) {
+            if (cap - 1 > RS_MAX_FILE) {
+                diag_add(L->d, path, 0, 0, "file grew past the limit of %u bytes while read",
+                         RS_MAX_FILE);
+                goto fail;
+            }
+            size_t ncap = cap * 2 > (size_t)RS_MAX_FILE + 2 ? (size_t)RS_MAX_FILE + 2 : cap * 2;
+            char *nb = loader_chk(L, realloc(buf, ncap));
+            if (nb == NULL)
+                goto fail;
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            diag_add(L->d, path, 0, 0, "cannot read: %s", strerror(errno));
+            goto fail;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (fstat(fd, &st2) != 0 || (off_t)n != st2.st_size || st2.st_size != st.st_size
+        || st2.st_mtim.tv_sec != st.st_mtim.tv_sec || st2.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
+        diag_add(L->d, path, 0, 0,
+                 "changed while being read (replace rules files by rename, not in place)");
+        goto fail;
+    }
+    close(fd);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+fail:
+    free(buf);
+    close(fd);
+    return NULL;
+}
+
+/* Reads one file (name relative to dir) and parses it; errors go to the
+ * diag. A missing file is an error only if required; an empty one if
+ * nonempty (a registry file). Feeds name and bytes into the digest: the
+ * same bytes, read once, are hashed and parsed. On return f->path is
+ * set (malloc'd, or NULL on OOM) and f->cfg initialised; f->ok tells
+ * whether f->cfg holds the whole file. */
+static void
+parse_file(loader_t *L, rs_file_t *f, const char *dir, const char *name,
+           bool required, bool nonempty, crypto_hash_sha256_state *h)
+{
+    f->path = loader_chk(L, join_path(dir, name));
+    f->ok = false;
+    if (!cfgread_init(&f->cfg))
+        L->oom = true;          /* libconfig faulted: cfg is empty */
+    if (f->path == NULL)
+        return;
+    size_t len;
+    char *buf = read_whole(L, f->path, required, &len);
+    if (buf == NULL)
+        return;
+    crypto_hash_sha256_update(h, (const unsigned char *)name, strlen(name) + 1);
+    crypto_hash_sha256_update(h, (const unsigned char *)buf, len);
+    if (len == 0 && nonempty) {
+        diag_add(L->d, f->path, 0, 0,
+                 "empty file (a failed import leaves this; restore it or delete it)");
+    } else if (memchr(buf, '\0', len) != NULL) {
+        /* libconfig would stop silently at the NUL and load half a file. */
+        diag_add(L->d, f->path, 0, 0, "contains a NUL byte (binary file?)");
+    } else if (no_includes(L, f->path, buf, len)) {
+        /* A string parse has no file name (config_error_file is NULL):
+         * errors are located at our own path. */
+        cfgread_rc_t rc = L->oom ? CFGREAD_FAULT : cfgread_parse(&f->cfg, buf);
+        if (rc == CFGREAD_FAULT)
+            L->oom = true;      /* libconfig faulted (cfgread.c) */
+        else if (rc != CFGREAD_OK)
+            diag_add(L->d, f->path, config_error_line(&f->cfg), 0, "%s",
+                     config_error_text(&f->cfg));
+        else if (!cfgread_complete(config_root_setting(&f->cfg)))
+            L->oom = true;      /* libconfig lost a name or a string */
+        else
+            f->ok = true;
+    }
+    free(buf);
+}
+
+/* qsort order of C strings (by pointer to each). */
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Lists registry/NAME.cfg in name order (deterministic digest and ids).
+ * *names (caller owns it and each name: free) holds *n names. Returns 0,
+ * or -1 when the list may be incomplete (reported, or L->oom); *names
+ * then still holds what was found. No registry directory is 0, no names. */
+static int
+list_registry(loader_t *L, const char *dir, char ***names, size_t *n)
+{
+    *names = NULL;
+    *n = 0;
+    char *rdir = loader_chk(L, join_path(dir, "registry"));
+    if (rdir == NULL)
+        return -1;
+    DIR *dp = opendir(rdir);
+    if (dp == NULL) {
+        int err = errno, rc = err == ENOENT ? 0 : -1;
+        if (err == ENOMEM)
+            L->oom = true;
+        else if (err != ENOENT)
+            diag_add(L->d, rdir, 0, 0, "cannot read directory: %s", strerror(err));
+        free(rdir);
+        return rc;
+    }
+    size_t cap = 0;
+    int rc = 0;
+    struct dirent *de;
+    errno = 0;
+    while ((de = readdir(dp)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (len < 5 || strcmp(de->d_name + len - 4, ".cfg") != 0 || de->d_name[0] == '.')
+            continue;
+        if (*n == RS_MAX_FILES) {
+            diag_add(L->d, rdir, 0, 0, "more than %d registry files", RS_MAX_FILES);
+            rc = -1;
+            break;
+        }
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            char **v = loader_chk(L, realloc(*names, ncap * sizeof *v));
+            if (v == NULL) {
+                rc = -1;
+                break;
+            }
+            *names = v;
+            cap = ncap;
+        }
+        if (((*names)[*n] = loader_chk(L, strdup(de->d_name))) == NULL) {
+            rc = -1;
+            break;
+        }
+        (*n)++;
+        errno = 0;
+    }
+    if (de == NULL && errno != 0) {
+        diag_add(L->d, rdir, 0, 0, "cannot read directory: %s", strerror(errno));
+        rc = -1;
+    }
+    closedir(dp);
+    free(rdir);
+    if (*n > 0)
+        qsort(*names, *n, sizeof **names, cmp_str);
+    return rc;
+}
+
+/* File paths live in the loader's rs_file_t (malloc); the arena gets a
+ * copy that entities and rules point at, and f->path becomes it (the
+ * malloc'd one is freed). On OOM f->path is NULL and L->oom set. */
+static void
+adopt_path(loader_t *L, rs_file_t *f)
+{
+    char *p = loader_strdup(L, f->path);
+    free(f->path);
+    f->path = p;
+}
+
+void
+loader_read_files(loader_t *L, const char *dir)
+{
+    ruleset_t *rs = L->rs;
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    parse_file(L, &L->taxonomy, dir, "taxonomy.cfg", true, false, &h);
+    parse_file(L, &L->policy, dir, "policy.cfg", true, false, &h);
+    adopt_path(L, &L->taxonomy);
+    adopt_path(L, &L->policy);
+    char **names;
+    size_t n;
+    list_registry(L, dir, &names, &n);  /* an incomplete list is reported or L->oom */
+    L->reg = loader_chk(L, calloc(n + 1, sizeof *L->reg));
+    for (size_t i = 0; i < n; i++) {
+        if (L->reg != NULL) {
+            char rel[4096];
+            snprintf(rel, sizeof rel, "registry/%s", names[i]);
+            parse_file(L, &L->reg[i], dir, rel, true, true, &h);
+            L->n_reg = i + 1;
+            adopt_path(L, &L->reg[i]);
+        }
+        free(names[i]);
+    }
+    free(names);
+    unsigned char md[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, md);
+    sodium_bin2hex(rs->digest, sizeof rs->digest, md, sizeof md);
+    rs->n_files = 2 + L->n_reg;
+}
+
