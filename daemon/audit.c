@@ -1,5 +1,6 @@
-/* audit.c -- the audit log writer: workers push records over inproc
- * ZeroMQ, one thread batches them into write()s on a JSON-lines file. */
+/* audit.c -- the audit log: the record's line, and the writer: workers
+ * push records over inproc ZeroMQ, one thread batches them into write()s
+ * on a JSON-lines file. */
 #include "audit.h"
 
 #include <assert.h>
@@ -20,6 +21,7 @@
 #include <zmq.h>
 
 #include "mclock.h"
+#include "proto.h"
 
 #define BATCH_BYTES ((size_t)1 << 20)   /* a batch stops growing past this */
 #define BUF_SLACK ((size_t)64 << 10)    /* room past BATCH_BYTES for one more record */
@@ -882,4 +884,75 @@ audit_put(audit_sink_t *s, const char *line, size_t len)
     s->sent++;
     atomic_fetch_add_explicit(&a->accepted, 1, memory_order_relaxed);
     return AUDIT_OK;
+}
+
+/* ---- the record ------------------------------------------------------ */
+
+void
+audit_format(sbuf_t *b, const audit_record_t *r, const char *const *mask, size_t n_mask)
+{
+    struct tm tm;
+    gmtime_r(&r->at.tv_sec, &tm);
+    char stamp[40];
+    size_t n = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(stamp + n, sizeof stamp - n, ".%06ldZ", r->at.tv_nsec / 1000L);
+    sbuf_printf(b, "{\"ts\":\"%s\",\"peer\":", stamp);
+    sbuf_json_cstr(b, r->peer);
+    sbuf_puts(b, ",\"id\":");
+    sbuf_json_cstr(b, r->req->id);
+    if (r->parsed) {
+        sbuf_puts(b, ",\"request\":");
+        proto_write_request(b, r->req, mask, n_mask);
+    } else {
+        /* It could not be read, so it cannot be masked field by field:
+         * keep its start only when nothing is to be masked. */
+        size_t len = r->raw_len;
+        sbuf_printf(b, ",\"bytes\":%zu", len);
+        if (n_mask == 0) {
+            /* Its start, cut on a character boundary; bytes that are not
+             * UTF-8 go in base64, so the line stays valid UTF-8 and the
+             * bytes can be recovered exactly. */
+            size_t keep = len <= AUDIT_RAW_MAX ? len : sbuf_utf8_prefix(r->raw, AUDIT_RAW_MAX);
+            if (sbuf_utf8_valid(r->raw, keep)) {
+                sbuf_puts(b, ",\"raw\":");
+                sbuf_json_str(b, r->raw, keep);
+            } else {
+                keep = len < AUDIT_RAW_MAX ? len : AUDIT_RAW_MAX;
+                sbuf_puts(b, ",\"raw_base64\":\"");
+                sbuf_base64(b, r->raw, keep);
+                sbuf_putc(b, '"');
+            }
+        }
+    }
+    const ruleset_t *rs = r->rs;
+    if (r->err != ERR_NONE) {
+        sbuf_printf(b, ",\"error\":{\"code\":\"%s\",\"message\":", req_err_name(r->err));
+        sbuf_json_cstr(b, r->errmsg);
+        sbuf_putc(b, '}');
+    } else if (r->res != NULL) {
+        /* A verdict is only given with a ruleset. */
+        assert(rs != NULL);
+        const result_t *res = r->res;
+        sbuf_puts(b, ",\"verdict\":");
+        sbuf_json_cstr(b, rs->verdicts.names[res->verdict]);
+        sbuf_printf(b, ",\"score\":%d,\"rules\":[", res->score);
+        for (size_t i = 0; i < res->n_rules; i++) {
+            if (i > 0)
+                sbuf_putc(b, ',');
+            sbuf_json_cstr(b, rs->rules[res->rules[i].rule].id);
+        }
+        sbuf_puts(b, "],\"partners\":[");
+        for (size_t i = 0; i < res->n_matches; i++) {
+            if (i > 0)
+                sbuf_putc(b, ',');
+            sbuf_json_cstr(b, rs->ents[res->matches[i].entity].id);
+        }
+        sbuf_putc(b, ']');
+    }
+    sbuf_puts(b, ",\"ruleset\":");
+    if (rs != NULL)
+        sbuf_printf(b, "\"%s\"", rs->digest);
+    else
+        sbuf_puts(b, "null");
+    sbuf_printf(b, ",\"latency_us\":%" PRIu64 "}", r->latency_us);
 }

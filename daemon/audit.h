@@ -1,12 +1,18 @@
-/* audit.h -- the audit log: JSON lines appended by one writer thread, fed
- * by the workers over inproc ZeroMQ so that no worker waits on the disk. */
+/* audit.h -- the audit log: what a record holds and how it reads (one
+ * JSON line per request), and the lines appended by one writer thread,
+ * fed by the workers over inproc ZeroMQ so that no worker waits on the
+ * disk. */
 #ifndef VET_AUDIT_H
 #define VET_AUDIT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
+#include "request.h"
+#include "ruleset.h"
+#include "sbuf.h"
 #include "vlog.h"
 
 /* Durability policies. X(enum, name) */
@@ -72,6 +78,37 @@ typedef struct audit_cfg {
                                  * (the records left are then lost, and
                                  * logged as such); default 5000 */
 } audit_cfg_t;
+
+/* One request as the audit log keeps it, filled by the worker that
+ * answered it. Everything is borrowed for the duration of audit_format. */
+typedef struct audit_record {
+    struct timespec at;         /* wall clock (CLOCK_REALTIME) of the record */
+    const char *peer;           /* the client's address ("127.0.0.1", "local"...) */
+    const request_t *req;       /* the request as far as it was read: its id
+                                 * even when it could not be read whole */
+    bool parsed;                /* req was read whole: it is kept in the wire
+                                 * format, masked; otherwise raw is kept */
+    const char *raw;            /* the request's bytes as received */
+    size_t raw_len;             /* bytes in raw */
+    const ruleset_t *rs;        /* the ruleset pinned for it; NULL: none */
+    const result_t *res;        /* the verdict given; NULL: none */
+    req_err_t err;              /* the error replied, or ERR_NONE */
+    const char *errmsg;         /* its message */
+    uint64_t latency_us;        /* from its arrival to its reply */
+} audit_record_t;
+
+#define AUDIT_RAW_MAX 512       /* bytes of an unreadable request a record keeps */
+
+/* Appends r's line to b: one JSON object, no newline,
+ * {"ts","peer","id", then "request" (parsed; the fields named in mask,
+ * n_mask of them, as "***": proto_write_request) or "bytes" and, when
+ * nothing is masked, the first AUDIT_RAW_MAX bytes as "raw" (cut on a
+ * character boundary) or, if they are not UTF-8, "raw_base64"; then
+ * "error":{"code","message"} or the verdict ("verdict","score","rules",
+ * "partners"); then "ruleset" (its digest or null) and "latency_us"}.
+ * On OOM b's sticky flag is set. */
+void audit_format(sbuf_t *b, const audit_record_t *r, const char *const *mask,
+                  size_t n_mask);
 
 typedef struct audit audit_t;
 typedef struct audit_sink audit_sink_t;

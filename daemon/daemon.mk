@@ -1,7 +1,7 @@
 # daemon/ -- vetd: sockets and the loop, workers, admin replies, the
 # ruleset swap, audit log, statistics, settings, logging.
-DAEMON_SRC := daemon/audit.c daemon/dconf.c daemon/rsh.c daemon/server.c \
-              daemon/stats.c daemon/vlog.c
+DAEMON_SRC := daemon/admin.c daemon/audit.c daemon/dconf.c daemon/rsh.c daemon/server.c \
+              daemon/stats.c daemon/vlog.c daemon/worker.c
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/%.o)
 DAEMON_INC := $(ENGINE_INC) -Idaemon
 # The daemon's modules without main, for vetd and the unit tests.

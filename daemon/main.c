@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "cfgread.h"
 #include "diag.h"
+#include "exitcode.h"
 #include "proto.h"
 #include "rtest.h"
 #include "ruleset.h"
@@ -24,10 +25,6 @@
 #ifndef VETD_RULES_DIR
 #define VETD_RULES_DIR "/usr/local/share/vetd/rules"   /* make install puts it here */
 #endif
-
-/* sysexits codes used by the command line. */
-enum { EX_OK_ = 0, EX_FAIL = 1, EX_USAGE_ = 64, EX_DATAERR_ = 65, EX_NOINPUT_ = 66,
-       EX_SOFTWARE_ = 70, EX_CONFIG_ = 78 };
 
 #define MAX_STDIN (16u << 20)   /* --screen reads at most this much */
 
@@ -93,7 +90,7 @@ do_check(const char *dir, bool verbose)
 {
     ruleset_t *rs = load_or_report(dir);
     if (rs == NULL)
-        return EX_FAIL;
+        return VET_EXIT_FAIL;
     printf("ok: %zu files, %zu categories, %zu organisations, %zu rules "
            "(version %s, digest %.16s, content %.16s, %.1f MiB)\n",
            rs->n_files, tax_count(rs->tax), rs->n_ents, rs->n_rules, rs->version,
@@ -107,7 +104,7 @@ do_check(const char *dir, bool verbose)
         }
     }
     ruleset_destroy(&rs);
-    return EX_OK_;
+    return EX_OK;
 }
 
 static int
@@ -115,15 +112,20 @@ do_test(const char *dir)
 {
     ruleset_t *rs = load_or_report(dir);
     if (rs == NULL)
-        return EX_FAIL;
+        return VET_EXIT_FAIL;
     diag_t *d = diag_new(0);
+    if (d == NULL) {
+        fprintf(stderr, "vetd: out of memory\n");
+        ruleset_destroy(&rs);
+        return EX_SOFTWARE;
+    }
     rtest_summary_t sum;
     int rc = rtest_run(rs, dir, stdout, d, &sum);
     diag_print(d, stdout);
     printf("%u passed, %u failed\n", sum.passed, sum.failed);
     diag_destroy(&d);
     ruleset_destroy(&rs);
-    return rc == 0 ? EX_OK_ : EX_FAIL;
+    return rc == 0 ? EX_OK : VET_EXIT_FAIL;
 }
 
 static int
@@ -140,7 +142,7 @@ do_screen(const char *dir)
     if (in.oom) {
         fprintf(stderr, "vetd: out of memory reading stdin\n");
         sbuf_free(&in);
-        return EX_SOFTWARE_;
+        return EX_SOFTWARE;
     }
     char *errs = NULL;
     vet_engine_t *e = vet_engine_load(dir, &errs);
@@ -149,7 +151,7 @@ do_screen(const char *dir)
         fprintf(stderr, "vetd: %s: ruleset not loaded\n", dir);
         free(errs);
         sbuf_free(&in);
-        return EX_FAIL;
+        return VET_EXIT_FAIL;
     }
     vet_worker_t *w = vet_worker_new();
     const char *reply = NULL;
@@ -162,7 +164,21 @@ do_screen(const char *dir)
     vet_worker_destroy(&w);
     vet_engine_destroy(&e);
     sbuf_free(&in);
-    return rc == 0 ? EX_OK_ : rc == 1 ? EX_DATAERR_ : EX_SOFTWARE_;
+    return rc == 0 ? EX_OK : rc == 1 ? EX_DATAERR : EX_SOFTWARE;
+}
+
+/* The exit code of a daemon that could not start (docs/DAEMON.md). */
+static int
+exit_code_of(server_err_t why)
+{
+    switch (why) {
+    case SERVER_OK: return EX_OK;
+    case SERVER_ERR_RULESET: return VET_EXIT_FAIL;
+    case SERVER_ERR_LISTEN: return EX_OSERR;
+    case SERVER_ERR_AUDIT: return EX_OSERR;
+    case SERVER_ERR_INTERNAL: return EX_SOFTWARE;
+    }
+    return EX_SOFTWARE;
 }
 
 static int
@@ -171,7 +187,7 @@ do_daemon(dconf_t *cfg)
     vlog_t *log = vlog_new((vlog_level_t)vlog_level_find(cfg->log_level), cfg->syslog, "vetd");
     if (log == NULL) {
         fprintf(stderr, "vetd: out of memory\n");
-        return EX_SOFTWARE_;
+        return EX_SOFTWARE;
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -185,10 +201,11 @@ do_daemon(dconf_t *cfg)
     signal(SIGPIPE, SIG_IGN);
     /* A file-size limit must fail the audit write (retried), not kill us. */
     signal(SIGXFSZ, SIG_IGN);
-    int code;
-    server_t *srv = server_new(cfg, log, &code);
+    server_err_t why;
+    server_t *srv = server_new(cfg, log, &why);
+    int code = exit_code_of(why);
     if (srv != NULL) {
-        code = server_run(srv, &signals_seen);
+        code = server_run(srv, &signals_seen) == 0 ? EX_OK : EX_SOFTWARE;
         server_destroy(&srv);
     }
     vlog_destroy(&log);
@@ -196,19 +213,19 @@ do_daemon(dconf_t *cfg)
 }
 
 /* Reads the -c file into cfg or, with file NULL, checks the settings as
- * the flags left them. Returns EX_OK_, or EX_CONFIG_ after printing
- * every error as "vetd: file:line: message" (EX_SOFTWARE_ on OOM). */
+ * the flags left them. Returns EX_OK, or EX_CONFIG after printing
+ * every error as "vetd: file:line: message" (EX_SOFTWARE on OOM). */
 static int
 configure(dconf_t *cfg, const char *file)
 {
     diag_t *d = diag_new(0);
     if (d == NULL) {
         fprintf(stderr, "vetd: out of memory\n");
-        return EX_SOFTWARE_;
+        return EX_SOFTWARE;
     }
     if ((file != NULL ? dconf_load(cfg, file, d) : dconf_check(cfg, d)) == 0) {
         diag_destroy(&d);
-        return EX_OK_;
+        return EX_OK;
     }
     size_t kept = 0;
     for (; diag_get(d, kept) != NULL; kept++)
@@ -217,7 +234,7 @@ configure(dconf_t *cfg, const char *file)
         fprintf(stderr, "vetd: ... and %zu more errors\n", diag_count(d) - kept);
     fprintf(stderr, "vetd: %s: configuration not loaded\n", file ? file : "file and flags");
     diag_destroy(&d);
-    return EX_CONFIG_;
+    return EX_CONFIG;
 }
 
 /* Applies one daemon flag to cfg; on error prints it and returns -1. */
@@ -270,7 +287,7 @@ main(int argc, char **argv)
      * --config=F, --conf F), then the file is read, then the second pass
      * applies the other flags over it. A -c that was missed would leave
      * the file's masks and limits silently off. */
-    int c, rc = EX_OK_;
+    int c, rc = EX_OK;
     opterr = 0;                 /* the second pass reports bad flags, once */
     while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
         if (c != 'c')
@@ -280,7 +297,7 @@ main(int argc, char **argv)
         if (cfg_file != NULL) {
             fprintf(stderr, "vetd: -c given twice (%s and %s): one configuration file only\n",
                     cfg_file, optarg);
-            return EX_USAGE_;
+            return EX_USAGE;
         }
         cfg_file = optarg;
     }
@@ -289,14 +306,14 @@ main(int argc, char **argv)
     dconf_t *cfg = dconf_new(default_dir);
     if (cfg == NULL) {
         fprintf(stderr, "vetd: out of memory\n");
-        return EX_SOFTWARE_;
+        return EX_SOFTWARE;
     }
-    if (cfg_file != NULL && (rc = configure(cfg, cfg_file)) != EX_OK_) {
+    if (cfg_file != NULL && (rc = configure(cfg, cfg_file)) != EX_OK) {
         dconf_destroy(&cfg);
         return rc;
     }
     bool endpoints_given = false;
-    while (rc == EX_OK_ && (c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+    while (rc == EX_OK && (c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
         switch (c) {
         case 'C': mode = M_CHECK; break;
         case 'T': mode = M_TEST; break;
@@ -308,32 +325,32 @@ main(int argc, char **argv)
             if (!endpoints_given)
                 dconf_clear_list(cfg, "endpoints");
             endpoints_given = true;
-            rc = set_flag(cfg, "endpoints", optarg) ? EX_USAGE_ : EX_OK_;
+            rc = set_flag(cfg, "endpoints", optarg) ? EX_USAGE : EX_OK;
             break;
-        case 'w': rc = set_flag(cfg, "workers", optarg) ? EX_USAGE_ : EX_OK_; break;
-        case 'a': rc = set_flag(cfg, "audit.path", optarg) ? EX_USAGE_ : EX_OK_; break;
-        case O_FSYNC: rc = set_flag(cfg, "audit.fsync", optarg) ? EX_USAGE_ : EX_OK_; break;
-        case O_LEVEL: rc = set_flag(cfg, "log_level", optarg) ? EX_USAGE_ : EX_OK_; break;
+        case 'w': rc = set_flag(cfg, "workers", optarg) ? EX_USAGE : EX_OK; break;
+        case 'a': rc = set_flag(cfg, "audit.path", optarg) ? EX_USAGE : EX_OK; break;
+        case O_FSYNC: rc = set_flag(cfg, "audit.fsync", optarg) ? EX_USAGE : EX_OK; break;
+        case O_LEVEL: rc = set_flag(cfg, "log_level", optarg) ? EX_USAGE : EX_OK; break;
         case O_SYSLOG: cfg->syslog = true; break;
         case O_NORULES: cfg->require_rules = false; break;
         case 'v': verbose = true; break;
-        case 'V': printf("vetd %s\n", VETD_VERSION); dconf_destroy(&cfg); return EX_OK_;
-        case 'h': usage(stdout); dconf_destroy(&cfg); return EX_OK_;
-        default: usage(stderr); rc = EX_USAGE_; break;
+        case 'V': printf("vetd %s\n", VETD_VERSION); dconf_destroy(&cfg); return EX_OK;
+        case 'h': usage(stdout); dconf_destroy(&cfg); return EX_OK;
+        default: usage(stderr); rc = EX_USAGE; break;
         }
     }
-    if (rc == EX_OK_ && optind != argc) {
+    if (rc == EX_OK && optind != argc) {
         fprintf(stderr, "vetd: unexpected argument \"%s\"\n", argv[optind]);
         usage(stderr);
-        rc = EX_USAGE_;
+        rc = EX_USAGE;
     }
-    if (rc == EX_OK_ && dir != NULL)
-        rc = set_flag(cfg, "rules", dir) ? EX_USAGE_ : EX_OK_;
+    if (rc == EX_OK && dir != NULL)
+        rc = set_flag(cfg, "rules", dir) ? EX_USAGE : EX_OK;
     /* Each flag was checked alone; what depends on several settings is
      * checked once all of them are in. */
-    if (rc == EX_OK_)
+    if (rc == EX_OK)
         rc = configure(cfg, NULL);
-    if (rc != EX_OK_) {
+    if (rc != EX_OK) {
         dconf_destroy(&cfg);
         return rc;
     }

@@ -1,7 +1,7 @@
 /* server.h -- the daemon: a ROUTER socket on every endpoint, a pool of
- * worker threads that parse, screen and reply, admin ops, reload by
- * atomic swap, and the audit trail. Nothing here is on the embedding
- * API; the engine below knows nothing of ZeroMQ. */
+ * worker threads that parse, screen and reply (worker.c), admin ops and
+ * reload by atomic swap (admin.c), and the audit trail. Nothing here is
+ * on the embedding API; the engine below knows nothing of ZeroMQ. */
 #ifndef VET_SERVER_H
 #define VET_SERVER_H
 
@@ -23,14 +23,21 @@ typedef struct server_signals {
     volatile sig_atomic_t stop;     /* SIGTERM, SIGINT */
 } server_signals_t;
 
+/* Why server_new failed; main.c chooses the exit code of each. */
+typedef enum server_err {
+    SERVER_OK,                  /* it did not */
+    SERVER_ERR_RULESET,         /* the ruleset does not load (cfg->require_rules) */
+    SERVER_ERR_LISTEN,          /* an endpoint cannot be bound */
+    SERVER_ERR_AUDIT,           /* the audit log cannot be opened */
+    SERVER_ERR_INTERNAL,        /* out of memory; a socket or thread that cannot be set up */
+} server_err_t;
+
 /* Loads the ruleset, opens the audit log, binds every endpoint and
  * starts the workers. cfg and log are borrowed and must outlive the
  * server. Returns the server (caller owns it: server_destroy), or NULL
- * after logging why (ruleset errors one per line, then the reason) and
- * setting *exit_code: 1 for an invalid ruleset, 71 (EX_OSERR) when an
- * endpoint cannot be bound or the audit log cannot be opened, 70 on
- * OOM. */
-server_t *server_new(const dconf_t *cfg, vlog_t *log, int *exit_code);
+ * after logging why (ruleset errors one per line, then the reason) with
+ * the kind of failure in *err (err may be NULL). */
+server_t *server_new(const dconf_t *cfg, vlog_t *log, server_err_t *err);
 
 /* Serves until sig->stop: then stops reading new requests once none
  * has arrived for cfg->drain_quiet_ms (or after cfg->drain_ms: requests

@@ -1,7 +1,6 @@
 /* stats.c -- per-worker counters and a log-linear latency histogram. */
 #include "stats.h"
 
-#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -157,50 +156,21 @@ stats_quantile(const stats_t *s, double q)
 }
 
 void
-stats_write_json(const stats_t *s, sbuf_t *b, const char *const *verdict_names,
-                 size_t n_verdicts)
+stats_snapshot(const stats_t *s, proto_counters_t *out)
 {
-    uint64_t ops[REQ_OP_COUNT + 1], verdicts[STATS_VERDICTS], errs[ERR_COUNT];
-    sum_into(s, offsetof(wstats_t, by_op), REQ_OP_COUNT + 1, ops);
-    sum_into(s, offsetof(wstats_t, by_verdict), STATS_VERDICTS, verdicts);
-    sum_into(s, offsetof(wstats_t, by_err), ERR_COUNT, errs);
-    uint64_t total = 0, max = 0;
-    for (size_t i = 0; i <= REQ_OP_COUNT; i++)
-        total += ops[i];
+    sum_into(s, offsetof(wstats_t, by_op), REQ_OP_COUNT + 1, out->by_op);
+    sum_into(s, offsetof(wstats_t, by_verdict), STATS_VERDICTS, out->by_verdict);
+    sum_into(s, offsetof(wstats_t, by_err), ERR_COUNT, out->by_err);
+    out->max_us = 0;
     for (size_t k = 0; k < s->n; k++) {
         uint64_t m = atomic_load_explicit(&s->w[k].max_us, memory_order_relaxed);
-        if (m > max)
-            max = m;
+        if (m > out->max_us)
+            out->max_us = m;
     }
-    sbuf_printf(b, "\"requests\":%" PRIu64 ",\"by_op\":{", total);
-    for (int i = 0; i < REQ_OP_COUNT; i++)
-        sbuf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "", req_op_name((req_op_t)i), ops[i]);
-    sbuf_printf(b, ",\"unreadable\":%" PRIu64 "},\"by_verdict\":{", ops[REQ_OP_COUNT]);
-    size_t nv = n_verdicts < STATS_VERDICTS ? n_verdicts : STATS_VERDICTS;
-    bool first = true;
-    for (size_t i = 0; i < STATS_VERDICTS; i++) {
-        if (i >= nv && verdicts[i] == 0)
-            continue;
-        sbuf_puts(b, first ? "" : ",");
-        first = false;
-        if (verdict_names != NULL && i < nv) {
-            sbuf_json_cstr(b, verdict_names[i]);
-        } else {
-            sbuf_printf(b, "\"verdict_%zu\"", i);
-        }
-        sbuf_printf(b, ":%" PRIu64, verdicts[i]);
-    }
-    sbuf_puts(b, "},\"by_error\":{");
-    for (int i = ERR_NONE + 1; i < ERR_COUNT; i++)
-        sbuf_printf(b, "%s\"%s\":%" PRIu64, i > ERR_NONE + 1 ? "," : "",
-                    req_err_name((req_err_t)i), errs[i]);
     /* Three passes over the histogram: stats is a rare admin op. */
-    uint64_t p50 = stats_quantile(s, 0.50), p99 = stats_quantile(s, 0.99),
-             p999 = stats_quantile(s, 0.999);
-    sbuf_printf(b, "},\"latency_us\":{\"p50\":%" PRIu64 ",\"p99\":%" PRIu64
-                ",\"p999\":%" PRIu64 ",\"max\":%" PRIu64 "},\"undeliverable\":%" PRIu64
-                ",\"undeliverable_by\":{\"gone\":%" PRIu64 ",\"not_reading\":%" PRIu64 "}",
-                p50, p99, p999, max, atomic_load(&s->undeliverable),
-                atomic_load(&s->undeliverable_gone),
-                atomic_load(&s->undeliverable) - atomic_load(&s->undeliverable_gone));
+    out->p50_us = stats_quantile(s, 0.50);
+    out->p99_us = stats_quantile(s, 0.99);
+    out->p999_us = stats_quantile(s, 0.999);
+    out->undeliverable = atomic_load(&s->undeliverable);
+    out->undeliverable_gone = atomic_load(&s->undeliverable_gone);
 }

@@ -8,10 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto.h"
 #include "request.h"
-#include "sbuf.h"
 
-#define STATS_VERDICTS 8        /* verdict indexes counted; more fold into the last */
+/* Verdict indexes counted; more fold into the last. The size of the
+ * snapshot's array (proto_counters_t), which the stats reply writes. */
+#define STATS_VERDICTS PROTO_STATS_VERDICTS
 
 typedef struct stats stats_t;
 
@@ -35,13 +37,10 @@ void stats_undeliverable(stats_t *s, bool gone);
  * bound of its bucket, within about 3 %); 0 if nothing was recorded. */
 uint64_t stats_quantile(const stats_t *s, double q);
 
-/* Appends the counters as JSON members (no braces):
- * "requests":N,"by_op":{...},"by_verdict":{...},"by_error":{...},
- * "latency_us":{"p50":..,"p99":..,"p999":..,"max":..},"undeliverable":N,
- * "undeliverable_by":{"gone":N,"not_reading":N}.
- * verdict_names (n_verdicts) name the verdict indexes (the current
- * ruleset's), NULL for "verdict_<i>". */
-void stats_write_json(const stats_t *s, sbuf_t *b, const char *const *verdict_names,
-                      size_t n_verdicts);
+/* Fills *out with the counters summed over every worker, and the
+ * latency quantiles p50, p99 and p999 (as stats_quantile). Each counter
+ * is a snapshot; the stats reply (proto_write_stats) writes them. Safe
+ * from any thread. */
+void stats_snapshot(const stats_t *s, proto_counters_t *out);
 
 #endif

@@ -113,7 +113,7 @@ typedef struct batch {
 /* Appends s as one CSV field, quoted when it holds a comma, a quote or a
  * line break (RFC 4180). */
 static void
-csv_field(sbuf_t *b, const char *s)
+out_csv_field(sbuf_t *b, const char *s)
 {
     if (strpbrk(s, ",\"\r\n") == NULL) {
         sbuf_puts(b, s);
@@ -181,24 +181,24 @@ uid_text(const slot_t *s)
 
 /* The start of a CSV row: line,id,name, */
 static void
-csv_row_start(const slot_t *s, sbuf_t *o)
+out_csv_row_start(const slot_t *s, sbuf_t *o)
 {
     sbuf_printf(o, "%lu,", s->line);
     char *id = uid_text(s);
-    csv_field(o, id != NULL ? id : "");
+    out_csv_field(o, id != NULL ? id : "");
     free(id);
     sbuf_putc(o, ',');
-    csv_field(o, s->name.len > 0 ? s->name.data : "");
+    out_csv_field(o, s->name.len > 0 ? s->name.data : "");
     sbuf_putc(o, ',');
 }
 
 /* The last cell of a CSV row in error: "code: message". */
 static void
-csv_error(sbuf_t *o, const char *code, const char *msg)
+out_csv_error(sbuf_t *o, const char *code, const char *msg)
 {
     sbuf_t e = SBUF_INIT;
     sbuf_printf(&e, "%s: %s", code, msg);
-    csv_field(o, e.oom ? "" : e.data);
+    out_csv_field(o, e.oom ? "" : e.data);
     if (e.oom)
         o->oom = true;
     sbuf_free(&e);
@@ -211,9 +211,9 @@ finish_error(batch_t *b, slot_t *s, const char *code, const char *msg)
     sbuf_t *o = &s->out;
     sbuf_clear(o);
     if (b->csv_out) {
-        csv_row_start(s, o);
+        out_csv_row_start(s, o);
         sbuf_puts(o, ",,,,");
-        csv_error(o, code, msg);
+        out_csv_error(o, code, msg);
     } else {
         sbuf_printf(o, "{\"line\":%lu", s->line);
         if (s->uid.len > 0) {
@@ -227,7 +227,7 @@ finish_error(batch_t *b, slot_t *s, const char *code, const char *msg)
         sbuf_puts(o, "}}");
     }
     if (o->oom)
-        b->fatal = EXIT_SOFTWARE;
+        b->fatal = EX_SOFTWARE;
     tally(b, true, code, strlen(code));
     finish(b, s);
 }
@@ -246,7 +246,7 @@ join_strings(sbuf_t *o, const cJSON *arr, const char *key)
             sbuf_putc(&t, ';');
         sbuf_puts(&t, v);
     }
-    csv_field(o, t.len > 0 ? t.data : "");
+    out_csv_field(o, t.len > 0 ? t.data : "");
     if (t.oom)
         o->oom = true;
     sbuf_free(&t);
@@ -270,13 +270,13 @@ finish_parsed(batch_t *b, slot_t *s, cJSON *r)
     sbuf_t *o = &s->out;
     sbuf_clear(o);
     if (b->csv_out) {
-        csv_row_start(s, o);
+        out_csv_row_start(s, o);
         if (err == NULL) {
             const cJSON *score = cJSON_GetObjectItemCaseSensitive(r, "score");
             char num[32] = "";
             if (cJSON_IsNumber(score))
                 snprintf(num, sizeof num, "%g", score->valuedouble);
-            csv_field(o, verdict != NULL ? verdict : "");
+            out_csv_field(o, verdict != NULL ? verdict : "");
             sbuf_putc(o, ',');
             sbuf_puts(o, num);
             sbuf_putc(o, ',');
@@ -287,7 +287,7 @@ finish_parsed(batch_t *b, slot_t *s, cJSON *r)
             sbuf_putc(o, ',');
         } else {
             sbuf_puts(o, ",,,,");
-            csv_error(o, code, msg != NULL ? msg : "(no message)");
+            out_csv_error(o, code, msg != NULL ? msg : "(no message)");
         }
     } else {
         cJSON *line = cJSON_CreateNumber((double)s->line);
@@ -317,7 +317,7 @@ finish_parsed(batch_t *b, slot_t *s, cJSON *r)
         free(text);
     }
     if (o->oom)
-        b->fatal = EXIT_SOFTWARE;
+        b->fatal = EX_SOFTWARE;
     finish(b, s);
 }
 
@@ -437,7 +437,7 @@ write_out(batch_t *b)
     if (b->obuf.len > 0 && fwrite(b->obuf.data, 1, b->obuf.len, stdout) != b->obuf.len &&
         b->fatal == 0) {
         fprintf(stderr, "vet batch: writing the output: %s\n", strerror(errno));
-        b->fatal = EXIT_IOERR;
+        b->fatal = EX_IOERR;
     }
     b->obuf.len = 0;        /* not sbuf_clear: flush reports an oom */
 }
@@ -473,7 +473,7 @@ flush(batch_t *b)
     }
     if (o->oom && b->fatal == 0) {
         fputs("vet batch: out of memory\n", stderr);
-        b->fatal = EXIT_SOFTWARE;
+        b->fatal = EX_SOFTWARE;
     }
 }
 
@@ -495,7 +495,7 @@ send_slot(batch_t *b, slot_t *s, int64_t now)
     }
     if (rc != VET_OK) {
         fprintf(stderr, "vet batch: %s\n", vet_client_error(b->c));
-        b->fatal = rc == VET_EINVAL || rc == VET_ENOMEM ? EXIT_SOFTWARE : EXIT_UNAVAILABLE;
+        b->fatal = rc == VET_EINVAL || rc == VET_ENOMEM ? EX_SOFTWARE : EX_UNAVAILABLE;
         return;
     }
     if (s->attempts++ > 0)
@@ -563,7 +563,7 @@ read_record(batch_t *b, slot_t *s, uint64_t k)
     breader_rec_t rec;
     int rc = breader_next(b->rd, id, &s->req, &s->uid, b->csv_out ? &s->name : NULL, &rec);
     if (rc < 0)
-        b->fatal = rec.why == BREADER_ENOMEM ? EXIT_SOFTWARE : EXIT_IOERR;
+        b->fatal = rec.why == BREADER_ENOMEM ? EX_SOFTWARE : EX_IOERR;
     if (rc <= 0)
         return rc;
     s->line = rec.line;
@@ -650,7 +650,7 @@ receive(batch_t *b, int wait_ms)
         }
         if (rc != VET_OK) {
             fprintf(stderr, "vet batch: %s\n", vet_client_error(b->c));
-            b->fatal = rc == VET_ENOMEM ? EXIT_SOFTWARE : EXIT_UNAVAILABLE;
+            b->fatal = rc == VET_ENOMEM ? EX_SOFTWARE : EX_UNAVAILABLE;
             return;
         }
         if (n == 0)
@@ -711,7 +711,7 @@ run(batch_t *b)
     write_out(b);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "vet batch: writing the output: %s\n", strerror(errno));
-        return EXIT_IOERR;
+        return EX_IOERR;
     }
     if (b->summary)
         print_summary(b);
@@ -795,7 +795,7 @@ batch_main(const char *endpoint, int timeout_ms, int argc, char **argv)
     batch_t *b = calloc(1, sizeof *b);
     if (b == NULL) {
         fputs("vet batch: out of memory\n", stderr);
-        return EXIT_SOFTWARE;
+        return EX_SOFTWARE;
     }
     b->endpoint = endpoint;
     b->timeout_ms = timeout_ms;
@@ -809,15 +809,15 @@ batch_main(const char *endpoint, int timeout_ms, int argc, char **argv)
     int status = parse_args(b, argc, argv);
     if (status != 0) {
         free(b);
-        return status < 0 ? 0 : status;
+        return status < 0 ? EX_OK : status;
     }
     /* The header is read (and a bad one refused) before anything is sent. */
     breader_err_t why;
     if ((b->rd = breader_new(b->path, b->in_fmt, &why)) == NULL) {
-        status = why == BREADER_ENOINPUT ? EXIT_NOINPUT
-                 : why == BREADER_EHEADER ? EXIT_USAGE
-                 : why == BREADER_ENOMEM  ? EXIT_SOFTWARE
-                                          : EXIT_IOERR;
+        status = why == BREADER_ENOINPUT ? EX_NOINPUT
+                 : why == BREADER_EHEADER ? EX_USAGE
+                 : why == BREADER_ENOMEM  ? EX_SOFTWARE
+                                          : EX_IOERR;
         goto done;
     }
     b->ring_size = 1024;
@@ -826,13 +826,13 @@ batch_main(const char *endpoint, int timeout_ms, int argc, char **argv)
     b->ring = calloc(b->ring_size, sizeof *b->ring);
     if (b->ring == NULL) {
         fputs("vet batch: out of memory\n", stderr);
-        status = EXIT_SOFTWARE;
+        status = EX_SOFTWARE;
         goto done;
     }
     b->c = vet_client_new(b->endpoint);
     if (b->c == NULL) {
         fprintf(stderr, "vet batch: bad endpoint \"%s\": %s\n", b->endpoint, strerror(errno));
-        status = errno == ENOMEM ? EXIT_SOFTWARE : EXIT_USAGE;
+        status = errno == ENOMEM ? EX_SOFTWARE : EX_USAGE;
         goto done;
     }
     b->tty = isatty(STDERR_FILENO) == 1;

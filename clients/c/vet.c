@@ -99,18 +99,18 @@ transact(const cli_t *cli, const char *request, size_t len, int retries, char **
     if (c == NULL) {
         if (errno == ENOMEM) {
             fputs("vet: out of memory\n", stderr);
-            return EXIT_SOFTWARE;
+            return EX_SOFTWARE;
         }
         fprintf(stderr, "vet: bad endpoint \"%s\": %s\n", cli->endpoint, strerror(errno));
-        return EXIT_USAGE;
+        return EX_USAGE;
     }
     vet_client_set_retries(c, retries);
     int rc = vet_call(c, request, len, cli->timeout_ms, reply, reply_len);
-    int status = 0;
+    int status = EX_OK;
     if (rc != VET_OK) {
         fprintf(stderr, "vet: %s\n", vet_client_error(c));
-        status = rc == VET_ENOMEM || rc == VET_EPROTO || rc == VET_EINVAL ? EXIT_SOFTWARE
-                                                                          : EXIT_UNAVAILABLE;
+        status = rc == VET_ENOMEM || rc == VET_EPROTO || rc == VET_EINVAL ? EX_SOFTWARE
+                                                                          : EX_UNAVAILABLE;
     }
     vet_client_destroy(&c);
     return status;
@@ -140,7 +140,7 @@ error_reply(const cJSON *r)
     const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "code"));
     const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "message"));
     fprintf(stderr, "vet: %s: %s\n", code ? code : "error", msg ? msg : "(no message)");
-    return code != NULL ? vetcli_error_exit(code, strlen(code)) : EXIT_SOFTWARE;
+    return code != NULL ? vetcli_error_exit(code, strlen(code)) : EX_SOFTWARE;
 }
 
 static void
@@ -328,7 +328,7 @@ add_pair(cJSON *o, const char *opt, const char *arg, char sep)
     char *key = strndup(arg, klen);
     if (key == NULL) {
         fputs("vet: out of memory\n", stderr);
-        return EXIT_SOFTWARE;
+        return EX_SOFTWARE;
     }
     cJSON *v;
     if (typed) {
@@ -345,7 +345,7 @@ add_pair(cJSON *o, const char *opt, const char *arg, char sep)
     free(key);
     if (!ok) {
         fputs("vet: out of memory\n", stderr);
-        return EXIT_SOFTWARE;
+        return EX_SOFTWARE;
     }
     return 0;
 }
@@ -356,7 +356,7 @@ static int
 build_request(const screen_opts_t *o, char **out)
 {
     cJSON *root = cJSON_CreateObject(), *partner = NULL, *ids = NULL, *ctx = NULL;
-    int status = EXIT_SOFTWARE;
+    int status = EX_SOFTWARE;
     if (root == NULL || !add_string(root, "id", o->request_id) ||
         (partner = cJSON_AddObjectToObject(root, "partner")) == NULL ||
         !add_string(partner, "name", o->name) ||
@@ -389,7 +389,7 @@ build_request(const screen_opts_t *o, char **out)
     return 0;
 oom:
     fputs("vet: out of memory\n", stderr);
-    status = EXIT_SOFTWARE;
+    status = EX_SOFTWARE;
 fail:
     cJSON_Delete(root);
     return status;
@@ -462,7 +462,7 @@ parse_screen(cli_t *cli, screen_opts_t *o, int argc, char **argv)
         bool ok = push_arg(opts[k].list, opts[k].count, v);
         if (!ok) {
             fputs("vet: out of memory\n", stderr);
-            return EXIT_SOFTWARE;
+            return EX_SOFTWARE;
         }
     }
     if (o->raw && (o->name || o->country || o->type || o->activity || o->text ||
@@ -493,7 +493,7 @@ cmd_screen(cli_t *cli, int argc, char **argv)
     }
     if (o.raw) {
         if ((request = read_stdin(&len)) == NULL) {
-            status = EXIT_DATAERR;
+            status = EX_DATAERR;
             goto done;
         }
     } else {
@@ -506,7 +506,7 @@ cmd_screen(cli_t *cli, int argc, char **argv)
     if (cli->json)
         print_verbatim(reply, rlen);
     if ((r = parse_reply(reply, rlen)) == NULL) {
-        status = EXIT_SOFTWARE;
+        status = EX_SOFTWARE;
         goto done;
     }
     if ((status = error_reply(r)) != 0)
@@ -514,7 +514,7 @@ cmd_screen(cli_t *cli, int argc, char **argv)
     const char *verdict = str_item(r, "verdict");
     if (verdict == NULL) {
         fprintf(stderr, "vet: reply has no verdict: %.80s\n", reply);
-        status = EXIT_SOFTWARE;
+        status = EX_SOFTWARE;
         goto done;
     }
     /* libvet never hands over a reply to another request; a different
@@ -523,7 +523,7 @@ cmd_screen(cli_t *cli, int argc, char **argv)
     if (!o.raw && (rid == NULL || strcmp(rid, o.request_id) != 0)) {
         fprintf(stderr, "vet: reply is for id \"%s\", not \"%s\"\n", rid ? rid : "",
                 o.request_id);
-        status = EXIT_SOFTWARE;
+        status = EX_SOFTWARE;
         goto done;
     }
     if (!cli->json)
@@ -591,7 +591,7 @@ show_reload(const cJSON *r, bool json)
         if (!json)
             printf("reloaded: ruleset %s (%.12s)\n", version ? version : "?",
                    digest ? digest : "?");
-        return 0;
+        return EX_OK;
     }
     fputs("vet: reload failed, the old ruleset keeps serving\n", stderr);
     const cJSON *e;
@@ -600,7 +600,7 @@ show_reload(const cJSON *r, bool json)
         if (cJSON_IsString(e))
             fprintf(stderr, "%s\n", e->valuestring);
     }
-    return EXIT_DATAERR;
+    return EX_DATAERR;
 }
 
 /* Shows the (non-error) reply r to admin op; returns the exit code.
@@ -611,11 +611,11 @@ show_admin(const char *op, cJSON *r, const char *reply, bool json)
     if (strcmp(op, "reload") == 0)
         return show_reload(r, json);
     if (json)
-        return 0;
+        return EX_OK;
     if (strcmp(op, "ping") == 0) {
         if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok"))) {
             fprintf(stderr, "vet: unexpected reply to ping: %.80s\n", reply);
-            return EXIT_SOFTWARE;
+            return EX_SOFTWARE;
         }
         puts("ok");
     } else if (strcmp(op, "stats") == 0) {
@@ -623,7 +623,7 @@ show_admin(const char *op, cJSON *r, const char *reply, bool json)
         char *s = cJSON_Print(r);
         if (s == NULL) {
             fputs("vet: out of memory\n", stderr);
-            return EXIT_SOFTWARE;
+            return EX_SOFTWARE;
         }
         puts(s);
         free(s);
@@ -632,7 +632,7 @@ show_admin(const char *op, cJSON *r, const char *reply, bool json)
     } else {
         print_flat(r, "");
     }
-    return 0;
+    return EX_OK;
 }
 
 /* ping, version, stats, reload, taxonomy: {"op":NAME,"id":...}. */
@@ -649,7 +649,7 @@ cmd_admin(cli_t *cli, const char *op, int argc, char **argv)
             continue;
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             fputs(usage_text, stdout);
-            return 0;
+            return EX_OK;
         }
         if (reload && strcmp(argv[i], "--force") == 0) {
             force = true;
@@ -669,7 +669,7 @@ cmd_admin(cli_t *cli, const char *op, int argc, char **argv)
         print_verbatim(reply, rlen);
     cJSON *r = parse_reply(reply, rlen);
     if (r == NULL)
-        status = EXIT_SOFTWARE;
+        status = EX_SOFTWARE;
     else if ((status = error_reply(r)) == 0)
         status = show_admin(op, r, reply, cli->json);
     cJSON_Delete(r);
@@ -689,7 +689,7 @@ main(int argc, char **argv)
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ||
             strcmp(argv[i], "help") == 0) {
             fputs(usage_text, stdout);
-            return 0;
+            return EX_OK;
         }
         int r = common_opt(&cli, argc, argv, &i);
         if (r > 1)

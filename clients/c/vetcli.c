@@ -10,23 +10,23 @@ static const struct {
     const char *code;
     int exit;
 } error_exits[] = {
-    { "bad_input", EXIT_DATAERR },      /* vet batch: the record could not be read */
-    { "bad_request", EXIT_DATAERR },
-    { "too_large", EXIT_DATAERR },
-    { "unknown_op", EXIT_DATAERR },
-    { "unavailable", EXIT_UNAVAILABLE },
-    { "timeout", EXIT_UNAVAILABLE },    /* vet batch: no answer after every attempt */
-    { "internal", EXIT_SOFTWARE },
+    { "bad_input", EX_DATAERR },      /* vet batch: the record could not be read */
+    { "bad_request", EX_DATAERR },
+    { "too_large", EX_DATAERR },
+    { "unknown_op", EX_DATAERR },
+    { "unavailable", EX_UNAVAILABLE },
+    { "timeout", EX_UNAVAILABLE },    /* vet batch: no answer after every attempt */
+    { "internal", EX_SOFTWARE },
 };
 
 int
 vetcli_verdict_exit(const char *verdict, size_t n)
 {
     if (n == 5 && memcmp(verdict, "clear", 5) == 0)
-        return EXIT_CLEAR;
+        return VET_EXIT_CLEAR;
     if (n == 10 && memcmp(verdict, "prohibited", 10) == 0)
-        return EXIT_PROHIBITED;
-    return EXIT_REVIEW;
+        return VET_EXIT_PROHIBITED;
+    return VET_EXIT_REVIEW;
 }
 
 int
@@ -35,7 +35,7 @@ vetcli_error_exit(const char *code, size_t n)
     for (size_t k = 0; k < sizeof error_exits / sizeof error_exits[0]; k++)
         if (strlen(error_exits[k].code) == n && memcmp(error_exits[k].code, code, n) == 0)
             return error_exits[k].exit;
-    return EXIT_SOFTWARE;
+    return EX_SOFTWARE;
 }
 
 int
@@ -76,5 +76,5 @@ vetcli_usage_error(const char *prog, const char *usage, const char *fmt, const c
     fprintf(stderr, fmt, arg);
     fputc('\n', stderr);
     fputs(usage, stderr);
-    return EXIT_USAGE;
+    return EX_USAGE;
 }

@@ -1,30 +1,24 @@
-/* vetcli.h -- what the vet commands share: exit codes, the exit code of a
- * verdict or an error code, and command-line option parsing. */
+/* vetcli.h -- what the vet commands share: the exit code of a verdict or
+ * an error code, and command-line option parsing. The codes themselves
+ * are lib/exitcode.h's: VET_EXIT_* for verdicts, <sysexits.h> EX_* for
+ * errors (EX_USAGE, EX_DATAERR a request bad or rejected, EX_NOINPUT the
+ * input cannot be opened, EX_UNAVAILABLE no answer or no ruleset,
+ * EX_SOFTWARE internal error or a reply that is not JSON, EX_IOERR
+ * reading the input or writing the output). */
 #ifndef VETCLI_H
 #define VETCLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Exit codes (DESIGN.md §3): verdicts, then sysexits(3) for errors. */
-enum {
-    EXIT_CLEAR = 0,
-    EXIT_REVIEW = 10,
-    EXIT_PROHIBITED = 20,
-    EXIT_USAGE = 64,        /* EX_USAGE */
-    EXIT_DATAERR = 65,      /* EX_DATAERR: a request bad or rejected */
-    EXIT_NOINPUT = 66,      /* EX_NOINPUT: the input cannot be opened */
-    EXIT_UNAVAILABLE = 69,  /* EX_UNAVAILABLE: no answer, or no ruleset */
-    EXIT_SOFTWARE = 70,     /* EX_SOFTWARE: internal error, reply not JSON */
-    EXIT_IOERR = 74         /* EX_IOERR: reading the input or writing the output */
-};
+#include "exitcode.h"
 
 /* The exit code of a verdict (n bytes): an unknown one counts as review. */
 int vetcli_verdict_exit(const char *verdict, size_t n);
 
 /* The exit code of an error code (n bytes): the daemon's
  * (docs/PROTOCOL.md) and vet batch's own "bad_input" and "timeout";
- * EXIT_SOFTWARE for any other. */
+ * EX_SOFTWARE for any other. */
 int vetcli_error_exit(const char *code, size_t n);
 
 /* Matches argv[*i] against option name, as "NAME VALUE" or "NAME=VALUE"
@@ -36,7 +30,7 @@ int vetcli_opt_value(int argc, char **argv, int *i, const char *name, const char
 /* Parses a whole decimal integer in lo..hi into *out; false otherwise. */
 bool vetcli_parse_int(const char *s, long lo, long hi, int *out);
 
-/* Prints "PROG: " and fmt (one %s: arg), then usage; returns EXIT_USAGE. */
+/* Prints "PROG: " and fmt (one %s: arg), then usage; returns EX_USAGE. */
 int vetcli_usage_error(const char *prog, const char *usage, const char *fmt, const char *arg);
 
 #endif

@@ -1,7 +1,7 @@
-/* test_audit.c -- the audit log writer: no record lost, torn or
- * interleaved, under every policy, through reopen and write errors; a
- * put that never waits, a bounded queue and a full disk survived; a
- * private regular file or none. */
+/* test_audit.c -- the audit log: a record's line byte for byte; the
+ * writer: no record lost, torn or interleaved, under every policy,
+ * through reopen and write errors; a put that never waits, a bounded
+ * queue and a full disk survived; a private regular file or none. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1068,6 +1068,55 @@ test_not_regular(void **state)
     assert_int_equal(file_mode(fifo), 0644);
 }
 
+/* A record's line, byte for byte: the unreadable request kept raw (or
+ * in base64, or not at all when something is masked), a read request in
+ * the wire format with its masked fields as "***". */
+static void
+test_record_line(void **state)
+{
+    (void)state;
+    request_t req;
+    request_init(&req);
+    audit_record_t r = {
+        .at = { 86400, 123456789 },
+        .peer = "127.0.0.1",
+        .req = &req,
+        .raw = "{\"x\":",
+        .raw_len = 5,
+        .err = ERR_BAD_REQUEST,
+        .errmsg = "invalid JSON at byte 5",
+        .latency_us = 42,
+    };
+    static const char *const mask[] = { "text" };
+    sbuf_t b = SBUF_INIT;
+    audit_format(&b, &r, NULL, 0);
+    assert_string_equal(b.data, "{\"ts\":\"1970-01-02T00:00:00.123456Z\",\"peer\":\"127.0.0.1\","
+                        "\"id\":null,\"bytes\":5,\"raw\":\"{\\\"x\\\":\",\"error\":{\"code\":"
+                        "\"bad_request\",\"message\":\"invalid JSON at byte 5\"},"
+                        "\"ruleset\":null,\"latency_us\":42}");
+    sbuf_clear(&b);
+    audit_format(&b, &r, mask, 1);
+    assert_non_null(strstr(b.data, "\"bytes\":5,\"error\":"));
+    sbuf_clear(&b);
+    r.raw = "\xff\xfe";
+    r.raw_len = 2;
+    audit_format(&b, &r, NULL, 0);
+    assert_non_null(strstr(b.data, "\"bytes\":2,\"raw_base64\":\"//4=\",\"error\":"));
+    sbuf_clear(&b);
+    req.id = "p-1";
+    req.op = REQ_OP_PING;
+    req.text = "secret";
+    r.parsed = true;
+    r.err = ERR_NONE;
+    r.errmsg = NULL;
+    audit_format(&b, &r, mask, 1);
+    assert_string_equal(b.data, "{\"ts\":\"1970-01-02T00:00:00.123456Z\",\"peer\":\"127.0.0.1\","
+                        "\"id\":\"p-1\",\"request\":{\"id\":\"p-1\",\"op\":\"ping\"},"
+                        "\"ruleset\":null,\"latency_us\":42}");
+    assert_false(b.oom);
+    sbuf_free(&b);
+}
+
 int
 main(void)
 {
@@ -1078,6 +1127,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_put_result_names),
         cmocka_unit_test(test_fsync_names),
+        cmocka_unit_test(test_record_line),
         cmocka_unit_test_setup_teardown(test_four_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each_policy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_tail, setup, teardown),

@@ -1,0 +1,373 @@
+/* admin.c -- the admin ops: ping, version, stats, and the reload through
+ * the gates (proto.h, PROTO_RELOAD_GATES) by atomic swap. Gathers what
+ * each reply says; proto_admin.c writes it. */
+#include "admin.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "diag.h"
+#include "mclock.h"
+#include "proto.h"
+#include "rsh.h"
+#include "rtest.h"
+#include "server_int.h"
+#include "stats.h"
+#include "vocab.h"
+
+#define TESTS_SHOWN 20          /* failing cases and test-file errors a report keeps */
+
+/* ---- the reload gates ----------------------------------------------- */
+
+/* What the gates found for one candidate: the reply's gate objects and
+ * the error lines of the first gate that failed. */
+typedef struct gates {
+    proto_gates_t found;        /* the gates that ran; found.shrunk is shrunk */
+    proto_shrunk_t *shrunk;     /* owned: the lists that lose organisations */
+    char **errs;                /* owned: the failing gate's messages */
+    size_t n_errs;              /* messages in errs */
+    size_t cap_errs;            /* room in errs */
+    bool oom;                   /* something could not be recorded */
+} gates_t;
+
+static void
+gate_error(server_t *s, gates_t *g, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Records one error line of a failing gate: logged and kept for the
+ * reload reply. */
+static void
+gate_error(server_t *s, gates_t *g, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    vlog_msg(s->log, VLOG_ERR, "%s", msg);
+    if (g->n_errs == g->cap_errs) {
+        size_t cap = g->cap_errs ? 2 * g->cap_errs : 8;
+        char **e = realloc(g->errs, cap * sizeof *e);
+        if (e == NULL) {
+            g->oom = true;
+            return;
+        }
+        g->errs = e;
+        g->cap_errs = cap;
+    }
+    char *copy = strdup(msg);
+    if (copy == NULL) {
+        g->oom = true;
+        return;
+    }
+    g->errs[g->n_errs++] = copy;
+}
+
+/* Marks gate which as run, passed or not. */
+static void
+gate_ran(gates_t *g, proto_gate_t which, bool ok)
+{
+    g->found.ran = (unsigned)which + 1;
+    g->found.ok[which] = ok;
+}
+
+/* Gate load: reads and compiles cfg->rules. Returns the ruleset or NULL
+ * (every error logged and kept). */
+static ruleset_t *
+gate_load(server_t *s, gates_t *g, uint64_t *took_us)
+{
+    uint64_t t0 = mclock_us();
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = d != NULL ? ruleset_load(s->cfg->rules, d) : NULL;
+    *took_us = mclock_us() - t0;
+    gate_ran(g, PROTO_GATE_LOAD, rs != NULL);
+    if (rs == NULL) {
+        size_t n = d != NULL ? diag_count(d) : 0;
+        for (size_t i = 0; d != NULL && diag_get(d, i) != NULL; i++)
+            gate_error(s, g, "%s", diag_get(d, i));
+        if (n == 0)
+            gate_error(s, g, "%s: out of memory loading the ruleset", s->cfg->rules);
+        g->found.load_errors = n ? n : 1;
+        vlog_msg(s->log, VLOG_ERR, "%s: %zu error%s, ruleset not loaded", s->cfg->rules,
+                 n ? n : 1, n == 1 ? "" : "s");
+    } else {
+        g->found.load_us = *took_us;
+    }
+    diag_destroy(&d);
+    return rs;
+}
+
+/* Gate tests: runs the candidate's own tests/NAME.cfg cases. A ruleset
+ * whose cases fail judges differently from what its authors wrote down,
+ * so it does not serve. Returns true if they all pass. */
+static bool
+gate_tests(server_t *s, gates_t *g, const ruleset_t *rs)
+{
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *out = open_memstream(&text, &tlen);
+    diag_t *d = diag_new(0);
+    rtest_summary_t sum = { 0, 0, 0 };
+    int rc = -1;
+    if (out != NULL && d != NULL)
+        rc = rtest_run(rs, s->cfg->rules, out, d, &sum);
+    if (out != NULL)
+        fclose(out);
+    bool ok = rc == 0 && out != NULL && d != NULL;
+    gate_ran(g, PROTO_GATE_TESTS, ok);
+    g->found.tests_passed = sum.passed;
+    g->found.tests_failed = sum.failed;
+    if (!ok) {
+        /* Each failing case is one line of text; the diag holds malformed
+         * test files. Keep at most a screenful of either. */
+        size_t shown = 0;
+        for (char *line = text, *nl; line != NULL && *line != '\0' && shown < TESTS_SHOWN;
+             line = nl ? nl + 1 : NULL, shown++) {
+            nl = strchr(line, '\n');
+            if (nl != NULL)
+                *nl = '\0';
+            gate_error(s, g, "%s", line);
+        }
+        for (size_t i = 0; d != NULL && diag_get(d, i) != NULL && shown < TESTS_SHOWN;
+             i++, shown++)
+            gate_error(s, g, "%s", diag_get(d, i));
+        if (out == NULL || d == NULL)
+            gate_error(s, g, "%s: out of memory running the ruleset's own tests; not loaded",
+                       s->cfg->rules);
+        else
+            gate_error(s, g, "%s: the ruleset's own tests fail (%u passed, %u failed); "
+                       "not loaded", s->cfg->rules, sum.passed, sum.failed);
+    }
+    free(text);
+    diag_destroy(&d);
+    return ok;
+}
+
+/* Organisations on list name in rs (the whole registry for NULL). */
+static size_t
+list_size(const ruleset_t *rs, const char *name)
+{
+    if (name == NULL)
+        return rs->n_ents;
+    int li = vocab_find(&rs->lists, name);
+    if (li < 0)
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < rs->n_ents; i++)
+        n += reg_has_list(&rs->ents[i], (unsigned)li);
+    return n;
+}
+
+/* Gate shrink: compares every list of the serving ruleset (and the
+ * registry as a whole) with the candidate's. A list that loses more than
+ * limits.reload_max_shrink percent of its organisations, or disappears,
+ * is what an emptied or half-written registry file looks like; it is
+ * refused unless the caller forces it (a deliberate large change).
+ * The names in g->shrunk are old's. Returns true if the candidate may
+ * serve. */
+static bool
+gate_shrink(server_t *s, gates_t *g, const ruleset_t *old, const ruleset_t *rs, bool force)
+{
+    int max = s->cfg->reload_max_shrink;
+    size_t over = 0;
+    size_t room = old != NULL ? old->lists.n + 1 : 0;
+    if (room > 0 && (g->shrunk = calloc(room, sizeof *g->shrunk)) == NULL)
+        g->oom = true;
+    for (size_t i = 0; old != NULL && i <= old->lists.n; i++) {
+        const char *name = i < old->lists.n ? old->lists.names[i] : NULL;
+        size_t before = list_size(old, name), after = list_size(rs, name);
+        if (after >= before || before == 0)
+            continue;
+        double lost = 100.0 * (double)(before - after) / (double)before;
+        bool too_much = lost > (double)max;
+        if (g->shrunk != NULL)
+            g->shrunk[g->found.n_shrunk++] = (proto_shrunk_t){ name, before, after, lost };
+        if (!too_much)
+            continue;
+        over++;
+        if (force)
+            vlog_msg(s->log, VLOG_WARN, "reload forced: %s %s goes from %zu to %zu "
+                     "organisations (-%.0f%%, limit %d%%)", name ? "list" : "the registry",
+                     name ? name : "", before, after, lost, max);
+        else
+            gate_error(s, g, "%s: %s%s%s would go from %zu to %zu organisations (-%.0f%%, "
+                       "limit %d%%: limits.reload_max_shrink); if this is deliberate, "
+                       "vet reload --force", s->cfg->rules, name ? "list \"" : "the registry",
+                       name ? name : "", name ? "\"" : "", before, after, lost, max);
+    }
+    bool ok = over == 0 || force;
+    gate_ran(g, PROTO_GATE_SHRINK, ok);
+    g->found.shrink_limit_pct = max;
+    g->found.shrink_forced = force && over > 0;
+    g->found.shrunk = g->shrunk;
+    return ok;
+}
+
+/* Loads cfg->rules and runs it through the gates against old (NULL at
+ * start-up: the shrink gate passes). Returns the ruleset that may serve
+ * (caller owns it), or NULL with every reason logged and in g. */
+static ruleset_t *
+load_gated(server_t *s, gates_t *g, const ruleset_t *old, bool force, uint64_t *took_us)
+{
+    ruleset_t *rs = gate_load(s, g, took_us);
+    if (rs != NULL && (!gate_tests(s, g, rs) || !gate_shrink(s, g, old, rs, force)))
+        ruleset_destroy(&rs);
+    if (g->oom) {
+        /* The report is incomplete: say so rather than serve unexplained. */
+        vlog_msg(s->log, VLOG_ERR, "out of memory reporting the reload gates");
+        ruleset_destroy(&rs);
+    }
+    return rs;
+}
+
+static void
+gates_free(gates_t *g)
+{
+    for (size_t i = 0; i < g->n_errs; i++)
+        free(g->errs[i]);
+    free(g->errs);
+    free(g->shrunk);
+    memset(g, 0, sizeof *g);
+}
+
+ruleset_t *
+admin_load_first(server_t *s, uint64_t *took_us)
+{
+    gates_t g;
+    memset(&g, 0, sizeof g);
+    ruleset_t *rs = load_gated(s, &g, NULL, false, took_us);
+    gates_free(&g);
+    return rs;
+}
+
+void
+admin_reload(server_t *s, sbuf_t *reply, const char *id, bool force)
+{
+    pthread_mutex_lock(&s->reload_lock);
+    vlog_msg(s->log, VLOG_INFO, "reloading the ruleset from %s%s", s->cfg->rules,
+             force ? " (forced)" : "");
+    gates_t g;
+    memset(&g, 0, sizeof g);
+    uint64_t took;
+    const ruleset_t *old = rsh_peek(s->rsh);
+    ruleset_t *rs = load_gated(s, &g, old, force, &took);
+    proto_reload_t r = { .gates = &g.found };
+    if (rs != NULL) {
+        /* Written before the swap: the reply and the gates name old,
+         * which the swap retires and the main loop's rsh_reap may then
+         * free at once. */
+        if (reply != NULL) {
+            r.ok = true;
+            r.rs = rs;
+            r.load_us = took;
+            r.previous = old;
+            proto_write_reload(reply, id, &r);
+        }
+        vlog_msg(s->log, VLOG_INFO,
+                 "ruleset reloaded: version %s, digest %.16s, %zu organisations, %zu rules, "
+                 "%.1f ms", rs->version, rs->digest, rs->n_ents, rs->n_rules, took / 1000.0);
+        atomic_store(&s->load_us, took);
+        rsh_swap(s->rsh, rs);
+        atomic_fetch_add(&s->reloads_ok, 1);
+    } else {
+        atomic_fetch_add(&s->reloads_failed, 1);
+        vlog_msg(s->log, VLOG_WARN, "reload failed; still serving %s",
+                 old ? old->version : "nothing (no ruleset loaded)");
+        if (reply != NULL) {
+            r.ok = false;
+            r.rs = old;
+            r.load_us = atomic_load(&s->load_us);
+            r.errors = (const char *const *)g.errs;
+            r.n_errors = g.n_errs;
+            proto_write_reload(reply, id, &r);
+        }
+    }
+    gates_free(&g);
+    rsh_reap(s->rsh);
+    pthread_mutex_unlock(&s->reload_lock);
+}
+
+/* ---- the other ops -------------------------------------------------- */
+
+static void
+answer_version(server_t *s, sbuf_t *b, const char *id, const ruleset_t *rs)
+{
+    proto_version_t v = {
+        .server = VETD_VERSION,
+        .protocol = VETD_PROTOCOL,
+        .zmq = { ZMQ_VERSION_MAJOR, ZMQ_VERSION_MINOR, ZMQ_VERSION_PATCH },
+        .rs = rs,
+        .load_us = atomic_load(&s->load_us),
+    };
+    proto_write_version(b, id, &v);
+}
+
+static void
+answer_stats(server_t *s, sbuf_t *b, const char *id, const ruleset_t *rs)
+{
+    proto_stats_t st = {
+        .uptime_us = mclock_us() - s->started_us,
+        .started_at = s->started_at,
+        .workers = s->n_workers,
+    };
+    proto_counters_t counters;
+    stats_snapshot(s->stats, &counters);
+    st.counters = &counters;
+    st.reloads_ok = atomic_load(&s->reloads_ok);
+    st.reloads_failed = atomic_load(&s->reloads_failed);
+    st.rs = rs;
+    st.load_us = atomic_load(&s->load_us);
+    st.listening = atomic_load(&s->listening);
+    st.fds = atomic_load(&s->fds);
+    st.fd_limit = s->fd_limit;
+    st.refusals = atomic_load(&s->refusals);
+    proto_audit_stats_t audit;
+    if (s->audit != NULL) {
+        audit = (proto_audit_stats_t){
+            .path = s->cfg->audit_path,
+            .written = audit_written(s->audit),
+            .healthy = audit_healthy(s->audit),
+            .on_failure = s->cfg->audit_on_failure,
+            .refused = atomic_load(&s->audit_refused),
+            .unaudited = atomic_load(&s->unaudited),
+            .dropped = audit_dropped(s->audit),
+        };
+        st.audit = &audit;
+    }
+    proto_write_stats(b, id, &st);
+}
+
+void
+admin_answer(server_t *s, size_t slot, const request_t *req, const ruleset_t **rs,
+             sbuf_t *reply)
+{
+    switch (req->op) {
+    case REQ_OP_PING:
+        proto_write_ping(reply, req->id);
+        break;
+    case REQ_OP_VERSION:
+        answer_version(s, reply, req->id, *rs);
+        break;
+    case REQ_OP_STATS:
+        answer_stats(s, reply, req->id, *rs);
+        break;
+    case REQ_OP_RELOAD:
+        /* Unpin first: the reload frees the old ruleset as soon as
+         * nobody holds it, and this worker is done with it. */
+        rsh_release(s->rsh, slot);
+        admin_reload(s, reply, req->id, req->force);
+        *rs = rsh_acquire(s->rsh, slot);
+        break;
+    case REQ_OP_SCREEN:
+    case REQ_OP_TAXONOMY:
+    case REQ_OP_COUNT:
+        assert(!"not an admin op");
+        break;
+    }
+}
