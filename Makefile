@@ -24,7 +24,8 @@ BIN     ?= bin
 
 .SECONDARY:
 
-.PHONY: all test check asan valgrind bench install clean deps run fuzz rules-full rules-update eval
+.PHONY: all test check asan valgrind bench install clean deps run fuzz rules-full rules-update eval \
+        format format-check
 
 all:
 
@@ -55,14 +56,26 @@ check: all $(TEST_BIN) $(FUZZ_BIN)
 # Sanitizer build in its own directories, same tests.
 # A smaller quarantine than ASan's 256 MB: the tests that bound the
 # daemon's memory (a client that never reads) measure its RSS.
+# ASAN_B names the build directory (several builds may share a tree).
+ASAN_B ?= build-asan
 asan:
-	ASAN_OPTIONS="quarantine_size_mb=32$${ASAN_OPTIONS:+:$$ASAN_OPTIONS}" $(MAKE) B=build-asan BIN=build-asan/bin OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	ASAN_OPTIONS="quarantine_size_mb=32$${ASAN_OPTIONS:+:$$ASAN_OPTIONS}" $(MAKE) B=$(ASAN_B) BIN=$(ASAN_B)/bin OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" check
 
 valgrind: all $(TEST_BIN) $(FUZZ_BIN)
 	@VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" sh tests/run.sh $(B) $(BIN)
 
 check valgrind: $(FAULT_SO)
+
+# The house format (.clang-format). format-check is one of make test's
+# checks (tests/run.sh); format rewrites the files in place.
+FORMAT_FILES = $(sort $(wildcard include/*.h lib/*.[ch] engine/*.[ch] engine/*/*.[ch] daemon/*.[ch] \
+                 clients/c/*.[ch] tools/*/*.[ch] tests/*.[ch] tests/*/*.[ch] bench/*.c fuzz/*.[ch]))
+CLANG_FORMAT ?= clang-format
+format:
+	$(CLANG_FORMAT) -i $(FORMAT_FILES)
+format-check:
+	@$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES) && echo "format: $(words $(FORMAT_FILES)) files conform to .clang-format"
 
 bench: all $(BENCH_BIN)
 	@sh bench/run.sh $(B) $(BIN)
@@ -103,7 +116,7 @@ RULES_IMPORT = $(BIN)/vet-import --select tools/selections/$(1).ids --format $(2
 	> rules/registry/$(1).cfg.tmp && mv rules/registry/$(1).cfg.tmp rules/registry/$(1).cfg
 rules-update: all
 	@test -d $(SHARED_DATA) || { echo "rules-update: $(SHARED_DATA) not found (set SHARED_DATA=)"; exit 1; }
-	/usr/bin/python3 tools/nro2cfg.py $(SHARED_DATA)/canada_nro/nro_2024-09.tsv rules/registry/ca-nro.cfg
+	$(BIN)/vet-import --format ca-nro $(SHARED_DATA)/canada_nro/nro_2024-09.tsv > rules/registry/ca-nro.cfg.tmp && mv rules/registry/ca-nro.cfg.tmp rules/registry/ca-nro.cfg
 	/usr/bin/python3 tools/dod1260h2cfg.py $(SHARED_DATA)/FACTS.md rules/registry/us-dod-1260h.cfg
 	$(call RULES_IMPORT,us-sdn,ofac-sdn,$(SHARED_DATA)/ofac_sdn/sdn.csv $(SHARED_DATA)/ofac_sdn/alt.csv $(SHARED_DATA)/ofac_sdn/add.csv)
 	$(call RULES_IMPORT,un-sc,un-xml,$(SHARED_DATA)/un/UN_consolidated.xml)

@@ -24,23 +24,10 @@ BIN=$2
 here=$(cd "$(dirname "$0")" && pwd)
 BENCH_NAME="batch bench"
 . "$here/lib.sh"
-ROUNDS=${ROUNDS:-5}
 N=${N:-100000}
-INFLIGHT=${INFLIGHT:-256}
-WORKERS=${WORKERS:-}
-REQUESTS=${REQUESTS:-$here/requests-exact.jsonl}
-RULES=${RULES:-$here/../rules}
-VERBOSE=${VERBOSE:-0}
-LOADGEN=$B/bench/loadgen
-VETD=$BIN/vetd
 VET=${VET:-$BIN/vet}
 OUT=${OUT:-}
-
-for f in "$LOADGEN" "$VETD" "$VET"; do
-    [ -x "$f" ] || { echo "batch bench: $f not found (build it first)" >&2; exit 1; }
-done
-[ -r "$REQUESTS" ] || { echo "batch bench: $REQUESTS not readable" >&2; exit 1; }
-[ -d "$RULES" ] || { echo "batch bench: $RULES: no ruleset directory" >&2; exit 1; }
+bench_common "$VET"
 
 tmp=$(mktemp -d /tmp/vetd-bench-batch.XXXXXX)
 vetd_pid=""

@@ -21,26 +21,10 @@ BIN=$2
 here=$(cd "$(dirname "$0")" && pwd)
 BENCH_NAME="daemon bench"
 . "$here/lib.sh"
-ROUNDS=${ROUNDS:-5}
 N_PIPE=${N_PIPE:-100000}
 N_SYNC=${N_SYNC:-20000}
-INFLIGHT=${INFLIGHT:-256}
-WORKERS=${WORKERS:-}
-REQUESTS=${REQUESTS:-$here/requests-exact.jsonl}
-RULES=${RULES:-$here/../rules}
-VERBOSE=${VERBOSE:-0}
-LOADGEN=$B/bench/loadgen
 ECHO=$B/bench/echo
-VETD=$BIN/vetd
-
-for f in "$LOADGEN" "$ECHO" "$VETD"; do
-    if [ ! -x "$f" ]; then
-        echo "daemon bench: $f not found (build it first)" >&2
-        exit 1
-    fi
-done
-[ -r "$REQUESTS" ] || { echo "daemon bench: $REQUESTS not readable" >&2; exit 1; }
-[ -d "$RULES" ] || { echo "daemon bench: $RULES: no ruleset directory" >&2; exit 1; }
+bench_common "$ECHO"
 
 tmp=$(mktemp -d /tmp/vetd-bench.XXXXXX)
 pids=""

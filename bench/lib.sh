@@ -29,3 +29,22 @@ stop() {
 median() {
     sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
+
+# The settings both daemon benchmarks share, from the environment (see
+# each script's header), and the checks that their inputs exist:
+#   bench_common TOOL...   (each TOOL must be an executable file)
+bench_common() {
+    ROUNDS=${ROUNDS:-5}
+    INFLIGHT=${INFLIGHT:-256}
+    WORKERS=${WORKERS:-}
+    REQUESTS=${REQUESTS:-$here/requests-exact.jsonl}
+    RULES=${RULES:-$here/../rules}
+    VERBOSE=${VERBOSE:-0}
+    LOADGEN=$B/bench/loadgen
+    VETD=$BIN/vetd
+    for f in "$LOADGEN" "$VETD" "$@"; do
+        [ -x "$f" ] || { echo "$BENCH_NAME: $f not found (build it first)" >&2; exit 1; }
+    done
+    [ -r "$REQUESTS" ] || { echo "$BENCH_NAME: $REQUESTS not readable" >&2; exit 1; }
+    [ -d "$RULES" ] || { echo "$BENCH_NAME: $RULES: no ruleset directory" >&2; exit 1; }
+}

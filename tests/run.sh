@@ -49,6 +49,14 @@ for t in "$B"/tests/unit/test_* "$B"/tests/integration/test_*; do
     fi
 done
 
+# The layers' contracts on the built objects (exports, no ZeroMQ or
+# threads in the engine): tests/abi.sh, "N passed, N failed".
+echo "== layers: tests/abi.sh"
+sh tests/abi.sh "$B" > "$out" 2>&1
+rc=$?
+cat "$out"
+count_summary $rc
+
 for target in proto expr ruleset norm; do
     echo "== fuzz corpus replay: $target"
     if $VALGRIND "$B/fuzz/replay_$target" fuzz/corpus/$target/* > "$out" 2>&1; then

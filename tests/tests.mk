@@ -5,7 +5,8 @@ UNIT_SRC := tests/unit/test_audit.c tests/unit/test_dconf.c tests/unit/test_eval
             tests/unit/test_expr.c tests/unit/test_import.c tests/unit/test_match.c \
             tests/unit/test_norm.c tests/unit/test_proto.c tests/unit/test_rsh.c \
             tests/unit/test_ruleset.c tests/unit/test_screen.c tests/unit/test_stats.c \
-            tests/unit/test_taxonomy.c tests/unit/test_util.c tests/unit/test_vlog.c
+            tests/unit/test_strsim.c tests/unit/test_taxonomy.c tests/unit/test_util.c \
+            tests/unit/test_vlog.c
 INTEG_SRC := tests/integration/test_batch.c tests/integration/test_cases.c \
              tests/integration/test_cli.c tests/integration/test_daemon.c \
              tests/integration/test_failsafe.c tests/integration/test_libvet.c
@@ -16,7 +17,7 @@ TEST_INC := $(EVAL_INC) -Idaemon -Iclients/c -Itests
 
 $(TEST_SRC:%.c=$(B)/%.o) $(TESTUTIL): INC := $(TEST_INC)
 
-$(B)/tests/unit/test_eval: $(B)/tests/unit/test_eval.o $(EVAL_OBJ) $(ENGINE_LIB)
+$(B)/tests/unit/test_eval: $(B)/tests/unit/test_eval.o $(EVAL_OBJ) $(IMPORT_LIB) $(ENGINE_LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
 
 $(B)/tests/unit/test_import: $(B)/tests/unit/test_import.o $(TESTUTIL) $(IMPORT_LIB) $(ENGINE_LIB) $(CLIENT_LIB)

@@ -18,7 +18,7 @@
 # scanned; scanctx_take_string's strdup("") for an empty string, which
 # strbuf_append then reads; and the flex scanner that
 # libconfig_yylex_init_extra fails to allocate. vetd leaves such a fault
-# by the guard of daemon/cfgread.c, which turns it into an out-of-memory
+# by the guard of engine/load/cfgread.c, which turns it into an out-of-memory
 # error; a crash that still happens inside libconfig (a program without
 # the guard) is counted as "libconfig crash (known)", and its allocation
 # numbers are printed, only if the shim saw both the failed allocation's
@@ -28,7 +28,7 @@
 # ..." (YY_FATAL_ERROR): a clean error here, fatal to a daemon. The
 # allocations libconfig does not dereference (a setting's name, a
 # string's value) it drops silently and still returns success: the loader
-# refuses such a tree (cfgread_complete in daemon/cfgread.c).
+# refuses such a tree (cfgread_complete in engine/load/cfgread.c).
 B=${1:-build}
 BIN=${2:-bin}
 case "$B" in /*) ;; *) B="$PWD/$B" ;; esac
