@@ -32,17 +32,17 @@
 #define N_NAIVE 50
 
 typedef struct ent_build {
-    long ent_num;               /* OFAC ent_num, -1 for NRO rows */
-    char *name;                 /* primary name (malloc) */
-    char **aliases;             /* malloc'd names */
-    uint32_t n_aliases;         /* count */
-    uint32_t cap_aliases;       /* capacity */
+    long ent_num;         /* OFAC ent_num, -1 for NRO rows */
+    char *name;           /* primary name (malloc) */
+    char **aliases;       /* malloc'd names */
+    uint32_t n_aliases;   /* count */
+    uint32_t cap_aliases; /* capacity */
 } ent_build_t;
 
 typedef struct reg {
-    ent_build_t *b;             /* entities being read */
-    size_t n;                   /* count */
-    size_t cap;                 /* capacity */
+    ent_build_t *b; /* entities being read */
+    size_t n;       /* count */
+    size_t cap;     /* capacity */
 } reg_t;
 
 static void *
@@ -145,7 +145,7 @@ load_nro(reg_t *r, const char *dir)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/canada_nro/nro_2024-09.tsv", dir);
-    imp_file_t f = { path, NULL, 0 };
+    imp_file_t f = {path, NULL, 0};
     char *data = imp_read_file(path, &f.len);
     if (data == NULL) {
         perror(path);
@@ -206,13 +206,13 @@ naive_jw(const char *a, size_t la, const char *b, size_t lb, bool *ma, bool *mb)
 }
 
 typedef struct bench {
-    const match_index_t *ix;    /* the index under test */
-    arena_t *scratch;           /* per-query arena, reset each query */
-    match_query_t *q;           /* queries */
-    long *want;                 /* entity each query should find, or -1 */
-    size_t n;                   /* count */
-    long hits;                  /* hits seen (keeps the work observable) */
-    long found;                 /* queries whose wanted entity was among the hits */
+    const match_index_t *ix; /* the index under test */
+    arena_t *scratch;        /* per-query arena, reset each query */
+    match_query_t *q;        /* queries */
+    long *want;              /* entity each query should find, or -1 */
+    size_t n;                /* count */
+    long hits;               /* hits seen (keeps the work observable) */
+    long found;              /* queries whose wanted entity was among the hits */
 } bench_t;
 
 /* Median over ROUNDS of the mean µs per query. */
@@ -282,34 +282,39 @@ typo(const char *name, uint64_t *seed)
         s[p + 1] = c;
         break;
     }
-    case 1:
-        memmove(s + p, s + p + 1, len - p);
-        break;
-    default:
-        memmove(s + p + 1, s + p, len - p + 1);
-        break;
+    case 1: memmove(s + p, s + p + 1, len - p); break;
+    default: memmove(s + p + 1, s + p, len - p + 1); break;
     }
     return s;
 }
 
 static const char *const places[] = {
-    "Zhejiang", "Antioquia", "Bavaria", "Ontario", "Lagos", "Gujarat", "Valparaiso",
-    "Queensland", "Bretagne", "Hokkaido", "Saskatchewan", "Kerala", "Andalucia",
-    "Transvaal", "Jutland", "Minas Gerais", "Tasmania", "Flanders", "Patagonia",
+    "Zhejiang",     "Antioquia",  "Bavaria",    "Ontario",   "Lagos",
+    "Gujarat",      "Valparaiso", "Queensland", "Bretagne",  "Hokkaido",
+    "Saskatchewan", "Kerala",     "Andalucia",  "Transvaal", "Jutland",
+    "Minas Gerais", "Tasmania",   "Flanders",   "Patagonia",
 };
 static const char *const brands[] = {
-    "Lanting", "Northstar", "Bluewave", "Greenfield", "Silverline", "Sunrise",
-    "Evergreen", "Clearview", "Brightpath", "Oakridge", "Redstone", "Maplewood",
+    "Lanting",   "Northstar", "Bluewave",   "Greenfield", "Silverline", "Sunrise",
+    "Evergreen", "Clearview", "Brightpath", "Oakridge",   "Redstone",   "Maplewood",
 };
 static const char *const generic[] = {
-    "National Bank", "Shipping Company", "Investment Group", "Industrial Company",
-    "Petroleum Company", "University of Technology", "Research Institute",
-    "Import Export", "General Trading LLC", "Airlines",
+    "National Bank",      "Shipping Company",  "Investment Group",
+    "Industrial Company", "Petroleum Company", "University of Technology",
+    "Research Institute", "Import Export",     "General Trading LLC",
+    "Airlines",
 };
 static const char *const kinds[] = {
-    "Biotech Co Ltd", "Precision Machinery GmbH", "Optical Instruments Inc",
-    "Software Solutions LLC", "Logistics Ltd", "Agricultural Cooperative",
-    "Polytechnic", "Medical Devices SA", "Renewable Energy Corp", "Dairy Farms",
+    "Biotech Co Ltd",
+    "Precision Machinery GmbH",
+    "Optical Instruments Inc",
+    "Software Solutions LLC",
+    "Logistics Ltd",
+    "Agricultural Cooperative",
+    "Polytechnic",
+    "Medical Devices SA",
+    "Renewable Energy Corp",
+    "Dairy Farms",
 };
 
 int
@@ -320,14 +325,14 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: bench_match [DATA_DIR]\n");
         return 2;
     }
-    reg_t r = { NULL, 0, 0 };
+    reg_t r = {NULL, 0, 0};
     if (load_ofac(&r, dir) != 0 || load_nro(&r, dir) != 0)
         return 1;
 
     /* Registry entities; every 20th gets synthetic identifiers. */
     reg_entity_t *ents = calloc(r.n, sizeof *ents);
     reg_ident_t *ids = calloc(r.n, sizeof *ids);
-    char (*idval)[32] = calloc(r.n, sizeof *idval);
+    char(*idval)[32] = calloc(r.n, sizeof *idval);
     if (ents == NULL || ids == NULL || idval == NULL)
         return 1;
     size_t n_names = 0;
@@ -340,13 +345,13 @@ main(int argc, char **argv)
         n_names += 1 + r.b[i].n_aliases;
         if (i % 20 == 0) {
             snprintf(idval[i], sizeof idval[i], "5493-00%06zu-X%zu", i, i % 97);
-            ids[i] = (reg_ident_t){ "lei", idval[i] };
+            ids[i] = (reg_ident_t){"lei", idval[i]};
             ents[i].ids = &ids[i];
             ents[i].n_ids = 1;
         }
     }
 
-    match_config_t cfg = { 0.88, 0.08, 5 };
+    match_config_t cfg = {0.88, 0.08, 5};
     char err[256];
     double t0 = (double)mclock_us();
     match_index_t *ix = match_index_new(ents, r.n, &cfg, err, sizeof err);
@@ -355,8 +360,8 @@ main(int argc, char **argv)
         fprintf(stderr, "bench_match: %s\n", err);
         return 1;
     }
-    printf("registry: %zu entities, %zu names; match index %.1f MiB, built in %.0f ms\n",
-           r.n, n_names, (double)match_index_memory(ix) / (1024.0 * 1024.0), build_ms);
+    printf("registry: %zu entities, %zu names; match index %.1f MiB, built in %.0f ms\n", r.n,
+           n_names, (double)match_index_memory(ix) / (1024.0 * 1024.0), build_ms);
 
     arena_t *scratch = arena_new(0);
     match_query_t *q = calloc(N_QUERIES, sizeof *q);
@@ -369,7 +374,7 @@ main(int argc, char **argv)
     long *want = calloc(N_QUERIES, sizeof *want);
     if (want == NULL)
         return 1;
-    bench_t b = { ix, scratch, q, want, N_QUERIES, 0, 0 };
+    bench_t b = {ix, scratch, q, want, N_QUERIES, 0, 0};
 
     /* (a) the naive baseline: Jaro-Winkler against every normalised name. */
     arena_t *na = arena_new(0);
@@ -416,7 +421,7 @@ main(int argc, char **argv)
         want[i] = (long)(rnd(&seed) % r.n);
         const reg_entity_t *e = &ents[want[i]];
         uint32_t j = (uint32_t)(rnd(&seed) % (e->n_aliases + 1));
-        q[i] = (match_query_t){ .name = reg_entity_name(e, j) };
+        q[i] = (match_query_t){.name = reg_entity_name(e, j)};
     }
     double t = run(&b);
     printf("exact names:               %10.2f us/query  (x%.0f; %.1f%% found)\n", t, naive / t,
@@ -433,7 +438,7 @@ main(int argc, char **argv)
                 *p = ' ';
         schemes[i] = "LEI";
         values[i] = owned[i];
-        q[i] = (match_query_t){ .id_schemes = &schemes[i], .id_values = &values[i], .n_ids = 1 };
+        q[i] = (match_query_t){.id_schemes = &schemes[i], .id_values = &values[i], .n_ids = 1};
     }
     b.found = 0;
     t = run(&b);
@@ -446,7 +451,7 @@ main(int argc, char **argv)
         const reg_entity_t *e = &ents[want[i]];
         free(owned[i]);
         owned[i] = typo(reg_entity_name(e, (uint32_t)(rnd(&seed) % (e->n_aliases + 1))), &seed);
-        q[i] = (match_query_t){ .name = owned[i] };
+        q[i] = (match_query_t){.name = owned[i]};
     }
     b.found = 0;
     t = run(&b);
@@ -463,13 +468,13 @@ main(int argc, char **argv)
         if (i % 10 == 0)
             snprintf(buf, sizeof buf, "Universidad de %s",
                      places[rnd(&seed) % (sizeof places / sizeof places[0])]);
-        else if (i % 2 == 0)    /* frequent words only: long postings */
+        else if (i % 2 == 0) /* frequent words only: long postings */
             snprintf(buf, sizeof buf, "%s %s",
                      places[rnd(&seed) % (sizeof places / sizeof places[0])],
                      generic[rnd(&seed) % (sizeof generic / sizeof generic[0])]);
         free(owned[i]);
         owned[i] = xstrdup(buf);
-        q[i] = (match_query_t){ .name = owned[i], .country = "CA" };
+        q[i] = (match_query_t){.name = owned[i], .country = "CA"};
         want[i] = -1;
     }
     long before = b.hits;

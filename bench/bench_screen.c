@@ -37,7 +37,7 @@ static double
 time_screen(const ruleset_t *rs, arena_t *a, char **names, size_t n, int *matched)
 {
     double r[ROUNDS];
-    const char *tech[] = { "ai" };
+    const char *tech[] = {"ai"};
     for (int k = 0; k < ROUNDS; k++) {
         int hits = 0;
         uint64_t t0 = mclock_ns();
@@ -114,8 +114,9 @@ as_json(const char *name)
     sbuf_t b = SBUF_INIT;
     sbuf_puts(&b, "{\"id\":\"b\",\"partner\":{\"name\":");
     sbuf_json_cstr(&b, name);
-    sbuf_puts(&b, "},\"technologies\":[\"ai\"],\"activity\":\"joint_lab\","
-                  "\"text\":\"joint laboratory on intelligent command and control using big data\"}");
+    sbuf_puts(&b,
+              "},\"technologies\":[\"ai\"],\"activity\":\"joint_lab\","
+              "\"text\":\"joint laboratory on intelligent command and control using big data\"}");
     return sbuf_take(&b);
 }
 
@@ -138,13 +139,19 @@ main(int argc, char **argv)
     for (size_t i = 0; i < rs->n_ents; i++)
         names += 1 + rs->ents[i].n_aliases;
     printf("ruleset: %zu organisations, %zu names, %zu categories, %zu rules; "
-           "loaded in %.0f ms, %.1f MiB\n", rs->n_ents, names, tax_count(rs->tax),
-           rs->n_rules, load_ms, (double)ruleset_memory(rs) / 1048576.0);
+           "loaded in %.0f ms, %.1f MiB\n",
+           rs->n_ents, names, tax_count(rs->tax), rs->n_rules, load_ms,
+           (double)ruleset_memory(rs) / 1048576.0);
 
     static const char *const unknown[] = {
-        "Zhejiang Lanting Biotech", "Universidad de Antioquia", "Nordic Quantum Labs",
-        "University of Waterloo", "Shenzhen Bright Optics", "Pacific Rim Data Services",
-        "Technische Universitaet Muenchen", "Osaka Precision Instruments",
+        "Zhejiang Lanting Biotech",
+        "Universidad de Antioquia",
+        "Nordic Quantum Labs",
+        "University of Waterloo",
+        "Shenzhen Bright Optics",
+        "Pacific Rim Data Services",
+        "Technische Universitaet Muenchen",
+        "Osaka Precision Instruments",
     };
     size_t n = N_QUERIES;
     char **exact = calloc(n, sizeof *exact), **fuzzy = calloc(n, sizeof *fuzzy);
@@ -171,8 +178,7 @@ main(int argc, char **argv)
     vet_engine_t *e = vet_engine_load(argv[1], &errs);
     vet_worker_t *w = vet_worker_new();
     double tj = time_json(e, w, json, n);
-    printf("JSON in/out, exact name:  %7.2f us/request  (x%.2f the screen alone)\n", tj,
-           tj / te);
+    printf("JSON in/out, exact name:  %7.2f us/request  (x%.2f the screen alone)\n", tj, tj / te);
     for (size_t i = 0; i < n; i++) {
         free(exact[i]);
         free(fuzzy[i]);

@@ -76,8 +76,7 @@ echo_one(void *sock, zmq_msg_t *msg, size_t pad)
                 return -1;
             }
             memcpy(zmq_msg_data(&big), zmq_msg_data(msg), zmq_msg_size(msg));
-            memset((char *)zmq_msg_data(&big) + zmq_msg_size(msg), ' ',
-                   pad - zmq_msg_size(msg));
+            memset((char *)zmq_msg_data(&big) + zmq_msg_size(msg), ' ', pad - zmq_msg_size(msg));
             zmq_msg_close(msg);
             zmq_msg_init(msg);
             zmq_msg_move(msg, &big);
@@ -129,9 +128,9 @@ main(int argc, char **argv)
         fprintf(stderr, "echo: zmq_socket: %s\n", zmq_strerror(errno));
         goto out_ctx;
     }
-    if (set_int(sock, ZMQ_SNDHWM, HWM, "ZMQ_SNDHWM") != 0
-        || set_int(sock, ZMQ_RCVHWM, HWM, "ZMQ_RCVHWM") != 0
-        || set_int(sock, ZMQ_LINGER, 0, "ZMQ_LINGER") != 0)
+    if (set_int(sock, ZMQ_SNDHWM, HWM, "ZMQ_SNDHWM") != 0 ||
+        set_int(sock, ZMQ_RCVHWM, HWM, "ZMQ_RCVHWM") != 0 ||
+        set_int(sock, ZMQ_LINGER, 0, "ZMQ_LINGER") != 0)
         goto out_sock;
     for (int i = first; i < argc; i++) {
         if (zmq_bind(sock, argv[i]) != 0) {

@@ -35,30 +35,30 @@
 
 #define HWM 100000
 #define MAX_COUNT 50000000UL
-#define ID_ROOM 32               /* "id":"<20 digits>", and a spare */
-#define POLL_SLICE_MS 50         /* longest sleep between deadline checks */
+#define ID_ROOM 32       /* "id":"<20 digits>", and a spare */
+#define POLL_SLICE_MS 50 /* longest sleep between deadline checks */
 
 /* The request lines, each kept as the text after its leading '{'. */
 typedef struct {
-    char **body;                 /* owned: text after the '{', NUL-terminated */
-    size_t *len;                 /* length of each body */
-    bool *empty;                 /* body is just "}": inject the id without a comma */
-    size_t n;                    /* number of requests */
-    size_t max_len;              /* longest body */
+    char **body;    /* owned: text after the '{', NUL-terminated */
+    size_t *len;    /* length of each body */
+    bool *empty;    /* body is just "}": inject the id without a comma */
+    size_t n;       /* number of requests */
+    size_t max_len; /* longest body */
 } reqs_t;
 
 /* One bounded run: its requests are numbered base .. base + total - 1. */
 typedef struct {
-    unsigned long long base;     /* id of the first request */
-    size_t total;                /* requests to send at most */
-    size_t sent;                 /* requests sent */
-    size_t replies;              /* replies matched to a request of this run */
-    size_t errors;               /* of those, replies with an "error": member */
-    size_t unexpected;           /* replies with no, an unknown or a repeated id */
-    uint64_t *sent_ns;           /* owned: send time by seq - base; 0 once answered */
-    uint64_t *lat_ns;            /* owned: latency of each reply, in arrival order */
-    uint64_t t_start;            /* first send */
-    uint64_t t_end;              /* last reply (or end of the run if none) */
+    unsigned long long base; /* id of the first request */
+    size_t total;            /* requests to send at most */
+    size_t sent;             /* requests sent */
+    size_t replies;          /* replies matched to a request of this run */
+    size_t errors;           /* of those, replies with an "error": member */
+    size_t unexpected;       /* replies with no, an unknown or a repeated id */
+    uint64_t *sent_ns;       /* owned: send time by seq - base; 0 once answered */
+    uint64_t *lat_ns;        /* owned: latency of each reply, in arrival order */
+    uint64_t t_start;        /* first send */
+    uint64_t t_end;          /* last reply (or end of the run if none) */
 } run_t;
 
 static void
@@ -98,8 +98,8 @@ reqs_load(reqs_t *rq, const char *path)
     while ((got = getline(&line, &cap, f)) >= 0) {
         lineno++;
         size_t n = (size_t)got;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '
-                         || line[n - 1] == '\t'))
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
+                         line[n - 1] == '\t'))
             n--;
         size_t s = 0;
         while (s < n && (line[s] == ' ' || line[s] == '\t'))
@@ -242,8 +242,8 @@ recv_reply(void *sock, run_t *r, zmq_msg_t *msg)
     const char *data = zmq_msg_data(msg);
     size_t len = zmq_msg_size(msg);
     unsigned long long id;
-    if (frames != 2 || !delimited || !reply_id(data, len, &id) || id < r->base
-        || id - r->base >= r->sent || r->sent_ns[id - r->base] == 0) {
+    if (frames != 2 || !delimited || !reply_id(data, len, &id) || id < r->base ||
+        id - r->base >= r->sent || r->sent_ns[id - r->base] == 0) {
         r->unexpected++;
         return 1;
     }
@@ -261,8 +261,8 @@ recv_reply(void *sock, run_t *r, zmq_msg_t *msg)
  * for the replies still due. Returns 0 (missing replies are the caller's to
  * judge from r), -1 on a socket error. */
 static int
-run_load(void *sock, const reqs_t *rq, run_t *r, size_t inflight, double max_s,
-         double straggle_s, char *buf)
+run_load(void *sock, const reqs_t *rq, run_t *r, size_t inflight, double max_s, double straggle_s,
+         char *buf)
 {
     zmq_msg_t msg;
     if (zmq_msg_init(&msg) != 0) {
@@ -297,7 +297,7 @@ run_load(void *sock, const reqs_t *rq, run_t *r, size_t inflight, double max_s,
         long timeout = until > t ? (long)((until - t) / 1000000u) + 1 : 0;
         if (timeout > POLL_SLICE_MS)
             timeout = POLL_SLICE_MS;
-        zmq_pollitem_t item = { .socket = sock, .events = ZMQ_POLLIN };
+        zmq_pollitem_t item = {.socket = sock, .events = ZMQ_POLLIN};
         int n = zmq_poll(&item, 1, timeout);
         if (n < 0) {
             if (errno == EINTR)
@@ -440,8 +440,8 @@ main(int argc, char **argv)
         inflight = 1;
 
     int rc = 1;
-    reqs_t rq = { 0 };
-    run_t warm = { 0 }, meas = { 0 };
+    reqs_t rq = {0};
+    run_t warm = {0}, meas = {0};
     char *buf = NULL;
     void *ctx = NULL, *sock = NULL;
     if (reqs_load(&rq, argv[optind]) != 0)
@@ -464,10 +464,10 @@ main(int argc, char **argv)
         fprintf(stderr, "loadgen: zmq_socket: %s\n", zmq_strerror(errno));
         goto out;
     }
-    if (set_int(sock, ZMQ_SNDHWM, HWM, "ZMQ_SNDHWM") != 0
-        || set_int(sock, ZMQ_RCVHWM, HWM, "ZMQ_RCVHWM") != 0
-        || set_int(sock, ZMQ_SNDTIMEO, 5000, "ZMQ_SNDTIMEO") != 0
-        || set_int(sock, ZMQ_LINGER, 0, "ZMQ_LINGER") != 0)
+    if (set_int(sock, ZMQ_SNDHWM, HWM, "ZMQ_SNDHWM") != 0 ||
+        set_int(sock, ZMQ_RCVHWM, HWM, "ZMQ_RCVHWM") != 0 ||
+        set_int(sock, ZMQ_SNDTIMEO, 5000, "ZMQ_SNDTIMEO") != 0 ||
+        set_int(sock, ZMQ_LINGER, 0, "ZMQ_LINGER") != 0)
         goto out;
     if (zmq_connect(sock, endpoint) != 0) {
         fprintf(stderr, "loadgen: zmq_connect %s: %s\n", endpoint, zmq_strerror(errno));
@@ -501,7 +501,8 @@ main(int argc, char **argv)
         goto out;
     }
     if (missing != 0 || meas.unexpected != 0) {
-        fprintf(stderr, "loadgen: %zu of %zu replies missing after waiting %.1f s, %zu unexpected\n",
+        fprintf(stderr,
+                "loadgen: %zu of %zu replies missing after waiting %.1f s, %zu unexpected\n",
                 missing, meas.sent, straggle_s, meas.unexpected);
         goto out;
     }

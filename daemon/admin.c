@@ -21,23 +21,22 @@
 #include "stats.h"
 #include "vocab.h"
 
-#define TESTS_SHOWN 20          /* failing cases and test-file errors a report keeps */
+#define TESTS_SHOWN 20 /* failing cases and test-file errors a report keeps */
 
 /* ---- the reload gates ----------------------------------------------- */
 
 /* What the gates found for one candidate: the reply's gate objects and
  * the error lines of the first gate that failed. */
 typedef struct gates {
-    proto_gates_t found;        /* the gates that ran; found.shrunk is shrunk */
-    proto_shrunk_t *shrunk;     /* owned: the lists that lose organisations */
-    char **errs;                /* owned: the failing gate's messages */
-    size_t n_errs;              /* messages in errs */
-    size_t cap_errs;            /* room in errs */
-    bool oom;                   /* something could not be recorded */
+    proto_gates_t found;    /* the gates that ran; found.shrunk is shrunk */
+    proto_shrunk_t *shrunk; /* owned: the lists that lose organisations */
+    char **errs;            /* owned: the failing gate's messages */
+    size_t n_errs;          /* messages in errs */
+    size_t cap_errs;        /* room in errs */
+    bool oom;               /* something could not be recorded */
 } gates_t;
 
-static void
-gate_error(server_t *s, gates_t *g, const char *fmt, ...)
+static void gate_error(server_t *s, gates_t *g, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Records one error line of a failing gate: logged and kept for the
@@ -94,8 +93,8 @@ gate_load(server_t *s, gates_t *g, uint64_t *took_us)
         if (n == 0)
             gate_error(s, g, "%s: out of memory loading the ruleset", s->cfg->rules);
         g->found.load_errors = n ? n : 1;
-        vlog_msg(s->log, VLOG_ERR, "%s: %zu error%s, ruleset not loaded", s->cfg->rules,
-                 n ? n : 1, n == 1 ? "" : "s");
+        vlog_msg(s->log, VLOG_ERR, "%s: %zu error%s, ruleset not loaded", s->cfg->rules, n ? n : 1,
+                 n == 1 ? "" : "s");
     } else {
         g->found.load_us = *took_us;
     }
@@ -113,7 +112,7 @@ gate_tests(server_t *s, gates_t *g, const ruleset_t *rs)
     size_t tlen = 0;
     FILE *out = open_memstream(&text, &tlen);
     diag_t *d = diag_new(0);
-    rtest_summary_t sum = { 0, 0, 0 };
+    rtest_summary_t sum = {0, 0, 0};
     int rc = -1;
     if (out != NULL && d != NULL)
         rc = rtest_run(rs, s->cfg->rules, out, d, &sum);
@@ -134,15 +133,16 @@ gate_tests(server_t *s, gates_t *g, const ruleset_t *rs)
                 *nl = '\0';
             gate_error(s, g, "%s", line);
         }
-        for (size_t i = 0; d != NULL && diag_get(d, i) != NULL && shown < TESTS_SHOWN;
-             i++, shown++)
+        for (size_t i = 0; d != NULL && diag_get(d, i) != NULL && shown < TESTS_SHOWN; i++, shown++)
             gate_error(s, g, "%s", diag_get(d, i));
         if (out == NULL || d == NULL)
             gate_error(s, g, "%s: out of memory running the ruleset's own tests; not loaded",
                        s->cfg->rules);
         else
-            gate_error(s, g, "%s: the ruleset's own tests fail (%u passed, %u failed); "
-                       "not loaded", s->cfg->rules, sum.passed, sum.failed);
+            gate_error(s, g,
+                       "%s: the ruleset's own tests fail (%u passed, %u failed); "
+                       "not loaded",
+                       s->cfg->rules, sum.passed, sum.failed);
     }
     free(text);
     diag_destroy(&d);
@@ -187,19 +187,22 @@ gate_shrink(server_t *s, gates_t *g, const ruleset_t *old, const ruleset_t *rs, 
         double lost = 100.0 * (double)(before - after) / (double)before;
         bool too_much = lost > (double)max;
         if (g->shrunk != NULL)
-            g->shrunk[g->found.n_shrunk++] = (proto_shrunk_t){ name, before, after, lost };
+            g->shrunk[g->found.n_shrunk++] = (proto_shrunk_t){name, before, after, lost};
         if (!too_much)
             continue;
         over++;
         if (force)
-            vlog_msg(s->log, VLOG_WARN, "reload forced: %s %s goes from %zu to %zu "
-                     "organisations (-%.0f%%, limit %d%%)", name ? "list" : "the registry",
-                     name ? name : "", before, after, lost, max);
+            vlog_msg(s->log, VLOG_WARN,
+                     "reload forced: %s %s goes from %zu to %zu "
+                     "organisations (-%.0f%%, limit %d%%)",
+                     name ? "list" : "the registry", name ? name : "", before, after, lost, max);
         else
-            gate_error(s, g, "%s: %s%s%s would go from %zu to %zu organisations (-%.0f%%, "
+            gate_error(s, g,
+                       "%s: %s%s%s would go from %zu to %zu organisations (-%.0f%%, "
                        "limit %d%%: limits.reload_max_shrink); if this is deliberate, "
-                       "vet reload --force", s->cfg->rules, name ? "list \"" : "the registry",
-                       name ? name : "", name ? "\"" : "", before, after, lost, max);
+                       "vet reload --force",
+                       s->cfg->rules, name ? "list \"" : "the registry", name ? name : "",
+                       name ? "\"" : "", before, after, lost, max);
     }
     bool ok = over == 0 || force;
     gate_ran(g, PROTO_GATE_SHRINK, ok);
@@ -257,7 +260,7 @@ admin_reload(server_t *s, sbuf_t *reply, const char *id, bool force)
     uint64_t took;
     const ruleset_t *old = rsh_peek(s->rsh);
     ruleset_t *rs = load_gated(s, &g, old, force, &took);
-    proto_reload_t r = { .gates = &g.found };
+    proto_reload_t r = {.gates = &g.found};
     if (rs != NULL) {
         /* Written before the swap: the reply and the gates name old,
          * which the swap retires and the main loop's rsh_reap may then
@@ -271,7 +274,8 @@ admin_reload(server_t *s, sbuf_t *reply, const char *id, bool force)
         }
         vlog_msg(s->log, VLOG_INFO,
                  "ruleset reloaded: version %s, digest %.16s, %zu organisations, %zu rules, "
-                 "%.1f ms", rs->version, rs->digest, rs->n_ents, rs->n_rules, took / 1000.0);
+                 "%.1f ms",
+                 rs->version, rs->digest, rs->n_ents, rs->n_rules, took / 1000.0);
         atomic_store(&s->load_us, took);
         rsh_swap(s->rsh, rs);
         atomic_fetch_add(&s->reloads_ok, 1);
@@ -301,7 +305,7 @@ answer_version(server_t *s, sbuf_t *b, const char *id, const ruleset_t *rs)
     proto_version_t v = {
         .server = VETD_VERSION,
         .protocol = VETD_PROTOCOL,
-        .zmq = { ZMQ_VERSION_MAJOR, ZMQ_VERSION_MINOR, ZMQ_VERSION_PATCH },
+        .zmq = {ZMQ_VERSION_MAJOR, ZMQ_VERSION_MINOR, ZMQ_VERSION_PATCH},
         .rs = rs,
         .load_us = atomic_load(&s->load_us),
     };
@@ -344,19 +348,12 @@ answer_stats(server_t *s, sbuf_t *b, const char *id, const ruleset_t *rs)
 }
 
 void
-admin_answer(server_t *s, size_t slot, const request_t *req, const ruleset_t **rs,
-             sbuf_t *reply)
+admin_answer(server_t *s, size_t slot, const request_t *req, const ruleset_t **rs, sbuf_t *reply)
 {
     switch (req->op) {
-    case REQ_OP_PING:
-        proto_write_ping(reply, req->id);
-        break;
-    case REQ_OP_VERSION:
-        answer_version(s, reply, req->id, *rs);
-        break;
-    case REQ_OP_STATS:
-        answer_stats(s, reply, req->id, *rs);
-        break;
+    case REQ_OP_PING: proto_write_ping(reply, req->id); break;
+    case REQ_OP_VERSION: answer_version(s, reply, req->id, *rs); break;
+    case REQ_OP_STATS: answer_stats(s, reply, req->id, *rs); break;
     case REQ_OP_RELOAD:
         /* Unpin first: the reload frees the old ruleset as soon as
          * nobody holds it, and this worker is done with it. */
@@ -366,8 +363,6 @@ admin_answer(server_t *s, size_t slot, const request_t *req, const ruleset_t **r
         break;
     case REQ_OP_SCREEN:
     case REQ_OP_TAXONOMY:
-    case REQ_OP_COUNT:
-        assert(!"not an admin op");
-        break;
+    case REQ_OP_COUNT: assert(!"not an admin op"); break;
     }
 }

@@ -23,32 +23,32 @@
 #include "mclock.h"
 #include "proto.h"
 
-#define BATCH_BYTES ((size_t)1 << 20)   /* a batch stops growing past this */
-#define BUF_SLACK ((size_t)64 << 10)    /* room past BATCH_BYTES for one more record */
-#define BACKOFF_MIN_MS 100              /* first retry after a failed write */
-#define BACKOFF_MAX_MS 1000             /* retry interval ceiling */
-#define TAIL_CHUNK 16384                /* bytes read per step of the tail scan */
+#define BATCH_BYTES ((size_t)1 << 20) /* a batch stops growing past this */
+#define BUF_SLACK ((size_t)64 << 10)  /* room past BATCH_BYTES for one more record */
+#define BACKOFF_MIN_MS 100            /* first retry after a failed write */
+#define BACKOFF_MAX_MS 1000           /* retry interval ceiling */
+#define TAIL_CHUNK 16384              /* bytes read per step of the tail scan */
 
 /* Control messages, main thread -> writer, on the PAIR. */
 enum {
-    CTL_REOPEN = 'R',       /* 1 byte: wake up, audit_reopen bumped reopen_req */
-    CTL_STOP = 'S'          /* 1 byte + uint64 count of records to wait for */
+    CTL_REOPEN = 'R', /* 1 byte: wake up, audit_reopen bumped reopen_req */
+    CTL_STOP = 'S'    /* 1 byte + uint64 count of records to wait for */
 };
 
 struct audit {
     /* set by audit_new, read-only afterwards */
-    void *zctx;                 /* borrowed ZeroMQ context */
-    vlog_t *log;                /* borrowed event log */
-    char *path;                 /* owned copy of cfg->path */
-    audit_fsync_t policy;       /* durability policy */
-    unsigned interval_ms;       /* fdatasync delay with INTERVAL */
-    unsigned stop_ms;           /* patience with a failing disk at stop */
-    int snd_hwm;                /* a sink's side of its pipe's high-water mark */
-    int rcv_hwm;                /* the writer's side; the two add up to queue_max */
-    char endpoint[80];          /* inproc endpoint of the records PULL */
-    char ctl_endpoint[84];      /* inproc endpoint of the control PAIR */
-    void *ctl_main;             /* control PAIR, owner thread's end */
-    pthread_t thread;           /* the writer */
+    void *zctx;            /* borrowed ZeroMQ context */
+    vlog_t *log;           /* borrowed event log */
+    char *path;            /* owned copy of cfg->path */
+    audit_fsync_t policy;  /* durability policy */
+    unsigned interval_ms;  /* fdatasync delay with INTERVAL */
+    unsigned stop_ms;      /* patience with a failing disk at stop */
+    int snd_hwm;           /* a sink's side of its pipe's high-water mark */
+    int rcv_hwm;           /* the writer's side; the two add up to queue_max */
+    char endpoint[80];     /* inproc endpoint of the records PULL */
+    char ctl_endpoint[84]; /* inproc endpoint of the control PAIR */
+    void *ctl_main;        /* control PAIR, owner thread's end */
+    pthread_t thread;      /* the writer */
 
     /* shared between threads; failing and stopped are set by the writer
      * only, and publish nothing else, so relaxed loads do */
@@ -65,32 +65,32 @@ struct audit {
 
     /* the writer thread's (created by audit_new before the thread starts,
      * closed by audit_destroy after it is joined) */
-    void *pull;                 /* records in */
-    void *ctl_writer;           /* control PAIR, writer's end */
-    int fd;                     /* the file */
-    char *buf;                  /* batch: records, each ending in '\n' */
-    size_t len;                 /* bytes in buf */
-    size_t cap;                 /* bytes allocated for buf */
-    size_t off;                 /* bytes of buf already written */
-    uint64_t nrec;              /* records in buf */
-    zmq_msg_t held;             /* record received but not yet in buf */
-    bool have_held;             /* held is valid */
-    unsigned reopen_done;       /* reopen_req value last acted upon */
-    unsigned backoff_ms;        /* next retry delay */
-    int64_t retry_at;           /* monotonic ms of the next write attempt */
-    bool dirty;                 /* written since the last fdatasync (INTERVAL) */
-    int64_t sync_at;            /* monotonic ms of the pending fdatasync */
-    bool sync_failing;          /* fdatasync fails; warned once */
-    bool stopping;              /* stop received */
-    uint64_t expected;          /* records to receive before stopping */
-    int64_t give_up_at;         /* monotonic ms: stop waiting for the disk */
-    bool zmq_gone;              /* context terminated under us */
+    void *pull;           /* records in */
+    void *ctl_writer;     /* control PAIR, writer's end */
+    int fd;               /* the file */
+    char *buf;            /* batch: records, each ending in '\n' */
+    size_t len;           /* bytes in buf */
+    size_t cap;           /* bytes allocated for buf */
+    size_t off;           /* bytes of buf already written */
+    uint64_t nrec;        /* records in buf */
+    zmq_msg_t held;       /* record received but not yet in buf */
+    bool have_held;       /* held is valid */
+    unsigned reopen_done; /* reopen_req value last acted upon */
+    unsigned backoff_ms;  /* next retry delay */
+    int64_t retry_at;     /* monotonic ms of the next write attempt */
+    bool dirty;           /* written since the last fdatasync (INTERVAL) */
+    int64_t sync_at;      /* monotonic ms of the pending fdatasync */
+    bool sync_failing;    /* fdatasync fails; warned once */
+    bool stopping;        /* stop received */
+    uint64_t expected;    /* records to receive before stopping */
+    int64_t give_up_at;   /* monotonic ms: stop waiting for the disk */
+    bool zmq_gone;        /* context terminated under us */
 };
 
 struct audit_sink {
-    audit_t *a;                 /* borrowed; outlives the sink */
-    void *push;                 /* PUSH socket connected to a->endpoint */
-    uint64_t sent;              /* records sent */
+    audit_t *a;    /* borrowed; outlives the sink */
+    void *push;    /* PUSH socket connected to a->endpoint */
+    uint64_t sent; /* records sent */
 };
 
 static const char *const fsync_names[] = {
@@ -131,7 +131,7 @@ sleep_ms(int64_t ms)
 {
     if (ms <= 0)
         return;
-    struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
 }
@@ -154,8 +154,7 @@ repair_tail(const char *path, int fd, vlog_t *log, char *err, size_t errlen)
     /* The write descriptor cannot read: look through a second one, after
      * making sure it is the same file. */
     int rfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-    if (rfd < 0 || fstat(rfd, &rst) != 0 || rst.st_dev != st.st_dev
-        || rst.st_ino != st.st_ino) {
+    if (rfd < 0 || fstat(rfd, &rst) != 0 || rst.st_dev != st.st_dev || rst.st_ino != st.st_ino) {
         vlog_msg(log, VLOG_WARN, "audit: %s: cannot check its last line: %s", path,
                  rfd < 0 ? strerror(errno) : "file replaced");
         if (rfd >= 0)
@@ -164,7 +163,7 @@ repair_tail(const char *path, int fd, vlog_t *log, char *err, size_t errlen)
     }
     char chunk[TAIL_CHUNK];
     off_t end = st.st_size;
-    off_t keep = 0;             /* bytes up to and including the last '\n' */
+    off_t keep = 0; /* bytes up to and including the last '\n' */
     bool found = false;
     while (end > 0 && !found) {
         size_t n = end < TAIL_CHUNK ? (size_t)end : TAIL_CHUNK;
@@ -192,8 +191,8 @@ repair_tail(const char *path, int fd, vlog_t *log, char *err, size_t errlen)
                  strerror(errno));
         return -1;
     }
-    vlog_msg(log, VLOG_WARN, "audit: %s: last line was torn (a crash?): dropped %lld bytes",
-             path, (long long)(st.st_size - keep));
+    vlog_msg(log, VLOG_WARN, "audit: %s: last line was torn (a crash?): dropped %lld bytes", path,
+             (long long)(st.st_size - keep));
     return 0;
 }
 
@@ -201,8 +200,12 @@ repair_tail(const char *path, int fd, vlog_t *log, char *err, size_t errlen)
 static const char *
 file_kind(mode_t m)
 {
-    return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket"
-        : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" : "special";
+    return S_ISDIR(m)    ? "a directory"
+           : S_ISFIFO(m) ? "a FIFO"
+           : S_ISSOCK(m) ? "a socket"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+                         : "special";
 }
 
 /* The message for a path that is not a regular file. */
@@ -261,14 +264,14 @@ open_log(const char *path, vlog_t *log, char *err, size_t errlen)
     mode_t want = created ? 0640 : was & 0640;
     if (was != want) {
         if (fchmod(fd, want) != 0) {
-            snprintf(err, errlen, "audit: %s is mode %04o and cannot be set to %04o: %s",
-                     path, (unsigned)was, (unsigned)want, strerror(errno));
+            snprintf(err, errlen, "audit: %s is mode %04o and cannot be set to %04o: %s", path,
+                     (unsigned)was, (unsigned)want, strerror(errno));
             close(fd);
             return -1;
         }
         if (!created)
-            vlog_msg(log, VLOG_WARN, "audit: %s was mode %04o; set to %04o", path,
-                     (unsigned)was, (unsigned)want);
+            vlog_msg(log, VLOG_WARN, "audit: %s was mode %04o; set to %04o", path, (unsigned)was,
+                     (unsigned)want);
     }
     if (repair_tail(path, fd, log, err, errlen) != 0) {
         close(fd);
@@ -292,8 +295,8 @@ sync_file(audit_t *a)
     }
     atomic_fetch_add(&a->failures, 1);
     if (!a->sync_failing)
-        vlog_msg(a->log, VLOG_WARN, "audit: %s: fdatasync: %s; records may not be on disk",
-                 a->path, strerror(errno));
+        vlog_msg(a->log, VLOG_WARN, "audit: %s: fdatasync: %s; records may not be on disk", a->path,
+                 strerror(errno));
     a->sync_failing = true;
 }
 
@@ -317,14 +320,14 @@ count_lines(const char *p, size_t n)
 static void
 write_failed(audit_t *a, int err)
 {
-    size_t whole = a->off;      /* written bytes that form whole lines */
+    size_t whole = a->off; /* written bytes that form whole lines */
     while (whole > 0 && a->buf[whole - 1] != '\n')
         whole--;
     size_t torn = a->off - whole;
     if (torn > 0) {
         struct stat st;
-        if (fstat(a->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= (off_t)torn
-            && ftruncate(a->fd, st.st_size - (off_t)torn) == 0)
+        if (fstat(a->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= (off_t)torn &&
+            ftruncate(a->fd, st.st_size - (off_t)torn) == 0)
             a->off = whole;
         else
             /* Leave off where it is: the retry completes the line. */
@@ -341,8 +344,10 @@ write_failed(audit_t *a, int err)
     }
     atomic_fetch_add(&a->failures, 1);
     if (!atomic_load_explicit(&a->failing, memory_order_relaxed))
-        vlog_msg(a->log, VLOG_WARN, "audit: %s: write: %s; keeping the records queued, "
-                 "refusing new ones and retrying", a->path, strerror(err));
+        vlog_msg(a->log, VLOG_WARN,
+                 "audit: %s: write: %s; keeping the records queued, "
+                 "refusing new ones and retrying",
+                 a->path, strerror(err));
     atomic_store_explicit(&a->failing, true, memory_order_relaxed);
     a->retry_at = mclock_ms() + a->backoff_ms;
     a->backoff_ms = a->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : a->backoff_ms * 2;
@@ -429,11 +434,13 @@ drain(audit_t *a)
         if (n > 0) {
             if (a->len + n + 1 > a->cap) {
                 if (a->len > 0)
-                    return true;        /* write what we have first */
+                    return true; /* write what we have first */
                 char *p = realloc(a->buf, n + 1);
                 if (p == NULL) {
-                    vlog_msg(a->log, VLOG_ERR, "audit: out of memory for a %zu-byte record; "
-                             "retrying", n);
+                    vlog_msg(a->log, VLOG_ERR,
+                             "audit: out of memory for a %zu-byte record; "
+                             "retrying",
+                             n);
                     sleep_ms(BACKOFF_MIN_MS);
                     return true;
                 }
@@ -554,10 +561,12 @@ writer_main(void *arg)
             if (a->len == 0 && !a->have_held && received >= a->expected)
                 break;
             if (now >= a->give_up_at) {
-                uint64_t lost = a->nrec + (a->have_held ? 1 : 0)
-                    + (a->expected > received ? a->expected - received : 0);
-                vlog_msg(a->log, VLOG_ERR, "audit: %s: giving up after %u ms without "
-                         "progress: %" PRIu64 " records lost", a->path, a->stop_ms, lost);
+                uint64_t lost = a->nrec + (a->have_held ? 1 : 0) +
+                                (a->expected > received ? a->expected - received : 0);
+                vlog_msg(a->log, VLOG_ERR,
+                         "audit: %s: giving up after %u ms without "
+                         "progress: %" PRIu64 " records lost",
+                         a->path, a->stop_ms, lost);
                 break;
             }
         }
@@ -567,8 +576,8 @@ writer_main(void *arg)
             continue;
         }
         zmq_pollitem_t items[2] = {
-            { a->ctl_writer, 0, ZMQ_POLLIN, 0 },
-            { a->pull, 0, ZMQ_POLLIN, 0 },
+            {a->ctl_writer, 0, ZMQ_POLLIN, 0},
+            {a->pull, 0, ZMQ_POLLIN, 0},
         };
         if (zmq_poll(items, a->len == 0 ? 2 : 1, timeout) < 0) {
             if (errno == ETERM)
@@ -675,22 +684,22 @@ audit_new(void *zctx, const audit_cfg_t *cfg, vlog_t *log, char *err, size_t err
      * and another allocated at the same place (the clock). */
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    snprintf(a->endpoint, sizeof a->endpoint, "inproc://vetd-audit-%p-%lld.%09ld",
-             (void *)a, (long long)ts.tv_sec, ts.tv_nsec);
+    snprintf(a->endpoint, sizeof a->endpoint, "inproc://vetd-audit-%p-%lld.%09ld", (void *)a,
+             (long long)ts.tv_sec, ts.tv_nsec);
     snprintf(a->ctl_endpoint, sizeof a->ctl_endpoint, "%s-ctl", a->endpoint);
     const char *what = a->endpoint;
     a->pull = zmq_socket(zctx, ZMQ_PULL);
-    if (a->pull == NULL || set_int(a->pull, ZMQ_RCVHWM, a->rcv_hwm) != 0
-        || set_int(a->pull, ZMQ_LINGER, 0) != 0 || zmq_bind(a->pull, a->endpoint) != 0)
+    if (a->pull == NULL || set_int(a->pull, ZMQ_RCVHWM, a->rcv_hwm) != 0 ||
+        set_int(a->pull, ZMQ_LINGER, 0) != 0 || zmq_bind(a->pull, a->endpoint) != 0)
         goto zfail;
     what = a->ctl_endpoint;
     a->ctl_writer = zmq_socket(zctx, ZMQ_PAIR);
-    if (a->ctl_writer == NULL || set_int(a->ctl_writer, ZMQ_LINGER, 0) != 0
-        || zmq_bind(a->ctl_writer, a->ctl_endpoint) != 0)
+    if (a->ctl_writer == NULL || set_int(a->ctl_writer, ZMQ_LINGER, 0) != 0 ||
+        zmq_bind(a->ctl_writer, a->ctl_endpoint) != 0)
         goto zfail;
     a->ctl_main = zmq_socket(zctx, ZMQ_PAIR);
-    if (a->ctl_main == NULL || set_int(a->ctl_main, ZMQ_LINGER, 0) != 0
-        || zmq_connect(a->ctl_main, a->ctl_endpoint) != 0)
+    if (a->ctl_main == NULL || set_int(a->ctl_main, ZMQ_LINGER, 0) != 0 ||
+        zmq_connect(a->ctl_main, a->ctl_endpoint) != 0)
         goto zfail;
     /* The writer takes no signals: they are the main thread's business.
      * (Its sockets move to it with the thread start, a full barrier.) */
@@ -730,8 +739,8 @@ audit_reopen(audit_t *a)
 bool
 audit_healthy(const audit_t *a)
 {
-    return !atomic_load_explicit(&a->failing, memory_order_relaxed)
-        && !atomic_load_explicit(&a->stopped, memory_order_relaxed);
+    return !atomic_load_explicit(&a->failing, memory_order_relaxed) &&
+           !atomic_load_explicit(&a->stopped, memory_order_relaxed);
 }
 
 uint64_t
@@ -774,8 +783,10 @@ audit_destroy(audit_t **ap)
     unsigned live = atomic_load(&a->sinks);
     assert(live == 0);
     if (live != 0)
-        vlog_msg(a->log, VLOG_ERR, "audit: destroyed with %u sinks alive; "
-                 "their last records may be lost", live);
+        vlog_msg(a->log, VLOG_ERR,
+                 "audit: destroyed with %u sinks alive; "
+                 "their last records may be lost",
+                 live);
     /* The writer stops once it has received every record the sinks sent:
      * counting makes this independent of how ZeroMQ orders our PAIR
      * against the sinks' pipes. */
@@ -810,8 +821,8 @@ audit_sink_new(audit_t *a)
     s->a = a;
     s->push = zmq_socket(a->zctx, ZMQ_PUSH);
     /* LINGER -1: records sent before the close still reach the writer. */
-    if (s->push == NULL || set_int(s->push, ZMQ_SNDHWM, a->snd_hwm) != 0
-        || set_int(s->push, ZMQ_LINGER, -1) != 0 || zmq_connect(s->push, a->endpoint) != 0) {
+    if (s->push == NULL || set_int(s->push, ZMQ_SNDHWM, a->snd_hwm) != 0 ||
+        set_int(s->push, ZMQ_LINGER, -1) != 0 || zmq_connect(s->push, a->endpoint) != 0) {
         vlog_msg(a->log, VLOG_ERR, "audit: sink on %s: %s", a->endpoint, zmq_strerror(errno));
         close_socket(&s->push);
         free(s);
@@ -845,7 +856,7 @@ send_now(void *push, const char *line, size_t len)
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN)
-            return AUDIT_GONE;          /* ETERM: the context is terminating */
+            return AUDIT_GONE; /* ETERM: the context is terminating */
         if (looked)
             return AUDIT_FULL;
         /* zmq_send hears that the writer made room at most once a

@@ -16,30 +16,30 @@
 #include "vlog.h"
 
 /* Durability policies. X(enum, name) */
-#define AUDIT_FSYNC_POLICIES(X) \
-    X(AUDIT_FSYNC_ALWAYS, "always") \
-    X(AUDIT_FSYNC_INTERVAL, "interval") \
+#define AUDIT_FSYNC_POLICIES(X)                                                                    \
+    X(AUDIT_FSYNC_ALWAYS, "always")                                                                \
+    X(AUDIT_FSYNC_INTERVAL, "interval")                                                            \
     X(AUDIT_FSYNC_NEVER, "never")
 
 typedef enum audit_fsync {
 #define X(e, s) e,
     AUDIT_FSYNC_POLICIES(X)
 #undef X
-    AUDIT_FSYNC_COUNT
+        AUDIT_FSYNC_COUNT
 } audit_fsync_t;
 
 /* What audit_put did with a record. X(enum, name) */
-#define AUDIT_PUT_RESULTS(X) \
-    X(AUDIT_OK, "ok") \
-    X(AUDIT_FULL, "full") \
-    X(AUDIT_FAILING, "failing") \
+#define AUDIT_PUT_RESULTS(X)                                                                       \
+    X(AUDIT_OK, "ok")                                                                              \
+    X(AUDIT_FULL, "full")                                                                          \
+    X(AUDIT_FAILING, "failing")                                                                    \
     X(AUDIT_GONE, "gone")
 
 typedef enum audit_put_result {
 #define X(e, s) e,
     AUDIT_PUT_RESULTS(X)
 #undef X
-    AUDIT_PUT_RESULT_COUNT
+        AUDIT_PUT_RESULT_COUNT
 } audit_put_result_t;
 
 #define AUDIT_INTERVAL_MS_DEFAULT 200
@@ -65,15 +65,15 @@ const char *audit_put_result_name(audit_put_result_t r);
 /* Settings of audit_new. Zero in a number means its default, so
  * designated initialisers may leave out what they do not set. */
 typedef struct audit_cfg {
-    const char *path;           /* file to append to; copied */
-    audit_fsync_t fsync;        /* ALWAYS: fdatasync after every batch;
+    const char *path;     /* file to append to; copied */
+    audit_fsync_t fsync;  /* ALWAYS: fdatasync after every batch;
                                  * INTERVAL: write at once, fdatasync at
                                  * most interval_ms later; NEVER: no fsync */
-    unsigned interval_ms;       /* with INTERVAL (default 200) */
-    unsigned queue_max;         /* records queued per sink at most;
+    unsigned interval_ms; /* with INTERVAL (default 200) */
+    unsigned queue_max;   /* records queued per sink at most;
                                  * audit_put returns AUDIT_FULL past it
                                  * (default 1024, at least 2) */
-    unsigned stop_ms;           /* at audit_destroy, give up on a failing
+    unsigned stop_ms;     /* at audit_destroy, give up on a failing
                                  * disk after this long without progress
                                  * (the records left are then lost, and
                                  * logged as such); default 5000 */
@@ -82,22 +82,22 @@ typedef struct audit_cfg {
 /* One request as the audit log keeps it, filled by the worker that
  * answered it. Everything is borrowed for the duration of audit_format. */
 typedef struct audit_record {
-    struct timespec at;         /* wall clock (CLOCK_REALTIME) of the record */
-    const char *peer;           /* the client's address ("127.0.0.1", "local"...) */
-    const request_t *req;       /* the request as far as it was read: its id
+    struct timespec at;   /* wall clock (CLOCK_REALTIME) of the record */
+    const char *peer;     /* the client's address ("127.0.0.1", "local"...) */
+    const request_t *req; /* the request as far as it was read: its id
                                  * even when it could not be read whole */
-    bool parsed;                /* req was read whole: it is kept in the wire
+    bool parsed;          /* req was read whole: it is kept in the wire
                                  * format, masked; otherwise raw is kept */
-    const char *raw;            /* the request's bytes as received */
-    size_t raw_len;             /* bytes in raw */
-    const ruleset_t *rs;        /* the ruleset pinned for it; NULL: none */
-    const result_t *res;        /* the verdict given; NULL: none */
-    req_err_t err;              /* the error replied, or ERR_NONE */
-    const char *errmsg;         /* its message */
-    uint64_t latency_us;        /* from its arrival to its reply */
+    const char *raw;      /* the request's bytes as received */
+    size_t raw_len;       /* bytes in raw */
+    const ruleset_t *rs;  /* the ruleset pinned for it; NULL: none */
+    const result_t *res;  /* the verdict given; NULL: none */
+    req_err_t err;        /* the error replied, or ERR_NONE */
+    const char *errmsg;   /* its message */
+    uint64_t latency_us;  /* from its arrival to its reply */
 } audit_record_t;
 
-#define AUDIT_RAW_MAX 512       /* bytes of an unreadable request a record keeps */
+#define AUDIT_RAW_MAX 512 /* bytes of an unreadable request a record keeps */
 
 /* Appends r's line to b: one JSON object, no newline,
  * {"ts","peer","id", then "request" (parsed; the fields named in mask,
@@ -107,8 +107,7 @@ typedef struct audit_record {
  * "error":{"code","message"} or the verdict ("verdict","score","rules",
  * "partners"); then "ruleset" (its digest or null) and "latency_us"}.
  * On OOM b's sticky flag is set. */
-void audit_format(sbuf_t *b, const audit_record_t *r, const char *const *mask,
-                  size_t n_mask);
+void audit_format(sbuf_t *b, const audit_record_t *r, const char *const *mask, size_t n_mask);
 
 typedef struct audit audit_t;
 typedef struct audit_sink audit_sink_t;
@@ -127,8 +126,7 @@ typedef struct audit_sink audit_sink_t;
  * (audit_destroy). NULL on failure with a message in err, e.g. "audit:
  * /var/log/vetd.jsonl: Permission denied". audit_new, audit_reopen and
  * audit_destroy are called from one thread (the main one). */
-audit_t *audit_new(void *zctx, const audit_cfg_t *cfg, vlog_t *log, char *err,
-                   size_t errlen);
+audit_t *audit_new(void *zctx, const audit_cfg_t *cfg, vlog_t *log, char *err, size_t errlen);
 
 /* A producer's handle: a ZeroMQ PUSH socket, used by the one thread that
  * created it. Caller owns it (audit_sink_destroy, before audit_destroy).

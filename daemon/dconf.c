@@ -19,7 +19,7 @@ typedef int (*dcheck_fn)(const char *v, char *msg, size_t len);
 /* The single source of truth: every setting, its type, where it lives
  * and its range. Names are dotted paths in the file. */
 typedef struct dsetting {
-    const char *name;           /* path in the file */
+    const char *name; /* path in the file */
     dtype_t type;
     size_t off;                 /* offset in dconf_t */
     size_t count_off;           /* T_LIST: offset of the count */
@@ -28,9 +28,9 @@ typedef struct dsetting {
     dcheck_fn check;            /* T_LIST: each entry's check, or NULL */
 } dsetting_t;
 
-static const char *const levels[] = { "error", "warning", "info", "debug", NULL };
-static const char *const fsyncs[] = { "always", "interval", "never", NULL };
-static const char *const on_failures[] = { "refuse", "answer", NULL };
+static const char *const levels[] = {"error", "warning", "info", "debug", NULL};
+static const char *const fsyncs[] = {"always", "interval", "never", NULL};
+static const char *const on_failures[] = {"refuse", "answer", NULL};
 
 static int check_endpoint(const char *v, char *msg, size_t len);
 static int check_mask(const char *v, char *msg, size_t len);
@@ -38,34 +38,34 @@ static int check_mask(const char *v, char *msg, size_t len);
 #define O(f) offsetof(dconf_t, f)
 static const dsetting_t settings[] = {
     /* No endpoint would be a daemon nobody can reach. */
-    { "endpoints", T_LIST, O(endpoints), O(n_endpoints), 1, 0, NULL, check_endpoint },
-    { "workers", T_INT, O(workers), 0, 0, 256, NULL, NULL },
-    { "rules", T_STR, O(rules), 0, 0, 0, NULL, NULL },
-    { "require_rules", T_BOOL, O(require_rules), 0, 0, 0, NULL, NULL },
-    { "log_level", T_STR, O(log_level), 0, 0, 0, levels, NULL },
-    { "syslog", T_BOOL, O(syslog), 0, 0, 0, NULL, NULL },
-    { "limits.max_request_bytes", T_LONG, O(max_request), 0, 256, 1L << 30, NULL, NULL },
-    { "limits.max_message_bytes", T_LONG, O(max_message), 0, 256, 1L << 31, NULL, NULL },
-    { "limits.hwm", T_INT, O(hwm), 0, 100, 10000000, NULL, NULL },
-    { "limits.max_queued_replies", T_INT, O(max_queued_replies), 0, 100, 10000000, NULL, NULL },
-    { "limits.max_inflight", T_INT, O(max_inflight), 0, 1, 1000000, NULL, NULL },
-    { "limits.drain_ms", T_INT, O(drain_ms), 0, 0, 600000, NULL, NULL },
-    { "limits.drain_quiet_ms", T_INT, O(drain_quiet_ms), 0, 0, 60000, NULL, NULL },
-    { "limits.reload_max_shrink", T_INT, O(reload_max_shrink), 0, 0, 100, NULL, NULL },
-    { "limits.handshake_ms", T_INT, O(handshake_ms), 0, 100, 600000, NULL, NULL },
-    { "limits.heartbeat_ms", T_INT, O(heartbeat_ms), 0, 0, 600000, NULL, NULL },
-    { "limits.fd_reserve", T_INT, O(fd_reserve), 0, 16, 100000, NULL, NULL },
-    { "audit.path", T_STR, O(audit_path), 0, 0, 0, NULL, NULL },
-    { "audit.fsync", T_STR, O(audit_fsync), 0, 0, 0, fsyncs, NULL },
-    { "audit.fsync_interval_ms", T_INT, O(audit_interval_ms), 0, 1, 60000, NULL, NULL },
-    { "audit.queue", T_INT, O(audit_queue), 0, 16, 10000000, NULL, NULL },
-    { "audit.on_failure", T_STR, O(audit_on_failure), 0, 0, 0, on_failures, NULL },
-    { "audit.mask", T_LIST, O(audit_mask), O(n_audit_mask), 0, 0, NULL, check_mask },
+    {"endpoints", T_LIST, O(endpoints), O(n_endpoints), 1, 0, NULL, check_endpoint},
+    {"workers", T_INT, O(workers), 0, 0, 256, NULL, NULL},
+    {"rules", T_STR, O(rules), 0, 0, 0, NULL, NULL},
+    {"require_rules", T_BOOL, O(require_rules), 0, 0, 0, NULL, NULL},
+    {"log_level", T_STR, O(log_level), 0, 0, 0, levels, NULL},
+    {"syslog", T_BOOL, O(syslog), 0, 0, 0, NULL, NULL},
+    {"limits.max_request_bytes", T_LONG, O(max_request), 0, 256, 1L << 30, NULL, NULL},
+    {"limits.max_message_bytes", T_LONG, O(max_message), 0, 256, 1L << 31, NULL, NULL},
+    {"limits.hwm", T_INT, O(hwm), 0, 100, 10000000, NULL, NULL},
+    {"limits.max_queued_replies", T_INT, O(max_queued_replies), 0, 100, 10000000, NULL, NULL},
+    {"limits.max_inflight", T_INT, O(max_inflight), 0, 1, 1000000, NULL, NULL},
+    {"limits.drain_ms", T_INT, O(drain_ms), 0, 0, 600000, NULL, NULL},
+    {"limits.drain_quiet_ms", T_INT, O(drain_quiet_ms), 0, 0, 60000, NULL, NULL},
+    {"limits.reload_max_shrink", T_INT, O(reload_max_shrink), 0, 0, 100, NULL, NULL},
+    {"limits.handshake_ms", T_INT, O(handshake_ms), 0, 100, 600000, NULL, NULL},
+    {"limits.heartbeat_ms", T_INT, O(heartbeat_ms), 0, 0, 600000, NULL, NULL},
+    {"limits.fd_reserve", T_INT, O(fd_reserve), 0, 16, 100000, NULL, NULL},
+    {"audit.path", T_STR, O(audit_path), 0, 0, 0, NULL, NULL},
+    {"audit.fsync", T_STR, O(audit_fsync), 0, 0, 0, fsyncs, NULL},
+    {"audit.fsync_interval_ms", T_INT, O(audit_interval_ms), 0, 1, 60000, NULL, NULL},
+    {"audit.queue", T_INT, O(audit_queue), 0, 16, 10000000, NULL, NULL},
+    {"audit.on_failure", T_STR, O(audit_on_failure), 0, 0, 0, on_failures, NULL},
+    {"audit.mask", T_LIST, O(audit_mask), O(n_audit_mask), 0, 0, NULL, check_mask},
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
 /* The groups of the file: the first part of the dotted names above. */
-static const char *const groups[] = { "limits", "audit" };
+static const char *const groups[] = {"limits", "audit"};
 #define N_GROUPS (sizeof groups / sizeof groups[0])
 #undef O
 
@@ -92,7 +92,7 @@ check_endpoint(const char *v, char *msg, size_t len)
 }
 
 #define MASK_NAME(s) s,
-static const char *const mask_fields[] = { DCONF_MASK_FIELDS(MASK_NAME) };
+static const char *const mask_fields[] = {DCONF_MASK_FIELDS(MASK_NAME)};
 #undef MASK_NAME
 #define N_MASK_FIELDS (sizeof mask_fields / sizeof mask_fields[0])
 
@@ -123,7 +123,7 @@ check_mask(const char *v, char *msg, size_t len)
         snprintf(ctx, sizeof ctx, "context%s", dot);
         names[n++] = ctx;
     }
-    vocab_t known = { names, n };
+    vocab_t known = {names, n};
     const char *sug = vocab_suggest(&known, v);
     /* As proto.c's suggest(): never a name as far from v as v is long
      * (vocab_suggest allows 2 edits, so "tx" would get "text"). */
@@ -254,8 +254,8 @@ read_one(dconf_t *c, const dsetting_t *s, const config_setting_t *v, const char 
         if (t == CONFIG_TYPE_INT)
             x = config_setting_get_int(v);
         if (x < s->min || x > s->max) {
-            diag_add(d, file, line, 0, "%s: %lld is out of range (%ld to %ld)", s->name, x,
-                     s->min, s->max);
+            diag_add(d, file, line, 0, "%s: %lld is out of range (%ld to %ld)", s->name, x, s->min,
+                     s->max);
             return;
         }
         if (s->type == T_INT)
@@ -310,8 +310,8 @@ read_one(dconf_t *c, const dsetting_t *s, const config_setting_t *v, const char 
             const char *str = config_setting_get_string_elem(v, i);
             int eline = cfgread_line(config_setting_get_elem(v, (unsigned)i));
             if (str == NULL || str[0] == '\0') {
-                diag_add(d, file, eline, 0, "%s: entry %d: expected a non-empty string",
-                         s->name, i + 1);
+                diag_add(d, file, eline, 0, "%s: entry %d: expected a non-empty string", s->name,
+                         i + 1);
                 continue;
             }
             char why[512];
@@ -367,7 +367,8 @@ check_limits(const dconf_t *c, diag_t *d, const char *file, int line)
     if (c->max_message - c->max_request < DCONF_FRAME_OVERHEAD)
         diag_add(d, file, line, 0,
                  "limits.max_message_bytes (%ld) must be at least limits.max_request_bytes "
-                 "(%ld) + %d", c->max_message, c->max_request, DCONF_FRAME_OVERHEAD);
+                 "(%ld) + %d",
+                 c->max_message, c->max_request, DCONF_FRAME_OVERHEAD);
 }
 
 int
@@ -559,8 +560,7 @@ print_value(const dconf_t *c, const dsetting_t *s, FILE *f)
         char **list = FIELD(c, s, char *);
         size_t n = *(size_t *)((char *)c + s->count_off);
         fputc('[', f);
-        for (size_t i = 0; i < n; i++)
-        {
+        for (size_t i = 0; i < n; i++) {
             fputs(i ? ", " : "", f);
             print_str(list[i], f);
         }

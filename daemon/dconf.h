@@ -9,7 +9,7 @@
 
 #include "diag.h"
 
-#define DCONF_MAX_LIST 16       /* endpoints and mask entries */
+#define DCONF_MAX_LIST 16 /* endpoints and mask entries */
 
 /* limits.max_message_bytes must exceed limits.max_request_bytes by at
  * least this much: a request a little over its limit must still reach
@@ -22,41 +22,41 @@
  * field the group holds. "context.KEY" (one context key, of at most
  * DCONF_MASK_KEY_MAX bytes like every context key) is allowed besides.
  * proto.c has no list of its own: this is the one. X(name) */
-#define DCONF_MASK_FIELDS(X) \
-    X("partner") \
-    X("partner.name") \
-    X("partner.aliases") \
-    X("partner.country") \
-    X("partner.ids") \
-    X("text") \
+#define DCONF_MASK_FIELDS(X)                                                                       \
+    X("partner")                                                                                   \
+    X("partner.name")                                                                              \
+    X("partner.aliases")                                                                           \
+    X("partner.country")                                                                           \
+    X("partner.ids")                                                                               \
+    X("text")                                                                                      \
     X("context")
-#define DCONF_MASK_KEY_MAX 128  /* proto.c's PROTO_MAX_KEY */
+#define DCONF_MASK_KEY_MAX 128 /* proto.c's PROTO_MAX_KEY */
 
 /* Every value is owned by the dconf_t (strings are copies). */
 typedef struct dconf {
     char *endpoints[DCONF_MAX_LIST]; /* bind endpoints (tcp://, ipc://) */
     size_t n_endpoints;
-    int workers;                /* worker threads; 0: one per core */
-    char *rules;                /* ruleset directory */
-    bool require_rules;         /* refuse to start without a valid ruleset */
-    char *log_level;            /* "error" "warning" "info" "debug" */
-    bool syslog;                /* log through syslog(3) instead of stderr */
-    long max_request;           /* bytes; larger requests get too_large */
-    long max_message;           /* bytes; libzmq drops a peer sending more */
-    int hwm;                    /* ZeroMQ high-water marks, messages */
-    int max_queued_replies;     /* replies queued per peer before they are dropped */
-    int max_inflight;           /* requests dispatched to workers at once */
-    int drain_ms;               /* at most this long to drain on SIGTERM */
-    int drain_quiet_ms;         /* draining: stop once no request came for this long */
-    int reload_max_shrink;      /* percent; a reload losing more of a list is refused */
-    int handshake_ms;           /* ZMQ_HANDSHAKE_IVL */
-    int heartbeat_ms;           /* ZMQ_HEARTBEAT_IVL (timeout 3x); 0: off */
-    int fd_reserve;             /* descriptors kept free: refuse connections below */
-    char *audit_path;           /* JSON-lines audit log; "-" for none */
-    char *audit_fsync;          /* "always" "interval" "never" */
-    int audit_interval_ms;      /* with "interval" */
-    int audit_queue;            /* records queued before workers wait */
-    char *audit_on_failure;     /* "refuse" "answer": replies when the log fails */
+    int workers;                      /* worker threads; 0: one per core */
+    char *rules;                      /* ruleset directory */
+    bool require_rules;               /* refuse to start without a valid ruleset */
+    char *log_level;                  /* "error" "warning" "info" "debug" */
+    bool syslog;                      /* log through syslog(3) instead of stderr */
+    long max_request;                 /* bytes; larger requests get too_large */
+    long max_message;                 /* bytes; libzmq drops a peer sending more */
+    int hwm;                          /* ZeroMQ high-water marks, messages */
+    int max_queued_replies;           /* replies queued per peer before they are dropped */
+    int max_inflight;                 /* requests dispatched to workers at once */
+    int drain_ms;                     /* at most this long to drain on SIGTERM */
+    int drain_quiet_ms;               /* draining: stop once no request came for this long */
+    int reload_max_shrink;            /* percent; a reload losing more of a list is refused */
+    int handshake_ms;                 /* ZMQ_HANDSHAKE_IVL */
+    int heartbeat_ms;                 /* ZMQ_HEARTBEAT_IVL (timeout 3x); 0: off */
+    int fd_reserve;                   /* descriptors kept free: refuse connections below */
+    char *audit_path;                 /* JSON-lines audit log; "-" for none */
+    char *audit_fsync;                /* "always" "interval" "never" */
+    int audit_interval_ms;            /* with "interval" */
+    int audit_queue;                  /* records queued before workers wait */
+    char *audit_on_failure;           /* "refuse" "answer": replies when the log fails */
     char *audit_mask[DCONF_MAX_LIST]; /* request fields kept out of the log */
     size_t n_audit_mask;
 } dconf_t;

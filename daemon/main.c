@@ -23,10 +23,10 @@
 #include "vlog.h"
 
 #ifndef VETD_RULES_DIR
-#define VETD_RULES_DIR "/usr/local/share/vetd/rules"   /* make install puts it here */
+#define VETD_RULES_DIR "/usr/local/share/vetd/rules" /* make install puts it here */
 #endif
 
-#define MAX_STDIN (16u << 20)   /* --screen reads at most this much */
+#define MAX_STDIN (16u << 20) /* --screen reads at most this much */
 
 /* The only mutable global: what the signal handlers tell the loop. */
 static server_signals_t signals_seen;
@@ -45,26 +45,25 @@ static void
 usage(FILE *f)
 {
     fprintf(f,
-        "usage: vetd [-c FILE] [-r DIR] [-e ENDPOINT]... [-w N] [-a FILE|-] [options]\n"
-        "                                      serve screening requests over ZeroMQ\n"
-        "       vetd --check  [-r DIR] [-v]    validate a ruleset\n"
-        "       vetd --test   [-r DIR]         run the ruleset's own test cases\n"
-        "       vetd --screen [-r DIR]         screen one JSON request from stdin\n"
-        "       vetd --version | --help\n"
-        "  -r DIR   ruleset directory (default: ./rules if present, else "
-        VETD_RULES_DIR ")\n"
-        "  -v       with --check: print the compiled rules\n"
-        "daemon options (flags override the -c file; docs/DAEMON.md):\n"
-        "  -c FILE             daemon configuration (libconfig); at most one\n"
-        "  -e ENDPOINT         bind here (tcp://HOST:PORT or ipc://PATH; repeatable;\n"
-        "                      default tcp://127.0.0.1:7470)\n"
-        "  -w N                worker threads (default: one per core)\n"
-        "  -a FILE             audit log, JSON lines (default vetd-audit.jsonl; - for none)\n"
-        "  --audit-fsync P     always | interval | never (default interval)\n"
-        "  --log-level L       error | warning | info | debug (default info)\n"
-        "  --syslog            log through syslog instead of stderr\n"
-        "  --allow-no-rules    start even if the ruleset does not load\n"
-        "  --print-config      print the settings in effect and exit\n");
+            "usage: vetd [-c FILE] [-r DIR] [-e ENDPOINT]... [-w N] [-a FILE|-] [options]\n"
+            "                                      serve screening requests over ZeroMQ\n"
+            "       vetd --check  [-r DIR] [-v]    validate a ruleset\n"
+            "       vetd --test   [-r DIR]         run the ruleset's own test cases\n"
+            "       vetd --screen [-r DIR]         screen one JSON request from stdin\n"
+            "       vetd --version | --help\n"
+            "  -r DIR   ruleset directory (default: ./rules if present, else " VETD_RULES_DIR ")\n"
+            "  -v       with --check: print the compiled rules\n"
+            "daemon options (flags override the -c file; docs/DAEMON.md):\n"
+            "  -c FILE             daemon configuration (libconfig); at most one\n"
+            "  -e ENDPOINT         bind here (tcp://HOST:PORT or ipc://PATH; repeatable;\n"
+            "                      default tcp://127.0.0.1:7470)\n"
+            "  -w N                worker threads (default: one per core)\n"
+            "  -a FILE             audit log, JSON lines (default vetd-audit.jsonl; - for none)\n"
+            "  --audit-fsync P     always | interval | never (default interval)\n"
+            "  --log-level L       error | warning | info | debug (default info)\n"
+            "  --syslog            log through syslog instead of stderr\n"
+            "  --allow-no-rules    start even if the ruleset does not load\n"
+            "  --print-config      print the settings in effect and exit\n");
 }
 
 static ruleset_t *
@@ -93,13 +92,12 @@ do_check(const char *dir, bool verbose)
         return VET_EXIT_FAIL;
     printf("ok: %zu files, %zu categories, %zu organisations, %zu rules "
            "(version %s, digest %.16s, content %.16s, %.1f MiB)\n",
-           rs->n_files, tax_count(rs->tax), rs->n_ents, rs->n_rules, rs->version,
-           rs->digest, rs->content, (double)ruleset_memory(rs) / (1024.0 * 1024.0));
+           rs->n_files, tax_count(rs->tax), rs->n_ents, rs->n_rules, rs->version, rs->digest,
+           rs->content, (double)ruleset_memory(rs) / (1024.0 * 1024.0));
     if (verbose) {
         for (size_t i = 0; i < rs->n_rules; i++) {
             printf("rule %s (%s:%d) -> %s %d\n", rs->rules[i].id, rs->rules[i].file,
-                   rs->rules[i].line, rs->verdicts.names[rs->rules[i].verdict],
-                   rs->rules[i].score);
+                   rs->rules[i].line, rs->verdicts.names[rs->rules[i].verdict], rs->rules[i].score);
             expr_dump(rs->rules[i].when, stdout);
         }
     }
@@ -263,23 +261,23 @@ main(int argc, char **argv)
     bool verbose = false;
     enum { O_FSYNC = 256, O_LEVEL, O_SYSLOG, O_NORULES, O_PRINT };
     static const struct option opts[] = {
-        { "check", no_argument, NULL, 'C' },
-        { "test", no_argument, NULL, 'T' },
-        { "screen", no_argument, NULL, 'S' },
-        { "rules", required_argument, NULL, 'r' },
-        { "config", required_argument, NULL, 'c' },
-        { "endpoint", required_argument, NULL, 'e' },
-        { "workers", required_argument, NULL, 'w' },
-        { "audit", required_argument, NULL, 'a' },
-        { "audit-fsync", required_argument, NULL, O_FSYNC },
-        { "log-level", required_argument, NULL, O_LEVEL },
-        { "syslog", no_argument, NULL, O_SYSLOG },
-        { "allow-no-rules", no_argument, NULL, O_NORULES },
-        { "print-config", no_argument, NULL, O_PRINT },
-        { "verbose", no_argument, NULL, 'v' },
-        { "version", no_argument, NULL, 'V' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        {"check", no_argument, NULL, 'C'},
+        {"test", no_argument, NULL, 'T'},
+        {"screen", no_argument, NULL, 'S'},
+        {"rules", required_argument, NULL, 'r'},
+        {"config", required_argument, NULL, 'c'},
+        {"endpoint", required_argument, NULL, 'e'},
+        {"workers", required_argument, NULL, 'w'},
+        {"audit", required_argument, NULL, 'a'},
+        {"audit-fsync", required_argument, NULL, O_FSYNC},
+        {"log-level", required_argument, NULL, O_LEVEL},
+        {"syslog", no_argument, NULL, O_SYSLOG},
+        {"allow-no-rules", no_argument, NULL, O_NORULES},
+        {"print-config", no_argument, NULL, O_PRINT},
+        {"verbose", no_argument, NULL, 'v'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     static const char shorts[] = "r:c:e:w:a:vh";
     /* Flags override the file, whatever their order: a first pass finds
@@ -288,7 +286,7 @@ main(int argc, char **argv)
      * applies the other flags over it. A -c that was missed would leave
      * the file's masks and limits silently off. */
     int c, rc = EX_OK;
-    opterr = 0;                 /* the second pass reports bad flags, once */
+    opterr = 0; /* the second pass reports bad flags, once */
     while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
         if (c != 'c')
             continue;
@@ -302,7 +300,7 @@ main(int argc, char **argv)
         cfg_file = optarg;
     }
     opterr = 1;
-    optind = 0;                 /* glibc: 0 also resets getopt's inner state, 1 would not */
+    optind = 0; /* glibc: 0 also resets getopt's inner state, 1 would not */
     dconf_t *cfg = dconf_new(default_dir);
     if (cfg == NULL) {
         fprintf(stderr, "vetd: out of memory\n");
@@ -334,9 +332,18 @@ main(int argc, char **argv)
         case O_SYSLOG: cfg->syslog = true; break;
         case O_NORULES: cfg->require_rules = false; break;
         case 'v': verbose = true; break;
-        case 'V': printf("vetd %s\n", VETD_VERSION); dconf_destroy(&cfg); return EX_OK;
-        case 'h': usage(stdout); dconf_destroy(&cfg); return EX_OK;
-        default: usage(stderr); rc = EX_USAGE; break;
+        case 'V':
+            printf("vetd %s\n", VETD_VERSION);
+            dconf_destroy(&cfg);
+            return EX_OK;
+        case 'h':
+            usage(stdout);
+            dconf_destroy(&cfg);
+            return EX_OK;
+        default:
+            usage(stderr);
+            rc = EX_USAGE;
+            break;
         }
     }
     if (rc == EX_OK && optind != argc) {
@@ -355,11 +362,11 @@ main(int argc, char **argv)
         return rc;
     }
     switch (mode) {
-    case M_CHECK:  rc = do_check(cfg->rules, verbose); break;
-    case M_TEST:   rc = do_test(cfg->rules); break;
+    case M_CHECK: rc = do_check(cfg->rules, verbose); break;
+    case M_TEST: rc = do_test(cfg->rules); break;
     case M_SCREEN: rc = do_screen(cfg->rules); break;
-    case M_PRINT:  dconf_print(cfg, stdout); break;
-    default:       rc = do_daemon(cfg); break;
+    case M_PRINT: dconf_print(cfg, stdout); break;
+    default: rc = do_daemon(cfg); break;
     }
     dconf_destroy(&cfg);
     return rc;

@@ -6,16 +6,16 @@
 #include <stdlib.h>
 
 typedef struct retired {
-    ruleset_t *rs;              /* owned */
+    ruleset_t *rs; /* owned */
     struct retired *next;
 } retired_t;
 
 struct rsh {
-    _Atomic(ruleset_t *) cur;   /* current ruleset (owned), or NULL */
+    _Atomic(ruleset_t *) cur;          /* current ruleset (owned), or NULL */
     _Atomic(const ruleset_t *) *slots; /* per-worker pins, n_slots */
     size_t n_slots;
-    pthread_mutex_t lock;       /* guards retired (never on the request path) */
-    retired_t *retired;         /* replaced, not yet freed */
+    pthread_mutex_t lock; /* guards retired (never on the request path) */
+    retired_t *retired;   /* replaced, not yet freed */
 };
 
 rsh_t *

@@ -39,11 +39,11 @@
 #include "worker.h"
 
 #define WINDOW_REQUEST_BYTES 1024 /* what a request costs the window beyond its bytes */
-#define AUDIT_STOP_MS 2000      /* at stop, patience with a failing audit disk */
-#define DRAIN_GRACE_US 1000000u /* past drain_ms, at most this long for the workers */
-#define FD_CHECK_US 1000000u    /* how often descriptors are counted when nothing happens */
-#define FD_CHECK_BUSY_US 5000u  /* at most this often while connections arrive */
-#define FD_COOLDOWN_US 1000000u /* closed for lack of fds: at least this long */
+#define AUDIT_STOP_MS 2000        /* at stop, patience with a failing audit disk */
+#define DRAIN_GRACE_US 1000000u   /* past drain_ms, at most this long for the workers */
+#define FD_CHECK_US 1000000u      /* how often descriptors are counted when nothing happens */
+#define FD_CHECK_BUSY_US 5000u    /* at most this often while connections arrive */
+#define FD_COOLDOWN_US 1000000u   /* closed for lack of fds: at least this long */
 
 /* ---- SIGHUP --------------------------------------------------------- */
 
@@ -129,17 +129,19 @@ fd_watch(server_t *s, uint64_t now, bool urgent)
         s->fd_rebind_us = now + FD_COOLDOWN_US;
         atomic_fetch_add(&s->refusals, 1);
         listen_all(s, false);
-        vlog_msg(s->log, VLOG_WARN, "%ld of %ld file descriptors in use: not accepting new "
-                 "connections until %ld are free (limits.fd_reserve)", n, s->fd_limit,
-                 reserve + reserve / 2);
-    } else if (!s->listening && now >= s->fd_rebind_us &&
-               n < s->fd_limit - reserve - reserve / 2) {
+        vlog_msg(s->log, VLOG_WARN,
+                 "%ld of %ld file descriptors in use: not accepting new "
+                 "connections until %ld are free (limits.fd_reserve)",
+                 n, s->fd_limit, reserve + reserve / 2);
+    } else if (!s->listening && now >= s->fd_rebind_us && n < s->fd_limit - reserve - reserve / 2) {
         if (listen_all(s, true) == 0) {
             s->listening = true;
-            vlog_msg(s->log, VLOG_INFO, "%ld of %ld file descriptors in use: accepting "
-                     "connections again", n, s->fd_limit);
+            vlog_msg(s->log, VLOG_INFO,
+                     "%ld of %ld file descriptors in use: accepting "
+                     "connections again",
+                     n, s->fd_limit);
         } else {
-            listen_all(s, false);   /* all or none: try again at the next count */
+            listen_all(s, false); /* all or none: try again at the next count */
         }
     }
     if (!s->listening)
@@ -193,7 +195,8 @@ fd_limit_raise(server_t *s)
             rl.rlim_cur = was;
     }
     s->fd_limit = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)LONG_MAX
-                      ? LONG_MAX : (long)rl.rlim_cur;
+                      ? LONG_MAX
+                      : (long)rl.rlim_cur;
 }
 
 static int
@@ -240,12 +243,13 @@ server_new(const dconf_t *cfg, vlog_t *log, server_err_t *err)
     if (rs != NULL) {
         vlog_msg(log, VLOG_INFO,
                  "ruleset %s loaded: version %s, digest %.16s, %zu organisations, %zu rules, "
-                 "%.1f ms", cfg->rules, rs->version, rs->digest, rs->n_ents, rs->n_rules,
-                 took / 1000.0);
+                 "%.1f ms",
+                 cfg->rules, rs->version, rs->digest, rs->n_ents, rs->n_rules, took / 1000.0);
         atomic_store(&s->load_us, took);
         rsh_swap(s->rsh, rs);
     } else {
-        vlog_msg(log, VLOG_WARN, "serving without a ruleset: screen requests get "
+        vlog_msg(log, VLOG_WARN,
+                 "serving without a ruleset: screen requests get "
                  "\"unavailable\" until a reload succeeds");
     }
 
@@ -305,8 +309,8 @@ server_new(const dconf_t *cfg, vlog_t *log, server_err_t *err)
      * counts descriptors before libzmq runs out of them. */
     fd_limit_raise(s);
     snprintf(s->mon_ep, sizeof s->mon_ep, "inproc://vetd-monitor-%p", (void *)s);
-    if (zmq_socket_monitor(s->front, s->mon_ep,
-                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_ACCEPT_FAILED) != 0 ||
+    if (zmq_socket_monitor(s->front, s->mon_ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_ACCEPT_FAILED) !=
+            0 ||
         (s->mon = zmq_socket(s->zctx, ZMQ_PAIR)) == NULL ||
         server_setopt_int(s->mon, ZMQ_LINGER, 0) != 0 || zmq_connect(s->mon, s->mon_ep) != 0) {
         vlog_msg(log, VLOG_ERR, "cannot monitor connections: %s", zmq_strerror(errno));
@@ -338,8 +342,10 @@ server_new(const dconf_t *cfg, vlog_t *log, server_err_t *err)
         }
     }
     s->fds = fd_count();
-    vlog_msg(log, VLOG_INFO, "vetd %s serving with %zu worker%s, audit %s, %ld of %ld file "
-             "descriptors in use", VETD_VERSION, s->n_workers, s->n_workers == 1 ? "" : "s",
+    vlog_msg(log, VLOG_INFO,
+             "vetd %s serving with %zu worker%s, audit %s, %ld of %ld file "
+             "descriptors in use",
+             VETD_VERSION, s->n_workers, s->n_workers == 1 ? "" : "s",
              s->audit ? cfg->audit_path : "off", s->fds, s->fd_limit);
     *err = SERVER_OK;
     return s;
@@ -425,10 +431,10 @@ forward_reply(server_t *s, uint64_t *cost)
         if (n <= MAX_FRAMES) {
             n++;
         } else if (more) {
-            zmq_msg_close(m);   /* a worker never sends this many: drop */
+            zmq_msg_close(m); /* a worker never sends this many: drop */
             continue;
         } else {
-            zmq_msg_move(&f[MAX_FRAMES], m);   /* keep the last (cost) frame */
+            zmq_msg_move(&f[MAX_FRAMES], m); /* keep the last (cost) frame */
             zmq_msg_close(m);
         }
         if (!more)
@@ -479,8 +485,8 @@ server_run(server_t *s, server_signals_t *sig)
         if (sig->stop && !draining) {
             draining = true;
             drain_deadline = mclock_us() + (uint64_t)s->cfg->drain_ms * 1000u;
-            vlog_msg(s->log, VLOG_INFO, "stopping: answering %zu request%s in flight",
-                     inflight, inflight == 1 ? "" : "s");
+            vlog_msg(s->log, VLOG_INFO, "stopping: answering %zu request%s in flight", inflight,
+                     inflight == 1 ? "" : "s");
         }
         if (sig->reload) {
             sig->reload = 0;
@@ -518,9 +524,9 @@ server_run(server_t *s, server_signals_t *sig)
         bool take = inflight < (size_t)s->cfg->max_inflight && inflight_bytes < window_bytes &&
                     !past_deadline;
         zmq_pollitem_t items[3] = {
-            { s->back, 0, ZMQ_POLLIN, 0 },
-            { s->mon, 0, ZMQ_POLLIN, 0 },
-            { s->front, 0, ZMQ_POLLIN, 0 },
+            {s->back, 0, ZMQ_POLLIN, 0},
+            {s->mon, 0, ZMQ_POLLIN, 0},
+            {s->front, 0, ZMQ_POLLIN, 0},
         };
         int rc = zmq_poll(items, take ? 3 : 2, draining ? 10 : 100);
         if (rc < 0) {
@@ -551,7 +557,8 @@ server_run(server_t *s, server_signals_t *sig)
         }
         if (take && (items[2].revents & ZMQ_POLLIN)) {
             for (int i = 0; i < 256 && inflight < (size_t)s->cfg->max_inflight &&
-                            inflight_bytes < window_bytes; i++) {
+                            inflight_bytes < window_bytes;
+                 i++) {
                 uint64_t cost;
                 int r = forward_request(s, &cost);
                 if (r <= 0)
@@ -583,7 +590,7 @@ stop_workers(server_t *s)
         for (size_t i = acked; i < started; i++)
             if (zmq_send(s->back, CONTROL_STOP, strlen(CONTROL_STOP), ZMQ_DONTWAIT) < 0)
                 break;
-        zmq_pollitem_t item = { s->back, 0, ZMQ_POLLIN, 0 };
+        zmq_pollitem_t item = {s->back, 0, ZMQ_POLLIN, 0};
         while (acked < started && zmq_poll(&item, 1, 100) > 0) {
             uint64_t cost;
             int r = forward_reply(s, &cost);

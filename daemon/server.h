@@ -11,25 +11,25 @@
 #include "vlog.h"
 
 #define VETD_VERSION "0.2.0"
-#define VETD_PROTOCOL 1         /* wire format revision (docs/PROTOCOL.md) */
+#define VETD_PROTOCOL 1 /* wire format revision (docs/PROTOCOL.md) */
 
 typedef struct server server_t;
 
 /* Flags the signal handlers of main.c set; the server's loop acts on
  * them and clears them. */
 typedef struct server_signals {
-    volatile sig_atomic_t reload;   /* SIGHUP */
-    volatile sig_atomic_t reopen;   /* SIGUSR1: reopen the audit log */
-    volatile sig_atomic_t stop;     /* SIGTERM, SIGINT */
+    volatile sig_atomic_t reload; /* SIGHUP */
+    volatile sig_atomic_t reopen; /* SIGUSR1: reopen the audit log */
+    volatile sig_atomic_t stop;   /* SIGTERM, SIGINT */
 } server_signals_t;
 
 /* Why server_new failed; main.c chooses the exit code of each. */
 typedef enum server_err {
-    SERVER_OK,                  /* it did not */
-    SERVER_ERR_RULESET,         /* the ruleset does not load (cfg->require_rules) */
-    SERVER_ERR_LISTEN,          /* an endpoint cannot be bound */
-    SERVER_ERR_AUDIT,           /* the audit log cannot be opened */
-    SERVER_ERR_INTERNAL,        /* out of memory; a socket or thread that cannot be set up */
+    SERVER_OK,           /* it did not */
+    SERVER_ERR_RULESET,  /* the ruleset does not load (cfg->require_rules) */
+    SERVER_ERR_LISTEN,   /* an endpoint cannot be bound */
+    SERVER_ERR_AUDIT,    /* the audit log cannot be opened */
+    SERVER_ERR_INTERNAL, /* out of memory; a socket or thread that cannot be set up */
 } server_err_t;
 
 /* Loads the ruleset, opens the audit log, binds every endpoint and

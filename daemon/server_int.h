@@ -26,52 +26,52 @@
 #include "vlog.h"
 #include "worker.h"
 
-#define MAX_FRAMES 8            /* envelope frames + body kept per request */
-#define CONTROL_STOP "stop"     /* single-frame message: main -> worker */
-#define CONTROL_ACK "stopped"   /* single-frame message: worker -> main */
+#define MAX_FRAMES 8          /* envelope frames + body kept per request */
+#define CONTROL_STOP "stop"   /* single-frame message: main -> worker */
+#define CONTROL_ACK "stopped" /* single-frame message: worker -> main */
 
 /* What main attaches to each request as its last frame, and a worker
  * sends back (cost) after the reply. */
 typedef struct meta {
-    uint64_t t_recv_us;         /* monotonic µs when main read it */
-    uint64_t cost;              /* bytes main counted against its window */
-    char peer[48];              /* client address ("127.0.0.1", "ipc"...) */
+    uint64_t t_recv_us; /* monotonic µs when main read it */
+    uint64_t cost;      /* bytes main counted against its window */
+    char peer[48];      /* client address ("127.0.0.1", "ipc"...) */
 } meta_t;
 
 struct server {
-    const dconf_t *cfg;         /* borrowed; read-only */
-    vlog_t *log;                /* borrowed; safe from any thread */
-    void *zctx;                 /* owned ZeroMQ context */
-    void *front;                /* ROUTER, clients; main thread only */
-    void *back;                 /* DEALER, workers; main thread only */
-    char back_ep[64];           /* inproc endpoint of back */
-    rsh_t *rsh;                 /* the current ruleset; owned */
-    stats_t *stats;             /* request counters; owned */
-    audit_t *audit;             /* owned; NULL when the audit log is off */
-    worker_t **workers;         /* n_workers slots, owned; NULL: not started */
-    size_t n_workers;           /* worker threads, each an rsh and stats slot */
-    pthread_mutex_t reload_lock; /* one reload at a time */
-    _Atomic uint64_t reloads_ok; /* reloads that swapped a ruleset in */
+    const dconf_t *cfg;              /* borrowed; read-only */
+    vlog_t *log;                     /* borrowed; safe from any thread */
+    void *zctx;                      /* owned ZeroMQ context */
+    void *front;                     /* ROUTER, clients; main thread only */
+    void *back;                      /* DEALER, workers; main thread only */
+    char back_ep[64];                /* inproc endpoint of back */
+    rsh_t *rsh;                      /* the current ruleset; owned */
+    stats_t *stats;                  /* request counters; owned */
+    audit_t *audit;                  /* owned; NULL when the audit log is off */
+    worker_t **workers;              /* n_workers slots, owned; NULL: not started */
+    size_t n_workers;                /* worker threads, each an rsh and stats slot */
+    pthread_mutex_t reload_lock;     /* one reload at a time */
+    _Atomic uint64_t reloads_ok;     /* reloads that swapped a ruleset in */
     _Atomic uint64_t reloads_failed; /* reloads a gate refused */
-    _Atomic uint64_t load_us;   /* how long the current ruleset took to load */
-    _Atomic bool hup_busy;      /* a SIGHUP reload thread is running */
-    pthread_t hup_thread;       /* that thread; main thread only */
-    bool hup_joinable;          /* hup_thread was started and not yet joined */
-    uint64_t started_us;        /* monotonic µs at start */
-    time_t started_at;          /* wall clock at start */
+    _Atomic uint64_t load_us;        /* how long the current ruleset took to load */
+    _Atomic bool hup_busy;           /* a SIGHUP reload thread is running */
+    pthread_t hup_thread;            /* that thread; main thread only */
+    bool hup_joinable;               /* hup_thread was started and not yet joined */
+    uint64_t started_us;             /* monotonic µs at start */
+    time_t started_at;               /* wall clock at start */
     /* file descriptors (written by the main thread only) */
-    void *mon;                  /* PAIR: the front end's connection events */
-    char mon_ep[64];            /* inproc endpoint of the monitor */
-    long fd_limit;              /* RLIMIT_NOFILE soft limit, raised to the hard one */
-    _Atomic long fds;           /* descriptors open at the last count */
-    atomic_bool listening;      /* endpoints bound (false: refusing connections) */
-    uint64_t fd_next_us;        /* monotonic µs of the next count */
-    uint64_t fd_rebind_us;      /* not listening: not before this */
-    _Atomic uint64_t refusals;  /* times the endpoints were closed for lack of fds */
+    void *mon;                 /* PAIR: the front end's connection events */
+    char mon_ep[64];           /* inproc endpoint of the monitor */
+    long fd_limit;             /* RLIMIT_NOFILE soft limit, raised to the hard one */
+    _Atomic long fds;          /* descriptors open at the last count */
+    atomic_bool listening;     /* endpoints bound (false: refusing connections) */
+    uint64_t fd_next_us;       /* monotonic µs of the next count */
+    uint64_t fd_rebind_us;     /* not listening: not before this */
+    _Atomic uint64_t refusals; /* times the endpoints were closed for lack of fds */
     /* the audit log failing */
-    bool audit_refuse;          /* audit.on_failure = refuse */
-    _Atomic uint64_t audit_refused; /* screens refused: the record could not be kept */
-    _Atomic uint64_t unaudited; /* requests answered without a record */
+    bool audit_refuse;                /* audit.on_failure = refuse */
+    _Atomic uint64_t audit_refused;   /* screens refused: the record could not be kept */
+    _Atomic uint64_t unaudited;       /* requests answered without a record */
     _Atomic uint64_t audit_warned_us; /* monotonic µs of the last warning */
 };
 

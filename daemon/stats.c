@@ -15,18 +15,18 @@
 #define N_BUCKETS (LINEAR + (MAX_EXP - 6u) * SUB)
 
 typedef struct wstats {
-    _Atomic uint64_t by_op[REQ_OP_COUNT + 1];   /* last: unreadable op */
+    _Atomic uint64_t by_op[REQ_OP_COUNT + 1]; /* last: unreadable op */
     _Atomic uint64_t by_verdict[STATS_VERDICTS];
     _Atomic uint64_t by_err[ERR_COUNT];
     _Atomic uint64_t max_us;
     _Atomic uint64_t hist[N_BUCKETS];
-    char pad[64];               /* keep writers on their own cache lines */
+    char pad[64]; /* keep writers on their own cache lines */
 } wstats_t;
 
 struct stats {
-    size_t n;                   /* workers */
-    wstats_t *w;                /* n of them */
-    _Atomic uint64_t undeliverable;     /* every reply not delivered */
+    size_t n;                            /* workers */
+    wstats_t *w;                         /* n of them */
+    _Atomic uint64_t undeliverable;      /* every reply not delivered */
     _Atomic uint64_t undeliverable_gone; /* of which: the client had left */
 };
 
@@ -60,7 +60,7 @@ bucket_of(uint64_t v)
 {
     if (v < LINEAR)
         return (size_t)v;
-    unsigned e = 63u - (unsigned)__builtin_clzll(v);       /* 6.. */
+    unsigned e = 63u - (unsigned)__builtin_clzll(v); /* 6.. */
     if (e >= MAX_EXP)
         return N_BUCKETS - 1;
     unsigned sub = (unsigned)(v >> (e - SUB_BITS)) & (SUB - 1);
@@ -116,8 +116,7 @@ sum_into(const stats_t *s, size_t offset, size_t n, uint64_t *out)
     for (size_t i = 0; i < n; i++)
         out[i] = 0;
     for (size_t k = 0; k < s->n; k++) {
-        const _Atomic uint64_t *a =
-            (const _Atomic uint64_t *)((const char *)&s->w[k] + offset);
+        const _Atomic uint64_t *a = (const _Atomic uint64_t *)((const char *)&s->w[k] + offset);
         for (size_t i = 0; i < n; i++)
             out[i] += atomic_load_explicit(&a[i], memory_order_relaxed);
     }

@@ -25,8 +25,7 @@ void stats_destroy(stats_t **sp);
 /* Records one request answered by worker w: its op (or -1 if it could
  * not be read), its verdict index (-1 if none), its error (ERR_NONE if
  * none) and its latency. Only worker w may call this for w. */
-void stats_record(stats_t *s, size_t w, int op, int verdict, req_err_t err,
-                  uint64_t latency_us);
+void stats_record(stats_t *s, size_t w, int op, int verdict, req_err_t err, uint64_t latency_us);
 
 /* Counts a reply the server could not deliver: gone, the client had
  * left; otherwise it did not read its replies (its queue was full).

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 struct vlog {
-    vlog_level_t level;     /* keep events at or above this severity */
-    bool use_syslog;        /* syslog(3) instead of stderr */
-    char ident[32];         /* program name in each line */
+    vlog_level_t level; /* keep events at or above this severity */
+    bool use_syslog;    /* syslog(3) instead of stderr */
+    char ident[32];     /* program name in each line */
 };
 
 static const char *const level_names[] = {
@@ -71,7 +71,7 @@ vlog_msg(vlog_t *l, vlog_level_t level, const char *fmt, ...)
         if (*p == '\n')
             *p = ' ';
     if (l != NULL && l->use_syslog) {
-        static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+        static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
         syslog(prio[level], "%s", msg);
         return;
     }

@@ -6,17 +6,17 @@
 #include <stdbool.h>
 
 /* Levels, most severe first. X(enum, name) */
-#define VLOG_LEVELS(X) \
-    X(VLOG_ERR, "error") \
-    X(VLOG_WARN, "warning") \
-    X(VLOG_INFO, "info") \
+#define VLOG_LEVELS(X)                                                                             \
+    X(VLOG_ERR, "error")                                                                           \
+    X(VLOG_WARN, "warning")                                                                        \
+    X(VLOG_INFO, "info")                                                                           \
     X(VLOG_DEBUG, "debug")
 
 typedef enum vlog_level {
 #define X(e, s) e,
     VLOG_LEVELS(X)
 #undef X
-    VLOG_COUNT
+        VLOG_COUNT
 } vlog_level_t;
 
 typedef struct vlog vlog_t;

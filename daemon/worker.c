@@ -29,21 +29,22 @@
 
 #define OOM_MESSAGE "out of memory writing the reply"
 #define OOM_REPLY "{\"error\":{\"code\":\"internal\",\"message\":\"" OOM_MESSAGE "\"}}"
-#define AUDIT_REFUSED "the audit log cannot be written; screening is refused until it can " \
+#define AUDIT_REFUSED                                                                              \
+    "the audit log cannot be written; screening is refused until it can "                          \
     "(audit.on_failure = refuse)"
 #define NO_RULESET "no ruleset is loaded; fix the ruleset and reload"
 #define AUDIT_FULL_WAIT_US 2000000u /* how long a worker waits for room in its audit queue */
-#define AUDIT_WARN_US 10000000u /* at most one audit-failure warning per 10 s */
+#define AUDIT_WARN_US 10000000u     /* at most one audit-failure warning per 10 s */
 
 struct worker {
-    server_t *srv;              /* borrowed */
-    size_t idx;                 /* slot in rsh and stats */
-    pthread_t thread;           /* runs worker_main */
-    void *sock;                 /* DEALER to main; used by the thread only */
-    audit_sink_t *sink;         /* owned, NULL without audit */
-    arena_t *arena;             /* per-request memory */
-    sbuf_t reply;               /* reply being built */
-    sbuf_t rec;                 /* audit record being built */
+    server_t *srv;      /* borrowed */
+    size_t idx;         /* slot in rsh and stats */
+    pthread_t thread;   /* runs worker_main */
+    void *sock;         /* DEALER to main; used by the thread only */
+    audit_sink_t *sink; /* owned, NULL without audit */
+    arena_t *arena;     /* per-request memory */
+    sbuf_t reply;       /* reply being built */
+    sbuf_t rec;         /* audit record being built */
 };
 
 /* ---- the audit record ----------------------------------------------- */
@@ -58,8 +59,9 @@ audit_warn(server_t *s)
         return;
     if (!atomic_compare_exchange_strong(&s->audit_warned_us, &last, now))
         return;
-    vlog_msg(s->log, VLOG_ERR, "audit: %s cannot be written: %" PRIu64 " screen%s refused, %"
-             PRIu64 " request%s answered without a record so far (audit.on_failure = %s)",
+    vlog_msg(s->log, VLOG_ERR,
+             "audit: %s cannot be written: %" PRIu64 " screen%s refused, %" PRIu64
+             " request%s answered without a record so far (audit.on_failure = %s)",
              s->cfg->audit_path, atomic_load(&s->audit_refused),
              atomic_load(&s->audit_refused) == 1 ? "" : "s", atomic_load(&s->unaudited),
              atomic_load(&s->unaudited) == 1 ? "" : "s", s->cfg->audit_on_failure);
@@ -120,8 +122,8 @@ handle(worker_t *w, const char *body, size_t len, bool framing_ok, const meta_t 
     if (!framing_ok) {
         err = ERR_BAD_REQUEST;
         msg = "a request is one JSON frame after an empty delimiter frame";
-    } else if (proto_parse(body, len, (size_t)s->cfg->max_request, w->arena, &req, &err,
-                           &msg) == 0) {
+    } else if (proto_parse(body, len, (size_t)s->cfg->max_request, w->arena, &req, &err, &msg) ==
+               0) {
         parsed = true;
         op = (int)req.op;
         switch (req.op) {
@@ -152,11 +154,8 @@ handle(worker_t *w, const char *body, size_t len, bool framing_ok, const meta_t 
         case REQ_OP_PING:
         case REQ_OP_VERSION:
         case REQ_OP_STATS:
-        case REQ_OP_RELOAD:
-            admin_answer(s, w->idx, &req, &rs, &w->reply);
-            break;
-        case REQ_OP_COUNT:
-            break;
+        case REQ_OP_RELOAD: admin_answer(s, w->idx, &req, &rs, &w->reply); break;
+        case REQ_OP_COUNT: break;
         }
     }
     if (err != ERR_NONE) {
@@ -236,8 +235,7 @@ worker_main(void *arg)
                 zmq_msg_close(m);
                 if (errno == EINTR)
                     continue;
-                vlog_msg(s->log, VLOG_ERR, "worker %zu: recv: %s", w->idx,
-                         zmq_strerror(errno));
+                vlog_msg(s->log, VLOG_ERR, "worker %zu: recv: %s", w->idx, zmq_strerror(errno));
                 for (size_t i = 0; i < n && i <= MAX_FRAMES; i++)
                     zmq_msg_close(&frames[i]);
                 goto out;
@@ -267,8 +265,8 @@ worker_main(void *arg)
             meta = spill;
         else if (zmq_msg_size(mf) == sizeof meta)
             memcpy(&meta, zmq_msg_data(mf), sizeof meta);
-        size_t payload = n - 1;          /* frames before meta */
-        size_t env = 1;                  /* identity */
+        size_t payload = n - 1; /* frames before meta */
+        size_t env = 1;         /* identity */
         for (size_t i = 1; i < payload; i++) {
             if (zmq_msg_size(&frames[i]) == 0) {
                 env = i + 1;
@@ -285,8 +283,7 @@ worker_main(void *arg)
         handle(w, body, len, framing_ok, &meta);
         for (size_t i = 0; i < env; i++) {
             if (zmq_msg_send(&frames[i], w->sock, ZMQ_SNDMORE) < 0) {
-                vlog_msg(s->log, VLOG_ERR, "worker %zu: send: %s", w->idx,
-                         zmq_strerror(errno));
+                vlog_msg(s->log, VLOG_ERR, "worker %zu: send: %s", w->idx, zmq_strerror(errno));
                 zmq_msg_close(&frames[i]);
             }
         }
@@ -347,8 +344,7 @@ worker_new(server_t *s, size_t idx)
     if (w->arena == NULL || w->sock == NULL ||
         server_setopt_int(w->sock, ZMQ_SNDHWM, cfg->max_inflight + 16) != 0 ||
         server_setopt_int(w->sock, ZMQ_RCVHWM, cfg->max_inflight + 16) != 0 ||
-        server_setopt_int(w->sock, ZMQ_LINGER, 0) != 0 ||
-        zmq_connect(w->sock, s->back_ep) != 0 ||
+        server_setopt_int(w->sock, ZMQ_LINGER, 0) != 0 || zmq_connect(w->sock, s->back_ep) != 0 ||
         (s->audit != NULL && (w->sink = audit_sink_new(s->audit)) == NULL)) {
         vlog_msg(s->log, VLOG_ERR, "cannot set up worker %zu: %s", idx, zmq_strerror(errno));
         release(w);

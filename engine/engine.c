@@ -13,15 +13,15 @@
 #include "sbuf.h"
 #include "screen.h"
 
-#define ENGINE_MAX_REQUEST (1u << 20)   /* bytes; larger requests are too_large */
+#define ENGINE_MAX_REQUEST (1u << 20) /* bytes; larger requests are too_large */
 
 struct vet_engine {
-    ruleset_t *rs;          /* owned */
+    ruleset_t *rs; /* owned */
 };
 
 struct vet_worker {
-    arena_t *arena;         /* per-request memory, reset each call */
-    sbuf_t reply;           /* reply buffer, reused */
+    arena_t *arena; /* per-request memory, reset each call */
+    sbuf_t reply;   /* reply buffer, reused */
 };
 
 vet_engine_t *

@@ -20,48 +20,48 @@
 
 /* Limits on one request. A legitimate client never comes near them; they
  * bound the work and memory an abusive request can cost. */
-#define PROTO_MAX_STRING    1024    /* name, alias, id, codes, values */
-#define PROTO_MAX_KEY       128     /* partner.ids schemes, context keys */
-#define PROTO_MAX_TEXT      65536   /* text */
-#define PROTO_MAX_ALIASES   64
-#define PROTO_MAX_IDS       32
-#define PROTO_MAX_TECH      64
-#define PROTO_MAX_CTX       64
-#define PROTO_ECHO_MAX      64      /* bytes of client text quoted in a message */
+#define PROTO_MAX_STRING 1024 /* name, alias, id, codes, values */
+#define PROTO_MAX_KEY 128     /* partner.ids schemes, context keys */
+#define PROTO_MAX_TEXT 65536  /* text */
+#define PROTO_MAX_ALIASES 64
+#define PROTO_MAX_IDS 32
+#define PROTO_MAX_TECH 64
+#define PROTO_MAX_CTX 64
+#define PROTO_ECHO_MAX 64 /* bytes of client text quoted in a message */
 
 /* Top-level fields of a request; the first two are the only ones every
  * op accepts, force belongs to reload, the rest to screen. X(enum, name) */
-#define PROTO_FIELDS(X) \
-    X(F_ID, "id") \
-    X(F_OP, "op") \
-    X(F_PARTNER, "partner") \
-    X(F_TECH, "technologies") \
-    X(F_ACTIVITY, "activity") \
-    X(F_CURRENT, "current") \
-    X(F_TEXT, "text") \
-    X(F_CONTEXT, "context") \
+#define PROTO_FIELDS(X)                                                                            \
+    X(F_ID, "id")                                                                                  \
+    X(F_OP, "op")                                                                                  \
+    X(F_PARTNER, "partner")                                                                        \
+    X(F_TECH, "technologies")                                                                      \
+    X(F_ACTIVITY, "activity")                                                                      \
+    X(F_CURRENT, "current")                                                                        \
+    X(F_TEXT, "text")                                                                              \
+    X(F_CONTEXT, "context")                                                                        \
     X(F_FORCE, "force")
 
 /* Fields of partner. X(enum, name) */
-#define PARTNER_FIELDS(X) \
-    X(P_NAME, "name") \
-    X(P_ALIASES, "aliases") \
-    X(P_COUNTRY, "country") \
-    X(P_TYPE, "type") \
+#define PARTNER_FIELDS(X)                                                                          \
+    X(P_NAME, "name")                                                                              \
+    X(P_ALIASES, "aliases")                                                                        \
+    X(P_COUNTRY, "country")                                                                        \
+    X(P_TYPE, "type")                                                                              \
     X(P_IDS, "ids")
 
 enum {
 #define X(e, s) e,
     PROTO_FIELDS(X)
 #undef X
-    F_COUNT
+        F_COUNT
 };
 
 enum {
 #define X(e, s) e,
     PARTNER_FIELDS(X)
 #undef X
-    P_COUNT
+        P_COUNT
 };
 
 static const char *const field_names[] = {
@@ -78,10 +78,10 @@ static const char *const partner_names[] = {
 
 /* State of one parse: where strings go and the first error. */
 typedef struct pctx {
-    arena_t *a;                 /* the request's arena (borrowed) */
-    request_t *req;             /* being filled (borrowed) */
-    req_err_t code;             /* error code once failed */
-    const char *msg;            /* error message (in a, or static) */
+    arena_t *a;      /* the request's arena (borrowed) */
+    request_t *req;  /* being filled (borrowed) */
+    req_err_t code;  /* error code once failed */
+    const char *msg; /* error message (in a, or static) */
 } pctx_t;
 
 static int fail(pctx_t *p, req_err_t code, const char *fmt, ...)
@@ -142,7 +142,7 @@ echo(const char *s, char *buf, size_t cap)
 static vocab_t
 names_vocab(const char *const *names, size_t n)
 {
-    vocab_t v = { (const char **)names, n };
+    vocab_t v = {(const char **)names, n};
     return v;
 }
 
@@ -168,8 +168,7 @@ ascii_upper(char c)
  * it is copied into the arena (trimmed of ASCII white space if trim; an
  * empty result is an error then). field names the place in messages. */
 static int
-get_string(pctx_t *p, const cJSON *v, const char *field, size_t max, bool trim,
-           const char **out)
+get_string(pctx_t *p, const cJSON *v, const char *field, size_t max, bool trim, const char **out)
 {
     if (!cJSON_IsString(v) || v->valuestring == NULL)
         return fail(p, ERR_BAD_REQUEST, "%s: expected a string", field);
@@ -228,8 +227,8 @@ unknown_field(pctx_t *p, const char *prefix, const char *key, const vocab_t *kno
     char eb[PROTO_ECHO_MAX + 4];
     const char *sug = suggest(known, key);
     if (sug != NULL)
-        return fail(p, ERR_BAD_REQUEST, "unknown field \"%s%s\" (did you mean \"%s%s\"?)",
-                    prefix, echo(key, eb, sizeof eb), prefix, sug);
+        return fail(p, ERR_BAD_REQUEST, "unknown field \"%s%s\" (did you mean \"%s%s\"?)", prefix,
+                    echo(key, eb, sizeof eb), prefix, sug);
     return fail(p, ERR_BAD_REQUEST, "unknown field \"%s%s\"", prefix, echo(key, eb, sizeof eb));
 }
 
@@ -246,8 +245,8 @@ count_children(const cJSON *v)
 
 /* Reads an array of strings (technologies, partner.aliases). */
 static int
-get_string_array(pctx_t *p, const cJSON *v, const char *field, size_t max_items,
-                 bool trim, const char ***out, size_t *nout)
+get_string_array(pctx_t *p, const cJSON *v, const char *field, size_t max_items, bool trim,
+                 const char ***out, size_t *nout)
 {
     if (!cJSON_IsArray(v))
         return fail(p, ERR_BAD_REQUEST, "%s: expected an array of strings", field);
@@ -316,8 +315,7 @@ get_country(pctx_t *p, const cJSON *v)
     for (int i = 0; ok && i < 2; i++)
         ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z');
     if (!ok)
-        return fail(p, ERR_BAD_REQUEST,
-                    "partner.country: expected an ISO 3166-1 alpha-2 code");
+        return fail(p, ERR_BAD_REQUEST, "partner.country: expected an ISO 3166-1 alpha-2 code");
     char *cc = arena_alloc(p->a, 3);
     if (cc == NULL)
         return oom(p);
@@ -351,24 +349,17 @@ get_partner(pctx_t *p, const cJSON *v)
             continue;
         int rc = 0;
         switch (f) {
-        case P_NAME:
-            rc = get_string(p, c, "partner.name", PROTO_MAX_STRING, true, &r->name);
-            break;
+        case P_NAME: rc = get_string(p, c, "partner.name", PROTO_MAX_STRING, true, &r->name); break;
         case P_ALIASES:
-            rc = get_string_array(p, c, "partner.aliases", PROTO_MAX_ALIASES, true,
-                                  &r->aliases, &r->n_aliases);
+            rc = get_string_array(p, c, "partner.aliases", PROTO_MAX_ALIASES, true, &r->aliases,
+                                  &r->n_aliases);
             break;
-        case P_COUNTRY:
-            rc = get_country(p, c);
-            break;
+        case P_COUNTRY: rc = get_country(p, c); break;
         case P_TYPE:
             rc = get_string(p, c, "partner.type", PROTO_MAX_STRING, false, &r->type);
             break;
-        case P_IDS:
-            rc = get_ids(p, c);
-            break;
-        default:
-            assert(!"unhandled partner field");
+        case P_IDS: rc = get_ids(p, c); break;
+        default: assert(!"unhandled partner field");
         }
         if (rc != 0)
             return -1;
@@ -412,8 +403,7 @@ get_context(pctx_t *p, const cJSON *v)
         } else if (cJSON_IsBool(c)) {
             cv->str = cJSON_IsTrue(c) ? "true" : "false";
         } else {
-            return fail(p, ERR_BAD_REQUEST, "%s: expected a string, number or boolean",
-                        path);
+            return fail(p, ERR_BAD_REQUEST, "%s: expected a string, number or boolean", path);
         }
         if ((cv->key = arena_strdup(p->a, c->string)) == NULL)
             return oom(p);
@@ -427,7 +417,7 @@ static void
 format_number(double v, char *buf, size_t cap)
 {
     if (v == 0)
-        v = 0;      /* no "-0" */
+        v = 0; /* no "-0" */
     if (v == floor(v) && fabs(v) < 1e15) {
         snprintf(buf, cap, "%.0f", v);
         return;
@@ -506,8 +496,8 @@ get_request(pctx_t *p, const cJSON *root)
     const char *allowed[F_COUNT];
     size_t nallowed = 0;
     for (int f = 0; f < F_COUNT; f++)
-        if (f < F_PARTNER || (r->op == REQ_OP_SCREEN ? f != F_FORCE
-                              : r->op == REQ_OP_RELOAD && f == F_FORCE))
+        if (f < F_PARTNER ||
+            (r->op == REQ_OP_SCREEN ? f != F_FORCE : r->op == REQ_OP_RELOAD && f == F_FORCE))
             allowed[nallowed++] = field_names[f];
     vocab_t known = names_vocab(allowed, nallowed);
     unsigned seen = 0;
@@ -526,14 +516,11 @@ get_request(pctx_t *p, const cJSON *root)
         int rc = 0;
         switch (f) {
         case F_ID:
-        case F_OP:
-            break;      /* read above */
-        case F_PARTNER:
-            rc = get_partner(p, c);
-            break;
+        case F_OP: break; /* read above */
+        case F_PARTNER: rc = get_partner(p, c); break;
         case F_TECH:
-            rc = get_string_array(p, c, "technologies", PROTO_MAX_TECH, false, &r->tech,
-                                  &r->n_tech);
+            rc =
+                get_string_array(p, c, "technologies", PROTO_MAX_TECH, false, &r->tech, &r->n_tech);
             break;
         case F_ACTIVITY:
             rc = get_string(p, c, "activity", PROTO_MAX_STRING, false, &r->activity);
@@ -544,20 +531,15 @@ get_request(pctx_t *p, const cJSON *root)
             else
                 r->current = cJSON_IsTrue(c);
             break;
-        case F_TEXT:
-            rc = get_string(p, c, "text", PROTO_MAX_TEXT, false, &r->text);
-            break;
-        case F_CONTEXT:
-            rc = get_context(p, c);
-            break;
+        case F_TEXT: rc = get_string(p, c, "text", PROTO_MAX_TEXT, false, &r->text); break;
+        case F_CONTEXT: rc = get_context(p, c); break;
         case F_FORCE:
             if (!cJSON_IsBool(c))
                 rc = fail(p, ERR_BAD_REQUEST, "force: expected true or false");
             else
                 r->force = cJSON_IsTrue(c);
             break;
-        default:
-            assert(!"unhandled request field");
+        default: assert(!"unhandled request field");
         }
         if (rc != 0)
             return -1;
@@ -579,16 +561,16 @@ escaped_nul(const char *json, size_t len)
             continue;
         if (json[i + 1] == 'u' && memcmp(json + i + 2, "0000", 4) == 0)
             return (long)i;
-        i++;        /* skip the escaped character */
+        i++; /* skip the escaped character */
     }
     return -1;
 }
 
 int
-proto_parse(const char *json, size_t len, size_t max_len, arena_t *a,
-            request_t *req, req_err_t *code, const char **msg)
+proto_parse(const char *json, size_t len, size_t max_len, arena_t *a, request_t *req,
+            req_err_t *code, const char **msg)
 {
-    pctx_t p = { a, req, ERR_NONE, NULL };
+    pctx_t p = {a, req, ERR_NONE, NULL};
     int rc = -1;
     request_init(req);
     *code = ERR_NONE;
@@ -615,8 +597,8 @@ proto_parse(const char *json, size_t len, size_t max_len, arena_t *a,
         goto out;
     }
     size_t pos = (size_t)(end - json);
-    while (pos < n && (json[pos] == ' ' || json[pos] == '\t' || json[pos] == '\n'
-                       || json[pos] == '\r'))
+    while (pos < n &&
+           (json[pos] == ' ' || json[pos] == '\t' || json[pos] == '\n' || json[pos] == '\r'))
         pos++;
     long esc;
     if (pos < n)
@@ -633,10 +615,9 @@ out:
 }
 
 int
-proto_parse_tree(const cJSON *root, arena_t *a, request_t *req, req_err_t *code,
-                 const char **msg)
+proto_parse_tree(const cJSON *root, arena_t *a, request_t *req, req_err_t *code, const char **msg)
 {
-    pctx_t p = { a, req, ERR_NONE, NULL };
+    pctx_t p = {a, req, ERR_NONE, NULL};
     request_init(req);
     int rc = get_request(&p, root);
     *code = p.code;
@@ -703,7 +684,7 @@ put_ident(sbuf_t *b, const reg_ident_t *id)
     if (b->oom)
         return;
     b->data[mid - 1] = ':';
-    memmove(b->data + mid, b->data + mid + 1, b->len - mid);    /* with the NUL */
+    memmove(b->data + mid, b->data + mid + 1, b->len - mid); /* with the NUL */
     b->len--;
 }
 
@@ -791,8 +772,8 @@ put_rule(sbuf_t *b, const ruleset_t *rs, const res_rule_t *fired)
 }
 
 void
-proto_write_result(sbuf_t *b, const ruleset_t *rs, const request_t *req,
-                   const result_t *res, uint64_t elapsed_us)
+proto_write_result(sbuf_t *b, const ruleset_t *rs, const request_t *req, const result_t *res,
+                   uint64_t elapsed_us)
 {
     proto_open_reply(b, req != NULL ? req->id : NULL);
     sbuf_puts(b, "\"verdict\":");

@@ -22,8 +22,8 @@
  * goes inside context (string, number or bool values; bools read as
  * "true"/"false"). Requests over max_len bytes (0: no limit) are
  * ERR_TOO_LARGE without being parsed. */
-int proto_parse(const char *json, size_t len, size_t max_len, arena_t *a,
-                request_t *req, req_err_t *code, const char **msg);
+int proto_parse(const char *json, size_t len, size_t max_len, arena_t *a, request_t *req,
+                req_err_t *code, const char **msg);
 
 struct cJSON;
 
@@ -39,8 +39,8 @@ int proto_parse_tree(const struct cJSON *root, arena_t *a, request_t *req, req_e
                      const char **msg);
 
 /* Appends the reply to a screened request (one JSON object, no newline). */
-void proto_write_result(sbuf_t *b, const ruleset_t *rs, const request_t *req,
-                        const result_t *res, uint64_t elapsed_us);
+void proto_write_result(sbuf_t *b, const ruleset_t *rs, const request_t *req, const result_t *res,
+                        uint64_t elapsed_us);
 
 /* Opens a reply object: "{" and, when id is not NULL, its "id" member
  * and a comma. Every reply proto writes starts so. */
@@ -48,8 +48,7 @@ void proto_open_reply(sbuf_t *b, const char *id);
 
 /* Appends an error reply: {"id":...,"error":{"code":...,"message":...}};
  * id may be NULL (omitted). */
-void proto_write_error(sbuf_t *b, const char *id, req_err_t code,
-                       const char *msg);
+void proto_write_error(sbuf_t *b, const char *id, req_err_t code, const char *msg);
 
 /* Appends the taxonomy reply ({"categories":[...],"activities":[...],
  * "verdicts":[...]}), with the id if not NULL. */
@@ -60,8 +59,7 @@ void proto_write_taxonomy(sbuf_t *b, const ruleset_t *rs, const char *id);
  * "partner.name", "partner.aliases", "partner.country", "partner.ids",
  * "text", "context" or "context.KEY"; a group masks what it holds)
  * are written as "***". */
-void proto_write_request(sbuf_t *b, const request_t *req, const char *const *mask,
-                         size_t n_mask);
+void proto_write_request(sbuf_t *b, const request_t *req, const char *const *mask, size_t n_mask);
 
 /* ==== Admin replies (engine/proto_admin.c) ==============================
  * The daemon's admin ops (ping, version, stats, reload) answer in the
@@ -79,11 +77,11 @@ void proto_write_ping(sbuf_t *b, const char *id);
 
 /* What the version reply says. */
 typedef struct proto_version {
-    const char *server;         /* the daemon's version ("0.2.0"), as "vetd" */
-    int protocol;               /* revision of the wire format */
-    int zmq[3];                 /* libzmq's major, minor and patch version */
-    const ruleset_t *rs;        /* the ruleset serving; NULL: none */
-    uint64_t load_us;           /* how long rs took to load */
+    const char *server;  /* the daemon's version ("0.2.0"), as "vetd" */
+    int protocol;        /* revision of the wire format */
+    int zmq[3];          /* libzmq's major, minor and patch version */
+    const ruleset_t *rs; /* the ruleset serving; NULL: none */
+    uint64_t load_us;    /* how long rs took to load */
 } proto_version_t;
 
 /* Appends {"id":..,"vetd":..,"protocol":..,"zmq":"X.Y.Z","ruleset":R},
@@ -92,20 +90,20 @@ typedef struct proto_version {
  * "organisations","rules"}, or null for none. */
 void proto_write_version(sbuf_t *b, const char *id, const proto_version_t *v);
 
-#define PROTO_STATS_VERDICTS 8  /* verdict indexes a counters record holds */
+#define PROTO_STATS_VERDICTS 8 /* verdict indexes a counters record holds */
 
 /* The request counters of the stats reply, summed over the workers. */
 typedef struct proto_counters {
-    uint64_t by_op[REQ_OP_COUNT + 1];   /* requests by op; the last: unreadable */
+    uint64_t by_op[REQ_OP_COUNT + 1];          /* requests by op; the last: unreadable */
     uint64_t by_verdict[PROTO_STATS_VERDICTS]; /* verdicts by index; higher
                                          * indexes are counted in the last */
-    uint64_t by_err[ERR_COUNT];         /* error replies by code ([ERR_NONE] unused) */
-    uint64_t p50_us;                    /* latency quantiles (upper bounds) */
+    uint64_t by_err[ERR_COUNT];                /* error replies by code ([ERR_NONE] unused) */
+    uint64_t p50_us;                           /* latency quantiles (upper bounds) */
     uint64_t p99_us;
     uint64_t p999_us;
-    uint64_t max_us;                    /* the largest latency, exact */
-    uint64_t undeliverable;             /* replies that could not be delivered */
-    uint64_t undeliverable_gone;        /* of which: the client had left */
+    uint64_t max_us;             /* the largest latency, exact */
+    uint64_t undeliverable;      /* replies that could not be delivered */
+    uint64_t undeliverable_gone; /* of which: the client had left */
 } proto_counters_t;
 
 /* Appends the counters as JSON members, no braces:
@@ -115,35 +113,35 @@ typedef struct proto_counters {
  * verdict_names (n_verdicts of them) name the verdict indexes; NULL
  * writes "verdict_<i>". by_verdict lists each named index, and every
  * other index with a count. */
-void proto_write_counters(sbuf_t *b, const proto_counters_t *c,
-                          const char *const *verdict_names, size_t n_verdicts);
+void proto_write_counters(sbuf_t *b, const proto_counters_t *c, const char *const *verdict_names,
+                          size_t n_verdicts);
 
 /* The audit log's part of the stats reply. */
 typedef struct proto_audit_stats {
-    const char *path;           /* audit.path */
-    uint64_t written;           /* records written to the file */
-    bool healthy;               /* its writes succeed */
-    const char *on_failure;     /* audit.on_failure */
-    uint64_t refused;           /* screens refused: their record could not be kept */
-    uint64_t unaudited;         /* requests answered without a record */
-    uint64_t dropped;           /* records the log did not take */
+    const char *path;       /* audit.path */
+    uint64_t written;       /* records written to the file */
+    bool healthy;           /* its writes succeed */
+    const char *on_failure; /* audit.on_failure */
+    uint64_t refused;       /* screens refused: their record could not be kept */
+    uint64_t unaudited;     /* requests answered without a record */
+    uint64_t dropped;       /* records the log did not take */
 } proto_audit_stats_t;
 
 /* What the stats reply says. */
 typedef struct proto_stats {
-    uint64_t uptime_us;         /* since the daemon started */
-    time_t started_at;          /* wall clock at start */
-    size_t workers;             /* worker threads */
+    uint64_t uptime_us; /* since the daemon started */
+    time_t started_at;  /* wall clock at start */
+    size_t workers;     /* worker threads */
     const proto_counters_t *counters;
-    uint64_t reloads_ok;        /* reloads that swapped a ruleset in */
-    uint64_t reloads_failed;    /* reloads a gate refused */
-    const ruleset_t *rs;        /* the ruleset serving (its verdict names
+    uint64_t reloads_ok;              /* reloads that swapped a ruleset in */
+    uint64_t reloads_failed;          /* reloads a gate refused */
+    const ruleset_t *rs;              /* the ruleset serving (its verdict names
                                  * name the counters); NULL: none */
-    uint64_t load_us;           /* how long rs took to load */
-    bool listening;             /* endpoints bound (false: out of descriptors) */
-    long fds;                   /* descriptors open at the last count */
-    long fd_limit;              /* the descriptor limit */
-    uint64_t refusals;          /* times the endpoints were closed for lack of fds */
+    uint64_t load_us;                 /* how long rs took to load */
+    bool listening;                   /* endpoints bound (false: out of descriptors) */
+    long fds;                         /* descriptors open at the last count */
+    long fd_limit;                    /* the descriptor limit */
+    uint64_t refusals;                /* times the endpoints were closed for lack of fds */
     const proto_audit_stats_t *audit; /* NULL: the audit log is off */
 } proto_stats_t;
 
@@ -158,38 +156,38 @@ void proto_write_stats(sbuf_t *b, const char *id, const proto_stats_t *st);
  * they run; the first that fails ends the run, and the ruleset in
  * service stays as it is (fail closed: the last good ruleset, never a
  * partial one). X(enum, name in the reply) */
-#define PROTO_RELOAD_GATES(X) \
-    X(PROTO_GATE_LOAD, "load")      /* every file read and compiled, no error */ \
-    X(PROTO_GATE_TESTS, "tests")    /* the ruleset's own tests/ cases pass */ \
-    X(PROTO_GATE_SHRINK, "shrink")  /* no list loses more than limits.reload_max_shrink */
+#define PROTO_RELOAD_GATES(X)                                                                      \
+    X(PROTO_GATE_LOAD, "load")     /* every file read and compiled, no error */                    \
+    X(PROTO_GATE_TESTS, "tests")   /* the ruleset's own tests/ cases pass */                       \
+    X(PROTO_GATE_SHRINK, "shrink") /* no list loses more than limits.reload_max_shrink */
 
 typedef enum proto_gate {
 #define X(e, s) e,
     PROTO_RELOAD_GATES(X)
 #undef X
-    PROTO_GATE_COUNT
+        PROTO_GATE_COUNT
 } proto_gate_t;
 
 /* One list that loses organisations in the candidate (shrink gate). */
 typedef struct proto_shrunk {
-    const char *list;           /* its name; NULL: the registry as a whole */
-    size_t before;              /* organisations on it in the serving ruleset */
-    size_t after;               /* in the candidate */
-    double lost_pct;            /* the share lost, in percent */
+    const char *list; /* its name; NULL: the registry as a whole */
+    size_t before;    /* organisations on it in the serving ruleset */
+    size_t after;     /* in the candidate */
+    double lost_pct;  /* the share lost, in percent */
 } proto_shrunk_t;
 
 /* What the gates found. Only the members of gates that ran are read. */
 typedef struct proto_gates {
-    unsigned ran;               /* gates that ran: the first `ran` of PROTO_RELOAD_GATES */
-    bool ok[PROTO_GATE_COUNT];  /* of those, which passed (only the last may fail) */
-    uint64_t load_us;           /* load passed: how long it took */
-    size_t load_errors;         /* load failed: errors found (at least 1) */
-    unsigned tests_passed;      /* tests: the ruleset's own cases that passed */
-    unsigned tests_failed;      /* tests: and that failed */
-    int shrink_limit_pct;       /* shrink: limits.reload_max_shrink */
-    bool shrink_forced;         /* shrink: a list shrank too much, and the reload was forced */
+    unsigned ran;                 /* gates that ran: the first `ran` of PROTO_RELOAD_GATES */
+    bool ok[PROTO_GATE_COUNT];    /* of those, which passed (only the last may fail) */
+    uint64_t load_us;             /* load passed: how long it took */
+    size_t load_errors;           /* load failed: errors found (at least 1) */
+    unsigned tests_passed;        /* tests: the ruleset's own cases that passed */
+    unsigned tests_failed;        /* tests: and that failed */
+    int shrink_limit_pct;         /* shrink: limits.reload_max_shrink */
+    bool shrink_forced;           /* shrink: a list shrank too much, and the reload was forced */
     const proto_shrunk_t *shrunk; /* shrink: every list that loses organisations */
-    size_t n_shrunk;            /* entries in shrunk */
+    size_t n_shrunk;              /* entries in shrunk */
 } proto_gates_t;
 
 /* What the reload reply says. */

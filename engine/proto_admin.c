@@ -35,7 +35,8 @@ put_ruleset(sbuf_t *b, const ruleset_t *rs, uint64_t load_us)
     iso_time(rs->loaded_at, when, sizeof when);
     sbuf_puts(b, "{\"version\":");
     sbuf_json_cstr(b, rs->version);
-    sbuf_printf(b, ",\"digest\":\"%s\",\"content\":\"%s\",\"loaded_at\":\"%s\","
+    sbuf_printf(b,
+                ",\"digest\":\"%s\",\"content\":\"%s\",\"loaded_at\":\"%s\","
                 "\"load_ms\":%.1f,\"bytes\":%zu,\"organisations\":%zu,\"rules\":%zu}",
                 rs->digest, rs->content, when, (double)load_us / 1000.0, ruleset_memory(rs),
                 rs->n_ents, rs->n_rules);
@@ -54,8 +55,8 @@ proto_write_version(sbuf_t *b, const char *id, const proto_version_t *v)
     proto_open_reply(b, id);
     sbuf_puts(b, "\"vetd\":");
     sbuf_json_cstr(b, v->server);
-    sbuf_printf(b, ",\"protocol\":%d,\"zmq\":\"%d.%d.%d\",\"ruleset\":", v->protocol,
-                v->zmq[0], v->zmq[1], v->zmq[2]);
+    sbuf_printf(b, ",\"protocol\":%d,\"zmq\":\"%d.%d.%d\",\"ruleset\":", v->protocol, v->zmq[0],
+                v->zmq[1], v->zmq[2]);
     put_ruleset(b, v->rs, v->load_us);
     sbuf_putc(b, '}');
 }
@@ -69,8 +70,7 @@ proto_write_counters(sbuf_t *b, const proto_counters_t *c, const char *const *ve
         total += c->by_op[i];
     sbuf_printf(b, "\"requests\":%" PRIu64 ",\"by_op\":{", total);
     for (int i = 0; i < REQ_OP_COUNT; i++)
-        sbuf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "", req_op_name((req_op_t)i),
-                    c->by_op[i]);
+        sbuf_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "", req_op_name((req_op_t)i), c->by_op[i]);
     sbuf_printf(b, ",\"unreadable\":%" PRIu64 "},\"by_verdict\":{", c->by_op[REQ_OP_COUNT]);
     size_t nv = n_verdicts < PROTO_STATS_VERDICTS ? n_verdicts : PROTO_STATS_VERDICTS;
     bool first = true;
@@ -89,10 +89,11 @@ proto_write_counters(sbuf_t *b, const proto_counters_t *c, const char *const *ve
     }
     sbuf_puts(b, "},\"by_error\":{");
     for (int i = ERR_NONE + 1; i < ERR_COUNT; i++)
-        sbuf_printf(b, "%s\"%s\":%" PRIu64, i > ERR_NONE + 1 ? "," : "",
-                    req_err_name((req_err_t)i), c->by_err[i]);
-    sbuf_printf(b, "},\"latency_us\":{\"p50\":%" PRIu64 ",\"p99\":%" PRIu64
-                ",\"p999\":%" PRIu64 ",\"max\":%" PRIu64 "},\"undeliverable\":%" PRIu64
+        sbuf_printf(b, "%s\"%s\":%" PRIu64, i > ERR_NONE + 1 ? "," : "", req_err_name((req_err_t)i),
+                    c->by_err[i]);
+    sbuf_printf(b,
+                "},\"latency_us\":{\"p50\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"p999\":%" PRIu64
+                ",\"max\":%" PRIu64 "},\"undeliverable\":%" PRIu64
                 ",\"undeliverable_by\":{\"gone\":%" PRIu64 ",\"not_reading\":%" PRIu64 "}",
                 c->p50_us, c->p99_us, c->p999_us, c->max_us, c->undeliverable,
                 c->undeliverable_gone, c->undeliverable - c->undeliverable_gone);
@@ -112,9 +113,10 @@ proto_write_stats(sbuf_t *b, const char *id, const proto_stats_t *st)
     sbuf_printf(b, ",\"reloads\":{\"ok\":%" PRIu64 ",\"failed\":%" PRIu64 "},\"ruleset\":",
                 st->reloads_ok, st->reloads_failed);
     put_ruleset(b, rs, st->load_us);
-    sbuf_printf(b, ",\"connections\":{\"listening\":%s,\"fds\":%ld,\"fd_limit\":%ld,"
-                "\"refusals\":%" PRIu64 "}", st->listening ? "true" : "false", st->fds,
-                st->fd_limit, st->refusals);
+    sbuf_printf(b,
+                ",\"connections\":{\"listening\":%s,\"fds\":%ld,\"fd_limit\":%ld,"
+                "\"refusals\":%" PRIu64 "}",
+                st->listening ? "true" : "false", st->fds, st->fd_limit, st->refusals);
     sbuf_puts(b, ",\"audit\":");
     const proto_audit_stats_t *a = st->audit;
     if (a != NULL) {
@@ -123,8 +125,9 @@ proto_write_stats(sbuf_t *b, const char *id, const proto_stats_t *st)
         sbuf_printf(b, ",\"written\":%" PRIu64 ",\"healthy\":%s,\"on_failure\":", a->written,
                     a->healthy ? "true" : "false");
         sbuf_json_cstr(b, a->on_failure);
-        sbuf_printf(b, ",\"refused\":%" PRIu64 ",\"unaudited\":%" PRIu64 ",\"dropped\":%" PRIu64
-                    "}", a->refused, a->unaudited, a->dropped);
+        sbuf_printf(b,
+                    ",\"refused\":%" PRIu64 ",\"unaudited\":%" PRIu64 ",\"dropped\":%" PRIu64 "}",
+                    a->refused, a->unaudited, a->dropped);
     } else {
         sbuf_puts(b, "null");
     }
@@ -165,8 +168,7 @@ put_gates(sbuf_t *b, const proto_gates_t *g)
             }
             sbuf_puts(b, "]}");
             break;
-        case PROTO_GATE_COUNT:
-            break;
+        case PROTO_GATE_COUNT: break;
         }
     }
     sbuf_putc(b, ']');

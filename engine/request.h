@@ -17,19 +17,19 @@
 #include "match.h"
 
 /* Operations of the wire protocol. X(enum, name) */
-#define REQ_OPS(X) \
-    X(REQ_OP_SCREEN, "screen") \
-    X(REQ_OP_PING, "ping") \
-    X(REQ_OP_VERSION, "version") \
-    X(REQ_OP_STATS, "stats") \
-    X(REQ_OP_RELOAD, "reload") \
+#define REQ_OPS(X)                                                                                 \
+    X(REQ_OP_SCREEN, "screen")                                                                     \
+    X(REQ_OP_PING, "ping")                                                                         \
+    X(REQ_OP_VERSION, "version")                                                                   \
+    X(REQ_OP_STATS, "stats")                                                                       \
+    X(REQ_OP_RELOAD, "reload")                                                                     \
     X(REQ_OP_TAXONOMY, "taxonomy")
 
 typedef enum req_op {
 #define X(e, s) e,
     REQ_OPS(X)
 #undef X
-    REQ_OP_COUNT
+        REQ_OP_COUNT
 } req_op_t;
 
 const char *req_op_name(req_op_t op);
@@ -37,46 +37,48 @@ const char *req_op_name(req_op_t op);
 int req_op_find(const char *name);
 
 /* Partner types of the wire format (DESIGN.md §3). X(name) */
+/* clang-format off */
 #define REQ_TYPES(X) \
     X("university") X("research_institute") X("military") X("company") \
     X("state_owned_enterprise") X("government") X("individual") X("other")
+/* clang-format on */
 
 /* Error codes of the wire format. X(enum, name) */
-#define REQ_ERRORS(X) \
-    X(ERR_NONE, "none") \
-    X(ERR_BAD_REQUEST, "bad_request") \
-    X(ERR_TOO_LARGE, "too_large") \
-    X(ERR_UNKNOWN_OP, "unknown_op") \
-    X(ERR_UNAVAILABLE, "unavailable") \
+#define REQ_ERRORS(X)                                                                              \
+    X(ERR_NONE, "none")                                                                            \
+    X(ERR_BAD_REQUEST, "bad_request")                                                              \
+    X(ERR_TOO_LARGE, "too_large")                                                                  \
+    X(ERR_UNKNOWN_OP, "unknown_op")                                                                \
+    X(ERR_UNAVAILABLE, "unavailable")                                                              \
     X(ERR_INTERNAL, "internal")
 
 typedef enum req_err {
 #define X(e, s) e,
     REQ_ERRORS(X)
 #undef X
-    ERR_COUNT
+        ERR_COUNT
 } req_err_t;
 
 const char *req_err_name(req_err_t e);
 
 typedef struct request {
-    const char *id;             /* caller's correlation id, or NULL */
-    req_op_t op;                /* default REQ_OP_SCREEN */
-    const char *name;           /* partner.name (required for screen) */
-    const char **aliases;       /* partner.aliases */
+    const char *id;       /* caller's correlation id, or NULL */
+    req_op_t op;          /* default REQ_OP_SCREEN */
+    const char *name;     /* partner.name (required for screen) */
+    const char **aliases; /* partner.aliases */
     size_t n_aliases;
-    const char *country;        /* partner.country, upper case, or NULL */
-    const char *type;           /* partner.type, or NULL */
-    const char **id_schemes;    /* partner.ids keys, parallel to id_values */
+    const char *country;     /* partner.country, upper case, or NULL */
+    const char *type;        /* partner.type, or NULL */
+    const char **id_schemes; /* partner.ids keys, parallel to id_values */
     const char **id_values;
     size_t n_ids;
-    const char **tech;          /* technologies: codes as given */
+    const char **tech; /* technologies: codes as given */
     size_t n_tech;
-    const char *activity;       /* or NULL */
-    bool current;               /* default true */
-    bool force;                 /* reload: accept a ruleset the shrink gate refuses */
-    const char *text;           /* free text, or NULL */
-    expr_ctxval_t *ctx;         /* context values */
+    const char *activity; /* or NULL */
+    bool current;         /* default true */
+    bool force;           /* reload: accept a ruleset the shrink gate refuses */
+    const char *text;     /* free text, or NULL */
+    expr_ctxval_t *ctx;   /* context values */
     size_t n_ctx;
 } request_t;
 
@@ -85,30 +87,30 @@ void request_init(request_t *r);
 
 /* One category in a result: given by the client, spotted, or both. */
 typedef struct res_cat {
-    int cat;                    /* taxonomy index */
-    bool given;                 /* the client named it (or a descendant) */
-    bool spotted;               /* keywords revealed it */
-    const char **evidence;      /* spotted keywords, as declared; deduplicated */
+    int cat;               /* taxonomy index */
+    bool given;            /* the client named it (or a descendant) */
+    bool spotted;          /* keywords revealed it */
+    const char **evidence; /* spotted keywords, as declared; deduplicated */
     size_t n_evidence;
 } res_cat_t;
 
 /* One fired rule. */
 typedef struct res_rule {
-    int rule;                   /* index into the ruleset's rules */
-    int64_t entity;             /* entity it fired on, or -1 (no match) */
+    int rule;       /* index into the ruleset's rules */
+    int64_t entity; /* entity it fired on, or -1 (no match) */
 } res_rule_t;
 
 typedef struct result {
-    int verdict;                /* verdict index (0 = least severe) */
-    int score;                  /* highest fired score, 0 if none */
-    match_hit_t *matches;       /* partner matches, best first */
+    int verdict;          /* verdict index (0 = least severe) */
+    int score;            /* highest fired score, 0 if none */
+    match_hit_t *matches; /* partner matches, best first */
     size_t n_matches;
-    res_cat_t *cats;            /* categories, taxonomy order */
+    res_cat_t *cats; /* categories, taxonomy order */
     size_t n_cats;
-    res_rule_t *rules;          /* fired rules, policy order */
+    res_rule_t *rules; /* fired rules, policy order */
     size_t n_rules;
-    req_err_t err;              /* ERR_NONE, or why screening refused */
-    const char *errmsg;         /* message naming the field, or NULL */
+    req_err_t err;      /* ERR_NONE, or why screening refused */
+    const char *errmsg; /* message naming the field, or NULL */
 } result_t;
 
 #endif

@@ -7,11 +7,10 @@
 
 #include "norm.h"
 
-#define SCREEN_MAX_HITS 512     /* keyword occurrences kept per request */
+#define SCREEN_MAX_HITS 512 /* keyword occurrences kept per request */
 
 /* Formats an error message into the arena and marks the result. */
-static int
-fail(result_t *res, arena_t *a, req_err_t code, const char *fmt, ...)
+static int fail(result_t *res, arena_t *a, req_err_t code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static int
@@ -31,8 +30,8 @@ fail(result_t *res, arena_t *a, req_err_t code, const char *fmt, ...)
 
 /* Validates a symbol of the request against a vocabulary. */
 static int
-check_symbol(const vocab_t *v, const char *val, const char *field, const char *kind,
-             result_t *res, arena_t *a, int *out)
+check_symbol(const vocab_t *v, const char *val, const char *field, const char *kind, result_t *res,
+             arena_t *a, int *out)
 {
     *out = -1;
     if (val == NULL)
@@ -42,15 +41,14 @@ check_symbol(const vocab_t *v, const char *val, const char *field, const char *k
         return 0;
     const char *sug = vocab_suggest(v, val);
     if (sug != NULL)
-        return fail(res, a, ERR_BAD_REQUEST, "%s: unknown %s \"%s\" (did you mean \"%s\"?)",
-                    field, kind, val, sug);
+        return fail(res, a, ERR_BAD_REQUEST, "%s: unknown %s \"%s\" (did you mean \"%s\"?)", field,
+                    kind, val, sug);
     return fail(res, a, ERR_BAD_REQUEST, "%s: unknown %s \"%s\"", field, kind, val);
 }
 
 /* Resolves the given technology codes into a bitset. */
 static int
-given_codes(const ruleset_t *rs, const request_t *req, uint64_t *given, result_t *res,
-            arena_t *a)
+given_codes(const ruleset_t *rs, const request_t *req, uint64_t *given, result_t *res, arena_t *a)
 {
     for (size_t i = 0; i < req->n_tech; i++) {
         int c = tax_find(rs->tax, req->tech[i]);
@@ -67,8 +65,8 @@ given_codes(const ruleset_t *rs, const request_t *req, uint64_t *given, result_t
                                     tax_get(rs->tax, near[k])->code);
         if (n > 0)
             return fail(res, a, ERR_BAD_REQUEST,
-                        "technologies[%zu]: unknown code \"%s\" (nearest: %s)", i,
-                        req->tech[i], list);
+                        "technologies[%zu]: unknown code \"%s\" (nearest: %s)", i, req->tech[i],
+                        list);
         return fail(res, a, ERR_BAD_REQUEST, "technologies[%zu]: unknown code \"%s\"", i,
                     req->tech[i]);
     }
@@ -78,8 +76,8 @@ given_codes(const ruleset_t *rs, const request_t *req, uint64_t *given, result_t
 /* Spots categories in the free text; fills the spotted bitset and, per
  * category, the deduplicated keywords that revealed it. */
 static int
-spot_text(const ruleset_t *rs, const request_t *req, uint64_t *spotted,
-          const char ***evidence, size_t *n_evidence, result_t *res, arena_t *a)
+spot_text(const ruleset_t *rs, const request_t *req, uint64_t *spotted, const char ***evidence,
+          size_t *n_evidence, result_t *res, arena_t *a)
 {
     if (req->text == NULL || req->text[0] == '\0')
         return 0;
@@ -128,9 +126,8 @@ screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch, result_t
         return fail(res, a, ERR_BAD_REQUEST, "partner.name: required");
 
     int type, activity;
-    if (check_symbol(&rs->types, req->type, "partner.type", "partner type", res, a, &type)
-        || check_symbol(&rs->activities, req->activity, "activity", "activity", res, a,
-                        &activity))
+    if (check_symbol(&rs->types, req->type, "partner.type", "partner type", res, a, &type) ||
+        check_symbol(&rs->activities, req->activity, "activity", "activity", res, a, &activity))
         return -1;
 
     size_t ncat = tax_count(rs->tax), words = tax_words(rs->tax);
@@ -140,15 +137,13 @@ screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch, result_t
     size_t *n_evidence = arena_calloc(a, ncat + 1, sizeof *n_evidence);
     if (given == NULL || spotted == NULL || evidence == NULL || n_evidence == NULL)
         return fail(res, a, ERR_INTERNAL, "out of memory");
-    if (given_codes(rs, req, given, res, a) != 0
-        || spot_text(rs, req, spotted, evidence, n_evidence, res, a) != 0)
+    if (given_codes(rs, req, given, res, a) != 0 ||
+        spot_text(rs, req, spotted, evidence, n_evidence, res, a) != 0)
         return -1;
 
     /* Identify the partner. */
-    match_query_t q = {
-        req->name, req->aliases, req->n_aliases, req->country,
-        req->id_schemes, req->id_values, req->n_ids
-    };
+    match_query_t q = {req->name,       req->aliases,   req->n_aliases, req->country,
+                       req->id_schemes, req->id_values, req->n_ids};
     unsigned cap = rs->match.max_results ? rs->match.max_results : 5;
     res->matches = arena_alloc(a, cap * sizeof *res->matches);
     if (res->matches == NULL)
@@ -167,9 +162,7 @@ screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch, result_t
         bool g = bit(given, (int)c), s = bit(spotted, (int)c);
         if (!g && !s)
             continue;
-        res->cats[res->n_cats++] = (res_cat_t){
-            (int)c, g, s, evidence[c], n_evidence[c]
-        };
+        res->cats[res->n_cats++] = (res_cat_t){(int)c, g, s, evidence[c], n_evidence[c]};
     }
 
     /* Evaluate every rule once per match (or once unmatched). */
@@ -177,9 +170,17 @@ screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch, result_t
     if (res->rules == NULL)
         return fail(res, a, ERR_INTERNAL, "out of memory");
     expr_facts_t f = {
-        .ents = rs->ents, .entity = NULL, .match = 0, .method = -1,
-        .country = req->country, .type = type, .given = given, .spotted = spotted,
-        .activity = activity, .current = req->current, .ctx = req->ctx,
+        .ents = rs->ents,
+        .entity = NULL,
+        .match = 0,
+        .method = -1,
+        .country = req->country,
+        .type = type,
+        .given = given,
+        .spotted = spotted,
+        .activity = activity,
+        .current = req->current,
+        .ctx = req->ctx,
         .n_ctx = req->n_ctx,
     };
     for (size_t r = 0; r < rs->n_rules; r++) {
@@ -201,7 +202,7 @@ screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch, result_t
         }
         if (fired_on == -2)
             continue;
-        res->rules[res->n_rules++] = (res_rule_t){ (int)r, fired_on };
+        res->rules[res->n_rules++] = (res_rule_t){(int)r, fired_on};
         if (rule->verdict > res->verdict)
             res->verdict = rule->verdict;
         if (rule->score > res->score)

@@ -16,7 +16,6 @@
  * judged: res->err is ERR_BAD_REQUEST with res->errmsg naming the field
  * ("technologies[1]: unknown code \"quantum.sensng\" (nearest:
  * quantum.sensing, quantum)"), or ERR_INTERNAL on OOM. */
-int screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch,
-               result_t *res);
+int screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch, result_t *res);
 
 #endif

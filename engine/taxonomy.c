@@ -10,59 +10,59 @@
 #include "sbuf.h"
 #include "vocab.h"
 
-#define TAX_NONE UINT32_MAX     /* "no state" in the automaton tables */
-#define TAX_SUGGEST_MAX 32      /* tax_suggest ranks at most this many */
-#define TAX_LINEAR_EDGES 8      /* states with more edges are binary-searched */
+#define TAX_NONE UINT32_MAX /* "no state" in the automaton tables */
+#define TAX_SUGGEST_MAX 32  /* tax_suggest ranks at most this many */
+#define TAX_LINEAR_EDGES 8  /* states with more edges are binary-searched */
 
 /* One keyword as the automaton reports it. */
 typedef struct tax_pat {
-    int32_t cat;                /* category index */
-    int32_t keyword;            /* index into the category's keywords[] */
-    uint32_t len;               /* bytes of the normalised keyword */
+    int32_t cat;     /* category index */
+    int32_t keyword; /* index into the category's keywords[] */
+    uint32_t len;    /* bytes of the normalised keyword */
 } tax_pat_t;
 
 /* Load-time facts of one category, parallel to tax->cats. */
 typedef struct tax_src {
-    const char *file;           /* where declared (arena copy, may be NULL) */
-    int line;                   /* line of the declaration */
-    const char *parent;         /* declared parent code (arena copy) or NULL */
-    const char **norm;          /* normalised keywords (arena), n_keywords of them;
+    const char *file;   /* where declared (arena copy, may be NULL) */
+    int line;           /* line of the declaration */
+    const char *parent; /* declared parent code (arena copy) or NULL */
+    const char **norm;  /* normalised keywords (arena), n_keywords of them;
                                  * NULL where a keyword duplicates an earlier one */
-    uint32_t *norm_len;         /* their lengths */
+    uint32_t *norm_len; /* their lengths */
 } tax_src_t;
 
 /* Keyword automaton, compact: the root has a full 256-entry table, every
  * other state a sorted run of (label, target) edges in CSR form. */
 typedef struct tax_ac {
-    uint32_t n_states;          /* state 0 is the root */
-    uint32_t root[256];         /* root transitions, 0 = stay at the root */
-    uint32_t *edge_off;         /* n_states + 1: edges of s are [edge_off[s], edge_off[s+1]) */
-    uint8_t *edge_label;        /* byte of each edge, sorted within a state */
-    uint32_t *edge_to;          /* target state of each edge */
-    uint32_t *fail;             /* failure link of each state */
-    uint32_t *dict;             /* nearest state on the failure chain with outputs, or TAX_NONE */
-    uint32_t *out_off;          /* n_states + 1: outputs of s are pats[out_off[s] .. out_off[s+1]) */
-    tax_pat_t *pats;            /* keywords ending at each state, grouped by state */
-    uint32_t max_len;           /* longest keyword, bytes */
+    uint32_t n_states;   /* state 0 is the root */
+    uint32_t root[256];  /* root transitions, 0 = stay at the root */
+    uint32_t *edge_off;  /* n_states + 1: edges of s are [edge_off[s], edge_off[s+1]) */
+    uint8_t *edge_label; /* byte of each edge, sorted within a state */
+    uint32_t *edge_to;   /* target state of each edge */
+    uint32_t *fail;      /* failure link of each state */
+    uint32_t *dict;      /* nearest state on the failure chain with outputs, or TAX_NONE */
+    uint32_t *out_off;   /* n_states + 1: outputs of s are pats[out_off[s] .. out_off[s+1]) */
+    tax_pat_t *pats;     /* keywords ending at each state, grouped by state */
+    uint32_t max_len;    /* longest keyword, bytes */
 } tax_ac_t;
 
 struct tax {
-    arena_t *arena;             /* owns every string and every built table */
-    tax_cat_t *cats;            /* malloc'd, cap entries; public view of each category */
-    tax_src_t *src;             /* malloc'd, parallel to cats */
-    const char **codes;         /* malloc'd, parallel to cats: codes for vocab_suggest */
-    size_t n;                   /* categories added */
-    size_t cap;                 /* capacity of cats, src and codes */
-    int32_t *hash;              /* malloc'd open-addressing table code -> index, -1 = empty */
-    size_t hash_cap;            /* slots, a power of two (0 before the first add) */
-    const char **rejected;      /* malloc'd: well-formed codes whose tax_add failed */
-    size_t n_rejected;          /* entries of rejected */
-    size_t cap_rejected;        /* capacity of rejected */
-    size_t n_failed;            /* tax_add calls that returned -1 */
-    bool built;                 /* tax_build succeeded; immutable from then on */
-    size_t words;               /* uint64_t words per category bitset */
-    uint64_t *subtree;          /* n * words (arena): category i and its descendants */
-    tax_ac_t ac;                /* the keyword automaton (arena) */
+    arena_t *arena;        /* owns every string and every built table */
+    tax_cat_t *cats;       /* malloc'd, cap entries; public view of each category */
+    tax_src_t *src;        /* malloc'd, parallel to cats */
+    const char **codes;    /* malloc'd, parallel to cats: codes for vocab_suggest */
+    size_t n;              /* categories added */
+    size_t cap;            /* capacity of cats, src and codes */
+    int32_t *hash;         /* malloc'd open-addressing table code -> index, -1 = empty */
+    size_t hash_cap;       /* slots, a power of two (0 before the first add) */
+    const char **rejected; /* malloc'd: well-formed codes whose tax_add failed */
+    size_t n_rejected;     /* entries of rejected */
+    size_t cap_rejected;   /* capacity of rejected */
+    size_t n_failed;       /* tax_add calls that returned -1 */
+    bool built;            /* tax_build succeeded; immutable from then on */
+    size_t words;          /* uint64_t words per category bitset */
+    uint64_t *subtree;     /* n * words (arena): category i and its descendants */
+    tax_ac_t ac;           /* the keyword automaton (arena) */
 };
 
 /* ---- creation ------------------------------------------------------------ */
@@ -202,7 +202,7 @@ remember_rejected(tax_t *t, const char *code)
         size_t ncap = t->cap_rejected ? t->cap_rejected * 2 : 8;
         const char **r = realloc(t->rejected, ncap * sizeof *r);
         if (r == NULL)
-            return;             /* only costs a redundant message later */
+            return; /* only costs a redundant message later */
         t->rejected = r;
         t->cap_rejected = ncap;
     }
@@ -236,8 +236,7 @@ copy_strs(arena_t *a, const char *const *v, size_t n)
 /* Checks and normalises def's keywords into src; reports each bad one.
  * Returns the number of errors, or -1 on OOM. */
 static int
-add_keywords(tax_t *t, const tax_def_t *def, const char *code, tax_src_t *src,
-             diag_t *d)
+add_keywords(tax_t *t, const tax_def_t *def, const char *code, tax_src_t *src, diag_t *d)
 {
     int errors = 0;
     size_t n = def->n_keywords;
@@ -252,10 +251,10 @@ add_keywords(tax_t *t, const tax_def_t *def, const char *code, tax_src_t *src,
         char err[96] = "";
         if (norm_text(t->arena, kw, strlen(kw), &out, &outlen, err, sizeof err) != 0) {
             if (norm_valid_utf8(kw, strlen(kw)))
-                return -1;      /* valid input: norm_text failed on memory */
+                return -1; /* valid input: norm_text failed on memory */
             /* Keyword numbers are 1-based, as a person counts a list. */
-            diag_add(d, def->file, def->line, 0, "category \"%s\": keyword %zu: %s", code,
-                     i + 1, err[0] != '\0' ? err : "invalid UTF-8");
+            diag_add(d, def->file, def->line, 0, "category \"%s\": keyword %zu: %s", code, i + 1,
+                     err[0] != '\0' ? err : "invalid UTF-8");
             errors++;
             continue;
         }
@@ -266,8 +265,8 @@ add_keywords(tax_t *t, const tax_def_t *def, const char *code, tax_src_t *src,
             continue;
         }
         if (outlen > UINT32_MAX / 2) {
-            diag_add(d, def->file, def->line, 0, "category \"%s\": keyword %zu is too long",
-                     code, i + 1);
+            diag_add(d, def->file, def->line, 0, "category \"%s\": keyword %zu is too long", code,
+                     i + 1);
             errors++;
             continue;
         }
@@ -287,7 +286,7 @@ int
 tax_add(tax_t *t, const tax_def_t *def, diag_t *d)
 {
     assert(t != NULL && def != NULL);
-    assert(!t->built);          /* a built taxonomy is immutable */
+    assert(!t->built); /* a built taxonomy is immutable */
     assert(def->n_keywords == 0 || def->keywords != NULL);
     assert(def->n_refs == 0 || def->refs != NULL);
     const char *code = def->code;
@@ -300,7 +299,8 @@ tax_add(tax_t *t, const tax_def_t *def, diag_t *d)
     } else if (!code_ok(code)) {
         diag_add(d, def->file, def->line, 0,
                  "category code \"%s\": must be lower-case letters, digits and '_' "
-                 "separated by '.'", code);
+                 "separated by '.'",
+                 code);
         errors++;
     } else {
         int prev = tax_find(t, code);
@@ -308,12 +308,11 @@ tax_add(tax_t *t, const tax_def_t *def, diag_t *d)
             const tax_src_t *ps = &t->src[prev];
             if (ps->file != NULL && ps->line > 0)
                 diag_add(d, def->file, def->line, 0,
-                         "duplicate category \"%s\" (first declared at %s:%d)", code,
-                         ps->file, ps->line);
+                         "duplicate category \"%s\" (first declared at %s:%d)", code, ps->file,
+                         ps->line);
             else if (ps->line > 0)
                 diag_add(d, def->file, def->line, 0,
-                         "duplicate category \"%s\" (first declared at line %d)", code,
-                         ps->line);
+                         "duplicate category \"%s\" (first declared at line %d)", code, ps->line);
             else
                 diag_add(d, def->file, def->line, 0, "duplicate category \"%s\"", code);
             errors++;
@@ -324,7 +323,7 @@ tax_add(tax_t *t, const tax_def_t *def, diag_t *d)
         errors++;
     }
 
-    tax_src_t src = { 0 };
+    tax_src_t src = {0};
     int kerr = add_keywords(t, def, code, &src, d);
     if (kerr < 0)
         goto oom;
@@ -339,7 +338,7 @@ tax_add(tax_t *t, const tax_def_t *def, diag_t *d)
 
     if (grow_cats(t) != 0 || code_table_reserve(t) != 0)
         goto oom;
-    tax_cat_t cat = { 0 };
+    tax_cat_t cat = {0};
     cat.code = arena_strdup(t->arena, code);
     cat.label = arena_strdup(t->arena, def->label);
     cat.parent = -1;
@@ -350,9 +349,8 @@ tax_add(tax_t *t, const tax_def_t *def, diag_t *d)
     src.file = def->file != NULL ? arena_strdup(t->arena, def->file) : NULL;
     src.line = def->line;
     src.parent = def->parent != NULL ? arena_strdup(t->arena, def->parent) : NULL;
-    if (cat.code == NULL || cat.label == NULL || cat.keywords == NULL || cat.refs == NULL
-        || (def->file != NULL && src.file == NULL)
-        || (def->parent != NULL && src.parent == NULL))
+    if (cat.code == NULL || cat.label == NULL || cat.keywords == NULL || cat.refs == NULL ||
+        (def->file != NULL && src.file == NULL) || (def->parent != NULL && src.parent == NULL))
         goto oom;
     t->cats[t->n] = cat;
     t->src[t->n] = src;
@@ -374,7 +372,7 @@ static int
 resolve_parents(tax_t *t, diag_t *d)
 {
     int errors = 0;
-    vocab_t v = { t->codes, t->n };
+    vocab_t v = {t->codes, t->n};
     for (size_t i = 0; i < t->n; i++) {
         const tax_src_t *s = &t->src[i];
         t->cats[i].parent = -1;
@@ -387,7 +385,7 @@ resolve_parents(tax_t *t, diag_t *d)
         }
         errors++;
         if (was_rejected(t, s->parent))
-            continue;           /* its own error is reported already */
+            continue; /* its own error is reported already */
         const char *sug = vocab_suggest(&v, s->parent);
         if (sug != NULL)
             diag_add(d, s->file, s->line, 0,
@@ -460,15 +458,15 @@ build_subtrees(tax_t *t)
 
 /* Load-time trie with child/sibling lists, compacted afterwards. */
 typedef struct trie {
-    uint32_t *child;            /* first child of each node, TAX_NONE if a leaf */
-    uint32_t *sibling;          /* next sibling, TAX_NONE at the end */
-    uint8_t *label;             /* byte on the edge into the node */
-    uint32_t n, cap;            /* nodes, capacity */
+    uint32_t *child;   /* first child of each node, TAX_NONE if a leaf */
+    uint32_t *sibling; /* next sibling, TAX_NONE at the end */
+    uint8_t *label;    /* byte on the edge into the node */
+    uint32_t n, cap;   /* nodes, capacity */
 } trie_t;
 
 typedef struct trie_out {
-    uint32_t state;             /* where the keyword ends */
-    tax_pat_t pat;              /* what it reports */
+    uint32_t state; /* where the keyword ends */
+    tax_pat_t pat;  /* what it reports */
 } trie_out_t;
 
 static void
@@ -586,9 +584,8 @@ ac_compact(tax_t *t, const trie_t *tr, trie_out_t *outs, size_t n_outs)
     ac->out_off = arena_calloc(t->arena, (size_t)ns + 1, sizeof *ac->out_off);
     ac->pats = arena_alloc(t->arena, (n_outs ? n_outs : 1) * sizeof *ac->pats);
     uint32_t *queue = malloc((size_t)ns * sizeof *queue);
-    if (ac->edge_off == NULL || ac->edge_label == NULL || ac->edge_to == NULL
-        || ac->fail == NULL || ac->dict == NULL || ac->out_off == NULL || ac->pats == NULL
-        || queue == NULL) {
+    if (ac->edge_off == NULL || ac->edge_label == NULL || ac->edge_to == NULL || ac->fail == NULL ||
+        ac->dict == NULL || ac->out_off == NULL || ac->pats == NULL || queue == NULL) {
         free(queue);
         return -1;
     }
@@ -652,7 +649,7 @@ ac_compact(tax_t *t, const trie_t *tr, trie_out_t *outs, size_t n_outs)
 static int
 build_automaton(tax_t *t)
 {
-    trie_t tr = { 0 };
+    trie_t tr = {0};
     size_t n_outs = 0, cap_outs = 0;
     trie_out_t *outs = NULL;
     int rc = -1;
@@ -662,7 +659,7 @@ build_automaton(tax_t *t)
         const tax_src_t *s = &t->src[i];
         for (size_t k = 0; k < t->cats[i].n_keywords; k++) {
             if (s->norm[k] == NULL)
-                continue;       /* a duplicate of an earlier keyword */
+                continue; /* a duplicate of an earlier keyword */
             uint32_t end = trie_insert(&tr, s->norm[k], s->norm_len[k]);
             if (end == TAX_NONE)
                 goto done;
@@ -674,7 +671,7 @@ build_automaton(tax_t *t)
                 outs = no;
                 cap_outs = ncap;
             }
-            outs[n_outs++] = (trie_out_t){ end, { (int32_t)i, (int32_t)k, s->norm_len[k] } };
+            outs[n_outs++] = (trie_out_t){end, {(int32_t)i, (int32_t)k, s->norm_len[k]}};
         }
     }
     rc = ac_compact(t, &tr, outs, n_outs);
@@ -849,7 +846,7 @@ tax_spot(const tax_t *t, const char *text, size_t len, tax_hit_t *out, size_t ca
             break;
         s = ac_step(ac, s, (uint8_t)text[i]);
         if (i + 1 < len && text[i + 1] != ' ')
-            continue;           /* no keyword may end inside a word */
+            continue; /* no keyword may end inside a word */
         uint32_t o = ac->out_off[s + 1] > ac->out_off[s] ? s : ac->dict[s];
         for (; o != TAX_NONE; o = ac->dict[o]) {
             for (uint32_t p = ac->out_off[o]; p < ac->out_off[o + 1]; p++) {
@@ -858,8 +855,7 @@ tax_spot(const tax_t *t, const char *text, size_t len, tax_hit_t *out, size_t ca
                 if (start > 0 && text[start - 1] != ' ')
                     continue;
                 n = hit_insert(out, n, cap,
-                               (tax_hit_t){ .cat = pat->cat, .keyword = pat->keyword,
-                                            .pos = start });
+                               (tax_hit_t){.cat = pat->cat, .keyword = pat->keyword, .pos = start});
             }
         }
     }
@@ -871,7 +867,7 @@ tax_memory(const tax_t *t)
 {
     if (t == NULL)
         return 0;
-    return sizeof *t + arena_reserved(t->arena)
-        + t->cap * (sizeof *t->cats + sizeof *t->src + sizeof *t->codes)
-        + t->hash_cap * sizeof *t->hash + t->cap_rejected * sizeof *t->rejected;
+    return sizeof *t + arena_reserved(t->arena) +
+           t->cap * (sizeof *t->cats + sizeof *t->src + sizeof *t->codes) +
+           t->hash_cap * sizeof *t->hash + t->cap_rejected * sizeof *t->rejected;
 }

@@ -18,23 +18,23 @@
 /* One category as declared in taxonomy.cfg (all strings borrowed for
  * the duration of tax_add; the taxonomy copies what it keeps). */
 typedef struct tax_def {
-    const char *code;           /* e.g. "quantum.sensing" */
-    const char *label;          /* human label */
-    const char *parent;         /* parent code or NULL */
-    const char **keywords;      /* phrases revealing the category */
+    const char *code;      /* e.g. "quantum.sensing" */
+    const char *label;     /* human label */
+    const char *parent;    /* parent code or NULL */
+    const char **keywords; /* phrases revealing the category */
     size_t n_keywords;
-    const char **refs;          /* control-list references, e.g. "wassenaar:6A008" */
+    const char **refs; /* control-list references, e.g. "wassenaar:6A008" */
     size_t n_refs;
-    const char *file;           /* where it was declared, for errors */
+    const char *file; /* where it was declared, for errors */
     int line;
 } tax_def_t;
 
 /* A built category (immutable after tax_build). */
 typedef struct tax_cat {
-    const char *code;           /* owned by the taxonomy */
+    const char *code; /* owned by the taxonomy */
     const char *label;
-    int parent;                 /* index of the parent, -1 for a root */
-    const char **keywords;      /* as declared (not normalised) */
+    int parent;            /* index of the parent, -1 for a root */
+    const char **keywords; /* as declared (not normalised) */
     size_t n_keywords;
     const char **refs;
     size_t n_refs;
@@ -42,9 +42,9 @@ typedef struct tax_cat {
 
 /* A category spotted in text. */
 typedef struct tax_hit {
-    int cat;                    /* category index */
-    int keyword;                /* index into that category's keywords[] */
-    size_t pos;                 /* byte offset of the hit in the normalised text */
+    int cat;     /* category index */
+    int keyword; /* index into that category's keywords[] */
+    size_t pos;  /* byte offset of the hit in the normalised text */
 } tax_hit_t;
 
 typedef struct tax tax_t;
@@ -87,8 +87,7 @@ const uint64_t *tax_subtree(const tax_t *t, int i);
  * Writes at most cap hits (every keyword occurrence on word boundaries,
  * in text order; overlapping keywords of different categories are all
  * reported) and returns the number written. No allocation; thread-safe. */
-size_t tax_spot(const tax_t *t, const char *text, size_t len,
-                tax_hit_t *out, size_t cap);
+size_t tax_spot(const tax_t *t, const char *text, size_t len, tax_hit_t *out, size_t cap);
 
 /* Memory held, in bytes. */
 size_t tax_memory(const tax_t *t);

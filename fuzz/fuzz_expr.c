@@ -28,17 +28,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(src, data, size);
     src[size] = '\0';
-    expr_schema_t schema = {
-        &rs->lists, &rs->tags, &rs->risks, &rs->activities, &rs->relations,
-        &rs->types, rs->tax
-    };
+    expr_schema_t schema = {&rs->lists,     &rs->tags,  &rs->risks, &rs->activities,
+                            &rs->relations, &rs->types, rs->tax};
     diag_t *d = diag_new(0);
     expr_t *e = expr_compile(src, &schema, a, "fuzz", 1, d);
     if (e != NULL) {
-        uint64_t given[4] = { 0 }, spotted[4] = { 0 };
-        expr_facts_t f = { .ents = rs->ents, .entity = &rs->ents[0], .match = 0.9,
-                           .method = 0, .type = -1, .given = given, .spotted = spotted,
-                           .activity = -1, .current = true };
+        uint64_t given[4] = {0}, spotted[4] = {0};
+        expr_facts_t f = {.ents = rs->ents,
+                          .entity = &rs->ents[0],
+                          .match = 0.9,
+                          .method = 0,
+                          .type = -1,
+                          .given = given,
+                          .spotted = spotted,
+                          .activity = -1,
+                          .current = true};
         expr_eval(e, &f);
         f.entity = NULL;
         f.method = -1;

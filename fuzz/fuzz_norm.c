@@ -64,7 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     buf[size] = '\0';
     const char *part[2 + MAX_ALIASES + 2 * MAX_IDS];
     size_t np = 0;
-    for (char *p = buf; np < sizeof part / sizeof part[0]; ) {
+    for (char *p = buf; np < sizeof part / sizeof part[0];) {
         part[np++] = p;
         size_t l = strlen(p);
         if (p + l == buf + size)
@@ -72,8 +72,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p += l + 1;
     }
     const char *aliases[MAX_ALIASES], *schemes[MAX_IDS], *values[MAX_IDS];
-    match_query_t q = { part[0], aliases, 0, np > 1 ? part[1] : NULL,
-                        schemes, values, 0 };
+    match_query_t q = {part[0], aliases, 0, np > 1 ? part[1] : NULL, schemes, values, 0};
     for (size_t i = 2; i < np && i < 2 + MAX_ALIASES; i++)
         aliases[q.n_aliases++] = part[i];
     for (size_t i = 2 + MAX_ALIASES; i + 1 < np; i += 2) {

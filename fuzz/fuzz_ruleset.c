@@ -33,8 +33,7 @@ __lsan_default_suppressions(void)
  * input "a policy" exercises the rules against a valid taxonomy and
  * registry, and "\0a taxonomy" the taxonomy against a valid policy. */
 static const char *const files[] = {
-    "policy.cfg", "taxonomy.cfg",
-    "registry/mcf.cfg", "registry/nro.cfg", "registry/sdn.cfg",
+    "policy.cfg", "taxonomy.cfg", "registry/mcf.cfg", "registry/nro.cfg", "registry/sdn.cfg",
 };
 #define N_FILES (sizeof files / sizeof files[0])
 

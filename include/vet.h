@@ -27,14 +27,14 @@ extern "C" {
 
 /* Return codes of every action: VET_OK, or a negative error whose
  * message vet_client_error() gives. X(enum, value, name) */
-#define VET_RCS(X) \
-    X(VET_OK, 0, "ok")                                               \
-    X(VET_ETIMEOUT, -1, "timeout")     /* no answer before the deadline */ \
-    X(VET_EINVAL, -2, "invalid")       /* bad argument or misuse */  \
-    X(VET_ENOMEM, -3, "nomem")         /* out of memory */           \
-    X(VET_EZMQ, -4, "zmq")             /* a ZeroMQ call failed */    \
-    X(VET_EPROTO, -5, "proto")         /* a reply not framed [empty, json] */ \
-    X(VET_EINTR, -6, "interrupted")    /* a signal interrupted the wait */
+#define VET_RCS(X)                                                                                 \
+    X(VET_OK, 0, "ok")                                                                             \
+    X(VET_ETIMEOUT, -1, "timeout")  /* no answer before the deadline */                            \
+    X(VET_EINVAL, -2, "invalid")    /* bad argument or misuse */                                   \
+    X(VET_ENOMEM, -3, "nomem")      /* out of memory */                                            \
+    X(VET_EZMQ, -4, "zmq")          /* a ZeroMQ call failed */                                     \
+    X(VET_EPROTO, -5, "proto")      /* a reply not framed [empty, json] */                         \
+    X(VET_EINTR, -6, "interrupted") /* a signal interrupted the wait */
 
 typedef enum vet_rc {
 #define X(e, v, s) e = v,
@@ -96,8 +96,8 @@ VET_API const char *vet_client_error(const vet_client_t *c);
  * vet_call uses a socket of its own, apart from the one of
  * vet_submit/vet_receive, so calls may be made between a submit and its
  * receive without mixing up replies. */
-VET_API int vet_call(vet_client_t *c, const char *request, size_t len, int timeout_ms,
-             char **reply, size_t *reply_len);
+VET_API int vet_call(vet_client_t *c, const char *request, size_t len, int timeout_ms, char **reply,
+                     size_t *reply_len);
 
 /* vet_call for a NUL-terminated request (a screening request, or any
  * op); the reply is NUL-terminated, caller frees it with vet_free(). */

@@ -51,8 +51,8 @@ VET_API void vet_worker_destroy(vet_worker_t **wp);
  * error reply (bad_request, too_large, unknown_op...), -1 if out of
  * memory (no reply). Admin ops other than "taxonomy" are for the daemon
  * and answer unknown_op here. */
-VET_API int vet_engine_screen(const vet_engine_t *e, vet_worker_t *w, const char *json,
-                      size_t len, const char **reply, size_t *reply_len);
+VET_API int vet_engine_screen(const vet_engine_t *e, vet_worker_t *w, const char *json, size_t len,
+                              const char **reply, size_t *reply_len);
 
 #ifdef __cplusplus
 }

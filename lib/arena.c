@@ -8,17 +8,17 @@
 #define ARENA_ALIGN 16
 
 typedef struct chunk {
-    struct chunk *next;     /* older chunk, or NULL */
-    size_t cap;             /* usable bytes in data[] */
-    size_t used;            /* bytes handed out from data[] */
+    struct chunk *next; /* older chunk, or NULL */
+    size_t cap;         /* usable bytes in data[] */
+    size_t used;        /* bytes handed out from data[] */
     _Alignas(ARENA_ALIGN) unsigned char data[];
 } chunk_t;
 
 struct arena {
-    chunk_t *head;          /* current chunk (newest) */
-    size_t chunk;           /* minimum chunk size */
-    size_t used;            /* bytes handed out since reset */
-    size_t reserved;        /* bytes obtained from malloc */
+    chunk_t *head;   /* current chunk (newest) */
+    size_t chunk;    /* minimum chunk size */
+    size_t used;     /* bytes handed out since reset */
+    size_t reserved; /* bytes obtained from malloc */
 };
 
 arena_t *
@@ -58,7 +58,7 @@ arena_alloc(arena_t *a, size_t n)
     if (need == 0)
         need = ARENA_ALIGN;
     if (need < n)
-        return NULL;                    /* overflow */
+        return NULL; /* overflow */
     chunk_t *c = a->head;
     if (c == NULL || c->cap - c->used < need) {
         size_t cap = a->chunk;

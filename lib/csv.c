@@ -7,25 +7,25 @@
 #include <string.h>
 
 struct csv {
-    csv_line_fn next;       /* the line source */
-    void *ctx;              /* its argument */
-    const char *data;       /* csv_new: the input (borrowed) */
-    size_t len;             /* its length, DOS end-of-file bytes cut */
-    size_t pos;             /* the start of the next line in data */
-    unsigned long lineno;   /* lines data has handed over */
-    char delim;             /* field separator */
-    char quote;             /* quoting character, 0 for none */
-    unsigned flags;         /* CSV_* */
-    const char *fname;      /* for messages (borrowed) */
-    char *buf;              /* field bytes of the current record, NUL-separated */
-    size_t buf_len;         /* bytes used */
-    size_t buf_cap;         /* bytes allocated */
-    size_t *offs;           /* start of each field in buf */
-    size_t *lens;           /* length of each field */
-    char **fields;          /* the fields handed over */
-    size_t n_fields;        /* fields of the current record */
-    size_t cap_fields;      /* room in offs, lens and fields */
-    char err[512];          /* the last error message */
+    csv_line_fn next;     /* the line source */
+    void *ctx;            /* its argument */
+    const char *data;     /* csv_new: the input (borrowed) */
+    size_t len;           /* its length, DOS end-of-file bytes cut */
+    size_t pos;           /* the start of the next line in data */
+    unsigned long lineno; /* lines data has handed over */
+    char delim;           /* field separator */
+    char quote;           /* quoting character, 0 for none */
+    unsigned flags;       /* CSV_* */
+    const char *fname;    /* for messages (borrowed) */
+    char *buf;            /* field bytes of the current record, NUL-separated */
+    size_t buf_len;       /* bytes used */
+    size_t buf_cap;       /* bytes allocated */
+    size_t *offs;         /* start of each field in buf */
+    size_t *lens;         /* length of each field */
+    char **fields;        /* the fields handed over */
+    size_t n_fields;      /* fields of the current record */
+    size_t cap_fields;    /* room in offs, lens and fields */
+    char err[512];        /* the last error message */
 };
 
 /* The line source of csv_new: the lines of data. */

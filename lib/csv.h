@@ -18,13 +18,13 @@ enum {
 
 /* One physical line of input, as a line source hands it over. */
 typedef struct csv_line {
-    const char *text;       /* the line without its line end; borrowed
+    const char *text; /* the line without its line end; borrowed
                                until the source's next call */
-    size_t len;             /* its length in bytes */
-    const char *eol;        /* the line end as read ("\n", "\r\n"; "" for
+    size_t len;       /* its length in bytes */
+    const char *eol;  /* the line end as read ("\n", "\r\n"; "" for
                                a last line without one): a quoted field
                                running over the line break keeps it */
-    unsigned long no;       /* its line number, 1-based */
+    unsigned long no; /* its line number, 1-based */
 } csv_line_t;
 
 /* A line source: fills *line with the next line and returns 1, returns 0
@@ -33,13 +33,13 @@ typedef int (*csv_line_fn)(void *ctx, csv_line_t *line);
 
 /* A record, as csv_next hands it over. */
 typedef struct csv_rec {
-    char **fields;          /* n_fields NUL-terminated fields, writable;
+    char **fields;      /* n_fields NUL-terminated fields, writable;
                                owned by the reader, valid until its next
                                csv_next */
-    const size_t *lens;     /* their lengths (a field may hold a NUL) */
-    size_t n_fields;        /* at least 1 */
-    unsigned long line;     /* the line the record starts on */
-    const char *bad;        /* NULL, or what is wrong with a malformed
+    const size_t *lens; /* their lengths (a field may hold a NUL) */
+    size_t n_fields;    /* at least 1 */
+    unsigned long line; /* the line the record starts on */
+    const char *bad;    /* NULL, or what is wrong with a malformed
                                record (static): the fields then hold what
                                was read up to the fault */
 } csv_rec_t;

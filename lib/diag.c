@@ -8,11 +8,11 @@
 #include "sbuf.h"
 
 struct diag {
-    char **msgs;            /* kept messages, owned */
-    size_t n;               /* kept */
-    size_t total;           /* added, kept or not */
-    size_t lost;            /* added but not kept for want of memory */
-    size_t max;             /* most kept */
+    char **msgs;  /* kept messages, owned */
+    size_t n;     /* kept */
+    size_t total; /* added, kept or not */
+    size_t lost;  /* added but not kept for want of memory */
+    size_t max;   /* most kept */
 };
 
 diag_t *
@@ -93,6 +93,5 @@ diag_print(const diag_t *d, FILE *f)
     if (more > 0)
         fprintf(f, "... and %zu more errors\n", more);
     if (d->lost > 0)
-        fprintf(f, "... and %zu more errors whose messages were lost (out of memory)\n",
-                d->lost);
+        fprintf(f, "... and %zu more errors whose messages were lost (out of memory)\n", d->lost);
 }

@@ -18,8 +18,8 @@ void diag_destroy(diag_t **dp);
  * line, col <= 0 omits the column. Formats as "file:line:col: msg". If
  * the message cannot be stored (out of memory) it is still counted, so
  * diag_count never under-reports, and diag_print says it was lost. */
-void diag_add(diag_t *d, const char *file, int line, int col,
-              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void diag_add(diag_t *d, const char *file, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Number of messages added (including those beyond max). */
 size_t diag_count(const diag_t *d);

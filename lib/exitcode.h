@@ -7,10 +7,10 @@
 #include <sysexits.h>
 
 enum {
-    VET_EXIT_CLEAR = EX_OK,     /* a clear verdict, or success */
-    VET_EXIT_FAIL = 1,          /* a check that ran and failed (vetd --test, --check) */
-    VET_EXIT_REVIEW = 10,       /* a review verdict */
-    VET_EXIT_PROHIBITED = 20,   /* a prohibited verdict */
+    VET_EXIT_CLEAR = EX_OK,   /* a clear verdict, or success */
+    VET_EXIT_FAIL = 1,        /* a check that ran and failed (vetd --test, --check) */
+    VET_EXIT_REVIEW = 10,     /* a review verdict */
+    VET_EXIT_PROHIBITED = 20, /* a prohibited verdict */
 };
 
 #endif

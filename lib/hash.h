@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HASH_SEED 0xcbf29ce484222325ULL     /* the 64-bit FNV offset basis */
-#define HASH_PRIME 0x100000001b3ULL         /* the 64-bit FNV prime (1099511628211) */
+#define HASH_SEED 0xcbf29ce484222325ULL /* the 64-bit FNV offset basis */
+#define HASH_PRIME 0x100000001b3ULL     /* the 64-bit FNV prime (1099511628211) */
 
 /* One FNV-1a round: h with unit u folded in. The standard unit is a
  * byte (hash_bytes); a caller may fold wider units (the match index

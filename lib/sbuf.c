@@ -111,8 +111,8 @@ static size_t
 char_len(const char *s, size_t n)
 {
     utf8proc_int32_t cp;
-    utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s,
-                                          n < 4 ? (utf8proc_ssize_t)n : 4, &cp);
+    utf8proc_ssize_t k =
+        utf8proc_iterate((const utf8proc_uint8_t *)s, n < 4 ? (utf8proc_ssize_t)n : 4, &cp);
     return k > 0 ? (size_t)k : 0;
 }
 
@@ -160,14 +160,33 @@ sbuf_json_str(sbuf_t *b, const char *s, size_t n)
             continue;
         }
         switch (c) {
-        case '"':  *o++ = '\\'; *o++ = '"'; break;
-        case '\\': *o++ = '\\'; *o++ = '\\'; break;
-        case '\n': *o++ = '\\'; *o++ = 'n'; break;
-        case '\r': *o++ = '\\'; *o++ = 'r'; break;
-        case '\t': *o++ = '\\'; *o++ = 't'; break;
+        case '"':
+            *o++ = '\\';
+            *o++ = '"';
+            break;
+        case '\\':
+            *o++ = '\\';
+            *o++ = '\\';
+            break;
+        case '\n':
+            *o++ = '\\';
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = '\\';
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = '\\';
+            *o++ = 't';
+            break;
         default:
-            *o++ = '\\'; *o++ = 'u'; *o++ = '0'; *o++ = '0';
-            *o++ = hex[c >> 4]; *o++ = hex[c & 15];
+            *o++ = '\\';
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
         }
     }
     *o++ = '"';
@@ -191,14 +210,14 @@ sbuf_utf8_prefix(const char *s, size_t n)
             continue;
         size_t need = c < 0xc2 || c > 0xf4 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
         if (need <= k)
-            return n;           /* not a lead byte, or its character is all there */
+            return n; /* not a lead byte, or its character is all there */
         if (k == 1)
-            return n - 1;       /* every lead byte can begin a character */
+            return n - 1; /* every lead byte can begin a character */
         /* Does what is there begin a well-formed character? Its second
          * byte is there and carries the only constraint beyond "is a
          * continuation byte" (E0 A0.., ED ..9F, F0 90.., F4 ..8F), so
          * complete it with 0x80s and ask the decoder. */
-        char t[4] = { '\x80', '\x80', '\x80', '\x80' };
+        char t[4] = {'\x80', '\x80', '\x80', '\x80'};
         memcpy(t, s + n - k, k);
         return char_len(t, need) == need ? n - k : n;
     }
@@ -230,7 +249,7 @@ sbuf_base64(sbuf_t *b, const void *p, size_t n)
         b->oom = true;
         return;
     }
-    size_t cap = sodium_base64_ENCODED_LEN(n, variant);    /* with its NUL */
+    size_t cap = sodium_base64_ENCODED_LEN(n, variant); /* with its NUL */
     if (!reserve(b, cap))
         return;
     sodium_bin2base64(b->data + b->len, cap, p, n, variant);

@@ -11,13 +11,16 @@
  * On OOM the buffer sets oom and ignores further writes, so writers
  * check once at the end instead of after every append. */
 typedef struct sbuf {
-    char *data;             /* bytes, NUL-terminated; owned */
-    size_t len;             /* bytes used, excluding the NUL */
-    size_t cap;             /* bytes allocated */
-    bool oom;               /* an allocation failed; content is truncated */
+    char *data; /* bytes, NUL-terminated; owned */
+    size_t len; /* bytes used, excluding the NUL */
+    size_t cap; /* bytes allocated */
+    bool oom;   /* an allocation failed; content is truncated */
 } sbuf_t;
 
-#define SBUF_INIT { NULL, 0, 0, false }
+#define SBUF_INIT                                                                                  \
+    {                                                                                              \
+        NULL, 0, 0, false                                                                          \
+    }
 
 void sbuf_init(sbuf_t *b);
 void sbuf_free(sbuf_t *b);
@@ -26,8 +29,7 @@ void sbuf_clear(sbuf_t *b);
 void sbuf_append(sbuf_t *b, const char *s, size_t n);
 void sbuf_puts(sbuf_t *b, const char *s);
 void sbuf_putc(sbuf_t *b, char c);
-void sbuf_printf(sbuf_t *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void sbuf_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbuf_vprintf(sbuf_t *b, const char *fmt, va_list ap);
 /* Appends s (n bytes) as a JSON string literal with quotes, escaping
  * quotes, backslashes, control characters and DEL. The output is always

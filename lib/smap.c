@@ -7,15 +7,15 @@
 #include "hash.h"
 
 typedef struct slot {
-    const char *key;        /* borrowed; NULL when empty */
-    uint64_t hash;          /* full hash, to skip most strcmp */
-    int val;                /* value */
+    const char *key; /* borrowed; NULL when empty */
+    uint64_t hash;   /* full hash, to skip most strcmp */
+    int val;         /* value */
 } slot_t;
 
 struct smap {
-    slot_t *slots;          /* cap entries */
-    size_t cap;             /* power of two */
-    size_t n;               /* used */
+    slot_t *slots; /* cap entries */
+    size_t cap;    /* power of two */
+    size_t n;      /* used */
 };
 
 smap_t *

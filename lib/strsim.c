@@ -24,8 +24,8 @@ strsim_decode(const char *s, size_t len, int32_t *cp, int cap)
             v = (int32_t)(((c & 0x0f) << 12) | ((p[1] & 0x3f) << 6) | (p[2] & 0x3f));
             p += 3;
         } else {
-            v = (int32_t)(((c & 0x07) << 18) | ((p[1] & 0x3f) << 12)
-                          | ((p[2] & 0x3f) << 6) | (p[3] & 0x3f));
+            v = (int32_t)(((c & 0x07) << 18) | ((p[1] & 0x3f) << 12) | ((p[2] & 0x3f) << 6) |
+                          (p[3] & 0x3f));
             p += 4;
         }
         cp[n++] = v;
@@ -69,8 +69,8 @@ strsim_osa_within(const int32_t *a, int la, const int32_t *b, int lb, int k)
                 c = d[i - 1][j] + 1;
             if (d[i][j - 1] + 1 < c)
                 c = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]
-                && d[i - 2][j - 2] + 1 < c)
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < c)
                 c = d[i - 2][j - 2] + 1;
             d[i][j] = (uint8_t)c;
             if (c < rowmin)
@@ -91,7 +91,7 @@ strsim_jaro_winkler(const int32_t *a, int la, const int32_t *b, int lb)
     int win = (la > lb ? la : lb) / 2 - 1;
     if (win < 0)
         win = 0;
-    bool ma[STRSIM_MAX_CP] = { false }, mb[STRSIM_MAX_CP] = { false };
+    bool ma[STRSIM_MAX_CP] = {false}, mb[STRSIM_MAX_CP] = {false};
     int m = 0;
     for (int i = 0; i < la; i++) {
         int lo = i - win < 0 ? 0 : i - win, hi = i + win + 1 > lb ? lb : i + win + 1;

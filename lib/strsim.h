@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STRSIM_MAX_CP 32        /* longest string strsim_osa_within and
+#define STRSIM_MAX_CP                                                                              \
+    32 /* longest string strsim_osa_within and
                                  * strsim_jaro_winkler accept (code points) */
 
 /* Decodes s[0..len), which must be valid UTF-8 (norm_valid_utf8; a

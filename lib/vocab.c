@@ -26,7 +26,7 @@ vocab_distance(const char *a, const char *b)
     for (size_t j = 0; j <= lb; j++)
         row[j] = (unsigned char)j;
     for (size_t i = 1; i <= la; i++) {
-        unsigned prev = row[0];     /* row[i-1][j-1] */
+        unsigned prev = row[0]; /* row[i-1][j-1] */
         row[0] = (unsigned char)(i > 255 ? 255 : i);
         for (size_t j = 1; j <= lb; j++) {
             unsigned cur = row[j];

@@ -10,8 +10,8 @@
  * arena); order is meaningful where the vocabulary is ordinal (risk
  * levels, verdicts: lowest first). */
 typedef struct vocab {
-    const char **names;     /* names[i], borrowed */
-    size_t n;               /* count */
+    const char **names; /* names[i], borrowed */
+    size_t n;           /* count */
 } vocab_t;
 
 /* Index of name, or -1. Linear: vocabularies are small and looked up at

@@ -49,6 +49,14 @@ for t in "$B"/tests/unit/test_* "$B"/tests/integration/test_*; do
     fi
 done
 
+# The house format: every C file as .clang-format has it (one test).
+echo "== format: make format-check"
+if make --no-print-directory -s format-check > "$out" 2>&1; then
+    cat "$out"; passed=$((passed + 1))
+else
+    head -40 "$out"; failed=$((failed + 1)); status=1
+fi
+
 # The layers' contracts on the built objects (exports, no ZeroMQ or
 # threads in the engine): tests/abi.sh, "N passed, N failed".
 echo "== layers: tests/abi.sh"

@@ -22,10 +22,10 @@
 #include "mclock.h"
 #include "testutil.h"
 
-#define TU_START_MS 10000       /* how long a daemon may take to answer */
-#define TU_STOP_MS 10000        /* how long it may take to exit on SIGTERM */
-#define TU_PING_MS 200          /* one ping's wait for its reply */
-#define TU_MAX_ARGS 30          /* arguments tu_vetd_spawn passes */
+#define TU_START_MS 10000 /* how long a daemon may take to answer */
+#define TU_STOP_MS 10000  /* how long it may take to exit on SIGTERM */
+#define TU_PING_MS 200    /* one ping's wait for its reply */
+#define TU_MAX_ARGS 30    /* arguments tu_vetd_spawn passes */
 
 const char *
 tu_env_or(const char *name, const char *dflt)
@@ -174,7 +174,7 @@ ping_once(void *ctx, const char *ep)
     bool up = false;
     static const char ping[] = "{\"op\":\"ping\"}";
     if (zmq_connect(s, ep) == 0 && zmq_send(s, ping, sizeof ping - 1, 0) >= 0) {
-        zmq_pollitem_t it = { .socket = s, .events = ZMQ_POLLIN };
+        zmq_pollitem_t it = {.socket = s, .events = ZMQ_POLLIN};
         if (zmq_poll(&it, 1, TU_PING_MS) == 1) {
             char buf[256];
             int n = zmq_recv(s, buf, sizeof buf - 1, 0);

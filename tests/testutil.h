@@ -38,15 +38,15 @@ int tu_remove_tree(const char *path);
  * are where the test puts (or finds) each file; tu_vetd_spawn passes
  * only the arguments it is given. */
 typedef struct tu_vetd {
-    pid_t pid;                  /* the daemon; 0 when not running */
-    char dir[64];               /* private temporary directory; "" if none */
-    char ep[160];               /* ipc://DIR/sock */
-    char log[128];              /* DIR/vetd.log: the daemon's stderr */
-    char audit[128];            /* DIR/audit.jsonl */
-    char rules[128];            /* DIR/rules: for a copy of a ruleset */
-    char cfg[128];              /* DIR/vetd.cfg: for a -c file */
-    long rlim_fsize;            /* > 0: soft RLIMIT_FSIZE of the daemon (bytes) */
-    long rlim_nofile;           /* > 0: RLIMIT_NOFILE of the daemon, soft and hard */
+    pid_t pid;        /* the daemon; 0 when not running */
+    char dir[64];     /* private temporary directory; "" if none */
+    char ep[160];     /* ipc://DIR/sock */
+    char log[128];    /* DIR/vetd.log: the daemon's stderr */
+    char audit[128];  /* DIR/audit.jsonl */
+    char rules[128];  /* DIR/rules: for a copy of a ruleset */
+    char cfg[128];    /* DIR/vetd.cfg: for a -c file */
+    long rlim_fsize;  /* > 0: soft RLIMIT_FSIZE of the daemon (bytes) */
+    long rlim_nofile; /* > 0: RLIMIT_NOFILE of the daemon, soft and hard */
 } tu_vetd_t;
 
 /* Clears d, makes its directory /tmp/vetd-TAG-XXXXXX and fills in the
@@ -78,8 +78,8 @@ void tu_vetd_cleanup(tu_vetd_t *d);
 /* stderr (where a NULL vlog writes) redirected into a temporary file
  * while a test looks at what is logged. */
 typedef struct tu_capture {
-    char path[64];              /* the temporary file */
-    int saved;                  /* the real stderr */
+    char path[64]; /* the temporary file */
+    int saved;     /* the real stderr */
 } tu_capture_t;
 
 /* Starts capturing stderr (CMocka assertions fail the test on error). */

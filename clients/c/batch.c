@@ -18,15 +18,15 @@
 #include <unistd.h>
 
 #define DEFAULT_INFLIGHT 256
-#define MAX_INFLIGHT 10000      /* libvet queues at most 10,000 unsent */
+#define MAX_INFLIGHT 10000 /* libvet queues at most 10,000 unsent */
 #define DEFAULT_RETRIES 2
 #define MAX_RETRIES 100
-#define MAX_DEPTH 1000          /* cJSON's nesting limit: deeper is refused */
-#define CHECK_MS 50             /* how often deadlines are looked at */
-#define PROGRESS_MS 250         /* how often the progress bar is redrawn */
-#define DRAIN_MAX 512           /* replies taken in one go before refilling */
-#define OUT_CHUNK (256 * 1024)  /* output is written in pieces this large */
-#define MAX_TALLY 16            /* distinct verdicts and error codes counted */
+#define MAX_DEPTH 1000         /* cJSON's nesting limit: deeper is refused */
+#define CHECK_MS 50            /* how often deadlines are looked at */
+#define PROGRESS_MS 250        /* how often the progress bar is redrawn */
+#define DRAIN_MAX 512          /* replies taken in one go before refilling */
+#define OUT_CHUNK (256 * 1024) /* output is written in pieces this large */
+#define MAX_TALLY 16           /* distinct verdicts and error codes counted */
 
 static const char usage_text[] =
     "usage: vet batch [-e ENDPOINT] [-t TIMEOUT_MS] [--format jsonl|csv]\n"
@@ -53,59 +53,59 @@ typedef enum { SLOT_FREE, SLOT_PENDING, SLOT_DONE } slot_state_t;
 
 /* One record of the window: from read to written. Buffers are reused. */
 typedef struct slot {
-    uint64_t k;             /* record number, from 0: the request id is "b<k>" */
-    unsigned long line;     /* input line the record starts on */
+    uint64_t k;         /* record number, from 0: the request id is "b<k>" */
+    unsigned long line; /* input line the record starts on */
     slot_state_t state;
-    int attempts;           /* sends so far */
-    int64_t first_ms;       /* when it was first tried */
-    int64_t deadline_ms;    /* the current attempt's answer is due */
-    sbuf_t req;             /* the request, kept for re-sending */
-    sbuf_t uid;             /* the caller's id as a JSON string; empty if none */
-    sbuf_t name;            /* partner name (CSV output only) */
-    char *reply;            /* owned: the daemon's reply, written from rest */
-    size_t reply_len;       /* its length */
-    size_t rest;            /* offset of what follows our id member */
-    sbuf_t out;             /* or the finished output line, without the newline */
+    int attempts;        /* sends so far */
+    int64_t first_ms;    /* when it was first tried */
+    int64_t deadline_ms; /* the current attempt's answer is due */
+    sbuf_t req;          /* the request, kept for re-sending */
+    sbuf_t uid;          /* the caller's id as a JSON string; empty if none */
+    sbuf_t name;         /* partner name (CSV output only) */
+    char *reply;         /* owned: the daemon's reply, written from rest */
+    size_t reply_len;    /* its length */
+    size_t rest;         /* offset of what follows our id member */
+    sbuf_t out;          /* or the finished output line, without the newline */
 } slot_t;
 
 /* A verdict or error code and how many records got it. */
 typedef struct tally {
-    char name[32];          /* "other" once MAX_TALLY are in use */
-    unsigned long n;        /* records */
+    char name[32];   /* "other" once MAX_TALLY are in use */
+    unsigned long n; /* records */
 } tally_t;
 
 /* The whole run. */
 typedef struct batch {
-    const char *endpoint;   /* borrowed from argv or the caller */
-    int timeout_ms;         /* answer due after a send */
-    int inflight_max;       /* window of requests in flight */
-    int retries;            /* re-sends before "timeout" */
-    bool summary;           /* --summary */
-    bool csv_out;           /* --format csv; else JSONL */
-    breader_fmt_t in_fmt;   /* --input-format, or BREADER_AUTO */
-    const char *path;       /* input file, "-" for stdin */
-    vet_client_t *c;        /* owned */
-    breader_t *rd;          /* owned: the input */
-    slot_t *ring;           /* owned: the reorder buffer */
-    uint64_t ring_size;     /* a power of two */
-    uint64_t head;          /* oldest record not written yet */
-    uint64_t next;          /* next record to read */
-    int inflight;           /* records sent and not finished */
-    bool eof;               /* the input is exhausted */
-    bool dead;              /* vetd stopped answering: fail the rest at once */
-    int64_t start_ms;       /* start of the run */
-    int64_t last_reply_ms;  /* last reply of any kind received */
-    int64_t next_check_ms;  /* when deadlines are next looked at */
-    int64_t next_progress_ms;   /* when the progress bar is next drawn */
-    bool tty;               /* stderr is a terminal: draw the progress bar */
-    bool bar_drawn;         /* a bar is on screen and must be erased */
-    unsigned long resent;   /* requests sent again */
-    unsigned long stray;    /* replies dropped: late duplicates or unknown */
-    sbuf_t obuf;            /* output not yet handed to stdout */
+    const char *endpoint;     /* borrowed from argv or the caller */
+    int timeout_ms;           /* answer due after a send */
+    int inflight_max;         /* window of requests in flight */
+    int retries;              /* re-sends before "timeout" */
+    bool summary;             /* --summary */
+    bool csv_out;             /* --format csv; else JSONL */
+    breader_fmt_t in_fmt;     /* --input-format, or BREADER_AUTO */
+    const char *path;         /* input file, "-" for stdin */
+    vet_client_t *c;          /* owned */
+    breader_t *rd;            /* owned: the input */
+    slot_t *ring;             /* owned: the reorder buffer */
+    uint64_t ring_size;       /* a power of two */
+    uint64_t head;            /* oldest record not written yet */
+    uint64_t next;            /* next record to read */
+    int inflight;             /* records sent and not finished */
+    bool eof;                 /* the input is exhausted */
+    bool dead;                /* vetd stopped answering: fail the rest at once */
+    int64_t start_ms;         /* start of the run */
+    int64_t last_reply_ms;    /* last reply of any kind received */
+    int64_t next_check_ms;    /* when deadlines are next looked at */
+    int64_t next_progress_ms; /* when the progress bar is next drawn */
+    bool tty;                 /* stderr is a terminal: draw the progress bar */
+    bool bar_drawn;           /* a bar is on screen and must be erased */
+    unsigned long resent;     /* requests sent again */
+    unsigned long stray;      /* replies dropped: late duplicates or unknown */
+    sbuf_t obuf;              /* output not yet handed to stdout */
     tally_t verdicts[MAX_TALLY];
     tally_t errors[MAX_TALLY];
-    int status;             /* exit code so far */
-    int fatal;              /* non-zero: stop with this exit code */
+    int status; /* exit code so far */
+    int fatal;  /* non-zero: stop with this exit code */
 } batch_t;
 
 /* ---- results ---- */
@@ -149,7 +149,7 @@ tally(batch_t *b, bool error, const char *name, size_t n)
         if (strlen(t[k].name) == n && memcmp(t[k].name, name, n) == 0)
             break;
     if (k == MAX_TALLY) {
-        k = MAX_TALLY - 1;      /* the last one becomes "other" */
+        k = MAX_TALLY - 1; /* the last one becomes "other" */
         strcpy(t[k].name, "other");
     } else if (t[k].name[0] == '\0') {
         memcpy(t[k].name, name, n);
@@ -383,7 +383,7 @@ on_reply(batch_t *b, char *reply, size_t len)
         if (q != NULL && parse_our_id(reply + olen, (size_t)(q - reply - olen), &k)) {
             slot_t *s = pending_slot(b, k);
             if (s == NULL) {
-                b->stray++;     /* a late duplicate, or a stranger's */
+                b->stray++; /* a late duplicate, or a stranger's */
                 free(reply);
                 return;
             }
@@ -439,7 +439,7 @@ write_out(batch_t *b)
         fprintf(stderr, "vet batch: writing the output: %s\n", strerror(errno));
         b->fatal = EX_IOERR;
     }
-    b->obuf.len = 0;        /* not sbuf_clear: flush reports an oom */
+    b->obuf.len = 0; /* not sbuf_clear: flush reports an oom */
 }
 
 /* Writes the finished records at the head of the window, in order, into
@@ -532,8 +532,7 @@ check_deadlines(batch_t *b, int64_t now)
             continue;
         }
         if (s->attempts > 0)
-            snprintf(msg, sizeof msg,
-                     "vetd not answering at %s: no reply to %d attempts of %d ms",
+            snprintf(msg, sizeof msg, "vetd not answering at %s: no reply to %d attempts of %d ms",
                      b->endpoint, s->attempts, b->timeout_ms);
         else
             snprintf(msg, sizeof msg, "vetd not reachable at %s for %lld ms", b->endpoint,
@@ -541,8 +540,8 @@ check_deadlines(batch_t *b, int64_t now)
         finish_error(b, s, "timeout", msg);
         if (b->last_reply_ms < s->first_ms) {
             b->dead = true;
-            snprintf(msg, sizeof msg, "vetd not answering at %s: no reply in %lld ms",
-                     b->endpoint, (long long)(now - s->first_ms));
+            snprintf(msg, sizeof msg, "vetd not answering at %s: no reply in %lld ms", b->endpoint,
+                     (long long)(now - s->first_ms));
             fail_pending(b, msg);
         }
     }
@@ -645,7 +644,7 @@ receive(batch_t *b, int wait_ms)
         if (rc == VET_ETIMEOUT)
             return;
         if (rc == VET_EPROTO) {
-            b->stray++;         /* not [empty, json]: nobody's answer */
+            b->stray++; /* not [empty, json]: nobody's answer */
             continue;
         }
         if (rc != VET_OK) {
@@ -774,8 +773,7 @@ parse_args(batch_t *b, int argc, char **argv)
             b->csv_out = f == BREADER_CSV;
         } else if ((r = vetcli_opt_value(argc, argv, &i, "--input-format", &v)) != 0) {
             if (r < 0 || !parse_fmt(v, &b->in_fmt))
-                return usage_error("bad --input-format \"%s\" (csv or jsonl)",
-                                   r < 0 ? "" : v);
+                return usage_error("bad --input-format \"%s\" (csv or jsonl)", r < 0 ? "" : v);
         } else if (a[0] == '-' && a[1] != '\0') {
             return usage_error("unknown option \"%s\"", a);
         } else if (b->path != NULL) {
@@ -814,7 +812,7 @@ batch_main(const char *endpoint, int timeout_ms, int argc, char **argv)
     /* The header is read (and a bad one refused) before anything is sent. */
     breader_err_t why;
     if ((b->rd = breader_new(b->path, b->in_fmt, &why)) == NULL) {
-        status = why == BREADER_ENOINPUT ? EX_NOINPUT
+        status = why == BREADER_ENOINPUT  ? EX_NOINPUT
                  : why == BREADER_EHEADER ? EX_USAGE
                  : why == BREADER_ENOMEM  ? EX_SOFTWARE
                                           : EX_IOERR;

@@ -3,13 +3,13 @@
 
 #include <string.h>
 
-#define MAX_DEPTH 1000          /* cJSON's nesting limit: deeper is refused */
+#define MAX_DEPTH 1000 /* cJSON's nesting limit: deeper is refused */
 
 /* Where a scan is; what it found goes to r. */
 typedef struct cursor {
-    const char *s;          /* the line; borrowed */
-    size_t n, i;            /* its length, the position */
-    bjson_scan_t *r;        /* the result being filled; borrowed */
+    const char *s;   /* the line; borrowed */
+    size_t n, i;     /* its length, the position */
+    bjson_scan_t *r; /* the result being filled; borrowed */
 } cursor_t;
 
 static bool
@@ -25,8 +25,8 @@ scan_fail(cursor_t *j, const char *msg)
 static void
 scan_ws(cursor_t *j)
 {
-    while (j->i < j->n && (j->s[j->i] == ' ' || j->s[j->i] == '\t' || j->s[j->i] == '\n' ||
-                           j->s[j->i] == '\r'))
+    while (j->i < j->n &&
+           (j->s[j->i] == ' ' || j->s[j->i] == '\t' || j->s[j->i] == '\n' || j->s[j->i] == '\r'))
         j->i++;
 }
 
@@ -55,7 +55,7 @@ scan_hex4(cursor_t *j, unsigned *v)
 static bool
 scan_string(cursor_t *j)
 {
-    j->i++;     /* the opening quote */
+    j->i++; /* the opening quote */
     while (j->i < j->n) {
         unsigned char c = (unsigned char)j->s[j->i];
         if (c == '"') {
@@ -145,7 +145,7 @@ scan_object(cursor_t *j, int depth)
     if (top)
         j->r->open = j->i;
     j->i++;
-    size_t prev_end = j->i;     /* end of the previous member's value */
+    size_t prev_end = j->i; /* end of the previous member's value */
     scan_ws(j);
     if (j->i < j->n && j->s[j->i] == '}') {
         if (top)
@@ -238,14 +238,11 @@ scan_value(cursor_t *j, int depth)
     if (j->i >= j->n)
         return scan_fail(j, "invalid JSON");
     char c = j->s[j->i];
-    static const char *const lits[] = { "true", "false", "null" };
+    static const char *const lits[] = {"true", "false", "null"};
     switch (c) {
-    case '{':
-        return scan_object(j, depth);
-    case '[':
-        return scan_array(j, depth);
-    case '"':
-        return scan_string(j);
+    case '{': return scan_object(j, depth);
+    case '[': return scan_array(j, depth);
+    case '"': return scan_string(j);
     case 't':
     case 'f':
     case 'n':
@@ -268,7 +265,7 @@ void
 bjson_scan(bjson_scan_t *out, const char *s, size_t n)
 {
     memset(out, 0, sizeof *out);
-    cursor_t c = { s, n, 0, out };
+    cursor_t c = {s, n, 0, out};
     scan_ws(&c);
     if (c.i >= n || s[c.i] != '{') {
         scan_fail(&c, "expected a JSON object");

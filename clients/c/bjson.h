@@ -7,12 +7,12 @@
 
 /* What bjson_scan found. Offsets are bytes into the scanned line. */
 typedef struct bjson_scan {
-    const char *err;        /* what is wrong (a static string); NULL if fine */
-    size_t err_at;          /* byte offset of the error */
-    size_t open, close;     /* offsets of the top-level braces */
-    bool has_id;            /* a top-level "id" member was seen */
-    size_t id_val, id_end;  /* its value's span */
-    size_t cut_from, cut_to;    /* the bytes to drop to remove it */
+    const char *err;         /* what is wrong (a static string); NULL if fine */
+    size_t err_at;           /* byte offset of the error */
+    size_t open, close;      /* offsets of the top-level braces */
+    bool has_id;             /* a top-level "id" member was seen */
+    size_t id_val, id_end;   /* its value's span */
+    size_t cut_from, cut_to; /* the bytes to drop to remove it */
 } bjson_scan_t;
 
 /* Scans s (n bytes, borrowed for the call only): one JSON object and

@@ -17,49 +17,57 @@
 
 /* The columns a CSV header may name; "context.KEY" besides. */
 typedef enum {
-    COL_ID, COL_NAME, COL_COUNTRY, COL_TYPE, COL_ALIASES, COL_IDS, COL_TECH,
-    COL_ACTIVITY, COL_CURRENT, COL_TEXT, COL_COUNT, COL_CONTEXT = COL_COUNT
+    COL_ID,
+    COL_NAME,
+    COL_COUNTRY,
+    COL_TYPE,
+    COL_ALIASES,
+    COL_IDS,
+    COL_TECH,
+    COL_ACTIVITY,
+    COL_CURRENT,
+    COL_TEXT,
+    COL_COUNT,
+    COL_CONTEXT = COL_COUNT
 } col_t;
 
 static const struct {
     const char *name;
     col_t col;
 } csv_columns[] = {
-    { "id", COL_ID },           { "name", COL_NAME },
-    { "country", COL_COUNTRY }, { "type", COL_TYPE },
-    { "aliases", COL_ALIASES }, { "ids", COL_IDS },
-    { "tech", COL_TECH },       { "technologies", COL_TECH },
-    { "activity", COL_ACTIVITY }, { "current", COL_CURRENT },
-    { "text", COL_TEXT },
+    {"id", COL_ID},           {"name", COL_NAME},         {"country", COL_COUNTRY},
+    {"type", COL_TYPE},       {"aliases", COL_ALIASES},   {"ids", COL_IDS},
+    {"tech", COL_TECH},       {"technologies", COL_TECH}, {"activity", COL_ACTIVITY},
+    {"current", COL_CURRENT}, {"text", COL_TEXT},
 };
 
 /* The input: lines of a file, CSV records or JSONL requests. */
 struct breader {
-    int fd;                 /* owned unless 0 (stdin); -1 when not open */
-    const char *path;       /* for messages */
-    breader_fmt_t fmt;      /* BREADER_CSV or BREADER_JSONL once opened */
-    char *rbuf;             /* owned: bytes read, not all used yet */
-    size_t rcap;            /* its allocation */
-    size_t rstart, rend;    /* the unused bytes of rbuf */
-    bool at_eof;            /* read(2) said end of file */
-    int rerr;               /* errno of a failed read (or ENOMEM), else 0 */
-    off_t consumed;         /* bytes read so far */
-    char *line;             /* the current physical line, in rbuf,
+    int fd;                /* owned unless 0 (stdin); -1 when not open */
+    const char *path;      /* for messages */
+    breader_fmt_t fmt;     /* BREADER_CSV or BREADER_JSONL once opened */
+    char *rbuf;            /* owned: bytes read, not all used yet */
+    size_t rcap;           /* its allocation */
+    size_t rstart, rend;   /* the unused bytes of rbuf */
+    bool at_eof;           /* read(2) said end of file */
+    int rerr;              /* errno of a failed read (or ENOMEM), else 0 */
+    off_t consumed;        /* bytes read so far */
+    char *line;            /* the current physical line, in rbuf,
                                NUL-terminated; valid until the next read */
-    size_t len;             /* its length, line end stripped */
-    bool unread;            /* line was looked at and given back */
-    unsigned long lineno;   /* physical lines read */
-    off_t size;             /* bytes of a regular file; -1 if unknown */
-    int ncols;              /* CSV: columns of the header */
-    col_t *cols;            /* owned: the kind of each column */
-    char **keys;            /* owned: a context column's key as JSON, else NULL */
-    const char **cells;     /* owned array: the current record's fields */
-    int col_of[COL_COUNT];  /* column index of each kind, -1 if absent */
-    csv_t *csv;             /* owned: CSV, the reader over next_line */
-    csv_rec_t rec;          /* CSV: the current record (the reader's) */
-    bool oom;               /* CSV: the reader ran out of memory */
-    sbuf_t scratch;         /* the request body being built */
-    char errbuf[256];       /* what is wrong with the current record */
+    size_t len;            /* its length, line end stripped */
+    bool unread;           /* line was looked at and given back */
+    unsigned long lineno;  /* physical lines read */
+    off_t size;            /* bytes of a regular file; -1 if unknown */
+    int ncols;             /* CSV: columns of the header */
+    col_t *cols;           /* owned: the kind of each column */
+    char **keys;           /* owned: a context column's key as JSON, else NULL */
+    const char **cells;    /* owned array: the current record's fields */
+    int col_of[COL_COUNT]; /* column index of each kind, -1 if absent */
+    csv_t *csv;            /* owned: CSV, the reader over next_line */
+    csv_rec_t rec;         /* CSV: the current record (the reader's) */
+    bool oom;              /* CSV: the reader ran out of memory */
+    sbuf_t scratch;        /* the request body being built */
+    char errbuf[256];      /* what is wrong with the current record */
 };
 
 /* Reads more input into rbuf (compacting, growing when full); blocks.
@@ -108,7 +116,7 @@ breader_ready(breader_t *r)
     if (r->unread || r->at_eof || r->rerr != 0 ||
         (r->rend > r->rstart && memchr(r->rbuf + r->rstart, '\n', r->rend - r->rstart) != NULL))
         return true;
-    struct pollfd p = { r->fd, POLLIN, 0 };
+    struct pollfd p = {r->fd, POLLIN, 0};
     return poll(&p, 1, 0) != 0;
 }
 
@@ -124,12 +132,12 @@ next_line(breader_t *r)
         return true;
     }
     char *nl;
-    while ((nl = r->rbuf != NULL ? memchr(r->rbuf + r->rstart, '\n', r->rend - r->rstart)
-                                 : NULL) == NULL) {
+    while ((nl = r->rbuf != NULL ? memchr(r->rbuf + r->rstart, '\n', r->rend - r->rstart) : NULL) ==
+           NULL) {
         if (r->at_eof || r->rerr != 0 || !fill_input(r)) {
             if (r->rerr != 0 || r->rstart == r->rend)
                 return false;
-            nl = r->rbuf + r->rend;     /* the last line has no newline */
+            nl = r->rbuf + r->rend; /* the last line has no newline */
             break;
         }
     }
@@ -215,7 +223,7 @@ csv_header(breader_t *r)
     for (int k = 0; k < COL_COUNT; k++)
         r->col_of[k] = -1;
     if (rc == 0)
-        return BREADER_OK;  /* an empty file: no records */
+        return BREADER_OK; /* an empty file: no records */
     if (err != NULL) {
         fprintf(stderr, "vet batch: %s:%lu: header: %s\n", r->path, line, err);
         return BREADER_EHEADER;
@@ -256,8 +264,7 @@ csv_header(breader_t *r)
         }
         col_t col = csv_columns[k].col;
         if (r->col_of[col] >= 0) {
-            fprintf(stderr, "vet batch: %s:%lu: column \"%s\" given twice\n", r->path, line,
-                    name);
+            fprintf(stderr, "vet batch: %s:%lu: column \"%s\" given twice\n", r->path, line, name);
             status = BREADER_EHEADER;
             continue;
         }
@@ -269,8 +276,8 @@ csv_header(breader_t *r)
         for (int k = i + 1; k < r->ncols; k++)
             if (r->cols[i] == COL_CONTEXT && r->cols[k] == COL_CONTEXT &&
                 strcmp(field[i], field[k]) == 0) {
-                fprintf(stderr, "vet batch: %s:%lu: column \"%s\" given twice\n", r->path,
-                        line, field[i]);
+                fprintf(stderr, "vet batch: %s:%lu: column \"%s\" given twice\n", r->path, line,
+                        field[i]);
                 status = BREADER_EHEADER;
             }
     if (status == BREADER_OK && r->col_of[COL_NAME] < 0) {
@@ -304,8 +311,7 @@ csv_header(breader_t *r)
 /* Splits s at ';' and calls put(b, item, len) for each non-blank item,
  * trimmed; returns the items. */
 static int
-each_item(const char *s, void (*put)(sbuf_t *, const char *, size_t, void *), sbuf_t *b,
-          void *arg)
+each_item(const char *s, void (*put)(sbuf_t *, const char *, size_t, void *), sbuf_t *b, void *arg)
 {
     int count = 0;
     while (*s != '\0') {
@@ -392,7 +398,7 @@ csv_body(breader_t *r, char *errbuf, size_t errlen)
     static const struct {
         col_t col;
         const char *member;
-    } partner_strings[] = { { COL_COUNTRY, "\"country\":" }, { COL_TYPE, "\"type\":" } };
+    } partner_strings[] = {{COL_COUNTRY, "\"country\":"}, {COL_TYPE, "\"type\":"}};
     for (size_t k = 0; k < 2; k++) {
         if ((v = cell(r, partner_strings[k].col)) != NULL) {
             sbuf_puts(b, comma);
@@ -426,8 +432,8 @@ csv_body(breader_t *r, char *errbuf, size_t errlen)
         sbuf_json_str(b, v, strlen(v));
     }
     if ((v = cell(r, COL_CURRENT)) != NULL) {
-        static const char *const yes[] = { "true", "yes", "y", "1" };
-        static const char *const no[] = { "false", "no", "n", "0" };
+        static const char *const yes[] = {"true", "yes", "y", "1"};
+        static const char *const no[] = {"false", "no", "n", "0"};
         const char *val = NULL;
         for (size_t k = 0; k < 4 && val == NULL; k++) {
             if (strcasecmp(v, yes[k]) == 0)
@@ -632,8 +638,8 @@ breader_next(breader_t *r, const char *id, sbuf_t *req, sbuf_t *uid, sbuf_t *nam
         if (idcol >= 0 && (size_t)idcol < r->rec.n_fields && r->rec.lens[idcol] > 0)
             sbuf_json_str(uid, r->rec.fields[idcol], r->rec.lens[idcol]);
         if (rec->err == NULL && r->rec.n_fields != (size_t)r->ncols) {
-            snprintf(r->errbuf, sizeof r->errbuf, "%zu fields, the header has %d",
-                     r->rec.n_fields, r->ncols);
+            snprintf(r->errbuf, sizeof r->errbuf, "%zu fields, the header has %d", r->rec.n_fields,
+                     r->ncols);
             rec->err = r->errbuf;
         } else if (rec->err == NULL) {
             for (int i = 0; i < r->ncols; i++)

@@ -12,18 +12,18 @@ typedef enum { BREADER_AUTO, BREADER_CSV, BREADER_JSONL } breader_fmt_t;
 /* Why opening or reading failed; the caller picks the exit code. */
 typedef enum {
     BREADER_OK,
-    BREADER_ENOINPUT,       /* the input cannot be opened */
-    BREADER_EHEADER,        /* the CSV header is bad (a usage error) */
-    BREADER_EIO,            /* reading failed */
-    BREADER_ENOMEM          /* out of memory */
+    BREADER_ENOINPUT, /* the input cannot be opened */
+    BREADER_EHEADER,  /* the CSV header is bad (a usage error) */
+    BREADER_EIO,      /* reading failed */
+    BREADER_ENOMEM    /* out of memory */
 } breader_err_t;
 
 /* What breader_next says about the record it read. */
 typedef struct breader_rec {
-    unsigned long line;     /* input line the record starts on */
-    const char *err;        /* NULL, or what is wrong with the record;
+    unsigned long line; /* input line the record starts on */
+    const char *err;    /* NULL, or what is wrong with the record;
                                borrowed, valid until the next breader_next */
-    breader_err_t why;      /* after -1: why reading failed */
+    breader_err_t why;  /* after -1: why reading failed */
 } breader_rec_t;
 
 typedef struct breader breader_t;

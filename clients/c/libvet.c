@@ -21,22 +21,22 @@
 #define PIPE_SNDHWM 10000
 
 struct vet_client {
-    void *ctx;              /* ZeroMQ context; terminated here if own_ctx */
-    bool own_ctx;           /* the client created ctx */
-    char *endpoint;         /* vetd's endpoint; owned */
-    void *call;             /* DEALER of vet_call; NULL until needed, and
+    void *ctx;      /* ZeroMQ context; terminated here if own_ctx */
+    bool own_ctx;   /* the client created ctx */
+    char *endpoint; /* vetd's endpoint; owned */
+    void *call;     /* DEALER of vet_call; NULL until needed, and
                                after an attempt that failed */
-    void *pipe;             /* DEALER of submit/receive; NULL until needed */
-    size_t pending;         /* submitted requests not yet answered */
-    int retries;            /* extra attempts of vet_call */
-    char err[512];          /* last error message */
+    void *pipe;     /* DEALER of submit/receive; NULL until needed */
+    size_t pending; /* submitted requests not yet answered */
+    int retries;    /* extra attempts of vet_call */
+    char err[512];  /* last error message */
 };
 
 static const struct {
     int rc;
     const char *name;
 } rc_names[] = {
-#define X(e, v, s) { e, s },
+#define X(e, v, s) {e, s},
     VET_RCS(X)
 #undef X
 };
@@ -50,8 +50,7 @@ vet_strerror(int rc)
     return "unknown";
 }
 
-static void client_err(vet_client_t *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void client_err(vet_client_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 client_err(vet_client_t *c, const char *fmt, ...)
@@ -218,7 +217,7 @@ wait_for(void *s, short ev, int64_t deadline)
         int64_t left = deadline - mclock_ms();
         if (left < 0)
             left = 0;
-        zmq_pollitem_t it = { s, 0, ev, 0 };
+        zmq_pollitem_t it = {s, 0, ev, 0};
         int n = zmq_poll(&it, 1, (long)left);
         if (n < 0)
             return -1;
@@ -369,8 +368,8 @@ check_request(vet_client_t *c, const char *request, size_t len)
 }
 
 int
-vet_call(vet_client_t *c, const char *request, size_t len, int timeout_ms,
-         char **reply, size_t *reply_len)
+vet_call(vet_client_t *c, const char *request, size_t len, int timeout_ms, char **reply,
+         size_t *reply_len)
 {
     if (reply != NULL)
         *reply = NULL;
@@ -412,11 +411,10 @@ vet_call(vet_client_t *c, const char *request, size_t len, int timeout_ms,
             return rc;
     }
     if (made > 1)
-        client_err(c, "vetd not answering at %s: timed out after %d ms (%d attempts)",
-                   c->endpoint, timeout_ms, made);
+        client_err(c, "vetd not answering at %s: timed out after %d ms (%d attempts)", c->endpoint,
+                   timeout_ms, made);
     else
-        client_err(c, "vetd not answering at %s: timed out after %d ms", c->endpoint,
-                   timeout_ms);
+        client_err(c, "vetd not answering at %s: timed out after %d ms", c->endpoint, timeout_ms);
     return VET_ETIMEOUT;
 }
 
@@ -478,8 +476,8 @@ vet_receive(vet_client_t *c, int timeout_ms, char **reply, size_t *reply_len)
     }
     int rc = receive_until(c, c->pipe, mclock_ms() + timeout_ms, reply, reply_len);
     if (rc == VET_ETIMEOUT) {
-        client_err(c, "vetd not answering at %s: timed out after %d ms (%zu pending)",
-                   c->endpoint, timeout_ms, c->pending);
+        client_err(c, "vetd not answering at %s: timed out after %d ms (%zu pending)", c->endpoint,
+                   timeout_ms, c->pending);
         return VET_ETIMEOUT;
     }
     /* A reply was consumed even if it was malformed. */

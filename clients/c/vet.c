@@ -39,16 +39,16 @@ static const char usage_text[] =
 
 /* What every command needs; filled from the command line. */
 typedef struct cli {
-    const char *endpoint;   /* borrowed from argv or the environment */
-    int timeout_ms;         /* total deadline of the request */
-    bool json;              /* print the reply verbatim */
+    const char *endpoint; /* borrowed from argv or the environment */
+    int timeout_ms;       /* total deadline of the request */
+    bool json;            /* print the reply verbatim */
 } cli_t;
 
 /* The repeatable and single options of `vet screen`. */
 typedef struct screen_opts {
     const char *name, *country, *type, *activity, *text, *request_id;
-    bool past;              /* --past: current = false */
-    bool raw;               /* "-": the request comes from stdin */
+    bool past;                                        /* --past: current = false */
+    bool raw;                                         /* "-": the request comes from stdin */
     const char **aliases, **ids, **techs, **contexts; /* argv pointers; owned arrays */
     int naliases, nids, ntechs, ncontexts;
 } screen_opts_t;
@@ -109,8 +109,8 @@ transact(const cli_t *cli, const char *request, size_t len, int retries, char **
     int status = EX_OK;
     if (rc != VET_OK) {
         fprintf(stderr, "vet: %s\n", vet_client_error(c));
-        status = rc == VET_ENOMEM || rc == VET_EPROTO || rc == VET_EINVAL ? EX_SOFTWARE
-                                                                          : EX_UNAVAILABLE;
+        status =
+            rc == VET_ENOMEM || rc == VET_EPROTO || rc == VET_EINVAL ? EX_SOFTWARE : EX_UNAVAILABLE;
     }
     vet_client_destroy(&c);
     return status;
@@ -413,20 +413,20 @@ parse_screen(cli_t *cli, screen_opts_t *o, int argc, char **argv)
     /* Each option fills either one string or a growing list. */
     const struct {
         const char *name;
-        const char **single;    /* where a single option's value goes */
-        const char ***list;     /* or the list a repeatable one adds to */
-        int *count;             /* and that list's length */
+        const char **single; /* where a single option's value goes */
+        const char ***list;  /* or the list a repeatable one adds to */
+        int *count;          /* and that list's length */
     } opts[] = {
-        { "--name", &o->name, NULL, NULL },
-        { "--country", &o->country, NULL, NULL },
-        { "--type", &o->type, NULL, NULL },
-        { "--activity", &o->activity, NULL, NULL },
-        { "--text", &o->text, NULL, NULL },
-        { "--request-id", &o->request_id, NULL, NULL },
-        { "--alias", NULL, &o->aliases, &o->naliases },
-        { "--id", NULL, &o->ids, &o->nids },
-        { "--tech", NULL, &o->techs, &o->ntechs },
-        { "--context", NULL, &o->contexts, &o->ncontexts },
+        {"--name", &o->name, NULL, NULL},
+        {"--country", &o->country, NULL, NULL},
+        {"--type", &o->type, NULL, NULL},
+        {"--activity", &o->activity, NULL, NULL},
+        {"--text", &o->text, NULL, NULL},
+        {"--request-id", &o->request_id, NULL, NULL},
+        {"--alias", NULL, &o->aliases, &o->naliases},
+        {"--id", NULL, &o->ids, &o->nids},
+        {"--tech", NULL, &o->techs, &o->ntechs},
+        {"--context", NULL, &o->contexts, &o->ncontexts},
     };
     for (int i = 1; i < argc; i++) {
         int r = common_opt(cli, argc, argv, &i);
@@ -465,9 +465,8 @@ parse_screen(cli_t *cli, screen_opts_t *o, int argc, char **argv)
             return EX_SOFTWARE;
         }
     }
-    if (o->raw && (o->name || o->country || o->type || o->activity || o->text ||
-                   o->request_id || o->past || o->naliases || o->nids || o->ntechs ||
-                   o->ncontexts))
+    if (o->raw && (o->name || o->country || o->type || o->activity || o->text || o->request_id ||
+                   o->past || o->naliases || o->nids || o->ntechs || o->ncontexts))
         return usage_error("screen: \"-\" reads the whole request from stdin; %s",
                            "give no fields with it");
     if (!o->raw && o->name == NULL)
@@ -521,8 +520,7 @@ cmd_screen(cli_t *cli, int argc, char **argv)
      * id means the daemon broke the protocol. */
     const char *rid = str_item(r, "id");
     if (!o.raw && (rid == NULL || strcmp(rid, o.request_id) != 0)) {
-        fprintf(stderr, "vet: reply is for id \"%s\", not \"%s\"\n", rid ? rid : "",
-                o.request_id);
+        fprintf(stderr, "vet: reply is for id \"%s\", not \"%s\"\n", rid ? rid : "", o.request_id);
         status = EX_SOFTWARE;
         goto done;
     }
@@ -680,8 +678,8 @@ cmd_admin(cli_t *cli, const char *op, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-    static const char *const admin_ops[] = { "ping", "version", "stats", "reload", "taxonomy" };
-    cli_t cli = { getenv("VET_ENDPOINT"), DEFAULT_TIMEOUT_MS, false };
+    static const char *const admin_ops[] = {"ping", "version", "stats", "reload", "taxonomy"};
+    cli_t cli = {getenv("VET_ENDPOINT"), DEFAULT_TIMEOUT_MS, false};
     if (cli.endpoint == NULL || *cli.endpoint == '\0')
         cli.endpoint = DEFAULT_ENDPOINT;
     int i;

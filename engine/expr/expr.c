@@ -10,11 +10,13 @@
 /* ---- names --------------------------------------------------------------- */
 
 /* The checker's types; the text is what messages say. */
+/* clang-format off */
 #define EXPR_TYPES(X)                                                   \
     X(ERR, "error") X(BOOL, "bool") X(NUM, "number") X(STR, "string")   \
     X(LISTS, "list set") X(TAGS, "tag set") X(RISK, "risk level")       \
     X(ACTIVITY, "activity") X(PTYPE, "partner type")                    \
     X(METHOD, "match method") X(ENTS, "entity set") X(CTX, "context value")
+/* clang-format on */
 
 typedef enum ty {
 #define EXPR_TY_ENUM(name, text) TY_##name,
@@ -29,109 +31,132 @@ static const char *const ty_names[] = {
 };
 
 typedef enum nm {
-    NM_MATCHED, NM_MATCH, NM_METHOD, NM_ID, NM_LISTS, NM_TAGS, NM_RISK,
-    NM_COUNTRY, NM_TYPE, NM_RELATED, NM_REL_LISTS, NM_REL_TAGS, NM_REL_RISK,
-    NM_REL_EXISTS, NM_TECH_ANY, NM_TECH_ALL, NM_GIVEN_ANY, NM_GIVEN_ALL,
-    NM_SPOTTED_ANY, NM_SPOTTED_ALL, NM_GIVEN_COUNT, NM_SPOTTED_COUNT,
-    NM_ACTIVITY, NM_CURRENT, NM_CONTEXT
+    NM_MATCHED,
+    NM_MATCH,
+    NM_METHOD,
+    NM_ID,
+    NM_LISTS,
+    NM_TAGS,
+    NM_RISK,
+    NM_COUNTRY,
+    NM_TYPE,
+    NM_RELATED,
+    NM_REL_LISTS,
+    NM_REL_TAGS,
+    NM_REL_RISK,
+    NM_REL_EXISTS,
+    NM_TECH_ANY,
+    NM_TECH_ALL,
+    NM_GIVEN_ANY,
+    NM_GIVEN_ALL,
+    NM_SPOTTED_ANY,
+    NM_SPOTTED_ALL,
+    NM_GIVEN_COUNT,
+    NM_SPOTTED_COUNT,
+    NM_ACTIVITY,
+    NM_CURRENT,
+    NM_CONTEXT
 } nm_t;
 
 /* Every name of the language but context.KEY: the single source of
  * truth for lookup and "did you mean". */
 static const struct name {
-    const char *key;            /* segments joined by '.', no arguments */
-    const char *shown;          /* as written, "(...)" for arguments */
-    nm_t nm;                    /* which */
-    ty_t ty;                    /* its type */
+    const char *key;   /* segments joined by '.', no arguments */
+    const char *shown; /* as written, "(...)" for arguments */
+    nm_t nm;           /* which */
+    ty_t ty;           /* its type */
 } names[] = {
-    { "partner.matched", "partner.matched", NM_MATCHED, TY_BOOL },
-    { "partner.match", "partner.match", NM_MATCH, TY_NUM },
-    { "partner.method", "partner.method", NM_METHOD, TY_METHOD },
-    { "partner.id", "partner.id", NM_ID, TY_STR },
-    { "partner.lists", "partner.lists", NM_LISTS, TY_LISTS },
-    { "partner.tags", "partner.tags", NM_TAGS, TY_TAGS },
-    { "partner.risk", "partner.risk", NM_RISK, TY_RISK },
-    { "partner.country", "partner.country", NM_COUNTRY, TY_STR },
-    { "partner.type", "partner.type", NM_TYPE, TY_PTYPE },
-    { "partner.related", "partner.related(...)", NM_RELATED, TY_ENTS },
-    { "partner.related.lists", "partner.related(...).lists", NM_REL_LISTS, TY_LISTS },
-    { "partner.related.tags", "partner.related(...).tags", NM_REL_TAGS, TY_TAGS },
-    { "partner.related.risk", "partner.related(...).risk", NM_REL_RISK, TY_RISK },
-    { "partner.related.exists", "partner.related(...).exists", NM_REL_EXISTS, TY_BOOL },
-    { "tech.any", "tech.any(...)", NM_TECH_ANY, TY_BOOL },
-    { "tech.all", "tech.all(...)", NM_TECH_ALL, TY_BOOL },
-    { "tech.given.any", "tech.given.any(...)", NM_GIVEN_ANY, TY_BOOL },
-    { "tech.given.all", "tech.given.all(...)", NM_GIVEN_ALL, TY_BOOL },
-    { "tech.spotted.any", "tech.spotted.any(...)", NM_SPOTTED_ANY, TY_BOOL },
-    { "tech.spotted.all", "tech.spotted.all(...)", NM_SPOTTED_ALL, TY_BOOL },
-    { "tech.given.count", "tech.given.count", NM_GIVEN_COUNT, TY_NUM },
-    { "tech.spotted.count", "tech.spotted.count", NM_SPOTTED_COUNT, TY_NUM },
-    { "activity", "activity", NM_ACTIVITY, TY_ACTIVITY },
-    { "current", "current", NM_CURRENT, TY_BOOL },
+    {"partner.matched", "partner.matched", NM_MATCHED, TY_BOOL},
+    {"partner.match", "partner.match", NM_MATCH, TY_NUM},
+    {"partner.method", "partner.method", NM_METHOD, TY_METHOD},
+    {"partner.id", "partner.id", NM_ID, TY_STR},
+    {"partner.lists", "partner.lists", NM_LISTS, TY_LISTS},
+    {"partner.tags", "partner.tags", NM_TAGS, TY_TAGS},
+    {"partner.risk", "partner.risk", NM_RISK, TY_RISK},
+    {"partner.country", "partner.country", NM_COUNTRY, TY_STR},
+    {"partner.type", "partner.type", NM_TYPE, TY_PTYPE},
+    {"partner.related", "partner.related(...)", NM_RELATED, TY_ENTS},
+    {"partner.related.lists", "partner.related(...).lists", NM_REL_LISTS, TY_LISTS},
+    {"partner.related.tags", "partner.related(...).tags", NM_REL_TAGS, TY_TAGS},
+    {"partner.related.risk", "partner.related(...).risk", NM_REL_RISK, TY_RISK},
+    {"partner.related.exists", "partner.related(...).exists", NM_REL_EXISTS, TY_BOOL},
+    {"tech.any", "tech.any(...)", NM_TECH_ANY, TY_BOOL},
+    {"tech.all", "tech.all(...)", NM_TECH_ALL, TY_BOOL},
+    {"tech.given.any", "tech.given.any(...)", NM_GIVEN_ANY, TY_BOOL},
+    {"tech.given.all", "tech.given.all(...)", NM_GIVEN_ALL, TY_BOOL},
+    {"tech.spotted.any", "tech.spotted.any(...)", NM_SPOTTED_ANY, TY_BOOL},
+    {"tech.spotted.all", "tech.spotted.all(...)", NM_SPOTTED_ALL, TY_BOOL},
+    {"tech.given.count", "tech.given.count", NM_GIVEN_COUNT, TY_NUM},
+    {"tech.spotted.count", "tech.spotted.count", NM_SPOTTED_COUNT, TY_NUM},
+    {"activity", "activity", NM_ACTIVITY, TY_ACTIVITY},
+    {"current", "current", NM_CURRENT, TY_BOOL},
 };
 
 #define N_NAMES (sizeof names / sizeof names[0])
 
 /* The names that take arguments, and how. */
 static const struct call {
-    const char *key;            /* as in names[].key */
-    const char *usage;          /* shown in "takes arguments" errors */
+    const char *key;   /* as in names[].key */
+    const char *usage; /* shown in "takes arguments" errors */
 } calls[] = {
-    { "partner.related", "partner.related(KIND, DEPTH)" },
-    { "tech.any", "tech.any([\"code\", ...])" },
-    { "tech.all", "tech.all([\"code\", ...])" },
-    { "tech.given.any", "tech.given.any([\"code\", ...])" },
-    { "tech.given.all", "tech.given.all([\"code\", ...])" },
-    { "tech.spotted.any", "tech.spotted.any([\"code\", ...])" },
-    { "tech.spotted.all", "tech.spotted.all([\"code\", ...])" },
+    {"partner.related", "partner.related(KIND, DEPTH)"},
+    {"tech.any", "tech.any([\"code\", ...])"},
+    {"tech.all", "tech.all([\"code\", ...])"},
+    {"tech.given.any", "tech.given.any([\"code\", ...])"},
+    {"tech.given.all", "tech.given.all([\"code\", ...])"},
+    {"tech.spotted.any", "tech.spotted.any([\"code\", ...])"},
+    {"tech.spotted.all", "tech.spotted.all([\"code\", ...])"},
 };
 
 /* Match methods: indexes are match_method_t values, "none" is -1. */
 static const struct method {
-    const char *name;           /* as written in rules */
-    int value;                  /* match_method_t, or -1 */
+    const char *name; /* as written in rules */
+    int value;        /* match_method_t, or -1 */
 } methods[] = {
-    { "id", MATCH_ID }, { "exact", MATCH_EXACT }, { "fuzzy", MATCH_FUZZY }, { "none", -1 },
+    {"id", MATCH_ID},
+    {"exact", MATCH_EXACT},
+    {"fuzzy", MATCH_FUZZY},
+    {"none", -1},
 };
 
 /* ---- checker and code generator ------------------------------------------ */
 
 typedef struct cc {
-    const expr_schema_t *s;     /* vocabularies (borrowed) */
-    arena_t *a;                 /* the caller's arena: what the program keeps */
-    arena_t *scratch;           /* tokens, tree, temporaries (ours) */
-    expr_loc_t loc;             /* where errors go */
-    expr_ins_t *code;           /* program being built (malloc, ours) */
-    size_t n, cap;              /* instructions used / allocated */
-    size_t words;               /* words of a category set */
-    bool oom;                   /* an allocation failed */
+    const expr_schema_t *s; /* vocabularies (borrowed) */
+    arena_t *a;             /* the caller's arena: what the program keeps */
+    arena_t *scratch;       /* tokens, tree, temporaries (ours) */
+    expr_loc_t loc;         /* where errors go */
+    expr_ins_t *code;       /* program being built (malloc, ours) */
+    size_t n, cap;          /* instructions used / allocated */
+    size_t words;           /* words of a category set */
+    bool oom;               /* an allocation failed */
 } cc_t;
 
 /* What an operand is, once its name is resolved. */
 typedef enum vk { VK_ERR, VK_LIT, VK_NAME, VK_EXPR } vk_t;
 
 typedef struct val {
-    vk_t vk;                    /* kind; VK_ERR after a reported error */
-    ty_t ty;                    /* its type */
-    nm_t nm;                    /* VK_NAME: which name */
-    const expr_node_t *n;       /* the node */
-    char shown[128];            /* VK_NAME: as written, for messages */
-    const char *str;            /* string literal (scratch) */
-    double num;                 /* number literal */
-    bool b;                     /* bool literal */
-    int rel_kind;               /* related: kind, -1 for "*" */
-    const char *rel_name;       /* related: kind name (borrowed) or "*" */
-    int depth;                  /* related: hops */
-    unsigned which;             /* tech: EXPR_TECH_* bits */
-    int *codes;                 /* tech: category indexes (scratch) */
-    size_t n_codes;             /* tech: count */
-    const char *key;            /* context: key (scratch) */
+    vk_t vk;              /* kind; VK_ERR after a reported error */
+    ty_t ty;              /* its type */
+    nm_t nm;              /* VK_NAME: which name */
+    const expr_node_t *n; /* the node */
+    char shown[128];      /* VK_NAME: as written, for messages */
+    const char *str;      /* string literal (scratch) */
+    double num;           /* number literal */
+    bool b;               /* bool literal */
+    int rel_kind;         /* related: kind, -1 for "*" */
+    const char *rel_name; /* related: kind name (borrowed) or "*" */
+    int depth;            /* related: hops */
+    unsigned which;       /* tech: EXPR_TECH_* bits */
+    int *codes;           /* tech: category indexes (scratch) */
+    size_t n_codes;       /* tech: count */
+    const char *key;      /* context: key (scratch) */
 } val_t;
 
 static const vocab_t *
 voc(const vocab_t *v)
 {
-    static const vocab_t empty = { NULL, 0 };
+    static const vocab_t empty = {NULL, 0};
     return v != NULL ? v : &empty;
 }
 
@@ -155,7 +180,7 @@ emit(cc_t *c, expr_ins_t in)
 static size_t
 emit_op(cc_t *c, expr_op_t op, int32_t a)
 {
-    return emit(c, (expr_ins_t){ .op = (uint8_t)op, .a = a });
+    return emit(c, (expr_ins_t){.op = (uint8_t)op, .a = a});
 }
 
 /* Points the jump at j to the next instruction to be emitted. */
@@ -208,7 +233,8 @@ static void
 related_args(cc_t *c, const expr_seg_t *s, val_t *v)
 {
     if (s->n_args != 2 || s->args[0]->kind != EXPR_N_STR || s->args[1]->kind != EXPR_N_NUM) {
-        expr_error(&c->loc, s->col, "partner.related takes (KIND, DEPTH), "
+        expr_error(&c->loc, s->col,
+                   "partner.related takes (KIND, DEPTH), "
                    "e.g. partner.related(\"subsidiary_of\", 2)");
         v->vk = VK_ERR;
         return;
@@ -261,8 +287,8 @@ tech_args(cc_t *c, const expr_seg_t *s, const char *key, val_t *v)
             size_t ns = c->s->tax != NULL ? tax_suggest(c->s->tax, it->str, sug, 1) : 0;
             if (ns > 0)
                 expr_error(&c->loc, it->col,
-                           "unknown technology code \"%s\" (did you mean \"%s\"?)",
-                           it->str, tax_get(c->s->tax, sug[0])->code);
+                           "unknown technology code \"%s\" (did you mean \"%s\"?)", it->str,
+                           tax_get(c->s->tax, sug[0])->code);
             else
                 expr_error(&c->loc, it->col, "unknown technology code \"%s\"", it->str);
             v->vk = VK_ERR;
@@ -310,11 +336,11 @@ resolve_path(cc_t *c, const expr_node_t *n, val_t *v)
         const char *shown[N_NAMES];
         for (size_t i = 0; i < N_NAMES; i++)
             shown[i] = names[i].shown;
-        vocab_t all = { shown, N_NAMES };
+        vocab_t all = {shown, N_NAMES};
         const char *sug = vocab_suggest(&all, v->shown);
         if (sug != NULL)
-            expr_error(&c->loc, n->col, "unknown name \"%s\" (did you mean \"%s\"?)",
-                       v->shown, sug);
+            expr_error(&c->loc, n->col, "unknown name \"%s\" (did you mean \"%s\"?)", v->shown,
+                       sug);
         else
             expr_error(&c->loc, n->col, "unknown name \"%s\"", v->shown);
         v->vk = VK_ERR;
@@ -348,17 +374,13 @@ resolve_path(cc_t *c, const expr_node_t *n, val_t *v)
             tech_args(c, s, key, v);
     }
     switch (v->nm) {
-    case NM_TECH_ANY: case NM_TECH_ALL:
-        v->which = EXPR_TECH_GIVEN | EXPR_TECH_SPOTTED;
-        break;
-    case NM_GIVEN_ANY: case NM_GIVEN_ALL:
-        v->which = EXPR_TECH_GIVEN;
-        break;
-    case NM_SPOTTED_ANY: case NM_SPOTTED_ALL:
-        v->which = EXPR_TECH_SPOTTED;
-        break;
-    default:
-        break;
+    case NM_TECH_ANY:
+    case NM_TECH_ALL: v->which = EXPR_TECH_GIVEN | EXPR_TECH_SPOTTED; break;
+    case NM_GIVEN_ANY:
+    case NM_GIVEN_ALL: v->which = EXPR_TECH_GIVEN; break;
+    case NM_SPOTTED_ANY:
+    case NM_SPOTTED_ALL: v->which = EXPR_TECH_SPOTTED; break;
+    default: break;
     }
 }
 
@@ -369,9 +391,7 @@ operand(cc_t *c, const expr_node_t *n, val_t *v)
     memset(v, 0, sizeof *v);
     v->n = n;
     switch (n->kind) {
-    case EXPR_N_PATH:
-        resolve_path(c, n, v);
-        break;
+    case EXPR_N_PATH: resolve_path(c, n, v); break;
     case EXPR_N_STR:
         v->vk = VK_LIT;
         v->ty = TY_STR;
@@ -444,7 +464,7 @@ gen_tech(cc_t *c, const val_t *v)
             for (size_t w = 0; w < c->words; w++)
                 mask[w] |= sub[w];
         }
-        emit(c, (expr_ins_t){ .op = EXPR_OP_TECH, .what = (uint8_t)v->which, .mask = mask });
+        emit(c, (expr_ins_t){.op = EXPR_OP_TECH, .what = (uint8_t)v->which, .mask = mask});
         return;
     }
     /* Every code's subtree must intersect: a chain of tests, one per code. */
@@ -454,8 +474,9 @@ gen_tech(cc_t *c, const val_t *v)
         return;
     }
     for (size_t i = 0; i < v->n_codes; i++) {
-        emit(c, (expr_ins_t){ .op = EXPR_OP_TECH, .what = (uint8_t)v->which,
-                         .mask = tax_subtree(c->s->tax, v->codes[i]) });
+        emit(c, (expr_ins_t){.op = EXPR_OP_TECH,
+                             .what = (uint8_t)v->which,
+                             .mask = tax_subtree(c->s->tax, v->codes[i])});
         if (i + 1 < v->n_codes)
             js[i] = emit_op(c, EXPR_OP_JF, 0);
     }
@@ -476,8 +497,7 @@ gen_bool(cc_t *c, const val_t *v, const char *what)
     if (v->ty != TY_BOOL) {
         if (v->ty == TY_CTX)
             expr_error(&c->loc, v->n->col,
-                       "%s is a context value, not a boolean (compare it with == or !=)",
-                       v->shown);
+                       "%s is a context value, not a boolean (compare it with == or !=)", v->shown);
         else if (is_set(v))
             set_misuse(c, v);
         else
@@ -489,27 +509,23 @@ gen_bool(cc_t *c, const val_t *v, const char *what)
         return false;
     }
     switch (v->nm) {
-    case NM_MATCHED:
-        emit_op(c, EXPR_OP_MATCHED, 0);
-        return true;
-    case NM_CURRENT:
-        emit_op(c, EXPR_OP_CURRENT, 0);
-        return false;
+    case NM_MATCHED: emit_op(c, EXPR_OP_MATCHED, 0); return true;
+    case NM_CURRENT: emit_op(c, EXPR_OP_CURRENT, 0); return false;
     case NM_REL_EXISTS:
-        emit(c, (expr_ins_t){ .op = EXPR_OP_REL, .what = EXPR_REL_EXISTS,
-                              .depth = (uint8_t)v->depth, .kind = v->rel_kind,
-                              .kname = v->rel_name });
+        emit(c, (expr_ins_t){.op = EXPR_OP_REL,
+                             .what = EXPR_REL_EXISTS,
+                             .depth = (uint8_t)v->depth,
+                             .kind = v->rel_kind,
+                             .kname = v->rel_name});
         return true;
-    default:
-        gen_tech(c, v);
-        return false;
+    default: gen_tech(c, v); return false;
     }
 }
 
 static expr_src_t
 to_src(const val_t *v)
 {
-    expr_src_t s = { 0 };
+    expr_src_t s = {0};
     if (v->vk == VK_LIT) {
         if (v->ty == TY_NUM) {
             s.kind = EXPR_SRC_NUM;
@@ -557,18 +573,18 @@ gen_symbolic(cc_t *c, const val_t *a, expr_cmp_t op, const val_t *b)
         while (i < sizeof methods / sizeof methods[0] && strcmp(methods[i].name, s) != 0)
             i++;
         if (i == sizeof methods / sizeof methods[0]) {
-            expr_error(&c->loc, col,
-                       "unknown match method \"%s\" (valid: id, exact, fuzzy, none)", s);
+            expr_error(&c->loc, col, "unknown match method \"%s\" (valid: id, exact, fuzzy, none)",
+                       s);
             return false;
         }
-        emit(c, (expr_ins_t){ .op = EXPR_OP_METHOD, .a = methods[i].value,
-                              .name = methods[i].name });
+        emit(c, (expr_ins_t){.op = EXPR_OP_METHOD, .a = methods[i].value, .name = methods[i].name});
         if (op == EXPR_CMP_NE)
             emit_op(c, EXPR_OP_NOT, 0);
         return op == EXPR_CMP_EQ && methods[i].value >= 0;
     }
-    const vocab_t *v = a->ty == TY_RISK ? c->s->risks
-        : a->ty == TY_ACTIVITY ? c->s->activities : c->s->types;
+    const vocab_t *v = a->ty == TY_RISK       ? c->s->risks
+                       : a->ty == TY_ACTIVITY ? c->s->activities
+                                              : c->s->types;
     int idx = vocab_find(voc(v), s);
     if (idx < 0) {
         unknown(c, col, ty_names[a->ty], s, v);
@@ -577,16 +593,22 @@ gen_symbolic(cc_t *c, const val_t *a, expr_cmp_t op, const val_t *b)
     const char *name = v->names[idx];
     switch (a->nm) {
     case NM_RISK:
-        emit(c, (expr_ins_t){ .op = EXPR_OP_RISK, .cmp = (uint8_t)op, .a = idx, .name = name });
+        emit(c, (expr_ins_t){.op = EXPR_OP_RISK, .cmp = (uint8_t)op, .a = idx, .name = name});
         return op != EXPR_CMP_NE;
     case NM_REL_RISK:
-        emit(c, (expr_ins_t){ .op = EXPR_OP_REL, .what = EXPR_REL_RISK, .cmp = (uint8_t)op,
-                         .depth = (uint8_t)a->depth, .a = idx, .name = name,
-                         .kind = a->rel_kind, .kname = a->rel_name });
+        emit(c, (expr_ins_t){.op = EXPR_OP_REL,
+                             .what = EXPR_REL_RISK,
+                             .cmp = (uint8_t)op,
+                             .depth = (uint8_t)a->depth,
+                             .a = idx,
+                             .name = name,
+                             .kind = a->rel_kind,
+                             .kname = a->rel_name});
         return true;
     default:
-        emit(c, (expr_ins_t){ .op = a->ty == TY_ACTIVITY ? EXPR_OP_ACTIVITY : EXPR_OP_TYPE,
-                              .a = idx, .name = name });
+        emit(c, (expr_ins_t){.op = a->ty == TY_ACTIVITY ? EXPR_OP_ACTIVITY : EXPR_OP_TYPE,
+                             .a = idx,
+                             .name = name});
         if (op == EXPR_CMP_NE)
             emit_op(c, EXPR_OP_NOT, 0);
         return false;
@@ -627,9 +649,8 @@ gen_bool_eq(cc_t *c, const val_t *a, expr_cmp_t op, const val_t *b)
 static bool
 gen_cmp_vals(cc_t *c, const val_t *a, expr_cmp_t op, const val_t *b, int col)
 {
-    static const expr_cmp_t flip[] = {
-        EXPR_CMP_EQ, EXPR_CMP_NE, EXPR_CMP_GT, EXPR_CMP_GE, EXPR_CMP_LT, EXPR_CMP_LE
-    };
+    static const expr_cmp_t flip[] = {EXPR_CMP_EQ, EXPR_CMP_NE, EXPR_CMP_GT,
+                                      EXPR_CMP_GE, EXPR_CMP_LT, EXPR_CMP_LE};
     if (a->vk == VK_ERR || b->vk == VK_ERR)
         return false;
     if (is_set(a) || is_set(b)) {
@@ -656,8 +677,8 @@ gen_cmp_vals(cc_t *c, const val_t *a, expr_cmp_t op, const val_t *b, int col)
                        ty_names[o->ty]);
             return false;
         }
-        emit(c, (expr_ins_t){ .op = EXPR_OP_CMP, .cmp = (uint8_t)op, .lhs = to_src(a),
-                         .rhs = to_src(b) });
+        emit(c, (expr_ins_t){
+                    .op = EXPR_OP_CMP, .cmp = (uint8_t)op, .lhs = to_src(a), .rhs = to_src(b)});
         return false;
     }
     if (a->ty == TY_BOOL || b->ty == TY_BOOL) {
@@ -696,8 +717,8 @@ gen_cmp_vals(cc_t *c, const val_t *a, expr_cmp_t op, const val_t *b, int col)
         expr_error(&c->loc, col, "operator '%s' cannot be applied to string", expr_cmp_text(op));
         return false;
     }
-    emit(c, (expr_ins_t){ .op = EXPR_OP_CMP, .cmp = (uint8_t)op, .lhs = to_src(a),
-                     .rhs = to_src(b) });
+    emit(c,
+         (expr_ins_t){.op = EXPR_OP_CMP, .cmp = (uint8_t)op, .lhs = to_src(a), .rhs = to_src(b)});
     return false;
 }
 
@@ -781,7 +802,7 @@ gen_has(cc_t *c, const expr_node_t *n)
     }
     for (size_t i = 0; i < count; i++) {
         val_t b;
-        js[i] = SIZE_MAX;       /* patch() ignores it if nothing is emitted */
+        js[i] = SIZE_MAX; /* patch() ignores it if nothing is emitted */
         operand(c, items[i], &b);
         if (b.vk == VK_ERR)
             continue;
@@ -796,12 +817,17 @@ gen_has(cc_t *c, const expr_node_t *n)
             continue;
         }
         if (a.nm == NM_LISTS || a.nm == NM_TAGS)
-            emit(c, (expr_ins_t){ .op = lists ? EXPR_OP_HAS_LIST : EXPR_OP_HAS_TAG, .a = sym,
-                             .name = v->names[sym] });
+            emit(c, (expr_ins_t){.op = lists ? EXPR_OP_HAS_LIST : EXPR_OP_HAS_TAG,
+                                 .a = sym,
+                                 .name = v->names[sym]});
         else
-            emit(c, (expr_ins_t){ .op = EXPR_OP_REL, .what = lists ? EXPR_REL_LISTS : EXPR_REL_TAGS,
-                             .depth = (uint8_t)a.depth, .a = sym, .name = v->names[sym],
-                             .kind = a.rel_kind, .kname = a.rel_name });
+            emit(c, (expr_ins_t){.op = EXPR_OP_REL,
+                                 .what = lists ? EXPR_REL_LISTS : EXPR_REL_TAGS,
+                                 .depth = (uint8_t)a.depth,
+                                 .a = sym,
+                                 .name = v->names[sym],
+                                 .kind = a.rel_kind,
+                                 .kname = a.rel_name});
         if (i + 1 < count)
             js[i] = emit_op(c, all ? EXPR_OP_JF : EXPR_OP_JT, 0);
     }
@@ -830,14 +856,11 @@ gen(cc_t *c, const expr_node_t *n, const char *what)
         gen(c, n->l, "operand of 'not'");
         emit_op(c, EXPR_OP_NOT, 0);
         return false;
-    case EXPR_N_CMP:
-        return gen_cmp(c, n);
-    case EXPR_N_IN:
-        return gen_in(c, n);
+    case EXPR_N_CMP: return gen_cmp(c, n);
+    case EXPR_N_IN: return gen_in(c, n);
     case EXPR_N_HAS:
     case EXPR_N_HAS_ANY:
-    case EXPR_N_HAS_ALL:
-        return gen_has(c, n);
+    case EXPR_N_HAS_ALL: return gen_has(c, n);
     default: {
         val_t v;
         operand(c, n, &v);
@@ -860,8 +883,8 @@ thread_jumps(expr_ins_t *code, size_t n)
             const expr_ins_t *t = &code[code[i].a];
             if (t->op == EXPR_OP_JMP || (op != EXPR_OP_JMP && t->op == op))
                 code[i].a = t->a;
-            else if ((op == EXPR_OP_JF && t->op == EXPR_OP_JT)
-                     || (op == EXPR_OP_JT && t->op == EXPR_OP_JF))
+            else if ((op == EXPR_OP_JF && t->op == EXPR_OP_JT) ||
+                     (op == EXPR_OP_JT && t->op == EXPR_OP_JF))
                 code[i].a = (int32_t)(t - code) + 1;
             else
                 break;
@@ -898,15 +921,15 @@ finish(cc_t *c, bool needs)
         expr_error(&c->loc, 0, "out of memory");
         return NULL;
     }
-    *e = (expr_t){ code, c->n, c->s->tax, c->words, needs };
+    *e = (expr_t){code, c->n, c->s->tax, c->words, needs};
     return e;
 }
 
 expr_t *
-expr_compile(const char *src, const expr_schema_t *schema, arena_t *a,
-             const char *file, int line, diag_t *d)
+expr_compile(const char *src, const expr_schema_t *schema, arena_t *a, const char *file, int line,
+             diag_t *d)
 {
-    cc_t c = { .s = schema, .a = a, .loc = { file, line, d } };
+    cc_t c = {.s = schema, .a = a, .loc = {file, line, d}};
     expr_t *e = NULL;
     size_t before = diag_count(d);
     c.words = schema->tax != NULL ? tax_words(schema->tax) : 0;

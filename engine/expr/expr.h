@@ -55,20 +55,20 @@
 
 /* What names may mean: borrowed, must outlive every compiled expr. */
 typedef struct expr_schema {
-    const vocab_t *lists;       /* list ids declared by the ruleset */
-    const vocab_t *tags;        /* tags */
-    const vocab_t *risks;       /* risk levels, lowest first */
-    const vocab_t *activities;  /* activity kinds */
-    const vocab_t *relations;   /* relation kinds */
-    const vocab_t *types;       /* partner types */
-    const tax_t *tax;           /* technology categories */
+    const vocab_t *lists;      /* list ids declared by the ruleset */
+    const vocab_t *tags;       /* tags */
+    const vocab_t *risks;      /* risk levels, lowest first */
+    const vocab_t *activities; /* activity kinds */
+    const vocab_t *relations;  /* relation kinds */
+    const vocab_t *types;      /* partner types */
+    const tax_t *tax;          /* technology categories */
 } expr_schema_t;
 
 /* One context value of a request. */
 typedef struct expr_ctxval {
-    const char *key;            /* borrowed */
-    const char *str;            /* string value, or NULL when numeric */
-    double num;                 /* numeric value when str == NULL */
+    const char *key; /* borrowed */
+    const char *str; /* string value, or NULL when numeric */
+    double num;      /* numeric value when str == NULL */
 } expr_ctxval_t;
 
 /* What one evaluation sees: the request, plus one candidate partner
@@ -99,8 +99,8 @@ typedef struct expr expr_t;
  * ("expected ')' but found 'and'"). Returns the compiled form allocated
  * in a (immutable, shareable between threads, lives as long as a) or
  * NULL on error. */
-expr_t *expr_compile(const char *src, const expr_schema_t *schema,
-                     arena_t *a, const char *file, int line, diag_t *d);
+expr_t *expr_compile(const char *src, const expr_schema_t *schema, arena_t *a, const char *file,
+                     int line, diag_t *d);
 
 /* Evaluates a compiled condition: 1 true, 0 false. Never allocates,
  * never fails on a compiled expression (-1 is reserved for a corrupt

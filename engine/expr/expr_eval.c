@@ -13,12 +13,14 @@ static const char *const op_names[EXPR_OP__COUNT] = {
 };
 
 static const char *const src_names[] = {
-    [EXPR_SRC_MATCH] = "partner.match", [EXPR_SRC_GIVEN_COUNT] = "tech.given.count",
-    [EXPR_SRC_SPOTTED_COUNT] = "tech.spotted.count", [EXPR_SRC_ID] = "partner.id",
+    [EXPR_SRC_MATCH] = "partner.match",
+    [EXPR_SRC_GIVEN_COUNT] = "tech.given.count",
+    [EXPR_SRC_SPOTTED_COUNT] = "tech.spotted.count",
+    [EXPR_SRC_ID] = "partner.id",
     [EXPR_SRC_COUNTRY] = "partner.country",
 };
 
-static const char *const rel_names[] = { "exists", "lists has", "tags has", "risk" };
+static const char *const rel_names[] = {"exists", "lists has", "tags has", "risk"};
 
 /* ---- evaluator ----------------------------------------------------------- */
 
@@ -33,9 +35,8 @@ expr_reads_list(const expr_t *e, unsigned list)
 {
     for (size_t i = 0; e != NULL && i < e->n; i++) {
         const expr_ins_t *in = &e->code[i];
-        if ((in->op == EXPR_OP_HAS_LIST
-             || (in->op == EXPR_OP_REL && in->what == EXPR_REL_LISTS))
-            && in->a >= 0 && (unsigned)in->a == list)
+        if ((in->op == EXPR_OP_HAS_LIST || (in->op == EXPR_OP_REL && in->what == EXPR_REL_LISTS)) &&
+            in->a >= 0 && (unsigned)in->a == list)
             return true;
     }
     return false;
@@ -43,9 +44,9 @@ expr_reads_list(const expr_t *e, unsigned list)
 
 /* A scalar read for EXPR_OP_CMP; null (missing) compares false but for !=. */
 typedef struct value {
-    enum { V_NULL, V_NUM, V_STR } kind;     /* what was read */
-    double num;                             /* V_NUM */
-    const char *str;                        /* V_STR (borrowed) */
+    enum { V_NULL, V_NUM, V_STR } kind; /* what was read */
+    double num;                         /* V_NUM */
+    const char *str;                    /* V_STR (borrowed) */
 } value_t;
 
 static size_t
@@ -60,7 +61,7 @@ count_bits(const uint64_t *set, size_t words)
 static value_t
 fetch(const expr_t *e, const expr_src_t *s, const expr_facts_t *f)
 {
-    value_t v = { V_NULL, 0, NULL };
+    value_t v = {V_NULL, 0, NULL};
     switch ((expr_src_kind_t)s->kind) {
     case EXPR_SRC_NUM:
         v.kind = V_NUM;
@@ -87,8 +88,7 @@ fetch(const expr_t *e, const expr_src_t *s, const expr_facts_t *f)
         v.str = f->entity != NULL && f->entity->id != NULL ? f->entity->id : "";
         break;
     case EXPR_SRC_COUNTRY:
-        v.str = f->entity != NULL && f->entity->country != NULL ? f->entity->country
-            : f->country;
+        v.str = f->entity != NULL && f->entity->country != NULL ? f->entity->country : f->country;
         v.kind = v.str != NULL ? V_STR : V_NULL;
         break;
     case EXPR_SRC_CTX:
@@ -164,15 +164,15 @@ static bool
 eval_rel(const expr_ins_t *in, const expr_facts_t *f)
 {
     struct frame {
-        const reg_entity_t *e;  /* organisation whose relations are walked */
-        uint32_t next;          /* next relation to follow */
+        const reg_entity_t *e; /* organisation whose relations are walked */
+        uint32_t next;         /* next relation to follow */
     } st[EXPR_MAX_DEPTH];
     const reg_entity_t *start = f->entity;
     if (start == NULL || f->ents == NULL)
         return false;
     int depth = in->depth < 1 ? 1 : in->depth > EXPR_MAX_DEPTH ? EXPR_MAX_DEPTH : in->depth;
     int sp = 0;
-    st[0] = (struct frame){ start, 0 };
+    st[0] = (struct frame){start, 0};
     while (sp >= 0) {
         struct frame *fr = &st[sp];
         if (fr->next >= fr->e->n_rels) {
@@ -188,7 +188,7 @@ eval_rel(const expr_ins_t *in, const expr_facts_t *f)
         if (rel_test(t, in))
             return true;
         if (sp + 1 < depth)
-            st[++sp] = (struct frame){ t, 0 };
+            st[++sp] = (struct frame){t, 0};
     }
     return false;
 }
@@ -226,8 +226,14 @@ expr_eval(const expr_t *e, const expr_facts_t *f)
         const expr_ins_t *in = &e->code[pc++];
         switch ((expr_op_t)in->op) {
         case EXPR_OP_CONST: acc = in->a != 0; break;
-        case EXPR_OP_JF: if (!acc) pc = (size_t)in->a; break;
-        case EXPR_OP_JT: if (acc) pc = (size_t)in->a; break;
+        case EXPR_OP_JF:
+            if (!acc)
+                pc = (size_t)in->a;
+            break;
+        case EXPR_OP_JT:
+            if (acc)
+                pc = (size_t)in->a;
+            break;
         case EXPR_OP_JMP: pc = (size_t)in->a; break;
         case EXPR_OP_NOT: acc = !acc; break;
         case EXPR_OP_RET: return acc;
@@ -248,9 +254,7 @@ expr_eval(const expr_t *e, const expr_facts_t *f)
         case EXPR_OP_REL: acc = eval_rel(in, f); break;
         case EXPR_OP_TECH: acc = eval_tech(e, in, f); break;
         case EXPR_OP_CMP: acc = eval_cmp(e, in, f); break;
-        default:
-            assert(!"corrupt expression program");
-            return -1;
+        default: assert(!"corrupt expression program"); return -1;
         }
     }
     assert(!"expression program without ret");
@@ -285,8 +289,9 @@ dump_src(FILE *out, const expr_src_t *s)
 static void
 dump_tech(const expr_t *e, const expr_ins_t *in, FILE *out)
 {
-    const char *set = in->what == EXPR_TECH_GIVEN ? "given"
-        : in->what == EXPR_TECH_SPOTTED ? "spotted" : "given|spotted";
+    const char *set = in->what == EXPR_TECH_GIVEN     ? "given"
+                      : in->what == EXPR_TECH_SPOTTED ? "spotted"
+                                                      : "given|spotted";
     fprintf(out, "tech %s &", set);
     const char *sep = " {";
     for (size_t w = 0; w < e->words; w++)
@@ -310,14 +315,15 @@ expr_dump(const expr_t *e, FILE *out)
         const expr_ins_t *in = &e->code[i];
         fprintf(out, "%4zu  ", i);
         switch ((expr_op_t)in->op) {
-        case EXPR_OP_CONST:
-            fputs(in->a ? "const true" : "const false", out);
-            break;
-        case EXPR_OP_JF: case EXPR_OP_JT: case EXPR_OP_JMP:
-            fprintf(out, "%s %d", op_names[in->op], (int)in->a);
-            break;
-        case EXPR_OP_HAS_LIST: case EXPR_OP_HAS_TAG: case EXPR_OP_METHOD:
-        case EXPR_OP_ACTIVITY: case EXPR_OP_TYPE:
+        case EXPR_OP_CONST: fputs(in->a ? "const true" : "const false", out); break;
+        case EXPR_OP_JF:
+        case EXPR_OP_JT:
+        case EXPR_OP_JMP: fprintf(out, "%s %d", op_names[in->op], (int)in->a); break;
+        case EXPR_OP_HAS_LIST:
+        case EXPR_OP_HAS_TAG:
+        case EXPR_OP_METHOD:
+        case EXPR_OP_ACTIVITY:
+        case EXPR_OP_TYPE:
             fprintf(out, "%s ", op_names[in->op]);
             dump_str(out, in->name);
             break;
@@ -336,18 +342,14 @@ expr_dump(const expr_t *e, FILE *out)
                 dump_str(out, in->name);
             }
             break;
-        case EXPR_OP_TECH:
-            dump_tech(e, in, out);
-            break;
+        case EXPR_OP_TECH: dump_tech(e, in, out); break;
         case EXPR_OP_CMP:
             fputs("cmp ", out);
             dump_src(out, &in->lhs);
             fprintf(out, " %s ", expr_cmp_text(in->cmp));
             dump_src(out, &in->rhs);
             break;
-        default:
-            fputs(in->op < EXPR_OP__COUNT ? op_names[in->op] : "?", out);
-            break;
+        default: fputs(in->op < EXPR_OP__COUNT ? op_names[in->op] : "?", out); break;
         }
         fputc('\n', out);
     }

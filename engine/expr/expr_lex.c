@@ -36,18 +36,10 @@ expr_tok_desc(const expr_tok_t *t, char *buf, size_t cap)
     int n = t->len > 40 ? 40 : (int)t->len;
     const char *more = t->len > 40 ? "..." : "";
     switch (t->kind) {
-    case EXPR_TK_EOF:
-        snprintf(buf, cap, "end of condition");
-        break;
-    case EXPR_TK_STRING:
-        snprintf(buf, cap, "string %.*s%s", n, t->text, more);
-        break;
-    case EXPR_TK_NUMBER:
-        snprintf(buf, cap, "number %.*s%s", n, t->text, more);
-        break;
-    default:
-        snprintf(buf, cap, "'%.*s%s'", n, t->text, more);
-        break;
+    case EXPR_TK_EOF: snprintf(buf, cap, "end of condition"); break;
+    case EXPR_TK_STRING: snprintf(buf, cap, "string %.*s%s", n, t->text, more); break;
+    case EXPR_TK_NUMBER: snprintf(buf, cap, "number %.*s%s", n, t->text, more); break;
+    default: snprintf(buf, cap, "'%.*s%s'", n, t->text, more); break;
     }
     return buf;
 }
@@ -159,8 +151,7 @@ lex_number(const char *src, size_t *i, const expr_loc_t *loc, expr_tok_t *t)
     }
     size_t len = j - *i;
     if (bad || len > 64) {
-        expr_error(loc, t->col, "malformed number '%.*s'", len > 40 ? 40 : (int)len,
-                   src + *i);
+        expr_error(loc, t->col, "malformed number '%.*s'", len > 40 ? 40 : (int)len, src + *i);
         return -1;
     }
     char buf[72];
@@ -178,9 +169,8 @@ static int
 lex_punct(const char *src, size_t *i, const expr_loc_t *loc, expr_tok_t *t)
 {
     static const expr_tk_t order[] = {
-        EXPR_TK_EQ, EXPR_TK_NE, EXPR_TK_LE, EXPR_TK_GE, EXPR_TK_LT, EXPR_TK_GT,
-        EXPR_TK_LPAREN, EXPR_TK_RPAREN, EXPR_TK_LBRACK, EXPR_TK_RBRACK,
-        EXPR_TK_COMMA, EXPR_TK_DOT,
+        EXPR_TK_EQ,     EXPR_TK_NE,     EXPR_TK_LE,     EXPR_TK_GE,     EXPR_TK_LT,    EXPR_TK_GT,
+        EXPR_TK_LPAREN, EXPR_TK_RPAREN, EXPR_TK_LBRACK, EXPR_TK_RBRACK, EXPR_TK_COMMA, EXPR_TK_DOT,
     };
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         const char *p = tk_text[order[k]];
@@ -193,11 +183,12 @@ lex_punct(const char *src, size_t *i, const expr_loc_t *loc, expr_tok_t *t)
         }
     }
     unsigned char c = (unsigned char)src[*i];
-    const char *hint = c == '=' ? " (did you mean '=='?)"
-        : c == '!' ? " (did you mean '!=' or 'not'?)"
-        : c == '&' ? " (use 'and')"
-        : c == '|' ? " (use 'or')"
-        : c == '\'' ? " (strings use double quotes)" : "";
+    const char *hint = c == '='    ? " (did you mean '=='?)"
+                       : c == '!'  ? " (did you mean '!=' or 'not'?)"
+                       : c == '&'  ? " (use 'and')"
+                       : c == '|'  ? " (use 'or')"
+                       : c == '\'' ? " (strings use double quotes)"
+                                   : "";
     if (c >= 0x20 && c < 0x7f)
         expr_error(loc, t->col, "unexpected character '%c'%s", c, hint);
     else

@@ -8,11 +8,11 @@
 #define EXPR_MAX_NEST 64
 
 typedef struct parser {
-    const expr_tok_t *t;        /* tokens, EOF-terminated (borrowed) */
-    size_t pos;                 /* current token */
-    arena_t *a;                 /* where nodes go */
-    const expr_loc_t *loc;      /* where errors go */
-    int nest;                   /* current nesting of parentheses / not */
+    const expr_tok_t *t;   /* tokens, EOF-terminated (borrowed) */
+    size_t pos;            /* current token */
+    arena_t *a;            /* where nodes go */
+    const expr_loc_t *loc; /* where errors go */
+    int nest;              /* current nesting of parentheses / not */
 } parser_t;
 
 static expr_node_t *parse_or(parser_t *p);
@@ -81,8 +81,7 @@ expect(parser_t *p, expr_tk_t k)
 static bool
 is_literal(expr_tk_t k)
 {
-    return k == EXPR_TK_STRING || k == EXPR_TK_NUMBER || k == EXPR_TK_TRUE
-        || k == EXPR_TK_FALSE;
+    return k == EXPR_TK_STRING || k == EXPR_TK_NUMBER || k == EXPR_TK_TRUE || k == EXPR_TK_FALSE;
 }
 
 static expr_node_t *
@@ -255,17 +254,17 @@ cmp(parser_t *p)
     expr_nk_t kind;
     bool wants_list = false;
     switch (t->kind) {
-    case EXPR_TK_EQ: case EXPR_TK_NE: case EXPR_TK_LT:
-    case EXPR_TK_LE: case EXPR_TK_GT: case EXPR_TK_GE:
-        kind = EXPR_N_CMP;
-        break;
+    case EXPR_TK_EQ:
+    case EXPR_TK_NE:
+    case EXPR_TK_LT:
+    case EXPR_TK_LE:
+    case EXPR_TK_GT:
+    case EXPR_TK_GE: kind = EXPR_N_CMP; break;
     case EXPR_TK_IN:
         kind = EXPR_N_IN;
         wants_list = true;
         break;
-    case EXPR_TK_HAS:
-        kind = EXPR_N_HAS;
-        break;
+    case EXPR_TK_HAS: kind = EXPR_N_HAS; break;
     case EXPR_TK_HAS_ANY:
         kind = EXPR_N_HAS_ANY;
         wants_list = true;
@@ -274,8 +273,7 @@ cmp(parser_t *p)
         kind = EXPR_N_HAS_ALL;
         wants_list = true;
         break;
-    default:
-        return l;
+    default: return l;
     }
     expr_node_t *n = node(p, kind, l->col);
     if (n == NULL)
@@ -351,7 +349,7 @@ parse_or(parser_t *p)
 expr_node_t *
 expr_parse(const expr_tok_t *toks, arena_t *a, const expr_loc_t *loc)
 {
-    parser_t p = { toks, 0, a, loc, 0 };
+    parser_t p = {toks, 0, a, loc, 0};
     if (peek(&p)->kind == EXPR_TK_EOF) {
         expr_error(loc, 1, "empty condition");
         return NULL;
@@ -382,20 +380,14 @@ void
 expr_ast_print(const expr_node_t *n, sbuf_t *b)
 {
     static const char *const names[] = {
-        [EXPR_N_OR] = "or", [EXPR_N_AND] = "and", [EXPR_N_NOT] = "not",
-        [EXPR_N_IN] = "in", [EXPR_N_HAS] = "has", [EXPR_N_HAS_ANY] = "has_any",
+        [EXPR_N_OR] = "or",           [EXPR_N_AND] = "and", [EXPR_N_NOT] = "not",
+        [EXPR_N_IN] = "in",           [EXPR_N_HAS] = "has", [EXPR_N_HAS_ANY] = "has_any",
         [EXPR_N_HAS_ALL] = "has_all",
     };
     switch (n->kind) {
-    case EXPR_N_STR:
-        print_str(b, n->str);
-        return;
-    case EXPR_N_NUM:
-        sbuf_printf(b, "%g", n->num);
-        return;
-    case EXPR_N_BOOL:
-        sbuf_puts(b, n->b ? "true" : "false");
-        return;
+    case EXPR_N_STR: print_str(b, n->str); return;
+    case EXPR_N_NUM: sbuf_printf(b, "%g", n->num); return;
+    case EXPR_N_BOOL: sbuf_puts(b, n->b ? "true" : "false"); return;
     case EXPR_N_LIST:
         sbuf_putc(b, '[');
         for (size_t i = 0; i < n->n_items; i++) {
@@ -425,12 +417,8 @@ expr_ast_print(const expr_node_t *n, sbuf_t *b)
         expr_ast_print(n->l, b);
         sbuf_putc(b, ')');
         return;
-    case EXPR_N_CMP:
-        sbuf_printf(b, "(%s ", expr_tk_text(n->op));
-        break;
-    default:
-        sbuf_printf(b, "(%s ", names[n->kind]);
-        break;
+    case EXPR_N_CMP: sbuf_printf(b, "(%s ", expr_tk_text(n->op)); break;
+    default: sbuf_printf(b, "(%s ", names[n->kind]); break;
     }
     expr_ast_print(n->l, b);
     sbuf_putc(b, ' ');

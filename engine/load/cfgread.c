@@ -27,10 +27,10 @@
  * flex scanner calls exit(2) when it cannot allocate its own buffer. */
 
 static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
-static int guard_rc = -1;               /* set once by guard_setup */
-static struct sigaction prev_segv;      /* the dispositions replaced, */
-static struct sigaction prev_bus;       /* set once by guard_setup */
-static __thread sigjmp_buf *armed;      /* this thread's guard, or NULL */
+static int guard_rc = -1;          /* set once by guard_setup */
+static struct sigaction prev_segv; /* the dispositions replaced, */
+static struct sigaction prev_bus;  /* set once by guard_setup */
+static __thread sigjmp_buf *armed; /* this thread's guard, or NULL */
 
 static void
 on_fault(int sig, siginfo_t *si, void *uc)
@@ -57,8 +57,8 @@ guard_setup(void)
     sa.sa_sigaction = on_fault;
     sa.sa_flags = SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
-    guard_rc = sigaction(SIGSEGV, &sa, &prev_segv) == 0 &&
-                       sigaction(SIGBUS, &sa, &prev_bus) == 0 ? 0 : -1;
+    guard_rc =
+        sigaction(SIGSEGV, &sa, &prev_segv) == 0 && sigaction(SIGBUS, &sa, &prev_bus) == 0 ? 0 : -1;
 }
 
 int
@@ -69,16 +69,17 @@ cfgread_guard_install(void)
 }
 
 /* The three guarded calls share one shape: arm, call, disarm. */
-#define GUARDED(cfg, call, on_fault_stmt) do { \
-        sigjmp_buf jb; \
-        if (sigsetjmp(jb, 1) != 0) { \
-            armed = NULL; \
-            memset((cfg), 0, sizeof *(cfg)); \
-            on_fault_stmt; \
-        } \
-        armed = &jb; \
-        call; \
-        armed = NULL; \
+#define GUARDED(cfg, call, on_fault_stmt)                                                          \
+    do {                                                                                           \
+        sigjmp_buf jb;                                                                             \
+        if (sigsetjmp(jb, 1) != 0) {                                                               \
+            armed = NULL;                                                                          \
+            memset((cfg), 0, sizeof *(cfg));                                                       \
+            on_fault_stmt;                                                                         \
+        }                                                                                          \
+        armed = &jb;                                                                               \
+        call;                                                                                      \
+        armed = NULL;                                                                              \
     } while (0)
 
 bool
@@ -119,7 +120,7 @@ cfgread_check_members(diag_t *d, const char *file, const config_setting_t *grp,
     size_t na = 0;
     while (allowed[na] != NULL)
         na++;
-    vocab_t v = { (const char **)allowed, na };
+    vocab_t v = {(const char **)allowed, na};
     bool ok = true;
     int n = config_setting_length(grp);
     for (int i = 0; i < n; i++) {
@@ -130,11 +131,11 @@ cfgread_check_members(diag_t *d, const char *file, const config_setting_t *grp,
         const char *sug = vocab_suggest(&v, name);
         if (sug != NULL)
             diag_add(d, file, cfgread_line(m), 0,
-                     "%sunknown setting \"%s\" in %s (did you mean \"%s\"?)", prefix, name,
-                     what, sug);
+                     "%sunknown setting \"%s\" in %s (did you mean \"%s\"?)", prefix, name, what,
+                     sug);
         else
-            diag_add(d, file, cfgread_line(m), 0, "%sunknown setting \"%s\" in %s", prefix,
-                     name, what);
+            diag_add(d, file, cfgread_line(m), 0, "%sunknown setting \"%s\" in %s", prefix, name,
+                     what);
         ok = false;
     }
     return ok;
@@ -160,8 +161,7 @@ bool
 cfgread_complete(const config_setting_t *s)
 {
     switch (config_setting_type(s)) {
-    case CONFIG_TYPE_STRING:
-        return config_setting_get_string(s) != NULL;
+    case CONFIG_TYPE_STRING: return config_setting_get_string(s) != NULL;
     case CONFIG_TYPE_GROUP:
     case CONFIG_TYPE_ARRAY:
     case CONFIG_TYPE_LIST: {
@@ -174,7 +174,6 @@ cfgread_complete(const config_setting_t *s)
         }
         return true;
     }
-    default:
-        return true;
+    default: return true;
     }
 }

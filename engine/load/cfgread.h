@@ -17,8 +17,7 @@ int cfgread_line(const config_setting_t *s);
  * you mean \"y\"?)"; prefix may be "" (e.g. "case \"n\": "). Returns
  * true if every member is known. */
 bool cfgread_check_members(diag_t *d, const char *file, const config_setting_t *grp,
-                           const char *const *allowed, const char *prefix,
-                           const char *what);
+                           const char *const *allowed, const char *prefix, const char *what);
 
 /* True if libconfig kept every name and every string value of the tree
  * under s: no member of a group has a NULL name and no string setting a
@@ -29,10 +28,10 @@ bool cfgread_complete(const config_setting_t *s);
 
 /* Outcome of a guarded libconfig call. */
 typedef enum cfgread_rc {
-    CFGREAD_OK,                 /* done */
-    CFGREAD_SYNTAX,             /* not valid: config_error_line/_text tell why */
-    CFGREAD_IO,                 /* the file could not be read (errno) */
-    CFGREAD_FAULT               /* libconfig faulted (a failed allocation it did
+    CFGREAD_OK,     /* done */
+    CFGREAD_SYNTAX, /* not valid: config_error_line/_text tell why */
+    CFGREAD_IO,     /* the file could not be read (errno) */
+    CFGREAD_FAULT   /* libconfig faulted (a failed allocation it did
                                  * not check); cfg is left empty */
 } cfgread_rc_t;
 

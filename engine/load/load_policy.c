@@ -18,13 +18,12 @@ read_matching(loader_t *L, const char *file, const config_setting_t *root)
     m->threshold = 0.88;
     m->country_penalty = 0.08;
     m->max_results = 5;
-    config_setting_t *g = loader_member(L, file, root, "matching", CONFIG_TYPE_GROUP, false,
-                                        "policy");
+    config_setting_t *g =
+        loader_member(L, file, root, "matching", CONFIG_TYPE_GROUP, false, "policy");
     if (g == NULL)
         return;
-    static const char *const allowed[] = {
-        "fuzzy_threshold", "country_penalty", "max_matches", NULL
-    };
+    static const char *const allowed[] = {"fuzzy_threshold", "country_penalty", "max_matches",
+                                          NULL};
     loader_check_members(L, file, g, allowed, "matching");
     config_setting_t *s;
     if ((s = loader_member(L, file, g, "fuzzy_threshold", CONFIG_TYPE_FLOAT, false, "matching"))) {
@@ -65,10 +64,9 @@ load_policy_head(loader_t *L)
     ruleset_t *rs = L->rs;
     const char *file = L->policy.path;
     config_setting_t *root = config_root_setting(&L->policy.cfg);
-    static const char *const allowed[] = {
-        "version", "verdicts", "risk_levels", "activities", "relation_kinds",
-        "tags", "lists", "matching", "rules", NULL
-    };
+    static const char *const allowed[] = {"version",        "verdicts", "risk_levels", "activities",
+                                          "relation_kinds", "tags",     "lists",       "matching",
+                                          "rules",          NULL};
     loader_check_members(L, file, root, allowed, "policy.cfg");
     rs->version = loader_str(L, file, root, "version", true, "policy");
     load_vocab_names(L, file, root, "verdicts", &rs->verdicts, true);
@@ -105,8 +103,9 @@ check_lists_named(loader_t *L, const rs_rule_t *r, const size_t *on_list, const 
 {
     for (size_t i = 0; i < L->rs->lists.n; i++)
         if (on_list[i] == 0 && expr_reads_list(r->when, (unsigned)i))
-            diag_add(L->d, file, line, 0, "rule \"%s\" names list \"%s\" which has no organisations",
-                     r->id, L->rs->lists.names[i]);
+            diag_add(L->d, file, line, 0,
+                     "rule \"%s\" names list \"%s\" which has no organisations", r->id,
+                     L->rs->lists.names[i]);
 }
 
 void
@@ -115,8 +114,8 @@ load_policy_rules(loader_t *L)
     ruleset_t *rs = L->rs;
     const char *file = L->policy.path;
     config_setting_t *root = config_root_setting(&L->policy.cfg);
-    config_setting_t *rules = loader_member(L, file, root, "rules", CONFIG_TYPE_LIST, true,
-                                            "policy");
+    config_setting_t *rules =
+        loader_member(L, file, root, "rules", CONFIG_TYPE_LIST, true, "policy");
     int n = rules ? config_setting_length(rules) : 0;
     if (rules != NULL && n == 0)
         diag_add(L->d, file, cfgread_line(rules), 0,
@@ -126,13 +125,9 @@ load_policy_rules(loader_t *L)
     size_t *on_list = count_on_lists(L);
     if (rs->rules == NULL || ids == NULL || on_list == NULL)
         goto out;
-    expr_schema_t schema = {
-        &rs->lists, &rs->tags, &rs->risks, &rs->activities, &rs->relations,
-        &rs->types, rs->tax
-    };
-    static const char *const allowed[] = {
-        "id", "when", "verdict", "score", "reason", "cite", NULL
-    };
+    expr_schema_t schema = {&rs->lists,     &rs->tags,  &rs->risks, &rs->activities,
+                            &rs->relations, &rs->types, rs->tax};
+    static const char *const allowed[] = {"id", "when", "verdict", "score", "reason", "cite", NULL};
     for (int i = 0; i < n; i++) {
         config_setting_t *g = config_setting_get_elem(rules, (unsigned)i);
         int line = cfgread_line(g);
@@ -158,8 +153,8 @@ load_policy_rules(loader_t *L)
             continue;
         }
         if (put == 1) {
-            diag_add(L->d, file, line, 0, "duplicate rule id \"%s\" (first at %s:%d)", id,
-                     file, cfgread_line(config_setting_get_elem(rules, (unsigned)old)));
+            diag_add(L->d, file, line, 0, "duplicate rule id \"%s\" (first at %s:%d)", id, file,
+                     cfgread_line(config_setting_get_elem(rules, (unsigned)old)));
             continue;
         }
         rs_rule_t *r = &rs->rules[rs->n_rules];
@@ -171,13 +166,13 @@ load_policy_rules(loader_t *L)
         const char *verdict = loader_str(L, file, g, "verdict", true, what);
         r->verdict = -1;
         if (verdict != NULL)
-            r->verdict = loader_resolve(L, file,
-                                        cfgread_line(config_setting_get_member(g, "verdict")),
-                                        &rs->verdicts, "verdict", verdict, what);
+            r->verdict =
+                loader_resolve(L, file, cfgread_line(config_setting_get_member(g, "verdict")),
+                               &rs->verdicts, "verdict", verdict, what);
         config_setting_t *sc = loader_member(L, file, g, "score", CONFIG_TYPE_INT, true, what);
         if (sc != NULL) {
-            long long v = config_setting_type(sc) == CONFIG_TYPE_INT
-                ? config_setting_get_int(sc) : config_setting_get_int64(sc);
+            long long v = config_setting_type(sc) == CONFIG_TYPE_INT ? config_setting_get_int(sc)
+                                                                     : config_setting_get_int64(sc);
             if (v < 0 || v > 100)
                 diag_add(L->d, file, cfgread_line(sc), 0, "%s: score must be in 0..100, not %lld",
                          what, v);
@@ -194,7 +189,7 @@ load_policy_rules(loader_t *L)
             if (r->when != NULL)
                 check_lists_named(L, r, on_list, file, cfgread_line(w));
         } else if (w != NULL) {
-            L->oom = true;      /* the copy failed, or libconfig lost the value */
+            L->oom = true; /* the copy failed, or libconfig lost the value */
         }
         rs->n_rules++;
     }

@@ -33,7 +33,7 @@ read_syms(loader_t *L, const char *file, const config_setting_t *g, const char *
     for (size_t i = 0; i < n && ix != NULL; i++) {
         int s = smap_get(map, v[i]);
         if (s < 0) {
-            vocab_t voc = { sv->v, sv->n };
+            vocab_t voc = {sv->v, sv->n};
             loader_resolve(L, file, line, &voc, kind, v[i], what);
             continue;
         }
@@ -61,7 +61,7 @@ read_ids(loader_t *L, const char *file, const config_setting_t *g, reg_entity_t 
     for (int i = 0; i < n && v != NULL; i++) {
         config_setting_t *s = config_setting_get_elem(ids, (unsigned)i);
         const char *scheme = config_setting_name(s);
-        if (scheme == NULL) {   /* cfgread_complete rules it out */
+        if (scheme == NULL) { /* cfgread_complete rules it out */
             L->oom = true;
             continue;
         }
@@ -75,8 +75,8 @@ read_ids(loader_t *L, const char *file, const config_setting_t *g, reg_entity_t 
             continue;
         }
         if (val[strspn(val, " \t")] == '\0' || !norm_valid_utf8(val, strlen(val))) {
-            diag_add(L->d, file, cfgread_line(s), 0, "%s: ids.%s is empty or not UTF-8",
-                     what, scheme);
+            diag_add(L->d, file, cfgread_line(s), 0, "%s: ids.%s is empty or not UTF-8", what,
+                     scheme);
             continue;
         }
         char *sc = loader_strdup(L, scheme);
@@ -102,7 +102,7 @@ read_relations(loader_t *L, const char *file, const config_setting_t *g, uint32_
 {
     config_setting_t *rl = loader_member(L, file, g, "relations", CONFIG_TYPE_LIST, false, what);
     int n = rl ? config_setting_length(rl) : 0;
-    static const char *const allowed[] = { "kind", "target", NULL };
+    static const char *const allowed[] = {"kind", "target", NULL};
     for (int i = 0; i < n; i++) {
         config_setting_t *r = config_setting_get_elem(rl, (unsigned)i);
         if (config_setting_type(r) != CONFIG_TYPE_GROUP) {
@@ -114,8 +114,8 @@ read_relations(loader_t *L, const char *file, const config_setting_t *g, uint32_
         const char *target = loader_str(L, file, r, "target", true, what);
         if (kind == NULL || target == NULL)
             continue;
-        int k = loader_resolve(L, file, cfgread_line(r), &L->rs->relations, "relation kind",
-                               kind, what);
+        int k = loader_resolve(L, file, cfgread_line(r), &L->rs->relations, "relation kind", kind,
+                               what);
         if (k < 0)
             continue;
         if (L->n_rels == L->cap_rels) {
@@ -126,7 +126,7 @@ read_relations(loader_t *L, const char *file, const config_setting_t *g, uint32_
             L->rels = p;
             L->cap_rels = cap;
         }
-        L->rels[L->n_rels++] = (pending_rel_t){ idx, k, target, file, cfgread_line(r) };
+        L->rels[L->n_rels++] = (pending_rel_t){idx, k, target, file, cfgread_line(r)};
     }
 }
 
@@ -138,8 +138,8 @@ count_organisations(loader_t *L)
     for (size_t f = 0; f < L->n_reg; f++) {
         if (!L->reg[f].ok)
             continue;
-        config_setting_t *orgs = config_setting_get_member(
-            config_root_setting(&L->reg[f].cfg), "organisations");
+        config_setting_t *orgs =
+            config_setting_get_member(config_root_setting(&L->reg[f].cfg), "organisations");
         if (orgs != NULL && config_setting_is_aggregate(orgs))
             n += (size_t)config_setting_length(orgs);
     }
@@ -151,10 +151,8 @@ static void
 read_organisation(loader_t *L, const char *file, const config_setting_t *g)
 {
     ruleset_t *rs = L->rs;
-    static const char *const allowed[] = {
-        "id", "name", "aliases", "country", "type", "ids", "lists", "tags", "risk",
-        "relations", "sources", NULL
-    };
+    static const char *const allowed[] = {"id",    "name", "aliases", "country",   "type",    "ids",
+                                          "lists", "tags", "risk",    "relations", "sources", NULL};
     loader_check_members(L, file, g, allowed, "an organisation");
     const char *id = loader_str(L, file, g, "id", true, "organisation");
     if (id == NULL)
@@ -163,16 +161,16 @@ read_organisation(loader_t *L, const char *file, const config_setting_t *g)
     snprintf(what, sizeof what, "organisation \"%.160s\"", id);
     int line = cfgread_line(g);
     if (!loader_valid_id(id)) {
-        diag_add(L->d, file, line, 0,
-                 "%s: id must be lower-case letters, digits, '_', '-' or '.'", what);
+        diag_add(L->d, file, line, 0, "%s: id must be lower-case letters, digits, '_', '-' or '.'",
+                 what);
         return;
     }
     uint32_t idx = (uint32_t)rs->n_ents;
     int old;
     int r = smap_put(L->ent_map, id, (int)idx, &old);
     if (r == 1) {
-        diag_add(L->d, file, line, 0, "duplicate organisation id \"%s\" (first at %s:%d)",
-                 id, rs->ents[old].file, rs->ents[old].line);
+        diag_add(L->d, file, line, 0, "duplicate organisation id \"%s\" (first at %s:%d)", id,
+                 rs->ents[old].file, rs->ents[old].line);
         return;
     }
     if (r < 0) {
@@ -194,8 +192,8 @@ read_organisation(loader_t *L, const char *file, const config_setting_t *g)
     if (cc != NULL) {
         if (strlen(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z')
             diag_add(L->d, file, cfgread_line(config_setting_get_member(g, "country")), 0,
-                     "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code (upper case)",
-                     what, cc);
+                     "%s: country \"%s\" must be an ISO 3166-1 alpha-2 code (upper case)", what,
+                     cc);
         else
             e->country = cc;
     }
@@ -204,8 +202,7 @@ read_organisation(loader_t *L, const char *file, const config_setting_t *g)
                                        &rs->types, "partner type", type, what) >= 0)
         e->type = type;
     read_ids(L, file, g, e, what);
-    e->n_lists = read_syms(L, file, g, "lists", L->list_map, &L->lists, "list", what,
-                           &e->lists);
+    e->n_lists = read_syms(L, file, g, "lists", L->list_map, &L->lists, "list", what, &e->lists);
     e->n_tags = read_syms(L, file, g, "tags", L->tag_map, &L->tags, "tag", what, &e->tags);
     const char *risk = loader_str(L, file, g, "risk", false, what);
     if (risk != NULL) {
@@ -216,8 +213,7 @@ read_organisation(loader_t *L, const char *file, const config_setting_t *g)
     const char **src;
     size_t ns = loader_strs(L, file, g, "sources", &src, what);
     if (ns == 0 && config_setting_get_member(g, "sources") == NULL)
-        diag_add(L->d, file, line, 0, "%s: missing \"sources\" (where its facts come from)",
-                 what);
+        diag_add(L->d, file, line, 0, "%s: missing \"sources\" (where its facts come from)", what);
     else if (ns == 0)
         diag_add(L->d, file, line, 0, "%s: \"sources\" is empty", what);
     e->sources = src;
@@ -233,7 +229,7 @@ load_registry(loader_t *L)
             continue;
         const char *file = L->reg[f].path;
         config_setting_t *root = config_root_setting(&L->reg[f].cfg);
-        static const char *const allowed[] = { "lists", "tags", "organisations", NULL };
+        static const char *const allowed[] = {"lists", "tags", "organisations", NULL};
         loader_check_members(L, file, root, allowed, "a registry file");
         load_vocab_tags(L, file, root);
         load_vocab_lists(L, file, root);
@@ -248,9 +244,9 @@ load_registry(loader_t *L)
         if (!L->reg[f].ok)
             continue;
         const char *file = L->reg[f].path;
-        config_setting_t *orgs = loader_member(L, file, config_root_setting(&L->reg[f].cfg),
-                                               "organisations", CONFIG_TYPE_LIST, false,
-                                               "a registry file");
+        config_setting_t *orgs =
+            loader_member(L, file, config_root_setting(&L->reg[f].cfg), "organisations",
+                          CONFIG_TYPE_LIST, false, "a registry file");
         int n = orgs ? config_setting_length(orgs) : 0;
         for (int i = 0; i < n; i++) {
             config_setting_t *g = config_setting_get_elem(orgs, (unsigned)i);
@@ -284,16 +280,14 @@ load_registry_relations(loader_t *L)
             continue;
         }
         if ((uint32_t)t == p->from) {
-            diag_add(L->d, p->file, p->line, 0,
-                     "organisation \"%s\": relation %s to itself", rs->ents[p->from].id,
-                     rs->relations.names[p->kind]);
+            diag_add(L->d, p->file, p->line, 0, "organisation \"%s\": relation %s to itself",
+                     rs->ents[p->from].id, rs->relations.names[p->kind]);
             continue;
         }
-        if (count[p->from] == UINT16_MAX
-            || (rs->rel_symmetric[p->kind] && count[t] == UINT16_MAX)) {
-            diag_add(L->d, p->file, p->line, 0,
-                     "organisation \"%s\": more than %u relations", rs->ents[p->from].id,
-                     UINT16_MAX - 1);
+        if (count[p->from] == UINT16_MAX ||
+            (rs->rel_symmetric[p->kind] && count[t] == UINT16_MAX)) {
+            diag_add(L->d, p->file, p->line, 0, "organisation \"%s\": more than %u relations",
+                     rs->ents[p->from].id, UINT16_MAX - 1);
             continue;
         }
         target[i] = (uint32_t)t;
@@ -302,8 +296,8 @@ load_registry_relations(loader_t *L)
             count[t]++;
     }
     for (size_t e = 0; e < rs->n_ents; e++) {
-        rs->ents[e].rels = loader_chk(L, arena_calloc(rs->arena, (size_t)count[e] + 1,
-                                                      sizeof(reg_rel_t)));
+        rs->ents[e].rels =
+            loader_chk(L, arena_calloc(rs->arena, (size_t)count[e] + 1, sizeof(reg_rel_t)));
         rs->ents[e].n_rels = 0;
         if (rs->ents[e].rels == NULL)
             goto out;
@@ -313,9 +307,9 @@ load_registry_relations(loader_t *L)
             continue;
         pending_rel_t *p = &L->rels[i];
         reg_entity_t *from = &rs->ents[p->from], *to = &rs->ents[target[i]];
-        ((reg_rel_t *)from->rels)[from->n_rels++] = (reg_rel_t){ (uint16_t)p->kind, target[i] };
+        ((reg_rel_t *)from->rels)[from->n_rels++] = (reg_rel_t){(uint16_t)p->kind, target[i]};
         if (rs->rel_symmetric[p->kind])
-            ((reg_rel_t *)to->rels)[to->n_rels++] = (reg_rel_t){ (uint16_t)p->kind, p->from };
+            ((reg_rel_t *)to->rels)[to->n_rels++] = (reg_rel_t){(uint16_t)p->kind, p->from};
     }
 out:
     free(target);

@@ -15,13 +15,11 @@ load_taxonomy(loader_t *L)
     ruleset_t *rs = L->rs;
     const char *file = L->taxonomy.path;
     config_setting_t *root = config_root_setting(&L->taxonomy.cfg);
-    static const char *const allowed_root[] = { "categories", NULL };
-    static const char *const allowed[] = {
-        "code", "label", "parent", "keywords", "refs", NULL
-    };
+    static const char *const allowed_root[] = {"categories", NULL};
+    static const char *const allowed[] = {"code", "label", "parent", "keywords", "refs", NULL};
     loader_check_members(L, file, root, allowed_root, "taxonomy.cfg");
-    config_setting_t *cats = loader_member(L, file, root, "categories", CONFIG_TYPE_LIST, true,
-                                           "taxonomy.cfg");
+    config_setting_t *cats =
+        loader_member(L, file, root, "categories", CONFIG_TYPE_LIST, true, "taxonomy.cfg");
     int n = cats ? config_setting_length(cats) : 0;
     for (int i = 0; i < n; i++) {
         config_setting_t *g = config_setting_get_elem(cats, (unsigned)i);
@@ -35,18 +33,18 @@ load_taxonomy(loader_t *L)
             continue;
         char what[160];
         snprintf(what, sizeof what, "category \"%s\"", code);
-        tax_def_t def = { 0 };
+        tax_def_t def = {0};
         def.code = code;
         def.label = loader_str(L, file, g, "label", true, what);
         if (def.label == NULL)
-            def.label = code;   /* reported already; keep checking the rest */
+            def.label = code; /* reported already; keep checking the rest */
         def.parent = loader_str(L, file, g, "parent", false, what);
         char *dflt = NULL;
         if (def.parent == NULL && strrchr(code, '.') != NULL) {
-            dflt = loader_chk(L, arena_strndup(rs->arena, code,
-                                               (size_t)(strrchr(code, '.') - code)));
+            dflt =
+                loader_chk(L, arena_strndup(rs->arena, code, (size_t)(strrchr(code, '.') - code)));
             if (dflt == NULL)
-                continue;       /* not a root: never add it as one */
+                continue; /* not a root: never add it as one */
             def.parent = dflt;
         }
         def.n_keywords = loader_strs(L, file, g, "keywords", &def.keywords, what);

@@ -28,15 +28,15 @@ sv_push(strvec_t *sv, const char *s)
 }
 
 void
-load_vocab_names(loader_t *L, const char *file, const config_setting_t *root,
-                 const char *name, vocab_t *out, bool required)
+load_vocab_names(loader_t *L, const char *file, const config_setting_t *root, const char *name,
+                 vocab_t *out, bool required)
 {
     const char **v;
     size_t n = loader_strs(L, file, root, name, &v, name);
     if (n == 0 && required) {
         config_setting_t *s = config_setting_get_member(root, name);
-        diag_add(L->d, file, cfgread_line(s ? s : root), 0,
-                 "\"%s\" must list at least one name", name);
+        diag_add(L->d, file, cfgread_line(s ? s : root), 0, "\"%s\" must list at least one name",
+                 name);
     }
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < i; j++)
@@ -86,7 +86,7 @@ load_vocab_lists(loader_t *L, const char *file, const config_setting_t *root)
     config_setting_t *ls = loader_member(L, file, root, "lists", CONFIG_TYPE_LIST, false, "lists");
     if (ls == NULL)
         return;
-    static const char *const allowed[] = { "id", "name", "authority", "url", NULL };
+    static const char *const allowed[] = {"id", "name", "authority", "url", NULL};
     int n = config_setting_length(ls);
     for (int i = 0; i < n; i++) {
         config_setting_t *g = config_setting_get_elem(ls, (unsigned)i);
@@ -125,8 +125,8 @@ load_vocab_lists(loader_t *L, const char *file, const config_setting_t *root)
             const rs_list_t *prev = &L->list_info[old];
             if (!same_str(prev->name, info.name) || !same_str(prev->authority, info.authority) ||
                 !same_str(prev->url, info.url))
-                diag_add(L->d, file, line, 0, "list \"%s\" declared twice (first at %s:%d)",
-                         id, L->list_site[old].file, L->list_site[old].line);
+                diag_add(L->d, file, line, 0, "list \"%s\" declared twice (first at %s:%d)", id,
+                         L->list_site[old].file, L->list_site[old].line);
             continue;
         }
         if (L->lists.n == L->list_info_cap) {
@@ -144,7 +144,7 @@ load_vocab_lists(loader_t *L, const char *file, const config_setting_t *root)
             L->list_info_cap = cap;
         }
         L->list_info[L->lists.n] = info;
-        L->list_site[L->lists.n] = (declsite_t){ file, line };
+        L->list_site[L->lists.n] = (declsite_t){file, line};
         if (!sv_push(&L->lists, id)) {
             L->oom = true;
             return;
@@ -156,14 +156,14 @@ void
 load_vocab_relation_kinds(loader_t *L, const char *file, const config_setting_t *root)
 {
     ruleset_t *rs = L->rs;
-    config_setting_t *ls = loader_member(L, file, root, "relation_kinds", CONFIG_TYPE_LIST,
-                                         false, "relation_kinds");
+    config_setting_t *ls =
+        loader_member(L, file, root, "relation_kinds", CONFIG_TYPE_LIST, false, "relation_kinds");
     int n = ls ? config_setting_length(ls) : 0;
     rs->relations.names = loader_chk(L, arena_calloc(rs->arena, (size_t)n + 1, sizeof(char *)));
     rs->rel_symmetric = loader_chk(L, arena_calloc(rs->arena, (size_t)n + 1, 1));
     if (rs->relations.names == NULL || rs->rel_symmetric == NULL)
         return;
-    static const char *const allowed[] = { "name", "symmetric", NULL };
+    static const char *const allowed[] = {"name", "symmetric", NULL};
     for (int i = 0; i < n; i++) {
         config_setting_t *g = config_setting_get_elem(ls, (unsigned)i);
         if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
@@ -184,8 +184,8 @@ load_vocab_relation_kinds(loader_t *L, const char *file, const config_setting_t 
             diag_add(L->d, file, cfgread_line(g), 0, "relation kind \"%s\" declared twice", name);
             continue;
         }
-        config_setting_t *sym = loader_member(L, file, g, "symmetric", CONFIG_TYPE_BOOL, false,
-                                              "relation kind");
+        config_setting_t *sym =
+            loader_member(L, file, g, "symmetric", CONFIG_TYPE_BOOL, false, "relation kind");
         rs->rel_symmetric[rs->relations.n] = sym && config_setting_get_bool(sym);
         rs->relations.names[rs->relations.n++] = name;
     }

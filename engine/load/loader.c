@@ -22,8 +22,8 @@
 #include "cfgread.h"
 #include "norm.h"
 
-#define RS_MAX_FILE (256u << 20)    /* a rules file larger than this is refused */
-#define RS_MAX_FILES 4096           /* registry files per ruleset */
+#define RS_MAX_FILE (256u << 20) /* a rules file larger than this is refused */
+#define RS_MAX_FILES 4096        /* registry files per ruleset */
 
 /* ---- state ------------------------------------------------------------ */
 
@@ -79,15 +79,15 @@ static const char *
 setting_type_name(int type)
 {
     switch (type) {
-    case CONFIG_TYPE_GROUP:  return "a group";
+    case CONFIG_TYPE_GROUP: return "a group";
     case CONFIG_TYPE_INT:
-    case CONFIG_TYPE_INT64:  return "an integer";
-    case CONFIG_TYPE_FLOAT:  return "a number";
+    case CONFIG_TYPE_INT64: return "an integer";
+    case CONFIG_TYPE_FLOAT: return "a number";
     case CONFIG_TYPE_STRING: return "a string";
-    case CONFIG_TYPE_BOOL:   return "a boolean";
-    case CONFIG_TYPE_ARRAY:  return "an array";
-    case CONFIG_TYPE_LIST:   return "a list";
-    default:                 return "a setting";
+    case CONFIG_TYPE_BOOL: return "a boolean";
+    case CONFIG_TYPE_ARRAY: return "an array";
+    case CONFIG_TYPE_LIST: return "a list";
+    default: return "a setting";
     }
 }
 
@@ -99,8 +99,8 @@ loader_check_members(loader_t *L, const char *file, const config_setting_t *grp,
 }
 
 config_setting_t *
-loader_member(loader_t *L, const char *file, const config_setting_t *grp,
-              const char *name, int want, bool required, const char *what)
+loader_member(loader_t *L, const char *file, const config_setting_t *grp, const char *name,
+              int want, bool required, const char *what)
 {
     config_setting_t *s = config_setting_get_member(grp, name);
     if (s == NULL) {
@@ -109,28 +109,27 @@ loader_member(loader_t *L, const char *file, const config_setting_t *grp,
         return NULL;
     }
     int t = config_setting_type(s);
-    bool ok = t == want
-        || (want == CONFIG_TYPE_FLOAT && (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64))
-        || (want == CONFIG_TYPE_INT && t == CONFIG_TYPE_INT64)
-        || (want == CONFIG_TYPE_LIST && t == CONFIG_TYPE_ARRAY
-            && config_setting_length(s) == 0);
+    bool ok = t == want ||
+              (want == CONFIG_TYPE_FLOAT && (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)) ||
+              (want == CONFIG_TYPE_INT && t == CONFIG_TYPE_INT64) ||
+              (want == CONFIG_TYPE_LIST && t == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0);
     if (!ok) {
-        diag_add(L->d, file, cfgread_line(s), 0, "%s: \"%s\" must be %s, not %s",
-                 what, name, setting_type_name(want), setting_type_name(t));
+        diag_add(L->d, file, cfgread_line(s), 0, "%s: \"%s\" must be %s, not %s", what, name,
+                 setting_type_name(want), setting_type_name(t));
         return NULL;
     }
     return s;
 }
 
 const char *
-loader_str(loader_t *L, const char *file, const config_setting_t *grp,
-           const char *name, bool required, const char *what)
+loader_str(loader_t *L, const char *file, const config_setting_t *grp, const char *name,
+           bool required, const char *what)
 {
     config_setting_t *s = loader_member(L, file, grp, name, CONFIG_TYPE_STRING, required, what);
     if (s == NULL)
         return NULL;
     const char *v = config_setting_get_string(s);
-    if (v == NULL)              /* cfgread_complete rules it out; never guess */
+    if (v == NULL) /* cfgread_complete rules it out; never guess */
         return loader_chk(L, NULL);
     if (!norm_valid_utf8(v, strlen(v))) {
         diag_add(L->d, file, cfgread_line(s), 0, "%s: \"%s\" is not valid UTF-8", what, name);
@@ -144,18 +143,16 @@ loader_str(loader_t *L, const char *file, const config_setting_t *grp,
 }
 
 size_t
-loader_strs(loader_t *L, const char *file, const config_setting_t *grp,
-            const char *name, const char ***out, const char *what)
+loader_strs(loader_t *L, const char *file, const config_setting_t *grp, const char *name,
+            const char ***out, const char *what)
 {
     *out = NULL;
     config_setting_t *s = config_setting_get_member(grp, name);
     if (s == NULL)
         return 0;
-    if (config_setting_type(s) != CONFIG_TYPE_ARRAY
-        && config_setting_type(s) != CONFIG_TYPE_LIST) {
-        diag_add(L->d, file, cfgread_line(s), 0,
-                 "%s: \"%s\" must be an array of strings, not %s", what, name,
-                 setting_type_name(config_setting_type(s)));
+    if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST) {
+        diag_add(L->d, file, cfgread_line(s), 0, "%s: \"%s\" must be an array of strings, not %s",
+                 what, name, setting_type_name(config_setting_type(s)));
         return 0;
     }
     int n = config_setting_length(s);
@@ -164,8 +161,7 @@ loader_strs(loader_t *L, const char *file, const config_setting_t *grp,
     for (int i = 0; i < n && v != NULL; i++) {
         config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-            diag_add(L->d, file, cfgread_line(e), 0, "%s: %s[%d] must be a string",
-                     what, name, i);
+            diag_add(L->d, file, cfgread_line(e), 0, "%s: %s[%d] must be a string", what, name, i);
             continue;
         }
         const char *str = config_setting_get_string(e);
@@ -174,8 +170,8 @@ loader_strs(loader_t *L, const char *file, const config_setting_t *grp,
             continue;
         }
         if (!norm_valid_utf8(str, strlen(str))) {
-            diag_add(L->d, file, cfgread_line(e), 0, "%s: %s[%d] is not valid UTF-8",
-                     what, name, i);
+            diag_add(L->d, file, cfgread_line(e), 0, "%s: %s[%d] is not valid UTF-8", what, name,
+                     i);
             continue;
         }
         if (str[strspn(str, " \t\r\n")] == '\0') {
@@ -195,23 +191,23 @@ loader_valid_id(const char *s)
     if (*s == '\0')
         return false;
     for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')
-              || *s == '_' || *s == '-' || *s == '.'))
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
+              *s == '.'))
             return false;
     return true;
 }
 
 int
-loader_resolve(loader_t *L, const char *file, int line, const vocab_t *v,
-               const char *kind, const char *name, const char *what)
+loader_resolve(loader_t *L, const char *file, int line, const vocab_t *v, const char *kind,
+               const char *name, const char *what)
 {
     int i = vocab_find(v, name);
     if (i >= 0)
         return i;
     const char *sug = vocab_suggest(v, name);
     if (sug != NULL)
-        diag_add(L->d, file, line, 0, "%s: unknown %s \"%s\" (did you mean \"%s\"?)",
-                 what, kind, name, sug);
+        diag_add(L->d, file, line, 0, "%s: unknown %s \"%s\" (did you mean \"%s\"?)", what, kind,
+                 name, sug);
     else
         diag_add(L->d, file, line, 0, "%s: unknown %s \"%s\"", what, kind, name);
     return -1;
@@ -291,8 +287,8 @@ read_whole(loader_t *L, const char *path, bool required, size_t *len)
         goto fail;
     }
     if ((unsigned long long)st.st_size > RS_MAX_FILE) {
-        diag_add(L->d, path, 0, 0, "file is %lld bytes, limit is %u",
-                 (long long)st.st_size, RS_MAX_FILE);
+        diag_add(L->d, path, 0, 0, "file is %lld bytes, limit is %u", (long long)st.st_size,
+                 RS_MAX_FILE);
         goto fail;
     }
     /* One byte more than stat said, so the end of file is seen at once. */
@@ -324,8 +320,8 @@ read_whole(loader_t *L, const char *path, bool required, size_t *len)
             break;
         n += (size_t)r;
     }
-    if (fstat(fd, &st2) != 0 || (off_t)n != st2.st_size || st2.st_size != st.st_size
-        || st2.st_mtim.tv_sec != st.st_mtim.tv_sec || st2.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
+    if (fstat(fd, &st2) != 0 || (off_t)n != st2.st_size || st2.st_size != st.st_size ||
+        st2.st_mtim.tv_sec != st.st_mtim.tv_sec || st2.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
         diag_add(L->d, path, 0, 0,
                  "changed while being read (replace rules files by rename, not in place)");
         goto fail;
@@ -347,13 +343,13 @@ fail:
  * set (malloc'd, or NULL on OOM) and f->cfg initialised; f->ok tells
  * whether f->cfg holds the whole file. */
 static void
-parse_file(loader_t *L, rs_file_t *f, const char *dir, const char *name,
-           bool required, bool nonempty, crypto_hash_sha256_state *h)
+parse_file(loader_t *L, rs_file_t *f, const char *dir, const char *name, bool required,
+           bool nonempty, crypto_hash_sha256_state *h)
 {
     f->path = loader_chk(L, join_path(dir, name));
     f->ok = false;
     if (!cfgread_init(&f->cfg))
-        L->oom = true;          /* libconfig faulted: cfg is empty */
+        L->oom = true; /* libconfig faulted: cfg is empty */
     if (f->path == NULL)
         return;
     size_t len;
@@ -373,12 +369,12 @@ parse_file(loader_t *L, rs_file_t *f, const char *dir, const char *name,
          * errors are located at our own path. */
         cfgread_rc_t rc = L->oom ? CFGREAD_FAULT : cfgread_parse(&f->cfg, buf);
         if (rc == CFGREAD_FAULT)
-            L->oom = true;      /* libconfig faulted (cfgread.c) */
+            L->oom = true; /* libconfig faulted (cfgread.c) */
         else if (rc != CFGREAD_OK)
             diag_add(L->d, f->path, config_error_line(&f->cfg), 0, "%s",
                      config_error_text(&f->cfg));
         else if (!cfgread_complete(config_root_setting(&f->cfg)))
-            L->oom = true;      /* libconfig lost a name or a string */
+            L->oom = true; /* libconfig lost a name or a string */
         else
             f->ok = true;
     }
@@ -478,7 +474,7 @@ loader_read_files(loader_t *L, const char *dir)
     adopt_path(L, &L->policy);
     char **names;
     size_t n;
-    list_registry(L, dir, &names, &n);  /* an incomplete list is reported or L->oom */
+    list_registry(L, dir, &names, &n); /* an incomplete list is reported or L->oom */
     L->reg = loader_chk(L, calloc(n + 1, sizeof *L->reg));
     for (size_t i = 0; i < n; i++) {
         if (L->reg != NULL) {
@@ -496,4 +492,3 @@ loader_read_files(loader_t *L, const char *dir)
     sodium_bin2hex(rs->digest, sizeof rs->digest, md, sizeof md);
     rs->n_files = 2 + L->n_reg;
 }
-

@@ -24,55 +24,55 @@
 
 /* One file of the ruleset, read once and parsed. */
 typedef struct rs_file {
-    char *path;                 /* as reported in errors: dir/name (arena copy
+    char *path;   /* as reported in errors: dir/name (arena copy
                                  * after loader_read_files; NULL on OOM) */
-    config_t cfg;               /* parsed tree (whole only if ok) */
-    bool ok;                    /* parsed without error, nothing lost */
+    config_t cfg; /* parsed tree (whole only if ok) */
+    bool ok;      /* parsed without error, nothing lost */
 } rs_file_t;
 
 /* A growable array of borrowed strings (a vocabulary under construction). */
 typedef struct strvec {
-    const char **v;             /* entries (malloc'd array), borrowed from the arena */
-    size_t n;                   /* entries used */
-    size_t cap;                 /* entries allocated */
+    const char **v; /* entries (malloc'd array), borrowed from the arena */
+    size_t n;       /* entries used */
+    size_t cap;     /* entries allocated */
 } strvec_t;
 
 /* Where a symbol was first declared, for "declared twice" errors. */
 typedef struct declsite {
-    const char *file;           /* borrowed: the declaring file's path */
-    int line;                   /* line of the declaration */
+    const char *file; /* borrowed: the declaring file's path */
+    int line;         /* line of the declaration */
 } declsite_t;
 
 /* A relation waiting for every organisation to be known. */
 typedef struct pending_rel {
-    uint32_t from;              /* entity index of the declaring organisation */
-    int kind;                   /* relation kind index */
-    const char *target;         /* target organisation id, arena copy */
-    const char *file;           /* borrowed: where it was declared */
-    int line;                   /* line of the relation */
+    uint32_t from;      /* entity index of the declaring organisation */
+    int kind;           /* relation kind index */
+    const char *target; /* target organisation id, arena copy */
+    const char *file;   /* borrowed: where it was declared */
+    int line;           /* line of the relation */
 } pending_rel_t;
 
 /* Load state: everything the steps share. Lives on ruleset_load's stack;
  * loader_free releases what it holds (never the ruleset). */
 typedef struct loader {
-    ruleset_t *rs;              /* being built (borrowed: ruleset_load owns it) */
-    diag_t *d;                  /* where errors go (borrowed) */
-    rs_file_t taxonomy;         /* taxonomy.cfg */
-    rs_file_t policy;           /* policy.cfg */
-    rs_file_t *reg;             /* registry/NAME.cfg, name order (malloc'd) */
-    size_t n_reg;               /* entries of reg */
-    strvec_t lists;             /* list ids declared so far */
-    strvec_t tags;              /* tags declared so far */
-    rs_list_t *list_info;       /* parallel to lists (malloc'd) */
-    size_t list_info_cap;       /* entries allocated in list_info and list_site */
-    declsite_t *list_site;      /* parallel to lists, for duplicate errors */
-    smap_t *list_map;           /* list id -> index in lists */
-    smap_t *tag_map;            /* tag -> index in tags */
-    smap_t *ent_map;            /* organisation id -> index in rs->ents */
-    pending_rel_t *rels;        /* relations to resolve (malloc'd) */
-    size_t n_rels;              /* entries used in rels */
-    size_t cap_rels;            /* entries allocated in rels */
-    bool oom;                   /* an allocation failed: the load must fail */
+    ruleset_t *rs;         /* being built (borrowed: ruleset_load owns it) */
+    diag_t *d;             /* where errors go (borrowed) */
+    rs_file_t taxonomy;    /* taxonomy.cfg */
+    rs_file_t policy;      /* policy.cfg */
+    rs_file_t *reg;        /* registry/NAME.cfg, name order (malloc'd) */
+    size_t n_reg;          /* entries of reg */
+    strvec_t lists;        /* list ids declared so far */
+    strvec_t tags;         /* tags declared so far */
+    rs_list_t *list_info;  /* parallel to lists (malloc'd) */
+    size_t list_info_cap;  /* entries allocated in list_info and list_site */
+    declsite_t *list_site; /* parallel to lists, for duplicate errors */
+    smap_t *list_map;      /* list id -> index in lists */
+    smap_t *tag_map;       /* tag -> index in tags */
+    smap_t *ent_map;       /* organisation id -> index in rs->ents */
+    pending_rel_t *rels;   /* relations to resolve (malloc'd) */
+    size_t n_rels;         /* entries used in rels */
+    size_t cap_rels;       /* entries allocated in rels */
+    bool oom;              /* an allocation failed: the load must fail */
 } loader_t;
 
 /* ---- plumbing (loader.c) ---------------------------------------------- */
@@ -116,30 +116,30 @@ config_setting_t *loader_member(loader_t *L, const char *file, const config_sett
 /* String member name of grp, checked valid UTF-8 and not blank, copied
  * into the arena. NULL if absent (reported if required) or bad
  * (reported), or on OOM (L->oom). */
-const char *loader_str(loader_t *L, const char *file, const config_setting_t *grp,
-                       const char *name, bool required, const char *what);
+const char *loader_str(loader_t *L, const char *file, const config_setting_t *grp, const char *name,
+                       bool required, const char *what);
 
 /* Array (or list) of strings member name of grp, each checked as
  * loader_str does and copied into the arena. Returns how many were kept
  * and *out (arena, NULL terminated), or 0 and *out NULL when absent. Bad
  * elements are reported and skipped; on OOM L->oom is set. */
-size_t loader_strs(loader_t *L, const char *file, const config_setting_t *grp,
-                   const char *name, const char ***out, const char *what);
+size_t loader_strs(loader_t *L, const char *file, const config_setting_t *grp, const char *name,
+                   const char ***out, const char *what);
 
 /* True if s is a valid id: lower-case letters, digits, '_', '-' or '.'. */
 bool loader_valid_id(const char *s);
 
 /* Index of name in v, or -1 after reporting at file:line "WHAT: unknown
  * KIND \"name\"" with the closest name as a suggestion. */
-int loader_resolve(loader_t *L, const char *file, int line, const vocab_t *v,
-                   const char *kind, const char *name, const char *what);
+int loader_resolve(loader_t *L, const char *file, int line, const vocab_t *v, const char *kind,
+                   const char *name, const char *what);
 
 /* ---- vocabularies (load_vocab.c) ------------------------------------- */
 
 /* Reads the array of unique names root.name into out (arena); required:
  * at least one. Duplicates are reported. */
-void load_vocab_names(loader_t *L, const char *file, const config_setting_t *root,
-                      const char *name, vocab_t *out, bool required);
+void load_vocab_names(loader_t *L, const char *file, const config_setting_t *root, const char *name,
+                      vocab_t *out, bool required);
 
 /* Reads root.relation_kinds into rs->relations and rs->rel_symmetric. */
 void load_vocab_relation_kinds(loader_t *L, const char *file, const config_setting_t *root);

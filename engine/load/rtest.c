@@ -29,13 +29,13 @@
 
 /* One case being read: its file, its group and where errors go. */
 typedef struct tcase {
-    const char *file;       /* test file path */
-    const char *name;       /* case name (borrowed from libconfig) */
-    int line;               /* line of the case */
-    diag_t *d;              /* errors */
-    arena_t *a;             /* request memory */
-    bool bad;               /* a malformed setting was found */
-    bool oom;               /* an allocation failed: the case cannot run */
+    const char *file; /* test file path */
+    const char *name; /* case name (borrowed from libconfig) */
+    int line;         /* line of the case */
+    diag_t *d;        /* errors */
+    arena_t *a;       /* request memory */
+    bool bad;         /* a malformed setting was found */
+    bool oom;         /* an allocation failed: the case cannot run */
 } tcase_t;
 
 /* Copies s (NULL: NULL) into the case's arena; a failed copy sets oom. */
@@ -50,8 +50,7 @@ keep(tcase_t *t, const char *s)
 
 /* Reports members of g that are not in allowed, prefixed by the case. */
 static bool
-check_members(tcase_t *t, const config_setting_t *g, const char *const *allowed,
-              const char *what)
+check_members(tcase_t *t, const config_setting_t *g, const char *const *allowed, const char *what)
 {
     char prefix[160];
     snprintf(prefix, sizeof prefix, "case \"%.120s\": ", t->name);
@@ -67,8 +66,8 @@ str(tcase_t *t, const config_setting_t *g, const char *name)
     if (s == NULL)
         return NULL;
     if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-        diag_add(t->d, t->file, cfgread_line(s), 0, "case \"%s\": \"%s\" must be a string",
-                 t->name, name);
+        diag_add(t->d, t->file, cfgread_line(s), 0, "case \"%s\": \"%s\" must be a string", t->name,
+                 name);
         t->bad = true;
         return NULL;
     }
@@ -83,8 +82,8 @@ strs(tcase_t *t, const config_setting_t *g, const char *name, const char ***out)
     if (s == NULL)
         return 0;
     if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST) {
-        diag_add(t->d, t->file, cfgread_line(s), 0, "case \"%s\": \"%s\" must be an array of strings",
-                 t->name, name);
+        diag_add(t->d, t->file, cfgread_line(s), 0,
+                 "case \"%s\": \"%s\" must be an array of strings", t->name, name);
         t->bad = true;
         return 0;
     }
@@ -118,35 +117,24 @@ to_json(const config_setting_t *s)
 {
     cJSON *j;
     switch (config_setting_type(s)) {
-    case CONFIG_TYPE_GROUP:
-        j = cJSON_CreateObject();
-        break;
+    case CONFIG_TYPE_GROUP: j = cJSON_CreateObject(); break;
     case CONFIG_TYPE_ARRAY:
-    case CONFIG_TYPE_LIST:
-        j = cJSON_CreateArray();
-        break;
-    case CONFIG_TYPE_STRING:
-        return cJSON_CreateStringReference(config_setting_get_string(s));
-    case CONFIG_TYPE_INT:
-        return cJSON_CreateNumber(config_setting_get_int(s));
-    case CONFIG_TYPE_INT64:
-        return cJSON_CreateNumber((double)config_setting_get_int64(s));
-    case CONFIG_TYPE_FLOAT:
-        return cJSON_CreateNumber(config_setting_get_float(s));
-    case CONFIG_TYPE_BOOL:
-        return cJSON_CreateBool(config_setting_get_bool(s));
-    default:
-        assert(!"a parsed libconfig setting has a type");
-        return NULL;
+    case CONFIG_TYPE_LIST: j = cJSON_CreateArray(); break;
+    case CONFIG_TYPE_STRING: return cJSON_CreateStringReference(config_setting_get_string(s));
+    case CONFIG_TYPE_INT: return cJSON_CreateNumber(config_setting_get_int(s));
+    case CONFIG_TYPE_INT64: return cJSON_CreateNumber((double)config_setting_get_int64(s));
+    case CONFIG_TYPE_FLOAT: return cJSON_CreateNumber(config_setting_get_float(s));
+    case CONFIG_TYPE_BOOL: return cJSON_CreateBool(config_setting_get_bool(s));
+    default: assert(!"a parsed libconfig setting has a type"); return NULL;
     }
     int n = config_setting_length(s);
     for (int i = 0; i < n && j != NULL; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         cJSON *v = to_json(e);
         bool added = config_setting_type(s) == CONFIG_TYPE_GROUP
-            ? cJSON_AddItemToObjectCS(j, config_setting_name(e), v)
-            : cJSON_AddItemToArray(j, v);
-        if (!added) {           /* v is NULL (OOM) or was not linked */
+                         ? cJSON_AddItemToObjectCS(j, config_setting_name(e), v)
+                         : cJSON_AddItemToArray(j, v);
+        if (!added) { /* v is NULL (OOM) or was not linked */
             cJSON_Delete(v);
             cJSON_Delete(j);
             j = NULL;
@@ -208,13 +196,13 @@ fired_list(sbuf_t *b, const ruleset_t *rs, const result_t *res)
 static bool
 run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
 {
-    static const char *const allowed[] = { "name", "request", "expect", NULL };
-    static const char *const allowed_e[] = { "verdict", "rules", "partner", "error", NULL };
+    static const char *const allowed[] = {"name", "request", "expect", NULL};
+    static const char *const allowed_e[] = {"verdict", "rules", "partner", "error", NULL};
     check_members(t, g, allowed, "a case");
     config_setting_t *rq = config_setting_get_member(g, "request");
     config_setting_t *ex = config_setting_get_member(g, "expect");
-    if (rq == NULL || config_setting_type(rq) != CONFIG_TYPE_GROUP
-        || ex == NULL || config_setting_type(ex) != CONFIG_TYPE_GROUP) {
+    if (rq == NULL || config_setting_type(rq) != CONFIG_TYPE_GROUP || ex == NULL ||
+        config_setting_type(ex) != CONFIG_TYPE_GROUP) {
         diag_add(t->d, t->file, t->line, 0, "case \"%s\": needs groups \"request\" and \"expect\"",
                  t->name);
         return false;
@@ -261,8 +249,8 @@ run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
             sbuf_printf(&why, "expected error %s, got verdict %s", want_error,
                         rs->verdicts.names[res.verdict]);
         else if (strcmp(req_err_name(res.err), want_error) != 0)
-            sbuf_printf(&why, "expected error %s, got %s: %s", want_error,
-                        req_err_name(res.err), res.errmsg);
+            sbuf_printf(&why, "expected error %s, got %s: %s", want_error, req_err_name(res.err),
+                        res.errmsg);
     } else if (rc != 0) {
         sbuf_printf(&why, "expected verdict %s, got error %s: %s", want_verdict,
                     req_err_name(res.err), res.errmsg);
@@ -326,7 +314,7 @@ run_file(const ruleset_t *rs, const char *path, FILE *out, diag_t *d, arena_t *a
         return;
     }
     if (!cfgread_complete(config_root_setting(&cfg))) {
-        diag_add(d, path, 0, 0, "out of memory");   /* libconfig lost a setting */
+        diag_add(d, path, 0, 0, "out of memory"); /* libconfig lost a setting */
         sum->failed++;
         config_destroy(&cfg);
         return;
@@ -334,8 +322,8 @@ run_file(const ruleset_t *rs, const char *path, FILE *out, diag_t *d, arena_t *a
     sum->files++;
     config_setting_t *root = config_root_setting(&cfg);
     config_setting_t *cases = config_setting_get_member(root, "cases");
-    tcase_t t0 = { path, "", 0, d, a, false, false };
-    static const char *const allowed[] = { "cases", NULL };
+    tcase_t t0 = {path, "", 0, d, a, false, false};
+    static const char *const allowed[] = {"cases", NULL};
     if (!check_members(&t0, root, allowed, "a test file"))
         sum->failed++;
     if (cases == NULL || config_setting_type(cases) != CONFIG_TYPE_LIST) {
@@ -347,7 +335,7 @@ run_file(const ruleset_t *rs, const char *path, FILE *out, diag_t *d, arena_t *a
     for (int i = 0; i < config_setting_length(cases); i++) {
         config_setting_t *g = config_setting_get_elem(cases, (unsigned)i);
         arena_reset(a);
-        tcase_t t = { path, "", cfgread_line(g), d, a, false, false };
+        tcase_t t = {path, "", cfgread_line(g), d, a, false, false};
         if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
             diag_add(d, path, t.line, 0, "cases[%d] must be a group", i);
             sum->failed++;

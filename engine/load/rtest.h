@@ -12,9 +12,9 @@
 #include "ruleset.h"
 
 typedef struct rtest_summary {
-    unsigned passed;        /* cases whose expectations all held */
-    unsigned failed;        /* cases with a failed expectation */
-    unsigned files;         /* test files read */
+    unsigned passed; /* cases whose expectations all held */
+    unsigned failed; /* cases with a failed expectation */
+    unsigned files;  /* test files read */
 } rtest_summary_t;
 
 /* Loads every tests/NAME.cfg of dir (name order) and runs each case
@@ -24,7 +24,6 @@ typedef struct rtest_summary {
  * case; so is a case whose request the wire would refuse, as
  * "file:line: case \"name\": request: MESSAGE" with the wire's message.
  * Returns 0 if every case passed and nothing was malformed, else -1. */
-int rtest_run(const ruleset_t *rs, const char *dir, FILE *out, diag_t *d,
-              rtest_summary_t *sum);
+int rtest_run(const ruleset_t *rs, const char *dir, FILE *out, diag_t *d, rtest_summary_t *sum);
 
 #endif

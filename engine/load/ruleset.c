@@ -25,7 +25,6 @@
 #include "loader.h"
 #include "request.h"
 
-
 static const char *const type_names[] = {
 #define X(s) s,
     REQ_TYPES(X)
@@ -53,8 +52,8 @@ cd_str(crypto_hash_sha256_state *h, const char *s)
 {
     size_t n = s != NULL ? strlen(s) : 0;
     uint32_t len = s != NULL ? (uint32_t)n : UINT32_MAX;
-    unsigned char b[4] = { (unsigned char)len, (unsigned char)(len >> 8),
-                           (unsigned char)(len >> 16), (unsigned char)(len >> 24) };
+    unsigned char b[4] = {(unsigned char)len, (unsigned char)(len >> 8), (unsigned char)(len >> 16),
+                          (unsigned char)(len >> 24)};
     crypto_hash_sha256_update(h, b, sizeof b);
     if (n > 0)
         crypto_hash_sha256_update(h, (const unsigned char *)s, n);
@@ -94,8 +93,8 @@ content_digest(ruleset_t *rs)
     crypto_hash_sha256_init(&h);
     cd_str(&h, "vetd ruleset content 1");
     cd_str(&h, rs->version);
-    const vocab_t *vocabs[] = { &rs->verdicts, &rs->lists, &rs->tags, &rs->risks,
-                                &rs->activities, &rs->relations, &rs->types };
+    const vocab_t *vocabs[] = {&rs->verdicts,   &rs->lists,     &rs->tags, &rs->risks,
+                               &rs->activities, &rs->relations, &rs->types};
     for (size_t i = 0; i < sizeof vocabs / sizeof vocabs[0]; i++)
         cd_strs(&h, vocabs[i]->names, vocabs[i]->n);
     for (size_t i = 0; i < rs->lists.n; i++) {
@@ -135,12 +134,11 @@ content_digest(ruleset_t *rs)
         }
         cd_syms(&h, &rs->lists, e->lists, e->n_lists);
         cd_syms(&h, &rs->tags, e->tags, e->n_tags);
-        cd_str(&h, e->risk >= 0 && (size_t)e->risk < rs->risks.n ? rs->risks.names[e->risk]
-                                                               : NULL);
+        cd_str(&h, e->risk >= 0 && (size_t)e->risk < rs->risks.n ? rs->risks.names[e->risk] : NULL);
         cd_u64(&h, e->n_rels);
         for (uint16_t k = 0; k < e->n_rels; k++) {
-            cd_str(&h, e->rels[k].kind < rs->relations.n ? rs->relations.names[e->rels[k].kind]
-                                                         : NULL);
+            cd_str(&h,
+                   e->rels[k].kind < rs->relations.n ? rs->relations.names[e->rels[k].kind] : NULL);
             cd_str(&h, e->rels[k].target < rs->n_ents ? rs->ents[e->rels[k].target].id : NULL);
         }
         cd_strs(&h, e->sources, e->n_sources);
@@ -151,7 +149,8 @@ content_digest(ruleset_t *rs)
         const rs_rule_t *r = &rs->rules[i];
         cd_str(&h, r->id);
         cd_str(&h, r->verdict >= 0 && (size_t)r->verdict < rs->verdicts.n
-                       ? rs->verdicts.names[r->verdict] : NULL);
+                       ? rs->verdicts.names[r->verdict]
+                       : NULL);
         cd_u64(&h, (uint64_t)(int64_t)r->score);
         cd_str(&h, r->reason);
         cd_str(&h, r->cite);
@@ -175,8 +174,7 @@ ruleset_load(const char *dir, diag_t *d)
         return NULL;
     }
     ruleset_t *rs = calloc(1, sizeof *rs);
-    if (rs == NULL || (rs->arena = arena_new(1 << 20)) == NULL
-        || (rs->tax = tax_new()) == NULL) {
+    if (rs == NULL || (rs->arena = arena_new(1 << 20)) == NULL || (rs->tax = tax_new()) == NULL) {
         diag_add(d, dir, 0, 0, "out of memory");
         ruleset_destroy(&rs);
         return NULL;
@@ -199,13 +197,13 @@ ruleset_load(const char *dir, diag_t *d)
     }
     loader_read_files(&L, dir);
     if (!L.policy.ok || !L.taxonomy.ok || L.oom)
-        goto done;              /* rules need both; syntax errors reported */
+        goto done; /* rules need both; syntax errors reported */
     load_policy_head(&L);
     load_taxonomy(&L);
     load_registry(&L);
     load_vocab_publish(&L);
     if (L.oom)
-        goto done;              /* the steps below read the vocabularies */
+        goto done; /* the steps below read the vocabularies */
     load_registry_relations(&L);
     load_policy_rules(&L);
     if (diag_count(d) == errs_before && !L.oom) {
@@ -242,6 +240,6 @@ ruleset_destroy(ruleset_t **rp)
 size_t
 ruleset_memory(const ruleset_t *rs)
 {
-    return arena_reserved(rs->arena) + (rs->tax ? tax_memory(rs->tax) : 0)
-        + (rs->mx ? match_index_memory(rs->mx) : 0);
+    return arena_reserved(rs->arena) + (rs->tax ? tax_memory(rs->tax) : 0) +
+           (rs->mx ? match_index_memory(rs->mx) : 0);
 }

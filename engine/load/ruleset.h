@@ -21,54 +21,54 @@
 #include "vocab.h"
 
 typedef struct rs_list {
-    const char *id;             /* e.g. "ca-nro" */
-    const char *name;           /* e.g. "Named Research Organizations (Canada)" */
-    const char *authority;      /* publisher, or NULL */
-    const char *url;            /* where it is published, or NULL */
+    const char *id;        /* e.g. "ca-nro" */
+    const char *name;      /* e.g. "Named Research Organizations (Canada)" */
+    const char *authority; /* publisher, or NULL */
+    const char *url;       /* where it is published, or NULL */
 } rs_list_t;
 
 typedef struct rs_rule {
-    const char *id;             /* unique rule id */
-    int verdict;                /* index into verdicts */
-    int score;                  /* 0..100 */
-    const char *reason;         /* why it matters, shown to the user */
-    const char *cite;           /* the policy or list it encodes */
-    const char *when_src;       /* the condition as written */
-    const expr_t *when;         /* compiled condition */
-    const char *file;           /* where it was declared */
+    const char *id;       /* unique rule id */
+    int verdict;          /* index into verdicts */
+    int score;            /* 0..100 */
+    const char *reason;   /* why it matters, shown to the user */
+    const char *cite;     /* the policy or list it encodes */
+    const char *when_src; /* the condition as written */
+    const expr_t *when;   /* compiled condition */
+    const char *file;     /* where it was declared */
     int line;
 } rs_rule_t;
 
 typedef struct ruleset {
-    arena_t *arena;             /* owns every string and array below */
-    const char *dir;            /* directory it was loaded from */
-    const char *version;        /* policy.cfg version */
-    char digest[65];            /* SHA-256 (hex) over every file loaded,
+    arena_t *arena;       /* owns every string and array below */
+    const char *dir;      /* directory it was loaded from */
+    const char *version;  /* policy.cfg version */
+    char digest[65];      /* SHA-256 (hex) over every file loaded,
                                  * in load order, names included: the
                                  * very bytes that were parsed */
-    char content[65];           /* SHA-256 (hex) over a canonical walk of
+    char content[65];     /* SHA-256 (hex) over a canonical walk of
                                  * what was compiled (vocabularies,
                                  * categories, organisations, rules):
                                  * equal for equal meaning */
-    time_t loaded_at;           /* wall-clock time of the load */
-    size_t n_files;             /* files read */
-    vocab_t verdicts;           /* least severe first */
-    vocab_t lists;              /* list ids */
-    rs_list_t *list_info;       /* parallel to lists */
+    time_t loaded_at;     /* wall-clock time of the load */
+    size_t n_files;       /* files read */
+    vocab_t verdicts;     /* least severe first */
+    vocab_t lists;        /* list ids */
+    rs_list_t *list_info; /* parallel to lists */
     vocab_t tags;
-    vocab_t risks;              /* lowest first */
+    vocab_t risks; /* lowest first */
     vocab_t activities;
-    vocab_t relations;          /* relation kinds */
-    uint8_t *rel_symmetric;     /* parallel to relations: 1 if symmetric */
-    vocab_t types;              /* partner types (REQ_TYPES) */
-    tax_t *tax;                 /* owned */
-    reg_entity_t *ents;         /* the registry */
+    vocab_t relations;      /* relation kinds */
+    uint8_t *rel_symmetric; /* parallel to relations: 1 if symmetric */
+    vocab_t types;          /* partner types (REQ_TYPES) */
+    tax_t *tax;             /* owned */
+    reg_entity_t *ents;     /* the registry */
     size_t n_ents;
-    match_config_t match;       /* matching settings */
-    match_index_t *mx;          /* owned */
-    rs_rule_t *rules;           /* policy order */
+    match_config_t match; /* matching settings */
+    match_index_t *mx;    /* owned */
+    rs_rule_t *rules;     /* policy order */
     size_t n_rules;
-    int default_verdict;        /* verdict when nothing fires (0) */
+    int default_verdict; /* verdict when nothing fires (0) */
 } ruleset_t;
 
 /* Loads dir. On success returns the ruleset, caller owns it

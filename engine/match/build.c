@@ -15,17 +15,17 @@
 
 /* Temporary string -> token id table used while building. */
 typedef struct tokmap {
-    uint32_t *slot;             /* tid + 1, 0 empty */
-    size_t cap;                 /* power of two */
+    uint32_t *slot; /* tid + 1, 0 empty */
+    size_t cap;     /* power of two */
 } tokmap_t;
 
 /* Everything a build carries besides the index itself. */
 typedef struct builder {
-    match_index_t *ix;          /* being built */
-    tokmap_t map;               /* token interning */
-    size_t cap_toks;            /* capacity of ix->toks (malloc'd while building) */
-    char *err;                  /* caller's buffer */
-    size_t errcap;              /* its size */
+    match_index_t *ix; /* being built */
+    tokmap_t map;      /* token interning */
+    size_t cap_toks;   /* capacity of ix->toks (malloc'd while building) */
+    char *err;         /* caller's buffer */
+    size_t errcap;     /* its size */
 } builder_t;
 
 /* Writes the out-of-memory message; returns -1. */
@@ -187,7 +187,7 @@ build_tokens(builder_t *b)
                 ix->toks[t].df++;
             ix->rec_toks[at++] = (uint32_t)t;
             rec->n_tok++;
-            i++;                        /* the space */
+            i++; /* the space */
         }
     }
     /* Every stop word is in the dictionary, in no record, so a query can
@@ -253,13 +253,12 @@ build_weights_and_postings(builder_t *b)
             if (seen)
                 continue;
             mtok_t *tk = &ix->toks[t];
-            ix->posts[tk->post + tk->n_post++] = (mpost_t){ rec->weight, (uint32_t)r };
+            ix->posts[tk->post + tk->n_post++] = (mpost_t){rec->weight, (uint32_t)r};
         }
     }
     for (size_t t = 0; t < ix->n_toks; t++)
         if (ix->toks[t].n_post > 1)
-            qsort(ix->posts + ix->toks[t].post, ix->toks[t].n_post, sizeof *ix->posts,
-                  post_cmp);
+            qsort(ix->posts + ix->toks[t].post, ix->toks[t].n_post, sizeof *ix->posts, post_cmp);
     return 0;
 }
 
@@ -358,7 +357,7 @@ build_ids(builder_t *b)
             }
             size_t len = fold_id_key(id->scheme, id->value, k);
             tmp[ix->n_ids] = (uint64_t)keyidx_hash(k, len) << 32 | ix->n_ids;
-            ix->ids[ix->n_ids++] = (mid_t){ k, (uint32_t)len, (uint32_t)e, i };
+            ix->ids[ix->n_ids++] = (mid_t){k, (uint32_t)len, (uint32_t)e, i};
         }
     int rc = keyidx_build(&ix->by_id, ix->arena, tmp, ix->n_ids);
     free(tmp);
@@ -381,8 +380,8 @@ build_neighbours(builder_t *b, arena_t *tmp)
         keyidx_range(&ix->by_name, keyidx_hash(rec->norm, rec->len), &lo, &hi);
         for (size_t i = lo; i < hi; i++) {
             uint32_t o = (uint32_t)ix->by_name.ent[i];
-            if (o < same && ix->recs[o].len == rec->len
-                && memcmp(ix->recs[o].norm, rec->norm, rec->len) == 0)
+            if (o < same && ix->recs[o].len == rec->len &&
+                memcmp(ix->recs[o].norm, rec->norm, rec->len) == 0)
                 same = o;
         }
         if (same != r) {
@@ -412,7 +411,7 @@ build_neighbours(builder_t *b, arena_t *tmp)
                 all = na;
                 cap = nc;
             }
-            all[n++] = (mnb_t){ res[i].rec, (float)res[i].score };
+            all[n++] = (mnb_t){res[i].rec, (float)res[i].score};
         }
         rec->n_nb = (uint32_t)n - rec->nb;
     }
@@ -428,11 +427,11 @@ build_neighbours(builder_t *b, arena_t *tmp)
 }
 
 match_index_t *
-match_index_new(const reg_entity_t *ents, size_t n, const match_config_t *cfg,
-                char *err, size_t errcap)
+match_index_new(const reg_entity_t *ents, size_t n, const match_config_t *cfg, char *err,
+                size_t errcap)
 {
     match_index_t *ix = calloc(1, sizeof *ix);
-    builder_t b = { ix, { NULL, 0 }, 0, err, errcap };
+    builder_t b = {ix, {NULL, 0}, 0, err, errcap};
     arena_t *tmp = arena_new(0);
     if (ix == NULL || tmp == NULL || (ix->arena = arena_new(256 * 1024)) == NULL)
         goto fail;
@@ -441,10 +440,10 @@ match_index_new(const reg_entity_t *ents, size_t n, const match_config_t *cfg,
     if (cfg != NULL)
         ix->cfg = *cfg;
     else
-        ix->cfg = (match_config_t){ 0.88, 0.08, 5 };
-    if (build_records(&b, tmp) != 0 || build_tokens(&b) != 0
-        || build_weights_and_postings(&b) != 0 || build_name_tables(&b) != 0
-        || build_deletions(&b) != 0 || build_ids(&b) != 0)
+        ix->cfg = (match_config_t){0.88, 0.08, 5};
+    if (build_records(&b, tmp) != 0 || build_tokens(&b) != 0 ||
+        build_weights_and_postings(&b) != 0 || build_name_tables(&b) != 0 ||
+        build_deletions(&b) != 0 || build_ids(&b) != 0)
         goto fail;
     /* The dictionary moves into the arena; token strings already live there. */
     mtok_t *toks = arena_alloc(ix->arena, (ix->n_toks ? ix->n_toks : 1) * sizeof *toks);

@@ -8,8 +8,7 @@
 #include "norm.h"
 
 int
-fold_name(arena_t *a, const char *name, const char **out, size_t *outlen, char *msg,
-          size_t msgcap)
+fold_name(arena_t *a, const char *name, const char **out, size_t *outlen, char *msg, size_t msgcap)
 {
     const char *s;
     size_t len;
@@ -19,8 +18,8 @@ fold_name(arena_t *a, const char *name, const char **out, size_t *outlen, char *
     *outlen = len;
     bool run = false;
     for (size_t i = 0; i + 2 < len && !run; i++)
-        run = (i == 0 || s[i - 1] == ' ') && s[i] >= 'a' && s[i] <= 'z' && s[i + 1] == ' '
-              && s[i + 2] >= 'a' && s[i + 2] <= 'z' && (i + 3 == len || s[i + 3] == ' ');
+        run = (i == 0 || s[i - 1] == ' ') && s[i] >= 'a' && s[i] <= 'z' && s[i + 1] == ' ' &&
+              s[i + 2] >= 'a' && s[i + 2] <= 'z' && (i + 3 == len || s[i + 3] == ' ');
     if (!run)
         return 0;
     char *j = arena_alloc(a, len + 1);
@@ -32,10 +31,10 @@ fold_name(arena_t *a, const char *name, const char **out, size_t *outlen, char *
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         /* Drop a space between two one-letter words. */
-        bool single_before = i >= 1 && s[i - 1] >= 'a' && s[i - 1] <= 'z'
-                             && (i == 1 || s[i - 2] == ' ');
-        bool single_after = i + 1 < len && s[i + 1] >= 'a' && s[i + 1] <= 'z'
-                            && (i + 2 == len || s[i + 2] == ' ');
+        bool single_before =
+            i >= 1 && s[i - 1] >= 'a' && s[i - 1] <= 'z' && (i == 1 || s[i - 2] == ' ');
+        bool single_after =
+            i + 1 < len && s[i + 1] >= 'a' && s[i + 1] <= 'z' && (i + 2 == len || s[i + 2] == ' ');
         if (s[i] == ' ' && single_before && single_after)
             continue;
         j[n++] = s[i];
@@ -50,7 +49,7 @@ size_t
 fold_id_key(const char *scheme, const char *value, char *out)
 {
     size_t n = 0;
-    const char *parts[2] = { scheme, value };
+    const char *parts[2] = {scheme, value};
     for (int p = 0; p < 2; p++) {
         const char *s = parts[p];
         size_t len = strlen(s), lo = 0;
@@ -80,18 +79,15 @@ fold_id_key(const char *scheme, const char *value, char *out)
  * names): "Harbin Inst. of Tech." meets "Harbin Institute of
  * Technology". */
 static const struct {
-    const char *from;           /* token as written */
-    const char *to;             /* what it stands for */
+    const char *from; /* token as written */
+    const char *to;   /* what it stands for */
 } abbrevs[] = {
-    { "acad", "academy" },      { "assn", "association" },
-    { "assoc", "association" }, { "centre", "center" },
-    { "ctr", "center" },        { "dept", "department" },
-    { "eng", "engineering" },   { "engg", "engineering" },
-    { "inst", "institute" },    { "lab", "laboratory" },
-    { "labs", "laboratories" }, { "mfg", "manufacturing" },
-    { "natl", "national" },     { "res", "research" },
-    { "sci", "science" },       { "tech", "technology" },
-    { "univ", "university" },
+    {"acad", "academy"},    {"assn", "association"},  {"assoc", "association"},
+    {"centre", "center"},   {"ctr", "center"},        {"dept", "department"},
+    {"eng", "engineering"}, {"engg", "engineering"},  {"inst", "institute"},
+    {"lab", "laboratory"},  {"labs", "laboratories"}, {"mfg", "manufacturing"},
+    {"natl", "national"},   {"res", "research"},      {"sci", "science"},
+    {"tech", "technology"}, {"univ", "university"},
 };
 
 size_t
@@ -169,8 +165,7 @@ is_digit_cp(int32_t c)
     /* Normalised text keeps only letters and numbers: a non-ASCII code
      * point is a number if it is in one of the decimal-digit blocks;
      * exotic numerals are rare enough in names to be treated as letters. */
-    return (c >= 0x660 && c <= 0x669) || (c >= 0x6f0 && c <= 0x6f9)
-           || (c >= 0xff10 && c <= 0xff19);
+    return (c >= 0x660 && c <= 0x669) || (c >= 0x6f0 && c <= 0x6f9) || (c >= 0xff10 && c <= 0xff19);
 }
 
 bool

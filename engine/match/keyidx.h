@@ -23,10 +23,10 @@
 /* One sorted lookup table (a plain value; its arrays live in the arena
  * given to keyidx_build). */
 typedef struct keyidx {
-    uint64_t *ent;              /* sorted entries: hash << 32 | value */
-    uint32_t *dir;              /* dir[b]: first entry with hash >> shift >= b */
-    size_t n;                   /* entries */
-    unsigned shift;             /* 32 - directory bits */
+    uint64_t *ent;  /* sorted entries: hash << 32 | value */
+    uint32_t *dir;  /* dir[b]: first entry with hash >> shift >= b */
+    size_t n;       /* entries */
+    unsigned shift; /* 32 - directory bits */
 } keyidx_t;
 
 /* Fills t from tmp[0..n), entries hash << 32 | value (sorted and

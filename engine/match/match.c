@@ -27,9 +27,9 @@ match_method_name(match_method_t m)
 
 /* The hits of one query, before ranking. */
 typedef struct hitvec {
-    match_hit_t *v;             /* hits (scratch arena) */
-    size_t n;                   /* count */
-    size_t cap;                 /* capacity */
+    match_hit_t *v; /* hits (scratch arena) */
+    size_t n;       /* count */
+    size_t cap;     /* capacity */
 } hitvec_t;
 
 /* Appends a hit. Returns 0, or -1 on OOM. */
@@ -38,20 +38,20 @@ push_hit(hitvec_t *h, arena_t *a, uint32_t ent, uint32_t name, match_method_t m,
 {
     if (match_vec_reserve(a, (void **)&h->v, h->n, &h->cap, sizeof *h->v) != 0)
         return -1;
-    h->v[h->n++] = (match_hit_t){ ent, name, m, s };
+    h->v[h->n++] = (match_hit_t){ent, name, m, s};
     return 0;
 }
 
 /* Pushes a fuzzy hit after the country penalty, if it still clears the
  * threshold. Returns 0, or -1 on OOM. */
 static int
-push_fuzzy(const match_index_t *ix, const match_query_t *q, hitvec_t *h, arena_t *a,
-           uint32_t r, double s)
+push_fuzzy(const match_index_t *ix, const match_query_t *q, hitvec_t *h, arena_t *a, uint32_t r,
+           double s)
 {
     const mrec_t *rec = &ix->recs[r];
     const char *ec = ix->ents[rec->entity].country;
-    if (q->country != NULL && q->country[0] != '\0' && ec != NULL && ec[0] != '\0'
-        && strcasecmp(q->country, ec) != 0)
+    if (q->country != NULL && q->country[0] != '\0' && ec != NULL && ec[0] != '\0' &&
+        strcasecmp(q->country, ec) != 0)
         s -= ix->cfg.country_penalty;
     if (s < ix->cfg.threshold || s <= 0)
         return 0;
@@ -63,8 +63,8 @@ push_fuzzy(const match_index_t *ix, const match_query_t *q, hitvec_t *h, arena_t
  * neighbours, or else a fuzzy search. Returns 0, or -1 with a message
  * in err (invalid UTF-8, OOM). */
 static int
-match_name(const match_index_t *ix, const match_query_t *q, const char *name,
-           const char *what, arena_t *a, hitvec_t *h, char *err, size_t errcap)
+match_name(const match_index_t *ix, const match_query_t *q, const char *name, const char *what,
+           arena_t *a, hitvec_t *h, char *err, size_t errcap)
 {
     const char *norm;
     size_t len;
@@ -88,8 +88,8 @@ match_name(const match_index_t *ix, const match_query_t *q, const char *name,
          * exists in China and in the US): the same name in another
          * country is only a fuzzy match, for a human to confirm. */
         const char *ec = ix->ents[rec->entity].country;
-        bool other_country = q->country != NULL && q->country[0] != '\0' && ec != NULL
-            && ec[0] != '\0' && strcasecmp(q->country, ec) != 0;
+        bool other_country = q->country != NULL && q->country[0] != '\0' && ec != NULL &&
+                             ec[0] != '\0' && strcasecmp(q->country, ec) != 0;
         if (other_country ? push_fuzzy(ix, q, h, a, r, 1.0) != 0
                           : push_hit(h, a, rec->entity, rec->name, MATCH_EXACT, 1.0) != 0)
             goto oom;
@@ -146,12 +146,12 @@ hit_rank_cmp(const void *x, const void *y)
 }
 
 int
-match_find(const match_index_t *ix, const match_query_t *q, arena_t *scratch,
-           match_hit_t *out, size_t cap, char *err, size_t errcap)
+match_find(const match_index_t *ix, const match_query_t *q, arena_t *scratch, match_hit_t *out,
+           size_t cap, char *err, size_t errcap)
 {
     if (ix == NULL || q == NULL)
         return 0;
-    hitvec_t h = { NULL, 0, 0 };
+    hitvec_t h = {NULL, 0, 0};
     for (size_t i = 0; i < q->n_ids; i++) {
         const char *sc = q->id_schemes ? q->id_schemes[i] : NULL;
         const char *va = q->id_values ? q->id_values[i] : NULL;
@@ -165,19 +165,18 @@ match_find(const match_index_t *ix, const match_query_t *q, arena_t *scratch,
         keyidx_range(&ix->by_id, keyidx_hash(k, len), &lo, &hi);
         for (size_t e = lo; e < hi; e++) {
             const mid_t *id = &ix->ids[(uint32_t)ix->by_id.ent[e]];
-            if (id->len == len && memcmp(id->key, k, len) == 0
-                && push_hit(&h, scratch, id->entity, id->idx, MATCH_ID, 1.0) != 0)
+            if (id->len == len && memcmp(id->key, k, len) == 0 &&
+                push_hit(&h, scratch, id->entity, id->idx, MATCH_ID, 1.0) != 0)
                 goto oom;
         }
     }
-    if (q->name != NULL
-        && match_name(ix, q, q->name, "name", scratch, &h, err, errcap) != 0)
+    if (q->name != NULL && match_name(ix, q, q->name, "name", scratch, &h, err, errcap) != 0)
         return -1;
     for (size_t i = 0; i < q->n_aliases; i++) {
         char what[32];
         snprintf(what, sizeof what, "aliases[%zu]", i);
-        if (q->aliases != NULL && q->aliases[i] != NULL
-            && match_name(ix, q, q->aliases[i], what, scratch, &h, err, errcap) != 0)
+        if (q->aliases != NULL && q->aliases[i] != NULL &&
+            match_name(ix, q, q->aliases[i], what, scratch, &h, err, errcap) != 0)
             return -1;
     }
 

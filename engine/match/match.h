@@ -31,21 +31,21 @@ typedef struct match_config {
 } match_config_t;
 
 typedef struct match_hit {
-    uint32_t entity;        /* index into the registry */
-    uint32_t name;          /* which of the entity's names matched:
+    uint32_t entity;       /* index into the registry */
+    uint32_t name;         /* which of the entity's names matched:
                              * 0 primary, i = aliases[i-1] (reg_entity_name);
                              * for MATCH_ID, the index of the identifier in ids[] */
-    match_method_t method;  /* how it matched */
-    double score;           /* 1.0 for id and exact; (0, 1] for fuzzy,
+    match_method_t method; /* how it matched */
+    double score;          /* 1.0 for id and exact; (0, 1] for fuzzy,
                              * after the country penalty */
 } match_hit_t;
 
 typedef struct match_query {
-    const char *name;           /* required, UTF-8, any script */
-    const char **aliases;       /* more names the caller knows it by */
+    const char *name;     /* required, UTF-8, any script */
+    const char **aliases; /* more names the caller knows it by */
     size_t n_aliases;
-    const char *country;        /* ISO alpha-2 or NULL */
-    const char **id_schemes;    /* identifier schemes, parallel to id_values */
+    const char *country;     /* ISO alpha-2 or NULL */
+    const char **id_schemes; /* identifier schemes, parallel to id_values */
     const char **id_values;
     size_t n_ids;
 } match_query_t;
@@ -55,8 +55,7 @@ typedef struct match_index match_index_t;
 /* Builds the index over ents[0..n) (borrowed: they must outlive the
  * index). Returns the handle, caller owns it (match_index_destroy), or
  * NULL on OOM with a message in err. */
-match_index_t *match_index_new(const reg_entity_t *ents, size_t n,
-                               const match_config_t *cfg,
+match_index_t *match_index_new(const reg_entity_t *ents, size_t n, const match_config_t *cfg,
                                char *err, size_t errcap);
 void match_index_destroy(match_index_t **ip);
 
@@ -70,9 +69,8 @@ void match_index_destroy(match_index_t **ip);
  * country penalty. When anything matched by id or exact name, fuzzy hits
  * are dropped. Returns -1 if a name is not valid UTF-8 (message in err).
  * Thread-safe; allocates only from scratch. */
-int match_find(const match_index_t *ix, const match_query_t *q,
-               arena_t *scratch, match_hit_t *out, size_t cap,
-               char *err, size_t errcap);
+int match_find(const match_index_t *ix, const match_query_t *q, arena_t *scratch, match_hit_t *out,
+               size_t cap, char *err, size_t errcap);
 
 /* Memory held by the index, in bytes (reported by --check and bench). */
 size_t match_index_memory(const match_index_t *ix);

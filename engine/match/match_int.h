@@ -90,87 +90,87 @@
  * provably below the threshold.
  */
 
-#define MAX_QTOK 32             /* query tokens scored; more count as unmatched */
-#define MAX_REC_TOK 255         /* record tokens kept (longer names are truncated) */
-#define MAX_TOKCP 32            /* longest token (code points) with typo tolerance */
-#define MIN_FUZZY_CP 5          /* shortest token with any typo tolerance */
-#define SWAP_MIN_CP 5           /* 5 code points: one adjacent swap only */
-#define DEL1_MIN_CP 6           /* one edit of any kind from 6 code points */
-#define DEL2_MIN_CP 13          /* two edits from 13 */
-#define DEL2_MAX_CP 20          /* bounds the C(n,2) probes of a query token */
-#define MAX_EXP 16              /* similar dictionary tokens kept per query token */
-#define MAX_PAIRS 512           /* scored token pairs per candidate */
+#define MAX_QTOK 32     /* query tokens scored; more count as unmatched */
+#define MAX_REC_TOK 255 /* record tokens kept (longer names are truncated) */
+#define MAX_TOKCP 32    /* longest token (code points) with typo tolerance */
+#define MIN_FUZZY_CP 5  /* shortest token with any typo tolerance */
+#define SWAP_MIN_CP 5   /* 5 code points: one adjacent swap only */
+#define DEL1_MIN_CP 6   /* one edit of any kind from 6 code points */
+#define DEL2_MIN_CP 13  /* two edits from 13 */
+#define DEL2_MAX_CP 20  /* bounds the C(n,2) probes of a query token */
+#define MAX_EXP 16      /* similar dictionary tokens kept per query token */
+#define MAX_PAIRS 512   /* scored token pairs per candidate */
 #define STOP_WEIGHT_FRACTION 0.1
-#define ABBREV_SIM 0.98f        /* "inst" vs "institute": close, yet not the same text */
+#define ABBREV_SIM 0.98f /* "inst" vs "institute": close, yet not the same text */
 
 /* A record: one distinct normalised name of an entity. */
 typedef struct mrec {
-    uint32_t entity;            /* index into the registry */
-    uint32_t name;              /* reg_entity_name index */
-    const char *norm;           /* normalised name (index arena) */
-    uint32_t len;               /* its length */
-    uint32_t tok;               /* first of its tokens in rec_toks[] */
-    uint16_t n_tok;             /* count of its tokens */
-    float weight;               /* B: sum of its token weights */
-    uint32_t nb;                /* first of its exact-name neighbours in nbs[] */
-    uint32_t n_nb;              /* count of them */
+    uint32_t entity;  /* index into the registry */
+    uint32_t name;    /* reg_entity_name index */
+    const char *norm; /* normalised name (index arena) */
+    uint32_t len;     /* its length */
+    uint32_t tok;     /* first of its tokens in rec_toks[] */
+    uint16_t n_tok;   /* count of its tokens */
+    float weight;     /* B: sum of its token weights */
+    uint32_t nb;      /* first of its exact-name neighbours in nbs[] */
+    uint32_t n_nb;    /* count of them */
 } mrec_t;
 
 /* A dictionary token (a record token after fold_token). */
 typedef struct mtok {
-    const char *s;              /* folded token (index arena) */
-    uint32_t len;               /* byte length */
-    uint16_t ncp;               /* code points */
-    bool stop;                  /* a stop word */
-    bool fuzzy;                 /* typo tolerant (fold_typo_tolerant) */
-    bool plural;                /* takes part in plural matching (fold_singular) */
-    float w;                    /* weight */
-    uint32_t post;              /* first posting in posts[] */
-    uint32_t n_post;            /* count of postings */
-    uint32_t df;                /* records containing it */
+    const char *s;   /* folded token (index arena) */
+    uint32_t len;    /* byte length */
+    uint16_t ncp;    /* code points */
+    bool stop;       /* a stop word */
+    bool fuzzy;      /* typo tolerant (fold_typo_tolerant) */
+    bool plural;     /* takes part in plural matching (fold_singular) */
+    float w;         /* weight */
+    uint32_t post;   /* first posting in posts[] */
+    uint32_t n_post; /* count of postings */
+    uint32_t df;     /* records containing it */
 } mtok_t;
 
 /* A posting: one record containing a token. */
 typedef struct mpost {
-    float weight;               /* the record's B (sort key) */
-    uint32_t rec;               /* record index */
+    float weight; /* the record's B (sort key) */
+    uint32_t rec; /* record index */
 } mpost_t;
 
 /* An exact-name neighbour: a fuzzy match of a record's own string. */
 typedef struct mnb {
-    uint32_t rec;               /* neighbouring record */
-    float score;                /* fuzzy score before the country penalty */
+    uint32_t rec; /* neighbouring record */
+    float score;  /* fuzzy score before the country penalty */
 } mnb_t;
 
 /* An identifier of an entity, by its key (fold_id_key). */
 typedef struct mid {
-    const char *key;            /* "scheme\x1fvalue", normalised (index arena) */
-    uint32_t len;               /* key length */
-    uint32_t entity;            /* entity carrying it */
-    uint32_t idx;               /* index in the entity's ids[] */
+    const char *key; /* "scheme\x1fvalue", normalised (index arena) */
+    uint32_t len;    /* key length */
+    uint32_t entity; /* entity carrying it */
+    uint32_t idx;    /* index in the entity's ids[] */
 } mid_t;
 
 /* The index (match.h's opaque handle): immutable once built. */
 struct match_index {
-    arena_t *arena;             /* owns everything below */
-    const reg_entity_t *ents;   /* borrowed registry */
-    size_t n_ents;              /* its size */
-    match_config_t cfg;         /* copy of the configuration */
-    mrec_t *recs;               /* records */
-    size_t n_recs;              /* count */
-    uint32_t *rec_toks;         /* token ids of every record, concatenated */
-    mtok_t *toks;               /* token dictionary */
-    size_t n_toks;              /* count */
-    mpost_t *posts;             /* postings of every token, concatenated */
-    mnb_t *nbs;                 /* exact-name neighbours, concatenated */
-    mid_t *ids;                 /* identifiers */
-    size_t n_ids;               /* count */
-    keyidx_t by_name;           /* norm string -> record */
-    keyidx_t by_tok;            /* token string -> token id */
-    keyidx_t by_del;            /* deletion variant -> token id */
-    keyidx_t by_id;             /* identifier key -> ids[] index */
-    double w_unseen;            /* weight of a query token like no known token */
-    double w_stop;              /* weight of a stop word */
+    arena_t *arena;           /* owns everything below */
+    const reg_entity_t *ents; /* borrowed registry */
+    size_t n_ents;            /* its size */
+    match_config_t cfg;       /* copy of the configuration */
+    mrec_t *recs;             /* records */
+    size_t n_recs;            /* count */
+    uint32_t *rec_toks;       /* token ids of every record, concatenated */
+    mtok_t *toks;             /* token dictionary */
+    size_t n_toks;            /* count */
+    mpost_t *posts;           /* postings of every token, concatenated */
+    mnb_t *nbs;               /* exact-name neighbours, concatenated */
+    mid_t *ids;               /* identifiers */
+    size_t n_ids;             /* count */
+    keyidx_t by_name;         /* norm string -> record */
+    keyidx_t by_tok;          /* token string -> token id */
+    keyidx_t by_del;          /* deletion variant -> token id */
+    keyidx_t by_id;           /* identifier key -> ids[] index */
+    double w_unseen;          /* weight of a query token like no known token */
+    double w_stop;            /* weight of a stop word */
 };
 
 _Static_assert(MAX_TOKCP <= STRSIM_MAX_CP, "strsim compares tokens of MAX_TOKCP code points");
@@ -181,8 +181,8 @@ _Static_assert(MAX_REC_TOK <= 255, "a token pair holds a record token index in a
 
 /* One record that a fuzzy search found. */
 typedef struct search_res {
-    uint32_t rec;               /* matching record */
-    double score;               /* before the country penalty */
+    uint32_t rec; /* matching record */
+    double score; /* before the country penalty */
 } search_res_t;
 
 /* Finds the records whose fuzzy score against the normalised name

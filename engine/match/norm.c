@@ -11,9 +11,8 @@
 /* NFKC + case fold + marks stripped in one decomposition pass; the
  * recomposition (COMPOSE) runs in utf8proc_normalize_utf32. utf8proc
  * refuses STRIPMARK unless COMPOSE or DECOMPOSE is also given. */
-#define NORM_DECOMPOSE_OPTS \
-    (UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE \
-     | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK)
+#define NORM_DECOMPOSE_OPTS                                                                        \
+    (UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK)
 #define NORM_COMPOSE_OPTS (UTF8PROC_STABLE | UTF8PROC_COMPOSE)
 
 /* Words that say what kind of body a name belongs to, not which one.
@@ -32,28 +31,106 @@
  * Sorted by bytes (memcmp order) for bsearch; Cyrillic (0xd0/0xd1 lead
  * bytes) therefore sorts after every ASCII word. */
 static const char *const stopwords[] = {
-    "ab", "ag", "and", "anonima", "ao", "at", "bhd", "bv", "by", "cjsc", "co",
-    "company", "corp", "corporation", "da", "das", "de", "del", "della",
-    "der", "des", "di", "die", "do", "dos", "du", "el", "enterprise",
-    "enterprises", "et", "for", "from", "fur", "fzc", "fzco", "fze", "gmbh",
-    "group", "holding", "holdings", "in", "inc", "incorporated",
-    "international", "intl", "joint", "jsc", "kg", "la", "las", "le", "les",
-    "liability", "limited", "llc", "llp", "los", "lp", "ltd", "nv", "oao",
-    "of", "ojsc", "on", "ooo", "oy", "pao", "pjsc", "plc", "pte", "pty",
-    "pvt", "sa", "sarl", "sas", "sdn", "sociedad", "spa", "srl", "stock",
-    "the", "to", "trading", "und", "von", "with", "y", "zao",
-    "\xd0\xb0\xd0\xbe",                         /* ао */
-    "\xd0\xb2",                                 /* в */
-    "\xd0\xb7\xd0\xb0\xd0\xbe",                 /* зао */
-    "\xd0\xb8",                                 /* и */
-    "\xd0\xbe\xd0\xb0\xd0\xbe",                 /* оао */
-    "\xd0\xbe\xd0\xbe\xd0\xbe",                 /* ооо */
-    "\xd0\xbf\xd0\xb0\xd0\xbe",                 /* пао */
+    "ab",
+    "ag",
+    "and",
+    "anonima",
+    "ao",
+    "at",
+    "bhd",
+    "bv",
+    "by",
+    "cjsc",
+    "co",
+    "company",
+    "corp",
+    "corporation",
+    "da",
+    "das",
+    "de",
+    "del",
+    "della",
+    "der",
+    "des",
+    "di",
+    "die",
+    "do",
+    "dos",
+    "du",
+    "el",
+    "enterprise",
+    "enterprises",
+    "et",
+    "for",
+    "from",
+    "fur",
+    "fzc",
+    "fzco",
+    "fze",
+    "gmbh",
+    "group",
+    "holding",
+    "holdings",
+    "in",
+    "inc",
+    "incorporated",
+    "international",
+    "intl",
+    "joint",
+    "jsc",
+    "kg",
+    "la",
+    "las",
+    "le",
+    "les",
+    "liability",
+    "limited",
+    "llc",
+    "llp",
+    "los",
+    "lp",
+    "ltd",
+    "nv",
+    "oao",
+    "of",
+    "ojsc",
+    "on",
+    "ooo",
+    "oy",
+    "pao",
+    "pjsc",
+    "plc",
+    "pte",
+    "pty",
+    "pvt",
+    "sa",
+    "sarl",
+    "sas",
+    "sdn",
+    "sociedad",
+    "spa",
+    "srl",
+    "stock",
+    "the",
+    "to",
+    "trading",
+    "und",
+    "von",
+    "with",
+    "y",
+    "zao",
+    "\xd0\xb0\xd0\xbe",         /* ао */
+    "\xd0\xb2",                 /* в */
+    "\xd0\xb7\xd0\xb0\xd0\xbe", /* зао */
+    "\xd0\xb8",                 /* и */
+    "\xd0\xbe\xd0\xb0\xd0\xbe", /* оао */
+    "\xd0\xbe\xd0\xbe\xd0\xbe", /* ооо */
+    "\xd0\xbf\xd0\xb0\xd0\xbe", /* пао */
 };
 
 typedef struct tokkey {
-    const char *s;          /* token bytes, not NUL-terminated */
-    size_t len;             /* their count */
+    const char *s; /* token bytes, not NUL-terminated */
+    size_t len;    /* their count */
 } tokkey_t;
 
 static int
@@ -73,9 +150,9 @@ norm_is_stopword(const char *tok, size_t len)
 {
     if (len == 0 || len > 16)
         return false;
-    tokkey_t key = { tok, len };
-    return bsearch(&key, stopwords, sizeof stopwords / sizeof stopwords[0],
-                   sizeof stopwords[0], stopword_cmp) != NULL;
+    tokkey_t key = {tok, len};
+    return bsearch(&key, stopwords, sizeof stopwords / sizeof stopwords[0], sizeof stopwords[0],
+                   stopword_cmp) != NULL;
 }
 
 const char *
@@ -114,21 +191,21 @@ utf8_bad_offset(const unsigned char *s, size_t len)
             continue;
         }
         size_t n;
-        unsigned char lo = 0x80, hi = 0xbf;     /* range of the 2nd byte */
+        unsigned char lo = 0x80, hi = 0xbf; /* range of the 2nd byte */
         if (c >= 0xc2 && c <= 0xdf)
             n = 2;
         else if (c >= 0xe0 && c <= 0xef) {
             n = 3;
             if (c == 0xe0)
-                lo = 0xa0;                      /* overlong */
+                lo = 0xa0; /* overlong */
             else if (c == 0xed)
-                hi = 0x9f;                      /* surrogates */
+                hi = 0x9f; /* surrogates */
         } else if (c >= 0xf0 && c <= 0xf4) {
             n = 4;
             if (c == 0xf0)
-                lo = 0x90;                      /* overlong */
+                lo = 0x90; /* overlong */
             else if (c == 0xf4)
-                hi = 0x8f;                      /* above U+10FFFF */
+                hi = 0x8f; /* above U+10FFFF */
         } else
             return i;
         if (len - i < n)
@@ -154,21 +231,22 @@ norm_valid_utf8(const char *s, size_t len)
 static bool
 is_apostrophe(int32_t cp)
 {
-    return cp == 0x27 || cp == 0x60 || cp == 0x2018 || cp == 0x2019
-           || cp == 0x02bc || cp == 0xff07;
+    return cp == 0x27 || cp == 0x60 || cp == 0x2018 || cp == 0x2019 || cp == 0x02bc || cp == 0xff07;
 }
 
 static bool
 is_word_cp(int32_t cp)
 {
     switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
-        return true;
-    default:
-        return false;
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO: return true;
+    default: return false;
     }
 }
 
@@ -185,14 +263,13 @@ set_err(char *errbuf, size_t errcap, const char *msg, size_t off, bool with_off)
 
 /* The ASCII path: no table lookups beyond the C locale-free tests. */
 static int
-norm_ascii(arena_t *a, const char *in, size_t len, const char **out,
-           size_t *outlen)
+norm_ascii(arena_t *a, const char *in, size_t len, const char **out, size_t *outlen)
 {
     char *o = arena_alloc(a, len + 1);
     if (o == NULL)
         return -1;
     size_t n = 0;
-    bool space = false;                 /* a separator is pending */
+    bool space = false; /* a separator is pending */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
         if (c == '\'' || c == '`')
@@ -214,8 +291,8 @@ norm_ascii(arena_t *a, const char *in, size_t len, const char **out,
 }
 
 int
-norm_text(arena_t *a, const char *in, size_t len, const char **out,
-          size_t *outlen, char *errbuf, size_t errcap)
+norm_text(arena_t *a, const char *in, size_t len, const char **out, size_t *outlen, char *errbuf,
+          size_t errcap)
 {
     const unsigned char *s = (const unsigned char *)in;
     size_t bad = utf8_bad_offset(s, len);
@@ -244,8 +321,8 @@ norm_text(arena_t *a, const char *in, size_t len, const char **out,
     int32_t *cps = arena_alloc(a, (size_t)cap * sizeof *cps);
     if (cps == NULL)
         goto oom;
-    utf8proc_ssize_t n = utf8proc_decompose(s, (utf8proc_ssize_t)len, cps, cap,
-                                            NORM_DECOMPOSE_OPTS);
+    utf8proc_ssize_t n =
+        utf8proc_decompose(s, (utf8proc_ssize_t)len, cps, cap, NORM_DECOMPOSE_OPTS);
     if (n > cap) {
         cap = n;
         if ((cps = arena_alloc(a, (size_t)cap * sizeof *cps)) == NULL)

@@ -24,8 +24,8 @@
  * 0-based offset of the first bad byte) written into errbuf if errbuf
  * != NULL, or on OOM ("out of memory"). ASCII input takes a fast path
  * that never calls utf8proc. Thread-safe; allocates only from a. */
-int norm_text(arena_t *a, const char *in, size_t len, const char **out,
-              size_t *outlen, char *errbuf, size_t errcap);
+int norm_text(arena_t *a, const char *in, size_t len, const char **out, size_t *outlen,
+              char *errbuf, size_t errcap);
 
 /* True if the token (len bytes of normalised text) is a legal-form or
  * stop word ("co", "ltd", "llc", "jsc", "inc", "the", "of", "and", ...).

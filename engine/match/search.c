@@ -20,10 +20,10 @@ edits_allowed(int la, int lb)
 
 /* Set of record ids, open addressing, in the scratch arena. */
 typedef struct recset {
-    uint32_t *slot;             /* rec + 1, 0 empty */
-    uint32_t mask;              /* capacity - 1 */
-    uint32_t *list;             /* members in insertion order */
-    size_t n;                   /* count */
+    uint32_t *slot; /* rec + 1, 0 empty */
+    uint32_t mask;  /* capacity - 1 */
+    uint32_t *list; /* members in insertion order */
+    size_t n;       /* count */
 } recset_t;
 
 static int
@@ -63,16 +63,16 @@ recset_add(recset_t *s, arena_t *a, uint32_t rec)
 
 /* One token of the query name, with the dictionary tokens it resembles. */
 typedef struct qtok {
-    const char *s;              /* folded token (scratch or abbrevs[]) */
-    uint32_t len;               /* byte length */
-    int32_t tid;                /* dictionary token, or -1 */
-    bool stop;                  /* a stop word */
-    bool abbrev;                /* an abbreviation spelled out (fold_token) */
-    double a;                   /* weight */
-    double maxb;                /* heaviest similar dictionary token */
-    int n_exp;                  /* similar dictionary tokens */
-    uint32_t exp_tid[MAX_EXP];  /* their ids */
-    float exp_sim[MAX_EXP];     /* their similarity (1 for the token itself) */
+    const char *s;             /* folded token (scratch or abbrevs[]) */
+    uint32_t len;              /* byte length */
+    int32_t tid;               /* dictionary token, or -1 */
+    bool stop;                 /* a stop word */
+    bool abbrev;               /* an abbreviation spelled out (fold_token) */
+    double a;                  /* weight */
+    double maxb;               /* heaviest similar dictionary token */
+    int n_exp;                 /* similar dictionary tokens */
+    uint32_t exp_tid[MAX_EXP]; /* their ids */
+    float exp_sim[MAX_EXP];    /* their similarity (1 for the token itself) */
 } qtok_t;
 
 /* The dictionary id of the token s[0..len), or -1. */
@@ -111,18 +111,18 @@ exp_add(qtok_t *q, uint32_t tid, float sim)
 
 /* What a query token is compared with: its code points and singular. */
 typedef struct qform {
-    int32_t cp[MAX_TOKCP];      /* code points */
-    int n;                      /* count (<= 0: none) */
-    int32_t sg[MAX_TOKCP];      /* singular (fold_singular) */
-    int nsg;                    /* count (0: no plural matching) */
+    int32_t cp[MAX_TOKCP]; /* code points */
+    int n;                 /* count (<= 0: none) */
+    int32_t sg[MAX_TOKCP]; /* singular (fold_singular) */
+    int nsg;               /* count (0: no plural matching) */
 } qform_t;
 
 /* Checks the dictionary tokens whose deletion variant has hash h: a
  * token is similar if within the typo budget (edits_allowed) or if both
  * have the same singular. */
 static void
-probe_del(const match_index_t *ix, qtok_t *q, const qform_t *f, uint32_t h,
-          uint32_t *seen, int *n_seen)
+probe_del(const match_index_t *ix, qtok_t *q, const qform_t *f, uint32_t h, uint32_t *seen,
+          int *n_seen)
 {
     size_t lo, hi;
     keyidx_range(&ix->by_del, h, &lo, &hi);
@@ -141,9 +141,9 @@ probe_del(const match_index_t *ix, qtok_t *q, const qform_t *f, uint32_t h,
         if (dn < 0)
             continue;
         int k = edits_allowed(f->n, dn);
-        bool similar = d->fuzzy && f->n >= MIN_FUZZY_CP
-                       && (k > 0 ? strsim_osa_within(f->cp, f->n, dcp, dn, k) <= k
-                                 : strsim_one_swap(f->cp, f->n, dcp, dn));
+        bool similar = d->fuzzy && f->n >= MIN_FUZZY_CP &&
+                       (k > 0 ? strsim_osa_within(f->cp, f->n, dcp, dn, k) <= k
+                              : strsim_one_swap(f->cp, f->n, dcp, dn));
         if (!similar && f->nsg > 0 && d->plural) {
             int nd = fold_singular(dcp, dn, dsg);
             similar = nd == f->nsg && memcmp(dsg, f->sg, (size_t)nd * sizeof *dsg) == 0;
@@ -187,8 +187,8 @@ expand_token(const match_index_t *ix, qtok_t *q)
         double w = ix->toks[q->exp_tid[i]].w;
         if (w > q->maxb)
             q->maxb = w;
-        if (best < 0 || q->exp_sim[i] > q->exp_sim[best]
-            || (q->exp_sim[i] == q->exp_sim[best] && w > ix->toks[q->exp_tid[best]].w))
+        if (best < 0 || q->exp_sim[i] > q->exp_sim[best] ||
+            (q->exp_sim[i] == q->exp_sim[best] && w > ix->toks[q->exp_tid[best]].w))
             best = i;
     }
     if (q->tid < 0 && best >= 0 && ix->toks[q->exp_tid[best]].stop)
@@ -205,9 +205,9 @@ expand_token(const match_index_t *ix, qtok_t *q)
 
 /* A query token and a record token that are similar. */
 typedef struct tpair {
-    float s;                    /* similarity */
-    uint8_t i;                  /* query token */
-    uint8_t j;                  /* record token */
+    float s;   /* similarity */
+    uint8_t i; /* query token */
+    uint8_t j; /* record token */
 } tpair_t;
 
 /* The exact score of record r against the query tokens (the formula is
@@ -229,10 +229,10 @@ score_record(const match_index_t *ix, const qtok_t *qt, int nq, double A, uint32
                         pairs[k] = pairs[k - 1];
                         k--;
                     }
-                    pairs[k] = (tpair_t){ qt[i].exp_sim[e], (uint8_t)i, (uint8_t)j };
+                    pairs[k] = (tpair_t){qt[i].exp_sim[e], (uint8_t)i, (uint8_t)j};
                 }
     uint64_t qused = 0;
-    bool rused[MAX_REC_TOK] = { false };
+    bool rused[MAX_REC_TOK] = {false};
     bool content = false;
     double m = 0;
     for (int p = 0; p < np; p++) {
@@ -287,7 +287,7 @@ search_fuzzy(const match_index_t *ix, const char *norm, size_t len, arena_t *scr
         if (i == st)
             continue;
         if (nq == MAX_QTOK) {
-            A += ix->w_unseen;      /* beyond what we score: unmatched */
+            A += ix->w_unseen; /* beyond what we score: unmatched */
             continue;
         }
         qt[nq].len = (uint32_t)fold_token(norm + st, i - st, &qt[nq].s);
@@ -357,7 +357,7 @@ search_fuzzy(const match_index_t *ix, const char *norm, size_t len, arena_t *scr
             continue;
         if (match_vec_reserve(scratch, (void **)res, *n_res, cap_res, sizeof **res) != 0)
             return -1;
-        (*res)[(*n_res)++] = (search_res_t){ cand.list[c], s };
+        (*res)[(*n_res)++] = (search_res_t){cand.list[c], s};
     }
     return 0;
 }

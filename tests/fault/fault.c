@@ -79,23 +79,23 @@ static int (*real_posix_memalign)(void **, size_t, size_t);
 static void *(*real_aligned_alloc)(size_t, size_t);
 static void *(*real_memalign)(size_t, size_t);
 
-static atomic_int init_state;       /* 0 not started, 1 resolving, 2 ready */
-static atomic_bool counting;        /* the environment is read: count from now */
-static long fault_at;               /* VET_FAULT_AT, 0: count only */
-static long fault_step;             /* VET_FAULT_STEP, 0: one global counter */
-static long fault_every;            /* VET_FAULT_EVERY, 0: fail once */
-static const char *caller_obj;      /* VET_FAULT_OBJ or NULL: every caller */
-static char thread_prefix[16];      /* VET_FAULT_THREAD (a thread name is < 16 bytes) */
-static size_t prefix_len;           /* 0: every thread counts */
-static const char *report_path;     /* VET_FAULT_REPORT or NULL */
+static atomic_int init_state;   /* 0 not started, 1 resolving, 2 ready */
+static atomic_bool counting;    /* the environment is read: count from now */
+static long fault_at;           /* VET_FAULT_AT, 0: count only */
+static long fault_step;         /* VET_FAULT_STEP, 0: one global counter */
+static long fault_every;        /* VET_FAULT_EVERY, 0: fail once */
+static const char *caller_obj;  /* VET_FAULT_OBJ or NULL: every caller */
+static char thread_prefix[16];  /* VET_FAULT_THREAD (a thread name is < 16 bytes) */
+static size_t prefix_len;       /* 0: every thread counts */
+static const char *report_path; /* VET_FAULT_REPORT or NULL */
 
-static atomic_long total;           /* allocations counted, every thread */
-static atomic_int n_threads;        /* distinct threads that counted */
+static atomic_long total;    /* allocations counted, every thread */
+static atomic_int n_threads; /* distinct threads that counted */
 
-static TLS int t_state;             /* 0 not yet matched, 1 counting */
-static TLS int t_index;             /* k: order in which this thread matched */
-static TLS long t_count;            /* allocations this thread counted */
-static TLS int t_busy;              /* inside the shim's own reporting */
+static TLS int t_state;  /* 0 not yet matched, 1 counting */
+static TLS int t_index;  /* k: order in which this thread matched */
+static TLS long t_count; /* allocations this thread counted */
+static TLS int t_busy;   /* inside the shim's own reporting */
 
 static bool
 in_boot(const void *p)
@@ -111,7 +111,7 @@ boot_alloc(size_t n)
         return NULL;
     void *p = boot_buf + boot_used;
     boot_used += need;
-    return p;                       /* static storage: already zero */
+    return p; /* static storage: already zero */
 }
 
 static long
@@ -129,7 +129,7 @@ fault_init(void)
 {
     int expect = 0;
     if (!atomic_compare_exchange_strong(&init_state, &expect, 1))
-        return;                     /* done, or being done by this thread */
+        return; /* done, or being done by this thread */
     real_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
     real_calloc = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "calloc");
     real_realloc = (void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
@@ -191,8 +191,8 @@ report_failure(long n, const void *caller)
         obj = di.dli_fname;
         off = (uintptr_t)caller - (uintptr_t)di.dli_fbase;
     }
-    int len = snprintf(line, sizeof line, "fail %ld thread %d caller %s+0x%lx\n", n,
-                       t_index, obj, (unsigned long)off);
+    int len = snprintf(line, sizeof line, "fail %ld thread %d caller %s+0x%lx\n", n, t_index, obj,
+                       (unsigned long)off);
     if (len > 0)
         report_line(line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
 }
@@ -239,9 +239,9 @@ fault_now(const void *caller)
     t_count++;
     if (fault_at <= 0)
         return false;
-    bool fail = fault_every > 0 ? t_count >= fault_at && (t_count - fault_at) % fault_every == 0
+    bool fail = fault_every > 0  ? t_count >= fault_at && (t_count - fault_at) % fault_every == 0
                 : fault_step > 0 ? t_count == fault_at + (long)t_index * fault_step
-                : n == fault_at;
+                                 : n == fault_at;
     if (!fail)
         return false;
     t_busy = 1;
@@ -272,7 +272,7 @@ on_crash(int sig, siginfo_t *si, void *uc)
         if (dladdr(frames[i], &di) == 0 || di.dli_fname == NULL)
             continue;
         if (di.dli_fbase == self.dli_fbase)
-            continue;               /* the shim's own frames */
+            continue; /* the shim's own frames */
         int w = snprintf(line + len, sizeof line - len, " %s+0x%lx", di.dli_fname,
                          (unsigned long)((uintptr_t)frames[i] - (uintptr_t)di.dli_fbase));
         if (w > 0)
@@ -297,7 +297,7 @@ catch_crashes(void)
     sa.sa_sigaction = on_crash;
     sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
     sigemptyset(&sa.sa_mask);
-    static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         sigaction(sigs[i], &sa, NULL);
 }
@@ -325,13 +325,13 @@ fault_end(void)
 
 /* While the real functions are being resolved (init_state 1), requests
  * are served from the bootstrap buffer. */
-#define RESOLVE_OR_BOOT(n)                                  \
-    do {                                                    \
-        if (atomic_load(&init_state) != 2) {                \
-            fault_init();                                   \
-            if (atomic_load(&init_state) != 2)              \
-                return boot_alloc(n);                       \
-        }                                                   \
+#define RESOLVE_OR_BOOT(n)                                                                         \
+    do {                                                                                           \
+        if (atomic_load(&init_state) != 2) {                                                       \
+            fault_init();                                                                          \
+            if (atomic_load(&init_state) != 2)                                                     \
+                return boot_alloc(n);                                                              \
+        }                                                                                          \
     } while (0)
 
 /* malloc for a caller: strdup and strndup report their own caller. */
@@ -369,8 +369,10 @@ realloc(void *p, size_t n)
          * what fits; boot blocks are small). */
         void *q = malloc(n);
         if (q != NULL)
-            memcpy(q, p, n < (size_t)(boot_buf + BOOT_SIZE - (unsigned char *)p)
-                             ? n : (size_t)(boot_buf + BOOT_SIZE - (unsigned char *)p));
+            memcpy(q, p,
+                   n < (size_t)(boot_buf + BOOT_SIZE - (unsigned char *)p)
+                       ? n
+                       : (size_t)(boot_buf + BOOT_SIZE - (unsigned char *)p));
         return q;
     }
     RESOLVE_OR_BOOT(n);
@@ -418,7 +420,7 @@ strndup(const char *s, size_t max)
  * builds it calls that one): the same functions under those names. */
 char *__strdup(const char *s);
 char *__strndup(const char *s, size_t max);
-void *memalign(size_t align, size_t n);   /* <malloc.h>, obsolete but still called */
+void *memalign(size_t align, size_t n); /* <malloc.h>, obsolete but still called */
 
 EXPORT char *
 __strdup(const char *s)

@@ -26,9 +26,9 @@
 
 /* The captured run of one vet command. */
 typedef struct result {
-    int status;                 /* exit code, or 128 + signal */
-    char *out;                  /* stdout, owned */
-    char *err;                  /* stderr, owned */
+    int status; /* exit code, or 128 + signal */
+    char *out;  /* stdout, owned */
+    char *err;  /* stderr, owned */
 } result_t;
 
 /* A path under the tests directory ($VET_TESTS_DIR, default "tests"). */
@@ -45,7 +45,7 @@ daemon_start(tu_vetd_t *d)
 {
     char rules[256];
     tests_path(rules, sizeof rules, "fixtures/rulesets/good");
-    const char *args[] = { "-r", rules, "-e", d->ep, "-a", d->audit, "-w", "2", NULL };
+    const char *args[] = {"-r", rules, "-e", d->ep, "-a", d->audit, "-w", "2", NULL};
     assert_int_equal(tu_vetd_spawn(d, args), 0);
     assert_int_equal(tu_vetd_wait(d), 0);
 }
@@ -252,7 +252,7 @@ test_csv_to_jsonl(void **state)
     daemon_start(d);
     char in[256];
     tests_path(in, sizeof in, "fixtures/batch/partners.csv");
-    result_t r = vet_run(d, (const char *[]){ in, NULL });
+    result_t r = vet_run(d, (const char *[]){in, NULL});
     assert_int_equal(r.status, 20);
     cJSON *o[16];
     size_t n = json_lines(&r, o, 16);
@@ -262,9 +262,8 @@ test_csv_to_jsonl(void **state)
         const char *id, *verdict;
         double score;
     } want[] = {
-        { 2, "p1", "prohibited", 100 }, { 3, "p2", "clear", 0 },
-        { 4, "p3", "clear", 0 },        { 7, "p4", "review", 40 },
-        { 8, "p5", "review", 45 },      { 9, "p6", "prohibited", 100 },
+        {2, "p1", "prohibited", 100}, {3, "p2", "clear", 0},   {4, "p3", "clear", 0},
+        {7, "p4", "review", 40},      {8, "p5", "review", 45}, {9, "p6", "prohibited", 100},
     };
     for (size_t i = 0; i < n; i++) {
         assert_int_equal((int)num(o[i], "line"), want[i].line);
@@ -295,7 +294,7 @@ test_csv_output(void **state)
     daemon_start(d);
     char in[256];
     tests_path(in, sizeof in, "fixtures/batch/partners.csv");
-    result_t r = vet_run(d, (const char *[]){ "--format", "csv", in, NULL });
+    result_t r = vet_run(d, (const char *[]){"--format", "csv", in, NULL});
     assert_int_equal(r.status, 20);
     const char *want =
         "line,id,name,verdict,score,rules,matches,error\n"
@@ -322,7 +321,7 @@ test_jsonl_malformed_summary(void **state)
     daemon_start(d);
     char in[256];
     tests_path(in, sizeof in, "fixtures/batch/requests.jsonl");
-    result_t r = vet_run(d, (const char *[]){ "--summary", in, NULL });
+    result_t r = vet_run(d, (const char *[]){"--summary", in, NULL});
     assert_int_equal(r.status, 65);
     cJSON *o[16];
     size_t n = json_lines(&r, o, 16);
@@ -331,14 +330,14 @@ test_jsonl_malformed_summary(void **state)
         int line;
         const char *id, *verdict, *error, *message;
     } want[] = {
-        { 1, "j1", "prohibited", NULL, NULL },
-        { 3, "42", "clear", NULL, NULL },
-        { 4, NULL, NULL, "bad_input", "invalid JSON at byte 61" },
-        { 5, "j4", "review", NULL, NULL },
-        { 6, "j5", NULL, "bad_request", "partner.name: expected a string" },
-        { 7, NULL, NULL, "bad_input", "id: expected a string or number" },
-        { 8, NULL, NULL, "bad_input", "expected a JSON object at byte 0" },
-        { 9, NULL, "review", NULL, NULL },
+        {1, "j1", "prohibited", NULL, NULL},
+        {3, "42", "clear", NULL, NULL},
+        {4, NULL, NULL, "bad_input", "invalid JSON at byte 61"},
+        {5, "j4", "review", NULL, NULL},
+        {6, "j5", NULL, "bad_request", "partner.name: expected a string"},
+        {7, NULL, NULL, "bad_input", "id: expected a string or number"},
+        {8, NULL, NULL, "bad_input", "expected a JSON object at byte 0"},
+        {9, NULL, "review", NULL, NULL},
     };
     for (size_t i = 0; i < n; i++) {
         assert_int_equal((int)num(o[i], "line"), want[i].line);
@@ -373,7 +372,7 @@ test_csv_malformed(void **state)
     daemon_start(d);
     char in[256];
     tests_path(in, sizeof in, "fixtures/batch/malformed.csv");
-    result_t r = vet_run(d, (const char *[]){ in, NULL });
+    result_t r = vet_run(d, (const char *[]){in, NULL});
     assert_int_equal(r.status, 65);
     cJSON *o[16];
     size_t n = json_lines(&r, o, 16);
@@ -382,10 +381,9 @@ test_csv_malformed(void **state)
         int line;
         const char *id, *verdict, *error;
     } want[] = {
-        { 2, "m1", "clear", NULL },      { 3, "m2", NULL, "bad_input" },
-        { 4, "m3", NULL, "bad_input" },  { 5, "m4", NULL, "bad_request" },
-        { 6, "m5", NULL, "bad_input" },  { 7, "m6", "review", NULL },
-        { 8, "m7", NULL, "bad_input" },
+        {2, "m1", "clear", NULL},       {3, "m2", NULL, "bad_input"}, {4, "m3", NULL, "bad_input"},
+        {5, "m4", NULL, "bad_request"}, {6, "m5", NULL, "bad_input"}, {7, "m6", "review", NULL},
+        {8, "m7", NULL, "bad_input"},
     };
     for (size_t i = 0; i < n; i++) {
         assert_int_equal((int)num(o[i], "line"), want[i].line);
@@ -397,8 +395,8 @@ test_csv_malformed(void **state)
     }
     assert_non_null(strstr(str(cJSON_GetObjectItemCaseSensitive(o[1], "error"), "message"),
                            "7 fields, the header has 6"));
-    assert_non_null(strstr(str(cJSON_GetObjectItemCaseSensitive(o[6], "error"), "message"),
-                           "unterminated"));
+    assert_non_null(
+        strstr(str(cJSON_GetObjectItemCaseSensitive(o[6], "error"), "message"), "unterminated"));
     free_objs(o, n);
     result_free(&r);
 }
@@ -412,7 +410,7 @@ test_unknown_column(void **state)
     daemon_start(d);
     char in[256];
     tests_path(in, sizeof in, "fixtures/batch/unknown-column.csv");
-    result_t r = vet_run(d, (const char *[]){ in, NULL });
+    result_t r = vet_run(d, (const char *[]){in, NULL});
     assert_int_equal(r.status, 64);
     assert_string_equal(r.out, "");
     assert_non_null(strstr(r.err, "unknown column \"activty\""));
@@ -437,7 +435,7 @@ test_exit_codes_and_formats(void **state)
     char path[160];
     dir_path(d, path, sizeof path, "clear.txt");
     tu_write_file(path, "name,country\nUniversity of Toronto,CA\nETH Zurich,CH\n");
-    result_t r = vet_run(d, (const char *[]){ "--input-format", "csv", path, NULL });
+    result_t r = vet_run(d, (const char *[]){"--input-format", "csv", path, NULL});
     assert_int_equal(r.status, 0);
     cJSON *o[4];
     size_t n = json_lines(&r, o, 4);
@@ -447,16 +445,16 @@ test_exit_codes_and_formats(void **state)
     result_free(&r);
 
     /* Same file, auto-detected: no '{', so CSV. */
-    r = vet_run(d, (const char *[]){ path, NULL });
+    r = vet_run(d, (const char *[]){path, NULL});
     assert_int_equal(r.status, 0);
     result_free(&r);
 
     dir_path(d, path, sizeof path, "review.in");
     tu_write_file(path, "{\"partner\":{\"name\":\"Beihang University\"},"
-                     "\"activity\":\"research_partnership\"}\n");
+                        "\"activity\":\"research_partnership\"}\n");
     int fd = open(path, O_RDONLY);
     assert_true(fd >= 0);
-    r = vet_wait(d, vet_spawn(d, fd, (const char *[]){ "-", NULL }, NULL));
+    r = vet_wait(d, vet_spawn(d, fd, (const char *[]){"-", NULL}, NULL));
     close(fd);
     assert_int_equal(r.status, 10);
     n = json_lines(&r, o, 4);
@@ -466,14 +464,14 @@ test_exit_codes_and_formats(void **state)
     result_free(&r);
 
     /* Usage errors send nothing. */
-    r = vet_run(d, (const char *[]){ "--inflight", "0", path, NULL });
+    r = vet_run(d, (const char *[]){"--inflight", "0", path, NULL});
     assert_int_equal(r.status, 64);
     result_free(&r);
-    r = vet_run(d, (const char *[]){ "--format", "xml", path, NULL });
+    r = vet_run(d, (const char *[]){"--format", "xml", path, NULL});
     assert_int_equal(r.status, 64);
     result_free(&r);
     dir_path(d, path, sizeof path, "missing.csv");
-    r = vet_run(d, (const char *[]){ path, NULL });
+    r = vet_run(d, (const char *[]){path, NULL});
     assert_int_equal(r.status, 66);
     result_free(&r);
 }
@@ -490,7 +488,7 @@ test_too_large_record(void **state)
     daemon_start(d);
     char path[160];
     dir_path(d, path, sizeof path, "big.jsonl");
-    size_t big = 1050 * 1024;   /* over max_request_bytes, under max_message_bytes */
+    size_t big = 1050 * 1024; /* over max_request_bytes, under max_message_bytes */
     char *text = malloc(big + 1);
     assert_non_null(text);
     memset(text, 'a', big);
@@ -502,7 +500,7 @@ test_too_large_record(void **state)
     fprintf(f, "{\"id\":\"c\",\"partner\":{\"name\":\"University of Toronto\"}}\n");
     assert_int_equal(fclose(f), 0);
     free(text);
-    result_t r = vet_run(d, (const char *[]){ "--summary", path, NULL });
+    result_t r = vet_run(d, (const char *[]){"--summary", path, NULL});
     assert_int_equal(r.status, 65);
     cJSON *o[4];
     size_t n = json_lines(&r, o, 4);
@@ -537,7 +535,7 @@ write_requests(FILE *f, int first, int count)
 static void
 check_requests(const result_t *r, int count)
 {
-    static const char *const verdicts[] = { "prohibited", "review", "clear" };
+    static const char *const verdicts[] = {"prohibited", "review", "clear"};
     cJSON **o = calloc((size_t)count + 1, sizeof *o);
     assert_non_null(o);
     size_t n = json_lines(r, o, (size_t)count + 1);
@@ -551,8 +549,8 @@ check_requests(const result_t *r, int count)
             fail_msg("output line %d: id %s, expected %s", i + 1, got ? got : "(none)", id);
         const char *v = str(o[i], "verdict");
         if (v == NULL || strcmp(v, verdicts[i % 3]) != 0)
-            fail_msg("output line %d (%s): verdict %s, expected %s", i + 1, id,
-                     v ? v : "(none)", verdicts[i % 3]);
+            fail_msg("output line %d (%s): verdict %s, expected %s", i + 1, id, v ? v : "(none)",
+                     verdicts[i % 3]);
     }
     free_objs(o, n);
     free(o);
@@ -571,7 +569,7 @@ test_many_records(void **state)
     assert_non_null(f);
     write_requests(f, 0, 5000);
     assert_int_equal(fclose(f), 0);
-    result_t r = vet_run(d, (const char *[]){ "--inflight", "64", "--summary", path, NULL });
+    result_t r = vet_run(d, (const char *[]){"--inflight", "64", "--summary", path, NULL});
     assert_int_equal(r.status, 20);
     check_requests(&r, 5000);
     assert_int_equal(summary_count(r.err, "verdict", "prohibited"), 1667);
@@ -611,8 +609,7 @@ test_daemon_restart(void **state)
     assert_int_equal(pipe(fds), 0);
     assert_int_equal(fcntl(fds[0], F_SETFD, FD_CLOEXEC), 0);
     assert_int_equal(fcntl(fds[1], F_SETFD, FD_CLOEXEC), 0);
-    pid_t vet = vet_spawn(d, fds[0], (const char *[]){ "-t", "500", "--summary", "-", NULL },
-                          NULL);
+    pid_t vet = vet_spawn(d, fds[0], (const char *[]){"-t", "500", "--summary", "-", NULL}, NULL);
     close(fds[0]);
     FILE *w = fdopen(fds[1], "w");
     assert_non_null(w);
@@ -661,8 +658,8 @@ test_unreachable(void **state)
     write_requests(f, 0, 3000);
     assert_int_equal(fclose(f), 0);
     uint64_t t0 = tu_now_ms();
-    result_t r = vet_run(d, (const char *[]){ "-t", "200", "--retries", "1", "--summary",
-                                              "--format", "csv", path, NULL });
+    result_t r = vet_run(d, (const char *[]){"-t", "200", "--retries", "1", "--summary", "--format",
+                                             "csv", path, NULL});
     assert_int_equal(r.status, 69);
     /* 3,000 would take 3000/256 windows x 400 ms without giving up. */
     assert_true(tu_now_ms() - t0 < 20000);

@@ -19,9 +19,9 @@
 
 /* The daemon and the cases, shared by every test. */
 typedef struct cases {
-    tu_vetd_t vetd;             /* the daemon and its directory */
-    cJSON *doc;                 /* owned: the parsed protocol.json */
-    vet_client_t *client;       /* owned */
+    tu_vetd_t vetd;       /* the daemon and its directory */
+    cJSON *doc;           /* owned: the parsed protocol.json */
+    vet_client_t *client; /* owned */
 } cases_t;
 
 /* What one test gets: the shared state and its case (borrowed). */
@@ -57,7 +57,7 @@ cases_start(cases_t *s)
     tu_vetd_t *d = &s->vetd;
     if (tu_vetd_init(d, "cases") != 0)
         return -1;
-    const char *args[] = { "-r", rules, "-e", d->ep, "-a", d->audit, "-w", "2", NULL };
+    const char *args[] = {"-r", rules, "-e", d->ep, "-a", d->audit, "-w", "2", NULL};
     if (tu_vetd_spawn(d, args) != 0 || tu_vetd_wait(d) != 0)
         return -1;
     s->client = vet_client_new(d->ep);
@@ -207,7 +207,7 @@ test_case(void **state)
 int
 main(void)
 {
-    cases_t all = { 0 };
+    cases_t all = {0};
     char path[512];
     snprintf(path, sizeof path, "%s/cases/protocol.json", tu_env_or("VET_TESTS_DIR", "tests"));
     char *text = tu_read_file(path, NULL);
@@ -229,9 +229,9 @@ main(void)
     for (int i = 0; i < n; i++) {
         const cJSON *c = cJSON_GetArrayItem(cs, i);
         const char *name = cJSON_GetStringValue(item(c, "name"));
-        states[i] = (one_case_t){ &all, c };
-        tests[i] = (struct CMUnitTest){ name != NULL ? name : "(unnamed case)", test_case,
-                                        NULL, NULL, &states[i] };
+        states[i] = (one_case_t){&all, c};
+        tests[i] = (struct CMUnitTest){name != NULL ? name : "(unnamed case)", test_case, NULL,
+                                       NULL, &states[i]};
     }
     int rc = 1;
     if (cases_start(&all) == 0)

@@ -22,9 +22,9 @@
 #define GOOD "tests/fixtures/rulesets/good"
 
 typedef struct run {
-    int status;             /* exit status */
-    char *out;              /* stdout, owned */
-    char *err;              /* stderr, owned */
+    int status; /* exit status */
+    char *out;  /* stdout, owned */
+    char *err;  /* stderr, owned */
 } run_t;
 
 /* Runs "vetd ARGS" with stdin from the file in (or /dev/null). */
@@ -37,12 +37,11 @@ vetd(const char *args, const char *in)
     close(fo);
     close(fe);
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s %s < %s > %s 2> %s", bin, args, in ? in : "/dev/null",
-             out, err);
+    snprintf(cmd, sizeof cmd, "%s %s < %s > %s 2> %s", bin, args, in ? in : "/dev/null", out, err);
     int st = tu_run(cmd);
     /* Empty rather than NULL: the tests search the output as it is. */
     char *o = tu_read_file(out, NULL), *e = tu_read_file(err, NULL);
-    run_t r = { st, o != NULL ? o : strdup(""), e != NULL ? e : strdup("") };
+    run_t r = {st, o != NULL ? o : strdup(""), e != NULL ? e : strdup("")};
     unlink(out);
     unlink(err);
     return r;
@@ -72,7 +71,8 @@ test_check_good(void **state)
     (void)state;
     run_t r = vetd("--check -r " GOOD, NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "ok: 5 files, 6 categories, 10 organisations, 7 rules (version fixture-1"));
+    assert_non_null(
+        strstr(r.out, "ok: 5 files, 6 categories, 10 organisations, 7 rules (version fixture-1"));
     run_free(&r);
 }
 
@@ -83,8 +83,11 @@ test_check_broken_reports_file_line(void **state)
     char dir[] = "/tmp/vet-cli-rs-XXXXXX";
     assert_non_null(mkdtemp(dir));
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "cp -R " GOOD "/. %s/ && sed -i 's/id = \"ca-nro\"/id = = \"ca-nro\"/' %s/registry/nro.cfg"
-             " && sed -i 's/has \\\\\"us-sdn\\\\\"/has \\\\\"us-sdm\\\\\"/' %s/policy.cfg", dir, dir, dir);
+    snprintf(cmd, sizeof cmd,
+             "cp -R " GOOD
+             "/. %s/ && sed -i 's/id = \"ca-nro\"/id = = \"ca-nro\"/' %s/registry/nro.cfg"
+             " && sed -i 's/has \\\\\"us-sdn\\\\\"/has \\\\\"us-sdm\\\\\"/' %s/policy.cfg",
+             dir, dir, dir);
     assert_int_equal(system(cmd), 0);
     char args[256];
     snprintf(args, sizeof args, "--check -r %s", dir);
@@ -122,8 +125,11 @@ test_test_mode_counts_and_failures(void **state)
     char dir[] = "/tmp/vet-cli-rs-XXXXXX";
     assert_non_null(mkdtemp(dir));
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "cp -R " GOOD "/. %s/ && sed -i '0,/verdict = \"prohibited\"/s//verdict = \"clear\"/' %s/tests/cases.cfg",
-             dir, dir);
+    snprintf(
+        cmd, sizeof cmd,
+        "cp -R " GOOD
+        "/. %s/ && sed -i '0,/verdict = \"prohibited\"/s//verdict = \"clear\"/' %s/tests/cases.cfg",
+        dir, dir);
     assert_int_equal(system(cmd), 0);
     char args[256];
     snprintf(args, sizeof args, "--test -r %s", dir);
@@ -132,7 +138,8 @@ test_test_mode_counts_and_failures(void **state)
     char want[512];
     snprintf(want, sizeof want,
              "%s/tests/cases.cfg:3: case \"HIT, AI, current affiliation: STRAC prohibits\": "
-             "expected verdict clear, got prohibited (rules fired: strac-nro, nro-named)", dir);
+             "expected verdict clear, got prohibited (rules fired: strac-nro, nro-named)",
+             dir);
     assert_non_null(strstr(r.out, want));
     assert_non_null(strstr(r.out, "15 passed, 1 failed\n"));
     run_free(&r);
@@ -144,8 +151,8 @@ static void
 test_screen_stdin_to_stdout(void **state)
 {
     (void)state;
-    char *in = tmpfile_with(
-        "{\"id\":\"cli-1\",\"partner\":{\"name\":\"WSIEC\"},\"activity\":\"other\"}");
+    char *in =
+        tmpfile_with("{\"id\":\"cli-1\",\"partner\":{\"name\":\"WSIEC\"},\"activity\":\"other\"}");
     run_t r = vetd("--screen -r " GOOD, in);
     assert_int_equal(r.status, 0);
     cJSON *j = cJSON_Parse(r.out);
@@ -175,7 +182,8 @@ test_screen_stdin_to_stdout(void **state)
     in = tmpfile_with("{\"partner\":{\"name\":\"x\"},\"technology\":[\"ai\"]}");
     r = vetd("--screen -r " GOOD, in);
     assert_int_equal(r.status, 65);
-    assert_non_null(strstr(r.out, "unknown field \\\"technology\\\" (did you mean \\\"technologies\\\"?)"));
+    assert_non_null(
+        strstr(r.out, "unknown field \\\"technology\\\" (did you mean \\\"technologies\\\"?)"));
     run_free(&r);
     unlink(in);
     free(in);
@@ -203,8 +211,8 @@ test_config_spellings(void **state)
 {
     (void)state;
     char *cfg = tmpfile_with("workers = 3;\naudit = { mask = [\"partner.ids\"]; };\n");
-    static const char *const forms[] = { "--config=%s", "--config %s", "--conf %s", "-c%s",
-                                         "-c %s", "-w 3 --print-config -c %s" };
+    static const char *const forms[] = {"--config=%s", "--config %s", "--conf %s",
+                                        "-c%s",        "-c %s",       "-w 3 --print-config -c %s"};
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
         char flag[256], args[320];
         snprintf(flag, sizeof flag, forms[i], cfg);
@@ -255,13 +263,12 @@ test_config_errors(void **state)
 
     char path[160];
     snprintf(path, sizeof path, "%s/vetd.cfg", dir);
-    tu_write_file(path,
-                  "workers = 2;\n"
-                  "endpoints = [\"tcp://127.0.0.1:7470\", \"udp://127.0.0.1:7471\"];\n"
-                  "limits = { max_request_bytes = 2097152; };\n"
-                  "audit = {\n"
-                  "  mask = [\"partner.nmae\"];\n"
-                  "};\n");
+    tu_write_file(path, "workers = 2;\n"
+                        "endpoints = [\"tcp://127.0.0.1:7470\", \"udp://127.0.0.1:7471\"];\n"
+                        "limits = { max_request_bytes = 2097152; };\n"
+                        "audit = {\n"
+                        "  mask = [\"partner.nmae\"];\n"
+                        "};\n");
     snprintf(args, sizeof args, "-c%s --print-config", path);
     r = vetd(args, NULL);
     assert_int_equal(r.status, 78);
@@ -375,8 +382,8 @@ test_protocol_examples(void **state)
         snprintf(in, sizeof in, "%s/%s", dir, name);
         run_t r = vetd("--screen -r rules", in);
         if ((strstr(r.out, want) != NULL) == neg)
-            fail_msg("%s: %s \"%s\" in reply:\n%s", name, neg ? "unexpected" : "missing",
-                     want, r.out);
+            fail_msg("%s: %s \"%s\" in reply:\n%s", name, neg ? "unexpected" : "missing", want,
+                     r.out);
         run_free(&r);
         checked++;
     }

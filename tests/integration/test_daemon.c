@@ -23,8 +23,9 @@
 #include "vet.h"
 
 #define FIXTURE "tests/fixtures/rulesets/good"
-#define HIT_AI "{\"id\":\"%s\",\"partner\":{\"name\":\"Harbin Institute of Technology\"," \
-               "\"country\":\"CN\"},\"technologies\":[\"ai.ml\"],\"activity\":\"affiliation\"}"
+#define HIT_AI                                                                                     \
+    "{\"id\":\"%s\",\"partner\":{\"name\":\"Harbin Institute of Technology\","                     \
+    "\"country\":\"CN\"},\"technologies\":[\"ai.ml\"],\"activity\":\"affiliation\"}"
 
 /* Makes the private directory with a copy of the fixture ruleset and a
  * config file holding cfg_extra. */
@@ -42,8 +43,7 @@ daemon_prepare(tu_vetd_t *d, const char *cfg_extra)
 static void
 daemon_spawn(tu_vetd_t *d, const char *const *extra)
 {
-    const char *args[32] = { "-c", d->cfg, "-r", d->rules, "-e", d->ep, "-a", d->audit,
-                             "-w", "2" };
+    const char *args[32] = {"-c", d->cfg, "-r", d->rules, "-e", d->ep, "-a", d->audit, "-w", "2"};
     size_t n = 10;
     for (size_t i = 0; extra && extra[i] && n < 30; i++)
         args[n++] = extra[i];
@@ -115,15 +115,15 @@ test_ops(void **state)
     assert_string_equal(tu_jstr(j, "verdict"), "prohibited");
     assert_int_equal((int)tu_jnum(j, "score"), 100);
     assert_string_equal(tu_jstr(j, "ruleset.version"), "fixture-1");
-    const cJSON *m = cJSON_GetArrayItem(
-        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "partner"), "matches"), 0);
+    const cJSON *m =
+        cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "partner"), "matches"), 0);
     assert_string_equal(tu_jstr(m, "entity"), "hit");
     cJSON_Delete(j);
 
     /* The same request through vetd --screen gives the same verdict. */
     j = tu_call(c, "{\"id\":\"s2\",\"partner\":{\"name\":\"Harbin University of Science and "
-                "Technology\",\"country\":\"CN\"},\"technologies\":[\"ai\"],"
-                "\"activity\":\"affiliation\"}");
+                   "Technology\",\"country\":\"CN\"},\"technologies\":[\"ai\"],"
+                   "\"activity\":\"affiliation\"}");
     assert_string_equal(tu_jstr(j, "verdict"), "clear");
     cJSON_Delete(j);
 
@@ -189,8 +189,8 @@ test_errors(void **state)
                  "unknown field \"techs\"", true);
     expect_error(c, "{\"partner\":", "bad_request", "invalid JSON", true);
     expect_error(c, "{\"op\":\"dance\"}", "unknown_op", "unknown op \"dance\"", true);
-    expect_error(c, "{\"partner\":{\"name\":\"x\"},\"technologies\":[\"quantun\"]}",
-                 "bad_request", "technologies[0]: unknown code \"quantun\" (nearest: quantum)", false);
+    expect_error(c, "{\"partner\":{\"name\":\"x\"},\"technologies\":[\"quantun\"]}", "bad_request",
+                 "technologies[0]: unknown code \"quantun\" (nearest: quantum)", false);
 
     char big[6000];
     memset(big, ' ', sizeof big);
@@ -215,7 +215,7 @@ test_errors(void **state)
     zmq_send(s, "{}", 2, ZMQ_SNDMORE);
     zmq_send(s, "{}", 2, 0);
     char buf[512];
-    assert_int_equal(zmq_recv(s, buf, sizeof buf, 0), 0);     /* delimiter */
+    assert_int_equal(zmq_recv(s, buf, sizeof buf, 0), 0); /* delimiter */
     int n = zmq_recv(s, buf, sizeof buf - 1, 0);
     assert_true(n > 0);
     buf[n] = '\0';
@@ -248,14 +248,13 @@ test_unavailable_then_reload(void **state)
     char *good = tu_read_file(policy, NULL);
     assert_non_null(good);
     tu_write_file(policy, "version = \"broken\";\nrules = ( { id = \"x\"; } );\n");
-    const char *const extra[] = { "--allow-no-rules", NULL };
+    const char *const extra[] = {"--allow-no-rules", NULL};
     daemon_spawn(&d, extra);
     assert_int_equal(tu_vetd_wait(&d), 0);
     vet_client_t *c = vet_client_new(d.ep);
     char req[512];
     snprintf(req, sizeof req, HIT_AI, "u1");
-    expect_error(c, req, "unavailable", "no ruleset is loaded; fix the ruleset and reload",
-                 false);
+    expect_error(c, req, "unavailable", "no ruleset is loaded; fix the ruleset and reload", false);
     expect_error(c, "{\"op\":\"taxonomy\"}", "unavailable", "no ruleset is loaded", true);
     cJSON *j = tu_call(c, "{\"op\":\"version\"}");
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "ruleset")));
@@ -617,9 +616,10 @@ test_audit_log(void **state)
     daemon_start(&d, "audit = { mask = [\"partner.name\", \"context\"]; fsync = \"always\"; };\n",
                  NULL);
     vet_client_t *c = vet_client_new(d.ep);
-    cJSON *j = tu_call(c, "{\"id\":\"a1\",\"partner\":{\"name\":\"Harbin Institute of Technology\","
-                       "\"country\":\"CN\"},\"technologies\":[\"ai\"],\"activity\":\"affiliation\","
-                       "\"context\":{\"grant\":\"G-1\"}}");
+    cJSON *j =
+        tu_call(c, "{\"id\":\"a1\",\"partner\":{\"name\":\"Harbin Institute of Technology\","
+                   "\"country\":\"CN\"},\"technologies\":[\"ai\"],\"activity\":\"affiliation\","
+                   "\"context\":{\"grant\":\"G-1\"}}");
     cJSON_Delete(j);
     j = tu_call(c, "{\"id\":\"a2\",\"partner\":{\"name\":7}}");
     cJSON_Delete(j);
@@ -712,12 +712,16 @@ test_config_errors(void **state)
     snprintf(path, sizeof path, "%s/out", d.dir);
     char *out = tu_read_file(path, NULL);
     char want[512];
-    snprintf(want, sizeof want, "%s:2: unknown setting \"max_reqest_bytes\" in limits "
-             "(did you mean \"max_request_bytes\"?)", d.cfg);
+    snprintf(want, sizeof want,
+             "%s:2: unknown setting \"max_reqest_bytes\" in limits "
+             "(did you mean \"max_request_bytes\"?)",
+             d.cfg);
     if (strstr(out, want) == NULL)
         fail_msg("missing \"%s\" in:\n%s", want, out);
-    snprintf(want, sizeof want, "%s:3: audit.fsync: \"sometimes\" is not one of \"always\", "
-             "\"interval\", \"never\"", d.cfg);
+    snprintf(want, sizeof want,
+             "%s:3: audit.fsync: \"sometimes\" is not one of \"always\", "
+             "\"interval\", \"never\"",
+             d.cfg);
     if (strstr(out, want) == NULL)
         fail_msg("missing \"%s\" in:\n%s", want, out);
     free(out);
@@ -780,19 +784,23 @@ test_default_ruleset(void **state)
         int exit;
         const char *shows;
     } cases[] = {
-        { "--name 'Korea Mining Development Trading Corporation' --country KP "
-          "--activity procurement", 20, "rule     sanctions-blocked  prohibited 100" },
-        { "--name KOMID --past --activity procurement", 10, "rule     sanctions-past  review 60" },
-        { "--name '54th Research Institute of China' --tech sensing.radar "
-          "--activity visiting_researcher", 20, "rule     export-control-transfer  prohibited 95" },
-        { "--name 'Qihoo 360' --country CN --tech digital.cyber --activity research_partnership",
-          10, "rule     advisory-1260h  review 55" },
-        { "--name '14th Research Institute of CETC' --tech sensing.radar --activity joint_lab", 10,
-          "rule     mcf-related  review 60" },
-        { "--name 'Harbin Institute of Technology' --country CN --tech quantum.sensing "
-          "--activity affiliation", 20, "rule     strac-nro-current  prohibited 100" },
-        { "--name 'Harbin University of Science and Technology' --country CN --tech ai "
-          "--activity affiliation", 0, "partner  no match" },
+        {"--name 'Korea Mining Development Trading Corporation' --country KP "
+         "--activity procurement",
+         20, "rule     sanctions-blocked  prohibited 100"},
+        {"--name KOMID --past --activity procurement", 10, "rule     sanctions-past  review 60"},
+        {"--name '54th Research Institute of China' --tech sensing.radar "
+         "--activity visiting_researcher",
+         20, "rule     export-control-transfer  prohibited 95"},
+        {"--name 'Qihoo 360' --country CN --tech digital.cyber --activity research_partnership", 10,
+         "rule     advisory-1260h  review 55"},
+        {"--name '14th Research Institute of CETC' --tech sensing.radar --activity joint_lab", 10,
+         "rule     mcf-related  review 60"},
+        {"--name 'Harbin Institute of Technology' --country CN --tech quantum.sensing "
+         "--activity affiliation",
+         20, "rule     strac-nro-current  prohibited 100"},
+        {"--name 'Harbin University of Science and Technology' --country CN --tech ai "
+         "--activity affiliation",
+         0, "partner  no match"},
     };
     tu_vetd_t d;
     daemon_prepare(&d, NULL);
@@ -819,21 +827,33 @@ test_cli(void **state)
     tu_vetd_t d;
     daemon_start(&d, NULL, NULL);
     char out[8192];
-    assert_int_equal(vet_cli(&d, "screen --name 'Harbin Institute of Technology' --country CN "
-                                 "--tech ai.ml --activity affiliation", out, sizeof out), 20);
+    assert_int_equal(vet_cli(&d,
+                             "screen --name 'Harbin Institute of Technology' --country CN "
+                             "--tech ai.ml --activity affiliation",
+                             out, sizeof out),
+                     20);
     assert_true(strncmp(out, "prohibited (score 100)\n", 23) == 0);
     assert_non_null(strstr(out, "strac-nro"));
     assert_non_null(strstr(out, "Harbin Institute of Technology"));
 
-    assert_int_equal(vet_cli(&d, "screen --name 'Harbin Institute of Technology' --tech ai "
-                                 "--activity affiliation --past", out, sizeof out), 10);
+    assert_int_equal(vet_cli(&d,
+                             "screen --name 'Harbin Institute of Technology' --tech ai "
+                             "--activity affiliation --past",
+                             out, sizeof out),
+                     10);
     assert_true(strncmp(out, "review", 6) == 0);
-    assert_int_equal(vet_cli(&d, "screen --name 'Northwestern University' --country US "
-                                 "--tech ai --activity affiliation", out, sizeof out), 0);
+    assert_int_equal(vet_cli(&d,
+                             "screen --name 'Northwestern University' --country US "
+                             "--tech ai --activity affiliation",
+                             out, sizeof out),
+                     0);
     assert_true(strncmp(out, "clear", 5) == 0);
 
-    assert_int_equal(vet_cli(&d, "screen --json --request-id cli-1 --name 'WSIEC' "
-                                 "--activity other", out, sizeof out), 20);
+    assert_int_equal(vet_cli(&d,
+                             "screen --json --request-id cli-1 --name 'WSIEC' "
+                             "--activity other",
+                             out, sizeof out),
+                     20);
     cJSON *j = cJSON_Parse(out);
     assert_non_null(j);
     assert_string_equal(tu_jstr(j, "id"), "cli-1");
@@ -1005,8 +1025,8 @@ doc_parse(char *page, doc_ex_t *ex, size_t *nex, doc_expect_t *exp, size_t *nexp
 {
     *nex = *nexp = 0;
     char *save = NULL;
-    doc_ex_t *want = NULL;      /* waiting for its code block */
-    char *block = NULL;         /* inside a block that is an example */
+    doc_ex_t *want = NULL; /* waiting for its code block */
+    char *block = NULL;    /* inside a block that is an example */
     for (char *line = strtok_r(page, "\n", &save); line != NULL;
          line = strtok_r(NULL, "\n", &save)) {
         if (block != NULL) {
@@ -1016,7 +1036,7 @@ doc_parse(char *page, doc_ex_t *ex, size_t *nex, doc_expect_t *exp, size_t *nexp
                 want = NULL;
             } else {
                 size_t n = strlen(line);
-                memmove(block, line, n);    /* the body only shrinks */
+                memmove(block, line, n); /* the body only shrinks */
                 block[n] = '\n';
                 block += n + 1;
             }
@@ -1133,14 +1153,14 @@ doc_run_setup(const char *setup, doc_ex_t *ex, size_t nex, doc_expect_t *exp, si
     if (count == 0)
         return;
     tu_vetd_t d;
-    const char *cfg = strcmp(setup, "small-limit") == 0
-                      ? "limits = { max_request_bytes = 256; };\n" : NULL;
+    const char *cfg =
+        strcmp(setup, "small-limit") == 0 ? "limits = { max_request_bytes = 256; };\n" : NULL;
     daemon_prepare(&d, cfg);
     char policy[256];
     snprintf(policy, sizeof policy, "%s/policy.cfg", d.rules);
     char *good = tu_read_file(policy, NULL);
     assert_non_null(good);
-    const char *const no_rules[] = { "--allow-no-rules", NULL };
+    const char *const no_rules[] = {"--allow-no-rules", NULL};
     if (strcmp(setup, "no-rules") == 0) {
         doc_ruleset(&d, good, "broken");
         daemon_spawn(&d, no_rules);
@@ -1172,8 +1192,8 @@ doc_run_setup(const char *setup, doc_ex_t *ex, size_t nex, doc_expect_t *exp, si
             checks++;
             if ((strstr(reply, exp[k].text) != NULL) == exp[k].neg)
                 fail_msg("PROTOCOL.md example %s (daemon=%s): %s \"%s\" in the reply:\n%s",
-                         ex[i].name, setup, exp[k].neg ? "unexpected" : "missing",
-                         exp[k].text, reply);
+                         ex[i].name, setup, exp[k].neg ? "unexpected" : "missing", exp[k].text,
+                         reply);
         }
         if (checks == 0)
             fail_msg("PROTOCOL.md example %s has no daemon-expect line", ex[i].name);
@@ -1200,8 +1220,7 @@ test_doc_protocol_examples(void **state)
 
     /* Coverage: each op is sent, each error code (but internal) is
      * expected, and so is a failed reload. */
-    static const char *const ops[] = { "screen", "ping", "version", "stats", "reload",
-                                       "taxonomy" };
+    static const char *const ops[] = {"screen", "ping", "version", "stats", "reload", "taxonomy"};
     for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
         bool seen = false;
         for (size_t i = 0; i < nex && !seen; i++) {
@@ -1209,7 +1228,7 @@ test_doc_protocol_examples(void **state)
                 continue;
             cJSON *j = cJSON_Parse(ex[i].body);
             if (j == NULL)
-                continue;       /* the malformed-JSON example */
+                continue; /* the malformed-JSON example */
             const char *op = tu_jstr(j, "op");
             seen = strcmp(op ? op : "screen", ops[o]) == 0;
             cJSON_Delete(j);
@@ -1218,8 +1237,11 @@ test_doc_protocol_examples(void **state)
             fail_msg("PROTOCOL.md has no daemon example of op %s", ops[o]);
     }
     static const char *const wanted[] = {
-        "\"code\":\"bad_request\"", "\"code\":\"too_large\"", "\"code\":\"unknown_op\"",
-        "\"code\":\"unavailable\"", "\"ok\":false",
+        "\"code\":\"bad_request\"",
+        "\"code\":\"too_large\"",
+        "\"code\":\"unknown_op\"",
+        "\"code\":\"unavailable\"",
+        "\"ok\":false",
         "a request is one JSON frame after an empty delimiter frame",
     };
     for (size_t w = 0; w < sizeof wanted / sizeof wanted[0]; w++) {
@@ -1321,8 +1343,8 @@ test_doc_cli_session(void **state)
                 if (got != NULL)
                     doc_compare(cmd, got, expected);
                 else if (strcmp(expected, "") != 0)
-                    fail_msg("DAEMON.md: $ %s\nshows \"%s\" for the exit code %d", cmd,
-                             expected, last_rc);
+                    fail_msg("DAEMON.md: $ %s\nshows \"%s\" for the exit code %d", cmd, expected,
+                             last_rc);
             }
             free(got);
             got = NULL;

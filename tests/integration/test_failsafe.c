@@ -4,7 +4,7 @@
  * ZeroMQ sockets and the vet CLI. Nothing here may turn a listed partner
  * `clear`, stall another client, or keep the daemon from stopping.
  * Needs $VETD_BIN and $VET_BIN (tests/run.sh sets them). */
-#define _GNU_SOURCE  /* prlimit */
+#define _GNU_SOURCE /* prlimit */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -34,15 +34,18 @@
 
 #define FIXTURE "tests/fixtures/rulesets/good"
 /* On the fixture's us-sdn list: prohibited for any activity. */
-#define SDN_REQ "{\"id\":\"sdn\",\"partner\":{\"name\":\"Beijing Alite Technologies Co., Ltd.\"," \
-                "\"country\":\"CN\"}}"
+#define SDN_REQ                                                                                    \
+    "{\"id\":\"sdn\",\"partner\":{\"name\":\"Beijing Alite Technologies Co., Ltd.\","              \
+    "\"country\":\"CN\"}}"
 /* On ca-nro, AI, affiliation: prohibited (STRAC). */
-#define HIT_REQ "{\"id\":\"hit\",\"partner\":{\"name\":\"Harbin Institute of Technology\"," \
-                "\"country\":\"CN\"},\"technologies\":[\"ai.ml\"],\"activity\":\"affiliation\"}"
+#define HIT_REQ                                                                                    \
+    "{\"id\":\"hit\",\"partner\":{\"name\":\"Harbin Institute of Technology\","                    \
+    "\"country\":\"CN\"},\"technologies\":[\"ai.ml\"],\"activity\":\"affiliation\"}"
 
 /* On ca-nro; co-authorship: review. */
-#define NUDT_REQ "{\"partner\":{\"name\":\"National University of Defense Technology\"}," \
-                 "\"activity\":\"co_authorship\"}"
+#define NUDT_REQ                                                                                   \
+    "{\"partner\":{\"name\":\"National University of Defense Technology\"},"                       \
+    "\"activity\":\"co_authorship\"}"
 
 /* ---- a daemon of the test's own ------------------------------------- */
 
@@ -53,8 +56,7 @@
 static void
 spawn(tu_vetd_t *d, const char *const *extra, bool wait)
 {
-    const char *args[24] = { "-c", d->cfg, "-r", d->rules, "-e", d->ep, "-a", d->audit,
-                             "-w", "2" };
+    const char *args[24] = {"-c", d->cfg, "-r", d->rules, "-e", d->ep, "-a", d->audit, "-w", "2"};
     size_t n = 10;
     for (size_t i = 0; extra != NULL && extra[i] != NULL && n < 23; i++)
         args[n++] = extra[i];
@@ -90,8 +92,8 @@ stop(tu_vetd_t *d, uint64_t max_ms)
     int st = tu_vetd_stop(d);
     uint64_t took = tu_now_ms() - t0;
     if (st != 0 || took > max_ms)
-        fail_msg("vetd stopped with %d after %llu ms (limit %llu ms)", st,
-                 (unsigned long long)took, (unsigned long long)max_ms);
+        fail_msg("vetd stopped with %d after %llu ms (limit %llu ms)", st, (unsigned long long)took,
+                 (unsigned long long)max_ms);
     return took;
 }
 
@@ -177,8 +179,7 @@ rules_path(const tu_vetd_t *d, const char *name, char *out, size_t cap)
  * the first `to` after it (NULL: the end of the file; "": the end of
  * `from`) becomes `with`. */
 static void
-splice(const tu_vetd_t *d, const char *name, const char *from, const char *to,
-       const char *with)
+splice(const tu_vetd_t *d, const char *name, const char *from, const char *to, const char *with)
 {
     char path[256];
     rules_path(d, name, path, sizeof path);
@@ -340,7 +341,7 @@ rewrite_main(void *arg)
         FILE *f = fopen(r->path, "w");
         if (f == NULL)
             break;
-        usleep(2000);   /* an importer computes before its first byte */
+        usleep(2000); /* an importer computes before its first byte */
         for (size_t off = 0; off < len; off += 97) {
             fwrite(r->text + off, 1, len - off < 97 ? len - off : 97, f);
             fflush(f);
@@ -355,29 +356,38 @@ rewrite_main(void *arg)
  * not declare the list (as in the default ruleset, where several files
  * share lists): empty, this file is still a valid file. Names from the
  * Named Research Organizations list (Government of Canada, 2024). */
-static const char extra_nro[] =
-    "organisations = (\n"
-    "  { id = \"x1\"; name = \"Academy of Military Science\"; country = \"CN\"; lists = [ \"ca-nro\" ];\n"
-    "    sources = [ \"ca-nro 2024-09\" ]; },\n"
-    "  { id = \"x2\"; name = \"Air Force Engineering University\"; country = \"CN\"; lists = [ \"ca-nro\" ];\n"
-    "    sources = [ \"ca-nro 2024-09\" ]; },\n"
-    "  { id = \"x3\"; name = \"Army Engineering University of PLA\"; country = \"CN\"; lists = [ \"ca-nro\" ];\n"
-    "    sources = [ \"ca-nro 2024-09\" ]; },\n"
-    "  { id = \"x4\"; name = \"Beijing Institute of Technology\"; country = \"CN\"; lists = [ \"ca-nro\" ];\n"
-    "    sources = [ \"ca-nro 2024-09\" ]; },\n"
-    "  { id = \"x5\"; name = \"China Academy of Engineering Physics\"; country = \"CN\"; lists = [ \"ca-nro\" ];\n"
-    "    sources = [ \"ca-nro 2024-09\" ]; },\n"
-    "  { id = \"x6\"; name = \"Harbin Engineering University\"; country = \"CN\"; lists = [ \"ca-nro\" ];\n"
-    "    sources = [ \"ca-nro 2024-09\" ]; },\n"
-    "  { id = \"x7\"; name = \"Nanjing University of Aeronautics and Astronautics\"; country = \"CN\"; lists = [ \"ca-nro\" ];\n"
-    "    sources = [ \"ca-nro 2024-09\" ]; },\n"
-    "  { id = \"x8\"; name = \"Nanjing University of Science and Technology\"; country = \"CN\"; lists = [ \"ca-nro\" ];\n"
-    "    sources = [ \"ca-nro 2024-09\" ]; },\n"
-    "  { id = \"x9\"; name = \"Naval University of Engineering\"; country = \"CN\"; lists = [ \"ca-nro\" ];\n"
-    "    sources = [ \"ca-nro 2024-09\" ]; },\n"
-    "  { id = \"x10\"; name = \"PLA Information Engineering University\"; country = \"CN\"; lists = [ \"ca-nro\" ];\n"
-    "    sources = [ \"ca-nro 2024-09\" ]; }\n"
-    ");\n";
+static const char extra_nro[] = "organisations = (\n"
+                                "  { id = \"x1\"; name = \"Academy of Military Science\"; country "
+                                "= \"CN\"; lists = [ \"ca-nro\" ];\n"
+                                "    sources = [ \"ca-nro 2024-09\" ]; },\n"
+                                "  { id = \"x2\"; name = \"Air Force Engineering University\"; "
+                                "country = \"CN\"; lists = [ \"ca-nro\" ];\n"
+                                "    sources = [ \"ca-nro 2024-09\" ]; },\n"
+                                "  { id = \"x3\"; name = \"Army Engineering University of PLA\"; "
+                                "country = \"CN\"; lists = [ \"ca-nro\" ];\n"
+                                "    sources = [ \"ca-nro 2024-09\" ]; },\n"
+                                "  { id = \"x4\"; name = \"Beijing Institute of Technology\"; "
+                                "country = \"CN\"; lists = [ \"ca-nro\" ];\n"
+                                "    sources = [ \"ca-nro 2024-09\" ]; },\n"
+                                "  { id = \"x5\"; name = \"China Academy of Engineering Physics\"; "
+                                "country = \"CN\"; lists = [ \"ca-nro\" ];\n"
+                                "    sources = [ \"ca-nro 2024-09\" ]; },\n"
+                                "  { id = \"x6\"; name = \"Harbin Engineering University\"; "
+                                "country = \"CN\"; lists = [ \"ca-nro\" ];\n"
+                                "    sources = [ \"ca-nro 2024-09\" ]; },\n"
+                                "  { id = \"x7\"; name = \"Nanjing University of Aeronautics and "
+                                "Astronautics\"; country = \"CN\"; lists = [ \"ca-nro\" ];\n"
+                                "    sources = [ \"ca-nro 2024-09\" ]; },\n"
+                                "  { id = \"x8\"; name = \"Nanjing University of Science and "
+                                "Technology\"; country = \"CN\"; lists = [ \"ca-nro\" ];\n"
+                                "    sources = [ \"ca-nro 2024-09\" ]; },\n"
+                                "  { id = \"x9\"; name = \"Naval University of Engineering\"; "
+                                "country = \"CN\"; lists = [ \"ca-nro\" ];\n"
+                                "    sources = [ \"ca-nro 2024-09\" ]; },\n"
+                                "  { id = \"x10\"; name = \"PLA Information Engineering "
+                                "University\"; country = \"CN\"; lists = [ \"ca-nro\" ];\n"
+                                "    sources = [ \"ca-nro 2024-09\" ]; }\n"
+                                ");\n";
 
 static void
 test_gate_rewrite_race(void **state)
@@ -397,7 +407,7 @@ test_gate_rewrite_race(void **state)
     cJSON_Delete(j);
     assert_true(full > 15);
     char *text = strdup(extra_nro);
-    rewriter_t r = { path, text, false };
+    rewriter_t r = {path, text, false};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, rewrite_main, &r), 0);
     int partial = 0, reloads = 0;
@@ -569,7 +579,7 @@ test_fault_reload(void **state)
     stop(&d, 10000);
 
     /* How many allocations a clean reload makes. */
-    const char *count_env[] = { "VET_FAULT_THREAD=vetd-reload", "VET_FAULT_AT=0", NULL };
+    const char *count_env[] = {"VET_FAULT_THREAD=vetd-reload", "VET_FAULT_AT=0", NULL};
     spawn_faulty(&d, count_env);
     c = client(&d);
     kill(d.pid, SIGHUP);
@@ -593,7 +603,7 @@ test_fault_reload(void **state)
         char at_env[48], step_env[48];
         snprintf(at_env, sizeof at_env, "VET_FAULT_AT=%ld", at);
         snprintf(step_env, sizeof step_env, "VET_FAULT_STEP=%ld", step);
-        const char *env[] = { "VET_FAULT_THREAD=vetd-reload", at_env, step_env, NULL };
+        const char *env[] = {"VET_FAULT_THREAD=vetd-reload", at_env, step_env, NULL};
         spawn_faulty(&d, env);
         c = client(&d);
         for (int done = 0, was_failed = 0; at <= total; at += step) {
@@ -612,8 +622,7 @@ test_fault_reload(void **state)
                 d.pid = 0;
                 report = fault_report(&d);
                 if (!flex_exit(&d, st))
-                    fail_msg("vetd died at reload allocation %ld (status %d):\n%s", at, st,
-                             report);
+                    fail_msg("vetd died at reload allocation %ld (status %d):\n%s", at, st, report);
                 free(report);
                 truncate(d.log, 0);
                 known++;
@@ -621,8 +630,7 @@ test_fault_reload(void **state)
                 break;
             }
             if (r != done + 1)
-                fail_msg("reload at allocation %ld: %d reloads done, expected %d", at, r,
-                         done + 1);
+                fail_msg("reload at allocation %ld: %d reloads done, expected %d", at, r, done + 1);
             done = r;
             if (nfailed > was_failed)
                 refused++;
@@ -644,8 +652,8 @@ test_fault_reload(void **state)
         vet_client_destroy(&c);
     }
     print_message("reload with a failed allocation: %d points of %ld allocations: %d refused, "
-                  "%d identical, %d exits of libconfig's scanner\n", points, total, refused,
-                  same, known);
+                  "%d identical, %d exits of libconfig's scanner\n",
+                  points, total, refused, same, known);
     assert_int_equal(refused + same + known, points);
     tu_vetd_cleanup(&d);
 }
@@ -669,14 +677,14 @@ enum { N_FAULT_REQS = 40 };
 static char *
 fault_request(int i)
 {
-    static const char *const names[] = { "Harbin Institute of Technology",
-                                         "Beijing Alite Technologies Co., Ltd.",
-                                         "National University of Defense Technology",
-                                         "University of Toronto" };
+    static const char *const names[] = {
+        "Harbin Institute of Technology", "Beijing Alite Technologies Co., Ltd.",
+        "National University of Defense Technology", "University of Toronto"};
     size_t words = (size_t)i * 60;
     size_t cap = 400 + words * 16;
     char *r = malloc(cap);
-    int n = snprintf(r, cap, "{\"id\":\"f%d\",\"partner\":{\"name\":\"%s\"},"
+    int n = snprintf(r, cap,
+                     "{\"id\":\"f%d\",\"partner\":{\"name\":\"%s\"},"
                      "\"technologies\":[\"ai.ml\"],\"activity\":\"affiliation\",\"text\":\"",
                      i, names[i % 4]);
     for (size_t w = 0; w < words; w++)
@@ -709,15 +717,15 @@ test_fault_requests(void **state)
     stop(&d, 10000);
 
     static const char *const schedules[][2] = {
-        { "VET_FAULT_AT=1", "VET_FAULT_EVERY=1" },  /* every allocation */
-        { "VET_FAULT_AT=2", "VET_FAULT_EVERY=2" },
-        { "VET_FAULT_AT=1", "VET_FAULT_EVERY=3" },
-        { "VET_FAULT_AT=3", "VET_FAULT_EVERY=5" },
+        {"VET_FAULT_AT=1", "VET_FAULT_EVERY=1"}, /* every allocation */
+        {"VET_FAULT_AT=2", "VET_FAULT_EVERY=2"},
+        {"VET_FAULT_AT=1", "VET_FAULT_EVERY=3"},
+        {"VET_FAULT_AT=3", "VET_FAULT_EVERY=5"},
     };
     int same = 0, internal = 0, unavailable = 0;
     for (size_t k = 0; k < sizeof schedules / sizeof schedules[0]; k++) {
-        const char *env[] = { "VET_FAULT_THREAD=vetd-worker", "VET_FAULT_OBJ=vetd",
-                              schedules[k][0], schedules[k][1], NULL };
+        const char *env[] = {"VET_FAULT_THREAD=vetd-worker", "VET_FAULT_OBJ=vetd", schedules[k][0],
+                             schedules[k][1], NULL};
         spawn_faulty(&d, env);
         c = client(&d);
         for (int i = 0; i < N_FAULT_REQS; i++) {
@@ -735,8 +743,8 @@ test_fault_requests(void **state)
             else if (code != NULL && strcmp(code, "unavailable") == 0)
                 unavailable++;
             else
-                fail_msg("%s %s: request %d got %s, clean run %s", schedules[k][0],
-                         schedules[k][1], i, got, want[i]);
+                fail_msg("%s %s: request %d got %s, clean run %s", schedules[k][0], schedules[k][1],
+                         i, got, want[i]);
             cJSON_Delete(j);
             free(got);
             vet_free(reply);
@@ -832,8 +840,8 @@ test_client_never_reads(void **state)
     cJSON_Delete(j);
     uint64_t med = median(lat, 40);
     print_message("never-reading client: other client's median %llu ms, max %llu ms; RSS %ld -> "
-                  "%ld KiB; %.0f replies dropped\n", (unsigned long long)med,
-                  (unsigned long long)lat[39], rss0, rss1, dropped);
+                  "%ld KiB; %.0f replies dropped\n",
+                  (unsigned long long)med, (unsigned long long)lat[39], rss0, rss1, dropped);
     assert_true(lat[39] < 3000);
     assert_true(dropped > 0);
     assert_true(rss1 - rss0 < 150 * 1024);
@@ -880,7 +888,7 @@ test_huge_requests_fair(void **state)
     }
     uint64_t t_one = median(one, 3);
     void *greedy = flood(ctx, &d, big, n, 60);
-    usleep(300000);     /* 60 MB on their way in */
+    usleep(300000); /* 60 MB on their way in */
     vet_client_t *c = client(&d);
     uint64_t lat[15];
     for (int i = 0; i < 15; i++) {
@@ -891,8 +899,8 @@ test_huge_requests_fair(void **state)
     }
     uint64_t med = median(lat, 15);
     print_message("huge requests: one alone %llu ms; another client's ping under 60 of them: "
-                  "median %llu ms, max %llu ms\n", (unsigned long long)t_one,
-                  (unsigned long long)med, (unsigned long long)lat[14]);
+                  "median %llu ms, max %llu ms\n",
+                  (unsigned long long)t_one, (unsigned long long)med, (unsigned long long)lat[14]);
     /* The window admits two of the largest requests; one more may be
      * under way in each worker's queue. Without it every ping waited
      * behind every huge request already read. */
@@ -905,7 +913,6 @@ test_huge_requests_fair(void **state)
     tu_vetd_cleanup(&d);
 }
 
-
 /* ---- partial messages and idle handshakes --------------------------- */
 
 /* A raw ZMTP 3.0 peer on d's ipc endpoint: connects and, if greet, does
@@ -915,12 +922,12 @@ zmtp_connect(const tu_vetd_t *d, bool greet)
 {
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     assert_true(fd >= 0);
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     snprintf(sa.sun_path, sizeof sa.sun_path, "%s", d->ep + strlen("ipc://"));
     assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
     if (!greet)
         return fd;
-    unsigned char g[64] = { 0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 0, 'N', 'U', 'L', 'L' };
+    unsigned char g[64] = {0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 0, 'N', 'U', 'L', 'L'};
     assert_int_equal(write(fd, g, sizeof g), (ssize_t)sizeof g);
     unsigned char peer[64];
     size_t got = 0;
@@ -929,10 +936,9 @@ zmtp_connect(const tu_vetd_t *d, bool greet)
         assert_true(n > 0);
         got += (size_t)n;
     }
-    static const unsigned char ready[] = {
-        0x04, 28, 5, 'R', 'E', 'A', 'D', 'Y', 11, 'S', 'o', 'c', 'k', 'e', 't', '-', 'T', 'y',
-        'p', 'e', 0, 0, 0, 6, 'D', 'E', 'A', 'L', 'E', 'R'
-    };
+    static const unsigned char ready[] = {0x04, 28,  5,   'R', 'E', 'A', 'D', 'Y', 11,  'S',
+                                          'o',  'c', 'k', 'e', 't', '-', 'T', 'y', 'p', 'e',
+                                          0,    0,   0,   6,   'D', 'E', 'A', 'L', 'E', 'R'};
     assert_int_equal(write(fd, ready, sizeof ready), (ssize_t)sizeof ready);
     return fd;
 }
@@ -942,7 +948,7 @@ zmtp_connect(const tu_vetd_t *d, bool greet)
 static void
 zmtp_partial(int fd, uint64_t size)
 {
-    unsigned char h[9] = { 0x02 };
+    unsigned char h[9] = {0x02};
     for (int i = 0; i < 8; i++)
         h[1 + i] = (unsigned char)(size >> (56 - 8 * i));
     assert_int_equal(write(fd, h, sizeof h), (ssize_t)sizeof h);
@@ -951,7 +957,7 @@ zmtp_partial(int fd, uint64_t size)
         size_t n = left < sizeof chunk ? (size_t)left : sizeof chunk;
         ssize_t w = write(fd, chunk, n);
         if (w <= 0)
-            return;     /* dropped by the daemon */
+            return; /* dropped by the daemon */
         left -= (uint64_t)w;
     }
 }
@@ -963,7 +969,7 @@ closed_within(int fd, int ms)
     uint64_t end = tu_now_ms() + (uint64_t)ms;
     char buf[256];
     while (tu_now_ms() < end) {
-        struct pollfd p = { .fd = fd, .events = POLLIN };
+        struct pollfd p = {.fd = fd, .events = POLLIN};
         if (poll(&p, 1, 50) == 1) {
             ssize_t n = read(fd, buf, sizeof buf);
             if (n == 0 || (n < 0 && errno != EAGAIN))
@@ -1001,7 +1007,7 @@ test_partial_messages(void **state)
         close(fds[i]);
     /* Over the limit: dropped. */
     int big = zmtp_connect(&d, true);
-    unsigned char h[9] = { 0x02, 0, 0, 0, 0, 0x01, 0, 0, 0 };   /* 16 MiB */
+    unsigned char h[9] = {0x02, 0, 0, 0, 0, 0x01, 0, 0, 0}; /* 16 MiB */
     assert_int_equal(write(big, h, sizeof h), (ssize_t)sizeof h);
     assert_true(closed_within(big, 2000));
     close(big);
@@ -1051,7 +1057,7 @@ test_audit_disk_full_refuse(void **state)
     tu_vetd_t d;
     assert_int_equal(tu_vetd_init(&d, "fs"), 0);
     d.rlim_fsize = 64 * 1024;
-    const char *fsync[] = { "--audit-fsync", "always", NULL };
+    const char *fsync[] = {"--audit-fsync", "always", NULL};
     start_with(&d, "limits = { drain_ms = 1000; };\n", fsync, true);
     long rss0 = rss_kib(d.pid);
     vet_client_t *c = client(&d);
@@ -1110,8 +1116,8 @@ test_audit_disk_full_answer(void **state)
     tu_vetd_t d;
     assert_int_equal(tu_vetd_init(&d, "fs"), 0);
     d.rlim_fsize = 64 * 1024;
-    start_with(&d, "limits = { drain_ms = 1000; };\naudit = { on_failure = \"answer\"; };\n",
-               NULL, true);
+    start_with(&d, "limits = { drain_ms = 1000; };\naudit = { on_failure = \"answer\"; };\n", NULL,
+               true);
     vet_client_t *c = client(&d);
     int verdicts, refused;
     screen_many(c, 600, &verdicts, &refused);
@@ -1150,7 +1156,7 @@ test_audit_file_safety(void **state)
     /* A world-readable log is made private, with a warning. */
     tu_write_file(d.audit, "");
     chmod(d.audit, 0644);
-    const char *args[] = { "-c", d.cfg, "-r", d.rules, "-e", d.ep, "-a", d.audit, NULL };
+    const char *args[] = {"-c", d.cfg, "-r", d.rules, "-e", d.ep, "-a", d.audit, NULL};
     assert_int_equal(tu_vetd_spawn(&d, args), 0);
     assert_int_equal(tu_vetd_wait(&d), 0);
     struct stat sb;
@@ -1166,7 +1172,7 @@ test_audit_file_safety(void **state)
     memset(raw, 'a', sizeof raw);
     raw[0] = '\xff';
     raw[1] = '\xfe';
-    memcpy(raw + 511, "\xe4\xb8\xad", 3);     /* 中 across byte 512 */
+    memcpy(raw + 511, "\xe4\xb8\xad", 3); /* 中 across byte 512 */
     char buf[512];
     assert_true(zmq_send(s, raw, sizeof raw, 0) == (int)sizeof raw);
     assert_true(zmq_recv(s, buf, sizeof buf, 0) > 0);
@@ -1202,8 +1208,8 @@ cpu_s(pid_t pid)
     /* Fields 14 and 15, counted after the command name's ')'. */
     const char *p = strrchr(st, ')');
     unsigned long ut = 0, stime = 0;
-    assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-                            &ut, &stime), 2);
+    assert_int_equal(
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &stime), 2);
     free(st);
     return (double)(ut + stime) / (double)sysconf(_SC_CLK_TCK);
 }

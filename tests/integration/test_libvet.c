@@ -28,26 +28,26 @@
 #include "mclock.h"
 
 typedef enum srv_mode {
-    SRV_ECHO,               /* reply with the request */
-    SRV_SILENT,             /* never reply */
-    SRV_DROP_FIRST,         /* ignore the first request, echo the others */
-    SRV_LATE_FIRST,         /* reply {"n":N} (N-th request); the first late */
-    SRV_CANNED,             /* reply with canned whatever the request */
-    SRV_BAD_FRAMES          /* reply without the empty delimiter frame */
+    SRV_ECHO,       /* reply with the request */
+    SRV_SILENT,     /* never reply */
+    SRV_DROP_FIRST, /* ignore the first request, echo the others */
+    SRV_LATE_FIRST, /* reply {"n":N} (N-th request); the first late */
+    SRV_CANNED,     /* reply with canned whatever the request */
+    SRV_BAD_FRAMES  /* reply without the empty delimiter frame */
 } srv_mode_t;
 
 typedef struct server {
-    char dir[64];           /* mkdtemp directory of the ipc socket */
-    char endpoint[128];     /* ipc://dir/vetd */
-    void *ctx;              /* the server's own ZeroMQ context */
-    void *sock;             /* ROUTER, bound before the thread starts */
-    pthread_t thread;       /* runs server_loop */
-    atomic_bool stop;       /* set by the test to end the thread */
-    atomic_int requests;    /* requests received */
-    srv_mode_t mode;        /* how to answer */
-    int late_ms;            /* SRV_LATE_FIRST: delay of the first reply */
-    char canned[8192];      /* SRV_CANNED reply */
-    char last[8192];        /* last request body (read after the join) */
+    char dir[64];        /* mkdtemp directory of the ipc socket */
+    char endpoint[128];  /* ipc://dir/vetd */
+    void *ctx;           /* the server's own ZeroMQ context */
+    void *sock;          /* ROUTER, bound before the thread starts */
+    pthread_t thread;    /* runs server_loop */
+    atomic_bool stop;    /* set by the test to end the thread */
+    atomic_int requests; /* requests received */
+    srv_mode_t mode;     /* how to answer */
+    int late_ms;         /* SRV_LATE_FIRST: delay of the first reply */
+    char canned[8192];   /* SRV_CANNED reply */
+    char last[8192];     /* last request body (read after the join) */
 } server_t;
 
 /* Runs in the server thread: no cmocka asserts here (they longjmp into
@@ -71,7 +71,7 @@ server_loop(void *arg)
     size_t held_len = 0;
     int64_t held_at = -1;
     while (!atomic_load(&s->stop)) {
-        zmq_pollitem_t it = { s->sock, 0, ZMQ_POLLIN, 0 };
+        zmq_pollitem_t it = {s->sock, 0, ZMQ_POLLIN, 0};
         int n = zmq_poll(&it, 1, 5);
         if (n < 0)
             break;
@@ -95,11 +95,8 @@ server_loop(void *arg)
         s->last[keep] = '\0';
         int seq = atomic_fetch_add(&s->requests, 1) + 1;
         switch (s->mode) {
-        case SRV_ECHO:
-            reply_to(s->sock, id, (size_t)idlen, body, (size_t)blen, true);
-            break;
-        case SRV_SILENT:
-            break;
+        case SRV_ECHO: reply_to(s->sock, id, (size_t)idlen, body, (size_t)blen, true); break;
+        case SRV_SILENT: break;
         case SRV_DROP_FIRST:
             if (seq > 1)
                 reply_to(s->sock, id, (size_t)idlen, body, (size_t)blen, true);
@@ -118,9 +115,7 @@ server_loop(void *arg)
         case SRV_CANNED:
             reply_to(s->sock, id, (size_t)idlen, s->canned, strlen(s->canned), true);
             break;
-        case SRV_BAD_FRAMES:
-            reply_to(s->sock, id, (size_t)idlen, body, (size_t)blen, false);
-            break;
+        case SRV_BAD_FRAMES: reply_to(s->sock, id, (size_t)idlen, body, (size_t)blen, false); break;
         }
     }
     return NULL;
@@ -204,7 +199,7 @@ server_teardown(void **state)
 static void
 test_echo_round_trip(void **state)
 {
-        server_t *s = server_start(state, SRV_ECHO, NULL);
+    server_t *s = server_start(state, SRV_ECHO, NULL);
     vet_client_t *c = vet_client_new(s->endpoint);
     assert_non_null(c);
     assert_string_equal(vet_client_endpoint(c), s->endpoint);
@@ -234,7 +229,7 @@ test_echo_round_trip(void **state)
 static void
 test_pipelined_1000(void **state)
 {
-        enum { N = 1000 };
+    enum { N = 1000 };
     server_t *s = server_start(state, SRV_ECHO, NULL);
     vet_client_t *c = vet_client_new(s->endpoint);
     assert_non_null(c);
@@ -275,7 +270,7 @@ test_pipelined_1000(void **state)
 static void
 test_call_between_submits(void **state)
 {
-        server_t *s = server_start(state, SRV_ECHO, NULL);
+    server_t *s = server_start(state, SRV_ECHO, NULL);
     vet_client_t *c = vet_client_new(s->endpoint);
     assert_non_null(c);
     assert_int_equal(vet_submit(c, "p1", 2, 1000), VET_OK);
@@ -297,7 +292,7 @@ test_call_between_submits(void **state)
 static void
 test_timeout_silent_server(void **state)
 {
-        server_t *s = server_start(state, SRV_SILENT, NULL);
+    server_t *s = server_start(state, SRV_SILENT, NULL);
     vet_client_t *c = vet_client_new(s->endpoint);
     assert_non_null(c);
     char *reply = (char *)"x";
@@ -328,7 +323,7 @@ static void
 test_timeout_no_daemon(void **state)
 {
     (void)state;
-        char dir[] = "/tmp/vet-libvet-XXXXXX", ep[128];
+    char dir[] = "/tmp/vet-libvet-XXXXXX", ep[128];
     assert_non_null(mkdtemp(dir));
     snprintf(ep, sizeof ep, "ipc://%s/absent", dir);
     vet_client_t *c = vet_client_new(ep);
@@ -351,7 +346,7 @@ test_timeout_no_daemon(void **state)
 static void
 test_lazy_pirate_retry(void **state)
 {
-        server_t *s = server_start(state, SRV_DROP_FIRST, NULL);
+    server_t *s = server_start(state, SRV_DROP_FIRST, NULL);
     vet_client_t *c = vet_client_new(s->endpoint);
     assert_non_null(c);
     vet_client_set_retries(c, 1);
@@ -373,7 +368,7 @@ test_lazy_pirate_retry(void **state)
 static void
 test_lazy_pirate_late_reply(void **state)
 {
-        server_t *s = server_start(state, SRV_LATE_FIRST, NULL);
+    server_t *s = server_start(state, SRV_LATE_FIRST, NULL);
     vet_client_t *c = vet_client_new(s->endpoint);
     assert_non_null(c);
     char *reply;
@@ -393,7 +388,7 @@ test_lazy_pirate_late_reply(void **state)
 static void
 test_receive_timeout_and_reset(void **state)
 {
-        server_t *s = server_start(state, SRV_SILENT, NULL);
+    server_t *s = server_start(state, SRV_SILENT, NULL);
     vet_client_t *c = vet_client_new(s->endpoint);
     assert_non_null(c);
     assert_int_equal(vet_submit(c, "{\"id\":1}", 8, 1000), VET_OK);
@@ -414,7 +409,7 @@ test_receive_timeout_and_reset(void **state)
 static void
 test_bad_framing(void **state)
 {
-        server_t *s = server_start(state, SRV_BAD_FRAMES, NULL);
+    server_t *s = server_start(state, SRV_BAD_FRAMES, NULL);
     vet_client_t *c = vet_client_new(s->endpoint);
     assert_non_null(c);
     char *reply;
@@ -433,7 +428,7 @@ static void
 test_invalid_endpoint(void **state)
 {
     (void)state;
-        const char *bad[] = { "bogus://x", "tcp://127.0.0.1", "", "nonsense" };
+    const char *bad[] = {"bogus://x", "tcp://127.0.0.1", "", "nonsense"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         errno = 0;
         vet_client_t *c = vet_client_new(bad[i]);
@@ -458,7 +453,7 @@ static void
 test_bad_arguments(void **state)
 {
     (void)state;
-        vet_client_t *c = vet_client_new("tcp://127.0.0.1:1");
+    vet_client_t *c = vet_client_new("tcp://127.0.0.1:1");
     assert_non_null(c);
     assert_string_equal(vet_client_error(c), "");
     char *reply = (char *)"x";
@@ -482,9 +477,9 @@ test_bad_arguments(void **state)
 /* --- bin/vet ------------------------------------------------------ */
 
 typedef struct run {
-    int status;             /* exit status, -1 if it did not exit */
-    char out[16384];        /* stdout */
-    char err[4096];         /* stderr */
+    int status;      /* exit status, -1 if it did not exit */
+    char out[16384]; /* stdout */
+    char err[4096];  /* stderr */
 } run_t;
 
 static const char *
@@ -547,10 +542,10 @@ cli_setup(void **state)
     return 0;
 }
 
-#define NEED_VET()                                                                            \
-    do {                                                                                      \
-        if (access(vet_bin(), X_OK) != 0)                                                     \
-            fail_msg("%s is not built", vet_bin());                                           \
+#define NEED_VET()                                                                                 \
+    do {                                                                                           \
+        if (access(vet_bin(), X_OK) != 0)                                                          \
+            fail_msg("%s is not built", vet_bin());                                                \
     } while (0)
 
 static const char prohibited_reply[] =
@@ -569,29 +564,52 @@ static const char prohibited_reply[] =
 static void
 test_cli_screen(void **state)
 {
-        NEED_VET();
+    NEED_VET();
     server_t *s = server_start(state, SRV_CANNED, prohibited_reply);
     run_t *r = calloc(1, sizeof *r);
     assert_non_null(r);
-    const char *argv[] = { "vet", "-e", s->endpoint, "screen", "--name",
-                           "Harbin Institute of Technology", "--country", "CN", "--alias", "HIT",
-                           "--alias=Hagongda", "--id", "ror:01yqg2h08", "--tech",
-                           "quantum.sensing", "--tech", "ai", "--activity", "affiliation",
-                           "--past", "--text", "quantum magnetometers", "--context",
-                           "funder=NSERC", "--context", "amount:=5000", "--type", "university",
-                           "--request-id", "t-1", NULL };
+    const char *argv[] = {"vet",
+                          "-e",
+                          s->endpoint,
+                          "screen",
+                          "--name",
+                          "Harbin Institute of Technology",
+                          "--country",
+                          "CN",
+                          "--alias",
+                          "HIT",
+                          "--alias=Hagongda",
+                          "--id",
+                          "ror:01yqg2h08",
+                          "--tech",
+                          "quantum.sensing",
+                          "--tech",
+                          "ai",
+                          "--activity",
+                          "affiliation",
+                          "--past",
+                          "--text",
+                          "quantum magnetometers",
+                          "--context",
+                          "funder=NSERC",
+                          "--context",
+                          "amount:=5000",
+                          "--type",
+                          "university",
+                          "--request-id",
+                          "t-1",
+                          NULL};
     run_vet(r, argv, NULL);
     assert_int_equal(r->status, 20);
     assert_string_equal(
-        r->out,
-        "prohibited (score 100)\n"
-        "  partner  Harbin Institute of Technology  [exact, 1.00]  lists: ca-nro  tags: "
-        "seven-sons\n"
-        "  partner  Other  [id ror:01, 0.50]\n"
-        "  category quantum.sensing  given; spotted: \"quantum magnetometers\"\n"
-        "  category ai  given\n"
-        "  rule     strac-nro-current  prohibited 100  Because.  (STRAC)\n"
-        "  ruleset  2026.11-starter  (1a5f7ad4051b)  37 us\n");
+        r->out, "prohibited (score 100)\n"
+                "  partner  Harbin Institute of Technology  [exact, 1.00]  lists: ca-nro  tags: "
+                "seven-sons\n"
+                "  partner  Other  [id ror:01, 0.50]\n"
+                "  category quantum.sensing  given; spotted: \"quantum magnetometers\"\n"
+                "  category ai  given\n"
+                "  rule     strac-nro-current  prohibited 100  Because.  (STRAC)\n"
+                "  ruleset  2026.11-starter  (1a5f7ad4051b)  37 us\n");
     assert_string_equal(r->err, "");
     server_stop(s);
     /* The request the CLI built. */
@@ -613,12 +631,12 @@ test_cli_screen(void **state)
 static void
 test_cli_json_and_raw(void **state)
 {
-        NEED_VET();
+    NEED_VET();
     server_t *s = server_start(state, SRV_CANNED, prohibited_reply);
     run_t *r = calloc(1, sizeof *r);
     assert_non_null(r);
     const char *req = "{\"id\":\"t-1\",\"partner\":{\"name\":\"HIT\"}}";
-    const char *argv[] = { "vet", "screen", "-", "--json", "-e", s->endpoint, NULL };
+    const char *argv[] = {"vet", "screen", "-", "--json", "-e", s->endpoint, NULL};
     run_vet(r, argv, req);
     assert_int_equal(r->status, 20);
     char want[sizeof prohibited_reply + 1];
@@ -633,31 +651,31 @@ test_cli_json_and_raw(void **state)
 static void
 test_cli_error_replies(void **state)
 {
-        NEED_VET();
+    NEED_VET();
     static const struct {
         const char *reply;
         int status;
         const char *err;
     } cases[] = {
-        { "{\"id\":\"t-1\",\"error\":{\"code\":\"bad_request\",\"message\":\"partner.name: "
-          "expected a string\"}}",
-          65, "vet: bad_request: partner.name: expected a string\n" },
-        { "{\"error\":{\"code\":\"unavailable\",\"message\":\"no ruleset\"}}", 69,
-          "vet: unavailable: no ruleset\n" },
-        { "{\"error\":{\"code\":\"internal\",\"message\":\"oops\"}}", 70, "vet: internal: oops\n" },
-        { "not json", 70, "vet: reply is not a JSON object: not json\n" },
-        { "{\"id\":\"other\",\"verdict\":\"clear\"}", 70,
-          "vet: reply is for id \"other\", not \"t-1\"\n" },
-        { "{\"id\":\"t-1\",\"verdict\":\"clear\",\"score\":0}", 0, "" },
-        { "{\"id\":\"t-1\",\"verdict\":\"review\",\"score\":70}", 10, "" },
-        { "{\"id\":\"t-1\",\"verdict\":\"escalate\",\"score\":70}", 10, "" },
+        {"{\"id\":\"t-1\",\"error\":{\"code\":\"bad_request\",\"message\":\"partner.name: "
+         "expected a string\"}}",
+         65, "vet: bad_request: partner.name: expected a string\n"},
+        {"{\"error\":{\"code\":\"unavailable\",\"message\":\"no ruleset\"}}", 69,
+         "vet: unavailable: no ruleset\n"},
+        {"{\"error\":{\"code\":\"internal\",\"message\":\"oops\"}}", 70, "vet: internal: oops\n"},
+        {"not json", 70, "vet: reply is not a JSON object: not json\n"},
+        {"{\"id\":\"other\",\"verdict\":\"clear\"}", 70,
+         "vet: reply is for id \"other\", not \"t-1\"\n"},
+        {"{\"id\":\"t-1\",\"verdict\":\"clear\",\"score\":0}", 0, ""},
+        {"{\"id\":\"t-1\",\"verdict\":\"review\",\"score\":70}", 10, ""},
+        {"{\"id\":\"t-1\",\"verdict\":\"escalate\",\"score\":70}", 10, ""},
     };
     run_t *r = calloc(1, sizeof *r);
     assert_non_null(r);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         server_t *s = server_start(state, SRV_CANNED, cases[i].reply);
-        const char *argv[] = { "vet", "-e", s->endpoint, "screen", "--name", "x",
-                               "--request-id", "t-1", NULL };
+        const char *argv[] = {"vet", "-e",           s->endpoint, "screen", "--name",
+                              "x",   "--request-id", "t-1",       NULL};
         run_vet(r, argv, NULL);
         if (r->status != cases[i].status)
             fprintf(stderr, "case %zu: %s", i, r->err);
@@ -671,12 +689,12 @@ test_cli_error_replies(void **state)
 static void
 test_cli_admin(void **state)
 {
-        NEED_VET();
+    NEED_VET();
     run_t *r = calloc(1, sizeof *r);
     assert_non_null(r);
 
     server_t *s = server_start(state, SRV_CANNED, "{\"id\":\"x\",\"ok\":true}");
-    const char *ping[] = { "vet", "-e", s->endpoint, "ping", NULL };
+    const char *ping[] = {"vet", "-e", s->endpoint, "ping", NULL};
     run_vet(r, ping, NULL);
     assert_int_equal(r->status, 0);
     assert_string_equal(r->out, "ok\n");
@@ -689,15 +707,16 @@ test_cli_admin(void **state)
 
     s = server_start(state, SRV_CANNED,
                      "{\"ok\":false,\"errors\":[\"policy.cfg:3: bad\",\"b:1: c\"]}");
-    const char *reload[] = { "vet", "reload", "-e", s->endpoint, NULL };
+    const char *reload[] = {"vet", "reload", "-e", s->endpoint, NULL};
     run_vet(r, reload, NULL);
     assert_int_equal(r->status, 65);
     assert_non_null(strstr(r->err, "\npolicy.cfg:3: bad\nb:1: c\n"));
     server_done(state, &s);
 
-    s = server_start(state, SRV_CANNED, "{\"ok\":true,\"ruleset\":{\"version\":\"v2\",\"digest\":"
-                                        "\"0123456789abcdef\"}}");
-    const char *reload_ok[] = { "vet", "reload", "-e", s->endpoint, NULL };
+    s = server_start(state, SRV_CANNED,
+                     "{\"ok\":true,\"ruleset\":{\"version\":\"v2\",\"digest\":"
+                     "\"0123456789abcdef\"}}");
+    const char *reload_ok[] = {"vet", "reload", "-e", s->endpoint, NULL};
     run_vet(r, reload_ok, NULL);
     assert_int_equal(r->status, 0);
     assert_string_equal(r->out, "reloaded: ruleset v2 (0123456789ab)\n");
@@ -706,7 +725,7 @@ test_cli_admin(void **state)
     s = server_start(state, SRV_CANNED,
                      "{\"id\":\"x\",\"version\":\"0.3\",\"ruleset\":{\"version\":\"v2\","
                      "\"size\":12}}");
-    const char *version[] = { "vet", "-e", s->endpoint, "version", NULL };
+    const char *version[] = {"vet", "-e", s->endpoint, "version", NULL};
     run_vet(r, version, NULL);
     assert_int_equal(r->status, 0);
     assert_string_equal(r->out, "version: 0.3\nruleset.version: v2\nruleset.size: 12\n");
@@ -716,7 +735,7 @@ test_cli_admin(void **state)
                      "{\"categories\":[{\"code\":\"q\",\"label\":\"Quantum\"},"
                      "{\"code\":\"q.s\",\"label\":\"Sensing\",\"parent\":\"q\"}],"
                      "\"activities\":[\"a\",\"b\"],\"verdicts\":[\"clear\"]}");
-    const char *tax[] = { "vet", "-e", s->endpoint, "taxonomy", NULL };
+    const char *tax[] = {"vet", "-e", s->endpoint, "taxonomy", NULL};
     run_vet(r, tax, NULL);
     assert_int_equal(r->status, 0);
     assert_non_null(strstr(r->out, "\n  q.s "));
@@ -725,12 +744,12 @@ test_cli_admin(void **state)
 
     /* Silent daemon: 69, and reload is never sent twice. */
     s = server_start(state, SRV_SILENT, NULL);
-    const char *reload_t[] = { "vet", "-e", s->endpoint, "-t", "300", "reload", NULL };
+    const char *reload_t[] = {"vet", "-e", s->endpoint, "-t", "300", "reload", NULL};
     run_vet(r, reload_t, NULL);
     assert_int_equal(r->status, 69);
     assert_int_equal(strncmp(r->err, "vet: vetd not answering at ipc://", 33), 0);
     assert_non_null(strstr(r->err, "timed out after 300 ms\n"));
-    const char *stats_t[] = { "vet", "-t", "300", "-e", s->endpoint, "stats", NULL };
+    const char *stats_t[] = {"vet", "-t", "300", "-e", s->endpoint, "stats", NULL};
     run_vet(r, stats_t, NULL);
     assert_int_equal(r->status, 69);
     server_stop(s);
@@ -743,22 +762,22 @@ static void
 test_cli_usage(void **state)
 {
     (void)state;
-        NEED_VET();
+    NEED_VET();
     run_t *r = calloc(1, sizeof *r);
     assert_non_null(r);
     const char *cases[][8] = {
-        { "vet", "frobnicate", NULL },
-        { "vet", "--frob", NULL },
-        { "vet", NULL },
-        { "vet", "screen", NULL },
-        { "vet", "screen", "--name", NULL },
-        { "vet", "screen", "--name", "x", "--bogus", NULL },
-        { "vet", "screen", "--name", "x", "--id", "nocolon" },
-        { "vet", "screen", "--name", "x", "--context", "k:=word" },
-        { "vet", "-t", "abc", "ping", NULL },
-        { "vet", "-e", "bogus://x", "ping", NULL },
-        { "vet", "ping", "extra", NULL },
-        { "vet", "screen", "-", "--name", "x", NULL },
+        {"vet", "frobnicate", NULL},
+        {"vet", "--frob", NULL},
+        {"vet", NULL},
+        {"vet", "screen", NULL},
+        {"vet", "screen", "--name", NULL},
+        {"vet", "screen", "--name", "x", "--bogus", NULL},
+        {"vet", "screen", "--name", "x", "--id", "nocolon"},
+        {"vet", "screen", "--name", "x", "--context", "k:=word"},
+        {"vet", "-t", "abc", "ping", NULL},
+        {"vet", "-e", "bogus://x", "ping", NULL},
+        {"vet", "ping", "extra", NULL},
+        {"vet", "screen", "-", "--name", "x", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run_vet(r, cases[i], NULL);
@@ -767,7 +786,7 @@ test_cli_usage(void **state)
         assert_int_equal(r->status, 64);
         assert_int_equal(strncmp(r->err, "vet: ", 5), 0);
     }
-    const char *help[] = { "vet", "--help", NULL };
+    const char *help[] = {"vet", "--help", NULL};
     run_vet(r, help, NULL);
     assert_int_equal(r->status, 0);
     assert_int_equal(strncmp(r->out, "usage: vet ", 11), 0);

@@ -27,11 +27,11 @@
 #include "testutil.h"
 
 #define MAX_THREADS 4
-#define PUT_MAX_US 50000        /* the longest an audit_put may take: it never waits */
+#define PUT_MAX_US 50000 /* the longest an audit_put may take: it never waits */
 
 typedef struct fx {
-    char dir[64];               /* private temporary directory */
-    void *zctx;                 /* a context per test, as the daemon has one */
+    char dir[64]; /* private temporary directory */
+    void *zctx;   /* a context per test, as the daemon has one */
 } fx_t;
 
 static int
@@ -71,9 +71,9 @@ fx_path(const fx_t *f, const char *name, char *buf, size_t cap)
 static int
 make_record(char *buf, size_t cap, int t, int i)
 {
-    static const char pad[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
-    return snprintf(buf, cap, "{\"t\":%d,\"i\":%d,\"pad\":\"%.*s\"}", t, i,
-                    (i * 7 + t) % 60, pad);
+    static const char pad[] =
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    return snprintf(buf, cap, "{\"t\":%d,\"i\":%d,\"pad\":\"%.*s\"}", t, i, (i * 7 + t) % 60, pad);
 }
 
 /* Checks that data is made of whole lines, each a record of make_record
@@ -85,7 +85,7 @@ check_lines(const char *data, size_t len, unsigned char *seen, int nt, int per)
     if (len == 0)
         return 0;
     assert_int_equal(data[len - 1], '\n');
-    int last[MAX_THREADS] = { -1, -1, -1, -1 };
+    int last[MAX_THREADS] = {-1, -1, -1, -1};
     size_t lines = 0;
     const char *p = data, *end = data + len;
     while (p < end) {
@@ -104,7 +104,7 @@ check_lines(const char *data, size_t len, unsigned char *seen, int nt, int per)
         assert_memory_equal(p, want, (size_t)n);
         assert_int_equal(seen[t * per + i], 0);
         seen[t * per + i] = 1;
-        assert_true(i > last[t]);       /* one producer's records keep their order */
+        assert_true(i > last[t]); /* one producer's records keep their order */
         last[t] = i;
         lines++;
         p = nl + 1;
@@ -173,11 +173,11 @@ put_wait(audit_sink_t *s, const char *rec, size_t n)
 }
 
 typedef struct producer {
-    audit_t *a;                 /* shared handle */
-    int t;                      /* producer number */
-    int n;                      /* records to put */
-    int failures;               /* records not queued (must stay 0) */
-    int no_sink;                /* audit_sink_new failed */
+    audit_t *a;   /* shared handle */
+    int t;        /* producer number */
+    int n;        /* records to put */
+    int failures; /* records not queued (must stay 0) */
+    int no_sink;  /* audit_sink_new failed */
 } producer_t;
 
 static void *
@@ -207,7 +207,7 @@ run_producers(audit_t *a, int nt, int per)
     producer_t p[MAX_THREADS];
     assert_true(nt <= MAX_THREADS);
     for (int t = 0; t < nt; t++) {
-        p[t] = (producer_t){ .a = a, .t = t, .n = per };
+        p[t] = (producer_t){.a = a, .t = t, .n = per};
         assert_int_equal(pthread_create(&th[t], NULL, produce, &p[t]), 0);
     }
     for (int t = 0; t < nt; t++) {
@@ -266,8 +266,9 @@ test_four_threads(void **state)
 {
     fx_t *f = *state;
     char path[256], err[256] = "";
-    audit_cfg_t cfg = { .path = fx_path(f, "a.jsonl", path, sizeof path),
-                        .fsync = AUDIT_FSYNC_INTERVAL, .queue_max = 1000 };
+    audit_cfg_t cfg = {.path = fx_path(f, "a.jsonl", path, sizeof path),
+                       .fsync = AUDIT_FSYNC_INTERVAL,
+                       .queue_max = 1000};
     audit_t *a = audit_new(f->zctx, &cfg, NULL, err, sizeof err);
     assert_non_null(a);
     assert_string_equal(err, "");
@@ -275,7 +276,7 @@ test_four_threads(void **state)
     assert_int_equal(wait_written(a, 80000, 10000), 80000);
     audit_destroy(&a);
     assert_null(a);
-    audit_destroy(&a);                  /* NULL is fine */
+    audit_destroy(&a); /* NULL is fine */
     assert_file_has_all(path, 4, 20000);
 }
 
@@ -286,8 +287,9 @@ test_each_policy(void **state)
     for (int pol = 0; pol < AUDIT_FSYNC_COUNT; pol++) {
         char name[32], path[256], err[256];
         snprintf(name, sizeof name, "%s.jsonl", audit_fsync_name((audit_fsync_t)pol));
-        audit_cfg_t cfg = { .path = fx_path(f, name, path, sizeof path),
-                            .fsync = (audit_fsync_t)pol, .interval_ms = 50 };
+        audit_cfg_t cfg = {.path = fx_path(f, name, path, sizeof path),
+                           .fsync = (audit_fsync_t)pol,
+                           .interval_ms = 50};
         audit_t *a = audit_new(f->zctx, &cfg, NULL, err, sizeof err);
         assert_non_null(a);
         run_producers(a, 2, 3000);
@@ -317,20 +319,20 @@ test_torn_tail(void **state)
 {
     fx_t *f = *state;
     static const struct {
-        const char *before;         /* file content before audit_new */
-        const char *kept;           /* what must remain of it */
+        const char *before; /* file content before audit_new */
+        const char *kept;   /* what must remain of it */
     } cases[] = {
-        { "{\"a\":1}\n{\"b\":", "{\"a\":1}\n" },
-        { "{\"a\":1}\n{\"b\":2}\n", "{\"a\":1}\n{\"b\":2}\n" },
-        { "{\"no newline at all", "" },
-        { "", "" },
+        {"{\"a\":1}\n{\"b\":", "{\"a\":1}\n"},
+        {"{\"a\":1}\n{\"b\":2}\n", "{\"a\":1}\n{\"b\":2}\n"},
+        {"{\"no newline at all", ""},
+        {"", ""},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         char name[32], path[256], err[256];
         snprintf(name, sizeof name, "torn%zu.jsonl", c);
         fx_path(f, name, path, sizeof path);
         tu_write_file(path, cases[c].before);
-        audit_cfg_t cfg = { .path = path, .fsync = AUDIT_FSYNC_NEVER };
+        audit_cfg_t cfg = {.path = path, .fsync = AUDIT_FSYNC_NEVER};
         audit_t *a = audit_new(f->zctx, &cfg, NULL, err, sizeof err);
         assert_non_null(a);
         /* Repaired before audit_new returns. */
@@ -346,7 +348,7 @@ test_torn_tail(void **state)
         size_t k = strlen(cases[c].kept);
         assert_true(len > k);
         assert_memory_equal(data, cases[c].kept, k);
-        unsigned char seen[3] = { 0 };
+        unsigned char seen[3] = {0};
         assert_int_equal(check_lines(data + k, len - k, seen, 1, 3), 3);
         free(data);
     }
@@ -361,7 +363,7 @@ test_reopen(void **state)
     char path[256], old[256], err[256];
     fx_path(f, "r.jsonl", path, sizeof path);
     fx_path(f, "r.jsonl.1", old, sizeof old);
-    audit_cfg_t cfg = { .path = path, .fsync = AUDIT_FSYNC_INTERVAL };
+    audit_cfg_t cfg = {.path = path, .fsync = AUDIT_FSYNC_INTERVAL};
     audit_t *a = audit_new(f->zctx, &cfg, NULL, err, sizeof err);
     assert_non_null(a);
     audit_sink_t *s = audit_sink_new(a);
@@ -438,7 +440,7 @@ test_missing_dir(void **state)
     fx_t *f = *state;
     char path[256], want[512], err[512] = "";
     snprintf(path, sizeof path, "%s/missing/audit.jsonl", f->dir);
-    audit_cfg_t cfg = { .path = path, .fsync = AUDIT_FSYNC_INTERVAL };
+    audit_cfg_t cfg = {.path = path, .fsync = AUDIT_FSYNC_INTERVAL};
     assert_null(audit_new(f->zctx, &cfg, NULL, err, sizeof err));
     snprintf(want, sizeof want, "audit: %s: No such file or directory", path);
     assert_string_equal(err, want);
@@ -454,8 +456,9 @@ test_interval_visible(void **state)
 {
     fx_t *f = *state;
     char path[256], err[256];
-    audit_cfg_t cfg = { .path = fx_path(f, "i.jsonl", path, sizeof path),
-                        .fsync = AUDIT_FSYNC_INTERVAL, .interval_ms = 100 };
+    audit_cfg_t cfg = {.path = fx_path(f, "i.jsonl", path, sizeof path),
+                       .fsync = AUDIT_FSYNC_INTERVAL,
+                       .interval_ms = 100};
     audit_t *a = audit_new(f->zctx, &cfg, NULL, err, sizeof err);
     assert_non_null(a);
     audit_sink_t *s = audit_sink_new(a);
@@ -485,8 +488,8 @@ test_one_record_one_line(void **state)
 {
     fx_t *f = *state;
     char path[256], err[256];
-    audit_cfg_t cfg = { .path = fx_path(f, "nl.jsonl", path, sizeof path),
-                        .fsync = AUDIT_FSYNC_ALWAYS };
+    audit_cfg_t cfg = {.path = fx_path(f, "nl.jsonl", path, sizeof path),
+                       .fsync = AUDIT_FSYNC_ALWAYS};
     audit_t *a = audit_new(f->zctx, &cfg, NULL, err, sizeof err);
     assert_non_null(a);
     audit_sink_t *s = audit_sink_new(a);
@@ -507,7 +510,7 @@ test_one_record_one_line(void **state)
 
 /* ---- a disk that fails: scenarios in a child process ---------------- */
 
-#define CHILD_RECORDS 4096      /* records a scenario may put */
+#define CHILD_RECORDS 4096 /* records a scenario may put */
 
 /* What a scenario's child reports, in memory shared with the parent.
  * RLIMIT_FSIZE, our full disk, is per process: set in the test process
@@ -516,19 +519,19 @@ test_one_record_one_line(void **state)
  * with the next test in the child): CHILD_CHECK records the first
  * failed check here and ends the child, and the parent fails on it. */
 typedef struct child {
-    struct rlimit saved;        /* the limit to restore */
-    int line;                   /* line of the failed check; 0: none failed */
-    char what[256];             /* the failed check */
-    unsigned char ok[CHILD_RECORDS];    /* record i was queued (AUDIT_OK) */
-    int results[AUDIT_PUT_RESULT_COUNT];        /* audit_put results, by kind */
-    int64_t max_put_us;         /* the longest audit_put */
-    int64_t destroy_ms;         /* how long audit_destroy took */
+    struct rlimit saved;                 /* the limit to restore */
+    int line;                            /* line of the failed check; 0: none failed */
+    char what[256];                      /* the failed check */
+    unsigned char ok[CHILD_RECORDS];     /* record i was queued (AUDIT_OK) */
+    int results[AUDIT_PUT_RESULT_COUNT]; /* audit_put results, by kind */
+    int64_t max_put_us;                  /* the longest audit_put */
+    int64_t destroy_ms;                  /* how long audit_destroy took */
 } child_t;
 
-#define CHILD_CHECK(c, cond) \
-    do { \
-        if (!(cond)) \
-            child_fail((c), __LINE__, #cond); \
+#define CHILD_CHECK(c, cond)                                                                       \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            child_fail((c), __LINE__, #cond);                                                      \
     } while (0)
 
 static void
@@ -547,8 +550,7 @@ child_fail(child_t *c, int line, const char *what)
 static child_t *
 run_child(void (*fn)(const char *dir, void *zctx, child_t *c), const char *dir)
 {
-    child_t *c = mmap(NULL, sizeof *c, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                      -1, 0);
+    child_t *c = mmap(NULL, sizeof *c, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     assert_true(c != MAP_FAILED);
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &c->saved), 0);
     if (c->saved.rlim_max != RLIM_INFINITY && c->saved.rlim_max < 1 << 20) {
@@ -612,8 +614,7 @@ timed_put(child_t *c, audit_t *a, audit_sink_t *s, int i, unsigned qmax)
 static uint64_t
 refused(const child_t *c)
 {
-    return (uint64_t)(c->results[AUDIT_FULL] + c->results[AUDIT_FAILING]
-                      + c->results[AUDIT_GONE]);
+    return (uint64_t)(c->results[AUDIT_FULL] + c->results[AUDIT_FAILING] + c->results[AUDIT_GONE]);
 }
 
 /* Write errors (EFBIG past RLIMIT_FSIZE): what was queued stays, new
@@ -626,7 +627,7 @@ write_errors_child(const char *dir, void *zctx, child_t *c)
     char path[256], old[256], err[256];
     snprintf(path, sizeof path, "%s/e.jsonl", dir);
     snprintf(old, sizeof old, "%s/e.jsonl.1", dir);
-    audit_cfg_t cfg = { .path = path, .fsync = AUDIT_FSYNC_INTERVAL, .interval_ms = 50 };
+    audit_cfg_t cfg = {.path = path, .fsync = AUDIT_FSYNC_INTERVAL, .interval_ms = 50};
     audit_t *a = audit_new(zctx, &cfg, NULL, err, sizeof err);
     CHILD_CHECK(c, a != NULL);
     audit_sink_t *s = audit_sink_new(a);
@@ -634,7 +635,7 @@ write_errors_child(const char *dir, void *zctx, child_t *c)
     struct rlimit low = c->saved;
     low.rlim_cur = 4000;
     CHILD_CHECK(c, setrlimit(RLIMIT_FSIZE, &low) == 0);
-    for (int i = 0; i < 200; i++) {      /* about 12 KB: far past the limit */
+    for (int i = 0; i < 200; i++) { /* about 12 KB: far past the limit */
         audit_put_result_t r = timed_put(c, a, s, i, AUDIT_QUEUE_MAX_DEFAULT);
         CHILD_CHECK(c, r == AUDIT_OK || r == AUDIT_FAILING);
     }
@@ -656,8 +657,8 @@ write_errors_child(const char *dir, void *zctx, child_t *c)
      * then queued, and written to the new file. */
     for (int i = 200; i < 300; i++) {
         audit_put_result_t r;
-        for (int k = 0; (r = timed_put(c, a, s, i, AUDIT_QUEUE_MAX_DEFAULT)) != AUDIT_OK
-             && k < 5000; k++)
+        for (int k = 0;
+             (r = timed_put(c, a, s, i, AUDIT_QUEUE_MAX_DEFAULT)) != AUDIT_OK && k < 5000; k++)
             usleep(1000);
         CHILD_CHECK(c, r == AUDIT_OK);
     }
@@ -677,7 +678,7 @@ test_write_errors(void **state)
     char path[256], old[256];
     fx_path(f, "e.jsonl", path, sizeof path);
     fx_path(f, "e.jsonl.1", old, sizeof old);
-    unsigned char seen1[300] = { 0 }, seen2[300] = { 0 };
+    unsigned char seen1[300] = {0}, seen2[300] = {0};
     size_t len1, len2;
     char *d1 = tu_read_file(old, &len1), *d2 = tu_read_file(path, &len2);
     assert_non_null(d1);
@@ -692,7 +693,7 @@ test_write_errors(void **state)
         /* Every record queued is written once; no other is. */
         assert_int_equal(seen1[i] + seen2[i], c->ok[i]);
         if (i >= 200)
-            assert_int_equal(seen2[i], 1);      /* put after the reopen */
+            assert_int_equal(seen2[i], 1); /* put after the reopen */
     }
     free(d1);
     free(d2);
@@ -709,8 +710,11 @@ full_disk_child(const char *dir, void *zctx, child_t *c)
     const unsigned qmax = 64;
     char path[256], err[256];
     snprintf(path, sizeof path, "%s/full.jsonl", dir);
-    audit_cfg_t cfg = { .path = path, .fsync = AUDIT_FSYNC_INTERVAL, .interval_ms = 50,
-                        .queue_max = qmax, .stop_ms = 500 };
+    audit_cfg_t cfg = {.path = path,
+                       .fsync = AUDIT_FSYNC_INTERVAL,
+                       .interval_ms = 50,
+                       .queue_max = qmax,
+                       .stop_ms = 500};
     audit_t *a = audit_new(zctx, &cfg, NULL, err, sizeof err);
     CHILD_CHECK(c, a != NULL);
     audit_sink_t *s = audit_sink_new(a);
@@ -775,14 +779,14 @@ test_full_disk(void **state)
     size_t len;
     char *data = tu_read_file(path, &len);
     assert_non_null(data);
-    unsigned char seen[2080] = { 0 };
+    unsigned char seen[2080] = {0};
     assert_int_equal(check_lines(data, len, seen, 1, 2080), (size_t)c->results[AUDIT_OK]);
     for (int i = 0; i < 2080; i++)
         assert_int_equal(seen[i], c->ok[i]);
     assert_true(c->results[AUDIT_FAILING] >= 2000);
     print_message("full disk: %d records queued, %d refused while failing; "
-                  "longest put %lld us\n", c->results[AUDIT_OK],
-                  c->results[AUDIT_FAILING], (long long)c->max_put_us);
+                  "longest put %lld us\n",
+                  c->results[AUDIT_OK], c->results[AUDIT_FAILING], (long long)c->max_put_us);
     free(data);
     child_free(c);
 }
@@ -797,8 +801,8 @@ give_up_child(const char *dir, void *zctx, child_t *c)
     const unsigned qmax = 64, stop_ms = 500;
     char path[256], err[256];
     snprintf(path, sizeof path, "%s/never.jsonl", dir);
-    audit_cfg_t cfg = { .path = path, .fsync = AUDIT_FSYNC_ALWAYS, .queue_max = qmax,
-                        .stop_ms = stop_ms };
+    audit_cfg_t cfg = {
+        .path = path, .fsync = AUDIT_FSYNC_ALWAYS, .queue_max = qmax, .stop_ms = stop_ms};
     audit_t *a = audit_new(zctx, &cfg, NULL, err, sizeof err);
     CHILD_CHECK(c, a != NULL);
     struct rlimit low = c->saved;
@@ -846,8 +850,9 @@ test_burst_full(void **state)
     fx_t *f = *state;
     enum { N = 20000 };
     char path[256], err[256];
-    audit_cfg_t cfg = { .path = fx_path(f, "burst.jsonl", path, sizeof path),
-                        .fsync = AUDIT_FSYNC_NEVER, .queue_max = 2 };
+    audit_cfg_t cfg = {.path = fx_path(f, "burst.jsonl", path, sizeof path),
+                       .fsync = AUDIT_FSYNC_NEVER,
+                       .queue_max = 2};
     audit_t *a = audit_new(f->zctx, &cfg, NULL, err, sizeof err);
     assert_non_null(a);
     audit_sink_t *s = audit_sink_new(a);
@@ -855,7 +860,7 @@ test_burst_full(void **state)
     unsigned char *ok = calloc(N, 1), *seen = calloc(N, 1);
     assert_non_null(ok);
     assert_non_null(seen);
-    int results[AUDIT_PUT_RESULT_COUNT] = { 0 };
+    int results[AUDIT_PUT_RESULT_COUNT] = {0};
     int64_t max_us = 0;
     for (int i = 0; i < N; i++) {
         char rec[128];
@@ -869,8 +874,7 @@ test_burst_full(void **state)
         ok[i] = r == AUDIT_OK;
         uint64_t q = audit_queued(a);
         if (q > 2)
-            fail_msg("record %d: %llu records queued; queue_max is 2", i,
-                     (unsigned long long)q);
+            fail_msg("record %d: %llu records queued; queue_max is 2", i, (unsigned long long)q);
     }
     assert_true(max_us < PUT_MAX_US);
     assert_true(results[AUDIT_FULL] > 0);
@@ -908,7 +912,7 @@ static void
 open_close(fx_t *f, const char *path)
 {
     char err[512] = "";
-    audit_cfg_t cfg = { .path = path, .fsync = AUDIT_FSYNC_NEVER };
+    audit_cfg_t cfg = {.path = path, .fsync = AUDIT_FSYNC_NEVER};
     audit_t *a = audit_new(f->zctx, &cfg, NULL, err, sizeof err);
     if (a == NULL)
         fail_msg("audit_new: %s", err);
@@ -933,13 +937,11 @@ test_file_mode(void **state)
     static const struct {
         mode_t before, after;
     } cases[] = {
-        { 0644, 0640 },                 /* world-readable */
-        { 0660, 0640 },                 /* group-writable */
-        { 0666, 0640 },
-        { 0755, 0640 },                 /* executable too */
-        { 0604, 0600 },                 /* only what is too much goes */
-        { 0640, 0640 },
-        { 0600, 0600 },                 /* stricter is kept */
+        {0644, 0640},               /* world-readable */
+        {0660, 0640},               /* group-writable */
+        {0666, 0640}, {0755, 0640}, /* executable too */
+        {0604, 0600},               /* only what is too much goes */
+        {0640, 0640}, {0600, 0600}, /* stricter is kept */
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char name[32], want[512];
@@ -980,7 +982,7 @@ test_symlink(void **state)
     tu_write_file(target, "{\"other\":1}\n");
     assert_int_equal(chmod(target, 0644), 0);
     assert_int_equal(symlink(target, link), 0);
-    audit_cfg_t cfg = { .path = link, .fsync = AUDIT_FSYNC_NEVER };
+    audit_cfg_t cfg = {.path = link, .fsync = AUDIT_FSYNC_NEVER};
     assert_null(audit_new(f->zctx, &cfg, NULL, err, sizeof err));
     snprintf(want, sizeof want, "audit: %s is a symbolic link; refusing to follow it", link);
     assert_string_equal(err, want);
@@ -990,8 +992,7 @@ test_symlink(void **state)
     assert_int_equal(symlink(nowhere, dangling), 0);
     cfg.path = dangling;
     assert_null(audit_new(f->zctx, &cfg, NULL, err, sizeof err));
-    snprintf(want, sizeof want, "audit: %s is a symbolic link; refusing to follow it",
-             dangling);
+    snprintf(want, sizeof want, "audit: %s is a symbolic link; refusing to follow it", dangling);
     assert_string_equal(err, want);
     assert_int_equal(access(nowhere, F_OK), -1);
 
@@ -1019,15 +1020,17 @@ test_symlink(void **state)
     audit_sink_destroy(&s);
     audit_destroy(&a);
     char *logged = tu_capture_end(&cap);
-    snprintf(want, sizeof want, "audit: %s is a symbolic link; refusing to follow it; "
-             "still writing to the old file", path);
+    snprintf(want, sizeof want,
+             "audit: %s is a symbolic link; refusing to follow it; "
+             "still writing to the old file",
+             path);
     if (strstr(logged, want) == NULL)
         fail_msg("no \"%s\" in the log: %s", want, logged);
     free(logged);
     size_t len;
     char *data = tu_read_file(moved, &len);
     assert_non_null(data);
-    unsigned char seen[2] = { 0 };
+    unsigned char seen[2] = {0};
     assert_int_equal(check_lines(data, len, seen, 1, 2), 2);
     free(data);
     data = tu_read_file(target, NULL);
@@ -1051,13 +1054,13 @@ test_not_regular(void **state)
         const char *path;
         const char *kind;
     } cases[] = {
-        { sub, "a directory" },
-        { fifo, "a FIFO" },
-        { "/dev/null", "a character device" },
+        {sub, "a directory"},
+        {fifo, "a FIFO"},
+        {"/dev/null", "a character device"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char want[512], err[512] = "";
-        audit_cfg_t cfg = { .path = cases[k].path, .fsync = AUDIT_FSYNC_NEVER };
+        audit_cfg_t cfg = {.path = cases[k].path, .fsync = AUDIT_FSYNC_NEVER};
         int64_t t0 = now_us();
         assert_null(audit_new(f->zctx, &cfg, NULL, err, sizeof err));
         assert_true(now_us() - t0 < 1000000);
@@ -1078,7 +1081,7 @@ test_record_line(void **state)
     request_t req;
     request_init(&req);
     audit_record_t r = {
-        .at = { 86400, 123456789 },
+        .at = {86400, 123456789},
         .peer = "127.0.0.1",
         .req = &req,
         .raw = "{\"x\":",
@@ -1087,10 +1090,11 @@ test_record_line(void **state)
         .errmsg = "invalid JSON at byte 5",
         .latency_us = 42,
     };
-    static const char *const mask[] = { "text" };
+    static const char *const mask[] = {"text"};
     sbuf_t b = SBUF_INIT;
     audit_format(&b, &r, NULL, 0);
-    assert_string_equal(b.data, "{\"ts\":\"1970-01-02T00:00:00.123456Z\",\"peer\":\"127.0.0.1\","
+    assert_string_equal(b.data,
+                        "{\"ts\":\"1970-01-02T00:00:00.123456Z\",\"peer\":\"127.0.0.1\","
                         "\"id\":null,\"bytes\":5,\"raw\":\"{\\\"x\\\":\",\"error\":{\"code\":"
                         "\"bad_request\",\"message\":\"invalid JSON at byte 5\"},"
                         "\"ruleset\":null,\"latency_us\":42}");
@@ -1111,8 +1115,8 @@ test_record_line(void **state)
     r.errmsg = NULL;
     audit_format(&b, &r, mask, 1);
     assert_string_equal(b.data, "{\"ts\":\"1970-01-02T00:00:00.123456Z\",\"peer\":\"127.0.0.1\","
-                        "\"id\":\"p-1\",\"request\":{\"id\":\"p-1\",\"op\":\"ping\"},"
-                        "\"ruleset\":null,\"latency_us\":42}");
+                                "\"id\":\"p-1\",\"request\":{\"id\":\"p-1\",\"op\":\"ping\"},"
+                                "\"ruleset\":null,\"latency_us\":42}");
     assert_false(b.oom);
     sbuf_free(&b);
 }

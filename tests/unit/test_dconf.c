@@ -16,8 +16,8 @@
 #include "testutil.h"
 
 typedef struct fx {
-    char dir[64];               /* private temporary directory */
-    char path[128];             /* dir/vetd.cfg */
+    char dir[64];   /* private temporary directory */
+    char path[128]; /* dir/vetd.cfg */
 } fx_t;
 
 static int
@@ -80,10 +80,10 @@ expect_errors(const fx_t *f, const char *text, const char *const *want, size_t n
     dconf_destroy(&c);
 }
 
-#define EXPECT(f, text, ...) \
-    do { \
-        static const char *const want_[] = { __VA_ARGS__ }; \
-        expect_errors((f), (text), want_, sizeof want_ / sizeof want_[0]); \
+#define EXPECT(f, text, ...)                                                                       \
+    do {                                                                                           \
+        static const char *const want_[] = {__VA_ARGS__};                                          \
+        expect_errors((f), (text), want_, sizeof want_ / sizeof want_[0]);                         \
     } while (0)
 
 /* Every field of a and b equal. */
@@ -159,7 +159,7 @@ test_defaults(void **state)
     assert_string_equal(c->log_level, "info");
     assert_false(c->syslog);
     assert_int_equal(c->max_request, 1L << 20);
-    assert_int_equal(c->max_message, 1114112);     /* 1 MiB + 64 KiB */
+    assert_int_equal(c->max_message, 1114112); /* 1 MiB + 64 KiB */
     assert_int_equal(c->hwm, 1000);
     assert_int_equal(c->max_inflight, 64);
     assert_int_equal(c->drain_ms, 5000);
@@ -195,34 +195,33 @@ static void
 test_file_overrides(void **state)
 {
     fx_t *f = *state;
-    write_cfg(f,
-              "# every setting, none at its default\n"
-              "endpoints = [ \"tcp://127.0.0.1:9000\", \"ipc:///tmp/vetd.sock\" ];\n"
-              "workers = 3;\n"
-              "rules = \"/srv/rules\";\n"
-              "require_rules = false;\n"
-              "log_level = \"debug\";\n"
-              "syslog = true;\n"
-              "limits = {\n"
-              "  max_request_bytes = 4096;\n"
-              "  max_message_bytes = 8192L;\n"
-              "  hwm = 500;\n"
-              "  max_inflight = 10;\n"
-              "  drain_ms = 0;\n"
-              "  drain_quiet_ms = 60000;\n"
-              "  reload_max_shrink = 100;\n"
-              "  handshake_ms = 100;\n"
-              "  heartbeat_ms = 0;\n"
-              "  fd_reserve = 100000;\n"
-              "};\n"
-              "audit = {\n"
-              "  path = \"-\";\n"
-              "  fsync = \"always\";\n"
-              "  fsync_interval_ms = 1;\n"
-              "  queue = 16;\n"
-              "  on_failure = \"answer\";\n"
-              "  mask = [ \"partner.ids\", \"text\" ];\n"
-              "};\n");
+    write_cfg(f, "# every setting, none at its default\n"
+                 "endpoints = [ \"tcp://127.0.0.1:9000\", \"ipc:///tmp/vetd.sock\" ];\n"
+                 "workers = 3;\n"
+                 "rules = \"/srv/rules\";\n"
+                 "require_rules = false;\n"
+                 "log_level = \"debug\";\n"
+                 "syslog = true;\n"
+                 "limits = {\n"
+                 "  max_request_bytes = 4096;\n"
+                 "  max_message_bytes = 8192L;\n"
+                 "  hwm = 500;\n"
+                 "  max_inflight = 10;\n"
+                 "  drain_ms = 0;\n"
+                 "  drain_quiet_ms = 60000;\n"
+                 "  reload_max_shrink = 100;\n"
+                 "  handshake_ms = 100;\n"
+                 "  heartbeat_ms = 0;\n"
+                 "  fd_reserve = 100000;\n"
+                 "};\n"
+                 "audit = {\n"
+                 "  path = \"-\";\n"
+                 "  fsync = \"always\";\n"
+                 "  fsync_interval_ms = 1;\n"
+                 "  queue = 16;\n"
+                 "  on_failure = \"answer\";\n"
+                 "  mask = [ \"partner.ids\", \"text\" ];\n"
+                 "};\n");
     dconf_t *c = dconf_new(NULL);
     diag_t *d = diag_new(0);
     assert_non_null(c);
@@ -433,31 +432,31 @@ static void
 test_mask_errors(void **state)
 {
     fx_t *f = *state;
-    EXPECT(f,
-           "audit = {\n"
-           "  mask = [\"partner.nmae\",\n"
-           "          \"contxt.grant\",\n"
-           "          \"Text\",\n"
-           "          \"partner.type\",\n"
-           "          \"ssn\"];\n"
-           "};\n",
-           "2: audit.mask: entry 1: unknown field \"partner.nmae\" (did you mean \"partner.name\"?)",
-           "3: audit.mask: entry 2: unknown field \"contxt.grant\" "
-           "(did you mean \"context.grant\"?)",
-           "4: audit.mask: entry 3: unknown field \"Text\" (did you mean \"text\"?)",
-           /* partner.type is a request field, but the record never masks it. */
-           "5: audit.mask: entry 4: unknown field \"partner.type\" "
-           "(did you mean \"partner.name\"?)",
-           "6: audit.mask: entry 5: unknown field \"ssn\" (one of \"partner\", \"partner.name\", "
-           "\"partner.aliases\", \"partner.country\", \"partner.ids\", \"text\", \"context\", "
-           "\"context.KEY\")");
+    EXPECT(
+        f,
+        "audit = {\n"
+        "  mask = [\"partner.nmae\",\n"
+        "          \"contxt.grant\",\n"
+        "          \"Text\",\n"
+        "          \"partner.type\",\n"
+        "          \"ssn\"];\n"
+        "};\n",
+        "2: audit.mask: entry 1: unknown field \"partner.nmae\" (did you mean \"partner.name\"?)",
+        "3: audit.mask: entry 2: unknown field \"contxt.grant\" "
+        "(did you mean \"context.grant\"?)",
+        "4: audit.mask: entry 3: unknown field \"Text\" (did you mean \"text\"?)",
+        /* partner.type is a request field, but the record never masks it. */
+        "5: audit.mask: entry 4: unknown field \"partner.type\" "
+        "(did you mean \"partner.name\"?)",
+        "6: audit.mask: entry 5: unknown field \"ssn\" (one of \"partner\", \"partner.name\", "
+        "\"partner.aliases\", \"partner.country\", \"partner.ids\", \"text\", \"context\", "
+        "\"context.KEY\")");
     EXPECT(f, "audit = { mask = [\"context.\"]; };\n",
            "1: audit.mask: entry 1: \"context.\": a context key has 1 to 128 bytes");
     /* Every field and group the record masks, and any context key. */
-    write_cfg(f,
-              "audit = { mask = [\"partner\", \"partner.name\", \"partner.aliases\",\n"
-              "  \"partner.country\", \"partner.ids\", \"text\", \"context\",\n"
-              "  \"context.grant\", \"context.a.b\"]; };\n");
+    write_cfg(f, "audit = { mask = [\"partner\", \"partner.name\", \"partner.aliases\",\n"
+                 "  \"partner.country\", \"partner.ids\", \"text\", \"context\",\n"
+                 "  \"context.grant\", \"context.a.b\"]; };\n");
     dconf_t *c = dconf_new(NULL);
     diag_t *d = diag_new(0);
     assert_non_null(c);
@@ -475,8 +474,8 @@ test_mask_errors(void **state)
     snprintf(key, sizeof key, "context.%0129d", 0);
     assert_int_equal(dconf_set(c, "audit.mask", key, err, sizeof err), -1);
     assert_int_equal(dconf_set(c, "audit.mask", "partner.nmae", err, sizeof err), -1);
-    assert_string_equal(err,
-                        "audit.mask: unknown field \"partner.nmae\" (did you mean \"partner.name\"?)");
+    assert_string_equal(
+        err, "audit.mask: unknown field \"partner.nmae\" (did you mean \"partner.name\"?)");
     assert_int_equal(c->n_audit_mask, 10);
     diag_destroy(&d);
     dconf_destroy(&c);
@@ -536,12 +535,10 @@ test_check(void **state)
     assert_int_equal(dconf_check(c, d), -1);
     assert_int_equal(diag_count(d), 3);
     assert_string_equal(diag_get(d, 0), "endpoints: at least 1 entry");
-    assert_string_equal(diag_get(d, 1),
-                        "audit.mask: entry 1: unknown field \"partner.nmae\" "
-                        "(did you mean \"partner.name\"?)");
-    assert_string_equal(diag_get(d, 2),
-                        "limits.max_message_bytes (1114112) must be at least "
-                        "limits.max_request_bytes (1073741824) + 4096");
+    assert_string_equal(diag_get(d, 1), "audit.mask: entry 1: unknown field \"partner.nmae\" "
+                                        "(did you mean \"partner.name\"?)");
+    assert_string_equal(diag_get(d, 2), "limits.max_message_bytes (1114112) must be at least "
+                                        "limits.max_request_bytes (1073741824) + 4096");
     diag_destroy(&d);
 
     d = diag_new(0);
@@ -648,10 +645,10 @@ test_set_errors(void **state)
 
     assert_int_equal(dconf_set(c, "wrkers", "8", err, sizeof err), -1);
     assert_string_equal(err, "unknown setting \"wrkers\"");
-    assert_int_equal(dconf_set(c, "hwm", "500", err, sizeof err), -1);     /* needs its group */
+    assert_int_equal(dconf_set(c, "hwm", "500", err, sizeof err), -1); /* needs its group */
     assert_string_equal(err, "unknown setting \"hwm\"");
 
-    static const char *const bad_ints[] = { "x", "", "8x", "257", "-1", " ", "99999999999999999999" };
+    static const char *const bad_ints[] = {"x", "", "8x", "257", "-1", " ", "99999999999999999999"};
     for (size_t i = 0; i < sizeof bad_ints / sizeof bad_ints[0]; i++) {
         char want[128];
         snprintf(want, sizeof want, "workers: expected an integer from 0 to 256, not \"%s\"",
@@ -667,14 +664,16 @@ test_set_errors(void **state)
     assert_string_equal(err, "syslog: expected true or false, not \"yes\"");
     assert_int_equal(dconf_set(c, "syslog", "TRUE", err, sizeof err), -1);
     assert_int_equal(dconf_set(c, "audit.fsync", "x", err, sizeof err), -1);
-    assert_string_equal(err, "audit.fsync: \"x\" is not one of \"always\", \"interval\", \"never\"");
+    assert_string_equal(err,
+                        "audit.fsync: \"x\" is not one of \"always\", \"interval\", \"never\"");
     assert_int_equal(dconf_set(c, "rules", "", err, sizeof err), -1);
     assert_string_equal(err, "rules: expected a non-empty string");
 
     assert_int_equal(dconf_set(c, "audit.on_failure", "ignore", err, sizeof err), -1);
     assert_string_equal(err, "audit.on_failure: \"ignore\" is not one of \"refuse\", \"answer\"");
     assert_int_equal(dconf_set(c, "limits.reload_max_shrink", "101", err, sizeof err), -1);
-    assert_string_equal(err, "limits.reload_max_shrink: expected an integer from 0 to 100, not \"101\"");
+    assert_string_equal(err,
+                        "limits.reload_max_shrink: expected an integer from 0 to 100, not \"101\"");
 
     /* Failed sets changed nothing. */
     assert_int_equal(c->workers, 0);
@@ -730,33 +729,33 @@ test_print_reloads(void **state)
     fx_t *f = *state;
     dconf_t *c = dconf_new("/srv/vetd/rules");
     assert_non_null(c);
-    assert_print_reloads(f, c);             /* the defaults */
+    assert_print_reloads(f, c); /* the defaults */
 
     char err[256];
     static const char *const set[][2] = {
-        { "endpoints", "ipc:///tmp/vetd.sock" },
-        { "workers", "12" },
-        { "require_rules", "false" },
-        { "log_level", "warning" },
-        { "syslog", "true" },
-        { "limits.max_request_bytes", "256" },
-        { "limits.max_message_bytes", "2147483647" },
-        { "limits.hwm", "10000000" },
-        { "limits.max_inflight", "1" },
-        { "limits.drain_ms", "600000" },
-        { "limits.drain_quiet_ms", "0" },
-        { "limits.reload_max_shrink", "0" },
-        { "limits.handshake_ms", "600000" },
-        { "limits.heartbeat_ms", "0" },
-        { "limits.fd_reserve", "16" },
-        { "audit.path", "/var/log/vetd/audit.jsonl" },
-        { "audit.fsync", "always" },
-        { "audit.fsync_interval_ms", "60000" },
-        { "audit.queue", "16" },
-        { "audit.on_failure", "answer" },
-        { "audit.mask", "text" },
-        { "audit.mask", "partner.ids" },
-        { "audit.mask", "context.grant \"id\"" },
+        {"endpoints", "ipc:///tmp/vetd.sock"},
+        {"workers", "12"},
+        {"require_rules", "false"},
+        {"log_level", "warning"},
+        {"syslog", "true"},
+        {"limits.max_request_bytes", "256"},
+        {"limits.max_message_bytes", "2147483647"},
+        {"limits.hwm", "10000000"},
+        {"limits.max_inflight", "1"},
+        {"limits.drain_ms", "600000"},
+        {"limits.drain_quiet_ms", "0"},
+        {"limits.reload_max_shrink", "0"},
+        {"limits.handshake_ms", "600000"},
+        {"limits.heartbeat_ms", "0"},
+        {"limits.fd_reserve", "16"},
+        {"audit.path", "/var/log/vetd/audit.jsonl"},
+        {"audit.fsync", "always"},
+        {"audit.fsync_interval_ms", "60000"},
+        {"audit.queue", "16"},
+        {"audit.on_failure", "answer"},
+        {"audit.mask", "text"},
+        {"audit.mask", "partner.ids"},
+        {"audit.mask", "context.grant \"id\""},
     };
     for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
         if (dconf_set(c, set[i][0], set[i][1], err, sizeof err) != 0)

@@ -23,61 +23,79 @@
 
 /* ---- the test schema ----------------------------------------------------- */
 
-static const char *lists_v[] = { "ca-nro", "us-sdn", "us-entity" };
-static const char *tags_v[] = { "seven-sons", "defence-conglomerate" };
-static const char *risks_v[] = { "low", "medium", "high", "critical" };
-static const char *acts_v[] = { "research_partnership", "joint_lab", "affiliation", "funding" };
-static const char *rels_v[] = { "subsidiary_of", "supervised_by", "co_lab_with" };
-static const char *types_v[] = { "university", "research_institute", "company", "military" };
+static const char *lists_v[] = {"ca-nro", "us-sdn", "us-entity"};
+static const char *tags_v[] = {"seven-sons", "defence-conglomerate"};
+static const char *risks_v[] = {"low", "medium", "high", "critical"};
+static const char *acts_v[] = {"research_partnership", "joint_lab", "affiliation", "funding"};
+static const char *rels_v[] = {"subsidiary_of", "supervised_by", "co_lab_with"};
+static const char *types_v[] = {"university", "research_institute", "company", "military"};
 
 enum { L_CA_NRO, L_US_SDN, L_US_ENTITY };
 enum { T_SEVEN, T_DEFENCE };
 enum { R_LOW, R_MEDIUM, R_HIGH, R_CRITICAL };
 enum { K_SUB, K_SUP, K_COLAB };
 
-static const vocab_t V_LISTS = { lists_v, 3 };
-static const vocab_t V_TAGS = { tags_v, 2 };
-static const vocab_t V_RISKS = { risks_v, 4 };
-static const vocab_t V_ACTS = { acts_v, 4 };
-static const vocab_t V_RELS = { rels_v, 3 };
-static const vocab_t V_TYPES = { types_v, 4 };
+static const vocab_t V_LISTS = {lists_v, 3};
+static const vocab_t V_TAGS = {tags_v, 2};
+static const vocab_t V_RISKS = {risks_v, 4};
+static const vocab_t V_ACTS = {acts_v, 4};
+static const vocab_t V_RELS = {rels_v, 3};
+static const vocab_t V_TYPES = {types_v, 4};
 
 /* The registry: A -sub-> B -sub-> C (C on us-entity, defence tag,
  * critical), A -colab- D (both ways), E isolated. F supervised_by A and
  * G in a cycle F -sub-> G -sub-> F. */
 enum { E_A, E_B, E_C, E_D, E_E, E_F, E_G };
-static const uint16_t a_lists[] = { L_CA_NRO };
-static const uint16_t a_tags[] = { T_SEVEN };
-static const uint16_t c_lists[] = { L_US_SDN, L_US_ENTITY };
-static const uint16_t c_tags[] = { T_DEFENCE };
-static const reg_rel_t a_rels[] = { { K_SUB, E_B }, { K_COLAB, E_D } };
-static const reg_rel_t b_rels[] = { { K_SUB, E_C } };
-static const reg_rel_t d_rels[] = { { K_COLAB, E_A } };
-static const reg_rel_t f_rels[] = { { K_SUB, E_G }, { K_SUP, E_A } };
-static const reg_rel_t g_rels[] = { { K_SUB, E_F } };
+static const uint16_t a_lists[] = {L_CA_NRO};
+static const uint16_t a_tags[] = {T_SEVEN};
+static const uint16_t c_lists[] = {L_US_SDN, L_US_ENTITY};
+static const uint16_t c_tags[] = {T_DEFENCE};
+static const reg_rel_t a_rels[] = {{K_SUB, E_B}, {K_COLAB, E_D}};
+static const reg_rel_t b_rels[] = {{K_SUB, E_C}};
+static const reg_rel_t d_rels[] = {{K_COLAB, E_A}};
+static const reg_rel_t f_rels[] = {{K_SUB, E_G}, {K_SUP, E_A}};
+static const reg_rel_t g_rels[] = {{K_SUB, E_F}};
 
 static const reg_entity_t ENTS[] = {
-    [E_A] = { .id = "a", .name = "A", .country = "CN", .type = "university",
-              .lists = a_lists, .n_lists = 1, .tags = a_tags, .n_tags = 1,
-              .risk = R_HIGH, .rels = a_rels, .n_rels = 2 },
-    [E_B] = { .id = "b", .name = "B", .country = NULL, .type = "company",
-              .risk = -1, .rels = b_rels, .n_rels = 1 },
-    [E_C] = { .id = "c", .name = "C", .country = "CN", .type = "military",
-              .lists = c_lists, .n_lists = 2, .tags = c_tags, .n_tags = 1,
-              .risk = R_CRITICAL },
-    [E_D] = { .id = "d", .name = "D", .country = "RU", .risk = R_LOW,
-              .rels = d_rels, .n_rels = 1 },
-    [E_E] = { .id = "e", .name = "E", .risk = -1 },
-    [E_F] = { .id = "f", .name = "F", .risk = -1, .rels = f_rels, .n_rels = 2 },
-    [E_G] = { .id = "g", .name = "G", .risk = R_MEDIUM, .rels = g_rels, .n_rels = 1 },
+    [E_A] = {.id = "a",
+             .name = "A",
+             .country = "CN",
+             .type = "university",
+             .lists = a_lists,
+             .n_lists = 1,
+             .tags = a_tags,
+             .n_tags = 1,
+             .risk = R_HIGH,
+             .rels = a_rels,
+             .n_rels = 2},
+    [E_B] = {.id = "b",
+             .name = "B",
+             .country = NULL,
+             .type = "company",
+             .risk = -1,
+             .rels = b_rels,
+             .n_rels = 1},
+    [E_C] = {.id = "c",
+             .name = "C",
+             .country = "CN",
+             .type = "military",
+             .lists = c_lists,
+             .n_lists = 2,
+             .tags = c_tags,
+             .n_tags = 1,
+             .risk = R_CRITICAL},
+    [E_D] = {.id = "d", .name = "D", .country = "RU", .risk = R_LOW, .rels = d_rels, .n_rels = 1},
+    [E_E] = {.id = "e", .name = "E", .risk = -1},
+    [E_F] = {.id = "f", .name = "F", .risk = -1, .rels = f_rels, .n_rels = 2},
+    [E_G] = {.id = "g", .name = "G", .risk = R_MEDIUM, .rels = g_rels, .n_rels = 1},
 };
 
 typedef struct fx {
-    tax_t *tax;                 /* quantum(.sensing, .computing), ai, aerospace(.hypersonics) */
-    expr_schema_t schema;       /* the vocabularies above */
-    arena_t *a;                 /* compiled programs */
-    diag_t *d;                  /* compile errors */
-    uint64_t given[4];          /* category bitsets of the facts */
+    tax_t *tax;           /* quantum(.sensing, .computing), ai, aerospace(.hypersonics) */
+    expr_schema_t schema; /* the vocabularies above */
+    arena_t *a;           /* compiled programs */
+    diag_t *d;            /* compile errors */
+    uint64_t given[4];    /* category bitsets of the facts */
     uint64_t spotted[4];
 } fx_t;
 
@@ -90,14 +108,22 @@ setup(void **state)
     f->tax = tax_new();
     f->d = diag_new(0);
     static const char *const codes[][2] = {
-        { "quantum", NULL }, { "quantum.sensing", "quantum" }, { "quantum.computing", "quantum" },
-        { "ai", NULL }, { "aerospace", NULL }, { "aerospace.hypersonics", "aerospace" },
+        {"quantum", NULL},
+        {"quantum.sensing", "quantum"},
+        {"quantum.computing", "quantum"},
+        {"ai", NULL},
+        {"aerospace", NULL},
+        {"aerospace.hypersonics", "aerospace"},
     };
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
-        const char *kw[] = { codes[i][0] };
-        tax_def_t def = { .code = codes[i][0], .label = codes[i][0], .parent = codes[i][1],
-                          .keywords = kw, .n_keywords = 1, .file = "taxonomy.cfg",
-                          .line = (int)i + 1 };
+        const char *kw[] = {codes[i][0]};
+        tax_def_t def = {.code = codes[i][0],
+                         .label = codes[i][0],
+                         .parent = codes[i][1],
+                         .keywords = kw,
+                         .n_keywords = 1,
+                         .file = "taxonomy.cfg",
+                         .line = (int)i + 1};
         if (tax_add(f->tax, &def, f->d) != 0)
             return -1;
     }
@@ -105,8 +131,7 @@ setup(void **state)
         diag_print(f->d, stderr);
         return -1;
     }
-    f->schema = (expr_schema_t){ &V_LISTS, &V_TAGS, &V_RISKS, &V_ACTS, &V_RELS, &V_TYPES,
-                                 f->tax };
+    f->schema = (expr_schema_t){&V_LISTS, &V_TAGS, &V_RISKS, &V_ACTS, &V_RELS, &V_TYPES, f->tax};
     f->a = arena_new(0);
     *state = f;
     return 0;
@@ -148,10 +173,18 @@ static expr_facts_t
 facts(fx_t *f, int ent)
 {
     return (expr_facts_t){
-        .ents = ENTS, .entity = ent >= 0 ? &ENTS[ent] : NULL,
-        .match = ent >= 0 ? 1.0 : 0.0, .method = ent >= 0 ? MATCH_EXACT : -1,
-        .country = NULL, .type = -1, .given = f->given, .spotted = f->spotted,
-        .activity = -1, .current = true, .ctx = NULL, .n_ctx = 0,
+        .ents = ENTS,
+        .entity = ent >= 0 ? &ENTS[ent] : NULL,
+        .match = ent >= 0 ? 1.0 : 0.0,
+        .method = ent >= 0 ? MATCH_EXACT : -1,
+        .country = NULL,
+        .type = -1,
+        .given = f->given,
+        .spotted = f->spotted,
+        .activity = -1,
+        .current = true,
+        .ctx = NULL,
+        .n_ctx = 0,
     };
 }
 
@@ -197,7 +230,7 @@ check_errs(fx_t *f, const char *src, const char *const *want)
         assert_string_equal(diag_get(f->d, i), want[i]);
 }
 
-#define ERRS(src, ...) check_errs(f, (src), (const char *const[]){ __VA_ARGS__, NULL })
+#define ERRS(src, ...) check_errs(f, (src), (const char *const[]){__VA_ARGS__, NULL})
 
 static char *
 dump(const expr_t *e)
@@ -216,7 +249,7 @@ dump(const expr_t *e)
 static int
 lex(fx_t *f, arena_t *a, const char *src, expr_tok_t **toks)
 {
-    expr_loc_t loc = { "p.cfg", 7, f->d };
+    expr_loc_t loc = {"p.cfg", 7, f->d};
     return expr_lex(src, a, &loc, toks);
 }
 
@@ -229,11 +262,12 @@ test_lex_tokens_and_columns(void **state)
     const char *src = "partner.lists has_any [\"a\\\"b\\\\\", 2.5] and not(x<=-3)!=y >= z>w<v==";
     int n = lex(f, a, src, &t);
     static const expr_tk_t kinds[] = {
-        EXPR_TK_IDENT, EXPR_TK_DOT, EXPR_TK_IDENT, EXPR_TK_HAS_ANY, EXPR_TK_LBRACK,
-        EXPR_TK_STRING, EXPR_TK_COMMA, EXPR_TK_NUMBER, EXPR_TK_RBRACK, EXPR_TK_AND,
-        EXPR_TK_NOT, EXPR_TK_LPAREN, EXPR_TK_IDENT, EXPR_TK_LE, EXPR_TK_NUMBER,
-        EXPR_TK_RPAREN, EXPR_TK_NE, EXPR_TK_IDENT, EXPR_TK_GE, EXPR_TK_IDENT, EXPR_TK_GT,
-        EXPR_TK_IDENT, EXPR_TK_LT, EXPR_TK_IDENT, EXPR_TK_EQ, EXPR_TK_EOF,
+        EXPR_TK_IDENT,  EXPR_TK_DOT,    EXPR_TK_IDENT,  EXPR_TK_HAS_ANY, EXPR_TK_LBRACK,
+        EXPR_TK_STRING, EXPR_TK_COMMA,  EXPR_TK_NUMBER, EXPR_TK_RBRACK,  EXPR_TK_AND,
+        EXPR_TK_NOT,    EXPR_TK_LPAREN, EXPR_TK_IDENT,  EXPR_TK_LE,      EXPR_TK_NUMBER,
+        EXPR_TK_RPAREN, EXPR_TK_NE,     EXPR_TK_IDENT,  EXPR_TK_GE,      EXPR_TK_IDENT,
+        EXPR_TK_GT,     EXPR_TK_IDENT,  EXPR_TK_LT,     EXPR_TK_IDENT,   EXPR_TK_EQ,
+        EXPR_TK_EOF,
     };
     assert_int_equal(n, sizeof kinds / sizeof kinds[0]);
     for (int i = 0; i < n; i++)
@@ -288,23 +322,23 @@ test_lex_errors(void **state)
     static const struct {
         const char *src, *msg;
     } cases[] = {
-        { "x == \"abc", "p.cfg:7:6: unterminated string" },
-        { "x == \"abc\\", "p.cfg:7:6: unterminated string" },
-        { "x == \"a\\nb\"",
-          "p.cfg:7:8: invalid escape '\\n' in string (only \\\" and \\\\ are allowed)" },
-        { "x == \"a\\\x01\"",
-          "p.cfg:7:8: invalid escape in string (only \\\" and \\\\ are allowed)" },
-        { "x > 1.", "p.cfg:7:5: malformed number '1.'" },
-        { "x > 1.2.3", "p.cfg:7:5: malformed number '1.2.3'" },
-        { "x > 3abc", "p.cfg:7:5: malformed number '3abc'" },
-        { "x = 1", "p.cfg:7:3: unexpected character '=' (did you mean '=='?)" },
-        { "!x", "p.cfg:7:1: unexpected character '!' (did you mean '!=' or 'not'?)" },
-        { "a && b", "p.cfg:7:3: unexpected character '&' (use 'and')" },
-        { "a || b", "p.cfg:7:3: unexpected character '|' (use 'or')" },
-        { "x == 'a'", "p.cfg:7:6: unexpected character ''' (strings use double quotes)" },
-        { "x # y", "p.cfg:7:3: unexpected character '#'" },
-        { "x - 1", "p.cfg:7:3: unexpected character '-'" },
-        { "x == \xc3\xa9", "p.cfg:7:6: unexpected byte 0xc3" },
+        {"x == \"abc", "p.cfg:7:6: unterminated string"},
+        {"x == \"abc\\", "p.cfg:7:6: unterminated string"},
+        {"x == \"a\\nb\"",
+         "p.cfg:7:8: invalid escape '\\n' in string (only \\\" and \\\\ are allowed)"},
+        {"x == \"a\\\x01\"",
+         "p.cfg:7:8: invalid escape in string (only \\\" and \\\\ are allowed)"},
+        {"x > 1.", "p.cfg:7:5: malformed number '1.'"},
+        {"x > 1.2.3", "p.cfg:7:5: malformed number '1.2.3'"},
+        {"x > 3abc", "p.cfg:7:5: malformed number '3abc'"},
+        {"x = 1", "p.cfg:7:3: unexpected character '=' (did you mean '=='?)"},
+        {"!x", "p.cfg:7:1: unexpected character '!' (did you mean '!=' or 'not'?)"},
+        {"a && b", "p.cfg:7:3: unexpected character '&' (use 'and')"},
+        {"a || b", "p.cfg:7:3: unexpected character '|' (use 'or')"},
+        {"x == 'a'", "p.cfg:7:6: unexpected character ''' (strings use double quotes)"},
+        {"x # y", "p.cfg:7:3: unexpected character '#'"},
+        {"x - 1", "p.cfg:7:3: unexpected character '-'"},
+        {"x == \xc3\xa9", "p.cfg:7:6: unexpected byte 0xc3"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         arena_t *a = arena_new(0);
@@ -327,7 +361,7 @@ static char *
 parse(fx_t *f, const char *src)
 {
     arena_t *a = arena_new(0);
-    expr_loc_t loc = { "p.cfg", 7, f->d };
+    expr_loc_t loc = {"p.cfg", 7, f->d};
     expr_tok_t *t;
     char *out = NULL;
     if (expr_lex(src, a, &loc, &t) >= 0) {
@@ -349,28 +383,27 @@ test_parse_trees(void **state)
     static const struct {
         const char *src, *tree;
     } cases[] = {
-        { "a or b and not c", "(or a (and b (not c)))" },
-        { "a and b or c", "(or (and a b) c)" },
-        { "a or b or c", "(or (or a b) c)" },
-        { "not not a", "(not (not a))" },
-        { "(a or b) and c", "(and (or a b) c)" },
-        { "not x == 1", "(not (== x 1))" },
-        { "x.y != \"s\"", "(!= x.y \"s\")" },
-        { "1 < 2", "(< 1 2)" },
-        { "x <= 2.5 and y > 0 and z >= 1", "(and (and (<= x 2.5) (> y 0)) (>= z 1))" },
-        { "activity in [\"a\", 2, true]", "(in activity [\"a\" 2 true])" },
-        { "activity in []", "(in activity [])" },
-        { "s has \"x\"", "(has s \"x\")" },
-        { "s has_any [\"x\", \"y\"]", "(has_any s [\"x\" \"y\"])" },
-        { "s has_all [false]", "(has_all s [false])" },
-        { "partner.related(\"*\", 2).lists has \"x\"",
-          "(has partner.related(\"*\" 2).lists \"x\")" },
-        { "tech.given.any([\"q\", \"r\"])", "tech.given.any([\"q\" \"r\"])" },
-        { "f() and g(x, (y))", "(and f() g(x y))" },
-        { "context.in == context.not", "(== context.in context.not)" },
-        { "\"a\\\"b\"", "\"a\\\"b\"" },
-        { "true", "true" },
-        { "((((current))))", "current" },
+        {"a or b and not c", "(or a (and b (not c)))"},
+        {"a and b or c", "(or (and a b) c)"},
+        {"a or b or c", "(or (or a b) c)"},
+        {"not not a", "(not (not a))"},
+        {"(a or b) and c", "(and (or a b) c)"},
+        {"not x == 1", "(not (== x 1))"},
+        {"x.y != \"s\"", "(!= x.y \"s\")"},
+        {"1 < 2", "(< 1 2)"},
+        {"x <= 2.5 and y > 0 and z >= 1", "(and (and (<= x 2.5) (> y 0)) (>= z 1))"},
+        {"activity in [\"a\", 2, true]", "(in activity [\"a\" 2 true])"},
+        {"activity in []", "(in activity [])"},
+        {"s has \"x\"", "(has s \"x\")"},
+        {"s has_any [\"x\", \"y\"]", "(has_any s [\"x\" \"y\"])"},
+        {"s has_all [false]", "(has_all s [false])"},
+        {"partner.related(\"*\", 2).lists has \"x\"", "(has partner.related(\"*\" 2).lists \"x\")"},
+        {"tech.given.any([\"q\", \"r\"])", "tech.given.any([\"q\" \"r\"])"},
+        {"f() and g(x, (y))", "(and f() g(x y))"},
+        {"context.in == context.not", "(== context.in context.not)"},
+        {"\"a\\\"b\"", "\"a\\\"b\""},
+        {"true", "true"},
+        {"((((current))))", "current"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *got = parse(f, cases[i].src);
@@ -390,26 +423,28 @@ test_parse_errors(void **state)
     static const struct {
         const char *src, *msg;
     } cases[] = {
-        { "", "p.cfg:7:1: empty condition" },
-        { "   ", "p.cfg:7:1: empty condition" },
-        { "current and and x", "p.cfg:7:13: unexpected 'and'" },
-        { "current and", "p.cfg:7:12: unexpected end of condition" },
-        { ") x", "p.cfg:7:1: unexpected ')'" },
-        { "x == ,", "p.cfg:7:6: unexpected ','" },
-        { "(current and x", "p.cfg:7:15: expected ')' but found end of condition" },
-        { "(current x)", "p.cfg:7:10: expected ')' but found 'x'" },
-        { "f(1, 2", "p.cfg:7:7: expected ')' but found end of condition" },
-        { "activity in [\"a\" \"b\"]", "p.cfg:7:18: expected ']' but found string \"b\"" },
-        { "activity in [\"a\",", "p.cfg:7:18: expected a string or number in the list but found end of condition" },
-        { "activity in [activity]", "p.cfg:7:14: expected a string or number in the list but found 'activity'" },
-        { "activity in \"a\"", "p.cfg:7:13: expected '[' after 'in' but found string \"a\"" },
-        { "s has_any \"a\"", "p.cfg:7:11: expected '[' after 'has_any' but found string \"a\"" },
-        { "s has_all x", "p.cfg:7:11: expected '[' after 'has_all' but found 'x'" },
-        { "partner.", "p.cfg:7:9: expected a name after '.' but found end of condition" },
-        { "partner.\"x\"", "p.cfg:7:9: expected a name after '.' but found string \"x\"" },
-        { "current current", "p.cfg:7:9: unexpected 'current' after the end of the condition" },
-        { "x == 1 == 2", "p.cfg:7:8: unexpected '==' after the end of the condition" },
-        { "current)", "p.cfg:7:8: unexpected ')' after the end of the condition" },
+        {"", "p.cfg:7:1: empty condition"},
+        {"   ", "p.cfg:7:1: empty condition"},
+        {"current and and x", "p.cfg:7:13: unexpected 'and'"},
+        {"current and", "p.cfg:7:12: unexpected end of condition"},
+        {") x", "p.cfg:7:1: unexpected ')'"},
+        {"x == ,", "p.cfg:7:6: unexpected ','"},
+        {"(current and x", "p.cfg:7:15: expected ')' but found end of condition"},
+        {"(current x)", "p.cfg:7:10: expected ')' but found 'x'"},
+        {"f(1, 2", "p.cfg:7:7: expected ')' but found end of condition"},
+        {"activity in [\"a\" \"b\"]", "p.cfg:7:18: expected ']' but found string \"b\""},
+        {"activity in [\"a\",",
+         "p.cfg:7:18: expected a string or number in the list but found end of condition"},
+        {"activity in [activity]",
+         "p.cfg:7:14: expected a string or number in the list but found 'activity'"},
+        {"activity in \"a\"", "p.cfg:7:13: expected '[' after 'in' but found string \"a\""},
+        {"s has_any \"a\"", "p.cfg:7:11: expected '[' after 'has_any' but found string \"a\""},
+        {"s has_all x", "p.cfg:7:11: expected '[' after 'has_all' but found 'x'"},
+        {"partner.", "p.cfg:7:9: expected a name after '.' but found end of condition"},
+        {"partner.\"x\"", "p.cfg:7:9: expected a name after '.' but found string \"x\""},
+        {"current current", "p.cfg:7:9: unexpected 'current' after the end of the condition"},
+        {"x == 1 == 2", "p.cfg:7:8: unexpected '==' after the end of the condition"},
+        {"current)", "p.cfg:7:8: unexpected ')' after the end of the condition"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         diag_destroy(&f->d);
@@ -428,8 +463,8 @@ test_parse_nesting_limit(void **state)
     char deep[400], ok[300];
     /* 64 levels parse; 65 do not, with a message instead of a crash. */
     snprintf(ok, sizeof ok, "%.*scurrent%.*s", 64,
-             "((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((",
-             64, "))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))");
+             "((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((", 64,
+             "))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))");
     compile_ok(f, ok);
     memset(deep, 0, sizeof deep);
     for (int i = 0; i < 65; i++)
@@ -485,8 +520,8 @@ test_check_vocabulary(void **state)
          "p.cfg:7:17: unknown risk level \"hgih\" (did you mean \"high\"?)");
     ERRS("\"hgih\" <= partner.risk",
          "p.cfg:7:1: unknown risk level \"hgih\" (did you mean \"high\"?)");
-    ERRS("tech.any([\"quantum.sensng\"])",
-         "p.cfg:7:11: unknown technology code \"quantum.sensng\" (did you mean \"quantum.sensing\"?)");
+    ERRS("tech.any([\"quantum.sensng\"])", "p.cfg:7:11: unknown technology code \"quantum.sensng\" "
+                                           "(did you mean \"quantum.sensing\"?)");
     ERRS("tech.spotted.all([\"ai\", \"zzzzzzzzzzzzzzzzzzzz\"])",
          "p.cfg:7:25: unknown technology code \"zzzzzzzzzzzzzzzzzzzz\"");
     ERRS("partner.related(\"subsidary_of\", 2).exists",
@@ -496,8 +531,7 @@ test_check_vocabulary(void **state)
          "p.cfg:7:17: unknown partner type \"universty\" (did you mean \"university\"?)");
     ERRS("partner.method == \"alias\"",
          "p.cfg:7:19: unknown match method \"alias\" (valid: id, exact, fuzzy, none)");
-    ERRS("partner.related(\"*\", 1).tags has \"defence\"",
-         "p.cfg:7:34: unknown tag \"defence\"");
+    ERRS("partner.related(\"*\", 1).tags has \"defence\"", "p.cfg:7:34: unknown tag \"defence\"");
     ERRS("partner.related(\"*\", 1).risk > \"hi\"",
          "p.cfg:7:32: unknown risk level \"hi\" (did you mean \"high\"?)");
 }
@@ -508,21 +542,20 @@ test_check_arguments(void **state)
     fx_t *f = *state;
     ERRS("partner.related(\"*\", 9).exists", "p.cfg:7:22: relation depth must be 1..4, not 9");
     ERRS("partner.related(\"*\", 0).exists", "p.cfg:7:22: relation depth must be 1..4, not 0");
-    ERRS("partner.related(\"*\", 1.5).exists",
-         "p.cfg:7:22: relation depth must be 1..4, not 1.5");
+    ERRS("partner.related(\"*\", 1.5).exists", "p.cfg:7:22: relation depth must be 1..4, not 1.5");
     ERRS("partner.related(\"subsidary\", 7).exists",
          "p.cfg:7:17: unknown relation kind \"subsidary\"",
          "p.cfg:7:30: relation depth must be 1..4, not 7");
-    ERRS("partner.related(2).exists",
-         "p.cfg:7:9: partner.related takes (KIND, DEPTH), e.g. partner.related(\"subsidiary_of\", 2)");
-    ERRS("partner.related(2, \"*\").exists",
-         "p.cfg:7:9: partner.related takes (KIND, DEPTH), e.g. partner.related(\"subsidiary_of\", 2)");
+    ERRS("partner.related(2).exists", "p.cfg:7:9: partner.related takes (KIND, DEPTH), e.g. "
+                                      "partner.related(\"subsidiary_of\", 2)");
+    ERRS("partner.related(2, \"*\").exists", "p.cfg:7:9: partner.related takes (KIND, DEPTH), e.g. "
+                                             "partner.related(\"subsidiary_of\", 2)");
     ERRS("tech.any(\"ai\")",
          "p.cfg:7:6: tech.any takes a list of category codes, e.g. tech.any([\"quantum\"])");
     ERRS("tech.given.any([\"ai\"], [\"ai\"])",
-         "p.cfg:7:12: tech.given.any takes a list of category codes, e.g. tech.given.any([\"quantum\"])");
-    ERRS("tech.all([\"ai\", 3, true])",
-         "p.cfg:7:17: category codes must be strings, found number",
+         "p.cfg:7:12: tech.given.any takes a list of category codes, e.g. "
+         "tech.given.any([\"quantum\"])");
+    ERRS("tech.all([\"ai\", 3, true])", "p.cfg:7:17: category codes must be strings, found number",
          "p.cfg:7:20: category codes must be strings, found bool");
 }
 
@@ -534,16 +567,14 @@ test_check_types(void **state)
     ERRS("\"x\" == tech.given.count", "p.cfg:7:5: cannot compare string with number");
     ERRS("partner.lists == \"x\"",
          "p.cfg:7:1: partner.lists is a set: use has, has_any or has_all");
-    ERRS("\"x\" != partner.tags",
-         "p.cfg:7:8: partner.tags is a set: use has, has_any or has_all");
+    ERRS("\"x\" != partner.tags", "p.cfg:7:8: partner.tags is a set: use has, has_any or has_all");
     ERRS("partner.lists in [\"ca-nro\"]",
          "p.cfg:7:1: partner.lists is a set: use has, has_any or has_all");
-    ERRS("partner.lists",
-         "p.cfg:7:1: partner.lists is a set: use has, has_any or has_all");
-    ERRS("partner.related(\"*\", 2)",
-         "p.cfg:7:1: partner.related(...) is a set of organisations: use .exists, .lists, .tags or .risk");
-    ERRS("partner.related(\"*\", 2) == 1",
-         "p.cfg:7:1: partner.related(...) is a set of organisations: use .exists, .lists, .tags or .risk");
+    ERRS("partner.lists", "p.cfg:7:1: partner.lists is a set: use has, has_any or has_all");
+    ERRS("partner.related(\"*\", 2)", "p.cfg:7:1: partner.related(...) is a set of organisations: "
+                                      "use .exists, .lists, .tags or .risk");
+    ERRS("partner.related(\"*\", 2) == 1", "p.cfg:7:1: partner.related(...) is a set of "
+                                           "organisations: use .exists, .lists, .tags or .risk");
     ERRS("current and 3", "p.cfg:7:13: operand of 'and' must be a boolean, found number");
     ERRS("\"x\" or current", "p.cfg:7:1: operand of 'or' must be a boolean, found string");
     ERRS("not partner.match", "p.cfg:7:5: operand of 'not' must be a boolean, found number");
@@ -560,13 +591,11 @@ test_check_types(void **state)
     ERRS("context.x < true", "p.cfg:7:11: operator '<' cannot be applied to bool");
     ERRS("context.x == current", "p.cfg:7:11: cannot compare context value with bool");
     ERRS("activity < \"joint_lab\"", "p.cfg:7:10: operator '<' cannot be applied to activity");
-    ERRS("partner.method >= \"id\"",
-         "p.cfg:7:16: operator '>=' cannot be applied to match method");
+    ERRS("partner.method >= \"id\"", "p.cfg:7:16: operator '>=' cannot be applied to match method");
     ERRS("partner.risk == 2", "p.cfg:7:14: cannot compare risk level with number");
     ERRS("partner.risk == partner.id",
          "p.cfg:7:14: partner.risk must be compared with a string literal");
-    ERRS("partner.id == activity",
-         "p.cfg:7:12: activity must be compared with a string literal");
+    ERRS("partner.id == activity", "p.cfg:7:12: activity must be compared with a string literal");
     ERRS("partner.type == partner.risk", "p.cfg:7:14: cannot compare partner type with risk level");
     ERRS("partner.match in [1, \"a\"]", "p.cfg:7:22: cannot compare number with string");
     ERRS("current in [true]", "p.cfg:7:9: operator 'in' cannot be applied to bool");
@@ -606,8 +635,7 @@ test_check_reports_every_error(void **state)
     diag_destroy(&f->d);
     f->d = diag_new(0);
     assert_null(expr_compile("curent", &f->schema, f->a, NULL, 0, f->d));
-    assert_string_equal(diag_get(f->d, 0),
-                        "unknown name \"curent\" (did you mean \"current\"?)");
+    assert_string_equal(diag_get(f->d, 0), "unknown name \"curent\" (did you mean \"current\"?)");
 }
 
 /* An empty schema (no vocabularies, no taxonomy) is valid: every name
@@ -616,7 +644,7 @@ static void
 test_check_empty_schema(void **state)
 {
     fx_t *f = *state;
-    expr_schema_t empty = { 0 };
+    expr_schema_t empty = {0};
     diag_destroy(&f->d);
     f->d = diag_new(0);
     assert_null(expr_compile("partner.lists has \"ca-nro\" or tech.any([\"ai\"]) or "
@@ -628,8 +656,7 @@ test_check_empty_schema(void **state)
     assert_string_equal(diag_get(f->d, 2), "p.cfg:7:67: unknown relation kind \"x\"");
     diag_destroy(&f->d);
     f->d = diag_new(0);
-    expr_t *e = expr_compile("current and tech.given.count == 0", &empty, f->a, "p.cfg", 7,
-                             f->d);
+    expr_t *e = expr_compile("current and tech.given.count == 0", &empty, f->a, "p.cfg", 7, f->d);
     assert_non_null(e);
     expr_facts_t x = facts(f, -1);
     assert_int_equal(expr_eval(e, &x), 1);
@@ -716,7 +743,7 @@ test_eval_risk(void **state)
     assert_int_equal(ev(f, "\"critical\" <= partner.risk", &a), 0);
     assert_int_equal(ev(f, "partner.risk in [\"low\", \"high\"]", &a), 1);
     /* Unset risk (B) and no match compare false but for !=. */
-    static const char *const ops[] = { "<", "<=", ">", ">=", "==" };
+    static const char *const ops[] = {"<", "<=", ">", ">=", "=="};
     for (size_t i = 0; i < 5; i++) {
         char src[64];
         snprintf(src, sizeof src, "partner.risk %s \"medium\"", ops[i]);
@@ -778,10 +805,11 @@ test_eval_related_look_through(void **state)
     assert_int_equal(ev(f, "partner.related(\"*\", 3).lists has \"us-entity\"", &d), 1);
     assert_int_equal(ev(f, "partner.related(\"*\", 2).lists has \"us-entity\"", &d), 0);
     /* The union of the reached organisations' sets. */
-    assert_int_equal(ev(f, "partner.related(\"*\", 3).lists has_all [\"ca-nro\", \"us-sdn\"]",
-                        &d), 1);
-    assert_int_equal(ev(f, "partner.related(\"co_lab_with\", 3).lists has_any [\"us-sdn\", \"us-entity\"]",
-                        &d), 0);
+    assert_int_equal(ev(f, "partner.related(\"*\", 3).lists has_all [\"ca-nro\", \"us-sdn\"]", &d),
+                     1);
+    assert_int_equal(
+        ev(f, "partner.related(\"co_lab_with\", 3).lists has_any [\"us-sdn\", \"us-entity\"]", &d),
+        0);
     /* exists, risk. */
     assert_int_equal(ev(f, "partner.related(\"*\", 1).exists", &a), 1);
     assert_int_equal(ev(f, "partner.related(\"*\", 1).exists", &e), 0);
@@ -840,8 +868,10 @@ test_eval_context(void **state)
 {
     fx_t *f = *state;
     expr_ctxval_t ctx[] = {
-        { "funder", "NSERC", 0 }, { "budget", NULL, 250000 }, { "flag", "true", 0 },
-        { "funding-body", "X", 0 },
+        {"funder", "NSERC", 0},
+        {"budget", NULL, 250000},
+        {"flag", "true", 0},
+        {"funding-body", "X", 0},
     };
     expr_facts_t x = facts(f, -1);
     x.ctx = ctx;
@@ -899,7 +929,7 @@ test_eval_booleans(void **state)
     assert_int_equal(ev(f, "false != true", &none), 1);
     static const struct {
         bool matched, current;
-    } cases[] = { { false, false }, { false, true }, { true, false }, { true, true } };
+    } cases[] = {{false, false}, {false, true}, {true, false}, {true, true}};
     for (size_t i = 0; i < 4; i++) {
         expr_facts_t x = facts(f, cases[i].matched ? E_A : -1);
         x.current = cases[i].current;
@@ -921,29 +951,29 @@ test_needs_entity(void **state)
         const char *src;
         bool needs;
     } cases[] = {
-        { "partner.matched", true },
-        { "partner.lists has \"ca-nro\" and current", true },
-        { "current and partner.tags has_any [\"seven-sons\"]", true },
-        { "partner.related(\"*\", 2).exists and tech.any([\"ai\"])", true },
-        { "partner.related(\"*\", 2).lists has \"us-sdn\"", true },
-        { "partner.risk >= \"high\"", true },
-        { "partner.risk != \"high\"", false },
-        { "partner.method == \"fuzzy\" and current", true },
-        { "partner.method != \"fuzzy\"", false },
-        { "partner.method == \"none\"", false },
-        { "partner.method in [\"id\", \"exact\"]", true },
-        { "partner.method in [\"id\", \"none\"]", false },
-        { "partner.lists has_all []", false },
-        { "partner.matched == true", true },
-        { "partner.matched == false", false },
-        { "partner.matched != current", false },
-        { "partner.lists has \"ca-nro\" or current", false },
-        { "partner.lists has \"ca-nro\" or partner.matched", true },
-        { "not partner.matched", false },
-        { "not not partner.matched", false },
-        { "current", false },
-        { "tech.any([\"ai\"]) and activity == \"joint_lab\"", false },
-        { "context.funder == \"x\" and partner.id == \"a\"", false },
+        {"partner.matched", true},
+        {"partner.lists has \"ca-nro\" and current", true},
+        {"current and partner.tags has_any [\"seven-sons\"]", true},
+        {"partner.related(\"*\", 2).exists and tech.any([\"ai\"])", true},
+        {"partner.related(\"*\", 2).lists has \"us-sdn\"", true},
+        {"partner.risk >= \"high\"", true},
+        {"partner.risk != \"high\"", false},
+        {"partner.method == \"fuzzy\" and current", true},
+        {"partner.method != \"fuzzy\"", false},
+        {"partner.method == \"none\"", false},
+        {"partner.method in [\"id\", \"exact\"]", true},
+        {"partner.method in [\"id\", \"none\"]", false},
+        {"partner.lists has_all []", false},
+        {"partner.matched == true", true},
+        {"partner.matched == false", false},
+        {"partner.matched != current", false},
+        {"partner.lists has \"ca-nro\" or current", false},
+        {"partner.lists has \"ca-nro\" or partner.matched", true},
+        {"not partner.matched", false},
+        {"not not partner.matched", false},
+        {"current", false},
+        {"tech.any([\"ai\"]) and activity == \"joint_lab\"", false},
+        {"context.funder == \"x\" and partner.id == \"a\"", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         expr_t *e = compile_ok(f, cases[i].src);
@@ -967,17 +997,17 @@ test_program_lives_in_arena(void **state)
     fx_t *f = *state;
     arena_t *a = arena_new(1024);
     size_t before = arena_used(a);
-    expr_t *e = expr_compile("partner.lists has \"ca-nro\" and context.x == \"y\"", &f->schema,
-                             a, "p.cfg", 7, f->d);
+    expr_t *e = expr_compile("partner.lists has \"ca-nro\" and context.x == \"y\"", &f->schema, a,
+                             "p.cfg", 7, f->d);
     assert_non_null(e);
     size_t after = arena_used(a);
     assert_true(after > before);
     /* A failed compile keeps (almost) nothing in the caller's arena. */
-    assert_null(expr_compile("partner.lists has \"zz\" and context.x == \"y\"", &f->schema,
-                             a, "p.cfg", 7, f->d));
+    assert_null(expr_compile("partner.lists has \"zz\" and context.x == \"y\"", &f->schema, a,
+                             "p.cfg", 7, f->d));
     assert_int_equal(arena_used(a), after);
     expr_facts_t x = facts(f, E_A);
-    expr_ctxval_t cv = { "x", "y", 0 };
+    expr_ctxval_t cv = {"x", "y", 0};
     x.ctx = &cv;
     x.n_ctx = 1;
     for (int i = 0; i < 1000; i++)

@@ -66,7 +66,7 @@ run(const fixture_t *f, const char *args)
              tu_env_or("VET_IMPORT_BIN", "bin/vet-import"), args, f->dir, f->dir);
     int rc = tu_run(cmd);
     assert_true(rc >= 0);
-    run_t r = { rc, NULL, 0, NULL };
+    run_t r = {rc, NULL, 0, NULL};
     char path[128];
     snprintf(path, sizeof path, "%s/out", f->dir);
     r.out = tu_read_file(path, &r.out_len);
@@ -84,14 +84,16 @@ run_free(run_t *r)
     free(r->err);
 }
 
-#define assert_has(hay, needle) do { \
-        if (strstr((hay), (needle)) == NULL) \
-            fail_msg("missing:\n%s\n--- in:\n%s", (needle), (hay)); \
+#define assert_has(hay, needle)                                                                    \
+    do {                                                                                           \
+        if (strstr((hay), (needle)) == NULL)                                                       \
+            fail_msg("missing:\n%s\n--- in:\n%s", (needle), (hay));                                \
     } while (0)
 
-#define assert_lacks(hay, needle) do { \
-        if (strstr((hay), (needle)) != NULL) \
-            fail_msg("unexpected:\n%s", (needle)); \
+#define assert_lacks(hay, needle)                                                                  \
+    do {                                                                                           \
+        if (strstr((hay), (needle)) != NULL)                                                       \
+            fail_msg("unexpected:\n%s", (needle));                                                 \
     } while (0)
 
 /* The hex SHA-256 of a file, as the header must show it. */
@@ -118,12 +120,13 @@ vetd_check(const fixture_t *f, const char *registry)
     mkdir(path, 0700);
     snprintf(path, sizeof path, "%s/rs/taxonomy.cfg", f->dir);
     tu_write_file(path, "categories = ( { code = \"quantum\"; label = \"Quantum\"; "
-               "keywords = [ \"qubit\" ]; } );\n");
+                        "keywords = [ \"qubit\" ]; } );\n");
     snprintf(path, sizeof path, "%s/rs/policy.cfg", f->dir);
-    tu_write_file(path, "version = \"import-test\";\nverdicts = [ \"clear\", \"review\" ];\n"
-               "risk_levels = [ \"low\", \"medium\", \"high\" ];\n"
-               "rules = ( { id = \"listed\"; when = \"partner.matched\"; verdict = \"review\";\n"
-               "  score = 50; reason = \"listed\"; cite = \"test\"; } );\n");
+    tu_write_file(path,
+                  "version = \"import-test\";\nverdicts = [ \"clear\", \"review\" ];\n"
+                  "risk_levels = [ \"low\", \"medium\", \"high\" ];\n"
+                  "rules = ( { id = \"listed\"; when = \"partner.matched\"; verdict = \"review\";\n"
+                  "  score = 50; reason = \"listed\"; cite = \"test\"; } );\n");
     snprintf(path, sizeof path, "%s/rs/registry/imported.cfg", f->dir);
     tu_write_file(path, registry);
     snprintf(cmd, sizeof cmd, "'%s' --check -r '%s/rs' >'%s/check' 2>&1",
@@ -308,7 +311,7 @@ next_test_line(void *ctx, csv_line_t *l)
         return 0;
     if (strcmp(s, "!") == 0)
         return -1;
-    *l = (csv_line_t){ s, strlen(s), "\n", 10 + x->i++ };
+    *l = (csv_line_t){s, strlen(s), "\n", 10 + x->i++};
     return 1;
 }
 
@@ -316,8 +319,8 @@ static void
 test_csv_lines(void **state)
 {
     (void)state;
-    static const char *const v[] = { "a,\"b", "c\",d", "e,f", "!", NULL };
-    lines_t x = { v, 0 };
+    static const char *const v[] = {"a,\"b", "c\",d", "e,f", "!", NULL};
+    lines_t x = {v, 0};
     csv_t *c = csv_new_lines(next_test_line, &x, ',', '"', 0, "stdin");
     csv_rec_t r;
     assert_int_equal(csv_next(c, &r), 1);
@@ -355,7 +358,9 @@ test_slug(void **state)
 {
     (void)state;
     char s[64];
-    imp_slug("Air Force Xi\xE2\x80\x99" "an Flight Academy", s, 56);
+    imp_slug("Air Force Xi\xE2\x80\x99"
+             "an Flight Academy",
+             s, 56);
     assert_string_equal(s, "air-force-xian-flight-academy");
     imp_slug("A.A. Kharkevich Institute for Information Transmission Problems, IITP", s, 56);
     assert_string_equal(s, "aa-kharkevich-institute-for-information-transmission");
@@ -368,8 +373,8 @@ test_slug(void **state)
 static const char *
 ofac_args(char *buf, size_t size)
 {
-    snprintf(buf, size, "--format ofac-sdn '" FX "sdn.csv' '" FX "alt.csv' '" FX "add.csv'",
-             FXD, FXD, FXD);
+    snprintf(buf, size, "--format ofac-sdn '" FX "sdn.csv' '" FX "alt.csv' '" FX "add.csv'", FXD,
+             FXD, FXD);
     return buf;
 }
 
@@ -380,21 +385,19 @@ test_ofac(void **state)
     char args[1200];
     run_t r = run(f, ofac_args(args, sizeof args));
     assert_int_equal(r.rc, 0);
-    assert_has(r.out,
-        "  { id = \"sdn-9750\";\n"
-        "    name = \"BEIJING ALITE TECHNOLOGIES CO., LTD.\";\n"
-        "    aliases = [ \"ALCO\", \"BEIJING HAILI LIANHE KEJI YOUXIAN GONGSI\" ];\n"
-        "    country = \"CN\";\n"
-        "    lists = [ \"us-sdn\" ];\n"
-        "    ids = { ofac = \"9750\"; };\n"
-        "    sources = [ \"OFAC SDN sdn.csv line 5, ent_num 9750\" ];\n"
-        "  },\n");
+    assert_has(r.out, "  { id = \"sdn-9750\";\n"
+                      "    name = \"BEIJING ALITE TECHNOLOGIES CO., LTD.\";\n"
+                      "    aliases = [ \"ALCO\", \"BEIJING HAILI LIANHE KEJI YOUXIAN GONGSI\" ];\n"
+                      "    country = \"CN\";\n"
+                      "    lists = [ \"us-sdn\" ];\n"
+                      "    ids = { ofac = \"9750\"; };\n"
+                      "    sources = [ \"OFAC SDN sdn.csv line 5, ent_num 9750\" ];\n"
+                      "  },\n");
     /* Banco Nacional de Cuba has addresses in four countries: none set. */
-    assert_has(r.out,
-        "  { id = \"sdn-306\";\n"
-        "    name = \"BANCO NACIONAL DE CUBA\";\n"
-        "    aliases = [ \"NATIONAL BANK OF CUBA\" ];\n"
-        "    lists = [ \"us-sdn\" ];\n");
+    assert_has(r.out, "  { id = \"sdn-306\";\n"
+                      "    name = \"BANCO NACIONAL DE CUBA\";\n"
+                      "    aliases = [ \"NATIONAL BANK OF CUBA\" ];\n"
+                      "    lists = [ \"us-sdn\" ];\n");
     assert_has(r.out, "lists = (\n  { id = \"us-sdn\"; name = \"Specially Designated Nationals");
     /* Individuals, vessels and aircraft are left out, and so are their names. */
     assert_lacks(r.out, "NORIEGA");
@@ -413,7 +416,8 @@ test_ofac(void **state)
     sha_hex(path, hex);
     snprintf(line, sizeof line, "#   add.csv  SHA-256 %s\n", hex);
     assert_has(r.out, line);
-    assert_string_equal(r.err,
+    assert_string_equal(
+        r.err,
         "vet-import: 4 organisations written\n"
         "vet-import: skipped 1 individuals\n"
         "vet-import: skipped 1 vessels\n"
@@ -433,9 +437,8 @@ test_ofac_all_and_list_id(void **state)
              ofac_args(base_args, sizeof base_args));
     run_t r = run(f, args);
     assert_int_equal(r.rc, 0);
-    assert_has(r.out,
-        "  { id = \"sdn-1572\";\n"
-        "    name = \"NORIEGA, Manuel Antonio\";\n");
+    assert_has(r.out, "  { id = \"sdn-1572\";\n"
+                      "    name = \"NORIEGA, Manuel Antonio\";\n");
     assert_has(r.out, "    country = \"PA\"; type = \"individual\";\n"
                       "    lists = [ \"ofac-test\" ]; risk = \"high\";\n");
     assert_has(r.out, "{ id = \"ofac-test\";");
@@ -456,15 +459,17 @@ test_nro(void **state)
     run_t r = run(f, args);
     assert_int_equal(r.rc, 0);
     assert_has(r.out,
-        "  { id = \"nro-air-force-xian-flight-academy\";\n"
-        "    name = \"Air Force Xi\xE2\x80\x99" "an Flight Academy\";\n"
-        "    aliases = [ \"PLA Air Force Xi'an Flight Academy\", \"Air Force Xi'an Flight Academy\", "
-        "\"Xi'an Flying College of PLA Air Force\" ];\n"
-        "    country = \"CN\"; type = \"research_institute\";\n"
-        "    lists = [ \"ca-nro\" ]; risk = \"high\";\n"
-        "    sources = [ \"ca-nro: Government of Canada, Named Research Organizations, "
-        "nro.tsv line 7\" ];\n"
-        "  },\n");
+               "  { id = \"nro-air-force-xian-flight-academy\";\n"
+               "    name = \"Air Force Xi\xE2\x80\x99"
+               "an Flight Academy\";\n"
+               "    aliases = [ \"PLA Air Force Xi'an Flight Academy\", \"Air Force Xi'an Flight "
+               "Academy\", "
+               "\"Xi'an Flying College of PLA Air Force\" ];\n"
+               "    country = \"CN\"; type = \"research_institute\";\n"
+               "    lists = [ \"ca-nro\" ]; risk = \"high\";\n"
+               "    sources = [ \"ca-nro: Government of Canada, Named Research Organizations, "
+               "nro.tsv line 7\" ];\n"
+               "  },\n");
     assert_has(r.out, "  { id = \"nro-sharif-university-of-technology\";\n");
     assert_has(r.out, "\"SUT: Sharif Technical University\"");
     assert_has(r.out, "    country = \"IR\"; type = \"university\";\n");
@@ -517,13 +522,13 @@ test_csl(void **state)
 {
     fixture_t *f = *state;
     char args[800];
-    snprintf(args, sizeof args, "--format csl '" FX "csl_2023.csv' '" FX "csl_2018.csv'", FXD,
-             FXD);
+    snprintf(args, sizeof args, "--format csl '" FX "csl_2023.csv' '" FX "csl_2018.csv'", FXD, FXD);
     run_t r = run(f, args);
     assert_int_equal(r.rc, 0);
     /* Entity List: the "and any successor..." phrase is no name, and a
      * leading "and " is dropped from an alias. */
-    assert_has(r.out,
+    assert_has(
+        r.out,
         "  { id = \"csl-el-china-electronics-technology-group-corporation\";\n"
         "    name = \"China Electronics Technology Group Corporation 13th Research Institute "
         "(CETC 13)\";\n"
@@ -534,18 +539,16 @@ test_csl(void **state)
         "    lists = [ \"us-el\" ];\n"
         "    sources = [ \"US CSL csl_2023.csv line 5, EL (us-el), _id "
         "99ed1b052fdb09695fae1ba87516d8a0882b0df04652e07aeb5ce7be\" ];\n");
-    assert_has(r.out,
-        "  { id = \"csl-isn-sinobright-import-and-export-company\";\n"
-        "    name = \"Sinobright Import and Export Company\";\n"
-        "    lists = [ \"us-isn\" ];\n");
+    assert_has(r.out, "  { id = \"csl-isn-sinobright-import-and-export-company\";\n"
+                      "    name = \"Sinobright Import and Export Company\";\n"
+                      "    lists = [ \"us-isn\" ];\n");
     assert_lacks(r.out, "successor");
-    assert_has(r.out,
-        "  { id = \"csl-ssi-18300\";\n"
-        "    name = \"ROSNEFT TRADE LIMITED\";\n"
-        "    aliases = [ \"TNK TRADE LIMITED\" ];\n"
-        "    country = \"CY\";\n"
-        "    lists = [ \"us-ssi\" ];\n"
-        "    ids = { ofac = \"18300\"; };\n");
+    assert_has(r.out, "  { id = \"csl-ssi-18300\";\n"
+                      "    name = \"ROSNEFT TRADE LIMITED\";\n"
+                      "    aliases = [ \"TNK TRADE LIMITED\" ];\n"
+                      "    country = \"CY\";\n"
+                      "    lists = [ \"us-ssi\" ];\n"
+                      "    ids = { ofac = \"18300\"; };\n");
     /* 2018 layout: no _id; two rows of one name get two ids. */
     assert_has(r.out, "  { id = \"csl-dpl-al-naser-wings-airlines\";\n");
     assert_has(r.out, "  { id = \"csl-dpl-al-naser-wings-airlines-2\";\n"
@@ -555,10 +558,9 @@ test_csl(void **state)
     assert_has(r.out, "{ id = \"us-el\"; name = \"Entity List\";");
     assert_has(r.out, "{ id = \"us-dpl\";");
     assert_lacks(r.out, "{ id = \"us-uvl\";");
-    assert_string_equal(r.err,
-        "vet-import: 7 organisations written\n"
-        "vet-import: skipped 1 individuals\n"
-        "vet-import: skipped 1 vessels\n");
+    assert_string_equal(r.err, "vet-import: 7 organisations written\n"
+                               "vet-import: skipped 1 individuals\n"
+                               "vet-import: skipped 1 vessels\n");
     /* Loads, and the same input gives the same bytes. */
     assert_loads_and_reproduces(f, &r, args);
     run_free(&r);
@@ -575,25 +577,32 @@ test_un(void **state)
     run_t r = run(f, args);
     assert_int_equal(r.rc, 0);
     assert_has(r.out,
-        "  { id = \"un-kpe.001\";\n"
-        "    name = \"KOREA MINING DEVELOPMENT TRADING CORPORATION\";\n"
-        "    aliases = [ \"CHANGGWANG SINYONG CORPORATION\", \"EXTERNAL TECHNOLOGY GENERAL "
-        "CORPORATION\", \"DPRKN MINING DEVELOPMENT TRADING COOPERATION\", \"KOMID\" ];\n"
-        "    country = \"KP\";\n"
-        "    lists = [ \"un-sc\" ];\n"
-        "    ids = { un = \"KPe.001\"; };\n"
-        "    sources = [ \"UN SC consolidated list un.xml line 82, REFERENCE_NUMBER KPe.001\" ];\n");
+               "  { id = \"un-kpe.001\";\n"
+               "    name = \"KOREA MINING DEVELOPMENT TRADING CORPORATION\";\n"
+               "    aliases = [ \"CHANGGWANG SINYONG CORPORATION\", \"EXTERNAL TECHNOLOGY GENERAL "
+               "CORPORATION\", \"DPRKN MINING DEVELOPMENT TRADING COOPERATION\", \"KOMID\" ];\n"
+               "    country = \"KP\";\n"
+               "    lists = [ \"un-sc\" ];\n"
+               "    ids = { un = \"KPe.001\"; };\n"
+               "    sources = [ \"UN SC consolidated list un.xml line 82, REFERENCE_NUMBER "
+               "KPe.001\" ];\n");
     assert_has(r.out, "    name = \"ADF\";\n");
-    assert_has(r.out, "\"Forces D\xC3\xA9mocratiques Alli\xC3\xA9" "es-Arm\xC3\xA9" "e Nationale");
+    assert_has(r.out, "\"Forces D\xC3\xA9mocratiques Alli\xC3\xA9"
+                      "es-Arm\xC3\xA9"
+                      "e Nationale");
     assert_has(r.out, "    country = \"CD\";\n");
     assert_lacks(r.out, "BADEGE");
     /* An alias field packing a name and its variants in brackets, or
      * ';'-separated names, gives one alias per name; "(original script)"
      * notes are dropped. */
-    assert_has(r.out, "\"Hay\xE2\x80\x99" "at Tahrir al-Sham (HTS)\", \"\xD9\x87\xD9\x8A\xD8\xA6\xD8\xA9 "
-                      "\xD8\xAA\xD8\xAD\xD8\xB1\xD9\x8A\xD8\xB1 \xD8\xA7\xD9\x84\xD8\xB4\xD8\xA7\xD9\x85\", ");
+    assert_has(
+        r.out,
+        "\"Hay\xE2\x80\x99"
+        "at Tahrir al-Sham (HTS)\", \"\xD9\x87\xD9\x8A\xD8\xA6\xD8\xA9 "
+        "\xD8\xAA\xD8\xAD\xD8\xB1\xD9\x8A\xD8\xB1 \xD8\xA7\xD9\x84\xD8\xB4\xD8\xA7\xD9\x85\", ");
     assert_has(r.out, "\"Liberation of al-Sham Commission\", ");
-    assert_has(r.out, "\"Tahrir al-Sham Hay\xE2\x80\x99" "at\", ");
+    assert_has(r.out, "\"Tahrir al-Sham Hay\xE2\x80\x99"
+                      "at\", ");
     assert_has(r.out, "\"Jabhat al-Nusrah\", ");
     assert_lacks(r.out, "original script");
     assert_lacks(r.out, "Sham; ");
@@ -627,24 +636,24 @@ test_ftm(void **state)
     run_t r = run(f, args);
     assert_int_equal(r.rc, 0);
     assert_has(r.out,
-        "  { id = \"ftm-ofac-9750\";\n"
-        "    name = \"BEIJING ALITE TECHNOLOGIES CO., LTD.\";\n"
-        "    aliases = [ \"ALCO\", \"BEIJING HAILI LIANHE KEJI YOUXIAN GONGSI\" ];\n"
-        "    country = \"CN\";\n"
-        "    lists = [ \"opensanctions\" ];\n"
-        "    sources = [ \"FollowTheMoney entities.ftm.json line 1, id ofac-9750\" ];\n");
+               "  { id = \"ftm-ofac-9750\";\n"
+               "    name = \"BEIJING ALITE TECHNOLOGIES CO., LTD.\";\n"
+               "    aliases = [ \"ALCO\", \"BEIJING HAILI LIANHE KEJI YOUXIAN GONGSI\" ];\n"
+               "    country = \"CN\";\n"
+               "    lists = [ \"opensanctions\" ];\n"
+               "    sources = [ \"FollowTheMoney entities.ftm.json line 1, id ofac-9750\" ];\n");
     assert_has(r.out, "  { id = \"ftm-un-kpe.001\";\n");
     /* Four countries: none chosen. */
     assert_has(r.out, "    aliases = [ \"NATIONAL BANK OF CUBA\" ];\n"
                       "    lists = [ \"opensanctions\" ];\n");
     assert_lacks(r.out, "NORIEGA");
     assert_lacks(r.out, "HERMANN");
-    assert_string_equal(r.err,
-        "vet-import: 3 organisations written\n"
-        "vet-import: skipped 1 records of other schemas (sanctions, addresses, links...)\n"
-        "vet-import: skipped 1 individuals\n"
-        "vet-import: skipped 1 vessels\n"
-        "vet-import: note: 1 records with several countries (no country set)\n");
+    assert_string_equal(
+        r.err, "vet-import: 3 organisations written\n"
+               "vet-import: skipped 1 records of other schemas (sanctions, addresses, links...)\n"
+               "vet-import: skipped 1 individuals\n"
+               "vet-import: skipped 1 vessels\n"
+               "vet-import: note: 1 records with several countries (no country set)\n");
     /* Loads, and the same input gives the same bytes. */
     assert_loads_and_reproduces(f, &r, args);
     run_free(&r);
@@ -675,28 +684,35 @@ test_malformed(void **state)
 {
     fixture_t *f = *state;
     /* Real rows, broken on purpose. */
+    bad_case(
+        f, "--format ofac-sdn", "sdn.csv",
+        "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
+        "173,\"ANGLO-CARIBBEAN CO., LTD.,-0- ,\"CUBA\",-0- ,-0- \r\n",
+        "2: unexpected character after a closing quote");
+    bad_case(
+        f, "--format ofac-sdn", "sdn.csv",
+        "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
+        "173,\"ANGLO-CARIBBEAN CO., LTD.\",-0- ,\"CUBA\"\r\n",
+        "2: expected 12 fields, got 4");
+    bad_case(
+        f, "--format ofac-sdn", "sdn.csv",
+        "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
+        "306,\"BANCO NACIONAL DE CUBA,-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"a\r\n",
+        "2: unexpected character after a closing quote");
+    bad_case(
+        f, "--format ofac-sdn", "sdn.csv",
+        "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
+        "306,\"BANCO NACIONAL DE CUBA\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"a.k.a. "
+        "'BNC'.\r\n",
+        "2: unterminated quoted field");
+    bad_case(
+        f, "--format ofac-sdn", "sdn.csv",
+        "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
+        "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n",
+        "2: duplicate ent_num \"36\"");
     bad_case(f, "--format ofac-sdn", "sdn.csv",
-             "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
-             "173,\"ANGLO-CARIBBEAN CO., LTD.,-0- ,\"CUBA\",-0- ,-0- \r\n",
-             "2: unexpected character after a closing quote");
-    bad_case(f, "--format ofac-sdn", "sdn.csv",
-             "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
-             "173,\"ANGLO-CARIBBEAN CO., LTD.\",-0- ,\"CUBA\"\r\n",
-             "2: expected 12 fields, got 4");
-    bad_case(f, "--format ofac-sdn", "sdn.csv",
-             "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
-             "306,\"BANCO NACIONAL DE CUBA,-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"a\r\n",
-             "2: unexpected character after a closing quote");
-    bad_case(f, "--format ofac-sdn", "sdn.csv",
-             "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
-             "306,\"BANCO NACIONAL DE CUBA\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"a.k.a. 'BNC'.\r\n",
-             "2: unterminated quoted field");
-    bad_case(f, "--format ofac-sdn", "sdn.csv",
-             "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
-             "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n",
-             "2: duplicate ent_num \"36\"");
-    bad_case(f, "--format ofac-sdn", "sdn.csv",
-             "36,\"AEROCARIBBEAN \xC0IRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n",
+             "36,\"AEROCARIBBEAN \xC0IRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- "
+             ",-0- \r\n",
              "1: not valid UTF-8");
     bad_case(f, "--format nro-tsv", "nro.tsv",
              "name\tcountry\taliases\n"
@@ -717,8 +733,7 @@ test_malformed(void **state)
              "source,entity_number,type,programs,name\n"
              "Unverified List - Bureau of Industry and Security,,,,Atlas Sanatgaran\n",
              "2: unknown source list \"Unverified List - Bureau of Industry and Security\"");
-    bad_case(f, "--format csl", "csl.csv",
-             "source,entity_number,type,programs\n",
+    bad_case(f, "--format csl", "csl.csv", "source,entity_number,type,programs\n",
              "1: header has no \"name\" column");
     bad_case(f, "--format un-xml", "un.xml",
              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CONSOLIDATED_LIST>\n  <ENTITIES>\n"
@@ -736,8 +751,7 @@ test_malformed(void **state)
              "{\"id\": \"ofac-9750\", \"schema\": \"Company\", \"properties\": "
              "{\"name\": [\"BEIJING ALITE\"}\n",
              "2: bad JSON at column 81");
-    bad_case(f, "--format ftm", "e.json",
-             "[\"ofac-306\"]\n", "1: not a JSON object");
+    bad_case(f, "--format ftm", "e.json", "[\"ofac-306\"]\n", "1: not a JSON object");
     bad_case(f, "--format ftm", "e.json",
              "{\"id\": \"ofac-306\", \"properties\": {\"name\": [\"BANCO NACIONAL DE CUBA\"]}}\n",
              "1: entity without a \"schema\" string");
@@ -761,7 +775,8 @@ test_select(void **state)
     run_t r = run(f, args);
     assert_int_equal(r.rc, 0);
     assert_has(r.out, "# 2 organisations, ");
-    assert_has(r.out, "# Selected: only the organisations listed in dual-use.ids (2 others left out).\n");
+    assert_has(r.out,
+               "# Selected: only the organisations listed in dual-use.ids (2 others left out).\n");
     char hex[65], line[128];
     sha_hex(sel, hex);
     snprintf(line, sizeof line, "#   dual-use.ids  SHA-256 %s\n", hex);
@@ -774,10 +789,13 @@ test_select(void **state)
     assert_int_equal(vetd_check(f, r.out), 0);
     run_free(&r);
 
-    static const struct { const char *ids, *err; } bad[] = {
-        { "sdn-9750\nsdn-1\n", "dual-use.ids:2: no organisation \"sdn-1\" in the input" },
-        { "sdn-9750\n# again\nsdn-9750\n", "dual-use.ids:3: \"sdn-9750\" is already selected on line 1" },
-        { "sdn-9750 sdn-306\n", "dual-use.ids:1: expected one organisation id per line" },
+    static const struct {
+        const char *ids, *err;
+    } bad[] = {
+        {"sdn-9750\nsdn-1\n", "dual-use.ids:2: no organisation \"sdn-1\" in the input"},
+        {"sdn-9750\n# again\nsdn-9750\n",
+         "dual-use.ids:3: \"sdn-9750\" is already selected on line 1"},
+        {"sdn-9750 sdn-306\n", "dual-use.ids:1: expected one organisation id per line"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         tu_write_file(sel, bad[i].ids);

@@ -15,17 +15,22 @@
 
 /* Real names (Canada NRO list, 2024-09) plus decoys. */
 static const char *hit_al[] = {
-    "HIT", "\xe5\x93\x88\xe5\xb0\x94\xe6\xbb\xa8\xe5\xb7\xa5\xe4\xb8\x9a\xe5\xa4\xa7\xe5\xad\xa6",
+    "HIT",
+    "\xe5\x93\x88\xe5\xb0\x94\xe6\xbb\xa8\xe5\xb7\xa5\xe4\xb8\x9a\xe5\xa4\xa7\xe5\xad\xa6",
 };
 static const char *heu_al[] = {
-    "HEU", "\xe5\x93\x88\xe5\xb0\x94\xe6\xbb\xa8\xe5\xb7\xa5\xe7\xa8\x8b\xe5\xa4\xa7\xe5\xad\xa6",
+    "HEU",
+    "\xe5\x93\x88\xe5\xb0\x94\xe6\xbb\xa8\xe5\xb7\xa5\xe7\xa8\x8b\xe5\xa4\xa7\xe5\xad\xa6",
 };
-static const char *buaa_al[] = { "Beijing University of Aeronautics and Astronautics", "BUAA" };
+static const char *buaa_al[] = {"Beijing University of Aeronautics and Astronautics", "BUAA"};
 static const char *nwpu_al[] = {
-    "NWPU", "NPU", "Northwest Polytechnic University", "Northwest Polytechnical University",
+    "NWPU",
+    "NPU",
+    "Northwest Polytechnic University",
+    "Northwest Polytechnical University",
     "Northwestern Polytechnical University",
 };
-static const char *sharif_al[] = { "Arya-Mehr University of Technology", "SHFT" };
+static const char *sharif_al[] = {"Arya-Mehr University of Technology", "SHFT"};
 static const char *iitp_al[] = {
     /* Институт проблем передачи информации им. А.А. Харкевича РАН */
     "\xd0\x98\xd0\xbd\xd1\x81\xd1\x82\xd0\xb8\xd1\x82\xd1\x83\xd1\x82 \xd0\xbf\xd1\x80\xd0\xbe"
@@ -35,66 +40,120 @@ static const char *iitp_al[] = {
     "\xb8\xd1\x87\xd0\xb0 \xd0\xa0\xd0\x90\xd0\x9d",
     "IITP RAS",
 };
-static const char *bit_al[] = { "BIT" };
-static const char *njust_al[] = { "NJUST" };
-static const char *tju_al[] = { "TJU" };
-static const char *trading_al[] = { "Trading Company Limited" };
+static const char *bit_al[] = {"BIT"};
+static const char *njust_al[] = {"NJUST"};
+static const char *tju_al[] = {"TJU"};
+static const char *trading_al[] = {"Trading Company Limited"};
 
-static const reg_ident_t hit_ids[] = { { "ror", "01yqg2h08" }, { "lei", "5493 00-ABCD-12" } };
-static const reg_ident_t bit_ids[] = { { "ror", "01skt4w74" } };
+static const reg_ident_t hit_ids[] = {{"ror", "01yqg2h08"}, {"lei", "5493 00-ABCD-12"}};
+static const reg_ident_t bit_ids[] = {{"ror", "01skt4w74"}};
 
 enum {
-    E_HIT, E_HEU, E_BUAA, E_NWPU, E_SHARIF, E_IITP, E_BIT, E_NJUST, E_TJU, E_ZENITH,
-    E_NEU, E_HUNAN, E_HENAN, E_BITCO, E_ONLYSTOP, E_TWIN1, E_TWIN2, N_ENTS
+    E_HIT,
+    E_HEU,
+    E_BUAA,
+    E_NWPU,
+    E_SHARIF,
+    E_IITP,
+    E_BIT,
+    E_NJUST,
+    E_TJU,
+    E_ZENITH,
+    E_NEU,
+    E_HUNAN,
+    E_HENAN,
+    E_BITCO,
+    E_ONLYSTOP,
+    E_TWIN1,
+    E_TWIN2,
+    N_ENTS
 };
 
 static const char *no_al[1];
 
 static reg_entity_t ents[N_ENTS] = {
-    [E_HIT] = { .name = "Harbin Institute of Technology", .country = "CN", .aliases = hit_al,
-                .n_aliases = 2, .ids = hit_ids, .n_ids = 2, .risk = -1 },
-    [E_HEU] = { .name = "Harbin Engineering University", .country = "CN", .aliases = heu_al,
-                .n_aliases = 2, .risk = -1 },
-    [E_BUAA] = { .name = "Beihang University", .country = "CN", .aliases = buaa_al,
-                 .n_aliases = 2, .risk = -1 },
-    [E_NWPU] = { .name = "Northwestern Polytechnical University", .country = "CN",
-                 .aliases = nwpu_al, .n_aliases = 5, .risk = -1 },
-    [E_SHARIF] = { .name = "Sharif University of Technology", .country = "IR",
-                   .aliases = sharif_al, .n_aliases = 2, .risk = -1 },
-    [E_IITP] = { .name = "A.A. Kharkevich Institute for Information Transmission Problems, "
-                         "IITP, Russian Academy of Sciences",
-                 .country = "RU", .aliases = iitp_al, .n_aliases = 2, .risk = -1 },
-    [E_BIT] = { .name = "Beijing Institute of Technology", .country = "CN", .aliases = bit_al,
-                .n_aliases = 1, .ids = bit_ids, .n_ids = 1, .risk = -1 },
-    [E_NJUST] = { .name = "Nanjing University of Science and Technology", .country = "CN",
-                  .aliases = njust_al, .n_aliases = 1, .risk = -1 },
-    [E_TJU] = { .name = "Tianjin University", .country = "CN", .aliases = tju_al,
-                .n_aliases = 1, .risk = -1 },
+    [E_HIT] = {.name = "Harbin Institute of Technology",
+               .country = "CN",
+               .aliases = hit_al,
+               .n_aliases = 2,
+               .ids = hit_ids,
+               .n_ids = 2,
+               .risk = -1},
+    [E_HEU] = {.name = "Harbin Engineering University",
+               .country = "CN",
+               .aliases = heu_al,
+               .n_aliases = 2,
+               .risk = -1},
+    [E_BUAA] = {.name = "Beihang University",
+                .country = "CN",
+                .aliases = buaa_al,
+                .n_aliases = 2,
+                .risk = -1},
+    [E_NWPU] = {.name = "Northwestern Polytechnical University",
+                .country = "CN",
+                .aliases = nwpu_al,
+                .n_aliases = 5,
+                .risk = -1},
+    [E_SHARIF] = {.name = "Sharif University of Technology",
+                  .country = "IR",
+                  .aliases = sharif_al,
+                  .n_aliases = 2,
+                  .risk = -1},
+    [E_IITP] = {.name = "A.A. Kharkevich Institute for Information Transmission Problems, "
+                        "IITP, Russian Academy of Sciences",
+                .country = "RU",
+                .aliases = iitp_al,
+                .n_aliases = 2,
+                .risk = -1},
+    [E_BIT] = {.name = "Beijing Institute of Technology",
+               .country = "CN",
+               .aliases = bit_al,
+               .n_aliases = 1,
+               .ids = bit_ids,
+               .n_ids = 1,
+               .risk = -1},
+    [E_NJUST] = {.name = "Nanjing University of Science and Technology",
+                 .country = "CN",
+                 .aliases = njust_al,
+                 .n_aliases = 1,
+                 .risk = -1},
+    [E_TJU] = {.name = "Tianjin University",
+               .country = "CN",
+               .aliases = tju_al,
+               .n_aliases = 1,
+               .risk = -1},
     /* Decoys. */
-    [E_ZENITH] = { .name = "Zenith Trading Co., Ltd.", .country = "HK", .aliases = trading_al,
-                   .n_aliases = 1, .risk = -1 },
-    [E_NEU] = { .name = "Northeastern University", .country = "US", .aliases = no_al,
-                .risk = -1 },
-    [E_HUNAN] = { .name = "Hunan University", .country = "CN", .aliases = no_al, .risk = -1 },
-    [E_HENAN] = { .name = "Henan University", .country = "CN", .aliases = no_al, .risk = -1 },
-    [E_BITCO] = { .name = "Beijing Institute of Technology Co., Ltd.", .country = NULL,
-                  .aliases = no_al, .risk = -1 },
-    [E_ONLYSTOP] = { .name = "The Trading Company", .country = "US", .aliases = no_al,
-                     .risk = -1 },
-    [E_TWIN1] = { .name = "Institute of Applied Physics", .country = "IR", .aliases = no_al,
-                  .risk = -1 },
-    [E_TWIN2] = { .name = "INSTITUTE OF APPLIED PHYSICS", .country = "CN", .aliases = no_al,
-                  .risk = -1 },
+    [E_ZENITH] = {.name = "Zenith Trading Co., Ltd.",
+                  .country = "HK",
+                  .aliases = trading_al,
+                  .n_aliases = 1,
+                  .risk = -1},
+    [E_NEU] = {.name = "Northeastern University", .country = "US", .aliases = no_al, .risk = -1},
+    [E_HUNAN] = {.name = "Hunan University", .country = "CN", .aliases = no_al, .risk = -1},
+    [E_HENAN] = {.name = "Henan University", .country = "CN", .aliases = no_al, .risk = -1},
+    [E_BITCO] = {.name = "Beijing Institute of Technology Co., Ltd.",
+                 .country = NULL,
+                 .aliases = no_al,
+                 .risk = -1},
+    [E_ONLYSTOP] = {.name = "The Trading Company", .country = "US", .aliases = no_al, .risk = -1},
+    [E_TWIN1] = {.name = "Institute of Applied Physics",
+                 .country = "IR",
+                 .aliases = no_al,
+                 .risk = -1},
+    [E_TWIN2] = {.name = "INSTITUTE OF APPLIED PHYSICS",
+                 .country = "CN",
+                 .aliases = no_al,
+                 .risk = -1},
 };
 
-static const match_config_t default_cfg = { 0.88, 0.08, 5 };
+static const match_config_t default_cfg = {0.88, 0.08, 5};
 
 typedef struct fixture {
-    match_index_t *ix;          /* index over ents[] */
-    arena_t *scratch;           /* per-query arena */
-    match_hit_t hits[16];       /* last answer */
-    int n;                      /* its size */
-    char err[128];              /* last error */
+    match_index_t *ix;    /* index over ents[] */
+    arena_t *scratch;     /* per-query arena */
+    match_hit_t hits[16]; /* last answer */
+    int n;                /* its size */
+    char err[128];        /* last error */
 } fixture_t;
 
 static int
@@ -123,7 +182,7 @@ teardown(void **state)
 static int
 find(fixture_t *f, const char *name, const char *country)
 {
-    match_query_t q = { .name = name, .country = country };
+    match_query_t q = {.name = name, .country = country};
     arena_reset(f->scratch);
     f->err[0] = '\0';
     f->n = match_find(f->ix, &q, f->scratch, f->hits, 16, f->err, sizeof f->err);
@@ -172,22 +231,25 @@ static void
 test_exact_other_scripts(void **state)
 {
     fixture_t *f = *state;
-    expect_exact(f, "\xe5\x93\x88\xe5\xb0\x94\xe6\xbb\xa8\xe5\xb7\xa5\xe4\xb8\x9a\xe5\xa4\xa7\xe5\xad\xa6",
-                 E_HIT, 2);
+    expect_exact(
+        f, "\xe5\x93\x88\xe5\xb0\x94\xe6\xbb\xa8\xe5\xb7\xa5\xe4\xb8\x9a\xe5\xa4\xa7\xe5\xad\xa6",
+        E_HIT, 2);
     assert_int_equal(f->n, 1);
     /* 哈尔滨工程大学 (Harbin Engineering University) is one character
      * from 哈尔滨工业大学 but another body: ideographs never match fuzzily. */
-    expect_exact(f, "\xe5\x93\x88\xe5\xb0\x94\xe6\xbb\xa8\xe5\xb7\xa5\xe7\xa8\x8b\xe5\xa4\xa7\xe5\xad\xa6",
-                 E_HEU, 2);
+    expect_exact(
+        f, "\xe5\x93\x88\xe5\xb0\x94\xe6\xbb\xa8\xe5\xb7\xa5\xe7\xa8\x8b\xe5\xa4\xa7\xe5\xad\xa6",
+        E_HEU, 2);
     assert_int_equal(f->n, 1);
     /* Cyrillic in capitals, without the dots: case folded, punctuation gone. */
-    expect_exact(f,
-                 "\xd0\x98\xd0\x9d\xd0\xa1\xd0\xa2\xd0\x98\xd0\xa2\xd0\xa3\xd0\xa2 \xd0\x9f\xd0\xa0"
-                 "\xd0\x9e\xd0\x91\xd0\x9b\xd0\x95\xd0\x9c \xd0\x9f\xd0\x95\xd0\xa0\xd0\x95\xd0\x94"
-                 "\xd0\x90\xd0\xa7\xd0\x98 \xd0\x98\xd0\x9d\xd0\xa4\xd0\x9e\xd0\xa0\xd0\x9c\xd0\x90"
-                 "\xd0\xa6\xd0\x98\xd0\x98 \xd0\x98\xd0\x9c \xd0\x90 \xd0\x90 \xd0\xa5\xd0\x90\xd0\xa0"
-                 "\xd0\x9a\xd0\x95\xd0\x92\xd0\x98\xd0\xa7\xd0\x90 \xd0\xa0\xd0\x90\xd0\x9d",
-                 E_IITP, 1);
+    expect_exact(
+        f,
+        "\xd0\x98\xd0\x9d\xd0\xa1\xd0\xa2\xd0\x98\xd0\xa2\xd0\xa3\xd0\xa2 \xd0\x9f\xd0\xa0"
+        "\xd0\x9e\xd0\x91\xd0\x9b\xd0\x95\xd0\x9c \xd0\x9f\xd0\x95\xd0\xa0\xd0\x95\xd0\x94"
+        "\xd0\x90\xd0\xa7\xd0\x98 \xd0\x98\xd0\x9d\xd0\xa4\xd0\x9e\xd0\xa0\xd0\x9c\xd0\x90"
+        "\xd0\xa6\xd0\x98\xd0\x98 \xd0\x98\xd0\x9c \xd0\x90 \xd0\x90 \xd0\xa5\xd0\x90\xd0\xa0"
+        "\xd0\x9a\xd0\x95\xd0\x92\xd0\x98\xd0\xa7\xd0\x90 \xd0\xa0\xd0\x90\xd0\x9d",
+        E_IITP, 1);
 }
 
 /* A fuzzy hit on e with a score in [lo, hi]. */
@@ -278,19 +340,23 @@ test_traps_scores_below_threshold(void **state)
     (void)state;
     /* The same traps with the threshold lowered, to see how far below
      * 0.88 they score (a margin, not a coin toss). */
-    match_config_t cfg = { 0.3, 0.08, 16 };
+    match_config_t cfg = {0.3, 0.08, 16};
     char err[128];
     match_index_t *ix = match_index_new(ents, N_ENTS, &cfg, err, sizeof err);
     arena_t *a = arena_new(0);
     assert_non_null(ix);
-    static const struct { const char *q; unsigned e; double max; } traps[] = {
-        { "Harbin University of Science and Technology", E_HIT, 0.75 },
-        { "Northwestern University", E_NWPU, 0.80 },
-        { "University of Technology", E_SHARIF, 0.75 },
-        { "Tianjin University of Technology", E_TJU, 0.85 },
+    static const struct {
+        const char *q;
+        unsigned e;
+        double max;
+    } traps[] = {
+        {"Harbin University of Science and Technology", E_HIT, 0.75},
+        {"Northwestern University", E_NWPU, 0.80},
+        {"University of Technology", E_SHARIF, 0.75},
+        {"Tianjin University of Technology", E_TJU, 0.85},
     };
     for (size_t i = 0; i < sizeof traps / sizeof traps[0]; i++) {
-        match_query_t q = { .name = traps[i].q };
+        match_query_t q = {.name = traps[i].q};
         match_hit_t hits[16];
         arena_reset(a);
         int n = match_find(ix, &q, a, hits, 16, err, sizeof err);
@@ -339,10 +405,12 @@ static void
 test_identifiers(void **state)
 {
     fixture_t *f = *state;
-    const char *schemes[] = { "ROR", "lei", "ror", "isni" };
-    const char *values[] = { " 01YQG2H08 ", "549300abcd12", "01skt4w74", "01yqg2h08" };
-    match_query_t q = { .name = "Harbin Institute of Technology", .id_schemes = schemes,
-                        .id_values = values, .n_ids = 4 };
+    const char *schemes[] = {"ROR", "lei", "ror", "isni"};
+    const char *values[] = {" 01YQG2H08 ", "549300abcd12", "01skt4w74", "01yqg2h08"};
+    match_query_t q = {.name = "Harbin Institute of Technology",
+                       .id_schemes = schemes,
+                       .id_values = values,
+                       .n_ids = 4};
     arena_reset(f->scratch);
     int n = match_find(f->ix, &q, f->scratch, f->hits, 16, f->err, sizeof f->err);
     /* HIT by id (the first of its ids that matched wins: both name it,
@@ -360,9 +428,9 @@ test_identifiers(void **state)
         assert_true(f->hits[i].entity != E_HIT && f->hits[i].entity != E_BIT);
 
     /* The LEI alone, spelled with other separators. */
-    const char *s2[] = { "LEI" }, *v2[] = { "5493-00 abcd-12" };
-    match_query_t q2 = { .name = "Unknown Partner Ltd", .id_schemes = s2, .id_values = v2,
-                         .n_ids = 1 };
+    const char *s2[] = {"LEI"}, *v2[] = {"5493-00 abcd-12"};
+    match_query_t q2 = {
+        .name = "Unknown Partner Ltd", .id_schemes = s2, .id_values = v2, .n_ids = 1};
     arena_reset(f->scratch);
     n = match_find(f->ix, &q2, f->scratch, f->hits, 16, f->err, sizeof f->err);
     assert_int_equal(n, 1);
@@ -370,9 +438,9 @@ test_identifiers(void **state)
     assert_int_equal(f->hits[0].name, 1);
     assert_int_equal(f->hits[0].method, MATCH_ID);
     /* The right value under another scheme is nothing. */
-    const char *s3[] = { "grid" }, *v3[] = { "01yqg2h08" };
-    match_query_t q3 = { .name = "Unknown Partner Ltd", .id_schemes = s3, .id_values = v3,
-                         .n_ids = 1 };
+    const char *s3[] = {"grid"}, *v3[] = {"01yqg2h08"};
+    match_query_t q3 = {
+        .name = "Unknown Partner Ltd", .id_schemes = s3, .id_values = v3, .n_ids = 1};
     arena_reset(f->scratch);
     assert_int_equal(match_find(f->ix, &q3, f->scratch, f->hits, 16, f->err, sizeof f->err), 0);
 }
@@ -414,8 +482,8 @@ test_order_and_suppression(void **state)
     assert_true(f->hits[0].score >= f->hits[1].score);
     /* Aliases of the query are tried too; exact on one suppresses fuzzy
      * on the same entity from another. */
-    const char *al[] = { "Harbin Institue of Technology", "HIT" };
-    match_query_t q = { .name = "Unknown Name", .aliases = al, .n_aliases = 2 };
+    const char *al[] = {"Harbin Institue of Technology", "HIT"};
+    match_query_t q = {.name = "Unknown Name", .aliases = al, .n_aliases = 2};
     arena_reset(f->scratch);
     int n = match_find(f->ix, &q, f->scratch, f->hits, 16, f->err, sizeof f->err);
     assert_int_equal(n, 1);
@@ -428,19 +496,19 @@ static void
 test_max_results_and_cap(void **state)
 {
     (void)state;
-    match_config_t cfg = { 0.3, 0.08, 2 };
+    match_config_t cfg = {0.3, 0.08, 2};
     char err[128];
     match_index_t *ix = match_index_new(ents, N_ENTS, &cfg, err, sizeof err);
     arena_t *a = arena_new(0);
     assert_non_null(ix);
-    match_query_t q = { .name = "University of Technology" };
+    match_query_t q = {.name = "University of Technology"};
     match_hit_t hits[16];
     int n = match_find(ix, &q, a, hits, 16, err, sizeof err);
-    assert_int_equal(n, 2);                     /* max_results */
+    assert_int_equal(n, 2); /* max_results */
     assert_true(hits[0].score >= hits[1].score);
     arena_reset(a);
     n = match_find(ix, &q, a, hits, 1, err, sizeof err);
-    assert_int_equal(n, 1);                     /* cap */
+    assert_int_equal(n, 1); /* cap */
     match_index_destroy(&ix);
     arena_destroy(&a);
 }
@@ -451,8 +519,8 @@ test_invalid_utf8(void **state)
     fixture_t *f = *state;
     assert_int_equal(find(f, "Harbin \xff Institute", NULL), -1);
     assert_string_equal(f->err, "name: invalid UTF-8 at byte 7");
-    const char *al[] = { "Good Name", "\xc0\xaf" };
-    match_query_t q = { .name = "Harbin Institute of Technology", .aliases = al, .n_aliases = 2 };
+    const char *al[] = {"Good Name", "\xc0\xaf"};
+    match_query_t q = {.name = "Harbin Institute of Technology", .aliases = al, .n_aliases = 2};
     arena_reset(f->scratch);
     assert_int_equal(match_find(f->ix, &q, f->scratch, f->hits, 16, f->err, sizeof f->err), -1);
     assert_string_equal(f->err, "aliases[1]: invalid UTF-8 at byte 0");
@@ -467,14 +535,14 @@ test_empty_registry(void **state)
     assert_non_null(ix);
     assert_true(match_index_memory(ix) > 0);
     arena_t *a = arena_new(0);
-    const char *s[] = { "ror" }, *v[] = { "01yqg2h08" };
-    match_query_t q = { .name = "Harbin Institue of Technology", .id_schemes = s,
-                        .id_values = v, .n_ids = 1 };
+    const char *s[] = {"ror"}, *v[] = {"01yqg2h08"};
+    match_query_t q = {
+        .name = "Harbin Institue of Technology", .id_schemes = s, .id_values = v, .n_ids = 1};
     match_hit_t hits[4];
     assert_int_equal(match_find(ix, &q, a, hits, 4, err, sizeof err), 0);
     match_index_destroy(&ix);
     assert_null(ix);
-    match_index_destroy(&ix);                   /* NULL is fine */
+    match_index_destroy(&ix); /* NULL is fine */
     match_index_destroy(NULL);
     arena_destroy(&a);
 }
@@ -494,8 +562,8 @@ test_names_and_memory(void **state)
 }
 
 typedef struct worker {
-    const match_index_t *ix;    /* shared index */
-    int ok;                     /* 1 if every answer was as expected */
+    const match_index_t *ix; /* shared index */
+    int ok;                  /* 1 if every answer was as expected */
 } worker_t;
 
 static void *
@@ -505,15 +573,19 @@ worker_run(void *p)
     arena_t *a = arena_new(0);
     char err[128];
     w->ok = a != NULL;
-    static const struct { const char *q; unsigned e; match_method_t m; } cases[] = {
-        { "Harbin Institute of Technology", E_HIT, MATCH_EXACT },
-        { "Harbin Institue of Technology", E_HIT, MATCH_FUZZY },
-        { "Beihang Univeristy", E_BUAA, MATCH_FUZZY },
-        { "NWPU", E_NWPU, MATCH_EXACT },
+    static const struct {
+        const char *q;
+        unsigned e;
+        match_method_t m;
+    } cases[] = {
+        {"Harbin Institute of Technology", E_HIT, MATCH_EXACT},
+        {"Harbin Institue of Technology", E_HIT, MATCH_FUZZY},
+        {"Beihang Univeristy", E_BUAA, MATCH_FUZZY},
+        {"NWPU", E_NWPU, MATCH_EXACT},
     };
     for (int i = 0; i < 2000 && w->ok; i++) {
         size_t c = (size_t)i % (sizeof cases / sizeof cases[0]);
-        match_query_t q = { .name = cases[c].q };
+        match_query_t q = {.name = cases[c].q};
         match_hit_t hits[4];
         arena_reset(a);
         int n = match_find(w->ix, &q, a, hits, 4, err, sizeof err);
@@ -530,7 +602,7 @@ test_shared_between_threads(void **state)
     pthread_t th[4];
     worker_t w[4];
     for (int i = 0; i < 4; i++) {
-        w[i] = (worker_t){ f->ix, 0 };
+        w[i] = (worker_t){f->ix, 0};
         assert_int_equal(pthread_create(&th[i], NULL, worker_run, &w[i]), 0);
     }
     for (int i = 0; i < 4; i++) {

@@ -22,10 +22,10 @@
 /* ---- parsing ---- */
 
 typedef struct pfx {
-    arena_t *a;             /* per-request arena */
-    request_t req;          /* last parsed request */
-    req_err_t code;         /* last error code */
-    const char *msg;        /* last error message */
+    arena_t *a;      /* per-request arena */
+    request_t req;   /* last parsed request */
+    req_err_t code;  /* last error code */
+    const char *msg; /* last error message */
 } pfx_t;
 
 static int
@@ -139,7 +139,8 @@ test_nulls_are_absent(void **state)
                               "\"aliases\":null,\"country\":null,\"type\":null,"
                               "\"ids\":{\"ror\":null}},\"technologies\":null,"
                               "\"activity\":null,\"current\":null,\"text\":null,"
-                              "\"context\":{\"a\":null,\"b\":1}}"), 0);
+                              "\"context\":{\"a\":null,\"b\":1}}"),
+                     0);
     const request_t *r = &f->req;
     assert_null(r->id);
     assert_int_equal(r->op, REQ_OP_SCREEN);
@@ -157,7 +158,8 @@ test_normalised_fields(void **state)
     pfx_t *f = *state;
     assert_int_equal(parse(f, "{\"partner\":{\"name\":\"  Harbin\\tInstitute \\n\","
                               "\"aliases\":[\" HIT \"],\"country\":\"cn\","
-                              "\"ids\":{\"ROR\":\" 01yqg2h08 \",\"Lei\":\"X\"}}}"), 0);
+                              "\"ids\":{\"ROR\":\" 01yqg2h08 \",\"Lei\":\"X\"}}}"),
+                     0);
     const request_t *r = &f->req;
     assert_string_equal(r->name, "Harbin\tInstitute");
     assert_string_equal(r->aliases[0], "HIT");
@@ -173,16 +175,19 @@ static void
 test_numeric_ids(void **state)
 {
     pfx_t *f = *state;
-    static const struct { const char *json; const char *id; } cases[] = {
-        { "{\"id\":42,\"op\":\"ping\"}", "42" },
-        { "{\"id\":-3,\"op\":\"ping\"}", "-3" },
-        { "{\"id\":0,\"op\":\"ping\"}", "0" },
-        { "{\"id\":-0.0,\"op\":\"ping\"}", "0" },
-        { "{\"id\":1.5,\"op\":\"ping\"}", "1.5" },
-        { "{\"id\":0.1,\"op\":\"ping\"}", "0.1" },
-        { "{\"id\":123456789012,\"op\":\"ping\"}", "123456789012" },
-        { "{\"id\":1e20,\"op\":\"ping\"}", "1e+20" },
-        { "{\"id\":\"\",\"op\":\"ping\"}", "" },
+    static const struct {
+        const char *json;
+        const char *id;
+    } cases[] = {
+        {"{\"id\":42,\"op\":\"ping\"}", "42"},
+        {"{\"id\":-3,\"op\":\"ping\"}", "-3"},
+        {"{\"id\":0,\"op\":\"ping\"}", "0"},
+        {"{\"id\":-0.0,\"op\":\"ping\"}", "0"},
+        {"{\"id\":1.5,\"op\":\"ping\"}", "1.5"},
+        {"{\"id\":0.1,\"op\":\"ping\"}", "0.1"},
+        {"{\"id\":123456789012,\"op\":\"ping\"}", "123456789012"},
+        {"{\"id\":1e20,\"op\":\"ping\"}", "1e+20"},
+        {"{\"id\":\"\",\"op\":\"ping\"}", ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_equal(parse(f, cases[i].json), 0);
@@ -195,9 +200,12 @@ static void
 test_admin_ops(void **state)
 {
     pfx_t *f = *state;
-    static const struct { const char *name; req_op_t op; } ops[] = {
-        { "ping", REQ_OP_PING }, { "version", REQ_OP_VERSION }, { "stats", REQ_OP_STATS },
-        { "reload", REQ_OP_RELOAD }, { "taxonomy", REQ_OP_TAXONOMY },
+    static const struct {
+        const char *name;
+        req_op_t op;
+    } ops[] = {
+        {"ping", REQ_OP_PING},     {"version", REQ_OP_VERSION},   {"stats", REQ_OP_STATS},
+        {"reload", REQ_OP_RELOAD}, {"taxonomy", REQ_OP_TAXONOMY},
     };
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         char json[64];
@@ -215,7 +223,8 @@ test_context_types(void **state)
     pfx_t *f = *state;
     assert_int_equal(parse(f, "{\"partner\":{\"name\":\"X\"},\"context\":{\"funder\":\"NSERC\","
                               "\"amount\":250000.5,\"n\":-2,\"yes\":true,\"no\":false,"
-                              "\"empty\":\"\"}}"), 0);
+                              "\"empty\":\"\"}}"),
+                     0);
     const request_t *r = &f->req;
     assert_int_equal(r->n_ctx, 6);
     assert_string_equal(r->ctx[0].key, "funder");
@@ -238,7 +247,8 @@ test_unicode_accepted(void **state)
     /* raw UTF-8 (Chinese, Cyrillic), and escapes incl. a surrogate pair */
     assert_int_equal(parse(f, "{\"partner\":{\"name\":\"哈尔滨工业大学\","
                               "\"aliases\":[\"Московский\",\"\\u54c8\\u5de5\\u5927\","
-                              "\"\\ud83d\\ude00\"]}}"), 0);
+                              "\"\\ud83d\\ude00\"]}}"),
+                     0);
     assert_string_equal(f->req.name, "哈尔滨工业大学");
     assert_string_equal(f->req.aliases[0], "Московский");
     assert_string_equal(f->req.aliases[1], "哈工大");
@@ -254,8 +264,7 @@ test_strings_copied(void **state)
                   "\"type\":\"company\",\"ids\":{\"ror\":\"V\"}},\"technologies\":[\"ai\"],"
                   "\"activity\":\"funding\",\"text\":\"T\",\"context\":{\"k\":\"v\"}}";
     arena_reset(f->a);
-    assert_int_equal(proto_parse(json, strlen(json), 0, f->a, &f->req, &f->code, &f->msg),
-                     0);
+    assert_int_equal(proto_parse(json, strlen(json), 0, f->a, &f->req, &f->code, &f->msg), 0);
     memset(json, 'x', strlen(json));
     const request_t *r = &f->req;
     assert_string_equal(r->id, "r");
@@ -272,10 +281,10 @@ test_strings_copied(void **state)
 }
 
 typedef struct err_case {
-    const char *json;       /* request, NUL-terminated */
-    req_err_t code;         /* expected code */
-    const char *msg;        /* expected message */
-    const char *id;         /* expected echoed id, or NULL */
+    const char *json; /* request, NUL-terminated */
+    req_err_t code;   /* expected code */
+    const char *msg;  /* expected message */
+    const char *id;   /* expected echoed id, or NULL */
 } err_case_t;
 
 #define P(x) "{\"id\":\"e\",\"partner\":{\"name\":\"X\"," x "}}"
@@ -283,124 +292,116 @@ typedef struct err_case {
 
 static const err_case_t err_cases[] = {
     /* document */
-    { "", ERR_BAD_REQUEST, "invalid JSON at byte 0", NULL },
-    { "{\"a\":}", ERR_BAD_REQUEST, "invalid JSON at byte 5", NULL },
-    { "{\"id\":\"x\",", ERR_BAD_REQUEST, "invalid JSON at byte 9", NULL },
-    { "{\"partner\":{\"name\":\"x\"}} x", ERR_BAD_REQUEST, "invalid JSON at byte 25", NULL },
-    { "{\"partner\":{\"name\":\"x\"}}{}", ERR_BAD_REQUEST, "invalid JSON at byte 24", NULL },
-    { "[1]", ERR_BAD_REQUEST, "request: expected a JSON object", NULL },
-    { "\"x\"", ERR_BAD_REQUEST, "request: expected a JSON object", NULL },
-    { "{\"id\":\"e\",\"partner\":{\"name\":\"a\\u0000b\"}}", ERR_BAD_REQUEST,
-      "request: \\u0000 at byte 30 is not allowed", NULL },
+    {"", ERR_BAD_REQUEST, "invalid JSON at byte 0", NULL},
+    {"{\"a\":}", ERR_BAD_REQUEST, "invalid JSON at byte 5", NULL},
+    {"{\"id\":\"x\",", ERR_BAD_REQUEST, "invalid JSON at byte 9", NULL},
+    {"{\"partner\":{\"name\":\"x\"}} x", ERR_BAD_REQUEST, "invalid JSON at byte 25", NULL},
+    {"{\"partner\":{\"name\":\"x\"}}{}", ERR_BAD_REQUEST, "invalid JSON at byte 24", NULL},
+    {"[1]", ERR_BAD_REQUEST, "request: expected a JSON object", NULL},
+    {"\"x\"", ERR_BAD_REQUEST, "request: expected a JSON object", NULL},
+    {"{\"id\":\"e\",\"partner\":{\"name\":\"a\\u0000b\"}}", ERR_BAD_REQUEST,
+     "request: \\u0000 at byte 30 is not allowed", NULL},
     /* id and op */
-    { "{\"id\":true}", ERR_BAD_REQUEST, "id: expected a string or number", NULL },
-    { "{\"id\":[\"a\"]}", ERR_BAD_REQUEST, "id: expected a string or number", NULL },
-    { "{\"id\":1e999}", ERR_BAD_REQUEST, "id: number out of range", NULL },
-    { "{\"id\":\"r1\",\"op\":\"foo\"}", ERR_UNKNOWN_OP, "unknown op \"foo\"", "r1" },
-    { "{\"op\":\"foo\",\"id\":\"r1\"}", ERR_UNKNOWN_OP, "unknown op \"foo\"", "r1" },
-    { "{\"id\":7,\"op\":\"scren\"}", ERR_UNKNOWN_OP,
-      "unknown op \"scren\" (did you mean \"screen\"?)", "7" },
-    { "{\"id\":\"r1\",\"op\":5}", ERR_BAD_REQUEST, "op: expected a string", "r1" },
-    { "{\"id\":\"a\",\"id\":\"b\"}", ERR_BAD_REQUEST, "duplicate field \"id\"", "a" },
-    { "{\"op\":\"ping\",\"op\":\"ping\"}", ERR_BAD_REQUEST, "duplicate field \"op\"", NULL },
+    {"{\"id\":true}", ERR_BAD_REQUEST, "id: expected a string or number", NULL},
+    {"{\"id\":[\"a\"]}", ERR_BAD_REQUEST, "id: expected a string or number", NULL},
+    {"{\"id\":1e999}", ERR_BAD_REQUEST, "id: number out of range", NULL},
+    {"{\"id\":\"r1\",\"op\":\"foo\"}", ERR_UNKNOWN_OP, "unknown op \"foo\"", "r1"},
+    {"{\"op\":\"foo\",\"id\":\"r1\"}", ERR_UNKNOWN_OP, "unknown op \"foo\"", "r1"},
+    {"{\"id\":7,\"op\":\"scren\"}", ERR_UNKNOWN_OP,
+     "unknown op \"scren\" (did you mean \"screen\"?)", "7"},
+    {"{\"id\":\"r1\",\"op\":5}", ERR_BAD_REQUEST, "op: expected a string", "r1"},
+    {"{\"id\":\"a\",\"id\":\"b\"}", ERR_BAD_REQUEST, "duplicate field \"id\"", "a"},
+    {"{\"op\":\"ping\",\"op\":\"ping\"}", ERR_BAD_REQUEST, "duplicate field \"op\"", NULL},
     /* admin ops take only id and op */
-    { "{\"id\":\"p\",\"op\":\"ping\",\"partner\":{}}", ERR_BAD_REQUEST,
-      "unknown field \"partner\"", "p" },
-    { "{\"op\":\"stats\",\"iD\":1}", ERR_BAD_REQUEST,
-      "unknown field \"iD\" (did you mean \"id\"?)", NULL },
-    { "{\"op\":\"ping\",\"zz\":1}", ERR_BAD_REQUEST, "unknown field \"zz\"", NULL },
+    {"{\"id\":\"p\",\"op\":\"ping\",\"partner\":{}}", ERR_BAD_REQUEST, "unknown field \"partner\"",
+     "p"},
+    {"{\"op\":\"stats\",\"iD\":1}", ERR_BAD_REQUEST, "unknown field \"iD\" (did you mean \"id\"?)",
+     NULL},
+    {"{\"op\":\"ping\",\"zz\":1}", ERR_BAD_REQUEST, "unknown field \"zz\"", NULL},
     /* top level */
-    { "{\"id\":\"e\"}", ERR_BAD_REQUEST, "partner: required", "e" },
-    { "{\"id\":\"e\",\"op\":\"screen\",\"partner\":null}", ERR_BAD_REQUEST,
-      "partner: required", "e" },
-    { "{\"id\":\"e\",\"partner\":[]}", ERR_BAD_REQUEST, "partner: expected an object", "e" },
-    { "{\"partner\":{\"name\":\"X\"},\"techs\":[],\"id\":\"late\"}", ERR_BAD_REQUEST,
-      "unknown field \"techs\"", "late" },
-    { T("\"technology\":[\"ai\"]"), ERR_BAD_REQUEST,
-      "unknown field \"technology\" (did you mean \"technologies\"?)", "e" },
-    { T("\"Text\":\"x\""), ERR_BAD_REQUEST,
-      "unknown field \"Text\" (did you mean \"text\"?)", "e" },
-    { T("\"\":1"), ERR_BAD_REQUEST, "unknown field \"\"", "e" },
-    { T("\"partner\":{\"name\":\"Y\"}"), ERR_BAD_REQUEST, "duplicate field \"partner\"", "e" },
-    { T("\"technologies\":\"ai\""), ERR_BAD_REQUEST,
-      "technologies: expected an array of strings", "e" },
-    { T("\"technologies\":[\"ai\",null]"), ERR_BAD_REQUEST,
-      "technologies[1]: expected a string", "e" },
-    { T("\"activity\":1"), ERR_BAD_REQUEST, "activity: expected a string", "e" },
-    { T("\"current\":\"yes\""), ERR_BAD_REQUEST, "current: expected true or false", "e" },
-    { T("\"current\":1"), ERR_BAD_REQUEST, "current: expected true or false", "e" },
-    { T("\"text\":5"), ERR_BAD_REQUEST, "text: expected a string", "e" },
-    { T("\"context\":[]"), ERR_BAD_REQUEST, "context: expected an object", "e" },
-    { T("\"context\":\"x\""), ERR_BAD_REQUEST, "context: expected an object", "e" },
-    { T("\"context\":{\"foo\":{\"a\":1}}"), ERR_BAD_REQUEST,
-      "context.foo: expected a string, number or boolean", "e" },
-    { T("\"context\":{\"ok\":1,\"foo\":[1]}"), ERR_BAD_REQUEST,
-      "context.foo: expected a string, number or boolean", "e" },
-    { T("\"context\":{\"\":1}"), ERR_BAD_REQUEST, "context: empty key", "e" },
-    { T("\"context\":{\"a\":1,\"a\":\"2\"}"), ERR_BAD_REQUEST,
-      "duplicate field \"context.a\"", "e" },
-    { T("\"context\":{\"a\":-1e999}"), ERR_BAD_REQUEST, "context.a: number out of range",
-      "e" },
+    {"{\"id\":\"e\"}", ERR_BAD_REQUEST, "partner: required", "e"},
+    {"{\"id\":\"e\",\"op\":\"screen\",\"partner\":null}", ERR_BAD_REQUEST, "partner: required",
+     "e"},
+    {"{\"id\":\"e\",\"partner\":[]}", ERR_BAD_REQUEST, "partner: expected an object", "e"},
+    {"{\"partner\":{\"name\":\"X\"},\"techs\":[],\"id\":\"late\"}", ERR_BAD_REQUEST,
+     "unknown field \"techs\"", "late"},
+    {T("\"technology\":[\"ai\"]"), ERR_BAD_REQUEST,
+     "unknown field \"technology\" (did you mean \"technologies\"?)", "e"},
+    {T("\"Text\":\"x\""), ERR_BAD_REQUEST, "unknown field \"Text\" (did you mean \"text\"?)", "e"},
+    {T("\"\":1"), ERR_BAD_REQUEST, "unknown field \"\"", "e"},
+    {T("\"partner\":{\"name\":\"Y\"}"), ERR_BAD_REQUEST, "duplicate field \"partner\"", "e"},
+    {T("\"technologies\":\"ai\""), ERR_BAD_REQUEST, "technologies: expected an array of strings",
+     "e"},
+    {T("\"technologies\":[\"ai\",null]"), ERR_BAD_REQUEST, "technologies[1]: expected a string",
+     "e"},
+    {T("\"activity\":1"), ERR_BAD_REQUEST, "activity: expected a string", "e"},
+    {T("\"current\":\"yes\""), ERR_BAD_REQUEST, "current: expected true or false", "e"},
+    {T("\"current\":1"), ERR_BAD_REQUEST, "current: expected true or false", "e"},
+    {T("\"text\":5"), ERR_BAD_REQUEST, "text: expected a string", "e"},
+    {T("\"context\":[]"), ERR_BAD_REQUEST, "context: expected an object", "e"},
+    {T("\"context\":\"x\""), ERR_BAD_REQUEST, "context: expected an object", "e"},
+    {T("\"context\":{\"foo\":{\"a\":1}}"), ERR_BAD_REQUEST,
+     "context.foo: expected a string, number or boolean", "e"},
+    {T("\"context\":{\"ok\":1,\"foo\":[1]}"), ERR_BAD_REQUEST,
+     "context.foo: expected a string, number or boolean", "e"},
+    {T("\"context\":{\"\":1}"), ERR_BAD_REQUEST, "context: empty key", "e"},
+    {T("\"context\":{\"a\":1,\"a\":\"2\"}"), ERR_BAD_REQUEST, "duplicate field \"context.a\"", "e"},
+    {T("\"context\":{\"a\":-1e999}"), ERR_BAD_REQUEST, "context.a: number out of range", "e"},
     /* partner */
-    { "{\"id\":\"e\",\"partner\":{}}", ERR_BAD_REQUEST, "partner.name: required", "e" },
-    { "{\"id\":\"e\",\"partner\":{\"name\":null}}", ERR_BAD_REQUEST,
-      "partner.name: required", "e" },
-    { "{\"id\":\"e\",\"partner\":{\"name\":5}}", ERR_BAD_REQUEST,
-      "partner.name: expected a string", "e" },
-    { "{\"id\":\"e\",\"partner\":{\"name\":\" \\t\\n \"}}", ERR_BAD_REQUEST,
-      "partner.name: empty", "e" },
-    { "{\"id\":\"e\",\"partner\":{\"name\":\"\"}}", ERR_BAD_REQUEST, "partner.name: empty",
-      "e" },
-    { "{\"id\":\"e\",\"partner\":{\"nmae\":\"X\"}}", ERR_BAD_REQUEST,
-      "unknown field \"partner.nmae\" (did you mean \"partner.name\"?)", "e" },
-    { P("\"zzzzzzz\":1"), ERR_BAD_REQUEST, "unknown field \"partner.zzzzzzz\"", "e" },
-    { P("\"name\":\"Y\""), ERR_BAD_REQUEST, "duplicate field \"partner.name\"", "e" },
-    { P("\"aliases\":\"HIT\""), ERR_BAD_REQUEST,
-      "partner.aliases: expected an array of strings", "e" },
-    { P("\"aliases\":[\"a\",\"b\",3]"), ERR_BAD_REQUEST,
-      "partner.aliases[2]: expected a string", "e" },
-    { P("\"aliases\":[\"a\",\"  \"]"), ERR_BAD_REQUEST, "partner.aliases[1]: empty", "e" },
-    { P("\"country\":\"CHN\""), ERR_BAD_REQUEST,
-      "partner.country: expected an ISO 3166-1 alpha-2 code", "e" },
-    { P("\"country\":\"C1\""), ERR_BAD_REQUEST,
-      "partner.country: expected an ISO 3166-1 alpha-2 code", "e" },
-    { P("\"country\":\"\""), ERR_BAD_REQUEST,
-      "partner.country: expected an ISO 3166-1 alpha-2 code", "e" },
-    { P("\"country\":86"), ERR_BAD_REQUEST,
-      "partner.country: expected an ISO 3166-1 alpha-2 code", "e" },
-    { P("\"type\":3"), ERR_BAD_REQUEST, "partner.type: expected a string", "e" },
-    { P("\"ids\":[]"), ERR_BAD_REQUEST, "partner.ids: expected an object", "e" },
-    { P("\"ids\":{\"ror\":5}"), ERR_BAD_REQUEST, "partner.ids.ror: expected a string", "e" },
-    { P("\"ids\":{\"ROR\":\" \"}"), ERR_BAD_REQUEST, "partner.ids.ror: empty", "e" },
-    { P("\"ids\":{\"ror\":\"a\",\"ROR\":\"b\"}"), ERR_BAD_REQUEST,
-      "duplicate field \"partner.ids.ror\"", "e" },
-    { P("\"ids\":{\"\":\"a\"}"), ERR_BAD_REQUEST, "partner.ids: empty key", "e" },
+    {"{\"id\":\"e\",\"partner\":{}}", ERR_BAD_REQUEST, "partner.name: required", "e"},
+    {"{\"id\":\"e\",\"partner\":{\"name\":null}}", ERR_BAD_REQUEST, "partner.name: required", "e"},
+    {"{\"id\":\"e\",\"partner\":{\"name\":5}}", ERR_BAD_REQUEST, "partner.name: expected a string",
+     "e"},
+    {"{\"id\":\"e\",\"partner\":{\"name\":\" \\t\\n \"}}", ERR_BAD_REQUEST, "partner.name: empty",
+     "e"},
+    {"{\"id\":\"e\",\"partner\":{\"name\":\"\"}}", ERR_BAD_REQUEST, "partner.name: empty", "e"},
+    {"{\"id\":\"e\",\"partner\":{\"nmae\":\"X\"}}", ERR_BAD_REQUEST,
+     "unknown field \"partner.nmae\" (did you mean \"partner.name\"?)", "e"},
+    {P("\"zzzzzzz\":1"), ERR_BAD_REQUEST, "unknown field \"partner.zzzzzzz\"", "e"},
+    {P("\"name\":\"Y\""), ERR_BAD_REQUEST, "duplicate field \"partner.name\"", "e"},
+    {P("\"aliases\":\"HIT\""), ERR_BAD_REQUEST, "partner.aliases: expected an array of strings",
+     "e"},
+    {P("\"aliases\":[\"a\",\"b\",3]"), ERR_BAD_REQUEST, "partner.aliases[2]: expected a string",
+     "e"},
+    {P("\"aliases\":[\"a\",\"  \"]"), ERR_BAD_REQUEST, "partner.aliases[1]: empty", "e"},
+    {P("\"country\":\"CHN\""), ERR_BAD_REQUEST,
+     "partner.country: expected an ISO 3166-1 alpha-2 code", "e"},
+    {P("\"country\":\"C1\""), ERR_BAD_REQUEST,
+     "partner.country: expected an ISO 3166-1 alpha-2 code", "e"},
+    {P("\"country\":\"\""), ERR_BAD_REQUEST, "partner.country: expected an ISO 3166-1 alpha-2 code",
+     "e"},
+    {P("\"country\":86"), ERR_BAD_REQUEST, "partner.country: expected an ISO 3166-1 alpha-2 code",
+     "e"},
+    {P("\"type\":3"), ERR_BAD_REQUEST, "partner.type: expected a string", "e"},
+    {P("\"ids\":[]"), ERR_BAD_REQUEST, "partner.ids: expected an object", "e"},
+    {P("\"ids\":{\"ror\":5}"), ERR_BAD_REQUEST, "partner.ids.ror: expected a string", "e"},
+    {P("\"ids\":{\"ROR\":\" \"}"), ERR_BAD_REQUEST, "partner.ids.ror: empty", "e"},
+    {P("\"ids\":{\"ror\":\"a\",\"ROR\":\"b\"}"), ERR_BAD_REQUEST,
+     "duplicate field \"partner.ids.ror\"", "e"},
+    {P("\"ids\":{\"\":\"a\"}"), ERR_BAD_REQUEST, "partner.ids: empty key", "e"},
     /* invalid UTF-8: raw bytes, overlong, surrogate, truncated */
-    { "{\"id\":\"e\",\"partner\":{\"name\":\"\xff\"}}", ERR_BAD_REQUEST,
-      "partner.name: invalid UTF-8", "e" },
-    { "{\"id\":\"e\",\"partner\":{\"name\":\"\xc0\xaf\"}}", ERR_BAD_REQUEST,
-      "partner.name: invalid UTF-8", "e" },
-    { "{\"id\":\"e\",\"partner\":{\"name\":\"a\xed\xa0\x80\"}}", ERR_BAD_REQUEST,
-      "partner.name: invalid UTF-8", "e" },
-    { P("\"aliases\":[\"ok\",\"\xe5\x93\"]"), ERR_BAD_REQUEST,
-      "partner.aliases[1]: invalid UTF-8", "e" },
-    { P("\"type\":\"\x80\""), ERR_BAD_REQUEST, "partner.type: invalid UTF-8", "e" },
-    { P("\"ids\":{\"ror\":\"\xfe\"}"), ERR_BAD_REQUEST, "partner.ids.ror: invalid UTF-8",
-      "e" },
-    { P("\"ids\":{\"r\xf0r\":\"1\"}"), ERR_BAD_REQUEST,
-      "partner.ids: invalid UTF-8 in a field name", "e" },
-    { P("\"n\xe9\":1"), ERR_BAD_REQUEST, "partner: invalid UTF-8 in a field name", "e" },
-    { T("\"t\xe9\":1"), ERR_BAD_REQUEST, "request: invalid UTF-8 in a field name", "e" },
-    { T("\"text\":\"caf\xe9\""), ERR_BAD_REQUEST, "text: invalid UTF-8", "e" },
-    { T("\"activity\":\"\xc3\""), ERR_BAD_REQUEST, "activity: invalid UTF-8", "e" },
-    { T("\"technologies\":[\"\xc3(\"]"), ERR_BAD_REQUEST, "technologies[0]: invalid UTF-8",
-      "e" },
-    { T("\"context\":{\"k\":\"\xc3\"}"), ERR_BAD_REQUEST, "context.k: invalid UTF-8", "e" },
-    { T("\"context\":{\"\xc3\":\"v\"}"), ERR_BAD_REQUEST,
-      "context: invalid UTF-8 in a field name", "e" },
-    { "{\"id\":\"\xc3\",\"partner\":{\"name\":\"X\"}}", ERR_BAD_REQUEST, "id: invalid UTF-8",
-      NULL },
-    { "{\"id\":\"e\",\"op\":\"\xc3\"}", ERR_BAD_REQUEST, "op: invalid UTF-8", "e" },
+    {"{\"id\":\"e\",\"partner\":{\"name\":\"\xff\"}}", ERR_BAD_REQUEST,
+     "partner.name: invalid UTF-8", "e"},
+    {"{\"id\":\"e\",\"partner\":{\"name\":\"\xc0\xaf\"}}", ERR_BAD_REQUEST,
+     "partner.name: invalid UTF-8", "e"},
+    {"{\"id\":\"e\",\"partner\":{\"name\":\"a\xed\xa0\x80\"}}", ERR_BAD_REQUEST,
+     "partner.name: invalid UTF-8", "e"},
+    {P("\"aliases\":[\"ok\",\"\xe5\x93\"]"), ERR_BAD_REQUEST, "partner.aliases[1]: invalid UTF-8",
+     "e"},
+    {P("\"type\":\"\x80\""), ERR_BAD_REQUEST, "partner.type: invalid UTF-8", "e"},
+    {P("\"ids\":{\"ror\":\"\xfe\"}"), ERR_BAD_REQUEST, "partner.ids.ror: invalid UTF-8", "e"},
+    {P("\"ids\":{\"r\xf0r\":\"1\"}"), ERR_BAD_REQUEST, "partner.ids: invalid UTF-8 in a field name",
+     "e"},
+    {P("\"n\xe9\":1"), ERR_BAD_REQUEST, "partner: invalid UTF-8 in a field name", "e"},
+    {T("\"t\xe9\":1"), ERR_BAD_REQUEST, "request: invalid UTF-8 in a field name", "e"},
+    {T("\"text\":\"caf\xe9\""), ERR_BAD_REQUEST, "text: invalid UTF-8", "e"},
+    {T("\"activity\":\"\xc3\""), ERR_BAD_REQUEST, "activity: invalid UTF-8", "e"},
+    {T("\"technologies\":[\"\xc3(\"]"), ERR_BAD_REQUEST, "technologies[0]: invalid UTF-8", "e"},
+    {T("\"context\":{\"k\":\"\xc3\"}"), ERR_BAD_REQUEST, "context.k: invalid UTF-8", "e"},
+    {T("\"context\":{\"\xc3\":\"v\"}"), ERR_BAD_REQUEST, "context: invalid UTF-8 in a field name",
+     "e"},
+    {"{\"id\":\"\xc3\",\"partner\":{\"name\":\"X\"}}", ERR_BAD_REQUEST, "id: invalid UTF-8", NULL},
+    {"{\"id\":\"e\",\"op\":\"\xc3\"}", ERR_BAD_REQUEST, "op: invalid UTF-8", "e"},
 };
 
 static void
@@ -411,13 +412,12 @@ test_error_messages(void **state)
     for (size_t i = 0; i < sizeof err_cases / sizeof err_cases[0]; i++) {
         const err_case_t *c = &err_cases[i];
         int rc = parse_exact(f, c->json, strlen(c->json), 0);
-        if (rc != -1 || f->code != c->code || f->msg == NULL
-            || strcmp(f->msg, c->msg) != 0
-            || (c->id == NULL) != (f->req.id == NULL)
-            || (c->id != NULL && strcmp(c->id, f->req.id) != 0)) {
-            print_error("case %zu: %s\n  want %s \"%s\" id %s\n  got rc %d %s \"%s\" id %s\n",
-                        i, c->json, req_err_name(c->code), c->msg, c->id ? c->id : "(none)",
-                        rc, req_err_name(f->code), f->msg ? f->msg : "(null)",
+        if (rc != -1 || f->code != c->code || f->msg == NULL || strcmp(f->msg, c->msg) != 0 ||
+            (c->id == NULL) != (f->req.id == NULL) ||
+            (c->id != NULL && strcmp(c->id, f->req.id) != 0)) {
+            print_error("case %zu: %s\n  want %s \"%s\" id %s\n  got rc %d %s \"%s\" id %s\n", i,
+                        c->json, req_err_name(c->code), c->msg, c->id ? c->id : "(none)", rc,
+                        req_err_name(f->code), f->msg ? f->msg : "(null)",
                         f->req.id ? f->req.id : "(none)");
             bad++;
         }
@@ -453,7 +453,7 @@ test_tree_same_as_text(void **state)
         assert_int_equal(proto_parse_tree(root, a2, &tr, &code, &msg), 0);
         assert_int_equal(code, ERR_NONE);
         assert_null(msg);
-        cJSON_Delete(root);     /* the request holds copies */
+        cJSON_Delete(root); /* the request holds copies */
         assert_int_equal(parse(f, ok[i]), 0);
         sbuf_t want = SBUF_INIT, got = SBUF_INIT;
         proto_write_request(&want, &f->req, NULL, 0);
@@ -467,7 +467,7 @@ test_tree_same_as_text(void **state)
         const err_case_t *c = &err_cases[i];
         cJSON *root = cJSON_ParseWithOpts(c->json, NULL, 1);
         if (root == NULL || strstr(c->msg, "\\u0000") != NULL) {
-            cJSON_Delete(root);     /* what only text can carry */
+            cJSON_Delete(root); /* what only text can carry */
             continue;
         }
         request_t tr;
@@ -476,8 +476,8 @@ test_tree_same_as_text(void **state)
         arena_reset(a2);
         int rc = proto_parse_tree(root, a2, &tr, &code, &msg);
         cJSON_Delete(root);
-        if (rc != -1 || code != c->code || msg == NULL || strcmp(msg, c->msg) != 0
-            || (c->id == NULL) != (tr.id == NULL) || (c->id != NULL && strcmp(c->id, tr.id) != 0))
+        if (rc != -1 || code != c->code || msg == NULL || strcmp(msg, c->msg) != 0 ||
+            (c->id == NULL) != (tr.id == NULL) || (c->id != NULL && strcmp(c->id, tr.id) != 0))
             fail_msg("case %zu: %s\n  want %s \"%s\"\n  got rc %d %s \"%s\"", i, c->json,
                      req_err_name(c->code), c->msg, rc, req_err_name(code), msg ? msg : "(null)");
         compared++;
@@ -519,10 +519,10 @@ test_count_limits(void **state)
         bool object;
         const char *msg;
     } lim[] = {
-        { "partner.aliases", "\"a\"", 64, false, "partner.aliases: more than 64 entries" },
-        { "partner.ids", "\"v\"", 32, true, "partner.ids: more than 32 entries" },
-        { "technologies", "\"ai\"", 64, false, "technologies: more than 64 entries" },
-        { "context", "1", 64, true, "context: more than 64 entries" },
+        {"partner.aliases", "\"a\"", 64, false, "partner.aliases: more than 64 entries"},
+        {"partner.ids", "\"v\"", 32, true, "partner.ids: more than 32 entries"},
+        {"technologies", "\"ai\"", 64, false, "technologies: more than 64 entries"},
+        {"context", "1", 64, true, "context: more than 64 entries"},
     };
     for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++) {
         char *ok = with_array(lim[i].field, lim[i].item, lim[i].max, lim[i].object);
@@ -564,13 +564,17 @@ static void
 test_length_limits(void **state)
 {
     pfx_t *f = *state;
-    static const struct { const char *field; size_t max; const char *msg; } lim[] = {
-        { "partner.name", 1024, "partner.name: longer than 1024 bytes" },
-        { "partner.aliases[0]", 1024, "partner.aliases[0]: longer than 1024 bytes" },
-        { "text", 65536, "text: longer than 65536 bytes" },
-        { "activity", 1024, "activity: longer than 1024 bytes" },
-        { "id", 1024, "id: longer than 1024 bytes" },
-        { "context.k", 1024, "context.k: longer than 1024 bytes" },
+    static const struct {
+        const char *field;
+        size_t max;
+        const char *msg;
+    } lim[] = {
+        {"partner.name", 1024, "partner.name: longer than 1024 bytes"},
+        {"partner.aliases[0]", 1024, "partner.aliases[0]: longer than 1024 bytes"},
+        {"text", 65536, "text: longer than 65536 bytes"},
+        {"activity", 1024, "activity: longer than 1024 bytes"},
+        {"id", 1024, "id: longer than 1024 bytes"},
+        {"context.k", 1024, "context.k: longer than 1024 bytes"},
     };
     for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++) {
         char *ok = with_string(lim[i].field, 'a', lim[i].max);
@@ -585,7 +589,7 @@ test_length_limits(void **state)
     /* a 2-byte character counts as 2 bytes */
     char *s = with_string("partner.name", 'a', 1023);
     char *p = strstr(s, "aaa");
-    memcpy(p, "\xc3\xa9", 2);      /* 1021 'a' + é = 1023 bytes */
+    memcpy(p, "\xc3\xa9", 2); /* 1021 'a' + é = 1023 bytes */
     assert_int_equal(parse(f, s), 0);
     free(s);
 }
@@ -629,12 +633,12 @@ static void
 test_too_large(void **state)
 {
     pfx_t *f = *state;
-    const char *json = "{\"id\":\"big\",\"partner\":{\"name\":\"X\"}}";    /* 35 bytes */
+    const char *json = "{\"id\":\"big\",\"partner\":{\"name\":\"X\"}}"; /* 35 bytes */
     size_t n = strlen(json);
     assert_int_equal(parse_exact(f, json, n, n - 1), -1);
     assert_int_equal(f->code, ERR_TOO_LARGE);
     assert_string_equal(f->msg, "request is 35 bytes, limit is 34");
-    assert_null(f->req.id);     /* not parsed at all */
+    assert_null(f->req.id); /* not parsed at all */
     assert_int_equal(parse_exact(f, json, n, n), 0);
     assert_int_equal(parse_exact(f, json, n, 0), 0);
     /* even garbage is too_large before it is invalid */
@@ -653,7 +657,12 @@ test_not_nul_terminated(void **state)
     assert_string_equal(f->req.name, "X");
     /* truncated documents, each in a buffer of exactly its size */
     static const char *const cut[] = {
-        "{\"a\":\"abc", "{\"a\":12", "{\"a\":tru", "{\"a\":\"\\u12", "{\"a\":\"\\", "{",
+        "{\"a\":\"abc",
+        "{\"a\":12",
+        "{\"a\":tru",
+        "{\"a\":\"\\u12",
+        "{\"a\":\"\\",
+        "{",
         "{\"partner\":{\"name\":\"X\"}",
     };
     for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
@@ -683,20 +692,20 @@ test_nul_bytes(void **state)
 /* ---- replies ---- */
 
 typedef struct wfx {
-    ruleset_t rs;           /* hand-built ruleset (only what proto reads) */
-    reg_entity_t ents[2];   /* its registry: hit, nasty */
+    ruleset_t rs;         /* hand-built ruleset (only what proto reads) */
+    reg_entity_t ents[2]; /* its registry: hit, nasty */
 } wfx_t;
 
-static const char *const verdict_names[] = { "clear", "review", "prohibited" };
-static const char *const list_names[] = { "ca-nro", "us-entity" };
-static const char *const tag_names[] = { "defence", "seven-sons" };
-static const char *const risk_names[] = { "low", "medium", "high" };
-static const char *const activity_names[] = { "joint_lab", "funding" };
-static const char *const hit_aliases[] = { "HIT", "哈尔滨工业大学" };
-static const reg_ident_t hit_ids[] = { { "ror", "01yqg2h08" }, { "x", "a\"b" } };
-static const uint16_t hit_lists[] = { 0, 1 };
-static const uint16_t hit_tags[] = { 0, 1 };
-static const char *const hit_sources[] = { "ca-nro 2024-09 row 12" };
+static const char *const verdict_names[] = {"clear", "review", "prohibited"};
+static const char *const list_names[] = {"ca-nro", "us-entity"};
+static const char *const tag_names[] = {"defence", "seven-sons"};
+static const char *const risk_names[] = {"low", "medium", "high"};
+static const char *const activity_names[] = {"joint_lab", "funding"};
+static const char *const hit_aliases[] = {"HIT", "哈尔滨工业大学"};
+static const reg_ident_t hit_ids[] = {{"ror", "01yqg2h08"}, {"x", "a\"b"}};
+static const uint16_t hit_lists[] = {0, 1};
+static const uint16_t hit_tags[] = {0, 1};
+static const char *const hit_sources[] = {"ca-nro 2024-09 row 12"};
 /* A name with everything that must be escaped, and UTF-8 kept as is. */
 #define NASTY "Q\"uo\\te\nnew\tline\x01\x1f\x7f caf\xc3\xa9"
 #define NASTY_JSON "Q\\\"uo\\\\te\\nnew\\tline\\u0001\\u001f\\u007f caf\xc3\xa9"
@@ -704,15 +713,15 @@ static const char *const hit_sources[] = { "ca-nro 2024-09 row 12" };
 static vocab_t
 vocab_of(const char *const *names, size_t n)
 {
-    vocab_t v = { (const char **)names, n };
+    vocab_t v = {(const char **)names, n};
     return v;
 }
 
 static void
 add_cat(tax_t *t, const char *code, const char *label, const char *parent)
 {
-    static const char *const kw[] = { "keyword" };
-    tax_def_t d = { 0 };
+    static const char *const kw[] = {"keyword"};
+    tax_def_t d = {0};
     d.code = code;
     d.label = label;
     d.parent = parent;
@@ -768,9 +777,9 @@ wsetup(void **state)
     rs->n_ents = 2;
 
     static const rs_rule_t rules[] = {
-        { "nro-named", 2, 100, "Named research organisation", "STRAC 2024 s.3", "x", NULL,
-          "policy.cfg", 1 },
-        { "ai-review", 1, 40, "AI work \"dual use\"", NULL, "y", NULL, "policy.cfg", 2 },
+        {"nro-named", 2, 100, "Named research organisation", "STRAC 2024 s.3", "x", NULL,
+         "policy.cfg", 1},
+        {"ai-review", 1, 40, "AI work \"dual use\"", NULL, "y", NULL, "policy.cfg", 2},
     };
     rs->rules = (rs_rule_t *)rules;
     rs->n_rules = 2;
@@ -804,18 +813,18 @@ static void
 test_write_result(void **state)
 {
     wfx_t *w = *state;
-    static const char *const ev_ai[] = { "big data", "machine learning" };
+    static const char *const ev_ai[] = {"big data", "machine learning"};
     match_hit_t hits[] = {
-        { 0, 0, MATCH_ID, 1.0 },
-        { 0, 2, MATCH_EXACT, 1.0 },
-        { 1, 0, MATCH_FUZZY, 0.926 },
+        {0, 0, MATCH_ID, 1.0},
+        {0, 2, MATCH_EXACT, 1.0},
+        {1, 0, MATCH_FUZZY, 0.926},
     };
     res_cat_t cats[] = {
-        { 0, true, true, (const char **)ev_ai, 2 },
-        { 2, true, false, NULL, 0 },
+        {0, true, true, (const char **)ev_ai, 2},
+        {2, true, false, NULL, 0},
     };
-    res_rule_t fired[] = { { 0, 0 }, { 1, -1 } };
-    result_t res = { 0 };
+    res_rule_t fired[] = {{0, 0}, {1, -1}};
+    result_t res = {0};
     res.verdict = 2;
     res.score = 100;
     res.matches = hits;
@@ -829,37 +838,37 @@ test_write_result(void **state)
     req.id = "req-17";
     sbuf_t b = SBUF_INIT;
     proto_write_result(&b, &w->rs, &req, &res, 37);
-    check_json(&b,
-        "{\"id\":\"req-17\",\"verdict\":\"prohibited\",\"score\":100,"
-        "\"partner\":{\"matches\":["
-        "{\"entity\":\"hit\",\"name\":\"Harbin Institute of Technology\","
-        "\"matched\":\"ror:01yqg2h08\",\"method\":\"id\",\"score\":1.00,\"country\":\"CN\","
-        "\"lists\":[\"ca-nro\",\"us-entity\"],\"tags\":[\"defence\",\"seven-sons\"],"
-        "\"risk\":\"high\",\"sources\":[\"ca-nro 2024-09 row 12\"]},"
-        "{\"entity\":\"hit\",\"name\":\"Harbin Institute of Technology\","
-        "\"matched\":\"哈尔滨工业大学\",\"method\":\"exact\",\"score\":1.00,\"country\":\"CN\","
-        "\"lists\":[\"ca-nro\",\"us-entity\"],\"tags\":[\"defence\",\"seven-sons\"],"
-        "\"risk\":\"high\",\"sources\":[\"ca-nro 2024-09 row 12\"]},"
-        "{\"entity\":\"nasty\",\"name\":\"" NASTY_JSON "\",\"matched\":\"" NASTY_JSON "\","
-        "\"method\":\"fuzzy\",\"score\":0.93,\"country\":null,\"lists\":[],\"tags\":[],"
-        "\"risk\":null,\"sources\":[]}]},"
-        "\"categories\":["
-        "{\"code\":\"ai\",\"label\":\"Artificial intelligence\",\"given\":true,"
-        "\"spotted\":true,\"evidence\":[\"big data\",\"machine learning\"]},"
-        "{\"code\":\"quantum.sensing\",\"label\":\"Quantum \\\"sensing\\\"\",\"given\":true,"
-        "\"spotted\":false,\"evidence\":[]}],"
-        "\"rules\":["
-        "{\"id\":\"nro-named\",\"verdict\":\"prohibited\",\"score\":100,"
-        "\"reason\":\"Named research organisation\",\"cite\":\"STRAC 2024 s.3\","
-        "\"entity\":\"hit\"},"
-        "{\"id\":\"ai-review\",\"verdict\":\"review\",\"score\":40,"
-        "\"reason\":\"AI work \\\"dual use\\\"\",\"cite\":null,\"entity\":null}],"
-        "\"ruleset\":{\"version\":\"2024.1\",\"digest\":\"d1g357\"},\"elapsed_us\":37}");
+    check_json(
+        &b, "{\"id\":\"req-17\",\"verdict\":\"prohibited\",\"score\":100,"
+            "\"partner\":{\"matches\":["
+            "{\"entity\":\"hit\",\"name\":\"Harbin Institute of Technology\","
+            "\"matched\":\"ror:01yqg2h08\",\"method\":\"id\",\"score\":1.00,\"country\":\"CN\","
+            "\"lists\":[\"ca-nro\",\"us-entity\"],\"tags\":[\"defence\",\"seven-sons\"],"
+            "\"risk\":\"high\",\"sources\":[\"ca-nro 2024-09 row 12\"]},"
+            "{\"entity\":\"hit\",\"name\":\"Harbin Institute of Technology\","
+            "\"matched\":\"哈尔滨工业大学\",\"method\":\"exact\",\"score\":1.00,\"country\":\"CN\","
+            "\"lists\":[\"ca-nro\",\"us-entity\"],\"tags\":[\"defence\",\"seven-sons\"],"
+            "\"risk\":\"high\",\"sources\":[\"ca-nro 2024-09 row 12\"]},"
+            "{\"entity\":\"nasty\",\"name\":\"" NASTY_JSON "\",\"matched\":\"" NASTY_JSON "\","
+            "\"method\":\"fuzzy\",\"score\":0.93,\"country\":null,\"lists\":[],\"tags\":[],"
+            "\"risk\":null,\"sources\":[]}]},"
+            "\"categories\":["
+            "{\"code\":\"ai\",\"label\":\"Artificial intelligence\",\"given\":true,"
+            "\"spotted\":true,\"evidence\":[\"big data\",\"machine learning\"]},"
+            "{\"code\":\"quantum.sensing\",\"label\":\"Quantum \\\"sensing\\\"\",\"given\":true,"
+            "\"spotted\":false,\"evidence\":[]}],"
+            "\"rules\":["
+            "{\"id\":\"nro-named\",\"verdict\":\"prohibited\",\"score\":100,"
+            "\"reason\":\"Named research organisation\",\"cite\":\"STRAC 2024 s.3\","
+            "\"entity\":\"hit\"},"
+            "{\"id\":\"ai-review\",\"verdict\":\"review\",\"score\":40,"
+            "\"reason\":\"AI work \\\"dual use\\\"\",\"cite\":null,\"entity\":null}],"
+            "\"ruleset\":{\"version\":\"2024.1\",\"digest\":\"d1g357\"},\"elapsed_us\":37}");
 
     /* the escaped strings read back as the originals */
     cJSON *j = cJSON_Parse(b.data);
-    cJSON *m = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "partner"),
-                                                      "matches"), 2);
+    cJSON *m =
+        cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "partner"), "matches"), 2);
     assert_string_equal(cJSON_GetObjectItem(m, "name")->valuestring, NASTY);
     assert_true(cJSON_GetObjectItem(m, "score")->valuedouble == 0.93);
     cJSON_Delete(j);
@@ -870,13 +879,14 @@ static void
 test_write_result_empty(void **state)
 {
     wfx_t *w = *state;
-    result_t res = { 0 };
+    result_t res = {0};
     request_t req;
     request_init(&req);
     sbuf_t b = SBUF_INIT;
-    sbuf_puts(&b, "X");     /* appends to what is there */
+    sbuf_puts(&b, "X"); /* appends to what is there */
     proto_write_result(&b, &w->rs, &req, &res, UINT64_MAX);
-    assert_string_equal(b.data,
+    assert_string_equal(
+        b.data,
         "X{\"verdict\":\"clear\",\"score\":0,\"partner\":{\"matches\":[]},\"categories\":[],"
         "\"rules\":[],\"ruleset\":{\"version\":\"2024.1\",\"digest\":\"d1g357\"},"
         "\"elapsed_us\":18446744073709551615}");
@@ -887,13 +897,16 @@ static void
 test_score_format(void **state)
 {
     wfx_t *w = *state;
-    static const struct { double in; const char *out; } cases[] = {
-        { 1.0, "1.00" }, { 0.926, "0.93" }, { 0.5, "0.50" }, { 0.0, "0.00" },
-        { 0.999, "1.00" }, { 0.8749, "0.87" },
+    static const struct {
+        double in;
+        const char *out;
+    } cases[] = {
+        {1.0, "1.00"}, {0.926, "0.93"}, {0.5, "0.50"},
+        {0.0, "0.00"}, {0.999, "1.00"}, {0.8749, "0.87"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        match_hit_t hit = { 1, 0, MATCH_FUZZY, cases[i].in };
-        result_t res = { 0 };
+        match_hit_t hit = {1, 0, MATCH_FUZZY, cases[i].in};
+        result_t res = {0};
         res.matches = &hit;
         res.n_matches = 1;
         sbuf_t b = SBUF_INIT;
@@ -911,8 +924,8 @@ static void
 test_write_ident_escaped(void **state)
 {
     wfx_t *w = *state;
-    match_hit_t hit = { 0, 1, MATCH_ID, 1.0 };
-    result_t res = { 0 };
+    match_hit_t hit = {0, 1, MATCH_ID, 1.0};
+    result_t res = {0};
     res.matches = &hit;
     res.n_matches = 1;
     sbuf_t b = SBUF_INIT;
@@ -920,8 +933,8 @@ test_write_ident_escaped(void **state)
     assert_non_null(strstr(b.data, ",\"matched\":\"x:a\\\"b\",\"method\":\"id\","));
     cJSON *j = cJSON_Parse(b.data);
     assert_non_null(j);
-    cJSON *m = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "partner"),
-                                                      "matches"), 0);
+    cJSON *m =
+        cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "partner"), "matches"), 0);
     assert_string_equal(cJSON_GetObjectItem(m, "matched")->valuestring, "x:a\"b");
     cJSON_Delete(j);
     sbuf_free(&b);
@@ -978,14 +991,13 @@ test_write_taxonomy(void **state)
     wfx_t *w = *state;
     sbuf_t b = SBUF_INIT;
     proto_write_taxonomy(&b, &w->rs, "t1");
-    check_json(&b,
-        "{\"id\":\"t1\",\"categories\":["
-        "{\"code\":\"ai\",\"label\":\"Artificial intelligence\"},"
-        "{\"code\":\"quantum\",\"label\":\"Quantum\"},"
-        "{\"code\":\"quantum.sensing\",\"label\":\"Quantum \\\"sensing\\\"\","
-        "\"parent\":\"quantum\"}],"
-        "\"activities\":[\"joint_lab\",\"funding\"],"
-        "\"verdicts\":[\"clear\",\"review\",\"prohibited\"]}");
+    check_json(&b, "{\"id\":\"t1\",\"categories\":["
+                   "{\"code\":\"ai\",\"label\":\"Artificial intelligence\"},"
+                   "{\"code\":\"quantum\",\"label\":\"Quantum\"},"
+                   "{\"code\":\"quantum.sensing\",\"label\":\"Quantum \\\"sensing\\\"\","
+                   "\"parent\":\"quantum\"}],"
+                   "\"activities\":[\"joint_lab\",\"funding\"],"
+                   "\"verdicts\":[\"clear\",\"review\",\"prohibited\"]}");
     sbuf_clear(&b);
     proto_write_taxonomy(&b, &w->rs, NULL);
     assert_true(strncmp(b.data, "{\"categories\":[{\"code\":\"ai\"", 27) == 0);

@@ -59,7 +59,7 @@ test_empty(void **state)
     assert_int_equal(rsh_reap(h), 0);
     rsh_destroy(&h);
     assert_null(h);
-    rsh_destroy(&h);            /* a nulled handle is accepted */
+    rsh_destroy(&h); /* a nulled handle is accepted */
     rsh_destroy(NULL);
 }
 
@@ -99,7 +99,7 @@ test_pinned_survives_reap(void **state)
     rsh_swap(h, b);
     assert_ptr_equal(rsh_peek(h), b);
     assert_int_equal(rsh_reap(h), 1);
-    assert_int_equal(rsh_reap(h), 1);       /* still pinned on a second pass */
+    assert_int_equal(rsh_reap(h), 1); /* still pinned on a second pass */
     /* Still usable: reading it would be a use-after-free if reaped. */
     assert_string_equal(pinned->version, "gen-1");
     assert_true(pinned->n_rules > 0);
@@ -127,10 +127,10 @@ test_reap_several(void **state)
     rsh_swap(h, load_gen(2));
     const ruleset_t *p1 = rsh_acquire(h, 1);
     rsh_swap(h, load_gen(3));
-    rsh_swap(h, load_gen(4));               /* gen-3 retired unpinned */
+    rsh_swap(h, load_gen(4)); /* gen-3 retired unpinned */
     assert_string_equal(p0->version, "gen-1");
     assert_string_equal(p1->version, "gen-2");
-    assert_int_equal(rsh_reap(h), 2);       /* gen-3 freed, 1 and 2 wait */
+    assert_int_equal(rsh_reap(h), 2); /* gen-3 freed, 1 and 2 wait */
     rsh_release(h, 0);
     assert_string_equal(p1->version, "gen-2");
     assert_int_equal(rsh_reap(h), 1);
@@ -160,8 +160,8 @@ typedef struct reader {
     rsh_t *h;
     size_t slot;
     atomic_bool *stop;
-    unsigned long reads;        /* acquires that returned a ruleset */
-    unsigned long bad;          /* a wrong answer or generations going backwards */
+    unsigned long reads; /* acquires that returned a ruleset */
+    unsigned long bad;   /* a wrong answer or generations going backwards */
 } reader_t;
 
 /* Does what a worker does with a pinned ruleset: screens a request,
@@ -170,7 +170,7 @@ typedef struct reader {
 static bool
 screen_once(const ruleset_t *rs, arena_t *scratch)
 {
-    static const char *const tech[] = { "quantum.sensing" };
+    static const char *const tech[] = {"quantum.sensing"};
     request_t q;
     request_init(&q);
     q.name = "Harbin Institute of Technology";
@@ -236,7 +236,7 @@ test_stress_swap(void **state)
     reader_t r[STRESS_READERS];
     pthread_t t[STRESS_READERS];
     for (size_t i = 0; i < STRESS_READERS; i++) {
-        r[i] = (reader_t){ h, i, &stop, 0, 0 };
+        r[i] = (reader_t){h, i, &stop, 0, 0};
         assert_int_equal(pthread_create(&t[i], NULL, reader_main, &r[i]), 0);
     }
     size_t max_waiting = 0;
@@ -248,7 +248,7 @@ test_stress_swap(void **state)
             max_waiting = w;
         /* Let the readers get a few acquires in on each generation. */
         if (i % 8 == 0)
-            nanosleep(&(struct timespec){ 0, 200000 }, NULL);
+            nanosleep(&(struct timespec){0, 200000}, NULL);
     }
     /* At most one pin per slot can hold a retired ruleset back. */
     assert_true(max_waiting <= STRESS_READERS);

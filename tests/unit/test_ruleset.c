@@ -23,7 +23,7 @@
 
 /* A scratch ruleset directory under /tmp, removed by teardown. */
 typedef struct tdir {
-    char path[64];          /* the directory */
+    char path[64]; /* the directory */
 } tdir_t;
 
 static const char *TAX =
@@ -32,13 +32,12 @@ static const char *TAX =
     "  { code = \"ai.cv\"; label = \"Computer vision\"; }\n"
     ");\n";
 
-static const char *POLICY_HEAD =
-    "version = \"t1\";\n"
-    "verdicts = [ \"clear\", \"review\", \"prohibited\" ];\n"
-    "risk_levels = [ \"low\", \"high\" ];\n"
-    "activities = [ \"joint_lab\", \"affiliation\" ];\n"
-    "relation_kinds = ( { name = \"subsidiary_of\"; } );\n"
-    "tags = [ \"seven-sons\" ];\n";
+static const char *POLICY_HEAD = "version = \"t1\";\n"
+                                 "verdicts = [ \"clear\", \"review\", \"prohibited\" ];\n"
+                                 "risk_levels = [ \"low\", \"high\" ];\n"
+                                 "activities = [ \"joint_lab\", \"affiliation\" ];\n"
+                                 "relation_kinds = ( { name = \"subsidiary_of\"; } );\n"
+                                 "tags = [ \"seven-sons\" ];\n";
 
 static const char *RULE_OK =
     "rules = (\n"
@@ -241,23 +240,33 @@ test_all_errors_reported(void **state)
          "  { id = \"a\"; name = \"Alpha again\"; sources = [ \"s\" ]; },\n"
          "  { id = \"b\"; name = \"Beta\"; tags = [ \"seven-son\" ]; sources = [ \"s\" ];\n"
          "    contry = \"CN\"; },\n"
-         "  { id = \"c\"; name = \"Gamma\"; risk = \"hgih\"; type = \"univ\"; sources = [ \"s\" ]; },\n"
+         "  { id = \"c\"; name = \"Gamma\"; risk = \"hgih\"; type = \"univ\"; sources = [ \"s\" ]; "
+         "},\n"
          "  { id = \"d\"; name = \"Delta\"; country = \"China\"; },\n"
          "  { id = \"e\"; name = \"\"; sources = [ \"s\" ];\n"
          "    relations = ( { kind = \"subsidiary_of\"; target = \"zz\"; },\n"
          "                  { kind = \"owned_by\"; target = \"a\"; } ); }\n"
          ");\n");
     char *e = load_errors(t);
-    assert_has(e, "D/registry/a.cfg:3: organisation \"a\": unknown list \"l2\" (did you mean \"l1\"?)");
-    assert_has(e, "D/registry/a.cfg:4: duplicate organisation id \"a\" (first at D/registry/a.cfg:3)");
-    assert_has(e, "D/registry/a.cfg:5: organisation \"b\": unknown tag \"seven-son\" (did you mean \"seven-sons\"?)");
-    assert_has(e, "D/registry/a.cfg:6: unknown setting \"contry\" in an organisation (did you mean \"country\"?)");
-    assert_has(e, "D/registry/a.cfg:7: organisation \"c\": unknown risk level \"hgih\" (did you mean \"high\"?)");
+    assert_has(
+        e, "D/registry/a.cfg:3: organisation \"a\": unknown list \"l2\" (did you mean \"l1\"?)");
+    assert_has(e,
+               "D/registry/a.cfg:4: duplicate organisation id \"a\" (first at D/registry/a.cfg:3)");
+    assert_has(e, "D/registry/a.cfg:5: organisation \"b\": unknown tag \"seven-son\" (did you mean "
+                  "\"seven-sons\"?)");
+    assert_has(e, "D/registry/a.cfg:6: unknown setting \"contry\" in an organisation (did you mean "
+                  "\"country\"?)");
+    assert_has(e, "D/registry/a.cfg:7: organisation \"c\": unknown risk level \"hgih\" (did you "
+                  "mean \"high\"?)");
     assert_has(e, "D/registry/a.cfg:7: organisation \"c\": unknown partner type \"univ\"");
-    assert_has(e, "D/registry/a.cfg:8: organisation \"d\": country \"China\" must be an ISO 3166-1 alpha-2 code (upper case)");
-    assert_has(e, "D/registry/a.cfg:8: organisation \"d\": missing \"sources\" (where its facts come from)");
+    assert_has(e, "D/registry/a.cfg:8: organisation \"d\": country \"China\" must be an ISO 3166-1 "
+                  "alpha-2 code (upper case)");
+    assert_has(
+        e,
+        "D/registry/a.cfg:8: organisation \"d\": missing \"sources\" (where its facts come from)");
     assert_has(e, "D/registry/a.cfg:9: organisation \"e\": \"name\" is empty");
-    assert_has(e, "D/registry/a.cfg:10: organisation \"e\": relation subsidiary_of names unknown organisation \"zz\"");
+    assert_has(e, "D/registry/a.cfg:10: organisation \"e\": relation subsidiary_of names unknown "
+                  "organisation \"zz\"");
     assert_has(e, "D/registry/a.cfg:11: organisation \"e\": unknown relation kind \"owned_by\"");
     free(e);
     free(pol);
@@ -267,25 +276,31 @@ static void
 test_rule_errors(void **state)
 {
     tdir_t *t = *state;
-    char *pol = cat(POLICY_HEAD,
+    char *pol = cat(
+        POLICY_HEAD,
         "rules = (\n"
         "  { id = \"r1\"; when = \"partner.lists has \\\"l1\\\"\"; verdict = \"prohibitted\";\n"
         "    score = 150; reason = \"x\"; cite = \"y\"; },\n"
-        "  { id = \"r1\"; when = \"current\"; verdict = \"review\"; score = 1; reason = \"x\"; cite = \"y\"; },\n"
+        "  { id = \"r1\"; when = \"current\"; verdict = \"review\"; score = 1; reason = \"x\"; "
+        "cite = \"y\"; },\n"
         "  { id = \"r2\"; when = \"tech.any([\\\"ai.cvv\\\"])\"; verdict = \"review\"; score = 1;\n"
         "    reason = \"x\"; cite = \"y\"; },\n"
         "  { id = \"r3\"; when = \"current\"; verdict = \"review\"; score = 1; reason = \"x\"; },\n"
-        "  { id = \"Bad Id\"; when = \"current\"; verdict = \"review\"; score = 1; reason = \"x\"; cite = \"y\"; }\n"
+        "  { id = \"Bad Id\"; when = \"current\"; verdict = \"review\"; score = 1; reason = \"x\"; "
+        "cite = \"y\"; }\n"
         ");\n");
     make(t, TAX, pol, REG_OK);
     char *e = load_errors(t);
-    assert_has(e, "D/policy.cfg:8: rule \"r1\": unknown verdict \"prohibitted\" (did you mean \"prohibited\"?)");
+    assert_has(e, "D/policy.cfg:8: rule \"r1\": unknown verdict \"prohibitted\" (did you mean "
+                  "\"prohibited\"?)");
     assert_has(e, "D/policy.cfg:9: rule \"r1\": score must be in 0..100, not 150");
     assert_has(e, "D/policy.cfg:10: duplicate rule id \"r1\" (first at D/policy.cfg:8)");
-    assert_has(e, "D/policy.cfg:11:");   /* the compiler's message, with a column */
+    assert_has(e, "D/policy.cfg:11:"); /* the compiler's message, with a column */
     assert_has(e, "ai.cvv");
     assert_has(e, "D/policy.cfg:13: rule \"r3\": missing \"cite\"");
-    assert_has(e, "D/policy.cfg:14: rule \"Bad Id\": id must be lower-case letters, digits, '_', '-' or '.'");
+    assert_has(
+        e,
+        "D/policy.cfg:14: rule \"Bad Id\": id must be lower-case letters, digits, '_', '-' or '.'");
     free(e);
     free(pol);
 }
@@ -299,10 +314,12 @@ test_policy_errors(void **state)
          "verdicts = [ ];\n"
          "activites = [ \"a\" ];\n"
          "matching = { fuzzy_threshold = 1.5; max_matches = 0; };\n"
-         "rules = ( );\n", REG_OK);
+         "rules = ( );\n",
+         REG_OK);
     char *e = load_errors(t);
     assert_has(e, "D/policy.cfg:2: \"verdicts\" must list at least one name");
-    assert_has(e, "D/policy.cfg:3: unknown setting \"activites\" in policy.cfg (did you mean \"activities\"?)");
+    assert_has(e, "D/policy.cfg:3: unknown setting \"activites\" in policy.cfg (did you mean "
+                  "\"activities\"?)");
     assert_has(e, "D/policy.cfg:4: matching: fuzzy_threshold must be in (0, 1], not 1.5");
     assert_has(e, "D/policy.cfg:4: matching: max_matches must be in 1..100, not 0");
     free(e);
@@ -319,13 +336,16 @@ test_taxonomy_errors_are_located(void **state)
          "  { code = \"ai\"; label = \"AI again\"; },\n"
          "  { code = \"x.y\"; label = \"orphan\"; },\n"
          "  { code = \"q\"; label = \"Q\"; keywrds = [ \"a\" ]; }\n"
-         ");\n", pol, REG_OK);
+         ");\n",
+         pol, REG_OK);
     char *e = load_errors(t);
     assert_has(e, "D/taxonomy.cfg:3:");
     assert_has(e, "duplicate category \"ai\"");
     assert_has(e, "D/taxonomy.cfg:4:");
     assert_has(e, "unknown parent \"x\"");
-    assert_has(e, "D/taxonomy.cfg:5: unknown setting \"keywrds\" in a category (did you mean \"keywords\"?)");
+    assert_has(
+        e,
+        "D/taxonomy.cfg:5: unknown setting \"keywrds\" in a category (did you mean \"keywords\"?)");
     free(e);
     free(pol);
 }
@@ -353,7 +373,8 @@ test_invalid_utf8_and_nul(void **state)
     char *pol = cat(POLICY_HEAD, RULE_OK);
     make(t, TAX, pol,
          "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
-         "organisations = ( { id = \"a\"; name = \"Bad \xff\xfe name\"; sources = [ \"s\" ]; } );\n");
+         "organisations = ( { id = \"a\"; name = \"Bad \xff\xfe name\"; sources = [ \"s\" ]; } "
+         ");\n");
     char *e = load_errors(t);
     assert_has(e, "D/registry/a.cfg:2: organisation \"a\": \"name\" is not valid UTF-8");
     free(e);
@@ -393,7 +414,8 @@ test_large_registry_loads(void **state)
     FILE *f = fopen(path, "w");
     fputs("lists = ( { id = \"l1\"; name = \"List one\"; } );\norganisations = (\n", f);
     for (int i = 0; i < 20000; i++)
-        fprintf(f, "%s{ id = \"o%d\"; name = \"Organisation %d Research Institute\"; "
+        fprintf(f,
+                "%s{ id = \"o%d\"; name = \"Organisation %d Research Institute\"; "
                 "aliases = [ \"Org %d\" ]; lists = [ \"l1\" ]; sources = [ \"gen\" ]; }\n",
                 i ? "," : "", i, i, i);
     fputs(");\n", f);
@@ -469,15 +491,16 @@ static void
 test_rule_names_empty_list(void **state)
 {
     tdir_t *t = *state;
-    char *pol = cat(POLICY_HEAD,
-        "rules = (\n"
-        "  { id = \"r1\"; when = \"partner.lists has \\\"l1\\\"\"; verdict = \"review\";\n"
-        "    score = 50; reason = \"listed\"; cite = \"test\"; },\n"
-        "  { id = \"us-el\"; when = \"partner.lists has_any [\\\"l1\\\", \\\"l2\\\"]\";\n"
-        "    verdict = \"review\"; score = 50; reason = \"listed\"; cite = \"test\"; },\n"
-        "  { id = \"near\"; verdict = \"review\"; score = 50; reason = \"r\"; cite = \"c\";\n"
-        "    when = \"partner.related(\\\"*\\\", 2).lists has \\\"l2\\\"\"; }\n"
-        ");\n");
+    char *pol =
+        cat(POLICY_HEAD,
+            "rules = (\n"
+            "  { id = \"r1\"; when = \"partner.lists has \\\"l1\\\"\"; verdict = \"review\";\n"
+            "    score = 50; reason = \"listed\"; cite = \"test\"; },\n"
+            "  { id = \"us-el\"; when = \"partner.lists has_any [\\\"l1\\\", \\\"l2\\\"]\";\n"
+            "    verdict = \"review\"; score = 50; reason = \"listed\"; cite = \"test\"; },\n"
+            "  { id = \"near\"; verdict = \"review\"; score = 50; reason = \"r\"; cite = \"c\";\n"
+            "    when = \"partner.related(\\\"*\\\", 2).lists has \\\"l2\\\"\"; }\n"
+            ");\n");
     make(t, TAX, pol,
          "lists = ( { id = \"l1\"; name = \"List one\"; }, { id = \"l2\"; name = \"Two\"; } );\n"
          "organisations = ( { id = \"a\"; name = \"Alpha\"; lists = [ \"l1\" ];"
@@ -523,10 +546,11 @@ test_content_digest(void **state)
     assert_string_not_equal(a->digest, b->digest);
     ruleset_destroy(&b);
 
-    write_file(t->path, "registry/a.cfg",
-               "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
-               "organisations = ( { id = \"a\"; name = \"Alpha Institute\"; aliases = [ \"AIT2\" ];\n"
-               "  lists = [ \"l1\" ]; sources = [ \"s\" ]; } );\n");
+    write_file(
+        t->path, "registry/a.cfg",
+        "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+        "organisations = ( { id = \"a\"; name = \"Alpha Institute\"; aliases = [ \"AIT2\" ];\n"
+        "  lists = [ \"l1\" ]; sources = [ \"s\" ]; } );\n");
     b = ruleset_load(t->path, d);
     assert_non_null(b);
     assert_string_not_equal(a->content, b->content);
@@ -618,16 +642,17 @@ test_case_request_is_a_wire_request(void **state)
     assert_int_equal(sum.files, 1);
     assert_int_equal(sum.passed, 1);
     assert_int_equal(sum.failed, 3);
-    assert_string_equal(out, "");   /* no case ran and failed: they are malformed */
+    assert_string_equal(out, ""); /* no case ran and failed: they are malformed */
     assert_int_equal(diag_count(d), 3);
     char want[512];
     snprintf(want, sizeof want,
              "%s/tests/w.cfg:3: case \"ids as a string\": request: partner.ids: expected an object",
              t->path);
     assert_string_equal(diag_get(d, 0), want);
-    snprintf(want, sizeof want,
-             "%s/tests/w.cfg:10: case \"not a screening\": request: op must be \"screen\", not \"ping\"",
-             t->path);
+    snprintf(
+        want, sizeof want,
+        "%s/tests/w.cfg:10: case \"not a screening\": request: op must be \"screen\", not \"ping\"",
+        t->path);
     assert_string_equal(diag_get(d, 1), want);
     snprintf(want, sizeof want,
              "%s/tests/w.cfg:13: case \"typo\": request: unknown field \"partner.contry\" "

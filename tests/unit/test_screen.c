@@ -22,8 +22,8 @@
 #define GOOD "tests/fixtures/rulesets/good"
 
 typedef struct fx {
-    ruleset_t *rs;          /* the fixture ruleset */
-    arena_t *a;             /* request scratch */
+    ruleset_t *rs; /* the fixture ruleset */
+    arena_t *a;    /* request scratch */
 } fx_t;
 
 static int
@@ -67,7 +67,7 @@ test_strac_prohibits_current_affiliation(void **state)
     request_init(&q);
     q.name = "Harbin Institute of Technology";
     q.country = "CN";
-    const char *tech[] = { "quantum.sensing" };
+    const char *tech[] = {"quantum.sensing"};
     q.tech = tech;
     q.n_tech = 1;
     q.activity = "affiliation";
@@ -130,7 +130,7 @@ test_spotted_evidence(void **state)
     assert_int_equal(r.cats[0].n_evidence, 1);
     assert_string_equal(r.cats[0].evidence[0], "machine learning");
     assert_string_equal(tax_get(f->rs->tax, r.cats[1].cat)->code, "aerospace.hypersonics");
-    assert_int_equal(r.cats[1].n_evidence, 2);     /* deduplicated */
+    assert_int_equal(r.cats[1].n_evidence, 2); /* deduplicated */
     assert_true(r.cats[1].spotted && !r.cats[1].given);
     assert_true(fired(f, &r, "nro-keywords"));
     assert_string_equal(f->rs->verdicts.names[r.verdict], "review");
@@ -143,19 +143,21 @@ test_bad_requests(void **state)
     request_t q;
     request_init(&q);
     q.name = "X";
-    const char *tech[] = { "ai", "quantum.sensng" };
+    const char *tech[] = {"ai", "quantum.sensng"};
     q.tech = tech;
     q.n_tech = 2;
     result_t r;
     assert_int_equal(screen_run(f->rs, &q, f->a, &r), -1);
     assert_int_equal(r.err, ERR_BAD_REQUEST);
-    assert_non_null(strstr(r.errmsg, "technologies[1]: unknown code \"quantum.sensng\" (nearest: quantum.sensing"));
+    assert_non_null(strstr(
+        r.errmsg, "technologies[1]: unknown code \"quantum.sensng\" (nearest: quantum.sensing"));
 
     request_init(&q);
     q.name = "X";
     q.activity = "joint_lba";
     assert_int_equal(screen_run(f->rs, &q, f->a, &r), -1);
-    assert_string_equal(r.errmsg, "activity: unknown activity \"joint_lba\" (did you mean \"joint_lab\"?)");
+    assert_string_equal(r.errmsg,
+                        "activity: unknown activity \"joint_lba\" (did you mean \"joint_lab\"?)");
 
     request_init(&q);
     q.name = "X";
@@ -181,7 +183,7 @@ test_scratch_stops_growing(void **state)
     fx_t *f = *state;
     request_t q;
     request_init(&q);
-    q.name = "Harbin Institue of Technology";      /* fuzzy path */
+    q.name = "Harbin Institue of Technology"; /* fuzzy path */
     q.text = "intelligent command and control with big data and quantum computing";
     result_t r;
     for (int i = 0; i < 10; i++) {
@@ -204,8 +206,8 @@ static const char *REQ =
     "\"text\":\"intelligent command and control\"}";
 
 typedef struct th {
-    const vet_engine_t *e;  /* shared engine */
-    int ok;                 /* replies that matched */
+    const vet_engine_t *e; /* shared engine */
+    int ok;                /* replies that matched */
 } th_t;
 
 static void *
@@ -216,8 +218,8 @@ worker(void *arg)
     for (int i = 0; i < 2000; i++) {
         const char *reply;
         size_t n;
-        if (vet_engine_screen(t->e, w, REQ, strlen(REQ), &reply, &n) == 0
-            && strstr(reply, "\"verdict\":\"prohibited\"") != NULL)
+        if (vet_engine_screen(t->e, w, REQ, strlen(REQ), &reply, &n) == 0 &&
+            strstr(reply, "\"verdict\":\"prohibited\"") != NULL)
             t->ok++;
     }
     vet_worker_destroy(&w);
@@ -244,7 +246,8 @@ test_engine_api_json_and_threads(void **state)
     assert_string_equal(cJSON_GetObjectItem(j, "verdict")->valuestring, "prohibited");
     cJSON *rules = cJSON_GetObjectItem(j, "rules");
     assert_int_equal(cJSON_GetArraySize(rules), 2);
-    cJSON *m0 = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "partner"), "matches"), 0);
+    cJSON *m0 =
+        cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "partner"), "matches"), 0);
     assert_string_equal(cJSON_GetObjectItem(m0, "entity")->valuestring, "hit");
     assert_string_equal(cJSON_GetObjectItem(m0, "method")->valuestring, "exact");
     cJSON *rsj = cJSON_GetObjectItem(j, "ruleset");
@@ -259,7 +262,7 @@ test_engine_api_json_and_threads(void **state)
     assert_int_equal(vet_engine_screen(e, w, REQ, strlen(REQ), &reply, &n), 0);
 
     /* Shared immutable ruleset, one worker per thread: same answers. */
-    th_t t[2] = { { e, 0 }, { e, 0 } };
+    th_t t[2] = {{e, 0}, {e, 0}};
     pthread_t tid[2];
     for (int i = 0; i < 2; i++)
         pthread_create(&tid[i], NULL, worker, &t[i]);

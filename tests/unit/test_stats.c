@@ -113,7 +113,7 @@ test_uniform_quantiles(void **state)
     assert_int_equal(num(j, "latency_us", "p50"), stats_quantile(s, 0.50));
     assert_int_equal(num(j, "latency_us", "p99"), stats_quantile(s, 0.99));
     assert_int_equal(num(j, "latency_us", "p999"), stats_quantile(s, 0.999));
-    assert_int_equal(num(j, "latency_us", "max"), 1000);     /* exact, not a bucket */
+    assert_int_equal(num(j, "latency_us", "max"), 1000); /* exact, not a bucket */
     cJSON_Delete(j);
     stats_destroy(&s);
 }
@@ -148,7 +148,7 @@ static void
 test_large_values(void **state)
 {
     (void)state;
-    static const double spot[] = { 64, 65, 127, 128, 1000, 4095, 4096, 1e6, 1e9, 1e12 };
+    static const double spot[] = {64, 65, 127, 128, 1000, 4095, 4096, 1e6, 1e9, 1e12};
     for (size_t i = 0; i < sizeof spot / sizeof spot[0]; i++) {
         stats_t *s = stats_new(1);
         assert_non_null(s);
@@ -180,14 +180,14 @@ test_workers_summed(void **state)
     assert_non_null(s);
     for (uint64_t v = 1; v <= 1000; v++)
         stats_record(s, (size_t)((v - 1) / 250), REQ_OP_SCREEN, (int)(v % 3), ERR_NONE, v);
-    stats_record(s, 3, REQ_OP_SCREEN, 0, ERR_NONE, 1000000000);   /* one slow outlier */
+    stats_record(s, 3, REQ_OP_SCREEN, 0, ERR_NONE, 1000000000); /* one slow outlier */
     assert_near(stats_quantile(s, 0.50), 500);
     assert_near(stats_quantile(s, 0.99), 990);
     assert_near(stats_quantile(s, 1.0), 1e9);
     cJSON *j = stats_json(s, NULL, 3);
     assert_int_equal(num(j, "requests", NULL), 1001);
     assert_int_equal(num(j, "by_op", "screen"), 1001);
-    assert_int_equal(num(j, "by_verdict", "verdict_0"), 334);  /* 333 of v % 3 == 0, the outlier */
+    assert_int_equal(num(j, "by_verdict", "verdict_0"), 334); /* 333 of v % 3 == 0, the outlier */
     assert_int_equal(num(j, "by_verdict", "verdict_1"), 334);
     assert_int_equal(num(j, "by_verdict", "verdict_2"), 333);
     assert_int_equal(num(j, "latency_us", "max"), 1000000000);
@@ -221,12 +221,12 @@ test_concurrent_workers(void **state)
     pthread_t t[3];
     writer_t wr[3];
     for (size_t i = 0; i < 3; i++) {
-        wr[i] = (writer_t){ s, i };
+        wr[i] = (writer_t){s, i};
         assert_int_equal(pthread_create(&t[i], NULL, writer_main, &wr[i]), 0);
     }
     for (size_t i = 0; i < 3; i++)
         assert_int_equal(pthread_join(t[i], NULL), 0);
-    static const char *const names[] = { "a", "b", "c" };
+    static const char *const names[] = {"a", "b", "c"};
     cJSON *j = stats_json(s, names, 3);
     assert_int_equal(num(j, "requests", NULL), 3 * WRITES);
     assert_int_equal(num(j, "by_verdict", "a"), WRITES);
@@ -254,14 +254,14 @@ test_json_counts(void **state)
     stats_record(s, 0, REQ_OP_PING, -1, ERR_NONE, 5);
     stats_record(s, 0, REQ_OP_STATS, -1, ERR_NONE, 5);
     stats_record(s, 1, REQ_OP_RELOAD, -1, ERR_INTERNAL, 5);
-    stats_record(s, 0, -1, -1, ERR_BAD_REQUEST, 1);           /* unreadable */
-    stats_record(s, 1, REQ_OP_COUNT, -1, ERR_UNKNOWN_OP, 1);  /* out of range: unreadable */
+    stats_record(s, 0, -1, -1, ERR_BAD_REQUEST, 1);          /* unreadable */
+    stats_record(s, 1, REQ_OP_COUNT, -1, ERR_UNKNOWN_OP, 1); /* out of range: unreadable */
     stats_record(s, 1, -1, -1, ERR_TOO_LARGE, 1);
     stats_undeliverable(s, true);
     stats_undeliverable(s, false);
     stats_undeliverable(s, false);
 
-    static const char *const names[] = { "clear", "review", "prohibited" };
+    static const char *const names[] = {"clear", "review", "prohibited"};
     cJSON *j = stats_json(s, names, 3);
     assert_int_equal(num(j, "requests", NULL), 15);
     assert_int_equal(num(j, "by_op", "screen"), 8);
@@ -281,8 +281,8 @@ test_json_counts(void **state)
     assert_int_equal(num(j, "by_error", "unknown_op"), 1);
     assert_int_equal(num(j, "by_error", "unavailable"), 1);
     assert_int_equal(num(j, "by_error", "internal"), 1);
-    assert_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "by_error"),
-                                                 "none"));
+    assert_null(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "by_error"), "none"));
     assert_int_equal(n_members(j, "by_error"), ERR_COUNT - 1);
     assert_int_equal(num(j, "latency_us", "max"), 20);
     assert_int_equal(num(j, "latency_us", "p50"), 10);
@@ -320,7 +320,7 @@ test_json_verdict_fold_and_escape(void **state)
     stats_record(s, 0, REQ_OP_SCREEN, STATS_VERDICTS - 1, ERR_NONE, 1);
     stats_record(s, 0, REQ_OP_SCREEN, STATS_VERDICTS + 5, ERR_NONE, 1);
     stats_record(s, 0, REQ_OP_SCREEN, 1, ERR_NONE, 1);
-    static const char *const names[] = { "ok", "say \"no\"\n" };
+    static const char *const names[] = {"ok", "say \"no\"\n"};
     cJSON *j = stats_json(s, names, 2);
     assert_int_equal(num(j, "by_verdict", "ok"), 0);
     assert_int_equal(num(j, "by_verdict", "say \"no\"\n"), 1);

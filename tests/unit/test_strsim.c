@@ -78,16 +78,16 @@ static void
 test_one_swap(void **state)
 {
     (void)state;
-    assert_true(swap("harbin", "harbni"));      /* at the end */
-    assert_true(swap("harbin", "ahrbin"));      /* at the start */
+    assert_true(swap("harbin", "harbni")); /* at the end */
+    assert_true(swap("harbin", "ahrbin")); /* at the start */
     assert_true(swap("harbin", "hrabin"));
     assert_true(swap("ab", "ba"));
     assert_true(swap("\xd0\xbc\xd0\xb8\xd1\x80", "\xd0\xb8\xd0\xbc\xd1\x80")); /* мир, имр */
-    assert_false(swap("harbin", "harbin"));     /* equal is not a typo */
-    assert_false(swap("hunan", "henan"));       /* a changed letter */
-    assert_false(swap("abcd", "badc"));         /* two swaps */
-    assert_false(swap("abc", "cba"));           /* not adjacent */
-    assert_false(swap("harbin", "harbinn"));    /* other length */
+    assert_false(swap("harbin", "harbin"));  /* equal is not a typo */
+    assert_false(swap("hunan", "henan"));    /* a changed letter */
+    assert_false(swap("abcd", "badc"));      /* two swaps */
+    assert_false(swap("abc", "cba"));        /* not adjacent */
+    assert_false(swap("harbin", "harbinn")); /* other length */
     assert_false(swap("a", "a"));
     assert_false(swap("", ""));
 }
@@ -97,10 +97,10 @@ test_osa_within(void **state)
 {
     (void)state;
     assert_int_equal(osa("technology", "technology", 2), 0);
-    assert_int_equal(osa("technology", "tehcnology", 2), 1);   /* a swap is one edit */
-    assert_int_equal(osa("technology", "tecnology", 2), 1);    /* deletion */
-    assert_int_equal(osa("technology", "technollogy", 2), 1);  /* insertion */
-    assert_int_equal(osa("technology", "tachnology", 2), 1);   /* substitution */
+    assert_int_equal(osa("technology", "tehcnology", 2), 1);  /* a swap is one edit */
+    assert_int_equal(osa("technology", "tecnology", 2), 1);   /* deletion */
+    assert_int_equal(osa("technology", "technollogy", 2), 1); /* insertion */
+    assert_int_equal(osa("technology", "tachnology", 2), 1);  /* substitution */
     assert_int_equal(osa("kitten", "sitting", 3), 3);
     /* Over the bound: k + 1, whether found by length or by the rows. */
     assert_int_equal(osa("kitten", "sitting", 2), 3);

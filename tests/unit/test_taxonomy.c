@@ -18,9 +18,9 @@
 #define FILE_CFG "taxonomy.cfg"
 
 typedef struct fx {
-    tax_t *t;                   /* the taxonomy under test */
-    diag_t *d;                  /* its load errors */
-    arena_t *a;                 /* normalised texts */
+    tax_t *t;   /* the taxonomy under test */
+    diag_t *d;  /* its load errors */
+    arena_t *a; /* normalised texts */
 } fx_t;
 
 static int
@@ -53,13 +53,18 @@ teardown(void **state)
 static int
 add_kw(fx_t *f, const char *code, const char *parent, int line, const char **kw, size_t n)
 {
-    tax_def_t def = { .code = code, .label = code, .parent = parent, .keywords = kw,
-                      .n_keywords = n, .file = FILE_CFG, .line = line };
+    tax_def_t def = {.code = code,
+                     .label = code,
+                     .parent = parent,
+                     .keywords = kw,
+                     .n_keywords = n,
+                     .file = FILE_CFG,
+                     .line = line};
     return tax_add(f->t, &def, f->d);
 }
 
-#define KWS(...) (const char *[]){ __VA_ARGS__ }, \
-    sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *)
+#define KWS(...)                                                                                   \
+    (const char *[]){__VA_ARGS__}, sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)
 #define ADD(f, code, parent, line, ...) add_kw(f, code, parent, line, KWS(__VA_ARGS__))
 
 static void
@@ -137,9 +142,16 @@ test_add_copies_everything(void **state)
     char code[] = "quantum.sensing", label[] = "Quantum sensing", parent[] = "quantum";
     char kw0[] = "Quantum Magnetometer", kw1[] = "NV centre";
     char ref0[] = "wassenaar:6A006", file[] = "rules/taxonomy.cfg";
-    const char *kws[] = { kw0, kw1 }, *refs[] = { ref0 };
-    tax_def_t def = { .code = code, .label = label, .parent = parent, .keywords = kws,
-                      .n_keywords = 2, .refs = refs, .n_refs = 1, .file = file, .line = 7 };
+    const char *kws[] = {kw0, kw1}, *refs[] = {ref0};
+    tax_def_t def = {.code = code,
+                     .label = label,
+                     .parent = parent,
+                     .keywords = kws,
+                     .n_keywords = 2,
+                     .refs = refs,
+                     .n_refs = 1,
+                     .file = file,
+                     .line = 7};
     assert_int_equal(ADD(f, "quantum", NULL, 3, "quantum"), 0);
     assert_int_equal(tax_add(f->t, &def, f->d), 0);
     memset(code, 'x', sizeof code - 1);
@@ -158,7 +170,7 @@ test_add_copies_everything(void **state)
     assert_string_equal(c->label, "Quantum sensing");
     assert_int_equal(c->parent, 0);
     assert_int_equal(c->n_keywords, 2);
-    assert_string_equal(c->keywords[0], "Quantum Magnetometer");   /* as declared */
+    assert_string_equal(c->keywords[0], "Quantum Magnetometer"); /* as declared */
     assert_string_equal(c->keywords[1], "NV centre");
     assert_int_equal(c->n_refs, 1);
     assert_string_equal(c->refs[0], "wassenaar:6A006");
@@ -180,7 +192,7 @@ test_find_many(void **state)
     }
     for (int i = 0; i < 1000; i++) {
         snprintf(code, sizeof code, "c%d", i);
-        assert_int_equal(tax_find(f->t, code), i);  /* works before the build too */
+        assert_int_equal(tax_find(f->t, code), i); /* works before the build too */
     }
     build_ok(f);
     for (int i = 999; i >= 0; i--) {
@@ -202,7 +214,8 @@ test_duplicate(void **state)
     assert_int_equal(ADD(f, "ai", NULL, 12, "artificial intelligence"), 0);
     assert_int_equal(ADD(f, "ai", NULL, 40, "ai"), -1);
     assert_int_equal(diag_count(f->d), 1);
-    assert_diag(f, 0, "taxonomy.cfg:40: duplicate category \"ai\" "
+    assert_diag(f, 0,
+                "taxonomy.cfg:40: duplicate category \"ai\" "
                 "(first declared at taxonomy.cfg:12)");
     /* The first declaration stays. */
     assert_int_equal(tax_count(f->t), 1);
@@ -217,9 +230,8 @@ static void
 test_duplicate_without_file(void **state)
 {
     fx_t *f = *state;
-    const char *kw[] = { "ai" };
-    tax_def_t def = { .code = "ai", .label = "AI", .keywords = kw, .n_keywords = 1,
-                      .line = 5 };
+    const char *kw[] = {"ai"};
+    tax_def_t def = {.code = "ai", .label = "AI", .keywords = kw, .n_keywords = 1, .line = 5};
     assert_int_equal(tax_add(f->t, &def, f->d), 0);
     assert_int_equal(tax_add(f->t, &def, f->d), -1);
     def.line = 0;
@@ -245,18 +257,21 @@ static void
 test_bad_codes(void **state)
 {
     fx_t *f = *state;
-    static const char *const bad[] = { "Quantum!", "quantum.", ".quantum", "quantum..sensing",
-                                       "quantum sensing", "quantum-sensing", "ai.ML" };
+    static const char *const bad[] = {
+        "Quantum!",        "quantum.",        ".quantum", "quantum..sensing",
+        "quantum sensing", "quantum-sensing", "ai.ML"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(ADD(f, bad[i], NULL, 3, "kw"), -1);
         char want[200];
-        snprintf(want, sizeof want, "taxonomy.cfg:3: category code \"%s\": must be lower-case "
-                 "letters, digits and '_' separated by '.'", bad[i]);
+        snprintf(want, sizeof want,
+                 "taxonomy.cfg:3: category code \"%s\": must be lower-case "
+                 "letters, digits and '_' separated by '.'",
+                 bad[i]);
         assert_diag(f, i, want);
     }
-    const char *kw[] = { "kw" };
-    tax_def_t def = { .code = "", .label = "L", .keywords = kw, .n_keywords = 1,
-                      .file = FILE_CFG, .line = 4 };
+    const char *kw[] = {"kw"};
+    tax_def_t def = {
+        .code = "", .label = "L", .keywords = kw, .n_keywords = 1, .file = FILE_CFG, .line = 4};
     assert_int_equal(tax_add(f->t, &def, f->d), -1);
     assert_diag(f, 7, "taxonomy.cfg:4: category code is empty");
     def.code = NULL;
@@ -274,9 +289,9 @@ static void
 test_empty_label(void **state)
 {
     fx_t *f = *state;
-    const char *kw[] = { "ai" };
-    tax_def_t def = { .code = "ai", .label = "", .keywords = kw, .n_keywords = 1,
-                      .file = FILE_CFG, .line = 2 };
+    const char *kw[] = {"ai"};
+    tax_def_t def = {
+        .code = "ai", .label = "", .keywords = kw, .n_keywords = 1, .file = FILE_CFG, .line = 2};
     assert_int_equal(tax_add(f->t, &def, f->d), -1);
     def.label = " \t ";
     assert_int_equal(tax_add(f->t, &def, f->d), -1);
@@ -292,7 +307,7 @@ static void
 test_empty_keyword(void **state)
 {
     fx_t *f = *state;
-    const char *kw[] = { "machine learning", "deep learning", "--!?", NULL, "" };
+    const char *kw[] = {"machine learning", "deep learning", "--!?", NULL, ""};
     assert_int_equal(add_kw(f, "ai", NULL, 8, kw, 5), -1);
     assert_int_equal(diag_count(f->d), 3);
     assert_diag(f, 0, "taxonomy.cfg:8: category \"ai\": keyword 3 is empty after normalisation");
@@ -315,12 +330,13 @@ test_all_errors_of_one_def(void **state)
 {
     fx_t *f = *state;
     assert_int_equal(ADD(f, "x", NULL, 1, "x"), 0);
-    const char *kw[] = { "!" };
-    tax_def_t def = { .code = "x", .label = "", .keywords = kw, .n_keywords = 1,
-                      .file = FILE_CFG, .line = 2 };
+    const char *kw[] = {"!"};
+    tax_def_t def = {
+        .code = "x", .label = "", .keywords = kw, .n_keywords = 1, .file = FILE_CFG, .line = 2};
     assert_int_equal(tax_add(f->t, &def, f->d), -1);
     assert_int_equal(diag_count(f->d), 3);
-    assert_diag(f, 0, "taxonomy.cfg:2: duplicate category \"x\" (first declared at taxonomy.cfg:1)");
+    assert_diag(f, 0,
+                "taxonomy.cfg:2: duplicate category \"x\" (first declared at taxonomy.cfg:1)");
     assert_diag(f, 1, "taxonomy.cfg:2: category \"x\": label is empty");
     assert_diag(f, 2, "taxonomy.cfg:2: category \"x\": keyword 1 is empty after normalisation");
 }
@@ -336,12 +352,13 @@ test_unknown_parent(void **state)
     assert_int_equal(ADD(f, "bio", "zzzzzzzz", 7, "bio"), 0);
     assert_int_equal(tax_build(f->t, f->d), -1);
     assert_int_equal(diag_count(f->d), 2);
-    assert_diag(f, 0, "taxonomy.cfg:5: category \"ai.ml\": unknown parent \"a\" "
+    assert_diag(f, 0,
+                "taxonomy.cfg:5: category \"ai.ml\": unknown parent \"a\" "
                 "(did you mean \"ai\"?)");
     assert_diag(f, 1, "taxonomy.cfg:7: category \"bio\": unknown parent \"zzzzzzzz\"");
     assert_null(tax_subtree(f->t, 0));
     tax_hit_t h[2];
-    assert_int_equal(tax_spot(f->t, "ai", 2, h, 2), 0);     /* not built */
+    assert_int_equal(tax_spot(f->t, "ai", 2, h, 2), 0); /* not built */
 }
 
 static void
@@ -349,9 +366,9 @@ test_parent_of_rejected_category(void **state)
 {
     fx_t *f = *state;
     /* "space" is refused for its label; its child must not add "unknown parent". */
-    const char *kw[] = { "space" };
-    tax_def_t def = { .code = "space", .label = "", .keywords = kw, .n_keywords = 1,
-                      .file = FILE_CFG, .line = 1 };
+    const char *kw[] = {"space"};
+    tax_def_t def = {
+        .code = "space", .label = "", .keywords = kw, .n_keywords = 1, .file = FILE_CFG, .line = 1};
     assert_int_equal(tax_add(f->t, &def, f->d), -1);
     assert_int_equal(ADD(f, "space.launch", "space", 2, "launcher"), 0);
     assert_int_equal(tax_build(f->t, f->d), -1);
@@ -366,7 +383,7 @@ test_cycles(void **state)
     assert_int_equal(ADD(f, "x", "y", 10, "x"), 0);
     assert_int_equal(ADD(f, "y", "x", 11, "y"), 0);
     assert_int_equal(ADD(f, "self", "self", 12, "self"), 0);
-    assert_int_equal(ADD(f, "lead", "b", 13, "lead"), 0);  /* leads into a ring, not on it */
+    assert_int_equal(ADD(f, "lead", "b", 13, "lead"), 0); /* leads into a ring, not on it */
     assert_int_equal(ADD(f, "c", "a", 14, "c"), 0);
     assert_int_equal(ADD(f, "b", "c", 15, "b"), 0);
     assert_int_equal(ADD(f, "a", "b", 16, "a"), 0);
@@ -404,7 +421,7 @@ test_subtrees(void **state)
         const uint64_t *sub = tax_subtree(f->t, i);
         assert_non_null(sub);
         for (int j = 0; j < 150; j++) {
-            bool below = false;     /* is i an ancestor-or-self of j? */
+            bool below = false; /* is i an ancestor-or-self of j? */
             for (int a = j; a >= 0 && !below; a = tax_get(f->t, a)->parent)
                 below = a == i;
             assert_int_equal(has_bit(sub, j), below);
@@ -473,7 +490,8 @@ test_suggest(void **state)
 {
     fx_t *f = *state;
     suggest_fixture(f);
-    assert_string_equal(suggest_str(f, "quantum.sensin", 3), "quantum.sensing quantum quantum.computing");
+    assert_string_equal(suggest_str(f, "quantum.sensin", 3),
+                        "quantum.sensing quantum quantum.computing");
     assert_string_equal(suggest_str(f, "quantum.sensin", 1), "quantum.sensing");
     /* Prefix: nearest (shortest) first. */
     assert_string_equal(suggest_str(f, "quant", 5), "quantum quantum.sensing quantum.computing");
@@ -489,7 +507,7 @@ test_suggest(void **state)
     /* Nothing close. */
     assert_string_equal(suggest_str(f, "zzzzzzzzzz", 5), "");
     assert_string_equal(suggest_str(f, "", 5), "");
-    assert_int_equal(tax_suggest(f->t, NULL, (int[1]){ 0 }, 1), 0);
+    assert_int_equal(tax_suggest(f->t, NULL, (int[1]){0}, 1), 0);
     assert_string_equal(suggest_str(f, "quantum", 0), "");
 }
 
@@ -499,8 +517,8 @@ static void
 test_spot_basic(void **state)
 {
     fx_t *f = *state;
-    assert_int_equal(ADD(f, "radar", NULL, 1, "Radar", "synthetic-aperture radar",
-                         "SAR imaging"), 0);
+    assert_int_equal(ADD(f, "radar", NULL, 1, "Radar", "synthetic-aperture radar", "SAR imaging"),
+                     0);
     assert_int_equal(ADD(f, "c2", NULL, 2, "intelligent command and control"), 0);
     assert_int_equal(ADD(f, "data", NULL, 3, "Big Data", "big data center", "data"), 0);
     build_ok(f);
@@ -572,7 +590,7 @@ test_spot_cap(void **state)
     tax_hit_t h[4];
     memset(h, 0x5a, sizeof h);
     assert_int_equal(tax_spot(f->t, "y y y", 5, h, 2), 2);
-    assert_int_equal(h[2].pos, 0x5a5a5a5a5a5a5a5aULL);     /* nothing written past cap */
+    assert_int_equal(h[2].pos, 0x5a5a5a5a5a5a5a5aULL); /* nothing written past cap */
 }
 
 static void
@@ -604,7 +622,7 @@ rnd(uint64_t *s)
 static void
 rnd_phrase(uint64_t *s, char *buf, int words)
 {
-    static const char *const seps[] = { " ", "-", " , ", "  ", "/" };
+    static const char *const seps[] = {" ", "-", " , ", "  ", "/"};
     size_t n = 0;
     for (int w = 0; w < words; w++) {
         if (w > 0) {
@@ -633,7 +651,7 @@ cmp_hit(const void *a, const void *b)
 }
 
 #define P_CATS 50
-#define P_PER_CAT 40            /* 2000 keywords */
+#define P_PER_CAT 40 /* 2000 keywords */
 #define P_MAX_HITS 20000
 
 static void
@@ -649,8 +667,8 @@ test_spot_property(void **state)
         for (int k = 0; k < P_PER_CAT; k++) {
             rnd_phrase(&seed, kwbuf[c][k], 1 + (int)(rnd(&seed) % 3));
             kws[k] = kwbuf[c][k];
-            assert_int_equal(norm_text(f->a, kws[k], strlen(kws[k]), &norm[c][k], &nlen[c][k],
-                                       NULL, 0), 0);
+            assert_int_equal(
+                norm_text(f->a, kws[k], strlen(kws[k]), &norm[c][k], &nlen[c][k], NULL, 0), 0);
         }
         char code[16];
         snprintf(code, sizeof code, "p%d", c);
@@ -686,14 +704,14 @@ test_spot_property(void **state)
                     continue;
                 size_t l = nlen[c][k];
                 for (size_t p = 0; p + l <= tlen; p++)
-                    if ((p == 0 || text[p - 1] == ' ') && (p + l == tlen || text[p + l] == ' ')
-                        && memcmp(text + p, norm[c][k], l) == 0) {
+                    if ((p == 0 || text[p - 1] == ' ') && (p + l == tlen || text[p + l] == ' ') &&
+                        memcmp(text + p, norm[c][k], l) == 0) {
                         assert_true(nw < P_MAX_HITS);
-                        want[nw++] = (tax_hit_t){ .cat = c, .keyword = k, .pos = p };
+                        want[nw++] = (tax_hit_t){.cat = c, .keyword = k, .pos = p};
                     }
             }
         qsort(want, nw, sizeof *want, cmp_hit);
-        assert_true(nw > 100);  /* the alphabet is small enough to hit a lot */
+        assert_true(nw > 100); /* the alphabet is small enough to hit a lot */
 
         size_t ng = tax_spot(f->t, text, tlen, got, P_MAX_HITS);
         assert_int_equal(ng, nw);
@@ -703,7 +721,7 @@ test_spot_property(void **state)
             assert_int_equal(got[i].pos, want[i].pos);
         }
         /* A cap keeps exactly the first hits in text order. */
-        size_t caps[] = { 1, 7, nw / 2, nw - 1 };
+        size_t caps[] = {1, 7, nw / 2, nw - 1};
         for (size_t ci = 0; ci < 4; ci++) {
             size_t cap = caps[ci];
             assert_int_equal(tax_spot(f->t, text, tlen, got, cap), cap);
@@ -717,8 +735,9 @@ test_spot_property(void **state)
         /* norm[][] lived in the arena: normalise the keywords again. */
         for (int c = 0; c < P_CATS; c++)
             for (int k = 0; k < P_PER_CAT; k++)
-                assert_int_equal(norm_text(f->a, kwbuf[c][k], strlen(kwbuf[c][k]),
-                                           &norm[c][k], &nlen[c][k], NULL, 0), 0);
+                assert_int_equal(norm_text(f->a, kwbuf[c][k], strlen(kwbuf[c][k]), &norm[c][k],
+                                           &nlen[c][k], NULL, 0),
+                                 0);
     }
     free(got);
     free(want);

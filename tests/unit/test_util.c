@@ -31,7 +31,7 @@ test_arena_alignment_and_growth(void **state)
         assert_int_equal((uintptr_t)p % 16, 0);
         memset(p, 0xab, (size_t)i);
     }
-    char *big = arena_alloc(a, 10000);     /* larger than a chunk */
+    char *big = arena_alloc(a, 10000); /* larger than a chunk */
     assert_non_null(big);
     memset(big, 1, 10000);
     assert_true(arena_used(a) >= 10000);
@@ -39,18 +39,18 @@ test_arena_alignment_and_growth(void **state)
     arena_reset(a);
     assert_int_equal(arena_used(a), 0);
     assert_true(arena_reserved(a) <= reserved);
-    assert_true(arena_reserved(a) >= 10000);    /* the largest chunk is kept */
+    assert_true(arena_reserved(a) >= 10000); /* the largest chunk is kept */
     char *again = arena_alloc(a, 9000);
-    assert_ptr_equal(again, big);               /* reused, no malloc */
+    assert_ptr_equal(again, big); /* reused, no malloc */
     int *z = arena_calloc(a, 100, sizeof(int));
     for (int i = 0; i < 100; i++)
         assert_int_equal(z[i], 0);
-    assert_null(arena_calloc(a, SIZE_MAX / 2, 4));  /* overflow refused */
+    assert_null(arena_calloc(a, SIZE_MAX / 2, 4)); /* overflow refused */
     assert_string_equal(arena_strndup(a, "hello world", 5), "hello");
     assert_null(arena_strdup(a, NULL));
     arena_destroy(&a);
     assert_null(a);
-    arena_destroy(&a);                          /* NULL is fine */
+    arena_destroy(&a); /* NULL is fine */
 }
 
 static void
@@ -82,8 +82,8 @@ utf8_ok(const char *s, size_t n)
 {
     for (size_t i = 0; i < n;) {
         utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-                                              (utf8proc_ssize_t)(n - i), &cp);
+        utf8proc_ssize_t k =
+            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
         if (k <= 0)
             return false;
         i += (size_t)k;
@@ -97,30 +97,35 @@ test_sbuf_json_utf8(void **state)
 {
     (void)state;
     static const struct {
-        const char *in;             /* input bytes, NUL-terminated */
-        const char *out;            /* the JSON string sbuf_json_str makes */
+        const char *in;  /* input bytes, NUL-terminated */
+        const char *out; /* the JSON string sbuf_json_str makes */
         const char *why;
     } cases[] = {
-        { "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
-          "2-, 3- and 4-byte characters are copied" },
-        { "\xef\xbf\xbd", "\"\xef\xbf\xbd\"", "a real U+FFFD is a character like another" },
-        { "a\xff" "b", "\"a\\ufffdb\"", "a byte never in UTF-8" },
-        { "\x80z", "\"\\ufffdz\"", "a stray continuation byte" },
-        { "ab\xc3", "\"ab\\ufffd\"", "a 2-byte character cut short at the end" },
-        { "\xe2\x82", "\"\\ufffd\\ufffd\"", "a 3-byte character cut short: one per byte" },
-        { "\xf0\x9f\x98", "\"\\ufffd\\ufffd\\ufffd\"", "a 4-byte character cut short" },
-        { "\xe2\x82" "x", "\"\\ufffd\\ufffdx\"", "cut short in the middle of the string" },
-        { "\xc0\xaf", "\"\\ufffd\\ufffd\"", "overlong '/' in 2 bytes" },
-        { "\xc1\xbf", "\"\\ufffd\\ufffd\"", "overlong in 2 bytes, the highest" },
-        { "\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"", "overlong '/' in 3 bytes" },
-        { "\xf0\x80\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"", "overlong '/' in 4 bytes" },
-        { "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"", "a high surrogate (U+D800)" },
-        { "\xed\xbf\xbf", "\"\\ufffd\\ufffd\\ufffd\"", "a low surrogate (U+DFFF)" },
-        { "\xed\x9f\xbf", "\"\xed\x9f\xbf\"", "U+D7FF, just below the surrogates, is fine" },
-        { "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"", "past U+10FFFF" },
-        { "\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\"", "U+10FFFF is fine" },
-        { "\xf8\x88\x80\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"", "an old 5-byte form" },
-        { "\"\xff\\\n", "\"\\\"\\ufffd\\\\\\n\"", "escapes and replacements together" },
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+         "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+         "2-, 3- and 4-byte characters are copied"},
+        {"\xef\xbf\xbd", "\"\xef\xbf\xbd\"", "a real U+FFFD is a character like another"},
+        {"a\xff"
+         "b",
+         "\"a\\ufffdb\"", "a byte never in UTF-8"},
+        {"\x80z", "\"\\ufffdz\"", "a stray continuation byte"},
+        {"ab\xc3", "\"ab\\ufffd\"", "a 2-byte character cut short at the end"},
+        {"\xe2\x82", "\"\\ufffd\\ufffd\"", "a 3-byte character cut short: one per byte"},
+        {"\xf0\x9f\x98", "\"\\ufffd\\ufffd\\ufffd\"", "a 4-byte character cut short"},
+        {"\xe2\x82"
+         "x",
+         "\"\\ufffd\\ufffdx\"", "cut short in the middle of the string"},
+        {"\xc0\xaf", "\"\\ufffd\\ufffd\"", "overlong '/' in 2 bytes"},
+        {"\xc1\xbf", "\"\\ufffd\\ufffd\"", "overlong in 2 bytes, the highest"},
+        {"\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"", "overlong '/' in 3 bytes"},
+        {"\xf0\x80\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"", "overlong '/' in 4 bytes"},
+        {"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"", "a high surrogate (U+D800)"},
+        {"\xed\xbf\xbf", "\"\\ufffd\\ufffd\\ufffd\"", "a low surrogate (U+DFFF)"},
+        {"\xed\x9f\xbf", "\"\xed\x9f\xbf\"", "U+D7FF, just below the surrogates, is fine"},
+        {"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"", "past U+10FFFF"},
+        {"\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\"", "U+10FFFF is fine"},
+        {"\xf8\x88\x80\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"", "an old 5-byte form"},
+        {"\"\xff\\\n", "\"\\\"\\ufffd\\\\\\n\"", "escapes and replacements together"},
     };
     sbuf_t b = SBUF_INIT;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -178,14 +183,14 @@ test_sbuf_utf8_prefix(void **state)
     (void)state;
     char body[600];
     memset(body, 'a', sizeof body);
-    memcpy(body + 510, "\xe2\x82\xac", 3);         /* bytes 510..512: a 3-byte euro */
+    memcpy(body + 510, "\xe2\x82\xac", 3); /* bytes 510..512: a 3-byte euro */
     assert_int_equal(sbuf_utf8_prefix(body, 512), 510);
     assert_int_equal(sbuf_utf8_prefix(body, 511), 510);
     assert_int_equal(sbuf_utf8_prefix(body, 513), 513);
     assert_int_equal(sbuf_utf8_prefix(body, 510), 510);
     sbuf_t b = SBUF_INIT;
     sbuf_json_str(&b, body, sbuf_utf8_prefix(body, 512));
-    assert_int_equal(b.len, 512);                   /* no \ufffd for the cut */
+    assert_int_equal(b.len, 512); /* no \ufffd for the cut */
     assert_true(utf8_ok(b.data, b.len));
     sbuf_free(&b);
     static const struct {
@@ -193,27 +198,27 @@ test_sbuf_utf8_prefix(void **state)
         size_t n, want;
         const char *why;
     } cases[] = {
-        { "", 0, 0, "empty" },
-        { "abc", 3, 3, "ASCII" },
-        { "\xc3", 1, 0, "a lone lead byte" },
-        { "ab\xf0\x9f\x98", 5, 2, "3 bytes of a 4-byte character" },
-        { "ab\xf0\x9f", 4, 2, "2 bytes of a 4-byte character" },
-        { "ab\xf0", 3, 2, "1 byte of a 4-byte character" },
-        { "ab\xf0\x9f\x98\x80", 6, 6, "a whole 4-byte character" },
-        { "ab\xc3\xa9", 4, 4, "a whole 2-byte character" },
-        { "ab\xe0\xa0", 4, 2, "E0 A0 begins U+0800" },
-        { "ab\xe0\x80", 4, 4, "E0 80 begins only an overlong form: bad bytes, not a cut" },
-        { "ab\xed\xa0", 4, 4, "ED A0 begins only a surrogate" },
-        { "ab\xf4\x90", 4, 4, "F4 90 begins only a code point past U+10FFFF" },
-        { "ab\xc0", 3, 3, "C0 begins nothing valid" },
-        { "ab\xf5", 3, 3, "F5 begins nothing valid" },
-        { "\x80\x80\x80\x80", 4, 4, "continuation bytes with no lead" },
-        { "ab\xc3\xa9\xa9", 5, 5, "one continuation byte too many" },
+        {"", 0, 0, "empty"},
+        {"abc", 3, 3, "ASCII"},
+        {"\xc3", 1, 0, "a lone lead byte"},
+        {"ab\xf0\x9f\x98", 5, 2, "3 bytes of a 4-byte character"},
+        {"ab\xf0\x9f", 4, 2, "2 bytes of a 4-byte character"},
+        {"ab\xf0", 3, 2, "1 byte of a 4-byte character"},
+        {"ab\xf0\x9f\x98\x80", 6, 6, "a whole 4-byte character"},
+        {"ab\xc3\xa9", 4, 4, "a whole 2-byte character"},
+        {"ab\xe0\xa0", 4, 2, "E0 A0 begins U+0800"},
+        {"ab\xe0\x80", 4, 4, "E0 80 begins only an overlong form: bad bytes, not a cut"},
+        {"ab\xed\xa0", 4, 4, "ED A0 begins only a surrogate"},
+        {"ab\xf4\x90", 4, 4, "F4 90 begins only a code point past U+10FFFF"},
+        {"ab\xc0", 3, 3, "C0 begins nothing valid"},
+        {"ab\xf5", 3, 3, "F5 begins nothing valid"},
+        {"\x80\x80\x80\x80", 4, 4, "continuation bytes with no lead"},
+        {"ab\xc3\xa9\xa9", 5, 5, "one continuation byte too many"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
         if (sbuf_utf8_prefix(cases[c].s, cases[c].n) != cases[c].want)
-            fail_msg("%s: %zu, want %zu", cases[c].why,
-                     sbuf_utf8_prefix(cases[c].s, cases[c].n), cases[c].want);
+            fail_msg("%s: %zu, want %zu", cases[c].why, sbuf_utf8_prefix(cases[c].s, cases[c].n),
+                     cases[c].want);
 }
 
 static void
@@ -226,14 +231,14 @@ test_sbuf_base64(void **state)
         size_t n;
         const char *out;
     } cases[] = {
-        { "", 0, "" },
-        { "f", 1, "Zg==" },
-        { "fo", 2, "Zm8=" },
-        { "foo", 3, "Zm9v" },
-        { "foob", 4, "Zm9vYg==" },
-        { "fooba", 5, "Zm9vYmE=" },
-        { "foobar", 6, "Zm9vYmFy" },
-        { "\x00\xff\xfe", 3, "AP/+" },
+        {"", 0, ""},
+        {"f", 1, "Zg=="},
+        {"fo", 2, "Zm8="},
+        {"foo", 3, "Zm9v"},
+        {"foob", 4, "Zm9vYg=="},
+        {"fooba", 5, "Zm9vYmE="},
+        {"foobar", 6, "Zm9vYmFy"},
+        {"\x00\xff\xfe", 3, "AP/+"},
     };
     sbuf_t b = SBUF_INIT;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -275,8 +280,8 @@ static void
 test_vocab_find_and_suggest(void **state)
 {
     (void)state;
-    const char *names[] = { "ca-nro", "us-sdn", "us-entity-list" };
-    vocab_t v = { names, 3 };
+    const char *names[] = {"ca-nro", "us-sdn", "us-entity-list"};
+    vocab_t v = {names, 3};
     assert_int_equal(vocab_find(&v, "us-sdn"), 1);
     assert_int_equal(vocab_find(&v, "nope"), -1);
     assert_string_equal(vocab_suggest(&v, "ca-nr0"), "ca-nro");

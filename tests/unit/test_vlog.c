@@ -92,7 +92,7 @@ test_threshold(void **state)
     vlog_msg(l, VLOG_ERR, "yes");
     out = tu_capture_end(&cap);
     assert_int_equal(count_lines(out), 1);
-    assert_line(out, "vetd", "error", "yes");       /* NULL ident: "vetd" */
+    assert_line(out, "vetd", "error", "yes"); /* NULL ident: "vetd" */
     free(out);
     vlog_destroy(&l);
 
@@ -203,13 +203,13 @@ test_threads_whole_lines(void **state)
         assert_int_equal(pthread_join(t[i], NULL), 0);
     char *out = tu_capture_end(&cap);
     assert_int_equal(count_lines(out), 3 * THREAD_LINES);
-    int counts[THREAD_LINES] = { 0 };
+    int counts[THREAD_LINES] = {0};
     for (char *line = out; *line; line = strchr(line, '\n') + 1) {
         const char *body = strstr(line, "info: thread line ");
         int i = -1, n = -1;
         if (body == NULL || body > strchr(line, '\n') ||
-            sscanf(body, "info: thread line %d of %d", &i, &n) != 2 || n != THREAD_LINES ||
-            i < 0 || i >= THREAD_LINES)
+            sscanf(body, "info: thread line %d of %d", &i, &n) != 2 || n != THREAD_LINES || i < 0 ||
+            i >= THREAD_LINES)
             fail_msg("torn line: %.*s", (int)strcspn(line, "\n"), line);
         counts[i]++;
     }
@@ -223,12 +223,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_level_find),
-        cmocka_unit_test(test_threshold),
-        cmocka_unit_test(test_newlines_folded),
-        cmocka_unit_test(test_long_message),
-        cmocka_unit_test(test_null_log),
-        cmocka_unit_test(test_threads_whole_lines),
+        cmocka_unit_test(test_level_find),         cmocka_unit_test(test_threshold),
+        cmocka_unit_test(test_newlines_folded),    cmocka_unit_test(test_long_message),
+        cmocka_unit_test(test_null_log),           cmocka_unit_test(test_threads_whole_lines),
         cmocka_unit_test(test_null_log_threshold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

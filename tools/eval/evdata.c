@@ -628,8 +628,8 @@ nro_org(void *ctx, const imp_file_t *f, nro_row_t *row, sbuf_t *err)
     snprintf(ref, sizeof ref, "row %lu", row->line);
     evdata_org_t *o = org_new(s, "ca-nro", key, ref);
     const char *cc = country_lookup(row->country);
-    if (o == NULL || org_add_name(o, row->name) < 0 || org_add_name(o, row->aliases) < 0
-        || (cc != NULL && (o->country = strdup(cc)) == NULL)) {
+    if (o == NULL || org_add_name(o, row->name) < 0 || org_add_name(o, row->aliases) < 0 ||
+        (cc != NULL && (o->country = strdup(cc)) == NULL)) {
         sbuf_puts(err, "out of memory");
         return -1;
     }

@@ -818,38 +818,18 @@ evgen_apply(evgen_kind_t k, const char *name, uint64_t seed, char *out, size_t c
     uint64_t rng = evgen_hash(seed * 0x9e3779b97f4a7c15ULL + (uint64_t)k + 1, name);
     int r;
     switch (k) {
-    case EVGEN_CASE:
-        r = gen_case(name, &rng, &o);
-        break;
-    case EVGEN_PUNCT_DROP:
-        r = gen_punct_drop(name, &o);
-        break;
-    case EVGEN_PUNCT_ADD:
-        r = gen_punct_add(name, &rng, &o);
-        break;
-    case EVGEN_WORD_ORDER:
-        r = gen_word_order(name, &rng, &o);
-        break;
-    case EVGEN_LEGAL_FORM:
-        r = gen_legal_form(name, &rng, &o);
-        break;
-    case EVGEN_LEGAL_DROP:
-        r = gen_legal_drop(name, &o);
-        break;
+    case EVGEN_CASE: r = gen_case(name, &rng, &o); break;
+    case EVGEN_PUNCT_DROP: r = gen_punct_drop(name, &o); break;
+    case EVGEN_PUNCT_ADD: r = gen_punct_add(name, &rng, &o); break;
+    case EVGEN_WORD_ORDER: r = gen_word_order(name, &rng, &o); break;
+    case EVGEN_LEGAL_FORM: r = gen_legal_form(name, &rng, &o); break;
+    case EVGEN_LEGAL_DROP: r = gen_legal_drop(name, &o); break;
     case EVGEN_TYPO_SUB:
     case EVGEN_TYPO_DEL:
-    case EVGEN_TYPO_SWAP:
-        r = gen_typo(k, name, &rng, &o);
-        break;
-    case EVGEN_THE:
-        r = gen_the(name, &o);
-        break;
-    case EVGEN_SPACES:
-        r = gen_spaces(name, &rng, &o);
-        break;
-    default:
-        r = 0;
-        break;
+    case EVGEN_TYPO_SWAP: r = gen_typo(k, name, &rng, &o); break;
+    case EVGEN_THE: r = gen_the(name, &o); break;
+    case EVGEN_SPACES: r = gen_spaces(name, &rng, &o); break;
+    default: r = 0; break;
     }
     if (o.over)
         r = -1;

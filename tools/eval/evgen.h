@@ -7,19 +7,19 @@
 
 /* The kinds of variation, in report order. One table (EVGEN_KINDS) gives
  * each its enum constant, report name and description. */
-#define EVGEN_KINDS(X)                                                                       \
-    X(EVGEN_CASE, "case", "lower, UPPER or Title Case (one that differs from the name)")     \
-    X(EVGEN_PUNCT_DROP, "punct-drop", "punctuation removed (hyphen and slash become spaces)") \
-    X(EVGEN_PUNCT_ADD, "punct-add",                                                          \
-      "punctuation added: dotted acronym, trailing dot, a comma or a hyphen between words")  \
-    X(EVGEN_WORD_ORDER, "word-order",                                                        \
-      "X University <-> University of X, else two adjacent words swapped")                  \
-    X(EVGEN_LEGAL_FORM, "legal-form", "legal form spelled out or abbreviated (Co. <-> Company)") \
-    X(EVGEN_LEGAL_DROP, "legal-drop", "trailing legal form left out (X Co., Ltd. -> X)")       \
-    X(EVGEN_TYPO_SUB, "typo-sub", "one letter replaced, in a word of >= 5 letters")            \
-    X(EVGEN_TYPO_DEL, "typo-del", "one letter deleted, in a word of >= 5 letters")             \
-    X(EVGEN_TYPO_SWAP, "typo-swap", "two adjacent letters transposed, in a word of >= 5 letters") \
-    X(EVGEN_THE, "the-prefix", "\"The \" put in front")                                       \
+#define EVGEN_KINDS(X)                                                                             \
+    X(EVGEN_CASE, "case", "lower, UPPER or Title Case (one that differs from the name)")           \
+    X(EVGEN_PUNCT_DROP, "punct-drop", "punctuation removed (hyphen and slash become spaces)")      \
+    X(EVGEN_PUNCT_ADD, "punct-add",                                                                \
+      "punctuation added: dotted acronym, trailing dot, a comma or a hyphen between words")        \
+    X(EVGEN_WORD_ORDER, "word-order",                                                              \
+      "X University <-> University of X, else two adjacent words swapped")                         \
+    X(EVGEN_LEGAL_FORM, "legal-form", "legal form spelled out or abbreviated (Co. <-> Company)")   \
+    X(EVGEN_LEGAL_DROP, "legal-drop", "trailing legal form left out (X Co., Ltd. -> X)")           \
+    X(EVGEN_TYPO_SUB, "typo-sub", "one letter replaced, in a word of >= 5 letters")                \
+    X(EVGEN_TYPO_DEL, "typo-del", "one letter deleted, in a word of >= 5 letters")                 \
+    X(EVGEN_TYPO_SWAP, "typo-swap", "two adjacent letters transposed, in a word of >= 5 letters")  \
+    X(EVGEN_THE, "the-prefix", "\"The \" put in front")                                            \
     X(EVGEN_SPACES, "spaces", "a space doubled and a leading or trailing space")
 
 #define EVGEN_ENUM_(e, n, d) e,

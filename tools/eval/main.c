@@ -507,7 +507,12 @@ run_innocent(eval_t *ev, const char *path)
                    name, listed_id);
             continue;
         }
-        query_t q = {SET_INNOCENT, -1, NULL, name, name, cc[0] ? cc : NULL,
+        query_t q = {SET_INNOCENT,
+                     -1,
+                     NULL,
+                     name,
+                     name,
+                     cc[0] ? cc : NULL,
                      r.n_fields > 2 ? why.data : NULL};
         rc = judge(ev, &q);
     }
@@ -669,30 +674,14 @@ main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "r:d:i:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'r':
-            rules = optarg;
-            break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'i':
-            innocent = optarg;
-            break;
-        case 's':
-            seed = strtoul(optarg, NULL, 10);
-            break;
-        case 'e':
-            n_examples = strtol(optarg, NULL, 10);
-            break;
-        case 'j':
-            json = optarg;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return EX_OK;
-        default:
-            fputs(usage, stderr);
-            return EX_USAGE;
+        case 'r': rules = optarg; break;
+        case 'd': data = optarg; break;
+        case 'i': innocent = optarg; break;
+        case 's': seed = strtoul(optarg, NULL, 10); break;
+        case 'e': n_examples = strtol(optarg, NULL, 10); break;
+        case 'j': json = optarg; break;
+        case 'h': fputs(usage, stdout); return EX_OK;
+        default: fputs(usage, stderr); return EX_USAGE;
         }
     }
     if (optind != argc) {

@@ -26,8 +26,8 @@ country_lookup(const char *name)
     for (const char *p = name; *p != '\0'; p++) {
         /* U+2019 RIGHT SINGLE QUOTATION MARK -> ' so that both spellings
          * of "People's Republic of China" find the same entry. */
-        if ((unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x80
-            && (unsigned char)p[2] == 0x99) {
+        if ((unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x80 &&
+            (unsigned char)p[2] == 0x99) {
             if (n + 1 >= sizeof key)
                 return NULL;
             key[n++] = '\'';
@@ -42,8 +42,8 @@ country_lookup(const char *name)
     while (n > 0 && key[n - 1] == ' ')
         n--;
     key[n] = '\0';
-    const country_name_t *e = bsearch(key, country_names, country_n_names,
-                                      sizeof country_names[0], cmp_name);
+    const country_name_t *e =
+        bsearch(key, country_names, country_n_names, sizeof country_names[0], cmp_name);
     return e ? e->code : NULL;
 }
 
@@ -52,6 +52,5 @@ country_is_code(const char *s)
 {
     if (strlen(s) != 2)
         return false;
-    return bsearch(s, country_codes, country_n_codes, sizeof country_codes[0],
-                   cmp_code) != NULL;
+    return bsearch(s, country_codes, country_n_codes, sizeof country_codes[0], cmp_code) != NULL;
 }

@@ -6,8 +6,8 @@
 #include <stddef.h>
 
 typedef struct country_name {
-    const char *key;        /* lower case name */
-    const char *code;       /* ISO 3166-1 alpha-2 */
+    const char *key;  /* lower case name */
+    const char *code; /* ISO 3166-1 alpha-2 */
 } country_name_t;
 
 /* The generated tables (country_tab.c), sorted bytewise. */

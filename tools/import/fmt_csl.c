@@ -16,8 +16,8 @@ typedef struct csl_list {
     const char *id;
     const char *name;
     const char *authority;
-    bool ofac;              /* entity_number is an OFAC ent_num */
-    const char *url;        /* where the list is published, when known */
+    bool ofac;       /* entity_number is an OFAC ent_num */
+    const char *url; /* where the list is published, when known */
 } csl_list_t;
 
 static const char BIS[] = "US Department of Commerce, Bureau of Industry and Security";
@@ -25,37 +25,36 @@ static const char STATE[] = "US Department of State";
 static const char OFAC[] = IMP_OFAC_AUTHORITY;
 
 static const csl_list_t csl_lists[] = {
-    { "EL", "us-el", "Entity List", BIS, false, NULL },
-    { "DPL", "us-dpl", "Denied Persons List", BIS, false, NULL },
-    { "MEU", "us-meu", "Military End User List", BIS, false, NULL },
-    { "UVL", "us-uvl", "Unverified List", BIS, false, NULL },
-    { "ISN", "us-isn", "Nonproliferation Sanctions", STATE, false, NULL },
-    { "DTC", "us-dtc", "ITAR Debarred", STATE, false, NULL },
-    { "SDN", "us-sdn", IMP_SDN_NAME, OFAC, true, IMP_URL_OFAC_SDN },
-    { "SSI", "us-ssi", "Sectoral Sanctions Identifications List", OFAC, true, NULL },
-    { "FSE", "us-fse", "Foreign Sanctions Evaders List", OFAC, true, NULL },
-    { "PLC", "us-plc", "Palestinian Legislative Council List", OFAC, true, NULL },
-    { "CMIC", "us-cmic", "Non-SDN Chinese Military-Industrial Complex Companies List", OFAC, true,
-      NULL },
-    { "NS-MBS List", "us-mbs", "Non-SDN Menu-Based Sanctions List", OFAC, true, NULL },
-    { "CAP", "us-cap", "Correspondent Account or Payable-Through Account Sanctions List", OFAC,
-      true, NULL },
+    {"EL", "us-el", "Entity List", BIS, false, NULL},
+    {"DPL", "us-dpl", "Denied Persons List", BIS, false, NULL},
+    {"MEU", "us-meu", "Military End User List", BIS, false, NULL},
+    {"UVL", "us-uvl", "Unverified List", BIS, false, NULL},
+    {"ISN", "us-isn", "Nonproliferation Sanctions", STATE, false, NULL},
+    {"DTC", "us-dtc", "ITAR Debarred", STATE, false, NULL},
+    {"SDN", "us-sdn", IMP_SDN_NAME, OFAC, true, IMP_URL_OFAC_SDN},
+    {"SSI", "us-ssi", "Sectoral Sanctions Identifications List", OFAC, true, NULL},
+    {"FSE", "us-fse", "Foreign Sanctions Evaders List", OFAC, true, NULL},
+    {"PLC", "us-plc", "Palestinian Legislative Council List", OFAC, true, NULL},
+    {"CMIC", "us-cmic", "Non-SDN Chinese Military-Industrial Complex Companies List", OFAC, true,
+     NULL},
+    {"NS-MBS List", "us-mbs", "Non-SDN Menu-Based Sanctions List", OFAC, true, NULL},
+    {"CAP", "us-cap", "Correspondent Account or Payable-Through Account Sanctions List", OFAC, true,
+     NULL},
 };
 
 enum { COL_ID, COL_SOURCE, COL_ENT, COL_TYPE, COL_NAME, COL_ALT, COL_ADDR, N_COLS };
 
-static const char *const col_names[N_COLS] = {
-    "_id", "source", "entity_number", "type", "name", "alt_names", "addresses"
-};
+static const char *const col_names[N_COLS] = {"_id",  "source",    "entity_number", "type",
+                                              "name", "alt_names", "addresses"};
 
 typedef struct csl {
     regw_t *w;
     const imp_opts_t *o;
     const imp_file_t *f;
     sbuf_t *err;
-    int col[N_COLS];        /* column index, -1 if absent */
+    int col[N_COLS]; /* column index, -1 if absent */
     size_t n_cols;
-    bool header;            /* the header row is still to come */
+    bool header; /* the header row is still to come */
 } csl_t;
 
 static int
@@ -191,7 +190,7 @@ csl_row(csl_t *x, char **fld, unsigned long line)
         return oom(x);
     const char *ent = trim((char *)field(x, fld, COL_ENT));
     const char *rid = trim((char *)field(x, fld, COL_ID));
-    const char *short_id = l->id + 3;      /* "us-el" -> "el" */
+    const char *short_id = l->id + 3; /* "us-el" -> "el" */
     char stem[CSL_SLUG_MAX + 32], id[CSL_SLUG_MAX + 48];
     if (ent[0] != '\0' && strspn(ent, "0123456789") == strlen(ent)) {
         snprintf(stem, sizeof stem, "csl-%s-%s", short_id, ent);
@@ -219,17 +218,17 @@ csl_row(csl_t *x, char **fld, unsigned long line)
         return -1;
     const char *cc = x->col[COL_ADDR] >= 0 ? address_country(fld[x->col[COL_ADDR]]) : NULL;
     char src[320];
-    int n = snprintf(src, sizeof src, "US CSL %s line %lu, %s (%s)", imp_basename(x->f->path),
-                     line, l->code, l->id);
+    int n = snprintf(src, sizeof src, "US CSL %s line %lu, %s (%s)", imp_basename(x->f->path), line,
+                     l->code, l->id);
     if (rid[0] != '\0' && n > 0 && (size_t)n < sizeof src)
         snprintf(src + n, sizeof src - (size_t)n, ", _id %s", rid);
     else if (ent[0] != '\0' && n > 0 && (size_t)n < sizeof src)
         snprintf(src + n, sizeof src - (size_t)n, ", entity_number %s", ent);
-    if ((cc != NULL && regw_org_set_country(o, cc) < 0) || regw_org_add_list(o, l->id) < 0
-        || (l->ofac && ent[0] != '\0' && regw_org_add_id(o, "ofac", ent) < 0)
-        || (otype != NULL && regw_org_set_type(o, otype) < 0)
-        || (x->o->risk != NULL && regw_org_set_risk(o, x->o->risk) < 0)
-        || regw_org_add_source(o, src) < 0)
+    if ((cc != NULL && regw_org_set_country(o, cc) < 0) || regw_org_add_list(o, l->id) < 0 ||
+        (l->ofac && ent[0] != '\0' && regw_org_add_id(o, "ofac", ent) < 0) ||
+        (otype != NULL && regw_org_set_type(o, otype) < 0) ||
+        (x->o->risk != NULL && regw_org_set_risk(o, x->o->risk) < 0) ||
+        regw_org_add_source(o, src) < 0)
         return oom(x);
     return 0;
 }
@@ -249,7 +248,7 @@ csl_header(csl_t *x, char **fld, size_t n, unsigned long line)
                 x->col[c] = (int)i;
         }
     }
-    static const int required[] = { COL_SOURCE, COL_TYPE, COL_NAME };
+    static const int required[] = {COL_SOURCE, COL_TYPE, COL_NAME};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
         if (x->col[required[i]] < 0) {
             sbuf_printf(x->err, "%s:%lu: header has no \"%s\" column", x->f->path, line,
@@ -280,7 +279,7 @@ static int
 csl_run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files, sbuf_t *err)
 {
     for (size_t i = 0; i < n_files; i++) {
-        csl_t x = { w, o, &files[i], err, { 0 }, 0, true };
+        csl_t x = {w, o, &files[i], err, {0}, 0, true};
         if (imp_csv_each(&files[i], ',', '"', csl_record, &x, err) < 0)
             return -1;
         if (x.header) {
@@ -292,6 +291,6 @@ csl_run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files,
 }
 
 const imp_format_t imp_csl = {
-    "csl", "consolidated.csv... (trade.gov CSL CSV with header; one list per source list)", 1, 16,
-    false, csl_run
-};
+    "csl", "consolidated.csv... (trade.gov CSL CSV with header; one list per source list)",
+    1,     16,
+    false, csl_run};

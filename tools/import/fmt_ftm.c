@@ -18,19 +18,17 @@ typedef struct ftm {
 } ftm_t;
 
 /* Schemas kept as organisations; the others are counted, not written. */
-static const char *const org_schemas[] = {
-    "Organization", "Company", "LegalEntity", "PublicBody"
-};
+static const char *const org_schemas[] = {"Organization", "Company", "LegalEntity", "PublicBody"};
 
 /* FollowTheMoney identifier properties -> ids schemes of the registry. */
 static const struct {
     const char *prop;
     const char *scheme;
 } id_props[] = {
-    { "leiCode", "lei" },
-    { "innCode", "inn" },
-    { "ogrnCode", "ogrn" },
-    { "swiftBic", "bic" },
+    {"leiCode", "lei"},
+    {"innCode", "inn"},
+    {"ogrnCode", "ogrn"},
+    {"swiftBic", "bic"},
 };
 
 static int
@@ -64,7 +62,8 @@ static int
 add_values(ftm_t *x, regw_org_t *o, const cJSON *arr, bool first_is_name)
 {
     const cJSON *v;
-    cJSON_ArrayForEach(v, arr) {
+    cJSON_ArrayForEach(v, arr)
+    {
         if (!cJSON_IsString(v))
             continue;
         int r = first_is_name ? regw_org_set_name(o, v->valuestring)
@@ -109,9 +108,8 @@ entity(ftm_t *x, const cJSON *e, int line)
     bool badp = false;
     const cJSON *names = prop(props, "name", &badp);
     const cJSON *first = NULL;
-    cJSON_ArrayForEach(first, names)
-        if (cJSON_IsString(first) && first->valuestring[0] != '\0')
-            break;
+    cJSON_ArrayForEach(first,
+                       names) if (cJSON_IsString(first) && first->valuestring[0] != '\0') break;
     if (badp)
         return bad(x, line, "property \"name\" is not an array");
     if (first == NULL) {
@@ -127,18 +125,18 @@ entity(ftm_t *x, const cJSON *e, int line)
         if (!dup)
             return oom(x);
         sbuf_clear(x->err);
-        sbuf_printf(x->err, "%s:%d: id \"%s\" (from \"%s\") is already taken", x->f->path, line,
-                    id, fid->valuestring);
+        sbuf_printf(x->err, "%s:%d: id \"%s\" (from \"%s\") is already taken", x->f->path, line, id,
+                    fid->valuestring);
         return -1;
     }
     snprintf(src, sizeof src, "FollowTheMoney %s line %d, id %s", imp_basename(x->f->path), line,
              fid->valuestring);
-    if (regw_org_set_name(o, first->valuestring) < 0 || add_values(x, o, names, false) < 0
-        || regw_org_add_list(o, x->list) < 0 || regw_org_add_source(o, src) < 0
-        || (otype != NULL && regw_org_set_type(o, otype) < 0)
-        || (x->o->risk != NULL && regw_org_set_risk(o, x->o->risk) < 0))
+    if (regw_org_set_name(o, first->valuestring) < 0 || add_values(x, o, names, false) < 0 ||
+        regw_org_add_list(o, x->list) < 0 || regw_org_add_source(o, src) < 0 ||
+        (otype != NULL && regw_org_set_type(o, otype) < 0) ||
+        (x->o->risk != NULL && regw_org_set_risk(o, x->o->risk) < 0))
         return oom(x);
-    static const char *const alias_props[] = { "alias", "previousName" };
+    static const char *const alias_props[] = {"alias", "previousName"};
     for (size_t i = 0; i < sizeof alias_props / sizeof alias_props[0]; i++) {
         const cJSON *a = prop(props, alias_props[i], &badp);
         if (badp)
@@ -150,25 +148,26 @@ entity(ftm_t *x, const cJSON *e, int line)
         const cJSON *a = prop(props, id_props[i].prop, &badp), *v;
         if (badp)
             return bad(x, line, "a property is not an array");
-        cJSON_ArrayForEach(v, a) {
+        cJSON_ArrayForEach(v, a)
+        {
             if (cJSON_IsString(v) && regw_org_add_id(o, id_props[i].scheme, v->valuestring) < 0)
                 return oom(x);
         }
     }
     /* Country codes are lower case ISO alpha-2 (plus FtM's own, such as
      * "suhh"); one distinct valid code sets the country. */
-    static const char *const cc_props[] = { "country", "jurisdiction", "mainCountry" };
+    static const char *const cc_props[] = {"country", "jurisdiction", "mainCountry"};
     char cc[3] = "";
     bool several = false;
     for (size_t i = 0; i < sizeof cc_props / sizeof cc_props[0]; i++) {
         const cJSON *a = prop(props, cc_props[i], &badp), *v;
         if (badp)
             return bad(x, line, "a property is not an array");
-        cJSON_ArrayForEach(v, a) {
+        cJSON_ArrayForEach(v, a)
+        {
             if (!cJSON_IsString(v) || strlen(v->valuestring) != 2)
                 continue;
-            char up[3] = { (char)(v->valuestring[0] & ~0x20),
-                           (char)(v->valuestring[1] & ~0x20), 0 };
+            char up[3] = {(char)(v->valuestring[0] & ~0x20), (char)(v->valuestring[1] & ~0x20), 0};
             if (!country_is_code(up))
                 continue;
             if (cc[0] != '\0' && strcmp(cc, up) != 0)
@@ -192,7 +191,7 @@ ftm_run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files,
                       "https://www.opensanctions.org/") < 0)
         return imp_oom(err);
     for (size_t i = 0; r == 0 && i < n_files; i++) {
-        ftm_t x = { w, o, &files[i], list, err };
+        ftm_t x = {w, o, &files[i], list, err};
         const char *p = files[i].data, *end = p + files[i].len;
         for (int line = 1; r == 0 && p < end; line++) {
             const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -207,8 +206,8 @@ ftm_run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files,
                     sbuf_printf(err, "%s:%d: bad JSON at column %ld", files[i].path, line,
                                 stop ? (long)(stop - p) + 1 : 1L);
                     r = -1;
-                } else if (stop != NULL && (size_t)(stop - p) < n
-                           && strspn(stop, " \t") < n - (size_t)(stop - p)) {
+                } else if (stop != NULL && (size_t)(stop - p) < n &&
+                           strspn(stop, " \t") < n - (size_t)(stop - p)) {
                     sbuf_printf(err, "%s:%d: bad JSON: text after the object at column %ld",
                                 files[i].path, line, (long)(stop - p) + 1);
                     r = -1;
@@ -227,6 +226,5 @@ ftm_run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files,
 }
 
 const imp_format_t imp_ftm = {
-    "ftm", "entities.ftm.json... (FollowTheMoney JSON lines; list opensanctions)", 1, 16, true,
-    ftm_run
-};
+    "ftm",  "entities.ftm.json... (FollowTheMoney JSON lines; list opensanctions)", 1, 16, true,
+    ftm_run};

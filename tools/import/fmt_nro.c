@@ -14,8 +14,9 @@
 #define NRO_SLUG_MAX 56
 
 #define NRO_LIST "ca-nro"
-#define NRO_URL "https://science.gc.ca/site/science/en/safeguarding-your-research/" \
-    "guidelines-and-tools-implement-research-security/" \
+#define NRO_URL                                                                                    \
+    "https://science.gc.ca/site/science/en/safeguarding-your-research/"                            \
+    "guidelines-and-tools-implement-research-security/"                                            \
     "sensitive-technology-research-and-affiliations-concern/named-research-organizations"
 
 /*
@@ -37,20 +38,20 @@
 static const struct {
     unsigned long row;
     const char *alias;
-    const char *const *with;    /* NULL-terminated */
+    const char *const *with; /* NULL-terminated */
 } alias_fixes[] = {
     /* Three names joined by commas inside one "; "-separated item. */
-    { 42, "CAEP, Beijing Computational Science Research Center, Ninth Academy",
-      (const char *const[]){ "CAEP", "Beijing Computational Science Research Center",
-                             "Ninth Academy", NULL } },
+    {42, "CAEP, Beijing Computational Science Research Center, Ninth Academy",
+     (const char *const[]){"CAEP", "Beijing Computational Science Research Center", "Ninth Academy",
+                           NULL}},
     /* One name split in two by a stray "; " after the ampersand. */
-    { 42, "Center for High Pressure Science &",
-      (const char *const[]){ "Center for High Pressure Science & Technology Advanced Research",
-                             NULL } },
-    { 42, "Technology Advanced Research", (const char *const[]){ NULL } },
+    {42, "Center for High Pressure Science &",
+     (const char *const[]){"Center for High Pressure Science & Technology Advanced Research",
+                           NULL}},
+    {42, "Technology Advanced Research", (const char *const[]){NULL}},
     /* An acronym and a name joined by a colon. */
-    { 94, "SUT: Sharif Technical University",
-      (const char *const[]){ "SUT", "Sharif Technical University", NULL } },
+    {94, "SUT: Sharif Technical University",
+     (const char *const[]){"SUT", "Sharif Technical University", NULL}},
 };
 
 /* Aliases derived from the published name field itself (the page packs an
@@ -59,9 +60,8 @@ static const struct {
     unsigned long row;
     const char *const *aliases; /* NULL-terminated */
 } extra_aliases[] = {
-    { 2, (const char *const[]){ "A.A. Kharkevich Institute for Information Transmission Problems",
-                                "Institute for Information Transmission Problems", "IITP",
-                                NULL } },
+    {2, (const char *const[]){"A.A. Kharkevich Institute for Information Transmission Problems",
+                              "Institute for Information Transmission Problems", "IITP", NULL}},
 };
 
 /* Published aliases left out because, matched exactly (exact name matches
@@ -73,19 +73,24 @@ static const struct {
     const char *alias;
     const char *why;
 } dropped_aliases[] = {
-    { 70, "Naval Academy", "the generic name of many countries' naval academies" },
-    { 82, "Institute Pasteur", "near-identical to Institut Pasteur (Paris)" },
-    { 82, "Pasteur Institute", "also the English name of Institut Pasteur (Paris) and of other "
-                               "Pasteur Network institutes" },
+    {70, "Naval Academy", "the generic name of many countries' naval academies"},
+    {82, "Institute Pasteur", "near-identical to Institut Pasteur (Paris)"},
+    {82, "Pasteur Institute",
+     "also the English name of Institut Pasteur (Paris) and of other "
+     "Pasteur Network institutes"},
 };
 
-#define SEVEN_SONS \
-    "FACTS.md \u00a74: one of China's 'Seven Sons of National Defence' " \
-    "(\u56fd\u9632\u4e03\u5b50), universities administered by MIIT " \
-    "[V: en.wikipedia.org/wiki/Seven_Sons_of_National_Defence; ccasindia.org " \
+#define SEVEN_SONS                                                                                 \
+    "FACTS.md \u00a74: one of China's 'Seven Sons of National Defence' "                           \
+    "(\u56fd\u9632\u4e03\u5b50), universities administered by MIIT "                               \
+    "[V: en.wikipedia.org/wiki/Seven_Sons_of_National_Defence; ccasindia.org "                     \
     "summary of the Hoover Institution report]"
 #define GK100 "FACTS.md \u00a74: Chinese name [V: ccasindia.org; gk100.com; sxzd360.com]"
-#define SUPERVISED_BY_MIIT (const char *const[]){ "supervised_by", "miit", NULL }
+#define SUPERVISED_BY_MIIT                                                                         \
+    (const char *const[])                                                                          \
+    {                                                                                              \
+        "supervised_by", "miit", NULL                                                              \
+    }
 
 /* MCF annotations from FACTS.md, by the NRO name as published: tags, extra
  * aliases, relations (kind, target id in mcf.cfg), a type where the name
@@ -93,60 +98,60 @@ static const struct {
  * organisation's sources). */
 static const struct {
     const char *name;
-    const char *const *tags;        /* NULL-terminated, or NULL */
-    const char *type;               /* or NULL: guessed from the name */
-    const char *const *aliases;     /* NULL-terminated, or NULL */
-    const char *const *relations;   /* kind, target, ...; NULL-terminated, or NULL */
-    const char *const *sources;     /* NULL-terminated */
+    const char *const *tags;      /* NULL-terminated, or NULL */
+    const char *type;             /* or NULL: guessed from the name */
+    const char *const *aliases;   /* NULL-terminated, or NULL */
+    const char *const *relations; /* kind, target, ...; NULL-terminated, or NULL */
+    const char *const *sources;   /* NULL-terminated */
 } annotations[] = {
-    { "Beihang University", (const char *const[]){ "seven-sons", NULL }, NULL,
-      (const char *const[]){ "\u5317\u4eac\u822a\u7a7a\u822a\u5929\u5927\u5b66", "\u5317\u822a",
-                             NULL },
-      SUPERVISED_BY_MIIT, (const char *const[]){ SEVEN_SONS, GK100, NULL } },
+    {"Beihang University", (const char *const[]){"seven-sons", NULL}, NULL,
+     (const char *const[]){"\u5317\u4eac\u822a\u7a7a\u822a\u5929\u5927\u5b66", "\u5317\u822a",
+                           NULL},
+     SUPERVISED_BY_MIIT, (const char *const[]){SEVEN_SONS, GK100, NULL}},
     /* FACTS.md s4: one of seven universities. */
-    { "Beijing Institute of Technology", (const char *const[]){ "seven-sons", NULL }, "university",
-      (const char *const[]){ "\u5317\u4eac\u7406\u5de5\u5927\u5b66", "\u5317\u7406\u5de5", NULL },
-      SUPERVISED_BY_MIIT, (const char *const[]){ SEVEN_SONS, GK100, NULL } },
+    {"Beijing Institute of Technology", (const char *const[]){"seven-sons", NULL}, "university",
+     (const char *const[]){"\u5317\u4eac\u7406\u5de5\u5927\u5b66", "\u5317\u7406\u5de5", NULL},
+     SUPERVISED_BY_MIIT, (const char *const[]){SEVEN_SONS, GK100, NULL}},
     /* FACTS.md s4: one of seven universities. */
-    { "Harbin Institute of Technology", (const char *const[]){ "seven-sons", NULL }, "university",
-      (const char *const[]){ "\u54c8\u5c14\u6ee8\u5de5\u4e1a\u5927\u5b66",
-                             "\u54c8\u723e\u6ff1\u5de5\u696d\u5927\u5b78", "\u54c8\u5de5\u5927",
-                             NULL },
-      SUPERVISED_BY_MIIT,
-      (const char *const[]){ SEVEN_SONS, GK100 "; traditional form FACTS.md \u00a79 [V]", NULL } },
-    { "Harbin Engineering University", (const char *const[]){ "seven-sons", NULL }, NULL,
-      (const char *const[]){ "\u54c8\u5c14\u6ee8\u5de5\u7a0b\u5927\u5b66", NULL },
-      SUPERVISED_BY_MIIT, (const char *const[]){ SEVEN_SONS, GK100, NULL } },
-    { "Northwestern Polytechnical University", (const char *const[]){ "seven-sons", NULL }, NULL,
-      (const char *const[]){ "\u897f\u5317\u5de5\u4e1a\u5927\u5b66", "\u897f\u5de5\u5927", NULL },
-      SUPERVISED_BY_MIIT, (const char *const[]){ SEVEN_SONS, GK100, NULL } },
+    {"Harbin Institute of Technology", (const char *const[]){"seven-sons", NULL}, "university",
+     (const char *const[]){"\u54c8\u5c14\u6ee8\u5de5\u4e1a\u5927\u5b66",
+                           "\u54c8\u723e\u6ff1\u5de5\u696d\u5927\u5b78", "\u54c8\u5de5\u5927",
+                           NULL},
+     SUPERVISED_BY_MIIT,
+     (const char *const[]){SEVEN_SONS, GK100 "; traditional form FACTS.md \u00a79 [V]", NULL}},
+    {"Harbin Engineering University", (const char *const[]){"seven-sons", NULL}, NULL,
+     (const char *const[]){"\u54c8\u5c14\u6ee8\u5de5\u7a0b\u5927\u5b66", NULL}, SUPERVISED_BY_MIIT,
+     (const char *const[]){SEVEN_SONS, GK100, NULL}},
+    {"Northwestern Polytechnical University", (const char *const[]){"seven-sons", NULL}, NULL,
+     (const char *const[]){"\u897f\u5317\u5de5\u4e1a\u5927\u5b66", "\u897f\u5de5\u5927", NULL},
+     SUPERVISED_BY_MIIT, (const char *const[]){SEVEN_SONS, GK100, NULL}},
     /* Its short name (nan hang) is left out: it is also the everyday short
      * name of an airline. */
-    { "Nanjing University of Aeronautics and Astronautics",
-      (const char *const[]){ "seven-sons", NULL }, NULL,
-      (const char *const[]){ "\u5357\u4eac\u822a\u7a7a\u822a\u5929\u5927\u5b66", NULL },
-      SUPERVISED_BY_MIIT, (const char *const[]){ SEVEN_SONS, GK100, NULL } },
-    { "Nanjing University of Science and Technology", (const char *const[]){ "seven-sons", NULL },
-      NULL,
-      (const char *const[]){ "\u5357\u4eac\u7406\u5de5\u5927\u5b66", "\u5357\u7406\u5de5", NULL },
-      SUPERVISED_BY_MIIT, (const char *const[]){ SEVEN_SONS, GK100, NULL } },
-    { "Sichuan University", NULL, NULL,
-      (const char *const[]){ "\u56db\u5ddd\u5927\u5b66", "\u56db\u5ddd\u5927\u5b78", NULL }, NULL,
-      (const char *const[]){ "FACTS.md \u00a79: Chinese names (traditional [T])", NULL } },
-    { "China Academy of Electronics and Information Technology", NULL, NULL, NULL,
-      (const char *const[]){ "subsidiary_of", "cetc", NULL },
-      (const char *const[]){ "ca-nro: the list's own alias 'CETC CAEIT' places it in China "
-                             "Electronics Technology Group Corporation (mcf.cfg 'cetc')",
-                             NULL } },
+    {"Nanjing University of Aeronautics and Astronautics",
+     (const char *const[]){"seven-sons", NULL}, NULL,
+     (const char *const[]){"\u5357\u4eac\u822a\u7a7a\u822a\u5929\u5927\u5b66", NULL},
+     SUPERVISED_BY_MIIT, (const char *const[]){SEVEN_SONS, GK100, NULL}},
+    {"Nanjing University of Science and Technology", (const char *const[]){"seven-sons", NULL},
+     NULL,
+     (const char *const[]){"\u5357\u4eac\u7406\u5de5\u5927\u5b66", "\u5357\u7406\u5de5", NULL},
+     SUPERVISED_BY_MIIT, (const char *const[]){SEVEN_SONS, GK100, NULL}},
+    {"Sichuan University", NULL, NULL,
+     (const char *const[]){"\u56db\u5ddd\u5927\u5b66", "\u56db\u5ddd\u5927\u5b78", NULL}, NULL,
+     (const char *const[]){"FACTS.md \u00a79: Chinese names (traditional [T])", NULL}},
+    {"China Academy of Electronics and Information Technology", NULL, NULL, NULL,
+     (const char *const[]){"subsidiary_of", "cetc", NULL},
+     (const char *const[]){"ca-nro: the list's own alias 'CETC CAEIT' places it in China "
+                           "Electronics Technology Group Corporation (mcf.cfg 'cetc')",
+                           NULL}},
 };
 
-#define N_OF(a) (sizeof (a) / sizeof (a)[0])
+#define N_OF(a) (sizeof(a) / sizeof(a)[0])
 
 /* The file ca-nro writes: the edition's header, then the organisations
  * in the order of the list. */
-#define CA_NRO_EDITION \
+#define CA_NRO_EDITION                                                                             \
     "#   a parse of the page at the list URL below (modified 2024-04-18, saved 2024-09-09).\n"
-#define CA_NRO_SOURCE \
+#define CA_NRO_SOURCE                                                                              \
     "ca-nro: Government of Canada, Named Research Organizations (modified 2024-04-18), row "
 
 /* A country's organisations, for the header. */
@@ -159,13 +164,13 @@ typedef struct conv {
     regw_t *w;
     const imp_opts_t *o;
     const char *list;
-    bool curated;                       /* ca-nro */
-    bool fix_used[N_OF(alias_fixes)];   /* each entry applied */
+    bool curated;                     /* ca-nro */
+    bool fix_used[N_OF(alias_fixes)]; /* each entry applied */
     bool drop_used[N_OF(dropped_aliases)];
     bool extra_used[N_OF(extra_aliases)];
     bool ann_used[N_OF(annotations)];
-    size_t n_orgs, n_aliases;           /* written */
-    cc_count_t cc[16];              /* organisations by country */
+    size_t n_orgs, n_aliases; /* written */
+    cc_count_t cc[16];        /* organisations by country */
     size_t n_cc;
 } conv_t;
 
@@ -175,7 +180,7 @@ typedef struct conv {
 static const char *
 guess_type(const char *name)
 {
-    static const char *const inst[] = { "Institute", "Academy", "Laboratory", "Center", "Centre" };
+    static const char *const inst[] = {"Institute", "Academy", "Laboratory", "Center", "Centre"};
     bool uni = false, ins = false;
     for (const char *p = name; *p != '\0';) {
         while (*p != '\0' && !((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
@@ -213,16 +218,16 @@ fold(const char *s)
 {
     utf8proc_uint8_t *m = NULL;
     if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &m,
-                     UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE
-                         | UTF8PROC_CASEFOLD) < 0)
+                     UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
+                         UTF8PROC_CASEFOLD) < 0)
         return NULL;
     char *out = (char *)m;
     size_t k = 0;
     bool space = false;
     for (const char *p = out; *p != '\0'; p++) {
         /* U+2018, U+2019 -> ' */
-        if ((unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x80
-            && ((unsigned char)p[2] == 0x98 || (unsigned char)p[2] == 0x99)) {
+        if ((unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x80 &&
+            ((unsigned char)p[2] == 0x98 || (unsigned char)p[2] == 0x99)) {
             p += 2;
             if (space && k > 0)
                 out[k++] = ' ';
@@ -245,8 +250,8 @@ fold(const char *s)
 
 /* The aliases kept so far, with their fold keys (the name's first). */
 typedef struct kept {
-    const char **v;         /* aliases (borrowed) */
-    char **keys;            /* fold keys, owned; keys[0] is the name's */
+    const char **v; /* aliases (borrowed) */
+    char **keys;    /* fold keys, owned; keys[0] is the name's */
     size_t n, n_keys, cap;
 } kept_t;
 
@@ -298,8 +303,8 @@ keep(kept_t *k, const char *alias, bool as_name)
  * the dropped ones left out, the derived ones, then the annotation's; each
  * once by its fold key and never the name. 0, or -1 (err). */
 static int
-curated_aliases(conv_t *x, const imp_file_t *f, const nro_row_t *row, const char *name,
-                long ann, kept_t *k, sbuf_t *err)
+curated_aliases(conv_t *x, const imp_file_t *f, const nro_row_t *row, const char *name, long ann,
+                kept_t *k, sbuf_t *err)
 {
     if (keep(k, name, true) < 0)
         return imp_oom(err);
@@ -384,8 +389,10 @@ row_fn(void *ctx, const imp_file_t *f, nro_row_t *row, sbuf_t *err)
     if (x->curated)
         snprintf(src, sizeof src, CA_NRO_SOURCE "%lu", row->line);
     else
-        snprintf(src, sizeof src, "ca-nro: Government of Canada, Named Research Organizations, "
-                 "%s line %lu", imp_basename(f->path), row->line);
+        snprintf(src, sizeof src,
+                 "ca-nro: Government of Canada, Named Research Organizations, "
+                 "%s line %lu",
+                 imp_basename(f->path), row->line);
     long ann = -1;
     for (size_t i = 0; x->curated && ann < 0 && i < N_OF(annotations); i++)
         if (strcmp(annotations[i].name, name) == 0)
@@ -393,10 +400,10 @@ row_fn(void *ctx, const imp_file_t *f, nro_row_t *row, sbuf_t *err)
     if (ann >= 0)
         x->ann_used[ann] = true;
     const char *type = ann >= 0 && annotations[ann].type ? annotations[ann].type : guess_type(name);
-    if (regw_org_set_name(org, name) < 0 || regw_org_set_country(org, cc) < 0
-        || regw_org_set_type(org, type) < 0 || regw_org_add_list(org, x->list) < 0
-        || regw_org_set_risk(org, x->o->risk ? x->o->risk : "high") < 0
-        || regw_org_add_source(org, src) < 0)
+    if (regw_org_set_name(org, name) < 0 || regw_org_set_country(org, cc) < 0 ||
+        regw_org_set_type(org, type) < 0 || regw_org_add_list(org, x->list) < 0 ||
+        regw_org_set_risk(org, x->o->risk ? x->o->risk : "high") < 0 ||
+        regw_org_add_source(org, src) < 0)
         return imp_oom(err);
     if (!x->curated) {
         char *p = row->aliases;
@@ -405,7 +412,7 @@ row_fn(void *ctx, const imp_file_t *f, nro_row_t *row, sbuf_t *err)
                 return imp_oom(err);
         return 0;
     }
-    kept_t k = { NULL, NULL, 0, 0, 0 };
+    kept_t k = {NULL, NULL, 0, 0, 0};
     int r = curated_aliases(x, f, row, name, ann, &k, err);
     for (size_t i = 0; r == 0 && i < k.n; i++)
         if (regw_org_add_alias(org, k.v[i]) < 0)
@@ -574,9 +581,9 @@ curated_header(conv_t *x, const imp_file_t *f, sbuf_t *err)
 static int
 convert(regw_t *w, const imp_opts_t *o, const imp_file_t *f, bool curated, sbuf_t *err)
 {
-    conv_t x = { .w = w, .o = o, .list = o->list_id ? o->list_id : NRO_LIST, .curated = curated };
-    if (regw_add_list(w, x.list, "Named Research Organizations", "Government of Canada",
-                      NRO_URL) < 0)
+    conv_t x = {.w = w, .o = o, .list = o->list_id ? o->list_id : NRO_LIST, .curated = curated};
+    if (regw_add_list(w, x.list, "Named Research Organizations", "Government of Canada", NRO_URL) <
+        0)
         return imp_oom(err);
     if (nro_read(f, row_fn, &x, err) < 0)
         return -1;
@@ -603,11 +610,14 @@ ca_nro_run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_fil
 }
 
 const imp_format_t imp_nro_tsv = {
-    "nro-tsv", "nro.tsv (name<TAB>country<TAB>aliases, header line; list ca-nro)", 1, 1, true,
-    nro_tsv_run
-};
+    "nro-tsv",  "nro.tsv (name<TAB>country<TAB>aliases, header line; list ca-nro)", 1, 1, true,
+    nro_tsv_run};
 
 const imp_format_t imp_ca_nro = {
-    "ca-nro", "nro_2024-09.tsv (as nro-tsv, with the repairs and MCF annotations of "
-    "rules/registry/ca-nro.cfg)", 1, 1, false, ca_nro_run
-};
+    "ca-nro",
+    "nro_2024-09.tsv (as nro-tsv, with the repairs and MCF annotations of "
+    "rules/registry/ca-nro.cfg)",
+    1,
+    1,
+    false,
+    ca_nro_run};

@@ -11,9 +11,9 @@
 
 /* Per-entity country state while reading add.csv. */
 typedef struct conv_cc {
-    char *id;               /* "sdn-N", owned (the smap key) */
-    char *country;          /* the first country name seen, owned */
-    bool several;           /* a second, different one was seen */
+    char *id;      /* "sdn-N", owned (the smap key) */
+    char *country; /* the first country name seen, owned */
+    bool several;  /* a second, different one was seen */
 } conv_cc_t;
 
 typedef struct conv {
@@ -67,12 +67,12 @@ sdn_row(void *ctx, const imp_file_t *f, const ofac_row_t *row, sbuf_t *err)
     regw_org_t *o = regw_org_new(x->w, id, &dup);
     if (o == NULL)
         return dup ? bad(x, f, row->line, "duplicate ent_num", ent) : oom(x);
-    snprintf(src, sizeof src, "OFAC SDN %s line %lu, ent_num %s", imp_basename(f->path),
-             row->line, ent);
-    if (regw_org_set_name(o, name) < 0 || regw_org_add_list(o, x->list) < 0
-        || regw_org_add_id(o, "ofac", ent) < 0 || regw_org_add_source(o, src) < 0
-        || (otype != NULL && regw_org_set_type(o, otype) < 0)
-        || (x->o->risk != NULL && regw_org_set_risk(o, x->o->risk) < 0))
+    snprintf(src, sizeof src, "OFAC SDN %s line %lu, ent_num %s", imp_basename(f->path), row->line,
+             ent);
+    if (regw_org_set_name(o, name) < 0 || regw_org_add_list(o, x->list) < 0 ||
+        regw_org_add_id(o, "ofac", ent) < 0 || regw_org_add_source(o, src) < 0 ||
+        (otype != NULL && regw_org_set_type(o, otype) < 0) ||
+        (x->o->risk != NULL && regw_org_set_risk(o, x->o->risk) < 0))
         return oom(x);
     return 0;
 }
@@ -157,7 +157,7 @@ set_countries(conv_t *x)
 static int
 run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files, sbuf_t *err)
 {
-    conv_t x = { w, o, o->list_id ? o->list_id : "us-sdn", err, smap_new(), NULL, 0, 0 };
+    conv_t x = {w, o, o->list_id ? o->list_id : "us-sdn", err, smap_new(), NULL, 0, 0};
     int r = x.cc_map ? 0 : oom(&x);
     if (r == 0 && regw_add_list(w, x.list, IMP_SDN_NAME, IMP_OFAC_AUTHORITY, IMP_URL_OFAC_SDN) < 0)
         r = oom(&x);
@@ -179,6 +179,4 @@ run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files, sbu
 }
 
 const imp_format_t imp_ofac_sdn = {
-    "ofac-sdn", "sdn.csv [alt.csv [add.csv]] (OFAC legacy CSV; list us-sdn)", 1, 3, true,
-    run
-};
+    "ofac-sdn", "sdn.csv [alt.csv [add.csv]] (OFAC legacy CSV; list us-sdn)", 1, 3, true, run};

@@ -158,8 +158,9 @@ record(void *ctx, const imp_file_t *f, const un_rec_t *rec, sbuf_t *err)
         goto out;
     }
     if (r == 0 && (ref == NULL || ref[0] == '\0')) {
-        r = bad(x, f, rec, person ? "INDIVIDUAL without a REFERENCE_NUMBER"
-                                  : "ENTITY without a REFERENCE_NUMBER");
+        r = bad(x, f, rec,
+                person ? "INDIVIDUAL without a REFERENCE_NUMBER"
+                       : "ENTITY without a REFERENCE_NUMBER");
         goto out;
     }
     char frag[64], id[80], src[256];
@@ -174,10 +175,10 @@ record(void *ctx, const imp_file_t *f, const un_rec_t *rec, sbuf_t *err)
         }
         snprintf(src, sizeof src, "UN SC consolidated list %s line %ld, REFERENCE_NUMBER %s",
                  imp_basename(f->path), rec->line, ref);
-        if (regw_org_set_name(o, nm) < 0 || regw_org_add_list(o, x->list) < 0
-            || regw_org_add_id(o, "un", ref) < 0 || regw_org_add_source(o, src) < 0
-            || (person && regw_org_set_type(o, "individual") < 0)
-            || (x->o->risk != NULL && regw_org_set_risk(o, x->o->risk) < 0)) {
+        if (regw_org_set_name(o, nm) < 0 || regw_org_add_list(o, x->list) < 0 ||
+            regw_org_add_id(o, "un", ref) < 0 || regw_org_add_source(o, src) < 0 ||
+            (person && regw_org_set_type(o, "individual") < 0) ||
+            (x->o->risk != NULL && regw_org_set_risk(o, x->o->risk) < 0)) {
             r = oom(x);
             goto out;
         }
@@ -217,7 +218,7 @@ static int
 run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files, sbuf_t *err)
 {
     (void)n_files;
-    conv_t x = { w, o, o->list_id ? o->list_id : "un-sc", err };
+    conv_t x = {w, o, o->list_id ? o->list_id : "un-sc", err};
     if (regw_add_list(w, x.list, "United Nations Security Council Consolidated List",
                       "United Nations Security Council",
                       "https://www.un.org/securitycouncil/content/un-sc-consolidated-list") < 0)
@@ -226,6 +227,5 @@ run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files, sbu
 }
 
 const imp_format_t imp_un_xml = {
-    "un-xml", "UN_consolidated.xml (UN Security Council consolidated list; list un-sc)", 1, 1,
-    true, run
-};
+    "un-xml", "UN_consolidated.xml (UN Security Council consolidated list; list un-sc)", 1, 1, true,
+    run};

@@ -9,27 +9,27 @@
 #include "sbuf.h"
 
 typedef struct imp_file {
-    const char *path;       /* as given on the command line */
-    const char *data;       /* the whole file, NUL-terminated */
+    const char *path; /* as given on the command line */
+    const char *data; /* the whole file, NUL-terminated */
     size_t len;
 } imp_file_t;
 
 typedef struct imp_opts {
-    const char *list_id;    /* --list-id, or NULL for the format's default */
-    const char *risk;       /* --risk, or NULL */
-    bool all;               /* --all: keep individuals, vessels, aircraft */
+    const char *list_id; /* --list-id, or NULL for the format's default */
+    const char *risk;    /* --risk, or NULL */
+    bool all;            /* --all: keep individuals, vessels, aircraft */
 } imp_opts_t;
 
 /* Reads files into w. Returns 0, or -1 with "file:line: what is wrong"
  * (or "out of memory") in err. */
-typedef int (*imp_run_fn)(regw_t *w, const imp_opts_t *o, const imp_file_t *files,
-                          size_t n_files, sbuf_t *err);
+typedef int (*imp_run_fn)(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files,
+                          sbuf_t *err);
 
 typedef struct imp_format {
-    const char *name;       /* --format NAME */
-    const char *files;      /* usage text: the files it takes */
+    const char *name;  /* --format NAME */
+    const char *files; /* usage text: the files it takes */
     size_t min_files, max_files;
-    bool takes_list_id;     /* whether --list-id applies */
+    bool takes_list_id; /* whether --list-id applies */
     imp_run_fn run;
 } imp_format_t;
 
@@ -45,8 +45,8 @@ extern const imp_format_t imp_ftm;
  * for the two files to load side by side, so both take it from here. */
 #define IMP_SDN_NAME "Specially Designated Nationals and Blocked Persons List"
 #define IMP_OFAC_AUTHORITY "US Treasury, OFAC"
-#define IMP_URL_OFAC_SDN \
-    "https://ofac.treasury.gov/specially-designated-nationals-and-" \
+#define IMP_URL_OFAC_SDN                                                                           \
+    "https://ofac.treasury.gov/specially-designated-nationals-and-"                                \
     "blocked-persons-list-sdn-human-readable-lists"
 
 /* An organisation id fragment from a name: ASCII letters and digits
@@ -74,8 +74,7 @@ char *imp_read_file(const char *path, size_t *len);
 /* Called for each record of a CSV/TSV file: the fields (writable, valid
  * during the call), their count and the line the record starts on.
  * Returns 0, or -1 to stop with what is wrong in err. */
-typedef int (*imp_record_fn)(void *ctx, char **fields, size_t n, unsigned long line,
-                             sbuf_t *err);
+typedef int (*imp_record_fn)(void *ctx, char **fields, size_t n, unsigned long line, sbuf_t *err);
 
 /* Reads f with the one CSV reader (lib/csv.h: delim, quote, no flags)
  * and calls fn for each record in file order. Returns 0, or -1 with

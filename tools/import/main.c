@@ -10,12 +10,7 @@
 #include "import.h"
 
 static const imp_format_t *const formats[] = {
-    &imp_ofac_sdn,
-    &imp_nro_tsv,
-    &imp_ca_nro,
-    &imp_csl,
-    &imp_un_xml,
-    &imp_ftm,
+    &imp_ofac_sdn, &imp_nro_tsv, &imp_ca_nro, &imp_csl, &imp_un_xml, &imp_ftm,
 };
 
 static void
@@ -111,8 +106,8 @@ apply_selection(regw_t *w, const char *path)
         p[idlen] = '\0';
         for (size_t i = 0; i < n; i++)
             if (strcmp(ids[i], p) == 0) {
-                fprintf(stderr, "%s:%d: \"%s\" is already selected on line %d\n", path, line,
-                        p, lines[i]);
+                fprintf(stderr, "%s:%d: \"%s\" is already selected on line %d\n", path, line, p,
+                        lines[i]);
                 rc = EX_DATAERR;
                 goto out;
             }
@@ -153,17 +148,15 @@ out:
 int
 main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "format", required_argument, NULL, 'f' },
-        { "list-id", required_argument, NULL, 'l' },
-        { "risk", required_argument, NULL, 'r' },
-        { "all", no_argument, NULL, 'a' },
-        { "select", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+                                             {"list-id", required_argument, NULL, 'l'},
+                                             {"risk", required_argument, NULL, 'r'},
+                                             {"all", no_argument, NULL, 'a'},
+                                             {"select", required_argument, NULL, 's'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     const char *fmt_name = NULL, *select_path = NULL;
-    imp_opts_t opts = { NULL, NULL, false };
+    imp_opts_t opts = {NULL, NULL, false};
     int c;
     while ((c = getopt_long(argc, argv, "f:l:r:as:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -196,13 +189,15 @@ main(int argc, char **argv)
         return EX_USAGE;
     }
     if (opts.list_id != NULL && !fmt->takes_list_id) {
-        fprintf(stderr, "vet-import: --format %s takes its list ids from the data; "
-                        "--list-id does not apply\n", fmt->name);
+        fprintf(stderr,
+                "vet-import: --format %s takes its list ids from the data; "
+                "--list-id does not apply\n",
+                fmt->name);
         return EX_USAGE;
     }
-    if (opts.list_id != NULL && (opts.list_id[0] == '\0'
-                                 || strspn(opts.list_id, "abcdefghijklmnopqrstuvwxyz0123456789_.-")
-                                    != strlen(opts.list_id))) {
+    if (opts.list_id != NULL &&
+        (opts.list_id[0] == '\0' ||
+         strspn(opts.list_id, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(opts.list_id))) {
         fprintf(stderr, "vet-import: --list-id must be lower-case letters, digits, "
                         "'_', '-' or '.'\n");
         return EX_USAGE;

@@ -8,11 +8,11 @@
 /* One row after the header, as published. The strings are writable and
  * valid during the callback. */
 typedef struct nro_row {
-    unsigned long line;     /* its line: row N of the list is line N */
-    char *name;             /* the organisation's name */
-    char *country;          /* the country as the list writes it
+    unsigned long line; /* its line: row N of the list is line N */
+    char *name;         /* the organisation's name */
+    char *country;      /* the country as the list writes it
                                ("People’s Republic of China") */
-    char *aliases;          /* its aliases, "; " between two (nro_alias) */
+    char *aliases;      /* its aliases, "; " between two (nro_alias) */
 } nro_row_t;
 
 /* Called for each row; returns 0, or -1 to stop with what is wrong in err. */

@@ -11,17 +11,17 @@
 /* Fields a record, and the columns read, of each file. */
 static const struct {
     size_t fields;
-    int name;               /* the name or alias, -1 if none */
-    int type;               /* the SDN type, -1 if none */
-    int country;            /* the address's country, -1 if none */
+    int name;    /* the name or alias, -1 if none */
+    int type;    /* the SDN type, -1 if none */
+    int country; /* the address's country, -1 if none */
 } layout[] = {
-    [OFAC_SDN] = { 12, 1, 2, -1 },
-    [OFAC_ALT] = { 5, 3, -1, -1 },
-    [OFAC_ADD] = { 6, -1, -1, 4 },
+    [OFAC_SDN] = {12, 1, 2, -1},
+    [OFAC_ALT] = {5, 3, -1, -1},
+    [OFAC_ADD] = {6, -1, -1, 4},
 };
 
 /* The SDN types; "" is an organisation. */
-static const char *const sdn_types[] = { "", "individual", "vessel", "aircraft" };
+static const char *const sdn_types[] = {"", "individual", "vessel", "aircraft"};
 
 typedef struct reading {
     const imp_file_t *f;
@@ -68,7 +68,7 @@ record(void *ctx, char **fld, size_t n, unsigned long line, sbuf_t *err)
         sbuf_printf(err, "%s:%lu: expected %zu fields, got %zu", x->f->path, line, want, n);
         return -1;
     }
-    ofac_row_t row = { line, val(fld[0]), "", "", "" };
+    ofac_row_t row = {line, val(fld[0]), "", "", ""};
     if (layout[x->kind].name >= 0)
         row.name = val(fld[layout[x->kind].name]);
     if (layout[x->kind].type >= 0)
@@ -88,18 +88,18 @@ record(void *ctx, char **fld, size_t n, unsigned long line, sbuf_t *err)
 int
 ofac_read(const imp_file_t *f, ofac_file_t kind, ofac_row_fn fn, void *ctx, sbuf_t *err)
 {
-    reading_t x = { f, kind, fn, ctx };
+    reading_t x = {f, kind, fn, ctx};
     return imp_csv_each(f, ',', '"', record, &x, err);
 }
 
 /* ---- the list of sdn.csv with its aliases ------------------------------ */
 
 struct ofac_list {
-    arena_t *strings;       /* every string of the list */
-    ofac_ent_t *ents;       /* the records, in file order */
-    size_t n, cap;          /* used, allocated */
-    size_t *alias_cap;      /* room in each record's aliases */
-    smap_t *by_num;         /* ent_num -> index of its first record */
+    arena_t *strings;  /* every string of the list */
+    ofac_ent_t *ents;  /* the records, in file order */
+    size_t n, cap;     /* used, allocated */
+    size_t *alias_cap; /* room in each record's aliases */
+    smap_t *by_num;    /* ent_num -> index of its first record */
 };
 
 static int
@@ -128,8 +128,12 @@ sdn_row(void *ctx, const imp_file_t *f, const ofac_row_t *row, sbuf_t *err)
         l->cap = cap;
     }
     ofac_ent_t *e = &l->ents[l->n];
-    *e = (ofac_ent_t){ arena_strdup(l->strings, row->ent_num), arena_strdup(l->strings, row->name),
-                       arena_strdup(l->strings, row->type), row->line, NULL, 0 };
+    *e = (ofac_ent_t){arena_strdup(l->strings, row->ent_num),
+                      arena_strdup(l->strings, row->name),
+                      arena_strdup(l->strings, row->type),
+                      row->line,
+                      NULL,
+                      0};
     l->alias_cap[l->n] = 0;
     if (e->ent_num == NULL || e->name == NULL || e->type == NULL)
         return oom(err);
@@ -172,7 +176,7 @@ read_one(ofac_list_t *l, const char *dir, const char *name, ofac_file_t kind, of
         sbuf_free(&path);
         return oom(err);
     }
-    imp_file_t f = { path.data, NULL, 0 };
+    imp_file_t f = {path.data, NULL, 0};
     char *data = imp_read_file(path.data, &f.len);
     int r = 0;
     if (data == NULL) {
@@ -197,8 +201,8 @@ ofac_list_load(const char *dir, sbuf_t *err)
         ofac_list_destroy(&l);
         return NULL;
     }
-    if (read_one(l, dir, "sdn.csv", OFAC_SDN, sdn_row, err) < 0
-        || read_one(l, dir, "alt.csv", OFAC_ALT, alt_row, err) < 0)
+    if (read_one(l, dir, "sdn.csv", OFAC_SDN, sdn_row, err) < 0 ||
+        read_one(l, dir, "alt.csv", OFAC_ALT, alt_row, err) < 0)
         ofac_list_destroy(&l);
     return l;
 }

@@ -13,13 +13,13 @@ typedef enum { OFAC_SDN, OFAC_ALT, OFAC_ADD } ofac_file_t;
 /* One record, its values trimmed of spaces and OFAC's empty marker "-0-"
  * read as "". The strings are borrowed, valid during the callback. */
 typedef struct ofac_row {
-    unsigned long line;     /* the line the record starts on */
-    const char *ent_num;    /* the entity's number: digits (checked) */
-    const char *name;       /* sdn.csv: the name; alt.csv: the alias;
+    unsigned long line;  /* the line the record starts on */
+    const char *ent_num; /* the entity's number: digits (checked) */
+    const char *name;    /* sdn.csv: the name; alt.csv: the alias;
                                add.csv: "" */
-    const char *type;       /* sdn.csv: "" (an organisation), "individual",
+    const char *type;    /* sdn.csv: "" (an organisation), "individual",
                                "vessel" or "aircraft" (checked); else "" */
-    const char *country;    /* add.csv: the address's country; else "" */
+    const char *country; /* add.csv: the address's country; else "" */
 } ofac_row_t;
 
 /* Called for each record of a file; returns 0, or -1 to stop with what is
@@ -35,12 +35,12 @@ int ofac_read(const imp_file_t *f, ofac_file_t kind, ofac_row_fn fn, void *ctx, 
 
 /* A record of sdn.csv with the aliases alt.csv gives it. */
 typedef struct ofac_ent {
-    const char *ent_num;    /* digits */
-    const char *name;       /* as ofac_row_t has it ("" if none) */
-    const char *type;       /* as ofac_row_t has it ("" an organisation) */
-    unsigned long line;     /* its line in sdn.csv */
-    const char **aliases;   /* alt.csv's names for it, in file order */
-    size_t n_aliases;       /* their number */
+    const char *ent_num;  /* digits */
+    const char *name;     /* as ofac_row_t has it ("" if none) */
+    const char *type;     /* as ofac_row_t has it ("" an organisation) */
+    unsigned long line;   /* its line in sdn.csv */
+    const char **aliases; /* alt.csv's names for it, in file order */
+    size_t n_aliases;     /* their number */
 } ofac_ent_t;
 
 typedef struct ofac_list ofac_list_t;

@@ -27,7 +27,7 @@ struct regw_org {
     strv_t lists;
     strv_t sources;
     strv_t tags;
-    strv_t relations;       /* kind, target, kind, target, ... */
+    strv_t relations; /* kind, target, kind, target, ... */
     regw_id_t *ids;
     size_t n_ids, cap_ids;
 };
@@ -60,10 +60,10 @@ struct regw {
     size_t n_skips;
     regw_count_t notes[REGW_MAX_COUNTS];
     size_t n_notes;
-    const char *selected;   /* regw_retain's reason (borrowed), or NULL */
-    size_t n_unselected;    /* organisations regw_retain dropped */
-    char *header;           /* regw_set_header's text, or NULL */
-    bool keep_order;        /* write organisations as made */
+    const char *selected; /* regw_retain's reason (borrowed), or NULL */
+    size_t n_unselected;  /* organisations regw_retain dropped */
+    char *header;         /* regw_set_header's text, or NULL */
+    bool keep_order;      /* write organisations as made */
 };
 
 /* Grows *v (elements of size sz) to hold n + 1. */
@@ -252,8 +252,7 @@ dup_or_null(const char *s, bool *oom)
 }
 
 int
-regw_add_list(regw_t *w, const char *id, const char *name, const char *authority,
-              const char *url)
+regw_add_list(regw_t *w, const char *id, const char *name, const char *authority, const char *url)
 {
     for (size_t i = 0; i < w->n_lists; i++)
         if (strcmp(w->lists[i].id, id) == 0)
@@ -261,10 +260,8 @@ regw_add_list(regw_t *w, const char *id, const char *name, const char *authority
     if (grow((void **)&w->lists, &w->cap_lists, w->n_lists, sizeof *w->lists) < 0)
         return -1;
     bool oom = false;
-    regw_list_t l = {
-        dup_or_null(id, &oom), dup_or_null(name, &oom), dup_or_null(authority, &oom),
-        dup_or_null(url, &oom)
-    };
+    regw_list_t l = {dup_or_null(id, &oom), dup_or_null(name, &oom), dup_or_null(authority, &oom),
+                     dup_or_null(url, &oom)};
     if (oom) {
         free(l.id);
         free(l.name);
@@ -404,9 +401,9 @@ regw_org_add_relation(regw_org_t *o, const char *kind, const char *target)
     size_t n = o->relations.n;
     /* Appended as a pair (strv_add would drop a kind seen before). */
     char *k = clean(kind), *t = clean(target);
-    if (k == NULL || t == NULL || grow((void **)&o->relations.v, &o->relations.cap, n,
-                                       sizeof *o->relations.v) < 0
-        || grow((void **)&o->relations.v, &o->relations.cap, n + 1, sizeof *o->relations.v) < 0) {
+    if (k == NULL || t == NULL ||
+        grow((void **)&o->relations.v, &o->relations.cap, n, sizeof *o->relations.v) < 0 ||
+        grow((void **)&o->relations.v, &o->relations.cap, n + 1, sizeof *o->relations.v) < 0) {
         free(k);
         free(t);
         return -1;

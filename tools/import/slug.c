@@ -119,15 +119,14 @@ imp_read_file(const char *path, size_t *len)
 }
 
 int
-imp_csv_each(const imp_file_t *f, char delim, char quote, imp_record_fn fn, void *ctx,
-             sbuf_t *err)
+imp_csv_each(const imp_file_t *f, char delim, char quote, imp_record_fn fn, void *ctx, sbuf_t *err)
 {
     csv_t *c = csv_new(f->data, f->len, delim, quote, 0, f->path);
     if (c == NULL)
         return imp_oom(err);
     csv_rec_t rec;
     int r;
-    bool stopped = false;   /* fn said no: err is fn's */
+    bool stopped = false; /* fn said no: err is fn's */
     while ((r = csv_next(c, &rec)) == 1 && rec.bad == NULL) {
         if (fn(ctx, rec.fields, rec.n_fields, rec.line, err) < 0) {
             stopped = true;

@@ -9,8 +9,8 @@
 
 /* A growable array of texts (xmlFree'd). */
 typedef struct texts {
-    char **v;               /* the texts */
-    size_t n, cap;          /* used, allocated */
+    char **v;      /* the texts */
+    size_t n, cap; /* used, allocated */
 } texts_t;
 
 static bool
@@ -73,11 +73,10 @@ static int
 record(const imp_file_t *f, const xmlNode *n, bool person, un_rec_fn fn, void *ctx,
        texts_t *aliases, texts_t *countries, sbuf_t *err)
 {
-    static const char *const parts[4] = { "FIRST_NAME", "SECOND_NAME", "THIRD_NAME",
-                                          "FOURTH_NAME" };
+    static const char *const parts[4] = {"FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME"};
     const char *alias_el = person ? "INDIVIDUAL_ALIAS" : "ENTITY_ALIAS";
     const char *addr_el = person ? "INDIVIDUAL_ADDRESS" : "ENTITY_ADDRESS";
-    un_rec_t rec = { person, xmlGetLineNo(n), NULL, { NULL }, NULL, NULL, 0, NULL, 0 };
+    un_rec_t rec = {person, xmlGetLineNo(n), NULL, {NULL}, NULL, NULL, 0, NULL, 0};
     char *ref = child_text(n, "REFERENCE_NUMBER"), *orig = child_text(n, "NAME_ORIGINAL_SCRIPT");
     char *names[4];
     for (size_t i = 0; i < 4; i++)
@@ -139,14 +138,14 @@ un_read(const imp_file_t *f, un_rec_fn fn, void *ctx, sbuf_t *err)
     xmlParserCtxtPtr pc = xmlNewParserCtxt();
     if (pc == NULL)
         return imp_oom(err);
-    un_xerr_t fe = { false, 0, "" };
+    un_xerr_t fe = {false, 0, ""};
     pc->_private = &fe;
     pc->sax->serror = first_error;
     /* No network, no entity expansion, no messages of libxml2's own: the
      * first error is reported once, as file:line. */
     xmlDocPtr doc = xmlCtxtReadMemory(pc, f->data, (int)f->len, f->path, NULL,
-                                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING
-                                      | XML_PARSE_BIG_LINES);
+                                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                          XML_PARSE_BIG_LINES);
     if (doc == NULL || fe.set) {
         sbuf_printf(err, "%s:%d: bad XML: %s", f->path, fe.set ? fe.line : 1,
                     fe.set ? fe.msg : "not well-formed XML");
@@ -161,7 +160,7 @@ un_read(const imp_file_t *f, un_rec_fn fn, void *ctx, sbuf_t *err)
                     root ? xmlGetLineNo(root) : 1L);
         r = -1;
     }
-    texts_t aliases = { NULL, 0, 0 }, countries = { NULL, 0, 0 };
+    texts_t aliases = {NULL, 0, 0}, countries = {NULL, 0, 0};
     for (xmlNode *g = root ? root->children : NULL; r == 0 && g != NULL; g = g->next) {
         bool ents = is(g, "ENTITIES"), inds = is(g, "INDIVIDUALS");
         if (!ents && !inds)

@@ -12,16 +12,16 @@
  * list writes them (NULL when the element is absent). Everything is
  * borrowed, valid during the callback; the aliases are writable. */
 typedef struct un_rec {
-    bool person;                    /* an INDIVIDUAL, else an ENTITY */
-    long line;                      /* the line of its element */
-    const char *ref;                /* REFERENCE_NUMBER */
-    const char *names[4];           /* FIRST_NAME .. FOURTH_NAME (an
+    bool person;                  /* an INDIVIDUAL, else an ENTITY */
+    long line;                    /* the line of its element */
+    const char *ref;              /* REFERENCE_NUMBER */
+    const char *names[4];         /* FIRST_NAME .. FOURTH_NAME (an
                                        entity's name is FIRST_NAME) */
-    const char *orig;               /* NAME_ORIGINAL_SCRIPT */
-    char *const *aliases;           /* ALIAS_NAME of each *_ALIAS, in order */
-    size_t n_aliases;               /* their number */
-    const char *const *countries;   /* COUNTRY of each *_ADDRESS, in order */
-    size_t n_countries;             /* their number */
+    const char *orig;             /* NAME_ORIGINAL_SCRIPT */
+    char *const *aliases;         /* ALIAS_NAME of each *_ALIAS, in order */
+    size_t n_aliases;             /* their number */
+    const char *const *countries; /* COUNTRY of each *_ADDRESS, in order */
+    size_t n_countries;           /* their number */
 } un_rec_t;
 
 /* Called for each record; returns 0, or -1 to stop with what is wrong in
