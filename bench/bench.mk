@@ -4,8 +4,9 @@ BENCH_INC := $(IMPORT_INC)
 
 $(BENCH_BIN:%=%.o): INC := $(BENCH_INC)
 
-# The daemon benchmark's tools speak ZeroMQ only.
-$(B)/bench/loadgen: $(B)/bench/loadgen.o
+# The daemon benchmark's tools speak ZeroMQ only (loadgen takes vec_grow
+# from libvetutil, no engine).
+$(B)/bench/loadgen: $(B)/bench/loadgen.o $(LIB_A)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lzmq -lm
 
 $(B)/bench/echo: $(B)/bench/echo.o

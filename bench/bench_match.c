@@ -14,6 +14,7 @@
 #include "nro.h"
 #include "ofac.h"
 #include "registry.h"
+#include "vec.h"
 
 /*
  * Usage: bench_match [DATA_DIR]   (default ../shared/data)
@@ -32,11 +33,11 @@
 #define N_NAIVE 50
 
 typedef struct ent_build {
-    long ent_num;         /* OFAC ent_num, -1 for NRO rows */
-    char *name;           /* primary name (malloc) */
-    char **aliases;       /* malloc'd names */
-    uint32_t n_aliases;   /* count */
-    uint32_t cap_aliases; /* capacity */
+    long ent_num;       /* OFAC ent_num, -1 for NRO rows */
+    char *name;         /* primary name (malloc) */
+    char **aliases;     /* malloc'd names */
+    uint32_t n_aliases; /* count */
+    size_t cap_aliases; /* capacity */
 } ent_build_t;
 
 typedef struct reg {
@@ -45,14 +46,19 @@ typedef struct reg {
     size_t cap;     /* capacity */
 } reg_t;
 
+static void
+oom(void)
+{
+    fprintf(stderr, "bench_match: out of memory\n");
+    exit(1);
+}
+
 static void *
 xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n);
-    if (q == NULL) {
-        fprintf(stderr, "bench_match: out of memory\n");
-        exit(1);
-    }
+    if (q == NULL)
+        oom();
     return q;
 }
 
@@ -67,10 +73,8 @@ xstrdup(const char *s)
 static ent_build_t *
 reg_add(reg_t *r, long ent_num, const char *name)
 {
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 1024;
-        r->b = xrealloc(r->b, r->cap * sizeof *r->b);
-    }
+    if (vec_grow(&r->b, &r->cap, r->n + 1, sizeof *r->b, 1024) != 0)
+        oom();
     ent_build_t *e = &r->b[r->n++];
     memset(e, 0, sizeof *e);
     e->ent_num = ent_num;
@@ -81,10 +85,8 @@ reg_add(reg_t *r, long ent_num, const char *name)
 static void
 ent_alias(ent_build_t *e, const char *name)
 {
-    if (e->n_aliases == e->cap_aliases) {
-        e->cap_aliases = e->cap_aliases ? e->cap_aliases * 2 : 4;
-        e->aliases = xrealloc(e->aliases, e->cap_aliases * sizeof *e->aliases);
-    }
+    if (vec_grow(&e->aliases, &e->cap_aliases, e->n_aliases + 1, sizeof *e->aliases, 4) != 0)
+        oom();
     e->aliases[e->n_aliases++] = xstrdup(name);
 }
 

@@ -32,6 +32,7 @@
 
 #include <zmq.h>
 #include "mclock.h"
+#include "vec.h"
 
 #define HWM 100000
 #define MAX_COUNT 50000000UL
@@ -111,23 +112,16 @@ reqs_load(reqs_t *rq, const char *path)
             rc = -1;
             break;
         }
-        if (rq->n == alloc) {
-            alloc = alloc ? alloc * 2 : 64;
-            char **b = realloc(rq->body, alloc * sizeof *b);
-            if (b != NULL)
-                rq->body = b;
-            size_t *l = realloc(rq->len, alloc * sizeof *l);
-            if (l != NULL)
-                rq->len = l;
-            bool *e = realloc(rq->empty, alloc * sizeof *e);
-            if (e != NULL)
-                rq->empty = e;
-            if (b == NULL || l == NULL || e == NULL) {
-                fprintf(stderr, "loadgen: out of memory\n");
-                rc = -1;
-                break;
-            }
+        /* body, len and empty share one capacity (vec.h). */
+        size_t cb = alloc, cl = alloc, ce = alloc;
+        if (vec_grow(&rq->body, &cb, rq->n + 1, sizeof *rq->body, 64) != 0 ||
+            vec_grow(&rq->len, &cl, rq->n + 1, sizeof *rq->len, 64) != 0 ||
+            vec_grow(&rq->empty, &ce, rq->n + 1, sizeof *rq->empty, 64) != 0) {
+            fprintf(stderr, "loadgen: out of memory\n");
+            rc = -1;
+            break;
         }
+        alloc = cb;
         size_t blen = n - s - 1;
         char *body = malloc(blen + 1);
         if (body == NULL) {

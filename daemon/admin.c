@@ -19,6 +19,7 @@
 #include "rtest.h"
 #include "server_int.h"
 #include "stats.h"
+#include "vec.h"
 #include "vocab.h"
 
 #define TESTS_SHOWN 20 /* failing cases and test-file errors a report keeps */
@@ -50,15 +51,9 @@ gate_error(server_t *s, gates_t *g, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     vlog_msg(s->log, VLOG_ERR, "%s", msg);
-    if (g->n_errs == g->cap_errs) {
-        size_t cap = g->cap_errs ? 2 * g->cap_errs : 8;
-        char **e = realloc(g->errs, cap * sizeof *e);
-        if (e == NULL) {
-            g->oom = true;
-            return;
-        }
-        g->errs = e;
-        g->cap_errs = cap;
+    if (vec_grow(&g->errs, &g->cap_errs, g->n_errs + 1, sizeof *g->errs, 8) != 0) {
+        g->oom = true;
+        return;
     }
     char *copy = strdup(msg);
     if (copy == NULL) {

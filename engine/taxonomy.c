@@ -8,6 +8,7 @@
 #include "hash.h"
 #include "norm.h"
 #include "sbuf.h"
+#include "vec.h"
 #include "vocab.h"
 
 #define TAX_NONE UINT32_MAX /* "no state" in the automaton tables */
@@ -174,22 +175,13 @@ blank(const char *s)
 static int
 grow_cats(tax_t *t)
 {
-    if (t->n < t->cap)
-        return 0;
-    size_t ncap = t->cap ? t->cap * 2 : 16;
-    tax_cat_t *c = realloc(t->cats, ncap * sizeof *c);
-    if (c == NULL)
+    /* Three arrays, one capacity (vec.h). */
+    size_t cc = t->cap, cs = t->cap, ck = t->cap;
+    if (vec_grow(&t->cats, &cc, t->n + 1, sizeof *t->cats, 16) != 0 ||
+        vec_grow(&t->src, &cs, t->n + 1, sizeof *t->src, 16) != 0 ||
+        vec_grow(&t->codes, &ck, t->n + 1, sizeof *t->codes, 16) != 0)
         return -1;
-    t->cats = c;
-    tax_src_t *s = realloc(t->src, ncap * sizeof *s);
-    if (s == NULL)
-        return -1;
-    t->src = s;
-    const char **k = realloc(t->codes, ncap * sizeof *k);
-    if (k == NULL)
-        return -1;
-    t->codes = k;
-    t->cap = ncap;
+    t->cap = cc;
     return 0;
 }
 
@@ -198,14 +190,8 @@ grow_cats(tax_t *t)
 static void
 remember_rejected(tax_t *t, const char *code)
 {
-    if (t->n_rejected == t->cap_rejected) {
-        size_t ncap = t->cap_rejected ? t->cap_rejected * 2 : 8;
-        const char **r = realloc(t->rejected, ncap * sizeof *r);
-        if (r == NULL)
-            return; /* only costs a redundant message later */
-        t->rejected = r;
-        t->cap_rejected = ncap;
-    }
+    if (vec_grow(&t->rejected, &t->cap_rejected, t->n_rejected + 1, sizeof *t->rejected, 8) != 0)
+        return; /* only costs a redundant message later */
     char *copy = arena_strdup(t->arena, code);
     if (copy != NULL)
         t->rejected[t->n_rejected++] = copy;
@@ -461,7 +447,8 @@ typedef struct trie {
     uint32_t *child;   /* first child of each node, TAX_NONE if a leaf */
     uint32_t *sibling; /* next sibling, TAX_NONE at the end */
     uint8_t *label;    /* byte on the edge into the node */
-    uint32_t n, cap;   /* nodes, capacity */
+    uint32_t n;        /* nodes */
+    size_t cap;        /* capacity of child, sibling and label */
 } trie_t;
 
 typedef struct trie_out {
@@ -480,22 +467,13 @@ trie_free(trie_t *tr)
 static uint32_t
 trie_node(trie_t *tr, uint8_t c)
 {
-    if (tr->n == tr->cap) {
-        uint32_t ncap = tr->cap ? tr->cap * 2 : 1024;
-        uint32_t *ch = realloc(tr->child, ncap * sizeof *ch);
-        if (ch == NULL)
-            return TAX_NONE;
-        tr->child = ch;
-        uint32_t *sb = realloc(tr->sibling, ncap * sizeof *sb);
-        if (sb == NULL)
-            return TAX_NONE;
-        tr->sibling = sb;
-        uint8_t *lb = realloc(tr->label, ncap);
-        if (lb == NULL)
-            return TAX_NONE;
-        tr->label = lb;
-        tr->cap = ncap;
-    }
+    /* Three arrays, one capacity (vec.h). */
+    size_t cc = tr->cap, cs = tr->cap, cl = tr->cap;
+    if (vec_grow(&tr->child, &cc, (size_t)tr->n + 1, sizeof *tr->child, 1024) != 0 ||
+        vec_grow(&tr->sibling, &cs, (size_t)tr->n + 1, sizeof *tr->sibling, 1024) != 0 ||
+        vec_grow(&tr->label, &cl, (size_t)tr->n + 1, sizeof *tr->label, 1024) != 0)
+        return TAX_NONE;
+    tr->cap = cc;
     tr->child[tr->n] = TAX_NONE;
     tr->sibling[tr->n] = TAX_NONE;
     tr->label[tr->n] = c;
@@ -663,14 +641,8 @@ build_automaton(tax_t *t)
             uint32_t end = trie_insert(&tr, s->norm[k], s->norm_len[k]);
             if (end == TAX_NONE)
                 goto done;
-            if (n_outs == cap_outs) {
-                size_t ncap = cap_outs ? cap_outs * 2 : 256;
-                trie_out_t *no = realloc(outs, ncap * sizeof *no);
-                if (no == NULL)
-                    goto done;
-                outs = no;
-                cap_outs = ncap;
-            }
+            if (vec_grow(&outs, &cap_outs, n_outs + 1, sizeof *outs, 256) != 0)
+                goto done;
             outs[n_outs++] = (trie_out_t){end, {(int32_t)i, (int32_t)k, s->norm_len[k]}};
         }
     }

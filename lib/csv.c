@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vec.h"
+
 struct csv {
     csv_line_fn next;     /* the line source */
     void *ctx;            /* its argument */
@@ -115,16 +117,8 @@ fail(csv_t *c, unsigned long line, const char *what)
 static bool
 put(csv_t *c, const char *s, size_t n)
 {
-    if (c->buf_len + n + 1 > c->buf_cap) {
-        size_t cap = c->buf_cap ? c->buf_cap : 256;
-        while (c->buf_len + n + 1 > cap)
-            cap *= 2;
-        char *nb = realloc(c->buf, cap);
-        if (nb == NULL)
-            return false;
-        c->buf = nb;
-        c->buf_cap = cap;
-    }
+    if (vec_grow(&c->buf, &c->buf_cap, c->buf_len + n + 1, 1, 256) != 0)
+        return false;
     memcpy(c->buf + c->buf_len, s, n);
     c->buf_len += n;
     return true;
@@ -134,21 +128,14 @@ put(csv_t *c, const char *s, size_t n)
 static bool
 field_begin(csv_t *c)
 {
-    if (c->n_fields == c->cap_fields) {
-        size_t cap = c->cap_fields ? c->cap_fields * 2 : 32;
-        size_t *no = realloc(c->offs, cap * sizeof *no);
-        if (no != NULL)
-            c->offs = no;
-        size_t *nl = realloc(c->lens, cap * sizeof *nl);
-        if (nl != NULL)
-            c->lens = nl;
-        char **nf = realloc(c->fields, cap * sizeof *nf);
-        if (nf != NULL)
-            c->fields = nf;
-        if (no == NULL || nl == NULL || nf == NULL)
-            return false;
-        c->cap_fields = cap;
-    }
+    /* Three arrays, one capacity (vec.h). */
+    size_t co = c->cap_fields, cl = c->cap_fields, cf = c->cap_fields;
+    size_t need = c->n_fields + 1;
+    if (vec_grow(&c->offs, &co, need, sizeof *c->offs, 32) != 0 ||
+        vec_grow(&c->lens, &cl, need, sizeof *c->lens, 32) != 0 ||
+        vec_grow(&c->fields, &cf, need, sizeof *c->fields, 32) != 0)
+        return false;
+    c->cap_fields = co;
     c->offs[c->n_fields++] = c->buf_len;
     return true;
 }

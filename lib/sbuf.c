@@ -8,6 +8,8 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "vec.h"
+
 void
 sbuf_init(sbuf_t *b)
 {
@@ -36,17 +38,11 @@ reserve(sbuf_t *b, size_t extra)
     if (b->oom)
         return false;
     if (b->len + extra + 1 <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1)
-        cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (p == NULL) {
+        return true; /* the common case, without a call */
+    if (vec_grow(&b->data, &b->cap, b->len + extra + 1, 1, 256) != 0) {
         b->oom = true;
         return false;
     }
-    b->data = p;
-    b->cap = cap;
     return true;
 }
 

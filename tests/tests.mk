@@ -23,6 +23,9 @@ $(B)/tests/unit/test_eval: $(B)/tests/unit/test_eval.o $(EVAL_OBJ) $(IMPORT_LIB)
 $(B)/tests/unit/test_import: $(B)/tests/unit/test_import.o $(TESTUTIL) $(IMPORT_LIB) $(ENGINE_LIB) $(CLIENT_LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
 
+# test_util fails realloc on demand, and sees the sizes asked (lib/vec.c).
+$(B)/tests/unit/test_util: ALL_LDFLAGS += -Wl,--wrap=realloc
+
 $(B)/tests/%: $(B)/tests/%.o $(TESTUTIL) $(DAEMON_LIB) $(ENGINE_LIB) $(CLIENT_LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
 

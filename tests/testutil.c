@@ -21,6 +21,7 @@
 
 #include "mclock.h"
 #include "testutil.h"
+#include "vec.h"
 
 #define TU_START_MS 10000 /* how long a daemon may take to answer */
 #define TU_STOP_MS 10000  /* how long it may take to exit on SIGTERM */
@@ -49,20 +50,18 @@ tu_read_file(const char *path, size_t *len)
         return NULL;
     /* Read to the end rather than trust the size: a file another process
      * (the daemon) is still appending to may grow meanwhile. */
-    size_t cap = 4096, n = 0, got;
-    char *s = malloc(cap);
-    while (s != NULL && (got = fread(s + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) {
-            char *p = realloc(s, cap * 2);
-            if (p == NULL) {
-                free(s);
-                s = NULL;
-                break;
-            }
-            s = p;
-            cap *= 2;
+    size_t cap = 0, n = 0, got;
+    char *s = NULL;
+    for (;;) {
+        /* Room for at least one byte more and the NUL. */
+        if (vec_grow(&s, &cap, n + 2, 1, 4096) != 0) {
+            free(s);
+            s = NULL;
+            break;
         }
+        if ((got = fread(s + n, 1, cap - n - 1, f)) == 0)
+            break;
+        n += got;
     }
     if (s != NULL && ferror(f)) {
         free(s);

@@ -2,6 +2,7 @@
 #include "breader.h"
 #include "bjson.h"
 #include "csv.h"
+#include "vec.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -80,15 +81,10 @@ fill_input(breader_t *r)
         r->rend -= r->rstart;
         r->rstart = 0;
     }
-    if (r->rcap - r->rend < 4096) {
-        size_t cap = r->rcap ? r->rcap * 2 : 65536;
-        char *p = realloc(r->rbuf, cap);
-        if (p == NULL) {
-            r->rerr = ENOMEM;
-            return false;
-        }
-        r->rbuf = p;
-        r->rcap = cap;
+    /* At least 4 KiB free for each read. */
+    if (vec_grow(&r->rbuf, &r->rcap, r->rend + 4096, 1, 65536) != 0) {
+        r->rerr = ENOMEM;
+        return false;
     }
     for (;;) {
         /* One byte kept for the NUL ending a last line without newline. */

@@ -3,6 +3,7 @@
 #include "vet.h"
 #include "batch.h"
 #include "vetcli.h"
+#include "vec.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -258,15 +259,9 @@ print_screen(const cJSON *r)
 static char *
 read_stdin(size_t *len)
 {
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf != NULL) {
-        if (n == cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (nb == NULL)
-                break;
-            buf = nb;
-        }
+    size_t cap = 0, n = 0;
+    char *buf = NULL;
+    while (vec_grow(&buf, &cap, n + 1, 1, 4096) == 0) {
         size_t got = fread(buf + n, 1, cap - n, stdin);
         n += got;
         if (got == 0) {

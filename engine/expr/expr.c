@@ -6,6 +6,7 @@
 
 #include "expr_int.h"
 #include "match.h"
+#include "vec.h"
 
 /* ---- names --------------------------------------------------------------- */
 
@@ -163,15 +164,9 @@ voc(const vocab_t *v)
 static size_t
 emit(cc_t *c, expr_ins_t in)
 {
-    if (c->n == c->cap) {
-        size_t ncap = c->cap ? c->cap * 2 : 32;
-        expr_ins_t *v = realloc(c->code, ncap * sizeof *v);
-        if (v == NULL) {
-            c->oom = true;
-            return 0;
-        }
-        c->code = v;
-        c->cap = ncap;
+    if (vec_grow(&c->code, &c->cap, c->n + 1, sizeof *c->code, 32) != 0) {
+        c->oom = true;
+        return 0;
     }
     c->code[c->n] = in;
     return c->n++;

@@ -11,6 +11,7 @@
 
 #include "cfgread.h"
 #include "norm.h"
+#include "vec.h"
 
 /* qsort order of uint16_t. */
 static int
@@ -118,13 +119,9 @@ read_relations(loader_t *L, const char *file, const config_setting_t *g, uint32_
                                what);
         if (k < 0)
             continue;
-        if (L->n_rels == L->cap_rels) {
-            size_t cap = L->cap_rels ? L->cap_rels * 2 : 64;
-            pending_rel_t *p = loader_chk(L, realloc(L->rels, cap * sizeof *p));
-            if (p == NULL)
-                return;
-            L->rels = p;
-            L->cap_rels = cap;
+        if (vec_grow(&L->rels, &L->cap_rels, L->n_rels + 1, sizeof *L->rels, 64) != 0) {
+            L->oom = true;
+            return;
         }
         L->rels[L->n_rels++] = (pending_rel_t){idx, k, target, file, cfgread_line(r)};
     }

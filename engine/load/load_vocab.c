@@ -10,19 +10,14 @@
 #include <string.h>
 
 #include "cfgread.h"
+#include "vec.h"
 
 /* Appends s (borrowed) to sv; false on OOM (sv unchanged). */
 static bool
 sv_push(strvec_t *sv, const char *s)
 {
-    if (sv->n == sv->cap) {
-        size_t cap = sv->cap ? sv->cap * 2 : 16;
-        const char **v = realloc(sv->v, cap * sizeof *v);
-        if (v == NULL)
-            return false;
-        sv->v = v;
-        sv->cap = cap;
-    }
+    if (vec_grow(&sv->v, &sv->cap, sv->n + 1, sizeof *sv->v, 16) != 0)
+        return false;
     sv->v[sv->n++] = s;
     return true;
 }
@@ -129,20 +124,14 @@ load_vocab_lists(loader_t *L, const char *file, const config_setting_t *root)
                          L->list_site[old].file, L->list_site[old].line);
             continue;
         }
-        if (L->lists.n == L->list_info_cap) {
-            size_t cap = L->list_info_cap ? L->list_info_cap * 2 : 16;
-            rs_list_t *li = realloc(L->list_info, cap * sizeof *li);
-            declsite_t *ds = realloc(L->list_site, cap * sizeof *ds);
-            if (li != NULL)
-                L->list_info = li;
-            if (ds != NULL)
-                L->list_site = ds;
-            if (li == NULL || ds == NULL) {
-                L->oom = true;
-                return;
-            }
-            L->list_info_cap = cap;
+        /* list_info and list_site share one capacity (vec.h). */
+        size_t ci = L->list_info_cap, cs = L->list_info_cap;
+        if (vec_grow(&L->list_info, &ci, L->lists.n + 1, sizeof *L->list_info, 16) != 0 ||
+            vec_grow(&L->list_site, &cs, L->lists.n + 1, sizeof *L->list_site, 16) != 0) {
+            L->oom = true;
+            return;
         }
+        L->list_info_cap = ci;
         L->list_info[L->lists.n] = info;
         L->list_site[L->lists.n] = (declsite_t){file, line};
         if (!sv_push(&L->lists, id)) {

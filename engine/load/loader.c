@@ -21,6 +21,7 @@
 
 #include "cfgread.h"
 #include "norm.h"
+#include "vec.h"
 
 #define RS_MAX_FILE (256u << 20) /* a rules file larger than this is refused */
 #define RS_MAX_FILES 4096        /* registry files per ruleset */
@@ -423,15 +424,10 @@ list_registry(loader_t *L, const char *dir, char ***names, size_t *n)
             rc = -1;
             break;
         }
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            char **v = loader_chk(L, realloc(*names, ncap * sizeof *v));
-            if (v == NULL) {
-                rc = -1;
-                break;
-            }
-            *names = v;
-            cap = ncap;
+        if (vec_grow(names, &cap, *n + 1, sizeof **names, 16) != 0) {
+            L->oom = true;
+            rc = -1;
+            break;
         }
         if (((*names)[*n] = loader_chk(L, strdup(de->d_name))) == NULL) {
             rc = -1;

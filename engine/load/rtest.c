@@ -26,6 +26,7 @@
 #include "request.h"
 #include "sbuf.h"
 #include "screen.h"
+#include "vec.h"
 
 /* One case being read: its file, its group and where errors go. */
 typedef struct tcase {
@@ -384,15 +385,9 @@ rtest_run(const ruleset_t *rs, const char *dir, FILE *out, diag_t *d, rtest_summ
         size_t len = strlen(de->d_name);
         if (len < 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 4, ".cfg") != 0)
             continue;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            char **v = realloc(names, ncap * sizeof *v);
-            if (v == NULL) {
-                oom = true;
-                break;
-            }
-            names = v;
-            cap = ncap;
+        if (vec_grow(&names, &cap, n + 1, sizeof *names, 16) != 0) {
+            oom = true;
+            break;
         }
         if ((names[n] = strdup(de->d_name)) == NULL)
             oom = true;

@@ -9,6 +9,7 @@
 #include "fold.h"
 #include "match_int.h"
 #include "norm.h"
+#include "vec.h"
 
 /* The build_* steps return 0, or -1 on OOM; match_index_new runs them in
  * order (the design comment in match_int.h says what each builds). */
@@ -77,14 +78,8 @@ intern_token(builder_t *b, const char *s, size_t len)
             return b->map.slot[k] - 1;
         k = (k + 1) & (b->map.cap - 1);
     }
-    if (ix->n_toks == b->cap_toks) {
-        size_t nc = b->cap_toks ? b->cap_toks * 2 : 1024;
-        mtok_t *nt = realloc(ix->toks, nc * sizeof *nt);
-        if (nt == NULL)
-            return -1;
-        ix->toks = nt;
-        b->cap_toks = nc;
-    }
+    if (vec_grow(&ix->toks, &b->cap_toks, ix->n_toks + 1, sizeof *ix->toks, 1024) != 0)
+        return -1;
     mtok_t *t = &ix->toks[ix->n_toks];
     memset(t, 0, sizeof *t);
     if ((t->s = arena_strndup(ix->arena, s, len)) == NULL)
@@ -401,15 +396,9 @@ build_neighbours(builder_t *b, arena_t *tmp)
             const mrec_t *o = &ix->recs[res[i].rec];
             if (o->len == rec->len && memcmp(o->norm, rec->norm, rec->len) == 0)
                 continue;
-            if (n == cap) {
-                size_t nc = cap ? cap * 2 : 1024;
-                mnb_t *na = realloc(all, nc * sizeof *na);
-                if (na == NULL) {
-                    rc = -1;
-                    break;
-                }
-                all = na;
-                cap = nc;
+            if (vec_grow(&all, &cap, n + 1, sizeof *all, 1024) != 0) {
+                rc = -1;
+                break;
             }
             all[n++] = (mnb_t){res[i].rec, (float)res[i].score};
         }

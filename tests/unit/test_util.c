@@ -1,5 +1,5 @@
 /* test_util.c -- the small shared modules: arena, sbuf (JSON strings,
- * UTF-8, base64), diag, vocab, smap, hash. */
+ * UTF-8, base64), diag, vocab, smap, hash, vec. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,30 @@
 #include "hash.h"
 #include "sbuf.h"
 #include "smap.h"
+#include "vec.h"
 #include "vocab.h"
+
+/* The link wraps realloc (tests/tests.mk: -Wl,--wrap=realloc) for every
+ * object of this program, lib/vec.c's included: a test can fail the next
+ * call and see the size each call asked for. */
+void *__real_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+static bool realloc_fail;    /* fail the next realloc */
+static size_t realloc_asked; /* size the last realloc asked for */
+static size_t realloc_calls; /* reallocs so far */
+
+void *
+__wrap_realloc(void *p, size_t n)
+{
+    realloc_asked = n;
+    realloc_calls++;
+    if (realloc_fail) {
+        realloc_fail = false;
+        errno = ENOMEM;
+        return NULL;
+    }
+    return __real_realloc(p, n);
+}
 
 static void
 test_arena_alignment_and_growth(void **state)
@@ -327,6 +351,99 @@ test_hash_fnv1a(void **state)
     assert_true(h == hash_bytes("foobar", 6));
 }
 
+static void
+test_vec_grow_doubles_from_first_cap(void **state)
+{
+    (void)state;
+    int *v = NULL;
+    size_t cap = 0, calls = realloc_calls;
+    assert_int_equal(vec_grow(&v, &cap, 0, sizeof *v, 4), 0); /* room enough: no call */
+    assert_null(v);
+    assert_int_equal(cap, 0);
+    assert_int_equal(realloc_calls, calls);
+    assert_int_equal(vec_grow(&v, &cap, 1, sizeof *v, 4), 0);
+    assert_non_null(v);
+    assert_int_equal(cap, 4); /* the first capacity */
+    assert_int_equal(realloc_asked, 4 * sizeof *v);
+    assert_int_equal(realloc_calls, calls + 1); /* the link does wrap realloc */
+    /* Pushed one at a time: doubling, one realloc per doubling, elements kept. */
+    size_t n = 0, grown = 0, last = cap;
+    for (; n < 1000; n++) {
+        assert_int_equal(vec_grow(&v, &cap, n + 1, sizeof *v, 4), 0);
+        if (cap != last) {
+            assert_int_equal(cap, 2 * last);
+            last = cap;
+            grown++;
+        }
+        v[n] = (int)n;
+    }
+    assert_int_equal(cap, 1024);
+    assert_int_equal(grown, 8); /* 4 -> 8 -> ... -> 1024 */
+    assert_int_equal(realloc_calls, calls + 1 + 8);
+    /* A need beyond twice the capacity doubles until it fits, in one call. */
+    assert_int_equal(vec_grow(&v, &cap, 5000, sizeof *v, 4), 0);
+    assert_int_equal(cap, 8192);
+    assert_int_equal(realloc_calls, calls + 1 + 8 + 1);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(v[i], (int)i);
+    free(v);
+    /* A first capacity that is not a power of two, and a need beyond it. */
+    char *s = NULL;
+    cap = 0;
+    assert_int_equal(vec_grow(&s, &cap, 7, 1, 3), 0);
+    assert_int_equal(cap, 12); /* 3 -> 6 -> 12 */
+    assert_int_equal(vec_grow(&s, &cap, 13, 1, 3), 0);
+    assert_int_equal(cap, 24);
+    free(s);
+}
+
+static void
+test_vec_grow_failure_leaves_array(void **state)
+{
+    (void)state;
+    int *v = NULL;
+    size_t cap = 0;
+    /* need * elem_size past SIZE_MAX: refused before any realloc. */
+    size_t calls = realloc_calls;
+    errno = 0;
+    assert_int_equal(vec_grow(&v, &cap, SIZE_MAX / sizeof *v + 1, sizeof *v, 4), -1);
+    assert_int_equal(errno, ENOMEM);
+    assert_null(v);
+    assert_int_equal(cap, 0);
+    assert_int_equal(realloc_calls, calls);
+    assert_int_equal(vec_grow(&v, &cap, 4, sizeof *v, 4), 0);
+    for (int i = 0; i < 4; i++)
+        v[i] = i + 10;
+    int *before = v;
+    assert_int_equal(vec_grow(&v, &cap, SIZE_MAX / sizeof *v + 1, sizeof *v, 4), -1);
+    assert_ptr_equal(v, before);
+    assert_int_equal(cap, 4);
+    assert_int_equal(realloc_calls, calls + 1);
+    /* Out of memory: array, capacity and elements unchanged. */
+    realloc_fail = true;
+    assert_int_equal(vec_grow(&v, &cap, 5, sizeof *v, 4), -1);
+    assert_false(realloc_fail); /* the call was made, and failed */
+    assert_int_equal(realloc_asked, 8 * sizeof *v);
+    assert_ptr_equal(v, before);
+    assert_int_equal(cap, 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(v[i], i + 10);
+    /* Doubling near the limit stops at the largest size that fits
+     * rather than wrap (the call is failed: the size is what counts). */
+    size_t max = SIZE_MAX / sizeof *v, big = max / 2 + 1;
+    realloc_fail = true;
+    assert_int_equal(vec_grow(&v, &big, big + 1, sizeof *v, 4), -1);
+    assert_int_equal(realloc_asked, max * sizeof *v);
+    assert_int_equal(big, max / 2 + 1);
+    assert_ptr_equal(v, before);
+    /* And the array still grows afterwards. */
+    assert_int_equal(vec_grow(&v, &cap, 5, sizeof *v, 4), 0);
+    assert_int_equal(cap, 8);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(v[i], i + 10);
+    free(v);
+}
+
 int
 main(void)
 {
@@ -341,6 +458,8 @@ main(void)
         cmocka_unit_test(test_vocab_find_and_suggest),
         cmocka_unit_test(test_smap_put_get_grow),
         cmocka_unit_test(test_hash_fnv1a),
+        cmocka_unit_test(test_vec_grow_doubles_from_first_cap),
+        cmocka_unit_test(test_vec_grow_failure_leaves_array),
     };
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include "nro.h"
 #include "ofac.h"
 #include "un.h"
+#include "vec.h"
 
 #define NAME_MAX_BYTES 4096
 
@@ -39,14 +40,8 @@ typedef struct ptrs {
 static int
 ptrs_push(ptrs_t *a, void *p)
 {
-    if (a->n == a->cap) {
-        size_t nc = a->cap ? a->cap * 2 : 16;
-        void **nv = realloc(a->v, nc * sizeof *nv);
-        if (nv == NULL)
-            return -1;
-        a->v = nv;
-        a->cap = nc;
-    }
+    if (vec_grow(&a->v, &a->cap, a->n + 1, sizeof *a->v, 16) != 0)
+        return -1;
     a->v[a->n++] = p;
     return 0;
 }
@@ -208,14 +203,8 @@ struct evdata_reg {
 static int
 pairs_add(pairs_t *p, const char *key, size_t org)
 {
-    if (p->n == p->cap) {
-        size_t nc = p->cap ? p->cap * 2 : 256;
-        pair_t *nv = realloc(p->v, nc * sizeof *nv);
-        if (nv == NULL)
-            return -1;
-        p->v = nv;
-        p->cap = nc;
-    }
+    if (vec_grow(&p->v, &p->cap, p->n + 1, sizeof *p->v, 256) != 0)
+        return -1;
     char *k = strdup(key);
     if (k == NULL)
         return -1;
@@ -325,13 +314,9 @@ reg_read_file(evdata_reg_t *r, const char *path, char *err, size_t cap)
         config_setting_lookup_string(o, "country", &country);
         if (id == NULL || name == NULL)
             continue;
-        if (r->n_orgs == r->cap_orgs) {
-            size_t nc = r->cap_orgs ? r->cap_orgs * 2 : 1024;
-            reg_org_t *nv = realloc(r->orgs, nc * sizeof *nv);
-            if (nv == NULL)
-                return -1;
-            r->orgs = nv;
-            r->cap_orgs = nc;
+        if (vec_grow(&r->orgs, &r->cap_orgs, r->n_orgs + 1, sizeof *r->orgs, 1024) != 0) {
+            rc = -1;
+            break;
         }
         size_t i = r->n_orgs++;
         r->orgs[i] = (reg_org_t){strdup(id), country ? strdup(country) : NULL, NULL, NULL, 0};

@@ -19,6 +19,7 @@
 #include "exitcode.h"
 #include "import.h"
 #include "sbuf.h"
+#include "vec.h"
 #include "vet_engine.h"
 
 /* Exit codes (exitcode.h): EX_OK, VET_EXIT_FAIL when the evaluation could
@@ -100,14 +101,8 @@ typedef struct eval {
 static int
 ex_add(examples_t *e, uint64_t order, const char *fmt, ...)
 {
-    if (e->n == e->cap) {
-        size_t nc = e->cap ? e->cap * 2 : 64;
-        example_t *nv = realloc(e->v, nc * sizeof *nv);
-        if (nv == NULL)
-            return -1;
-        e->v = nv;
-        e->cap = nc;
-    }
+    if (vec_grow(&e->v, &e->cap, e->n + 1, sizeof *e->v, 64) != 0)
+        return -1;
     va_list ap;
     va_start(ap, fmt);
     char *s = NULL;

@@ -9,6 +9,7 @@
 #include "country.h"
 #include "import.h"
 #include "nro.h"
+#include "vec.h"
 
 /* Ids stay within 60 bytes with the "nro-" prefix. */
 #define NRO_SLUG_MAX 56
@@ -279,20 +280,14 @@ keep(kept_t *k, const char *alias, bool as_name)
             free(key);
             return 0;
         }
-    if (k->n_keys == k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 16;
-        char **nk = realloc(k->keys, cap * sizeof *nk);
-        if (nk != NULL)
-            k->keys = nk;
-        const char **nv = realloc(k->v, cap * sizeof *nv);
-        if (nv != NULL)
-            k->v = nv;
-        if (nk == NULL || nv == NULL) {
-            free(key);
-            return -1;
-        }
-        k->cap = cap;
+    /* keys and v share one capacity (vec.h). */
+    size_t ck = k->cap, cv = k->cap;
+    if (vec_grow(&k->keys, &ck, k->n_keys + 1, sizeof *k->keys, 16) != 0 ||
+        vec_grow(&k->v, &cv, k->n_keys + 1, sizeof *k->v, 16) != 0) {
+        free(key);
+        return -1;
     }
+    k->cap = ck;
     k->keys[k->n_keys++] = key;
     if (!as_name)
         k->v[k->n++] = alias;

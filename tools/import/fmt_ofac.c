@@ -8,6 +8,7 @@
 #include "import.h"
 #include "ofac.h"
 #include "smap.h"
+#include "vec.h"
 
 /* Per-entity country state while reading add.csv. */
 typedef struct conv_cc {
@@ -110,14 +111,8 @@ add_row(void *ctx, const imp_file_t *f, const ofac_row_t *row, sbuf_t *err)
             s->several = true;
         return 0;
     }
-    if (x->n_cc == x->cap_cc) {
-        size_t cap = x->cap_cc ? x->cap_cc * 2 : 256;
-        conv_cc_t *nc = realloc(x->cc, cap * sizeof *nc);
-        if (nc == NULL)
-            return oom(x);
-        x->cc = nc;
-        x->cap_cc = cap;
-    }
+    if (vec_grow(&x->cc, &x->cap_cc, x->n_cc + 1, sizeof *x->cc, 256) != 0)
+        return oom(x);
     conv_cc_t *s = &x->cc[x->n_cc];
     s->id = strdup(id);
     s->country = strdup(country);

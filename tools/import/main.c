@@ -8,6 +8,7 @@
 
 #include "exitcode.h"
 #include "import.h"
+#include "vec.h"
 
 static const imp_format_t *const formats[] = {
     &imp_ofac_sdn, &imp_nro_tsv, &imp_ca_nro, &imp_csl, &imp_un_xml, &imp_ftm,
@@ -111,17 +112,12 @@ apply_selection(regw_t *w, const char *path)
                 rc = EX_DATAERR;
                 goto out;
             }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            const char **ni = realloc(ids, cap * sizeof *ids);
-            if (ni != NULL)
-                ids = ni;
-            int *nl = realloc(lines, cap * sizeof *lines);
-            if (nl != NULL)
-                lines = nl;
-            if (ni == NULL || nl == NULL)
-                goto oom;
-        }
+        /* ids and lines share one capacity (vec.h). */
+        size_t ci = cap, cl = cap;
+        if (vec_grow(&ids, &ci, n + 1, sizeof *ids, 64) != 0 ||
+            vec_grow(&lines, &cl, n + 1, sizeof *lines, 64) != 0)
+            goto oom;
+        cap = ci;
         ids[n] = p;
         lines[n++] = line;
     }

@@ -7,6 +7,7 @@
 
 #include "arena.h"
 #include "smap.h"
+#include "vec.h"
 
 /* Fields a record, and the columns read, of each file. */
 static const struct {
@@ -115,18 +116,12 @@ sdn_row(void *ctx, const imp_file_t *f, const ofac_row_t *row, sbuf_t *err)
 {
     (void)f;
     ofac_list_t *l = ctx;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 1024;
-        ofac_ent_t *ne = realloc(l->ents, cap * sizeof *ne);
-        if (ne != NULL)
-            l->ents = ne;
-        size_t *nc = realloc(l->alias_cap, cap * sizeof *nc);
-        if (nc != NULL)
-            l->alias_cap = nc;
-        if (ne == NULL || nc == NULL)
-            return oom(err);
-        l->cap = cap;
-    }
+    /* ents and alias_cap share one capacity (vec.h). */
+    size_t ce = l->cap, ca = l->cap;
+    if (vec_grow(&l->ents, &ce, l->n + 1, sizeof *l->ents, 1024) != 0 ||
+        vec_grow(&l->alias_cap, &ca, l->n + 1, sizeof *l->alias_cap, 1024) != 0)
+        return oom(err);
+    l->cap = ce;
     ofac_ent_t *e = &l->ents[l->n];
     *e = (ofac_ent_t){arena_strdup(l->strings, row->ent_num),
                       arena_strdup(l->strings, row->name),
@@ -151,14 +146,8 @@ alt_row(void *ctx, const imp_file_t *f, const ofac_row_t *row, sbuf_t *err)
     if (i < 0 || row->name[0] == '\0')
         return 0;
     ofac_ent_t *e = &l->ents[i];
-    if (e->n_aliases == l->alias_cap[i]) {
-        size_t cap = l->alias_cap[i] ? l->alias_cap[i] * 2 : 4;
-        const char **na = realloc(e->aliases, cap * sizeof *na);
-        if (na == NULL)
-            return oom(err);
-        e->aliases = na;
-        l->alias_cap[i] = cap;
-    }
+    if (vec_grow(&e->aliases, &l->alias_cap[i], e->n_aliases + 1, sizeof *e->aliases, 4) != 0)
+        return oom(err);
     if ((e->aliases[e->n_aliases] = arena_strdup(l->strings, row->name)) == NULL)
         return oom(err);
     e->n_aliases++;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "smap.h"
+#include "vec.h"
 
 typedef struct strv {
     char **v;
@@ -65,21 +66,6 @@ struct regw {
     char *header;         /* regw_set_header's text, or NULL */
     bool keep_order;      /* write organisations as made */
 };
-
-/* Grows *v (elements of size sz) to hold n + 1. */
-static int
-grow(void **v, size_t *cap, size_t n, size_t sz)
-{
-    if (n < *cap)
-        return 0;
-    size_t nc = *cap ? *cap * 2 : 8;
-    void *nv = realloc(*v, nc * sz);
-    if (nv == NULL)
-        return -1;
-    *v = nv;
-    *cap = nc;
-    return 0;
-}
 
 /* A cleaned copy: whitespace runs -> one space, ends trimmed, other
  * control characters dropped (libconfig strings and names want neither). */
@@ -149,7 +135,7 @@ strv_add(strv_t *v, const char *s, bool (*eq)(const char *, const char *), const
         free(c);
         return 0;
     }
-    if (grow((void **)&v->v, &v->cap, v->n, sizeof *v->v) < 0) {
+    if (vec_grow(&v->v, &v->cap, v->n + 1, sizeof *v->v, 8) != 0) {
         free(c);
         return -1;
     }
@@ -226,7 +212,7 @@ regw_destroy(regw_t **p)
 int
 regw_add_source(regw_t *w, const char *path, const void *data, size_t len)
 {
-    if (grow((void **)&w->srcs, &w->cap_srcs, w->n_srcs, sizeof *w->srcs) < 0)
+    if (vec_grow(&w->srcs, &w->cap_srcs, w->n_srcs + 1, sizeof *w->srcs, 8) != 0)
         return -1;
     const char *slash = strrchr(path, '/');
     regw_src_t *s = &w->srcs[w->n_srcs];
@@ -257,7 +243,7 @@ regw_add_list(regw_t *w, const char *id, const char *name, const char *authority
     for (size_t i = 0; i < w->n_lists; i++)
         if (strcmp(w->lists[i].id, id) == 0)
             return 0;
-    if (grow((void **)&w->lists, &w->cap_lists, w->n_lists, sizeof *w->lists) < 0)
+    if (vec_grow(&w->lists, &w->cap_lists, w->n_lists + 1, sizeof *w->lists, 8) != 0)
         return -1;
     bool oom = false;
     regw_list_t l = {dup_or_null(id, &oom), dup_or_null(name, &oom), dup_or_null(authority, &oom),
@@ -281,7 +267,7 @@ regw_org_new(regw_t *w, const char *id, bool *dup)
         *dup = true;
         return NULL;
     }
-    if (grow((void **)&w->orgs, &w->cap_orgs, w->n_orgs, sizeof *w->orgs) < 0)
+    if (vec_grow(&w->orgs, &w->cap_orgs, w->n_orgs + 1, sizeof *w->orgs, 8) != 0)
         return NULL;
     regw_org_t *o = calloc(1, sizeof *o);
     if (o == NULL)
@@ -363,7 +349,7 @@ regw_org_add_id(regw_org_t *o, const char *scheme, const char *value)
         return 0;
     }
     char *s = strdup(scheme);
-    if (s == NULL || grow((void **)&o->ids, &o->cap_ids, o->n_ids, sizeof *o->ids) < 0) {
+    if (s == NULL || vec_grow(&o->ids, &o->cap_ids, o->n_ids + 1, sizeof *o->ids, 8) != 0) {
         free(s);
         free(v);
         return -1;
@@ -402,8 +388,7 @@ regw_org_add_relation(regw_org_t *o, const char *kind, const char *target)
     /* Appended as a pair (strv_add would drop a kind seen before). */
     char *k = clean(kind), *t = clean(target);
     if (k == NULL || t == NULL ||
-        grow((void **)&o->relations.v, &o->relations.cap, n, sizeof *o->relations.v) < 0 ||
-        grow((void **)&o->relations.v, &o->relations.cap, n + 1, sizeof *o->relations.v) < 0) {
+        vec_grow(&o->relations.v, &o->relations.cap, n + 2, sizeof *o->relations.v, 8) != 0) {
         free(k);
         free(t);
         return -1;

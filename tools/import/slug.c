@@ -7,6 +7,7 @@
 
 #include "csv.h"
 #include "import.h"
+#include "vec.h"
 
 void
 imp_slug(const char *name, char *out, size_t max)
@@ -85,19 +86,15 @@ imp_read_file(const char *path, size_t *len)
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf != NULL) {
-        if (n + 1 >= cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                errno = ENOMEM;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
+    size_t cap = 0, n = 0;
+    char *buf = NULL;
+    for (;;) {
+        /* Room for at least one byte more and the NUL. */
+        if (vec_grow(&buf, &cap, n + 2, 1, 1 << 16) != 0) {
+            free(buf);
+            buf = NULL;
+            errno = ENOMEM;
+            break;
         }
         size_t r = fread(buf + n, 1, cap - n - 1, f);
         n += r;

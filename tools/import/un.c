@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vec.h"
+
 /* A growable array of texts (xmlFree'd). */
 typedef struct texts {
     char **v;      /* the texts */
@@ -46,15 +48,9 @@ texts_add(texts_t *t, const xmlNode *n, const char *name)
     char *s = child_text(n, name);
     if (s == NULL)
         return true;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 8;
-        char **nv = realloc(t->v, cap * sizeof *nv);
-        if (nv == NULL) {
-            xmlFree(s);
-            return false;
-        }
-        t->v = nv;
-        t->cap = cap;
+    if (vec_grow(&t->v, &t->cap, t->n + 1, sizeof *t->v, 8) != 0) {
+        xmlFree(s);
+        return false;
     }
     t->v[t->n++] = s;
     return true;
