@@ -149,12 +149,11 @@ field_end(csv_t *c)
     return put(c, "", 1);
 }
 
-/* True when s[0..n) holds only spaces, tabs and carriage returns. */
-static bool
-blank(const char *s, size_t n)
+bool
+csv_blank(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+    for (size_t k = 0; k < n; k++)
+        if (s[k] != ' ' && s[k] != '\t' && s[k] != '\r')
             return false;
     return true;
 }
@@ -188,7 +187,7 @@ csv_next(csv_t *c, csv_rec_t *rec)
                 snprintf(c->err, sizeof c->err, "%s: read error", c->fname);
             return r;
         }
-    } while ((c->flags & CSV_SKIP_BLANK) && blank(l.text, l.len));
+    } while ((c->flags & CSV_SKIP_BLANK) && csv_blank(l.text, l.len));
     bool lax = (c->flags & CSV_LAX_QUOTES) != 0;
     c->buf_len = 0;
     c->n_fields = 0;

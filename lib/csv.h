@@ -2,6 +2,7 @@
 #ifndef VET_CSV_H
 #define VET_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct csv csv_t;
@@ -63,6 +64,10 @@ csv_t *csv_new_lines(csv_line_fn next, void *ctx, char delim, char quote, unsign
 
 /* Frees the reader; accepts NULL and NULLs *p. */
 void csv_destroy(csv_t **p);
+
+/* True when s[0..n) holds only spaces, tabs and carriage returns: the
+ * blank line CSV_SKIP_BLANK skips (vet batch skips it in JSONL too). */
+bool csv_blank(const char *s, size_t n);
 
 /* Reads the next record into *rec. Returns 1 with a record: a malformed
  * one (an unterminated quoted field, a stray quote) has rec->bad set and

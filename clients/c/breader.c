@@ -161,16 +161,6 @@ unread_line(breader_t *r)
     r->lineno--;
 }
 
-/* True when s (n bytes) holds only spaces, tabs and carriage returns. */
-static bool
-blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-            return false;
-    return true;
-}
-
 /* The CSV reader's line source: the input's lines, as next_line gives
  * them (byte order mark and carriage returns dropped). */
 static int
@@ -588,7 +578,7 @@ breader_next(breader_t *r, const char *id, sbuf_t *req, sbuf_t *uid, sbuf_t *nam
         do {
             if (!next_line(r))
                 return r->rerr != 0 ? read_failed(r, rec) : 0;
-        } while (blank(r->line, r->len));
+        } while (csv_blank(r->line, r->len));
         rec->line = r->lineno;
         bjson_scan_t j;
         bjson_scan(&j, r->line, r->len);
@@ -664,7 +654,7 @@ breader_next(breader_t *r, const char *id, sbuf_t *req, sbuf_t *uid, sbuf_t *nam
     } else {
         sbuf_append(req, body, blen);
     }
-    if (!req->oom && blank(req->data + at + 1, req->len - at - 1))
+    if (!req->oom && csv_blank(req->data + at + 1, req->len - at - 1))
         req->len = at;
     sbuf_putc(req, '}');
     if (req->oom || uid->oom || (name != NULL && name->oom))
