@@ -24,7 +24,7 @@ BIN     ?= bin
 
 .SECONDARY:
 
-.PHONY: all test check asan valgrind bench install clean deps run fuzz rules-full rules-update eval \
+.PHONY: all test check asan valgrind bench install clean deps run fuzz rules-full rules-update rules-check eval \
         format format-check
 
 all:
@@ -112,20 +112,30 @@ rules-full: all
 # Regenerates the generated files of rules/registry from $(SHARED_DATA):
 # the Named Research Organizations, and the curated subsets of the big lists
 # that tools/selections/*.ids name (vet-import --select). Same input, same bytes.
+RULES_OUT ?= rules/registry
+RULES_GENERATED := ca-nro us-dod-1260h us-sdn un-sc csl-2018 csl-2023
 RULES_IMPORT = $(BIN)/vet-import --select tools/selections/$(1).ids --format $(2) $(3) \
-	> rules/registry/$(1).cfg.tmp && mv rules/registry/$(1).cfg.tmp rules/registry/$(1).cfg
+	> $(RULES_OUT)/$(1).cfg.tmp && mv $(RULES_OUT)/$(1).cfg.tmp $(RULES_OUT)/$(1).cfg
 rules-update: all
 	@test -d $(SHARED_DATA) || { echo "rules-update: $(SHARED_DATA) not found (set SHARED_DATA=)"; exit 1; }
-	$(BIN)/vet-import --format ca-nro $(SHARED_DATA)/canada_nro/nro_2024-09.tsv > rules/registry/ca-nro.cfg.tmp && mv rules/registry/ca-nro.cfg.tmp rules/registry/ca-nro.cfg
-	/usr/bin/python3 tools/dod1260h2cfg.py $(SHARED_DATA)/FACTS.md rules/registry/us-dod-1260h.cfg
+	$(BIN)/vet-import --format ca-nro $(SHARED_DATA)/canada_nro/nro_2024-09.tsv > $(RULES_OUT)/ca-nro.cfg.tmp && mv $(RULES_OUT)/ca-nro.cfg.tmp $(RULES_OUT)/ca-nro.cfg
+	/usr/bin/python3 tools/dod1260h2cfg.py $(SHARED_DATA)/FACTS.md $(RULES_OUT)/us-dod-1260h.cfg
 	$(call RULES_IMPORT,us-sdn,ofac-sdn,$(SHARED_DATA)/ofac_sdn/sdn.csv $(SHARED_DATA)/ofac_sdn/alt.csv $(SHARED_DATA)/ofac_sdn/add.csv)
 	$(call RULES_IMPORT,un-sc,un-xml,$(SHARED_DATA)/un/UN_consolidated.xml)
 	$(call RULES_IMPORT,csl-2018,csl,$(SHARED_DATA)/csl_samples/csl_2018_sample.csv)
 	$(call RULES_IMPORT,csl-2023,csl,$(SHARED_DATA)/csl_samples/consolidated_2023_sample.csv)
-	$(BIN)/vetd --check -r rules
+	$(if $(filter rules/registry,$(RULES_OUT)),$(BIN)/vetd --check -r rules)
+
+# The generated files of rules/registry are what rules-update makes of
+# $(SHARED_DATA), byte for byte (run by make eval, which needs the data too).
+rules-check: all
+	@rm -rf $(B)/rules-check && mkdir -p $(B)/rules-check
+	@$(MAKE) --no-print-directory -s rules-update RULES_OUT=$(B)/rules-check >/dev/null
+	@for f in $(RULES_GENERATED); do cmp rules/registry/$$f.cfg $(B)/rules-check/$$f.cfg || exit 1; done
+	@echo "rules-check: $(words $(RULES_GENERATED)) generated registry files are what rules-update makes"
 
 # vet-eval: partner-identification quality on ../shared/data (docs/EVAL.md).
-eval: rules-full $(BIN)/vet-eval
+eval: rules-check rules-full $(BIN)/vet-eval
 	$(BIN)/vet-eval -r $(B)/rules-full -d $(SHARED_DATA) --json $(B)/eval.json
 
 # Where Debian's /usr/bin/python3 looks for packages under PREFIX, so that
