@@ -67,16 +67,16 @@ const char *audit_put_result_name(audit_put_result_t r);
 typedef struct audit_cfg {
     const char *path;     /* file to append to; copied */
     audit_fsync_t fsync;  /* ALWAYS: fdatasync after every batch;
-                                 * INTERVAL: write at once, fdatasync at
-                                 * most interval_ms later; NEVER: no fsync */
+                           * INTERVAL: write at once, fdatasync at
+                           * most interval_ms later; NEVER: no fsync */
     unsigned interval_ms; /* with INTERVAL (default 200) */
     unsigned queue_max;   /* records queued per sink at most;
-                                 * audit_put returns AUDIT_FULL past it
-                                 * (default 1024, at least 2) */
+                           * audit_put returns AUDIT_FULL past it
+                           * (default 1024, at least 2) */
     unsigned stop_ms;     /* at audit_destroy, give up on a failing
-                                 * disk after this long without progress
-                                 * (the records left are then lost, and
-                                 * logged as such); default 5000 */
+                           * disk after this long without progress
+                           * (the records left are then lost, and
+                           * logged as such); default 5000 */
 } audit_cfg_t;
 
 /* One request as the audit log keeps it, filled by the worker that
@@ -85,9 +85,9 @@ typedef struct audit_record {
     struct timespec at;   /* wall clock (CLOCK_REALTIME) of the record */
     const char *peer;     /* the client's address ("127.0.0.1", "local"...) */
     const request_t *req; /* the request as far as it was read: its id
-                                 * even when it could not be read whole */
+                           * even when it could not be read whole */
     bool parsed;          /* req was read whole: it is kept in the wire
-                                 * format, masked; otherwise raw is kept */
+                           * format, masked; otherwise raw is kept */
     const char *raw;      /* the request's bytes as received */
     size_t raw_len;       /* bytes in raw */
     const ruleset_t *rs;  /* the ruleset pinned for it; NULL: none */

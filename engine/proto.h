@@ -96,7 +96,7 @@ void proto_write_version(sbuf_t *b, const char *id, const proto_version_t *v);
 typedef struct proto_counters {
     uint64_t by_op[REQ_OP_COUNT + 1];          /* requests by op; the last: unreadable */
     uint64_t by_verdict[PROTO_STATS_VERDICTS]; /* verdicts by index; higher
-                                         * indexes are counted in the last */
+                                                * indexes are counted in the last */
     uint64_t by_err[ERR_COUNT];                /* error replies by code ([ERR_NONE] unused) */
     uint64_t p50_us;                           /* latency quantiles (upper bounds) */
     uint64_t p99_us;
@@ -136,7 +136,7 @@ typedef struct proto_stats {
     uint64_t reloads_ok;              /* reloads that swapped a ruleset in */
     uint64_t reloads_failed;          /* reloads a gate refused */
     const ruleset_t *rs;              /* the ruleset serving (its verdict names
-                                 * name the counters); NULL: none */
+                                       * name the counters); NULL: none */
     uint64_t load_us;                 /* how long rs took to load */
     bool listening;                   /* endpoints bound (false: out of descriptors) */
     long fds;                         /* descriptors open at the last count */

@@ -36,7 +36,7 @@ typedef struct reg_entity {
     uint16_t n_tags;        /* count of tags */
     int16_t risk;           /* risk vocabulary index; -1 if not set */
     const reg_rel_t *rels;  /* outgoing relations (symmetric kinds are
-                                 * stored in both directions at load) */
+                             * stored in both directions at load) */
     uint16_t n_rels;        /* count of rels */
     const char **sources;   /* provenance, e.g. "ca-nro 2024-09 row 12" */
     uint16_t n_sources;     /* count of sources */

@@ -28,7 +28,7 @@ typedef struct tax_src {
     int line;           /* line of the declaration */
     const char *parent; /* declared parent code (arena copy) or NULL */
     const char **norm;  /* normalised keywords (arena), n_keywords of them;
-                                 * NULL where a keyword duplicates an earlier one */
+                         * NULL where a keyword duplicates an earlier one */
     uint32_t *norm_len; /* their lengths */
 } tax_src_t;
 

@@ -13,8 +13,8 @@
 #include <stdint.h>
 
 #define STRSIM_MAX_CP                                                                              \
-    32 /* longest string strsim_osa_within and
-                                 * strsim_jaro_winkler accept (code points) */
+    32 /* longest string strsim_osa_within and                                                     \
+        * strsim_jaro_winkler accept (code points) */
 
 /* Decodes s[0..len), which must be valid UTF-8 (norm_valid_utf8; a
  * truncated sequence is read past its end), into cp[0..cap). Returns

@@ -6,18 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* clang-format off */
 static const struct {
     const char *code;
     int exit;
-} error_exits
-    [] =
-        {
-            {"bad_input", EX_DATAERR}, /* vet batch: the record could not be read */
-            {"bad_request", EX_DATAERR}, {"too_large", EX_DATAERR},
-            {"unknown_op", EX_DATAERR},  {"unavailable", EX_UNAVAILABLE},
-            {"timeout", EX_UNAVAILABLE}, /* vet batch: no answer after every attempt */
-            {"internal", EX_SOFTWARE},
+} error_exits[] = {
+    {"bad_input", EX_DATAERR},          /* vet batch: the record could not be read */
+    {"bad_request", EX_DATAERR},
+    {"too_large", EX_DATAERR},
+    {"unknown_op", EX_DATAERR},
+    {"unavailable", EX_UNAVAILABLE},
+    {"timeout", EX_UNAVAILABLE},        /* vet batch: no answer after every attempt */
+    {"internal", EX_SOFTWARE},
 };
+/* clang-format on */
 
 int
 vetcli_verdict_exit(const char *verdict, size_t n)

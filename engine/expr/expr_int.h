@@ -197,8 +197,8 @@ typedef struct expr_ins {
     uint8_t what;         /* REL: expr_rel_t; TECH: EXPR_TECH_* bits */
     uint8_t depth;        /* REL: most hops, 1..EXPR_MAX_DEPTH */
     int32_t a;            /* CONST: 0/1; jumps: target; HAS_*, RISK,
-                                 * ACTIVITY, TYPE, REL: vocabulary index;
-                                 * METHOD: match_method_t or -1 ("none") */
+                           * ACTIVITY, TYPE, REL: vocabulary index;
+                           * METHOD: match_method_t or -1 ("none") */
     int32_t kind;         /* REL: relation kind, -1 for any */
     const char *name;     /* name of index a (dump; TYPE compares it) */
     const char *kname;    /* REL: relation kind name or "*" (dump) */

@@ -32,7 +32,7 @@ typedef enum cfgread_rc {
     CFGREAD_SYNTAX, /* not valid: config_error_line/_text tell why */
     CFGREAD_IO,     /* the file could not be read (errno) */
     CFGREAD_FAULT   /* libconfig faulted (a failed allocation it did
-                                 * not check); cfg is left empty */
+                     * not check); cfg is left empty */
 } cfgread_rc_t;
 
 /* Makes the guarded calls below survive libconfig's own faults, for a

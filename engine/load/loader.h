@@ -25,7 +25,7 @@
 /* One file of the ruleset, read once and parsed. */
 typedef struct rs_file {
     char *path;   /* as reported in errors: dir/name (arena copy
-                                 * after loader_read_files; NULL on OOM) */
+                   * after loader_read_files; NULL on OOM) */
     config_t cfg; /* parsed tree (whole only if ok) */
     bool ok;      /* parsed without error, nothing lost */
 } rs_file_t;

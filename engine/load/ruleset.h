@@ -44,12 +44,12 @@ typedef struct ruleset {
     const char *dir;      /* directory it was loaded from */
     const char *version;  /* policy.cfg version */
     char digest[65];      /* SHA-256 (hex) over every file loaded,
-                                 * in load order, names included: the
-                                 * very bytes that were parsed */
+                           * in load order, names included: the
+                           * very bytes that were parsed */
     char content[65];     /* SHA-256 (hex) over a canonical walk of
-                                 * what was compiled (vocabularies,
-                                 * categories, organisations, rules):
-                                 * equal for equal meaning */
+                           * what was compiled (vocabularies,
+                           * categories, organisations, rules):
+                           * equal for equal meaning */
     time_t loaded_at;     /* wall-clock time of the load */
     size_t n_files;       /* files read */
     vocab_t verdicts;     /* least severe first */

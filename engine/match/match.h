@@ -33,11 +33,11 @@ typedef struct match_config {
 typedef struct match_hit {
     uint32_t entity;       /* index into the registry */
     uint32_t name;         /* which of the entity's names matched:
-                             * 0 primary, i = aliases[i-1] (reg_entity_name);
-                             * for MATCH_ID, the index of the identifier in ids[] */
+                            * 0 primary, i = aliases[i-1] (reg_entity_name);
+                            * for MATCH_ID, the index of the identifier in ids[] */
     match_method_t method; /* how it matched */
     double score;          /* 1.0 for id and exact; (0, 1] for fuzzy,
-                             * after the country penalty */
+                            * after the country penalty */
 } match_hit_t;
 
 typedef struct match_query {
