@@ -21,6 +21,14 @@ typedef struct reg_rel {
     uint32_t target; /* index of the related entity */
 } reg_rel_t;
 
+/* What kind of name an alias is (reg_entity_t.alias_kind). */
+typedef enum reg_name_kind {
+    REG_NAME_ALIAS = 0,  /* another full name, any script */
+    REG_NAME_SHORT = 1,  /* a short form or acronym ("Beihang", "NUDT"): it
+                          * identifies only with the country's agreement */
+    REG_NAME_FORMER = 2, /* a former name (earlier list edition, renaming) */
+} reg_name_kind_t;
+
 typedef struct reg_entity {
     const char *id;         /* unique id, e.g. "hit" */
     const char *name;       /* primary name as published */
@@ -28,6 +36,8 @@ typedef struct reg_entity {
     const char *type;       /* partner type ("university", ...); NULL if unknown */
     const char **aliases;   /* other names, any script */
     uint32_t n_aliases;     /* count of aliases */
+    const uint8_t *alias_kind; /* per alias, a reg_name_kind_t; NULL: all
+                                * REG_NAME_ALIAS */
     const reg_ident_t *ids; /* identifiers */
     uint32_t n_ids;         /* count of ids */
     const uint16_t *lists;  /* list vocabulary indexes, sorted */
@@ -50,6 +60,13 @@ static inline const char *
 reg_entity_name(const reg_entity_t *e, uint32_t i)
 {
     return i == 0 ? e->name : e->aliases[i - 1];
+}
+
+/* The kind of name number i (0, the primary name, is REG_NAME_ALIAS). */
+static inline reg_name_kind_t
+reg_entity_name_kind(const reg_entity_t *e, uint32_t i)
+{
+    return i == 0 || e->alias_kind == NULL ? REG_NAME_ALIAS : (reg_name_kind_t)e->alias_kind[i - 1];
 }
 
 /* True if the entity carries list (tag) index sym. */

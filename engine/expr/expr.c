@@ -116,6 +116,8 @@ static const struct method {
 } methods[] = {
     {"id", MATCH_ID},
     {"exact", MATCH_EXACT},
+    {"unit", MATCH_UNIT},
+    {"related", MATCH_RELATED},
     {"fuzzy", MATCH_FUZZY},
     {"none", -1},
 };

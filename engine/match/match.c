@@ -18,6 +18,8 @@ match_method_name(match_method_t m)
     switch (m) {
     case MATCH_ID: return "id";
     case MATCH_EXACT: return "exact";
+    case MATCH_UNIT: return "unit";
+    case MATCH_RELATED: return "related";
     case MATCH_FUZZY: return "fuzzy";
     }
     return "?";
@@ -38,7 +40,7 @@ push_hit(hitvec_t *h, arena_t *a, uint32_t ent, uint32_t name, match_method_t m,
 {
     if (match_vec_reserve(a, (void **)&h->v, h->n, &h->cap, sizeof *h->v) != 0)
         return -1;
-    h->v[h->n++] = (match_hit_t){ent, name, m, s};
+    h->v[h->n++] = (match_hit_t){ent, name, m, s, 0, 0, 0};
     return 0;
 }
 

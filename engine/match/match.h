@@ -14,12 +14,28 @@
 #include "arena.h"
 #include "registry.h"
 
-/* Method names in the wire format: "id", "exact", "fuzzy". */
+/* Method names in the wire format: "id", "exact", "unit", "related",
+ * "fuzzy", from the most to the least confident (hits are ranked in
+ * this order). Only id and exact identify the partner as the listed
+ * organisation itself; the others ask a person to confirm:
+ *   unit     a department, school, laboratory, campus, hospital or
+ *            numbered institute OF the listed organisation, found in
+ *            an affiliation string ("School of ..., Harbin Institute
+ *            of Technology"; "CETC 14th Research Institute");
+ *   related  a branch or subsidiary named after a listed company
+ *            ("Huawei Technologies Canada Co., Ltd."): the listed
+ *            parent, never the partner itself;
+ *   fuzzy    a name that resembles a listed one (typos, transliteration,
+ *            joined or split words, a short form without the country). */
 typedef enum match_method {
     MATCH_ID = 0,
     MATCH_EXACT = 1,
-    MATCH_FUZZY = 2,
+    MATCH_UNIT = 2,
+    MATCH_RELATED = 3,
+    MATCH_FUZZY = 4,
 } match_method_t;
+
+#define MATCH_N_METHODS 5
 
 const char *match_method_name(match_method_t m);
 
@@ -38,6 +54,11 @@ typedef struct match_hit {
     match_method_t method; /* how it matched */
     double score;          /* 1.0 for id and exact; (0, 1] for fuzzy,
                             * after the country penalty */
+    uint16_t query;        /* which name of the query found it: 0 the
+                            * name, i = aliases[i-1] */
+    uint32_t span_off;     /* the bytes of that query string that named  */
+    uint32_t span_len;     /* the organisation; span_len 0: the whole
+                            * string (also for MATCH_ID) */
 } match_hit_t;
 
 typedef struct match_query {
