@@ -37,16 +37,17 @@ on_fault(int sig, siginfo_t *si, void *uc)
 {
     if (armed != NULL)
         siglongjmp(*armed, 1);
+    (void)si;
+    (void)uc;
+    /* Not ours: give the signal back to whoever had it. Returning
+     * re-executes the faulting instruction, which now meets the previous
+     * disposition with its own flags (a handler installed with
+     * SA_RESETHAND runs once, then the default action: the crash and
+     * core it always was). Calling that handler from here instead would
+     * loop forever once it returned, since this handler stays installed. */
     const struct sigaction *prev = sig == SIGSEGV ? &prev_segv : &prev_bus;
-    if (prev->sa_flags & SA_SIGINFO) {
-        prev->sa_sigaction(sig, si, uc);
-    } else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
-        prev->sa_handler(sig);
-    } else {
-        /* Returning re-executes the faulting instruction, which now
-         * meets the default action: the crash (and core) it always was. */
+    if (sigaction(sig, prev, NULL) != 0)
         signal(sig, SIG_DFL);
-    }
 }
 
 static void

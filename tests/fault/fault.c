@@ -27,6 +27,10 @@
  *   VET_FAULT_OBJ=S      count only allocations called from an object
  *                        whose path contains S (e.g. "vetd": our code, not
  *                        libzmq's, which asserts on a failed allocation)
+ *   VET_FAULT_SKIP=S,T   count no allocation called from an object whose
+ *                        path contains one of S, T, ... (libraries that
+ *                        cannot survive a failed allocation of their own:
+ *                        see tests/fault/run.sh)
  *   VET_FAULT_REPORT=F   append to file F: "fail N thread K caller OBJ+0xOFF"
  *                        at the moment an allocation is failed (written
  *                        at once: a crash that follows skips atexit),
@@ -85,6 +89,7 @@ static long fault_at;           /* VET_FAULT_AT, 0: count only */
 static long fault_step;         /* VET_FAULT_STEP, 0: one global counter */
 static long fault_every;        /* VET_FAULT_EVERY, 0: fail once */
 static const char *caller_obj;  /* VET_FAULT_OBJ or NULL: every caller */
+static const char *skip_objs;   /* VET_FAULT_SKIP or NULL: none skipped */
 static char thread_prefix[16];  /* VET_FAULT_THREAD (a thread name is < 16 bytes) */
 static size_t prefix_len;       /* 0: every thread counts */
 static const char *report_path; /* VET_FAULT_REPORT or NULL */
@@ -152,6 +157,7 @@ fault_configure(void)
     fault_step = env_long("VET_FAULT_STEP");
     fault_every = env_long("VET_FAULT_EVERY");
     caller_obj = getenv("VET_FAULT_OBJ");
+    skip_objs = getenv("VET_FAULT_SKIP");
     if (caller_obj != NULL && *caller_obj == '\0')
         caller_obj = NULL;
     const char *p = getenv("VET_FAULT_THREAD");
@@ -216,6 +222,29 @@ caller_matches(const void *caller)
            strstr(di.dli_fname, caller_obj) != NULL;
 }
 
+/* True if caller lies in an object whose path contains one of the
+ * comma-separated names of skip_objs. */
+static bool
+caller_skipped(const void *caller)
+{
+    Dl_info di;
+    if (dladdr(caller, &di) == 0 || di.dli_fname == NULL)
+        return false;
+    for (const char *p = skip_objs; *p;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char name[128];
+        if (n > 0 && n < sizeof name) {
+            memcpy(name, p, n);
+            name[n] = '\0';
+            if (strstr(di.dli_fname, name) != NULL)
+                return true;
+        }
+        p += n + (e != NULL);
+    }
+    return false;
+}
+
 /* Counts one allocation made from caller; true if it must fail. */
 static bool
 fault_now(const void *caller)
@@ -227,6 +256,13 @@ fault_now(const void *caller)
         bool ours = caller_matches(caller);
         t_busy = 0;
         if (!ours)
+            return false;
+    }
+    if (skip_objs != NULL) {
+        t_busy = 1;
+        bool skip = caller_skipped(caller);
+        t_busy = 0;
+        if (skip)
             return false;
     }
     if (t_state == 0) {
