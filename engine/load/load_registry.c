@@ -1,8 +1,10 @@
 /* load_registry.c -- registry/NAME.cfg, in name order: the tags and lists
  * each file declares (load_vocab.c), then its organisations (names,
- * aliases, country, type, identifiers, list memberships, tags, risk,
- * sources) into rs->ents, and last the relations between organisations,
- * which may name an organisation of any file. */
+ * aliases, short and former names, country, type, identifiers, list
+ * memberships, tags, risk, sources) into rs->ents; then the `names`
+ * groups of every file, which add names (and their sources) to an
+ * organisation of any file; and last the relations between
+ * organisations, which may name an organisation of any file. */
 #include "loader.h"
 
 #include <stdio.h>
@@ -48,6 +50,81 @@ read_syms(loader_t *L, const char *file, const config_setting_t *g, const char *
         qsort(ix, k, sizeof *ix, cmp_u16);
     *out = ix;
     return k;
+}
+
+/* The members that carry names other than the primary one, in the order
+ * their names go into reg_entity_t.aliases, each with its kind: one table
+ * for organisations and `names` groups alike. */
+static const struct {
+    const char *member;   /* setting name in the group */
+    reg_name_kind_t kind; /* what its names are */
+} name_members[] = {
+    {"aliases", REG_NAME_ALIAS},
+    {"short_names", REG_NAME_SHORT},
+    {"former_names", REG_NAME_FORMER},
+};
+#define N_NAME_MEMBERS (sizeof name_members / sizeof name_members[0])
+
+/* True if s is one of the n strings of v (byte-equal). */
+static bool
+has_str(const char *const *v, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], s) == 0)
+            return true;
+    return false;
+}
+
+/* Adds to e the names of g's name members (name_members: aliases, then
+ * short_names, then former_names), after the aliases e has, each with
+ * its kind. A name e already has (its primary name or an alias,
+ * byte-equal) is skipped silently. Bad names are reported (loader_strs).
+ * The arrays are rebuilt in the arena; e->alias_kind stays NULL while
+ * every alias is REG_NAME_ALIAS. On OOM L->oom is set and e keeps what
+ * it had. */
+static void
+read_names(loader_t *L, const char *file, const config_setting_t *g, reg_entity_t *e,
+           const char *what)
+{
+    const char **v[N_NAME_MEMBERS];
+    size_t n[N_NAME_MEMBERS], total = e->n_aliases;
+    for (size_t m = 0; m < N_NAME_MEMBERS; m++) {
+        n[m] = loader_strs(L, file, g, name_members[m].member, &v[m], what);
+        total += n[m];
+    }
+    if (total == e->n_aliases || total > UINT32_MAX - 1)
+        return;
+    bool kinds = e->alias_kind != NULL;
+    for (size_t m = 0; m < N_NAME_MEMBERS; m++)
+        kinds |= n[m] > 0 && name_members[m].kind != REG_NAME_ALIAS;
+    /* Plain aliases of a new organisation are compacted where they are. */
+    const char **al = e->n_aliases == 0 && total == n[0]
+                          ? v[0]
+                          : loader_chk(L, arena_calloc(L->rs->arena, total + 1, sizeof *al));
+    uint8_t *kind =
+        kinds ? loader_chk(L, arena_calloc(L->rs->arena, total + 1, sizeof *kind)) : NULL;
+    if (al == NULL || (kinds && kind == NULL))
+        return;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < e->n_aliases; i++, k++) {
+        al[k] = e->aliases[i];
+        if (kind != NULL)
+            kind[k] = (uint8_t)reg_entity_name_kind(e, i + 1);
+    }
+    for (size_t m = 0; m < N_NAME_MEMBERS; m++)
+        for (size_t i = 0; i < n[m]; i++) {
+            const char *s = v[m][i];
+            if (strcmp(s, e->name) == 0 || has_str(al, k, s))
+                continue;
+            al[k] = s;
+            if (kind != NULL)
+                kind[k] = (uint8_t)name_members[m].kind;
+            k++;
+        }
+    al[k] = NULL;
+    e->aliases = al;
+    e->n_aliases = k;
+    e->alias_kind = kind;
 }
 
 /* Reads g.ids (scheme -> value, schemes lower-cased) into e. */
@@ -148,8 +225,9 @@ static void
 read_organisation(loader_t *L, const char *file, const config_setting_t *g)
 {
     ruleset_t *rs = L->rs;
-    static const char *const allowed[] = {"id",    "name", "aliases", "country",   "type",    "ids",
-                                          "lists", "tags", "risk",    "relations", "sources", NULL};
+    static const char *const allowed[] = {
+        "id",  "name",  "aliases", "short_names", "former_names", "country", "type",
+        "ids", "lists", "tags",    "risk",        "relations",    "sources", NULL};
     loader_check_members(L, file, g, allowed, "an organisation");
     const char *id = loader_str(L, file, g, "id", true, "organisation");
     if (id == NULL)
@@ -182,9 +260,7 @@ read_organisation(loader_t *L, const char *file, const config_setting_t *g)
     e->name = loader_str(L, file, g, "name", true, what);
     if (e->name == NULL)
         e->name = id;
-    const char **al;
-    e->n_aliases = (uint32_t)loader_strs(L, file, g, "aliases", &al, what);
-    e->aliases = al;
+    read_names(L, file, g, e, what);
     const char *cc = loader_str(L, file, g, "country", false, what);
     if (cc != NULL) {
         if (strlen(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z')
@@ -218,6 +294,90 @@ read_organisation(loader_t *L, const char *file, const config_setting_t *g)
     read_relations(L, file, g, idx, what);
 }
 
+/* Appends the n sources of src to e's, skipping those e has. On OOM
+ * L->oom is set and e keeps what it had. */
+static void
+add_sources(loader_t *L, reg_entity_t *e, const char *const *src, size_t n)
+{
+    size_t cap = (size_t)e->n_sources + n;
+    const char **v = loader_chk(L, arena_calloc(L->rs->arena, cap + 1, sizeof *v));
+    if (v == NULL)
+        return;
+    size_t k = 0;
+    for (; k < e->n_sources; k++)
+        v[k] = e->sources[k];
+    for (size_t i = 0; i < n && k < UINT16_MAX; i++)
+        if (!has_str(v, k, src[i]))
+            v[k++] = src[i];
+    e->sources = v;
+    e->n_sources = (uint16_t)k;
+}
+
+/* Reads one group of a `names` list: the organisation it names (of any
+ * file), the names it adds (read_names) and their sources, which are
+ * required and appended to the organisation's. */
+static void
+read_names_group(loader_t *L, const char *file, const config_setting_t *g, const vocab_t *ids)
+{
+    static const char *const allowed[] = {"id",           "aliases", "short_names",
+                                          "former_names", "sources", NULL};
+    loader_check_members(L, file, g, allowed, "a names group");
+    const char *id = loader_str(L, file, g, "id", true, "names");
+    if (id == NULL)
+        return;
+    int line = cfgread_line(g);
+    int ix = smap_get(L->ent_map, id);
+    if (ix < 0) {
+        loader_resolve(L, file, line, ids, "organisation", id, "names");
+        return;
+    }
+    char what[200];
+    snprintf(what, sizeof what, "names \"%.160s\"", id);
+    reg_entity_t *e = &L->rs->ents[ix];
+    const char **src;
+    size_t ns = loader_strs(L, file, g, "sources", &src, what);
+    if (ns == 0 && config_setting_get_member(g, "sources") == NULL)
+        diag_add(L->d, file, line, 0, "%s: missing \"sources\" (where its names come from)", what);
+    else if (ns == 0)
+        diag_add(L->d, file, line, 0, "%s: \"sources\" is empty", what);
+    else
+        add_sources(L, e, src, ns);
+    read_names(L, file, g, e, what);
+}
+
+/* Reads the `names` list of every registry file, once every organisation
+ * is known: a group may name an organisation of any file, whatever the
+ * files' order. */
+static void
+read_names_groups(loader_t *L)
+{
+    ruleset_t *rs = L->rs;
+    /* The organisation ids, for "did you mean" (names borrowed). */
+    const char **idv = loader_chk(L, calloc(rs->n_ents + 1, sizeof *idv));
+    if (idv == NULL)
+        return;
+    for (size_t i = 0; i < rs->n_ents; i++)
+        idv[i] = rs->ents[i].id;
+    vocab_t ids = {idv, rs->n_ents};
+    for (size_t f = 0; f < L->n_reg; f++) {
+        if (!L->reg[f].ok)
+            continue;
+        const char *file = L->reg[f].path;
+        config_setting_t *list = loader_member(L, file, config_root_setting(&L->reg[f].cfg),
+                                               "names", CONFIG_TYPE_LIST, false, "a registry file");
+        int n = list ? config_setting_length(list) : 0;
+        for (int i = 0; i < n; i++) {
+            config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+            if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+                diag_add(L->d, file, cfgread_line(g), 0, "names[%d] must be a group", i);
+                continue;
+            }
+            read_names_group(L, file, g, &ids);
+        }
+    }
+    free(idv);
+}
+
 void
 load_registry(loader_t *L)
 {
@@ -226,7 +386,7 @@ load_registry(loader_t *L)
             continue;
         const char *file = L->reg[f].path;
         config_setting_t *root = config_root_setting(&L->reg[f].cfg);
-        static const char *const allowed[] = {"lists", "tags", "organisations", NULL};
+        static const char *const allowed[] = {"lists", "tags", "organisations", "names", NULL};
         loader_check_members(L, file, root, allowed, "a registry file");
         load_vocab_tags(L, file, root);
         load_vocab_lists(L, file, root);
@@ -254,6 +414,7 @@ load_registry(loader_t *L)
             read_organisation(L, file, g);
         }
     }
+    read_names_groups(L);
 }
 
 /* Turns pending relations into per-entity arrays; symmetric kinds get

@@ -20,6 +20,7 @@
 #include "sbuf.h"
 
 #define GOOD "tests/fixtures/rulesets/good"
+#define NAMES "tests/fixtures/rulesets/names"
 
 /* A scratch ruleset directory under /tmp, removed by teardown. */
 typedef struct tdir {
@@ -213,6 +214,42 @@ test_syntax_error_has_file_and_line(void **state)
     char *e = load_errors(t);
     assert_has(e, "D/policy.cfg:2: syntax error");
     free(e);
+}
+
+/* words.cfg: every mistake at its line, and the ruleset not loaded. */
+static void
+test_words_errors(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD, RULE_OK);
+    make(t, TAX, pol, REG_OK);
+    write_file(t->path, "words.cfg",
+               "abbreviations = (\n"
+               "  [ \"university\", \"univ\" ],\n"
+               "  [ \"institute\", \"inst of\" ],\n"
+               "  [ \"united\", \"univ\" ],\n"
+               "  [ \"alone\" ],\n"
+               "  [ \"x\", \"...\" ]\n"
+               ");\n"
+               "colours = [ \"red\" ];\n");
+    char *e = load_errors(t);
+    assert_has(e, "D/words.cfg:3: abbreviations[1]: \"inst of\" is several words");
+    assert_has(e, "D/words.cfg:4: abbreviations[2]: \"univ\" already stands for \"university\"");
+    assert_has(e, "D/words.cfg:5: abbreviations[3] must be an array of two or more strings");
+    assert_has(e, "D/words.cfg:6: abbreviations[4]: \"...\" has no letters or digits");
+    assert_has(e, "D/words.cfg:8: unknown setting \"colours\"");
+    free(e);
+    /* Without words.cfg the ruleset loads (no abbreviations). */
+    char path[128];
+    snprintf(path, sizeof path, "%s/words.cfg", t->path);
+    unlink(path);
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = ruleset_load(t->path, d);
+    assert_non_null(rs);
+    assert_int_equal(rs->words.n_map, 0);
+    ruleset_destroy(&rs);
+    diag_destroy(&d);
+    free(pol);
 }
 
 static void
@@ -562,6 +599,183 @@ test_content_digest(void **state)
     free(pol);
 }
 
+/* Index of the entity with id in rs; fails the test if there is none. */
+static const reg_entity_t *
+find_ent(const ruleset_t *rs, const char *id)
+{
+    for (size_t i = 0; i < rs->n_ents; i++)
+        if (strcmp(rs->ents[i].id, id) == 0)
+            return &rs->ents[i];
+    fail_msg("no organisation \"%s\"", id);
+    return NULL;
+}
+
+/* Name i of e is s, of kind k. */
+static void
+assert_name(const reg_entity_t *e, uint32_t i, const char *s, reg_name_kind_t k)
+{
+    assert_true(i <= e->n_aliases);
+    assert_string_equal(reg_entity_name(e, i), s);
+    assert_int_equal(reg_entity_name_kind(e, i), k);
+}
+
+/* Short and former names, of an organisation and of a `names` overlay
+ * read before the file that defines its organisations: aliases first,
+ * then short, then former names; a name the organisation has is
+ * skipped; the overlay's sources follow the organisation's. */
+static void
+test_names_fixture(void **state)
+{
+    (void)state;
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = ruleset_load(NAMES, d);
+    diag_print(d, stderr);
+    assert_non_null(rs);
+    const reg_entity_t *b = find_ent(rs, "beihang");
+    assert_int_equal(b->n_aliases, 6);
+    assert_non_null(b->alias_kind);
+    assert_name(b, 0, "Beihang University", REG_NAME_ALIAS);
+    assert_name(b, 1, "Beijing University of Aeronautics and Astronautics", REG_NAME_ALIAS);
+    assert_name(b, 2, "BUAA", REG_NAME_ALIAS);
+    assert_name(b, 3, "北京航空航天大学", REG_NAME_ALIAS);
+    assert_name(b, 4, "北航", REG_NAME_SHORT);
+    assert_name(b, 5, "Beihang", REG_NAME_SHORT);
+    assert_name(b, 6, "Beijing Institute of Aeronautics", REG_NAME_FORMER);
+    assert_int_equal(b->n_sources, 2);
+    assert_string_equal(b->sources[0], "fixture: organisation");
+    assert_string_equal(b->sources[1], "fixture: names overlay");
+    assert_true(strstr(b->file, "registry/b-orgs.cfg") != NULL); /* where it was defined */
+
+    const reg_entity_t *s = find_ent(rs, "sharif");
+    assert_int_equal(s->n_aliases, 4);
+    assert_name(s, 1, "SUT", REG_NAME_ALIAS);
+    assert_name(s, 2, "Sharif", REG_NAME_SHORT); /* its second SUT is skipped */
+    assert_name(s, 3, "Arya-Mehr University of Technology", REG_NAME_FORMER);
+    assert_name(s, 4, "Aryamehr University of Technology", REG_NAME_FORMER);
+    assert_int_equal(s->n_sources, 3);
+
+    /* The overlay's names identify: the fixture's own cases. */
+    char *out = NULL;
+    size_t outlen = 0;
+    FILE *fp = open_memstream(&out, &outlen);
+    assert_non_null(fp);
+    rtest_summary_t sum;
+    int rc = rtest_run(rs, NAMES, fp, d, &sum);
+    fclose(fp);
+    if (rc != 0)
+        fprintf(stderr, "%s", out);
+    assert_int_equal(rc, 0);
+    assert_int_equal(sum.passed, 3);
+    assert_int_equal(sum.failed, 0);
+    free(out);
+    ruleset_destroy(&rs);
+    diag_destroy(&d);
+}
+
+/* Loads t and returns its content digest (a copy in buf). */
+static void
+content_of(tdir_t *t, char buf[65])
+{
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = ruleset_load(t->path, d);
+    diag_print(d, stderr);
+    assert_non_null(rs);
+    memcpy(buf, rs->content, 65);
+    ruleset_destroy(&rs);
+    diag_destroy(&d);
+}
+
+/* The content digest covers names and their kinds: a short name is not
+ * the same as an alias; names given by an overlay are the same meaning
+ * as names given in the organisation's own group; an organisation
+ * without short or former names keeps the digest it had before kinds. */
+static void
+test_names_content_digest(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD, RULE_OK);
+    char plain[65], alias[65], shortn[65], inline_[65], overlay[65];
+    make(t, TAX, pol,
+         "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+         "organisations = ( { id = \"a\"; name = \"Alpha Institute\"; lists = [ \"l1\" ];\n"
+         "  sources = [ \"s\" ]; } );\n");
+    content_of(t, plain);
+    make(t, NULL, NULL,
+         "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+         "organisations = ( { id = \"a\"; name = \"Alpha Institute\"; aliases = [ \"AI\" ];\n"
+         "  lists = [ \"l1\" ]; sources = [ \"s\" ]; } );\n");
+    content_of(t, alias);
+    make(t, NULL, NULL,
+         "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+         "organisations = ( { id = \"a\"; name = \"Alpha Institute\"; short_names = [ \"AI\" ];\n"
+         "  lists = [ \"l1\" ]; sources = [ \"s\" ]; } );\n");
+    content_of(t, shortn);
+    assert_string_not_equal(plain, alias);
+    assert_string_not_equal(alias, shortn);
+
+    make(t, NULL, NULL,
+         "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+         "organisations = ( { id = \"a\"; name = \"Alpha Institute\"; aliases = [ \"Alpha\" ];\n"
+         "  short_names = [ \"AI\" ]; former_names = [ \"Alpha College\" ];\n"
+         "  lists = [ \"l1\" ]; sources = [ \"s\", \"t\" ]; } );\n");
+    content_of(t, inline_);
+    make(t, NULL, NULL,
+         "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+         "organisations = ( { id = \"a\"; name = \"Alpha Institute\"; lists = [ \"l1\" ];\n"
+         "  sources = [ \"s\" ]; } );\n");
+    write_file(t->path, "registry/0names.cfg",
+               "names = ( { id = \"a\"; former_names = [ \"Alpha College\" ];\n"
+               "  short_names = [ \"AI\" ]; aliases = [ \"Alpha\" ]; sources = [ \"t\" ]; } );\n");
+    content_of(t, overlay);
+    assert_string_equal(inline_, overlay);
+    free(pol);
+}
+
+/* Every error of a `names` group, located, all reported. */
+static void
+test_names_errors(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD, RULE_OK);
+    make(t, TAX, pol,
+         "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+         "organisations = (\n"
+         "  { id = \"alpha-institute\"; name = \"Alpha Institute\"; lists = [ \"l1\" ];\n"
+         "    short_names = [ \"AI\", \"\" ]; sources = [ \"s\" ]; }\n"
+         ");\n");
+    write_file(t->path, "registry/names.cfg",
+               "names = (\n"
+               "  { id = \"alpha-institue\"; aliases = [ \"Alpha\" ]; sources = [ \"s\" ]; },\n"
+               "  { id = \"alpha-institute\"; aliases = [ \"Alpha\" ]; },\n"
+               "  { id = \"alpha-institute\"; aliases = [ \"Alpha\" ]; sources = [ ]; },\n"
+               "  { id = \"alpha-institute\"; former_names = [ \" \" ]; sources = [ \"s\" ]; },\n"
+               "  { id = \"alpha-institute\"; shortnames = [ \"A\" ]; sources = [ \"s\" ]; },\n"
+               "  { aliases = [ \"Alpha\" ]; sources = [ \"s\" ]; },\n"
+               "  \"alpha-institute\" );\n" /* libconfig puts a scalar at its next token's line */
+               "nmes = ( );\n");
+    char *e = load_errors(t);
+    assert_has(e, "D/registry/a.cfg:4: organisation \"alpha-institute\": short_names[1] is empty");
+    assert_has(e, "D/registry/names.cfg:2: names: unknown organisation \"alpha-institue\" "
+                  "(did you mean \"alpha-institute\"?)");
+    assert_has(e, "D/registry/names.cfg:3: names \"alpha-institute\": missing \"sources\" "
+                  "(where its names come from)");
+    assert_has(e, "D/registry/names.cfg:4: names \"alpha-institute\": \"sources\" is empty");
+    assert_has(e, "D/registry/names.cfg:5: names \"alpha-institute\": former_names[0] is empty");
+    assert_has(e, "D/registry/names.cfg:6: unknown setting \"shortnames\" in a names group "
+                  "(did you mean \"short_names\"?)");
+    assert_has(e, "D/registry/names.cfg:7: names: missing \"id\"");
+    assert_has(e, "D/registry/names.cfg:8: names[6] must be a group");
+    assert_has(e, "D/registry/names.cfg:9: unknown setting \"nmes\" in a registry file "
+                  "(did you mean \"names\"?)");
+    free(e);
+
+    write_file(t->path, "registry/names.cfg", "names = { id = \"alpha-institute\"; };\n");
+    e = load_errors(t);
+    assert_has(e, "D/registry/names.cfg:1: a registry file: \"names\" must be a list, not a group");
+    free(e);
+    free(pol);
+}
+
 /* Two importers' files may both declare a list: the same declaration is
  * one list, a different one is an error naming the first. */
 static void
@@ -670,6 +884,10 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_fixture_loads),
+        cmocka_unit_test_setup_teardown(test_words_errors, setup, teardown),
+        cmocka_unit_test(test_names_fixture),
+        cmocka_unit_test_setup_teardown(test_names_content_digest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_names_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_redeclared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_digest_changes_with_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax_error_has_file_and_line, setup, teardown),
