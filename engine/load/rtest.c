@@ -5,7 +5,8 @@
  * read by the wire format's own reader (proto_parse_tree), so a case can
  * say only what a client can send, and means what the client's request
  * would. The rest of a case is the runner's own and is read here: its
- * name, and expect (verdict, rules, partner, error).
+ * name, and expect (verdict, rules, partner, error, and the categories
+ * keyword spotting must or must not find: spotted, not_spotted).
  *
  * A run that could not read every case (an allocation failed, or
  * libconfig lost a setting) fails with "out of memory": it never reports
@@ -193,12 +194,86 @@ fired_list(sbuf_t *b, const ruleset_t *rs, const result_t *res)
         sbuf_printf(b, "%s%s", i ? ", " : "", rs->rules[res->rules[i].rule].id);
 }
 
+/* Checks that every code of want[0..n) names a category; reports the
+ * others at the line of expect's member name (t->bad). */
+static void
+known_codes(tcase_t *t, const ruleset_t *rs, const config_setting_t *ex, const char *name,
+            const char **want, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (tax_find(rs->tax, want[i]) >= 0)
+            continue;
+        int near[1];
+        int line = cfgread_line(config_setting_get_member(ex, name));
+        if (tax_suggest(rs->tax, want[i], near, 1) == 1)
+            diag_add(t->d, t->file, line, 0,
+                     "case \"%s\": %s: unknown category \"%s\" (did you mean \"%s\"?)", t->name,
+                     name, want[i], tax_get(rs->tax, near[0])->code);
+        else
+            diag_add(t->d, t->file, line, 0, "case \"%s\": %s: unknown category \"%s\"", t->name,
+                     name, want[i]);
+        t->bad = true;
+    }
+}
+
+/* The first spotted category of res in code's subtree (code or a
+ * descendant, as tech.spotted.any sees it), or NULL. */
+static const res_cat_t *
+spotted_in(const ruleset_t *rs, const result_t *res, const char *code)
+{
+    const uint64_t *sub = tax_subtree(rs->tax, tax_find(rs->tax, code));
+    for (size_t i = 0; i < res->n_cats && sub != NULL; i++) {
+        int c = res->cats[i].cat;
+        if (res->cats[i].spotted && ((sub[c / 64] >> (c % 64)) & 1))
+            return &res->cats[i];
+    }
+    return NULL;
+}
+
+/* Writes the spotted categories with their evidence, "a (w1, w2); b (w3)"
+ * or "nothing", into b. */
+static void
+spotted_list(sbuf_t *b, const ruleset_t *rs, const result_t *res)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < res->n_cats; i++) {
+        const res_cat_t *c = &res->cats[i];
+        if (!c->spotted)
+            continue;
+        sbuf_printf(b, "%s%s (", k++ ? "; " : "", tax_get(rs->tax, c->cat)->code);
+        for (size_t e = 0; e < c->n_evidence; e++)
+            sbuf_printf(b, "%s\"%s\"", e ? ", " : "", c->evidence[e]);
+        sbuf_puts(b, ")");
+    }
+    if (k == 0)
+        sbuf_puts(b, "nothing");
+}
+
+/* Checks the spotted / not_spotted expectations; explains a miss in why. */
+static void
+check_spotted(sbuf_t *why, const ruleset_t *rs, const result_t *res, const char **sp, size_t n_sp,
+              const char **nsp, size_t n_nsp)
+{
+    for (size_t i = 0; i < n_sp && why->len == 0; i++)
+        if (spotted_in(rs, res, sp[i]) == NULL) {
+            sbuf_printf(why, "expected %s spotted, spotted: ", sp[i]);
+            spotted_list(why, rs, res);
+        }
+    for (size_t i = 0; i < n_nsp && why->len == 0; i++) {
+        if (spotted_in(rs, res, nsp[i]) != NULL) {
+            sbuf_printf(why, "expected %s not spotted, spotted: ", nsp[i]);
+            spotted_list(why, rs, res);
+        }
+    }
+}
+
 /* Runs one case; returns true if it passed. Failures are printed. */
 static bool
 run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
 {
     static const char *const allowed[] = {"name", "request", "expect", NULL};
-    static const char *const allowed_e[] = {"verdict", "rules", "partner", "error", NULL};
+    static const char *const allowed_e[] = {"verdict", "rules",       "partner", "error",
+                                            "spotted", "not_spotted", NULL};
     check_members(t, g, allowed, "a case");
     config_setting_t *rq = config_setting_get_member(g, "request");
     config_setting_t *ex = config_setting_get_member(g, "expect");
@@ -217,6 +292,11 @@ run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
     const char **want_rules;
     size_t n_want = strs(t, ex, "rules", &want_rules);
     bool has_rules = config_setting_get_member(ex, "rules") != NULL;
+    const char **want_sp, **want_nsp;
+    size_t n_sp = strs(t, ex, "spotted", &want_sp);
+    size_t n_nsp = strs(t, ex, "not_spotted", &want_nsp);
+    known_codes(t, rs, ex, "spotted", want_sp, n_sp);
+    known_codes(t, rs, ex, "not_spotted", want_nsp, n_nsp);
     if (want_verdict == NULL && want_error == NULL) {
         diag_add(t->d, t->file, t->line, 0, "case \"%s\": expect needs \"verdict\" or \"error\"",
                  t->name);
@@ -289,6 +369,8 @@ run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
             if (strcmp(got_p, want_partner) != 0)
                 sbuf_printf(&why, "expected partner \"%s\", got \"%s\"", want_partner, got_p);
         }
+        if (why.len == 0)
+            check_spotted(&why, rs, &res, want_sp, n_sp, want_nsp, n_nsp);
     }
     /* A message that ran out of memory still fails the case. */
     bool pass = why.len == 0 && !why.oom;

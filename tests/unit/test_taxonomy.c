@@ -1,4 +1,5 @@
-/* test_taxonomy.c -- categories, every load error, subtrees, suggestions and keyword spotting. */
+/* test_taxonomy.c -- categories, every load error, subtrees, suggestions and keyword
+ * spotting with its patterns, except phrases and vetoes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -743,6 +744,410 @@ test_spot_property(void **state)
     free(want);
 }
 
+/* ---- patterns, except phrases and vetoes --------------------------------- */
+
+/* A category "w" with keywords kw and whatever else the test sets in def. */
+static int
+add_def(fx_t *f, tax_def_t def)
+{
+    if (def.code == NULL)
+        def.code = "w";
+    def.label = def.code;
+    def.file = FILE_CFG;
+    if (def.line == 0)
+        def.line = 1;
+    return tax_add(f->t, &def, f->d);
+}
+
+static void
+test_spot_except(void **state)
+{
+    fx_t *f = *state;
+    const char *kw[] = {"missile", "missiles", "directed energy"};
+    const char *ex[] = {"Cuban missile crisis", "missile crisis", "directed-energy deposition"};
+    assert_int_equal(
+        add_def(f, (tax_def_t){.keywords = kw, .n_keywords = 3, .except = ex, .n_except = 3}), 0);
+    /* The same keyword in another category has no except phrase. */
+    assert_int_equal(ADD(f, "hist", NULL, 2, "missile"), 0);
+    build_ok(f);
+    const tax_cat_t *c = tax_get(f->t, 0);
+    assert_int_equal(c->n_except, 3);
+    assert_string_equal(c->except[0], "Cuban missile crisis"); /* as declared */
+    assert_string_equal(spot_str(f, "The Cuban Missile Crisis.", 64), "hist/missile@10");
+    assert_string_equal(spot_str(f, "missile crisis; missile defence", 64),
+                        "hist/missile@0 w/missile@15 hist/missile@15");
+    /* Only a containing phrase excepts: "crisis missile" does not. */
+    assert_string_equal(spot_str(f, "crisis missiles", 64), "w/missiles@7");
+    assert_string_equal(spot_str(f, "directed energy deposition of Ti-6Al-4V", 64), "");
+    assert_string_equal(spot_str(f, "directed energy weapons", 64), "w/directed energy@0");
+    /* The phrase must be whole words too. */
+    assert_string_equal(spot_str(f, "missile crises", 64), "w/missile@0 hist/missile@0");
+}
+
+static void
+test_spot_veto(void **state)
+{
+    fx_t *f = *state;
+    const char *kw[] = {"warhead", "warheads", "drone"};
+    tax_veto_def_t v[] = {
+        {.keywords = (const char *[]){"Warhead"},
+         .n_keywords = 1,
+         .context = (const char *[]){"E3 ligase", "PROTAC"},
+         .n_context = 2,
+         .window = 3},
+        {.keywords = (const char *[]){"drone"},
+         .n_keywords = 1,
+         .context = (const char *[]){"drone music"},
+         .n_context = 1},
+    };
+    assert_int_equal(
+        add_def(f, (tax_def_t){.keywords = kw, .n_keywords = 3, .vetoes = v, .n_vetoes = 2}), 0);
+    build_ok(f);
+    const tax_cat_t *c = tax_get(f->t, 0);
+    assert_int_equal(c->n_vetoes, 2);
+    assert_string_equal(c->vetoes[0], "Warhead unless E3 ligase|PROTAC (within 3 words)");
+    assert_string_equal(c->vetoes[1], "drone unless drone music (within 10 words)");
+    /* Context 3 words after (its first word is the third): vetoed. */
+    assert_string_equal(spot_str(f, "the warhead binds the E3 ligase", 64), "");
+    /* One word further: evidence. */
+    assert_string_equal(spot_str(f, "the warhead binds to the E3 ligase", 64), "w/warhead@4");
+    /* Before the keyword, and a context phrase ending inside the window. */
+    assert_string_equal(spot_str(f, "PROTAC a b warhead", 64), "");
+    assert_string_equal(spot_str(f, "PROTAC a b c warhead", 64), "w/warhead@13");
+    assert_string_equal(spot_str(f, "E3 ligase a b warhead", 64), "");
+    assert_string_equal(spot_str(f, "E3 ligase a b c warhead", 64), "w/warhead@16");
+    /* A veto guards only the keywords it names. */
+    assert_string_equal(spot_str(f, "PROTAC warheads", 64), "w/warheads@7");
+    /* Each occurrence is judged on its own. */
+    assert_string_equal(spot_str(f, "warhead a b c d e f PROTAC", 64), "w/warhead@0");
+    assert_string_equal(spot_str(f, "warhead a b c d e f g h warhead PROTAC", 64), "w/warhead@0");
+    /* A context phrase that contains the keyword (default window). */
+    assert_string_equal(spot_str(f, "drone music; drone swarms", 64), "");
+    assert_string_equal(spot_str(f, "a drone a b c d e f g h i j drone music", 64), "w/drone@2");
+}
+
+static void
+test_spot_pattern(void **state)
+{
+    fx_t *f = *state;
+    const char *kw[] = {"nv centre"};
+    tax_pattern_def_t p[] = {
+        {.terms = (const char *[]){" nitrogen vacancy | NV", "diamond|diamonds"},
+         .n_terms = 2,
+         .window = 4},
+        {.terms = (const char *[]){"gan", "hemt|transistor", "ka band"}, .n_terms = 3, .window = 5},
+    };
+    assert_int_equal(
+        add_def(f, (tax_def_t){.keywords = kw, .n_keywords = 1, .patterns = p, .n_patterns = 2}),
+        0);
+    build_ok(f);
+    const tax_cat_t *c = tax_get(f->t, 0);
+    assert_int_equal(c->n_keywords, 3);
+    assert_int_equal(c->n_patterns, 2);
+    assert_string_equal(c->keywords[1], "nitrogen vacancy + diamond");
+    assert_string_equal(c->keywords[2], "gan + hemt + ka band");
+    assert_string_equal(c->patterns[0],
+                        " nitrogen vacancy | NV + diamond|diamonds (within 4 words)");
+    assert_string_equal(spot_str(f, "Nitrogen-vacancy centres in diamond", 64),
+                        "w/nitrogen vacancy + diamond@0");
+    /* Either order, any alternative; the hit is where the first term is. */
+    assert_string_equal(spot_str(f, "diamonds with an NV", 64), "w/nitrogen vacancy + diamond@17");
+    assert_string_equal(spot_str(f, "NV a b c diamond", 64), "w/nitrogen vacancy + diamond@0");
+    assert_string_equal(spot_str(f, "NV a b c d diamond", 64), "");
+    assert_string_equal(spot_str(f, "nitrogen vacancies in carbon nitride", 64), "");
+    /* Every term is needed. */
+    assert_string_equal(spot_str(f, "GaN HEMT amplifiers", 64), "");
+    assert_string_equal(spot_str(f, "Ka-band GaN HEMT amplifiers", 64), "w/gan + hemt + ka band@8");
+    assert_string_equal(spot_str(f, "a GAN for MRI", 64), "");
+    /* A keyword and a pattern of one category both report. */
+    assert_string_equal(spot_str(f, "NV centre in diamond", 64),
+                        "w/nv centre@0 w/nitrogen vacancy + diamond@0");
+}
+
+static void
+test_spot_refinements_cap(void **state)
+{
+    fx_t *f = *state;
+    const char *kw[] = {"y"};
+    tax_veto_def_t v[] = {{.keywords = (const char *[]){"y"},
+                           .n_keywords = 1,
+                           .context = (const char *[]){"no"},
+                           .n_context = 1,
+                           .window = 1}};
+    tax_pattern_def_t p[] = {{.terms = (const char *[]){"x", "z"}, .n_terms = 2, .window = 2}};
+    assert_int_equal(add_def(f, (tax_def_t){.keywords = kw,
+                                            .n_keywords = 1,
+                                            .vetoes = v,
+                                            .n_vetoes = 1,
+                                            .patterns = p,
+                                            .n_patterns = 1}),
+                     0);
+    build_ok(f);
+    /* Vetoed hits take no place under the cap. */
+    assert_string_equal(spot_str(f, "no y a y b x z", 2), "w/y@7 w/x + z@11");
+    assert_string_equal(spot_str(f, "no y a y b x z", 1), "w/y@7");
+    assert_string_equal(spot_str(f, "no y y no y x z", 1), "w/x + z@12");
+    assert_string_equal(spot_str(f, "x z y", 1), "w/x + z@0");
+    assert_string_equal(spot_str(f, "x z y", 64), "w/x + z@0 w/y@4");
+}
+
+static void
+test_refinement_errors(void **state)
+{
+    fx_t *f = *state;
+    const char *kw[] = {"warhead", "drone"};
+    tax_pattern_def_t p[] = {
+        {.terms = (const char *[]){"a"}, .n_terms = 1, .line = 10},
+        {.terms = (const char *[]){"a", "b", "c", "d", "e", "f", "g", "h", "i"},
+         .n_terms = 9,
+         .line = 11},
+        {.terms = (const char *[]){"a||b", "c|!?"}, .n_terms = 2, .window = 51, .line = 12},
+        {.terms = (const char *[]){"a", "b"}, .n_terms = 2, .window = -1},
+    };
+    tax_veto_def_t v[] = {
+        {.keywords = (const char *[]){"warhed", "zzzz"},
+         .n_keywords = 2,
+         .context = (const char *[]){"ligase"},
+         .n_context = 1,
+         .line = 20},
+        {.n_keywords = 0, .n_context = 0, .window = 99, .line = 21},
+        {.keywords = (const char *[]){"drone"},
+         .n_keywords = 1,
+         .context = (const char *[]){"DRONE!", "", "caf\xc3"},
+         .n_context = 3,
+         .line = 22},
+    };
+    const char *ex[] = {"cuban crisis", "Drone", "..."};
+    assert_int_equal(add_def(f, (tax_def_t){.keywords = kw,
+                                            .n_keywords = 2,
+                                            .except = ex,
+                                            .n_except = 3,
+                                            .patterns = p,
+                                            .n_patterns = 4,
+                                            .vetoes = v,
+                                            .n_vetoes = 3,
+                                            .line = 5}),
+                     -1);
+    static const char *const want[] = {
+        "taxonomy.cfg:5: category \"w\": except \"cuban crisis\" contains none of its keywords "
+        "(it could never apply)",
+        "taxonomy.cfg:5: category \"w\": except \"Drone\" is one of its keywords (it would veto "
+        "every occurrence)",
+        "taxonomy.cfg:5: category \"w\": except 3: empty after normalisation",
+        "taxonomy.cfg:10: category \"w\": pattern: needs 2 to 8 terms, not 1",
+        "taxonomy.cfg:11: category \"w\": pattern: needs 2 to 8 terms, not 9",
+        "taxonomy.cfg:12: category \"w\": pattern: window 51 is not in 1..50",
+        "taxonomy.cfg:12: category \"w\": pattern: term 1: alternative 2: empty after "
+        "normalisation",
+        "taxonomy.cfg:12: category \"w\": pattern: term 2: alternative 2: empty after "
+        "normalisation",
+        "taxonomy.cfg:5: category \"w\": pattern: window -1 is not in 1..50",
+        "taxonomy.cfg:20: category \"w\": veto: \"warhed\" is not one of its keywords (did "
+        "you mean \"warhead\"?)",
+        "taxonomy.cfg:20: category \"w\": veto: \"zzzz\" is not one of its keywords",
+        "taxonomy.cfg:21: category \"w\": veto: window 99 is not in 1..50",
+        "taxonomy.cfg:21: category \"w\": veto: no keywords to guard",
+        "taxonomy.cfg:21: category \"w\": veto: no context",
+        "taxonomy.cfg:22: category \"w\": veto: context \"DRONE!\" is a keyword it guards (it "
+        "would veto every occurrence)",
+        "taxonomy.cfg:22: category \"w\": veto: context 2: empty after normalisation",
+        "taxonomy.cfg:22: category \"w\": veto: context 3: invalid UTF-8 at byte 3",
+    };
+    size_t n = sizeof want / sizeof want[0];
+    for (size_t i = 0; i < diag_count(f->d); i++)
+        if (i >= n || strcmp(diag_get(f->d, i), want[i]) != 0)
+            print_message("diag %zu: %s\n", i, diag_get(f->d, i));
+    assert_int_equal(diag_count(f->d), n);
+    for (size_t i = 0; i < n; i++)
+        assert_diag(f, i, want[i]);
+    assert_int_equal(tax_count(f->t), 0);
+    assert_int_equal(tax_build(f->t, f->d), -1); /* incomplete: refused */
+}
+
+/* ---- property: refinements agree with a word-level model ---------------- */
+
+/* A normalised phrase as word indexes into a text's words. */
+typedef struct wocc {
+    size_t a, b; /* words [a, b) */
+} wocc_t;
+
+/* Words of normalised text t (single spaces): offsets into off[], count returned. */
+static size_t
+split_words(const char *t, size_t len, size_t *off, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if ((i == 0 || t[i - 1] == ' ') && t[i] != ' ') {
+            assert_true(n < cap);
+            off[n++] = i;
+        }
+    return n;
+}
+
+/* Occurrences of normalised phrase ph in the words of t. */
+static size_t
+find_words(const char *t, size_t len, const size_t *off, size_t nw, const char *ph, wocc_t *out,
+           size_t cap)
+{
+    size_t pl = strlen(ph), words = 1, n = 0;
+    for (const char *c = ph; *c; c++)
+        words += *c == ' ';
+    for (size_t w = 0; w + words <= nw; w++) {
+        size_t s = off[w];
+        if (s + pl <= len && memcmp(t + s, ph, pl) == 0 && (s + pl == len || t[s + pl] == ' ')) {
+            assert_true(n < cap);
+            out[n++] = (wocc_t){w, w + words};
+        }
+    }
+    return n;
+}
+
+#define R_KW 6
+#define R_MAXOCC 4096
+
+static const char *
+norm_of(fx_t *f, const char *s)
+{
+    const char *out;
+    size_t n;
+    assert_int_equal(norm_text(f->a, s, strlen(s), &out, &n, NULL, 0), 0);
+    return out;
+}
+
+static void
+test_refinements_property(void **state)
+{
+    fx_t *f = *state;
+    uint64_t seed = 0x243f6a8885a308d3ULL;
+    int rounds = 0;
+    size_t excepted = 0, vetoed = 0, patterned = 0; /* the model's cases, all rounds */
+    for (int round = 0; round < 150; round++) {
+        tax_destroy(&f->t);
+        f->t = tax_new();
+        assert_non_null(f->t);
+        arena_reset(f->a);
+        /* Keywords of 1-2 words; one except phrase and one veto over them;
+         * a two-term pattern. All from a 3-letter alphabet. */
+        char kwb[R_KW][64], exb[64], ctxb[64], t0[64], t1a[64], t1b[64], t1[140];
+        const char *kw[R_KW];
+        for (int k = 0; k < R_KW; k++) {
+            do
+                rnd_phrase(&seed, kwb[k], 1 + (int)(rnd(&seed) % 2));
+            while (strlen(norm_of(f, kwb[k])) == 0);
+            kw[k] = kwb[k];
+        }
+        /* The except phrase: a keyword with a word before it. */
+        int ek = (int)(rnd(&seed) % R_KW);
+        char pre[16];
+        rnd_phrase(&seed, pre, 1);
+        snprintf(exb, sizeof exb, "%s %s", pre, kwb[ek]);
+        rnd_phrase(&seed, ctxb, 1 + (int)(rnd(&seed) % 2));
+        rnd_phrase(&seed, t0, 1 + (int)(rnd(&seed) % 2));
+        rnd_phrase(&seed, t1a, 1);
+        rnd_phrase(&seed, t1b, 2);
+        snprintf(t1, sizeof t1, "%s|%s", t1a, t1b);
+        int vk = (int)(rnd(&seed) % R_KW);
+        unsigned vw = 1 + (unsigned)(rnd(&seed) % 4), pw = 1 + (unsigned)(rnd(&seed) % 4);
+        const char *ex[] = {exb};
+        tax_veto_def_t v = {.keywords = (const char *[]){kwb[vk]},
+                            .n_keywords = 1,
+                            .context = (const char *[]){ctxb},
+                            .n_context = 1,
+                            .window = (int)vw};
+        tax_pattern_def_t p = {.terms = (const char *[]){t0, t1}, .n_terms = 2, .window = (int)pw};
+        tax_def_t def = {.code = "w",
+                         .label = "w",
+                         .keywords = kw,
+                         .n_keywords = R_KW,
+                         .except = ex,
+                         .n_except = 1,
+                         .vetoes = &v,
+                         .n_vetoes = 1,
+                         .patterns = &p,
+                         .n_patterns = 1,
+                         .file = FILE_CFG,
+                         .line = 1};
+        if (tax_add(f->t, &def, f->d) != 0) {
+            /* A random except equal to a keyword, or a context equal to the
+             * guarded keyword: a correct refusal, try another draw. */
+            diag_destroy(&f->d);
+            f->d = diag_new(0);
+            assert_non_null(f->d);
+            continue;
+        }
+        build_ok(f);
+        const tax_cat_t *c = tax_get(f->t, 0);
+
+        /* A random text of 200 one-word phrases. */
+        sbuf_t b = SBUF_INIT;
+        char ph[16];
+        for (int i = 0; i < 200; i++) {
+            rnd_phrase(&seed, ph, 1);
+            sbuf_printf(&b, "%s%s", i ? " " : "", ph);
+        }
+        const char *text;
+        size_t tlen;
+        assert_int_equal(norm_text(f->a, b.data, b.len, &text, &tlen, NULL, 0), 0);
+        sbuf_free(&b);
+        size_t off[256];
+        size_t nw = split_words(text, tlen, off, 256);
+
+        /* The model, word by word. */
+        static tax_hit_t want[R_MAXOCC], got[R_MAXOCC];
+        static wocc_t occ[R_MAXOCC], ex_occ[R_MAXOCC], ctx_occ[R_MAXOCC], t1_occ[R_MAXOCC];
+        size_t n_ex = find_words(text, tlen, off, nw, norm_of(f, exb), ex_occ, R_MAXOCC);
+        size_t n_ctx = find_words(text, tlen, off, nw, norm_of(f, ctxb), ctx_occ, R_MAXOCC);
+        size_t n_t1 = find_words(text, tlen, off, nw, norm_of(f, t1a), t1_occ, R_MAXOCC);
+        n_t1 += find_words(text, tlen, off, nw, norm_of(f, t1b), t1_occ + n_t1, R_MAXOCC - n_t1);
+        size_t nwant = 0;
+        for (int k = 0; k < R_KW; k++) {
+            const char *nk = norm_of(f, kwb[k]);
+            bool dup = false;
+            for (int j = 0; j < k && !dup; j++)
+                dup = strcmp(norm_of(f, kwb[j]), nk) == 0;
+            if (dup)
+                continue;
+            bool guarded = strcmp(nk, norm_of(f, kwb[vk])) == 0;
+            size_t n = find_words(text, tlen, off, nw, nk, occ, R_MAXOCC);
+            for (size_t o = 0; o < n; o++) {
+                bool out = false;
+                for (size_t e = 0; e < n_ex && !out; e++)
+                    out = ex_occ[e].a <= occ[o].a && ex_occ[e].b >= occ[o].b;
+                excepted += out;
+                for (size_t x = 0; x < n_ctx && guarded && !out; x++)
+                    out = ctx_occ[x].a < occ[o].b + vw && ctx_occ[x].b + vw > occ[o].a;
+                vetoed += out;
+                if (!out)
+                    want[nwant++] = (tax_hit_t){0, k, off[occ[o].a]};
+            }
+        }
+        size_t n0 = find_words(text, tlen, off, nw, norm_of(f, t0), occ, R_MAXOCC);
+        for (size_t o = 0; o < n0; o++) {
+            bool near = false;
+            for (size_t x = 0; x < n_t1 && !near; x++)
+                near = t1_occ[x].a < occ[o].b + pw && t1_occ[x].b + pw > occ[o].a;
+            if (near)
+                want[nwant++] = (tax_hit_t){0, (int)c->n_keywords - 1, off[occ[o].a]};
+            patterned += near;
+        }
+        qsort(want, nwant, sizeof *want, cmp_hit);
+        size_t ng = tax_spot(f->t, text, tlen, got, R_MAXOCC);
+        if (ng != nwant)
+            print_message("round %d: text \"%s\" got %zu want %zu\n", round, text, ng, nwant);
+        assert_int_equal(ng, nwant);
+        for (size_t i = 0; i < nwant; i++) {
+            assert_int_equal(got[i].keyword, want[i].keyword);
+            assert_int_equal(got[i].pos, want[i].pos);
+        }
+        rounds++;
+    }
+    assert_true(rounds >= 75);
+    /* The draws exercise every refinement, and not trivially. */
+    if (excepted < 10 || vetoed < 10 || patterned < 10)
+        print_message("excepted %zu, vetoed %zu, patterned %zu\n", excepted, vetoed, patterned);
+    assert_true(excepted >= 10 && vetoed >= 10 && patterned >= 10);
+}
+
 /* ---- memory -------------------------------------------------------------- */
 
 static void
@@ -791,6 +1196,12 @@ main(void)
         cmocka_unit_test_setup_teardown(test_spot_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spot_unicode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spot_property, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spot_except, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spot_veto, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spot_pattern, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spot_refinements_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refinement_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refinements_property, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
