@@ -6,7 +6,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 
-PKGS      := libconfig libutf8proc libcjson libsodium libzmq libxml-2.0
+PKGS      := libconfig libutf8proc libcjson libsodium libzmq libxml-2.0 icu-uc icu-i18n opencc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -137,6 +137,8 @@ rules-check: all
 # vet-eval: partner-identification quality on ../shared/data (docs/EVAL.md).
 eval: rules-check rules-full $(BIN)/vet-eval
 	$(BIN)/vet-eval -r $(B)/rules-full -d $(SHARED_DATA) --json $(B)/eval.json
+	@echo "== held-out real-world forms (tools/eval/heldout.tsv: measured, never tuned to)"
+	$(BIN)/vet-eval -r $(B)/rules-full --realworld-only -w tools/eval/heldout.tsv --examples 0
 
 # Where Debian's /usr/bin/python3 looks for packages under PREFIX, so that
 # after `make install` `from vet import Client` works from anywhere.

@@ -1,8 +1,17 @@
 # bench/ -- make bench: micro-benchmarks and the daemon's load generator.
-BENCH_BIN := $(B)/bench/bench_match $(B)/bench/bench_screen $(B)/bench/loadgen $(B)/bench/echo
+BENCH_BIN := $(B)/bench/bench_match $(B)/bench/bench_screen $(B)/bench/bench_forms \
+             $(B)/bench/loadgen $(B)/bench/echo
 BENCH_INC := $(IMPORT_INC)
 
 $(BENCH_BIN:%=%.o): INC := $(BENCH_INC)
+$(B)/bench/bench_forms.o: INC := $(EVAL_INC)
+
+# bench_forms reads the real-world form set (tools/eval/evreal.c) and
+# times it on make rules-full's ruleset, which make bench builds first.
+$(B)/bench/bench_forms: $(B)/bench/bench_forms.o $(EVAL_OBJ) $(IMPORT_LIB) $(ENGINE_LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+
+bench: rules-full
 
 # The daemon benchmark's tools speak ZeroMQ only (loadgen takes vec_grow
 # from libvetutil, no engine).

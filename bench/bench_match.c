@@ -353,7 +353,7 @@ main(int argc, char **argv)
         }
     }
 
-    match_config_t cfg = {0.88, 0.08, 5};
+    match_config_t cfg = {0.88, 0.08, 5, NULL};
     char err[256];
     double t0 = (double)mclock_us();
     match_index_t *ix = match_index_new(ents, r.n, &cfg, err, sizeof err);

@@ -2,6 +2,7 @@
 # make bench: the micro-benchmarks, on the real lists in ../shared/data
 # (or $VET_DATA). Each prints medians and ratios to a baseline measured
 # in the same run; nothing is asserted.   usage: bench/run.sh BUILD BIN
+# FORMS_MIN: timed requests per set of bench_forms (default 20000).
 set -e
 B=${1:-build}
 BIN=${2:-bin}
@@ -23,3 +24,11 @@ rm -rf "$tmp/tests"
 "$BIN/vet-import" --all --format ofac-sdn "$DATA/ofac_sdn/sdn.csv" "$DATA/ofac_sdn/alt.csv" \
     "$DATA/ofac_sdn/add.csv" > "$tmp/registry/us-sdn.cfg" 2>/dev/null
 "$B/bench/bench_screen" "$tmp"
+echo
+echo "== the real-world forms (bench_forms): $B/rules-full, tools/eval/realworld.tsv"
+# make bench builds the full ruleset first (make rules-full).
+if [ ! -d "$B/rules-full/registry" ]; then
+    echo "bench: $B/rules-full not found (make rules-full builds it)" >&2
+    exit 1
+fi
+"$B/bench/bench_forms" "$B/rules-full" tools/eval/realworld.tsv ${FORMS_MIN:+"$FORMS_MIN"}

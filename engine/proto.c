@@ -696,8 +696,42 @@ put_score(sbuf_t *b, double s)
     sbuf_printf(b, "%.2f", isfinite(s) ? s : 0.0);
 }
 
+/* The query string a hit was found by: req->name (query 0) or
+ * req->aliases[query - 1]; NULL when req is NULL or query is out of
+ * range. Borrowed from req. */
+static const char *
+hit_query(const request_t *req, const match_hit_t *h)
+{
+    if (req == NULL)
+        return NULL;
+    if (h->query == 0)
+        return req->name;
+    return h->query <= req->n_aliases ? req->aliases[h->query - 1] : NULL;
+}
+
+/* Writes ,"matched_span":"..." (the bytes of the query string that named
+ * the organisation) when the hit has a span (span_len > 0). The span is
+ * diagnostic: one that does not lie within its string, or cuts a UTF-8
+ * character, is left out rather than read out of bounds or quoted
+ * garbled. */
 static void
-put_match(sbuf_t *b, const ruleset_t *rs, const match_hit_t *h)
+put_span(sbuf_t *b, const request_t *req, const match_hit_t *h)
+{
+    const char *q = hit_query(req, h);
+    if (h->span_len == 0 || q == NULL)
+        return;
+    size_t n = strlen(q);
+    if (h->span_off > n || h->span_len > n - h->span_off)
+        return;
+    const char *span = q + h->span_off;
+    if (!sbuf_utf8_valid(span, h->span_len))
+        return;
+    sbuf_puts(b, ",\"matched_span\":");
+    sbuf_json_str(b, span, h->span_len);
+}
+
+static void
+put_match(sbuf_t *b, const ruleset_t *rs, const request_t *req, const match_hit_t *h)
 {
     assert(h->entity < rs->n_ents);
     const reg_entity_t *e = &rs->ents[h->entity];
@@ -718,6 +752,7 @@ put_match(sbuf_t *b, const ruleset_t *rs, const match_hit_t *h)
         assert(h->name <= e->n_aliases);
         sbuf_json_cstr(b, h->name <= e->n_aliases ? reg_entity_name(e, h->name) : NULL);
     }
+    put_span(b, req, h);
     sbuf_puts(b, ",\"method\":");
     sbuf_json_cstr(b, match_method_name(h->method));
     sbuf_puts(b, ",\"score\":");
@@ -784,7 +819,7 @@ proto_write_result(sbuf_t *b, const ruleset_t *rs, const request_t *req, const r
     for (size_t i = 0; i < res->n_matches; i++) {
         if (i > 0)
             sbuf_putc(b, ',');
-        put_match(b, rs, &res->matches[i]);
+        put_match(b, rs, req, &res->matches[i]);
     }
     sbuf_puts(b, "]},\"categories\":[");
     for (size_t i = 0; i < res->n_cats; i++) {
@@ -798,7 +833,12 @@ proto_write_result(sbuf_t *b, const ruleset_t *rs, const request_t *req, const r
             sbuf_putc(b, ',');
         put_rule(b, rs, &res->rules[i]);
     }
-    sbuf_puts(b, "],\"ruleset\":{\"version\":");
+    sbuf_putc(b, ']');
+    if (res->note != NULL) {
+        sbuf_puts(b, ",\"note\":");
+        sbuf_json_cstr(b, res->note);
+    }
+    sbuf_puts(b, ",\"ruleset\":{\"version\":");
     sbuf_json_cstr(b, rs->version);
     sbuf_puts(b, ",\"digest\":");
     sbuf_json_cstr(b, rs->digest);

@@ -109,6 +109,8 @@ typedef struct result {
     size_t n_cats;
     res_rule_t *rules; /* fired rules, policy order */
     size_t n_rules;
+    const char *note;   /* why a match changed nothing: set when the partner
+                         * matched and no rule fired on any match; else NULL */
     req_err_t err;      /* ERR_NONE, or why screening refused */
     const char *errmsg; /* message naming the field, or NULL */
 } result_t;

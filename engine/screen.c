@@ -110,6 +110,82 @@ spot_text(const ruleset_t *rs, const request_t *req, uint64_t *spotted, const ch
     return 0;
 }
 
+/* Appends fmt to buf (cap bytes) at *off; text past the end is cut
+ * (still NUL-terminated), and *off never passes cap - 1. */
+static void note_put(char *buf, size_t cap, size_t *off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+note_put(char *buf, size_t cap, size_t *off, const char *fmt, ...)
+{
+    if (*off + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *off, cap - *off, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *off = *off + (size_t)n < cap ? *off + (size_t)n : cap - 1;
+}
+
+/* The separator before item i of n in a list read out: "a", "a and b",
+ * "a, b and c". */
+static const char *
+list_sep(size_t i, size_t n)
+{
+    return i == 0 ? "" : i + 1 == n ? " and " : ", ";
+}
+
+#define NOTE_MAX_NAMED 3 /* organisations a note names; more are counted */
+
+/* Sets res->note (in a) when the partner matched and no rule fired on
+ * any match, so that a match never goes unmentioned behind a clear
+ * verdict (issue 12, "no silent clears"). Done here rather than by a
+ * catch-all rule so that every ruleset gets it. The note names the
+ * organisations and how they matched, what commonly leaves a match
+ * alone, and which of those the request shows. Returns 0, or -1 on OOM
+ * (res->err set). */
+static int
+add_note(const ruleset_t *rs, const request_t *req, result_t *res, arena_t *a)
+{
+    if (res->n_matches == 0)
+        return 0;
+    for (size_t i = 0; i < res->n_rules; i++)
+        if (res->rules[i].entity >= 0)
+            return 0;
+    char buf[1024];
+    size_t off = 0, n = res->n_matches;
+    note_put(buf, sizeof buf, &off, "The partner matched ");
+    for (size_t i = 0; i < n && i < NOTE_MAX_NAMED; i++) {
+        const match_hit_t *h = &res->matches[i];
+        note_put(buf, sizeof buf, &off, "%s%s (%s)", list_sep(i, n), rs->ents[h->entity].id,
+                 match_method_name(h->method));
+    }
+    if (n > NOTE_MAX_NAMED)
+        note_put(buf, sizeof buf, &off, " and %zu more", n - NOTE_MAX_NAMED);
+    note_put(buf, sizeof buf, &off,
+             " in the registry, but no rule acts on %s, so the verdict does not reflect %s."
+             " Rules leave a match alone when, for example, the tie is past, the list or tag"
+             " counts only with sensitive technology or certain activities, or no rule names"
+             " the list.",
+             n == 1 ? "this match" : "these matches", n == 1 ? "it" : "them");
+    const char *why[3];
+    size_t nw = 0;
+    if (!req->current)
+        why[nw++] = "the tie is past (current = false)";
+    if (res->n_cats == 0)
+        why[nw++] = "no technology was given or spotted in the text";
+    if (req->activity == NULL)
+        why[nw++] = "no activity was given";
+    for (size_t i = 0; i < nw; i++)
+        note_put(buf, sizeof buf, &off, "%s%s", i == 0 ? " Here " : list_sep(i, nw), why[i]);
+    note_put(buf, sizeof buf, &off, "%sCheck the match before relying on this verdict.",
+             nw > 0 ? ". " : " ");
+    if ((res->note = arena_strdup(a, buf)) == NULL)
+        return fail(res, a, ERR_INTERNAL, "out of memory");
+    return 0;
+}
+
 static bool
 bit(const uint64_t *set, int i)
 {
@@ -208,5 +284,5 @@ screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch, result_t
         if (rule->score > res->score)
             res->score = rule->score;
     }
-    return 0;
+    return add_note(rs, req, res, a);
 }

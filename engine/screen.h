@@ -12,7 +12,10 @@
 #include "ruleset.h"
 
 /* Screens req against rs into *res (arrays allocated from scratch, valid
- * until it is reset). Returns 0, or -1 when the request cannot be
+ * until it is reset). When the partner matched and no rule fired on any
+ * match, res->note says so (which organisations, how they matched, and
+ * what commonly leaves a match alone: docs/PROTOCOL.md, "note"); it is
+ * NULL otherwise. Returns 0, or -1 when the request cannot be
  * judged: res->err is ERR_BAD_REQUEST with res->errmsg naming the field
  * ("technologies[1]: unknown code \"quantum.sensng\" (nearest:
  * quantum.sensing, quantum)"), or ERR_INTERNAL on OOM. */

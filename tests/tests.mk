@@ -4,9 +4,12 @@
 UNIT_SRC := tests/unit/test_audit.c tests/unit/test_dconf.c tests/unit/test_eval.c \
             tests/unit/test_expr.c tests/unit/test_import.c tests/unit/test_match.c \
             tests/unit/test_norm.c tests/unit/test_proto.c tests/unit/test_rsh.c \
-            tests/unit/test_ruleset.c tests/unit/test_screen.c tests/unit/test_stats.c \
+            tests/unit/test_ruleset.c tests/unit/test_screen.c tests/unit/test_script.c \
+            tests/unit/test_stats.c \
             tests/unit/test_strsim.c tests/unit/test_taxonomy.c tests/unit/test_util.c \
             tests/unit/test_vlog.c
+# The real-world form set of vet-eval, checked against rules/registry.
+UNIT_SRC += tests/unit/test_realworld.c
 INTEG_SRC := tests/integration/test_batch.c tests/integration/test_cases.c \
              tests/integration/test_cli.c tests/integration/test_daemon.c \
              tests/integration/test_failsafe.c tests/integration/test_libvet.c
@@ -20,11 +23,16 @@ $(TEST_SRC:%.c=$(B)/%.o) $(TESTUTIL): INC := $(TEST_INC)
 $(B)/tests/unit/test_eval: $(B)/tests/unit/test_eval.o $(EVAL_OBJ) $(IMPORT_LIB) $(ENGINE_LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
 
+$(B)/tests/unit/test_realworld: $(B)/tests/unit/test_realworld.o $(EVAL_OBJ) $(IMPORT_LIB) $(ENGINE_LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
+
 $(B)/tests/unit/test_import: $(B)/tests/unit/test_import.o $(TESTUTIL) $(IMPORT_LIB) $(ENGINE_LIB) $(CLIENT_LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka
 
 # test_util fails realloc on demand, and sees the sizes asked (lib/vec.c).
 $(B)/tests/unit/test_util: ALL_LDFLAGS += -Wl,--wrap=realloc
+# test_script points OpenCC at missing data and fails our mallocs on demand.
+$(B)/tests/unit/test_script: ALL_LDFLAGS += -Wl,--wrap=opencc_open -Wl,--wrap=malloc
 
 $(B)/tests/%: $(B)/tests/%.o $(TESTUTIL) $(DAEMON_LIB) $(ENGINE_LIB) $(CLIENT_LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) -lcmocka

@@ -184,7 +184,8 @@ print_list(const char *label, const cJSON *arr)
 }
 
 /* The human form of a screening reply (see the design note in the
- * report): verdict line, then one line per match, category and rule. */
+ * report): verdict line, then one line per match, category and rule,
+ * the note when the reply has one, and the ruleset. */
 static void
 print_screen(const cJSON *r)
 {
@@ -210,6 +211,9 @@ print_screen(const cJSON *r)
         printf(", %.2f]", num_item(m, "score"));
         print_list("lists:", cJSON_GetObjectItemCaseSensitive(m, "lists"));
         print_list("tags:", cJSON_GetObjectItemCaseSensitive(m, "tags"));
+        const char *span = str_item(m, "matched_span");
+        if (span != NULL)
+            printf("  span: \"%s\"", span);
         putchar('\n');
     }
 
@@ -248,6 +252,10 @@ print_screen(const cJSON *r)
             printf("  (%s)", cite);
         putchar('\n');
     }
+    /* A match no rule acted on (docs/PROTOCOL.md, "note"). */
+    const char *note = str_item(r, "note");
+    if (note != NULL)
+        printf("  note     %s\n", note);
 
     const cJSON *rs = cJSON_GetObjectItemCaseSensitive(r, "ruleset");
     const char *version = str_item(rs, "version"), *digest = str_item(rs, "digest");

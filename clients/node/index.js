@@ -73,6 +73,8 @@ class Result {
         this.categories = r.categories || [];
         this.ruleset = r.ruleset || null;
         this.elapsedUs = r.elapsed_us === undefined ? null : r.elapsed_us;
+        // Set when the partner matched and no rule acted on the match.
+        this.note = r.note === undefined ? null : r.note;
         this.error = error;  // null, or the VetError of this item
         this.index = index;  // position in screenMany's input (null for screen)
         this.raw = raw;      // the reply object as the daemon sent it

@@ -114,12 +114,8 @@ static const struct method {
     const char *name; /* as written in rules */
     int value;        /* match_method_t, or -1 */
 } methods[] = {
-    {"id", MATCH_ID},
-    {"exact", MATCH_EXACT},
-    {"unit", MATCH_UNIT},
-    {"related", MATCH_RELATED},
-    {"fuzzy", MATCH_FUZZY},
-    {"none", -1},
+    {"id", MATCH_ID},           {"exact", MATCH_EXACT}, {"unit", MATCH_UNIT},
+    {"related", MATCH_RELATED}, {"fuzzy", MATCH_FUZZY}, {"none", -1},
 };
 
 /* ---- checker and code generator ------------------------------------------ */
@@ -570,7 +566,8 @@ gen_symbolic(cc_t *c, const val_t *a, expr_cmp_t op, const val_t *b)
         while (i < sizeof methods / sizeof methods[0] && strcmp(methods[i].name, s) != 0)
             i++;
         if (i == sizeof methods / sizeof methods[0]) {
-            expr_error(&c->loc, col, "unknown match method \"%s\" (valid: id, exact, fuzzy, none)",
+            expr_error(&c->loc, col,
+                       "unknown match method \"%s\" (valid: id, exact, unit, related, fuzzy, none)",
                        s);
             return false;
         }

@@ -21,7 +21,7 @@
  * Names (types in brackets):
  *   partner.matched [bool]     a registry entity matched
  *   partner.match   [number]   match score 0..1 (0 when unmatched)
- *   partner.method  [method]   "id" | "exact" | "fuzzy" | "none"
+ *   partner.method  [method]   "id" | "exact" | "unit" | "related" | "fuzzy" | "none"
  *   partner.id      [string]   matched entity id ("" when unmatched)
  *   partner.lists   [set of list]   partner.tags [set of tag]
  *   partner.risk    [risk]     ordinal, compared with < <= > >= == !=

@@ -46,6 +46,7 @@ loader_free(loader_t *L)
      * config_destroy accepts. Paths belong to the arena (adopt_path). */
     config_destroy(&L->taxonomy.cfg);
     config_destroy(&L->policy.cfg);
+    config_destroy(&L->words.cfg);
     for (size_t i = 0; L->reg != NULL && i < L->n_reg; i++)
         config_destroy(&L->reg[i].cfg);
     free(L->reg);
@@ -466,8 +467,10 @@ loader_read_files(loader_t *L, const char *dir)
     crypto_hash_sha256_init(&h);
     parse_file(L, &L->taxonomy, dir, "taxonomy.cfg", true, false, &h);
     parse_file(L, &L->policy, dir, "policy.cfg", true, false, &h);
+    parse_file(L, &L->words, dir, "words.cfg", false, false, &h);
     adopt_path(L, &L->taxonomy);
     adopt_path(L, &L->policy);
+    adopt_path(L, &L->words);
     char **names;
     size_t n;
     list_registry(L, dir, &names, &n); /* an incomplete list is reported or L->oom */
@@ -486,5 +489,5 @@ loader_read_files(loader_t *L, const char *dir)
     unsigned char md[crypto_hash_sha256_BYTES];
     crypto_hash_sha256_final(&h, md);
     sodium_bin2hex(rs->digest, sizeof rs->digest, md, sizeof md);
-    rs->n_files = 2 + L->n_reg;
+    rs->n_files = 2 + (L->words.ok ? 1 : 0) + L->n_reg;
 }

@@ -59,6 +59,7 @@ typedef struct loader {
     diag_t *d;             /* where errors go (borrowed) */
     rs_file_t taxonomy;    /* taxonomy.cfg */
     rs_file_t policy;      /* policy.cfg */
+    rs_file_t words;       /* words.cfg (optional) */
     rs_file_t *reg;        /* registry/NAME.cfg, name order (malloc'd) */
     size_t n_reg;          /* entries of reg */
     strvec_t lists;        /* list ids declared so far */
@@ -170,10 +171,17 @@ void load_policy_rules(loader_t *L);
 /* Reads the categories into rs->tax and builds it. */
 void load_taxonomy(loader_t *L);
 
+/* ---- words.cfg (load_words.c) ------------------------------------------ */
+
+/* Reads the words of organisation names into rs->words (an absent file
+ * gives empty tables) and points rs->match.words at them. */
+void load_words(loader_t *L);
+
 /* ---- registry/NAME.cfg (load_registry.c) ----------------------------- */
 
 /* Reads every registry file: its tags and lists, then its organisations
- * into rs->ents (relations left pending in L->rels). */
+ * into rs->ents (relations left pending in L->rels), then the names its
+ * `names` groups add to organisations of any file. */
 void load_registry(loader_t *L);
 
 /* Resolves the pending relations into each organisation's rels; a

@@ -76,6 +76,34 @@ cd_strs(crypto_hash_sha256_state *h, const char *const *v, size_t n)
         cd_str(h, v[i]);
 }
 
+/* An entity's aliases with their kinds. A plain alias is hashed as
+ * cd_str does; any other kind as the string 0xff, the kind's digit, then
+ * the name: never the framing of a plain alias (names are UTF-8, where
+ * 0xff cannot occur), and a registry without short or former names
+ * keeps the digest it had before kinds existed. */
+static void
+cd_aliases(crypto_hash_sha256_state *h, const reg_entity_t *e)
+{
+    cd_u64(h, e->n_aliases);
+    for (uint32_t i = 0; i < e->n_aliases; i++) {
+        reg_name_kind_t k = reg_entity_name_kind(e, i + 1);
+        if (k == REG_NAME_ALIAS) {
+            cd_str(h, e->aliases[i]);
+            continue;
+        }
+        size_t n = strlen(e->aliases[i]) + 2;
+        uint32_t len = (uint32_t)n;
+        unsigned char b[6] = {(unsigned char)len,
+                              (unsigned char)(len >> 8),
+                              (unsigned char)(len >> 16),
+                              (unsigned char)(len >> 24),
+                              0xff,
+                              (unsigned char)('0' + k)};
+        crypto_hash_sha256_update(h, b, sizeof b);
+        crypto_hash_sha256_update(h, (const unsigned char *)e->aliases[i], n - 2);
+    }
+}
+
 /* Names of vocabulary indexes, so that renumbering shows. */
 static void
 cd_syms(crypto_hash_sha256_state *h, const vocab_t *voc, const uint16_t *ix, size_t n)
@@ -117,6 +145,35 @@ content_digest(ruleset_t *rs)
         cd_str(&h, parent != NULL ? parent->code : NULL);
         cd_strs(&h, c->keywords, c->n_keywords);
         cd_strs(&h, c->refs, c->n_refs);
+        /* Later settings, hashed only when used, so a ruleset without
+         * them keeps the content digest it had before they existed. */
+        if (c->n_patterns + c->n_except + c->n_vetoes > 0) {
+            cd_str(&h, "\xff"
+                       "patterns, except, vetoes");
+            cd_strs(&h, c->patterns, c->n_patterns);
+            cd_strs(&h, c->except, c->n_except);
+            cd_strs(&h, c->vetoes, c->n_vetoes);
+        }
+    }
+    /* words.cfg (likewise only when the ruleset has one). */
+    const match_words_t *w = &rs->words;
+    if (w->n_map + w->n_units + w->n_places + w->n_branches + w->n_qualifiers + w->n_kinds +
+            w->n_legal_suffixes + w->n_generic >
+        0) {
+        cd_str(&h, "\xff"
+                   "words");
+        cd_u64(&h, w->n_map);
+        for (size_t i = 0; i < w->n_map; i++) {
+            cd_str(&h, w->map[i].from);
+            cd_str(&h, w->map[i].to);
+        }
+        cd_strs(&h, w->units, w->n_units);
+        cd_strs(&h, w->places, w->n_places);
+        cd_strs(&h, w->branches, w->n_branches);
+        cd_strs(&h, w->qualifiers, w->n_qualifiers);
+        cd_strs(&h, w->kinds, w->n_kinds);
+        cd_strs(&h, w->legal_suffixes, w->n_legal_suffixes);
+        cd_strs(&h, w->generic, w->n_generic);
     }
 
     cd_u64(&h, rs->n_ents);
@@ -126,7 +183,7 @@ content_digest(ruleset_t *rs)
         cd_str(&h, e->name);
         cd_str(&h, e->country);
         cd_str(&h, e->type);
-        cd_strs(&h, e->aliases, e->n_aliases);
+        cd_aliases(&h, e);
         cd_u64(&h, e->n_ids);
         for (uint32_t k = 0; k < e->n_ids; k++) {
             cd_str(&h, e->ids[k].scheme);
@@ -200,6 +257,7 @@ ruleset_load(const char *dir, diag_t *d)
         goto done; /* rules need both; syntax errors reported */
     load_policy_head(&L);
     load_taxonomy(&L);
+    load_words(&L);
     load_registry(&L);
     load_vocab_publish(&L);
     if (L.oom)

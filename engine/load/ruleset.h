@@ -65,6 +65,7 @@ typedef struct ruleset {
     reg_entity_t *ents;     /* the registry */
     size_t n_ents;
     match_config_t match; /* matching settings */
+    match_words_t words;  /* words.cfg (match.words points here) */
     match_index_t *mx;    /* owned */
     rs_rule_t *rules;     /* policy order */
     size_t n_rules;

@@ -96,6 +96,44 @@ intern_token(builder_t *b, const char *s, size_t len)
     return (int64_t)ix->n_toks - 1;
 }
 
+/* True for a name written as an acronym: one word of 2 to 8 letters
+ * or digits, upper case ("NUDT", "CETC", "HIT", "BUAA"). */
+static bool
+acronym_shaped(const char *name)
+{
+    size_t n = 0, upper = 0;
+    for (const char *p = name; *p; p++, n++) {
+        if (*p >= 'A' && *p <= 'Z')
+            upper++;
+        else if (!(*p >= '0' && *p <= '9'))
+            return false;
+    }
+    return n >= 2 && n <= 8 && upper >= 2;
+}
+
+/* True for a name whose key is one short word written in capitals
+ * ("STC, LTD"): an acronym with a legal form. */
+static bool
+acronym_key(const char *name, const char *key, size_t klen)
+{
+    if (klen < 2 || klen > 6 || memchr(key, ' ', klen) != NULL)
+        return false;
+    char up[8];
+    for (size_t i = 0; i < klen; i++) {
+        if (key[i] >= 'a' && key[i] <= 'z')
+            up[i] = (char)(key[i] - 'a' + 'A');
+        else if (key[i] >= '0' && key[i] <= '9')
+            up[i] = key[i];
+        else
+            return false;
+    }
+    for (const char *p = name; *p; p++)
+        if (strncmp(p, up, klen) == 0 &&
+            (p == name || !((p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= 'a' && p[-1] <= 'z'))))
+            return true;
+    return false;
+}
+
 /* Normalises every name of every entity into records. */
 static int
 build_records(builder_t *b, arena_t *tmp)
@@ -140,6 +178,15 @@ build_records(builder_t *b, arena_t *tmp)
             rec->len = (uint32_t)len;
             if ((rec->norm = arena_strndup(ix->arena, norm, len)) == NULL)
                 return -1;
+            const char *key;
+            size_t klen;
+            if (match_key_of(ix, tmp, norm, len, &key, &klen) != 0 ||
+                (rec->key = arena_strndup(ix->arena, key, klen)) == NULL)
+                return -1;
+            rec->klen = (uint32_t)klen;
+            rec->acronym = i > 0 && (acronym_shaped(name) || acronym_key(name, key, klen));
+            rec->is_short =
+                rec->acronym || (i > 0 && reg_entity_name_kind(ent, i) == REG_NAME_SHORT);
             ix->n_recs++;
         }
     }
@@ -171,7 +218,7 @@ build_tokens(builder_t *b)
             while (i < rec->len && s[i] != ' ')
                 i++;
             const char *f;
-            size_t flen = fold_token(s + st, i - st, &f);
+            size_t flen = fold_token(&ix->words, s + st, i - st, &f);
             int64_t t = intern_token(b, f, flen);
             if (t < 0)
                 return -1;
@@ -326,6 +373,215 @@ build_name_tables(builder_t *b)
     return rc;
 }
 
+/* Appends s[0..len) without its spaces as a spacing-free form of record
+ * r (forms shorter than 6 bytes would meet too many other names). */
+static int
+add_ns(builder_t *b, size_t *cap, uint32_t r, const char *s, size_t len)
+{
+    match_index_t *ix = b->ix;
+    char *o = arena_alloc(ix->arena, len + 1);
+    if (o == NULL)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ')
+            o[n++] = s[i];
+    o[n] = '\0';
+    if (n < 6)
+        return 0;
+    for (size_t i = ix->n_ns; i-- > 0 && ix->ns[i].rec == r;)
+        if (ix->ns[i].len == n && memcmp(ix->ns[i].s, o, n) == 0)
+            return 0;
+    if (vec_grow(&ix->ns, cap, ix->n_ns + 1, sizeof *ix->ns, 1024) != 0)
+        return -1;
+    ix->ns[ix->n_ns++] = (mns_t){o, (uint32_t)n, r};
+    return 0;
+}
+
+bool
+match_token_distinctive(const match_index_t *ix, const char *s, size_t len, uint32_t entity)
+{
+    size_t lo, hi;
+    keyidx_range(&ix->by_tok, keyidx_hash(s, len), &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
+        const mtok_t *t = &ix->toks[(uint32_t)ix->by_tok.ent[i]];
+        if (t->len != len || memcmp(t->s, s, len) != 0)
+            continue;
+        /* A brand may name a group and one or two listed members
+         * ("Huawei Technologies", "Huawei Investment & Holding"). */
+        uint32_t seen[BRAND_MAX_ENTITIES];
+        size_t n = 0;
+        bool mine = false;
+        for (uint32_t p = 0; p < t->n_post; p++) {
+            uint32_t e = ix->recs[ix->posts[t->post + p].rec].entity;
+            mine |= e == entity;
+            bool dup = false;
+            for (size_t k = 0; k < n && !dup; k++)
+                dup = seen[k] == e;
+            if (dup)
+                continue;
+            if (n == BRAND_MAX_ENTITIES)
+                return false;
+            seen[n++] = e;
+        }
+        return mine;
+    }
+    return false;
+}
+
+/* Appends key s[0..len) of record r. */
+static int
+add_key(builder_t *b, size_t *cap, uint32_t r, const char *s, size_t len, bool stem)
+{
+    match_index_t *ix = b->ix;
+    if (vec_grow(&ix->keys, cap, ix->n_keys + 1, sizeof *ix->keys, 1024) != 0)
+        return -1;
+    ix->keys[ix->n_keys++] = (mkey_t){s, (uint32_t)len, r, stem};
+    return 0;
+}
+
+/* The stems of a record's key: each prefix followed only by kind and
+ * generic words ("sharif" and "sharif university" of "sharif university
+ * technology"), that has a word of its own (not a place, kind or generic
+ * word) and 5 letters or more. */
+static int
+add_stems(builder_t *b, size_t *cap, uint32_t r)
+{
+    match_index_t *ix = b->ix;
+    const mrec_t *rec = &ix->recs[r];
+    const mwords_t *w = &ix->words;
+    size_t starts[MAX_REC_TOK], n = 0;
+    for (size_t i = 0; i < rec->klen && n < MAX_REC_TOK; i++)
+        if (i == 0 || rec->key[i - 1] == ' ')
+            starts[n++] = i;
+    bool own = false;
+    for (size_t k = 1; k < n; k++) {
+        size_t pe = starts[k - 1], pl = starts[k] - 1 - pe; /* word k-1 */
+        own |= !words_in(w, WORD_PLACE, rec->key + pe, pl) &&
+               !words_in(w, WORD_KIND, rec->key + pe, pl) &&
+               !words_in(w, WORD_GENERIC, rec->key + pe, pl);
+        bool generic_tail = true;
+        for (size_t t = k; t < n && generic_tail; t++) {
+            size_t te = t + 1 < n ? starts[t + 1] - 1 : rec->klen;
+            generic_tail = words_in(w, WORD_KIND, rec->key + starts[t], te - starts[t]) ||
+                           words_in(w, WORD_GENERIC, rec->key + starts[t], te - starts[t]);
+        }
+        if (own && generic_tail && starts[k] - 1 >= 5 &&
+            add_key(b, cap, r, rec->key, starts[k] - 1, true) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The canonical keys: every record's, and for a company whose name
+ * opens with a place followed by its brand ("Zhejiang Dahua Technology",
+ * "Shenzhen DJI"), the key without the place, as the company is known
+ * abroad ("Dahua Technology USA Inc."). */
+static int
+build_keys(builder_t *b)
+{
+    match_index_t *ix = b->ix;
+    size_t cap = 0;
+    for (size_t r = 0; r < ix->n_recs; r++) {
+        const mrec_t *rec = &ix->recs[r];
+        if (add_key(b, &cap, (uint32_t)r, rec->key, rec->klen, false) != 0 ||
+            (!rec->is_short && add_stems(b, &cap, (uint32_t)r) != 0))
+            goto fail;
+        const char *sp = memchr(rec->key, ' ', rec->klen);
+        if (sp == NULL || rec->is_short || match_institution(&ix->ents[rec->entity]) ||
+            !words_in(&ix->words, WORD_PLACE, rec->key, (size_t)(sp - rec->key)))
+            continue;
+        const char *rest = sp + 1;
+        size_t rl = rec->klen - (size_t)(rest - rec->key);
+        const char *sp2 = memchr(rest, ' ', rl);
+        size_t first = sp2 ? (size_t)(sp2 - rest) : rl;
+        if (first >= 3 && !words_in(&ix->words, WORD_PLACE, rest, first) &&
+            match_token_distinctive(ix, rest, first, rec->entity) &&
+            add_key(b, &cap, (uint32_t)r, rest, rl, false) != 0)
+            goto fail;
+    }
+    uint64_t *t = malloc((ix->n_keys ? ix->n_keys : 1) * sizeof *t);
+    if (t == NULL)
+        goto fail;
+    for (size_t i = 0; i < ix->n_keys; i++)
+        t[i] = (uint64_t)keyidx_hash(ix->keys[i].s, ix->keys[i].len) << 32 | i;
+    int rc = keyidx_build(&ix->by_key, ix->arena, t, ix->n_keys);
+    free(t);
+    mkey_t *k = rc == 0 ? arena_alloc(ix->arena, (ix->n_keys ? ix->n_keys : 1) * sizeof *k) : NULL;
+    if (k == NULL)
+        goto fail;
+    if (ix->n_keys)
+        memcpy(k, ix->keys, ix->n_keys * sizeof *k);
+    free(ix->keys);
+    ix->keys = k;
+    return 0;
+fail:
+    free(ix->keys);
+    ix->keys = NULL;
+    ix->n_keys = 0;
+    return -1;
+}
+
+/* The spacing-free forms of every record but Latin short forms: its
+ * name and key without spaces, and for another script its Latin
+ * rendering (pinyin for Han; a Chinese short name's pinyin too). */
+static int
+build_ns(builder_t *b, arena_t *tmp)
+{
+    match_index_t *ix = b->ix;
+    uint64_t *t;
+    int rc;
+    size_t cap = 0;
+    for (size_t r = 0; r < ix->n_recs; r++) {
+        const mrec_t *rec = &ix->recs[r];
+        bool other = script_needs(rec->norm, rec->len);
+        if (rec->is_short && !other)
+            continue;
+        arena_reset(tmp);
+        if (add_ns(b, &cap, (uint32_t)r, rec->norm, rec->len) != 0 ||
+            add_ns(b, &cap, (uint32_t)r, rec->key, rec->klen) != 0)
+            goto fail;
+        if (!other)
+            continue;
+        const char *lat, *lkey;
+        size_t llen, lklen;
+        if (script_latin(ix->script, tmp, rec->norm, rec->len, &lat, &llen, NULL, 0) != 0) {
+            if (norm_valid_utf8(rec->norm, rec->len))
+                goto fail;
+            continue;
+        }
+        if (add_ns(b, &cap, (uint32_t)r, lat, llen) != 0 ||
+            words_key(&ix->words, tmp, lat, llen, &lkey, &lklen) != 0 ||
+            add_ns(b, &cap, (uint32_t)r, lkey, lklen) != 0)
+            goto fail;
+        /* The key has Chinese legal forms dropped ("有限公司"): its
+         * rendering is how a company's name is written in pinyin. */
+        if (script_latin(ix->script, tmp, rec->key, rec->klen, &lat, &llen, NULL, 0) != 0 ||
+            add_ns(b, &cap, (uint32_t)r, lat, llen) != 0)
+            goto fail;
+    }
+    t = malloc((ix->n_ns ? ix->n_ns : 1) * sizeof *t);
+    if (t == NULL)
+        goto fail;
+    for (size_t i = 0; i < ix->n_ns; i++)
+        t[i] = (uint64_t)keyidx_hash(ix->ns[i].s, ix->ns[i].len) << 32 | i;
+    rc = keyidx_build(&ix->by_ns, ix->arena, t, ix->n_ns);
+    free(t);
+    mns_t *ns = rc == 0 ? arena_alloc(ix->arena, (ix->n_ns ? ix->n_ns : 1) * sizeof *ns) : NULL;
+    if (ns == NULL)
+        goto fail;
+    if (ix->n_ns)
+        memcpy(ns, ix->ns, ix->n_ns * sizeof *ns);
+    free(ix->ns);
+    ix->ns = ns;
+    return 0;
+fail:
+    free(ix->ns);
+    ix->ns = NULL;
+    ix->n_ns = 0;
+    return -1;
+}
+
 /* The identifier table: every identifier's key -> ids[] index. */
 static int
 build_ids(builder_t *b)
@@ -429,10 +685,19 @@ match_index_new(const reg_entity_t *ents, size_t n, const match_config_t *cfg, c
     if (cfg != NULL)
         ix->cfg = *cfg;
     else
-        ix->cfg = (match_config_t){0.88, 0.08, 5};
+        ix->cfg = (match_config_t){0.88, 0.08, 5, NULL};
+    char serr[160] = "";
+    if (words_build(&ix->words, ix->arena, ix->cfg.words) != 0)
+        goto fail;
+    ix->cfg.words = NULL; /* borrowed for the build only */
+    if ((ix->script = script_shared(serr, sizeof serr)) == NULL) {
+        if (err != NULL && errcap > 0)
+            snprintf(err, errcap, "match index: %s", serr);
+        goto fail_quiet;
+    }
     if (build_records(&b, tmp) != 0 || build_tokens(&b) != 0 ||
-        build_weights_and_postings(&b) != 0 || build_name_tables(&b) != 0 ||
-        build_deletions(&b) != 0 || build_ids(&b) != 0)
+        build_weights_and_postings(&b) != 0 || build_name_tables(&b) != 0 || build_keys(&b) != 0 ||
+        build_ns(&b, tmp) != 0 || build_deletions(&b) != 0 || build_ids(&b) != 0)
         goto fail;
     /* The dictionary moves into the arena; token strings already live there. */
     mtok_t *toks = arena_alloc(ix->arena, (ix->n_toks ? ix->n_toks : 1) * sizeof *toks);
@@ -451,6 +716,7 @@ match_index_new(const reg_entity_t *ents, size_t n, const match_config_t *cfg, c
     return ix;
 fail:
     build_oom(&b);
+fail_quiet:
     free(b.map.slot);
     arena_destroy(&tmp);
     if (ix != NULL) {

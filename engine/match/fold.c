@@ -74,32 +74,20 @@ fold_id_key(const char *scheme, const char *value, char *out)
 
 /* ---- tokens ------------------------------------------------------------ */
 
-/* Abbreviations of the generic words of organisation names, spelled
- * out for fuzzy matching only (exact matching compares whole normalised
- * names): "Harbin Inst. of Tech." meets "Harbin Institute of
- * Technology". */
-static const struct {
-    const char *from; /* token as written */
-    const char *to;   /* what it stands for */
-} abbrevs[] = {
-    {"acad", "academy"},    {"assn", "association"},  {"assoc", "association"},
-    {"centre", "center"},   {"ctr", "center"},        {"dept", "department"},
-    {"eng", "engineering"}, {"engg", "engineering"},  {"inst", "institute"},
-    {"lab", "laboratory"},  {"labs", "laboratories"}, {"mfg", "manufacturing"},
-    {"natl", "national"},   {"res", "research"},      {"sci", "science"},
-    {"tech", "technology"}, {"univ", "university"},
-};
-
 size_t
-fold_token(const char *s, size_t len, const char **out)
+fold_token(const mwords_t *w, const char *s, size_t len, const char **out)
 {
     *out = s;
-    if (len <= 6)
-        for (size_t i = 0; i < sizeof abbrevs / sizeof abbrevs[0]; i++)
-            if (strlen(abbrevs[i].from) == len && memcmp(abbrevs[i].from, s, len) == 0) {
-                *out = abbrevs[i].to;
-                return strlen(abbrevs[i].to);
-            }
+    size_t tl;
+    const char *t = w != NULL ? words_map(w, s, len, &tl) : NULL;
+    /* Only abbreviations ("univ", "natl"): a spelling variant of the
+     * same length ("defence", "organisation", "centre") keeps its own
+     * token, so that its typos ("defenec") stay within reach; the
+     * canonical key already makes the two spellings one name. */
+    if (t != NULL && memchr(t, ' ', tl) == NULL && tl >= len + 2) {
+        *out = t;
+        return tl;
+    }
     return len;
 }
 
@@ -135,6 +123,20 @@ stem_token(const int32_t *cp, int n, char *buf)
         m = (size_t)n - 1;
     buf[m] = '\0';
     return m;
+}
+
+size_t
+fold_stem(const char *s, size_t len, char *buf)
+{
+    int32_t cp[MAX_TOKCP];
+    if (len < 5 || len > MAX_TOKCP)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < 'a' || s[i] > 'z')
+            return 0;
+        cp[i] = (unsigned char)s[i];
+    }
+    return stem_token(cp, (int)len, buf);
 }
 
 int

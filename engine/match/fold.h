@@ -30,10 +30,18 @@ int fold_name(arena_t *a, const char *name, const char **out, size_t *outlen, ch
  * strlen(value) + 2 bytes, and returns its length. */
 size_t fold_id_key(const char *scheme, const char *value, char *out);
 
-/* The dictionary form of the token s[0..len): its abbreviation spelled
- * out ("inst" is "institute"), or the token itself. Sets *out to s or
- * to a static string and returns the form's length. */
-size_t fold_token(const char *s, size_t len, const char **out);
+struct mwords;
+
+/* The dictionary form of the token s[0..len): what it stands for when
+ * it is an abbreviation the ruleset's words rewrite into one longer word
+ * ("inst" is "institute"), or the token itself. Sets *out to s or to the words' string and
+ * returns the form's length. */
+size_t fold_token(const struct mwords *w, const char *s, size_t len, const char **out);
+
+/* The singular of a plain lower-case ASCII word of 5+ letters (Harman's
+ * S-stemmer, see fold_singular), written into buf (len + 1 bytes);
+ * returns its length, or 0 if the word has no such form. */
+size_t fold_stem(const char *s, size_t len, char *buf);
 
 /* The singular of the token cp[0..n) (n <= MAX_TOKCP) if it is an
  * English plural, else the token itself, as code points in out (room

@@ -39,11 +39,45 @@ typedef enum match_method {
 
 const char *match_method_name(match_method_t m);
 
+/* The words of organisation names, from the ruleset's words.cfg: how
+ * the matcher reads "Natl Univ Def Technol, Coll Comp Sci, Changsha
+ * 410073, Peoples R China". Every entry is normalised like names. */
+typedef struct match_wordmap {
+    const char *from; /* a word as written ("univ", "defence", "airforce") */
+    const char *to;   /* what it stands for ("university", "defense", "air force") */
+} match_wordmap_t;
+
+typedef struct match_words {
+    const match_wordmap_t *map; /* abbreviations and word forms */
+    size_t n_map;
+    const char **units; /* words that make a phrase a unit of an organisation
+                         * ("school", "laboratory", "研究所") */
+    size_t n_units;
+    const char **places; /* countries, regions, cities, address words */
+    size_t n_places;
+    const char **branches; /* words that name a branch or subsidiary after its
+                            * parent ("research", "technologies") */
+    size_t n_branches;
+    const char **qualifiers; /* words that may stand before a name without
+                              * changing whom it names ("PLA") */
+    size_t n_qualifiers;
+    const char **kinds; /* words that say what kind of body a name is
+                         * ("university", "bank"): a fuzzy match must not
+                         * change it */
+    size_t n_kinds;
+    const char **legal_suffixes; /* legal forms that end a CJK name ("有限公司") */
+    size_t n_legal_suffixes;
+    const char **generic; /* words that may end a name and be left out of it
+                           * ("technology" in "Sharif University of Technology") */
+    size_t n_generic;
+} match_words_t;
+
 typedef struct match_config {
-    double threshold;       /* fuzzy matches below this score are dropped (0..1) */
-    double country_penalty; /* subtracted from a fuzzy score when the request's
-                             * country and the entity's are both known and differ */
-    unsigned max_results;   /* most hits returned per query (>= 1) */
+    double threshold;           /* fuzzy matches below this score are dropped (0..1) */
+    double country_penalty;     /* subtracted from a fuzzy score when the request's
+                                 * country and the entity's are both known and differ */
+    unsigned max_results;       /* most hits returned per query (>= 1) */
+    const match_words_t *words; /* NULL: none; read by match_index_new only */
 } match_config_t;
 
 typedef struct match_hit {

@@ -4,6 +4,8 @@
  *   match.c   the request path (match_find) and the method names
  *   build.c   building the index (match_index_new) and freeing it
  *   search.c  fuzzy search: query tokens, candidates, scores
+ *   affil.c   affiliation strings: segments, spans, units, branches
+ *   words.c   the ruleset's words: abbreviations, word forms, canonical keys
  *   fold.c    the forms strings are compared in: a name's matching
  *             form, identifier keys, token abbreviations and singulars
  *   keyidx.c  the sorted lookup tables (probes inline in keyidx.h)
@@ -22,6 +24,7 @@
 #include "keyidx.h"
 #include "match.h"
 #include "registry.h"
+#include "script.h"
 #include "strsim.h"
 
 /*
@@ -64,6 +67,14 @@
  *    telling word.
  *  - Postings: token -> records containing it, sorted by the record's
  *    total weight B.
+ *  - Canonical keys (words.c): every record also has its name in canonical
+ *    form (the ruleset's abbreviations and word forms applied, singular,
+ *    stop words and legal forms dropped, Han folded to simplified), in a
+ *    table of its own; and spacing-free forms (its name and key without
+ *    spaces, and for another script its Latin rendering, script.h), so
+ *    "JSCARGUMENT" and "Guofang Keji Daxue" find their names. The request
+ *    path (match.c, match_name) tries the name, its key, the affiliation
+ *    analysis (affil.c), the spacing-free forms, then the fuzzy search.
  *  - Exact-name neighbours: for every record, the fuzzy matches of its
  *    own string (computed at load by the same code the request path
  *    uses). A query equal to a record's string has exactly those fuzzy
@@ -103,6 +114,72 @@
 #define STOP_WEIGHT_FRACTION 0.1
 #define ABBREV_SIM 0.98f /* "inst" vs "institute": close, yet not the same text */
 
+/* ---- the words of names (words.c) ------------------------------------- */
+
+enum {
+    WORD_UNIT = 0,
+    WORD_PLACE = 1,
+    WORD_BRANCH = 2,
+    WORD_QUAL = 3,
+    WORD_KIND = 4,
+    WORD_GENERIC = 5,
+    WORD_NSETS = 6
+};
+
+/* The ruleset's words (match_words_t), compiled: immutable once built. */
+typedef struct mwords {
+    const char **from, **to;      /* word -> what it stands for (may be several words) */
+    uint32_t *from_len, *to_len;  /* their lengths */
+    size_t n_map;                 /* count */
+    uint32_t max_to;              /* longest target */
+    keyidx_t by_from;             /* from -> index */
+    const char **set[WORD_NSETS]; /* canonical words of each set */
+    uint32_t *set_len[WORD_NSETS];
+    size_t n_set[WORD_NSETS];
+    keyidx_t by_set[WORD_NSETS];
+    const char **cjk_units; /* CJK unit words, matched inside a token ("研究所") */
+    size_t n_cjk_units;
+    const char **cjk_legal; /* CJK legal forms ending a name ("有限公司"), longest first */
+    size_t n_cjk_legal;
+} mwords_t;
+
+/* Compiles src (NULL: no words) into w, allocating from a. Returns 0, or
+ * -1 on OOM. */
+int words_build(mwords_t *w, arena_t *a, const match_words_t *src);
+
+/* What the normalised word s[0..len) stands for (its target, maybe
+ * several words, *outlen bytes), or NULL if it is not rewritten. */
+const char *words_map(const mwords_t *w, const char *s, size_t len, size_t *outlen);
+
+/* The canonical form of one normalised word, written into out (cap
+ * bytes, NUL-terminated): mapped, each resulting word singular
+ * (fold_stem), stop words dropped. Returns its length (0: nothing left,
+ * or it did not fit). */
+size_t words_canon(const mwords_t *w, const char *tok, size_t len, char *out, size_t cap);
+
+/* True if the normalised word s[0..len), between prev and next (NULL at
+ * either end), says nothing in a name: an ordinal's cut-off ending
+ * ("48-th"), "No." before a number. */
+bool words_filler(const char *prev, size_t plen, const char *s, size_t len, const char *next,
+                  size_t nlen);
+
+/* True if the canonical word s[0..len) is in set (WORD_UNIT, ...). */
+bool words_in(const mwords_t *w, int set, const char *s, size_t len);
+
+/* The length of the CJK name s[0..len) without the legal form that ends
+ * it ("中国兵器工业集团有限公司" -> "中国兵器工业集团"). */
+size_t words_cjk_strip(const mwords_t *w, const char *s, size_t len);
+
+/* True if the CJK text s[0..len) contains a CJK unit word. */
+bool words_cjk_unit(const mwords_t *w, const char *s, size_t len);
+
+/* The canonical key of a normalised name: its words canonical
+ * (words_canon), stop words dropped, one space between. Names that
+ * differ only in legal form, function words, abbreviations, word forms
+ * or plurals have the same key. Allocates from a; -1 on OOM. */
+int words_key(const mwords_t *w, arena_t *a, const char *norm, size_t len, const char **out,
+              size_t *outlen);
+
 /* A record: one distinct normalised name of an entity. */
 typedef struct mrec {
     uint32_t entity;  /* index into the registry */
@@ -114,7 +191,31 @@ typedef struct mrec {
     float weight;     /* B: sum of its token weights */
     uint32_t nb;      /* first of its exact-name neighbours in nbs[] */
     uint32_t n_nb;    /* count of them */
+    const char *key;  /* canonical key (words_key; Han folded to simplified) */
+    uint32_t klen;    /* its length */
+    bool is_short;    /* a short form or acronym (identifies only with the
+                       * country's agreement, see match.c) */
+    bool acronym;     /* written as an acronym ("NUDT") */
 } mrec_t;
+
+/* A canonical key of a record: its own, or (for a company whose name
+ * starts with its city, "Zhejiang Dahua Technology") the key without it. */
+typedef struct mkey {
+    const char *s; /* the key (index arena) */
+    uint32_t len;  /* its length */
+    uint32_t rec;  /* record */
+    bool stem;     /* the name without the generic words that end it
+                    * ("Shahid Beheshti" of "Shahid Beheshti University"):
+                    * a short form, never an identification */
+} mkey_t;
+
+/* A spacing-free form of a record, for names whose words are joined or
+ * split differently, or written in Latin letters (pinyin). */
+typedef struct mns {
+    const char *s; /* the form (index arena) */
+    uint32_t len;  /* its length */
+    uint32_t rec;  /* record */
+} mns_t;
 
 /* A dictionary token (a record token after fold_token). */
 typedef struct mtok {
@@ -169,6 +270,15 @@ struct match_index {
     keyidx_t by_tok;          /* token string -> token id */
     keyidx_t by_del;          /* deletion variant -> token id */
     keyidx_t by_id;           /* identifier key -> ids[] index */
+    mwords_t words;           /* the ruleset's words */
+    mkey_t *keys;             /* canonical keys */
+    size_t n_keys;            /* count */
+    keyidx_t by_key;          /* canonical key -> keys[] index */
+    mns_t *ns;                /* spacing-free forms */
+    size_t n_ns;              /* count */
+    keyidx_t by_ns;           /* spacing-free form -> ns[] index */
+    script_t *script;         /* transliteration, traditional Chinese (the
+                               * process's one, script_shared: borrowed) */
     double w_unseen;          /* weight of a query token like no known token */
     double w_stop;            /* weight of a stop word */
 };
@@ -192,6 +302,52 @@ typedef struct search_res {
  * OOM. Thread-safe; allocates only from scratch. */
 int search_fuzzy(const match_index_t *ix, const char *norm, size_t len, arena_t *scratch,
                  search_res_t **res, size_t *n_res, size_t *cap_res);
+
+/* True for a body that belongs to one country (a university, an
+ * institute): the same name abroad is another body, not a look-alike. */
+static inline bool
+match_institution(const reg_entity_t *e)
+{
+    return e->type != NULL &&
+           (strcmp(e->type, "university") == 0 || strcmp(e->type, "research_institute") == 0);
+}
+
+/* True if the dictionary token s[0..len) is in the names of entity and
+ * of at most BRAND_MAX_ENTITIES entities in all (a brand: "dahua",
+ * "huawei"); false if unknown (build.c). */
+#define BRAND_MAX_ENTITIES 3
+bool match_token_distinctive(const match_index_t *ix, const char *s, size_t len, uint32_t entity);
+
+/* ---- affiliation strings (affil.c) ----------------------------------- */
+
+/* Receives one identification: record rec, how, its score, and the
+ * bytes of the query string that named it (len 0: the whole string).
+ * Returns 0, or -1 on OOM. */
+typedef int (*affil_push_fn)(void *ctx, uint32_t rec, match_method_t m, double score, uint32_t off,
+                             uint32_t len);
+
+/* Analyses the query string raw[0..rawlen) (normalised Han already
+ * simplified; spans false when raw is not the caller's own string, so
+ * offsets would not point into it) and pushes every listed organisation
+ * it names, judged by its surroundings (the comment at the top of
+ * affil.c). Returns how many were pushed, or -1 on OOM. */
+int affil_find(const match_index_t *ix, const match_query_t *q, const char *raw, size_t rawlen,
+               bool spans, arena_t *a, affil_push_fn push, void *ctx);
+
+/* A segment of an affiliation string worth a fuzzy search. */
+typedef struct affil_seg {
+    uint32_t off, len; /* its bytes in the string */
+} affil_seg_t;
+
+/* The segments of raw[0..rawlen) that are not addresses, places or
+ * acronyms (at most cap). Returns their count, or -1 on OOM. */
+int affil_segments(const match_index_t *ix, const char *raw, size_t rawlen, arena_t *a,
+                   affil_seg_t *out, size_t cap);
+
+/* The canonical key of a normalised name (words_key), Han folded to
+ * simplified first. Returns 0, or -1 on OOM or a script failure. */
+int match_key_of(const match_index_t *ix, arena_t *a, const char *norm, size_t len,
+                 const char **key, size_t *klen);
 
 /* ---- scratch vectors ---------------------------------------------------- */
 

@@ -23,7 +23,9 @@
  *    "OOO" and its Cyrillic spelling "ооо");
  *  - function words of the languages registry names are written in;
  *  - a few words that only qualify a business ("group", "holding",
- *    "trading", "enterprise", "international").
+ *    "trading", "enterprise", "international");
+ *  - Chinese legal forms in pinyin ("youxian gongsi", "youxian zeren
+ *    gongsi": limited (liability) company).
  * Frequent but identifying words ("university", "institute", "academy",
  * "technology") are NOT here: they separate "Harbin Institute of
  * Technology" from "Harbin University of Science and Technology", and
@@ -68,6 +70,7 @@ static const char *const stopwords[] = {
     "fzco",
     "fze",
     "gmbh",
+    "gongsi",
     "group",
     "holding",
     "holdings",
@@ -118,7 +121,9 @@ static const char *const stopwords[] = {
     "von",
     "with",
     "y",
+    "youxian",
     "zao",
+    "zeren",
     "\xd0\xb0\xd0\xbe",         /* ао */
     "\xd0\xb2",                 /* в */
     "\xd0\xb7\xd0\xb0\xd0\xbe", /* зао */
@@ -362,6 +367,13 @@ norm_text(arena_t *a, const char *in, size_t len, const char **out, size_t *outl
                 space = true;
             continue;
         }
+        if (cp == 0x0640)
+            continue; /* tatweel: stretches a word, is not a letter */
+        /* Persian written with Arabic letters (keyboards differ): one form. */
+        if (cp == 0x064a || cp == 0x0649)
+            cp = 0x06cc; /* ي ى -> ی */
+        else if (cp == 0x0643)
+            cp = 0x06a9; /* ك -> ک */
         if (!is_word_cp(cp)) {
             space = true;
             continue;

@@ -290,7 +290,7 @@ search_fuzzy(const match_index_t *ix, const char *norm, size_t len, arena_t *scr
             A += ix->w_unseen; /* beyond what we score: unmatched */
             continue;
         }
-        qt[nq].len = (uint32_t)fold_token(norm + st, i - st, &qt[nq].s);
+        qt[nq].len = (uint32_t)fold_token(&ix->words, norm + st, i - st, &qt[nq].s);
         qt[nq].abbrev = qt[nq].s != norm + st;
         expand_token(ix, &qt[nq]);
         A += qt[nq].a;

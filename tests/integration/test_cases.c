@@ -162,6 +162,18 @@ check_expect(const cJSON *reply, const cJSON *e)
             fail_msg("ok: not %s", cJSON_IsTrue(e) ? "true" : "false");
     } else if (strcmp(k, "ruleset_version") == 0) {
         check_string(k, item(item(reply, "ruleset"), "version"), e);
+    } else if (strcmp(k, "note_contains") == 0) {
+        const char *note = cJSON_GetStringValue(item(reply, "note"));
+        if (cJSON_IsNull(e)) {
+            if (item(reply, "note") != NULL)
+                fail_msg("note: \"%s\", none expected", note ? note : "(not a string)");
+        } else {
+            const char *w = cJSON_GetStringValue(e);
+            if (w == NULL)
+                fail_msg("expect.note_contains: not a string or null");
+            if (note == NULL || strstr(note, w) == NULL)
+                fail_msg("note \"%s\" does not contain \"%s\"", note ? note : "(none)", w);
+        }
     } else {
         /* A field this test does not know would go unchecked. */
         fail_msg("expect.%s: unknown to test_cases.c", k);

@@ -151,8 +151,8 @@ static void
 test_screen_stdin_to_stdout(void **state)
 {
     (void)state;
-    char *in =
-        tmpfile_with("{\"id\":\"cli-1\",\"partner\":{\"name\":\"WSIEC\"},\"activity\":\"other\"}");
+    char *in = tmpfile_with("{\"id\":\"cli-1\",\"partner\":{\"name\":\"WSIEC\",\"country\":\"CN\"},"
+                            "\"activity\":\"other\"}");
     run_t r = vetd("--screen -r " GOOD, in);
     assert_int_equal(r.status, 0);
     cJSON *j = cJSON_Parse(r.out);

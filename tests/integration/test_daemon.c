@@ -787,7 +787,8 @@ test_default_ruleset(void **state)
         {"--name 'Korea Mining Development Trading Corporation' --country KP "
          "--activity procurement",
          20, "rule     sanctions-blocked  prohibited 100"},
-        {"--name KOMID --past --activity procurement", 10, "rule     sanctions-past  review 60"},
+        {"--name KOMID --country KP --past --activity procurement", 10,
+         "rule     sanctions-past  review 60"},
         {"--name '54th Research Institute of China' --tech sensing.radar "
          "--activity visiting_researcher",
          20, "rule     export-control-transfer  prohibited 95"},
@@ -801,6 +802,22 @@ test_default_ruleset(void **state)
         {"--name 'Harbin University of Science and Technology' --country CN --tech ai "
          "--activity affiliation",
          0, "partner  no match"},
+        /* Partners as institutions write them (issue 12): through the
+         * daemon and the CLI, as a user screens them. */
+        {"--name 'Natl Univ Def Technol, Coll Comp Sci & Technol, Changsha 410073, Hunan, "
+         "Peoples R China' --tech ai --activity affiliation",
+         10, "[unit, 0.95]  lists: ca-nro  span: \"Natl Univ Def Technol\""},
+        {"--name 'Iran Electronics Industries (IEI)' --country IR --activity procurement", 20,
+         "rule     sanctions-blocked  prohibited 100"},
+        {"--name '北京航空航天大學' --tech aerospace --activity funding", 20,
+         "rule     strac-nro-current  prohibited 100"},
+        {"--name 'Huawei Technologies Canada Co., Ltd.' --activity research_partnership", 10,
+         "[related, 0.92]"},
+        {"--name 'CETC 14th Research Institute' --tech sensing.radar --activity joint_lab", 10,
+         "[unit \"CETC\", 0.95]"},
+        {"--name SBU --country US --tech ai --activity co_authorship", 0, "partner  no match"},
+        {"--name 'Tsinghua University' --country CN --activity co_authorship", 0,
+         "note     The partner matched tsinghua (exact)"},
     };
     tu_vetd_t d;
     daemon_prepare(&d, NULL);
@@ -851,7 +868,7 @@ test_cli(void **state)
 
     assert_int_equal(vet_cli(&d,
                              "screen --json --request-id cli-1 --name 'WSIEC' "
-                             "--activity other",
+                             "--country CN --activity other",
                              out, sizeof out),
                      20);
     cJSON *j = cJSON_Parse(out);

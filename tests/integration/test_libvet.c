@@ -648,6 +648,44 @@ test_cli_json_and_raw(void **state)
     free(r);
 }
 
+/* A clear reply with a note (a match no rule acted on) and a match found
+ * by part of the name (matched_span): both shown, and the exit code still
+ * follows the verdict. */
+static const char note_reply[] =
+    "{\"id\":\"t-1\",\"verdict\":\"clear\",\"score\":0,\"partner\":{\"matches\":[{"
+    "\"entity\":\"nro-hit\",\"name\":\"Harbin Institute of Technology\",\"matched\":\"Harbin "
+    "Institute of Technology\",\"matched_span\":\"Harbin Institute of Technology\",\"method\":"
+    "\"unit\",\"score\":0.95,\"country\":\"CN\",\"lists\":[\"ca-nro\"],\"tags\":[],\"risk\":"
+    "\"high\",\"sources\":[]}]},\"categories\":[],\"rules\":[],\"note\":\"The partner matched "
+    "nro-hit (unit) in the registry, but no rule acts on this match.\",\"ruleset\":{\"version\":"
+    "\"2026.11\",\"digest\":\"1a5f7ad4051baa3236c0b0c010a694dc\"},\"elapsed_us\":12}";
+
+static void
+test_cli_note_and_span(void **state)
+{
+    NEED_VET();
+    server_t *s = server_start(state, SRV_CANNED, note_reply);
+    run_t *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    const char *argv[] = {"vet",       "-e",
+                          s->endpoint, "screen",
+                          "--name",    "School of Physics, Harbin Institute of Technology",
+                          "--past",    "--request-id",
+                          "t-1",       NULL};
+    run_vet(r, argv, NULL);
+    assert_int_equal(r->status, 0);
+    assert_string_equal(r->out,
+                        "clear (score 0)\n"
+                        "  partner  Harbin Institute of Technology  [unit, 0.95]  lists: "
+                        "ca-nro  span: \"Harbin Institute of Technology\"\n"
+                        "  note     The partner matched nro-hit (unit) in the registry, but "
+                        "no rule acts on this match.\n"
+                        "  ruleset  2026.11  (1a5f7ad4051b)  12 us\n");
+    assert_string_equal(r->err, "");
+    server_done(state, &s);
+    free(r);
+}
+
 static void
 test_cli_error_replies(void **state)
 {
@@ -810,6 +848,7 @@ main(void)
         cmocka_unit_test_teardown(test_bad_arguments, server_teardown),
         cmocka_unit_test_teardown(test_cli_screen, server_teardown),
         cmocka_unit_test_teardown(test_cli_json_and_raw, server_teardown),
+        cmocka_unit_test_teardown(test_cli_note_and_span, server_teardown),
         cmocka_unit_test_teardown(test_cli_error_replies, server_teardown),
         cmocka_unit_test_teardown(test_cli_admin, server_teardown),
         cmocka_unit_test_teardown(test_cli_usage, server_teardown),

@@ -529,8 +529,8 @@ test_check_vocabulary(void **state)
     ERRS("partner.type == \"univ\"", "p.cfg:7:17: unknown partner type \"univ\"");
     ERRS("partner.type != \"universty\"",
          "p.cfg:7:17: unknown partner type \"universty\" (did you mean \"university\"?)");
-    ERRS("partner.method == \"alias\"",
-         "p.cfg:7:19: unknown match method \"alias\" (valid: id, exact, fuzzy, none)");
+    ERRS("partner.method == \"alias\"", "p.cfg:7:19: unknown match method \"alias\" (valid: id, "
+                                        "exact, unit, related, fuzzy, none)");
     ERRS("partner.related(\"*\", 1).tags has \"defence\"", "p.cfg:7:34: unknown tag \"defence\"");
     ERRS("partner.related(\"*\", 1).risk > \"hi\"",
          "p.cfg:7:32: unknown risk level \"hi\" (did you mean \"high\"?)");

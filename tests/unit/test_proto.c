@@ -815,9 +815,9 @@ test_write_result(void **state)
     wfx_t *w = *state;
     static const char *const ev_ai[] = {"big data", "machine learning"};
     match_hit_t hits[] = {
-        {0, 0, MATCH_ID, 1.0},
-        {0, 2, MATCH_EXACT, 1.0},
-        {1, 0, MATCH_FUZZY, 0.926},
+        {.entity = 0, .name = 0, .method = MATCH_ID, .score = 1.0},
+        {.entity = 0, .name = 2, .method = MATCH_EXACT, .score = 1.0},
+        {.entity = 1, .name = 0, .method = MATCH_FUZZY, .score = 0.926},
     };
     res_cat_t cats[] = {
         {0, true, true, (const char **)ev_ai, 2},
@@ -905,7 +905,7 @@ test_score_format(void **state)
         {0.0, "0.00"}, {0.999, "1.00"}, {0.8749, "0.87"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        match_hit_t hit = {1, 0, MATCH_FUZZY, cases[i].in};
+        match_hit_t hit = {.entity = 1, .name = 0, .method = MATCH_FUZZY, .score = cases[i].in};
         result_t res = {0};
         res.matches = &hit;
         res.n_matches = 1;
@@ -924,7 +924,7 @@ static void
 test_write_ident_escaped(void **state)
 {
     wfx_t *w = *state;
-    match_hit_t hit = {0, 1, MATCH_ID, 1.0};
+    match_hit_t hit = {.entity = 0, .name = 1, .method = MATCH_ID, .score = 1.0};
     result_t res = {0};
     res.matches = &hit;
     res.n_matches = 1;
@@ -937,6 +937,120 @@ test_write_ident_escaped(void **state)
         cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "partner"), "matches"), 0);
     assert_string_equal(cJSON_GetObjectItem(m, "matched")->valuestring, "x:a\"b");
     cJSON_Delete(j);
+    sbuf_free(&b);
+}
+
+/* matched_span: the bytes of the query string (the name, or the alias
+ * the hit names) that named the organisation; only when span_len > 0,
+ * and only when the span lies within its string on UTF-8 boundaries. */
+static void
+test_write_span(void **state)
+{
+    wfx_t *w = *state;
+    static const char *const aliases[] = {"HIT Shenzhen", "Dept. of Physics, 哈尔滨工业大学"};
+    request_t req;
+    request_init(&req);
+    req.name = "School of Computing, Harbin Institute of Technology, Harbin 150001, China";
+    req.aliases = (const char **)aliases;
+    req.n_aliases = 2;
+    size_t nlen = strlen(req.name), alen = strlen(aliases[1]);
+    static const struct {
+        match_method_t method; /* of the hit written (entity hit, its name) */
+        uint16_t query;        /* the hit's query, span_off, span_len */
+        uint32_t off, len;
+        bool req;         /* written with the request (else NULL) */
+        const char *span; /* the matched_span written, or NULL: none */
+    } cases[] = {
+        /* in the name */
+        {MATCH_UNIT, 0, 21, 30, true, "Harbin Institute of Technology"},
+        /* in the second alias, a native-script span at the very end */
+        {MATCH_UNIT, 2, 18, 21, true, "哈尔滨工业大学"},
+        /* the whole first alias, spelled out */
+        {MATCH_RELATED, 1, 0, 12, true, "HIT Shenzhen"},
+        /* span_len 0: the whole string, nothing written */
+        {MATCH_EXACT, 0, 0, 0, true, NULL},
+        {MATCH_ID, 0, 0, 0, true, NULL},
+        {MATCH_FUZZY, 1, 4, 0, true, NULL},
+        /* no request: nothing to quote */
+        {MATCH_UNIT, 0, 21, 30, false, NULL},
+        /* a query the request does not have */
+        {MATCH_UNIT, 3, 0, 1, true, NULL},
+        /* a span that starts or ends inside a character (3 bytes each) */
+        {MATCH_UNIT, 2, 19, 20, true, NULL},
+        {MATCH_UNIT, 2, 18, 20, true, NULL},
+        /* past the end, and offsets that would wrap */
+        {MATCH_UNIT, 0, 60, 20, true, NULL},
+        {MATCH_UNIT, 0, 73, 1, true, NULL},
+        {MATCH_UNIT, 0, 200, 1, true, NULL},
+        {MATCH_UNIT, 0, UINT32_MAX, 2, true, NULL},
+        {MATCH_UNIT, 0, 1, UINT32_MAX, true, NULL},
+        /* the last byte, exactly */
+        {MATCH_UNIT, 0, 72, 1, true, "a"},
+    };
+    /* The offsets above are the strings' own. */
+    assert_int_equal(nlen, 73);
+    assert_int_equal(alen, 39);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        result_t res = {0};
+        match_hit_t hit = {.entity = 0,
+                           .name = 0,
+                           .method = cases[i].method,
+                           .score = 0.9,
+                           .query = cases[i].query,
+                           .span_off = cases[i].off,
+                           .span_len = cases[i].len};
+        res.matches = &hit;
+        res.n_matches = 1;
+        sbuf_t b = SBUF_INIT;
+        proto_write_result(&b, &w->rs, cases[i].req ? &req : NULL, &res, 0);
+        assert_false(b.oom);
+        cJSON *j = cJSON_Parse(b.data);
+        assert_non_null(j);
+        cJSON *m = cJSON_GetArrayItem(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "partner"), "matches"), 0);
+        const cJSON *span = cJSON_GetObjectItem(m, "matched_span");
+        if (cases[i].span == NULL) {
+            if (span != NULL)
+                fail_msg("case %zu: unexpected matched_span in %s", i, b.data);
+        } else {
+            if (!cJSON_IsString(span) || strcmp(span->valuestring, cases[i].span) != 0)
+                fail_msg("case %zu: want matched_span \"%s\" in %s", i, cases[i].span, b.data);
+            /* right after matched, before method: nothing else is new */
+            char want[160];
+            snprintf(want, sizeof want, "\",\"matched_span\":\"%s\",\"method\":\"%s\",",
+                     cases[i].span, match_method_name(hit.method));
+            assert_non_null(strstr(b.data, want));
+        }
+        cJSON_Delete(j);
+        sbuf_free(&b);
+    }
+}
+
+/* note: after rules, only when the result has one. */
+static void
+test_write_note(void **state)
+{
+    wfx_t *w = *state;
+    match_hit_t hit = {.entity = 0, .name = 0, .method = MATCH_EXACT, .score = 1.0};
+    result_t res = {0};
+    res.matches = &hit;
+    res.n_matches = 1;
+    res.note = "The partner matched hit (exact) \"in\" the registry";
+    sbuf_t b = SBUF_INIT;
+    proto_write_result(&b, &w->rs, NULL, &res, 5);
+    assert_false(b.oom);
+    assert_non_null(strstr(b.data, "\"rules\":[],\"note\":\"The partner matched hit (exact) "
+                                   "\\\"in\\\" the registry\",\"ruleset\":{"));
+    cJSON *j = cJSON_Parse(b.data);
+    assert_non_null(j);
+    assert_string_equal(cJSON_GetObjectItem(j, "note")->valuestring, res.note);
+    cJSON_Delete(j);
+    sbuf_free(&b);
+
+    /* no note, no member */
+    res.note = NULL;
+    proto_write_result(&b, &w->rs, NULL, &res, 5);
+    assert_null(strstr(b.data, "\"note\""));
     sbuf_free(&b);
 }
 
@@ -1032,6 +1146,8 @@ main(void)
         WT(test_write_result_empty),
         WT(test_score_format),
         WT(test_write_ident_escaped),
+        WT(test_write_span),
+        WT(test_write_note),
         cmocka_unit_test(test_write_error),
         cmocka_unit_test(test_parse_then_error_reply),
         WT(test_write_taxonomy),

@@ -1,5 +1,7 @@
 /* test_screen.c -- screening semantics on the fixture ruleset, through
- * screen_run and through the embedding API (JSON in, JSON out). */
+ * screen_run and through the embedding API (JSON in, JSON out); the
+ * note of a match no rule acts on; and the starter policy's coverage of
+ * every match method. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 
 #include "arena.h"
 #include "diag.h"
+#include "expr.h"
 #include "request.h"
 #include "ruleset.h"
 #include "screen.h"
@@ -198,6 +201,183 @@ test_scratch_stops_growing(void **state)
     assert_int_equal(arena_reserved(f->a), reserved);
 }
 
+/* ---- no silent clears: the note -------------------------------------- */
+
+/* A match no rule acts on: the verdict stays clear, and the note says
+ * which organisation matched, how, and what the request shows. */
+static void
+test_note_when_no_rule_acts(void **state)
+{
+    fx_t *f = *state;
+    request_t q;
+    request_init(&q);
+    /* A defence conglomerate: the fixture acts on it only on sensitive work. */
+    q.name = "China Electronics Technology Group Corporation";
+    q.activity = "other";
+    result_t r;
+    assert_int_equal(screen_run(f->rs, &q, f->a, &r), 0);
+    assert_int_equal(r.verdict, 0);
+    assert_int_equal(r.n_rules, 0);
+    assert_int_equal(r.n_matches, 1);
+    assert_non_null(r.note);
+    assert_non_null(strstr(r.note, "The partner matched cetc (exact) in the registry, but no rule "
+                                   "acts on this match"));
+    assert_non_null(strstr(r.note, "Here no technology was given or spotted in the text. "));
+    assert_null(strstr(r.note, "current = false"));
+    assert_non_null(strstr(r.note, "Check the match before relying on this verdict."));
+
+    /* A past tie, no technology, no activity: all three said. */
+    arena_reset(f->a);
+    q.activity = NULL;
+    q.current = false;
+    assert_int_equal(screen_run(f->rs, &q, f->a, &r), 0);
+    assert_int_equal(r.n_rules, 0);
+    assert_non_null(r.note);
+    assert_non_null(strstr(r.note, "Here the tie is past (current = false), no technology was "
+                                   "given or spotted in the text and no activity was given. "));
+
+    /* With sensitive work a rule acts (mcf-related): no note. */
+    arena_reset(f->a);
+    const char *tech[] = {"ai"};
+    q.tech = tech;
+    q.n_tech = 1;
+    assert_int_equal(screen_run(f->rs, &q, f->a, &r), 0);
+    assert_true(fired(f, &r, "mcf-related"));
+    assert_null(r.note);
+}
+
+/* A rule that fired, or no match at all: no note. */
+static void
+test_no_note_otherwise(void **state)
+{
+    fx_t *f = *state;
+    request_t q;
+    request_init(&q);
+    q.name = "Harbin Institue of Technology"; /* fuzzy, and fuzzy-confirm acts on it */
+    result_t r;
+    assert_int_equal(screen_run(f->rs, &q, f->a, &r), 0);
+    assert_true(r.n_matches >= 1);
+    assert_int_equal(r.matches[0].method, MATCH_FUZZY);
+    assert_true(fired(f, &r, "fuzzy-confirm"));
+    assert_null(r.note);
+
+    arena_reset(f->a);
+    request_init(&q);
+    q.name = "University of Toronto";
+    q.current = false;
+    assert_int_equal(screen_run(f->rs, &q, f->a, &r), 0);
+    assert_int_equal(r.n_matches, 0);
+    assert_null(r.note);
+}
+
+/* The note through the reply: after "rules", as PROTOCOL.md shows. */
+static void
+test_note_in_reply(void **state)
+{
+    (void)state;
+    char *errs = NULL;
+    vet_engine_t *e = vet_engine_load(GOOD, &errs);
+    assert_non_null(e);
+    vet_worker_t *w = vet_worker_new();
+    const char *req = "{\"id\":\"n-1\",\"partner\":{\"name\":\"China Electronics Technology "
+                      "Group Corporation\"},\"activity\":\"other\"}";
+    const char *reply;
+    size_t n;
+    assert_int_equal(vet_engine_screen(e, w, req, strlen(req), &reply, &n), 0);
+    assert_non_null(strstr(reply, "\"verdict\":\"clear\""));
+    assert_non_null(strstr(reply, "\"rules\":[],\"note\":\"The partner matched cetc (exact) "));
+    const char *req2 = "{\"id\":\"n-2\",\"partner\":{\"name\":\"Somewhere Else\"}}";
+    assert_int_equal(vet_engine_screen(e, w, req2, strlen(req2), &reply, &n), 0);
+    assert_null(strstr(reply, "\"note\""));
+    vet_worker_destroy(&w);
+    vet_engine_destroy(&e);
+}
+
+/* ---- the starter policy: every identification is covered ------------ */
+
+/* The verdict index of the most severe rule firing on entity e matched
+ * by method m, in the situation of f (-1: none fires). */
+static int
+worst_fired(const ruleset_t *rs, expr_facts_t *f, const reg_entity_t *e, match_method_t m)
+{
+    f->entity = e;
+    f->method = (int)m;
+    f->match = m == MATCH_ID || m == MATCH_EXACT ? 1.0 : 0.9;
+    int worst = -1;
+    for (size_t r = 0; r < rs->n_rules; r++)
+        if (expr_eval(rs->rules[r].when, f) == 1 && rs->rules[r].verdict > worst)
+            worst = rs->rules[r].verdict;
+    return worst;
+}
+
+/* Issue 12, "no silent clears", on rules/ itself: for every organisation
+ * of the registry and every situation (activity, current or past, no,
+ * given or spotted sensitive technology), an identification to confirm
+ * (fuzzy, unit, related) fires a rule exactly when a confident one (id,
+ * exact) would, and never more than review. So no list or tag the policy
+ * acts on is left without a rule for the weaker identifications, and a
+ * resemblance never asks more than the organisation itself would. */
+static void
+test_starter_policy_covers_every_method(void **state)
+{
+    (void)state;
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = ruleset_load("rules", d);
+    if (rs == NULL)
+        diag_print(d, stderr);
+    diag_destroy(&d);
+    assert_non_null(rs);
+    int review = vocab_find(&rs->verdicts, "review");
+    assert_true(review >= 0);
+    size_t words = tax_words(rs->tax) + 1;
+    uint64_t *none = calloc(words, sizeof *none), *ai = calloc(words, sizeof *ai);
+    assert_non_null(none);
+    assert_non_null(ai);
+    int c = tax_find(rs->tax, "ai");
+    assert_true(c >= 0);
+    ai[c / 64] |= 1ULL << (c % 64);
+    static const match_method_t weak[] = {MATCH_UNIT, MATCH_RELATED, MATCH_FUZZY};
+    size_t situations = 0, acted = 0;
+    for (size_t i = 0; i < rs->n_ents; i++) {
+        const reg_entity_t *e = &rs->ents[i];
+        for (int act = -1; act < (int)rs->activities.n; act++)
+            for (int cur = 0; cur < 2; cur++)
+                for (int tech = 0; tech < 3; tech++) {
+                    expr_facts_t f = {
+                        .ents = rs->ents,
+                        .type = -1,
+                        .given = tech == 1 ? ai : none,
+                        .spotted = tech == 2 ? ai : none,
+                        .activity = act,
+                        .current = cur == 1,
+                    };
+                    situations++;
+                    int exact = worst_fired(rs, &f, e, MATCH_EXACT);
+                    assert_int_equal(worst_fired(rs, &f, e, MATCH_ID), exact);
+                    acted += exact >= 0;
+                    for (size_t k = 0; k < sizeof weak / sizeof weak[0]; k++) {
+                        int got = worst_fired(rs, &f, e, weak[k]);
+                        if ((got >= 0) != (exact >= 0) || got > review)
+                            fail_msg("%s by %s (activity %s, %s, %s): exact gives %s, %s gives %s",
+                                     e->id, match_method_name(weak[k]),
+                                     act >= 0 ? rs->activities.names[act] : "none",
+                                     cur ? "current" : "past",
+                                     tech == 0   ? "no technology"
+                                     : tech == 1 ? "ai given"
+                                                 : "ai spotted",
+                                     exact >= 0 ? rs->verdicts.names[exact] : "nothing",
+                                     match_method_name(weak[k]),
+                                     got >= 0 ? rs->verdicts.names[got] : "nothing");
+                    }
+                }
+    }
+    /* The sweep saw the policy act, and not everywhere. */
+    assert_true(acted > 0 && acted < situations);
+    free(none);
+    free(ai);
+    ruleset_destroy(&rs);
+}
+
 /* ---- through the embedding API ------------------------------------- */
 
 static const char *REQ =
@@ -289,6 +469,10 @@ main(void)
         cmocka_unit_test(test_spotted_evidence),
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_scratch_stops_growing),
+        cmocka_unit_test(test_note_when_no_rule_acts),
+        cmocka_unit_test(test_no_note_otherwise),
+        cmocka_unit_test(test_note_in_reply),
+        cmocka_unit_test(test_starter_policy_covers_every_method),
         cmocka_unit_test(test_engine_api_json_and_threads),
     };
     return cmocka_run_group_tests_name("screen", tests, setup, teardown);

@@ -195,9 +195,10 @@ typedef struct pairs {
 struct evdata_reg {
     reg_org_t *orgs; /* in file order (files sorted by name) */
     size_t n_orgs, cap_orgs;
-    pairs_t ids;   /* id -> org */
-    pairs_t keys;  /* source key -> org */
-    pairs_t names; /* comparison form -> org */
+    pairs_t ids;    /* id -> org */
+    pairs_t keys;   /* source key -> org */
+    pairs_t names;  /* comparison form -> org */
+    ptrs_t pending; /* names of `names` groups, "id\0name" (owned): added once every file is read */
 };
 
 static int
@@ -293,6 +294,42 @@ nro_row(const char *src)
     return end != last + 4 && *end == '\0' ? n : 0;
 }
 
+/* The arrays of other names an organisation or a `names` group may have
+ * (docs/RULES.md): every kind counts as a name the registry carries. */
+static const char *const name_kinds[] = {"aliases", "short_names", "former_names"};
+
+/* Queues the names of the `names` groups of cfg ("id\0name" strings in
+ * r->pending): their organisation may be in a file not read yet. */
+static int
+reg_queue_groups(evdata_reg_t *r, config_t *cfg)
+{
+    config_setting_t *list = config_lookup(cfg, "names");
+    int n = list != NULL ? config_setting_length(list) : 0;
+    for (int k = 0; k < n; k++) {
+        config_setting_t *g = config_setting_get_elem(list, (unsigned)k);
+        const char *id = NULL;
+        if (config_setting_lookup_string(g, "id", &id) != CONFIG_TRUE)
+            continue;
+        for (size_t kk = 0; kk < sizeof name_kinds / sizeof name_kinds[0]; kk++) {
+            config_setting_t *al = config_setting_lookup(g, name_kinds[kk]);
+            for (int a = 0; al != NULL && a < config_setting_length(al); a++) {
+                const char *s = config_setting_get_string_elem(al, a);
+                if (s == NULL)
+                    continue;
+                size_t li = strlen(id), ls = strlen(s);
+                char *e = malloc(li + ls + 2);
+                if (e == NULL || ptrs_push(&r->pending, e) < 0) {
+                    free(e);
+                    return -1;
+                }
+                memcpy(e, id, li + 1);
+                memcpy(e + li + 1, s, ls + 1);
+            }
+        }
+    }
+    return 0;
+}
+
 static int
 reg_read_file(evdata_reg_t *r, const char *path, char *err, size_t cap)
 {
@@ -325,11 +362,13 @@ reg_read_file(evdata_reg_t *r, const char *path, char *err, size_t cap)
             rc = -1;
             break;
         }
-        config_setting_t *al = config_setting_lookup(o, "aliases");
-        for (int a = 0; al != NULL && a < config_setting_length(al) && rc == 0; a++) {
-            const char *s = config_setting_get_string_elem(al, a);
-            if (s != NULL && reg_add_name(r, i, s) < 0)
-                rc = -1;
+        for (size_t kk = 0; kk < sizeof name_kinds / sizeof name_kinds[0] && rc == 0; kk++) {
+            config_setting_t *al = config_setting_lookup(o, name_kinds[kk]);
+            for (int a = 0; al != NULL && a < config_setting_length(al) && rc == 0; a++) {
+                const char *s = config_setting_get_string_elem(al, a);
+                if (s != NULL && reg_add_name(r, i, s) < 0)
+                    rc = -1;
+            }
         }
         char key[256];
         const char *v;
@@ -355,6 +394,8 @@ reg_read_file(evdata_reg_t *r, const char *path, char *err, size_t cap)
             }
         }
     }
+    if (rc == 0)
+        rc = reg_queue_groups(r, &cfg);
     if (rc < 0)
         say(err, cap, "out of memory");
     config_destroy(&cfg);
@@ -414,6 +455,20 @@ evdata_reg_load(const char *dir, char *err, size_t cap)
     }
     qsort(r->ids.v, r->ids.n, sizeof *r->ids.v, pair_cmp);
     qsort(r->keys.v, r->keys.n, sizeof *r->keys.v, pair_cmp);
+    /* The names groups' names, now that every organisation is known (a
+     * group naming no organisation is the loader's error, not ours). */
+    for (size_t i = 0; i < r->pending.n && rc == 0; i++) {
+        const char *id = r->pending.v[i];
+        const pair_t *p = pairs_find(&r->ids, id);
+        if (p != NULL && reg_add_name(r, p->org, id + strlen(id) + 1) < 0) {
+            say(err, cap, "out of memory");
+            rc = -1;
+        }
+    }
+    if (rc < 0) {
+        evdata_reg_destroy(&r);
+        return NULL;
+    }
     qsort(r->names.v, r->names.n, sizeof *r->names.v, pair_cmp);
     return r;
 }
@@ -438,6 +493,9 @@ evdata_reg_destroy(evdata_reg_t **rp)
     pairs_free(&r->ids);
     pairs_free(&r->keys);
     pairs_free(&r->names);
+    for (size_t i = 0; i < r->pending.n; i++)
+        free(r->pending.v[i]);
+    free(r->pending.v);
     free(r);
     *rp = NULL;
 }

@@ -28,7 +28,9 @@ int evdata_core(const char *norm, char *out, size_t cap);
 typedef struct evdata_reg evdata_reg_t;
 
 /* Reads every .cfg file of DIR/registry (libconfig) of the ruleset directory dir:
- * each organisation's id, names, country and source keys. Returns the
+ * each organisation's id, names (name, aliases, short_names, former_names,
+ * and those that `names` groups of any file add to it), country and
+ * source keys. Returns the
  * registry, caller owns it (evdata_reg_destroy); NULL with a message in
  * err (cap bytes) on failure. */
 evdata_reg_t *evdata_reg_load(const char *dir, char *err, size_t cap);

@@ -16,6 +16,7 @@
 #include "csv.h"
 #include "evdata.h"
 #include "evgen.h"
+#include "evreal.h"
 #include "exitcode.h"
 #include "import.h"
 #include "sbuf.h"
@@ -30,12 +31,15 @@
 #define MAX_SHOWN_MATCHES 8
 
 static const char usage[] =
-    "usage: vet-eval [-r RULESET] [-d DATA] [-i INNOCENT.tsv] [--seed N] [--examples N] [--json "
-    "FILE]\n"
+    "usage: vet-eval [-r RULESET] [-d DATA] [-i INNOCENT.tsv] [-w REALWORLD.tsv] "
+    "[--realworld-only]\n"
+    "                [--seed N] [--examples N] [--json FILE]\n"
     "  -r, --rules DIR      ruleset to screen with (default build/rules-full: make rules-full)\n"
     "  -d, --data DIR       the public lists (default ../shared/data)\n"
     "  -i, --innocent FILE  innocent look-alikes, name<TAB>country<TAB>why\n"
     "                       (default tests/fixtures/eval/innocent.tsv)\n"
+    "  -w, --realworld FILE the real-world form set (default tools/eval/realworld.tsv)\n"
+    "      --realworld-only only the real-world form set: no public lists needed\n"
     "      --seed N         seed of the variations (default 1)\n"
     "      --examples N     misses and false positives shown per group (default 8)\n"
     "      --json FILE      also write every number and example as JSON\n";
@@ -87,11 +91,47 @@ typedef struct bucket {
     examples_t wrongs;    /* wrong matches */
 } bucket_t;
 
+/* How a real-world query's expected organisation was found: the reply's
+ * match "method" (docs/PROTOCOL.md), one table for the enum and names. */
+#define RW_METHODS(X)                                                                              \
+    X(RWM_ID, "id")                                                                                \
+    X(RWM_EXACT, "exact")                                                                          \
+    X(RWM_UNIT, "unit")                                                                            \
+    X(RWM_RELATED, "related")                                                                      \
+    X(RWM_FUZZY, "fuzzy")                                                                          \
+    X(RWM_OTHER, "other")
+#define RW_ENUM_(e, n) e,
+enum { RW_METHODS(RW_ENUM_) RWM_N };
+#undef RW_ENUM_
+#define RW_NAME_(e, n) n,
+static const char *const rw_method_names[] = {RW_METHODS(RW_NAME_)};
+#undef RW_NAME_
+
+/* Report buckets of the real-world form set: one per class (evreal.h),
+ * then RW_ALL, every positive class together. */
+enum { RW_ALL = EVREAL_N, RW_N };
+
+typedef struct rw_bucket {
+    long queries;          /* requests screened */
+    long hits;             /* positive: an expected organisation among the matches */
+    long by_method[RWM_N]; /* hits by the method of the (best) expected match */
+    long matched;          /* queries with at least one match (innocent: false positives) */
+    long wrong_only;       /* positive: matches, but none of an expected organisation */
+    long not_clear;        /* queries whose verdict is not "clear" */
+    long silent;           /* positive: hits whose verdict is "clear" (silent clears) */
+    long absent;           /* positive: no expected id is in the ruleset (counted as a miss) */
+    examples_t misses;     /* positive: not identified; innocent: matched or not clear */
+    examples_t silents;    /* positive: hits with a "clear" verdict */
+} rw_bucket_t;
+
 typedef struct eval {
     vet_engine_t *engine;
     vet_worker_t *worker;
     evdata_reg_t *reg;
     bucket_t b[B_N];
+    rw_bucket_t rw[RW_N]; /* the real-world form set */
+    long n_rw_listed;     /* real-world innocent names that are in the registry: skipped */
+    examples_t rw_listed;
     char baseline[32];      /* verdict of the request for an unmatched partner */
     long n_innocent_listed; /* innocent names that are in the registry: skipped */
     examples_t innocent_listed;
@@ -148,6 +188,8 @@ typedef struct reply {
     const char *verdict;
     match_t m[MAX_SHOWN_MATCHES];
     size_t n;
+    int n_rules;   /* rules that fired */
+    bool has_note; /* the reply's "note": a match no rule acted on, said out loud */
 } reply_t;
 
 /* Screens one partner (name, country or NULL) with a request that would
@@ -189,6 +231,8 @@ screen(eval_t *ev, const char *name, const char *country, reply_t *rp)
         return -1;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(rp->json, "verdict");
     rp->verdict = cJSON_IsString(v) ? v->valuestring : "?";
+    rp->n_rules = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rp->json, "rules"));
+    rp->has_note = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rp->json, "note"));
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(rp->json, "partner");
     const cJSON *ms = cJSON_GetObjectItemCaseSensitive(p, "matches");
     const cJSON *m;
@@ -443,6 +487,26 @@ run_lists(eval_t *ev, const evdata_src_t *src)
     return 0;
 }
 
+/* The id of a registry organisation that carries name (compared in
+ * evdata_norm's form) and whose country is cc, or that has no country,
+ * or any when cc is NULL or "": such a name is listed, not innocent. The
+ * same name in another country is not (country is part of identity).
+ * Returns the id (borrowed from ev->reg) or NULL. */
+static const char *
+listed_as(const eval_t *ev, const char *name, const char *cc)
+{
+    char norm[NORM_CAP];
+    size_t idx[16];
+    size_t n =
+        evdata_norm(name, norm, sizeof norm) == 0 ? evdata_reg_carriers(ev->reg, norm, idx, 16) : 0;
+    for (size_t i = 0; i < n && i < 16; i++) {
+        const char *oc = evdata_reg_country(ev->reg, idx[i]);
+        if (oc == NULL || cc == NULL || cc[0] == '\0' || strcasecmp(oc, cc) == 0)
+            return evdata_reg_id(ev->reg, idx[i]);
+    }
+    return NULL;
+}
+
 /* Reads the innocent look-alikes (name<TAB>country<TAB>why; '#' comments)
  * with the one CSV reader, and screens each name that no registry
  * organisation carries. */
@@ -482,20 +546,8 @@ run_innocent(eval_t *ev, const char *path)
             rc = -1;
             break;
         }
-        /* A name that a registry organisation of the same (or of no)
-         * country carries is listed, not innocent: skipped and reported.
-         * The same name in another country stays (country is identity). */
-        char norm[NORM_CAP];
-        size_t idx[16];
-        size_t n = evdata_norm(name, norm, sizeof norm) == 0
-                       ? evdata_reg_carriers(ev->reg, norm, idx, 16)
-                       : 0;
-        const char *listed_id = NULL;
-        for (size_t i = 0; i < n && i < 16 && listed_id == NULL; i++) {
-            const char *oc = evdata_reg_country(ev->reg, idx[i]);
-            if (oc == NULL || cc[0] == '\0' || strcasecmp(oc, cc) == 0)
-                listed_id = evdata_reg_id(ev->reg, idx[i]);
-        }
+        /* A listed name is skipped and reported (listed_as). */
+        const char *listed_id = listed_as(ev, name, cc);
         if (listed_id != NULL) {
             ev->n_innocent_listed++;
             ex_add(&ev->innocent_listed, (uint64_t)ln, "%s:%ld: \"%s\" is a name of %s", path, ln,
@@ -517,6 +569,96 @@ run_innocent(eval_t *ev, const char *path)
     sbuf_free(&why);
     free(data);
     return rc < 0 ? -1 : 0;
+}
+
+/* ---- the real-world form set ------------------------------------------ */
+
+static int
+rw_method(const char *m)
+{
+    for (int i = 0; i < RWM_OTHER; i++)
+        if (strcmp(rw_method_names[i], m) == 0)
+            return i;
+    return RWM_OTHER;
+}
+
+/* Counts one screened query of the set into its class's bucket and, for
+ * a positive class, into RW_ALL. A positive query hits when one of its
+ * expected ids is among the matches; its method is that of the first
+ * (best) such match. */
+static void
+rw_count(eval_t *ev, const evreal_row_t *r, const reply_t *rp)
+{
+    bool innocent = r->cls == EVREAL_INNOCENT;
+    int method = -1;
+    for (size_t i = 0; i < rp->n && method < 0 && !innocent; i++)
+        if (evreal_accepts(r, rp->m[i].entity))
+            method = rw_method(rp->m[i].method);
+    bool absent = !innocent;
+    for (size_t i = 0; i < r->n_expected && absent; i++)
+        absent = evdata_reg_find(ev->reg, r->expected[i]) < 0;
+    bool not_clear = strcmp(rp->verdict, "clear") != 0;
+    /* A silent clear: found, verdict clear, and neither a rule nor a note
+     * says why (issue 12, "no silent clears"). */
+    bool silent = method >= 0 && !not_clear && rp->n_rules == 0 && !rp->has_note;
+    rw_bucket_t *bs[2] = {&ev->rw[r->cls], innocent ? NULL : &ev->rw[RW_ALL]};
+    for (int k = 0; k < 2 && bs[k] != NULL; k++) {
+        rw_bucket_t *b = bs[k];
+        b->queries++;
+        b->matched += rp->n > 0;
+        b->not_clear += not_clear;
+        b->absent += absent;
+        if (method >= 0) {
+            b->hits++;
+            b->by_method[method]++;
+            b->silent += silent;
+        } else if (!innocent && rp->n > 0) {
+            b->wrong_only++;
+        }
+    }
+    if ((innocent && (rp->n > 0 || not_clear)) || (!innocent && method < 0) || silent) {
+        char ml[1024], exp[512];
+        matches_line(rp, ml, sizeof ml);
+        size_t k = 0;
+        exp[0] = '\0';
+        for (size_t i = 0; i < r->n_expected && k < sizeof exp; i++) {
+            int w = snprintf(exp + k, sizeof exp - k, "%s%s", i ? "|" : "", r->expected[i]);
+            k += w > 0 ? (size_t)w : 0;
+        }
+        ex_add(silent ? &ev->rw[r->cls].silents : &ev->rw[r->cls].misses,
+               evgen_hash(ev->seed, r->query), "\"%s\" [%s]%s%s%s -> %s; verdict %s", r->query,
+               r->country ? r->country : "-", innocent ? "" : " expected ", exp,
+               absent ? " (not in the ruleset)" : "", ml, rp->verdict);
+    }
+}
+
+/* Screens every query of the real-world form set (path, already read
+ * into set). Innocent names that a registry organisation carries are
+ * skipped and reported (listed_as). Returns 0, or -1 when a request
+ * could not be screened. */
+static int
+run_realworld(eval_t *ev, const evreal_t *set, const char *path)
+{
+    size_t n;
+    const evreal_row_t *rows = evreal_rows(set, &n);
+    for (size_t i = 0; i < n; i++) {
+        const evreal_row_t *r = &rows[i];
+        if (r->cls == EVREAL_INNOCENT) {
+            const char *id = listed_as(ev, r->query, r->country);
+            if (id != NULL) {
+                ev->n_rw_listed++;
+                ex_add(&ev->rw_listed, (uint64_t)r->line, "%s:%lu: \"%s\" is a name of %s", path,
+                       r->line, r->query, id);
+                continue;
+            }
+        }
+        reply_t rp;
+        if (screen(ev, r->query, r->country, &rp) < 0)
+            return -1;
+        rw_count(ev, r, &rp);
+        cJSON_Delete(rp.json);
+    }
+    return 0;
 }
 
 /* ---- the report -------------------------------------------------------- */
@@ -598,8 +740,102 @@ bucket_json(const bucket_t *b, size_t max_examples)
     return o;
 }
 
+/* The real-world form set's table: per class, recall and how the hits
+ * were found, then the innocent class's false positives. */
+static void
+print_realworld(eval_t *ev, const char *path, size_t n_examples)
+{
+    printf("\nreal-world form set %s: %ld positive queries in %d classes, %ld innocent\n\n", path,
+           ev->rw[RW_ALL].queries, EVREAL_N - 1, ev->rw[EVREAL_INNOCENT].queries);
+    printf("%-12s %7s %5s %7s", "class", "queries", "hits", "recall");
+    for (int m = 0; m < RWM_N; m++)
+        printf(" %7s", rw_method_names[m]);
+    printf(" %6s %6s %9s %6s  %s\n", "wrong", "silent", "not-clear", "absent", "target");
+    for (int c = 0; c < RW_N; c++) {
+        if (c == EVREAL_INNOCENT)
+            continue;
+        const rw_bucket_t *b = &ev->rw[c];
+        printf("%-12s %7ld %5ld %6.2f%%",
+               c == RW_ALL ? "all" : evreal_class_name((evreal_class_t)c), b->queries, b->hits,
+               pct(b->hits, b->queries));
+        for (int m = 0; m < RWM_N; m++)
+            printf(" %7ld", b->by_method[m]);
+        printf(" %6ld %6ld %8.2f%% %6ld  %s\n", b->wrong_only, b->silent,
+               pct(b->not_clear, b->queries), b->absent,
+               c == RW_ALL ? "recall >= 95%" : "recall >= 90%");
+    }
+    const rw_bucket_t *in = &ev->rw[EVREAL_INNOCENT];
+    printf("\n%-12s %7s %7s %7s %9s %7s\n", "class", "queries", "matched", "rate", "not-clear",
+           "rate");
+    printf("%-12s %7ld %7ld %6.2f%% %9ld %6.2f%%  target: matched <= 1%%\n", "innocent",
+           in->queries, in->matched, pct(in->matched, in->queries), in->not_clear,
+           pct(in->not_clear, in->queries));
+    if (ev->n_rw_listed > 0)
+        printf("  (%ld innocent names skipped: a registry organisation carries them)\n",
+               ev->n_rw_listed);
+    printf(
+        "\nrecall: an expected organisation is among the matches; id .. other: how the hits were "
+        "found (the reply's\nmethod of the best expected match); wrong: matched, but no expected "
+        "organisation; silent: hits whose verdict\nis \"clear\" with no rule fired and no note; "
+        "not-clear: verdict is not \"clear\"; absent: no expected id\nis in the ruleset (a miss). "
+        "innocent matched: any match at all.\n");
+    printf(
+        "\nExamples of the real-world form set (a fixed sample: ordered by a hash of the query)\n");
+    for (int c = 0; c < EVREAL_N; c++) {
+        if (ev->rw[c].misses.n == 0 && ev->rw[c].silents.n == 0)
+            continue;
+        printf("%s:\n", evreal_class_name((evreal_class_t)c));
+        print_examples(c == EVREAL_INNOCENT ? "matched or not clear" : "misses", &ev->rw[c].misses,
+                       n_examples);
+        print_examples("silent clears (found, verdict clear)", &ev->rw[c].silents, n_examples);
+    }
+    print_examples("real-world innocent names skipped as listed", &ev->rw_listed, n_examples);
+}
+
+static cJSON *
+rw_json(const eval_t *ev, const char *path, size_t max_examples)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "file", path);
+    cJSON_AddNumberToObject(o, "innocent_listed_skipped", (double)ev->n_rw_listed);
+    cJSON *cs = cJSON_AddArrayToObject(o, "classes");
+    for (int c = 0; c < RW_N; c++) {
+        const rw_bucket_t *b = &ev->rw[c];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "class",
+                                c == RW_ALL ? "all" : evreal_class_name((evreal_class_t)c));
+        cJSON_AddNumberToObject(j, "queries", (double)b->queries);
+        cJSON_AddNumberToObject(j, "matched", (double)b->matched);
+        cJSON_AddNumberToObject(j, "matched_rate", pct(b->matched, b->queries) / 100.0);
+        cJSON_AddNumberToObject(j, "not_clear", (double)b->not_clear);
+        cJSON_AddNumberToObject(j, "not_clear_rate", pct(b->not_clear, b->queries) / 100.0);
+        if (c != EVREAL_INNOCENT) {
+            cJSON_AddNumberToObject(j, "hits", (double)b->hits);
+            cJSON_AddNumberToObject(j, "recall", pct(b->hits, b->queries) / 100.0);
+            cJSON *m = cJSON_AddObjectToObject(j, "methods");
+            for (int k = 0; k < RWM_N; k++)
+                cJSON_AddNumberToObject(m, rw_method_names[k], (double)b->by_method[k]);
+            cJSON_AddNumberToObject(j, "wrong_only", (double)b->wrong_only);
+            cJSON_AddNumberToObject(j, "silent_clears", (double)b->silent);
+            cJSON_AddNumberToObject(j, "absent", (double)b->absent);
+        }
+        const examples_t *sets[2] = {&b->misses, &b->silents};
+        const char *names[2] = {c == EVREAL_INNOCENT ? "matched" : "misses", "silent_examples"};
+        for (int k = 0; k < 2; k++) {
+            if (sets[k]->n == 0)
+                continue;
+            cJSON *a = cJSON_AddArrayToObject(j, names[k]);
+            for (size_t i = 0; i < sets[k]->n && i < max_examples; i++)
+                cJSON_AddItemToArray(a, cJSON_CreateString(sets[k]->v[i].text));
+        }
+        cJSON_AddItemToArray(cs, j);
+    }
+    return o;
+}
+
 static int
-write_json(eval_t *ev, const char *path, const char *rules, const char *data, double threshold)
+write_json(eval_t *ev, const char *path, const char *rules, const char *data, double threshold,
+           const char *rw_path, bool lists)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *rs = cJSON_AddObjectToObject(root, "ruleset");
@@ -608,13 +844,16 @@ write_json(eval_t *ev, const char *path, const char *rules, const char *data, do
     cJSON_AddStringToObject(rs, "digest", vet_engine_digest(ev->engine));
     cJSON_AddNumberToObject(rs, "organisations", (double)evdata_reg_count(ev->reg));
     cJSON_AddNumberToObject(rs, "fuzzy_threshold", threshold);
-    cJSON_AddStringToObject(root, "data", data);
     cJSON_AddNumberToObject(root, "seed", (double)ev->seed);
     cJSON_AddStringToObject(root, "baseline_verdict", ev->baseline);
-    cJSON_AddNumberToObject(root, "innocent_listed_skipped", (double)ev->n_innocent_listed);
-    cJSON *bs = cJSON_AddArrayToObject(root, "buckets");
-    for (int i = 0; i < B_N; i++)
-        cJSON_AddItemToArray(bs, bucket_json(&ev->b[i], 500));
+    if (lists) {
+        cJSON_AddStringToObject(root, "data", data);
+        cJSON_AddNumberToObject(root, "innocent_listed_skipped", (double)ev->n_innocent_listed);
+        cJSON *bs = cJSON_AddArrayToObject(root, "buckets");
+        for (int i = 0; i < B_N; i++)
+            cJSON_AddItemToArray(bs, bucket_json(&ev->b[i], 500));
+    }
+    cJSON_AddItemToObject(root, "realworld", rw_json(ev, rw_path, 500));
     char *s = cJSON_Print(root);
     cJSON_Delete(root);
     if (s == NULL)
@@ -631,132 +870,11 @@ write_json(eval_t *ev, const char *path, const char *rules, const char *data, do
     return rc;
 }
 
-/* The ruleset's fuzzy_threshold (policy.cfg matching), or -1 if unset. */
-static double
-ruleset_threshold(const char *dir)
+/* The report of the sets built from the public lists: alias, varied
+ * (per list, per kind) and the innocent look-alikes of innocent.tsv. */
+static void
+print_lists(eval_t *ev, long n_examples)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/policy.cfg", dir);
-    config_t cfg;
-    config_init(&cfg);
-    double t = -1;
-    if (config_read_file(&cfg, path) == CONFIG_TRUE)
-        config_lookup_float(&cfg, "matching.fuzzy_threshold", &t);
-    config_destroy(&cfg);
-    return t;
-}
-
-static bool
-is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-int
-main(int argc, char **argv)
-{
-    const char *rules = "build/rules-full", *data = "../shared/data";
-    const char *innocent = "tests/fixtures/eval/innocent.tsv", *json = NULL;
-    unsigned long seed = 1;
-    long n_examples = 8;
-    static const struct option opts[] = {
-        {"rules", required_argument, NULL, 'r'},    {"data", required_argument, NULL, 'd'},
-        {"innocent", required_argument, NULL, 'i'}, {"seed", required_argument, NULL, 's'},
-        {"examples", required_argument, NULL, 'e'}, {"json", required_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
-    };
-    int c;
-    while ((c = getopt_long(argc, argv, "r:d:i:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r': rules = optarg; break;
-        case 'd': data = optarg; break;
-        case 'i': innocent = optarg; break;
-        case 's': seed = strtoul(optarg, NULL, 10); break;
-        case 'e': n_examples = strtol(optarg, NULL, 10); break;
-        case 'j': json = optarg; break;
-        case 'h': fputs(usage, stdout); return EX_OK;
-        default: fputs(usage, stderr); return EX_USAGE;
-        }
-    }
-    if (optind != argc) {
-        fputs(usage, stderr);
-        return EX_USAGE;
-    }
-    if (!is_dir(data)) {
-        fprintf(stderr,
-                "vet-eval: %s: no such directory: the evaluation needs the public lists "
-                "(shared/data beside the repository; -d DIR)\n",
-                data);
-        return VET_EXIT_FAIL;
-    }
-    if (!is_dir(rules)) {
-        fprintf(stderr, "vet-eval: %s: no such ruleset (make rules-full builds it; -r DIR)\n",
-                rules);
-        return VET_EXIT_FAIL;
-    }
-    eval_t *ev = calloc(1, sizeof *ev);
-    if (ev == NULL)
-        return VET_EXIT_FAIL;
-    ev->seed = seed;
-    int rc = VET_EXIT_FAIL;
-    char err[8192] = "";
-    evdata_src_t *src = NULL;
-    char *errs = NULL;
-    ev->engine = vet_engine_load(rules, &errs);
-    if (ev->engine == NULL) {
-        fprintf(stderr, "vet-eval: %s: ruleset does not load:\n%s", rules, errs ? errs : "");
-        free(errs);
-        goto out;
-    }
-    ev->worker = vet_worker_new();
-    ev->reg = evdata_reg_load(rules, err, sizeof err);
-    if (ev->worker == NULL || ev->reg == NULL) {
-        fprintf(stderr, "vet-eval: %s\n", err[0] ? err : "out of memory");
-        goto out;
-    }
-    src = evdata_src_load(data, err, sizeof err);
-    if (src == NULL) {
-        fprintf(stderr, "vet-eval: %s\n", err);
-        goto out;
-    }
-    static const char *const bnames[] = {"alias", "alias/ca-nro", "alias/us-sdn", "alias/un-sc",
-                                         "varied"};
-    for (int i = 0; i < B_N; i++) {
-        const char *n = i < B_VARIED_KIND   ? bnames[i]
-                        : i == B_INNOCENT   ? "innocent"
-                        : i == B_TYPO_SHORT ? "varied/typo word 5-6"
-                        : i == B_TYPO_LONG  ? "varied/typo word 7+"
-                                            : NULL;
-        if (n != NULL)
-            snprintf(ev->b[i].name, sizeof ev->b[i].name, "%s", n);
-        else
-            snprintf(ev->b[i].name, sizeof ev->b[i].name, "varied/%s",
-                     evgen_kind_name((evgen_kind_t)(i - B_VARIED_KIND)));
-    }
-    /* The verdict of the same request for a partner that matches nothing. */
-    reply_t base;
-    if (screen(ev, "Zqxv Wkjp Nonexistent Organisation", NULL, &base) < 0)
-        goto out;
-    snprintf(ev->baseline, sizeof ev->baseline, "%s", base.verdict);
-    bool base_matched = base.n > 0;
-    cJSON_Delete(base.json);
-    if (base_matched) {
-        fprintf(stderr, "vet-eval: the baseline name matched an organisation\n");
-        goto out;
-    }
-    if (run_lists(ev, src) < 0 || run_innocent(ev, innocent) < 0)
-        goto out;
-
-    double thr = ruleset_threshold(rules);
-    size_t n_orgs;
-    evdata_src_orgs(src, &n_orgs);
-    printf("vet-eval: ruleset %s (version %s, digest %.16s, %zu organisations), "
-           "matching at its own settings (fuzzy_threshold %.2f)\n",
-           rules, vet_engine_version(ev->engine), vet_engine_digest(ev->engine),
-           evdata_reg_count(ev->reg), thr);
-    printf("data %s: %zu listed organisations (NRO, OFAC SDN entities, UN entities); seed %lu\n\n",
-           data, n_orgs, seed);
     printf("%-22s %7s %7s %7s %7s %7s %7s %7s %7s %7s  %s\n", "set", "queries", "hits", "recall",
            "exact", "fuzzy", "unnamed", "q-prec", "m-prec", "absent", "target");
     for (int i = 0; i < B_INNOCENT; i++)
@@ -789,16 +907,168 @@ main(int argc, char **argv)
                        (size_t)n_examples);
     }
     print_examples("innocent names skipped as listed", &ev->innocent_listed, (size_t)n_examples);
+}
+
+/* The ruleset's fuzzy_threshold (policy.cfg matching), or -1 if unset. */
+static double
+ruleset_threshold(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/policy.cfg", dir);
+    config_t cfg;
+    config_init(&cfg);
+    double t = -1;
+    if (config_read_file(&cfg, path) == CONFIG_TRUE)
+        config_lookup_float(&cfg, "matching.fuzzy_threshold", &t);
+    config_destroy(&cfg);
+    return t;
+}
+
+static bool
+is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int
+main(int argc, char **argv)
+{
+    const char *rules = "build/rules-full", *data = "../shared/data";
+    const char *innocent = "tests/fixtures/eval/innocent.tsv", *json = NULL;
+    const char *realworld = "tools/eval/realworld.tsv";
+    bool lists = true;
+    unsigned long seed = 1;
+    long n_examples = 8;
+    static const struct option opts[] = {
+        {"rules", required_argument, NULL, 'r'},    {"data", required_argument, NULL, 'd'},
+        {"innocent", required_argument, NULL, 'i'}, {"realworld", required_argument, NULL, 'w'},
+        {"realworld-only", no_argument, NULL, 'W'}, {"seed", required_argument, NULL, 's'},
+        {"examples", required_argument, NULL, 'e'}, {"json", required_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "r:d:i:w:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': rules = optarg; break;
+        case 'd': data = optarg; break;
+        case 'i': innocent = optarg; break;
+        case 'w': realworld = optarg; break;
+        case 'W': lists = false; break;
+        case 's': seed = strtoul(optarg, NULL, 10); break;
+        case 'e': n_examples = strtol(optarg, NULL, 10); break;
+        case 'j': json = optarg; break;
+        case 'h': fputs(usage, stdout); return EX_OK;
+        default: fputs(usage, stderr); return EX_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fputs(usage, stderr);
+        return EX_USAGE;
+    }
+    if (lists && !is_dir(data)) {
+        fprintf(stderr,
+                "vet-eval: %s: no such directory: the evaluation needs the public lists "
+                "(shared/data beside the repository; -d DIR)\n",
+                data);
+        return VET_EXIT_FAIL;
+    }
+    if (!is_dir(rules)) {
+        fprintf(stderr, "vet-eval: %s: no such ruleset (make rules-full builds it; -r DIR)\n",
+                rules);
+        return VET_EXIT_FAIL;
+    }
+    eval_t *ev = calloc(1, sizeof *ev);
+    if (ev == NULL)
+        return VET_EXIT_FAIL;
+    ev->seed = seed;
+    int rc = VET_EXIT_FAIL;
+    char err[8192] = "";
+    evdata_src_t *src = NULL;
+    evreal_t *rw = evreal_load(realworld, err, sizeof err);
+    char *errs = NULL;
+    if (rw == NULL) {
+        fprintf(stderr, "vet-eval: %s\n", err);
+        free(ev);
+        return VET_EXIT_FAIL;
+    }
+    ev->engine = vet_engine_load(rules, &errs);
+    if (ev->engine == NULL) {
+        fprintf(stderr, "vet-eval: %s: ruleset does not load:\n%s", rules, errs ? errs : "");
+        free(errs);
+        goto out;
+    }
+    ev->worker = vet_worker_new();
+    ev->reg = evdata_reg_load(rules, err, sizeof err);
+    if (ev->worker == NULL || ev->reg == NULL) {
+        fprintf(stderr, "vet-eval: %s\n", err[0] ? err : "out of memory");
+        goto out;
+    }
+    src = lists ? evdata_src_load(data, err, sizeof err) : NULL;
+    if (lists && src == NULL) {
+        fprintf(stderr, "vet-eval: %s\n", err);
+        goto out;
+    }
+    static const char *const bnames[] = {"alias", "alias/ca-nro", "alias/us-sdn", "alias/un-sc",
+                                         "varied"};
+    for (int i = 0; i < B_N; i++) {
+        const char *n = i < B_VARIED_KIND   ? bnames[i]
+                        : i == B_INNOCENT   ? "innocent"
+                        : i == B_TYPO_SHORT ? "varied/typo word 5-6"
+                        : i == B_TYPO_LONG  ? "varied/typo word 7+"
+                                            : NULL;
+        if (n != NULL)
+            snprintf(ev->b[i].name, sizeof ev->b[i].name, "%s", n);
+        else
+            snprintf(ev->b[i].name, sizeof ev->b[i].name, "varied/%s",
+                     evgen_kind_name((evgen_kind_t)(i - B_VARIED_KIND)));
+    }
+    /* The verdict of the same request for a partner that matches nothing. */
+    reply_t base;
+    if (screen(ev, "Zqxv Wkjp Nonexistent Organisation", NULL, &base) < 0)
+        goto out;
+    snprintf(ev->baseline, sizeof ev->baseline, "%s", base.verdict);
+    bool base_matched = base.n > 0;
+    cJSON_Delete(base.json);
+    if (base_matched) {
+        fprintf(stderr, "vet-eval: the baseline name matched an organisation\n");
+        goto out;
+    }
+    if (lists && (run_lists(ev, src) < 0 || run_innocent(ev, innocent) < 0))
+        goto out;
+    if (run_realworld(ev, rw, realworld) < 0)
+        goto out;
+
+    double thr = ruleset_threshold(rules);
+    printf("vet-eval: ruleset %s (version %s, digest %.16s, %zu organisations), "
+           "matching at its own settings (fuzzy_threshold %.2f)\n",
+           rules, vet_engine_version(ev->engine), vet_engine_digest(ev->engine),
+           evdata_reg_count(ev->reg), thr);
+    if (lists) {
+        size_t n_orgs;
+        evdata_src_orgs(src, &n_orgs);
+        printf("data %s: %zu listed organisations (NRO, OFAC SDN entities, UN entities); seed "
+               "%lu\n\n",
+               data, n_orgs, seed);
+        print_lists(ev, n_examples);
+    }
+    print_realworld(ev, realworld, (size_t)n_examples);
     rc = EX_OK;
-    if (json != NULL && write_json(ev, json, rules, data, thr) < 0)
+    if (json != NULL && write_json(ev, json, rules, data, thr, realworld, lists) < 0)
         rc = VET_EXIT_FAIL;
 out:
     evdata_src_destroy(&src);
+    evreal_destroy(&rw);
     for (int i = 0; i < B_N; i++) {
         ex_free(&ev->b[i].misses);
         ex_free(&ev->b[i].wrongs);
     }
+    for (int i = 0; i < RW_N; i++) {
+        ex_free(&ev->rw[i].misses);
+        ex_free(&ev->rw[i].silents);
+    }
     ex_free(&ev->innocent_listed);
+    ex_free(&ev->rw_listed);
     evdata_reg_destroy(&ev->reg);
     vet_worker_destroy(&ev->worker);
     vet_engine_destroy(&ev->engine);

@@ -47,6 +47,13 @@ function checkReply(reply, expect) {
         case "ruleset_version":
             assert.equal(reply.ruleset.version, want);
             break;
+        case "note_contains":
+            if (want === null)
+                assert.equal(reply.note, undefined, `unexpected note in ${JSON.stringify(reply)}`);
+            else
+                assert.ok(typeof reply.note === "string" && reply.note.includes(want),
+                          `note "${reply.note}" lacks "${want}"`);
+            break;
         default:
             assert.fail(`unknown expectation "${key}"`);
         }
@@ -90,6 +97,8 @@ for (const c of cases.cases) {
             assert.deepEqual(r.rules.map((x) => x.id), c.expect.rules);
             assert.deepEqual(r.categories.map((x) => x.code), c.expect.categories);
             assert.equal(r.matches.length === 0 ? null : r.matches[0].entity, c.expect.entity);
+            if (c.expect.note_contains !== undefined)
+                assert.equal(r.note === null, c.expect.note_contains === null);
         }
     });
 }

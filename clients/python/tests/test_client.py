@@ -72,7 +72,7 @@ with open(CASES_FILE, encoding="utf-8") as _f:
     CASES = json.load(_f)
 
 EXPECT_KEYS = {"id", "verdict", "score", "rules", "entity", "method", "categories",
-               "error", "message_contains", "ok", "ruleset_version"}
+               "error", "message_contains", "ok", "ruleset_version", "note_contains"}
 
 
 def check_expect(t: unittest.TestCase, reply: dict, expect: dict) -> None:
@@ -104,6 +104,11 @@ def check_expect(t: unittest.TestCase, reply: dict, expect: dict) -> None:
         t.assertIs(reply.get("ok"), expect["ok"])
     if "ruleset_version" in expect:
         t.assertEqual(reply["ruleset"]["version"], expect["ruleset_version"])
+    if "note_contains" in expect:
+        if expect["note_contains"] is None:
+            t.assertNotIn("note", reply)
+        else:
+            t.assertIn(expect["note_contains"], reply["note"])
 
 
 def check_typed(t: unittest.TestCase, r: Result, expect: dict) -> None:
@@ -129,6 +134,11 @@ def check_typed(t: unittest.TestCase, r: Result, expect: dict) -> None:
         t.assertEqual(r.matches[0].method if r.matches else None, expect["method"])
     if "categories" in expect:
         t.assertEqual([x.code for x in r.categories], expect["categories"])
+    if "note_contains" in expect:
+        if expect["note_contains"] is None:
+            t.assertIsNone(r.note)
+        else:
+            t.assertIn(expect["note_contains"], r.note)
 
 
 def _is_screen(req: dict) -> bool:

@@ -23,13 +23,14 @@ class Match:
     entity: str
     name: str
     matched: str            # what it was found by: the alias, or "scheme:value"
-    method: str             # "id", "exact" or "fuzzy"
+    method: str             # "id", "exact", "unit", "related" or "fuzzy"
     score: float            # 0..1, two decimals
     country: Optional[str]
     lists: list[str]
     tags: list[str]
     risk: Optional[str]
     sources: list[str]
+    matched_span: Optional[str] = None  # the part of the query that named it, if not all
 
     @classmethod
     def from_dict(cls, d: dict) -> "Match":
@@ -37,7 +38,8 @@ class Match:
                    matched=d.get("matched", ""), method=d.get("method", ""),
                    score=float(d.get("score", 0.0)), country=d.get("country"),
                    lists=_list(d.get("lists")), tags=_list(d.get("tags")),
-                   risk=d.get("risk"), sources=_list(d.get("sources")))
+                   risk=d.get("risk"), sources=_list(d.get("sources")),
+                   matched_span=d.get("matched_span"))
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ class Result:
     id: Optional[str] = None
     raw: dict = field(default_factory=dict)
     error: Optional[VetError] = None
+    note: Optional[str] = None  # set when the partner matched and no rule acted on it
 
     @property
     def ok(self) -> bool:
@@ -127,4 +130,5 @@ class Result:
             elapsed_us=reply.get("elapsed_us"),
             id=reply.get("id"),
             raw=reply,
+            note=reply.get("note"),
         )

@@ -1,0 +1,153 @@
+/* load_words.c -- words.cfg: the words of organisation names (abbreviations,
+ * word forms, unit words, places, branch words), read into rs->words for
+ * the matcher (match.h, match_words_t). Every word is checked the way the
+ * matcher will read it: normalised (norm.h), a word to rewrite must be one
+ * token, and no word may be given two meanings. */
+#include "loader.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cfgread.h"
+#include "norm.h"
+
+/* Normalises w into the arena; NULL (reported at file:line) if it is
+ * empty after normalisation, or not one token when one is required. */
+static const char *
+norm_word(loader_t *L, const char *file, int line, const char *w, bool one_token, const char *what)
+{
+    const char *n;
+    size_t len;
+    char msg[96];
+    if (norm_text(L->rs->arena, w, strlen(w), &n, &len, msg, sizeof msg) != 0) {
+        if (strcmp(msg, "out of memory") == 0)
+            L->oom = true;
+        else
+            diag_add(L->d, file, line, 0, "%s: \"%s\": %s", what, w, msg);
+        return NULL;
+    }
+    if (len == 0) {
+        diag_add(L->d, file, line, 0, "%s: \"%s\" has no letters or digits", what, w);
+        return NULL;
+    }
+    if (one_token && memchr(n, ' ', len) != NULL) {
+        diag_add(L->d, file, line, 0,
+                 "%s: \"%s\" is several words; only a single word can be rewritten", what, w);
+        return NULL;
+    }
+    return n;
+}
+
+/* Reads a list of arrays [ "canonical", "variant", ... ] into the map:
+ * each variant (and the canonical word itself, when it is one token and
+ * differs from how it is written) maps to the canonical form. */
+static void
+read_map(loader_t *L, const char *file, const config_setting_t *root, const char *name,
+         match_wordmap_t **map, size_t *n, size_t *cap)
+{
+    config_setting_t *list = loader_member(L, file, root, name, CONFIG_TYPE_LIST, false, "words");
+    int len = list ? config_setting_length(list) : 0;
+    for (int i = 0; i < len; i++) {
+        config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+        int line = cfgread_line(e);
+        char what[64];
+        snprintf(what, sizeof what, "%s[%d]", name, i);
+        if (config_setting_type(e) != CONFIG_TYPE_ARRAY || config_setting_length(e) < 2 ||
+            config_setting_get_string_elem(e, 0) == NULL) {
+            diag_add(L->d, file, line, 0,
+                     "%s must be an array of two or more strings: [ \"what it stands for\", "
+                     "\"as written\", ... ]",
+                     what);
+            continue;
+        }
+        const char *to =
+            norm_word(L, file, line, config_setting_get_string_elem(e, 0), false, what);
+        if (to == NULL)
+            continue;
+        for (int k = 1; k < config_setting_length(e); k++) {
+            const char *raw = config_setting_get_string_elem(e, k);
+            if (raw == NULL) {
+                diag_add(L->d, file, line, 0, "%s: element %d is not a string", what, k);
+                continue;
+            }
+            const char *from = norm_word(L, file, line, raw, true, what);
+            if (from == NULL || strcmp(from, to) == 0)
+                continue;
+            bool clash = false;
+            for (size_t j = 0; j < *n && !clash; j++)
+                if (strcmp((*map)[j].from, from) == 0) {
+                    clash = true;
+                    if (strcmp((*map)[j].to, to) != 0)
+                        diag_add(L->d, file, line, 0,
+                                 "%s: \"%s\" already stands for \"%s\"; a word has one meaning",
+                                 what, raw, (*map)[j].to);
+                }
+            if (clash)
+                continue;
+            if (*n == *cap) {
+                size_t nc = *cap ? *cap * 2 : 128;
+                match_wordmap_t *m = loader_chk(L, arena_alloc(L->rs->arena, nc * sizeof *m));
+                if (m == NULL)
+                    return;
+                if (*n)
+                    memcpy(m, *map, *n * sizeof *m);
+                *map = m;
+                *cap = nc;
+            }
+            (*map)[(*n)++] = (match_wordmap_t){from, to};
+        }
+    }
+}
+
+/* Reads an array of words, normalised; returns the count. */
+static size_t
+read_set(loader_t *L, const char *file, const config_setting_t *root, const char *name,
+         const char ***out)
+{
+    const char **raw;
+    size_t n = loader_strs(L, file, root, name, &raw, "words");
+    *out = NULL;
+    if (n == 0)
+        return 0;
+    const char **v = loader_chk(L, arena_alloc(L->rs->arena, n * sizeof *v));
+    if (v == NULL)
+        return 0;
+    config_setting_t *s = config_setting_get_member(root, name);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *w = norm_word(L, file, cfgread_line(s), raw[i], false, name);
+        if (w != NULL)
+            v[m++] = w;
+    }
+    *out = v;
+    return m;
+}
+
+void
+load_words(loader_t *L)
+{
+    ruleset_t *rs = L->rs;
+    rs->match.words = &rs->words;
+    if (!L->words.ok)
+        return; /* absent (optional) or reported by loader_read_files */
+    const char *file = L->words.path;
+    config_setting_t *root = config_root_setting(&L->words.cfg);
+    static const char *const allowed[] = {"abbreviations", "word_forms", "units", "places",
+                                          "branches",      "qualifiers", "kinds", "legal_suffixes",
+                                          "generic",       NULL};
+    loader_check_members(L, file, root, allowed, "words.cfg");
+    match_wordmap_t *map = NULL;
+    size_t n = 0, cap = 0;
+    read_map(L, file, root, "abbreviations", &map, &n, &cap);
+    read_map(L, file, root, "word_forms", &map, &n, &cap);
+    rs->words.map = map;
+    rs->words.n_map = n;
+    rs->words.n_units = read_set(L, file, root, "units", &rs->words.units);
+    rs->words.n_places = read_set(L, file, root, "places", &rs->words.places);
+    rs->words.n_branches = read_set(L, file, root, "branches", &rs->words.branches);
+    rs->words.n_qualifiers = read_set(L, file, root, "qualifiers", &rs->words.qualifiers);
+    rs->words.n_kinds = read_set(L, file, root, "kinds", &rs->words.kinds);
+    rs->words.n_generic = read_set(L, file, root, "generic", &rs->words.generic);
+    rs->words.n_legal_suffixes =
+        read_set(L, file, root, "legal_suffixes", &rs->words.legal_suffixes);
+}
