@@ -533,13 +533,14 @@ probe_pairs(const aq_t *z, char *key, size_t cap, affil_push_fn push, void *ctx)
     return total;
 }
 
-int
-affil_find(const match_index_t *ix, const match_query_t *q, const char *raw, size_t rawlen,
-           bool spans, arena_t *a, affil_push_fn push, void *ctx)
+/* The analysed string raw[0..rawlen) in a, or NULL on OOM. */
+static aq_t *
+analyse(const match_index_t *ix, const match_query_t *q, const char *raw, size_t rawlen, bool spans,
+        arena_t *a)
 {
     aq_t *z = arena_alloc(a, sizeof *z);
     if (z == NULL)
-        return -1;
+        return NULL;
     memset(z, 0, sizeof *z);
     z->ix = ix;
     z->q = q;
@@ -547,7 +548,15 @@ affil_find(const match_index_t *ix, const match_query_t *q, const char *raw, siz
     z->rawlen = rawlen;
     z->spans = spans;
     z->a = a;
-    if (tokenise(z) != 0)
+    return tokenise(z) == 0 ? z : NULL;
+}
+
+int
+affil_find(const match_index_t *ix, const match_query_t *q, const char *raw, size_t rawlen,
+           bool spans, arena_t *a, affil_push_fn push, void *ctx)
+{
+    aq_t *z = analyse(ix, q, raw, rawlen, spans, a);
+    if (z == NULL)
         return -1;
     size_t cap = rawlen * 2 + 64;
     char *key = arena_alloc(a, cap);
@@ -625,15 +634,8 @@ int
 affil_segments(const match_index_t *ix, const char *raw, size_t rawlen, arena_t *a,
                affil_seg_t *out, size_t cap)
 {
-    aq_t *z = arena_alloc(a, sizeof *z);
+    aq_t *z = analyse(ix, NULL, raw, rawlen, false, a);
     if (z == NULL)
-        return -1;
-    memset(z, 0, sizeof *z);
-    z->ix = ix;
-    z->raw = raw;
-    z->rawlen = rawlen;
-    z->a = a;
-    if (tokenise(z) != 0)
         return -1;
     size_t n = 0;
     for (uint32_t k = 0; k < z->n_seg && n < cap; k++) {

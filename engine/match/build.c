@@ -382,11 +382,7 @@ add_ns(builder_t *b, size_t *cap, uint32_t r, const char *s, size_t len)
     char *o = arena_alloc(ix->arena, len + 1);
     if (o == NULL)
         return -1;
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] != ' ')
-            o[n++] = s[i];
-    o[n] = '\0';
+    size_t n = words_nospace(s, len, o);
     if (n < 6)
         return 0;
     for (size_t i = ix->n_ns; i-- > 0 && ix->ns[i].rec == r;)

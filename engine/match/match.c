@@ -210,10 +210,7 @@ probe_nospace(const match_index_t *ix, const match_query_t *q, uint16_t qi, hitv
     char *o = arena_alloc(a, len + 1);
     if (o == NULL)
         return -1;
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] != ' ')
-            o[n++] = s[i];
+    size_t n = words_nospace(s, len, o);
     if (n < 6)
         return 0;
     size_t lo, hi, before = h->n;

@@ -157,6 +157,11 @@ const char *words_map(const mwords_t *w, const char *s, size_t len, size_t *outl
  * or it did not fit). */
 size_t words_canon(const mwords_t *w, const char *tok, size_t len, char *out, size_t cap);
 
+/* s[0..len) without its spaces, written NUL-terminated into out (len + 1
+ * bytes): the spacing-free form names are also compared in. Returns its
+ * length. */
+size_t words_nospace(const char *s, size_t len, char *out);
+
 /* True if the normalised word s[0..len), between prev and next (NULL at
  * either end), says nothing in a name: an ordinal's cut-off ending
  * ("48-th"), "No." before a number. */

@@ -369,3 +369,14 @@ words_build(mwords_t *w, arena_t *a, const match_words_t *src)
     }
     return 0;
 }
+
+size_t
+words_nospace(const char *s, size_t len, char *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ')
+            out[n++] = s[i];
+    out[n] = '\0';
+    return n;
+}
