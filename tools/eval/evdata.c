@@ -432,7 +432,8 @@ evdata_reg_load(const char *dir, char *err, size_t cap)
         }
     }
     closedir(d);
-    qsort(files.v, files.n, sizeof *files.v, name_cmp);
+    if (files.n > 1)
+        qsort(files.v, files.n, sizeof *files.v, name_cmp);
     evdata_reg_t *r = calloc(1, sizeof *r);
     if (r == NULL || rc < 0) {
         say(err, cap, "out of memory");
@@ -453,8 +454,11 @@ evdata_reg_load(const char *dir, char *err, size_t cap)
         evdata_reg_destroy(&r);
         return NULL;
     }
-    qsort(r->ids.v, r->ids.n, sizeof *r->ids.v, pair_cmp);
-    qsort(r->keys.v, r->keys.n, sizeof *r->keys.v, pair_cmp);
+    /* qsort's array may not be NULL, even for no elements. */
+    if (r->ids.n > 1)
+        qsort(r->ids.v, r->ids.n, sizeof *r->ids.v, pair_cmp);
+    if (r->keys.n > 1)
+        qsort(r->keys.v, r->keys.n, sizeof *r->keys.v, pair_cmp);
     /* The names groups' names, now that every organisation is known (a
      * group naming no organisation is the loader's error, not ours). */
     for (size_t i = 0; i < r->pending.n && rc == 0; i++) {
@@ -469,7 +473,8 @@ evdata_reg_load(const char *dir, char *err, size_t cap)
         evdata_reg_destroy(&r);
         return NULL;
     }
-    qsort(r->names.v, r->names.n, sizeof *r->names.v, pair_cmp);
+    if (r->names.n > 1)
+        qsort(r->names.v, r->names.n, sizeof *r->names.v, pair_cmp);
     return r;
 }
 
