@@ -339,14 +339,15 @@ test_documented_examples_run(void **state)
     cJSON *j = cJSON_Parse(r.out);
     assert_non_null(j);
     assert_non_null(cJSON_GetObjectItem(j, "verdict"));
-    /* A joint lab (not an affiliation) with a Seven Sons university on
-     * AI: review, from the named-organisation and MCF rules. */
-    assert_string_equal(cJSON_GetObjectItem(j, "verdict")->valuestring, "review");
-    assert_int_equal(cJSON_GetObjectItem(j, "score")->valueint, 70);
+    /* A joint lab with a Seven Sons university on a given AI code: its
+     * researchers are involved in the funded work (STRAC), prohibited;
+     * and the MCF rule. */
+    assert_string_equal(cJSON_GetObjectItem(j, "verdict")->valuestring, "prohibited");
+    assert_int_equal(cJSON_GetObjectItem(j, "score")->valueint, 100);
     cJSON *rules = cJSON_GetObjectItem(j, "rules");
     assert_int_equal(cJSON_GetArraySize(rules), 2);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rules, 0), "id")->valuestring,
-                        "nro-named");
+                        "strac-nro-current");
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rules, 1), "id")->valuestring,
                         "mcf-tagged-sensitive");
     cJSON_Delete(j);
