@@ -117,7 +117,7 @@ seg_break(const unsigned char *s, size_t left, int *paren)
 
 /* Adds the canonical words of the raw word raw[off..end). */
 static int
-add_word(aq_t *z, size_t off, size_t end, bool paren)
+add_word(aq_t *z, size_t off, size_t end)
 {
     const mwords_t *w = &z->ix->words;
     const char *norm;
@@ -138,7 +138,13 @@ add_word(aq_t *z, size_t off, size_t end, bool paren)
             return 0;
         char one[256];
         size_t cl = words_canon(w, norm + st, tl, one, sizeof one);
+        const char *canon = one;
         bool bound = is_bound(norm + st, tl);
+        if (cl == 0 && !norm_is_stopword(norm + st, tl)) {
+            /* Too long to canonicalise: kept as written (as words_key does). */
+            canon = norm + st;
+            cl = tl;
+        }
         if (cl == 0) {
             /* A stop word (or nothing left): kept for "of"/"at" only. */
             atok_t *t = &z->tok[z->n_tok++];
@@ -155,9 +161,9 @@ add_word(aq_t *z, size_t off, size_t end, bool paren)
         }
         for (size_t j = 0; j < cl && z->n_tok < AF_MAX_TOK;) {
             size_t js = j;
-            while (j < cl && one[j] != ' ')
+            while (j < cl && canon[j] != ' ')
                 j++;
-            char *c = arena_strndup(z->a, one + js, j - js);
+            char *c = arena_strndup(z->a, canon + js, j - js);
             if (c == NULL)
                 return -1;
             atok_t *t = &z->tok[z->n_tok++];
@@ -177,12 +183,10 @@ add_word(aq_t *z, size_t off, size_t end, bool paren)
                 t->unit = words_cjk_unit(w, c, t->len);
             for (size_t k = 0; k < t->len && !t->digit; k++)
                 t->digit = c[k] >= '0' && c[k] <= '9';
-            /* An ordinal ("14th", "28th") counts as a number. */
             aseg_t *sg = &z->seg[z->n_seg - 1];
             sg->n++;
             sg->content++;
             sg->unit |= t->unit;
-            (void)paren;
             j++;
         }
     }
@@ -234,7 +238,7 @@ tokenise(aq_t *z)
         if (z->n_seg == AF_MAX_SEG &&
             z->seg[z->n_seg - 1].first + z->seg[z->n_seg - 1].n < z->n_tok)
             break;
-        if (add_word(z, st, i, paren) != 0)
+        if (add_word(z, st, i) != 0)
             return -1;
     }
     /* "No. 39", "48-th": words that say nothing in a name. */
@@ -553,11 +557,23 @@ analyse(const match_index_t *ix, const match_query_t *q, const char *raw, size_t
 
 int
 affil_find(const match_index_t *ix, const match_query_t *q, const char *raw, size_t rawlen,
-           bool spans, arena_t *a, affil_push_fn push, void *ctx)
+           bool spans, arena_t *a, affil_push_fn push, void *ctx, affil_seg_t *segs,
+           size_t cap_segs, size_t *n_segs)
 {
     aq_t *z = analyse(ix, q, raw, rawlen, spans, a);
     if (z == NULL)
         return -1;
+    /* The segments worth a fuzzy search of their own, for the caller's
+     * last resort: not addresses, places or acronyms. */
+    *n_segs = 0;
+    for (uint32_t k = 0; k < z->n_seg && *n_segs < cap_segs; k++) {
+        const aseg_t *S = &z->seg[k];
+        if (S->ignorable || S->content < 2 || S->n == 0)
+            continue;
+        segs[*n_segs].off = z->tok[S->first].off;
+        segs[*n_segs].len = z->tok[S->first + S->n - 1].end - segs[*n_segs].off;
+        (*n_segs)++;
+    }
     size_t cap = rawlen * 2 + 64;
     char *key = arena_alloc(a, cap);
     if (key == NULL)
@@ -628,23 +644,4 @@ affil_find(const match_index_t *ix, const match_query_t *q, const char *raw, siz
         total += got;
     }
     return total;
-}
-
-int
-affil_segments(const match_index_t *ix, const char *raw, size_t rawlen, arena_t *a,
-               affil_seg_t *out, size_t cap)
-{
-    aq_t *z = analyse(ix, NULL, raw, rawlen, false, a);
-    if (z == NULL)
-        return -1;
-    size_t n = 0;
-    for (uint32_t k = 0; k < z->n_seg && n < cap; k++) {
-        const aseg_t *S = &z->seg[k];
-        if (S->ignorable || S->content < 2 || S->n == 0)
-            continue;
-        out[n].off = z->tok[S->first].off;
-        out[n].len = z->tok[S->first + S->n - 1].end - out[n].off;
-        n++;
-    }
-    return (int)n;
 }

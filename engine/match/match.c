@@ -167,18 +167,6 @@ kinds_agree(const match_index_t *ix, const char *qkey, size_t qlen, const mrec_t
     return !any;
 }
 
-/* True if s[0..len) holds a CJK unified ideograph (U+4E00..U+9FFF). */
-static bool
-has_han(const char *s, size_t len)
-{
-    for (size_t i = 0; i + 2 < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0xe4 && c <= 0xe9)
-            return true;
-    }
-    return false;
-}
-
 /* What affil_find pushes into. */
 typedef struct affil_ctx {
     const match_index_t *ix;
@@ -320,7 +308,9 @@ match_name(const match_index_t *ix, const match_query_t *q, uint16_t qi, const c
     }
     affil_ctx_t ctx = {ix, h, a, qi};
     size_t before_affil = h->n;
-    int got = affil_find(ix, q, raw, rawlen, spans, a, affil_push, &ctx);
+    affil_seg_t segs[8];
+    size_t ns = 0;
+    int got = affil_find(ix, q, raw, rawlen, spans, a, affil_push, &ctx, segs, 8, &ns);
     if (got < 0)
         goto oom;
     for (size_t i = before_affil; i < h->n; i++)
@@ -338,7 +328,7 @@ match_name(const match_index_t *ix, const match_query_t *q, uint16_t qi, const c
      * (BGN for Cyrillic, Persian). Not for Chinese: its pinyin (tens of
      * microseconds in ICU) would meet only pinyin aliases, and those
      * names are listed in characters too, found above. */
-    if (got == 0 && other_script && !has_han(norm, len)) {
+    if (got == 0 && other_script && !script_has_han(norm, len)) {
         const char *lat, *lkey;
         size_t llen, lklen;
         if (script_latin(ix->script, a, norm, len, &lat, &llen, NULL, 0) != 0 ||
@@ -368,11 +358,7 @@ match_name(const match_index_t *ix, const match_query_t *q, uint16_t qi, const c
         return 0;
     /* Nothing for the whole string: each segment of an affiliation
      * string on its own ("Harbin Institue of Technology, School of ..."). */
-    affil_seg_t segs[8];
-    int ns = affil_segments(ix, name, strlen(name), a, segs, 8);
-    if (ns < 0)
-        goto oom;
-    for (int k = 0; k < ns && (ns > 1 || segs[0].len < strlen(name)); k++) {
+    for (size_t k = 0; k < ns && (ns > 1 || segs[0].len < rawlen); k++) {
         const char *sn;
         size_t sl;
         const char *pk;

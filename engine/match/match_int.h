@@ -331,23 +331,22 @@ bool match_token_distinctive(const match_index_t *ix, const char *s, size_t len,
 typedef int (*affil_push_fn)(void *ctx, uint32_t rec, match_method_t m, double score, uint32_t off,
                              uint32_t len);
 
-/* Analyses the query string raw[0..rawlen) (normalised Han already
- * simplified; spans false when raw is not the caller's own string, so
- * offsets would not point into it) and pushes every listed organisation
- * it names, judged by its surroundings (the comment at the top of
- * affil.c). Returns how many were pushed, or -1 on OOM. */
-int affil_find(const match_index_t *ix, const match_query_t *q, const char *raw, size_t rawlen,
-               bool spans, arena_t *a, affil_push_fn push, void *ctx);
-
-/* A segment of an affiliation string worth a fuzzy search. */
+/* A segment of an affiliation string worth a fuzzy search of its own. */
 typedef struct affil_seg {
     uint32_t off, len; /* its bytes in the string */
 } affil_seg_t;
 
-/* The segments of raw[0..rawlen) that are not addresses, places or
- * acronyms (at most cap). Returns their count, or -1 on OOM. */
-int affil_segments(const match_index_t *ix, const char *raw, size_t rawlen, arena_t *a,
-                   affil_seg_t *out, size_t cap);
+/* Analyses the query string raw[0..rawlen) (normalised Han already
+ * simplified; spans false when raw is not the caller's own string, so
+ * offsets would not point into it) and pushes every listed organisation
+ * it names, judged by its surroundings (the comment at the top of
+ * affil.c). Also writes into segs (at most cap_segs, *n_segs of them)
+ * the segments that are not addresses, places or acronyms, so that the
+ * caller's fuzzy search of each does not analyse the string again.
+ * Returns how many were pushed, or -1 on OOM. */
+int affil_find(const match_index_t *ix, const match_query_t *q, const char *raw, size_t rawlen,
+               bool spans, arena_t *a, affil_push_fn push, void *ctx, affil_seg_t *segs,
+               size_t cap_segs, size_t *n_segs);
 
 /* The canonical key of a normalised name (words_key), Han folded to
  * simplified first. Returns 0, or -1 on OOM or a script failure. */

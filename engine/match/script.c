@@ -1,4 +1,5 @@
-/* script.c -- non-Latin names to the matcher's forms: OpenCC t2s, one ICU transform (script.h).
+/* script.c -- non-Latin names to the matcher's forms: a t2s table from OpenCC, one ICU transform
+ * (script.h).
  *
  * Cost (Debian 12, ICU 72.1, OpenCC 1.1.5, -O2, one thread on a shared
  * 2-core machine; median of 20000 calls, scratch measurement):
@@ -8,8 +9,8 @@
  *                      the Bauman name (71 Cyrillic)      15 us
  *                      "دانشگاه صنعتی شریف"                5 us
  *                      ASCII                             0.1 us
- *   script_simplified  "北京航空航天大學"                  5 us
- *                      19 traditional characters          10 us
+ *   script_simplified  "北京航空航天大學"                0.08 us (the t2s table;
+ *                      5 us when it called OpenCC each time)
  * Han-Latin is most of it (about 6 us per Han character: ICU tries its
  * ~1400 rules, each a large character set, at every position).
  *
@@ -18,11 +19,9 @@
  * transliteratorDataMutex, there since at least ICU 56): two threads
  * with two clones ran 6000 Han-Latin calls in 0.62 s, one thread in
  * 0.52 s. A clone per call (29 us) or a pool of clones would buy no
- * parallelism, so one mutex of ours per library handle, held for the
- * library call only, costs nothing ICU does not already cost. OpenCC's
- * converter is const in C++ and probably safe to share, but its C API
- * writes a process-global error string on failure and nothing documents
- * the rest: it gets the same treatment (5 us held).
+ * parallelism, so one mutex of ours around the ICU call costs nothing
+ * ICU does not already cost. OpenCC is called only by script_new (it
+ * fills the t2s table there); folding reads the table without a lock.
  *
  * Out of memory (tests/fault's shim on a scratch program: script_new,
  * one t2s and one Latin call, 43000 allocations, every 53rd failed):
@@ -68,7 +67,6 @@ struct script {
     uint32_t *t2s;              /* T2S_FIRST..T2S_LAST: the simplified form of
                                  * each character, 0 if it is its own */
     UTransliterator *latin;     /* latin_head, readings, latin_tail; called under latin_lock */
-    pthread_mutex_t cc_lock;    /* serialises the calls on cc */
     pthread_mutex_t latin_lock; /* serialises the calls on latin */
 };
 
@@ -318,13 +316,7 @@ script_new(char *err, size_t errcap)
         set_err(err, errcap, "out of memory");
         return NULL;
     }
-    if (pthread_mutex_init(&sc->cc_lock, NULL) != 0) {
-        free(sc);
-        set_err(err, errcap, "out of memory");
-        return NULL;
-    }
     if (pthread_mutex_init(&sc->latin_lock, NULL) != 0) {
-        pthread_mutex_destroy(&sc->cc_lock);
         free(sc);
         set_err(err, errcap, "out of memory");
         return NULL;
@@ -359,7 +351,6 @@ script_destroy(script_t **sp)
     if (sc->latin != NULL)
         utrans_close(sc->latin);
     free(sc->t2s);
-    pthread_mutex_destroy(&sc->cc_lock);
     pthread_mutex_destroy(&sc->latin_lock);
     free(sc);
     *sp = NULL;
@@ -425,6 +416,19 @@ script_needs(const char *s, size_t len)
     if (len > INT32_MAX)
         len = INT32_MAX; /* answers for the first 2 GiB */
     return scan(s, len).script;
+}
+
+bool
+script_has_han(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (unsigned char)s[i] < 0x80)
+        i++;
+    if (i == len)
+        return false;
+    if (len > INT32_MAX)
+        len = INT32_MAX;
+    return scan(s, len).han;
 }
 
 /* Scans s and refuses what neither function takes. Returns 0 or -1. */
@@ -503,53 +507,48 @@ ascii_class(uint32_t c)
     return c == '\'' ? ASC_JOIN : ASC_SEP;
 }
 
-/* The final pass over ASCII input s[0..len) into dst (room for len + 1):
- * letters lower-cased, digits kept, apostrophes dropped, every other
- * run one space, none at either end. Returns the length written. */
+/* The final pass, one character at a time: c (a code point, or a UTF-16
+ * unit; anything not ASCII separates, a character no transform could
+ * render) appended to dst at *o: letters lower-cased, digits kept,
+ * apostrophes dropped, every other run one space, none at either end
+ * (*gap: a separator is pending). */
+static void
+final_char(uint32_t c, char *dst, size_t *o, bool *gap)
+{
+    int k = c < 0x80 ? ascii_class(c) : ASC_SEP;
+    if (k == ASC_JOIN)
+        return;
+    if (k == ASC_SEP) {
+        *gap = true;
+        return;
+    }
+    if (*gap && *o > 0)
+        dst[(*o)++] = ' ';
+    *gap = false;
+    dst[(*o)++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+}
+
+/* The final pass over ASCII input s[0..len) into dst (room for len + 1).
+ * Returns the length written. */
 static size_t
 ascii_words(const char *s, size_t len, char *dst)
 {
     size_t o = 0;
     bool gap = false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        int k = ascii_class(c);
-        if (k == ASC_JOIN)
-            continue;
-        if (k == ASC_SEP) {
-            gap = true;
-            continue;
-        }
-        if (gap && o > 0)
-            dst[o++] = ' ';
-        gap = false;
-        dst[o++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-    }
+    for (size_t i = 0; i < len; i++)
+        final_char((unsigned char)s[i], dst, &o, &gap);
     dst[o] = '\0';
     return o;
 }
 
-/* The same pass over the transform's UTF-16 output; a unit that is not
- * ASCII (a character no transform could render) separates. */
+/* The same pass over the transform's UTF-16 output. */
 static size_t
 utf16_words(const UChar *u, int32_t n, char *dst)
 {
     size_t o = 0;
     bool gap = false;
-    for (int32_t i = 0; i < n; i++) {
-        uint32_t c = u[i];
-        int k = c < 0x80 ? ascii_class(c) : ASC_SEP;
-        if (k == ASC_JOIN)
-            continue;
-        if (k == ASC_SEP) {
-            gap = true;
-            continue;
-        }
-        if (gap && o > 0)
-            dst[o++] = ' ';
-        gap = false;
-        dst[o++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-    }
+    for (int32_t i = 0; i < n; i++)
+        final_char(u[i], dst, &o, &gap);
     dst[o] = '\0';
     return o;
 }

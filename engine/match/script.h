@@ -99,6 +99,11 @@ void script_destroy(script_t **sp);
  * (norm_text reports the error). Thread-safe, no allocation, no lock. */
 bool script_needs(const char *s, size_t len);
 
+/* True if the UTF-8 text s[0..len) holds a Han character (the cases
+ * script_simplified folds and whose Latin rendering is pinyin); like
+ * script_needs, one pass, no allocation, no lock. */
+bool script_has_han(const char *s, size_t len);
+
 /* Traditional Chinese in s[0..len) folded to simplified, character by
  * character, by the table script_new built from OpenCC's t2s
  * (TSCharacters; "北京航空航天大學" -> "北京航空航天大学"); everything

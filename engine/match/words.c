@@ -245,15 +245,17 @@ words_key(const mwords_t *w, arena_t *a, const char *norm, size_t len, const cha
             continue;
         }
         size_t m = i > st ? words_canon(w, norm + st, i - st, one, sizeof one) : 0;
-        if (m == 0 && i > st && i - st < sizeof one - 1 && !norm_is_stopword(norm + st, i - st)) {
-            /* Too long to canonicalise: kept as written. */
-            memcpy(one, norm + st, i - st);
+        const char *word = one;
+        if (m == 0 && i > st && !norm_is_stopword(norm + st, i - st)) {
+            /* Too long to canonicalise: kept as written, never dropped
+             * (a dropped word would make a longer name equal a shorter). */
+            word = norm + st;
             m = i - st;
         }
         if (m > 0) {
             if (n > 0)
                 buf[n++] = ' ';
-            memcpy(buf + n, one, m);
+            memcpy(buf + n, word, m);
             n += m;
         }
         i++;
