@@ -111,9 +111,12 @@ rules-full: all
 
 # Regenerates the generated files of rules/registry from $(SHARED_DATA):
 # the Named Research Organizations, and the curated subsets of the big lists
-# that tools/selections/*.ids name (vet-import --select). Same input, same bytes.
+# that tools/selections/*.ids name (vet-import --select); and ca-sema.cfg from
+# the hand-checked sample of Canada's autonomous sanctions list in
+# tests/fixtures/ca-sema (shared data has no copy of the list). Same input,
+# same bytes.
 RULES_OUT ?= rules/registry
-RULES_GENERATED := ca-nro us-dod-1260h us-sdn un-sc csl-2018 csl-2023
+RULES_GENERATED := ca-nro us-dod-1260h us-sdn un-sc csl-2018 csl-2023 ca-sema
 RULES_IMPORT = $(BIN)/vet-import --select tools/selections/$(1).ids --format $(2) $(3) \
 	> $(RULES_OUT)/$(1).cfg.tmp && mv $(RULES_OUT)/$(1).cfg.tmp $(RULES_OUT)/$(1).cfg
 rules-update: all
@@ -124,6 +127,7 @@ rules-update: all
 	$(call RULES_IMPORT,un-sc,un-xml,$(SHARED_DATA)/un/UN_consolidated.xml)
 	$(call RULES_IMPORT,csl-2018,csl,$(SHARED_DATA)/csl_samples/csl_2018_sample.csv)
 	$(call RULES_IMPORT,csl-2023,csl,$(SHARED_DATA)/csl_samples/consolidated_2023_sample.csv)
+	$(BIN)/vet-import --format ca-sema tests/fixtures/ca-sema/sema-lmes-sample.xml > $(RULES_OUT)/ca-sema.cfg.tmp && mv $(RULES_OUT)/ca-sema.cfg.tmp $(RULES_OUT)/ca-sema.cfg
 	$(if $(filter rules/registry,$(RULES_OUT)),$(BIN)/vetd --check -r rules)
 
 # The generated files of rules/registry are what rules-update makes of

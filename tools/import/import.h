@@ -39,6 +39,7 @@ extern const imp_format_t imp_ca_nro;
 extern const imp_format_t imp_csl;
 extern const imp_format_t imp_un_xml;
 extern const imp_format_t imp_ftm;
+extern const imp_format_t imp_ca_sema;
 
 /* The SDN list's declaration. The list reaches a ruleset from two formats
  * (ofac-sdn, and csl, which merges it): both must declare it identically

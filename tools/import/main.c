@@ -11,7 +11,7 @@
 #include "vec.h"
 
 static const imp_format_t *const formats[] = {
-    &imp_ofac_sdn, &imp_nro_tsv, &imp_ca_nro, &imp_csl, &imp_un_xml, &imp_ftm,
+    &imp_ofac_sdn, &imp_nro_tsv, &imp_ca_nro, &imp_csl, &imp_un_xml, &imp_ftm, &imp_ca_sema,
 };
 
 static void

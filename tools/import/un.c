@@ -1,13 +1,13 @@
 /* un.c -- the one reader of the UN Security Council consolidated list XML (ENTITY, INDIVIDUAL). */
 #include "un.h"
 
-#include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vec.h"
+#include "xdoc.h"
 
 /* A growable array of texts (xmlFree'd). */
 typedef struct texts {
@@ -15,18 +15,12 @@ typedef struct texts {
     size_t n, cap; /* used, allocated */
 } texts_t;
 
-static bool
-is(const xmlNode *n, const char *name)
-{
-    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
 /* The first child element called name, or NULL. */
 static xmlNode *
 child(const xmlNode *n, const char *name)
 {
     for (xmlNode *c = n->children; c != NULL; c = c->next)
-        if (is(c, name))
+        if (xdoc_is(c, name))
             return c;
     return NULL;
 }
@@ -83,9 +77,9 @@ record(const imp_file_t *f, const xmlNode *n, bool person, un_rec_fn fn, void *c
     texts_clear(aliases);
     texts_clear(countries);
     for (xmlNode *c = n->children; ok && c != NULL; c = c->next) {
-        if (is(c, alias_el))
+        if (xdoc_is(c, alias_el))
             ok = texts_add(aliases, c, "ALIAS_NAME");
-        else if (is(c, addr_el))
+        else if (xdoc_is(c, addr_el))
             ok = texts_add(countries, c, "COUNTRY");
     }
     rec.aliases = aliases->v;
@@ -100,71 +94,28 @@ record(const imp_file_t *f, const xmlNode *n, bool person, un_rec_fn fn, void *c
     return r;
 }
 
-/* The first parse error (libxml2 goes on and reports the last one). */
-typedef struct un_xerr {
-    bool set;
-    int line;
-    char msg[256];
-} un_xerr_t;
-
-/* A structured error handler for one parser context: data is the
- * context (its userData), whose _private points at our un_xerr_t. */
-static void
-first_error(void *data, xmlErrorPtr e)
-{
-    xmlParserCtxtPtr ctx = data;
-    un_xerr_t *fe = ctx != NULL ? ctx->_private : NULL;
-    if (fe == NULL || fe->set || e == NULL || e->level < XML_ERR_ERROR)
-        return;
-    fe->set = true;
-    fe->line = e->line;
-    snprintf(fe->msg, sizeof fe->msg, "%s", e->message ? e->message : "not well-formed XML");
-    size_t n = strlen(fe->msg);
-    while (n > 0 && (fe->msg[n - 1] == '\n' || fe->msg[n - 1] == ' '))
-        fe->msg[--n] = '\0';
-}
-
 int
 un_read(const imp_file_t *f, un_rec_fn fn, void *ctx, sbuf_t *err)
 {
-    if (f->len > (size_t)2147483647) {
-        sbuf_printf(err, "%s:1: file too large", f->path);
+    xmlDocPtr doc = xdoc_read(f, err);
+    if (doc == NULL)
         return -1;
-    }
-    xmlParserCtxtPtr pc = xmlNewParserCtxt();
-    if (pc == NULL)
-        return imp_oom(err);
-    un_xerr_t fe = {false, 0, ""};
-    pc->_private = &fe;
-    pc->sax->serror = first_error;
-    /* No network, no entity expansion, no messages of libxml2's own: the
-     * first error is reported once, as file:line. */
-    xmlDocPtr doc = xmlCtxtReadMemory(pc, f->data, (int)f->len, f->path, NULL,
-                                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                                          XML_PARSE_BIG_LINES);
-    if (doc == NULL || fe.set) {
-        sbuf_printf(err, "%s:%d: bad XML: %s", f->path, fe.set ? fe.line : 1,
-                    fe.set ? fe.msg : "not well-formed XML");
-        xmlFreeDoc(doc);
-        xmlFreeParserCtxt(pc);
-        return -1;
-    }
     int r = 0;
     xmlNode *root = xmlDocGetRootElement(doc);
-    if (root == NULL || !is(root, "CONSOLIDATED_LIST")) {
+    if (root == NULL || !xdoc_is(root, "CONSOLIDATED_LIST")) {
         sbuf_printf(err, "%s:%ld: expected the root element CONSOLIDATED_LIST", f->path,
                     root ? xmlGetLineNo(root) : 1L);
         r = -1;
     }
     texts_t aliases = {NULL, 0, 0}, countries = {NULL, 0, 0};
     for (xmlNode *g = root ? root->children : NULL; r == 0 && g != NULL; g = g->next) {
-        bool ents = is(g, "ENTITIES"), inds = is(g, "INDIVIDUALS");
+        bool ents = xdoc_is(g, "ENTITIES"), inds = xdoc_is(g, "INDIVIDUALS");
         if (!ents && !inds)
             continue;
         for (xmlNode *n = g->children; r == 0 && n != NULL; n = n->next) {
-            if (ents && is(n, "ENTITY"))
+            if (ents && xdoc_is(n, "ENTITY"))
                 r = record(f, n, false, fn, ctx, &aliases, &countries, err);
-            else if (inds && is(n, "INDIVIDUAL"))
+            else if (inds && xdoc_is(n, "INDIVIDUAL"))
                 r = record(f, n, true, fn, ctx, &aliases, &countries, err);
         }
     }
@@ -173,6 +124,5 @@ un_read(const imp_file_t *f, un_rec_fn fn, void *ctx, sbuf_t *err)
     free(aliases.v);
     free(countries.v);
     xmlFreeDoc(doc);
-    xmlFreeParserCtxt(pc);
     return r;
 }
