@@ -90,6 +90,21 @@ gate_load(server_t *s, gates_t *g, uint64_t *took_us)
         g->found.load_errors = n ? n : 1;
         vlog_msg(s->log, VLOG_ERR, "%s: %zu error%s, ruleset not loaded", s->cfg->rules, n ? n : 1,
                  n == 1 ? "" : "s");
+    } else if (s->cfg->profile != NULL && vocab_find(&rs->profile_ids, s->cfg->profile) < 0) {
+        /* Every screen naming no profile would be refused: the ruleset
+         * cannot serve this daemon. */
+        const char *sug = vocab_suggest(&rs->profile_ids, s->cfg->profile);
+        gate_error(s, g,
+                   "%s: the daemon's profile \"%s\" (vetd.cfg profile, --profile) is not a profile "
+                   "of this ruleset%s%s%s",
+                   s->cfg->rules, s->cfg->profile, sug ? " (did you mean \"" : "", sug ? sug : "",
+                   sug ? "\"?)" : "");
+        vlog_msg(s->log, VLOG_ERR,
+                 "%s: the daemon's profile \"%s\" is not in the ruleset; not loaded", s->cfg->rules,
+                 s->cfg->profile);
+        g->found.ok[PROTO_GATE_LOAD] = false;
+        g->found.load_errors = 1;
+        ruleset_destroy(&rs);
     } else {
         g->found.load_us = *took_us;
     }
@@ -358,6 +373,7 @@ admin_answer(server_t *s, size_t slot, const request_t *req, const ruleset_t **r
         break;
     case REQ_OP_SCREEN:
     case REQ_OP_TAXONOMY:
+    case REQ_OP_PROFILES:
     case REQ_OP_COUNT: assert(!"not an admin op"); break;
     }
 }

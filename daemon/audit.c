@@ -946,6 +946,8 @@ audit_format(sbuf_t *b, const audit_record_t *r, const char *const *mask, size_t
         const result_t *res = r->res;
         sbuf_puts(b, ",\"verdict\":");
         sbuf_json_cstr(b, rs->verdicts.names[res->verdict]);
+        sbuf_puts(b, ",\"profile\":");
+        sbuf_json_cstr(b, rs->profiles[res->profile].id);
         sbuf_printf(b, ",\"score\":%d,\"rules\":[", res->score);
         for (size_t i = 0; i < res->n_rules; i++) {
             if (i > 0)

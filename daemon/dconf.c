@@ -41,6 +41,7 @@ static const dsetting_t settings[] = {
     {"endpoints", T_LIST, O(endpoints), O(n_endpoints), 1, 0, NULL, check_endpoint},
     {"workers", T_INT, O(workers), 0, 0, 256, NULL, NULL},
     {"rules", T_STR, O(rules), 0, 0, 0, NULL, NULL},
+    {"profile", T_STR, O(profile), 0, 0, 0, NULL, NULL},
     {"require_rules", T_BOOL, O(require_rules), 0, 0, 0, NULL, NULL},
     {"log_level", T_STR, O(log_level), 0, 0, 0, levels, NULL},
     {"syslog", T_BOOL, O(syslog), 0, 0, 0, NULL, NULL},
@@ -211,6 +212,7 @@ dconf_destroy(dconf_t **cp)
     clear_list(c->endpoints, &c->n_endpoints);
     clear_list(c->audit_mask, &c->n_audit_mask);
     free(c->rules);
+    free(c->profile);
     free(c->log_level);
     free(c->audit_path);
     free(c->audit_fsync);
@@ -588,6 +590,12 @@ dconf_print(const dconf_t *c, FILE *f)
             if (g[0] != '\0')
                 fprintf(f, "%s = {\n", g);
             snprintf(group, sizeof group, "%s", g);
+        }
+        if (s->type == T_STR && *FIELD(c, s, char *) == NULL) {
+            /* Unset, and no value means the same (profile: the
+             * ruleset's default_profile). */
+            fprintf(f, "%s# %s: not set\n", g[0] ? "  " : "", dot ? dot + 1 : s->name);
+            continue;
         }
         fprintf(f, "%s%s = ", g[0] ? "  " : "", dot ? dot + 1 : s->name);
         print_value(c, s, f);

@@ -27,6 +27,7 @@
     X("partner.name")                                                                              \
     X("partner.aliases")                                                                           \
     X("partner.country")                                                                           \
+    X("partner.region")                                                                            \
     X("partner.ids")                                                                               \
     X("text")                                                                                      \
     X("context")
@@ -38,6 +39,8 @@ typedef struct dconf {
     size_t n_endpoints;
     int workers;                      /* worker threads; 0: one per core */
     char *rules;                      /* ruleset directory */
+    char *profile;                    /* default profile of a screen that names
+                                       * none, or NULL: the ruleset's default */
     bool require_rules;               /* refuse to start without a valid ruleset */
     char *log_level;                  /* "error" "warning" "info" "debug" */
     bool syslog;                      /* log through syslog(3) instead of stderr */

@@ -58,6 +58,7 @@ usage(FILE *f)
             "  -e ENDPOINT         bind here (tcp://HOST:PORT or ipc://PATH; repeatable;\n"
             "                      default tcp://127.0.0.1:7470)\n"
             "  -w N                worker threads (default: one per core)\n"
+            "  --profile ID        profile of a screen naming none (default: the ruleset's)\n"
             "  -a FILE             audit log, JSON lines (default vetd-audit.jsonl; - for none)\n"
             "  --audit-fsync P     always | interval | never (default interval)\n"
             "  --log-level L       error | warning | info | debug (default info)\n"
@@ -84,8 +85,30 @@ load_or_report(const char *dir)
     return rs;
 }
 
+/* Prints each profile, its rule count and which is the default (and
+ * which the daemon would use: profile, when set). Returns false if
+ * profile is set and is not one of them. */
+static bool
+print_profiles(const ruleset_t *rs, const char *profile)
+{
+    for (size_t i = 0; i < rs->n_profiles; i++) {
+        const rs_profile_t *p = &rs->profiles[i];
+        printf("profile %s: %zu rules%s: %s\n", p->id, p->n_rules,
+               (int)i == rs->default_profile ? " (default)" : "", p->label);
+    }
+    if (profile != NULL && vocab_find(&rs->profile_ids, profile) < 0) {
+        const char *sug = vocab_suggest(&rs->profile_ids, profile);
+        fprintf(stderr,
+                "vetd: profile \"%s\" (--profile, vetd.cfg profile) is not a profile of %s%s%s%s\n",
+                profile, rs->dir, sug ? " (did you mean \"" : "", sug ? sug : "",
+                sug ? "\"?)" : "");
+        return false;
+    }
+    return true;
+}
+
 static int
-do_check(const char *dir, bool verbose)
+do_check(const char *dir, const char *profile, bool verbose)
 {
     ruleset_t *rs = load_or_report(dir);
     if (rs == NULL)
@@ -94,6 +117,10 @@ do_check(const char *dir, bool verbose)
            "(version %s, digest %.16s, content %.16s, %.1f MiB)\n",
            rs->n_files, tax_count(rs->tax), rs->n_ents, rs->n_rules, rs->version, rs->digest,
            rs->content, (double)ruleset_memory(rs) / (1024.0 * 1024.0));
+    if (!print_profiles(rs, profile)) {
+        ruleset_destroy(&rs);
+        return VET_EXIT_FAIL;
+    }
     if (verbose) {
         for (size_t i = 0; i < rs->n_rules; i++) {
             printf("rule %s (%s:%d) -> %s %d\n", rs->rules[i].id, rs->rules[i].file,
@@ -127,7 +154,7 @@ do_test(const char *dir)
 }
 
 static int
-do_screen(const char *dir)
+do_screen(const char *dir, const char *profile)
 {
     sbuf_t in = SBUF_INIT;
     char buf[65536];
@@ -148,6 +175,13 @@ do_screen(const char *dir)
         fputs(errs ? errs : "vetd: out of memory\n", stderr);
         fprintf(stderr, "vetd: %s: ruleset not loaded\n", dir);
         free(errs);
+        sbuf_free(&in);
+        return VET_EXIT_FAIL;
+    }
+    if (profile != NULL && vet_engine_set_profile(e, profile, &errs) != 0) {
+        fprintf(stderr, "vetd: --profile: %s\n", errs ? errs : "out of memory");
+        free(errs);
+        vet_engine_destroy(&e);
         sbuf_free(&in);
         return VET_EXIT_FAIL;
     }
@@ -259,12 +293,13 @@ main(int argc, char **argv)
     const char *default_dir = access("rules/policy.cfg", R_OK) == 0 ? "rules" : VETD_RULES_DIR;
     const char *dir = NULL, *cfg_file = NULL;
     bool verbose = false;
-    enum { O_FSYNC = 256, O_LEVEL, O_SYSLOG, O_NORULES, O_PRINT };
+    enum { O_FSYNC = 256, O_LEVEL, O_SYSLOG, O_NORULES, O_PRINT, O_PROFILE };
     static const struct option opts[] = {
         {"check", no_argument, NULL, 'C'},
         {"test", no_argument, NULL, 'T'},
         {"screen", no_argument, NULL, 'S'},
         {"rules", required_argument, NULL, 'r'},
+        {"profile", required_argument, NULL, O_PROFILE},
         {"config", required_argument, NULL, 'c'},
         {"endpoint", required_argument, NULL, 'e'},
         {"workers", required_argument, NULL, 'w'},
@@ -326,6 +361,7 @@ main(int argc, char **argv)
             rc = set_flag(cfg, "endpoints", optarg) ? EX_USAGE : EX_OK;
             break;
         case 'w': rc = set_flag(cfg, "workers", optarg) ? EX_USAGE : EX_OK; break;
+        case O_PROFILE: rc = set_flag(cfg, "profile", optarg) ? EX_USAGE : EX_OK; break;
         case 'a': rc = set_flag(cfg, "audit.path", optarg) ? EX_USAGE : EX_OK; break;
         case O_FSYNC: rc = set_flag(cfg, "audit.fsync", optarg) ? EX_USAGE : EX_OK; break;
         case O_LEVEL: rc = set_flag(cfg, "log_level", optarg) ? EX_USAGE : EX_OK; break;
@@ -362,9 +398,9 @@ main(int argc, char **argv)
         return rc;
     }
     switch (mode) {
-    case M_CHECK: rc = do_check(cfg->rules, verbose); break;
+    case M_CHECK: rc = do_check(cfg->rules, cfg->profile, verbose); break;
     case M_TEST: rc = do_test(cfg->rules); break;
-    case M_SCREEN: rc = do_screen(cfg->rules); break;
+    case M_SCREEN: rc = do_screen(cfg->rules, cfg->profile); break;
     case M_PRINT: dconf_print(cfg, stdout); break;
     default: rc = do_daemon(cfg); break;
     }

@@ -128,6 +128,7 @@ handle(worker_t *w, const char *body, size_t len, bool framing_ok, const meta_t 
         op = (int)req.op;
         switch (req.op) {
         case REQ_OP_SCREEN:
+            req.default_profile = s->cfg->profile; /* checked at every load */
             if (rs == NULL) {
                 err = ERR_UNAVAILABLE;
                 msg = NO_RULESET;
@@ -144,11 +145,14 @@ handle(worker_t *w, const char *body, size_t len, bool framing_ok, const meta_t 
             }
             break;
         case REQ_OP_TAXONOMY:
+        case REQ_OP_PROFILES:
             if (rs == NULL) {
                 err = ERR_UNAVAILABLE;
                 msg = NO_RULESET;
-            } else {
+            } else if (req.op == REQ_OP_TAXONOMY) {
                 proto_write_taxonomy(&w->reply, rs, req.id);
+            } else {
+                proto_write_profiles(&w->reply, rs, req.id, s->cfg->profile);
             }
             break;
         case REQ_OP_PING:

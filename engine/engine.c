@@ -3,6 +3,7 @@
 #include "vet_engine.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "arena.h"
@@ -17,6 +18,7 @@
 
 struct vet_engine {
     ruleset_t *rs; /* owned */
+    char *profile; /* default profile (vet_engine_set_profile), or NULL */
 };
 
 struct vet_worker {
@@ -57,6 +59,7 @@ vet_engine_destroy(vet_engine_t **ep)
     if (ep == NULL || *ep == NULL)
         return;
     ruleset_destroy(&(*ep)->rs);
+    free((*ep)->profile);
     free(*ep);
     *ep = NULL;
 }
@@ -96,6 +99,32 @@ vet_worker_destroy(vet_worker_t **wp)
 }
 
 int
+vet_engine_set_profile(vet_engine_t *e, const char *profile, char **error)
+{
+    if (error != NULL)
+        *error = NULL;
+    char *copy = NULL;
+    if (profile != NULL) {
+        sbuf_t b = SBUF_INIT;
+        if (vocab_find(&e->rs->profile_ids, profile) < 0) {
+            const char *sug = vocab_suggest(&e->rs->profile_ids, profile);
+            sbuf_printf(&b, "unknown profile \"%s\"", profile);
+            if (sug != NULL)
+                sbuf_printf(&b, " (did you mean \"%s\"?)", sug);
+            if (error != NULL)
+                *error = sbuf_take(&b);
+            sbuf_free(&b);
+            return -1;
+        }
+        if ((copy = strdup(profile)) == NULL)
+            return -1;
+    }
+    free(e->profile);
+    e->profile = copy;
+    return 0;
+}
+
+int
 vet_engine_screen(const vet_engine_t *e, vet_worker_t *w, const char *json, size_t len,
                   const char **reply, size_t *reply_len)
 {
@@ -112,11 +141,15 @@ vet_engine_screen(const vet_engine_t *e, vet_worker_t *w, const char *json, size
     } else if (req.op == REQ_OP_TAXONOMY) {
         proto_write_taxonomy(&w->reply, e->rs, req.id);
         rc = 0;
+    } else if (req.op == REQ_OP_PROFILES) {
+        proto_write_profiles(&w->reply, e->rs, req.id, e->profile);
+        rc = 0;
     } else if (req.op != REQ_OP_SCREEN) {
         proto_write_error(&w->reply, req.id, ERR_UNKNOWN_OP,
                           "this op needs the daemon (vetd); the embedded engine screens only");
     } else {
         result_t res;
+        req.default_profile = e->profile;
         if (screen_run(e->rs, &req, w->arena, &res) != 0) {
             proto_write_error(&w->reply, req.id, res.err, res.errmsg);
         } else {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isocode.h"
 #include "norm.h"
 #include "vocab.h"
 
@@ -40,6 +41,7 @@
     X(F_CURRENT, "current")                                                                        \
     X(F_TEXT, "text")                                                                              \
     X(F_CONTEXT, "context")                                                                        \
+    X(F_PROFILE, "profile")                                                                        \
     X(F_FORCE, "force")
 
 /* Fields of partner. X(enum, name) */
@@ -47,6 +49,7 @@
     X(P_NAME, "name")                                                                              \
     X(P_ALIASES, "aliases")                                                                        \
     X(P_COUNTRY, "country")                                                                        \
+    X(P_REGION, "region")                                                                          \
     X(P_TYPE, "type")                                                                              \
     X(P_IDS, "ids")
 
@@ -311,18 +314,33 @@ static int
 get_country(pctx_t *p, const cJSON *v)
 {
     const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
-    bool ok = s != NULL && strlen(s) == 2;
-    for (int i = 0; ok && i < 2; i++)
-        ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z');
-    if (!ok)
+    char up[3] = "";
+    if (s != NULL && strlen(s) == 2) {
+        up[0] = ascii_upper(s[0]);
+        up[1] = ascii_upper(s[1]);
+    }
+    if (!iso_country_code(up))
         return fail(p, ERR_BAD_REQUEST, "partner.country: expected an ISO 3166-1 alpha-2 code");
-    char *cc = arena_alloc(p->a, 3);
-    if (cc == NULL)
+    if ((p->req->country = arena_strdup(p->a, up)) == NULL)
         return oom(p);
-    cc[0] = ascii_upper(s[0]);
-    cc[1] = ascii_upper(s[1]);
-    cc[2] = '\0';
-    p->req->country = cc;
+    return 0;
+}
+
+/* Reads partner.region: an ISO 3166-2 code ("UA-43": two letters, '-',
+ * one to three letters or digits), stored upper case. */
+static int
+get_region(pctx_t *p, const cJSON *v)
+{
+    const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
+    size_t n = s != NULL ? strlen(s) : 0;
+    char up[8] = "";
+    for (size_t i = 0; i < n && n < sizeof up; i++)
+        up[i] = ascii_upper(s[i]);
+    if (!iso_region_code(up))
+        return fail(p, ERR_BAD_REQUEST,
+                    "partner.region: expected an ISO 3166-2 subdivision code (\"UA-43\")");
+    if ((p->req->region = arena_strdup(p->a, up)) == NULL)
+        return oom(p);
     return 0;
 }
 
@@ -355,6 +373,7 @@ get_partner(pctx_t *p, const cJSON *v)
                                   &r->n_aliases);
             break;
         case P_COUNTRY: rc = get_country(p, c); break;
+        case P_REGION: rc = get_region(p, c); break;
         case P_TYPE:
             rc = get_string(p, c, "partner.type", PROTO_MAX_STRING, false, &r->type);
             break;
@@ -533,6 +552,9 @@ get_request(pctx_t *p, const cJSON *root)
             break;
         case F_TEXT: rc = get_string(p, c, "text", PROTO_MAX_TEXT, false, &r->text); break;
         case F_CONTEXT: rc = get_context(p, c); break;
+        case F_PROFILE:
+            rc = get_string(p, c, "profile", PROTO_MAX_STRING, false, &r->profile);
+            break;
         case F_FORCE:
             if (!cJSON_IsBool(c))
                 rc = fail(p, ERR_BAD_REQUEST, "force: expected true or false");
@@ -821,7 +843,25 @@ proto_write_result(sbuf_t *b, const ruleset_t *rs, const request_t *req, const r
             sbuf_putc(b, ',');
         put_match(b, rs, req, &res->matches[i]);
     }
-    sbuf_puts(b, "]},\"categories\":[");
+    sbuf_putc(b, ']');
+    if (res->region_code != NULL) {
+        /* Where the rules placed the partner, and why: a region read
+         * from a place name is evidence a person should confirm. */
+        sbuf_puts(b, ",\"region\":{\"code\":");
+        sbuf_json_cstr(b, res->region_code);
+        if (res->region >= 0) {
+            sbuf_puts(b, ",\"name\":");
+            sbuf_json_cstr(b, rs->regions[res->region].name);
+        }
+        sbuf_puts(b, ",\"from\":");
+        sbuf_json_cstr(b, res->region_place != NULL ? "name" : "request");
+        if (res->region_place != NULL) {
+            sbuf_puts(b, ",\"place\":");
+            sbuf_json_cstr(b, res->region_place);
+        }
+        sbuf_putc(b, '}');
+    }
+    sbuf_puts(b, "},\"categories\":[");
     for (size_t i = 0; i < res->n_cats; i++) {
         if (i > 0)
             sbuf_putc(b, ',');
@@ -838,6 +878,8 @@ proto_write_result(sbuf_t *b, const ruleset_t *rs, const request_t *req, const r
         sbuf_puts(b, ",\"note\":");
         sbuf_json_cstr(b, res->note);
     }
+    sbuf_puts(b, ",\"profile\":");
+    sbuf_json_cstr(b, rs->profiles[res->profile].id);
     sbuf_puts(b, ",\"ruleset\":{\"version\":");
     sbuf_json_cstr(b, rs->version);
     sbuf_puts(b, ",\"digest\":");
@@ -881,6 +923,36 @@ proto_write_taxonomy(sbuf_t *b, const ruleset_t *rs, const char *id)
     sbuf_puts(b, ",\"verdicts\":");
     put_strings(b, rs->verdicts.names, rs->verdicts.n);
     sbuf_putc(b, '}');
+}
+
+void
+proto_write_profiles(sbuf_t *b, const ruleset_t *rs, const char *id, const char *dflt)
+{
+    proto_open_reply(b, id);
+    sbuf_puts(b, "\"default\":");
+    sbuf_json_cstr(b, dflt != NULL ? dflt : rs->profiles[rs->default_profile].id);
+    sbuf_puts(b, ",\"profiles\":[");
+    for (size_t i = 0; i < rs->n_profiles; i++) {
+        const rs_profile_t *p = &rs->profiles[i];
+        if (i > 0)
+            sbuf_putc(b, ',');
+        sbuf_puts(b, "{\"id\":");
+        sbuf_json_cstr(b, p->id);
+        sbuf_puts(b, ",\"label\":");
+        sbuf_json_cstr(b, p->label);
+        if (p->description != NULL) {
+            sbuf_puts(b, ",\"description\":");
+            sbuf_json_cstr(b, p->description);
+        }
+        sbuf_puts(b, ",\"rules\":[");
+        for (size_t k = 0; k < p->n_rules; k++) {
+            if (k > 0)
+                sbuf_putc(b, ',');
+            sbuf_json_cstr(b, rs->rules[p->rules[k]].id);
+        }
+        sbuf_puts(b, "]}");
+    }
+    sbuf_puts(b, "]}");
 }
 
 /* Is field (e.g. "partner.name", "context.funder") masked? A mask entry
@@ -928,6 +1000,13 @@ proto_write_request(sbuf_t *b, const request_t *req, const char *const *mask, si
         else
             sbuf_json_cstr(b, req->country);
     }
+    if (req->region != NULL) {
+        sbuf_puts(b, ",\"region\":");
+        if (masked(mask, n_mask, "partner.region"))
+            sbuf_puts(b, MASK);
+        else
+            sbuf_json_cstr(b, req->region);
+    }
     if (req->type != NULL) {
         sbuf_puts(b, ",\"type\":");
         sbuf_json_cstr(b, req->type);
@@ -959,6 +1038,10 @@ proto_write_request(sbuf_t *b, const request_t *req, const char *const *mask, si
     }
     if (!req->current)
         sbuf_puts(b, ",\"current\":false");
+    if (req->profile != NULL) {
+        sbuf_puts(b, ",\"profile\":");
+        sbuf_json_cstr(b, req->profile);
+    }
     if (req->text != NULL) {
         sbuf_puts(b, ",\"text\":");
         if (masked(mask, n_mask, "text"))

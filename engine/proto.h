@@ -54,6 +54,12 @@ void proto_write_error(sbuf_t *b, const char *id, req_err_t code, const char *ms
  * "verdicts":[...]}), with the id if not NULL. */
 void proto_write_taxonomy(sbuf_t *b, const ruleset_t *rs, const char *id);
 
+/* Writes the reply to {"op":"profiles"}: the default profile (dflt, the
+ * caller's default, when not NULL: it must be one of rs's; else the
+ * ruleset's default_profile) and every profile with its label,
+ * description and rule ids (policy order). */
+void proto_write_profiles(sbuf_t *b, const ruleset_t *rs, const char *id, const char *dflt);
+
 /* Appends req in the wire format (a valid request that screens the
  * same), for the audit log. Fields named in mask (n_mask of them:
  * "partner.name", "partner.aliases", "partner.country", "partner.ids",

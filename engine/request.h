@@ -23,7 +23,8 @@
     X(REQ_OP_VERSION, "version")                                                                   \
     X(REQ_OP_STATS, "stats")                                                                       \
     X(REQ_OP_RELOAD, "reload")                                                                     \
-    X(REQ_OP_TAXONOMY, "taxonomy")
+    X(REQ_OP_TAXONOMY, "taxonomy")                                                                 \
+    X(REQ_OP_PROFILES, "profiles")
 
 typedef enum req_op {
 #define X(e, s) e,
@@ -68,17 +69,22 @@ typedef struct request {
     const char **aliases; /* partner.aliases */
     size_t n_aliases;
     const char *country;     /* partner.country, upper case, or NULL */
+    const char *region;      /* partner.region (ISO 3166-2), upper case, or NULL */
     const char *type;        /* partner.type, or NULL */
     const char **id_schemes; /* partner.ids keys, parallel to id_values */
     const char **id_values;
     size_t n_ids;
     const char **tech; /* technologies: codes as given */
     size_t n_tech;
-    const char *activity; /* or NULL */
-    bool current;         /* default true */
-    bool force;           /* reload: accept a ruleset the shrink gate refuses */
-    const char *text;     /* free text, or NULL */
-    expr_ctxval_t *ctx;   /* context values */
+    const char *activity;        /* or NULL */
+    bool current;                /* default true */
+    bool force;                  /* reload: accept a ruleset the shrink gate refuses */
+    const char *text;            /* free text, or NULL */
+    const char *profile;         /* profile to judge by (the request's), or NULL */
+    const char *default_profile; /* when profile is NULL: the daemon's
+                                  * default (vetd.cfg profile), or NULL
+                                  * for the ruleset's default_profile */
+    expr_ctxval_t *ctx;          /* context values */
     size_t n_ctx;
 } request_t;
 
@@ -101,9 +107,16 @@ typedef struct res_rule {
 } res_rule_t;
 
 typedef struct result {
-    int verdict;          /* verdict index (0 = least severe) */
-    int score;            /* highest fired score, 0 if none */
-    match_hit_t *matches; /* partner matches, best first */
+    int profile;              /* index of the profile it was judged by */
+    int region;               /* rs->regions index partner.region named or a
+                               * place revealed, or -1 */
+    const char *region_code;  /* partner.region as rules saw it, or NULL */
+    const char *region_place; /* the place name that revealed it (as
+                               * declared, normalised), or NULL when the
+                               * request gave partner.region */
+    int verdict;              /* verdict index (0 = least severe) */
+    int score;                /* highest fired score, 0 if none */
+    match_hit_t *matches;     /* partner matches, best first */
     size_t n_matches;
     res_cat_t *cats; /* categories, taxonomy order */
     size_t n_cats;

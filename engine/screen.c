@@ -163,8 +163,16 @@ add_note(const ruleset_t *rs, const request_t *req, result_t *res, arena_t *a)
     }
     if (n > NOTE_MAX_NAMED)
         note_put(buf, sizeof buf, &off, " and %zu more", n - NOTE_MAX_NAMED);
+    /* Judged by a profile that leaves rules out: say so, since a rule
+     * of another profile may act on the match. */
+    const rs_profile_t *prof = &rs->profiles[res->profile];
+    if (prof->n_rules < rs->n_rules)
+        note_put(buf, sizeof buf, &off, " in the registry, but no rule of the profile \"%s\"",
+                 prof->id);
+    else
+        note_put(buf, sizeof buf, &off, " in the registry, but no rule");
     note_put(buf, sizeof buf, &off,
-             " in the registry, but no rule acts on %s, so the verdict does not reflect %s."
+             " acts on %s, so the verdict does not reflect %s."
              " Rules leave a match alone when, for example, the tie is past, the list or tag"
              " counts only with sensitive technology or certain activities, or no rule names"
              " the list.",
@@ -186,6 +194,88 @@ add_note(const ruleset_t *rs, const request_t *req, result_t *res, arena_t *a)
     return 0;
 }
 
+/* The profile req names (else the ruleset's default) into res->profile.
+ * An unknown name is refused: judging by another profile than the one
+ * asked for could clear what that one would not. */
+static int
+pick_profile(const ruleset_t *rs, const request_t *req, result_t *res, arena_t *a)
+{
+    res->profile = rs->default_profile;
+    const char *name = req->profile != NULL ? req->profile : req->default_profile;
+    const char *field = req->profile != NULL ? "profile" : "the daemon's default profile";
+    if (name == NULL)
+        return 0;
+    int p = vocab_find(&rs->profile_ids, name);
+    if (p >= 0) {
+        res->profile = p;
+        return 0;
+    }
+    const char *sug = vocab_suggest(&rs->profile_ids, name);
+    char known[256] = "";
+    size_t off = 0;
+    for (size_t i = 0; i < rs->n_profiles; i++)
+        note_put(known, sizeof known, &off, "%s%s", i ? ", " : "", rs->profiles[i].id);
+    if (sug != NULL)
+        return fail(res, a, ERR_BAD_REQUEST, "%s: unknown profile \"%.64s\" (did you mean \"%s\"?)",
+                    field, name, sug);
+    return fail(res, a, ERR_BAD_REQUEST, "%s: unknown profile \"%.64s\" (profiles: %s)", field,
+                name, known);
+}
+
+/* True if the place (normalised words) occurs as whole words in the
+ * normalised text t. */
+static bool
+has_words(const char *t, const char *place)
+{
+    size_t n = strlen(place);
+    for (const char *s = strstr(t, place); s != NULL; s = strstr(s + 1, place))
+        if ((s == t || s[-1] == ' ') && (s[n] == '\0' || s[n] == ' '))
+            return true;
+    return false;
+}
+
+/* Sets res->region*: the request's partner.region, else the first region
+ * one of whose places occurs in the partner's name or an alias. Returns
+ * 0, or -1 (res->err set) on OOM. */
+static int
+find_region(const ruleset_t *rs, const request_t *req, result_t *res, arena_t *a)
+{
+    res->region = -1;
+    if (req->region != NULL) {
+        res->region_code = req->region;
+        for (size_t i = 0; i < rs->n_regions; i++)
+            if (strcmp(rs->regions[i].code, req->region) == 0)
+                res->region = (int)i;
+        return 0;
+    }
+    if (rs->n_regions == 0)
+        return 0;
+    for (size_t q = 0; q <= req->n_aliases; q++) {
+        const char *s = q == 0 ? req->name : req->aliases[q - 1];
+        const char *t;
+        size_t tlen;
+        char err[96];
+        if (s == NULL)
+            continue;
+        if (norm_text(a, s, strlen(s), &t, &tlen, err, sizeof err) != 0) {
+            /* Out of memory must not pass as "no region" (a rule would
+             * not fire); any other refusal the matcher reports. */
+            if (strcmp(err, "out of memory") == 0)
+                return fail(res, a, ERR_INTERNAL, "out of memory");
+            continue;
+        }
+        for (size_t i = 0; i < rs->n_regions; i++)
+            for (size_t k = 0; k < rs->regions[i].n_places; k++)
+                if (has_words(t, rs->regions[i].places[k])) {
+                    res->region = (int)i;
+                    res->region_code = rs->regions[i].code;
+                    res->region_place = rs->regions[i].places[k];
+                    return 0;
+                }
+    }
+    return 0;
+}
+
 static bool
 bit(const uint64_t *set, int i)
 {
@@ -198,8 +288,11 @@ screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch, result_t
     arena_t *a = scratch;
     memset(res, 0, sizeof *res);
     res->verdict = rs->default_verdict;
+    res->region = -1;
     if (req->name == NULL || req->name[0] == '\0')
         return fail(res, a, ERR_BAD_REQUEST, "partner.name: required");
+    if (pick_profile(rs, req, res, a) != 0 || find_region(rs, req, res, a) != 0)
+        return -1;
 
     int type, activity;
     if (check_symbol(&rs->types, req->type, "partner.type", "partner type", res, a, &type) ||
@@ -241,8 +334,10 @@ screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch, result_t
         res->cats[res->n_cats++] = (res_cat_t){(int)c, g, s, evidence[c], n_evidence[c]};
     }
 
-    /* Evaluate every rule once per match (or once unmatched). */
-    res->rules = arena_alloc(a, (rs->n_rules + 1) * sizeof *res->rules);
+    /* Evaluate every rule of the profile once per match (or once
+     * unmatched). */
+    const rs_profile_t *prof = &rs->profiles[res->profile];
+    res->rules = arena_alloc(a, (prof->n_rules + 1) * sizeof *res->rules);
     if (res->rules == NULL)
         return fail(res, a, ERR_INTERNAL, "out of memory");
     expr_facts_t f = {
@@ -251,6 +346,7 @@ screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch, result_t
         .match = 0,
         .method = -1,
         .country = req->country,
+        .region = res->region_code,
         .type = type,
         .given = given,
         .spotted = spotted,
@@ -259,7 +355,8 @@ screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch, result_t
         .ctx = req->ctx,
         .n_ctx = req->n_ctx,
     };
-    for (size_t r = 0; r < rs->n_rules; r++) {
+    for (size_t k = 0; k < prof->n_rules; k++) {
+        size_t r = prof->rules[k];
         const rs_rule_t *rule = &rs->rules[r];
         int64_t fired_on = -2;
         if (nm == 0) {

@@ -28,8 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(src, data, size);
     src[size] = '\0';
-    expr_schema_t schema = {&rs->lists,     &rs->tags,  &rs->risks, &rs->activities,
-                            &rs->relations, &rs->types, rs->tax};
+    expr_schema_t schema = {&rs->lists, &rs->tags, &rs->risks,  &rs->activities, &rs->relations,
+                            &rs->types, rs->tax,   &rs->groups, rs->group};
     diag_t *d = diag_new(0);
     expr_t *e = expr_compile(src, &schema, a, "fuzz", 1, d);
     if (e != NULL) {

@@ -11,9 +11,13 @@
  *   vet_client_destroy(&c);
  *
  * The library deals in JSON text only (the wire format is
- * docs/PROTOCOL.md); it neither parses nor builds JSON. A client is one
- * ZeroMQ endpoint and must be used by one thread at a time (ZeroMQ
- * sockets are not thread-safe); use one client per thread. */
+ * docs/PROTOCOL.md); it neither parses nor builds JSON. Every field of a
+ * request is the caller's JSON, the jurisdiction profile to judge by
+ * included ("profile":"ca-tri-agency"; the reply's "profile" names the
+ * one that judged), and every op is a request like a screening one
+ * ({"op":"profiles"} lists the profiles). A client is one ZeroMQ
+ * endpoint and must be used by one thread at a time (ZeroMQ sockets are
+ * not thread-safe); use one client per thread. */
 #ifndef VET_H
 #define VET_H
 

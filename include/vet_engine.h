@@ -39,6 +39,14 @@ VET_API void vet_engine_destroy(vet_engine_t **ep);
 VET_API const char *vet_engine_version(const vet_engine_t *e);
 VET_API const char *vet_engine_digest(const vet_engine_t *e);
 
+/* Makes profile (a profile of the ruleset's policy.cfg) the one that
+ * judges requests naming none, in place of the ruleset's
+ * default_profile; NULL restores that. Call it before the engine is
+ * shared between threads. Returns 0, or -1 when the ruleset has no such
+ * profile (or on OOM), with *error, if error is not NULL, set to a
+ * message (caller frees with free()); the default is then unchanged. */
+VET_API int vet_engine_set_profile(vet_engine_t *e, const char *profile, char **error);
+
 /* Per-thread scratch memory (request arena and reply buffer). Caller
  * owns it (vet_worker_destroy); NULL on OOM. Never share one between
  * threads at the same time. */
@@ -49,8 +57,8 @@ VET_API void vet_worker_destroy(vet_worker_t **wp);
  * JSON (NUL-terminated, *reply_len bytes), borrowed from the worker and
  * valid until its next call. Returns 0 for a verdict reply, 1 for an
  * error reply (bad_request, too_large, unknown_op...), -1 if out of
- * memory (no reply). Admin ops other than "taxonomy" are for the daemon
- * and answer unknown_op here. */
+ * memory (no reply). Admin ops other than "taxonomy" and "profiles" are
+ * for the daemon and answer unknown_op here. */
 VET_API int vet_engine_screen(const vet_engine_t *e, vet_worker_t *w, const char *json, size_t len,
                               const char **reply, size_t *reply_len);
 

@@ -5,14 +5,15 @@ UNIT_SRC := tests/unit/test_audit.c tests/unit/test_dconf.c tests/unit/test_eval
             tests/unit/test_expr.c tests/unit/test_import.c tests/unit/test_match.c \
             tests/unit/test_norm.c tests/unit/test_proto.c tests/unit/test_rsh.c \
             tests/unit/test_ruleset.c tests/unit/test_screen.c tests/unit/test_script.c \
-            tests/unit/test_stats.c \
+            tests/unit/test_stats.c tests/unit/test_profiles.c \
             tests/unit/test_strsim.c tests/unit/test_taxonomy.c tests/unit/test_util.c \
             tests/unit/test_vlog.c
 # The real-world form set of vet-eval, checked against rules/registry.
 UNIT_SRC += tests/unit/test_realworld.c
 INTEG_SRC := tests/integration/test_batch.c tests/integration/test_cases.c \
              tests/integration/test_cli.c tests/integration/test_daemon.c \
-             tests/integration/test_failsafe.c tests/integration/test_libvet.c
+             tests/integration/test_failsafe.c tests/integration/test_libvet.c \
+             tests/integration/test_profile_clients.c
 TEST_SRC := $(UNIT_SRC) $(INTEG_SRC)
 TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 TESTUTIL := $(B)/tests/testutil.o

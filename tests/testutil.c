@@ -19,7 +19,10 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "diag.h"
 #include "mclock.h"
+#include "ruleset.h"
+#include "sbuf.h"
 #include "testutil.h"
 #include "vec.h"
 
@@ -259,6 +262,27 @@ tu_remove_tree(const char *path)
     /* Depth first, so a directory is empty when its turn comes; links are
      * removed, not followed. */
     return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *
+tu_ruleset_errors(const char *dir)
+{
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = ruleset_load(dir, d);
+    assert_null(rs);
+    sbuf_t b = SBUF_INIT;
+    size_t dl = strlen(dir);
+    for (size_t i = 0; diag_get(d, i) != NULL; i++) {
+        const char *m = diag_get(d, i), *p;
+        while ((p = strstr(m, dir)) != NULL) {
+            sbuf_append(&b, m, (size_t)(p - m));
+            sbuf_puts(&b, "D");
+            m = p + dl;
+        }
+        sbuf_printf(&b, "%s\n", m);
+    }
+    diag_destroy(&d);
+    return sbuf_take(&b);
 }
 
 void

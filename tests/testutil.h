@@ -34,6 +34,12 @@ int tu_run(const char *cmd);
  * Returns 0, or -1 with errno if something could not be removed. */
 int tu_remove_tree(const char *path);
 
+/* Loads the ruleset directory dir, asserting that the load fails, and
+ * returns every error joined by newlines, with each occurrence of dir
+ * written "D" so that expectations do not depend on the temporary path
+ * (caller frees). */
+char *tu_ruleset_errors(const char *dir);
+
 /* A vetd of a test's own, in a private temporary directory. The paths
  * are where the test puts (or finds) each file; tu_vetd_spawn passes
  * only the arguments it is given. */

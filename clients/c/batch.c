@@ -31,19 +31,25 @@
 static const char usage_text[] =
     "usage: vet batch [-e ENDPOINT] [-t TIMEOUT_MS] [--format jsonl|csv]\n"
     "                 [--input-format csv|jsonl] [--inflight N] [--retries N]\n"
-    "                 [--summary] [FILE|-]\n"
+    "                 [--profile ID] [--summary] [FILE|-]\n"
     "  Screens every record of FILE (default: stdin), a CSV with a header\n"
-    "  (id,name,country,type,aliases,ids,tech,activity,current,text,context.KEY;\n"
-    "  several values in a cell separated by ';', ids as SCHEME:VALUE) or JSONL\n"
-    "  (one screening request per line); the format is told by --input-format,\n"
-    "  else by the name (.csv, .jsonl), else by the first byte ('{': JSONL).\n"
+    "  (id,name,country,type,aliases,ids,tech,activity,current,text,profile,\n"
+    "  context.KEY; several values in a cell separated by ';', ids as\n"
+    "  SCHEME:VALUE) or JSONL (one screening request per line); the format is\n"
+    "  told by --input-format, else by the name (.csv, .jsonl), else by the\n"
+    "  first byte ('{': JSONL).\n"
     "  Writes one line per record, in input order: JSONL {\"line\":N,...reply}\n"
-    "  or, with --format csv, line,id,name,verdict,score,rules,matches,error.\n"
+    "  or, with --format csv,\n"
+    "  line,id,name,verdict,score,rules,matches,error,profile.\n"
     "  -e ENDPOINT    vetd's endpoint (default $VET_ENDPOINT or tcp://127.0.0.1:7470)\n"
     "  -t TIMEOUT_MS  time allowed for each answer before re-sending (default 3000)\n"
     "  --inflight N   requests in flight at once (default 256, at most 10000)\n"
     "  --retries N    re-sends of an unanswered request before it fails with\n"
     "                 \"timeout\" (default 2)\n"
+    "  --profile ID   the profile of the ruleset to judge every record by, unless\n"
+    "                 the record names its own (a \"profile\" column or field);\n"
+    "                 default: the daemon's. An unknown one stops the batch\n"
+    "                 before anything is screened (exit 65).\n"
     "  --summary      counts by verdict and by error on stderr at the end\n"
     "exit: the most severe verdict's (0 clear, 10 review, 20 prohibited) or,\n"
     "      if any record ended in error, 65 bad or rejected record, 69 vetd\n"
@@ -83,6 +89,7 @@ typedef struct batch {
     bool summary;             /* --summary */
     bool csv_out;             /* --format csv; else JSONL */
     breader_fmt_t in_fmt;     /* --input-format, or BREADER_AUTO */
+    const char *profile;      /* --profile, borrowed from argv; NULL: none */
     const char *path;         /* input file, "-" for stdin */
     vet_client_t *c;          /* owned */
     breader_t *rd;            /* owned: the input */
@@ -214,6 +221,7 @@ finish_error(batch_t *b, slot_t *s, const char *code, const char *msg)
         out_csv_row_start(s, o);
         sbuf_puts(o, ",,,,");
         out_csv_error(o, code, msg);
+        sbuf_putc(o, ','); /* no profile judged it */
     } else {
         sbuf_printf(o, "{\"line\":%lu", s->line);
         if (s->uid.len > 0) {
@@ -284,10 +292,14 @@ finish_parsed(batch_t *b, slot_t *s, cJSON *r)
             sbuf_putc(o, ',');
             const cJSON *partner = cJSON_GetObjectItemCaseSensitive(r, "partner");
             join_strings(o, cJSON_GetObjectItemCaseSensitive(partner, "matches"), "name");
-            sbuf_putc(o, ',');
+            sbuf_puts(o, ",,"); /* no error */
+            const char *profile =
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "profile"));
+            out_csv_field(o, profile != NULL ? profile : "");
         } else {
             sbuf_puts(o, ",,,,");
             out_csv_error(o, code, msg != NULL ? msg : "(no message)");
+            sbuf_putc(o, ',');
         }
     } else {
         cJSON *line = cJSON_CreateNumber((double)s->line);
@@ -717,6 +729,50 @@ run(batch_t *b)
     return b->fatal != 0 ? b->fatal : b->status;
 }
 
+/* ---- the profile ---- */
+
+/* Asks vetd for its profiles and, if --profile names none of them, says
+ * so and returns EX_DATAERR: otherwise every record would be refused.
+ * Returns 0 when the profile is there, and also when the question
+ * cannot be answered (vetd not up yet, a daemon without the op): the
+ * records then get vetd's own answer. */
+static int
+check_profile(batch_t *b)
+{
+    char *reply = NULL;
+    size_t len = 0;
+    static const char req[] = "{\"id\":\"vet-batch-profiles\",\"op\":\"profiles\"}";
+    if (vet_call(b->c, req, sizeof req - 1, b->timeout_ms, &reply, &len) != VET_OK)
+        return 0;
+    cJSON *r = cJSON_ParseWithLength(reply, len);
+    vet_free(reply);
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(r, "profiles"), *p;
+    int status = 0;
+    if (cJSON_IsArray(list)) {
+        sbuf_t ids = SBUF_INIT;
+        bool found = false;
+        cJSON_ArrayForEach(p, list)
+        {
+            const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "id"));
+            if (id == NULL)
+                continue;
+            found = found || strcmp(id, b->profile) == 0;
+            sbuf_puts(&ids, ids.len > 0 ? ", " : "");
+            sbuf_puts(&ids, id);
+        }
+        if (!found) {
+            fprintf(stderr,
+                    "vet batch: --profile: unknown profile \"%s\" (profiles: %s); nothing "
+                    "was screened\n",
+                    b->profile, ids.oom || ids.len == 0 ? "none" : ids.data);
+            status = EX_DATAERR;
+        }
+        sbuf_free(&ids);
+    }
+    cJSON_Delete(r);
+    return status;
+}
+
 /* ---- options ---- */
 
 static int
@@ -771,6 +827,11 @@ parse_args(batch_t *b, int argc, char **argv)
             if (r < 0 || !parse_fmt(v, &f))
                 return usage_error("bad --format \"%s\" (jsonl or csv)", r < 0 ? "" : v);
             b->csv_out = f == BREADER_CSV;
+        } else if ((r = vetcli_opt_value(argc, argv, &i, "--profile", &v)) != 0) {
+            if (r < 0 || *v == '\0')
+                return usage_error("--profile needs a profile id (`vet profiles` lists them)%s",
+                                   "");
+            b->profile = v;
         } else if ((r = vetcli_opt_value(argc, argv, &i, "--input-format", &v)) != 0) {
             if (r < 0 || !parse_fmt(v, &b->in_fmt))
                 return usage_error("bad --input-format \"%s\" (csv or jsonl)", r < 0 ? "" : v);
@@ -811,7 +872,7 @@ batch_main(const char *endpoint, int timeout_ms, int argc, char **argv)
     }
     /* The header is read (and a bad one refused) before anything is sent. */
     breader_err_t why;
-    if ((b->rd = breader_new(b->path, b->in_fmt, &why)) == NULL) {
+    if ((b->rd = breader_new(b->path, b->in_fmt, b->profile, &why)) == NULL) {
         status = why == BREADER_ENOINPUT  ? EX_NOINPUT
                  : why == BREADER_EHEADER ? EX_USAGE
                  : why == BREADER_ENOMEM  ? EX_SOFTWARE
@@ -833,9 +894,11 @@ batch_main(const char *endpoint, int timeout_ms, int argc, char **argv)
         status = errno == ENOMEM ? EX_SOFTWARE : EX_USAGE;
         goto done;
     }
+    if (b->profile != NULL && (status = check_profile(b)) != 0)
+        goto done;
     b->tty = isatty(STDERR_FILENO) == 1;
     if (b->csv_out)
-        sbuf_puts(&b->obuf, "line,id,name,verdict,score,rules,matches,error\n");
+        sbuf_puts(&b->obuf, "line,id,name,verdict,score,rules,matches,error,profile\n");
     status = run(b);
 done:
     for (uint64_t k = 0; b->ring != NULL && k < b->ring_size; k++) {

@@ -1,4 +1,4 @@
-/* bjson.c -- a non-allocating JSONL line check that finds the top-level "id". */
+/* bjson.c -- a non-allocating JSONL line check that finds the top-level "id" and "profile". */
 #include "bjson.h"
 
 #include <string.h>
@@ -137,7 +137,8 @@ scan_number(cursor_t *j)
 
 static bool scan_value(cursor_t *j, int depth);
 
-/* An object; at the top, the "id" member and how to cut it are noted. */
+/* An object; at the top, the "id" member and how to cut it are noted,
+ * and where the "profile" member's value is. */
 static bool
 scan_object(cursor_t *j, int depth)
 {
@@ -161,6 +162,7 @@ scan_object(cursor_t *j, int depth)
         if (!scan_string(j))
             return false;
         bool is_id = top && j->i - key == 4 && memcmp(j->s + key, "\"id\"", 4) == 0;
+        bool is_profile = top && j->i - key == 9 && memcmp(j->s + key, "\"profile\"", 9) == 0;
         scan_ws(j);
         if (j->i >= j->n || j->s[j->i] != ':')
             return scan_fail(j, "invalid JSON");
@@ -178,6 +180,16 @@ scan_object(cursor_t *j, int depth)
             j->r->has_id = true;
             j->r->id_val = val;
             j->r->id_end = vend;
+        }
+        if (is_profile) {
+            /* vet batch may replace its value: which one would be ambiguous. */
+            if (j->r->has_profile) {
+                j->i = key;
+                return scan_fail(j, "duplicate field \"profile\"");
+            }
+            j->r->has_profile = true;
+            j->r->profile_val = val;
+            j->r->profile_end = vend;
         }
         scan_ws(j);
         if (j->i < j->n && j->s[j->i] == ',') {

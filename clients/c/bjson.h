@@ -1,4 +1,4 @@
-/* bjson.h -- a non-allocating JSONL line check that finds the top-level "id". */
+/* bjson.h -- a non-allocating JSONL line check that finds the top-level "id" and "profile". */
 #ifndef BJSON_H
 #define BJSON_H
 
@@ -13,6 +13,9 @@ typedef struct bjson_scan {
     bool has_id;             /* a top-level "id" member was seen */
     size_t id_val, id_end;   /* its value's span */
     size_t cut_from, cut_to; /* the bytes to drop to remove it */
+    bool has_profile;        /* a top-level "profile" member was seen */
+    size_t profile_val;      /* its value's span */
+    size_t profile_end;
 } bjson_scan_t;
 
 /* Scans s (n bytes, borrowed for the call only): one JSON object and

@@ -28,6 +28,7 @@ typedef enum {
     COL_ACTIVITY,
     COL_CURRENT,
     COL_TEXT,
+    COL_PROFILE,
     COL_COUNT,
     COL_CONTEXT = COL_COUNT
 } col_t;
@@ -39,7 +40,7 @@ static const struct {
     {"id", COL_ID},           {"name", COL_NAME},         {"country", COL_COUNTRY},
     {"type", COL_TYPE},       {"aliases", COL_ALIASES},   {"ids", COL_IDS},
     {"tech", COL_TECH},       {"technologies", COL_TECH}, {"activity", COL_ACTIVITY},
-    {"current", COL_CURRENT}, {"text", COL_TEXT},
+    {"current", COL_CURRENT}, {"text", COL_TEXT},         {"profile", COL_PROFILE},
 };
 
 /* The input: lines of a file, CSV records or JSONL requests. */
@@ -68,6 +69,8 @@ struct breader {
     csv_rec_t rec;         /* CSV: the current record (the reader's) */
     bool oom;              /* CSV: the reader ran out of memory */
     sbuf_t scratch;        /* the request body being built */
+    char *profile;         /* owned: the default profile as a JSON
+                               string, or NULL for the daemon's */
     char errbuf[256];      /* what is wrong with the current record */
 };
 
@@ -243,7 +246,7 @@ csv_header(breader_t *r)
         if (k == sizeof csv_columns / sizeof csv_columns[0]) {
             fprintf(stderr,
                     "vet batch: %s:%lu: unknown column \"%s\" (columns: id, name, country, "
-                    "type, aliases, ids, tech, activity, current, text, context.KEY)\n",
+                    "type, aliases, ids, tech, activity, current, text, profile, context.KEY)\n",
                     r->path, line, name);
             status = BREADER_EHEADER;
             continue;
@@ -450,11 +453,20 @@ csv_body(breader_t *r, char *errbuf, size_t errlen)
     }
     if (comma[0] == ',' && comma[1] == '\0')
         sbuf_putc(b, '}');
+    /* The row's own profile, else the batch's (--profile), else none:
+     * the daemon's default. */
+    if ((v = cell(r, COL_PROFILE)) != NULL) {
+        sbuf_puts(b, ",\"profile\":");
+        sbuf_json_str(b, v, strlen(v));
+    } else if (r->profile != NULL) {
+        sbuf_puts(b, ",\"profile\":");
+        sbuf_puts(b, r->profile);
+    }
     return NULL;
 }
 
 breader_t *
-breader_new(const char *path, breader_fmt_t fmt, breader_err_t *why)
+breader_new(const char *path, breader_fmt_t fmt, const char *profile, breader_err_t *why)
 {
     breader_t *r = calloc(1, sizeof *r);
     if (r == NULL) {
@@ -466,6 +478,17 @@ breader_new(const char *path, breader_fmt_t fmt, breader_err_t *why)
     r->fmt = fmt;
     r->fd = -1;
     *why = BREADER_OK;
+    if (profile != NULL) {
+        sbuf_t p = SBUF_INIT;
+        sbuf_json_cstr(&p, profile);
+        bool oom = p.oom;
+        r->profile = sbuf_take(&p);
+        if (oom || r->profile == NULL) {
+            fputs("vet batch: out of memory\n", stderr);
+            *why = BREADER_ENOMEM;
+            goto fail;
+        }
+    }
     if (strcmp(path, "-") == 0) {
         r->fd = 0;
         r->path = "stdin";
@@ -539,9 +562,16 @@ breader_destroy(breader_t **p)
     free(r->cols);
     csv_destroy(&r->csv);
     sbuf_free(&r->scratch);
+    free(r->profile);
     free(r);
     *p = NULL;
 }
+
+/* A span [from, to) of a record's body replaced by with ("" drops it). */
+typedef struct edit {
+    size_t from, to;  /* byte offsets into the body */
+    const char *with; /* borrowed */
+} edit_t;
 
 /* Says on stderr that memory ran out; -1 for breader_next. */
 static int
@@ -566,8 +596,12 @@ breader_next(breader_t *r, const char *id, sbuf_t *req, sbuf_t *uid, sbuf_t *nam
              breader_rec_t *rec)
 {
     const char *body = NULL;
-    size_t blen = 0, cut_from = 0, cut_to = 0;
-    bool cut = false;
+    size_t blen = 0;
+    /* What changes in a JSONL record's body: its id goes, a null profile
+     * becomes the default one. The two spans never overlap. */
+    edit_t edits[2];
+    int nedits = 0;
+    bool add_profile = false; /* the record names no profile: add the default */
     rec->line = 0;
     rec->err = NULL;
     rec->why = BREADER_OK;
@@ -597,15 +631,25 @@ breader_next(breader_t *r, const char *id, sbuf_t *req, sbuf_t *uid, sbuf_t *nam
             } else if (*v != 'n') {
                 rec->err = "id: expected a string or number";
             }
-            cut = true;
-            cut_from = j.cut_from;
-            cut_to = j.cut_to;
+            edits[nedits++] = (edit_t){j.cut_from - (j.open + 1), j.cut_to - (j.open + 1), ""};
         }
         if (rec->err == NULL) {
             body = r->line + j.open + 1;
             blen = j.close - j.open - 1;
-            cut_from -= j.open + 1;
-            cut_to -= j.open + 1;
+            if (r->profile != NULL && !j.has_profile) {
+                add_profile = true;
+            } else if (r->profile != NULL && j.profile_end - j.profile_val == 4 &&
+                       memcmp(r->line + j.profile_val, "null", 4) == 0) {
+                /* null means absent (docs/PROTOCOL.md): the default applies. */
+                edit_t e = {j.profile_val - (j.open + 1), j.profile_end - (j.open + 1), r->profile};
+                if (nedits == 1 && edits[0].from > e.from) {
+                    edits[1] = edits[0];
+                    edits[0] = e;
+                } else {
+                    edits[nedits] = e;
+                }
+                nedits++;
+            }
             if (name != NULL) {
                 cJSON *q = cJSON_ParseWithLength(r->line, r->len);
                 const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
@@ -642,20 +686,25 @@ breader_next(breader_t *r, const char *id, sbuf_t *req, sbuf_t *uid, sbuf_t *nam
         return 1;
     if (r->scratch.oom)
         return no_memory(rec);
-    /* {"id":ID, then the caller's members without its id. */
+    /* {"id":ID, then the caller's members without its id, then the
+     * default profile if the record names none. */
     sbuf_clear(req);
     sbuf_puts(req, "{\"id\":");
     sbuf_puts(req, id);
-    size_t at = req->len;
+    size_t at = req->len, done = 0;
     sbuf_putc(req, ',');
-    if (cut) {
-        sbuf_append(req, body, cut_from);
-        sbuf_append(req, body + cut_to, blen - cut_to);
-    } else {
-        sbuf_append(req, body, blen);
+    for (int k = 0; k < nedits; k++) {
+        sbuf_append(req, body + done, edits[k].from - done);
+        sbuf_puts(req, edits[k].with);
+        done = edits[k].to;
     }
+    sbuf_append(req, body + done, blen - done);
     if (!req->oom && csv_blank(req->data + at + 1, req->len - at - 1))
         req->len = at;
+    if (add_profile) {
+        sbuf_puts(req, ",\"profile\":");
+        sbuf_puts(req, r->profile);
+    }
     sbuf_putc(req, '}');
     if (req->oom || uid->oom || (name != NULL && name->oom))
         return no_memory(rec);

@@ -32,10 +32,14 @@ typedef struct breader breader_t;
  * BREADER_AUTO, else the name (.csv; .jsonl, .ndjson), else the first
  * non-blank line ('{' opens JSONL). A CSV header is read and checked
  * here, every bad column reported, so that nothing is sent for a bad one.
- * path is borrowed for the reader's life. Returns the reader (caller
- * owns, free with breader_destroy), or NULL after writing what is wrong
- * on stderr ("vet batch: ..."), *why telling which kind of failure. */
-breader_t *breader_new(const char *path, breader_fmt_t fmt, breader_err_t *why);
+ * profile, if not NULL, is the profile of every request whose record
+ * names none (an empty "profile" cell, a JSONL record without "profile"
+ * or with "profile": null); it is copied. path is borrowed for the
+ * reader's life. Returns the reader (caller owns, free with
+ * breader_destroy), or NULL after writing what is wrong on stderr ("vet
+ * batch: ..."), *why telling which kind of failure. */
+breader_t *breader_new(const char *path, breader_fmt_t fmt, const char *profile,
+                       breader_err_t *why);
 
 /* Closes the input (not stdin) and frees the reader; accepts NULL and
  * NULLs *p. */
@@ -47,7 +51,8 @@ bool breader_ready(breader_t *r);
 
 /* Reads the next record (blank lines skipped) and writes its request into
  * req (cleared first): {"id":ID, then the record's members without the
- * caller's own id}, ID being the JSON text id (borrowed). The caller's id
+ * caller's own id, and the default profile if the record names none},
+ * ID being the JSON text id (borrowed). The caller's id
  * goes into uid as a JSON string (cleared first; left empty if none), the
  * partner's name into name unless name is NULL (cleared by the caller).
  * A record that cannot be made a request (malformed CSV or JSON, a bad

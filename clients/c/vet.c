@@ -23,18 +23,21 @@ static const char usage_text[] =
     "  screen --name NAME [--country CC] [--type TYPE] [--alias NAME]...\n"
     "         [--id SCHEME:VALUE]... [--tech CODE]... [--activity KIND] [--past]\n"
     "         [--text TEXT] [--context KEY=STRING | KEY:=NUMBER|true|false]...\n"
-    "         [--request-id ID] [--json]\n"
+    "         [--profile ID] [--request-id ID] [--json]\n"
     "  screen [--json] -        send the JSON request read from stdin as it is\n"
+    "  profiles [--json]        the ruleset's profiles: id, rules, label, the default\n"
     "  ping | version | stats | taxonomy   [--json]\n"
     "  reload [--force] [--json]   reload the ruleset; --force accepts a ruleset\n"
     "                 that shrinks a list past limits.reload_max_shrink\n"
     "  batch [--format jsonl|csv] [--input-format csv|jsonl] [--inflight N]\n"
-    "        [--retries N] [--summary] [FILE|-]   screen every record of a file\n"
-    "        (`vet batch --help` tells more)\n"
+    "        [--retries N] [--profile ID] [--summary] [FILE|-]\n"
+    "        screen every record of a file (`vet batch --help` tells more)\n"
     "options:\n"
     "  -e ENDPOINT    vetd's endpoint (default $VET_ENDPOINT or " DEFAULT_ENDPOINT ")\n"
     "  -t TIMEOUT_MS  time allowed for the answer (default 3000)\n"
     "  --json         print the daemon's reply as it is\n"
+    "  --profile ID   judge by this profile of the ruleset (`vet profiles` lists\n"
+    "                 them); without it, by the daemon's default profile\n"
     "exit: 0 clear, 10 review, 20 prohibited, 64 usage, 65 request rejected,\n"
     "      69 vetd unavailable or not answering, 70 internal error\n";
 
@@ -48,6 +51,7 @@ typedef struct cli {
 /* The repeatable and single options of `vet screen`. */
 typedef struct screen_opts {
     const char *name, *country, *type, *activity, *text, *request_id;
+    const char *profile;                              /* --profile: the rules to judge by */
     bool past;                                        /* --past: current = false */
     bool raw;                                         /* "-": the request comes from stdin */
     const char **aliases, **ids, **techs, **contexts; /* argv pointers; owned arrays */
@@ -257,6 +261,12 @@ print_screen(const cJSON *r)
     if (note != NULL)
         printf("  note     %s\n", note);
 
+    /* The profile the rules were chosen by; a daemon without profiles
+     * names none. */
+    const char *profile = str_item(r, "profile");
+    if (profile != NULL)
+        printf("  profile  %s\n", profile);
+
     const cJSON *rs = cJSON_GetObjectItemCaseSensitive(r, "ruleset");
     const char *version = str_item(rs, "version"), *digest = str_item(rs, "digest");
     printf("  ruleset  %s  (%.12s)  %.0f us\n", version ? version : "?", digest ? digest : "?",
@@ -385,6 +395,8 @@ build_request(const screen_opts_t *o, char **out)
             if ((status = add_pair(ctx, "--context", o->contexts[i], '=')) != 0)
                 goto fail;
     }
+    if (!add_string(root, "profile", o->profile))
+        goto oom;
     *out = cJSON_PrintUnformatted(root);
     if (*out == NULL)
         goto oom;
@@ -426,6 +438,7 @@ parse_screen(cli_t *cli, screen_opts_t *o, int argc, char **argv)
         {"--activity", &o->activity, NULL, NULL},
         {"--text", &o->text, NULL, NULL},
         {"--request-id", &o->request_id, NULL, NULL},
+        {"--profile", &o->profile, NULL, NULL},
         {"--alias", NULL, &o->aliases, &o->naliases},
         {"--id", NULL, &o->ids, &o->nids},
         {"--tech", NULL, &o->techs, &o->ntechs},
@@ -469,7 +482,7 @@ parse_screen(cli_t *cli, screen_opts_t *o, int argc, char **argv)
         }
     }
     if (o->raw && (o->name || o->country || o->type || o->activity || o->text || o->request_id ||
-                   o->past || o->naliases || o->nids || o->ntechs || o->ncontexts))
+                   o->profile || o->past || o->naliases || o->nids || o->ntechs || o->ncontexts))
         return usage_error("screen: \"-\" reads the whole request from stdin; %s",
                            "give no fields with it");
     if (!o->raw && o->name == NULL)
@@ -582,6 +595,31 @@ print_taxonomy(const cJSON *r)
     putchar('\n');
 }
 
+/* The human form of a profiles reply: one line per profile, its id, how
+ * many rules it holds and its label, the default marked. */
+static void
+print_profiles(const cJSON *r)
+{
+    const char *dflt = str_item(r, "default");
+    const cJSON *profiles = cJSON_GetObjectItemCaseSensitive(r, "profiles"), *p;
+    int width = 0;
+    cJSON_ArrayForEach(p, profiles)
+    {
+        const char *id = str_item(p, "id");
+        int n = id != NULL ? (int)strlen(id) : 1;
+        if (n > width)
+            width = n;
+    }
+    cJSON_ArrayForEach(p, profiles)
+    {
+        const char *id = str_item(p, "id"), *label = str_item(p, "label");
+        int nrules = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "rules"));
+        bool is_default = id != NULL && dflt != NULL && strcmp(id, dflt) == 0;
+        printf("%-*s  %3d rule%s  %s%s\n", width, id ? id : "?", nrules, nrules == 1 ? " " : "s",
+               label ? label : "", is_default ? "  (default)" : "");
+    }
+}
+
 /* The human form of a reload reply; returns the exit code. */
 static int
 show_reload(const cJSON *r, bool json)
@@ -630,13 +668,15 @@ show_admin(const char *op, cJSON *r, const char *reply, bool json)
         free(s);
     } else if (strcmp(op, "taxonomy") == 0) {
         print_taxonomy(r);
+    } else if (strcmp(op, "profiles") == 0) {
+        print_profiles(r);
     } else {
         print_flat(r, "");
     }
     return EX_OK;
 }
 
-/* ping, version, stats, reload, taxonomy: {"op":NAME,"id":...}. */
+/* ping, version, stats, reload, taxonomy, profiles: {"op":NAME,"id":...}. */
 static int
 cmd_admin(cli_t *cli, const char *op, int argc, char **argv)
 {
@@ -681,7 +721,8 @@ cmd_admin(cli_t *cli, const char *op, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-    static const char *const admin_ops[] = {"ping", "version", "stats", "reload", "taxonomy"};
+    static const char *const admin_ops[] = {"ping",   "version",  "stats",
+                                            "reload", "taxonomy", "profiles"};
     cli_t cli = {getenv("VET_ENDPOINT"), DEFAULT_TIMEOUT_MS, false};
     if (cli.endpoint == NULL || *cli.endpoint == '\0')
         cli.endpoint = DEFAULT_ENDPOINT;

@@ -75,6 +75,8 @@ class Result {
         this.elapsedUs = r.elapsed_us === undefined ? null : r.elapsed_us;
         // Set when the partner matched and no rule acted on the match.
         this.note = r.note === undefined ? null : r.note;
+        // The ruleset's profile that judged it (null from a daemon without profiles).
+        this.profile = typeof r.profile === "string" ? r.profile : null;
         this.error = error;  // null, or the VetError of this item
         this.index = index;  // position in screenMany's input (null for screen)
         this.raw = raw;      // the reply object as the daemon sent it
@@ -256,10 +258,12 @@ class Client {
     }
 
     // Screens one partnership: spec has the request's fields (partner,
-    // technologies, activity, current, text, context, id; see
-    // docs/PROTOCOL.md). Resolves to a Result; rejects with
-    // VetBadRequest (the daemon's code and message), VetUnavailable or
-    // VetInternal.
+    // technologies, activity, current, text, context, profile, id; see
+    // docs/PROTOCOL.md). profile is the id of the ruleset's profile to
+    // judge by (profiles() lists them; absent: the daemon's default), and
+    // Result.profile names the one that judged. Resolves to a Result;
+    // rejects with VetBadRequest (the daemon's code and message; an
+    // unknown profile is one), VetUnavailable or VetInternal.
     async screen(spec, options) {
         const reply = await this._checked(screenRequest(spec), options);
         return new Result(reply);
@@ -282,6 +286,12 @@ class Client {
         return this._checked({ op: "taxonomy" }, options);
     }
 
+    // The ruleset's profiles and the daemon's default one:
+    // { default: "all", profiles: [{ id, label, rules: [ruleId, ...] }, ...] }.
+    async profiles(options) {
+        return this._checked({ op: "profiles" }, options);
+    }
+
     // A reload is not idempotent: it is sent once, never retried. A
     // reload that failed is no error: the reply says "ok": false with the
     // load errors.
@@ -300,11 +310,15 @@ class Client {
     // and the stream goes on. If an item runs out of attempts while the
     // daemon answered nothing at all, the daemon is gone: the generator
     // throws VetUnavailable; otherwise that item's Result has a
-    // VetUnavailable error.
-    async *screenMany(items, { inflight = 256, timeoutMs = this.timeoutMs, retries = Math.max(2, this.retries) } = {}) {
+    // VetUnavailable error. profile is the profile of every screening item
+    // that names none (profile absent or null); an item's own wins.
+    async *screenMany(items, { inflight = 256, timeoutMs = this.timeoutMs, retries = Math.max(2, this.retries),
+                               profile = null } = {}) {
         this._checkOpen();
         if (!(Number.isInteger(inflight) && inflight > 0))
             throw new TypeError("inflight: expected an integer > 0");
+        if (profile !== null && profile !== undefined && typeof profile !== "string")
+            throw new TypeError("profile: expected a string (a profile id)");
         const it = items[Symbol.asyncIterator] ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
         const s = this._socket(true);
         this._busy.add(s);
@@ -355,6 +369,9 @@ class Client {
                         done.set(index, new Result(null, { id: null, index, error }));
                         continue;
                     }
+                    if (typeof profile === "string" && (req.op === undefined || req.op === "screen") &&
+                        (req.profile === undefined || req.profile === null))
+                        req.profile = profile;
                     const sid = tag + index;
                     const id = req.id === undefined ? null : req.id;
                     const p = { index, id, attempts: 0, firstSent: Date.now() };

@@ -40,6 +40,7 @@ typedef enum nm {
     NM_TAGS,
     NM_RISK,
     NM_COUNTRY,
+    NM_REGION,
     NM_TYPE,
     NM_RELATED,
     NM_REL_LISTS,
@@ -75,6 +76,7 @@ static const struct name {
     {"partner.tags", "partner.tags", NM_TAGS, TY_TAGS},
     {"partner.risk", "partner.risk", NM_RISK, TY_RISK},
     {"partner.country", "partner.country", NM_COUNTRY, TY_STR},
+    {"partner.region", "partner.region", NM_REGION, TY_STR},
     {"partner.type", "partner.type", NM_TYPE, TY_PTYPE},
     {"partner.related", "partner.related(...)", NM_RELATED, TY_ENTS},
     {"partner.related.lists", "partner.related(...).lists", NM_REL_LISTS, TY_LISTS},
@@ -535,6 +537,7 @@ to_src(const val_t *v)
     case NM_SPOTTED_COUNT: s.kind = EXPR_SRC_SPOTTED_COUNT; break;
     case NM_ID: s.kind = EXPR_SRC_ID; break;
     case NM_COUNTRY: s.kind = EXPR_SRC_COUNTRY; break;
+    case NM_REGION: s.kind = EXPR_SRC_REGION; break;
     default:
         s.kind = EXPR_SRC_CTX;
         s.str = v->key;
@@ -726,6 +729,42 @@ gen_cmp(cc_t *c, const expr_node_t *n)
 }
 
 /* x in [l1, l2, ...]: x == l1 or x == l2 or ... */
+/* The list a `countries("ID")` term stands for: the codes of the
+ * policy's country group ID, as string literals (scratch arena). NULL
+ * after a reported error (anything but that one call, an unknown
+ * group) or on OOM. */
+static const expr_node_t *
+group_list(cc_t *c, const expr_node_t *p)
+{
+    const expr_seg_t *s = &p->segs[0];
+    if (p->n_segs != 1 || strcmp(s->name, "countries") != 0 || !s->call || s->n_args != 1 ||
+        s->args[0]->kind != EXPR_N_STR) {
+        expr_error(&c->loc, p->col,
+                   "'in' takes a list [\"a\", ...] or countries(\"GROUP\") on its right");
+        return NULL;
+    }
+    const char *id = s->args[0]->str;
+    int g = vocab_find(voc(c->s->groups), id);
+    if (g < 0) {
+        unknown(c, s->args[0]->col, "country group", id, c->s->groups);
+        return NULL;
+    }
+    const expr_group_t *grp = &c->s->group[g];
+    expr_node_t *l = arena_calloc(c->scratch, 1, sizeof *l);
+    expr_node_t **items = arena_calloc(c->scratch, grp->n + 1, sizeof *items);
+    expr_node_t *lits = arena_calloc(c->scratch, grp->n + 1, sizeof *lits);
+    if (l == NULL || items == NULL || lits == NULL) {
+        c->oom = true;
+        return NULL;
+    }
+    *l = (expr_node_t){.kind = EXPR_N_LIST, .col = p->col, .items = items, .n_items = grp->n};
+    for (size_t i = 0; i < grp->n; i++) {
+        lits[i] = (expr_node_t){.kind = EXPR_N_STR, .col = s->args[0]->col, .str = grp->codes[i]};
+        items[i] = &lits[i];
+    }
+    return l;
+}
+
 static bool
 gen_in(cc_t *c, const expr_node_t *n)
 {
@@ -741,7 +780,9 @@ gen_in(cc_t *c, const expr_node_t *n)
         expr_error(&c->loc, n->opcol, "operator 'in' cannot be applied to bool");
         return false;
     }
-    const expr_node_t *l = n->r;
+    const expr_node_t *l = n->r->kind == EXPR_N_PATH ? group_list(c, n->r) : n->r;
+    if (l == NULL)
+        return false;
     if (l->n_items == 0) {
         emit_op(c, EXPR_OP_CONST, 0);
         return false;

@@ -13,7 +13,8 @@
  *   and     := unary ("and" unary)*
  *   unary   := "not" unary | cmp
  *   cmp     := term [ ("=="|"!="|"<"|"<="|">"|">=") term
- *                   | "in" list | "has" term | "has_any" list | "has_all" list ]
+ *                   | "in" (list | "countries" "(" STRING ")")
+ *                   | "has" term | "has_any" list | "has_all" list ]
  *   term    := path | STRING | NUMBER | "true" | "false" | "(" expr ")"
  *   list    := "[" [ literal ("," literal)* ] "]"
  *   path    := IDENT ( "." IDENT | "." IDENT "(" args ")" )*
@@ -26,6 +27,11 @@
  *   partner.lists   [set of list]   partner.tags [set of tag]
  *   partner.risk    [risk]     ordinal, compared with < <= > >= == !=
  *   partner.country [string]   entity's country, else the request's
+ *   partner.region  [string]   the request's partner.region (ISO 3166-2),
+ *       else the region a place name in the partner's names reveals
+ *       (words.cfg `regions`), else ""
+ *   X in countries("ID")       X is one of the codes of the policy's
+ *       country group ID (`country_groups`, ISO 3166-1 or 3166-2 codes)
  *   partner.type    [type]     entity's type, else the request's
  *   partner.related(KIND, DEPTH) [entity set], KIND a relation kind or
  *       "*", DEPTH 1..4; has .lists, .tags [set], .risk [risk] meaning
@@ -53,6 +59,13 @@
 #include "taxonomy.h"
 #include "vocab.h"
 
+/* A named set of country or region codes (policy.cfg `country_groups`). */
+typedef struct expr_group {
+    const char *id;     /* e.g. "foreign-country-of-concern" */
+    const char **codes; /* ISO 3166-1 alpha-2 or ISO 3166-2, upper case */
+    size_t n;
+} expr_group_t;
+
 /* What names may mean: borrowed, must outlive every compiled expr. */
 typedef struct expr_schema {
     const vocab_t *lists;      /* list ids declared by the ruleset */
@@ -62,6 +75,8 @@ typedef struct expr_schema {
     const vocab_t *relations;  /* relation kinds */
     const vocab_t *types;      /* partner types */
     const tax_t *tax;          /* technology categories */
+    const vocab_t *groups;     /* country group ids, or NULL for none */
+    const expr_group_t *group; /* parallel to groups */
 } expr_schema_t;
 
 /* One context value of a request. */
@@ -81,6 +96,7 @@ typedef struct expr_facts {
     double match;               /* match score (0 when entity == NULL) */
     int method;                 /* match_method_t, or -1 when unmatched */
     const char *country;        /* request's partner.country, or NULL */
+    const char *region;         /* partner.region: given or derived, or NULL */
     int type;                   /* request's partner type index, or -1 */
     const uint64_t *given;      /* category bitset: codes given by the client */
     const uint64_t *spotted;    /* category bitset: codes spotted in text */

@@ -18,6 +18,7 @@ static const char *const src_names[] = {
     [EXPR_SRC_SPOTTED_COUNT] = "tech.spotted.count",
     [EXPR_SRC_ID] = "partner.id",
     [EXPR_SRC_COUNTRY] = "partner.country",
+    [EXPR_SRC_REGION] = "partner.region",
 };
 
 static const char *const rel_names[] = {"exists", "lists has", "tags has", "risk"};
@@ -90,6 +91,10 @@ fetch(const expr_t *e, const expr_src_t *s, const expr_facts_t *f)
     case EXPR_SRC_COUNTRY:
         v.str = f->entity != NULL && f->entity->country != NULL ? f->entity->country : f->country;
         v.kind = v.str != NULL ? V_STR : V_NULL;
+        break;
+    case EXPR_SRC_REGION:
+        v.kind = V_STR;
+        v.str = f->region != NULL ? f->region : "";
         break;
     case EXPR_SRC_CTX:
         for (size_t i = 0; i < f->n_ctx; i++) {

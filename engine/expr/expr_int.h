@@ -175,6 +175,7 @@ typedef enum expr_src_kind {
     EXPR_SRC_SPOTTED_COUNT,
     EXPR_SRC_ID,
     EXPR_SRC_COUNTRY,
+    EXPR_SRC_REGION,
     EXPR_SRC_CTX
 } expr_src_kind_t;
 

@@ -243,7 +243,8 @@ term(parser_t *p)
     return fail_at(p, "unexpected ", "");
 }
 
-/* cmp := term [ op term | "in" list | "has" term | "has_any" list | "has_all" list ] */
+/* cmp := term [ op term | "in" (list | countries("GROUP")) | "has" term | "has_any" list |
+ * "has_all" list ] */
 static expr_node_t *
 cmp(parser_t *p)
 {
@@ -282,7 +283,9 @@ cmp(parser_t *p)
     n->opcol = t->col;
     n->l = l;
     next(p);
-    if (wants_list) {
+    if (kind == EXPR_N_IN && peek(p)->kind == EXPR_TK_IDENT) {
+        n->r = term(p); /* countries("GROUP"): the compiler checks it */
+    } else if (wants_list) {
         if (peek(p)->kind != EXPR_TK_LBRACK) {
             char prefix[48];
             snprintf(prefix, sizeof prefix, "expected '[' after '%s' but found ",

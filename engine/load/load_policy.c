@@ -1,7 +1,8 @@
 /* load_policy.c -- policy.cfg: its version, vocabularies (through
- * load_vocab.c), matching settings and rules. The rules are compiled
- * last, once the taxonomy and the registry are known, since a rule may
- * name any category, list, tag or relation kind. */
+ * load_vocab.c), country groups, matching settings, rules and profiles.
+ * The rules are compiled last, once the taxonomy and the registry are
+ * known, since a rule may name any category, list, tag or relation kind;
+ * the profiles after them, since they name rules. */
 #include "loader.h"
 
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "cfgread.h"
+#include "isocode.h"
 
 /* Reads the matching group into rs->match, defaults first. */
 static void
@@ -58,15 +60,86 @@ read_matching(loader_t *L, const char *file, const config_setting_t *root)
     }
 }
 
+/* Reads country_groups: named sets of country or region codes that rules
+ * test with `partner.country in countries("ID")`, so that a notion a
+ * statute defines once ("foreign country of concern") is written once,
+ * with its citation, and not copied into every rule. */
+static void
+read_country_groups(loader_t *L, const char *file, const config_setting_t *root)
+{
+    ruleset_t *rs = L->rs;
+    config_setting_t *list =
+        loader_member(L, file, root, "country_groups", CONFIG_TYPE_LIST, false, "policy");
+    int n = list ? config_setting_length(list) : 0;
+    if (n == 0)
+        return;
+    rs->groups.names = loader_chk(L, arena_calloc(rs->arena, (size_t)n, sizeof(char *)));
+    rs->group = loader_chk(L, arena_calloc(rs->arena, (size_t)n, sizeof *rs->group));
+    rs->group_label = loader_chk(L, arena_calloc(rs->arena, (size_t)n, sizeof(char *)));
+    rs->group_cite = loader_chk(L, arena_calloc(rs->arena, (size_t)n, sizeof(char *)));
+    if (rs->groups.names == NULL || rs->group == NULL || rs->group_label == NULL ||
+        rs->group_cite == NULL)
+        return;
+    static const char *const allowed[] = {"id", "label", "countries", "cite", NULL};
+    for (int i = 0; i < n; i++) {
+        config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+        int line = cfgread_line(g);
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+            diag_add(L->d, file, line, 0, "country_groups[%d] must be a group", i);
+            continue;
+        }
+        loader_check_members(L, file, g, allowed, "a country group");
+        const char *id = loader_str(L, file, g, "id", true, "country group");
+        if (id == NULL)
+            continue;
+        char what[200];
+        snprintf(what, sizeof what, "country group \"%.160s\"", id);
+        if (!loader_valid_id(id)) {
+            diag_add(L->d, file, line, 0,
+                     "%s: id must be lower-case letters, digits, '_', '-' or '.'", what);
+            continue;
+        }
+        if (vocab_find(&rs->groups, id) >= 0) {
+            diag_add(L->d, file, line, 0, "duplicate country group id \"%s\"", id);
+            continue;
+        }
+        const char *label = loader_str(L, file, g, "label", true, what);
+        const char *cite = loader_str(L, file, g, "cite", true, what);
+        const char **codes;
+        size_t nc = loader_strs(L, file, g, "countries", &codes, what);
+        int cline = cfgread_line(config_setting_get_member(g, "countries"));
+        if (nc == 0 && config_setting_get_member(g, "countries") != NULL)
+            diag_add(L->d, file, cline, 0, "%s: countries is empty", what);
+        else if (config_setting_get_member(g, "countries") == NULL)
+            diag_add(L->d, file, line, 0, "%s: missing \"countries\"", what);
+        for (size_t k = 0; k < nc; k++) {
+            if (!iso_country_code(codes[k]) && !iso_region_code(codes[k]))
+                diag_add(L->d, file, cline, 0,
+                         "%s: \"%s\" is not an upper-case ISO 3166-1 alpha-2 code (\"IR\") "
+                         "or ISO 3166-2 code (\"UA-43\")",
+                         what, codes[k]);
+            for (size_t j = 0; j < k; j++)
+                if (strcmp(codes[j], codes[k]) == 0)
+                    diag_add(L->d, file, cline, 0, "%s: \"%s\" is listed twice", what, codes[k]);
+        }
+        size_t at = rs->groups.n++;
+        rs->groups.names[at] = id;
+        rs->group[at] = (expr_group_t){id, codes, nc};
+        rs->group_label[at] = label;
+        rs->group_cite[at] = cite;
+    }
+}
+
 void
 load_policy_head(loader_t *L)
 {
     ruleset_t *rs = L->rs;
     const char *file = L->policy.path;
     config_setting_t *root = config_root_setting(&L->policy.cfg);
-    static const char *const allowed[] = {"version",        "verdicts", "risk_levels", "activities",
-                                          "relation_kinds", "tags",     "lists",       "matching",
-                                          "rules",          NULL};
+    static const char *const allowed[] = {
+        "version",  "verdicts",        "risk_levels", "activities",     "relation_kinds",
+        "tags",     "lists",           "matching",    "country_groups", "rules",
+        "profiles", "default_profile", NULL};
     loader_check_members(L, file, root, allowed, "policy.cfg");
     rs->version = loader_str(L, file, root, "version", true, "policy");
     load_vocab_names(L, file, root, "verdicts", &rs->verdicts, true);
@@ -75,6 +148,7 @@ load_policy_head(loader_t *L)
     load_vocab_relation_kinds(L, file, root);
     load_vocab_tags(L, file, root);
     load_vocab_lists(L, file, root);
+    read_country_groups(L, file, root);
     read_matching(L, file, root);
 }
 
@@ -125,8 +199,8 @@ load_policy_rules(loader_t *L)
     size_t *on_list = count_on_lists(L);
     if (rs->rules == NULL || ids == NULL || on_list == NULL)
         goto out;
-    expr_schema_t schema = {&rs->lists,     &rs->tags,  &rs->risks, &rs->activities,
-                            &rs->relations, &rs->types, rs->tax};
+    expr_schema_t schema = {&rs->lists, &rs->tags, &rs->risks,  &rs->activities, &rs->relations,
+                            &rs->types, rs->tax,   &rs->groups, rs->group};
     static const char *const allowed[] = {"id", "when", "verdict", "score", "reason", "cite", NULL};
     for (int i = 0; i < n; i++) {
         config_setting_t *g = config_setting_get_elem(rules, (unsigned)i);
@@ -196,4 +270,153 @@ load_policy_rules(loader_t *L)
 out:
     free(on_list);
     smap_destroy(&ids);
+}
+
+/* ---- profiles ------------------------------------------------------------ */
+
+/* Marks in take[] the rules an entry of a profile names: a rule id, or a
+ * prefix ending in '*' ("strac-*"; "*" alone is every rule). Returns how
+ * many rules it names. */
+static size_t
+mark_rules(const ruleset_t *rs, const char *pat, uint8_t *take)
+{
+    size_t len = strlen(pat), n = 0;
+    bool prefix = len > 0 && pat[len - 1] == '*';
+    if (prefix)
+        len--;
+    for (size_t r = 0; r < rs->n_rules; r++) {
+        const char *id = rs->rules[r].id;
+        if (prefix ? strncmp(id, pat, len) == 0 : strcmp(id, pat) == 0) {
+            take[r] = 1;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Reads one group of `profiles` into *p. */
+static void
+read_profile(loader_t *L, const char *file, const config_setting_t *g, rs_profile_t *p,
+             uint8_t *take)
+{
+    ruleset_t *rs = L->rs;
+    int line = cfgread_line(g);
+    static const char *const allowed[] = {"id", "label", "description", "rules", NULL};
+    loader_check_members(L, file, g, allowed, "a profile");
+    p->id = loader_str(L, file, g, "id", true, "profile");
+    if (p->id == NULL)
+        return;
+    char what[200];
+    snprintf(what, sizeof what, "profile \"%.160s\"", p->id);
+    if (!loader_valid_id(p->id))
+        diag_add(L->d, file, line, 0, "%s: id must be lower-case letters, digits, '_', '-' or '.'",
+                 what);
+    p->label = loader_str(L, file, g, "label", true, what);
+    p->description = loader_str(L, file, g, "description", false, what);
+    const char **pats;
+    size_t np = loader_strs(L, file, g, "rules", &pats, what);
+    config_setting_t *rs_set = config_setting_get_member(g, "rules");
+    int rline = rs_set != NULL ? cfgread_line(rs_set) : line;
+    if (rs_set == NULL)
+        diag_add(L->d, file, line, 0, "%s: missing \"rules\"", what);
+    else if (np == 0)
+        diag_add(L->d, file, rline, 0, "%s: rules is empty: every partner would be clear", what);
+    memset(take, 0, rs->n_rules + 1);
+    for (size_t k = 0; k < np; k++) {
+        if (mark_rules(rs, pats[k], take) > 0)
+            continue;
+        /* An entry naming no rule is a typo or a rule since renamed: the
+         * profile would silently lose what it meant to hold. */
+        const char **ids = malloc((rs->n_rules + 1) * sizeof *ids);
+        if (ids == NULL) {
+            L->oom = true;
+            return;
+        }
+        for (size_t r = 0; r < rs->n_rules; r++)
+            ids[r] = rs->rules[r].id;
+        vocab_t v = {ids, rs->n_rules};
+        const char *sug = strchr(pats[k], '*') == NULL ? vocab_suggest(&v, pats[k]) : NULL;
+        if (sug != NULL)
+            diag_add(L->d, file, rline, 0, "%s: \"%s\" names no rule (did you mean \"%s\"?)", what,
+                     pats[k], sug);
+        else
+            diag_add(L->d, file, rline, 0, "%s: \"%s\" names no rule", what, pats[k]);
+        free(ids);
+    }
+    size_t n = 0;
+    for (size_t r = 0; r < rs->n_rules; r++)
+        n += take[r];
+    uint32_t *ix = loader_chk(L, arena_calloc(rs->arena, n + 1, sizeof *ix));
+    if (ix == NULL)
+        return;
+    for (size_t r = 0; r < rs->n_rules; r++)
+        if (take[r])
+            ix[p->n_rules++] = (uint32_t)r;
+    p->rules = ix;
+}
+
+void
+load_policy_profiles(loader_t *L)
+{
+    ruleset_t *rs = L->rs;
+    const char *file = L->policy.path;
+    config_setting_t *root = config_root_setting(&L->policy.cfg);
+    config_setting_t *list =
+        loader_member(L, file, root, "profiles", CONFIG_TYPE_LIST, false, "policy");
+    config_setting_t *def = config_setting_get_member(root, "default_profile");
+    int n = list ? config_setting_length(list) : 0;
+    uint8_t *take = loader_chk(L, calloc(rs->n_rules + 1, 1));
+    size_t cap = n > 0 ? (size_t)n : 1;
+    rs->profiles = loader_chk(L, arena_calloc(rs->arena, cap, sizeof *rs->profiles));
+    rs->profile_ids.names = loader_chk(L, arena_calloc(rs->arena, cap, sizeof(char *)));
+    if (take == NULL || rs->profiles == NULL || rs->profile_ids.names == NULL)
+        goto out;
+    if (list == NULL) {
+        /* No profiles: one that holds every rule, as before profiles. */
+        if (def != NULL)
+            diag_add(L->d, file, cfgread_line(def), 0,
+                     "default_profile names a profile, but the policy declares no profiles");
+        uint32_t *ix = loader_chk(L, arena_calloc(rs->arena, rs->n_rules + 1, sizeof *ix));
+        if (ix == NULL)
+            goto out;
+        for (size_t r = 0; r < rs->n_rules; r++)
+            ix[r] = (uint32_t)r;
+        rs->profiles[0] = (rs_profile_t){"all", "Every rule of the policy", NULL, ix, rs->n_rules};
+        rs->profile_ids.names[0] = "all";
+        rs->n_profiles = rs->profile_ids.n = 1;
+        rs->default_profile = 0;
+        goto out;
+    }
+    if (n == 0)
+        diag_add(L->d, file, cfgread_line(list), 0,
+                 "profiles is empty: declare at least one, or leave the setting out");
+    for (int i = 0; i < n; i++) {
+        config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+            diag_add(L->d, file, cfgread_line(g), 0, "profiles[%d] must be a group", i);
+            continue;
+        }
+        rs_profile_t p = {0};
+        read_profile(L, file, g, &p, take);
+        if (p.id == NULL)
+            continue;
+        if (vocab_find(&rs->profile_ids, p.id) >= 0) {
+            diag_add(L->d, file, cfgread_line(g), 0, "duplicate profile id \"%s\"", p.id);
+            continue;
+        }
+        rs->profiles[rs->n_profiles++] = p;
+        rs->profile_ids.names[rs->profile_ids.n++] = p.id;
+    }
+    /* A request that names no profile is judged by this one: it must be
+     * said, not guessed from the order of the list. */
+    const char *d = loader_str(L, file, root, "default_profile", n > 0, "policy");
+    rs->default_profile = 0;
+    if (d != NULL) {
+        int k = loader_resolve(L, file, cfgread_line(def), &rs->profile_ids, "profile", d,
+                               "default_profile");
+        if (k >= 0)
+            rs->default_profile = k;
+    }
+out:
+    free(take);
 }

@@ -1,12 +1,14 @@
 /* load_registry.c -- registry/NAME.cfg, in name order: the tags and lists
  * each file declares (load_vocab.c), then its organisations (names,
  * aliases, short and former names, country, type, identifiers, list
- * memberships, tags, risk, sources) into rs->ents; then the `names`
- * groups of every file, which add names (and their sources) to an
- * organisation of any file; and last the relations between
- * organisations, which may name an organisation of any file. */
+ * memberships, tags, risk, sources) into rs->ents; then the overlays of
+ * every file, which may name an organisation of any file: `names` groups
+ * add names, `listings` groups add list memberships (each with their
+ * sources); and last the relations between organisations, which may name
+ * an organisation of any file. */
 #include "loader.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,6 +315,78 @@ add_sources(loader_t *L, reg_entity_t *e, const char *const *src, size_t n)
     e->n_sources = (uint16_t)k;
 }
 
+/* Returns the union of the sorted unique index sets a (na) and b (nb),
+ * sorted and unique as read_syms makes them: a itself when b adds nothing,
+ * else a new array in the arena (*n set to its length). NULL on OOM
+ * (L->oom set), and a is kept. */
+static const uint16_t *
+merge_syms(loader_t *L, const uint16_t *a, uint16_t na, const uint16_t *b, uint16_t nb, uint16_t *n)
+{
+    size_t i = 0, j = 0, k = 0, extra = 0;
+    for (; j < nb; j++) {
+        while (i < na && a[i] < b[j])
+            i++;
+        extra += i == na || a[i] != b[j];
+    }
+    *n = na;
+    if (extra == 0)
+        return a;
+    /* Distinct uint16_t indexes of declared lists: the union fits. */
+    assert((size_t)na + extra <= UINT16_MAX);
+    uint16_t *v = loader_chk(L, arena_calloc(L->rs->arena, (size_t)na + extra + 1, sizeof *v));
+    if (v == NULL)
+        return NULL;
+    for (i = 0, j = 0; i < na || j < nb;) {
+        if (j == nb || (i < na && a[i] < b[j]))
+            v[k++] = a[i++];
+        else if (i == na || b[j] < a[i])
+            v[k++] = b[j++];
+        else {
+            v[k++] = a[i++];
+            j++;
+        }
+    }
+    *n = (uint16_t)k;
+    return v;
+}
+
+/* Reads the "sources" an overlay group g must have (whose: what they
+ * document, for the message) and appends them to e's; a missing or empty
+ * one is reported at g's line. */
+static void
+read_overlay_sources(loader_t *L, const char *file, const config_setting_t *g, reg_entity_t *e,
+                     const char *what, const char *whose)
+{
+    const char **src;
+    size_t ns = loader_strs(L, file, g, "sources", &src, what);
+    int line = cfgread_line(g);
+    if (ns == 0 && config_setting_get_member(g, "sources") == NULL)
+        diag_add(L->d, file, line, 0, "%s: missing \"sources\" (where its %s come from)", what,
+                 whose);
+    else if (ns == 0)
+        diag_add(L->d, file, line, 0, "%s: \"sources\" is empty", what);
+    else
+        add_sources(L, e, src, ns);
+}
+
+/* Resolves the organisation an overlay group g names (member "id", of
+ * any file). Returns it, or NULL after reporting a missing id or an
+ * unknown one (with the closest id as a suggestion). */
+static reg_entity_t *
+overlay_target(loader_t *L, const char *file, const config_setting_t *g, const vocab_t *ids,
+               const char *kind)
+{
+    const char *id = loader_str(L, file, g, "id", true, kind);
+    if (id == NULL)
+        return NULL;
+    int ix = smap_get(L->ent_map, id);
+    if (ix < 0) {
+        loader_resolve(L, file, cfgread_line(g), ids, "organisation", id, kind);
+        return NULL;
+    }
+    return &L->rs->ents[ix];
+}
+
 /* Reads one group of a `names` list: the organisation it names (of any
  * file), the names it adds (read_names) and their sources, which are
  * required and appended to the organisation's. */
@@ -322,34 +396,76 @@ read_names_group(loader_t *L, const char *file, const config_setting_t *g, const
     static const char *const allowed[] = {"id",           "aliases", "short_names",
                                           "former_names", "sources", NULL};
     loader_check_members(L, file, g, allowed, "a names group");
-    const char *id = loader_str(L, file, g, "id", true, "names");
-    if (id == NULL)
+    reg_entity_t *e = overlay_target(L, file, g, ids, "names");
+    if (e == NULL)
         return;
-    int line = cfgread_line(g);
-    int ix = smap_get(L->ent_map, id);
-    if (ix < 0) {
-        loader_resolve(L, file, line, ids, "organisation", id, "names");
-        return;
-    }
     char what[200];
-    snprintf(what, sizeof what, "names \"%.160s\"", id);
-    reg_entity_t *e = &L->rs->ents[ix];
-    const char **src;
-    size_t ns = loader_strs(L, file, g, "sources", &src, what);
-    if (ns == 0 && config_setting_get_member(g, "sources") == NULL)
-        diag_add(L->d, file, line, 0, "%s: missing \"sources\" (where its names come from)", what);
-    else if (ns == 0)
-        diag_add(L->d, file, line, 0, "%s: \"sources\" is empty", what);
-    else
-        add_sources(L, e, src, ns);
+    snprintf(what, sizeof what, "names \"%.160s\"", e->id);
+    read_overlay_sources(L, file, g, e, what, "names");
     read_names(L, file, g, e, what);
 }
 
-/* Reads the `names` list of every registry file, once every organisation
- * is known: a group may name an organisation of any file, whatever the
+/* Reads one group of a `listings` list: the organisation it names (of any
+ * file), the declared lists it adds to the organisation's memberships and
+ * their sources, required and appended to the organisation's. The lists
+ * stay a sorted set (read_syms, merge_syms), so the screening and the
+ * content digest see the same organisation as if its own group had
+ * carried them. A list the organisation already has is accepted and adds
+ * nothing, as a name it has is for `names`: a generated file (a whole-list
+ * import) may come to carry the membership itself, and must not then break
+ * the load; the group's sources are still appended, as they document the
+ * listing. */
+static void
+read_listings_group(loader_t *L, const char *file, const config_setting_t *g, const vocab_t *ids)
+{
+    static const char *const allowed[] = {"id", "lists", "sources", NULL};
+    loader_check_members(L, file, g, allowed, "a listings group");
+    reg_entity_t *e = overlay_target(L, file, g, ids, "listings");
+    if (e == NULL)
+        return;
+    char what[200];
+    snprintf(what, sizeof what, "listings \"%.160s\"", e->id);
+    int line = cfgread_line(g);
+    const config_setting_t *lists = config_setting_get_member(g, "lists");
+    if (lists == NULL) {
+        diag_add(L->d, file, line, 0, "%s: missing \"lists\" (the lists it adds)", what);
+        return;
+    }
+    if (config_setting_is_aggregate(lists) && config_setting_length(lists) == 0) {
+        diag_add(L->d, file, cfgread_line(lists), 0, "%s: \"lists\" is empty", what);
+        return;
+    }
+    read_overlay_sources(L, file, g, e, what, "listings");
+    const uint16_t *add;
+    uint16_t nadd = read_syms(L, file, g, "lists", L->list_map, &L->lists, "list", what, &add);
+    if (nadd == 0)
+        return; /* unknown lists, reported */
+    uint16_t n;
+    const uint16_t *v = merge_syms(L, e->lists, e->n_lists, add, nadd, &n);
+    if (v == NULL)
+        return;
+    e->lists = v;
+    e->n_lists = n;
+}
+
+/* The overlays a registry file may carry, in the order they are read:
+ * each is a list of groups, each group naming an organisation of any
+ * file (member "id"). */
+static const struct {
+    const char *member; /* setting name in the registry file */
+    void (*read)(loader_t *, const char *, const config_setting_t *,
+                 const vocab_t *); /* reads one group */
+} overlays[] = {
+    {"names", read_names_group},
+    {"listings", read_listings_group},
+};
+#define N_OVERLAYS (sizeof overlays / sizeof overlays[0])
+
+/* Reads the overlays of every registry file, once every organisation is
+ * known: a group may name an organisation of any file, whatever the
  * files' order. */
 static void
-read_names_groups(loader_t *L)
+read_overlays(loader_t *L)
 {
     ruleset_t *rs = L->rs;
     /* The organisation ids, for "did you mean" (names borrowed). */
@@ -363,16 +479,20 @@ read_names_groups(loader_t *L)
         if (!L->reg[f].ok)
             continue;
         const char *file = L->reg[f].path;
-        config_setting_t *list = loader_member(L, file, config_root_setting(&L->reg[f].cfg),
-                                               "names", CONFIG_TYPE_LIST, false, "a registry file");
-        int n = list ? config_setting_length(list) : 0;
-        for (int i = 0; i < n; i++) {
-            config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
-            if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-                diag_add(L->d, file, cfgread_line(g), 0, "names[%d] must be a group", i);
-                continue;
+        for (size_t o = 0; o < N_OVERLAYS; o++) {
+            config_setting_t *list =
+                loader_member(L, file, config_root_setting(&L->reg[f].cfg), overlays[o].member,
+                              CONFIG_TYPE_LIST, false, "a registry file");
+            int n = list ? config_setting_length(list) : 0;
+            for (int i = 0; i < n; i++) {
+                config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+                if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+                    diag_add(L->d, file, cfgread_line(g), 0, "%s[%d] must be a group",
+                             overlays[o].member, i);
+                    continue;
+                }
+                overlays[o].read(L, file, g, &ids);
             }
-            read_names_group(L, file, g, &ids);
         }
     }
     free(idv);
@@ -386,7 +506,8 @@ load_registry(loader_t *L)
             continue;
         const char *file = L->reg[f].path;
         config_setting_t *root = config_root_setting(&L->reg[f].cfg);
-        static const char *const allowed[] = {"lists", "tags", "organisations", "names", NULL};
+        static const char *const allowed[] = {"lists", "tags",     "organisations",
+                                              "names", "listings", NULL};
         loader_check_members(L, file, root, allowed, "a registry file");
         load_vocab_tags(L, file, root);
         load_vocab_lists(L, file, root);
@@ -414,7 +535,7 @@ load_registry(loader_t *L)
             read_organisation(L, file, g);
         }
     }
-    read_names_groups(L);
+    read_overlays(L);
 }
 
 /* Turns pending relations into per-entity arrays; symmetric kinds get

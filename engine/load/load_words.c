@@ -1,6 +1,7 @@
 /* load_words.c -- words.cfg: the words of organisation names (abbreviations,
  * word forms, unit words, places, branch words), read into rs->words for
- * the matcher (match.h, match_words_t). Every word is checked the way the
+ * the matcher (match.h, match_words_t), and the place names that reveal a
+ * region (regions, into rs->regions, for partner.region). Every word is checked the way the
  * matcher will read it: normalised (norm.h), a word to rewrite must be one
  * token, and no word may be given two meanings. */
 #include "loader.h"
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "cfgread.h"
+#include "isocode.h"
 #include "norm.h"
 
 /* Normalises w into the arena; NULL (reported at file:line) if it is
@@ -123,6 +125,61 @@ read_set(loader_t *L, const char *file, const config_setting_t *root, const char
     return m;
 }
 
+/* Reads regions: the place names that reveal that a partner is in a
+ * region some rules single out (an occupied territory under territorial
+ * sanctions) when the request does not say: an institution's name often
+ * carries its city ("Sevastopol State University"). */
+static void
+read_regions(loader_t *L, const char *file, const config_setting_t *root)
+{
+    ruleset_t *rs = L->rs;
+    config_setting_t *list =
+        loader_member(L, file, root, "regions", CONFIG_TYPE_LIST, false, "words");
+    int n = list ? config_setting_length(list) : 0;
+    if (n == 0)
+        return;
+    rs->regions = loader_chk(L, arena_calloc(rs->arena, (size_t)n, sizeof *rs->regions));
+    if (rs->regions == NULL)
+        return;
+    static const char *const allowed[] = {"code", "name", "places", NULL};
+    for (int i = 0; i < n; i++) {
+        config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+        int line = cfgread_line(g);
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+            diag_add(L->d, file, line, 0, "regions[%d] must be a group", i);
+            continue;
+        }
+        loader_check_members(L, file, g, allowed, "a region");
+        const char *code = loader_str(L, file, g, "code", true, "region");
+        if (code == NULL)
+            continue;
+        char what[96];
+        snprintf(what, sizeof what, "region \"%.60s\"", code);
+        if (!iso_region_code(code)) {
+            diag_add(L->d, file, line, 0,
+                     "%s: code must be an upper-case ISO 3166-2 code (\"UA-43\")", what);
+            continue;
+        }
+        rs_region_t *r = &rs->regions[rs->n_regions];
+        r->code = code;
+        r->name = loader_str(L, file, g, "name", true, what);
+        if (config_setting_get_member(g, "places") == NULL) {
+            diag_add(L->d, file, line, 0, "%s: missing \"places\"", what);
+            continue;
+        }
+        r->n_places = read_set(L, file, g, "places", &r->places);
+        for (size_t k = 0; k < r->n_places; k++)
+            for (size_t j = 0; j < rs->n_regions; j++)
+                for (size_t m = 0; m < rs->regions[j].n_places; m++)
+                    if (strcmp(rs->regions[j].places[m], r->places[k]) == 0)
+                        diag_add(L->d, file, line, 0,
+                                 "%s: place \"%s\" already reveals region %s; a place is in one "
+                                 "region",
+                                 what, r->places[k], rs->regions[j].code);
+        rs->n_regions++;
+    }
+}
+
 void
 load_words(loader_t *L)
 {
@@ -134,7 +191,7 @@ load_words(loader_t *L)
     config_setting_t *root = config_root_setting(&L->words.cfg);
     static const char *const allowed[] = {"abbreviations", "word_forms", "units", "places",
                                           "branches",      "qualifiers", "kinds", "legal_suffixes",
-                                          "generic",       NULL};
+                                          "generic",       "regions",    NULL};
     loader_check_members(L, file, root, allowed, "words.cfg");
     match_wordmap_t *map = NULL;
     size_t n = 0, cap = 0;
@@ -150,4 +207,5 @@ load_words(loader_t *L)
     rs->words.n_generic = read_set(L, file, root, "generic", &rs->words.generic);
     rs->words.n_legal_suffixes =
         read_set(L, file, root, "legal_suffixes", &rs->words.legal_suffixes);
+    read_regions(L, file, root);
 }

@@ -166,6 +166,11 @@ void load_policy_head(loader_t *L);
  * vocabularies, taxonomy and registry. */
 void load_policy_rules(loader_t *L);
 
+/* Reads policy.cfg's profiles and default_profile (after the rules:
+ * they name rules); without `profiles`, one profile "all" holds every
+ * rule. */
+void load_policy_profiles(loader_t *L);
+
 /* ---- taxonomy.cfg (load_taxonomy.c) ---------------------------------- */
 
 /* Reads the categories into rs->tax and builds it. */
@@ -174,14 +179,16 @@ void load_taxonomy(loader_t *L);
 /* ---- words.cfg (load_words.c) ------------------------------------------ */
 
 /* Reads the words of organisation names into rs->words (an absent file
- * gives empty tables) and points rs->match.words at them. */
+ * gives empty tables) and points rs->match.words at them; and the place
+ * names that reveal a region into rs->regions. */
 void load_words(loader_t *L);
 
 /* ---- registry/NAME.cfg (load_registry.c) ----------------------------- */
 
 /* Reads every registry file: its tags and lists, then its organisations
- * into rs->ents (relations left pending in L->rels), then the names its
- * `names` groups add to organisations of any file. */
+ * into rs->ents (relations left pending in L->rels), then its overlays,
+ * which may name organisations of any file: the names `names` groups add,
+ * the list memberships `listings` groups add. */
 void load_registry(loader_t *L);
 
 /* Resolves the pending relations into each organisation's rels; a

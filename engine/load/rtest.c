@@ -5,8 +5,10 @@
  * read by the wire format's own reader (proto_parse_tree), so a case can
  * say only what a client can send, and means what the client's request
  * would. The rest of a case is the runner's own and is read here: its
- * name, and expect (verdict, rules, partner, error, and the categories
- * keyword spotting must or must not find: spotted, not_spotted).
+ * name, and expect (verdict, rules, partner, error, the categories
+ * keyword spotting must or must not find: spotted, not_spotted, the
+ * profile it was judged by, and the region the rules saw: profile,
+ * region).
  *
  * A run that could not read every case (an allocation failed, or
  * libconfig lost a setting) fails with "out of memory": it never reports
@@ -272,8 +274,8 @@ static bool
 run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
 {
     static const char *const allowed[] = {"name", "request", "expect", NULL};
-    static const char *const allowed_e[] = {"verdict", "rules",       "partner", "error",
-                                            "spotted", "not_spotted", NULL};
+    static const char *const allowed_e[] = {"verdict",     "rules",   "partner", "error", "spotted",
+                                            "not_spotted", "profile", "region",  NULL};
     check_members(t, g, allowed, "a case");
     config_setting_t *rq = config_setting_get_member(g, "request");
     config_setting_t *ex = config_setting_get_member(g, "expect");
@@ -289,6 +291,8 @@ run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
     const char *want_verdict = str(t, ex, "verdict");
     const char *want_partner = str(t, ex, "partner");
     const char *want_error = str(t, ex, "error");
+    const char *want_profile = str(t, ex, "profile");
+    const char *want_region = str(t, ex, "region");
     const char **want_rules;
     size_t n_want = strs(t, ex, "rules", &want_rules);
     bool has_rules = config_setting_get_member(ex, "rules") != NULL;
@@ -368,6 +372,18 @@ run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
             const char *got_p = res.n_matches ? rs->ents[res.matches[0].entity].id : "";
             if (strcmp(got_p, want_partner) != 0)
                 sbuf_printf(&why, "expected partner \"%s\", got \"%s\"", want_partner, got_p);
+        }
+        if (why.len == 0 && want_profile != NULL &&
+            strcmp(rs->profiles[res.profile].id, want_profile) != 0)
+            sbuf_printf(&why, "expected profile \"%s\", got \"%s\"", want_profile,
+                        rs->profiles[res.profile].id);
+        if (why.len == 0 && want_region != NULL) {
+            /* "" expects that no region was given or revealed. */
+            const char *got_r = res.region_code != NULL ? res.region_code : "";
+            if (strcmp(got_r, want_region) != 0)
+                sbuf_printf(&why, "expected region \"%s\", got \"%s\"%s%s", want_region, got_r,
+                            res.region_place ? " from the place " : "",
+                            res.region_place ? res.region_place : "");
         }
         if (why.len == 0)
             check_spotted(&why, rs, &res, want_sp, n_sp, want_nsp, n_nsp);

@@ -214,6 +214,44 @@ content_digest(ruleset_t *rs)
         cd_str(&h, r->when_src);
     }
     cd_u64(&h, (uint64_t)(int64_t)rs->default_verdict);
+    /* Settings added later, hashed only when declared (as above). */
+    if (rs->groups.n > 0) {
+        cd_str(&h, "\xff"
+                   "country groups");
+        cd_u64(&h, rs->groups.n);
+        for (size_t i = 0; i < rs->groups.n; i++) {
+            cd_str(&h, rs->group[i].id);
+            cd_str(&h, rs->group_label[i]);
+            cd_str(&h, rs->group_cite[i]);
+            cd_strs(&h, rs->group[i].codes, rs->group[i].n);
+        }
+    }
+    if (rs->n_regions > 0) {
+        cd_str(&h, "\xff"
+                   "regions");
+        cd_u64(&h, rs->n_regions);
+        for (size_t i = 0; i < rs->n_regions; i++) {
+            cd_str(&h, rs->regions[i].code);
+            cd_str(&h, rs->regions[i].name);
+            cd_strs(&h, rs->regions[i].places, rs->regions[i].n_places);
+        }
+    }
+    if (!(rs->n_profiles == 1 && strcmp(rs->profiles[0].id, "all") == 0 &&
+          rs->profiles[0].description == NULL && rs->profiles[0].n_rules == rs->n_rules)) {
+        cd_str(&h, "\xff"
+                   "profiles");
+        cd_u64(&h, rs->n_profiles);
+        for (size_t i = 0; i < rs->n_profiles; i++) {
+            const rs_profile_t *p = &rs->profiles[i];
+            cd_str(&h, p->id);
+            cd_str(&h, p->label);
+            cd_str(&h, p->description);
+            cd_u64(&h, p->n_rules);
+            for (size_t k = 0; k < p->n_rules; k++)
+                cd_str(&h, rs->rules[p->rules[k]].id);
+        }
+        cd_str(&h, rs->profiles[rs->default_profile].id);
+    }
 
     unsigned char md[crypto_hash_sha256_BYTES];
     crypto_hash_sha256_final(&h, md);
@@ -264,6 +302,7 @@ ruleset_load(const char *dir, diag_t *d)
         goto done; /* the steps below read the vocabularies */
     load_registry_relations(&L);
     load_policy_rules(&L);
+    load_policy_profiles(&L);
     if (diag_count(d) == errs_before && !L.oom) {
         char err[256] = "";
         rs->mx = match_index_new(rs->ents, rs->n_ents, &rs->match, err, sizeof err);

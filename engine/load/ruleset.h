@@ -39,6 +39,25 @@ typedef struct rs_rule {
     int line;
 } rs_rule_t;
 
+/* A jurisdiction profile (policy.cfg `profiles`): the rules one kind of
+ * institution is bound by. A ruleset without `profiles` has one, "all",
+ * holding every rule. */
+typedef struct rs_profile {
+    const char *id;          /* e.g. "ca-tri-agency" */
+    const char *label;       /* shown to people */
+    const char *description; /* which policies it encodes, or NULL */
+    const uint32_t *rules;   /* rule indexes, policy order */
+    size_t n_rules;
+} rs_profile_t;
+
+/* A place name that reveals a region (words.cfg `regions`). */
+typedef struct rs_region {
+    const char *code;    /* ISO 3166-2, e.g. "UA-43" */
+    const char *name;    /* e.g. "Autonomous Republic of Crimea" */
+    const char **places; /* normalised place names (norm.h), whole words */
+    size_t n_places;
+} rs_region_t;
+
 typedef struct ruleset {
     arena_t *arena;       /* owns every string and array below */
     const char *dir;      /* directory it was loaded from */
@@ -69,6 +88,16 @@ typedef struct ruleset {
     match_index_t *mx;    /* owned */
     rs_rule_t *rules;     /* policy order */
     size_t n_rules;
+    rs_profile_t *profiles; /* at least one (policy.cfg order) */
+    size_t n_profiles;
+    int default_profile;      /* index into profiles */
+    vocab_t profile_ids;      /* parallel to profiles, for lookups */
+    vocab_t groups;           /* country group ids (policy.cfg) */
+    expr_group_t *group;      /* parallel to groups */
+    const char **group_label; /* parallel to groups */
+    const char **group_cite;  /* parallel to groups */
+    rs_region_t *regions;     /* words.cfg regions */
+    size_t n_regions;
     int default_verdict; /* verdict when nothing fires (0) */
 } ruleset_t;
 

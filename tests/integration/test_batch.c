@@ -297,16 +297,17 @@ test_csv_output(void **state)
     result_t r = vet_run(d, (const char *[]){"--format", "csv", in, NULL});
     assert_int_equal(r.status, 20);
     const char *want =
-        "line,id,name,verdict,score,rules,matches,error\n"
+        "line,id,name,verdict,score,rules,matches,error,profile\n"
         "2,p1,Harbin Institute of Technology,prohibited,100,strac-nro;nro-named,"
-        "Harbin Institute of Technology,\n"
-        "3,p2,University of Toronto,clear,0,,,\n"
-        "4,p3,\"Smith, Jones \"\"and\"\" Partners\nConsulting\",clear,0,,,\n"
-        "7,p4,Harbin Institute of Technology,review,40,nro-named,Harbin Institute of Technology,\n"
+        "Harbin Institute of Technology,,all\n"
+        "3,p2,University of Toronto,clear,0,,,,all\n"
+        "4,p3,\"Smith, Jones \"\"and\"\" Partners\nConsulting\",clear,0,,,,all\n"
+        "7,p4,Harbin Institute of Technology,review,40,nro-named,Harbin Institute of Technology,,"
+        "all\n"
         "8,p5,National University of Defense Technology,review,45,nro-named;funder-flag,"
-        "National University of Defense Technology,\n"
+        "National University of Defense Technology,,all\n"
         "9,p6,Unlisted Trading Company,prohibited,100,sdn-block,"
-        "\"BEIJING ALITE TECHNOLOGIES CO., LTD.\",\n";
+        "\"BEIJING ALITE TECHNOLOGIES CO., LTD.\",,all\n";
     assert_string_equal(r.out, want);
     result_free(&r);
 }

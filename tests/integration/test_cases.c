@@ -162,6 +162,8 @@ check_expect(const cJSON *reply, const cJSON *e)
             fail_msg("ok: not %s", cJSON_IsTrue(e) ? "true" : "false");
     } else if (strcmp(k, "ruleset_version") == 0) {
         check_string(k, item(item(reply, "ruleset"), "version"), e);
+    } else if (strcmp(k, "profile") == 0) {
+        check_string(k, item(reply, "profile"), e);
     } else if (strcmp(k, "note_contains") == 0) {
         const char *note = cJSON_GetStringValue(item(reply, "note"));
         if (cJSON_IsNull(e)) {

@@ -341,15 +341,20 @@ test_documented_examples_run(void **state)
     assert_non_null(cJSON_GetObjectItem(j, "verdict"));
     /* A joint lab with a Seven Sons university on a given AI code: its
      * researchers are involved in the funded work (STRAC), prohibited;
-     * and the MCF rule. */
+     * the MCF rule; HIT is on the US Entity List, to which a joint lab
+     * transfers technology, and on DoD's Section 1286 list (issue 13). */
     assert_string_equal(cJSON_GetObjectItem(j, "verdict")->valuestring, "prohibited");
     assert_int_equal(cJSON_GetObjectItem(j, "score")->valueint, 100);
     cJSON *rules = cJSON_GetObjectItem(j, "rules");
-    assert_int_equal(cJSON_GetArraySize(rules), 2);
+    assert_int_equal(cJSON_GetArraySize(rules), 4);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rules, 0), "id")->valuestring,
                         "strac-nro-current");
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rules, 1), "id")->valuestring,
                         "mcf-tagged-sensitive");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rules, 2), "id")->valuestring,
+                        "export-control-transfer");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rules, 3), "id")->valuestring,
+                        "us-rs-1286");
     cJSON_Delete(j);
     run_free(&r);
 }

@@ -675,6 +675,104 @@ test_audit_log(void **state)
     tu_vetd_cleanup(&d);
 }
 
+/* ---- jurisdiction profiles (issue 13) ------------------------------- */
+
+/* The fixture's rules in three profiles, appended to its policy. */
+#define FIXTURE_PROFILES                                                                           \
+    "default_profile = \"all\";\n"                                                                 \
+    "profiles = (\n"                                                                               \
+    "  { id = \"ca\"; label = \"Canada\"; rules = [ \"strac-nro\", \"nro-*\", \"fuzzy-confirm\" "  \
+    "]; },\n"                                                                                      \
+    "  { id = \"sanctions\"; label = \"Sanctions\"; rules = [ \"sdn-block\" ]; },\n"               \
+    "  { id = \"all\"; label = \"Every rule\"; rules = [ \"*\" ]; }\n"                             \
+    ");\n"
+
+/* The daemon's --profile judges requests naming none; a request's own
+ * profile wins; the reply and the audit record name it; {"op":"profiles"}
+ * lists them with the daemon's default; a reload that would drop the
+ * daemon's profile is refused and the old ruleset keeps serving. */
+static void
+test_profiles(void **state)
+{
+    (void)state;
+    tu_vetd_t d;
+    daemon_prepare(&d, "audit = { fsync = \"always\"; };\n");
+    char policy[256];
+    snprintf(policy, sizeof policy, "%s/policy.cfg", d.rules);
+    char *good = tu_read_file(policy, NULL);
+    assert_non_null(good);
+    size_t cap = strlen(good) + sizeof FIXTURE_PROFILES;
+    char *with = malloc(cap);
+    snprintf(with, cap, "%s%s", good, FIXTURE_PROFILES);
+    tu_write_file(policy, with);
+    const char *extra[] = {"--profile", "sanctions", NULL};
+    daemon_spawn(&d, extra);
+    assert_int_equal(tu_vetd_wait(&d), 0);
+    vet_client_t *c = vet_client_new(d.ep);
+    vet_client_set_retries(c, 0);
+
+    char req[512];
+    snprintf(req, sizeof req, HIT_AI, "pf-default");
+    cJSON *j = tu_call(c, req);
+    assert_string_equal(tu_jstr(j, "verdict"), "clear"); /* HIT is on no sanctions list */
+    assert_string_equal(tu_jstr(j, "profile"), "sanctions");
+    cJSON_Delete(j);
+    j = tu_call(c, "{\"id\":\"pf-ca\",\"profile\":\"ca\",\"partner\":{\"name\":\"Harbin "
+                   "Institute of Technology\",\"country\":\"CN\"},\"technologies\":[\"ai.ml\"],"
+                   "\"activity\":\"affiliation\"}");
+    assert_string_equal(tu_jstr(j, "verdict"), "prohibited");
+    assert_string_equal(tu_jstr(j, "profile"), "ca");
+    cJSON_Delete(j);
+    expect_error(c, "{\"id\":\"pf-bad\",\"profile\":\"canada\",\"partner\":{\"name\":\"x\"}}",
+                 "bad_request", "profile: unknown profile \"canada\"", true);
+
+    j = tu_call(c, "{\"id\":\"pf-list\",\"op\":\"profiles\"}");
+    assert_string_equal(tu_jstr(j, "default"), "sanctions");
+    const cJSON *ps = cJSON_GetObjectItem(j, "profiles");
+    assert_int_equal(cJSON_GetArraySize(ps), 3);
+    const cJSON *ca = cJSON_GetArrayItem(ps, 0);
+    assert_string_equal(tu_jstr(ca, "id"), "ca");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(ca, "rules")), 4);
+    cJSON_Delete(j);
+
+    /* A ruleset without the daemon's profile does not serve it. */
+    char *dropped = strdup(with);
+    char *at = strstr(dropped, "id = \"sanctions\"");
+    assert_non_null(at);
+    memcpy(at, "id = \"sanctionz\"", 16);
+    tu_write_file(policy, dropped);
+    j = tu_call(c, "{\"id\":\"pf-reload\",\"op\":\"reload\"}");
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(j, "ok")));
+    char *s = cJSON_PrintUnformatted(j);
+    assert_non_null(strstr(s, "the daemon's profile \\\"sanctions\\\" (vetd.cfg profile, "
+                              "--profile) is not a profile of this ruleset (did you mean "
+                              "\\\"sanctionz\\\"?)"));
+    free(s);
+    cJSON_Delete(j);
+    snprintf(req, sizeof req, HIT_AI, "pf-after");
+    j = tu_call(c, req);
+    assert_string_equal(tu_jstr(j, "profile"), "sanctions");
+    cJSON_Delete(j);
+    vet_client_destroy(&c);
+    assert_int_equal(daemon_stop(&d), 0);
+
+    char *text = tu_read_file(d.audit, NULL);
+    assert_non_null(text);
+    char *rec = strstr(text, "\"id\":\"pf-default\"");
+    assert_non_null(rec);
+    assert_non_null(strstr(rec, "\"verdict\":\"clear\",\"profile\":\"sanctions\""));
+    rec = strstr(text, "\"id\":\"pf-ca\"");
+    assert_non_null(rec);
+    /* The request as sent, then the profile it was judged by. */
+    assert_non_null(strstr(rec, "\"profile\":\"ca\"}"));
+    assert_non_null(strstr(rec, "\"verdict\":\"prohibited\",\"profile\":\"ca\""));
+    free(text);
+    free(dropped);
+    free(with);
+    free(good);
+    tu_vetd_cleanup(&d);
+}
+
 /* A torn last line (a crash mid-write) is cut off when vetd opens the
  * log, so the file stays valid JSON lines. */
 static void
@@ -806,7 +904,7 @@ test_default_ruleset(void **state)
          * daemon and the CLI, as a user screens them. */
         {"--name 'Natl Univ Def Technol, Coll Comp Sci & Technol, Changsha 410073, Hunan, "
          "Peoples R China' --tech ai --activity affiliation",
-         10, "[unit, 0.95]  lists: ca-nro  span: \"Natl Univ Def Technol\""},
+         10, "[unit, 0.95]  lists: ca-nro, us-el, us-dod-1286  span: \"Natl Univ Def Technol\""},
         {"--name 'Iran Electronics Industries (IEI)' --country IR --activity procurement", 20,
          "rule     sanctions-blocked  prohibited 100"},
         {"--name '北京航空航天大學' --tech aerospace --activity funding", 20,
@@ -1426,6 +1524,7 @@ main(void)
         cmocka_unit_test(test_sigterm_drains),
         cmocka_unit_test(test_bad_floods),
         cmocka_unit_test(test_audit_log),
+        cmocka_unit_test(test_profiles),
         cmocka_unit_test(test_audit_torn_tail),
         cmocka_unit_test(test_audit_survives_kill9),
         cmocka_unit_test(test_config_errors),

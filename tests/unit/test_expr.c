@@ -41,6 +41,12 @@ static const vocab_t V_RISKS = {risks_v, 4};
 static const vocab_t V_ACTS = {acts_v, 4};
 static const vocab_t V_RELS = {rels_v, 3};
 static const vocab_t V_TYPES = {types_v, 4};
+/* Two country groups, as policy.cfg's country_groups declares them. */
+static const char *group_ids[] = {"fcoc", "occupied"};
+static const vocab_t V_GROUPS = {group_ids, 2};
+static const char *fcoc_codes[] = {"CN", "KP", "RU", "IR"};
+static const char *occupied_codes[] = {"UA-43", "UA-40"};
+static const expr_group_t GROUPS[] = {{"fcoc", fcoc_codes, 4}, {"occupied", occupied_codes, 2}};
 
 /* The registry: A -sub-> B -sub-> C (C on us-entity, defence tag,
  * critical), A -colab- D (both ways), E isolated. F supervised_by A and
@@ -131,7 +137,8 @@ setup(void **state)
         diag_print(f->d, stderr);
         return -1;
     }
-    f->schema = (expr_schema_t){&V_LISTS, &V_TAGS, &V_RISKS, &V_ACTS, &V_RELS, &V_TYPES, f->tax};
+    f->schema = (expr_schema_t){&V_LISTS, &V_TAGS, &V_RISKS,  &V_ACTS, &V_RELS,
+                                &V_TYPES, f->tax,  &V_GROUPS, GROUPS};
     f->a = arena_new(0);
     *state = f;
     return 0;
@@ -695,6 +702,38 @@ test_eval_lists_tags_and_match(void **state)
     assert_int_equal(ev(f, "partner.match <= 0.89", &a), 0);
 }
 
+/* partner.country and partner.region against a policy's country group:
+ * countries("ID") stands for its codes, unknown groups and any other
+ * call after 'in' are compile errors. */
+static void
+test_country_groups(void **state)
+{
+    fx_t *f = *state;
+    expr_facts_t a = facts(f, E_A), none = facts(f, -1);
+    /* E_A is a CN organisation; the request's country counts when
+     * nothing matched. */
+    assert_int_equal(ev(f, "partner.country in countries(\"fcoc\")", &a), 1);
+    none.country = "DE";
+    assert_int_equal(ev(f, "partner.country in countries(\"fcoc\")", &none), 0);
+    none.country = "IR";
+    assert_int_equal(ev(f, "partner.country in countries(\"fcoc\")", &none), 1);
+    assert_int_equal(ev(f, "not partner.country in countries(\"fcoc\")", &none), 0);
+    none.country = NULL;
+    assert_int_equal(ev(f, "partner.country in countries(\"fcoc\")", &none), 0);
+    /* partner.region: "" when neither given nor revealed. */
+    assert_int_equal(ev(f, "partner.region == \"\"", &none), 1);
+    assert_int_equal(ev(f, "partner.region in countries(\"occupied\")", &none), 0);
+    none.region = "UA-40";
+    assert_int_equal(ev(f, "partner.region in countries(\"occupied\")", &none), 1);
+    assert_int_equal(ev(f, "partner.region in [\"UA-43\"]", &none), 0);
+    ERRS("partner.country in countries(\"fcc\")",
+         "p.cfg:7:30: unknown country group \"fcc\" (did you mean \"fcoc\"?)");
+    ERRS("partner.country in regions(\"fcoc\")",
+         "p.cfg:7:20: 'in' takes a list [\"a\", ...] or countries(\"GROUP\") on its right");
+    ERRS("partner.country in countries", "p.cfg:7:20: 'in' takes a list [\"a\", ...] or "
+                                         "countries(\"GROUP\") on its right");
+}
+
 static void
 test_eval_method_and_activity(void **state)
 {
@@ -1090,6 +1129,7 @@ main(void)
         cmocka_unit_test_setup(test_check_reports_every_error, reset),
         cmocka_unit_test_setup(test_check_empty_schema, reset),
         cmocka_unit_test_setup(test_eval_lists_tags_and_match, reset),
+        cmocka_unit_test_setup(test_country_groups, reset),
         cmocka_unit_test_setup(test_eval_method_and_activity, reset),
         cmocka_unit_test_setup(test_eval_risk, reset),
         cmocka_unit_test_setup(test_eval_country_and_type, reset),

@@ -783,6 +783,13 @@ wsetup(void **state)
     };
     rs->rules = (rs_rule_t *)rules;
     rs->n_rules = 2;
+    /* One profile holding both, as a ruleset without `profiles` has. */
+    static const uint32_t both[] = {0, 1};
+    static const rs_profile_t all[] = {{"all", "Every rule", NULL, both, 2}};
+    static const char *const all_ids[] = {"all"};
+    rs->profiles = (rs_profile_t *)all;
+    rs->n_profiles = 1;
+    rs->profile_ids = vocab_of(all_ids, 1);
     *state = w;
     return rc;
 }
@@ -863,7 +870,8 @@ test_write_result(void **state)
             "\"entity\":\"hit\"},"
             "{\"id\":\"ai-review\",\"verdict\":\"review\",\"score\":40,"
             "\"reason\":\"AI work \\\"dual use\\\"\",\"cite\":null,\"entity\":null}],"
-            "\"ruleset\":{\"version\":\"2024.1\",\"digest\":\"d1g357\"},\"elapsed_us\":37}");
+            "\"profile\":\"all\",\"ruleset\":{\"version\":\"2024.1\",\"digest\":\"d1g357\"},"
+            "\"elapsed_us\":37}");
 
     /* the escaped strings read back as the originals */
     cJSON *j = cJSON_Parse(b.data);
@@ -888,7 +896,8 @@ test_write_result_empty(void **state)
     assert_string_equal(
         b.data,
         "X{\"verdict\":\"clear\",\"score\":0,\"partner\":{\"matches\":[]},\"categories\":[],"
-        "\"rules\":[],\"ruleset\":{\"version\":\"2024.1\",\"digest\":\"d1g357\"},"
+        "\"rules\":[],\"profile\":\"all\",\"ruleset\":{\"version\":\"2024.1\",\"digest\":"
+        "\"d1g357\"},"
         "\"elapsed_us\":18446744073709551615}");
     sbuf_free(&b);
 }
@@ -1040,7 +1049,7 @@ test_write_note(void **state)
     proto_write_result(&b, &w->rs, NULL, &res, 5);
     assert_false(b.oom);
     assert_non_null(strstr(b.data, "\"rules\":[],\"note\":\"The partner matched hit (exact) "
-                                   "\\\"in\\\" the registry\",\"ruleset\":{"));
+                                   "\\\"in\\\" the registry\",\"profile\":\"all\",\"ruleset\":{"));
     cJSON *j = cJSON_Parse(b.data);
     assert_non_null(j);
     assert_string_equal(cJSON_GetObjectItem(j, "note")->valuestring, res.note);

@@ -18,6 +18,7 @@
 #include "rtest.h"
 #include "ruleset.h"
 #include "sbuf.h"
+#include "testutil.h"
 
 #define GOOD "tests/fixtures/rulesets/good"
 #define NAMES "tests/fixtures/rulesets/names"
@@ -115,22 +116,7 @@ cat(const char *a, const char *b)
 static char *
 load_errors(tdir_t *t)
 {
-    diag_t *d = diag_new(0);
-    ruleset_t *rs = ruleset_load(t->path, d);
-    assert_null(rs);
-    sbuf_t b = SBUF_INIT;
-    size_t dl = strlen(t->path);
-    for (size_t i = 0; diag_get(d, i) != NULL; i++) {
-        const char *m = diag_get(d, i), *p;
-        while ((p = strstr(m, t->path)) != NULL) {
-            sbuf_append(&b, m, (size_t)(p - m));
-            sbuf_puts(&b, "D");
-            m = p + dl;
-        }
-        sbuf_printf(&b, "%s\n", m);
-    }
-    diag_destroy(&d);
-    return sbuf_take(&b);
+    return tu_ruleset_errors(t->path);
 }
 
 static void
@@ -776,6 +762,111 @@ test_names_errors(void **state)
     free(pol);
 }
 
+/* A `listings` group adds list memberships to an organisation of another
+ * file, read before or after it: the lists come out a sorted set with the
+ * organisation's own (one it has already is accepted and adds nothing),
+ * the group's sources follow the organisation's, a rule may name a list
+ * only an overlay fills, and the content digest is that of the same
+ * memberships written in the organisation's own group. */
+static void
+test_listings_overlay(void **state)
+{
+    tdir_t *t = *state;
+    char *pol =
+        cat(POLICY_HEAD,
+            "rules = (\n"
+            "  { id = \"r3\"; when = \"partner.lists has \\\"l3\\\"\"; verdict = \"review\";\n"
+            "    score = 50; reason = \"listed\"; cite = \"test\"; }\n"
+            ");\n");
+    const char *decl =
+        "lists = ( { id = \"l1\"; name = \"One\"; }, { id = \"l2\"; name = \"Two\"; },\n"
+        "          { id = \"l3\"; name = \"Three\"; } );\n";
+    char *inline_reg =
+        cat(decl, "organisations = ( { id = \"a\"; name = \"Alpha Institute\";\n"
+                  "  lists = [ \"l3\", \"l1\", \"l2\" ]; sources = [ \"s\", \"t\" ]; } );\n");
+    make(t, TAX, pol, inline_reg);
+    char inline_[65], overlay[65];
+    content_of(t, inline_);
+
+    char *own = cat(decl, "organisations = ( { id = \"a\"; name = \"Alpha Institute\";\n"
+                          "  lists = [ \"l2\" ]; sources = [ \"s\" ]; } );\n");
+    make(t, NULL, NULL, own);
+    /* Read before a.cfg (name order): its organisation is not known yet. */
+    write_file(t->path, "registry/0listings.cfg",
+               "listings = ( { id = \"a\"; lists = [ \"l3\", \"l2\", \"l1\", \"l3\" ];\n"
+               "  sources = [ \"t\" ]; } );\n");
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = ruleset_load(t->path, d);
+    diag_print(d, stderr);
+    assert_non_null(rs);
+    const reg_entity_t *a = find_ent(rs, "a");
+    static const char *const want[] = {"l1", "l2", "l3"};
+    assert_int_equal(a->n_lists, 3);
+    for (uint16_t i = 0; i < a->n_lists; i++)
+        assert_string_equal(rs->lists.names[a->lists[i]], want[i]);
+    assert_int_equal(a->n_sources, 2);
+    assert_string_equal(a->sources[0], "s");
+    assert_string_equal(a->sources[1], "t");
+    memcpy(overlay, rs->content, 65);
+    ruleset_destroy(&rs);
+    assert_string_equal(inline_, overlay);
+
+    /* Two groups, one repeating lists the organisation has: same result. */
+    write_file(t->path, "registry/b.cfg",
+               "listings = ( { id = \"a\"; lists = [ \"l2\" ]; sources = [ \"t\" ]; } );\n");
+    content_of(t, overlay);
+    assert_string_equal(inline_, overlay);
+    diag_destroy(&d);
+    free(own);
+    free(inline_reg);
+    free(pol);
+}
+
+/* Every error of a `listings` group, located, all reported. */
+static void
+test_listings_errors(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD, RULE_OK);
+    make(t, TAX, pol,
+         "lists = ( { id = \"l1\"; name = \"List one\"; }, { id = \"us-el\"; name = \"EL\"; } );\n"
+         "organisations = (\n"
+         "  { id = \"alpha-institute\"; name = \"Alpha Institute\"; lists = [ \"l1\" ];\n"
+         "    sources = [ \"s\" ]; }\n"
+         ");\n");
+    write_file(t->path, "registry/listed.cfg",
+               "listings = (\n"
+               "  { id = \"alpha-institue\"; lists = [ \"us-el\" ]; sources = [ \"s\" ]; },\n"
+               "  { id = \"alpha-institute\"; lists = [ \"us-e1\" ]; sources = [ \"s\" ]; },\n"
+               "  { id = \"alpha-institute\"; lists = [ \"us-el\" ]; },\n"
+               "  { id = \"alpha-institute\"; lists = [ \"us-el\" ]; sources = [ ]; },\n"
+               "  { id = \"alpha-institute\"; sources = [ \"s\" ]; },\n"
+               "  { id = \"alpha-institute\"; lists = [ ]; sources = [ \"s\" ]; },\n"
+               "  { id = \"alpha-institute\"; list = [ \"us-el\" ]; sources = [ \"s\" ]; },\n"
+               "  { lists = [ \"us-el\" ]; sources = [ \"s\" ]; },\n"
+               "  \"alpha-institute\" );\n" /* libconfig puts a scalar at its next token's line */
+               "listing = ( );\n");
+    char *e = load_errors(t);
+    assert_has(e, "D/registry/listed.cfg:2: listings: unknown organisation \"alpha-institue\" "
+                  "(did you mean \"alpha-institute\"?)");
+    assert_has(e, "D/registry/listed.cfg:3: listings \"alpha-institute\": unknown list \"us-e1\" "
+                  "(did you mean \"us-el\"?)");
+    assert_has(e, "D/registry/listed.cfg:4: listings \"alpha-institute\": missing \"sources\" "
+                  "(where its listings come from)");
+    assert_has(e, "D/registry/listed.cfg:5: listings \"alpha-institute\": \"sources\" is empty");
+    assert_has(e, "D/registry/listed.cfg:6: listings \"alpha-institute\": missing \"lists\" "
+                  "(the lists it adds)");
+    assert_has(e, "D/registry/listed.cfg:7: listings \"alpha-institute\": \"lists\" is empty");
+    assert_has(e, "D/registry/listed.cfg:8: unknown setting \"list\" in a listings group "
+                  "(did you mean \"lists\"?)");
+    assert_has(e, "D/registry/listed.cfg:9: listings: missing \"id\"");
+    assert_has(e, "D/registry/listed.cfg:10: listings[8] must be a group");
+    assert_has(e, "D/registry/listed.cfg:11: unknown setting \"listing\" in a registry file "
+                  "(did you mean \"listings\"?)");
+    free(e);
+    free(pol);
+}
+
 /* Two importers' files may both declare a list: the same declaration is
  * one list, a different one is an error naming the first. */
 static void
@@ -888,6 +979,8 @@ main(void)
         cmocka_unit_test(test_names_fixture),
         cmocka_unit_test_setup_teardown(test_names_content_digest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_listings_overlay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_listings_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_redeclared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_digest_changes_with_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax_error_has_file_and_line, setup, teardown),

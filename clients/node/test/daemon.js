@@ -13,6 +13,7 @@ const REPO = path.resolve(__dirname, "..", "..", "..");
 const VETD_BIN = path.resolve(process.env.VETD_BIN || path.join(REPO, "bin", "vetd"));
 const RULESET = path.join(REPO, "tests", "fixtures", "rulesets", "good");
 const CASES = path.join(REPO, "tests", "cases", "protocol.json");
+const PROFILES_FRAGMENT = path.join(REPO, "tests", "fixtures", "profiles", "profiles.cfg");
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -123,8 +124,19 @@ function sharedDaemon({ before, after }) {
     return shared;
 }
 
+// A copy of the fixture ruleset in a fresh temporary directory, with the
+// profiles of tests/fixtures/profiles/profiles.cfg added to its policy.cfg.
+// Returns its path; remove it with fs.rmSync(path.dirname(it), ...).
+function profilesRuleset() {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vetd-node-rules-"));
+    const rules = path.join(dir, "rules");
+    fs.cpSync(RULESET, rules, { recursive: true });
+    fs.appendFileSync(path.join(rules, "policy.cfg"), fs.readFileSync(PROFILES_FRAGMENT));
+    return rules;
+}
+
 function loadCases() {
     return JSON.parse(fs.readFileSync(CASES, "utf8"));
 }
 
-module.exports = { Daemon, startDaemon, sharedDaemon, loadCases, REPO, VETD_BIN, sleep };
+module.exports = { Daemon, startDaemon, sharedDaemon, loadCases, profilesRuleset, REPO, VETD_BIN, sleep };

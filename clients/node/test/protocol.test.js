@@ -47,6 +47,9 @@ function checkReply(reply, expect) {
         case "ruleset_version":
             assert.equal(reply.ruleset.version, want);
             break;
+        case "profile":
+            assert.equal(reply.profile, want, `profile of ${JSON.stringify(reply)}`);
+            break;
         case "note_contains":
             if (want === null)
                 assert.equal(reply.note, undefined, `unexpected note in ${JSON.stringify(reply)}`);

@@ -36,6 +36,7 @@ VETD = _path_from_env("VETD_BIN", "bin/vetd")
 TESTS_DIR = _path_from_env("VET_TESTS_DIR", "tests")
 CASES_FILE = TESTS_DIR / "cases" / "protocol.json"
 GOOD_RULESET = TESTS_DIR / "fixtures" / "rulesets" / "good"
+PROFILES_FRAGMENT = TESTS_DIR / "fixtures" / "profiles" / "profiles.cfg"
 EXAMPLE_HOOK = REPO / "docs" / "examples" / "grant_hook.py"
 PYTHON = "/usr/bin/python3"
 
@@ -69,6 +70,16 @@ def make_tmpdir(parent=None) -> Path:
     """A fresh directory (under parent, or /tmp) for ipc sockets and logs:
     ipc paths must stay short (about 100 bytes)."""
     return Path(tempfile.mkdtemp(prefix="vetpy-", dir=str(parent or "/tmp")))
+
+
+def make_profiles_ruleset(parent: Path) -> Path:
+    """A copy of the fixture ruleset under parent with the profiles of
+    tests/fixtures/profiles/profiles.cfg added to its policy.cfg."""
+    dest = Path(parent) / "rules-profiles"
+    shutil.copytree(GOOD_RULESET, dest)
+    with open(dest / "policy.cfg", "a", encoding="utf-8") as f:
+        f.write(PROFILES_FRAGMENT.read_text(encoding="utf-8"))
+    return dest
 
 
 class Daemon:

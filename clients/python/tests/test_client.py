@@ -72,7 +72,8 @@ with open(CASES_FILE, encoding="utf-8") as _f:
     CASES = json.load(_f)
 
 EXPECT_KEYS = {"id", "verdict", "score", "rules", "entity", "method", "categories",
-               "error", "message_contains", "ok", "ruleset_version", "note_contains"}
+               "error", "message_contains", "ok", "ruleset_version", "note_contains",
+               "profile"}
 
 
 def check_expect(t: unittest.TestCase, reply: dict, expect: dict) -> None:
@@ -104,6 +105,8 @@ def check_expect(t: unittest.TestCase, reply: dict, expect: dict) -> None:
         t.assertIs(reply.get("ok"), expect["ok"])
     if "ruleset_version" in expect:
         t.assertEqual(reply["ruleset"]["version"], expect["ruleset_version"])
+    if "profile" in expect:
+        t.assertEqual(reply.get("profile"), expect["profile"])
     if "note_contains" in expect:
         if expect["note_contains"] is None:
             t.assertNotIn("note", reply)
@@ -134,6 +137,8 @@ def check_typed(t: unittest.TestCase, r: Result, expect: dict) -> None:
         t.assertEqual(r.matches[0].method if r.matches else None, expect["method"])
     if "categories" in expect:
         t.assertEqual([x.code for x in r.categories], expect["categories"])
+    if "profile" in expect:
+        t.assertEqual(r.profile, expect["profile"])
     if "note_contains" in expect:
         if expect["note_contains"] is None:
             t.assertIsNone(r.note)

@@ -10,13 +10,13 @@ See clients/python/README.md and docs/PROTOCOL.md."""
 from .client import DEFAULT_ENDPOINT, Client, build_request
 from .errors import (VetBadRequest, VetError, VetInternal, VetProtocolError,
                      VetUnavailable, check_reply, error_from_reply)
-from .result import Category, Match, Result, Rule, Ruleset
+from .result import Category, Match, Profile, Profiles, Result, Rule, Ruleset
 
 __version__ = "0.2.0"
 
 __all__ = [
     "Client", "DEFAULT_ENDPOINT", "build_request",
-    "Result", "Match", "Rule", "Category", "Ruleset",
+    "Result", "Match", "Rule", "Category", "Ruleset", "Profile", "Profiles",
     "VetError", "VetUnavailable", "VetBadRequest", "VetInternal", "VetProtocolError",
     "check_reply", "error_from_reply",
 ]

@@ -18,7 +18,7 @@ import zmq
 
 from .errors import (VetBadRequest, VetError, VetProtocolError, VetUnavailable,
                      check_reply)
-from .result import Result
+from .result import Profiles, Result
 
 __all__ = ["Client", "DEFAULT_ENDPOINT", "build_request"]
 
@@ -33,7 +33,7 @@ _PIPE_SNDHWM = 10000
 # all among them is taken as screen()'s keywords.
 _SCREEN_KEYS = frozenset({
     "name", "country", "type", "aliases", "ids", "technologies", "activity",
-    "current", "text", "context", "id", "partner"})
+    "current", "text", "context", "id", "partner", "profile"})
 _PARTNER_KEYS = ("name", "aliases", "country", "type", "ids")
 
 _TOO_LARGE = re.compile(r"request is (\d+) bytes")
@@ -45,13 +45,16 @@ def build_request(name: Optional[str] = None, *, country: Optional[str] = None,
                   ids: Optional[dict] = None, technologies: Any = None,
                   activity: Optional[str] = None, current: Optional[bool] = None,
                   text: Optional[str] = None, context: Optional[dict] = None,
-                  id: Any = None, partner: Optional[dict] = None) -> dict:
+                  id: Any = None, partner: Optional[dict] = None,
+                  profile: Optional[str] = None) -> dict:
     """The screening request screen() sends for these arguments.
 
     partner is a partner object (docs/PROTOCOL.md); name, country, type,
-    aliases and ids are set in it (they win over its own keys). None means
-    absent and is left out. A single technology may be given as a string.
-    Nothing is validated here: the daemon does that and names the field.
+    aliases and ids are set in it (they win over its own keys). profile is
+    the id of the ruleset's profile to judge by (Client.profiles() lists
+    them; None: the daemon's default). None means absent and is left out.
+    A single technology may be given as a string. Nothing is validated
+    here: the daemon does that and names the field.
     """
     p = dict(partner) if partner is not None else {}
     given = {"name": name, "aliases": aliases, "country": country, "type": type,
@@ -67,7 +70,8 @@ def build_request(name: Optional[str] = None, *, country: Optional[str] = None,
     if isinstance(technologies, str):
         technologies = [technologies]
     for k, v in (("technologies", technologies), ("activity", activity),
-                 ("current", current), ("text", text), ("context", context)):
+                 ("current", current), ("text", text), ("context", context),
+                 ("profile", profile)):
         if v is not None:
             req[k] = v
     return req
@@ -336,6 +340,11 @@ class Client:
         """The ruleset's categories, activities and verdicts."""
         return self._op("taxonomy")
 
+    def profiles(self) -> Profiles:
+        """The ruleset's profiles (the named sets of rules a request may be
+        judged by) and the daemon's default one, as a typed Profiles."""
+        return Profiles.from_reply(self._op("profiles"))
+
     def reload(self) -> dict:
         """Reloads the daemon's ruleset, without retrying (a reload is not
         idempotent). A reload that failed is not an error: the reply has
@@ -347,22 +356,26 @@ class Client:
                ids: Optional[dict] = None, technologies: Any = None,
                activity: Optional[str] = None, current: Optional[bool] = None,
                text: Optional[str] = None, context: Optional[dict] = None,
-               id: Any = None, partner: Optional[dict] = None) -> Result:
+               id: Any = None, partner: Optional[dict] = None,
+               profile: Optional[str] = None) -> Result:
         """Screens one partner (arguments as build_request) and returns its
-        Result. Raises VetBadRequest with the daemon's code and message
-        when the request is rejected, VetUnavailable on a timeout or when
-        no ruleset is loaded, VetInternal, VetProtocolError."""
+        Result; profile chooses the ruleset's profile to judge by (the
+        Result's .profile names the one that did). Raises VetBadRequest
+        with the daemon's code and message when the request is rejected
+        (an unknown profile too), VetUnavailable on a timeout or when no
+        ruleset is loaded, VetInternal, VetProtocolError."""
         req = build_request(name, country=country, type=type, aliases=aliases, ids=ids,
                             technologies=technologies, activity=activity,
                             current=current, text=text, context=context, id=id,
-                            partner=partner)
+                            partner=partner, profile=profile)
         return Result.from_reply(check_reply(self.call(req)))
 
     # ---- many requests -------------------------------------------------
 
     def screen_many(self, items: Iterable[Any], inflight: int = 256, *,
                     timeout_ms: Optional[int] = None,
-                    retries: Optional[int] = None) -> Iterator[Result]:
+                    retries: Optional[int] = None,
+                    profile: Optional[str] = None) -> Iterator[Result]:
         """Screens every item, keeping up to `inflight` requests in flight,
         and yields one Result per item in input order.
 
@@ -371,6 +384,10 @@ class Client:
         with an "op"), or a str (a partner name). The stream gives each
         request an id of its own on the wire and puts the caller's id back
         in the Result (.id and .raw["id"]).
+
+        profile is the profile of every screening item that names none (no
+        "profile", or None); an item's own profile wins. Each Result's
+        .profile names the profile that judged it.
 
         An item the daemon rejects yields a Result whose .error is the
         exception (VetBadRequest, ...) and whose verdict is None; an item
@@ -392,19 +409,26 @@ class Client:
         if timeout <= 0:
             raise ValueError("timeout_ms must be > 0")
         tries = max(0, self.retries if retries is None else int(retries))
-        return self._stream(iter(items), int(inflight), timeout, tries)
+        if profile is not None and not isinstance(profile, str):
+            raise TypeError("profile: expected a str (a profile id)")
+        return self._stream(iter(items), int(inflight), timeout, tries, profile)
 
-    def _item_request(self, item: Any) -> dict:
+    @staticmethod
+    def _item_request(item: Any, profile: Optional[str] = None) -> dict:
         if isinstance(item, str):
-            return build_request(item)
-        if isinstance(item, dict):
-            if _SCREEN_KEYS.issuperset(item):
-                return build_request(**item)
-            return dict(item)
-        raise TypeError(f"an item is a dict or a str, not {type(item).__name__}")
+            req = build_request(item)
+        elif isinstance(item, dict):
+            req = build_request(**item) if _SCREEN_KEYS.issuperset(item) else dict(item)
+        else:
+            raise TypeError(f"an item is a dict or a str, not {type(item).__name__}")
+        # The stream's profile goes to screening requests that name none.
+        if profile is not None and req.get("op", "screen") == "screen" \
+                and req.get("profile") is None:
+            req["profile"] = profile
+        return req
 
     def _stream(self, it: Iterator[Any], inflight: int, timeout: int,
-                retries: int) -> Iterator[Result]:
+                retries: int, profile: Optional[str] = None) -> Iterator[Result]:
         share = timeout / 1000.0 / (retries + 1)
         prefix = f"py{os.getpid():x}.{next(_stream_seq)}."
         window: dict[str, _Pending] = {}    # by wire id, in input order
@@ -428,7 +452,7 @@ class Client:
                     seq = next_in
                     next_in += 1
                     try:
-                        req = self._item_request(item)
+                        req = self._item_request(item, profile)
                         user_id = req.get("id")
                         if user_id is not None and (
                                 isinstance(user_id, bool)

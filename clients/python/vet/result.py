@@ -6,11 +6,11 @@ a newer daemon that adds fields does not break an older client."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from .errors import VetError, error_from_reply
 
-__all__ = ["Match", "Rule", "Category", "Ruleset", "Result"]
+__all__ = ["Match", "Rule", "Category", "Ruleset", "Result", "Profile", "Profiles"]
 
 
 def _list(v: Any) -> list:
@@ -103,6 +103,7 @@ class Result:
     raw: dict = field(default_factory=dict)
     error: Optional[VetError] = None
     note: Optional[str] = None  # set when the partner matched and no rule acted on it
+    profile: Optional[str] = None  # the ruleset's profile that judged it (None: an older daemon)
 
     @property
     def ok(self) -> bool:
@@ -131,4 +132,66 @@ class Result:
             id=reply.get("id"),
             raw=reply,
             note=reply.get("note"),
+            profile=reply.get("profile"),
         )
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named set of the ruleset's rules a request may be judged by."""
+    id: str
+    label: str
+    rules: list[str]        # the ids of its rules, in policy order
+    description: Optional[str] = None   # a longer account, when the ruleset gives one
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Profile":
+        return cls(id=d.get("id", ""), label=d.get("label", ""),
+                   rules=[r for r in _list(d.get("rules")) if isinstance(r, str)],
+                   description=d.get("description"))
+
+
+@dataclass
+class Profiles:
+    """The reply to the profiles op: the ruleset's profiles in order and
+    the daemon's default one (the profile of a request that names none).
+
+        ps = client.profiles()
+        ps.default                  # "all"
+        [p.id for p in ps]          # ["ca-tri-agency", ..., "all"]
+        ps["ca-tri-agency"].rules   # its rule ids
+    """
+    default: Optional[str] = None
+    profiles: list[Profile] = field(default_factory=list)
+    raw: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_reply(cls, reply: dict) -> "Profiles":
+        return cls(default=reply.get("default"),
+                   profiles=[Profile.from_dict(p) for p in _list(reply.get("profiles"))
+                             if isinstance(p, dict)],
+                   raw=reply)
+
+    @property
+    def ids(self) -> list[str]:
+        """The profile ids, in order."""
+        return [p.id for p in self.profiles]
+
+    def get(self, id: str) -> Optional[Profile]:
+        """The profile with this id, or None."""
+        return next((p for p in self.profiles if p.id == id), None)
+
+    def __getitem__(self, id: str) -> Profile:
+        p = self.get(id)
+        if p is None:
+            raise KeyError(id)
+        return p
+
+    def __contains__(self, id: object) -> bool:
+        return any(p.id == id for p in self.profiles)
+
+    def __iter__(self) -> Iterator[Profile]:
+        return iter(self.profiles)
+
+    def __len__(self) -> int:
+        return len(self.profiles)

@@ -1,0 +1,432 @@
+/* test_profiles.c -- jurisdiction profiles, country groups and regions
+ * (issue 13): policy.cfg's `profiles`, `default_profile` and
+ * `country_groups`, words.cfg's `regions`; how a request picks a profile
+ * and how partner.region is given or revealed by a place name; and every
+ * mistake in them refused at load with file:line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "proto.h"
+#include "ruleset.h"
+#include "sbuf.h"
+#include "screen.h"
+#include "testutil.h"
+
+typedef struct tdir {
+    char path[64];
+} tdir_t;
+
+static const char *TAX = "categories = ( { code = \"ai\"; label = \"AI\"; } );\n";
+
+static const char *HEAD =
+    "version = \"p1\";\n"
+    "verdicts = [ \"clear\", \"review\", \"prohibited\" ];\n"
+    "activities = [ \"research_partnership\", \"funding\" ];\n"
+    "country_groups = (\n"
+    "  { id = \"fcoc\"; label = \"Foreign country of concern\"; countries = [ \"CN\", \"IR\" ];\n"
+    "    cite = \"statute\"; },\n"
+    "  { id = \"occupied\"; label = \"Occupied regions\"; countries = [ \"UA-43\", \"UA-40\" ];\n"
+    "    cite = \"order\"; }\n"
+    ");\n"
+    "rules = (\n"
+    "  { id = \"ca-listed\"; when = \"partner.lists has \\\"l1\\\"\"; verdict = \"prohibited\";\n"
+    "    score = 100; reason = \"listed\"; cite = \"ca\"; },\n"
+    "  { id = \"us-fcoc-funding\"; when = \"activity == \\\"funding\\\" and partner.country in "
+    "countries(\\\"fcoc\\\")\";\n"
+    "    verdict = \"review\"; score = 40; reason = \"fcoc\"; cite = \"us\"; },\n"
+    "  { id = \"us-region\"; when = \"partner.region in countries(\\\"occupied\\\")\";\n"
+    "    verdict = \"review\"; score = 50; reason = \"region\"; cite = \"us\"; }\n"
+    ");\n";
+
+static const char *PROFILES =
+    "default_profile = \"all\";\n"
+    "profiles = (\n"
+    "  { id = \"ca\"; label = \"Canada\"; rules = [ \"ca-*\" ]; },\n"
+    "  { id = \"us\"; label = \"United States\"; description = \"US rules\";\n"
+    "    rules = [ \"us-fcoc-funding\", \"us-region\" ]; },\n"
+    "  { id = \"all\"; label = \"Everything\"; rules = [ \"*\" ]; }\n"
+    ");\n";
+
+static const char *REG = "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+                         "organisations = (\n"
+                         "  { id = \"a\"; name = \"Alpha Institute of Technology\"; country = "
+                         "\"CN\";\n"
+                         "    lists = [ \"l1\" ]; sources = [ \"s\" ]; }\n"
+                         ");\n";
+
+static const char *WORDS =
+    "regions = (\n"
+    "  { code = \"UA-40\"; name = \"Sevastopol\"; places = [ \"Sevastopol\", \"Севастополь\" ]; "
+    "},\n"
+    "  { code = \"UA-43\"; name = \"Crimea\"; places = [ \"Crimea\", \"Simferopol\" ]; }\n"
+    ");\n";
+
+static void
+put(const tdir_t *t, const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", t->path, name);
+    tu_write_file(path, text);
+}
+
+static int
+setup(void **state)
+{
+    tdir_t *t = calloc(1, sizeof *t);
+    snprintf(t->path, sizeof t->path, "/tmp/vet-test-prof-XXXXXX");
+    if (mkdtemp(t->path) == NULL)
+        return -1;
+    char reg[128];
+    snprintf(reg, sizeof reg, "%s/registry", t->path);
+    mkdir(reg, 0700);
+    *state = t;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    tdir_t *t = *state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->path);
+    int rc = system(cmd);
+    free(t);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Writes the ruleset: policy = HEAD + extra. */
+static void
+make(const tdir_t *t, const char *extra, const char *words)
+{
+    sbuf_t b = SBUF_INIT;
+    sbuf_puts(&b, HEAD);
+    sbuf_puts(&b, extra);
+    put(t, "policy.cfg", b.data);
+    sbuf_free(&b);
+    put(t, "taxonomy.cfg", TAX);
+    put(t, "registry/a.cfg", REG);
+    if (words != NULL)
+        put(t, "words.cfg", words);
+}
+
+static ruleset_t *
+load_ok(const tdir_t *t)
+{
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = ruleset_load(t->path, d);
+    if (rs == NULL)
+        diag_print(d, stderr);
+    assert_non_null(rs);
+    diag_destroy(&d);
+    return rs;
+}
+
+/* Every error of a failed load, joined, the directory as "D". */
+static char *
+load_errors(const tdir_t *t)
+{
+    return tu_ruleset_errors(t->path);
+}
+
+static void
+assert_has(const char *errs, const char *want)
+{
+    if (strstr(errs, want) == NULL) {
+        print_error("missing:\n  %s\nin:\n%s", want, errs);
+        fail();
+    }
+}
+
+/* Screens the JSON request json; returns the reply JSON (caller frees)
+ * or the error message prefixed "error: ". With dflt, the caller's
+ * default profile (the daemon's). */
+static char *
+screen(const ruleset_t *rs, const char *json, const char *dflt)
+{
+    arena_t *a = arena_new(0);
+    request_t req;
+    req_err_t code;
+    const char *msg;
+    request_init(&req);
+    sbuf_t b = SBUF_INIT;
+    if (proto_parse(json, strlen(json), 1 << 20, a, &req, &code, &msg) != 0) {
+        sbuf_printf(&b, "error: %s", msg);
+    } else {
+        req.default_profile = dflt;
+        result_t res;
+        if (screen_run(rs, &req, a, &res) != 0)
+            sbuf_printf(&b, "error: %s", res.errmsg);
+        else
+            proto_write_result(&b, rs, &req, &res, 0);
+    }
+    arena_destroy(&a);
+    return sbuf_take(&b);
+}
+
+static void
+expect_reply(const ruleset_t *rs, const char *json, const char *dflt, const char *want)
+{
+    char *got = screen(rs, json, dflt);
+    if (strstr(got, want) == NULL) {
+        print_error("request %s\nwanted: %s\ngot:    %s\n", json, want, got);
+        fail();
+    }
+    free(got);
+}
+
+static void
+expect_not(const ruleset_t *rs, const char *json, const char *dflt, const char *unwanted)
+{
+    char *got = screen(rs, json, dflt);
+    if (strstr(got, unwanted) != NULL) {
+        print_error("request %s\nunwanted: %s\ngot:      %s\n", json, unwanted, got);
+        fail();
+    }
+    free(got);
+}
+
+static void
+test_profiles_pick_rules(void **state)
+{
+    tdir_t *t = *state;
+    make(t, PROFILES, WORDS);
+    ruleset_t *rs = load_ok(t);
+    assert_int_equal(rs->n_profiles, 3);
+    assert_string_equal(rs->profiles[rs->default_profile].id, "all");
+    assert_int_equal(rs->profiles[0].n_rules, 1); /* "ca-*" */
+    assert_int_equal(rs->profiles[2].n_rules, 3); /* "*" */
+
+    const char *listed = "{\"partner\":{\"name\":\"Alpha Institute of Technology\"},"
+                         "\"activity\":\"funding\"%s}";
+    char req[256];
+    /* No profile: the ruleset's default, "all": both rules. */
+    snprintf(req, sizeof req, listed, "");
+    expect_reply(rs, req, NULL, "\"verdict\":\"prohibited\"");
+    expect_reply(rs, req, NULL, "\"id\":\"us-fcoc-funding\"");
+    expect_reply(rs, req, NULL, "\"profile\":\"all\"");
+    /* The US profile does not hold the Canadian list rule. */
+    snprintf(req, sizeof req, listed, ",\"profile\":\"us\"");
+    expect_reply(rs, req, NULL, "\"verdict\":\"review\"");
+    expect_not(rs, req, NULL, "ca-listed");
+    expect_reply(rs, req, NULL, "\"profile\":\"us\"");
+    /* The Canadian one holds only it. */
+    snprintf(req, sizeof req, listed, ",\"profile\":\"ca\"");
+    expect_reply(rs, req, NULL, "\"verdict\":\"prohibited\"");
+    expect_not(rs, req, NULL, "us-fcoc-funding");
+    /* The caller's default (the daemon's) replaces the ruleset's; the
+     * request's own profile wins over both. */
+    snprintf(req, sizeof req, listed, "");
+    expect_reply(rs, req, "ca", "\"profile\":\"ca\"");
+    snprintf(req, sizeof req, listed, ",\"profile\":\"us\"");
+    expect_reply(rs, req, "ca", "\"profile\":\"us\"");
+    /* An unknown profile is refused, never judged by another. */
+    snprintf(req, sizeof req, listed, ",\"profile\":\"uss\"");
+    expect_reply(rs, req, NULL, "error: profile: unknown profile \"uss\" (did you mean \"us\"?)");
+    snprintf(req, sizeof req, listed, ",\"profile\":\"eu-horizon\"");
+    expect_reply(rs, req, NULL,
+                 "error: profile: unknown profile \"eu-horizon\" (profiles: ca, "
+                 "us, all)");
+    snprintf(req, sizeof req, listed, "");
+    expect_reply(rs, req, "gone", "error: the daemon's default profile: unknown profile \"gone\"");
+
+    /* The profiles op lists them, rules in policy order. */
+    sbuf_t b = SBUF_INIT;
+    proto_write_profiles(&b, rs, "p-1", NULL);
+    assert_non_null(strstr(b.data, "{\"id\":\"p-1\",\"default\":\"all\",\"profiles\":[{\"id\":"
+                                   "\"ca\",\"label\":\"Canada\",\"rules\":[\"ca-listed\"]},"));
+    assert_non_null(strstr(b.data, "{\"id\":\"us\",\"label\":\"United States\",\"description\":"
+                                   "\"US rules\",\"rules\":[\"us-fcoc-funding\",\"us-region\"]}"));
+    sbuf_free(&b);
+    ruleset_destroy(&rs);
+}
+
+static void
+test_no_profiles_is_all(void **state)
+{
+    tdir_t *t = *state;
+    make(t, "", NULL);
+    ruleset_t *rs = load_ok(t);
+    assert_int_equal(rs->n_profiles, 1);
+    assert_string_equal(rs->profiles[0].id, "all");
+    assert_int_equal(rs->profiles[0].n_rules, rs->n_rules);
+    expect_reply(rs, "{\"partner\":{\"name\":\"Alpha Institute of Technology\"}}", NULL,
+                 "\"profile\":\"all\"");
+    ruleset_destroy(&rs);
+}
+
+static void
+test_country_groups_and_regions(void **state)
+{
+    tdir_t *t = *state;
+    make(t, PROFILES, WORDS);
+    ruleset_t *rs = load_ok(t);
+    /* A country of a group, from the request (no registry match). */
+    expect_reply(rs,
+                 "{\"partner\":{\"name\":\"Some Lab\",\"country\":\"IR\"},\"activity\":"
+                 "\"funding\"}",
+                 NULL, "\"id\":\"us-fcoc-funding\"");
+    expect_not(rs,
+               "{\"partner\":{\"name\":\"Some Lab\",\"country\":\"DE\"},\"activity\":"
+               "\"funding\"}",
+               NULL, "us-fcoc-funding");
+    /* A region given by the request, upper-cased, shown with its name. */
+    expect_reply(rs, "{\"partner\":{\"name\":\"Some Lab\",\"region\":\"ua-43\"}}", NULL,
+                 "\"region\":{\"code\":\"UA-43\",\"name\":\"Crimea\",\"from\":\"request\"}");
+    expect_reply(rs, "{\"partner\":{\"name\":\"Some Lab\",\"region\":\"UA-43\"}}", NULL,
+                 "\"id\":\"us-region\"");
+    /* A region revealed by a place name in the name, or in an alias, in
+     * any case, in Cyrillic; the reply says which place. */
+    expect_reply(rs, "{\"partner\":{\"name\":\"SEVASTOPOL State University\",\"country\":\"RU\"}}",
+                 NULL,
+                 "\"region\":{\"code\":\"UA-40\",\"name\":\"Sevastopol\",\"from\":\"name\","
+                 "\"place\":\"sevastopol\"}");
+    expect_reply(rs,
+                 "{\"partner\":{\"name\":\"SevGU\",\"aliases\":[\"Севастопольский "
+                 "университет\",\"Севастополь Университет\"]}}",
+                 NULL, "\"id\":\"us-region\"");
+    /* Whole words only: "Crimean" is not "Crimea" unless declared. */
+    expect_not(rs, "{\"partner\":{\"name\":\"Crimean Institute\"}}", NULL, "\"region\"");
+    /* The request's region wins over a place in the name. */
+    expect_reply(rs, "{\"partner\":{\"name\":\"Sevastopol Lab\",\"region\":\"UA-43\"}}", NULL,
+                 "\"code\":\"UA-43\"");
+    /* A malformed region is a bad request. */
+    expect_reply(rs, "{\"partner\":{\"name\":\"x\",\"region\":\"Crimea\"}}", NULL,
+                 "error: partner.region: expected an ISO 3166-2 subdivision code");
+    ruleset_destroy(&rs);
+}
+
+static void
+test_profile_errors(void **state)
+{
+    tdir_t *t = *state;
+    make(t,
+         "default_profile = \"al\";\n"
+         "profiles = (\n"
+         "  { id = \"ca\"; label = \"Canada\"; rules = [ \"ca-listd\" ]; },\n"
+         "  { id = \"ca\"; label = \"Again\"; rules = [ \"ca-*\" ]; },\n"
+         "  { id = \"us\"; label = \"US\"; rules = [ ]; },\n"
+         "  { id = \"eu\"; label = \"EU\"; rules = [ \"eu-*\" ]; },\n"
+         "  { id = \"x\"; rules = [ \"*\" ]; lable = \"typo\"; },\n"
+         "  { id = \"all\"; label = \"All\"; rules = [ \"*\" ]; }\n"
+         ");\n",
+         NULL);
+    char *e = load_errors(t);
+    /* HEAD has 17 lines. */
+    assert_has(e, "D/policy.cfg:18: default_profile: unknown profile \"al\" (did you mean "
+                  "\"all\"?)");
+    assert_has(e, "D/policy.cfg:20: profile \"ca\": \"ca-listd\" names no rule (did you mean "
+                  "\"ca-listed\"?)");
+    assert_has(e, "D/policy.cfg:21: duplicate profile id \"ca\"");
+    assert_has(e, "D/policy.cfg:22: profile \"us\": rules is empty: every partner would be clear");
+    assert_has(e, "D/policy.cfg:23: profile \"eu\": \"eu-*\" names no rule");
+    assert_has(e, "D/policy.cfg:24: unknown setting \"lable\"");
+    assert_has(e, "D/policy.cfg:24: profile \"x\": missing \"label\"");
+    free(e);
+
+    /* Profiles without a default, a default without profiles. */
+    make(t, "profiles = ( { id = \"ca\"; label = \"Canada\"; rules = [ \"*\" ]; } );\n", NULL);
+    e = load_errors(t);
+    assert_has(e, "D/policy.cfg: policy: missing \"default_profile\"");
+    free(e);
+    make(t, "default_profile = \"all\";\n", NULL);
+    e = load_errors(t);
+    assert_has(e, "D/policy.cfg:18: default_profile names a profile, but the policy declares no "
+                  "profiles");
+    free(e);
+}
+
+static void
+test_group_and_region_errors(void **state)
+{
+    tdir_t *t = *state;
+    make(t, "", NULL);
+    char bad[4096];
+    snprintf(bad, sizeof bad, "%s",
+             "version = \"p1\";\n"
+             "verdicts = [ \"clear\", \"review\" ];\n"
+             "country_groups = (\n"
+             "  { id = \"g\"; label = \"G\"; countries = [ \"ir\", \"UA-43\", \"Iran\", \"IR\", "
+             "\"IR\" ];\n"
+             "    cite = \"c\"; },\n"
+             "  { id = \"g\"; label = \"G2\"; countries = [ \"CN\" ]; cite = \"c\"; },\n"
+             "  { id = \"h\"; label = \"H\"; countries = [ ]; }\n"
+             ");\n"
+             "rules = (\n"
+             "  { id = \"r\"; when = \"partner.country in countries(\\\"gg\\\")\"; verdict = "
+             "\"review\";\n"
+             "    score = 1; reason = \"r\"; cite = \"c\"; },\n"
+             "  { id = \"s\"; when = \"partner.country in region(\\\"g\\\")\"; verdict = "
+             "\"review\";\n"
+             "    score = 1; reason = \"r\"; cite = \"c\"; }\n"
+             ");\n");
+    put(t, "policy.cfg", bad);
+    put(t, "words.cfg",
+        "regions = (\n"
+        "  { code = \"UA43\"; name = \"Crimea\"; places = [ \"Crimea\" ]; },\n"
+        "  { code = \"UA-43\"; name = \"Crimea\"; places = [ \"Crimea\" ]; },\n"
+        "  { code = \"UA-40\"; name = \"Sevastopol\"; places = [ \"Crimea\" ]; },\n"
+        "  { code = \"UA-14\"; name = \"Donetsk\"; }\n"
+        ");\n");
+    char *e = load_errors(t);
+    assert_has(e, "D/policy.cfg:4: country group \"g\": \"ir\" is not an upper-case ISO 3166-1 "
+                  "alpha-2 code");
+    assert_has(e, "D/policy.cfg:4: country group \"g\": \"Iran\" is not an upper-case");
+    assert_has(e, "D/policy.cfg:4: country group \"g\": \"IR\" is listed twice");
+    assert_has(e, "D/policy.cfg:6: duplicate country group id \"g\"");
+    assert_has(e, "D/policy.cfg:7: country group \"h\": countries is empty");
+    assert_has(e, "D/policy.cfg:7: country group \"h\": missing \"cite\"");
+    assert_has(e, "unknown country group \"gg\" (did you mean \"g\"?)");
+    assert_has(e, "'in' takes a list [\"a\", ...] or countries(\"GROUP\") on its right");
+    assert_has(e, "D/words.cfg:2: region \"UA43\": code must be an upper-case ISO 3166-2 code");
+    assert_has(e, "D/words.cfg:4: region \"UA-40\": place \"crimea\" already reveals region UA-43");
+    assert_has(e, "D/words.cfg:5: region \"UA-14\": missing \"places\"");
+    free(e);
+}
+
+static void
+test_content_digest_covers_profiles(void **state)
+{
+    tdir_t *t = *state;
+    make(t, PROFILES, WORDS);
+    ruleset_t *rs = load_ok(t);
+    char before[65];
+    memcpy(before, rs->content, sizeof before);
+    ruleset_destroy(&rs);
+    /* The same rules, one moved from a profile: another meaning. */
+    make(t,
+         "default_profile = \"all\";\n"
+         "profiles = (\n"
+         "  { id = \"ca\"; label = \"Canada\"; rules = [ \"ca-*\", \"us-region\" ]; },\n"
+         "  { id = \"us\"; label = \"United States\"; description = \"US rules\";\n"
+         "    rules = [ \"us-fcoc-funding\", \"us-region\" ]; },\n"
+         "  { id = \"all\"; label = \"Everything\"; rules = [ \"*\" ]; }\n"
+         ");\n",
+         WORDS);
+    rs = load_ok(t);
+    assert_string_not_equal(before, rs->content);
+    ruleset_destroy(&rs);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_profiles_pick_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_profiles_is_all, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_country_groups_and_regions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_profile_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_and_region_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_content_digest_covers_profiles, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
