@@ -6,7 +6,8 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 
-PKGS      := libconfig libutf8proc libcjson libsodium libzmq libxml-2.0 icu-uc icu-i18n opencc
+PKGS      := libconfig libutf8proc libcjson libsodium libzmq libxml-2.0 icu-uc icu-i18n opencc \
+             libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -32,9 +33,10 @@ all:
 # One folder, one fragment: each lists its sources and the include
 # directories its layer may see (lib < engine < daemon; clients see lib).
 include lib/lib.mk engine/engine.mk daemon/daemon.mk clients/c/c.mk \
-        tools/import/import.mk tools/eval/eval.mk tests/tests.mk bench/bench.mk fuzz/fuzz.mk
+        tools/import/import.mk tools/eval/eval.mk tools/update/update.mk tests/tests.mk \
+        bench/bench.mk fuzz/fuzz.mk
 
-all: $(BIN)/vetd $(BIN)/vet $(BIN)/vet-import $(BIN)/vet-eval $(ENGINE_LIB) $(ENGINE_SO) \
+all: $(BIN)/vetd $(BIN)/vet $(BIN)/vet-import $(BIN)/vet-update $(BIN)/vet-eval $(ENGINE_LIB) $(ENGINE_SO) \
      $(CLIENT_LIB) $(CLIENT_SO)
 
 # Every object, from the fragment's INC.
@@ -96,35 +98,39 @@ run:
 	$(BIN)/vetd --test -r rules/
 	exec $(BIN)/vetd -r rules/ -e tcp://127.0.0.1:7470
 
-# The default ruleset plus the OFAC SDN and UN Security Council lists,
-# imported from ../shared/data (or SHARED_DATA=...), checked and tested:
-# build/rules-full/, for those who want the big sanctions lists.
+# The default ruleset with the OFAC SDN list imported whole with --all
+# (its vessels and aircraft too, which the default leaves out), from
+# ../shared/data (or SHARED_DATA=...), checked and tested: build/rules-full/.
 SHARED_DATA ?= ../shared/data
 rules-full: all
 	@test -d $(SHARED_DATA) || { echo "rules-full: $(SHARED_DATA) not found (set SHARED_DATA=)"; exit 1; }
 	rm -rf $(B)/rules-full && mkdir -p $(B)/rules-full && cp -R rules/. $(B)/rules-full/
-	$(BIN)/vet-import --format ofac-sdn $(SHARED_DATA)/ofac_sdn/sdn.csv $(SHARED_DATA)/ofac_sdn/alt.csv \
+	$(BIN)/vet-import --all --format ofac-sdn $(SHARED_DATA)/ofac_sdn/sdn.csv $(SHARED_DATA)/ofac_sdn/alt.csv \
 	    $(SHARED_DATA)/ofac_sdn/add.csv > $(B)/rules-full/registry/us-sdn.cfg
-	$(BIN)/vet-import --format un-xml $(SHARED_DATA)/un/UN_consolidated.xml > $(B)/rules-full/registry/un-sc.cfg
 	$(BIN)/vetd --check -r $(B)/rules-full
 	$(BIN)/vetd --test -r $(B)/rules-full
 
 # Regenerates the generated files of rules/registry from $(SHARED_DATA):
-# the Named Research Organizations, and the curated subsets of the big lists
-# that tools/selections/*.ids name (vet-import --select); and ca-sema.cfg from
-# the hand-checked sample of Canada's autonomous sanctions list in
-# tests/fixtures/ca-sema (shared data has no copy of the list). Same input,
-# same bytes.
+# the Named Research Organizations; the OFAC SDN and UN Security Council
+# lists whole (organisations and individuals); the curated subsets of the
+# Consolidated Screening List samples that tools/selections/*.ids name
+# (vet-import --select); and ca-sema.cfg from the hand-checked sample of
+# Canada's autonomous sanctions list in tests/fixtures/ca-sema (shared data
+# has no copy of the list). Same input, same bytes. Editions: the NRO
+# page's "modified" date, the UN list's own dateGenerated; the SDN legacy
+# CSV and the samples carry none (vet-update records the download date).
 RULES_OUT ?= rules/registry
 RULES_GENERATED := ca-nro us-dod-1260h us-sdn un-sc csl-2018 csl-2023 ca-sema
 RULES_IMPORT = $(BIN)/vet-import --select tools/selections/$(1).ids --format $(2) $(3) \
 	> $(RULES_OUT)/$(1).cfg.tmp && mv $(RULES_OUT)/$(1).cfg.tmp $(RULES_OUT)/$(1).cfg
+RULES_IMPORT_WHOLE = $(BIN)/vet-import $(4) --format $(2) $(3) \
+	> $(RULES_OUT)/$(1).cfg.tmp && mv $(RULES_OUT)/$(1).cfg.tmp $(RULES_OUT)/$(1).cfg
 rules-update: all
 	@test -d $(SHARED_DATA) || { echo "rules-update: $(SHARED_DATA) not found (set SHARED_DATA=)"; exit 1; }
-	$(BIN)/vet-import --format ca-nro $(SHARED_DATA)/canada_nro/nro_2024-09.tsv > $(RULES_OUT)/ca-nro.cfg.tmp && mv $(RULES_OUT)/ca-nro.cfg.tmp $(RULES_OUT)/ca-nro.cfg
+	$(BIN)/vet-import --as-of 2024-04-18 --max-age-days 365 --format ca-nro $(SHARED_DATA)/canada_nro/nro_2024-09.tsv > $(RULES_OUT)/ca-nro.cfg.tmp && mv $(RULES_OUT)/ca-nro.cfg.tmp $(RULES_OUT)/ca-nro.cfg
 	/usr/bin/python3 tools/dod1260h2cfg.py $(SHARED_DATA)/FACTS.md $(RULES_OUT)/us-dod-1260h.cfg
-	$(call RULES_IMPORT,us-sdn,ofac-sdn,$(SHARED_DATA)/ofac_sdn/sdn.csv $(SHARED_DATA)/ofac_sdn/alt.csv $(SHARED_DATA)/ofac_sdn/add.csv)
-	$(call RULES_IMPORT,un-sc,un-xml,$(SHARED_DATA)/un/UN_consolidated.xml)
+	$(call RULES_IMPORT_WHOLE,us-sdn,ofac-sdn,$(SHARED_DATA)/ofac_sdn/sdn.csv $(SHARED_DATA)/ofac_sdn/alt.csv $(SHARED_DATA)/ofac_sdn/add.csv)
+	$(call RULES_IMPORT_WHOLE,un-sc,un-xml,$(SHARED_DATA)/un/UN_consolidated.xml,--max-age-days 7)
 	$(call RULES_IMPORT,csl-2018,csl,$(SHARED_DATA)/csl_samples/csl_2018_sample.csv)
 	$(call RULES_IMPORT,csl-2023,csl,$(SHARED_DATA)/csl_samples/consolidated_2023_sample.csv)
 	$(BIN)/vet-import --format ca-sema tests/fixtures/ca-sema/sema-lmes-sample.xml > $(RULES_OUT)/ca-sema.cfg.tmp && mv $(RULES_OUT)/ca-sema.cfg.tmp $(RULES_OUT)/ca-sema.cfg
@@ -142,7 +148,7 @@ rules-check: all
 eval: rules-check rules-full $(BIN)/vet-eval
 	$(BIN)/vet-eval -r $(B)/rules-full -d $(SHARED_DATA) --json $(B)/eval.json
 	@echo "== held-out real-world forms (tools/eval/heldout.tsv: measured, never tuned to)"
-	$(BIN)/vet-eval -r $(B)/rules-full --realworld-only -w tools/eval/heldout.tsv --examples 0
+	$(BIN)/vet-eval -r $(B)/rules-full --realworld-only -w tools/eval/heldout.tsv --people - --examples 0
 
 # Where Debian's /usr/bin/python3 looks for packages under PREFIX, so that
 # after `make install` `from vet import Client` works from anywhere.
@@ -153,7 +159,7 @@ install: all
 	install -m 644 clients/python/vet/*.py $(DESTDIR)$(PYTHON_SITE)/vet/
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 	    $(DESTDIR)$(PREFIX)/share/vetd/rules
-	install -m 755 $(BIN)/vetd $(BIN)/vet $(BIN)/vet-import $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(BIN)/vetd $(BIN)/vet $(BIN)/vet-import $(BIN)/vet-update $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(ENGINE_LIB) $(CLIENT_LIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(ENGINE_SO) $(CLIENT_SO) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/vet_api.h include/vet_engine.h include/vet.h $(DESTDIR)$(PREFIX)/include/

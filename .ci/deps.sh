@@ -3,7 +3,8 @@
 # something is missing (so a warm machine does not touch the network).
 set -e
 PKGS="build-essential pkg-config libconfig-dev libcmocka-dev libutf8proc-dev \
-libcjson-dev libsodium-dev libzmq3-dev libxml2-dev libicu-dev libopencc-dev valgrind python3 python3-zmq clang-format"
+libcjson-dev libsodium-dev libzmq3-dev libxml2-dev libicu-dev libopencc-dev libcurl4-openssl-dev \
+valgrind python3 python3-zmq clang-format"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,5 +1,6 @@
 # bench/ -- make bench: micro-benchmarks and the daemon's load generator.
 BENCH_BIN := $(B)/bench/bench_match $(B)/bench/bench_screen $(B)/bench/bench_forms \
+             $(B)/bench/bench_scale $(B)/bench/gen_registry \
              $(B)/bench/loadgen $(B)/bench/echo
 BENCH_INC := $(IMPORT_INC)
 

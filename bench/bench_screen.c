@@ -84,7 +84,8 @@ time_json(const vet_engine_t *e, vet_worker_t *w, char **json, size_t n)
     return r[ROUNDS / 2];
 }
 
-/* One typo: swaps two letters in the middle of the name's longest word. */
+/* One typo: swaps two letters in the middle of the name's longest word
+ * (when both are ASCII). */
 static char *
 typo(const char *s)
 {
@@ -100,10 +101,14 @@ typo(const char *s)
         }
         i = j + 1;
     }
-    if (bl >= 7) {
-        char c = t[best + bl / 2];
-        t[best + bl / 2] = t[best + bl / 2 + 1];
-        t[best + bl / 2 + 1] = c;
+    /* Two ASCII bytes only: swapping inside a multi-byte UTF-8 sequence
+     * (the whole lists carry names in other scripts) is not a typo but
+     * a malformed request. */
+    size_t m = best + bl / 2;
+    if (bl >= 7 && (unsigned char)t[m] < 0x80 && (unsigned char)t[m + 1] < 0x80) {
+        char c = t[m];
+        t[m] = t[m + 1];
+        t[m + 1] = c;
     }
     return t;
 }

@@ -2,7 +2,8 @@
 # make bench: the micro-benchmarks, on the real lists in ../shared/data
 # (or $VET_DATA). Each prints medians and ratios to a baseline measured
 # in the same run; nothing is asserted.   usage: bench/run.sh BUILD BIN
-# FORMS_MIN: timed requests per set of bench_forms (default 20000).
+# FORMS_MIN: timed requests per set of bench_forms (default 20000); SCALE_*:
+# see bench/scale.sh (SCALE_NAMES=0 skips the 1,000,000-name registry).
 set -e
 B=${1:-build}
 BIN=${2:-bin}
@@ -32,3 +33,7 @@ if [ ! -d "$B/rules-full/registry" ]; then
     exit 1
 fi
 "$B/bench/bench_forms" "$B/rules-full" tools/eval/realworld.tsv ${FORMS_MIN:+"$FORMS_MIN"}
+echo
+echo "== scale (bench/scale.sh): load, memory and fuzzy-path latency as the registry grows"
+# SCALE_NAMES=0 skips it; SCALE_NAMES=N, SCALE_BASE=N change the sizes.
+sh bench/scale.sh "$B" "$BIN"

@@ -4,12 +4,14 @@
 #include "admin.h"
 
 #include <assert.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "diag.h"
@@ -125,7 +127,7 @@ gate_tests(server_t *s, gates_t *g, const ruleset_t *rs)
     rtest_summary_t sum = {0, 0, 0};
     int rc = -1;
     if (out != NULL && d != NULL)
-        rc = rtest_run(rs, s->cfg->rules, out, d, &sum);
+        rc = rtest_run(rs, rs->dir, out, d, &sum); /* the version loaded */
     if (out != NULL)
         fclose(out);
     bool ok = rc == 0 && out != NULL && d != NULL;
@@ -236,6 +238,10 @@ load_gated(server_t *s, gates_t *g, const ruleset_t *old, bool force, uint64_t *
         vlog_msg(s->log, VLOG_ERR, "out of memory reporting the reload gates");
         ruleset_destroy(&rs);
     }
+    /* A load frees as much as it keeps (parsed files, build tables):
+     * give it back, or a daemon's resident size stays at the load's
+     * peak for good (glibc keeps freed heap). */
+    malloc_trim(0);
     return rs;
 }
 
@@ -286,6 +292,7 @@ admin_reload(server_t *s, sbuf_t *reply, const char *id, bool force)
                  "ruleset reloaded: version %s, digest %.16s, %zu organisations, %zu rules, "
                  "%.1f ms",
                  rs->version, rs->digest, rs->n_ents, rs->n_rules, took / 1000.0);
+        admin_log_stale(s->log, rs);
         atomic_store(&s->load_us, took);
         rsh_swap(s->rsh, rs);
         atomic_fetch_add(&s->reloads_ok, 1);
@@ -355,6 +362,18 @@ answer_stats(server_t *s, sbuf_t *b, const char *id, const ruleset_t *rs)
         st.audit = &audit;
     }
     proto_write_stats(b, id, &st);
+}
+
+void
+admin_log_stale(vlog_t *log, const ruleset_t *rs)
+{
+    time_t now = time(NULL);
+    for (size_t i = 0; rs != NULL && i < rs->lists.n; i++)
+        if (ruleset_list_stale(rs, i, now))
+            vlog_msg(log, VLOG_WARN,
+                     "list %s is stale: its edition of %s is older than %d days "
+                     "(max_age_days); update it (vet-update)",
+                     rs->list_info[i].id, rs->list_info[i].as_of, rs->list_info[i].max_age_days);
 }
 
 void

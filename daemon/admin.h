@@ -12,6 +12,7 @@
 #include "ruleset.h"
 #include "sbuf.h"
 #include "server.h"
+#include "vlog.h"
 
 /* Loads cfg->rules at start-up through the gates (nothing serves yet,
  * so the shrink gate passes). Returns the ruleset (caller owns it:
@@ -25,6 +26,11 @@ ruleset_t *admin_load_first(server_t *s, uint64_t *took_us);
  * Serialised with other reloads; the calling thread must not hold a
  * ruleset pinned (the swap frees the old one once nobody does). */
 void admin_reload(server_t *s, sbuf_t *reply, const char *id, bool force);
+
+/* Logs a warning for each list of rs past its maximum age (as_of plus
+ * max_age_days): its verdicts may miss parties listed since. Called at
+ * every (re)load; replies and stats say it too. */
+void admin_log_stale(vlog_t *log, const ruleset_t *rs);
 
 /* Answers admin op req->op (REQ_OP_PING, _VERSION, _STATS or _RELOAD)
  * into reply, for the worker of rsh slot `slot`, which has *rs pinned

@@ -29,6 +29,8 @@
     X("partner.country")                                                                           \
     X("partner.region")                                                                            \
     X("partner.ids")                                                                               \
+    X("partner.birth_date")                                                                        \
+    X("partner.nationality")                                                                       \
     X("text")                                                                                      \
     X("context")
 #define DCONF_MASK_KEY_MAX 128 /* proto.c's PROTO_MAX_KEY */

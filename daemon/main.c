@@ -12,6 +12,7 @@
 #include "cfgread.h"
 #include "diag.h"
 #include "exitcode.h"
+#include "load_merge.h"
 #include "proto.h"
 #include "rtest.h"
 #include "ruleset.h"
@@ -52,7 +53,7 @@ usage(FILE *f)
             "       vetd --screen [-r DIR]         screen one JSON request from stdin\n"
             "       vetd --version | --help\n"
             "  -r DIR   ruleset directory (default: ./rules if present, else " VETD_RULES_DIR ")\n"
-            "  -v       with --check: print the compiled rules\n"
+            "  -v       with --check: print the compiled rules and the merged entries\n"
             "daemon options (flags override the -c file; docs/DAEMON.md):\n"
             "  -c FILE             daemon configuration (libconfig); at most one\n"
             "  -e ENDPOINT         bind here (tcp://HOST:PORT or ipc://PATH; repeatable;\n"
@@ -121,6 +122,7 @@ do_check(const char *dir, const char *profile, bool verbose)
         ruleset_destroy(&rs);
         return VET_EXIT_FAIL;
     }
+    load_merge_report(rs, stdout, verbose);
     if (verbose) {
         for (size_t i = 0; i < rs->n_rules; i++) {
             printf("rule %s (%s:%d) -> %s %d\n", rs->rules[i].id, rs->rules[i].file,

@@ -245,6 +245,7 @@ server_new(const dconf_t *cfg, vlog_t *log, server_err_t *err)
                  "ruleset %s loaded: version %s, digest %.16s, %zu organisations, %zu rules, "
                  "%.1f ms",
                  cfg->rules, rs->version, rs->digest, rs->n_ents, rs->n_rules, took / 1000.0);
+        admin_log_stale(log, rs);
         atomic_store(&s->load_us, took);
         rsh_swap(s->rsh, rs);
     } else {

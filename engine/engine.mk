@@ -6,13 +6,13 @@ ENGINE_TOP_SRC   := engine/engine.c engine/proto.c engine/proto_admin.c engine/r
                     engine/request.c engine/screen.c engine/taxonomy.c
 ENGINE_LOAD_SRC  := engine/load/cfgread.c engine/load/load_policy.c engine/load/load_registry.c \
                     engine/load/load_taxonomy.c engine/load/load_vocab.c engine/load/load_words.c \
-                    engine/load/loader.c \
+                    engine/load/load_merge.c engine/load/loader.c \
                     engine/load/rtest.c engine/load/ruleset.c
 ENGINE_EXPR_SRC  := engine/expr/expr.c engine/expr/expr_eval.c engine/expr/expr_lex.c \
                     engine/expr/expr_parse.c
 ENGINE_MATCH_SRC := engine/match/affil.c engine/match/build.c engine/match/fold.c \
                     engine/match/keyidx.c engine/match/match.c engine/match/norm.c \
-                    engine/match/script.c \
+                    engine/match/person.c engine/match/script.c \
                     engine/match/search.c engine/match/words.c
 ENGINE_SRC := $(ENGINE_TOP_SRC) $(ENGINE_LOAD_SRC) $(ENGINE_EXPR_SRC) $(ENGINE_MATCH_SRC)
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(B)/%.o)

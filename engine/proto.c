@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "isocode.h"
 #include "norm.h"
@@ -51,7 +52,9 @@
     X(P_COUNTRY, "country")                                                                        \
     X(P_REGION, "region")                                                                          \
     X(P_TYPE, "type")                                                                              \
-    X(P_IDS, "ids")
+    X(P_IDS, "ids")                                                                                \
+    X(P_BIRTH_DATE, "birth_date")                                                                  \
+    X(P_NATIONALITY, "nationality")
 
 enum {
 #define X(e, s) e,
@@ -344,6 +347,43 @@ get_region(pctx_t *p, const cJSON *v)
     return 0;
 }
 
+/* Reads partner.birth_date: "YYYY-MM-DD", "YYYY-MM" or "YYYY", a real
+ * date (match_date_valid). */
+static int
+get_birth_date(pctx_t *p, const cJSON *v)
+{
+    const char *s;
+    char why[64] = "";
+    if (!cJSON_IsString(v) || strlen(v->valuestring) > 16 ||
+        !match_date_valid(v->valuestring, why, sizeof why))
+        return fail(
+            p, ERR_BAD_REQUEST,
+            "partner.birth_date: expected a date \"YYYY-MM-DD\", \"YYYY-MM\" or \"YYYY\"%s%s",
+            why[0] ? ": " : "", why);
+    if (get_string(p, v, "partner.birth_date", PROTO_MAX_STRING, false, &s) != 0)
+        return -1;
+    p->req->birth_date = s;
+    return 0;
+}
+
+/* Reads partner.nationality: two ASCII letters, stored upper case. */
+static int
+get_nationality(pctx_t *p, const cJSON *v)
+{
+    const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
+    char up[3] = "";
+    if (s != NULL && strlen(s) == 2) {
+        up[0] = ascii_upper(s[0]);
+        up[1] = ascii_upper(s[1]);
+    }
+    if (!iso_country_code(up))
+        return fail(p, ERR_BAD_REQUEST,
+                    "partner.nationality: expected an ISO 3166-1 alpha-2 code (\"RU\")");
+    if ((p->req->nationality = arena_strdup(p->a, up)) == NULL)
+        return oom(p);
+    return 0;
+}
+
 /* Reads the partner object. */
 static int
 get_partner(pctx_t *p, const cJSON *v)
@@ -378,6 +418,8 @@ get_partner(pctx_t *p, const cJSON *v)
             rc = get_string(p, c, "partner.type", PROTO_MAX_STRING, false, &r->type);
             break;
         case P_IDS: rc = get_ids(p, c); break;
+        case P_BIRTH_DATE: rc = get_birth_date(p, c); break;
+        case P_NATIONALITY: rc = get_nationality(p, c); break;
         default: assert(!"unhandled partner field");
         }
         if (rc != 0)
@@ -385,6 +427,14 @@ get_partner(pctx_t *p, const cJSON *v)
     }
     if (r->name == NULL)
         return fail(p, ERR_BAD_REQUEST, "partner.name: required");
+    /* A date of birth or a nationality says the partner is a person: a
+     * request that does not also say so would be screened as an
+     * organisation, and the date silently unused. */
+    bool person = r->type != NULL && strcmp(r->type, "individual") == 0;
+    if (!person && (r->birth_date != NULL || r->nationality != NULL))
+        return fail(p, ERR_BAD_REQUEST,
+                    "partner.%s: only for a person (partner.type \"individual\")",
+                    r->birth_date != NULL ? "birth_date" : "nationality");
     return 0;
 }
 
@@ -752,6 +802,27 @@ put_span(sbuf_t *b, const request_t *req, const match_hit_t *h)
     sbuf_json_str(b, span, h->span_len);
 }
 
+/* For a person's match (birth_date set): ,"birth_date":"match"|"differs"|
+ * "not given"|"not listed","birth_dates":[...],"nationality":...,
+ * "nationalities":[...]: what the request's date of birth and nationality
+ * say of it, and what the list gives. */
+static void
+put_person(sbuf_t *b, const reg_entity_t *e, const match_hit_t *h)
+{
+    const char *bd = match_evidence_name((match_evidence_t)h->birth_date);
+    const char *nat = match_evidence_name((match_evidence_t)h->nationality);
+    if (bd == NULL || nat == NULL)
+        return;
+    sbuf_puts(b, ",\"birth_date\":");
+    sbuf_json_cstr(b, bd);
+    sbuf_puts(b, ",\"birth_dates\":");
+    put_strings(b, e->birth_dates, e->n_birth_dates);
+    sbuf_puts(b, ",\"nationality\":");
+    sbuf_json_cstr(b, nat);
+    sbuf_puts(b, ",\"nationalities\":");
+    put_strings(b, e->nationalities, e->n_nationalities);
+}
+
 static void
 put_match(sbuf_t *b, const ruleset_t *rs, const request_t *req, const match_hit_t *h)
 {
@@ -779,6 +850,7 @@ put_match(sbuf_t *b, const ruleset_t *rs, const request_t *req, const match_hit_
     sbuf_json_cstr(b, match_method_name(h->method));
     sbuf_puts(b, ",\"score\":");
     put_score(b, h->score);
+    put_person(b, e, h);
     sbuf_puts(b, ",\"country\":");
     sbuf_json_cstr(b, e->country);
     sbuf_puts(b, ",\"lists\":");
@@ -789,6 +861,11 @@ put_match(sbuf_t *b, const ruleset_t *rs, const request_t *req, const match_hit_
     sbuf_json_cstr(b, e->risk >= 0 ? sym(&rs->risks, e->risk) : NULL);
     sbuf_puts(b, ",\"sources\":");
     put_strings(b, e->sources, e->n_sources);
+    /* Entries merged into it (one body, one identity): their ids. */
+    if (e->n_merged > 0) {
+        sbuf_puts(b, ",\"merged\":");
+        put_strings(b, e->merged, e->n_merged);
+    }
     sbuf_putc(b, '}');
 }
 
@@ -844,6 +921,14 @@ proto_write_result(sbuf_t *b, const ruleset_t *rs, const request_t *req, const r
         put_match(b, rs, req, &res->matches[i]);
     }
     sbuf_putc(b, ']');
+    /* People whose listed dates of birth all differ from the request's:
+     * no matches, never silently dropped. */
+    for (size_t i = 0; i < res->n_ruled_out; i++) {
+        sbuf_puts(b, i > 0 ? "," : ",\"ruled_out\":[");
+        put_match(b, rs, req, &res->ruled_out[i]);
+    }
+    if (res->n_ruled_out > 0)
+        sbuf_putc(b, ']');
     if (res->region_code != NULL) {
         /* Where the rules placed the partner, and why: a region read
          * from a place name is evidence a person should confirm. */
@@ -880,6 +965,22 @@ proto_write_result(sbuf_t *b, const ruleset_t *rs, const request_t *req, const r
     }
     sbuf_puts(b, ",\"profile\":");
     sbuf_json_cstr(b, rs->profiles[res->profile].id);
+    /* A list past its maximum age may miss parties listed since: every
+     * verdict says so until it is updated (vet-update). */
+    time_t now = time(NULL);
+    size_t n_stale = 0;
+    for (size_t i = 0; i < rs->lists.n; i++) {
+        if (!ruleset_list_stale(rs, i, now))
+            continue;
+        const rs_list_t *l = &rs->list_info[i];
+        sbuf_puts(b, n_stale++ ? ",{\"list\":" : ",\"stale\":[{\"list\":");
+        sbuf_json_cstr(b, l->id);
+        sbuf_puts(b, ",\"as_of\":");
+        sbuf_json_cstr(b, l->as_of);
+        sbuf_printf(b, ",\"max_age_days\":%d}", l->max_age_days);
+    }
+    if (n_stale > 0)
+        sbuf_putc(b, ']');
     sbuf_puts(b, ",\"ruleset\":{\"version\":");
     sbuf_json_cstr(b, rs->version);
     sbuf_puts(b, ",\"digest\":");
@@ -1010,6 +1111,20 @@ proto_write_request(sbuf_t *b, const request_t *req, const char *const *mask, si
     if (req->type != NULL) {
         sbuf_puts(b, ",\"type\":");
         sbuf_json_cstr(b, req->type);
+    }
+    if (req->birth_date != NULL) {
+        sbuf_puts(b, ",\"birth_date\":");
+        if (masked(mask, n_mask, "partner.birth_date"))
+            sbuf_puts(b, MASK);
+        else
+            sbuf_json_cstr(b, req->birth_date);
+    }
+    if (req->nationality != NULL) {
+        sbuf_puts(b, ",\"nationality\":");
+        if (masked(mask, n_mask, "partner.nationality"))
+            sbuf_puts(b, MASK);
+        else
+            sbuf_json_cstr(b, req->nationality);
     }
     if (req->n_ids > 0) {
         sbuf_puts(b, ",\"ids\":");

@@ -93,6 +93,7 @@ typedef struct proto_version {
 /* Appends {"id":..,"vetd":..,"protocol":..,"zmq":"X.Y.Z","ruleset":R},
  * where R, here and in the replies below, describes a ruleset:
  * {"version","digest","content","loaded_at","load_ms","bytes",
+ * "lists":[{"id","as_of","max_age_days"?,"entries","stale"}],
  * "organisations","rules"}, or null for none. */
 void proto_write_version(sbuf_t *b, const char *id, const proto_version_t *v);
 

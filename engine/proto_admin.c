@@ -37,9 +37,23 @@ put_ruleset(sbuf_t *b, const ruleset_t *rs, uint64_t load_us)
     sbuf_json_cstr(b, rs->version);
     sbuf_printf(b,
                 ",\"digest\":\"%s\",\"content\":\"%s\",\"loaded_at\":\"%s\","
-                "\"load_ms\":%.1f,\"bytes\":%zu,\"organisations\":%zu,\"rules\":%zu}",
-                rs->digest, rs->content, when, (double)load_us / 1000.0, ruleset_memory(rs),
-                rs->n_ents, rs->n_rules);
+                "\"load_ms\":%.1f,\"bytes\":%zu,\"lists\":[",
+                rs->digest, rs->content, when, (double)load_us / 1000.0, ruleset_memory(rs));
+    /* Each list's edition and whether it is past its maximum age, with
+     * how many organisations carry it. */
+    time_t now = time(NULL);
+    for (size_t i = 0; i < rs->lists.n; i++) {
+        const rs_list_t *l = &rs->list_info[i];
+        sbuf_printf(b, "%s{\"id\":", i ? "," : "");
+        sbuf_json_cstr(b, l->id);
+        sbuf_puts(b, ",\"as_of\":");
+        sbuf_json_cstr(b, l->as_of);
+        if (l->max_age_days > 0)
+            sbuf_printf(b, ",\"max_age_days\":%d", l->max_age_days);
+        sbuf_printf(b, ",\"entries\":%zu,\"stale\":%s}", l->entries,
+                    ruleset_list_stale(rs, i, now) ? "true" : "false");
+    }
+    sbuf_printf(b, "],\"organisations\":%zu,\"rules\":%zu}", rs->n_ents, rs->n_rules);
 }
 
 void

@@ -70,7 +70,11 @@ typedef struct request {
     size_t n_aliases;
     const char *country;     /* partner.country, upper case, or NULL */
     const char *region;      /* partner.region (ISO 3166-2), upper case, or NULL */
-    const char *type;        /* partner.type, or NULL */
+    const char *type;        /* partner.type, or NULL (an organisation) */
+    const char *birth_date;  /* partner.birth_date ("YYYY-MM-DD", "YYYY-MM",
+                              * "YYYY"; type "individual" only), or NULL */
+    const char *nationality; /* partner.nationality, upper case (type
+                              * "individual" only), or NULL */
     const char **id_schemes; /* partner.ids keys, parallel to id_values */
     const char **id_values;
     size_t n_ids;
@@ -118,6 +122,11 @@ typedef struct result {
     int score;                /* highest fired score, 0 if none */
     match_hit_t *matches;     /* partner matches, best first */
     size_t n_matches;
+    match_hit_t *ruled_out; /* people whose name matched but whose listed
+                             * dates of birth all differ from the
+                             * request's (match_hit_t.ruled_out): no
+                             * matches, reported */
+    size_t n_ruled_out;
     res_cat_t *cats; /* categories, taxonomy order */
     size_t n_cats;
     res_rule_t *rules; /* fired rules, policy order */

@@ -138,23 +138,26 @@ list_sep(size_t i, size_t n)
 
 #define NOTE_MAX_NAMED 3 /* organisations a note names; more are counted */
 
-/* Sets res->note (in a) when the partner matched and no rule fired on
+/* Sets res->note (in a) when the partner matched, or a listed person was
+ * ruled out by the date of birth (res->ruled_out), and no rule fired on
  * any match, so that a match never goes unmentioned behind a clear
  * verdict (issue 12, "no silent clears"). Done here rather than by a
  * catch-all rule so that every ruleset gets it. The note names the
  * organisations and how they matched, what commonly leaves a match
- * alone, and which of those the request shows. Returns 0, or -1 on OOM
- * (res->err set). */
+ * alone, and which of those the request shows; then the people ruled
+ * out, with their listed dates. Returns 0, or -1 on OOM (res->err set). */
 static int
 add_note(const ruleset_t *rs, const request_t *req, result_t *res, arena_t *a)
 {
-    if (res->n_matches == 0)
+    if (res->n_matches == 0 && res->n_ruled_out == 0)
         return 0;
     for (size_t i = 0; i < res->n_rules; i++)
         if (res->rules[i].entity >= 0)
             return 0;
-    char buf[1024];
+    char buf[1536] = "";
     size_t off = 0, n = res->n_matches;
+    if (n == 0)
+        goto ruled_out;
     note_put(buf, sizeof buf, &off, "The partner matched ");
     for (size_t i = 0; i < n && i < NOTE_MAX_NAMED; i++) {
         const match_hit_t *h = &res->matches[i];
@@ -189,6 +192,27 @@ add_note(const ruleset_t *rs, const request_t *req, result_t *res, arena_t *a)
         note_put(buf, sizeof buf, &off, "%s%s", i == 0 ? " Here " : list_sep(i, nw), why[i]);
     note_put(buf, sizeof buf, &off, "%sCheck the match before relying on this verdict.",
              nw > 0 ? ". " : " ");
+ruled_out:
+    /* People the date of birth ruled out: a person's name that matched. */
+    for (size_t i = 0; i < res->n_ruled_out && i < NOTE_MAX_NAMED; i++) {
+        const reg_entity_t *e = &rs->ents[res->ruled_out[i].entity];
+        if (i == 0)
+            note_put(buf, sizeof buf, &off,
+                     "%sThe date of birth given (%s) rules out the listed person%s of the same "
+                     "name: ",
+                     off > 0 ? " " : "", req->birth_date != NULL ? req->birth_date : "",
+                     res->n_ruled_out > 1 ? "s" : "");
+        note_put(buf, sizeof buf, &off, "%s%s (born ", list_sep(i, res->n_ruled_out), e->id);
+        for (uint16_t k = 0; k < e->n_birth_dates; k++)
+            note_put(buf, sizeof buf, &off, "%s%s", k > 0 ? " or " : "", e->birth_dates[k]);
+        note_put(buf, sizeof buf, &off, ")");
+    }
+    if (res->n_ruled_out > NOTE_MAX_NAMED)
+        note_put(buf, sizeof buf, &off, " and %zu more", res->n_ruled_out - NOTE_MAX_NAMED);
+    if (res->n_ruled_out > 0)
+        note_put(buf, sizeof buf, &off,
+                 ". A different date of birth makes the partner someone else, unless the date "
+                 "given is wrong: confirm it.");
     if ((res->note = arena_strdup(a, buf)) == NULL)
         return fail(res, a, ERR_INTERNAL, "out of memory");
     return 0;
@@ -310,17 +334,38 @@ screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch, result_t
         spot_text(rs, req, spotted, evidence, n_evidence, res, a) != 0)
         return -1;
 
-    /* Identify the partner. */
-    match_query_t q = {req->name,       req->aliases,   req->n_aliases, req->country,
-                       req->id_schemes, req->id_values, req->n_ids};
+    /* Identify the partner. A request that does not say it is about a
+     * person is about an organisation (every client before people were
+     * screened sends none): people and organisations never match each
+     * other. */
+    match_query_t q = {.name = req->name,
+                       .aliases = req->aliases,
+                       .n_aliases = req->n_aliases,
+                       .country = req->country,
+                       .id_schemes = req->id_schemes,
+                       .id_values = req->id_values,
+                       .n_ids = req->n_ids,
+                       .person = req->type != NULL && strcmp(req->type, "individual") == 0,
+                       .birth_date = req->birth_date,
+                       .nationality = req->nationality};
     unsigned cap = rs->match.max_results ? rs->match.max_results : 5;
-    res->matches = arena_alloc(a, cap * sizeof *res->matches);
+    /* As many people ruled out by their date of birth as matches. */
+    res->matches = arena_alloc(a, 2 * cap * sizeof *res->matches);
     if (res->matches == NULL)
         return fail(res, a, ERR_INTERNAL, "out of memory");
     char err[128] = "";
-    int nm = match_find(rs->mx, &q, a, res->matches, cap, err, sizeof err);
+    int nm = match_find(rs->mx, &q, a, res->matches, 2 * cap, err, sizeof err);
     if (nm < 0)
-        return fail(res, a, ERR_BAD_REQUEST, "partner: %s", err);
+        return strcmp(err, "out of memory") == 0
+                   ? fail(res, a, ERR_INTERNAL, "out of memory")
+                   : fail(res, a, ERR_BAD_REQUEST, "partner: %s", err);
+    /* The ruled out come last (match.h): they are no matches, rules never
+     * see them, the reply lists them apart. */
+    while (nm > 0 && res->matches[nm - 1].ruled_out) {
+        nm--;
+        res->n_ruled_out++;
+    }
+    res->ruled_out = res->matches + nm;
     res->n_matches = (size_t)nm;
 
     /* Categories in the reply, taxonomy order. */

@@ -72,7 +72,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p += l + 1;
     }
     const char *aliases[MAX_ALIASES], *schemes[MAX_IDS], *values[MAX_IDS];
-    match_query_t q = {part[0], aliases, 0, np > 1 ? part[1] : NULL, schemes, values, 0};
+    match_query_t q = {.name = part[0],
+                       .aliases = aliases,
+                       .country = np > 1 ? part[1] : NULL,
+                       .id_schemes = schemes,
+                       .id_values = values};
     for (size_t i = 2; i < np && i < 2 + MAX_ALIASES; i++)
         aliases[q.n_aliases++] = part[i];
     for (size_t i = 2 + MAX_ALIASES; i + 1 < np; i += 2) {

@@ -74,7 +74,7 @@ for target in proto expr ruleset norm; do
     fi
 done
 
-for dir in rules tests/fixtures/rulesets/good; do
+for dir in rules tests/fixtures/rulesets/good tests/fixtures/rulesets/people; do
     echo "== vetd --test -r $dir"
     $VALGRIND "$BIN/vetd" --test -r "$dir" > "$out" 2>&1
     rc=$?

@@ -3,7 +3,9 @@
 # driven as a user drives them), fault/ (allocation-failure injection).
 UNIT_SRC := tests/unit/test_audit.c tests/unit/test_dconf.c tests/unit/test_eval.c \
             tests/unit/test_expr.c tests/unit/test_import.c tests/unit/test_match.c \
-            tests/unit/test_norm.c tests/unit/test_proto.c tests/unit/test_rsh.c \
+            tests/unit/test_merge.c \
+            tests/unit/test_norm.c tests/unit/test_person.c tests/unit/test_proto.c \
+            tests/unit/test_rsh.c \
             tests/unit/test_ruleset.c tests/unit/test_screen.c tests/unit/test_script.c \
             tests/unit/test_stats.c tests/unit/test_profiles.c \
             tests/unit/test_strsim.c tests/unit/test_taxonomy.c tests/unit/test_util.c \
@@ -13,7 +15,7 @@ UNIT_SRC += tests/unit/test_realworld.c
 INTEG_SRC := tests/integration/test_batch.c tests/integration/test_cases.c \
              tests/integration/test_cli.c tests/integration/test_daemon.c \
              tests/integration/test_failsafe.c tests/integration/test_libvet.c \
-             tests/integration/test_profile_clients.c
+             tests/integration/test_profile_clients.c tests/integration/test_update.c
 TEST_SRC := $(UNIT_SRC) $(INTEG_SRC)
 TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 TESTUTIL := $(B)/tests/testutil.o
@@ -32,6 +34,8 @@ $(B)/tests/unit/test_import: $(B)/tests/unit/test_import.o $(TESTUTIL) $(IMPORT_
 
 # test_util fails realloc on demand, and sees the sizes asked (lib/vec.c).
 $(B)/tests/unit/test_util: ALL_LDFLAGS += -Wl,--wrap=realloc
+# test_person fails the k-th malloc of a search and of an index build.
+$(B)/tests/unit/test_person: ALL_LDFLAGS += -Wl,--wrap=malloc
 # test_script points OpenCC at missing data and fails our mallocs on demand.
 $(B)/tests/unit/test_script: ALL_LDFLAGS += -Wl,--wrap=opencc_open -Wl,--wrap=malloc
 

@@ -1,7 +1,8 @@
 /* load_registry.c -- registry/NAME.cfg, in name order: the tags and lists
  * each file declares (load_vocab.c), then its organisations (names,
  * aliases, short and former names, country, type, identifiers, list
- * memberships, tags, risk, sources) into rs->ents; then the overlays of
+ * memberships, tags, risk, sources; for individuals dates of birth and
+ * nationalities; same_as links) into rs->ents; then the overlays of
  * every file, which may name an organisation of any file: `names` groups
  * add names, `listings` groups add list memberships (each with their
  * sources); and last the relations between organisations, which may name
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "cfgread.h"
+#include "isocode.h"
 #include "norm.h"
 #include "vec.h"
 
@@ -206,6 +208,98 @@ read_relations(loader_t *L, const char *file, const config_setting_t *g, uint32_
     }
 }
 
+/* Reads the strings of g.name (loader_strs) into *out and their count
+ * into *n, at most UINT16_MAX (more are reported). Returns the line of
+ * the member (0 if absent). */
+static int
+read_u16_strs(loader_t *L, const char *file, const config_setting_t *g, const char *name,
+              const char ***out, uint16_t *n, const char *what)
+{
+    size_t k = loader_strs(L, file, g, name, out, what);
+    int line = cfgread_line(config_setting_get_member(g, name));
+    if (k > UINT16_MAX) {
+        diag_add(L->d, file, line, 0, "%s: more than %u %s", what, UINT16_MAX, name);
+        k = UINT16_MAX;
+    }
+    *n = (uint16_t)k;
+    return line;
+}
+
+/* Reads what identifies a person beyond the name: g.birth_dates
+ * ("YYYY-MM-DD", "YYYY-MM" or "YYYY", as the list gives them; a range
+ * is its years) and g.nationalities (ISO 3166-1 alpha-2, upper case),
+ * both for individuals (type "individual") only. Bad values are
+ * reported and left out. */
+static void
+read_person(loader_t *L, const char *file, const config_setting_t *g, reg_entity_t *e,
+            const char *what)
+{
+    const char **v;
+    uint16_t n, k = 0;
+    int line = read_u16_strs(L, file, g, "birth_dates", &v, &n, what);
+    bool person = e->type != NULL && strcmp(e->type, "individual") == 0;
+    if (line > 0 && !person) {
+        diag_add(L->d, file, line, 0, "%s: birth_dates is for individuals (type = \"individual\")",
+                 what);
+        n = 0;
+    }
+    for (uint16_t i = 0; i < n; i++) {
+        char why[64];
+        if (match_date_valid(v[i], why, sizeof why))
+            v[k++] = v[i];
+        else
+            diag_add(L->d, file, line, 0,
+                     "%s: birth date \"%s\": %s (\"YYYY-MM-DD\", \"YYYY-MM\" or \"YYYY\")", what,
+                     v[i], why);
+    }
+    e->birth_dates = v;
+    e->n_birth_dates = k;
+    line = read_u16_strs(L, file, g, "nationalities", &v, &n, what);
+    if (line > 0 && !person) {
+        diag_add(L->d, file, line, 0,
+                 "%s: nationalities is for individuals (type = \"individual\"); an "
+                 "organisation has a country",
+                 what);
+        n = 0;
+    }
+    k = 0;
+    for (uint16_t i = 0; i < n; i++) {
+        if (iso_country_code(v[i]))
+            v[k++] = v[i];
+        else
+            diag_add(L->d, file, line, 0,
+                     "%s: nationality \"%s\" must be an ISO 3166-1 alpha-2 code (upper case)", what,
+                     v[i]);
+    }
+    e->nationalities = v;
+    e->n_nationalities = k;
+}
+
+/* Reads g.same_as: ids of entries of any registry file that are the same
+ * body (or person) as this one, kept as written; load_merge.c resolves
+ * them. Only their shape is checked here. */
+static void
+read_same_as(loader_t *L, const char *file, const config_setting_t *g, reg_entity_t *e,
+             const char *what)
+{
+    const char **v;
+    uint16_t n, k = 0;
+    int line = read_u16_strs(L, file, g, "same_as", &v, &n, what);
+    for (uint16_t i = 0; i < n; i++) {
+        if (!loader_valid_id(v[i]))
+            diag_add(L->d, file, line, 0,
+                     "%s: same_as \"%s\" is not an id (lower-case letters, digits, '_', '-' or "
+                     "'.')",
+                     what, v[i]);
+        else if (strcmp(v[i], e->id) == 0)
+            diag_add(L->d, file, line, 0, "%s: same_as names the entry itself", what);
+        else
+            v[k++] = v[i];
+    }
+    e->same_as = v;
+    e->n_same_as = k;
+}
+
 /* Counts organisations of every registry file, to size the entity array. */
 static size_t
 count_organisations(loader_t *L)
@@ -228,8 +322,10 @@ read_organisation(loader_t *L, const char *file, const config_setting_t *g)
 {
     ruleset_t *rs = L->rs;
     static const char *const allowed[] = {
-        "id",  "name",  "aliases", "short_names", "former_names", "country", "type",
-        "ids", "lists", "tags",    "risk",        "relations",    "sources", NULL};
+        "id",      "name",      "aliases", "short_names", "former_names",
+        "country", "type",      "ids",     "lists",       "tags",
+        "risk",    "relations", "sources", "birth_dates", "nationalities",
+        "same_as", NULL};
     loader_check_members(L, file, g, allowed, "an organisation");
     const char *id = loader_str(L, file, g, "id", true, "organisation");
     if (id == NULL)
@@ -294,6 +390,8 @@ read_organisation(loader_t *L, const char *file, const config_setting_t *g)
     e->sources = src;
     e->n_sources = (uint16_t)(ns > UINT16_MAX ? UINT16_MAX : ns);
     read_relations(L, file, g, idx, what);
+    read_person(L, file, g, e, what);
+    read_same_as(L, file, g, e, what);
 }
 
 /* Appends the n sources of src to e's, skipping those e has. On OOM

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cfgread.h"
 #include "vec.h"
@@ -75,13 +76,58 @@ same_str(const char *a, const char *b)
     return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
+/* Reads a list's as_of date and max_age_days into info (as_of already
+ * read): the date must be a real calendar date, the age 1..3650 days and
+ * given only with a date, since a list cannot age from nothing. */
+static void
+read_list_age(loader_t *L, const char *file, const config_setting_t *g, rs_list_t *info,
+              const char *what)
+{
+    int64_t day0 = 0;
+    if (info->as_of != NULL) {
+        int y = 0, m = 0, d = 0, used = 0;
+        time_t t = -1;
+        if (strlen(info->as_of) == 10 &&
+            sscanf(info->as_of, "%4d-%2d-%2d%n", &y, &m, &d, &used) == 3 && used == 10) {
+            struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+            t = timegm(&tm);
+        }
+        struct tm back;
+        /* timegm normalises 2026-02-30 to March: a date that does not
+         * come back as written is not a date. */
+        if (t == (time_t)-1 || gmtime_r(&t, &back) == NULL || back.tm_year != y - 1900 ||
+            back.tm_mon != m - 1 || back.tm_mday != d) {
+            diag_add(L->d, file, cfgread_line(config_setting_get_member(g, "as_of")), 0,
+                     "%s: as_of must be a date YYYY-MM-DD, not \"%s\"", what, info->as_of);
+            info->as_of = NULL;
+        } else {
+            day0 = (int64_t)t;
+        }
+    }
+    config_setting_t *s = loader_member(L, file, g, "max_age_days", CONFIG_TYPE_INT, false, what);
+    if (s == NULL)
+        return;
+    long long v = config_setting_type(s) == CONFIG_TYPE_INT ? config_setting_get_int(s)
+                                                            : config_setting_get_int64(s);
+    int line = cfgread_line(s);
+    if (v < 1 || v > 3650)
+        diag_add(L->d, file, line, 0, "%s: max_age_days must be in 1..3650, not %lld", what, v);
+    else if (config_setting_get_member(g, "as_of") == NULL)
+        diag_add(L->d, file, line, 0, "%s: max_age_days needs as_of (the date it ages from)", what);
+    else if (info->as_of != NULL) {
+        info->max_age_days = (int)v;
+        info->stale_after = day0 + (int64_t)v * 86400;
+    }
+}
+
 void
 load_vocab_lists(loader_t *L, const char *file, const config_setting_t *root)
 {
     config_setting_t *ls = loader_member(L, file, root, "lists", CONFIG_TYPE_LIST, false, "lists");
     if (ls == NULL)
         return;
-    static const char *const allowed[] = {"id", "name", "authority", "url", NULL};
+    static const char *const allowed[] = {"id",    "name",         "authority", "url",
+                                          "as_of", "max_age_days", NULL};
     int n = config_setting_length(ls);
     for (int i = 0; i < n; i++) {
         config_setting_t *g = config_setting_get_elem(ls, (unsigned)i);
@@ -102,11 +148,13 @@ load_vocab_lists(loader_t *L, const char *file, const config_setting_t *root)
             continue;
         }
         rs_list_t info = {
-            id,
-            loader_str(L, file, g, "name", true, what),
-            loader_str(L, file, g, "authority", false, what),
-            loader_str(L, file, g, "url", false, what),
+            .id = id,
+            .name = loader_str(L, file, g, "name", true, what),
+            .authority = loader_str(L, file, g, "authority", false, what),
+            .url = loader_str(L, file, g, "url", false, what),
+            .as_of = loader_str(L, file, g, "as_of", false, what),
         };
+        read_list_age(L, file, g, &info, what);
         int old;
         int r = smap_put(L->list_map, id, (int)L->lists.n, &old);
         if (r < 0) {
@@ -119,7 +167,8 @@ load_vocab_lists(loader_t *L, const char *file, const config_setting_t *root)
              * one list; a different one is a conflict. */
             const rs_list_t *prev = &L->list_info[old];
             if (!same_str(prev->name, info.name) || !same_str(prev->authority, info.authority) ||
-                !same_str(prev->url, info.url))
+                !same_str(prev->url, info.url) || !same_str(prev->as_of, info.as_of) ||
+                prev->max_age_days != info.max_age_days)
                 diag_add(L->d, file, line, 0, "list \"%s\" declared twice (first at %s:%d)", id,
                          L->list_site[old].file, L->list_site[old].line);
             continue;

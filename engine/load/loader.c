@@ -40,6 +40,17 @@ loader_init(loader_t *L, ruleset_t *rs, diag_t *d)
 }
 
 void
+loader_free_registry_trees(loader_t *L)
+{
+    for (size_t i = 0; L->reg != NULL && i < L->n_reg; i++) {
+        config_destroy(&L->reg[i].cfg);
+        /* All zeros again: loader_free's config_destroy accepts it. */
+        memset(&L->reg[i].cfg, 0, sizeof L->reg[i].cfg);
+        L->reg[i].ok = false;
+    }
+}
+
+void
 loader_free(loader_t *L)
 {
     /* A config_t that was never initialised is all zeros, which

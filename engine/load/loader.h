@@ -87,6 +87,12 @@ void loader_init(loader_t *L, ruleset_t *rs, diag_t *d);
  * loader_init left half made. */
 void loader_free(loader_t *L);
 
+/* Releases the parsed trees of the registry files, once everything has
+ * been read from them (organisations, overlays, relations: their strings
+ * are copies in the ruleset's arena): with whole lists they are the
+ * largest part of the load's memory, and the match index is built after. */
+void loader_free_registry_trees(loader_t *L);
+
 /* Reads every file of dir: taxonomy.cfg, policy.cfg, registry/NAME.cfg
  * in name order, each read once, its name and bytes hashed into
  * rs->digest and the same bytes parsed. Sets rs->n_files; L->reg gets an
@@ -194,5 +200,16 @@ void load_registry(loader_t *L);
 /* Resolves the pending relations into each organisation's rels; a
  * symmetric kind gets the reverse edge too. */
 void load_registry_relations(loader_t *L);
+
+/* ---- one body, one identity (load_merge.c) ---------------------------- */
+
+/* Merges the entries of rs->ents that are the same body (same_as, a
+ * shared identifier, the same normalised name and country) into the one
+ * first in load order, which records the others in merged / merged_why;
+ * drops the others from rs->ents, maps their ids to the survivor in
+ * L->ent_map and moves the pending relations with them. Runs after the
+ * overlays, before load_registry_relations. A same_as naming an unknown
+ * id, and an individual joined to an organisation, are file:line errors. */
+void load_merge_registry(loader_t *L);
 
 #endif

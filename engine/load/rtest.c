@@ -8,7 +8,8 @@
  * name, and expect (verdict, rules, partner, error, the categories
  * keyword spotting must or must not find: spotted, not_spotted, the
  * profile it was judged by, and the region the rules saw: profile,
- * region).
+ * region; the first match's method and the first person ruled out by
+ * the date of birth: method, ruled_out).
  *
  * A run that could not read every case (an allocation failed, or
  * libconfig lost a setting) fails with "out of memory": it never reports
@@ -274,8 +275,9 @@ static bool
 run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
 {
     static const char *const allowed[] = {"name", "request", "expect", NULL};
-    static const char *const allowed_e[] = {"verdict",     "rules",   "partner", "error", "spotted",
-                                            "not_spotted", "profile", "region",  NULL};
+    static const char *const allowed_e[] = {"verdict", "rules",       "partner", "error",
+                                            "spotted", "not_spotted", "profile", "region",
+                                            "method",  "ruled_out",   NULL};
     check_members(t, g, allowed, "a case");
     config_setting_t *rq = config_setting_get_member(g, "request");
     config_setting_t *ex = config_setting_get_member(g, "expect");
@@ -293,6 +295,8 @@ run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
     const char *want_error = str(t, ex, "error");
     const char *want_profile = str(t, ex, "profile");
     const char *want_region = str(t, ex, "region");
+    const char *want_method = str(t, ex, "method");
+    const char *want_ruled = str(t, ex, "ruled_out");
     const char **want_rules;
     size_t n_want = strs(t, ex, "rules", &want_rules);
     bool has_rules = config_setting_get_member(ex, "rules") != NULL;
@@ -369,9 +373,25 @@ run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
             }
         }
         if (why.len == 0 && want_partner != NULL) {
-            const char *got_p = res.n_matches ? rs->ents[res.matches[0].entity].id : "";
-            if (strcmp(got_p, want_partner) != 0)
+            const reg_entity_t *got_e = res.n_matches ? &rs->ents[res.matches[0].entity] : NULL;
+            const char *got_p = got_e != NULL ? got_e->id : "";
+            /* An id merged into the entity (load_merge.c) still names it. */
+            bool same = strcmp(got_p, want_partner) == 0;
+            for (uint16_t i = 0; !same && got_e != NULL && i < got_e->n_merged; i++)
+                same = strcmp(got_e->merged[i], want_partner) == 0;
+            if (!same)
                 sbuf_printf(&why, "expected partner \"%s\", got \"%s\"", want_partner, got_p);
+        }
+        if (why.len == 0 && want_method != NULL) {
+            const char *got_m = res.n_matches ? match_method_name(res.matches[0].method) : "";
+            if (strcmp(got_m, want_method) != 0)
+                sbuf_printf(&why, "expected method \"%s\", got \"%s\"", want_method, got_m);
+        }
+        if (why.len == 0 && want_ruled != NULL) {
+            /* "" expects that nobody was ruled out. */
+            const char *got_r = res.n_ruled_out ? rs->ents[res.ruled_out[0].entity].id : "";
+            if (strcmp(got_r, want_ruled) != 0)
+                sbuf_printf(&why, "expected ruled_out \"%s\", got \"%s\"", want_ruled, got_r);
         }
         if (why.len == 0 && want_profile != NULL &&
             strcmp(rs->profiles[res.profile].id, want_profile) != 0)

@@ -5,7 +5,8 @@
  * Order: read and parse every file (so syntax errors of all files are
  * reported together) and hash them, read policy.cfg's vocabularies,
  * build the taxonomy, declare the lists and tags of registry files and
- * read their organisations, resolve their relations, compile the rules,
+ * read their organisations, merge the entries that are one body
+ * (load_merge.c), resolve their relations, compile the rules,
  * and build the match index. Each kind of file has its reader
  * (load_policy.c, load_taxonomy.c, load_registry.c, load_vocab.c) on
  * the plumbing of loader.c; every problem goes into the diag with
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "loader.h"
 #include "request.h"
@@ -129,6 +131,12 @@ content_digest(ruleset_t *rs)
         cd_str(&h, rs->list_info[i].name);
         cd_str(&h, rs->list_info[i].authority);
         cd_str(&h, rs->list_info[i].url);
+        if (rs->list_info[i].as_of != NULL) { /* hashed only when recorded */
+            cd_str(&h, "\xff"
+                       "as_of");
+            cd_str(&h, rs->list_info[i].as_of);
+            cd_u64(&h, (uint64_t)rs->list_info[i].max_age_days);
+        }
     }
     for (size_t i = 0; i < rs->relations.n; i++)
         cd_u64(&h, rs->rel_symmetric[i]);
@@ -175,6 +183,27 @@ content_digest(ruleset_t *rs)
         cd_strs(&h, w->legal_suffixes, w->n_legal_suffixes);
         cd_strs(&h, w->generic, w->n_generic);
     }
+    /* words.cfg person_names (only when the ruleset has them). */
+    const match_person_words_t *pw = &rs->words.person;
+    if (pw->n_variants + pw->n_spellings + pw->n_particles + pw->n_joined + pw->n_titles +
+            pw->n_patronymics >
+        0) {
+        cd_str(&h, "\xff"
+                   "person_names");
+        const match_wordmap_t *maps[2] = {pw->variants, pw->spellings};
+        size_t nmaps[2] = {pw->n_variants, pw->n_spellings};
+        for (int m = 0; m < 2; m++) {
+            cd_u64(&h, nmaps[m]);
+            for (size_t i = 0; i < nmaps[m]; i++) {
+                cd_str(&h, maps[m][i].from);
+                cd_str(&h, maps[m][i].to);
+            }
+        }
+        cd_strs(&h, pw->particles, pw->n_particles);
+        cd_strs(&h, pw->joined, pw->n_joined);
+        cd_strs(&h, pw->titles, pw->n_titles);
+        cd_strs(&h, pw->patronymics, pw->n_patronymics);
+    }
 
     cd_u64(&h, rs->n_ents);
     for (size_t i = 0; i < rs->n_ents; i++) {
@@ -199,6 +228,23 @@ content_digest(ruleset_t *rs)
             cd_str(&h, e->rels[k].target < rs->n_ents ? rs->ents[e->rels[k].target].id : NULL);
         }
         cd_strs(&h, e->sources, e->n_sources);
+        /* A person's dates of birth and nationalities, and same_as links,
+         * only when there are (older rulesets keep their digest). */
+        if (e->n_birth_dates + e->n_nationalities + e->n_same_as > 0) {
+            cd_str(&h, "\xff"
+                       "person, same_as");
+            cd_strs(&h, e->birth_dates, e->n_birth_dates);
+            cd_strs(&h, e->nationalities, e->n_nationalities);
+            cd_strs(&h, e->same_as, e->n_same_as);
+        }
+        /* Entries merged into it (load_merge.c), only when there are:
+         * their ids still name it, so they are part of its meaning. */
+        if (e->n_merged > 0) {
+            cd_str(&h, "\xff"
+                       "merged");
+            cd_strs(&h, e->merged, e->n_merged);
+            cd_strs(&h, e->merged_why, e->n_merged);
+        }
     }
 
     cd_u64(&h, rs->n_rules);
@@ -260,6 +306,55 @@ content_digest(ruleset_t *rs)
 
 /* ---- load ---------------------------------------------------------------- */
 
+/* When lists record their editions (as_of), the version replies carry
+ * says which: policy.cfg's version, "+lists.", and the newest as_of
+ * (2026.11+lists.20261203), so that the version changes when a list does
+ * (the digest tells two updates of one day apart). Returns 0, or -1 on
+ * OOM. */
+static int
+lists_version(ruleset_t *rs)
+{
+    const char *newest = NULL;
+    for (size_t i = 0; i < rs->lists.n; i++) {
+        const char *a = rs->list_info[i].as_of;
+        if (a != NULL && (newest == NULL || strcmp(a, newest) > 0))
+            newest = a;
+    }
+    if (newest == NULL)
+        return 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%.200s+lists.%.4s%.2s%.2s", rs->version, newest, newest + 5,
+             newest + 8);
+    const char *v = arena_strdup(rs->arena, buf);
+    if (v == NULL)
+        return -1;
+    rs->version = v;
+    return 0;
+}
+
+/* If path is a symbolic link, writes what it points to into out (cap
+ * bytes; a relative target is taken from the link's own directory) and
+ * returns true; else false (out unspecified). */
+static bool
+resolve_link(const char *path, char *out, size_t cap)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
+        return false;
+    char t[4096];
+    ssize_t n = readlink(path, t, sizeof t - 1);
+    if (n <= 0)
+        return false;
+    t[n] = '\0';
+    const char *slash = strrchr(path, '/');
+    int w;
+    if (t[0] == '/' || slash == NULL)
+        w = snprintf(out, cap, "%s", t);
+    else
+        w = snprintf(out, cap, "%.*s/%s", (int)(slash - path), path, t);
+    return w > 0 && (size_t)w < cap;
+}
+
 ruleset_t *
 ruleset_load(const char *dir, diag_t *d)
 {
@@ -280,6 +375,13 @@ ruleset_load(const char *dir, diag_t *d)
 
     loader_t L;
     loader_init(&L, rs, d);
+    /* A directory that is a symbolic link (vet-update's ROOT/current) is
+     * followed once, here: every file is then read from the version it
+     * named at this moment, even if the link is switched during the load,
+     * and rs->dir says which version this is. */
+    char target[4096];
+    if (resolve_link(dir, target, sizeof target))
+        dir = target;
     rs->dir = loader_strdup(&L, dir);
     if (L.oom)
         goto done;
@@ -297,10 +399,12 @@ ruleset_load(const char *dir, diag_t *d)
     load_taxonomy(&L);
     load_words(&L);
     load_registry(&L);
+    load_merge_registry(&L);
     load_vocab_publish(&L);
     if (L.oom)
         goto done; /* the steps below read the vocabularies */
     load_registry_relations(&L);
+    loader_free_registry_trees(&L);
     load_policy_rules(&L);
     load_policy_profiles(&L);
     if (diag_count(d) == errs_before && !L.oom) {
@@ -314,6 +418,15 @@ done:
     if (L.oom)
         diag_add(d, dir, 0, 0, "out of memory");
     if (L.oom || diag_count(d) != errs_before) {
+        ruleset_destroy(&rs);
+        return NULL;
+    }
+    for (size_t e = 0; e < rs->n_ents; e++)
+        for (uint16_t k = 0; k < rs->ents[e].n_lists; k++)
+            if (rs->ents[e].lists[k] < rs->lists.n)
+                rs->list_info[rs->ents[e].lists[k]].entries++;
+    if (lists_version(rs) != 0) {
+        diag_add(d, dir, 0, 0, "out of memory");
         ruleset_destroy(&rs);
         return NULL;
     }
@@ -332,6 +445,13 @@ ruleset_destroy(ruleset_t **rp)
     arena_destroy(&rs->arena);
     free(rs);
     *rp = NULL;
+}
+
+bool
+ruleset_list_stale(const ruleset_t *rs, size_t i, time_t now)
+{
+    const rs_list_t *l = &rs->list_info[i];
+    return l->stale_after != 0 && (int64_t)now >= l->stale_after;
 }
 
 size_t

@@ -25,6 +25,12 @@ typedef struct rs_list {
     const char *name;      /* e.g. "Named Research Organizations (Canada)" */
     const char *authority; /* publisher, or NULL */
     const char *url;       /* where it is published, or NULL */
+    const char *as_of;     /* "YYYY-MM-DD": the edition's publication (or
+                            * download) date, or NULL if not recorded */
+    int max_age_days;      /* older than this past as_of, the list is
+                            * stale (0: no limit) */
+    int64_t stale_after;   /* UTC seconds from which it is stale, or 0 */
+    size_t entries;        /* organisations on it (set at the end of the load) */
 } rs_list_t;
 
 typedef struct rs_rule {
@@ -108,6 +114,10 @@ typedef struct ruleset {
  * "out of memory" and the result is NULL. */
 ruleset_t *ruleset_load(const char *dir, diag_t *d);
 void ruleset_destroy(ruleset_t **rp);
+
+/* True if list i of rs is stale at time now: it has a maximum age and
+ * now is past its as_of date plus that age. */
+bool ruleset_list_stale(const ruleset_t *rs, size_t i, time_t now);
 
 /* Bytes held by the ruleset (arena, taxonomy, match index). */
 size_t ruleset_memory(const ruleset_t *rs);

@@ -9,6 +9,7 @@
 #include "fold.h"
 #include "match_int.h"
 #include "norm.h"
+#include "person.h"
 #include "vec.h"
 
 /* The build_* steps return 0, or -1 on OOM; match_index_new runs them in
@@ -148,6 +149,8 @@ build_records(builder_t *b, arena_t *tmp)
     for (size_t e = 0; e < ix->n_ents; e++) {
         const reg_entity_t *ent = &ix->ents[e];
         size_t first = ix->n_recs;
+        if (person_is_individual(ent))
+            continue; /* people are in ix->people */
         for (uint32_t i = 0; i <= ent->n_aliases; i++) {
             const char *name = reg_entity_name(ent, i);
             const char *norm;
@@ -683,12 +686,20 @@ match_index_new(const reg_entity_t *ents, size_t n, const match_config_t *cfg, c
     else
         ix->cfg = (match_config_t){0.88, 0.08, 5, NULL};
     char serr[160] = "";
-    if (words_build(&ix->words, ix->arena, ix->cfg.words) != 0)
+    const match_words_t *words = ix->cfg.words;
+    if (words_build(&ix->words, ix->arena, words) != 0)
         goto fail;
     ix->cfg.words = NULL; /* borrowed for the build only */
     if ((ix->script = script_shared(serr, sizeof serr)) == NULL) {
         if (err != NULL && errcap > 0)
             snprintf(err, errcap, "match index: %s", serr);
+        goto fail_quiet;
+    }
+    ix->people = person_ix_new(ents, ix->n_ents, words != NULL ? &words->person : NULL, ix->script,
+                               ix->cfg.threshold, serr, sizeof serr);
+    if (ix->people == NULL) {
+        if (err != NULL && errcap > 0)
+            snprintf(err, errcap, "match index: people: %s", serr);
         goto fail_quiet;
     }
     if (build_records(&b, tmp) != 0 || build_tokens(&b) != 0 ||
@@ -718,6 +729,7 @@ fail_quiet:
     if (ix != NULL) {
         if (b.cap_toks)
             free(ix->toks);
+        person_ix_destroy(&ix->people);
         arena_destroy(&ix->arena);
         free(ix);
     }
@@ -729,6 +741,7 @@ match_index_destroy(match_index_t **ip)
 {
     if (ip == NULL || *ip == NULL)
         return;
+    person_ix_destroy(&(*ip)->people);
     arena_destroy(&(*ip)->arena);
     free(*ip);
     *ip = NULL;
@@ -737,5 +750,5 @@ match_index_destroy(match_index_t **ip)
 size_t
 match_index_memory(const match_index_t *ix)
 {
-    return ix ? sizeof *ix + arena_reserved(ix->arena) : 0;
+    return ix ? sizeof *ix + arena_reserved(ix->arena) + person_ix_memory(ix->people) : 0;
 }

@@ -11,6 +11,7 @@
 #include "fold.h"
 #include "match_int.h"
 #include "norm.h"
+#include "person.h"
 
 const char *
 match_method_name(match_method_t m)
@@ -23,6 +24,33 @@ match_method_name(match_method_t m)
     case MATCH_FUZZY: return "fuzzy";
     }
     return "?";
+}
+
+const char *
+match_evidence_name(match_evidence_t e)
+{
+    switch (e) {
+    case MATCH_EV_NONE: return NULL;
+    case MATCH_EV_AGREES: return "match";
+    case MATCH_EV_DIFFERS: return "differs";
+    case MATCH_EV_NOT_GIVEN: return "not given";
+    case MATCH_EV_NOT_LISTED: return "not listed";
+    }
+    return NULL;
+}
+
+bool
+match_date_valid(const char *s, char *why, size_t whycap)
+{
+    person_date_t d;
+    return s != NULL && person_date_parse(s, &d, why, whycap);
+}
+
+size_t
+match_person_spell(const match_person_words_t *w, const char *word, size_t len, char *out,
+                   size_t cap)
+{
+    return person_spell(w, word, len, out, cap);
 }
 
 /* ---- the request path ------------------------------------------------- */
@@ -40,7 +68,7 @@ push_hit(hitvec_t *h, arena_t *a, uint32_t ent, uint32_t name, match_method_t m,
 {
     if (match_vec_reserve(a, (void **)&h->v, h->n, &h->cap, sizeof *h->v) != 0)
         return -1;
-    h->v[h->n++] = (match_hit_t){ent, name, m, s, 0, 0, 0};
+    h->v[h->n++] = (match_hit_t){.entity = ent, .name = name, .method = m, .score = s};
     return 0;
 }
 
@@ -388,6 +416,95 @@ oom:
     return -1;
 }
 
+/* ---- people ------------------------------------------------------------ */
+
+/* A nationality that differs from every listed one lowers a fuzzy
+ * person's score by this much; one that agrees raises it by
+ * NATIONALITY_AGREES (at most to 1). Neither identifies nor rules out:
+ * people hold several nationalities and lists give few. 0.05 moves a
+ * whole name (1.0) below a name that agrees in every word but one
+ * initial (0.90 + 0.02 = 0.92 would still rank above 0.95 - 0.05). */
+#define NATIONALITY_DIFFERS 0.05
+#define NATIONALITY_AGREES 0.02
+
+/* Adds the hits of one name of a person's query (qi, what as in
+ * match_name): fuzzy, by the person index. Returns 0, or -1 with a
+ * message in err. */
+static int
+match_person(const match_index_t *ix, uint16_t qi, const char *name, const char *what, arena_t *a,
+             hitvec_t *h, char *err, size_t errcap)
+{
+    person_res_t *res = NULL;
+    size_t n = 0, cap = 0;
+    char msg[128];
+    if (person_search(ix->people, name, a, &res, &n, &cap, msg, sizeof msg) != 0) {
+        if (err != NULL && errcap > 0) {
+            if (strcmp(msg, "out of memory") == 0)
+                snprintf(err, errcap, "out of memory");
+            else
+                snprintf(err, errcap, "%s: %s", what, msg);
+        }
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (push_hit(h, a, res[i].entity, res[i].name, MATCH_FUZZY, res[i].score) != 0) {
+            if (err != NULL && errcap > 0)
+                snprintf(err, errcap, "out of memory");
+            return -1;
+        }
+        h->v[h->n - 1].query = qi;
+    }
+    return 0;
+}
+
+/* The order of a person's hits: matches by method and score, then the
+ * ruled out by score; entity last. */
+static int
+person_rank_cmp(const void *x, const void *y)
+{
+    const match_hit_t *a = x, *b = y;
+    if (a->ruled_out != b->ruled_out)
+        return a->ruled_out ? 1 : -1;
+    if (a->method != b->method)
+        return a->method < b->method ? -1 : 1;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return a->entity < b->entity ? -1 : a->entity > b->entity;
+}
+
+/* Weighs the request's date of birth and nationality into a person's
+ * hits (one per entity, h->v[0..h->n)): a date that agrees with a
+ * listed one makes the name an identification (exact, 1); one that
+ * differs from every listed date rules it out; a nationality moves a
+ * fuzzy score. An identifier's hit stays what it is. Ranks them. */
+static void
+person_evidence(const match_index_t *ix, const match_query_t *q, hitvec_t *h)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        match_hit_t *hit = &h->v[i];
+        const reg_entity_t *e = &ix->ents[hit->entity];
+        match_evidence_t bd = person_birth_date(e, q->birth_date);
+        match_evidence_t nat = person_nationality(e, q->nationality);
+        hit->birth_date = (uint8_t)bd;
+        hit->nationality = (uint8_t)nat;
+        if (hit->method == MATCH_ID)
+            continue;
+        if (bd == MATCH_EV_AGREES) {
+            hit->method = MATCH_EXACT;
+            hit->score = 1.0;
+            continue;
+        }
+        hit->ruled_out = bd == MATCH_EV_DIFFERS;
+        if (nat == MATCH_EV_DIFFERS)
+            hit->score = hit->score > NATIONALITY_DIFFERS ? hit->score - NATIONALITY_DIFFERS : 0.01;
+        else if (nat == MATCH_EV_AGREES)
+            hit->score =
+                hit->score + NATIONALITY_AGREES < 1.0 ? hit->score + NATIONALITY_AGREES : 1.0;
+    }
+    if (h->n > 1)
+        qsort(h->v, h->n, sizeof *h->v, person_rank_cmp);
+}
+
 /* Per entity: best method, then best score, then lowest name. */
 static int
 hit_entity_cmp(const void *x, const void *y)
@@ -414,6 +531,26 @@ hit_rank_cmp(const void *x, const void *y)
     return a->entity < b->entity ? -1 : a->entity > b->entity;
 }
 
+/* Writes a person's hits (one per entity, ranked by person_evidence)
+ * into out: at most max_results matches, then at most as many ruled out,
+ * cap in all. Returns how many. A namesake confirmed by a date of birth
+ * does not hide the others: a listed person without a date, or listed
+ * twice, may be the same. */
+static int
+person_out(const match_index_t *ix, const hitvec_t *h, match_hit_t *out, size_t cap)
+{
+    size_t limit = ix->cfg.max_results > 0 ? ix->cfg.max_results : cap;
+    size_t n = 0, kept = 0, ruled = 0;
+    for (size_t i = 0; i < h->n && n < cap; i++) {
+        size_t *count = h->v[i].ruled_out ? &ruled : &kept;
+        if (*count == limit)
+            continue;
+        (*count)++;
+        out[n++] = h->v[i];
+    }
+    return (int)n;
+}
+
 int
 match_find(const match_index_t *ix, const match_query_t *q, arena_t *scratch, match_hit_t *out,
            size_t cap, char *err, size_t errcap)
@@ -434,19 +571,26 @@ match_find(const match_index_t *ix, const match_query_t *q, arena_t *scratch, ma
         keyidx_range(&ix->by_id, keyidx_hash(k, len), &lo, &hi);
         for (size_t e = lo; e < hi; e++) {
             const mid_t *id = &ix->ids[(uint32_t)ix->by_id.ent[e]];
+            /* A person's identifier names a person, an organisation's
+             * an organisation. */
             if (id->len == len && memcmp(id->key, k, len) == 0 &&
+                person_is_individual(&ix->ents[id->entity]) == q->person &&
                 push_hit(&h, scratch, id->entity, id->idx, MATCH_ID, 1.0) != 0)
                 goto oom;
         }
     }
-    if (q->name != NULL && match_name(ix, q, 0, q->name, "name", scratch, &h, err, errcap) != 0)
+    if (q->name != NULL &&
+        (q->person ? match_person(ix, 0, q->name, "name", scratch, &h, err, errcap)
+                   : match_name(ix, q, 0, q->name, "name", scratch, &h, err, errcap)) != 0)
         return -1;
     for (size_t i = 0; i < q->n_aliases; i++) {
         char what[32];
         snprintf(what, sizeof what, "aliases[%zu]", i);
-        if (q->aliases != NULL && q->aliases[i] != NULL &&
-            match_name(ix, q, (uint16_t)(i + 1), q->aliases[i], what, scratch, &h, err, errcap) !=
-                0)
+        if (q->aliases == NULL || q->aliases[i] == NULL)
+            continue;
+        uint16_t qi = (uint16_t)(i + 1);
+        if ((q->person ? match_person(ix, qi, q->aliases[i], what, scratch, &h, err, errcap)
+                       : match_name(ix, q, qi, q->aliases[i], what, scratch, &h, err, errcap)) != 0)
             return -1;
     }
 
@@ -458,6 +602,10 @@ match_find(const match_index_t *ix, const match_query_t *q, arena_t *scratch, ma
                 h.v[m++] = h.v[i];
         h.n = m;
         qsort(h.v, h.n, sizeof *h.v, hit_rank_cmp);
+    }
+    if (q->person) {
+        person_evidence(ix, q, &h);
+        return person_out(ix, &h, out, cap);
     }
     /* A partner identified by an identifier or an exact name is that
      * organisation: fuzzy look-alikes of other organisations would only

@@ -8,6 +8,7 @@
 #ifndef VET_MATCH_H
 #define VET_MATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,27 @@ typedef enum match_method {
 
 const char *match_method_name(match_method_t m);
 
+/* What a piece of identity evidence the request gives about a person
+ * (partner.birth_date, partner.nationality) says of a match with a
+ * listed individual; NONE for an organisation's match. Wire names:
+ * "match", "differs", "not given", "not listed". */
+typedef enum match_evidence {
+    MATCH_EV_NONE = 0,       /* not a person's match */
+    MATCH_EV_AGREES = 1,     /* the request's value agrees with a listed one */
+    MATCH_EV_DIFFERS = 2,    /* the entry lists values and none agrees */
+    MATCH_EV_NOT_GIVEN = 3,  /* the request gives none */
+    MATCH_EV_NOT_LISTED = 4, /* the entry lists none */
+} match_evidence_t;
+
+/* "match", "differs", "not given", "not listed"; NULL for MATCH_EV_NONE. */
+const char *match_evidence_name(match_evidence_t e);
+
+/* True if s is a date of birth as requests and registry files write it:
+ * "YYYY-MM-DD", "YYYY-MM" or "YYYY", a real calendar date with a year
+ * from 1800 to 2100. When false, why (if not NULL) says what is wrong
+ * ("month 13", "day 31 of month 2", "not YYYY-MM-DD, YYYY-MM or YYYY"). */
+bool match_date_valid(const char *s, char *why, size_t whycap);
+
 /* The words of organisation names, from the ruleset's words.cfg: how
  * the matcher reads "Natl Univ Def Technol, Coll Comp Sci, Changsha
  * 410073, Peoples R China". Every entry is normalised like names. */
@@ -46,6 +68,41 @@ typedef struct match_wordmap {
     const char *from; /* a word as written ("univ", "defence", "airforce") */
     const char *to;   /* what it stands for ("university", "defense", "air force") */
 } match_wordmap_t;
+
+/* The words of people's names, from words.cfg `person_names` (docs/RULES.md,
+ * "People"). Every word is normalised, one word, Latin letters only: a
+ * name in another script is compared in its Latin rendering (script.h). */
+typedef struct match_person_words {
+    const match_wordmap_t *variants; /* a spelling of a name -> the group's
+                                      * first spelling ("mohammed" ->
+                                      * "muhammad") */
+    size_t n_variants;
+    const match_wordmap_t *spellings; /* letters as written -> as read
+                                       * ("kh" -> "h"); from may start with
+                                       * '^' (word start) or end with '$'
+                                       * (word end); to may be "" */
+    size_t n_spellings;
+    const char **particles; /* words that join a name and are no part of it
+                             * ("al", "bin", "van", "de") */
+    size_t n_particles;
+    const char **joined; /* particles also written joined to the next word
+                          * ("Alhusseini") */
+    size_t n_joined;
+    const char **titles; /* titles and honorifics ("dr", "haji") */
+    size_t n_titles;
+    const char **patronymics; /* endings of a father's name ("ovich"): such a
+                               * word may be missing from the other name */
+    size_t n_patronymics;
+} match_person_words_t;
+
+/* The form a word of a person's name is compared in, its spelling rules
+ * applied (w->spellings: at each position the longest rule that applies,
+ * anchors respected) and doubled letters written once ("hussein" ->
+ * "husein"); variants are not looked up. word[0..len) is lower-case
+ * ASCII; the form is written NUL-terminated into out (cap bytes).
+ * Returns its length, or 0 if it is empty or does not fit. */
+size_t match_person_spell(const match_person_words_t *w, const char *word, size_t len, char *out,
+                          size_t cap);
 
 typedef struct match_words {
     const match_wordmap_t *map; /* abbreviations and word forms */
@@ -70,6 +127,7 @@ typedef struct match_words {
     const char **generic; /* words that may end a name and be left out of it
                            * ("technology" in "Sharif University of Technology") */
     size_t n_generic;
+    match_person_words_t person; /* the words of people's names */
 } match_words_t;
 
 typedef struct match_config {
@@ -93,6 +151,11 @@ typedef struct match_hit {
     uint32_t span_off;     /* the bytes of that query string that named  */
     uint32_t span_len;     /* the organisation; span_len 0: the whole
                             * string (also for MATCH_ID) */
+    uint8_t birth_date;    /* people: match_evidence_t of the date of birth */
+    uint8_t nationality;   /* people: match_evidence_t of the nationality */
+    bool ruled_out;        /* people: the name matched but every listed date
+                            * of birth differs from the request's: not a
+                            * match, reported so that nothing disappears */
 } match_hit_t;
 
 typedef struct match_query {
@@ -103,6 +166,12 @@ typedef struct match_query {
     const char **id_schemes; /* identifier schemes, parallel to id_values */
     const char **id_values;
     size_t n_ids;
+    bool person;             /* the partner is a person (partner.type
+                              * "individual"): only listed individuals
+                              * match, and only them; otherwise only
+                              * organisations (every other entry) do */
+    const char *birth_date;  /* person: "YYYY-MM-DD", "YYYY-MM", "YYYY" or NULL */
+    const char *nationality; /* person: ISO alpha-2 or NULL */
 } match_query_t;
 
 typedef struct match_index match_index_t;
@@ -122,7 +191,16 @@ void match_index_destroy(match_index_t **ip);
  * name. An exact name of an entity whose country differs from the
  * request's (both known) counts as a fuzzy match of score 1 minus the
  * country penalty. When anything matched by id or exact name, fuzzy hits
- * are dropped. Returns -1 if a name is not valid UTF-8 (message in err).
+ * are dropped.
+ * A person's query (q->person) is matched against the listed
+ * individuals only (person.c): the name alone is a fuzzy match; a date
+ * of birth that agrees makes it exact (score 1); one that differs from
+ * every listed date rules it out: such hits come last, with ruled_out
+ * set (at most max_results of them, besides as many matches). A
+ * nationality that differs lowers a fuzzy score, one that agrees raises
+ * it. An organisation's query never matches an individual, nor a
+ * person's an organisation, even by identifier.
+ * Returns -1 if a name is not valid UTF-8, or on OOM (message in err).
  * Thread-safe; allocates only from scratch. */
 int match_find(const match_index_t *ix, const match_query_t *q, arena_t *scratch, match_hit_t *out,
                size_t cap, char *err, size_t errcap);

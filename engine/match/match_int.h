@@ -10,6 +10,7 @@
  *             form, identifier keys, token abbreviations and singulars
  *   keyidx.c  the sorted lookup tables (probes inline in keyidx.h)
  *   norm.c    text normalisation (norm.h)
+ *   person.c  people's names: their own index and search (person.h)
  * String similarity itself (code points, edit distance, Jaro-Winkler)
  * is lib/strsim.h. */
 #ifndef VET_MATCH_INT_H
@@ -31,7 +32,9 @@
  * Design (everything below is built once by match_index_new, then only
  * read, so worker threads share it without locks):
  *
- *  - Names. Every name and alias of every entity is normalised (norm.h);
+ *  - Names. Every name and alias of every entity but the individuals
+ *    (type "individual": people have an index of their own, person.c,
+ *    and a person's name never meets an organisation's) is normalised (norm.h);
  *    names that are empty or only stop words are dropped, duplicates
  *    within an entity are kept once. Each survivor is a "record".
  *  - Tokens. Records are split on spaces into a token dictionary
@@ -286,6 +289,8 @@ struct match_index {
                                * process's one, script_shared: borrowed) */
     double w_unseen;          /* weight of a query token like no known token */
     double w_stop;            /* weight of a stop word */
+    struct person_ix *people; /* the individuals' names (person.c; owned):
+                               * none of them is in the records above */
 };
 
 _Static_assert(MAX_TOKCP <= STRSIM_MAX_CP, "strsim compares tokens of MAX_TOKCP code points");

@@ -773,6 +773,59 @@ test_profiles(void **state)
     tu_vetd_cleanup(&d);
 }
 
+/* ---- list editions (issue 14) ---------------------------------------- */
+
+/* A list past its maximum age: logged at start, marked in version and
+ * stats, and every screening reply carries the warning. */
+static void
+test_stale_list(void **state)
+{
+    (void)state;
+    tu_vetd_t d;
+    daemon_prepare(&d, NULL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/registry/nro.cfg", d.rules);
+    char *nro = tu_read_file(path, NULL);
+    assert_non_null(nro);
+    char *at = strstr(nro, "url = \"https://science.gc.ca/\";");
+    assert_non_null(at);
+    size_t cap = strlen(nro) + 128;
+    char *aged = malloc(cap);
+    snprintf(aged, cap, "%.*sas_of = \"2024-04-18\"; max_age_days = 365; %s", (int)(at - nro), nro,
+             at);
+    tu_write_file(path, aged);
+    daemon_spawn(&d, NULL);
+    assert_int_equal(tu_vetd_wait(&d), 0);
+    vet_client_t *c = vet_client_new(d.ep);
+    char req[512];
+    snprintf(req, sizeof req, HIT_AI, "st-1");
+    cJSON *j = tu_call(c, req);
+    assert_string_equal(tu_jstr(j, "verdict"), "prohibited");
+    const cJSON *st = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "stale"), 0);
+    assert_non_null(st);
+    assert_string_equal(tu_jstr(st, "list"), "ca-nro");
+    assert_string_equal(tu_jstr(st, "as_of"), "2024-04-18");
+    assert_string_equal(tu_jstr(j, "ruleset.version"), "fixture-1+lists.20240418");
+    cJSON_Delete(j);
+    j = tu_call(c, "{\"op\":\"stats\"}");
+    const cJSON *l0 =
+        cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "ruleset"), "lists"), 0);
+    assert_string_equal(tu_jstr(l0, "id"), "ca-nro");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(l0, "stale")));
+    assert_int_equal((int)tu_jnum(l0, "entries"), 5);
+    cJSON_Delete(j);
+    vet_client_destroy(&c);
+    assert_int_equal(daemon_stop(&d), 0);
+    char *log = tu_read_file(d.log, NULL);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "list ca-nro is stale: its edition of 2024-04-18 is older than 365 "
+                                "days"));
+    free(log);
+    free(aged);
+    free(nro);
+    tu_vetd_cleanup(&d);
+}
+
 /* A torn last line (a crash mid-write) is cut off when vetd opens the
  * log, so the file stays valid JSON lines. */
 static void
@@ -1525,6 +1578,7 @@ main(void)
         cmocka_unit_test(test_bad_floods),
         cmocka_unit_test(test_audit_log),
         cmocka_unit_test(test_profiles),
+        cmocka_unit_test(test_stale_list),
         cmocka_unit_test(test_audit_torn_tail),
         cmocka_unit_test(test_audit_survives_kill9),
         cmocka_unit_test(test_config_errors),

@@ -449,16 +449,16 @@ test_mask_errors(void **state)
         "5: audit.mask: entry 4: unknown field \"partner.type\" "
         "(did you mean \"partner.name\"?)",
         "6: audit.mask: entry 5: unknown field \"ssn\" (one of \"partner\", \"partner.name\", "
-        "\"partner.aliases\", \"partner.country\", \"partner.region\", \"partner.ids\", \"text\", "
-        "\"context\", "
+        "\"partner.aliases\", \"partner.country\", \"partner.region\", \"partner.ids\", "
+        "\"partner.birth_date\", \"partner.nationality\", \"text\", \"context\", "
         "\"context.KEY\")");
     EXPECT(f, "audit = { mask = [\"context.\"]; };\n",
            "1: audit.mask: entry 1: \"context.\": a context key has 1 to 128 bytes");
     /* Every field and group the record masks, and any context key. */
-    write_cfg(f,
-              "audit = { mask = [\"partner\", \"partner.name\", \"partner.aliases\",\n"
-              "  \"partner.country\", \"partner.region\", \"partner.ids\", \"text\", \"context\",\n"
-              "  \"context.grant\", \"context.a.b\"]; };\n");
+    write_cfg(f, "audit = { mask = [\"partner\", \"partner.name\", \"partner.aliases\",\n"
+                 "  \"partner.country\", \"partner.region\", \"partner.ids\",\n"
+                 "  \"partner.birth_date\", \"partner.nationality\", \"text\", \"context\",\n"
+                 "  \"context.grant\", \"context.a.b\"]; };\n");
     dconf_t *c = dconf_new(NULL);
     diag_t *d = diag_new(0);
     assert_non_null(c);
@@ -467,8 +467,8 @@ test_mask_errors(void **state)
     if (rc != 0)
         diag_print(d, stderr);
     assert_int_equal(rc, 0);
-    assert_int_equal(c->n_audit_mask, 10);
-    assert_string_equal(c->audit_mask[9], "context.a.b");
+    assert_int_equal(c->n_audit_mask, 12);
+    assert_string_equal(c->audit_mask[11], "context.a.b");
     /* The longest context key a request may carry, and one byte more. */
     char key[160], err[512];
     snprintf(key, sizeof key, "context.%0128d", 0);
@@ -478,7 +478,7 @@ test_mask_errors(void **state)
     assert_int_equal(dconf_set(c, "audit.mask", "partner.nmae", err, sizeof err), -1);
     assert_string_equal(
         err, "audit.mask: unknown field \"partner.nmae\" (did you mean \"partner.name\"?)");
-    assert_int_equal(c->n_audit_mask, 11);
+    assert_int_equal(c->n_audit_mask, 13);
     diag_destroy(&d);
     dconf_destroy(&c);
 }

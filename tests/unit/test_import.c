@@ -14,6 +14,7 @@
 
 #include "country.h"
 #include "csv.h"
+#include "dates.h"
 #include "import.h"
 #include "testutil.h"
 
@@ -399,8 +400,14 @@ test_ofac(void **state)
                       "    aliases = [ \"NATIONAL BANK OF CUBA\" ];\n"
                       "    lists = [ \"us-sdn\" ];\n");
     assert_has(r.out, "lists = (\n  { id = \"us-sdn\"; name = \"Specially Designated Nationals");
-    /* Individuals, vessels and aircraft are left out, and so are their names. */
-    assert_lacks(r.out, "NORIEGA");
+    /* Individuals are written too (test_ofac_people: their dates of birth
+     * and nationalities). */
+    assert_has(r.out, "  { id = \"sdn-1572\";\n"
+                      "    name = \"NORIEGA, Manuel Antonio\";\n"
+                      "    country = \"PA\"; type = \"individual\";\n"
+                      "    lists = [ \"us-sdn\" ];\n");
+    assert_has(r.out, "# 4 organisations and 1 individuals, 6 aliases.\n");
+    /* Vessels and aircraft are left out, and so are their names. */
     assert_lacks(r.out, "HERMANN");
     assert_lacks(r.out, "EP-GOM");
     /* Sorted by id, numbers as numbers. */
@@ -418,11 +425,10 @@ test_ofac(void **state)
     assert_has(r.out, line);
     assert_string_equal(
         r.err,
-        "vet-import: 4 organisations written\n"
-        "vet-import: skipped 1 individuals\n"
+        "vet-import: 4 organisations and 1 individuals written\n"
         "vet-import: skipped 1 vessels\n"
         "vet-import: skipped 1 aircraft\n"
-        "vet-import: note: 1 entities with addresses in several countries (no country set)\n");
+        "vet-import: note: 1 records with addresses in several countries (no country set)\n");
     /* Loads, and the same input gives the same bytes. */
     assert_loads_and_reproduces(f, &r, args);
     run_free(&r);
@@ -443,8 +449,41 @@ test_ofac_all_and_list_id(void **state)
                       "    lists = [ \"ofac-test\" ]; risk = \"high\";\n");
     assert_has(r.out, "{ id = \"ofac-test\";");
     assert_lacks(r.out, "us-sdn");
-    assert_has(r.err, "vet-import: 7 organisations written\n");
+    /* --all: vessels and aircraft too. */
+    assert_has(r.out, "    name = \"HERMANN\";\n");
+    assert_has(r.out, "    name = \"EP-GOM\";\n");
+    assert_has(r.err, "vet-import: 6 organisations and 1 individuals written\n");
     assert_int_equal(vetd_check(f, r.out), 0);
+    run_free(&r);
+}
+
+/* Real records of individuals (sdn-people.csv: sdn.csv lines of ent_num
+ * 7846, 7940, 15962): dates of birth and nationalities from the remarks
+ * (dates.h): a circa year a year either side, a range each of its years,
+ * "possibly Palestinian" as PS. */
+static void
+test_ofac_people(void **state)
+{
+    fixture_t *f = *state;
+    char args[600];
+    snprintf(args, sizeof args, "--format ofac-sdn '" FX "sdn-people.csv'", FXD);
+    run_t r = run(f, args);
+    assert_int_equal(r.rc, 0);
+    assert_has(r.out, "  { id = \"sdn-7846\";\n"
+                      "    name = \"AL-TIKRITI, Abid Hamid Mahmud\";\n"
+                      "    type = \"individual\";\n"
+                      "    birth_dates = [ \"1956\", \"1957\", \"1958\" ]; "
+                      "nationalities = [ \"IQ\" ];\n"
+                      "    lists = [ \"us-sdn\" ];\n");
+    assert_has(r.out, "    name = \"ABU DHESS, Mohamed\";\n"
+                      "    type = \"individual\";\n"
+                      "    birth_dates = [ \"1966-02-01\" ]; nationalities = [ \"PS\" ];\n");
+    assert_has(r.out, "    name = \"NIKOUSOKHAN, Mahmoud\";\n"
+                      "    type = \"individual\";\n"
+                      "    birth_dates = [ \"1961\", \"1962\" ]; nationalities = [ \"IR\" ];\n");
+    assert_has(r.out, "# 0 organisations and 3 individuals, 0 aliases.\n");
+    assert_string_equal(r.err, "vet-import: 0 organisations and 3 individuals written\n");
+    assert_loads_and_reproduces(f, &r, args);
     run_free(&r);
 }
 
@@ -543,8 +582,12 @@ test_csl(void **state)
     assert_has(r.out, "{ id = \"us-el\"; name = \"Entity List\";");
     assert_has(r.out, "{ id = \"us-dpl\";");
     assert_lacks(r.out, "{ id = \"us-uvl\";");
-    assert_string_equal(r.err, "vet-import: 7 organisations written\n"
-                               "vet-import: skipped 1 individuals\n"
+    /* An individual, with the date of birth and nationality the CSL gives. */
+    assert_has(r.out, "  { id = \"csl-sdn-52291\";\n"
+                      "    name = \"RIM, Ryong Nam\";\n"
+                      "    type = \"individual\";\n"
+                      "    birth_dates = [ \"1978-12-05\" ]; nationalities = [ \"KP\" ];\n");
+    assert_string_equal(r.err, "vet-import: 7 organisations and 1 individuals written\n"
                                "vet-import: skipped 1 vessels\n");
     /* Loads, and the same input gives the same bytes. */
     assert_loads_and_reproduces(f, &r, args);
@@ -576,7 +619,24 @@ test_un(void **state)
                       "es-Arm\xC3\xA9"
                       "e Nationale");
     assert_has(r.out, "    country = \"CD\";\n");
-    assert_lacks(r.out, "BADEGE");
+    /* Individuals: dates of birth (EXACT as given, APPROXIMATELY a year
+     * either side, BETWEEN each year), nationalities, and no "Low"
+     * quality alias. */
+    assert_has(r.out, "  { id = \"un-cdi.001\";\n    name = \"ERIC BADEGE\";\n");
+    assert_has(r.out, "    birth_dates = [ \"1971\" ]; nationalities = [ \"CD\" ];\n");
+    assert_has(r.out, "  { id = \"un-cdi.028\";\n"
+                      "    name = \"JEAN-MARIE LUGERERO RUNIGA\";\n"
+                      "    aliases = [ \"Jean-Marie Rugerero\" ];\n"
+                      "    country = \"RW\"; type = \"individual\";\n"
+                      "    birth_dates = [ \"1959\", \"1960\", \"1961\", \"1966-09-09\" ];\n");
+    assert_has(r.out, "  { id = \"un-qdi.420\";\n"
+                      "    name = \"TAHA IBRAHIM ABDALLAH BAKR AL KHUWAYT\";\n"
+                      "    aliases = [ \"Hajji Abdelnasser\", \"Hajji Abd al-Nasr\", "
+                      "\"Hajji 'Abd Al-Nasir\" ];\n"
+                      "    type = \"individual\";\n"
+                      "    birth_dates = [ \"1965\", \"1966\", \"1967\", \"1968\", \"1969\" ]; "
+                      "nationalities = [ \"IQ\" ];\n");
+    assert_lacks(r.out, "Mullah Taha");
     /* An alias field packing a name and its variants in brackets, or
      * ';'-separated names, gives one alias per name; "(original script)"
      * notes are dropped. */
@@ -591,19 +651,20 @@ test_un(void **state)
     assert_has(r.out, "\"Jabhat al-Nusrah\", ");
     assert_lacks(r.out, "original script");
     assert_lacks(r.out, "Sham; ");
-    assert_string_equal(r.err, "vet-import: 3 organisations written\n"
-                               "vet-import: skipped 1 individuals\n"
+    assert_string_equal(r.err, "vet-import: 3 organisations and 3 individuals written\n"
+                               "vet-import: skipped 3 low-quality aliases of individuals (UN "
+                               "QUALITY Low)\n"
                                "vet-import: note: 1 records with addresses in several "
                                "countries (no country set)\n");
     /* Loads, and the same input gives the same bytes. */
     assert_loads_and_reproduces(f, &r, args);
-    run_free(&r);
 
+    /* The UN list has no vessels or aircraft: --all changes nothing. */
     snprintf(args, sizeof args, "--format un-xml --all '" FX "un.xml'", FXD);
-    r = run(f, args);
-    assert_int_equal(r.rc, 0);
-    assert_has(r.out, "  { id = \"un-cdi.001\";\n    name = \"ERIC BADEGE\";\n");
-    assert_int_equal(vetd_check(f, r.out), 0);
+    run_t r2 = run(f, args);
+    assert_int_equal(r2.rc, 0);
+    assert_int_equal(r2.out_len, r.out_len);
+    run_free(&r2);
     run_free(&r);
 }
 
@@ -631,12 +692,13 @@ test_ftm(void **state)
     /* Four countries: none chosen. */
     assert_has(r.out, "    aliases = [ \"NATIONAL BANK OF CUBA\" ];\n"
                       "    lists = [ \"opensanctions\" ];\n");
-    assert_lacks(r.out, "NORIEGA");
+    assert_has(r.out, "  { id = \"ftm-ofac-1572\";\n"
+                      "    name = \"NORIEGA, Manuel Antonio\";\n"
+                      "    country = \"PA\"; type = \"individual\";\n");
     assert_lacks(r.out, "HERMANN");
     assert_string_equal(
-        r.err, "vet-import: 3 organisations written\n"
+        r.err, "vet-import: 3 organisations and 1 individuals written\n"
                "vet-import: skipped 1 records of other schemas (sanctions, addresses, links...)\n"
-               "vet-import: skipped 1 individuals\n"
                "vet-import: skipped 1 vessels\n"
                "vet-import: note: 1 records with several countries (no country set)\n");
     /* Loads, and the same input gives the same bytes. */
@@ -660,8 +722,7 @@ test_ca_sema(void **state)
     run_t r = run(f, args);
     assert_int_equal(r.rc, 0);
     /* The header counts what was skipped, as the other formats do. */
-    assert_has(r.out, "# 9 organisations, 2 aliases.\n"
-                      "# Skipped: 3 individuals.\n"
+    assert_has(r.out, "# 9 organisations and 3 individuals, 2 aliases.\n"
                       "# Skipped: 2 vessels.\n");
     assert_has(r.out, "  { id = \"ca-sema\"; name = \"Consolidated Canadian Autonomous Sanctions "
                       "List\"; authority = \"Global Affairs Canada\";\n");
@@ -687,24 +748,32 @@ test_ca_sema(void **state)
                "listed 2021-06-17\" ];\n");
     assert_has(r.out, "    name = \"Dobrolet\";\n    aliases = [ \"Dobrolyot\" ];\n");
     assert_lacks(r.out, "country =");
-    assert_lacks(r.out, "AKIMOV");
-    assert_lacks(r.out, "MADURO");
+    /* Individuals, with the date of birth the list gives (their one-word
+     * aliases, parts of a name, dropped). */
+    assert_has(r.out, "  { id = \"ca-sema-russia-1-part-1-94\";\n"
+                      "    name = \"Andrey Igorevich AKIMOV\";\n"
+                      "    type = \"individual\";\n"
+                      "    birth_dates = [ \"1953-09-22\" ];\n"
+                      "    lists = [ \"ca-sema\" ];\n");
+    assert_has(r.out, "    name = \"Nicol\xC3\xA1s MADURO MOROS\";\n");
+    assert_lacks(r.out, "\"Andrei\"");
     assert_lacks(r.out, "Balitiyskiy");
-    assert_string_equal(r.err, "vet-import: 9 organisations written\n"
-                               "vet-import: skipped 3 individuals\n"
-                               "vet-import: skipped 2 vessels\n");
+    assert_string_equal(r.err, "vet-import: 9 organisations and 3 individuals written\n"
+                               "vet-import: skipped 2 vessels\n"
+                               "vet-import: note: 1 one-word aliases of individuals (parts of a "
+                               "name; dropped)\n");
     /* Loads, and the same input gives the same bytes. */
     assert_loads_and_reproduces(f, &r, args);
     run_free(&r);
 
-    /* --all keeps individuals (their one-word aliases, parts of a name,
-     * dropped) and vessels, with their IMO numbers; --list-id applies. */
+    /* --all keeps vessels too, with their IMO numbers; --list-id applies. */
     snprintf(args, sizeof args, "--format ca-sema --all --list-id ca-test '" FXS "'", FXD);
     r = run(f, args);
     assert_int_equal(r.rc, 0);
     assert_has(r.out, "  { id = \"ca-sema-russia-1-part-1-94\";\n"
                       "    name = \"Andrey Igorevich AKIMOV\";\n"
                       "    type = \"individual\";\n"
+                      "    birth_dates = [ \"1953-09-22\" ];\n"
                       "    lists = [ \"ca-test\" ];\n");
     assert_has(r.out, "  { id = \"ca-sema-justice-for-victims-of-corrupt-1\";\n"
                       "    name = \"Nicol\xC3\xA1s MADURO MOROS\";\n");
@@ -716,7 +785,7 @@ test_ca_sema(void **state)
                       "    lists = [ \"ca-test\" ];\n"
                       "    ids = { imo = \"8517839\"; };\n");
     assert_lacks(r.out, "\"Andrei\"");
-    assert_string_equal(r.err, "vet-import: 14 organisations written\n"
+    assert_string_equal(r.err, "vet-import: 11 organisations and 3 individuals written\n"
                                "vet-import: note: 1 one-word aliases of individuals (parts of a "
                                "name; dropped)\n");
     assert_int_equal(vetd_check(f, r.out), 0);
@@ -755,6 +824,128 @@ test_ca_sema_variants(void **state)
                         "vet-import: note: 1 elements under <data-set> other than <record> "
                         "(ignored)\n");
     assert_int_equal(vetd_check(f, r.out), 0);
+    run_free(&r);
+}
+
+/* ---- dates of birth (dates.h) --------------------------------------------- */
+
+static void
+test_dates(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        const char *want; /* the dates joined by ' ', or NULL: not understood */
+    } cases[] = {
+        {"02 Mar 1965", "1965-03-02"},
+        {"2 Mar 1965.", "1965-03-02"},
+        {"Mar 1965", "1965-03"},
+        {"1965", "1965"},
+        {"1965-03-02", "1965-03-02"},
+        {"1965-03", "1965-03"},
+        {"Nov. 1973 ", "1973-11"},
+        {"July 1961", "1961-07"},
+        {"August 1961", "1961-08"},
+        {"Sept 1970", "1970-09"},
+        {"circa 1965", "1964 1965 1966"},
+        {"circa 02 Jan 1965", "1964 1965 1966"},
+        {"circa 1958-1960", "1957 1958 1959 1960 1961"},
+        {"1958 to 1960", "1958 1959 1960"},
+        {"01 Jan 1961 to 31 Dec 1962", "1961 1962"},
+        {"Mar 1960 to Feb 1961", "1960 1961"},
+        {"26 Sep 1946 to 07 Dec 1946", "1946"},
+        {"01 Feb 1960 to 29 Feb 1960", "1960-02"},
+        {"01 Jan 1960 to 01 Jan 1960", "1960-01-01"},
+        {"29 Feb 1960", "1960-02-29"},
+        {"29 Feb 1961", NULL},
+        {"31 Apr 1970", NULL},
+        {"1960 to 1990", NULL}, /* a span of more than DATES_MAX_SPAN years */
+        {"1962 to 1960", NULL},
+        {"1700", NULL},
+        {"30-35 years old", NULL},
+        {"24/06/1402 (Hijri Calendar)", NULL},
+        {"Between Aug. and Sep. 1977", NULL},
+        {"", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dates_t d;
+        bool ok = dates_parse(cases[i].in, &d);
+        char got[256] = "";
+        for (size_t k = 0; k < d.n; k++) {
+            strcat(got, k ? " " : "");
+            strcat(got, d.v[k]);
+        }
+        if (ok != (cases[i].want != NULL) || (ok && strcmp(got, cases[i].want) != 0))
+            fail_msg("dates_parse(\"%s\"): %s \"%s\", want %s", cases[i].in, ok ? "true" : "false",
+                     got, cases[i].want ? cases[i].want : "false");
+        assert_int_equal(d.n == 0, !ok);
+    }
+    dates_t d;
+    assert_true(dates_years(1970, 1972, false, &d));
+    assert_int_equal(d.n, 3);
+    assert_false(dates_years(1972, 1970, false, &d));
+    assert_int_equal(d.n, 0);
+}
+
+/* ---- a whole CSL import next to a hand-made registry: one body, one entity - */
+
+/* The CSL rows of bodies a hand-made registry carries too are merged into
+ * one entity at load (engine/load/load_merge.c): by the OFAC number both
+ * give, by a name both give in the same country, and for a person by the
+ * OFAC number; the reply names the body once, with every list. */
+static void
+test_csl_alongside_registry(void **state)
+{
+    fixture_t *f = *state;
+    char args[600], path[256], cmd[1400];
+    snprintf(args, sizeof args, "--format csl '" FX "csl_2023.csv'", FXD);
+    run_t r = run(f, args);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(vetd_check(f, r.out), 0); /* writes f->dir/rs, the CSL as imported.cfg */
+    snprintf(path, sizeof path, "%s/rs/registry/mcf.cfg", f->dir);
+    tu_write_file(path,
+                  "lists = ( { id = \"mcf-test\"; name = \"Hand-made list\"; } );\n"
+                  "organisations = (\n"
+                  "  { id = \"cetc-13\"; name = \"CETC 13th Research Institute\";\n"
+                  "    aliases = [ \"Hebei Semiconductor Research Institute\" ];\n"
+                  "    country = \"CN\"; type = \"research_institute\"; lists = [ \"mcf-test\" ];\n"
+                  "    sources = [ \"by hand\" ]; },\n"
+                  "  { id = \"rosneft-trade\"; name = \"Rosneft Trade Ltd\"; country = \"CY\";\n"
+                  "    ids = { ofac = \"18300\"; }; lists = [ \"mcf-test\" ];\n"
+                  "    sources = [ \"by hand\" ]; },\n"
+                  "  { id = \"rim-ryong-nam\"; name = \"Rim Ryong Nam\"; type = \"individual\";\n"
+                  "    ids = { ofac = \"52291\"; }; lists = [ \"mcf-test\" ];\n"
+                  "    sources = [ \"by hand\" ]; }\n"
+                  ");\n");
+    snprintf(cmd, sizeof cmd, "'%s' --check -v -r '%s/rs' >'%s/check' 2>&1",
+             tu_env_or("VETD_BIN", "bin/vetd"), f->dir, f->dir);
+    assert_int_equal(tu_run(cmd), 0);
+    snprintf(path, sizeof path, "%s/check", f->dir);
+    char *out = tu_read_file(path, NULL);
+    assert_non_null(out);
+    /* 7 entries (4 CSL rows, 3 by hand), 4 organisations. */
+    assert_has(out, " 4 organisations, ");
+    assert_has(out, "merged: 3 entries into 3 organisations (identifier 2, name and country 1)\n");
+    assert_has(out, "merged cetc-13 into csl-el-china-electronics-technology-group-corporation (");
+    assert_has(out, "merged rosneft-trade into csl-ssi-18300 (");
+    assert_has(out, "): identifier ofac:18300\n");
+    assert_has(out, "merged rim-ryong-nam into csl-sdn-52291 (");
+    free(out);
+    /* The reply: one match, both lists, the merged id named. */
+    snprintf(
+        cmd, sizeof cmd,
+        "echo '{\"partner\":{\"name\":\"CETC 13th Research Institute\",\"country\":\"CN\"}}' | "
+        "'%s' --screen -r '%s/rs' >'%s/screen' 2>&1",
+        tu_env_or("VETD_BIN", "bin/vetd"), f->dir, f->dir);
+    assert_int_equal(tu_run(cmd), 0);
+    snprintf(path, sizeof path, "%s/screen", f->dir);
+    out = tu_read_file(path, NULL);
+    assert_non_null(out);
+    assert_has(out, "\"matches\":[{\"entity\":\"csl-el-china-electronics-technology-group-"
+                    "corporation\"");
+    assert_has(out, "\"lists\":[\"us-el\",\"mcf-test\"]");
+    assert_has(out, "\"merged\":[\"cetc-13\"]}]");
+    free(out);
     run_free(&r);
 }
 
@@ -920,7 +1111,7 @@ test_select(void **state)
     assert_int_equal(r.rc, 0);
     assert_has(r.out, "# 2 organisations, ");
     assert_has(r.out,
-               "# Selected: only the organisations listed in dual-use.ids (2 others left out).\n");
+               "# Selected: only the organisations listed in dual-use.ids (3 others left out).\n");
     char hex[65], line[128];
     sha_hex(sel, hex);
     snprintf(line, sizeof line, "#   dual-use.ids  SHA-256 %s\n", hex);
@@ -996,6 +1187,7 @@ main(void)
         cmocka_unit_test(test_slug),
         cmocka_unit_test_setup_teardown(test_ofac, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ofac_all_and_list_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ofac_people, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nro, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ca_nro, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csl, setup, teardown),
@@ -1004,6 +1196,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_ca_sema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ca_sema_variants, setup, teardown),
         cmocka_unit_test_setup_teardown(test_select, setup, teardown),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test_setup_teardown(test_csl_alongside_registry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
     };

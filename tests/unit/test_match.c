@@ -157,14 +157,14 @@ static const match_wordmap_t test_map[] = {
 static const char *test_units[] = {"school", "department", "laboratory", "institute", "学院"};
 static const char *test_places[] = {"peoples r china", "harbin", "shenzhen"};
 static const char *test_branches[] = {"research", "canada", "technology"};
-static const match_words_t test_words = {test_map,      sizeof test_map / sizeof test_map[0],
-                                         test_units,    5,
-                                         test_places,   3,
-                                         test_branches, 3,
-                                         NULL,          0,
-                                         NULL,          0,
-                                         NULL,          0,
-                                         NULL,          0};
+static const match_words_t test_words = {.map = test_map,
+                                         .n_map = sizeof test_map / sizeof test_map[0],
+                                         .units = test_units,
+                                         .n_units = 5,
+                                         .places = test_places,
+                                         .n_places = 3,
+                                         .branches = test_branches,
+                                         .n_branches = 3};
 
 static const match_config_t default_cfg = {0.88, 0.08, 5, &test_words};
 
@@ -720,14 +720,10 @@ test_canonical_keys(void **state)
         {"airforce", "air force"}, {"centre", "center"},
     };
     static const char *legal[] = {"有限公司", "股份有限公司", "公司"};
-    match_words_t src = {map,   sizeof map / sizeof map[0],
-                         NULL,  0,
-                         NULL,  0,
-                         NULL,  0,
-                         NULL,  0,
-                         NULL,  0,
-                         legal, 3,
-                         NULL,  0};
+    match_words_t src = {.map = map,
+                         .n_map = sizeof map / sizeof map[0],
+                         .legal_suffixes = legal,
+                         .n_legal_suffixes = 3};
     arena_t *a = arena_new(0);
     mwords_t w;
     assert_int_equal(words_build(&w, a, &src), 0);

@@ -1,8 +1,10 @@
 /* test_profiles.c -- jurisdiction profiles, country groups and regions
  * (issue 13): policy.cfg's `profiles`, `default_profile` and
  * `country_groups`, words.cfg's `regions`; how a request picks a profile
- * and how partner.region is given or revealed by a place name; and every
- * mistake in them refused at load with file:line. */
+ * and how partner.region is given or revealed by a place name; and a
+ * list's edition (issue 14: as_of, max_age_days: the version, the stale
+ * warning of every reply, the lists of version and stats); every mistake
+ * in them refused at load with file:line. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "diag.h"
@@ -417,6 +421,98 @@ test_content_digest_covers_profiles(void **state)
     ruleset_destroy(&rs);
 }
 
+/* Writes the registry with list l1's edition settings (extra). */
+static void
+make_lists(const tdir_t *t, const char *extra)
+{
+    char reg[1024];
+    snprintf(reg, sizeof reg,
+             "lists = ( { id = \"l1\"; name = \"List one\"; %s } );\n"
+             "organisations = (\n"
+             "  { id = \"a\"; name = \"Alpha Institute of Technology\"; country = \"CN\";\n"
+             "    lists = [ \"l1\" ]; sources = [ \"s\" ]; }\n"
+             ");\n",
+             extra);
+    make(t, "", NULL);
+    put(t, "registry/a.cfg", reg);
+}
+
+static void
+test_list_editions(void **state)
+{
+    tdir_t *t = *state;
+    /* Past its maximum age: every reply says so, and version and stats
+     * list it as stale; the version carries the newest edition. */
+    make_lists(t, "as_of = \"2020-01-15\"; max_age_days = 30;");
+    ruleset_t *rs = load_ok(t);
+    assert_string_equal(rs->version, "p1+lists.20200115");
+    assert_true(ruleset_list_stale(rs, 0, time(NULL)));
+    const char *req = "{\"partner\":{\"name\":\"Someone Else\"}}";
+    expect_reply(rs, req, NULL,
+                 "\"stale\":[{\"list\":\"l1\",\"as_of\":\"2020-01-15\",\"max_age_days\":30}]");
+    sbuf_t b = SBUF_INIT;
+    proto_version_t v = {"test", 1, {4, 3, 4}, rs, 0};
+    proto_write_version(&b, "v", &v);
+    assert_non_null(strstr(b.data, "\"lists\":[{\"id\":\"l1\",\"as_of\":\"2020-01-15\","
+                                   "\"max_age_days\":30,\"entries\":1,\"stale\":true}]"));
+    sbuf_free(&b);
+    ruleset_destroy(&rs);
+
+    /* Within its age: no warning. */
+    make_lists(t, "as_of = \"2099-12-31\"; max_age_days = 7;");
+    rs = load_ok(t);
+    expect_not(rs, req, NULL, "\"stale\"");
+    ruleset_destroy(&rs);
+    /* No edition recorded: the version is policy.cfg's, the list's
+     * as_of null, never stale. */
+    make_lists(t, "");
+    rs = load_ok(t);
+    assert_string_equal(rs->version, "p1");
+    proto_version_t v2 = {"test", 1, {4, 3, 4}, rs, 0};
+    proto_write_version(&b, "v", &v2);
+    assert_non_null(strstr(b.data, "{\"id\":\"l1\",\"as_of\":null,\"entries\":1,\"stale\":false}"));
+    sbuf_free(&b);
+    ruleset_destroy(&rs);
+
+    /* Mistakes, at their line. */
+    make_lists(t, "as_of = \"2026-02-30\";");
+    char *e = load_errors(t);
+    assert_has(e, "D/registry/a.cfg:1: list \"l1\": as_of must be a date YYYY-MM-DD, not "
+                  "\"2026-02-30\"");
+    free(e);
+    make_lists(t, "as_of = \"2026-1-5\"; max_age_days = 0;");
+    e = load_errors(t);
+    assert_has(e, "as_of must be a date YYYY-MM-DD, not \"2026-1-5\"");
+    assert_has(e, "D/registry/a.cfg:1: list \"l1\": max_age_days must be in 1..3650, not 0");
+    free(e);
+    make_lists(t, "max_age_days = 30;");
+    e = load_errors(t);
+    assert_has(e, "D/registry/a.cfg:1: list \"l1\": max_age_days needs as_of (the date it ages "
+                  "from)");
+    free(e);
+}
+
+/* A ruleset directory that is a link (vet-update's ROOT/current) is
+ * followed once: the load reads the version it named, and says which. */
+static void
+test_load_through_link(void **state)
+{
+    tdir_t *t = *state;
+    make(t, PROFILES, NULL);
+    char link[128], want[128];
+    snprintf(link, sizeof link, "%s.current", t->path);
+    unlink(link);
+    assert_int_equal(symlink(t->path, link), 0);
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = ruleset_load(link, d);
+    assert_non_null(rs);
+    snprintf(want, sizeof want, "%s", t->path);
+    assert_string_equal(rs->dir, want);
+    ruleset_destroy(&rs);
+    diag_destroy(&d);
+    unlink(link);
+}
+
 int
 main(void)
 {
@@ -427,6 +523,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_profile_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_and_region_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_content_digest_covers_profiles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_editions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_through_link, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

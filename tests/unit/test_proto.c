@@ -743,6 +743,10 @@ wsetup(void **state)
     strcpy(rs->digest, "d1g357");
     rs->verdicts = vocab_of(verdict_names, 3);
     rs->lists = vocab_of(list_names, 2);
+    /* The lists' editions: none recorded (never stale). */
+    static rs_list_t list_infos[2] = {{.id = "ca-nro", .name = "Named Research Organizations"},
+                                      {.id = "us-entity", .name = "Entity List"}};
+    rs->list_info = list_infos;
     rs->tags = vocab_of(tag_names, 2);
     rs->risks = vocab_of(risk_names, 3);
     rs->activities = vocab_of(activity_names, 2);

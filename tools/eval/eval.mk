@@ -1,6 +1,6 @@
 # tools/eval -- vet-eval: partner-identification quality (docs/EVAL.md).
 # It reads the public lists with vet-import's readers (libvetimport.a).
-EVAL_SRC := tools/eval/evdata.c tools/eval/evgen.c tools/eval/evreal.c
+EVAL_SRC := tools/eval/evdata.c tools/eval/evgen.c tools/eval/evpeople.c tools/eval/evreal.c
 EVAL_OBJ := $(EVAL_SRC:%.c=$(B)/%.o)
 EVAL_INC := $(IMPORT_INC) -Itools/eval
 

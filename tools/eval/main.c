@@ -16,6 +16,7 @@
 #include "csv.h"
 #include "evdata.h"
 #include "evgen.h"
+#include "evpeople.h"
 #include "evreal.h"
 #include "exitcode.h"
 #include "import.h"
@@ -40,6 +41,7 @@ static const char usage[] =
     "                       (default tests/fixtures/eval/innocent.tsv)\n"
     "  -w, --realworld FILE the real-world form set (default tools/eval/realworld.tsv)\n"
     "      --realworld-only only the real-world form set: no public lists needed\n"
+    "  -p, --people FILE    the people set (default tools/eval/people.tsv; \"-\": none)\n"
     "      --seed N         seed of the variations (default 1)\n"
     "      --examples N     misses and false positives shown per group (default 8)\n"
     "      --json FILE      also write every number and example as JSON\n";
@@ -136,6 +138,8 @@ typedef struct eval {
     long n_innocent_listed; /* innocent names that are in the registry: skipped */
     examples_t innocent_listed;
     unsigned long seed;
+    evpeople_t *people;      /* the people set, or NULL (evpeople.h) */
+    const char *people_path; /* where it was read */
 } eval_t;
 
 static int
@@ -181,7 +185,26 @@ typedef struct match {
     const char *name;
     const char *method;
     double score;
+    const cJSON *merged; /* ids of the entries merged into it, or NULL */
 } match_t;
+
+/* Whether the match is the organisation id: its own id, or one merged
+ * into it (one body listed by several sources is one entity). */
+static bool
+match_is(const match_t *m, const char *id)
+{
+    if (id == NULL)
+        return false;
+    if (strcmp(m->entity, id) == 0)
+        return true;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, m->merged)
+    {
+        if (cJSON_IsString(v) && strcmp(v->valuestring, id) == 0)
+            return true;
+    }
+    return false;
+}
 
 typedef struct reply {
     cJSON *json; /* owned: the parsed reply */
@@ -248,7 +271,8 @@ screen(eval_t *ev, const char *name, const char *country, reply_t *rp)
             continue;
         rp->m[rp->n++] = (match_t){e->valuestring, cJSON_IsString(nm) ? nm->valuestring : "",
                                    cJSON_IsString(me) ? me->valuestring : "",
-                                   cJSON_IsNumber(sc) ? sc->valuedouble : 0.0};
+                                   cJSON_IsNumber(sc) ? sc->valuedouble : 0.0,
+                                   cJSON_GetObjectItemCaseSensitive(m, "merged")};
     }
     return 0;
 }
@@ -315,6 +339,23 @@ correct_match(const eval_t *ev, const query_t *q, long expected, long idx)
     return false;
 }
 
+/* correct_match for a match and every entry merged into it (the registry
+ * files describe each entry apart; the reply's match is all of them). */
+static bool
+correct_merged(const eval_t *ev, const query_t *q, long expected, const match_t *m)
+{
+    if (correct_match(ev, q, expected, evdata_reg_find(ev->reg, m->entity)))
+        return true;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, m->merged)
+    {
+        if (cJSON_IsString(v) &&
+            correct_match(ev, q, expected, evdata_reg_find(ev->reg, v->valuestring)))
+            return true;
+    }
+    return false;
+}
+
 static void
 count(bucket_t *b, const query_t *q, bool in_ruleset, bool hit, const char *hit_method,
       size_t n_matches, size_t n_wrong, bool changed, const char *miss_line, const char *wrong_line,
@@ -372,13 +413,13 @@ judge(eval_t *ev, const query_t *q)
     size_t n_wrong = 0;
     const match_t *first_wrong = NULL;
     for (size_t i = 0; i < rp.n; i++) {
-        long idx = evdata_reg_find(ev->reg, rp.m[i].entity);
-        if (q->set != SET_INNOCENT && expected_id != NULL &&
-            strcmp(rp.m[i].entity, expected_id) == 0) {
+        bool is_expected = match_is(&rp.m[i], expected_id);
+        if (q->set != SET_INNOCENT && is_expected) {
             hit = true;
             hit_method = rp.m[i].method;
         }
-        if (q->set == SET_INNOCENT || !correct_match(ev, q, expected, idx)) {
+        if (q->set == SET_INNOCENT ||
+            (!is_expected && !correct_merged(ev, q, expected, &rp.m[i]))) {
             n_wrong++;
             if (first_wrong == NULL)
                 first_wrong = &rp.m[i];
@@ -592,8 +633,9 @@ rw_count(eval_t *ev, const evreal_row_t *r, const reply_t *rp)
     bool innocent = r->cls == EVREAL_INNOCENT;
     int method = -1;
     for (size_t i = 0; i < rp->n && method < 0 && !innocent; i++)
-        if (evreal_accepts(r, rp->m[i].entity))
-            method = rw_method(rp->m[i].method);
+        for (size_t k = 0; k < r->n_expected && method < 0; k++)
+            if (match_is(&rp->m[i], r->expected[k]))
+                method = rw_method(rp->m[i].method);
     bool absent = !innocent;
     for (size_t i = 0; i < r->n_expected && absent; i++)
         absent = evdata_reg_find(ev->reg, r->expected[i]) < 0;
@@ -854,6 +896,8 @@ write_json(eval_t *ev, const char *path, const char *rules, const char *data, do
             cJSON_AddItemToArray(bs, bucket_json(&ev->b[i], 500));
     }
     cJSON_AddItemToObject(root, "realworld", rw_json(ev, rw_path, 500));
+    if (ev->people != NULL)
+        cJSON_AddItemToObject(root, "people", evpeople_json(ev->people, ev->people_path, 500));
     char *s = cJSON_Print(root);
     cJSON_Delete(root);
     if (s == NULL)
@@ -909,6 +953,13 @@ print_lists(eval_t *ev, long n_examples)
     print_examples("innocent names skipped as listed", &ev->innocent_listed, (size_t)n_examples);
 }
 
+/* Whether the registry (ctx, an evdata_reg_t) has an entry of this id. */
+static bool
+reg_knows(void *ctx, const char *id)
+{
+    return evdata_reg_find(ctx, id) >= 0;
+}
+
 /* The ruleset's fuzzy_threshold (policy.cfg matching), or -1 if unset. */
 static double
 ruleset_threshold(const char *dir)
@@ -941,19 +992,27 @@ main(int argc, char **argv)
     unsigned long seed = 1;
     long n_examples = 8;
     static const struct option opts[] = {
-        {"rules", required_argument, NULL, 'r'},    {"data", required_argument, NULL, 'd'},
-        {"innocent", required_argument, NULL, 'i'}, {"realworld", required_argument, NULL, 'w'},
-        {"realworld-only", no_argument, NULL, 'W'}, {"seed", required_argument, NULL, 's'},
-        {"examples", required_argument, NULL, 'e'}, {"json", required_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"rules", required_argument, NULL, 'r'},
+        {"data", required_argument, NULL, 'd'},
+        {"innocent", required_argument, NULL, 'i'},
+        {"realworld", required_argument, NULL, 'w'},
+        {"realworld-only", no_argument, NULL, 'W'},
+        {"seed", required_argument, NULL, 's'},
+        {"examples", required_argument, NULL, 'e'},
+        {"json", required_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {"people", required_argument, NULL, 'p'},
+        {NULL, 0, NULL, 0},
     };
+    const char *people = "tools/eval/people.tsv";
     int c;
-    while ((c = getopt_long(argc, argv, "r:d:i:w:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:d:i:w:p:h", opts, NULL)) != -1) {
         switch (c) {
         case 'r': rules = optarg; break;
         case 'd': data = optarg; break;
         case 'i': innocent = optarg; break;
         case 'w': realworld = optarg; break;
+        case 'p': people = optarg; break;
         case 'W': lists = false; break;
         case 's': seed = strtoul(optarg, NULL, 10); break;
         case 'e': n_examples = strtol(optarg, NULL, 10); break;
@@ -987,6 +1046,10 @@ main(int argc, char **argv)
     evdata_src_t *src = NULL;
     evreal_t *rw = evreal_load(realworld, err, sizeof err);
     char *errs = NULL;
+    if (rw != NULL && strcmp(people, "-") != 0 &&
+        (ev->people = evpeople_load(people, err, sizeof err)) == NULL)
+        evreal_destroy(&rw);
+    ev->people_path = people;
     if (rw == NULL) {
         fprintf(stderr, "vet-eval: %s\n", err);
         free(ev);
@@ -1038,6 +1101,9 @@ main(int argc, char **argv)
         goto out;
     if (run_realworld(ev, rw, realworld) < 0)
         goto out;
+    if (ev->people != NULL &&
+        evpeople_run(ev->people, ev->engine, ev->worker, reg_knows, ev->reg) < 0)
+        goto out;
 
     double thr = ruleset_threshold(rules);
     printf("vet-eval: ruleset %s (version %s, digest %.16s, %zu organisations), "
@@ -1053,12 +1119,15 @@ main(int argc, char **argv)
         print_lists(ev, n_examples);
     }
     print_realworld(ev, realworld, (size_t)n_examples);
+    if (ev->people != NULL)
+        evpeople_print(ev->people, stdout, people, (size_t)n_examples);
     rc = EX_OK;
     if (json != NULL && write_json(ev, json, rules, data, thr, realworld, lists) < 0)
         rc = VET_EXIT_FAIL;
 out:
     evdata_src_destroy(&src);
     evreal_destroy(&rw);
+    evpeople_destroy(&ev->people);
     for (int i = 0; i < B_N; i++) {
         ex_free(&ev->b[i].misses);
         ex_free(&ev->b[i].wrongs);

@@ -2,7 +2,8 @@
 
 /* Made from Debian's
  * iso-codes (iso_3166-1.json: name, common_name, official_name) plus the
- * short forms the OFAC and UN lists use ("Korea, North", "Burma"). Keys are
+ * short forms the OFAC and UN lists use ("Korea, North", "Burma", and the
+ * nationality "Palestinian" of OFAC's remarks). Keys are
  * lower case, sorted (bytewise) for bsearch. Names that are not one country
  * ("Region: Crimea", "West Bank", "undetermined") are left out on purpose. */
 #include "country.h"
@@ -212,6 +213,7 @@ const country_name_t country_names[] = {
     {"macao special administrative region of china", "MO"},
     {"macau", "MO"},
     {"macedonia", "MK"},
+    {"macedonia, the former yugoslav republic of", "MK"},
     {"madagascar", "MG"},
     {"malawi", "MW"},
     {"malaysia", "MY"},
@@ -255,6 +257,7 @@ const country_name_t country_names[] = {
     {"palau", "PW"},
     {"palestine", "PS"},
     {"palestine, state of", "PS"},
+    {"palestinian", "PS"},
     {"panama", "PA"},
     {"papua new guinea", "PG"},
     {"paraguay", "PY"},

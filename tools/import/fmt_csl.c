@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "country.h"
+#include "dates.h"
 #include "import.h"
 
 #define CSL_SLUG_MAX 48
@@ -42,10 +43,23 @@ static const csl_list_t csl_lists[] = {
      NULL},
 };
 
-enum { COL_ID, COL_SOURCE, COL_ENT, COL_TYPE, COL_NAME, COL_ALT, COL_ADDR, N_COLS };
+enum {
+    COL_ID,
+    COL_SOURCE,
+    COL_ENT,
+    COL_TYPE,
+    COL_NAME,
+    COL_ALT,
+    COL_ADDR,
+    COL_DOB,
+    COL_NAT,
+    COL_CIT,
+    N_COLS
+};
 
-static const char *const col_names[N_COLS] = {"_id",  "source",    "entity_number", "type",
-                                              "name", "alt_names", "addresses"};
+static const char *const col_names[N_COLS] = {
+    "_id",       "source",    "entity_number",  "type",          "name",
+    "alt_names", "addresses", "dates_of_birth", "nationalities", "citizenships"};
 
 typedef struct csl {
     regw_t *w;
@@ -156,6 +170,44 @@ address_country(char *addrs)
     return found;
 }
 
+/* A person's dates_of_birth ("1978-12-05; 1980", dates.h) and
+ * nationalities and citizenships (ISO codes, "KP; RU"), each "; "
+ * separated. s is modified. */
+static int
+person_facts(csl_t *x, regw_org_t *o, char *dobs, char *nats, char *cits)
+{
+    for (char *a = dobs, *next; a != NULL && *a != '\0'; a = next) {
+        next = strstr(a, "; ");
+        if (next != NULL) {
+            *next = '\0';
+            next += 2;
+        }
+        dates_t d;
+        if (!dates_parse(trim(a), &d))
+            regw_note(x->w, "dates of birth not understood (left out)");
+        for (size_t i = 0; i < d.n; i++)
+            if (regw_org_add_birth_date(o, d.v[i]) < 0)
+                return oom(x);
+    }
+    char *lists[2] = {nats, cits};
+    for (size_t k = 0; k < 2; k++)
+        for (char *a = lists[k], *next; a != NULL && *a != '\0'; a = next) {
+            next = strstr(a, "; ");
+            if (next != NULL) {
+                *next = '\0';
+                next += 2;
+            }
+            const char *cc = trim(a);
+            if (!country_is_code(cc))
+                cc = country_lookup(cc);
+            if (cc == NULL)
+                regw_note(x->w, "nationalities with no ISO code (left out)");
+            else if (regw_org_add_nationality(o, cc) < 0)
+                return oom(x);
+        }
+    return 0;
+}
+
 static int
 csl_row(csl_t *x, char **fld, unsigned long line)
 {
@@ -167,7 +219,7 @@ csl_row(csl_t *x, char **fld, unsigned long line)
     }
     const char *skip = NULL, *otype = NULL;
     if (strcmp(type, "Individual") == 0)
-        skip = "individuals", otype = "individual";
+        otype = "individual";
     else if (strcmp(type, "Vessel") == 0)
         skip = "vessels", otype = "other";
     else if (strcmp(type, "Aircraft") == 0)
@@ -230,6 +282,10 @@ csl_row(csl_t *x, char **fld, unsigned long line)
         (x->o->risk != NULL && regw_org_set_risk(o, x->o->risk) < 0) ||
         regw_org_add_source(o, src) < 0)
         return oom(x);
+    if (otype != NULL && strcmp(otype, "individual") == 0)
+        return person_facts(x, o, x->col[COL_DOB] >= 0 ? fld[x->col[COL_DOB]] : NULL,
+                            x->col[COL_NAT] >= 0 ? fld[x->col[COL_NAT]] : NULL,
+                            x->col[COL_CIT] >= 0 ? fld[x->col[COL_CIT]] : NULL);
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "country.h"
+#include "dates.h"
 #include "import.h"
 
 #define FTM_SLUG_MAX 56
@@ -92,7 +93,7 @@ entity(ftm_t *x, const cJSON *e, int line)
     for (size_t i = 0; i < sizeof org_schemas / sizeof org_schemas[0]; i++)
         keep = keep || strcmp(s, org_schemas[i]) == 0;
     if (strcmp(s, "Person") == 0)
-        skip = "individuals", otype = "individual";
+        otype = "individual";
     else if (strcmp(s, "Vessel") == 0)
         skip = "vessels", otype = "other";
     else if (strcmp(s, "Airplane") == 0)
@@ -153,6 +154,34 @@ entity(ftm_t *x, const cJSON *e, int line)
             if (cJSON_IsString(v) && regw_org_add_id(o, id_props[i].scheme, v->valuestring) < 0)
                 return oom(x);
         }
+    }
+    /* A person's birthDate ("1965-03-02", "1965"; dates.h) and
+     * nationality (lower-case ISO codes). */
+    bool person = otype != NULL && strcmp(otype, "individual") == 0;
+    const cJSON *bd = person ? prop(props, "birthDate", &badp) : NULL, *pv;
+    const cJSON *nat = person ? prop(props, "nationality", &badp) : NULL;
+    if (badp)
+        return bad(x, line, "a property is not an array");
+    cJSON_ArrayForEach(pv, bd)
+    {
+        dates_t d;
+        if (!cJSON_IsString(pv) || !dates_parse(pv->valuestring, &d)) {
+            regw_note(x->w, "dates of birth not understood (left out)");
+            continue;
+        }
+        for (size_t i = 0; i < d.n; i++)
+            if (regw_org_add_birth_date(o, d.v[i]) < 0)
+                return oom(x);
+    }
+    cJSON_ArrayForEach(pv, nat)
+    {
+        if (!cJSON_IsString(pv) || strlen(pv->valuestring) != 2)
+            continue;
+        char up[3] = {(char)(pv->valuestring[0] & ~0x20), (char)(pv->valuestring[1] & ~0x20), 0};
+        if (!country_is_code(up))
+            regw_note(x->w, "nationalities with no ISO code (left out)");
+        else if (regw_org_add_nationality(o, up) < 0)
+            return oom(x);
     }
     /* Country codes are lower case ISO alpha-2 (plus FtM's own, such as
      * "suhh"); one distinct valid code sets the country. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "country.h"
+#include "dates.h"
 #include "import.h"
 #include "ofac.h"
 #include "smap.h"
@@ -41,6 +42,66 @@ bad(conv_t *x, const imp_file_t *f, unsigned long line, const char *what, const 
     return -1;
 }
 
+/* The value of a remark that starts with one of the labels ("DOB ",
+ * "alt. DOB "), or NULL. */
+static const char *
+remark_value(const char *item, const char *const *labels)
+{
+    for (const char *const *l = labels; *l != NULL; l++) {
+        size_t n = strlen(*l);
+        if (strncmp(item, *l, n) == 0)
+            return item + n;
+    }
+    return NULL;
+}
+
+/* An individual's dates of birth and nationalities from the remarks of
+ * sdn.csv: "DOB 02 Mar 1965; alt. DOB 1966; POB Tehran, Iran; nationality
+ * Iran; alt. citizen Iraq; ...". Dates read by dates_parse (dates.h: what
+ * a range or a circa becomes); a nationality or a citizenship through the
+ * country table ("possibly" dropped: an uncertain nationality widens what
+ * agrees, never narrows it). What is not understood is counted. */
+static int
+person_remarks(conv_t *x, regw_org_t *o, const char *remarks)
+{
+    static const char *const dob[] = {"DOB ", "alt. DOB ", NULL};
+    static const char *const nat[] = {"nationality ", "alt. nationality ", "citizen ",
+                                      "alt. citizen ", NULL};
+    char *buf = strdup(remarks);
+    if (buf == NULL)
+        return oom(x);
+    int r = 0;
+    for (char *p = buf, *next; p != NULL && r == 0; p = next) {
+        next = strchr(p, ';');
+        if (next != NULL)
+            *next++ = '\0';
+        while (*p == ' ')
+            p++;
+        size_t n = strlen(p);
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '.'))
+            p[--n] = '\0';
+        const char *v;
+        if ((v = remark_value(p, dob)) != NULL) {
+            dates_t d;
+            if (!dates_parse(v, &d))
+                regw_note(x->w, "dates of birth not understood (left out)");
+            for (size_t i = 0; i < d.n && r == 0; i++)
+                if (regw_org_add_birth_date(o, d.v[i]) < 0)
+                    r = oom(x);
+        } else if ((v = remark_value(p, nat)) != NULL) {
+            if (strncmp(v, "possibly ", 9) == 0)
+                v += 9;
+            const char *cc = country_lookup(v);
+            if (cc == NULL)
+                regw_note(x->w, "nationalities with no ISO code (left out)");
+            else if (regw_org_add_nationality(o, cc) < 0)
+                r = oom(x);
+        }
+    }
+    free(buf);
+    return r;
+}
+
 static int
 sdn_row(void *ctx, const imp_file_t *f, const ofac_row_t *row, sbuf_t *err)
 {
@@ -49,7 +110,7 @@ sdn_row(void *ctx, const imp_file_t *f, const ofac_row_t *row, sbuf_t *err)
     const char *ent = row->ent_num, *name = row->name, *type = row->type;
     const char *otype = NULL, *skip = NULL;
     if (strcmp(type, "individual") == 0)
-        skip = "individuals", otype = "individual";
+        otype = "individual";
     else if (strcmp(type, "vessel") == 0)
         skip = "vessels", otype = "other";
     else if (strcmp(type, "aircraft") == 0)
@@ -75,7 +136,8 @@ sdn_row(void *ctx, const imp_file_t *f, const ofac_row_t *row, sbuf_t *err)
         (otype != NULL && regw_org_set_type(o, otype) < 0) ||
         (x->o->risk != NULL && regw_org_set_risk(o, x->o->risk) < 0))
         return oom(x);
-    return 0;
+    return otype != NULL && strcmp(otype, "individual") == 0 ? person_remarks(x, o, row->remarks)
+                                                             : 0;
 }
 
 static int
@@ -87,7 +149,7 @@ alt_row(void *ctx, const imp_file_t *f, const ofac_row_t *row, sbuf_t *err)
     char id[64];
     snprintf(id, sizeof id, "sdn-%s", row->ent_num);
     regw_org_t *o = regw_find(x->w, id);
-    /* Names of records not written (individuals...) are not wanted. */
+    /* Names of records not written (vessels, aircraft) are not wanted. */
     if (o == NULL || row->name[0] == '\0')
         return 0;
     return regw_org_add_alias(o, row->name) < 0 ? oom(x) : 0;
@@ -135,12 +197,12 @@ set_countries(conv_t *x)
     for (size_t i = 0; i < x->n_cc; i++) {
         const conv_cc_t *s = &x->cc[i];
         if (s->several) {
-            regw_note(x->w, "entities with addresses in several countries (no country set)");
+            regw_note(x->w, "records with addresses in several countries (no country set)");
             continue;
         }
         const char *cc = country_lookup(s->country);
         if (cc == NULL) {
-            regw_note(x->w, "entities whose address country has no ISO code (no country set)");
+            regw_note(x->w, "records whose address country has no ISO code (no country set)");
             continue;
         }
         if (regw_org_set_country(regw_find(x->w, s->id), cc) < 0)

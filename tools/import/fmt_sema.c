@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dates.h"
 #include "import.h"
 #include "sema.h"
 
@@ -184,10 +185,6 @@ record(void *ctx, const imp_file_t *f, const sema_rec_t *rec, sbuf_t *err)
     /* A ship is an EntityOrShip with an IMO number; a person's record with
      * one (a data-entry slip the list has) stays a person. */
     bool ship = entity != NULL && v[SEMA_IMO] != NULL;
-    if (person && !x->o->all) {
-        regw_skip(x->w, "individuals");
-        return 0;
-    }
     if (ship && !x->o->all) {
         regw_skip(x->w, "vessels");
         return 0;
@@ -251,6 +248,15 @@ record(void *ctx, const imp_file_t *f, const sema_rec_t *rec, sbuf_t *err)
         (x->o->risk != NULL && regw_org_set_risk(o, x->o->risk) < 0) ||
         (v[SEMA_ALIASES] != NULL && add_aliases(x, o, v[SEMA_ALIASES], person) < 0))
         r = imp_oom(x->err);
+    /* A person's DateOfBirth ("1953-09-22", "1986"; dates.h). */
+    if (r == 0 && person && v[SEMA_BORN] != NULL) {
+        dates_t d;
+        if (!dates_parse(v[SEMA_BORN], &d))
+            regw_note(x->w, "dates of birth not understood (left out)");
+        for (size_t i = 0; i < d.n && r == 0; i++)
+            if (regw_org_add_birth_date(o, d.v[i]) < 0)
+                r = imp_oom(x->err);
+    }
     sbuf_free(&name);
     sbuf_free(&src);
     return r;

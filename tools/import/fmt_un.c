@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "country.h"
+#include "dates.h"
 #include "import.h"
 #include "un.h"
 
@@ -131,16 +132,72 @@ person_name(const un_rec_t *rec, sbuf_t *b)
     return b->oom ? -1 : 0;
 }
 
+/* One INDIVIDUAL_DATE_OF_BIRTH into d (dates.h): EXACT with a DATE or a
+ * YEAR as written; APPROXIMATELY as a circa (a year either side);
+ * BETWEEN as each year of FROM_YEAR..TO_YEAR; a NOTE alone when it is a
+ * month and a year ("Nov. 1973"). False when nothing is understood. */
+static bool
+un_dob(const un_dob_t *b, dates_t *d)
+{
+    d->n = 0;
+    const char *type = b->type ? b->type : "";
+    bool approx = strcmp(type, "APPROXIMATELY") == 0;
+    if (strcmp(type, "BETWEEN") == 0) {
+        int from, to;
+        char end;
+        return b->from && b->to && sscanf(b->from, "%d%c", &from, &end) == 1 &&
+               sscanf(b->to, "%d%c", &to, &end) == 1 && dates_years(from, to, false, d);
+    }
+    const char *v = b->date ? b->date : b->year ? b->year : b->note;
+    if (v == NULL)
+        return false;
+    if (!dates_parse(v, d))
+        return false;
+    if (approx) {
+        /* The year of what was given, a year either side. */
+        int y = 0;
+        sscanf(d->v[0], "%4d", &y);
+        return dates_years(y, y, true, d);
+    }
+    return true;
+}
+
+/* An individual's dates of birth and nationalities. */
+static int
+person_facts(conv_t *x, regw_org_t *o, const un_rec_t *rec)
+{
+    for (size_t i = 0; i < rec->n_dobs; i++) {
+        const un_dob_t *b = &rec->dobs[i];
+        if (b->type == NULL && b->date == NULL && b->year == NULL && b->note == NULL)
+            continue; /* an empty element */
+        dates_t d;
+        if (!un_dob(b, &d))
+            regw_note(x->w, "dates of birth not understood (left out)");
+        for (size_t k = 0; k < d.n; k++)
+            if (regw_org_add_birth_date(o, d.v[k]) < 0)
+                return oom(x);
+    }
+    for (size_t i = 0; i < rec->n_nationalities; i++) {
+        const char *cn = rec->nationalities[i];
+        while (*cn == ' ' || *cn == '\n')
+            cn++;
+        if (cn[0] == '\0')
+            continue;
+        const char *cc = country_lookup(cn);
+        if (cc == NULL)
+            regw_note(x->w, "nationalities with no ISO code (left out)");
+        else if (regw_org_add_nationality(o, cc) < 0)
+            return oom(x);
+    }
+    return 0;
+}
+
 static int
 record(void *ctx, const imp_file_t *f, const un_rec_t *rec, sbuf_t *err)
 {
     (void)err;
     conv_t *x = ctx;
     bool person = rec->person;
-    if (person && !x->o->all) {
-        regw_skip(x->w, "individuals");
-        return 0;
-    }
     sbuf_t name = SBUF_INIT;
     int r = 0;
     const char *ref = rec->ref;
@@ -184,9 +241,20 @@ record(void *ctx, const imp_file_t *f, const un_rec_t *rec, sbuf_t *err)
         }
         if (rec->orig != NULL && regw_org_add_alias(o, rec->orig) < 0)
             r = oom(x);
-        for (size_t i = 0; r == 0 && i < rec->n_aliases; i++)
+        for (size_t i = 0; r == 0 && i < rec->n_aliases; i++) {
+            /* A person's "Low" quality alias (a kunya, a nickname) is
+             * what OFAC calls a weak alias and leaves out of its own
+             * alias file: screening by it names too many people. */
+            const char *q = rec->qualities ? rec->qualities[i] : NULL;
+            if (person && q != NULL && strcmp(q, "Low") == 0) {
+                regw_skip(x->w, "low-quality aliases of individuals (UN QUALITY Low)");
+                continue;
+            }
             if (add_alias_field(o, rec->aliases[i]) < 0)
                 r = oom(x);
+        }
+        if (r == 0 && person)
+            r = person_facts(x, o, rec);
         const char *country = NULL;
         bool several = false;
         for (size_t i = 0; i < rec->n_countries; i++) {
@@ -223,7 +291,15 @@ run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files, sbu
                       "United Nations Security Council",
                       "https://www.un.org/securitycouncil/content/un-sc-consolidated-list") < 0)
         return oom(&x);
-    return un_read(&files[0], record, &x, err);
+    char date[11];
+    if (un_read_dated(&files[0], record, &x, date, err) != 0)
+        return -1;
+    /* The list's own date of edition, unless --as-of says otherwise. */
+    if (date[0] != '\0' && regw_set_edition(w, date, NULL, 0) != 0) {
+        sbuf_puts(err, "out of memory");
+        return -1;
+    }
+    return 0;
 }
 
 const imp_format_t imp_un_xml = {

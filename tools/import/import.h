@@ -15,9 +15,16 @@ typedef struct imp_file {
 } imp_file_t;
 
 typedef struct imp_opts {
-    const char *list_id; /* --list-id, or NULL for the format's default */
-    const char *risk;    /* --risk, or NULL */
-    bool all;            /* --all: keep individuals, vessels, aircraft */
+    const char *list_id;        /* --list-id, or NULL for the format's default */
+    const char *risk;           /* --risk, or NULL */
+    bool all;                   /* --all: keep vessels and aircraft (ships) too;
+                                   organisations and individuals are always kept */
+    const char *as_of;          /* --as-of YYYY-MM-DD: the edition, or NULL (the
+                                   date the data gives, if any) */
+    int max_age_days;           /* --max-age-days, or 0 */
+    const char *as_of_fallback; /* the edition when neither as_of nor the
+                                   data give one (vet-update: the day it
+                                   downloaded the file), or NULL */
 } imp_opts_t;
 
 /* Reads files into w. Returns 0, or -1 with "file:line: what is wrong"

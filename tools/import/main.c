@@ -7,138 +7,24 @@
 #include <string.h>
 
 #include "exitcode.h"
+#include "dates.h"
 #include "import.h"
+#include "imprun.h"
 #include "vec.h"
-
-static const imp_format_t *const formats[] = {
-    &imp_ofac_sdn, &imp_nro_tsv, &imp_ca_nro, &imp_csl, &imp_un_xml, &imp_ftm, &imp_ca_sema,
-};
 
 static void
 usage(FILE *f)
 {
     fprintf(f, "usage: vet-import --format FORMAT [--list-id ID] [--risk LEVEL] [--all] "
-               "[--select IDS] FILE... > registry.cfg\nformats:\n");
-    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+               "[--select IDS] [--as-of YYYY-MM-DD] [--max-age-days N] FILE... > registry.cfg\n"
+               "  organisations and individuals are written; --all: vessels and aircraft too\n"
+               "  --as-of: the lists' edition (the UN list gives its own), --max-age-days: how\n"
+               "  old it may get before vetd calls it stale\n"
+               "formats:\n");
+    size_t n;
+    const imp_format_t *const *formats = imprun_formats(&n);
+    for (size_t i = 0; i < n; i++)
         fprintf(f, "  %-9s %s\n", formats[i]->name, formats[i]->files);
-}
-
-/* The line of the first byte that is not UTF-8 (or a NUL), 0 if valid. */
-static int
-bad_utf8_line(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
-    int line = 1;
-    while (p < end) {
-        unsigned char c = *p;
-        size_t need;
-        unsigned min;
-        if (c == '\n')
-            line++;
-        if (c == 0)
-            return line;
-        if (c < 0x80) {
-            p++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-            min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            min = 0x10000;
-        } else {
-            return line;
-        }
-        if ((size_t)(end - p) <= need)
-            return line;
-        unsigned cp = c & (0x3F >> need);
-        for (size_t i = 1; i <= need; i++) {
-            if ((p[i] & 0xC0) != 0x80)
-                return line;
-            cp = (cp << 6) | (p[i] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return line;
-        p += need + 1;
-    }
-    return 0;
-}
-
-/* --select FILE: one organisation id per line ('#' starts a comment), as
- * the importer names them. Keeps only those; an id the input lacks is an
- * error, so a curated subset notices when its source drops a record. The
- * file's digest joins the sources in the header. Returns an exit code. */
-static int
-apply_selection(regw_t *w, const char *path)
-{
-    size_t len;
-    char *text = imp_read_file(path, &len);
-    if (text == NULL) {
-        fprintf(stderr, "vet-import: %s: %s\n", path, strerror(errno));
-        return EX_NOINPUT;
-    }
-    int rc = EX_OK;
-    size_t n = 0, cap = 0, missing = 0;
-    const char **ids = NULL;
-    int *lines = NULL;
-    if (regw_add_source(w, path, text, len) < 0)
-        goto oom;
-    int line = 0;
-    for (char *p = text, *next; p != NULL && *p != '\0'; p = next) {
-        line++;
-        next = strchr(p, '\n');
-        if (next != NULL)
-            *next++ = '\0';
-        char *hash = strchr(p, '#');
-        if (hash != NULL)
-            *hash = '\0';
-        p += strspn(p, " \t\r");
-        size_t idlen = strcspn(p, " \t\r");
-        if (idlen == 0)
-            continue;
-        if (p[idlen + strspn(p + idlen, " \t\r")] != '\0') {
-            fprintf(stderr, "%s:%d: expected one organisation id per line\n", path, line);
-            rc = EX_DATAERR;
-            goto out;
-        }
-        p[idlen] = '\0';
-        for (size_t i = 0; i < n; i++)
-            if (strcmp(ids[i], p) == 0) {
-                fprintf(stderr, "%s:%d: \"%s\" is already selected on line %d\n", path, line, p,
-                        lines[i]);
-                rc = EX_DATAERR;
-                goto out;
-            }
-        /* ids and lines share one capacity (vec.h). */
-        size_t ci = cap, cl = cap;
-        if (vec_grow(&ids, &ci, n + 1, sizeof *ids, 64) != 0 ||
-            vec_grow(&lines, &cl, n + 1, sizeof *lines, 64) != 0)
-            goto oom;
-        cap = ci;
-        ids[n] = p;
-        lines[n++] = line;
-    }
-    int r = regw_retain(w, ids, n, imp_basename(path), &missing);
-    if (r < 0)
-        goto oom;
-    if (r > 0) {
-        fprintf(stderr, "%s:%d: no organisation \"%s\" in the input (delisted, or renumbered?)\n",
-                path, lines[missing], ids[missing]);
-        rc = EX_DATAERR;
-    }
-    goto out;
-oom:
-    fprintf(stderr, "vet-import: out of memory\n");
-    rc = EX_SOFTWARE;
-out:
-    free(ids);
-    free(lines);
-    /* The header borrows the file's base name from path, not from text. */
-    free(text);
-    return rc;
 }
 
 int
@@ -149,10 +35,12 @@ main(int argc, char **argv)
                                              {"risk", required_argument, NULL, 'r'},
                                              {"all", no_argument, NULL, 'a'},
                                              {"select", required_argument, NULL, 's'},
+                                             {"as-of", required_argument, NULL, 'D'},
+                                             {"max-age-days", required_argument, NULL, 'M'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *fmt_name = NULL, *select_path = NULL;
-    imp_opts_t opts = {NULL, NULL, false};
+    imp_opts_t opts = {NULL, NULL, false, NULL, 0, NULL};
     int c;
     while ((c = getopt_long(argc, argv, "f:l:r:as:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -161,6 +49,17 @@ main(int argc, char **argv)
         case 'r': opts.risk = optarg; break;
         case 'a': opts.all = true; break;
         case 's': select_path = optarg; break;
+        case 'D': opts.as_of = optarg; break;
+        case 'M': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end != '\0' || v < 1 || v > 3650) {
+                fprintf(stderr, "vet-import: --max-age-days takes 1..3650 days\n");
+                return EX_USAGE;
+            }
+            opts.max_age_days = (int)v;
+            break;
+        }
         case 'h': usage(stdout); return EX_OK;
         default: usage(stderr); return EX_USAGE;
         }
@@ -170,10 +69,7 @@ main(int argc, char **argv)
         usage(stderr);
         return EX_USAGE;
     }
-    const imp_format_t *fmt = NULL;
-    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
-        if (strcmp(formats[i]->name, fmt_name) == 0)
-            fmt = formats[i];
+    const imp_format_t *fmt = imprun_format(fmt_name);
     if (fmt == NULL) {
         fprintf(stderr, "vet-import: unknown format \"%s\"\n", fmt_name);
         usage(stderr);
@@ -198,73 +94,35 @@ main(int argc, char **argv)
                         "'_', '-' or '.'\n");
         return EX_USAGE;
     }
+    dates_t asd;
+    if (opts.as_of != NULL && !(dates_parse(opts.as_of, &asd) && asd.n == 1 &&
+                                strcmp(asd.v[0], opts.as_of) == 0 && strlen(opts.as_of) == 10)) {
+        fprintf(stderr, "vet-import: --as-of takes a date YYYY-MM-DD, not \"%s\"\n", opts.as_of);
+        return EX_USAGE;
+    }
     if (sodium_init() < 0) {
         fprintf(stderr, "vet-import: libsodium failed to initialise\n");
         return EX_SOFTWARE;
     }
 
+    sbuf_t out = SBUF_INIT, summary = SBUF_INIT, err = SBUF_INIT;
+    const char **paths = (const char **)(argv + optind);
+    imprun_rc_t ir = imprun_run(fmt, &opts, select_path, paths, n_files, &out, &summary, &err);
     int rc = EX_OK;
-    imp_file_t *files = calloc(n_files, sizeof *files);
-    regw_t *w = regw_new();
-    sbuf_t err = SBUF_INIT, out = SBUF_INIT;
-    if (files == NULL || w == NULL) {
-        fprintf(stderr, "vet-import: out of memory\n");
-        rc = EX_SOFTWARE;
-        goto done;
-    }
-    for (size_t i = 0; i < n_files; i++) {
-        files[i].path = argv[optind + (int)i];
-        char *d = imp_read_file(files[i].path, &files[i].len);
-        if (d == NULL) {
-            fprintf(stderr, "vet-import: %s: %s\n", files[i].path, strerror(errno));
-            rc = EX_NOINPUT;
-            goto done;
-        }
-        files[i].data = d;
-        int bad = bad_utf8_line(d, files[i].len);
-        if (bad > 0) {
-            fprintf(stderr, "%s:%d: not valid UTF-8\n", files[i].path, bad);
-            rc = EX_DATAERR;
-            goto done;
-        }
-        if (regw_add_source(w, files[i].path, d, files[i].len) < 0) {
-            fprintf(stderr, "vet-import: out of memory\n");
-            rc = EX_SOFTWARE;
-            goto done;
-        }
-    }
-    if (fmt->run(w, &opts, files, n_files, &err) < 0) {
-        fprintf(stderr, "%s\n", err.data ? err.data : "vet-import: failed");
-        rc = EX_DATAERR;
-        goto done;
-    }
-    if (select_path != NULL && (rc = apply_selection(w, select_path)) != EX_OK)
-        goto done;
-    char title[160];
-    snprintf(title, sizeof title, "vetd registry imported with vet-import --format %s", fmt->name);
-    regw_render(w, title, &out);
-    if (out.oom || err.oom) {
-        fprintf(stderr, "vet-import: out of memory\n");
-        rc = EX_SOFTWARE;
-        goto done;
-    }
-    /* Everything is built: only now does stdout see a byte. */
-    if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+    if (ir != IMPRUN_OK) {
+        rc = ir == IMPRUN_REFUSED ? EX_DATAERR : ir == IMPRUN_NOINPUT ? EX_NOINPUT : EX_SOFTWARE;
+        /* "file:line: what" stands alone; the others say who speaks. */
+        fprintf(stderr, "%s%s\n",
+                ir == IMPRUN_REFUSED ? "" : "vet-import: ", err.data ? err.data : "failed");
+    } else if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+        /* Everything is built: only now does stdout see a byte. */
         fprintf(stderr, "vet-import: writing the output: %s\n", strerror(errno));
         rc = EX_IOERR;
-        goto done;
+    } else {
+        fputs(summary.data ? summary.data : "", stderr);
     }
-    sbuf_clear(&err);
-    regw_summary(w, &err);
-    fputs(err.data ? err.data : "", stderr);
-
-done:
-    if (files != NULL)
-        for (size_t i = 0; i < n_files; i++)
-            free((char *)files[i].data);
-    free(files);
-    regw_destroy(&w);
-    sbuf_free(&err);
     sbuf_free(&out);
+    sbuf_free(&summary);
+    sbuf_free(&err);
     return rc;
 }

@@ -15,10 +15,11 @@ static const struct {
     int name;    /* the name or alias, -1 if none */
     int type;    /* the SDN type, -1 if none */
     int country; /* the address's country, -1 if none */
+    int remarks; /* the remarks, -1 if not read */
 } layout[] = {
-    [OFAC_SDN] = {12, 1, 2, -1},
-    [OFAC_ALT] = {5, 3, -1, -1},
-    [OFAC_ADD] = {6, -1, -1, 4},
+    [OFAC_SDN] = {12, 1, 2, -1, 11},
+    [OFAC_ALT] = {5, 3, -1, -1, -1},
+    [OFAC_ADD] = {6, -1, -1, 4, -1},
 };
 
 /* The SDN types; "" is an organisation. */
@@ -69,13 +70,15 @@ record(void *ctx, char **fld, size_t n, unsigned long line, sbuf_t *err)
         sbuf_printf(err, "%s:%lu: expected %zu fields, got %zu", x->f->path, line, want, n);
         return -1;
     }
-    ofac_row_t row = {line, val(fld[0]), "", "", ""};
+    ofac_row_t row = {line, val(fld[0]), "", "", "", ""};
     if (layout[x->kind].name >= 0)
         row.name = val(fld[layout[x->kind].name]);
     if (layout[x->kind].type >= 0)
         row.type = val(fld[layout[x->kind].type]);
     if (layout[x->kind].country >= 0)
         row.country = val(fld[layout[x->kind].country]);
+    if (layout[x->kind].remarks >= 0)
+        row.remarks = val(fld[layout[x->kind].remarks]);
     if (!all_digits(row.ent_num))
         return bad(x, line, "ent_num is not a number:", row.ent_num, err);
     size_t t = 0;

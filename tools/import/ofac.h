@@ -20,6 +20,8 @@ typedef struct ofac_row {
     const char *type;    /* sdn.csv: "" (an organisation), "individual",
                                "vessel" or "aircraft" (checked); else "" */
     const char *country; /* add.csv: the address's country; else "" */
+    const char *remarks; /* sdn.csv: the remarks ("DOB 02 Mar 1965;
+                               nationality Iran; ..."); else "" */
 } ofac_row_t;
 
 /* Called for each record of a file; returns 0, or -1 to stop with what is

@@ -28,7 +28,9 @@ struct regw_org {
     strv_t lists;
     strv_t sources;
     strv_t tags;
-    strv_t relations; /* kind, target, kind, target, ... */
+    strv_t relations;     /* kind, target, kind, target, ... */
+    strv_t birth_dates;   /* individuals: "YYYY-MM-DD", "YYYY-MM", "YYYY" */
+    strv_t nationalities; /* individuals: ISO 3166-1 alpha-2 */
     regw_id_t *ids;
     size_t n_ids, cap_ids;
 };
@@ -65,6 +67,8 @@ struct regw {
     size_t n_unselected;  /* organisations regw_retain dropped */
     char *header;         /* regw_set_header's text, or NULL */
     bool keep_order;      /* write organisations as made */
+    char *as_of;          /* lists' edition (regw_set_edition), or NULL */
+    int max_age_days;     /* 0: none */
 };
 
 /* A cleaned copy: whitespace runs -> one space, ends trimmed, other
@@ -176,6 +180,8 @@ org_free(regw_org_t *o)
     strv_free(&o->sources);
     strv_free(&o->tags);
     strv_free(&o->relations);
+    strv_free(&o->birth_dates);
+    strv_free(&o->nationalities);
     for (size_t i = 0; i < o->n_ids; i++) {
         free(o->ids[i].scheme);
         free(o->ids[i].value);
@@ -184,12 +190,30 @@ org_free(regw_org_t *o)
     free(o);
 }
 
+int
+regw_set_edition(regw_t *w, const char *as_of, const char *fallback, int max_age_days)
+{
+    if (as_of == NULL && w->as_of == NULL)
+        as_of = fallback;
+    if (as_of != NULL) {
+        char *c = strdup(as_of);
+        if (c == NULL)
+            return -1;
+        free(w->as_of);
+        w->as_of = c;
+    }
+    if (max_age_days > 0)
+        w->max_age_days = max_age_days;
+    return 0;
+}
+
 void
 regw_destroy(regw_t **p)
 {
     if (p == NULL || *p == NULL)
         return;
     regw_t *w = *p;
+    free(w->as_of);
     for (size_t i = 0; i < w->n_orgs; i++)
         org_free(w->orgs[i]);
     free(w->orgs);
@@ -379,6 +403,24 @@ regw_org_add_tag(regw_org_t *o, const char *tag)
 }
 
 int
+regw_org_add_birth_date(regw_org_t *o, const char *date)
+{
+    return strv_add(&o->birth_dates, date, streq, NULL);
+}
+
+int
+regw_org_add_nationality(regw_org_t *o, const char *cc)
+{
+    return strv_add(&o->nationalities, cc, streq, NULL);
+}
+
+bool
+regw_org_is_individual(const regw_org_t *o)
+{
+    return o->type != NULL && strcmp(o->type, "individual") == 0;
+}
+
+int
 regw_org_add_relation(regw_org_t *o, const char *kind, const char *target)
 {
     for (size_t i = 0; i + 1 < o->relations.n; i += 2)
@@ -552,6 +594,15 @@ reindex(regw_t *w)
     return 0;
 }
 
+static size_t
+count_individuals(const regw_t *w)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < w->n_orgs; i++)
+        n += regw_org_is_individual(w->orgs[i]);
+    return n;
+}
+
 void
 regw_render(regw_t *w, const char *title, sbuf_t *out)
 {
@@ -580,7 +631,12 @@ regw_render(regw_t *w, const char *title, sbuf_t *out)
             put_comment(out, w->srcs[i].base);
             sbuf_printf(out, "  SHA-256 %s\n", w->srcs[i].hex);
         }
-        sbuf_printf(out, "# %zu organisations, %zu aliases.\n", w->n_orgs, n_alias);
+        size_t people = count_individuals(w);
+        if (people > 0)
+            sbuf_printf(out, "# %zu organisations and %zu individuals, %zu aliases.\n",
+                        w->n_orgs - people, people, n_alias);
+        else
+            sbuf_printf(out, "# %zu organisations, %zu aliases.\n", w->n_orgs, n_alias);
     }
     if (w->selected != NULL) {
         sbuf_printf(out, "# Selected: only the organisations listed in ");
@@ -607,6 +663,13 @@ regw_render(regw_t *w, const char *title, sbuf_t *out)
             regw_quote(out, l->url);
             sbuf_puts(out, ";");
         }
+        if (w->as_of) {
+            sbuf_puts(out, "\n    as_of = ");
+            regw_quote(out, w->as_of);
+            sbuf_puts(out, ";");
+            if (w->max_age_days > 0)
+                sbuf_printf(out, " max_age_days = %d;", w->max_age_days);
+        }
         sbuf_puts(out, i + 1 < w->n_lists ? " },\n" : " }\n");
     }
     sbuf_puts(out, ");\n\norganisations = (\n");
@@ -632,6 +695,20 @@ regw_render(regw_t *w, const char *title, sbuf_t *out)
             if (o->type) {
                 sbuf_puts(out, " type = ");
                 regw_quote(out, o->type);
+                sbuf_puts(out, ";");
+            }
+            sbuf_puts(out, "\n");
+        }
+        if (o->birth_dates.n || o->nationalities.n) {
+            sbuf_puts(out, "   ");
+            if (o->birth_dates.n) {
+                sbuf_puts(out, " birth_dates = ");
+                put_qlist(out, &o->birth_dates);
+                sbuf_puts(out, ";");
+            }
+            if (o->nationalities.n) {
+                sbuf_puts(out, " nationalities = ");
+                put_qlist(out, &o->nationalities);
                 sbuf_puts(out, ";");
             }
             sbuf_puts(out, "\n");
@@ -680,7 +757,12 @@ regw_render(regw_t *w, const char *title, sbuf_t *out)
 void
 regw_summary(const regw_t *w, sbuf_t *out)
 {
-    sbuf_printf(out, "vet-import: %zu organisations written\n", w->n_orgs);
+    size_t people = count_individuals(w);
+    if (people > 0)
+        sbuf_printf(out, "vet-import: %zu organisations and %zu individuals written\n",
+                    w->n_orgs - people, people);
+    else
+        sbuf_printf(out, "vet-import: %zu organisations written\n", w->n_orgs);
     for (size_t i = 0; i < w->n_skips; i++)
         sbuf_printf(out, "vet-import: skipped %zu %s\n", w->skips[i].n, w->skips[i].what);
     for (size_t i = 0; i < w->n_notes; i++)

@@ -23,6 +23,12 @@ int regw_add_source(regw_t *w, const char *path, const void *data, size_t len);
 int regw_add_list(regw_t *w, const char *id, const char *name, const char *authority,
                   const char *url);
 
+/* Records the edition of every list the file declares: as_of
+ * ("YYYY-MM-DD"; NULL keeps what was set, e.g. the date the data gives;
+ * then fallback if nothing was) and max_age_days (0: none), written into
+ * each list declaration. 0, or -1 on OOM. */
+int regw_set_edition(regw_t *w, const char *as_of, const char *fallback, int max_age_days);
+
 /* A new organisation with this id, owned by the writer. NULL if the id is
  * taken (*dup set true) or on OOM (*dup false). */
 regw_org_t *regw_org_new(regw_t *w, const char *id, bool *dup);
@@ -43,6 +49,13 @@ int regw_org_set_risk(regw_org_t *o, const char *risk);
 int regw_org_add_id(regw_org_t *o, const char *scheme, const char *value);
 int regw_org_add_list(regw_org_t *o, const char *list);
 int regw_org_add_source(regw_org_t *o, const char *source);
+/* An individual's date of birth ("YYYY-MM-DD", "YYYY-MM" or "YYYY": see
+ * imp_dates) and nationality (ISO 3166-1 alpha-2), written in the order
+ * added; a repeat is dropped. 0, or -1 on OOM. */
+int regw_org_add_birth_date(regw_org_t *o, const char *date);
+int regw_org_add_nationality(regw_org_t *o, const char *cc);
+/* Whether its type is "individual". */
+bool regw_org_is_individual(const regw_org_t *o);
 /* Tags, and relations to other organisations (kind, target id), written
  * after the lists; a repeated tag or relation is dropped. 0, or -1 on OOM. */
 int regw_org_add_tag(regw_org_t *o, const char *tag);

@@ -1,0 +1,1257 @@
+/* person.c -- people's names: the person index, the search of a person's name, and what a date
+ * of birth and a nationality say of a match (person.h).
+ *
+ * Design. A person's name is a handful of words in no fixed order
+ * ("KIM, Jong Un", "Jong Un Kim"), each written several ways (Mohammad,
+ * Muhammad, Mohammed; Yevgeniy, Evgeny, Evgenii), some of them left out
+ * (a Russian patronymic, a middle name) or cut to an initial. So names
+ * are compared as sets of words, not as strings:
+ *
+ *  - Words. A name is normalised (norm.h: case, accents, punctuation);
+ *    each word in another script is rendered in Latin letters (script.h:
+ *    BGN/PCGN for Cyrillic and Persian, pinyin for Han, which also splits
+ *    a Chinese name into its syllables); titles and particles ("haji",
+ *    "dr"; "al", "bin", "van", "de": words.cfg person_names) are optional
+ *    words: they pair like others, and count for nothing when the other
+ *    name lacks them ("bin" is a particle in "Osama bin Laden" and a name
+ *    in "Wang Bin"); a particle joined to its word is cut off it
+ *    ("Alhusseini"). Each word is then read in the form it is compared
+ *    in: the spelling rules applied ("kh" -> "h", "tch" -> "ch", "ou" ->
+ *    "u", a final "iy", "ii", "y" -> "i"), doubled letters written once,
+ *    and the result looked up among the variants ("mohammed" ->
+ *    "muhammad"). A word of one letter
+ *    is an initial; a word ending like a patronymic ("-ovich", "-evna")
+ *    is a patronymic. A word that came from the Arabic script has lost
+ *    its short vowels ("محمد" renders "mhmd").
+ *  - Pairing. The words of the two names are paired one to one, best
+ *    first: equal forms (1); two neighbouring words of one name written
+ *    as one word of the other ("Fang Wei" / "Fangwei", 1); a typo within
+ *    the matcher's budget (one edit from 6 letters, two from 13, an
+ *    adjacent swap at 5: Jaro-Winkler of the two); a word from the Arabic
+ *    script and a Latin one that has its letters with vowels added
+ *    ("mhmd" / "muhamad", SIM_ABJAD); an initial and a word it begins
+ *    (SIM_INITIAL).
+ *  - Decision. Two names match when at least two words pair, one of them
+ *    a whole word (a name of one word matches only a name of one word);
+ *    when the words left over are all on one side and at most one (the
+ *    request gives a name the list does not, or the other way round:
+ *    EXTRA_NAME); a family name marked as such ("KIM, Jong Un": the
+ *    words before the comma) has a word paired; titles and particles
+ *    left over count for nothing; a
+ *    patronymic left over counts for nothing when the other name has none
+ *    left over (NO_PATRONYMIC), and as a word when both do (two fathers'
+ *    names: two people). The score is the mean similarity of the pairs,
+ *    times those factors. Hence "Kim Jong Un" is not "Kim Jong Sik" (a
+ *    word left on each side), "Ivan Petrov" is "Ivan Ivanovich Petrov"
+ *    (0.97), "J. Smith" is "John Smith" (0.93), "J. Smith" is not "John
+ *    Paul Smith" (0.87 < the default threshold 0.88).
+ *
+ * The constants were chosen so that each kind of difference alone keeps
+ * a name above the default fuzzy_threshold (0.88) and two of them
+ * together mostly do not: an initial with a left-over word is 0.87; an
+ * initial with a missing patronymic stays at 0.90, as "Y. V. Prigozhin"
+ * does (Russian names are written so). A name alone is never an
+ * identification (match.c: a person's match by name is fuzzy; only a
+ * date of birth that agrees makes it exact), so these scores only rank
+ * the candidates a person confirms; tools/eval/people.tsv measures them.
+ *
+ * Index. Every listed individual's name is read into words once, at
+ * load. Three lookup tables (keyidx.h) lead from a word to the records
+ * that hold it: by form (every whole word, and every two neighbouring
+ * words joined), by deletion (SymSpell: the form and each form with one
+ * letter deleted, for words of 5 letters or more, so a typo meets its
+ * word), and by skeleton (the form without a, e, i, o, u, y, w, v, for
+ * words from the Arabic script). A search probes its own words the same
+ * ways, keeps the records that two of its words reached (one when it has
+ * one whole word, or when the record holds an initial), and scores them;
+ * the records its commonest word reaches ("muhammad": thousands) are only
+ * marked, never added, since another word must reach them too. Cost,
+ * screening 2,000 listed individuals of the whole SDN list by their own
+ * names (screen_run, best of 5, one core): p50 5 us, p99 90 us; the
+ * slowest are long Arabic names of several common words (220 us).
+ * Organisations are not in this index, nor people in the organisations'
+ * (build.c): person and organisation names never meet. */
+#include "person.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "keyidx.h"
+#include "match_int.h"
+#include "norm.h"
+#include "strsim.h"
+#include "vec.h"
+
+#define PERSON_MAX_TOK 16  /* words of a name compared; more count as left over */
+#define PERSON_MAX_WORD 32 /* bytes of a word kept (STRSIM_MAX_CP) */
+#define PERSON_FORM_CAP 96 /* a word's form after spelling rules */
+#define SIM_INITIAL 0.85   /* an initial and a word it begins */
+#define SIM_ABJAD 0.90     /* an unvocalised word and a vocalised one */
+#define EXTRA_NAME 0.94    /* one word of one name that the other lacks */
+#define NO_PATRONYMIC 0.97 /* a patronymic that the other name leaves out */
+/* A joined particle is cut off a word this many letters longer than it
+ * (3 for an unvocalised word, which is shorter). */
+#define JOINED_MIN 5
+
+_Static_assert(PERSON_MAX_TOK <= 16, "candidates mark the query's words in a uint16_t");
+_Static_assert(PERSON_MAX_WORD <= STRSIM_MAX_CP, "strsim compares words of PERSON_MAX_WORD");
+
+enum {
+    PT_INITIAL = 1,    /* a word of one letter */
+    PT_PATRONYMIC = 2, /* ends like a father's name */
+    PT_ABJAD = 4,      /* rendered from the Arabic script: short vowels lost */
+    PT_OPTIONAL = 8,   /* a title or a particle: pairs, but may be missing */
+    PT_KNOWN = 16,     /* a name of the variants: it differs from another
+                        * one however close the spelling ("Hosseini" is
+                        * not "Hossein") */
+    PT_SURNAME = 32,   /* before the comma of "SURNAME, Given": one of
+                        * these words must pair */
+};
+
+/* A word of a person's name, in the form it is compared in. */
+typedef struct ptok {
+    const char *s; /* the form (index arena or scratch) */
+    uint8_t len;   /* its length, 1..PERSON_MAX_WORD */
+    uint8_t flags; /* PT_* */
+    char first;    /* its first letter as written ("y" of "Yevgeniy",
+                    * whose form is "evgeni"): what an initial stands for */
+} ptok_t;
+
+/* One name of a listed individual. */
+typedef struct prec {
+    uint32_t entity; /* index into the registry */
+    uint32_t name;   /* reg_entity_name index */
+    uint32_t tok;    /* first of its words in toks[] */
+    uint8_t n_tok;   /* count */
+    uint8_t extra;   /* words past PERSON_MAX_TOK */
+    bool initial;    /* one of its words is an initial */
+} prec_t;
+
+struct person_ix {
+    arena_t *arena;           /* owns everything below */
+    const reg_entity_t *ents; /* borrowed registry */
+    script_t *script;         /* borrowed: the Latin rendering */
+    double threshold;         /* lowest score found */
+    match_person_words_t w;   /* the words (copied into the arena) */
+    const char **var_to;      /* variant i (w.variants) -> its form's target form */
+    keyidx_t by_var;          /* form of a variant -> index */
+    const char **var_from;    /* the variant's form */
+    keyidx_t by_opt;          /* titles and particles -> index into opt[] */
+    const char **opt;         /* titles, then particles: optional words */
+    size_t n_opt;             /* count */
+    prec_t *recs;             /* names of individuals */
+    size_t n_recs;            /* count */
+    ptok_t *toks;             /* words of every record, concatenated */
+    size_t n_toks;            /* count */
+    keyidx_t by_form;         /* whole words and joined neighbours -> record */
+    keyidx_t by_del;          /* deletion variants -> record */
+    keyidx_t by_skel;         /* skeletons -> record */
+};
+
+bool
+person_is_individual(const reg_entity_t *e)
+{
+    return e->type != NULL && strcmp(e->type, "individual") == 0;
+}
+
+/* ---- dates and nationalities ------------------------------------------ */
+
+static void
+set_why(char *why, size_t cap, const char *fmt, int a, int b, int c)
+{
+    if (why != NULL && cap > 0)
+        snprintf(why, cap, fmt, a, b, c);
+}
+
+static int
+days_in(int y, int m)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* The number of the n digits at s, or -1 if one is not a digit. */
+static int
+digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+bool
+person_date_parse(const char *s, person_date_t *d, char *why, size_t whycap)
+{
+    size_t n = strlen(s);
+    memset(d, 0, sizeof *d);
+    if ((n != 4 && n != 7 && n != 10) || (n >= 7 && s[4] != '-') || (n == 10 && s[7] != '-') ||
+        (d->year = digits(s, 4)) < 0 || (n >= 7 && (d->month = digits(s + 5, 2)) < 0) ||
+        (n == 10 && (d->day = digits(s + 8, 2)) < 0)) {
+        set_why(why, whycap, "not YYYY-MM-DD, YYYY-MM or YYYY", 0, 0, 0);
+        return false;
+    }
+    if (d->year < 1800 || d->year > 2100) {
+        set_why(why, whycap, "year %d is not between 1800 and 2100", d->year, 0, 0);
+        return false;
+    }
+    if (n >= 7 && (d->month < 1 || d->month > 12)) {
+        set_why(why, whycap, "month %d", d->month, 0, 0);
+        return false;
+    }
+    if (n == 10 && (d->day < 1 || d->day > days_in(d->year, d->month))) {
+        set_why(why, whycap, "day %d of %04d-%02d", d->day, d->year, d->month);
+        return false;
+    }
+    return true;
+}
+
+/* True if a and b are the same date to the precision both give. */
+static bool
+dates_agree(const person_date_t *a, const person_date_t *b)
+{
+    if (a->year != b->year)
+        return false;
+    if (a->month == 0 || b->month == 0)
+        return true;
+    if (a->month != b->month)
+        return false;
+    return a->day == 0 || b->day == 0 || a->day == b->day;
+}
+
+match_evidence_t
+person_birth_date(const reg_entity_t *e, const char *given)
+{
+    person_date_t g, l;
+    if (given == NULL || !person_date_parse(given, &g, NULL, 0))
+        return MATCH_EV_NOT_GIVEN;
+    size_t listed = 0;
+    for (uint16_t i = 0; i < e->n_birth_dates; i++) {
+        if (!person_date_parse(e->birth_dates[i], &l, NULL, 0))
+            continue;
+        listed++;
+        if (dates_agree(&g, &l))
+            return MATCH_EV_AGREES;
+    }
+    return listed > 0 ? MATCH_EV_DIFFERS : MATCH_EV_NOT_LISTED;
+}
+
+match_evidence_t
+person_nationality(const reg_entity_t *e, const char *given)
+{
+    if (given == NULL || given[0] == '\0')
+        return MATCH_EV_NOT_GIVEN;
+    if (e->n_nationalities == 0)
+        return MATCH_EV_NOT_LISTED;
+    for (uint16_t i = 0; i < e->n_nationalities; i++)
+        if (strcasecmp(e->nationalities[i], given) == 0)
+            return MATCH_EV_AGREES;
+    return MATCH_EV_DIFFERS;
+}
+
+/* ---- the words of a name ---------------------------------------------- */
+
+size_t
+person_spell(const match_person_words_t *w, const char *s, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        const char *to = NULL;
+        size_t fl = 0;
+        for (size_t r = 0; w != NULL && r < w->n_spellings; r++) {
+            const char *f = w->spellings[r].from;
+            bool start = f[0] == '^';
+            f += start;
+            size_t bl = strlen(f);
+            bool end = bl > 0 && f[bl - 1] == '$';
+            bl -= end;
+            if (bl <= fl || (start && i != 0) || i + bl > len || (end && i + bl != len) ||
+                memcmp(s + i, f, bl) != 0)
+                continue;
+            fl = bl;
+            to = w->spellings[r].to;
+        }
+        const char *add = fl > 0 ? to : s + i;
+        size_t al = fl > 0 ? strlen(to) : 1;
+        if (n + al + 1 > cap)
+            return 0;
+        memcpy(out + n, add, al);
+        n += al;
+        i += fl > 0 ? fl : 1;
+    }
+    /* Doubled letters once: "Hussein", "Husein"; "Mohammed", "Mohamed". */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || out[k - 1] != out[i])
+            out[k++] = out[i];
+    if (cap > 0)
+        out[k] = '\0';
+    return k;
+}
+
+/* Index of s[0..len) in strs by table t, or -1. */
+static int64_t
+find_str(const keyidx_t *t, const char *const *strs, const char *s, size_t len)
+{
+    if (t->ent == NULL)
+        return -1;
+    size_t lo, hi;
+    keyidx_range(t, keyidx_hash(s, len), &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
+        uint32_t k = (uint32_t)t->ent[i];
+        if (strlen(strs[k]) == len && memcmp(strs[k], s, len) == 0)
+            return k;
+    }
+    return -1;
+}
+
+/* The form of word s[0..len) into out (PERSON_FORM_CAP bytes): spelled,
+ * then its variant's target (*known set); a joined particle cut off first
+ * when the whole word is no variant. Returns its length (0: nothing
+ * left). */
+static size_t
+word_form(const person_ix_t *p, const char *s, size_t len, bool abjad, char *out, bool *known)
+{
+    size_t n = person_spell(&p->w, s, len, out, PERSON_FORM_CAP);
+    int64_t v = n > 0 ? find_str(&p->by_var, p->var_from, out, n) : -1;
+    for (size_t j = 0; v < 0 && j < p->w.n_joined; j++) {
+        size_t jl = strlen(p->w.joined[j]);
+        if (len < jl + (abjad ? 3 : JOINED_MIN) || memcmp(s, p->w.joined[j], jl) != 0)
+            continue;
+        size_t m = person_spell(&p->w, s + jl, len - jl, out, PERSON_FORM_CAP);
+        if (m == 0)
+            continue;
+        n = m;
+        v = find_str(&p->by_var, p->var_from, out, n);
+        break;
+    }
+    *known = v >= 0;
+    if (v >= 0) {
+        n = strlen(p->var_to[v]);
+        memcpy(out, p->var_to[v], n + 1);
+    }
+    return n;
+}
+
+/* True if word s[0..len) ends like a patronymic (and is longer than
+ * the ending by three letters at least: "ovich" alone is no name). */
+static bool
+is_patronymic(const person_ix_t *p, const char *s, size_t len)
+{
+    for (size_t i = 0; i < p->w.n_patronymics; i++) {
+        size_t sl = strlen(p->w.patronymics[i]);
+        if (len >= sl + 3 && memcmp(s + len - sl, p->w.patronymics[i], sl) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Appends word s[0..len) (lower-case Latin, from an unvocalised script if
+ * abjad) to t[*n], its form copied into a; past PERSON_MAX_TOK words it
+ * counts in *extra. Its flags are more and what it is; a title or a
+ * particle is kept as written, optional.
+ * Returns 0, or -1 on OOM. */
+static int
+add_word(const person_ix_t *p, arena_t *a, const char *s, size_t len, bool abjad, uint8_t more,
+         ptok_t *t, int *n, int *extra)
+{
+    if (len > PERSON_MAX_WORD)
+        len = PERSON_MAX_WORD;
+    if (*n == PERSON_MAX_TOK) {
+        (*extra)++;
+        return 0;
+    }
+    char f[PERSON_FORM_CAP];
+    uint8_t flags = (abjad ? PT_ABJAD : 0) | more;
+    size_t fl;
+    if (find_str(&p->by_opt, p->opt, s, len) >= 0) {
+        /* "bin" is a particle in "Osama bin Laden", a name in "Wang Bin":
+         * it pairs when both names have it, and counts for nothing when
+         * one has not. */
+        flags |= PT_OPTIONAL;
+        memcpy(f, s, len);
+        fl = len;
+    } else if (len == 1 && s[0] >= 'a' && s[0] <= 'z') {
+        flags |= PT_INITIAL;
+        f[0] = s[0];
+        fl = 1;
+    } else {
+        if (is_patronymic(p, s, len))
+            flags |= PT_PATRONYMIC;
+        bool known;
+        fl = word_form(p, s, len, abjad, f, &known);
+        if (fl == 0)
+            return 0;
+        if (known)
+            flags |= PT_KNOWN;
+        if (fl > PERSON_MAX_WORD)
+            fl = PERSON_MAX_WORD;
+    }
+    char *c = arena_strndup(a, f, fl);
+    if (c == NULL)
+        return -1;
+    t[(*n)++] = (ptok_t){c, (uint8_t)fl, flags, s[0]};
+    return 0;
+}
+
+/* True if the UTF-8 text s[0..len) has a letter of the Arabic script
+ * (U+0600..U+077F, after NFKC: presentation forms are folded). */
+static bool
+has_abjad(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0xd8 && c <= 0xdd)
+            return true;
+    }
+    return false;
+}
+
+static bool
+has_non_ascii(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return true;
+    return false;
+}
+
+static void
+put_err(char *err, size_t cap, const char *msg)
+{
+    if (err != NULL && cap > 0)
+        snprintf(err, cap, "%s", msg);
+}
+
+/* Appends the words of name[0..nlen) to t (*n of them, *extra past
+ * PERSON_MAX_TOK), each with the flags more. Returns 0, or -1 with a
+ * message in err. */
+static int
+read_part(const person_ix_t *p, arena_t *a, const char *name, size_t nlen, uint8_t more, ptok_t *t,
+          int *n, int *extra, char *err, size_t errcap)
+{
+    const char *norm;
+    size_t len;
+    if (norm_text(a, name, nlen, &norm, &len, err, errcap) != 0)
+        return -1;
+    for (size_t i = 0; i < len;) {
+        size_t st = i;
+        while (i < len && norm[i] != ' ')
+            i++;
+        const char *lat = norm + st;
+        size_t llen = i - st;
+        i++;
+        bool abjad = false;
+        /* Another script, or Latin letters ASCII has not ("ł"): one
+         * word rendered at a time, so each knows where it came from. */
+        if (has_non_ascii(lat, llen)) {
+            abjad = has_abjad(lat, llen);
+            if (script_latin(p->script, a, lat, llen, &lat, &llen, err, errcap) != 0)
+                return -1;
+        }
+        /* A Chinese name renders as its syllables: several words. */
+        for (size_t k = 0; k < llen;) {
+            size_t ks = k;
+            while (k < llen && lat[k] != ' ')
+                k++;
+            if (k > ks && add_word(p, a, lat + ks, k - ks, abjad, more, t, n, extra) != 0) {
+                put_err(err, errcap, "out of memory");
+                return -1;
+            }
+            k++;
+        }
+    }
+    return 0;
+}
+
+/* True if the bytes at s start a hyphen: '-', U+2010 or U+2011. Sets
+ * *len to its length. */
+static bool
+hyphen_at(const char *s, size_t *len)
+{
+    if (s[0] == '-') {
+        *len = 1;
+        return true;
+    }
+    *len = 3;
+    return (unsigned char)s[0] == 0xe2 && (unsigned char)s[1] == 0x80 &&
+           ((unsigned char)s[2] == 0x90 || (unsigned char)s[2] == 0x91);
+}
+
+/* Reads name into at most PERSON_MAX_TOK words t (strings in a); the
+ * words past them are counted in *extra. A hyphen between two words
+ * joins them ("Jong-un", "Seit-Umarovich": one name each; "Al-Tikriti"
+ * is then a particle joined to its word); in "SURNAME, Given" the words
+ * before the first comma are the family name (PT_SURNAME). Returns the
+ * count, or -1 with a message in err (invalid UTF-8, OOM, the script's
+ * failure). */
+static int
+read_name(const person_ix_t *p, arena_t *a, const char *name, ptok_t *t, int *extra, char *err,
+          size_t errcap)
+{
+    size_t len = strlen(name), m = 0, comma = 0;
+    char *c = arena_alloc(a, len + 1);
+    if (c == NULL) {
+        put_err(err, errcap, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < len;) {
+        size_t hl;
+        if (m > 0 && c[m - 1] != ' ' && c[m - 1] != ',' && hyphen_at(name + i, &hl) &&
+            i + hl < len && name[i + hl] != ' ') {
+            i += hl;
+            continue;
+        }
+        if (name[i] == ',' && comma == 0)
+            comma = m;
+        c[m++] = name[i++];
+    }
+    c[m] = '\0';
+    *extra = 0;
+    int n = 0;
+    /* A family name before the comma, and a given name after it. */
+    size_t rest = comma + 1;
+    while (rest < m && c[rest] == ' ')
+        rest++;
+    bool split = comma > 0 && rest < m;
+    if (split ? read_part(p, a, c, comma, PT_SURNAME, t, &n, extra, err, errcap) != 0 ||
+                    read_part(p, a, c + rest, m - rest, 0, t, &n, extra, err, errcap) != 0
+              : read_part(p, a, c, m, 0, t, &n, extra, err, errcap) != 0)
+        return -1;
+    return n;
+}
+
+/* ---- comparing two names ----------------------------------------------- */
+
+static bool
+is_vowel(char c)
+{
+    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
+}
+
+/* True if the unvocalised word q is the Latin word r with vowels left
+ * out: q's letters are r's in order, r's other letters are vowels; q's
+ * "v" (waw) may be r's "u", "o" or "w", q's "i" and "y" (yeh) r's "e",
+ * "i" or "y". ("mhmd" / "muhamad", "hsini" / "hoseini", "mvsvi" /
+ * "musavi"; not "hsn" / "husayn": the y is a letter of its own.) */
+static bool
+unvocalised(const char *q, size_t ql, const char *r, size_t rl)
+{
+    /* ok[i][j]: q[i..] matches r[j..]; filled from the ends. */
+    bool ok[PERSON_MAX_WORD + 1][PERSON_MAX_WORD + 1];
+    for (size_t i = ql + 1; i-- > 0;)
+        for (size_t j = rl + 1; j-- > 0;) {
+            if (i == ql) {
+                ok[i][j] = j == rl || (is_vowel(r[j]) && ok[i][j + 1]);
+                continue;
+            }
+            if (j == rl) {
+                ok[i][j] = false;
+                continue;
+            }
+            char a = q[i], b = r[j];
+            bool same = a == b || (a == 'v' && (b == 'u' || b == 'o' || b == 'w')) ||
+                        ((a == 'i' || a == 'y') && (b == 'e' || b == 'i' || b == 'y'));
+            ok[i][j] = (same && ok[i + 1][j + 1]) || (is_vowel(b) && ok[i][j + 1]);
+        }
+    return ok[0][0];
+}
+
+/* The typo budget of two words of la and lb letters (as the matcher's,
+ * match_int.h): one edit from 6, two from 13; 5 allows an adjacent swap. */
+static int
+edits_allowed(int la, int lb)
+{
+    int m = la > lb ? la : lb;
+    return m >= 13 ? 2 : m >= 6 ? 1 : 0;
+}
+
+/* Similarity of two words (0: they do not pair). */
+static double
+word_sim(const ptok_t *a, const ptok_t *b)
+{
+    bool ia = a->flags & PT_INITIAL, ib = b->flags & PT_INITIAL;
+    if (ia || ib)
+        return a->s[0] == b->s[0] || (ia && a->s[0] == b->first) || (ib && b->s[0] == a->first)
+                   ? SIM_INITIAL
+                   : 0;
+    if (a->len == b->len && memcmp(a->s, b->s, a->len) == 0)
+        return 1.0;
+    bool ua = a->flags & PT_ABJAD, ub = b->flags & PT_ABJAD;
+    if (ua != ub)
+        return (ua ? unvocalised(a->s, a->len, b->s, b->len)
+                   : unvocalised(b->s, b->len, a->s, a->len))
+                   ? SIM_ABJAD
+                   : 0;
+    /* Two different names of the variants are two names. */
+    if ((a->flags & PT_KNOWN) && (b->flags & PT_KNOWN))
+        return 0;
+    int32_t ca[PERSON_MAX_WORD], cb[PERSON_MAX_WORD];
+    int na = strsim_decode(a->s, a->len, ca, PERSON_MAX_WORD);
+    int nb = strsim_decode(b->s, b->len, cb, PERSON_MAX_WORD);
+    if (na < 5 || nb < 5)
+        return 0;
+    int k = edits_allowed(na, nb);
+    int d = nb - na;
+    if (d > k || -d > k)
+        return 0;
+    bool similar =
+        k > 0 ? strsim_osa_within(ca, na, cb, nb, k) <= k : strsim_one_swap(ca, na, cb, nb);
+    return similar ? strsim_jaro_winkler(ca, na, cb, nb) : 0;
+}
+
+/* True if x[0..xl) + y[0..yl) (a doubled letter at the joint written
+ * once, as forms are) is z[0..zl). */
+static bool
+joins(const ptok_t *x, const ptok_t *y, const ptok_t *z)
+{
+    size_t skip = x->s[x->len - 1] == y->s[0];
+    return (size_t)x->len + y->len - skip == z->len && memcmp(z->s, x->s, x->len) == 0 &&
+           memcmp(z->s + x->len, y->s + skip, y->len - skip) == 0;
+}
+
+/* Pairs two neighbouring whole words of a[] with one word of b[] they
+ * spell joined ("fang wei" / "fangwei"), marking them used. Returns the
+ * number of such pairs. */
+static int
+pair_joined(const ptok_t *a, int na, bool *au, const ptok_t *b, int nb, bool *bu)
+{
+    int pairs = 0;
+    for (int i = 0; i + 1 < na; i++) {
+        if (au[i] || au[i + 1] || ((a[i].flags | a[i + 1].flags) & (PT_INITIAL | PT_OPTIONAL)))
+            continue;
+        for (int j = 0; j < nb; j++)
+            if (!bu[j] && !(b[j].flags & (PT_INITIAL | PT_OPTIONAL)) &&
+                joins(&a[i], &a[i + 1], &b[j])) {
+                au[i] = au[i + 1] = bu[j] = true;
+                pairs++;
+                break;
+            }
+    }
+    return pairs;
+}
+
+/* A candidate pair of words. */
+typedef struct wpair {
+    float s;   /* similarity */
+    uint8_t i; /* word of the query */
+    uint8_t j; /* word of the record */
+} wpair_t;
+
+/* False if the words a[0..n) mark a family name (PT_SURNAME) and none of
+ * its words is paired (used). */
+static bool
+surname_paired(const ptok_t *a, int n, const bool *used)
+{
+    bool has = false;
+    for (int i = 0; i < n; i++) {
+        if ((a[i].flags & (PT_SURNAME | PT_OPTIONAL)) != PT_SURNAME)
+            continue;
+        if (used[i])
+            return true;
+        has = true;
+    }
+    return !has;
+}
+
+/* The score of the query's words q[0..nq) (qx more past them) against
+ * the record's r[0..nr) (rx more): the decision at the top of this file.
+ * 0 when they do not match. */
+static double
+score_names(const ptok_t *q, int nq, int qx, const ptok_t *r, int nr, int rx)
+{
+    bool qu[PERSON_MAX_TOK] = {false}, ru[PERSON_MAX_TOK] = {false};
+    int pairs = pair_joined(q, nq, qu, r, nr, ru);
+    pairs += pair_joined(r, nr, ru, q, nq, qu);
+    int full = pairs;
+    double sum = pairs;
+    wpair_t wp[PERSON_MAX_TOK * PERSON_MAX_TOK];
+    int np = 0;
+    for (int i = 0; i < nq; i++)
+        for (int j = 0; j < nr; j++) {
+            if (qu[i] || ru[j])
+                continue;
+            double s = word_sim(&q[i], &r[j]);
+            if (s <= 0)
+                continue;
+            int k = np++;
+            while (k > 0 && wp[k - 1].s < s) {
+                wp[k] = wp[k - 1];
+                k--;
+            }
+            wp[k] = (wpair_t){(float)s, (uint8_t)i, (uint8_t)j};
+        }
+    for (int k = 0; k < np; k++) {
+        if (qu[wp[k].i] || ru[wp[k].j])
+            continue;
+        qu[wp[k].i] = ru[wp[k].j] = true;
+        pairs++;
+        sum += wp[k].s;
+        full += !((q[wp[k].i].flags | r[wp[k].j].flags) & (PT_INITIAL | PT_OPTIONAL));
+    }
+    /* A name of one word is someone's whole name only against another. */
+    int qn = nq + qx, rn = nr + rx;
+    if (qn == 1 || rn == 1)
+        return qn == 1 && rn == 1 && pairs == 1 && full == 1 ? sum : 0;
+    if (full < 1 || pairs < 2)
+        return 0;
+    int uq = qx, ur = rx, uqp = 0, urp = 0;
+    /* A family name a name gives ("NAQDI, Mohammad Reza") must be in the
+     * other: "Mohammad Reza" is not him. One of its words will do: a
+     * Spanish name is often written with its first family name alone
+     * ("Julio Cesar Lopez" for "LOPEZ PENA, Julio Cesar"). */
+    if (!surname_paired(q, nq, qu) || !surname_paired(r, nr, ru))
+        return 0;
+    for (int i = 0; i < nq; i++)
+        if (!qu[i] && !(q[i].flags & PT_OPTIONAL)) {
+            uqp += (q[i].flags & PT_PATRONYMIC) != 0;
+            uq += !(q[i].flags & PT_PATRONYMIC);
+        }
+    for (int j = 0; j < nr; j++)
+        if (!ru[j] && !(r[j].flags & PT_OPTIONAL)) {
+            urp += (r[j].flags & PT_PATRONYMIC) != 0;
+            ur += !(r[j].flags & PT_PATRONYMIC);
+        }
+    bool patronymic_left = false;
+    if (uqp > 0 && urp > 0) {
+        uq += uqp; /* two fathers' names */
+        ur += urp;
+    } else {
+        patronymic_left = uqp + urp > 0;
+    }
+    if ((uq > 0 && ur > 0) || uq + ur > 1)
+        return 0;
+    double s = sum / pairs;
+    if (uq + ur == 1)
+        s *= EXTRA_NAME;
+    if (patronymic_left)
+        s *= NO_PATRONYMIC;
+    return s > 1.0 ? 1.0 : s;
+}
+
+/* ---- probes ------------------------------------------------------------- */
+
+/* The skeleton of a form: its letters but a, e, i, o, u, y, w, v (what an
+ * unvocalised rendering and a Latin spelling share). Written into out
+ * (len + 1 bytes); returns its length. */
+static size_t
+skeleton(const char *s, size_t len, char *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!is_vowel(s[i]) && s[i] != 'y' && s[i] != 'w' && s[i] != 'v')
+            out[n++] = s[i];
+    out[n] = '\0';
+    return n;
+}
+
+/* Calls fn(ctx, hash) for the deletion variants of form s[0..len) (the
+ * form itself, and it with each letter deleted) when it has 5 letters or
+ * more. Returns 0, or fn's -1. */
+static int
+each_deletion(const char *s, size_t len, int (*fn)(void *, uint32_t), void *ctx)
+{
+    int32_t cp[PERSON_MAX_WORD];
+    int n = strsim_decode(s, len, cp, PERSON_MAX_WORD);
+    if (n < 5)
+        return 0;
+    if (fn(ctx, keyidx_hash_cps(cp, n, -1, -1)) != 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (fn(ctx, keyidx_hash_cps(cp, n, i, -1)) != 0)
+            return -1;
+    return 0;
+}
+
+/* ---- building ----------------------------------------------------------- */
+
+/* Growable arrays of table entries (hash << 32 | record) while building. */
+typedef struct entvec {
+    uint64_t *v;
+    size_t n, cap;
+    uint32_t rec; /* the record being added */
+} entvec_t;
+
+static int
+ent_add(void *ctx, uint32_t h)
+{
+    entvec_t *e = ctx;
+    if (vec_grow(&e->v, &e->cap, e->n + 1, sizeof *e->v, 1024) != 0)
+        return -1;
+    e->v[e->n++] = (uint64_t)h << 32 | e->rec;
+    return 0;
+}
+
+/* Copies the words w into p's arena and builds the variant and optional
+ * word tables. Returns 0, or -1 on OOM. */
+static int
+build_words(person_ix_t *p, const match_person_words_t *w)
+{
+    static const match_person_words_t none = {0};
+    if (w == NULL)
+        w = &none;
+    arena_t *a = p->arena;
+    match_wordmap_t *sp = arena_calloc(a, w->n_spellings + 1, sizeof *sp);
+    const char **j = arena_calloc(a, w->n_joined + 1, sizeof *j);
+    const char **pt = arena_calloc(a, w->n_patronymics + 1, sizeof *pt);
+    p->n_opt = w->n_titles + w->n_particles;
+    p->opt = arena_calloc(a, p->n_opt + 1, sizeof *p->opt);
+    p->var_from = arena_calloc(a, 2 * w->n_variants + 1, sizeof *p->var_from);
+    p->var_to = arena_calloc(a, 2 * w->n_variants + 1, sizeof *p->var_to);
+    if (sp == NULL || j == NULL || pt == NULL || p->opt == NULL || p->var_from == NULL ||
+        p->var_to == NULL)
+        return -1;
+    for (size_t i = 0; i < w->n_spellings; i++)
+        if ((sp[i].from = arena_strdup(a, w->spellings[i].from)) == NULL ||
+            (sp[i].to = arena_strdup(a, w->spellings[i].to)) == NULL)
+            return -1;
+    for (size_t i = 0; i < w->n_joined; i++)
+        if ((j[i] = arena_strdup(a, w->joined[i])) == NULL)
+            return -1;
+    for (size_t i = 0; i < w->n_patronymics; i++)
+        if ((pt[i] = arena_strdup(a, w->patronymics[i])) == NULL)
+            return -1;
+    for (size_t i = 0; i < p->n_opt; i++) {
+        const char *s = i < w->n_titles ? w->titles[i] : w->particles[i - w->n_titles];
+        if ((p->opt[i] = arena_strdup(a, s)) == NULL)
+            return -1;
+    }
+    p->w = (match_person_words_t){.spellings = sp,
+                                  .n_spellings = w->n_spellings,
+                                  .joined = j,
+                                  .n_joined = w->n_joined,
+                                  .patronymics = pt,
+                                  .n_patronymics = w->n_patronymics};
+    size_t cap = 2 * w->n_variants > p->n_opt ? 2 * w->n_variants : p->n_opt;
+    uint64_t *tmp = malloc((cap ? cap : 1) * sizeof *tmp);
+    if (tmp == NULL)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < p->n_opt; i++)
+        tmp[i] = (uint64_t)keyidx_hash(p->opt[i], strlen(p->opt[i])) << 32 | i;
+    rc = keyidx_build(&p->by_opt, a, tmp, p->n_opt);
+    /* Variants are looked up by their form: what the spelling rules make
+     * of them; the loader has checked that no form has two targets. The
+     * target is looked up too (it maps to itself): a known name. */
+    char f[PERSON_FORM_CAP], t[PERSON_FORM_CAP];
+    size_t nv = 0;
+    for (size_t i = 0; rc == 0 && i < w->n_variants; i++) {
+        const char *from = w->variants[i].from, *to = w->variants[i].to;
+        size_t fl = person_spell(&p->w, from, strlen(from), f, sizeof f);
+        size_t tl = person_spell(&p->w, to, strlen(to), t, sizeof t);
+        if (fl == 0 || tl == 0)
+            continue;
+        const char *tc = arena_strndup(a, t, tl), *fc = arena_strndup(a, f, fl);
+        if (tc == NULL || fc == NULL) {
+            rc = -1;
+            break;
+        }
+        p->var_from[nv] = fc;
+        p->var_to[nv] = tc;
+        tmp[nv] = (uint64_t)keyidx_hash(f, fl) << 32 | nv;
+        nv++;
+        p->var_from[nv] = p->var_to[nv] = tc;
+        tmp[nv] = (uint64_t)keyidx_hash(t, tl) << 32 | nv;
+        nv++;
+    }
+    if (rc == 0)
+        rc = keyidx_build(&p->by_var, a, tmp, nv);
+    free(tmp);
+    return rc;
+}
+
+/* True if words t[0..n) (x more) are those of record r. */
+static bool
+same_words(const person_ix_t *p, const prec_t *r, const ptok_t *t, int n, int x)
+{
+    if (r->n_tok != n || r->extra != x)
+        return false;
+    for (int i = 0; i < n; i++) {
+        const ptok_t *o = &p->toks[r->tok + (uint32_t)i];
+        if (o->len != t[i].len || o->flags != t[i].flags || o->first != t[i].first ||
+            memcmp(o->s, t[i].s, o->len) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Reads every name of every individual into records, and fills the
+ * three tables' entries. Returns 0, or -1 with a message in err. */
+static int
+build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
+{
+    arena_t *tmp = arena_new(0);
+    entvec_t form = {0}, del = {0}, skel = {0};
+    size_t cap_recs = 0, cap_toks = 0;
+    int rc = tmp != NULL ? 0 : -1;
+    if (rc != 0)
+        put_err(err, errcap, "out of memory");
+    for (size_t e = 0; rc == 0 && e < n_ents; e++) {
+        const reg_entity_t *ent = &p->ents[e];
+        if (!person_is_individual(ent))
+            continue;
+        size_t first = p->n_recs;
+        for (uint32_t i = 0; rc == 0 && i <= ent->n_aliases; i++) {
+            const char *name = reg_entity_name(ent, i);
+            ptok_t t[PERSON_MAX_TOK];
+            int x;
+            arena_reset(tmp);
+            if (name == NULL)
+                continue;
+            int n = read_name(p, tmp, name, t, &x, err, errcap);
+            if (n < 0) {
+                /* The loader refuses invalid UTF-8: a name that still
+                 * fails here is skipped; anything else fails the build. */
+                if (!norm_valid_utf8(name, strlen(name)))
+                    continue;
+                rc = -1;
+                break;
+            }
+            bool dup = n == 0;
+            for (size_t r = first; r < p->n_recs && !dup; r++)
+                dup = same_words(p, &p->recs[r], t, n, x);
+            if (dup)
+                continue;
+            if (vec_grow(&p->recs, &cap_recs, p->n_recs + 1, sizeof *p->recs, 256) != 0 ||
+                vec_grow(&p->toks, &cap_toks, p->n_toks + (size_t)n, sizeof *p->toks, 1024) != 0) {
+                put_err(err, errcap, "out of memory");
+                rc = -1;
+                break;
+            }
+            uint32_t r = (uint32_t)p->n_recs;
+            prec_t *rec = &p->recs[p->n_recs++];
+            *rec = (prec_t){(uint32_t)e, i, (uint32_t)p->n_toks, (uint8_t)n, (uint8_t)x, false};
+            form.rec = del.rec = skel.rec = r;
+            for (int k = 0; k < n && rc == 0; k++) {
+                ptok_t *o = &p->toks[p->n_toks++];
+                char *s = arena_strndup(p->arena, t[k].s, t[k].len);
+                if (s == NULL) {
+                    rc = -1;
+                    break;
+                }
+                *o = (ptok_t){s, t[k].len, t[k].flags, t[k].first};
+                rec->initial |= (o->flags & PT_INITIAL) != 0;
+                if (o->flags & (PT_INITIAL | PT_OPTIONAL))
+                    continue;
+                char sk[PERSON_MAX_WORD + 1];
+                size_t sl = skeleton(o->s, o->len, sk);
+                if (ent_add(&form, keyidx_hash(o->s, o->len)) != 0 ||
+                    each_deletion(o->s, o->len, ent_add, &del) != 0 ||
+                    (sl > 0 && ent_add(&skel, keyidx_hash(sk, sl)) != 0))
+                    rc = -1;
+            }
+            /* Two neighbouring words joined, as another spelling writes
+             * them ("Fang Wei" is found by "Fangwei"). */
+            for (int k = 0; rc == 0 && k + 1 < n; k++) {
+                const ptok_t *x0 = &p->toks[rec->tok + (uint32_t)k], *x1 = x0 + 1;
+                if ((x0->flags | x1->flags) & (PT_INITIAL | PT_OPTIONAL))
+                    continue;
+                char j[2 * PERSON_MAX_WORD + 1];
+                size_t skip = x0->s[x0->len - 1] == x1->s[0];
+                memcpy(j, x0->s, x0->len);
+                memcpy(j + x0->len, x1->s + skip, x1->len - skip);
+                if (ent_add(&form, keyidx_hash(j, x0->len + x1->len - skip)) != 0)
+                    rc = -1;
+            }
+            if (rc != 0)
+                put_err(err, errcap, "out of memory");
+        }
+    }
+    /* The records move into the arena. */
+    if (rc == 0) {
+        prec_t *r = arena_alloc(p->arena, (p->n_recs ? p->n_recs : 1) * sizeof *r);
+        ptok_t *t = arena_alloc(p->arena, (p->n_toks ? p->n_toks : 1) * sizeof *t);
+        if (r == NULL || t == NULL || keyidx_build(&p->by_form, p->arena, form.v, form.n) != 0 ||
+            keyidx_build(&p->by_del, p->arena, del.v, del.n) != 0 ||
+            keyidx_build(&p->by_skel, p->arena, skel.v, skel.n) != 0) {
+            put_err(err, errcap, "out of memory");
+            rc = -1;
+        } else {
+            if (p->n_recs)
+                memcpy(r, p->recs, p->n_recs * sizeof *r);
+            if (p->n_toks)
+                memcpy(t, p->toks, p->n_toks * sizeof *t);
+        }
+        free(p->recs);
+        free(p->toks);
+        p->recs = rc == 0 ? r : NULL;
+        p->toks = rc == 0 ? t : NULL;
+    } else {
+        free(p->recs);
+        free(p->toks);
+        p->recs = NULL;
+        p->toks = NULL;
+    }
+    free(form.v);
+    free(del.v);
+    free(skel.v);
+    arena_destroy(&tmp);
+    return rc;
+}
+
+person_ix_t *
+person_ix_new(const reg_entity_t *ents, size_t n, const match_person_words_t *w, script_t *sc,
+              double threshold, char *err, size_t errcap)
+{
+    person_ix_t *p = calloc(1, sizeof *p);
+    if (p == NULL || (p->arena = arena_new(64 * 1024)) == NULL) {
+        put_err(err, errcap, "out of memory");
+        person_ix_destroy(&p);
+        return NULL;
+    }
+    p->ents = ents;
+    p->script = sc;
+    p->threshold = threshold;
+    if (build_words(p, w) != 0) {
+        put_err(err, errcap, "out of memory");
+        person_ix_destroy(&p);
+        return NULL;
+    }
+    if (build_records(p, ents != NULL ? n : 0, err, errcap) != 0)
+        person_ix_destroy(&p);
+    return p;
+}
+
+void
+person_ix_destroy(person_ix_t **pp)
+{
+    if (pp == NULL || *pp == NULL)
+        return;
+    arena_destroy(&(*pp)->arena);
+    free(*pp);
+    *pp = NULL;
+}
+
+size_t
+person_ix_memory(const person_ix_t *p)
+{
+    return p != NULL ? sizeof *p + arena_reserved(p->arena) : 0;
+}
+
+/* ---- the search ---------------------------------------------------------- */
+
+/* Candidate records with the query's words that reached them, an open
+ * addressing map in the scratch arena. */
+typedef struct cands {
+    uint32_t *key;  /* record + 1, 0 empty */
+    uint16_t *mask; /* bit i: query word i reached it */
+    uint32_t *list; /* slots in insertion order */
+    size_t n;       /* count */
+    size_t cap;     /* slots, a power of two */
+} cands_t;
+
+static int
+cands_init(cands_t *c, arena_t *a, size_t cap)
+{
+    c->key = arena_calloc(a, cap, sizeof *c->key);
+    c->mask = arena_calloc(a, cap, sizeof *c->mask);
+    c->list = arena_alloc(a, cap / 2 * sizeof *c->list);
+    c->n = 0;
+    c->cap = cap;
+    return c->key && c->mask && c->list ? 0 : -1;
+}
+
+/* Marks record rec reached by the query words of bits. Returns 0, or -1
+ * on OOM. */
+static int
+cands_add(cands_t *c, arena_t *a, uint32_t rec, uint16_t bits)
+{
+    if ((c->n + 1) * 2 > c->cap) {
+        cands_t g;
+        if (cands_init(&g, a, c->cap * 2) != 0)
+            return -1;
+        for (size_t i = 0; i < c->n; i++) {
+            uint32_t s = c->list[i];
+            if (cands_add(&g, a, c->key[s] - 1, c->mask[s]) != 0)
+                return -1;
+        }
+        *c = g;
+    }
+    size_t i = (rec * 0x9e3779b1u) & (c->cap - 1);
+    while (c->key[i] != 0 && c->key[i] != rec + 1)
+        i = (i + 1) & (c->cap - 1);
+    if (c->key[i] == 0) {
+        c->key[i] = rec + 1;
+        c->list[c->n++] = (uint32_t)i;
+    }
+    c->mask[i] |= bits;
+    return 0;
+}
+
+/* Marks record rec reached by the words of bits if it is a candidate
+ * already, or adds it if it holds an initial. Returns 0, or -1 on OOM. */
+static int
+cands_update(cands_t *c, const person_ix_t *p, arena_t *a, uint32_t rec, uint16_t bits)
+{
+    size_t i = (rec * 0x9e3779b1u) & (c->cap - 1);
+    while (c->key[i] != 0) {
+        if (c->key[i] == rec + 1) {
+            c->mask[i] |= bits;
+            return 0;
+        }
+        i = (i + 1) & (c->cap - 1);
+    }
+    return p->recs[rec].initial ? cands_add(c, a, rec, bits) : 0;
+}
+
+/* One probe of a search: the entries of a table under one hash. */
+typedef struct probe {
+    const keyidx_t *t; /* the table */
+    size_t lo, hi;     /* its entries under the hash */
+    uint16_t bits;     /* the query words it stands for */
+    int8_t word;       /* the one word, or -1 for two joined */
+} probe_t;
+
+/* The probes of a search, while they are collected. */
+typedef struct probes {
+    probe_t *v;        /* in the scratch arena */
+    size_t n, cap;     /* count, capacity */
+    arena_t *a;        /* the scratch arena */
+    const keyidx_t *t; /* the table of the next probes */
+    uint16_t bits;     /* their words */
+    int8_t word;       /* their one word, or -1 */
+} probes_t;
+
+static int
+probe_add(void *ctx, uint32_t h)
+{
+    probes_t *ps = ctx;
+    size_t lo, hi;
+    keyidx_range(ps->t, h, &lo, &hi);
+    if (lo == hi)
+        return 0;
+    if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
+        return -1;
+    ps->v[ps->n++] = (probe_t){ps->t, lo, hi, ps->bits, ps->word};
+    return 0;
+}
+
+/* True if word i of q is written as an earlier word is: "Muhammad ...
+ * Muhammad" is one word written twice, and its two copies must not count
+ * as the two words a record needs. */
+static bool
+word_again(const ptok_t *q, int i)
+{
+    for (int k = 0; k < i; k++)
+        if (q[k].len == q[i].len && memcmp(q[k].s, q[i].s, q[i].len) == 0)
+            return true;
+    return false;
+}
+
+/* Collects the probes of the query's words q[0..nq): each whole word by
+ * its form, its deletions and (unvocalised) its skeleton; two
+ * neighbouring whole words joined. Returns 0, or -1 on OOM. */
+static int
+collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
+{
+    for (int i = 0; i < nq; i++) {
+        const ptok_t *t = &q[i];
+        if (t->flags & (PT_INITIAL | PT_OPTIONAL))
+            continue;
+        /* A word written twice ("Muhammad ... Muhammad") is one word: its
+         * two copies must not count as the two words a record needs. */
+        if (word_again(q, i))
+            goto joined;
+        ps->bits = (uint16_t)(1u << i);
+        ps->word = (int8_t)i;
+        ps->t = &p->by_form;
+        if (probe_add(ps, keyidx_hash(t->s, t->len)) != 0)
+            return -1;
+        ps->t = &p->by_del;
+        if (each_deletion(t->s, t->len, probe_add, ps) != 0)
+            return -1;
+        if (t->flags & PT_ABJAD) {
+            char sk[PERSON_MAX_WORD + 1];
+            size_t sl = skeleton(t->s, t->len, sk);
+            ps->t = &p->by_skel;
+            if (sl > 0 && probe_add(ps, keyidx_hash(sk, sl)) != 0)
+                return -1;
+        }
+    joined:
+        if (i + 1 < nq && !(q[i + 1].flags & (PT_INITIAL | PT_OPTIONAL))) {
+            char j[2 * PERSON_MAX_WORD + 1];
+            size_t skip = t->s[t->len - 1] == q[i + 1].s[0];
+            memcpy(j, t->s, t->len);
+            memcpy(j + t->len, q[i + 1].s + skip, q[i + 1].len - skip);
+            ps->bits = (uint16_t)(3u << i);
+            ps->word = -1;
+            ps->t = &p->by_form;
+            if (probe_add(ps, keyidx_hash(j, t->len + q[i + 1].len - skip)) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int
+person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_res_t **res,
+              size_t *n_res, size_t *cap_res, char *err, size_t errcap)
+{
+    if (p == NULL || p->n_recs == 0)
+        return 0;
+    ptok_t q[PERSON_MAX_TOK];
+    int qx;
+    int nq = read_name(p, scratch, name, q, &qx, err, errcap);
+    if (nq < 0)
+        return -1;
+    int whole = 0; /* distinct whole words */
+    for (int i = 0; i < nq; i++)
+        whole += !(q[i].flags & (PT_INITIAL | PT_OPTIONAL)) && !word_again(q, i);
+    if (whole == 0)
+        return 0;
+    probes_t ps = {NULL, 0, 0, scratch, NULL, 0, 0};
+    cands_t c;
+    if (collect_probes(p, q, nq, &ps) != 0 || cands_init(&c, scratch, 64) != 0)
+        goto oom;
+    /* Two of the query's words must reach a record (one when the query
+     * has one whole word, or the record an initial that may pair). So a
+     * record that the commonest word reaches ("muhammad": thousands) is a
+     * candidate only if another word reaches it too: that word's records
+     * are added, the commonest word's only marked (cands_update). */
+    int need = whole >= 2 ? 2 : 1, big = -1;
+    if (need == 2) {
+        size_t size[PERSON_MAX_TOK] = {0}, most = 0;
+        for (size_t k = 0; k < ps.n; k++)
+            if (ps.v[k].word >= 0)
+                size[ps.v[k].word] += ps.v[k].hi - ps.v[k].lo;
+        for (int i = 0; i < nq; i++)
+            if (size[i] > most) {
+                most = size[i];
+                big = i;
+            }
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = 0; k < ps.n; k++) {
+            const probe_t *pr = &ps.v[k];
+            if ((pr->word == big && big >= 0) != (pass == 1))
+                continue;
+            for (size_t e = pr->lo; e < pr->hi; e++) {
+                uint32_t rec = (uint32_t)pr->t->ent[e];
+                if ((pass == 0 ? cands_add(&c, scratch, rec, pr->bits)
+                               : cands_update(&c, p, scratch, rec, pr->bits)) != 0)
+                    goto oom;
+            }
+        }
+    for (size_t k = 0; k < c.n; k++) {
+        uint32_t slot = c.list[k];
+        const prec_t *r = &p->recs[c.key[slot] - 1];
+        if (__builtin_popcount(c.mask[slot]) < need && !r->initial)
+            continue;
+        double s = score_names(q, nq, qx, &p->toks[r->tok], r->n_tok, r->extra);
+        if (s < p->threshold || s <= 0)
+            continue;
+        if (match_vec_reserve(scratch, (void **)res, *n_res, cap_res, sizeof **res) != 0)
+            goto oom;
+        (*res)[(*n_res)++] = (person_res_t){r->entity, r->name, s};
+    }
+    return 0;
+oom:
+    put_err(err, errcap, "out of memory");
+    return -1;
+}
