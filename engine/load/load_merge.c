@@ -53,11 +53,12 @@ typedef enum {
     WHY_IDENTIFIER, /* a shared identifier */
     WHY_NAME,       /* name and country */
     WHY_BIRTH,      /* individuals: name and date of birth */
+    WHY_NAME_ONLY,  /* a long name, one country unknown */
     WHY_N
 } why_t;
 
 static const char *const why_names[WHY_N] = {"same_as", "identifier", "name and country",
-                                             "name and date of birth"};
+                                             "name and date of birth", "name, one country unknown"};
 
 /* A union that joined two sets: the spanning forest of the merge. */
 typedef struct edge {
@@ -489,6 +490,54 @@ link_names(merge_t *m)
     free(k.v);
 }
 
+/* (e) organisations whose primary names are the same and at least three
+ * words long, when exactly one of the two gives a country: the UN and
+ * OFAC write one designated body, one with an address and one without
+ * ("Korea Mining Development Trading Corporation"). A shorter name, or two
+ * names without a country, says too little to be one body. */
+static void
+link_names_one_country(merge_t *m)
+{
+    loader_t *L = m->L;
+    ruleset_t *rs = L->rs;
+    keys_t k = {NULL, 0, 0};
+    for (uint32_t i = 0; i < rs->n_ents && !L->oom; i++) {
+        const reg_entity_t *e = &rs->ents[i];
+        if (is_person(e))
+            continue;
+        const char *nm;
+        size_t nl;
+        if (norm_text(m->tmp, e->name, strlen(e->name), &nm, &nl, NULL, 0) < 0) {
+            L->oom = true;
+            break;
+        }
+        size_t words = nl > 0;
+        for (size_t c = 0; c < nl; c++)
+            words += nm[c] == ' ';
+        if (words < 3 || norm_all_stopwords(nm, nl))
+            continue;
+        if (vec_grow(&k.v, &k.cap, k.n + 1, sizeof *k.v, 1024) != 0) {
+            L->oom = true;
+            break;
+        }
+        k.v[k.n++] = (name_key_t){nm, i, true};
+    }
+    if (k.n > 1 && !L->oom)
+        qsort(k.v, k.n, sizeof *k.v, cmp_name_key);
+    for (size_t g = 0, end; g < k.n && !L->oom; g = end) {
+        for (end = g + 1; end < k.n && strcmp(k.v[end].key, k.v[g].key) == 0;)
+            end++;
+        for (size_t i = g; i < end; i++)
+            for (size_t j = i + 1; j < end; j++) {
+                const reg_entity_t *a = &rs->ents[k.v[i].ent], *b = &rs->ents[k.v[j].ent];
+                if ((a->country == NULL) == (b->country == NULL) || !names_join(a, b))
+                    continue;
+                join(m, k.v[i].ent, k.v[j].ent, WHY_NAME_ONLY, why_names[WHY_NAME_ONLY], true);
+            }
+    }
+    free(k.v);
+}
+
 /* ---- absorbing an entry into its survivor ------------------------------ */
 
 static bool
@@ -804,6 +853,7 @@ load_merge_registry(loader_t *L)
     link_same_as(&m);
     link_identifiers(&m);
     link_names(&m);
+    link_names_one_country(&m);
     /* A bad same_as or identifier: the load fails, merge nothing. */
     if (L->oom || diag_count(L->d) != errs || m.n_edges == 0)
         goto out;

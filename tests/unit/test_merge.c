@@ -280,6 +280,8 @@ test_name_and_country(void **state)
         "    lists = [ \"l1\" ]; sources = [ \"a\" ]; },\n"
         "  { id = \"nocountry\"; name = \"Gamma Works\"; lists = [ \"l1\" ]; sources = [ \"a\" ]; "
         "},\n"
+        "  { id = \"komid-un\"; name = \"Korea Mining Development Trading Corporation\";\n"
+        "    lists = [ \"l1\" ]; sources = [ \"a\" ]; },\n"
         "  { id = \"acr\"; name = \"Foo Bar Works\"; aliases = [ \"FBW\" ]; country = \"IR\";\n"
         "    lists = [ \"l1\" ]; sources = [ \"a\" ]; },\n"
         "  { id = \"kim-1\"; name = \"KIM, Yong Chol\"; type = \"individual\"; country = \"KP\";\n"
@@ -295,7 +297,10 @@ test_name_and_country(void **state)
         /* Same name, another country: another body. */
         "  { id = \"ndu-us\"; name = \"National Defense University\"; country = \"US\";\n"
         "    lists = [ \"l2\" ]; sources = [ \"b\" ]; },\n"
-        /* Either country unknown: never by name. */
+        /* A name of three words or more, one country unknown: one body. */
+        "  { id = \"komid-sdn\"; name = \"KOREA MINING DEVELOPMENT TRADING CORPORATION\";\n"
+        "    country = \"KP\"; lists = [ \"l2\" ]; sources = [ \"b\" ]; },\n"
+        /* A shorter one, one country unknown: never by name. */
         "  { id = \"gamma-2\"; name = \"Gamma Works\"; country = \"CN\"; lists = [ \"l2\" ];\n"
         "    sources = [ \"b\" ]; },\n"
         /* An acronym in common says too little. */
@@ -335,11 +340,15 @@ test_name_and_country(void **state)
     assert_non_null(ent(rs, "kim-3"));
     assert_non_null(ent(rs, "kim-co"));
     assert_non_null(ent(rs, "lee-2"));
-    assert_int_equal(rs->n_ents, 12 + FILL);
+    const reg_entity_t *komid = ent(rs, "komid-un");
+    assert_int_equal(komid->n_merged, 1);
+    assert_string_equal(komid->merged[0], "komid-sdn");
+    assert_string_equal(komid->merged_why[0], "name, one country unknown");
+    assert_string_equal(komid->country, "KP");
+    assert_int_equal(rs->n_ents, 13 + FILL);
     char *r = report(rs, false);
-    assert_string_equal(
-        r,
-        "merged: 2 entries into 2 organisations (name and country 1, name and date of birth 1)\n");
+    assert_string_equal(r, "merged: 3 entries into 3 organisations (name and country 1, name and "
+                           "date of birth 1, name, one country unknown 1)\n");
     free(r);
     ruleset_destroy(&rs);
 }
