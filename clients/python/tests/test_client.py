@@ -272,6 +272,12 @@ class Screening(DaemonTest):
                                            "country": "CN", "ids": {"ror": "1"}},
                                "technologies": ["ai"], "current": False,
                                "context": {"funder": "NSERC"}})
+        # A person's date of birth and nationality, a region: in partner.
+        req = vet.build_request("KIM Yong Chol", type="individual", birth_date="1960-01-01",
+                                nationality="KP", region="UA-43")
+        self.assertEqual(req, {"partner": {"name": "KIM Yong Chol", "type": "individual",
+                                           "region": "UA-43", "birth_date": "1960-01-01",
+                                           "nationality": "KP"}})
         r = self.c.screen(partner={"name": "x", "ids": {"ofac": "9750"}}, activity="funding")
         self.assertEqual((r.verdict, r.matches[0].method), ("prohibited", "id"))
 

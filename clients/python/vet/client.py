@@ -33,8 +33,10 @@ _PIPE_SNDHWM = 10000
 # all among them is taken as screen()'s keywords.
 _SCREEN_KEYS = frozenset({
     "name", "country", "type", "aliases", "ids", "technologies", "activity",
-    "current", "text", "context", "id", "partner", "profile"})
-_PARTNER_KEYS = ("name", "aliases", "country", "type", "ids")
+    "current", "text", "context", "id", "partner", "profile", "region", "birth_date",
+    "nationality"})
+_PARTNER_KEYS = ("name", "aliases", "country", "type", "ids", "region", "birth_date",
+                 "nationality")
 
 _TOO_LARGE = re.compile(r"request is (\d+) bytes")
 _stream_seq = itertools.count(1)
@@ -46,11 +48,15 @@ def build_request(name: Optional[str] = None, *, country: Optional[str] = None,
                   activity: Optional[str] = None, current: Optional[bool] = None,
                   text: Optional[str] = None, context: Optional[dict] = None,
                   id: Any = None, partner: Optional[dict] = None,
-                  profile: Optional[str] = None) -> dict:
+                  profile: Optional[str] = None, region: Optional[str] = None,
+                  birth_date: Optional[str] = None,
+                  nationality: Optional[str] = None) -> dict:
     """The screening request screen() sends for these arguments.
 
     partner is a partner object (docs/PROTOCOL.md); name, country, type,
-    aliases and ids are set in it (they win over its own keys). profile is
+    aliases, ids, region (ISO 3166-2) and, for a person (type
+    "individual"), birth_date and nationality are set in it (they win over
+    its own keys). profile is
     the id of the ruleset's profile to judge by (Client.profiles() lists
     them; None: the daemon's default). None means absent and is left out.
     A single technology may be given as a string. Nothing is validated
@@ -58,7 +64,8 @@ def build_request(name: Optional[str] = None, *, country: Optional[str] = None,
     """
     p = dict(partner) if partner is not None else {}
     given = {"name": name, "aliases": aliases, "country": country, "type": type,
-             "ids": ids}
+             "ids": ids, "region": region, "birth_date": birth_date,
+             "nationality": nationality}
     for k in _PARTNER_KEYS:
         if given[k] is not None:
             p[k] = given[k]
@@ -357,7 +364,9 @@ class Client:
                activity: Optional[str] = None, current: Optional[bool] = None,
                text: Optional[str] = None, context: Optional[dict] = None,
                id: Any = None, partner: Optional[dict] = None,
-               profile: Optional[str] = None) -> Result:
+               profile: Optional[str] = None, region: Optional[str] = None,
+               birth_date: Optional[str] = None,
+               nationality: Optional[str] = None) -> Result:
         """Screens one partner (arguments as build_request) and returns its
         Result; profile chooses the ruleset's profile to judge by (the
         Result's .profile names the one that did). Raises VetBadRequest
@@ -367,7 +376,8 @@ class Client:
         req = build_request(name, country=country, type=type, aliases=aliases, ids=ids,
                             technologies=technologies, activity=activity,
                             current=current, text=text, context=context, id=id,
-                            partner=partner, profile=profile)
+                            partner=partner, profile=profile, region=region,
+                            birth_date=birth_date, nationality=nationality)
         return Result.from_reply(check_reply(self.call(req)))
 
     # ---- many requests -------------------------------------------------
