@@ -63,9 +63,14 @@
  * word), and by skeleton (the form without a, e, i, o, u, y, w, v, for
  * words from the Arabic script). A search probes its own words the same
  * ways, keeps the records that two of its words reached (one when it has
- * one whole word, or when the record holds an initial), and scores them;
- * the records its commonest word reaches ("muhammad": thousands) are only
- * marked, never added, since another word must reach them too. Cost,
+ * one whole word, or when the record holds an initial), and scores them.
+ * It walks few entries (choose_walk): the records holding an initial come
+ * first under every hash, so they are taken without testing the others;
+ * of the rest it walks either every word's entries but the commonest's
+ * ("muhammad": thousands), since another word must reach them too, or
+ * only the two rarest words' (a match leaves one word unpaired at most,
+ * so it pairs one of them), and looks the records found up in the other
+ * words' entries. The records scored are the same either way. Cost,
  * screening 2,000 listed individuals of the whole SDN list by their own
  * names (screen_run, best of 5, one core): p50 5 us, p99 90 us; the
  * slowest are long Arabic names of several common words (220 us).
@@ -119,6 +124,14 @@ typedef struct ptok {
                     * whose form is "evgeni"): what an initial stands for */
 } ptok_t;
 
+/* A title or a particle as probed_fully compares it. */
+typedef struct popt {
+    const char *skel; /* its skeleton (index arena) */
+    uint8_t len;      /* its length as a word holds it (<= PERSON_MAX_WORD) */
+    uint8_t skel_len; /* the skeleton's length */
+    uint8_t cps;      /* its code points */
+} popt_t;
+
 /* One name of a listed individual. */
 typedef struct prec {
     uint32_t entity; /* index into the registry */
@@ -140,9 +153,14 @@ struct person_ix {
     const char **var_from;    /* the variant's form */
     keyidx_t by_opt;          /* titles and particles -> index into opt[] */
     const char **opt;         /* titles, then particles: optional words */
+    popt_t *opt_info;         /* each one's skeleton and lengths */
     size_t n_opt;             /* count */
-    prec_t *recs;             /* names of individuals */
+    prec_t *recs;             /* names of individuals, those with an
+                               * initial first */
     size_t n_recs;            /* count */
+    uint32_t n_init;          /* records [0, n_init) hold an initial: in
+                               * every table, the entries under one hash
+                               * (sorted by record) start with them */
     ptok_t *toks;             /* words of every record, concatenated */
     size_t n_toks;            /* count */
     keyidx_t by_form;         /* whole words and joined neighbours -> record */
@@ -802,10 +820,11 @@ build_words(person_ix_t *p, const match_person_words_t *w)
     const char **pt = arena_calloc(a, w->n_patronymics + 1, sizeof *pt);
     p->n_opt = w->n_titles + w->n_particles;
     p->opt = arena_calloc(a, p->n_opt + 1, sizeof *p->opt);
+    p->opt_info = arena_calloc(a, p->n_opt + 1, sizeof *p->opt_info);
     p->var_from = arena_calloc(a, 2 * w->n_variants + 1, sizeof *p->var_from);
     p->var_to = arena_calloc(a, 2 * w->n_variants + 1, sizeof *p->var_to);
-    if (sp == NULL || j == NULL || pt == NULL || p->opt == NULL || p->var_from == NULL ||
-        p->var_to == NULL)
+    if (sp == NULL || j == NULL || pt == NULL || p->opt == NULL || p->opt_info == NULL ||
+        p->var_from == NULL || p->var_to == NULL)
         return -1;
     for (size_t i = 0; i < w->n_spellings; i++)
         if ((sp[i].from = arena_strdup(a, w->spellings[i].from)) == NULL ||
@@ -821,6 +840,15 @@ build_words(person_ix_t *p, const match_person_words_t *w)
         const char *s = i < w->n_titles ? w->titles[i] : w->particles[i - w->n_titles];
         if ((p->opt[i] = arena_strdup(a, s)) == NULL)
             return -1;
+        size_t ol = strlen(s) < PERSON_MAX_WORD ? strlen(s) : PERSON_MAX_WORD, cps = 0;
+        char sk[PERSON_MAX_WORD + 1];
+        size_t sl = skeleton(s, ol, sk);
+        for (size_t k = 0; k < ol; k++)
+            cps += ((unsigned char)s[k] & 0xc0) != 0x80;
+        const char *skc = arena_strndup(a, sk, sl);
+        if (skc == NULL)
+            return -1;
+        p->opt_info[i] = (popt_t){skc, (uint8_t)ol, (uint8_t)sl, (uint8_t)cps};
     }
     p->w = (match_person_words_t){.spellings = sp,
                                   .n_spellings = w->n_spellings,
@@ -963,8 +991,26 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
                 put_err(err, errcap, "out of memory");
         }
     }
-    /* The records move into the arena. */
+    /* The records move into the arena, those with an initial first: a
+     * search takes every record with an initial that any of its words
+     * reaches, and finds them at the head of each posting list
+     * (person_search) instead of testing every record it walks. */
+    uint32_t *to = rc == 0 ? malloc((p->n_recs ? p->n_recs : 1) * sizeof *to) : NULL;
+    if (rc == 0 && to == NULL) {
+        put_err(err, errcap, "out of memory");
+        rc = -1;
+    }
     if (rc == 0) {
+        uint32_t ni = 0, nr = 0;
+        for (size_t i = 0; i < p->n_recs; i++)
+            ni += p->recs[i].initial;
+        p->n_init = ni;
+        for (size_t i = 0; i < p->n_recs; i++)
+            to[i] = p->recs[i].initial ? nr++ : ni++;
+        entvec_t *ev[] = {&form, &del, &skel};
+        for (size_t k = 0; k < sizeof ev / sizeof *ev; k++)
+            for (size_t i = 0; i < ev[k]->n; i++)
+                ev[k]->v[i] = (ev[k]->v[i] & ~(uint64_t)UINT32_MAX) | to[(uint32_t)ev[k]->v[i]];
         prec_t *r = arena_alloc(p->arena, (p->n_recs ? p->n_recs : 1) * sizeof *r);
         ptok_t *t = arena_alloc(p->arena, (p->n_toks ? p->n_toks : 1) * sizeof *t);
         if (r == NULL || t == NULL || keyidx_build(&p->by_form, p->arena, form.v, form.n) != 0 ||
@@ -973,8 +1019,8 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
             put_err(err, errcap, "out of memory");
             rc = -1;
         } else {
-            if (p->n_recs)
-                memcpy(r, p->recs, p->n_recs * sizeof *r);
+            for (size_t i = 0; i < p->n_recs; i++)
+                r[to[i]] = p->recs[i];
             if (p->n_toks)
                 memcpy(t, p->toks, p->n_toks * sizeof *t);
         }
@@ -988,6 +1034,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
         p->recs = NULL;
         p->toks = NULL;
     }
+    free(to);
     free(form.v);
     free(del.v);
     free(skel.v);
@@ -1084,28 +1131,38 @@ cands_add(cands_t *c, arena_t *a, uint32_t rec, uint16_t bits)
     return 0;
 }
 
-/* Marks record rec reached by the words of bits if it is a candidate
- * already, or adds it if it holds an initial. Returns 0, or -1 on OOM. */
-static int
-cands_update(cands_t *c, const person_ix_t *p, arena_t *a, uint32_t rec, uint16_t bits)
+/* Marks record rec reached by the query words of bits if it is a
+ * candidate. */
+static void
+cands_mark(cands_t *c, uint32_t rec, uint16_t bits)
 {
     size_t i = (rec * 0x9e3779b1u) & (c->cap - 1);
     while (c->key[i] != 0) {
         if (c->key[i] == rec + 1) {
             c->mask[i] |= bits;
-            return 0;
+            return;
         }
         i = (i + 1) & (c->cap - 1);
     }
-    return p->recs[rec].initial ? cands_add(c, a, rec, bits) : 0;
+}
+
+/* True if the words of mask m are fewer than need (1 or 2). */
+static bool
+too_few(uint16_t m, int need)
+{
+    return m == 0 || (need == 2 && (m & (m - 1)) == 0);
 }
 
 /* One probe of a search: the entries of a table under one hash. */
 typedef struct probe {
     const keyidx_t *t; /* the table */
     size_t lo, hi;     /* its entries under the hash */
-    uint16_t bits;     /* the query words it stands for */
+    size_t mid;        /* the first of them without an initial (n_init) */
+    uint16_t bits;     /* the query words it stands for (0: it only finds
+                        * candidates, it reaches no word) */
     int8_t word;       /* the one word, or -1 for two joined */
+    bool walked;       /* its entries [mid, hi) are walked */
+    bool looked_up;    /* not walked: looked up for each candidate */
 } probe_t;
 
 /* The probes of a search, while they are collected. */
@@ -1116,7 +1173,23 @@ typedef struct probes {
     const keyidx_t *t; /* the table of the next probes */
     uint16_t bits;     /* their words */
     int8_t word;       /* their one word, or -1 */
+    uint32_t n_init;   /* the index's records with an initial */
 } probes_t;
+
+/* The first of t's entries [lo, hi) (under one hash, so sorted by
+ * record) whose record is rec or later. */
+static size_t
+first_from(const keyidx_t *t, size_t lo, size_t hi, uint32_t rec)
+{
+    while (lo < hi) {
+        size_t m = lo + (hi - lo) / 2;
+        if ((uint32_t)t->ent[m] < rec)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    return lo;
+}
 
 static int
 probe_add(void *ctx, uint32_t h)
@@ -1128,8 +1201,17 @@ probe_add(void *ctx, uint32_t h)
         return 0;
     if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
         return -1;
-    ps->v[ps->n++] = (probe_t){ps->t, lo, hi, ps->bits, ps->word};
+    size_t mid = first_from(ps->t, lo, hi, ps->n_init);
+    ps->v[ps->n++] = (probe_t){ps->t, lo, hi, mid, ps->bits, ps->word, false, false};
     return 0;
+}
+
+/* True if probe pr reaches record rec, one without an initial. */
+static bool
+probe_reaches(const probe_t *pr, uint32_t rec)
+{
+    size_t i = first_from(pr->t, pr->mid, pr->hi, rec);
+    return i < pr->hi && (uint32_t)pr->t->ent[i] == rec;
 }
 
 /* True if word i of q is written as an earlier word is: "Muhammad ...
@@ -1189,6 +1271,150 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
     return 0;
 }
 
+/* The longest word (code points) whose every pair its probes reach: from
+ * 11 letters a word may pair one two edits away (edits_allowed: two from
+ * 13, lengths within two), which no one-deletion probe meets. */
+#define PERSON_PROBED_CP 10
+
+/* True if every record word that the query's whole word t may pair with
+ * (word_sim, pair_joined) is reached by t's own probes, a joined probe
+ * of t, or the skeleton of t: t's typos are one edit (PERSON_PROBED_CP);
+ * it has a skeleton, which an unvocalised word that pairs with it shares
+ * (unvocalised: the letters it differs in are those skeleton drops); and
+ * it pairs no title or particle, which are in no table. (An initial may
+ * pair it too: records with one are all taken anyway.) */
+static bool
+probed_fully(const person_ix_t *p, const ptok_t *t)
+{
+    int32_t cp[PERSON_MAX_WORD];
+    char sk[PERSON_MAX_WORD + 1];
+    size_t sl = skeleton(t->s, t->len, sk);
+    int n = strsim_decode(t->s, t->len, cp, PERSON_MAX_WORD);
+    if (n > PERSON_PROBED_CP || sl == 0)
+        return false;
+    for (size_t i = 0; i < p->n_opt; i++) {
+        /* Equal words and an unvocalised pair share their skeleton; a
+         * typo needs five letters and lengths within two: the rest
+         * cannot pair, and cost no comparison. */
+        const popt_t *o = &p->opt_info[i];
+        int on = o->cps;
+        if ((o->skel_len != sl || memcmp(o->skel, sk, sl) != 0) &&
+            (on < 5 || n < 5 || on > n + 2 || n > on + 2))
+            continue;
+        ptok_t ow = {p->opt[i], o->len, PT_OPTIONAL, p->opt[i][0]};
+        if (word_sim(t, &ow) > 0)
+            return false;
+        ow.flags |= PT_ABJAD;
+        if (word_sim(t, &ow) > 0)
+            return false;
+    }
+    return true;
+}
+
+/* True if walking b entries the second way (choose_walk) costs less
+ * than walking a the first: its records are then looked up in every
+ * other word's entries, and its words tried (probed_fully), so it pays
+ * only when the common words' entries are many more. (Taken whenever b
+ * < a, it made exact names of the default ruleset's individuals slower
+ * at p50, 11 to 16 us: their entries are few either way. With twice b
+ * plus 256, p50 stayed at 11.6 us and the 125,000-name registry's
+ * individuals' fuzzy p99 fell from 1,117 to 690 us; 64 and 1,024 did no
+ * better.) */
+static bool
+walk_less(size_t b, size_t a)
+{
+    return 2 * b + 256 < a;
+}
+
+/* Chooses the probes whose records a search walks (sets their walked),
+ * the fewest entries of two ways that each reach every record that can
+ * be found (need: the words that must reach a record without an
+ * initial; records with one are taken apart):
+ *  - every probe but those of the word with the most entries: a record
+ *    needs two words, so one not that word ("muhammad": thousands);
+ *  - the probes of the two rarest whole words that probed_fully: a
+ *    match leaves at most one of the query's words unpaired (titles,
+ *    particles and patronymics apart), so it pairs one of these two,
+ *    with a record word that their probes (and their skeletons,
+ *    appended here) reach. A query of common given names with one rare
+ *    family name walks little more than the family name's records.
+ * Returns 0, or -1 on OOM. */
+static int
+choose_walk(const person_ix_t *p, const ptok_t *q, int nq, int need, probes_t *ps)
+{
+    size_t size[PERSON_MAX_TOK] = {0}, all = 0;
+    for (size_t k = 0; k < ps->n; k++) {
+        size_t n = ps->v[k].hi - ps->v[k].mid;
+        all += n;
+        if (ps->v[k].word >= 0)
+            size[ps->v[k].word] += n;
+    }
+    int big = 0, x = -1, y = -1;
+    for (int i = 1; i < nq; i++)
+        if (size[i] > size[big])
+            big = i;
+    if (need == 1)
+        big = -1;
+    size_t cost_a = all - (big >= 0 ? size[big] : 0), lo1 = SIZE_MAX, lo2 = SIZE_MAX;
+    for (int i = 0; i < nq; i++)
+        if (!(q[i].flags & (PT_INITIAL | PT_OPTIONAL | PT_PATRONYMIC)) && !word_again(q, i)) {
+            if (size[i] < lo1) {
+                lo2 = lo1;
+                lo1 = size[i];
+            } else if (size[i] < lo2) {
+                lo2 = size[i];
+            }
+        }
+    /* The two rarest words that pass, tried only when even the two
+     * rarest of all would walk less than the first way. */
+    bool tried[PERSON_MAX_TOK] = {false};
+    for (int pass = 0;
+         need == 2 && lo2 != SIZE_MAX && walk_less(lo1 + lo2, cost_a) && y < 0 && pass < nq;
+         pass++) {
+        int best = -1;
+        for (int i = 0; i < nq; i++)
+            if (!tried[i] && !(q[i].flags & (PT_INITIAL | PT_OPTIONAL | PT_PATRONYMIC)) &&
+                !word_again(q, i) && (best < 0 || size[i] < size[best]))
+                best = i;
+        if (best < 0)
+            break;
+        tried[best] = true;
+        if (!probed_fully(p, &q[best]))
+            continue;
+        if (x < 0)
+            x = best;
+        else
+            y = best;
+    }
+    if (y >= 0) {
+        uint16_t xy = (uint16_t)(1u << x | 1u << y);
+        size_t cost = 0;
+        int two[2] = {x, y};
+        for (int k = 0; k < 2; k++) {
+            if (q[two[k]].flags & PT_ABJAD)
+                continue; /* its skeleton is among its probes */
+            char sk[PERSON_MAX_WORD + 1];
+            size_t sl = skeleton(q[two[k]].s, q[two[k]].len, sk);
+            ps->t = &p->by_skel;
+            ps->bits = 0;
+            ps->word = (int8_t)two[k];
+            if (probe_add(ps, keyidx_hash(sk, sl)) != 0)
+                return -1;
+        }
+        for (size_t k = 0; k < ps->n; k++)
+            if (ps->v[k].bits == 0 || (ps->v[k].bits & xy))
+                cost += ps->v[k].hi - ps->v[k].mid;
+        if (walk_less(cost, cost_a)) {
+            for (size_t k = 0; k < ps->n; k++)
+                ps->v[k].walked = ps->v[k].bits == 0 || (ps->v[k].bits & xy);
+            return 0;
+        }
+    }
+    for (size_t k = 0; k < ps->n; k++)
+        ps->v[k].walked = ps->v[k].bits != 0 && (big < 0 || ps->v[k].word != big);
+    return 0;
+}
+
 int
 person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_res_t **res,
               size_t *n_res, size_t *cap_res, char *err, size_t errcap)
@@ -1205,43 +1431,54 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         whole += !(q[i].flags & (PT_INITIAL | PT_OPTIONAL)) && !word_again(q, i);
     if (whole == 0)
         return 0;
-    probes_t ps = {NULL, 0, 0, scratch, NULL, 0, 0};
+    probes_t ps = {NULL, 0, 0, scratch, NULL, 0, 0, p->n_init};
     cands_t c;
     if (collect_probes(p, q, nq, &ps) != 0 || cands_init(&c, scratch, 64) != 0)
         goto oom;
-    /* Two of the query's words must reach a record (one when the query
-     * has one whole word, or the record an initial that may pair). So a
-     * record that the commonest word reaches ("muhammad": thousands) is a
-     * candidate only if another word reaches it too: that word's records
-     * are added, the commonest word's only marked (cands_update). */
-    int need = whole >= 2 ? 2 : 1, big = -1;
-    if (need == 2) {
-        size_t size[PERSON_MAX_TOK] = {0}, most = 0;
-        for (size_t k = 0; k < ps.n; k++)
-            if (ps.v[k].word >= 0)
-                size[ps.v[k].word] += ps.v[k].hi - ps.v[k].lo;
-        for (int i = 0; i < nq; i++)
-            if (size[i] > most) {
-                most = size[i];
-                big = i;
-            }
+    /* A record is scored when two of the query's words reach it (one when
+     * the query has one whole word), or when it holds an initial, which
+     * may pair any word: those head every probe's entries. */
+    int need = whole >= 2 ? 2 : 1;
+    for (size_t k = 0; k < ps.n; k++)
+        for (size_t e = ps.v[k].lo; e < ps.v[k].mid; e++)
+            if (cands_add(&c, scratch, (uint32_t)ps.v[k].t->ent[e], ps.v[k].bits) != 0)
+                goto oom;
+    if (choose_walk(p, q, nq, need, &ps) != 0)
+        goto oom;
+    for (size_t k = 0; k < ps.n; k++) {
+        const probe_t *pr = &ps.v[k];
+        for (size_t e = pr->mid; pr->walked && e < pr->hi; e++)
+            if (cands_add(&c, scratch, (uint32_t)pr->t->ent[e], pr->bits) != 0)
+                goto oom;
     }
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t k = 0; k < ps.n; k++) {
-            const probe_t *pr = &ps.v[k];
-            if ((pr->word == big && big >= 0) != (pass == 1))
-                continue;
-            for (size_t e = pr->lo; e < pr->hi; e++) {
-                uint32_t rec = (uint32_t)pr->t->ent[e];
-                if ((pass == 0 ? cands_add(&c, scratch, rec, pr->bits)
-                               : cands_update(&c, p, scratch, rec, pr->bits)) != 0)
-                    goto oom;
-            }
+    /* The words of the probes not walked: a short probe's entries are
+     * walked to mark the candidates they reach; a long one is looked up
+     * (a binary search) for each candidate that still needs a word. */
+    size_t pending = 0;
+    for (size_t k = 0; k < c.n; k++)
+        pending += c.key[c.list[k]] - 1 >= p->n_init && too_few(c.mask[c.list[k]], need);
+    for (size_t k = 0; pending > 0 && k < ps.n; k++) {
+        probe_t *pr = &ps.v[k];
+        size_t n = pr->hi - pr->mid, log = 1;
+        if (pr->walked || pr->bits == 0 || n == 0)
+            continue;
+        while ((size_t)1 << log < n)
+            log++;
+        if (n > pending * log) {
+            pr->looked_up = true;
+            continue;
         }
+        for (size_t e = pr->mid; e < pr->hi; e++)
+            cands_mark(&c, (uint32_t)pr->t->ent[e], pr->bits);
+    }
     for (size_t k = 0; k < c.n; k++) {
-        uint32_t slot = c.list[k];
-        const prec_t *r = &p->recs[c.key[slot] - 1];
-        if (__builtin_popcount(c.mask[slot]) < need && !r->initial)
+        uint32_t slot = c.list[k], rec = c.key[slot] - 1;
+        const prec_t *r = &p->recs[rec];
+        uint16_t m = c.mask[slot];
+        for (size_t j = 0; !r->initial && too_few(m, need) && j < ps.n; j++)
+            if (ps.v[j].looked_up && (ps.v[j].bits & ~m) && probe_reaches(&ps.v[j], rec))
+                m |= ps.v[j].bits;
+        if (too_few(m, need) && !r->initial)
             continue;
         double s = score_names(q, nq, qx, &p->toks[r->tok], r->n_tok, r->extra);
         if (s < p->threshold || s <= 0)

@@ -91,6 +91,14 @@ stop(tu_vetd_t *d, uint64_t max_ms)
     uint64_t t0 = tu_now_ms();
     int st = tu_vetd_stop(d);
     uint64_t took = tu_now_ms() - t0;
+    if (st != 0 || took > max_ms) {
+        /* What vetd said last (a sanitizer's report ends its log). */
+        char *lg = tu_read_file(d->log, NULL);
+        size_t ll = lg != NULL ? strlen(lg) : 0;
+        fprintf(stderr, "vetd's log, last lines:\n%s\n",
+                lg ? lg + (ll > 4000 ? ll - 4000 : 0) : "");
+        free(lg);
+    }
     if (st != 0 || took > max_ms)
         fail_msg("vetd stopped with %d after %llu ms (limit %llu ms)", st, (unsigned long long)took,
                  (unsigned long long)max_ms);
@@ -468,8 +476,11 @@ spawn_faulty(tu_vetd_t *d, const char *const *env)
     snprintf(supp, sizeof supp, "%s/lsan.supp", d->dir);
     tu_write_file(supp, "leak:libconfig.so\n");
     const char *was_asan = getenv("ASAN_OPTIONS"), *was_lsan = getenv("LSAN_OPTIONS");
-    snprintf(asan, sizeof asan, "verify_asan_link_order=0%s%s", was_asan ? ":" : "",
-             was_asan ? was_asan : "");
+    /* Full stacks for what LeakSanitizer reports: libconfig's strdup of a
+     * file name goes through the shim, and ASan's fast unwinder stops
+     * there, short of libconfig.so, which the suppression names. */
+    snprintf(asan, sizeof asan, "verify_asan_link_order=0:fast_unwind_on_malloc=0%s%s",
+             was_asan ? ":" : "", was_asan ? was_asan : "");
     snprintf(lsan, sizeof lsan, "suppressions=%s%s%s", supp, was_lsan ? ":" : "",
              was_lsan ? was_lsan : "");
     char *keep_asan = was_asan ? strdup(was_asan) : NULL;
