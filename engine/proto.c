@@ -312,37 +312,22 @@ get_ids(pctx_t *p, const cJSON *v)
     return 0;
 }
 
-/* Reads partner.country: two ASCII letters, stored upper case. */
+/* Reads an ISO 3166 code of the partner (field: "partner.country",
+ * "partner.nationality": alpha-2; "partner.region": 3166-2), case
+ * ignored, into *out upper case; example is shown in the message. */
 static int
-get_country(pctx_t *p, const cJSON *v)
-{
-    const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
-    char up[3] = "";
-    if (s != NULL && strlen(s) == 2) {
-        up[0] = ascii_upper(s[0]);
-        up[1] = ascii_upper(s[1]);
-    }
-    if (!iso_country_code(up))
-        return fail(p, ERR_BAD_REQUEST, "partner.country: expected an ISO 3166-1 alpha-2 code");
-    if ((p->req->country = arena_strdup(p->a, up)) == NULL)
-        return oom(p);
-    return 0;
-}
-
-/* Reads partner.region: an ISO 3166-2 code ("UA-43": two letters, '-',
- * one to three letters or digits), stored upper case. */
-static int
-get_region(pctx_t *p, const cJSON *v)
+get_iso_code(pctx_t *p, const cJSON *v, const char *field, bool region, const char *example,
+             const char **out)
 {
     const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
     size_t n = s != NULL ? strlen(s) : 0;
     char up[8] = "";
     for (size_t i = 0; i < n && n < sizeof up; i++)
         up[i] = ascii_upper(s[i]);
-    if (!iso_region_code(up))
-        return fail(p, ERR_BAD_REQUEST,
-                    "partner.region: expected an ISO 3166-2 subdivision code (\"UA-43\")");
-    if ((p->req->region = arena_strdup(p->a, up)) == NULL)
+    if (!(region ? iso_region_code(up) : iso_country_code(up)))
+        return fail(p, ERR_BAD_REQUEST, "%s: expected an ISO 3166-%s code%s", field,
+                    region ? "2 subdivision" : "1 alpha-2", example);
+    if ((*out = arena_strdup(p->a, up)) == NULL)
         return oom(p);
     return 0;
 }
@@ -363,24 +348,6 @@ get_birth_date(pctx_t *p, const cJSON *v)
     if (get_string(p, v, "partner.birth_date", PROTO_MAX_STRING, false, &s) != 0)
         return -1;
     p->req->birth_date = s;
-    return 0;
-}
-
-/* Reads partner.nationality: two ASCII letters, stored upper case. */
-static int
-get_nationality(pctx_t *p, const cJSON *v)
-{
-    const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
-    char up[3] = "";
-    if (s != NULL && strlen(s) == 2) {
-        up[0] = ascii_upper(s[0]);
-        up[1] = ascii_upper(s[1]);
-    }
-    if (!iso_country_code(up))
-        return fail(p, ERR_BAD_REQUEST,
-                    "partner.nationality: expected an ISO 3166-1 alpha-2 code (\"RU\")");
-    if ((p->req->nationality = arena_strdup(p->a, up)) == NULL)
-        return oom(p);
     return 0;
 }
 
@@ -412,14 +379,18 @@ get_partner(pctx_t *p, const cJSON *v)
             rc = get_string_array(p, c, "partner.aliases", PROTO_MAX_ALIASES, true, &r->aliases,
                                   &r->n_aliases);
             break;
-        case P_COUNTRY: rc = get_country(p, c); break;
-        case P_REGION: rc = get_region(p, c); break;
+        case P_COUNTRY: rc = get_iso_code(p, c, "partner.country", false, "", &r->country); break;
+        case P_REGION:
+            rc = get_iso_code(p, c, "partner.region", true, " (\"UA-43\")", &r->region);
+            break;
         case P_TYPE:
             rc = get_string(p, c, "partner.type", PROTO_MAX_STRING, false, &r->type);
             break;
         case P_IDS: rc = get_ids(p, c); break;
         case P_BIRTH_DATE: rc = get_birth_date(p, c); break;
-        case P_NATIONALITY: rc = get_nationality(p, c); break;
+        case P_NATIONALITY:
+            rc = get_iso_code(p, c, "partner.nationality", false, " (\"RU\")", &r->nationality);
+            break;
         default: assert(!"unhandled partner field");
         }
         if (rc != 0)
