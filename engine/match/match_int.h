@@ -99,9 +99,15 @@
  * weight still matchable) over A + B. Its score can reach the
  * threshold only for B in an interval, found by binary search in the
  * B-sorted postings; once the interval is empty no later token can
- * admit anything and the search stops. Admitted candidates are then
- * scored exactly. The pruning only ever drops records whose score is
- * provably below the threshold.
+ * admit anything and the search stops. A record inside the interval is
+ * then bounded from its own tokens before it is scored: each pair adds
+ * at most best_i * a_i + best_j * b_j (the best similarity of either
+ * token to any token of the other name), so the sum of that over the
+ * query and record tokens that have a similar token at all caps m; a
+ * record whose cap is below the threshold (at 1M names, most of the
+ * ~256 records a query admits) is neither kept nor scored. Admitted
+ * candidates are then scored exactly. The pruning only ever drops
+ * records whose score is provably below the threshold.
  */
 
 #define MAX_QTOK 32     /* query tokens scored; more count as unmatched */

@@ -250,6 +250,98 @@ score_record(const match_index_t *ix, const qtok_t *qt, int nq, double A, uint32
     return s > 1.0 ? 1.0 : s;
 }
 
+/* ---- the bound checked before scoring -------------------------------- */
+
+/* A dictionary token similar to some query token: what it can add to a
+ * candidate's score at most. */
+typedef struct xtok {
+    uint32_t tid1; /* dictionary token + 1, 0 empty */
+    float sim;     /* its best similarity to any query token */
+    double w;      /* its weight */
+    uint64_t qm;   /* the query tokens it is similar to */
+} xtok_t;
+
+/* The similar dictionary tokens of all query tokens, open addressing. */
+typedef struct xset {
+    xtok_t *slot;        /* the table */
+    uint32_t mask;       /* capacity - 1 */
+    double qa[MAX_QTOK]; /* a_i times query token i's best similarity */
+    uint64_t content;    /* query tokens that are not stop words */
+} xset_t;
+
+/* Builds x from the query tokens in the scratch arena. Returns 0, or -1
+ * on OOM. */
+static int
+xset_init(xset_t *x, const match_index_t *ix, const qtok_t *qt, int nq, arena_t *a)
+{
+    int n = 0;
+    for (int i = 0; i < nq; i++)
+        n += qt[i].n_exp;
+    uint32_t cap = 16;
+    while (cap < (uint32_t)n * 2)
+        cap *= 2;
+    x->slot = arena_calloc(a, cap, sizeof *x->slot);
+    if (x->slot == NULL)
+        return -1;
+    x->mask = cap - 1;
+    x->content = 0;
+    for (int i = 0; i < nq; i++) {
+        float best = 0;
+        for (int e = 0; e < qt[i].n_exp; e++) {
+            uint32_t t = qt[i].exp_tid[e];
+            float s = qt[i].exp_sim[e];
+            if (s > best)
+                best = s;
+            uint32_t k = (t * 0x9e3779b1u) & x->mask;
+            while (x->slot[k].tid1 != 0 && x->slot[k].tid1 != t + 1)
+                k = (k + 1) & x->mask;
+            xtok_t *o = &x->slot[k];
+            if (o->tid1 == 0)
+                *o = (xtok_t){t + 1, s, ix->toks[t].w, 0};
+            else if (s > o->sim)
+                o->sim = s;
+            o->qm |= (uint64_t)1 << i;
+        }
+        x->qa[i] = best * qt[i].a;
+        if (!qt[i].stop)
+            x->content |= (uint64_t)1 << i;
+    }
+    return 0;
+}
+
+/* False if record r cannot score t against the query: every pair of
+ * score_record adds s_ij * (a_i + b_j), at most best_i * a_i +
+ * best_j * b_j, and uses each query and record token once; so m is at
+ * most the sum of best_i * a_i over the query tokens similar to some
+ * record token, plus best_j * b_j over the record tokens similar to
+ * some query token. Without a content token the score is 0. */
+static bool
+xset_may_reach(const xset_t *x, const match_index_t *ix, double A, uint32_t r, double t)
+{
+    const mrec_t *rec = &ix->recs[r];
+    const uint32_t *rt = ix->rec_toks + rec->tok;
+    uint64_t qm = 0;
+    double m = 0;
+    for (int j = 0; j < rec->n_tok; j++) {
+        uint32_t k = (rt[j] * 0x9e3779b1u) & x->mask;
+        while (x->slot[k].tid1 != 0) {
+            if (x->slot[k].tid1 == rt[j] + 1) {
+                m += x->slot[k].sim * x->slot[k].w;
+                qm |= x->slot[k].qm;
+                break;
+            }
+            k = (k + 1) & x->mask;
+        }
+    }
+    if ((qm & x->content) == 0)
+        return false;
+    for (int i = 0; qm != 0; i++, qm >>= 1)
+        if (qm & 1)
+            m += x->qa[i];
+    double total = A + rec->weight;
+    return total > 0 && m >= t * total;
+}
+
 /* First posting of token t with weight >= w. */
 static uint32_t
 post_lower_bound(const match_index_t *ix, const mtok_t *t, double w)
@@ -326,7 +418,8 @@ search_fuzzy(const match_index_t *ix, const char *norm, size_t len, arena_t *scr
     if (t > 0.999)
         t = 0.999;
     recset_t cand;
-    if (recset_init(&cand, scratch, 64) != 0)
+    xset_t x;
+    if (recset_init(&cand, scratch, 64) != 0 || xset_init(&x, ix, qt, nq, scratch) != 0)
         return -1;
     for (int k = 0; k < nq; k++) {
         const qtok_t *q = &qt[order[k]];
@@ -345,6 +438,8 @@ search_fuzzy(const match_index_t *ix, const char *norm, size_t len, arena_t *scr
                 const mpost_t *po = &ix->posts[tk->post + p];
                 if (po->weight > bhi)
                     break;
+                if (!xset_may_reach(&x, ix, A, po->rec, t))
+                    continue;
                 if (recset_add(&cand, scratch, po->rec) != 0)
                     return -1;
             }
