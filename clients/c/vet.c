@@ -267,6 +267,20 @@ print_screen(const cJSON *r)
     if (profile != NULL)
         printf("  profile  %s\n", profile);
 
+    /* Lists past their maximum age (docs/PROTOCOL.md, "stale"): the
+     * verdict may miss parties listed since. */
+    const cJSON *st;
+    const char *sep = "  stale    ";
+    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(r, "stale"))
+    {
+        const char *list = str_item(st, "list"), *as_of = str_item(st, "as_of");
+        printf("%s%s (edition %s, older than %.0f days)", sep, list ? list : "?",
+               as_of ? as_of : "?", num_item(st, "max_age_days"));
+        sep = ", ";
+    }
+    if (sep[0] == ',')
+        printf(": update the lists (vet-update)\n");
+
     const cJSON *rs = cJSON_GetObjectItemCaseSensitive(r, "ruleset");
     const char *version = str_item(rs, "version"), *digest = str_item(rs, "digest");
     printf("  ruleset  %s  (%.12s)  %.0f us\n", version ? version : "?", digest ? digest : "?",

@@ -775,8 +775,10 @@ test_profiles(void **state)
 
 /* ---- list editions (issue 14) ---------------------------------------- */
 
+static int vet_cli(const tu_vetd_t *d, const char *args, char *out, size_t outlen);
+
 /* A list past its maximum age: logged at start, marked in version and
- * stats, and every screening reply carries the warning. */
+ * stats, and every screening reply carries the warning (vet prints it). */
 static void
 test_stale_list(void **state)
 {
@@ -814,6 +816,12 @@ test_stale_list(void **state)
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(l0, "stale")));
     assert_int_equal((int)tu_jnum(l0, "entries"), 5);
     cJSON_Delete(j);
+    char out[8192];
+    assert_int_equal(
+        vet_cli(&d, "screen --name 'Harbin Institute of Technology' --country CN", out, sizeof out),
+        10);
+    assert_non_null(strstr(out, "  stale    ca-nro (edition 2024-04-18, older than 365 days): "
+                                "update the lists (vet-update)\n"));
     vet_client_destroy(&c);
     assert_int_equal(daemon_stop(&d), 0);
     char *log = tu_read_file(d.log, NULL);
