@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -283,6 +284,57 @@ tu_ruleset_errors(const char *dir)
     }
     diag_destroy(&d);
     return sbuf_take(&b);
+}
+
+tu_rsdir_t *
+tu_rsdir_new(const char *tag)
+{
+    tu_rsdir_t *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return NULL;
+    snprintf(t->path, sizeof t->path, "/tmp/vet-test-%.16s-XXXXXX", tag);
+    if (mkdtemp(t->path) == NULL) {
+        free(t);
+        return NULL;
+    }
+    char reg[128];
+    snprintf(reg, sizeof reg, "%s/registry", t->path);
+    if (mkdir(reg, 0700) != 0) {
+        tu_rsdir_destroy(&t);
+        return NULL;
+    }
+    return t;
+}
+
+int
+tu_rsdir_destroy(tu_rsdir_t **dp)
+{
+    if (dp == NULL || *dp == NULL)
+        return 0;
+    int rc = tu_remove_tree((*dp)->path);
+    free(*dp);
+    *dp = NULL;
+    return rc == 0 ? 0 : -1;
+}
+
+void
+tu_rsdir_put(const tu_rsdir_t *dir, const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir->path, name);
+    tu_write_file(path, text);
+}
+
+ruleset_t *
+tu_rsdir_load(const tu_rsdir_t *dir)
+{
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = ruleset_load(dir->path, d);
+    if (rs == NULL)
+        diag_print(d, stderr);
+    assert_non_null(rs);
+    diag_destroy(&d);
+    return rs;
 }
 
 void

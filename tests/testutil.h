@@ -40,6 +40,26 @@ int tu_remove_tree(const char *path);
  * (caller frees). */
 char *tu_ruleset_errors(const char *dir);
 
+/* A scratch ruleset directory, /tmp/vet-test-TAG-XXXXXX with an empty
+ * registry/, for tests that write a ruleset file by file. */
+typedef struct tu_rsdir {
+    char path[64]; /* the directory */
+} tu_rsdir_t;
+
+/* Makes one (caller owns it: tu_rsdir_destroy); NULL on failure. */
+tu_rsdir_t *tu_rsdir_new(const char *tag);
+
+/* Removes the directory and frees *dp. Returns 0, or -1 if the directory
+ * could not be removed. */
+int tu_rsdir_destroy(tu_rsdir_t **dp);
+
+/* Writes text to the file name (relative: "registry/a.cfg") of dir. */
+void tu_rsdir_put(const tu_rsdir_t *dir, const char *name, const char *text);
+
+/* Loads dir, asserting that the load succeeds (its errors are printed if
+ * not). Caller owns the ruleset. */
+struct ruleset *tu_rsdir_load(const tu_rsdir_t *dir);
+
 /* A vetd of a test's own, in a private temporary directory. The paths
  * are where the test puts (or finds) each file; tu_vetd_spawn passes
  * only the arguments it is given. */

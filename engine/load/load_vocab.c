@@ -85,23 +85,17 @@ read_list_age(loader_t *L, const char *file, const config_setting_t *g, rs_list_
 {
     int64_t day0 = 0;
     if (info->as_of != NULL) {
-        int y = 0, m = 0, d = 0, used = 0;
-        time_t t = -1;
-        if (strlen(info->as_of) == 10 &&
-            sscanf(info->as_of, "%4d-%2d-%2d%n", &y, &m, &d, &used) == 3 && used == 10) {
-            struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
-            t = timegm(&tm);
-        }
-        struct tm back;
-        /* timegm normalises 2026-02-30 to March: a date that does not
-         * come back as written is not a date. */
-        if (t == (time_t)-1 || gmtime_r(&t, &back) == NULL || back.tm_year != y - 1900 ||
-            back.tm_mon != m - 1 || back.tm_mday != d) {
+        /* The calendar check the wire format makes of a date of birth
+         * (match_date_valid), here for a full day only. */
+        int y = 0, m = 0, d = 0;
+        if (strlen(info->as_of) != 10 || !match_date_valid(info->as_of, NULL, 0) ||
+            sscanf(info->as_of, "%4d-%2d-%2d", &y, &m, &d) != 3) {
             diag_add(L->d, file, cfgread_line(config_setting_get_member(g, "as_of")), 0,
                      "%s: as_of must be a date YYYY-MM-DD, not \"%s\"", what, info->as_of);
             info->as_of = NULL;
         } else {
-            day0 = (int64_t)t;
+            struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+            day0 = (int64_t)timegm(&tm);
         }
     }
     config_setting_t *s = loader_member(L, file, g, "max_age_days", CONFIG_TYPE_INT, false, what);

@@ -22,9 +22,7 @@
 #include "testutil.h"
 
 /* A scratch ruleset directory under /tmp, removed by teardown. */
-typedef struct tdir {
-    char path[64];
-} tdir_t;
+typedef tu_rsdir_t tdir_t;
 
 static const char *TAX = "categories = ( { code = \"ai\"; label = \"AI\"; } );\n";
 
@@ -51,39 +49,28 @@ static const char *POLICY =
     "lists = ( { id = \"l1\"; name = \"List one\"; }, { id = \"l2\"; name = \"List two\"; },\n"    \
     "          { id = \"l3\"; name = \"List three\"; } );\n"
 
-static void
-write_file(const char *dir, const char *name, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    tu_write_file(path, text);
-}
-
 static int
 setup(void **state)
 {
-    tdir_t *t = calloc(1, sizeof *t);
-    snprintf(t->path, sizeof t->path, "/tmp/vet-test-merge-XXXXXX");
-    if (mkdtemp(t->path) == NULL)
+    tdir_t *t = tu_rsdir_new("merge");
+    if (t == NULL)
         return -1;
     char sub[128];
-    snprintf(sub, sizeof sub, "%s/registry", t->path);
-    mkdir(sub, 0700);
     snprintf(sub, sizeof sub, "%s/tests", t->path);
     mkdir(sub, 0700);
-    write_file(t->path, "taxonomy.cfg", TAX);
-    write_file(t->path, "policy.cfg", POLICY);
+    tu_rsdir_put(t, "taxonomy.cfg", TAX);
+    tu_rsdir_put(t, "policy.cfg", POLICY);
     /* A rule may not name a list no organisation is on: one filler
      * organisation a list, in the last file (FILL of them). */
-    write_file(t->path, "registry/zz-fill.cfg",
-               LISTS "organisations = (\n"
-                     "  { id = \"fill-1\"; name = \"Filler One Qwxz\"; lists = [ \"l1\" ]; "
-                     "sources = [ \"f\" ]; },\n"
-                     "  { id = \"fill-2\"; name = \"Filler Two Qwxz\"; lists = [ \"l2\" ]; "
-                     "sources = [ \"f\" ]; },\n"
-                     "  { id = \"fill-3\"; name = \"Filler Three Qwxz\"; lists = [ \"l3\" ]; "
-                     "sources = [ \"f\" ]; }\n"
-                     ");\n");
+    tu_rsdir_put(t, "registry/zz-fill.cfg",
+                 LISTS "organisations = (\n"
+                       "  { id = \"fill-1\"; name = \"Filler One Qwxz\"; lists = [ \"l1\" ]; "
+                       "sources = [ \"f\" ]; },\n"
+                       "  { id = \"fill-2\"; name = \"Filler Two Qwxz\"; lists = [ \"l2\" ]; "
+                       "sources = [ \"f\" ]; },\n"
+                       "  { id = \"fill-3\"; name = \"Filler Three Qwxz\"; lists = [ \"l3\" ]; "
+                       "sources = [ \"f\" ]; }\n"
+                       ");\n");
     *state = t;
     return 0;
 }
@@ -92,9 +79,7 @@ static int
 teardown(void **state)
 {
     tdir_t *t = *state;
-    int rc = tu_remove_tree(t->path);
-    free(t);
-    return rc == 0 ? 0 : -1;
+    return tu_rsdir_destroy(&t);
 }
 
 /* Writes registry/NAME (the lists declaration prepended). */
@@ -107,20 +92,8 @@ reg(tdir_t *t, const char *name, const char *orgs)
     char *text = malloc(n);
     assert_non_null(text);
     snprintf(text, n, "%s%s", LISTS, orgs);
-    write_file(t->path, file, text);
+    tu_rsdir_put(t, file, text);
     free(text);
-}
-
-static ruleset_t *
-load_ok(const tdir_t *t)
-{
-    diag_t *d = diag_new(0);
-    ruleset_t *rs = ruleset_load(t->path, d);
-    if (rs == NULL)
-        diag_print(d, stderr);
-    assert_non_null(rs);
-    diag_destroy(&d);
-    return rs;
 }
 
 static const reg_entity_t *
@@ -188,7 +161,7 @@ test_same_as(void **state)
         "    risk = \"high\"; ids = { ror = \"0abc\"; }; same_as = [ \"alpha\" ];\n"
         "    sources = [ \"s-beta\" ]; }\n"
         ");\n");
-    ruleset_t *rs = load_ok(t);
+    ruleset_t *rs = tu_rsdir_load(t);
     assert_int_equal(rs->n_ents, 1 + FILL);
     const reg_entity_t *e = &rs->ents[0];
     /* The first in load order survives, with its id, name and place. */
@@ -244,7 +217,7 @@ test_identifier(void **state)
         "  { id = \"lei-entry\"; name = \"Acme\"; lists = [ \"l3\" ];\n"
         "    ids = { lei = \"ab12\"; }; sources = [ \"gleif\" ]; }\n"
         ");\n");
-    ruleset_t *rs = load_ok(t);
+    ruleset_t *rs = tu_rsdir_load(t);
     assert_int_equal(rs->n_ents, 2 + FILL);
     const reg_entity_t *e = ent(rs, "sdn-1234");
     assert_non_null(e);
@@ -320,7 +293,7 @@ test_name_and_country(void **state)
         "  { id = \"kim-co\"; name = \"Kim Yong Chol\"; country = \"KP\"; type = \"company\";\n"
         "    lists = [ \"l2\" ]; sources = [ \"b\" ]; }\n"
         ");\n");
-    ruleset_t *rs = load_ok(t);
+    ruleset_t *rs = tu_rsdir_load(t);
     const reg_entity_t *hit = ent(rs, "hit");
     assert_int_equal(hit->n_merged, 1);
     assert_string_equal(hit->merged[0], "el-hit");
@@ -376,7 +349,7 @@ test_bracketed_acronym(void **state)
         "  { id = \"x-2\"; name = \"Xylo Works\"; country = \"CN\"; lists = [ \"l2\" ];\n"
         "    sources = [ \"b\" ]; }\n"
         ");\n");
-    ruleset_t *rs = load_ok(t);
+    ruleset_t *rs = tu_rsdir_load(t);
     const reg_entity_t *e = ent(rs, "csl-aaspt");
     assert_int_equal(e->n_merged, 1);
     assert_string_equal(e->merged[0], "aaspt");
@@ -405,7 +378,7 @@ test_same_list_stays_apart(void **state)
         "    aliases = [ \"Chinese Academy of Engineering Physics\" ]; country = \"CN\";\n"
         "    lists = [ \"l2\" ]; sources = [ \"b\" ]; }\n"
         ");\n");
-    ruleset_t *rs = load_ok(t);
+    ruleset_t *rs = tu_rsdir_load(t);
     assert_int_equal(rs->n_ents, 2 + FILL);
     assert_non_null(ent(rs, "caep"));
     assert_non_null(ent(rs, "hpstar"));
@@ -436,25 +409,25 @@ test_relations_and_ids(void **state)
         ");\n");
     /* Names and listings overlays reach merged-away entries too (they
      * apply before the merge). */
-    write_file(t->path, "registry/c.cfg",
-               LISTS "listings = ( { id = \"parent-2\"; lists = [ \"l3\" ]; "
-                     "sources = [ \"c\" ]; } );\n");
+    tu_rsdir_put(t, "registry/c.cfg",
+                 LISTS "listings = ( { id = \"parent-2\"; lists = [ \"l3\" ]; "
+                       "sources = [ \"c\" ]; } );\n");
     /* A case naming the merged-away id passes. */
-    write_file(t->path, "tests/t.cfg",
-               "cases = (\n"
-               "  { name = \"by the merged-away id\";\n"
-               "    request = { partner = { name = \"Parent Group Holding\"; }; };\n"
-               "    expect = { verdict = \"prohibited\"; rules = [ \"on-l1\", \"on-l2\", "
-               "\"on-l3\" ];\n"
-               "               partner = \"parent-2\"; }; },\n"
-               "  { name = \"by the survivor's id\";\n"
-               "    request = { partner = { name = \"Parent Group\"; }; };\n"
-               "    expect = { verdict = \"prohibited\"; partner = \"parent\"; }; },\n"
-               "  { name = \"another id does not pass\";\n"
-               "    request = { partner = { name = \"Parent Group\"; }; };\n"
-               "    expect = { verdict = \"prohibited\"; partner = \"child\"; }; }\n"
-               ");\n");
-    ruleset_t *rs = load_ok(t);
+    tu_rsdir_put(t, "tests/t.cfg",
+                 "cases = (\n"
+                 "  { name = \"by the merged-away id\";\n"
+                 "    request = { partner = { name = \"Parent Group Holding\"; }; };\n"
+                 "    expect = { verdict = \"prohibited\"; rules = [ \"on-l1\", \"on-l2\", "
+                 "\"on-l3\" ];\n"
+                 "               partner = \"parent-2\"; }; },\n"
+                 "  { name = \"by the survivor's id\";\n"
+                 "    request = { partner = { name = \"Parent Group\"; }; };\n"
+                 "    expect = { verdict = \"prohibited\"; partner = \"parent\"; }; },\n"
+                 "  { name = \"another id does not pass\";\n"
+                 "    request = { partner = { name = \"Parent Group\"; }; };\n"
+                 "    expect = { verdict = \"prohibited\"; partner = \"child\"; }; }\n"
+                 ");\n");
+    ruleset_t *rs = tu_rsdir_load(t);
     assert_int_equal(rs->n_ents, 2 + FILL);
     const reg_entity_t *p = ent(rs, "parent"), *c = ent(rs, "child");
     assert_non_null(p);
@@ -500,8 +473,8 @@ test_three_lists_one_match(void **state)
         "organisations = ( { id = \"dod-buaa\";\n"
         "  name = \"BEIJING UNIVERSITY OF AERONAUTICS AND ASTRONAUTICS\"; country = \"CN\";\n"
         "  lists = [ \"l3\" ]; sources = [ \"1260H\" ]; } );\n");
-    write_file(
-        t->path, "tests/t.cfg",
+    tu_rsdir_put(
+        t, "tests/t.cfg",
         "cases = (\n"
         "  { name = \"one match, three lists\";\n"
         "    request = { partner = { name = \"Beihang University\"; country = \"CN\"; }; };\n"
@@ -515,7 +488,7 @@ test_three_lists_one_match(void **state)
         "\"on-l3\" ];\n"
         "               partner = \"dod-buaa\"; }; }\n"
         ");\n");
-    ruleset_t *rs = load_ok(t);
+    ruleset_t *rs = tu_rsdir_load(t);
     assert_int_equal(rs->n_ents, 1 + FILL);
     const reg_entity_t *e = &rs->ents[0];
     assert_string_equal(e->id, "nro-beihang");
@@ -548,7 +521,7 @@ test_via(void **state)
     reg(t, "c.cfg",
         "organisations = ( { id = \"c1\"; name = \"AO Alfa\"; ids = { inn = \"77\"; };\n"
         "  lists = [ \"l3\" ]; sources = [ \"c\" ]; } );\n");
-    ruleset_t *rs = load_ok(t);
+    ruleset_t *rs = tu_rsdir_load(t);
     assert_int_equal(rs->n_ents, 1 + FILL);
     const reg_entity_t *e = &rs->ents[0];
     assert_int_equal(e->n_merged, 2);
@@ -577,7 +550,7 @@ test_digest(void **state)
         "# the same body, another list\n"
         "organisations = ( { id = \"b1\"; name = \"ALPHA WORKS\"; country = \"RU\";\n"
         "  lists = [ \"l2\" ]; sources = [ \"b\" ]; } );\n");
-    ruleset_t *one = load_ok(t), *two = load_ok(t);
+    ruleset_t *one = tu_rsdir_load(t), *two = tu_rsdir_load(t);
     assert_string_equal(one->content, two->content);
     char c1[65];
     memcpy(c1, one->content, sizeof c1);
@@ -587,14 +560,14 @@ test_digest(void **state)
     reg(t, "b.cfg",
         "organisations = (\n  { id = \"b1\";\n    name = \"ALPHA WORKS\";\n"
         "    country = \"RU\"; lists = [ \"l2\" ]; sources = [ \"b\" ]; }\n);\n");
-    one = load_ok(t);
+    one = tu_rsdir_load(t);
     assert_string_equal(one->content, c1);
     ruleset_destroy(&one);
     /* Another body: the merge is gone, and the digest says so. */
     reg(t, "b.cfg",
         "organisations = ( { id = \"b1\"; name = \"ALPHA WORKS\"; country = \"UA\";\n"
         "  lists = [ \"l2\" ]; sources = [ \"b\" ]; } );\n");
-    one = load_ok(t);
+    one = tu_rsdir_load(t);
     assert_int_equal(one->n_ents, 2 + FILL);
     assert_string_not_equal(one->content, c1);
     ruleset_destroy(&one);

@@ -26,9 +26,7 @@
 #include "screen.h"
 #include "testutil.h"
 
-typedef struct tdir {
-    char path[64];
-} tdir_t;
+typedef tu_rsdir_t tdir_t;
 
 static const char *TAX = "categories = ( { code = \"ai\"; label = \"AI\"; } );\n";
 
@@ -75,37 +73,18 @@ static const char *WORDS =
     "  { code = \"UA-43\"; name = \"Crimea\"; places = [ \"Crimea\", \"Simferopol\" ]; }\n"
     ");\n";
 
-static void
-put(const tdir_t *t, const char *name, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", t->path, name);
-    tu_write_file(path, text);
-}
-
 static int
 setup(void **state)
 {
-    tdir_t *t = calloc(1, sizeof *t);
-    snprintf(t->path, sizeof t->path, "/tmp/vet-test-prof-XXXXXX");
-    if (mkdtemp(t->path) == NULL)
-        return -1;
-    char reg[128];
-    snprintf(reg, sizeof reg, "%s/registry", t->path);
-    mkdir(reg, 0700);
-    *state = t;
-    return 0;
+    *state = tu_rsdir_new("prof");
+    return *state != NULL ? 0 : -1;
 }
 
 static int
 teardown(void **state)
 {
     tdir_t *t = *state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->path);
-    int rc = system(cmd);
-    free(t);
-    return rc == 0 ? 0 : -1;
+    return tu_rsdir_destroy(&t);
 }
 
 /* Writes the ruleset: policy = HEAD + extra. */
@@ -115,24 +94,12 @@ make(const tdir_t *t, const char *extra, const char *words)
     sbuf_t b = SBUF_INIT;
     sbuf_puts(&b, HEAD);
     sbuf_puts(&b, extra);
-    put(t, "policy.cfg", b.data);
+    tu_rsdir_put(t, "policy.cfg", b.data);
     sbuf_free(&b);
-    put(t, "taxonomy.cfg", TAX);
-    put(t, "registry/a.cfg", REG);
+    tu_rsdir_put(t, "taxonomy.cfg", TAX);
+    tu_rsdir_put(t, "registry/a.cfg", REG);
     if (words != NULL)
-        put(t, "words.cfg", words);
-}
-
-static ruleset_t *
-load_ok(const tdir_t *t)
-{
-    diag_t *d = diag_new(0);
-    ruleset_t *rs = ruleset_load(t->path, d);
-    if (rs == NULL)
-        diag_print(d, stderr);
-    assert_non_null(rs);
-    diag_destroy(&d);
-    return rs;
+        tu_rsdir_put(t, "words.cfg", words);
 }
 
 /* Every error of a failed load, joined, the directory as "D". */
@@ -204,7 +171,7 @@ test_profiles_pick_rules(void **state)
 {
     tdir_t *t = *state;
     make(t, PROFILES, WORDS);
-    ruleset_t *rs = load_ok(t);
+    ruleset_t *rs = tu_rsdir_load(t);
     assert_int_equal(rs->n_profiles, 3);
     assert_string_equal(rs->profiles[rs->default_profile].id, "all");
     assert_int_equal(rs->profiles[0].n_rules, 1); /* "ca-*" */
@@ -259,7 +226,7 @@ test_no_profiles_is_all(void **state)
 {
     tdir_t *t = *state;
     make(t, "", NULL);
-    ruleset_t *rs = load_ok(t);
+    ruleset_t *rs = tu_rsdir_load(t);
     assert_int_equal(rs->n_profiles, 1);
     assert_string_equal(rs->profiles[0].id, "all");
     assert_int_equal(rs->profiles[0].n_rules, rs->n_rules);
@@ -273,7 +240,7 @@ test_country_groups_and_regions(void **state)
 {
     tdir_t *t = *state;
     make(t, PROFILES, WORDS);
-    ruleset_t *rs = load_ok(t);
+    ruleset_t *rs = tu_rsdir_load(t);
     /* A country of a group, from the request (no registry match). */
     expect_reply(rs,
                  "{\"partner\":{\"name\":\"Some Lab\",\"country\":\"IR\"},\"activity\":"
@@ -373,14 +340,14 @@ test_group_and_region_errors(void **state)
              "\"review\";\n"
              "    score = 1; reason = \"r\"; cite = \"c\"; }\n"
              ");\n");
-    put(t, "policy.cfg", bad);
-    put(t, "words.cfg",
-        "regions = (\n"
-        "  { code = \"UA43\"; name = \"Crimea\"; places = [ \"Crimea\" ]; },\n"
-        "  { code = \"UA-43\"; name = \"Crimea\"; places = [ \"Crimea\" ]; },\n"
-        "  { code = \"UA-40\"; name = \"Sevastopol\"; places = [ \"Crimea\" ]; },\n"
-        "  { code = \"UA-14\"; name = \"Donetsk\"; }\n"
-        ");\n");
+    tu_rsdir_put(t, "policy.cfg", bad);
+    tu_rsdir_put(t, "words.cfg",
+                 "regions = (\n"
+                 "  { code = \"UA43\"; name = \"Crimea\"; places = [ \"Crimea\" ]; },\n"
+                 "  { code = \"UA-43\"; name = \"Crimea\"; places = [ \"Crimea\" ]; },\n"
+                 "  { code = \"UA-40\"; name = \"Sevastopol\"; places = [ \"Crimea\" ]; },\n"
+                 "  { code = \"UA-14\"; name = \"Donetsk\"; }\n"
+                 ");\n");
     char *e = load_errors(t);
     assert_has(e, "D/policy.cfg:4: country group \"g\": \"ir\" is not an upper-case ISO 3166-1 "
                   "alpha-2 code");
@@ -402,7 +369,7 @@ test_content_digest_covers_profiles(void **state)
 {
     tdir_t *t = *state;
     make(t, PROFILES, WORDS);
-    ruleset_t *rs = load_ok(t);
+    ruleset_t *rs = tu_rsdir_load(t);
     char before[65];
     memcpy(before, rs->content, sizeof before);
     ruleset_destroy(&rs);
@@ -416,7 +383,7 @@ test_content_digest_covers_profiles(void **state)
          "  { id = \"all\"; label = \"Everything\"; rules = [ \"*\" ]; }\n"
          ");\n",
          WORDS);
-    rs = load_ok(t);
+    rs = tu_rsdir_load(t);
     assert_string_not_equal(before, rs->content);
     ruleset_destroy(&rs);
 }
@@ -434,7 +401,7 @@ make_lists(const tdir_t *t, const char *extra)
              ");\n",
              extra);
     make(t, "", NULL);
-    put(t, "registry/a.cfg", reg);
+    tu_rsdir_put(t, "registry/a.cfg", reg);
 }
 
 static void
@@ -444,7 +411,7 @@ test_list_editions(void **state)
     /* Past its maximum age: every reply says so, and version and stats
      * list it as stale; the version carries the newest edition. */
     make_lists(t, "as_of = \"2020-01-15\"; max_age_days = 30;");
-    ruleset_t *rs = load_ok(t);
+    ruleset_t *rs = tu_rsdir_load(t);
     assert_string_equal(rs->version, "p1+lists.20200115");
     assert_true(ruleset_list_stale(rs, 0, time(NULL)));
     const char *req = "{\"partner\":{\"name\":\"Someone Else\"}}";
@@ -460,13 +427,13 @@ test_list_editions(void **state)
 
     /* Within its age: no warning. */
     make_lists(t, "as_of = \"2099-12-31\"; max_age_days = 7;");
-    rs = load_ok(t);
+    rs = tu_rsdir_load(t);
     expect_not(rs, req, NULL, "\"stale\"");
     ruleset_destroy(&rs);
     /* No edition recorded: the version is policy.cfg's, the list's
      * as_of null, never stale. */
     make_lists(t, "");
-    rs = load_ok(t);
+    rs = tu_rsdir_load(t);
     assert_string_equal(rs->version, "p1");
     proto_version_t v2 = {"test", 1, {4, 3, 4}, rs, 0};
     proto_write_version(&b, "v", &v2);

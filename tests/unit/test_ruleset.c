@@ -24,9 +24,7 @@
 #define NAMES "tests/fixtures/rulesets/names"
 
 /* A scratch ruleset directory under /tmp, removed by teardown. */
-typedef struct tdir {
-    char path[64]; /* the directory */
-} tdir_t;
+typedef tu_rsdir_t tdir_t;
 
 static const char *TAX =
     "categories = (\n"
@@ -54,40 +52,18 @@ static const char *REG_OK =
     "    lists = [ \"l1\" ]; sources = [ \"s\" ]; }\n"
     ");\n";
 
-static void
-write_file(const char *dir, const char *name, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static int
 setup(void **state)
 {
-    tdir_t *t = calloc(1, sizeof *t);
-    snprintf(t->path, sizeof t->path, "/tmp/vet-test-rs-XXXXXX");
-    if (mkdtemp(t->path) == NULL)
-        return -1;
-    char reg[128];
-    snprintf(reg, sizeof reg, "%s/registry", t->path);
-    mkdir(reg, 0700);
-    *state = t;
-    return 0;
+    *state = tu_rsdir_new("rs");
+    return *state != NULL ? 0 : -1;
 }
 
 static int
 teardown(void **state)
 {
     tdir_t *t = *state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->path);
-    int rc = system(cmd);
-    free(t);
-    return rc == 0 ? 0 : -1;
+    return tu_rsdir_destroy(&t);
 }
 
 /* Writes a ruleset from parts (NULL: file not written). */
@@ -95,11 +71,11 @@ static void
 make(tdir_t *t, const char *tax, const char *policy, const char *reg)
 {
     if (tax)
-        write_file(t->path, "taxonomy.cfg", tax);
+        tu_rsdir_put(t, "taxonomy.cfg", tax);
     if (policy)
-        write_file(t->path, "policy.cfg", policy);
+        tu_rsdir_put(t, "policy.cfg", policy);
     if (reg)
-        write_file(t->path, "registry/a.cfg", reg);
+        tu_rsdir_put(t, "registry/a.cfg", reg);
 }
 
 static char *
@@ -179,10 +155,10 @@ test_digest_changes_with_content(void **state)
     diag_t *d = diag_new(0);
     ruleset_t *a = ruleset_load(t->path, d);
     assert_non_null(a);
-    write_file(t->path, "registry/a.cfg",
-               "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
-               "organisations = ( { id = \"a\"; name = \"Alpha Institute\"; lists = [ \"l1\" ];"
-               " sources = [ \"s\" ]; } );\n");
+    tu_rsdir_put(t, "registry/a.cfg",
+                 "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+                 "organisations = ( { id = \"a\"; name = \"Alpha Institute\"; lists = [ \"l1\" ];"
+                 " sources = [ \"s\" ]; } );\n");
     ruleset_t *b = ruleset_load(t->path, d);
     assert_non_null(b);
     assert_string_not_equal(a->digest, b->digest);
@@ -209,15 +185,15 @@ test_words_errors(void **state)
     tdir_t *t = *state;
     char *pol = cat(POLICY_HEAD, RULE_OK);
     make(t, TAX, pol, REG_OK);
-    write_file(t->path, "words.cfg",
-               "abbreviations = (\n"
-               "  [ \"university\", \"univ\" ],\n"
-               "  [ \"institute\", \"inst of\" ],\n"
-               "  [ \"united\", \"univ\" ],\n"
-               "  [ \"alone\" ],\n"
-               "  [ \"x\", \"...\" ]\n"
-               ");\n"
-               "colours = [ \"red\" ];\n");
+    tu_rsdir_put(t, "words.cfg",
+                 "abbreviations = (\n"
+                 "  [ \"university\", \"univ\" ],\n"
+                 "  [ \"institute\", \"inst of\" ],\n"
+                 "  [ \"united\", \"univ\" ],\n"
+                 "  [ \"alone\" ],\n"
+                 "  [ \"x\", \"...\" ]\n"
+                 ");\n"
+                 "colours = [ \"red\" ];\n");
     char *e = load_errors(t);
     assert_has(e, "D/words.cfg:3: abbreviations[1]: \"inst of\" is several words");
     assert_has(e, "D/words.cfg:4: abbreviations[2]: \"univ\" already stands for \"university\"");
@@ -487,7 +463,7 @@ test_empty_registry_file(void **state)
     tdir_t *t = *state;
     char *pol = cat(POLICY_HEAD, RULE_OK);
     make(t, TAX, pol, REG_OK);
-    write_file(t->path, "registry/x.cfg", "");
+    tu_rsdir_put(t, "registry/x.cfg", "");
     char *e = load_errors(t);
     assert_has(e, "D/registry/x.cfg: empty file (a failed import leaves this; "
                   "restore it or delete it)");
@@ -562,15 +538,15 @@ test_content_digest(void **state)
     ruleset_destroy(&b);
 
     char *commented = cat("# a comment changes the bytes, not the meaning\n", reg);
-    write_file(t->path, "registry/a.cfg", commented);
+    tu_rsdir_put(t, "registry/a.cfg", commented);
     b = ruleset_load(t->path, d);
     assert_non_null(b);
     assert_string_equal(a->content, b->content);
     assert_string_not_equal(a->digest, b->digest);
     ruleset_destroy(&b);
 
-    write_file(
-        t->path, "registry/a.cfg",
+    tu_rsdir_put(
+        t, "registry/a.cfg",
         "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
         "organisations = ( { id = \"a\"; name = \"Alpha Institute\"; aliases = [ \"AIT2\" ];\n"
         "  lists = [ \"l1\" ]; sources = [ \"s\" ]; } );\n");
@@ -709,9 +685,10 @@ test_names_content_digest(void **state)
          "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
          "organisations = ( { id = \"a\"; name = \"Alpha Institute\"; lists = [ \"l1\" ];\n"
          "  sources = [ \"s\" ]; } );\n");
-    write_file(t->path, "registry/0names.cfg",
-               "names = ( { id = \"a\"; former_names = [ \"Alpha College\" ];\n"
-               "  short_names = [ \"AI\" ]; aliases = [ \"Alpha\" ]; sources = [ \"t\" ]; } );\n");
+    tu_rsdir_put(
+        t, "registry/0names.cfg",
+        "names = ( { id = \"a\"; former_names = [ \"Alpha College\" ];\n"
+        "  short_names = [ \"AI\" ]; aliases = [ \"Alpha\" ]; sources = [ \"t\" ]; } );\n");
     content_of(t, overlay);
     assert_string_equal(inline_, overlay);
     free(pol);
@@ -729,16 +706,16 @@ test_names_errors(void **state)
          "  { id = \"alpha-institute\"; name = \"Alpha Institute\"; lists = [ \"l1\" ];\n"
          "    short_names = [ \"AI\", \"\" ]; sources = [ \"s\" ]; }\n"
          ");\n");
-    write_file(t->path, "registry/names.cfg",
-               "names = (\n"
-               "  { id = \"alpha-institue\"; aliases = [ \"Alpha\" ]; sources = [ \"s\" ]; },\n"
-               "  { id = \"alpha-institute\"; aliases = [ \"Alpha\" ]; },\n"
-               "  { id = \"alpha-institute\"; aliases = [ \"Alpha\" ]; sources = [ ]; },\n"
-               "  { id = \"alpha-institute\"; former_names = [ \" \" ]; sources = [ \"s\" ]; },\n"
-               "  { id = \"alpha-institute\"; shortnames = [ \"A\" ]; sources = [ \"s\" ]; },\n"
-               "  { aliases = [ \"Alpha\" ]; sources = [ \"s\" ]; },\n"
-               "  \"alpha-institute\" );\n" /* libconfig puts a scalar at its next token's line */
-               "nmes = ( );\n");
+    tu_rsdir_put(t, "registry/names.cfg",
+                 "names = (\n"
+                 "  { id = \"alpha-institue\"; aliases = [ \"Alpha\" ]; sources = [ \"s\" ]; },\n"
+                 "  { id = \"alpha-institute\"; aliases = [ \"Alpha\" ]; },\n"
+                 "  { id = \"alpha-institute\"; aliases = [ \"Alpha\" ]; sources = [ ]; },\n"
+                 "  { id = \"alpha-institute\"; former_names = [ \" \" ]; sources = [ \"s\" ]; },\n"
+                 "  { id = \"alpha-institute\"; shortnames = [ \"A\" ]; sources = [ \"s\" ]; },\n"
+                 "  { aliases = [ \"Alpha\" ]; sources = [ \"s\" ]; },\n"
+                 "  \"alpha-institute\" );\n" /* libconfig puts a scalar at its next token's line */
+                 "nmes = ( );\n");
     char *e = load_errors(t);
     assert_has(e, "D/registry/a.cfg:4: organisation \"alpha-institute\": short_names[1] is empty");
     assert_has(e, "D/registry/names.cfg:2: names: unknown organisation \"alpha-institue\" "
@@ -755,7 +732,7 @@ test_names_errors(void **state)
                   "(did you mean \"names\"?)");
     free(e);
 
-    write_file(t->path, "registry/names.cfg", "names = { id = \"alpha-institute\"; };\n");
+    tu_rsdir_put(t, "registry/names.cfg", "names = { id = \"alpha-institute\"; };\n");
     e = load_errors(t);
     assert_has(e, "D/registry/names.cfg:1: a registry file: \"names\" must be a list, not a group");
     free(e);
@@ -792,9 +769,9 @@ test_listings_overlay(void **state)
                           "  lists = [ \"l2\" ]; sources = [ \"s\" ]; } );\n");
     make(t, NULL, NULL, own);
     /* Read before a.cfg (name order): its organisation is not known yet. */
-    write_file(t->path, "registry/0listings.cfg",
-               "listings = ( { id = \"a\"; lists = [ \"l3\", \"l2\", \"l1\", \"l3\" ];\n"
-               "  sources = [ \"t\" ]; } );\n");
+    tu_rsdir_put(t, "registry/0listings.cfg",
+                 "listings = ( { id = \"a\"; lists = [ \"l3\", \"l2\", \"l1\", \"l3\" ];\n"
+                 "  sources = [ \"t\" ]; } );\n");
     diag_t *d = diag_new(0);
     ruleset_t *rs = ruleset_load(t->path, d);
     diag_print(d, stderr);
@@ -812,8 +789,8 @@ test_listings_overlay(void **state)
     assert_string_equal(inline_, overlay);
 
     /* Two groups, one repeating lists the organisation has: same result. */
-    write_file(t->path, "registry/b.cfg",
-               "listings = ( { id = \"a\"; lists = [ \"l2\" ]; sources = [ \"t\" ]; } );\n");
+    tu_rsdir_put(t, "registry/b.cfg",
+                 "listings = ( { id = \"a\"; lists = [ \"l2\" ]; sources = [ \"t\" ]; } );\n");
     content_of(t, overlay);
     assert_string_equal(inline_, overlay);
     diag_destroy(&d);
@@ -834,18 +811,18 @@ test_listings_errors(void **state)
          "  { id = \"alpha-institute\"; name = \"Alpha Institute\"; lists = [ \"l1\" ];\n"
          "    sources = [ \"s\" ]; }\n"
          ");\n");
-    write_file(t->path, "registry/listed.cfg",
-               "listings = (\n"
-               "  { id = \"alpha-institue\"; lists = [ \"us-el\" ]; sources = [ \"s\" ]; },\n"
-               "  { id = \"alpha-institute\"; lists = [ \"us-e1\" ]; sources = [ \"s\" ]; },\n"
-               "  { id = \"alpha-institute\"; lists = [ \"us-el\" ]; },\n"
-               "  { id = \"alpha-institute\"; lists = [ \"us-el\" ]; sources = [ ]; },\n"
-               "  { id = \"alpha-institute\"; sources = [ \"s\" ]; },\n"
-               "  { id = \"alpha-institute\"; lists = [ ]; sources = [ \"s\" ]; },\n"
-               "  { id = \"alpha-institute\"; list = [ \"us-el\" ]; sources = [ \"s\" ]; },\n"
-               "  { lists = [ \"us-el\" ]; sources = [ \"s\" ]; },\n"
-               "  \"alpha-institute\" );\n" /* libconfig puts a scalar at its next token's line */
-               "listing = ( );\n");
+    tu_rsdir_put(t, "registry/listed.cfg",
+                 "listings = (\n"
+                 "  { id = \"alpha-institue\"; lists = [ \"us-el\" ]; sources = [ \"s\" ]; },\n"
+                 "  { id = \"alpha-institute\"; lists = [ \"us-e1\" ]; sources = [ \"s\" ]; },\n"
+                 "  { id = \"alpha-institute\"; lists = [ \"us-el\" ]; },\n"
+                 "  { id = \"alpha-institute\"; lists = [ \"us-el\" ]; sources = [ ]; },\n"
+                 "  { id = \"alpha-institute\"; sources = [ \"s\" ]; },\n"
+                 "  { id = \"alpha-institute\"; lists = [ ]; sources = [ \"s\" ]; },\n"
+                 "  { id = \"alpha-institute\"; list = [ \"us-el\" ]; sources = [ \"s\" ]; },\n"
+                 "  { lists = [ \"us-el\" ]; sources = [ \"s\" ]; },\n"
+                 "  \"alpha-institute\" );\n" /* libconfig puts a scalar at its next token's line */
+                 "listing = ( );\n");
     char *e = load_errors(t);
     assert_has(e, "D/registry/listed.cfg:2: listings: unknown organisation \"alpha-institue\" "
                   "(did you mean \"alpha-institute\"?)");
@@ -875,11 +852,12 @@ test_list_redeclared(void **state)
     tdir_t *t = *state;
     char *policy = cat(POLICY_HEAD, RULE_OK);
     make(t, TAX, policy, REG_OK);
-    write_file(t->path, "registry/b.cfg",
-               "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
-               "organisations = (\n"
-               "  { id = \"b\"; name = \"Beta Works\"; lists = [ \"l1\" ]; sources = [ \"s\" ]; }\n"
-               ");\n");
+    tu_rsdir_put(
+        t, "registry/b.cfg",
+        "lists = ( { id = \"l1\"; name = \"List one\"; } );\n"
+        "organisations = (\n"
+        "  { id = \"b\"; name = \"Beta Works\"; lists = [ \"l1\" ]; sources = [ \"s\" ]; }\n"
+        ");\n");
     diag_t *d = diag_new(0);
     ruleset_t *rs = ruleset_load(t->path, d);
     assert_non_null(rs);
@@ -888,8 +866,7 @@ test_list_redeclared(void **state)
     ruleset_destroy(&rs);
     diag_destroy(&d);
 
-    write_file(t->path, "registry/b.cfg",
-               "lists = ( { id = \"l1\"; name = \"Another list\"; } );\n");
+    tu_rsdir_put(t, "registry/b.cfg", "lists = ( { id = \"l1\"; name = \"Another list\"; } );\n");
     char *errs = load_errors(t);
     assert_has(errs, "D/registry/b.cfg:1: list \"l1\" declared twice (first at "
                      "D/registry/a.cfg:1)");
@@ -916,23 +893,23 @@ test_case_request_is_a_wire_request(void **state)
     char tests[128];
     snprintf(tests, sizeof tests, "%s/tests", t->path);
     assert_int_equal(mkdir(tests, 0700), 0);
-    write_file(t->path, "tests/w.cfg",
-               "cases = (\n"
-               "  { name = \"ids as a string\";\n"
-               "    request = { partner = { name = \"Alpha\"; ids = \"0abc\"; }; };\n"
-               "    expect = { verdict = \"review\"; }; },\n"
-               "  { name = \"as the wire reads it\";\n"
-               "    request = { id = 7; partner = { name = \" Nobody \"; country = \"cn\";\n"
-               "                ids = { ROR = \"0abc\"; }; }; };\n"
-               "    expect = { verdict = \"review\"; rules = [ \"r1\" ]; partner = \"a\"; }; },\n"
-               "  { name = \"not a screening\";\n"
-               "    request = { op = \"ping\"; };\n"
-               "    expect = { verdict = \"clear\"; }; },\n"
-               "  { name = \"typo\";\n"
-               "    request = {\n"
-               "      partner = { name = \"Alpha\"; contry = \"CN\"; }; };\n"
-               "    expect = { verdict = \"review\"; }; }\n"
-               ");\n");
+    tu_rsdir_put(t, "tests/w.cfg",
+                 "cases = (\n"
+                 "  { name = \"ids as a string\";\n"
+                 "    request = { partner = { name = \"Alpha\"; ids = \"0abc\"; }; };\n"
+                 "    expect = { verdict = \"review\"; }; },\n"
+                 "  { name = \"as the wire reads it\";\n"
+                 "    request = { id = 7; partner = { name = \" Nobody \"; country = \"cn\";\n"
+                 "                ids = { ROR = \"0abc\"; }; }; };\n"
+                 "    expect = { verdict = \"review\"; rules = [ \"r1\" ]; partner = \"a\"; }; },\n"
+                 "  { name = \"not a screening\";\n"
+                 "    request = { op = \"ping\"; };\n"
+                 "    expect = { verdict = \"clear\"; }; },\n"
+                 "  { name = \"typo\";\n"
+                 "    request = {\n"
+                 "      partner = { name = \"Alpha\"; contry = \"CN\"; }; };\n"
+                 "    expect = { verdict = \"review\"; }; }\n"
+                 ");\n");
     diag_t *d = diag_new(0);
     ruleset_t *rs = ruleset_load(t->path, d);
     diag_print(d, stderr);
