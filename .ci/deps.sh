@@ -2,9 +2,12 @@
 # Installs the Debian 12 packages vetd needs to build and test, only if
 # something is missing (so a warm machine does not touch the network).
 set -e
+# The last line: the client packages' tests (pip install offline into a venv,
+# make install's wheel, mypy --strict, tsc --noEmit).
 PKGS="build-essential pkg-config libconfig-dev libcmocka-dev libutf8proc-dev \
 libcjson-dev libsodium-dev libzmq3-dev libxml2-dev libicu-dev libopencc-dev libcurl4-openssl-dev \
-valgrind python3 python3-zmq clang-format"
+valgrind python3 python3-zmq clang-format \
+python3-setuptools python3-wheel python3-venv python3-pip mypy node-typescript"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // vetd-client -- the Node.js client of the vetd daemon: JSON requests over
 // ZeroMQ DEALER sockets (docs/PROTOCOL.md), with a deadline on every call,
 // Lazy Pirate retries and an ordered, pipelined stream for many requests.
@@ -100,6 +101,56 @@ function screenRequest(spec) {
     return req;
 }
 
+// True for a screening request: no op, or op "screen".
+function isScreen(req) {
+    return req.op === undefined || req.op === "screen";
+}
+
+// Throws TypeError unless user is null, undefined or a non-empty string.
+function checkUser(user) {
+    if (user !== null && user !== undefined && (typeof user !== "string" || user === ""))
+        throw new TypeError("user: expected a non-empty string (who asks)");
+}
+
+// Sets req.context.user to user (who asks: the daemon's audit record
+// keeps it) unless user is null/undefined or the request names its own.
+// A context that is not an object is left for the daemon to reject.
+function setUser(req, user) {
+    if (user === null || user === undefined)
+        return;
+    if (req.context === undefined || req.context === null)
+        req.context = { user };
+    else if (typeof req.context === "object" && !Array.isArray(req.context) && !("user" in req.context))
+        req.context = { ...req.context, user };
+}
+
+// C's printf("%1.<prec>g", d), which cJSON uses for numbers.
+function formatG(d, prec) {
+    if (d === 0)
+        return Object.is(d, -0) ? "-0" : "0";
+    const [mant, exp] = d.toExponential(prec - 1).split("e");
+    const x = Number(exp);
+    const strip = (t) => (t.includes(".") ? t.replace(/0+$/, "").replace(/\.$/, "") : t);
+    if (x < -4 || x >= prec)
+        return `${strip(mant)}e${x < 0 ? "-" : "+"}${String(Math.abs(x)).padStart(2, "0")}`;
+    return strip(d.toFixed(Math.max(0, prec - 1 - x)));
+}
+
+// The id as the daemon echoes it: strings as they are, numbers as cJSON
+// prints them (integers within 32 bits plainly, others with 15 or, if
+// that does not round-trip, 17 significant digits). Throws TypeError for
+// an id that is neither.
+function echoId(id) {
+    if (typeof id === "string")
+        return id;
+    if (typeof id !== "number" || !Number.isFinite(id))
+        throw new TypeError("id: expected a string or a finite number");
+    if (Number.isInteger(id) && id >= -(2 ** 31) && id <= 2 ** 31 - 1)
+        return String(id);
+    const s = formatG(id, 15);
+    return Number(s) === id ? s : formatG(id, 17);
+}
+
 function toBuffer(request) {
     if (Buffer.isBuffer(request))
         return request;
@@ -136,7 +187,9 @@ class Client {
     // of each call, all its attempts included. retries: extra attempts
     // after an attempt got no answer (reload() never retries). Throws
     // VetError (code "zmq") on an endpoint ZeroMQ cannot connect to.
-    constructor(endpoint = DEFAULT_ENDPOINT, { timeoutMs = 3000, retries = 1 } = {}) {
+    // user: who asks, sent as context.user on every screening request that
+    // names none (the daemon's audit log records it).
+    constructor(endpoint = DEFAULT_ENDPOINT, { timeoutMs = 3000, retries = 1, user = null } = {}) {
         if (typeof endpoint !== "string")
             throw new TypeError("endpoint: expected a string such as \"tcp://127.0.0.1:7470\"");
         if (!(Number.isFinite(timeoutMs) && timeoutMs > 0))
@@ -144,6 +197,9 @@ class Client {
         this.endpoint = endpoint;
         this.timeoutMs = timeoutMs;
         this.retries = Math.max(0, Math.floor(retries) || 0);
+        checkUser(user);
+        this.user = user === undefined ? null : user;
+        this.resent = 0;           // requests streams sent again after a timeout
         this._idle = [];           // connected sockets with nothing pending
         this._busy = new Set();    // sockets of calls and streams under way
         this._closed = false;
@@ -261,11 +317,18 @@ class Client {
     // technologies, activity, current, text, context, profile, id; see
     // docs/PROTOCOL.md). profile is the id of the ruleset's profile to
     // judge by (profiles() lists them; absent: the daemon's default), and
-    // Result.profile names the one that judged. Resolves to a Result;
-    // rejects with VetBadRequest (the daemon's code and message; an
-    // unknown profile is one), VetUnavailable or VetInternal.
-    async screen(spec, options) {
-        const reply = await this._checked(screenRequest(spec), options);
+    // Result.profile names the one that judged. options.user (default:
+    // the client's) is sent as context.user unless spec.context has one.
+    // Resolves to a Result; rejects with VetBadRequest (the daemon's code
+    // and message; an unknown profile is one), VetUnavailable or
+    // VetInternal.
+    async screen(spec, options = {}) {
+        const req = screenRequest(spec);
+        const user = options.user === undefined ? this.user : options.user;
+        checkUser(user);
+        if (isScreen(req))
+            setUser(req, user);
+        const reply = await this._checked(req, options);
         return new Result(reply);
     }
 
@@ -301,37 +364,46 @@ class Client {
 
     // Screens every item of items (an iterable or async iterable of
     // screen() specs) and yields one Result per item, in input order.
-    // Up to `inflight` items are outstanding at once on one DEALER, each
-    // under an id of the stream's own (the item's id is given back in
-    // Result.id and raw.id). An item without an answer after timeoutMs
-    // is sent again, at most `retries` times, so a daemon restart loses
-    // nothing; a late duplicate answer is dropped. An item the daemon
-    // refuses (or that is not an object) yields a Result with `error` set
-    // and the stream goes on. If an item runs out of attempts while the
-    // daemon answered nothing at all, the daemon is gone: the generator
-    // throws VetUnavailable; otherwise that item's Result has a
-    // VetUnavailable error. profile is the profile of every screening item
-    // that names none (profile absent or null); an item's own wins.
+    // Up to `inflight` items are outstanding at once on one DEALER. Each
+    // request goes to the daemon under the item's own `id`, so the
+    // daemon's audit log names the caller's record; an item without one
+    // gets an id made here ("~js...", seen only in the audit log: its
+    // Result.id is null). Replies are matched by the echoed id, and no two
+    // requests with the same echoed id (a reused id, or 12 and "12") are
+    // ever outstanding on one socket: the later item waits until the
+    // earlier one's reply came. When an item gets no answer within
+    // timeoutMs the stream's socket is replaced and every outstanding
+    // request sent again on the new one (Lazy Pirate), `retries` times at
+    // most per item: a late answer to the old socket is lost with it, so
+    // nothing is answered twice and a daemon restart loses nothing. An
+    // item the daemon refuses (or that is not an object) yields a Result
+    // with `error` set and the stream goes on. If an item runs out of
+    // attempts while the daemon answered nothing at all, the daemon is
+    // gone: the generator throws VetUnavailable; otherwise that item's
+    // Result has a VetUnavailable error. profile is the profile, and user
+    // (default: the client's) the context.user, of every screening item
+    // that names none; an item's own wins.
     async *screenMany(items, { inflight = 256, timeoutMs = this.timeoutMs, retries = Math.max(2, this.retries),
-                               profile = null } = {}) {
+                               profile = null, user = this.user } = {}) {
         this._checkOpen();
         if (!(Number.isInteger(inflight) && inflight > 0))
             throw new TypeError("inflight: expected an integer > 0");
         if (profile !== null && profile !== undefined && typeof profile !== "string")
             throw new TypeError("profile: expected a string (a profile id)");
+        checkUser(user);
         const it = items[Symbol.asyncIterator] ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
-        const s = this._socket(true);
-        this._busy.add(s);
-        const tag = `vm${process.pid.toString(36)}${Math.random().toString(36).slice(2, 8)}-`;
-        const pending = new Map();   // stream id -> {index, id, body, deadline, attempts, firstSent}
+        let s = null;                // the stream's socket, replaced on a timeout
+        const tag = `~js${process.pid.toString(36)}${Math.random().toString(36).slice(2, 8)}.`;
+        const pending = new Map();   // echoed id -> {index, key, invented, body, deadline, expired, firstSent}
+        const held = new Map();      // echoed id -> [items waiting until that id is free]
         const done = new Map();      // index -> Result, not yet yielded
         let next = 0;                // index of the next item read
         let out = 0;                 // index of the next Result to yield
         let exhausted = false;       // the input has no more items
         let lastReply = 0;           // when the last reply came
+        const busy = (key) => pending.has(key) || held.has(key);
         const send = async (p) => {
             p.deadline = Date.now() + timeoutMs;
-            p.attempts++;
             try {
                 s.sendTimeout = -1;  // unbounded queue: never blocks
                 await s.send(["", p.body]);
@@ -340,7 +412,29 @@ class Client {
                 throw this._error(VetError, `cannot send to ${this.endpoint}: ${e.message}`, "zmq");
             }
         };
+        // p's id is free on the wire now: it goes out.
+        const enter = async (p) => {
+            pending.set(p.key, p);
+            p.firstSent = Date.now();
+            await send(p);
+        };
+        // p is answered or given up: the next item waiting for its id goes.
+        const leave = async (p) => {
+            pending.delete(p.key);
+            const q = held.get(p.key);
+            if (q !== undefined) {
+                const n = q.shift();
+                if (q.length === 0)
+                    held.delete(p.key);
+                await enter(n);
+            }
+        };
+        const open = () => {
+            s = this._socket(true);
+            this._busy.add(s);
+        };
         try {
+            open();
             for (;;) {
                 while (done.has(out)) {
                     const r = done.get(out);
@@ -350,7 +444,7 @@ class Client {
                 }
                 if (exhausted && out === next)
                     return;
-                // Fill the window: outstanding and not-yet-yielded items.
+                // Fill the window: outstanding, held and not-yet-yielded items.
                 while (!exhausted && next - out < inflight) {
                     const step = await it.next();
                     this._checkOpen();
@@ -359,26 +453,37 @@ class Client {
                         break;
                     }
                     const index = next++;
-                    const item = step.value;
-                    let req;
+                    let req, key, invented;
                     try {
-                        req = screenRequest(item);
+                        req = screenRequest(step.value);
+                        if (isScreen(req)) {
+                            if (typeof profile === "string" && (req.profile === undefined || req.profile === null))
+                                req.profile = profile;
+                            setUser(req, user);
+                        }
+                        invented = req.id === undefined || req.id === null;
+                        if (invented) {
+                            key = tag + index;
+                            for (let n = 1; busy(key); n++)
+                                key = `${tag}${index}~${n}`;
+                            req = { id: key, ...req };
+                        } else {
+                            key = echoId(req.id);
+                        }
                     } catch (e) {
-                        const msg = `item ${index}: expected an object such as {partner: {name: "..."}}`;
-                        const error = new VetBadRequest(msg, { code: "bad_request" });
+                        const error = new VetBadRequest(`item ${index}: ${e.message}`, { code: "bad_request" });
                         done.set(index, new Result(null, { id: null, index, error }));
                         continue;
                     }
-                    if (typeof profile === "string" && (req.op === undefined || req.op === "screen") &&
-                        (req.profile === undefined || req.profile === null))
-                        req.profile = profile;
-                    const sid = tag + index;
-                    const id = req.id === undefined ? null : req.id;
-                    const p = { index, id, attempts: 0, firstSent: Date.now() };
-                    req.id = sid;
-                    p.body = Buffer.from(JSON.stringify(req), "utf8");
-                    pending.set(sid, p);
-                    await send(p);
+                    const p = { index, key, invented, expired: 0, firstSent: 0, deadline: 0,
+                                body: Buffer.from(JSON.stringify(req), "utf8") };
+                    if (busy(key)) {
+                        if (!held.has(key))
+                            held.set(key, []);
+                        held.get(key).push(p);
+                    } else {
+                        await enter(p);
+                    }
                 }
                 if (done.has(out))
                     continue;
@@ -406,38 +511,59 @@ class Client {
                     }
                     const p = typeof reply.id === "string" ? pending.get(reply.id) : undefined;
                     if (p === undefined)
-                        continue;  // a late duplicate, or an id-less error
-                    pending.delete(reply.id);
-                    if (p.id === null)
+                        continue;  // a duplicate, or an id-less error
+                    await leave(p);
+                    if (p.invented)
                         delete reply.id;
-                    else
-                        reply.id = String(p.id);
                     const err = replyError(reply, this.endpoint);
                     done.set(p.index, new Result(reply, { error: err, index: p.index }));
                     continue;
                 }
-                // Timed out: send again what is due, or give it up.
+                // Timed out. Give up what has no attempt left; then replace
+                // the socket (its late answers die with it) and send every
+                // outstanding request again on the new one.
                 const now = Date.now();
-                for (const [sid, p] of pending) {
+                let due = false;
+                for (const p of [...pending.values()]) {
                     if (p.deadline > now)
                         continue;
-                    if (p.attempts <= retries) {
-                        await send(p);
+                    due = true;
+                    p.expired++;
+                    if (p.expired <= retries)
                         continue;
-                    }
                     const waited = now - p.firstSent;
                     const msg = `vetd not answering at ${this.endpoint}: timed out after ${waited} ms ` +
-                                `(${p.attempts} attempts)`;
+                                `(${p.expired} attempts)`;
                     if (lastReply < p.firstSent)
                         throw this._error(VetUnavailable, `${msg}; ${out} items of the stream answered`, "timeout");
-                    pending.delete(sid);
+                    pending.delete(p.key);
                     const error = this._error(VetUnavailable, msg, "timeout");
-                    done.set(p.index, new Result(null, { id: p.id === null ? null : String(p.id), index: p.index, error }));
+                    done.set(p.index, new Result(null, { id: p.invented ? null : p.key, index: p.index, error }));
+                    const q = held.get(p.key);
+                    if (q !== undefined) {   // goes out on the new socket below
+                        const n = q.shift();
+                        if (q.length === 0)
+                            held.delete(p.key);
+                        n.firstSent = now;
+                        pending.set(n.key, n);
+                    }
+                }
+                if (!due)
+                    continue;
+                this._busy.delete(s);
+                s.close();
+                open();
+                const again = [...pending.values()].sort((a, b) => a.index - b.index);
+                for (const p of again) {
+                    this.resent++;
+                    await send(p);
                 }
             }
         } finally {
-            this._busy.delete(s);
-            s.close();
+            if (s !== null) {
+                this._busy.delete(s);
+                s.close();
+            }
             if (typeof it.return === "function" && !exhausted) {
                 try {
                     await it.return();
@@ -472,5 +598,6 @@ module.exports = {
     VetBadRequest,
     VetInternal,
     replyError,
+    echoId,
     DEFAULT_ENDPOINT,
 };

@@ -135,8 +135,27 @@ function profilesRuleset() {
     return rules;
 }
 
+// The records of a daemon's audit log once want(records) is true (the
+// daemon's writer thread writes them shortly after it answers); throws with
+// the last records if that does not happen within waitMs.
+async function auditRecords(daemon, want, waitMs = 10000) {
+    const file = path.join(daemon.dir, "audit.jsonl");
+    const until = Date.now() + waitMs;
+    for (;;) {
+        const recs = fs.existsSync(file)
+            ? fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l))
+            : [];
+        if (want(recs))
+            return recs;
+        if (Date.now() > until)
+            throw new Error(`audit log ${file}: expected records not there within ${waitMs} ms; ` +
+                            `last ones: ${JSON.stringify(recs.slice(-5))}`);
+        await sleep(50);
+    }
+}
+
 function loadCases() {
     return JSON.parse(fs.readFileSync(CASES, "utf8"));
 }
 
-module.exports = { Daemon, startDaemon, sharedDaemon, loadCases, profilesRuleset, REPO, VETD_BIN, sleep };
+module.exports = { Daemon, startDaemon, sharedDaemon, loadCases, profilesRuleset, auditRecords, REPO, VETD_BIN, sleep };

@@ -6,6 +6,7 @@ test fails or the run is interrupted."""
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
 import signal
@@ -145,3 +146,22 @@ class Daemon:
     def kill(self) -> None:
         """Stops vetd at once, as a crash would: what it held is lost."""
         self.stop(signal.SIGKILL)
+
+
+def audit_records(daemon: Daemon, want, wait_s: float = 10.0) -> list:
+    """The records of daemon's audit log once want(records) is true (the
+    daemon's writer thread writes them shortly after it answers); raises
+    AssertionError with what was there if it is not within wait_s."""
+    end = time.monotonic() + wait_s
+    while True:
+        recs = []
+        if daemon.audit.exists():
+            for line in daemon.audit.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    recs.append(json.loads(line))
+        if want(recs):
+            return recs
+        if time.monotonic() > end:
+            raise AssertionError(f"audit log {daemon.audit}: expected records not there "
+                                 f"within {wait_s} s; last ones: {recs[-5:]!r}")
+        time.sleep(0.05)

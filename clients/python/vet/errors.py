@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """vet.errors -- the exceptions of the vetd client, and the mapping of the
 daemon's error codes (docs/PROTOCOL.md, "Errors") onto them."""
 
@@ -27,7 +28,7 @@ class VetError(Exception):
     """
 
     def __init__(self, message: str, code: str = "error", *,
-                 id: Optional[str] = None, reply: Optional[dict] = None) -> None:
+                 id: Optional[str] = None, reply: Optional[dict[str, Any]] = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -48,7 +49,7 @@ class VetUnavailable(VetError):
 
     def __init__(self, message: str, code: str = "timeout", *,
                  endpoint: Optional[str] = None, waited_ms: Optional[int] = None,
-                 id: Optional[str] = None, reply: Optional[dict] = None) -> None:
+                 id: Optional[str] = None, reply: Optional[dict[str, Any]] = None) -> None:
         super().__init__(message, code, id=id, reply=reply)
         self.endpoint = endpoint
         self.waited_ms = waited_ms
@@ -68,7 +69,7 @@ class VetProtocolError(VetError):
     [empty, json], or not a JSON object): code "proto"."""
 
 
-_BY_CODE = {
+_BY_CODE: dict[str, type[VetError]] = {
     "bad_request": VetBadRequest,
     "too_large": VetBadRequest,
     "unknown_op": VetBadRequest,
@@ -93,10 +94,13 @@ def error_from_reply(reply: Any) -> Optional[VetError]:
     return cls(message, code, id=rid, reply=reply)
 
 
-def check_reply(reply: Any) -> dict:
+def check_reply(reply: Any) -> dict[str, Any]:
     """Returns reply unchanged, or raises the exception of an error reply
-    (VetBadRequest, VetUnavailable, VetInternal or VetError)."""
+    (VetBadRequest, VetUnavailable, VetInternal or VetError), or
+    VetProtocolError if reply is not a dict."""
     exc = error_from_reply(reply)
     if exc is not None:
         raise exc
+    if not isinstance(reply, dict):
+        raise VetProtocolError(f"bad reply: not a JSON object: {reply!r}", "proto")
     return reply

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """vet.result -- typed views of a screening reply (docs/PROTOCOL.md,
 "Screening reply"). Every class keeps to the documented fields and reads
 them leniently (a field missing from the reply gets its empty value), so
@@ -13,7 +14,7 @@ from .errors import VetError, error_from_reply
 __all__ = ["Match", "Rule", "Category", "Ruleset", "Result", "Profile", "Profiles"]
 
 
-def _list(v: Any) -> list:
+def _list(v: Any) -> list[Any]:
     return list(v) if isinstance(v, list) else []
 
 
@@ -33,7 +34,7 @@ class Match:
     matched_span: Optional[str] = None  # the part of the query that named it, if not all
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Match":
+    def from_dict(cls, d: dict[str, Any]) -> "Match":
         return cls(entity=d.get("entity", ""), name=d.get("name", ""),
                    matched=d.get("matched", ""), method=d.get("method", ""),
                    score=float(d.get("score", 0.0)), country=d.get("country"),
@@ -53,7 +54,7 @@ class Rule:
     entity: Optional[str]   # the organisation it fired on, or None
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Rule":
+    def from_dict(cls, d: dict[str, Any]) -> "Rule":
         return cls(id=d.get("id", ""), verdict=d.get("verdict", ""),
                    score=int(d.get("score", 0)), reason=d.get("reason", ""),
                    cite=d.get("cite", ""), entity=d.get("entity"))
@@ -69,7 +70,7 @@ class Category:
     evidence: list[str]
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Category":
+    def from_dict(cls, d: dict[str, Any]) -> "Category":
         return cls(code=d.get("code", ""), label=d.get("label", ""),
                    given=bool(d.get("given", False)), spotted=bool(d.get("spotted", False)),
                    evidence=_list(d.get("evidence")))
@@ -100,7 +101,7 @@ class Result:
     ruleset: Optional[Ruleset] = None
     elapsed_us: Optional[int] = None
     id: Optional[str] = None
-    raw: dict = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
     error: Optional[VetError] = None
     note: Optional[str] = None  # set when the partner matched and no rule acted on it
     profile: Optional[str] = None  # the ruleset's profile that judged it (None: an older daemon)
@@ -111,7 +112,7 @@ class Result:
         return self.error is None
 
     @classmethod
-    def from_reply(cls, reply: dict) -> "Result":
+    def from_reply(cls, reply: dict[str, Any]) -> "Result":
         """The typed view of reply (kept as .raw). An error reply gives a
         Result with .error set; nothing is raised."""
         err = error_from_reply(reply)
@@ -145,7 +146,7 @@ class Profile:
     description: Optional[str] = None   # a longer account, when the ruleset gives one
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Profile":
+    def from_dict(cls, d: dict[str, Any]) -> "Profile":
         return cls(id=d.get("id", ""), label=d.get("label", ""),
                    rules=[r for r in _list(d.get("rules")) if isinstance(r, str)],
                    description=d.get("description"))
@@ -163,10 +164,10 @@ class Profiles:
     """
     default: Optional[str] = None
     profiles: list[Profile] = field(default_factory=list)
-    raw: dict = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_reply(cls, reply: dict) -> "Profiles":
+    def from_reply(cls, reply: dict[str, Any]) -> "Profiles":
         return cls(default=reply.get("default"),
                    profiles=[Profile.from_dict(p) for p in _list(reply.get("profiles"))
                              if isinstance(p, dict)],
