@@ -61,8 +61,19 @@ ASPI_MAPPED = {
     "Shanghai Yitu Network Technology Co., Ltd.", "Shenzhen DJI Technology Co., Ltd.",
     "Zhejiang Dahua Technology Co., Ltd.",
 }
-ASPI_SOURCE = ("FACTS.md section 6: one of the companies of ASPI's 'Mapping China's Technology "
-               "Giants' (chinatechmap.aspi.org.au), phase 2 or 3 [V]")
+ASPI_SOURCE = ("Australian Strategic Policy Institute, International Cyber Policy Centre, "
+               "'Mapping China's Technology Giants' (chinatechmap.aspi.org.au): one of the companies "
+               "it maps, added in phase 2 (report 'Mapping more of China's tech giants: AI and "
+               "surveillance', No. 24/2019, Nov 2019) or phase 3 (relaunch of June 2021) [V]")
+
+# What each source cites: the published list by its title and edition, the
+# entry by its name as DoD prints it (the PDF numbers nothing), and the
+# transcription the names were read in (a public dataset a reader can open).
+# Not a line of FACTS.md: that file is not published with the registry.
+DOD_LIST = ("US Department of Defense, 'Entities Identified as Chinese Military Companies Operating "
+            "in the United States in Accordance with Section 1260H of the William M. (Mac) "
+            "Thornberry National Defense Authorization Act for Fiscal Year 2021', 2026-06-08 edition")
+TRANSCRIPTION = "[T: OpenSanctions transcription of the DoD PDF, dataset us_dod_chinese_milcorps]"
 
 # Subsidiaries outside mainland China by their names (no country is set for
 # them rather than a wrong one).
@@ -110,14 +121,12 @@ def main():
             rows.append((int(cells[0]), line, cells))
     if len(rows) != 80:
         sys.exit("dod1260h2cfg: expected the 80 entities of the 2026-06-08 table, found %d" % len(rows))
-    lineno = {r[1]: text[: text.index(r[1])].count("\n") + 1 for r in rows}
 
     orgs = []   # (id, name, aliases, country, type, parent_id, source)
     tagged = set()
     for num, line, (n, entity, subs, basis) in rows:
         name, alias = split_alias(entity)
-        src = ("FACTS.md line %d: US DoD Section 1260H list, 2026-06-08 edition, entity %s "
-               "(DoD's basis: %s) [T: OpenSanctions transcription of the DoD PDF]" % (lineno[line], n, basis))
+        src = "%s: '%s' (DoD's basis: %s) %s" % (DOD_LIST, entity, basis, TRANSCRIPTION)
         pid = MCF_IDS.get(name)
         if pid is None:
             pid = slug(name)
@@ -135,9 +144,7 @@ def main():
             country = None if ABROAD.search(sname) else "CN"
             aliases = [a for a in (salias, RENAMES.get(sname)) if a]
             orgs.append((sid, sname, aliases, country, stype, pid,
-                         "FACTS.md line %d: US DoD Section 1260H list, 2026-06-08 edition, listed under "
-                         "entity %s (%s) [T: OpenSanctions transcription of the DoD PDF]"
-                         % (lineno[line], n, name)))
+                         "%s: '%s', listed under '%s' %s" % (DOD_LIST, sub, name, TRANSCRIPTION)))
     if ASPI_MAPPED:
         sys.exit("dod1260h2cfg: not in the 2026-06-08 table: %s" % ", ".join(sorted(ASPI_MAPPED)))
     ids = [o[0] for o in orgs]

@@ -594,7 +594,7 @@ expect_doc_report(fx_t *f)
         }
         checked++;
     }
-    assert_int_equal(checked, 5);
+    assert_int_equal(checked, 4);
     free(doc);
     free(out);
 }
@@ -643,6 +643,9 @@ test_update_report(void **state)
     assert_true(has_change(l, "added", "sdn-4633", NULL));
     assert_true(has_change(l, "changed", "sdn-36", "name"));
     assert_false(has_change(l, "changed", "sdn-9750", NULL));
+    /* sdn-1572's line in sdn.csv moved (sdn-306, before it, left): its
+     * source cites the record's ent_num, not the line, so it is unchanged. */
+    assert_false(has_change(l, "changed", "sdn-1572", NULL));
     assert_int_equal((int)tu_jnum(l, "added"), 1);
     assert_int_equal((int)tu_jnum(l, "removed"), 1);
     assert_int_equal((int)tu_jnum(l, "after"), (int)tu_jnum(l, "before"));

@@ -303,7 +303,7 @@ test_sources(void **state)
     /* 2 NRO rows, 3 SDN entities (the individual left out), 1 UN entity. */
     assert_int_equal(n, 6);
     assert_string_equal(o[0]->list, "ca-nro");
-    assert_string_equal(o[0]->key, "ca-nro:row:2");
+    assert_string_equal(o[0]->key, "ca-nro:name:Harbin Institute of Technology");
     assert_string_equal(o[0]->country, "CN");
     assert_int_equal(o[0]->n_names, 2);
     assert_string_equal(o[0]->names[1], "HIT");
@@ -357,6 +357,19 @@ test_registry(void **state)
     assert_int_equal(evdata_reg_carriers(r, "no such name", idx, 4), 0);
     evdata_reg_destroy(&r);
     assert_null(r);
+    /* The default registry: an NRO record is found by the name its source
+     * cites (vet-import --format ca-nro), a name with an apostrophe too. */
+    snprintf(dir, sizeof dir, "%s/../rules", v != NULL && v[0] != '\0' ? v : "tests");
+    r = evdata_reg_load(dir, err, sizeof err);
+    if (r == NULL)
+        fail_msg("%s", err);
+    assert_int_equal(evdata_reg_by_key(r, "ca-nro:name:Harbin Institute of Technology"),
+                     evdata_reg_find(r, "nro-harbin-institute-of-technology"));
+    assert_true(evdata_reg_find(r, "nro-harbin-institute-of-technology") >= 0);
+    assert_int_equal(evdata_reg_by_key(r, "ca-nro:name:Xi'an Technological University"),
+                     evdata_reg_find(r, "nro-xian-technological-university"));
+    assert_true(evdata_reg_find(r, "nro-xian-technological-university") >= 0);
+    evdata_reg_destroy(&r);
     assert_null(evdata_reg_load("/nonexistent-vet-eval", err, sizeof err));
     assert_non_null(strstr(err, "/nonexistent-vet-eval/registry"));
 }

@@ -275,23 +275,29 @@ reg_add_name(evdata_reg_t *r, size_t i, const char *name)
     return pairs_add(&r->names, norm, i);
 }
 
-/* The NRO row a sources entry names: "ca-nro: ..., row N" -> N, else 0. */
-static long
-nro_row(const char *src)
+/* The NRO record a sources entry cites: "Government of Canada, Named
+ * Research Organizations (...): 'NAME', COUNTRY" (vet-import's ca-nro and
+ * nro-tsv) -> NAME into out (size cap), as the list prints it; false if
+ * src is not such a citation. A name may hold an apostrophe ("People's
+ * Armed Police"): it ends at the last "', ". */
+static bool
+nro_name(const char *src, char *out, size_t cap)
 {
-    if (strncmp(src, "ca-nro:", 7) != 0)
-        return 0;
-    const char *p = strstr(src, "row ");
-    const char *last = NULL;
-    while (p != NULL) {
-        last = p;
-        p = strstr(p + 4, "row ");
-    }
-    if (last == NULL)
-        return 0;
-    char *end;
-    long n = strtol(last + 4, &end, 10);
-    return end != last + 4 && *end == '\0' ? n : 0;
+    static const char pfx[] = "Government of Canada, Named Research Organizations (";
+    if (strncmp(src, pfx, sizeof pfx - 1) != 0)
+        return false;
+    const char *start = strstr(src, "): '");
+    const char *end = NULL;
+    for (const char *p = start; p != NULL; p = strstr(p + 1, "', "))
+        end = p;
+    if (start == NULL || end == start)
+        return false;
+    start += 4;
+    if (end <= start || (size_t)(end - start) >= cap)
+        return false;
+    memcpy(out, start, (size_t)(end - start));
+    out[end - start] = '\0';
+    return true;
 }
 
 /* The arrays of other names an organisation or a `names` group may have
@@ -386,9 +392,9 @@ reg_read_file(evdata_reg_t *r, const char *path, char *err, size_t cap)
         config_setting_t *src = config_setting_lookup(o, "sources");
         for (int s = 0; src != NULL && s < config_setting_length(src) && rc == 0; s++) {
             const char *t = config_setting_get_string_elem(src, s);
-            long row = t != NULL ? nro_row(t) : 0;
-            if (row > 0) {
-                snprintf(key, sizeof key, "ca-nro:row:%ld", row);
+            char nm[200];
+            if (t != NULL && nro_name(t, nm, sizeof nm)) {
+                snprintf(key, sizeof key, "ca-nro:name:%s", nm);
                 if (pairs_add(&r->keys, key, i) < 0)
                     rc = -1;
             }
@@ -671,8 +677,16 @@ nro_org(void *ctx, const imp_file_t *f, nro_row_t *row, sbuf_t *err)
 {
     (void)f;
     evdata_src_t *s = ctx;
-    char key[64], ref[64];
-    snprintf(key, sizeof key, "ca-nro:row:%lu", row->line);
+    /* The key the registry's sources give it (nro_name): the name as
+     * published, trimmed as vet-import trims it. */
+    char key[256], ref[64];
+    const char *nm = row->name;
+    while (*nm != '\0' && strchr(" \t\r\n\v\f", *nm) != NULL)
+        nm++;
+    size_t nl = strlen(nm);
+    while (nl > 0 && strchr(" \t\r\n\v\f", nm[nl - 1]) != NULL)
+        nl--;
+    snprintf(key, sizeof key, "ca-nro:name:%.*s", (int)nl, nm);
     snprintf(ref, sizeof ref, "row %lu", row->line);
     evdata_org_t *o = org_new(s, "ca-nro", key, ref);
     const char *cc = country_lookup(row->country);

@@ -48,7 +48,8 @@ const char *evdata_reg_id(const evdata_reg_t *r, size_t i);
 const char *evdata_reg_country(const evdata_reg_t *r, size_t i);
 
 /* The organisation that a source record is recorded under: key is
- * "ca-nro:row:N" (the row of the NRO TSV named in its sources),
+ * "ca-nro:name:NAME" (the NRO record its sources cite, by the name the
+ * list prints),
  * "ofac:N" (ids.ofac) or "un:REF" (ids.un). Returns its index or -1
  * when none (the first one in file order when several). */
 long evdata_reg_by_key(const evdata_reg_t *r, const char *key);

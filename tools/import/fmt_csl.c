@@ -54,12 +54,23 @@ enum {
     COL_DOB,
     COL_NAT,
     COL_CIT,
+    COL_FRN,
+    COL_START,
     N_COLS
 };
 
-static const char *const col_names[N_COLS] = {
-    "_id",       "source",    "entity_number",  "type",          "name",
-    "alt_names", "addresses", "dates_of_birth", "nationalities", "citizenships"};
+static const char *const col_names[N_COLS] = {"_id",
+                                              "source",
+                                              "entity_number",
+                                              "type",
+                                              "name",
+                                              "alt_names",
+                                              "addresses",
+                                              "dates_of_birth",
+                                              "nationalities",
+                                              "citizenships",
+                                              "federal_register_notice",
+                                              "start_date"};
 
 typedef struct csl {
     regw_t *w;
@@ -264,24 +275,48 @@ csl_row(csl_t *x, char **fld, unsigned long line)
         snprintf(id, sizeof id, "%s-%d", stem, k);
     if (o == NULL)
         return oom(x);
-    if (add_names(x, o, first, true) < 0)
+    /* The source names the published record, not a line of the download
+     * (which moves with every edition): the list and its agency, the name
+     * as listed, the Federal Register notice and start date the list
+     * gives, and the record's own number (OFAC's ent_num, the CSL's _id). */
+    sbuf_t src = SBUF_INIT;
+    const char *semi = strstr(first, "; ");
+    sbuf_printf(&src, "US Consolidated Screening List (trade.gov), %s (%s) of the %s: '%.*s'",
+                l->name, l->code, l->authority,
+                (int)(semi ? (size_t)(semi - first) : strlen(first)), first);
+    const char *frn = trim((char *)field(x, fld, COL_FRN)),
+               *start = trim((char *)field(x, fld, COL_START));
+    if (frn[0] != '\0')
+        sbuf_printf(&src, ", Federal Register %s", frn);
+    if (start[0] != '\0')
+        sbuf_printf(&src, ", start date %s", start);
+    if (l->ofac && ent[0] != '\0')
+        sbuf_printf(&src, ", ent_num %s", ent);
+    if (rid[0] != '\0')
+        sbuf_printf(&src, ", _id %s", rid);
+    if (src.oom) {
+        sbuf_free(&src);
+        return oom(x);
+    }
+    if (add_names(x, o, first, true) < 0) {
+        sbuf_free(&src);
         return -1;
-    if (x->col[COL_ALT] >= 0 && add_names(x, o, fld[x->col[COL_ALT]], false) < 0)
+    }
+    if (x->col[COL_ALT] >= 0 && add_names(x, o, fld[x->col[COL_ALT]], false) < 0) {
+        sbuf_free(&src);
         return -1;
+    }
     const char *cc = x->col[COL_ADDR] >= 0 ? address_country(fld[x->col[COL_ADDR]]) : NULL;
-    char src[320];
-    int n = snprintf(src, sizeof src, "US CSL %s line %lu, %s (%s)", imp_basename(x->f->path), line,
-                     l->code, l->id);
-    if (rid[0] != '\0' && n > 0 && (size_t)n < sizeof src)
-        snprintf(src + n, sizeof src - (size_t)n, ", _id %s", rid);
-    else if (ent[0] != '\0' && n > 0 && (size_t)n < sizeof src)
-        snprintf(src + n, sizeof src - (size_t)n, ", entity_number %s", ent);
+    int r = 0;
     if ((cc != NULL && regw_org_set_country(o, cc) < 0) || regw_org_add_list(o, l->id) < 0 ||
         (l->ofac && ent[0] != '\0' && regw_org_add_id(o, "ofac", ent) < 0) ||
         (otype != NULL && regw_org_set_type(o, otype) < 0) ||
         (x->o->risk != NULL && regw_org_set_risk(o, x->o->risk) < 0) ||
-        regw_org_add_source(o, src) < 0)
-        return oom(x);
+        regw_org_add_source(o, src.data) < 0)
+        r = oom(x);
+    sbuf_free(&src);
+    if (r < 0)
+        return r;
     if (otype != NULL && strcmp(otype, "individual") == 0)
         return person_facts(x, o, x->col[COL_DOB] >= 0 ? fld[x->col[COL_DOB]] : NULL,
                             x->col[COL_NAT] >= 0 ? fld[x->col[COL_NAT]] : NULL,

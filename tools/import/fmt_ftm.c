@@ -130,8 +130,10 @@ entity(ftm_t *x, const cJSON *e, int line)
                     fid->valuestring);
         return -1;
     }
-    snprintf(src, sizeof src, "FollowTheMoney %s line %d, id %s", imp_basename(x->f->path), line,
-             fid->valuestring);
+    /* The entity's own id, which OpenSanctions keeps across its exports
+     * and serves a page for; a line of the export moves with each one. */
+    snprintf(src, sizeof src, "OpenSanctions, entity %s (opensanctions.org/entities/%s)",
+             fid->valuestring, fid->valuestring);
     if (regw_org_set_name(o, first->valuestring) < 0 || add_values(x, o, names, false) < 0 ||
         regw_org_add_list(o, x->list) < 0 || regw_org_add_source(o, src) < 0 ||
         (otype != NULL && regw_org_set_type(o, otype) < 0) ||

@@ -82,11 +82,12 @@ static const struct {
 };
 
 #define SEVEN_SONS                                                                                 \
-    "FACTS.md \u00a74: one of China's 'Seven Sons of National Defence' "                           \
-    "(\u56fd\u9632\u4e03\u5b50), universities administered by MIIT "                               \
-    "[V: en.wikipedia.org/wiki/Seven_Sons_of_National_Defence; ccasindia.org "                     \
-    "summary of the Hoover Institution report]"
-#define GK100 "FACTS.md \u00a74: Chinese name [V: ccasindia.org; gk100.com; sxzd360.com]"
+    "Wikipedia, 'Seven Sons of National Defence' "                                                 \
+    "(en.wikipedia.org/wiki/Seven_Sons_of_National_Defence, revision of 2023-02-06), and the "     \
+    "Hoover Institution's report on US research collaborations with the Seven Sons as "            \
+    "summarised by ccasindia.org: one of China's 'Seven Sons of National Defence' "                \
+    "(\u56fd\u9632\u4e03\u5b50), universities administered by MIIT [V]"
+#define GK100 "Chinese name: ccasindia.org (the Hoover report's names); gk100.com; sxzd360.com [V]"
 #define SUPERVISED_BY_MIIT                                                                         \
     (const char *const[])                                                                          \
     {                                                                                              \
@@ -119,7 +120,8 @@ static const struct {
                            "\u54c8\u723e\u6ff1\u5de5\u696d\u5927\u5b78", "\u54c8\u5de5\u5927",
                            NULL},
      SUPERVISED_BY_MIIT,
-     (const char *const[]){SEVEN_SONS, GK100 "; traditional form FACTS.md \u00a79 [V]", NULL}},
+     (const char *const[]){
+         SEVEN_SONS, GK100 "; traditional form in public traditional-Chinese texts [V]", NULL}},
     {"Harbin Engineering University", (const char *const[]){"seven-sons", NULL}, NULL,
      (const char *const[]){"\u54c8\u5c14\u6ee8\u5de5\u7a0b\u5927\u5b66", NULL}, SUPERVISED_BY_MIIT,
      (const char *const[]){SEVEN_SONS, GK100, NULL}},
@@ -138,12 +140,17 @@ static const struct {
      SUPERVISED_BY_MIIT, (const char *const[]){SEVEN_SONS, GK100, NULL}},
     {"Sichuan University", NULL, NULL,
      (const char *const[]){"\u56db\u5ddd\u5927\u5b66", "\u56db\u5ddd\u5927\u5b78", NULL}, NULL,
-     (const char *const[]){"FACTS.md \u00a79: Chinese names (traditional [T])", NULL}},
+     (const char *const[]){
+         "Chinese names: \u56db\u5ddd\u5927\u5b66, the university's own; traditional "
+         "\u56db\u5ddd\u5927\u5b78 as public traditional-Chinese texts write it [T]",
+         NULL}},
     {"China Academy of Electronics and Information Technology", NULL, NULL, NULL,
      (const char *const[]){"subsidiary_of", "cetc", NULL},
-     (const char *const[]){"ca-nro: the list's own alias 'CETC CAEIT' places it in China "
-                           "Electronics Technology Group Corporation (mcf.cfg 'cetc')",
-                           NULL}},
+     (const char *const[]){
+         "Government of Canada, Named Research Organizations (science.gc.ca, "
+         "modified 2024-04-18): the list's own alias 'CETC CAEIT' places it in "
+         "China Electronics Technology Group Corporation (registry entity 'cetc')",
+         NULL}},
 };
 
 #define N_OF(a) (sizeof(a) / sizeof(a)[0])
@@ -152,8 +159,11 @@ static const struct {
  * in the order of the list. */
 #define CA_NRO_EDITION                                                                             \
     "#   a parse of the page at the list URL below (modified 2024-04-18, saved 2024-09-09).\n"
-#define CA_NRO_SOURCE                                                                              \
-    "ca-nro: Government of Canada, Named Research Organizations (modified 2024-04-18), row "
+/* An organisation's source: the published page and its edition, and the
+ * record as the page prints it (its name and country: the list numbers
+ * nothing), not a line of the transcription, which is not published. */
+#define CA_NRO_LIST "Government of Canada, Named Research Organizations (science.gc.ca"
+#define CA_NRO_SOURCE CA_NRO_LIST ", modified 2024-04-18): "
 
 /* A country's organisations, for the header. */
 typedef struct cc_count {
@@ -368,7 +378,7 @@ row_fn(void *ctx, const imp_file_t *f, nro_row_t *row, sbuf_t *err)
         sbuf_printf(err, "%s:%lu: unknown country \"%s\"", f->path, row->line, country);
         return -1;
     }
-    char slug[NRO_SLUG_MAX + 1], id[NRO_SLUG_MAX + 8], src[256];
+    char slug[NRO_SLUG_MAX + 1], id[NRO_SLUG_MAX + 8];
     imp_slug(name, slug, NRO_SLUG_MAX);
     snprintf(id, sizeof id, "nro-%s", slug);
     bool dup;
@@ -381,13 +391,14 @@ row_fn(void *ctx, const imp_file_t *f, nro_row_t *row, sbuf_t *err)
             imp_oom(err);
         return -1;
     }
+    sbuf_t src = SBUF_INIT;
     if (x->curated)
-        snprintf(src, sizeof src, CA_NRO_SOURCE "%lu", row->line);
+        sbuf_puts(&src, CA_NRO_SOURCE);
+    else if (x->o->as_of != NULL)
+        sbuf_printf(&src, CA_NRO_LIST ", modified %s): ", x->o->as_of);
     else
-        snprintf(src, sizeof src,
-                 "ca-nro: Government of Canada, Named Research Organizations, "
-                 "%s line %lu",
-                 imp_basename(f->path), row->line);
+        sbuf_puts(&src, CA_NRO_LIST "): ");
+    sbuf_printf(&src, "'%s', %s", name, country);
     long ann = -1;
     for (size_t i = 0; x->curated && ann < 0 && i < N_OF(annotations); i++)
         if (strcmp(annotations[i].name, name) == 0)
@@ -397,9 +408,12 @@ row_fn(void *ctx, const imp_file_t *f, nro_row_t *row, sbuf_t *err)
     const char *type = ann >= 0 && annotations[ann].type ? annotations[ann].type : guess_type(name);
     if (regw_org_set_name(org, name) < 0 || regw_org_set_country(org, cc) < 0 ||
         regw_org_set_type(org, type) < 0 || regw_org_add_list(org, x->list) < 0 ||
-        regw_org_set_risk(org, x->o->risk ? x->o->risk : "high") < 0 ||
-        regw_org_add_source(org, src) < 0)
+        regw_org_set_risk(org, x->o->risk ? x->o->risk : "high") < 0 || src.oom ||
+        regw_org_add_source(org, src.data) < 0) {
+        sbuf_free(&src);
         return imp_oom(err);
+    }
+    sbuf_free(&src);
     if (!x->curated) {
         char *p = row->aliases;
         for (char *a; (a = nro_alias(&p)) != NULL;)
@@ -546,7 +560,9 @@ curated_header(conv_t *x, const imp_file_t *f, sbuf_t *err)
     for (size_t i = 0; i < x->n_cc; i++)
         sbuf_printf(&b, "%s%s %zu", i > 0 ? ", " : "", x->cc[i].cc, x->cc[i].n);
     sbuf_printf(&b, "), %zu aliases after repairs and MCF annotations.\n", x->n_aliases);
-    sbuf_puts(&b, "# \"row N\" in sources is line N of the TSV (line 1 is the header).\n"
+    sbuf_puts(&b, "# Each organisation's source cites the published page by its name and\n"
+                  "# country as printed there; \"row N\" below is line N of the TSV (line 1 is\n"
+                  "# the header).\n"
                   "# type is guessed from the name (University -> university; Institute, Academy,\n"
                   "# Laboratory, Center/Centre -> research_institute; else other): a hint only.\n"
                   "# Repairs of the published text (the tables of fmt_nro.c):\n");

@@ -129,8 +129,10 @@ sdn_row(void *ctx, const imp_file_t *f, const ofac_row_t *row, sbuf_t *err)
     regw_org_t *o = regw_org_new(x->w, id, &dup);
     if (o == NULL)
         return dup ? bad(x, f, row->line, "duplicate ent_num", ent) : oom(x);
-    snprintf(src, sizeof src, "OFAC SDN %s line %lu, ent_num %s", imp_basename(f->path), row->line,
-             ent);
+    /* The record's own number, which OFAC keeps for the life of the entry
+     * (its Sanctions List Search shows it), not a line of a download that
+     * changes with every edition; the edition is the list's as_of. */
+    snprintf(src, sizeof src, IMP_OFAC_AUTHORITY ", " IMP_SDN_NAME ", ent_num %s", ent);
     if (regw_org_set_name(o, name) < 0 || regw_org_add_list(o, x->list) < 0 ||
         regw_org_add_id(o, "ofac", ent) < 0 || regw_org_add_source(o, src) < 0 ||
         (otype != NULL && regw_org_set_type(o, otype) < 0) ||

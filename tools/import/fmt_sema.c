@@ -220,11 +220,12 @@ record(void *ctx, const imp_file_t *f, const sema_rec_t *rec, sbuf_t *err)
         sbuf_puts(&name, entity);
     }
     /* "..., Special Economic Measures (Russia) Regulations, Schedule 1,
-     * Part 2, item 27, listed 2014-08-06"; a schedule of Parts only
+     * Part 2, item 27, listed 2014-08-06": the regulation's own schedule
+     * item, as the Canada Gazette publishes it, not a line of the download
+     * (which moves with every edition); a schedule of Parts only
      * ("Part 1": the regime has one schedule); JVCFOR's has none. */
     const char *sch = v[SEMA_SCHEDULE];
-    sbuf_printf(&src, "Global Affairs Canada, " SEMA_LIST_NAME " (%s line %ld), %s, ",
-                imp_basename(f->path), rec->line, regulation);
+    sbuf_printf(&src, "Global Affairs Canada, " SEMA_LIST_NAME ", %s, ", regulation);
     if (sch == NULL)
         sbuf_printf(&src, "item %s", v[SEMA_ITEM]);
     else if (sch[0] >= '0' && sch[0] <= '9')

@@ -8,6 +8,8 @@
 #include "import.h"
 #include "un.h"
 
+#define UN_LIST_NAME "United Nations Security Council Consolidated List"
+
 typedef struct conv {
     regw_t *w;
     const imp_opts_t *o;
@@ -220,7 +222,7 @@ record(void *ctx, const imp_file_t *f, const un_rec_t *rec, sbuf_t *err)
                        : "ENTITY without a REFERENCE_NUMBER");
         goto out;
     }
-    char frag[64], id[80], src[256];
+    char frag[64], id[80], src[320];
     if (r == 0) {
         imp_id_frag(ref, frag, sizeof frag);
         snprintf(id, sizeof id, "un-%s", frag);
@@ -230,8 +232,14 @@ record(void *ctx, const imp_file_t *f, const un_rec_t *rec, sbuf_t *err)
             r = dup ? bad(x, f, rec, "duplicate REFERENCE_NUMBER") : oom(x);
             goto out;
         }
-        snprintf(src, sizeof src, "UN SC consolidated list %s line %ld, REFERENCE_NUMBER %s",
-                 imp_basename(f->path), rec->line, ref);
+        /* The permanent reference number the Council's list prints, its
+         * DATAID and the listing date: what a reader looks the record up
+         * by in any edition (the edition itself is the list's as_of). */
+        int n = snprintf(src, sizeof src, UN_LIST_NAME ", permanent reference number %s", ref);
+        if (rec->dataid != NULL && rec->dataid[0] != '\0' && n > 0 && (size_t)n < sizeof src)
+            n += snprintf(src + n, sizeof src - (size_t)n, " (DATAID %s)", rec->dataid);
+        if (rec->listed_on != NULL && rec->listed_on[0] != '\0' && n > 0 && (size_t)n < sizeof src)
+            snprintf(src + n, sizeof src - (size_t)n, ", listed on %.10s", rec->listed_on);
         if (regw_org_set_name(o, nm) < 0 || regw_org_add_list(o, x->list) < 0 ||
             regw_org_add_id(o, "un", ref) < 0 || regw_org_add_source(o, src) < 0 ||
             (person && regw_org_set_type(o, "individual") < 0) ||
@@ -287,8 +295,7 @@ run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files, sbu
 {
     (void)n_files;
     conv_t x = {w, o, o->list_id ? o->list_id : "un-sc", err};
-    if (regw_add_list(w, x.list, "United Nations Security Council Consolidated List",
-                      "United Nations Security Council",
+    if (regw_add_list(w, x.list, UN_LIST_NAME, "United Nations Security Council",
                       "https://www.un.org/securitycouncil/content/un-sc-consolidated-list") < 0)
         return oom(&x);
     char date[11];

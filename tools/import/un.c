@@ -113,13 +113,17 @@ record(const imp_file_t *f, const xmlNode *n, bool person, un_rec_fn fn, void *c
     const char *alias_el = person ? "INDIVIDUAL_ALIAS" : "ENTITY_ALIAS";
     const char *addr_el = person ? "INDIVIDUAL_ADDRESS" : "ENTITY_ADDRESS";
     un_rec_t rec = {
-        person, xmlGetLineNo(n), NULL, {NULL}, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0};
+        person, xmlGetLineNo(n), NULL, {NULL}, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL,
+        NULL};
     char *ref = child_text(n, "REFERENCE_NUMBER"), *orig = child_text(n, "NAME_ORIGINAL_SCRIPT");
     char *names[4];
     for (size_t i = 0; i < 4; i++)
         rec.names[i] = names[i] = child_text(n, parts[i]);
+    char *dataid = child_text(n, "DATAID"), *listed_on = child_text(n, "LISTED_ON");
     rec.ref = ref;
     rec.orig = orig;
+    rec.dataid = dataid;
+    rec.listed_on = listed_on;
     bool ok = true;
     scratch_clear(x);
     for (xmlNode *c = n->children; ok && c != NULL; c = c->next) {
@@ -162,6 +166,8 @@ record(const imp_file_t *f, const xmlNode *n, bool person, un_rec_fn fn, void *c
     int r = ok ? fn(ctx, f, &rec, err) : imp_oom(err);
     xmlFree(ref);
     xmlFree(orig);
+    xmlFree(dataid);
+    xmlFree(listed_on);
     for (size_t i = 0; i < 4; i++)
         xmlFree(names[i]);
     return r;

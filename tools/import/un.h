@@ -39,6 +39,8 @@ typedef struct un_rec {
     size_t n_dobs;                    /* their number */
     const char *const *nationalities; /* VALUE of each NATIONALITY */
     size_t n_nationalities;           /* their number */
+    const char *dataid;               /* DATAID, the list's record number */
+    const char *listed_on;            /* LISTED_ON, "YYYY-MM-DD" */
 } un_rec_t;
 
 /* Called for each record; returns 0, or -1 to stop with what is wrong in
