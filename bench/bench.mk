@@ -1,6 +1,8 @@
-# bench/ -- make bench: micro-benchmarks and the daemon's load generator.
+# bench/ -- make bench: micro-benchmarks and the daemon's load generator;
+# match_dump prints every hit of queries derived from a ruleset's names, so
+# that two builds of the matcher are compared byte for byte (docs/EVAL.md).
 BENCH_BIN := $(B)/bench/bench_match $(B)/bench/bench_screen $(B)/bench/bench_forms \
-             $(B)/bench/bench_scale $(B)/bench/gen_registry \
+             $(B)/bench/bench_scale $(B)/bench/gen_registry $(B)/bench/match_dump \
              $(B)/bench/loadgen $(B)/bench/echo
 BENCH_INC := $(IMPORT_INC)
 

@@ -2,7 +2,7 @@
  * exact and fuzzy partner matching, query by query (p50, p99).
  *
  * usage: bench_scale [-q QUERIES] [-r ROUNDS] [-i INNOCENT.tsv] [-w REQUESTS.jsonl]
- *                    [-l LABEL] [-s SLOWEST] RULESET_DIR
+ *                    [-l LABEL] [-s SLOWEST] [-t THREADS] RULESET_DIR
  *
  * Loads RULESET_DIR with ruleset_load (what vetd and vetd --check run)
  * and measures the wall and CPU time of the load and the memory it took:
@@ -25,7 +25,12 @@
  *             keywords, every rule), no JSON.
  * One untimed round warms the caches; then ROUNDS rounds (default 5),
  * each giving a p50 and a p99 per set; the medians over rounds are
- * printed. -w writes the typo and innocent queries as JSON requests for
+ * printed. -t N (N >= 2) then builds the loaded registry's match index
+ * twice more, in this thread (match_index_new, what the loader runs) and
+ * with its neighbour pass split over N threads that this program lends it
+ * (match_index_new_par: the engine creates no thread), and prints both
+ * times and their ratio (index_s, index_par_s). -w writes the typo and
+ * innocent queries as JSON requests for
  * bench/loadgen; -s N prints the N slowest fuzzy queries (what the tail
  * is made of). Timings are reported, never asserted.
  *
@@ -39,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -469,7 +475,64 @@ static void
 usage(void)
 {
     fprintf(stderr, "usage: bench_scale [-q QUERIES] [-r ROUNDS] [-i INNOCENT.tsv] "
-                    "[-w REQUESTS.jsonl] [-l LABEL] [-s SLOWEST] RULESET_DIR\n");
+                    "[-w REQUESTS.jsonl] [-l LABEL] [-s SLOWEST] [-t THREADS] RULESET_DIR\n");
+}
+
+/* A task and its argument, for a thread's start routine. */
+typedef struct job {
+    void (*fn)(void *); /* the task */
+    void *arg;          /* its argument */
+} job_t;
+
+static void *
+job_main(void *p)
+{
+    job_t *j = p;
+    j->fn(j->arg);
+    return NULL;
+}
+
+#define MAX_THREADS 16
+
+/* A match_run_fn: task 0 here, each other on a thread of its own (one
+ * that cannot be started runs here). */
+static void
+run_threads(void *ctx, void (*fn)(void *), void *const *args, int n)
+{
+    (void)ctx;
+    pthread_t th[MAX_THREADS];
+    job_t jobs[MAX_THREADS];
+    bool started[MAX_THREADS] = {false};
+    for (int i = 1; i < n && i < MAX_THREADS; i++) {
+        jobs[i] = (job_t){fn, args[i]};
+        started[i] = pthread_create(&th[i], NULL, job_main, &jobs[i]) == 0;
+        if (!started[i])
+            fn(args[i]);
+    }
+    fn(args[0]);
+    for (int i = 1; i < n && i < MAX_THREADS; i++)
+        if (started[i])
+            pthread_join(th[i], NULL);
+}
+
+/* Seconds to build rs's match index again, in this thread (threads < 2)
+ * or split over threads; exits if it fails. */
+static double
+index_build_s(const ruleset_t *rs, int threads)
+{
+    char err[256];
+    uint64_t t0 = mclock_ns();
+    match_index_t *ix = threads < 2
+                            ? match_index_new(rs->ents, rs->n_ents, &rs->match, err, sizeof err)
+                            : match_index_new_par(rs->ents, rs->n_ents, &rs->match, run_threads,
+                                                  NULL, threads, err, sizeof err);
+    double s = (double)(mclock_ns() - t0) / 1e9;
+    if (ix == NULL) {
+        fprintf(stderr, "bench_scale: %s\n", err);
+        exit(1);
+    }
+    match_index_destroy(&ix);
+    return s;
 }
 
 int
@@ -478,9 +541,10 @@ main(int argc, char **argv)
     size_t nq = 2000;
     int rounds = 5;
     size_t slowest = 0;
+    int threads = 0;
     const char *innocent = "tests/fixtures/eval/innocent.tsv", *reqs = NULL, *label = NULL;
     int opt;
-    while ((opt = getopt(argc, argv, "q:r:i:w:l:s:")) != -1) {
+    while ((opt = getopt(argc, argv, "q:r:i:w:l:s:t:")) != -1) {
         switch (opt) {
         case 'q': nq = strtoul(optarg, NULL, 10); break;
         case 'r': rounds = atoi(optarg); break;
@@ -488,10 +552,12 @@ main(int argc, char **argv)
         case 'w': reqs = optarg; break;
         case 'l': label = optarg; break;
         case 's': slowest = strtoul(optarg, NULL, 10); break;
+        case 't': threads = atoi(optarg); break;
         default: usage(); return 2;
         }
     }
-    if (argc - optind != 1 || nq == 0 || nq > 1000000 || rounds < 1 || rounds > MAX_ROUNDS) {
+    if (argc - optind != 1 || nq == 0 || nq > 1000000 || rounds < 1 || rounds > MAX_ROUNDS ||
+        threads < 0 || threads > MAX_THREADS) {
         usage();
         return 2;
     }
@@ -521,6 +587,14 @@ main(int argc, char **argv)
            load_s, load_cpu, hwm, rss, base_mb, (double)ruleset_memory(rs) / 1048576.0,
            (double)match_index_memory(rs->mx) / 1048576.0);
     fflush(stdout);
+    double index_s = 0, index_par_s = 0;
+    if (threads >= 2) {
+        index_s = index_build_s(rs, 1);
+        index_par_s = index_build_s(rs, threads);
+        printf("  index     %7.2f s in one thread, %.2f s over %d threads (x%.2f)\n", index_s,
+               index_par_s, threads, index_par_s > 0 ? index_s / index_par_s : 0);
+        fflush(stdout);
+    }
 
     qset_t sets[N_SETS] = {{NULL, 0}};
     char **inno_cc = NULL;
@@ -588,6 +662,8 @@ main(int argc, char **argv)
         printf(" %s_org_p99=%.2f %s_person_p99=%.2f", set_name[s], p99[s][ORGS], set_name[s],
                p99[s][PEOPLE]);
     }
+    if (threads >= 2)
+        printf(" index_s=%.3f index_par_s=%.3f threads=%d", index_s, index_par_s, threads);
     printf("\n");
 
     for (int s = 0; s < N_SETS; s++) {

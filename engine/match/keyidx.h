@@ -35,6 +35,11 @@ typedef struct keyidx {
  * then unusable). */
 int keyidx_build(keyidx_t *t, arena_t *a, uint64_t *tmp, size_t n);
 
+/* Sorts v[0..n) ascending and drops the repeats, in place (the same
+ * order whatever the sort: a radix sort, or qsort when it is small or
+ * the radix sort's buffer cannot be had). Returns how many are left. */
+size_t keyidx_sort_unique(uint64_t *v, size_t n);
+
 /* The top 32 bits of a 64-bit hash after a murmur3 finaliser, so that
  * both the directory (top bits) and the sort spread evenly. */
 static inline uint32_t

@@ -183,6 +183,21 @@ match_index_t *match_index_new(const reg_entity_t *ents, size_t n, const match_c
                                char *err, size_t errcap);
 void match_index_destroy(match_index_t **ip);
 
+/* Runs fn(args[i]) once for every i in [0, n), on as many threads as it
+ * has, and returns when every call has returned. The engine creates no
+ * thread (the daemon owns them): a caller that has threads lends them to
+ * an index build through this. */
+typedef void (*match_run_fn)(void *ctx, void (*fn)(void *), void *const *args, int n);
+
+/* match_index_new, with the build's neighbour pass (most of a large
+ * registry's load) split into n_tasks tasks handed to run (with ctx):
+ * registries of 4,096 records and more; run NULL or n_tasks 1: done in
+ * the calling thread. The index is the same whichever thread does what.
+ * Same ownership and errors as match_index_new. */
+match_index_t *match_index_new_par(const reg_entity_t *ents, size_t n, const match_config_t *cfg,
+                                   match_run_fn run, void *ctx, int n_tasks, char *err,
+                                   size_t errcap);
+
 /* Finds the entities the query names. Writes at most cap hits into out,
  * best first (one hit per entity: its best name), and returns how many.
  * Identifier hits come first, then exact, then fuzzy by score. Exact and

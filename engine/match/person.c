@@ -61,19 +61,29 @@
  * words joined), by deletion (SymSpell: the form and each form with one
  * letter deleted, for words of 5 letters or more, so a typo meets its
  * word), and by skeleton (the form without a, e, i, o, u, y, w, v, for
- * words from the Arabic script). A search probes its own words the same
- * ways, keeps the records that two of its words reached (one when it has
- * one whole word, or when the record holds an initial), and scores them.
+ * words from the Arabic script). The deletion table leads to the distinct
+ * forms, and each form to its records (fpost), so a common name is listed
+ * once and not once per deletion: "muhammad" was under its form and its
+ * eight deletions, nine lists of the same records (at a million names,
+ * 500,000 entries for one query word, and 100 MiB of index). A search
+ * probes its own words the same ways, keeps the records that two of its
+ * words reached (one when it has one whole word, or when the record holds
+ * an initial), and scores them.
  * It walks few entries (choose_walk): the records holding an initial come
  * first under every hash, so they are taken without testing the others;
  * of the rest it walks either every word's entries but the commonest's
  * ("muhammad": thousands), since another word must reach them too, or
  * only the two rarest words' (a match leaves one word unpaired at most,
  * so it pairs one of them), and looks the records found up in the other
- * words' entries. The records scored are the same either way. Cost,
- * screening 2,000 listed individuals of the whole SDN list by their own
- * names (screen_run, best of 5, one core): p50 5 us, p99 90 us; the
- * slowest are long Arabic names of several common words (220 us).
+ * words' entries: the candidates that still lack a word, sorted by
+ * record, merged with each such list (mark_sorted), which costs about
+ * the candidates, not the list. The records scored are the same either
+ * way. Cost, screening 2,000 listed individuals of the whole SDN list by
+ * their own names (screen_run, best of 5, one core): p50 5 us, p99 90 us;
+ * the slowest are long Arabic names of several common words (220 us).
+ * At a million synthetic names (bench/scale.sh) a query of two common
+ * words ("Muhammad Ali") has hundreds of records that match and
+ * thousands that must be scored to know it: milliseconds.
  * Organisations are not in this index, nor people in the organisations'
  * (build.c): person and organisation names never meet. */
 #include "person.h"
@@ -92,6 +102,7 @@
 #define PERSON_MAX_TOK 16  /* words of a name compared; more count as left over */
 #define PERSON_MAX_WORD 32 /* bytes of a word kept (STRSIM_MAX_CP) */
 #define PERSON_FORM_CAP 96 /* a word's form after spelling rules */
+#define PERSON_PREFETCH 4  /* records fetched ahead of the one scored */
 #define SIM_INITIAL 0.85   /* an initial and a word it begins */
 #define SIM_ABJAD 0.90     /* an unvocalised word and a vocalised one */
 #define EXTRA_NAME 0.94    /* one word of one name that the other lacks */
@@ -164,7 +175,11 @@ struct person_ix {
     ptok_t *toks;             /* words of every record, concatenated */
     size_t n_toks;            /* count */
     keyidx_t by_form;         /* whole words and joined neighbours -> record */
-    keyidx_t by_del;          /* deletion variants -> record */
+    keyidx_t by_del;          /* deletion variants -> form (fpost) */
+    uint64_t *fpost;          /* form << 32 | record, sorted: the records
+                               * holding each whole word's form */
+    uint32_t *fpost_off;      /* form f's: fpost[fpost_off[f], fpost_off[f + 1]) */
+    size_t n_forms;           /* distinct forms of whole words */
     keyidx_t by_skel;         /* skeletons -> record */
 };
 
@@ -610,6 +625,8 @@ word_sim(const ptok_t *a, const ptok_t *b)
     /* Two different names of the variants are two names. */
     if ((a->flags & PT_KNOWN) && (b->flags & PT_KNOWN))
         return 0;
+    if (a->len < 5 || b->len < 5)
+        return 0; /* fewer than 5 code points (below), read without decoding */
     int32_t ca[PERSON_MAX_WORD], cb[PERSON_MAX_WORD];
     int na = strsim_decode(a->s, a->len, ca, PERSON_MAX_WORD);
     int nb = strsim_decode(b->s, b->len, cb, PERSON_MAX_WORD);
@@ -629,6 +646,10 @@ word_sim(const ptok_t *a, const ptok_t *b)
 static bool
 joins(const ptok_t *x, const ptok_t *y, const ptok_t *z)
 {
+    /* The lengths first: the strings are elsewhere in memory. */
+    size_t sum = (size_t)x->len + y->len;
+    if (z->len != sum && (size_t)z->len + 1 != sum)
+        return false;
     size_t skip = x->s[x->len - 1] == y->s[0];
     return (size_t)x->len + y->len - skip == z->len && memcmp(z->s, x->s, x->len) == 0 &&
            memcmp(z->s + x->len, y->s + skip, y->len - skip) == 0;
@@ -796,6 +817,60 @@ typedef struct entvec {
     uint32_t rec; /* the record being added */
 } entvec_t;
 
+/* The distinct forms of whole words while building: form id -> string,
+ * and an open-addressing table string -> form id + 1. */
+typedef struct formset {
+    const char **s; /* each form (index arena) */
+    uint8_t *len;   /* its length */
+    size_t n, cap;  /* count, capacity of s and len */
+    uint32_t *slot; /* form id + 1, 0 empty */
+    size_t n_slot;  /* slots, a power of two */
+} formset_t;
+
+/* The id of form s[0..len) (index arena: kept as it is when new).
+ * Returns it, or -1 on OOM. */
+static int64_t
+form_id(formset_t *f, const char *s, uint8_t len)
+{
+    if ((f->n + 1) * 2 > f->n_slot) {
+        size_t ns = f->n_slot ? f->n_slot * 2 : 1024;
+        uint32_t *sl = calloc(ns, sizeof *sl);
+        if (sl == NULL)
+            return -1;
+        for (size_t i = 0; i < f->n; i++) {
+            size_t k = keyidx_hash(f->s[i], f->len[i]) & (ns - 1);
+            while (sl[k] != 0)
+                k = (k + 1) & (ns - 1);
+            sl[k] = (uint32_t)i + 1;
+        }
+        free(f->slot);
+        f->slot = sl;
+        f->n_slot = ns;
+    }
+    size_t k = keyidx_hash(s, len) & (f->n_slot - 1);
+    for (; f->slot[k] != 0; k = (k + 1) & (f->n_slot - 1)) {
+        uint32_t i = f->slot[k] - 1;
+        if (f->len[i] == len && memcmp(f->s[i], s, len) == 0)
+            return i;
+    }
+    if (f->n == f->cap) {
+        size_t nc = f->cap ? f->cap * 2 : 1024;
+        const char **ns = realloc(f->s, nc * sizeof *ns);
+        if (ns == NULL)
+            return -1;
+        f->s = ns;
+        uint8_t *nl = realloc(f->len, nc * sizeof *nl);
+        if (nl == NULL)
+            return -1;
+        f->len = nl;
+        f->cap = nc;
+    }
+    f->s[f->n] = s;
+    f->len[f->n] = len;
+    f->slot[k] = (uint32_t)++f->n;
+    return (int64_t)f->n - 1;
+}
+
 static int
 ent_add(void *ctx, uint32_t h)
 {
@@ -915,7 +990,8 @@ static int
 build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
 {
     arena_t *tmp = arena_new(0);
-    entvec_t form = {0}, del = {0}, skel = {0};
+    entvec_t form = {0}, del = {0}, skel = {0}, fp = {0};
+    formset_t fs = {0};
     size_t cap_recs = 0, cap_toks = 0;
     int rc = tmp != NULL ? 0 : -1;
     if (rc != 0)
@@ -955,7 +1031,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
             uint32_t r = (uint32_t)p->n_recs;
             prec_t *rec = &p->recs[p->n_recs++];
             *rec = (prec_t){(uint32_t)e, i, (uint32_t)p->n_toks, (uint8_t)n, (uint8_t)x, false};
-            form.rec = del.rec = skel.rec = r;
+            form.rec = skel.rec = fp.rec = r;
             for (int k = 0; k < n && rc == 0; k++) {
                 ptok_t *o = &p->toks[p->n_toks++];
                 char *s = arena_strndup(p->arena, t[k].s, t[k].len);
@@ -969,8 +1045,9 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
                     continue;
                 char sk[PERSON_MAX_WORD + 1];
                 size_t sl = skeleton(o->s, o->len, sk);
-                if (ent_add(&form, keyidx_hash(o->s, o->len)) != 0 ||
-                    each_deletion(o->s, o->len, ent_add, &del) != 0 ||
+                int64_t f = form_id(&fs, o->s, o->len);
+                if (f < 0 || ent_add(&form, keyidx_hash(o->s, o->len)) != 0 ||
+                    ent_add(&fp, (uint32_t)f) != 0 ||
                     (sl > 0 && ent_add(&skel, keyidx_hash(sk, sl)) != 0))
                     rc = -1;
             }
@@ -1007,13 +1084,37 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
         p->n_init = ni;
         for (size_t i = 0; i < p->n_recs; i++)
             to[i] = p->recs[i].initial ? nr++ : ni++;
-        entvec_t *ev[] = {&form, &del, &skel};
+        entvec_t *ev[] = {&form, &skel, &fp};
         for (size_t k = 0; k < sizeof ev / sizeof *ev; k++)
             for (size_t i = 0; i < ev[k]->n; i++)
                 ev[k]->v[i] = (ev[k]->v[i] & ~(uint64_t)UINT32_MAX) | to[(uint32_t)ev[k]->v[i]];
+        /* Deletion variants lead to forms, and each form to the records
+         * holding it: a common name ("muhammad") is under every one of
+         * its deletions, and its thousands of records are listed once,
+         * not once a deletion (the entries a search walks, and 70 MiB
+         * of a million names' index). */
+        for (size_t f = 0; rc == 0 && f < fs.n; f++) {
+            del.rec = (uint32_t)f;
+            rc = each_deletion(fs.s[f], fs.len[f], ent_add, &del);
+        }
+        fp.n = keyidx_sort_unique(fp.v, fp.n);
+        p->n_forms = fs.n;
+        p->fpost = arena_alloc(p->arena, (fp.n ? fp.n : 1) * sizeof *p->fpost);
+        p->fpost_off = arena_alloc(p->arena, (fs.n + 1) * sizeof *p->fpost_off);
+        if (p->fpost != NULL && p->fpost_off != NULL) {
+            if (fp.n)
+                memcpy(p->fpost, fp.v, fp.n * sizeof *fp.v);
+            size_t at = 0;
+            for (size_t f = 0; f <= fs.n; f++) {
+                while (at < fp.n && (fp.v[at] >> 32) < f)
+                    at++;
+                p->fpost_off[f] = (uint32_t)at;
+            }
+        }
         prec_t *r = arena_alloc(p->arena, (p->n_recs ? p->n_recs : 1) * sizeof *r);
         ptok_t *t = arena_alloc(p->arena, (p->n_toks ? p->n_toks : 1) * sizeof *t);
-        if (r == NULL || t == NULL || keyidx_build(&p->by_form, p->arena, form.v, form.n) != 0 ||
+        if (rc != 0 || p->fpost == NULL || p->fpost_off == NULL || r == NULL || t == NULL ||
+            keyidx_build(&p->by_form, p->arena, form.v, form.n) != 0 ||
             keyidx_build(&p->by_del, p->arena, del.v, del.n) != 0 ||
             keyidx_build(&p->by_skel, p->arena, skel.v, skel.n) != 0) {
             put_err(err, errcap, "out of memory");
@@ -1038,6 +1139,10 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
     free(form.v);
     free(del.v);
     free(skel.v);
+    free(fp.v);
+    free(fs.s);
+    free(fs.len);
+    free(fs.slot);
     arena_destroy(&tmp);
     return rc;
 }
@@ -1131,21 +1236,6 @@ cands_add(cands_t *c, arena_t *a, uint32_t rec, uint16_t bits)
     return 0;
 }
 
-/* Marks record rec reached by the query words of bits if it is a
- * candidate. */
-static void
-cands_mark(cands_t *c, uint32_t rec, uint16_t bits)
-{
-    size_t i = (rec * 0x9e3779b1u) & (c->cap - 1);
-    while (c->key[i] != 0) {
-        if (c->key[i] == rec + 1) {
-            c->mask[i] |= bits;
-            return;
-        }
-        i = (i + 1) & (c->cap - 1);
-    }
-}
-
 /* True if the words of mask m are fewer than need (1 or 2). */
 static bool
 too_few(uint16_t m, int need)
@@ -1153,16 +1243,16 @@ too_few(uint16_t m, int need)
     return m == 0 || (need == 2 && (m & (m - 1)) == 0);
 }
 
-/* One probe of a search: the entries of a table under one hash. */
+/* One probe of a search: the entries of a table under one hash, or the
+ * records of one form (each entry's low 32 bits are a record). */
 typedef struct probe {
-    const keyidx_t *t; /* the table */
-    size_t lo, hi;     /* its entries under the hash */
-    size_t mid;        /* the first of them without an initial (n_init) */
-    uint16_t bits;     /* the query words it stands for (0: it only finds
-                        * candidates, it reaches no word) */
-    int8_t word;       /* the one word, or -1 for two joined */
-    bool walked;       /* its entries [mid, hi) are walked */
-    bool looked_up;    /* not walked: looked up for each candidate */
+    const uint64_t *ent; /* the table's entries (keyidx_t.ent, or fpost) */
+    size_t lo, hi;       /* its entries under the hash, or of the form */
+    size_t mid;          /* the first of them without an initial (n_init) */
+    uint16_t bits;       /* the query words it stands for (0: it only finds
+                          * candidates, it reaches no word) */
+    int8_t word;         /* the one word, or -1 for two joined */
+    bool walked;         /* its entries [mid, hi) are walked */
 } probe_t;
 
 /* The probes of a search, while they are collected. */
@@ -1176,14 +1266,14 @@ typedef struct probes {
     uint32_t n_init;   /* the index's records with an initial */
 } probes_t;
 
-/* The first of t's entries [lo, hi) (under one hash, so sorted by
- * record) whose record is rec or later. */
+/* The first of the entries ent[lo, hi) (under one hash or of one form,
+ * so sorted by record) whose record is rec or later. */
 static size_t
-first_from(const keyidx_t *t, size_t lo, size_t hi, uint32_t rec)
+first_from(const uint64_t *ent, size_t lo, size_t hi, uint32_t rec)
 {
     while (lo < hi) {
         size_t m = lo + (hi - lo) / 2;
-        if ((uint32_t)t->ent[m] < rec)
+        if ((uint32_t)ent[m] < rec)
             lo = m + 1;
         else
             hi = m;
@@ -1201,17 +1291,134 @@ probe_add(void *ctx, uint32_t h)
         return 0;
     if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
         return -1;
-    size_t mid = first_from(ps->t, lo, hi, ps->n_init);
-    ps->v[ps->n++] = (probe_t){ps->t, lo, hi, mid, ps->bits, ps->word, false, false};
+    size_t mid = first_from(ps->t->ent, lo, hi, ps->n_init);
+    ps->v[ps->n++] = (probe_t){ps->t->ent, lo, hi, mid, ps->bits, ps->word, false};
     return 0;
 }
 
-/* True if probe pr reaches record rec, one without an initial. */
-static bool
-probe_reaches(const probe_t *pr, uint32_t rec)
+/* Form ids, while a word's deletion variants are looked up. */
+typedef struct formids {
+    uint32_t *v;          /* in the scratch arena */
+    size_t n, cap;        /* count, capacity */
+    arena_t *a;           /* the scratch arena */
+    const person_ix_t *p; /* the index */
+} formids_t;
+
+static int
+formids_add(void *ctx, uint32_t h)
 {
-    size_t i = first_from(pr->t, pr->mid, pr->hi, rec);
-    return i < pr->hi && (uint32_t)pr->t->ent[i] == rec;
+    formids_t *f = ctx;
+    size_t lo, hi;
+    keyidx_range(&f->p->by_del, h, &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
+        if (match_vec_reserve(f->a, (void **)&f->v, f->n, &f->cap, sizeof *f->v) != 0)
+            return -1;
+        f->v[f->n++] = (uint32_t)f->p->by_del.ent[i];
+    }
+    return 0;
+}
+
+/* Sorts v[0..n) (a heap sort: no memory, n log n at worst). */
+static void
+sort_u32(uint32_t *v, size_t n)
+{
+    for (size_t end = n, start = n / 2;;) {
+        size_t root;
+        if (start > 0) {
+            root = --start;
+        } else {
+            if (end <= 1)
+                return;
+            uint32_t t = v[--end];
+            v[end] = v[0];
+            v[0] = t;
+            root = 0;
+        }
+        for (size_t child; (child = 2 * root + 1) < end; root = child) {
+            if (child + 1 < end && v[child] < v[child + 1])
+                child++;
+            if (v[root] >= v[child])
+                break;
+            uint32_t t = v[root];
+            v[root] = v[child];
+            v[child] = t;
+        }
+    }
+}
+
+/* The probes of form s[0..len)'s deletion variants (each_deletion): one
+ * probe for each form they lead to, once, of the records holding it.
+ * Returns 0, or -1 on OOM. */
+static int
+probe_forms(const person_ix_t *p, const char *s, size_t len, probes_t *ps)
+{
+    formids_t f = {NULL, 0, 0, ps->a, p};
+    if (each_deletion(s, len, formids_add, &f) != 0)
+        return -1;
+    sort_u32(f.v, f.n);
+    for (size_t i = 0; i < f.n; i++) {
+        if (i > 0 && f.v[i] == f.v[i - 1])
+            continue;
+        size_t lo = p->fpost_off[f.v[i]], hi = p->fpost_off[f.v[i] + 1];
+        if (lo == hi)
+            continue;
+        if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
+            return -1;
+        size_t mid = first_from(p->fpost, lo, hi, ps->n_init);
+        ps->v[ps->n++] = (probe_t){p->fpost, lo, hi, mid, ps->bits, ps->word, false};
+    }
+    return 0;
+}
+
+/* Sorts v[0..n) by their top 32 bits (a record), least significant
+ * byte first; tmp has room for n. */
+static void
+sort_by_record(uint64_t *v, uint64_t *tmp, size_t n)
+{
+    for (int shift = 32; shift < 64; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[(v[i] >> shift & 0xff) + 1]++;
+        if (count[1] == n) /* every key has this byte 0 */
+            continue;
+        for (int b = 0; b < 256; b++)
+            count[b + 1] += count[b];
+        for (size_t i = 0; i < n; i++)
+            tmp[count[v[i] >> shift & 0xff]++] = v[i];
+        memcpy(v, tmp, n * sizeof *v);
+    }
+}
+
+/* Marks with pr's words the candidates pend[0..n) (record << 32 | slot,
+ * sorted; pm[i] the words that reached pend[i]) that pr reaches (its
+ * entries without an initial, sorted by record too), but those it can
+ * add nothing to: each is looked for from where the last one was found,
+ * galloping, so a long probe costs about n log(entries / n), a short
+ * one its entries. */
+static void
+mark_sorted(cands_t *c, const uint64_t *pend, uint16_t *pm, size_t n, const probe_t *pr)
+{
+    const uint64_t *ent = pr->ent;
+    size_t lo = pr->mid, hi = pr->hi;
+    for (size_t i = 0; i < n && lo < hi; i++) {
+        if ((pm[i] & pr->bits) == pr->bits)
+            continue;
+        uint32_t rec = (uint32_t)(pend[i] >> 32);
+        if ((uint32_t)ent[lo] < rec) {
+            /* ent[prev] < rec; double the step until ent[cur] >= rec. */
+            size_t prev = lo, step = 1, cur = lo + 1;
+            while (cur < hi && (uint32_t)ent[cur] < rec) {
+                prev = cur;
+                step *= 2;
+                cur = prev + step;
+            }
+            lo = first_from(ent, prev + 1, cur < hi ? cur + 1 : hi, rec);
+        }
+        if (lo < hi && (uint32_t)ent[lo] == rec) {
+            c->mask[(uint32_t)pend[i]] |= pr->bits;
+            pm[i] |= pr->bits;
+        }
+    }
 }
 
 /* True if word i of q is written as an earlier word is: "Muhammad ...
@@ -1245,8 +1452,7 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
         ps->t = &p->by_form;
         if (probe_add(ps, keyidx_hash(t->s, t->len)) != 0)
             return -1;
-        ps->t = &p->by_del;
-        if (each_deletion(t->s, t->len, probe_add, ps) != 0)
+        if (probe_forms(p, t->s, t->len, ps) != 0)
             return -1;
         if (t->flags & PT_ABJAD) {
             char sk[PERSON_MAX_WORD + 1];
@@ -1441,45 +1647,65 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
     int need = whole >= 2 ? 2 : 1;
     for (size_t k = 0; k < ps.n; k++)
         for (size_t e = ps.v[k].lo; e < ps.v[k].mid; e++)
-            if (cands_add(&c, scratch, (uint32_t)ps.v[k].t->ent[e], ps.v[k].bits) != 0)
+            if (cands_add(&c, scratch, (uint32_t)ps.v[k].ent[e], ps.v[k].bits) != 0)
                 goto oom;
     if (choose_walk(p, q, nq, need, &ps) != 0)
         goto oom;
     for (size_t k = 0; k < ps.n; k++) {
         const probe_t *pr = &ps.v[k];
         for (size_t e = pr->mid; pr->walked && e < pr->hi; e++)
-            if (cands_add(&c, scratch, (uint32_t)pr->t->ent[e], pr->bits) != 0)
+            if (cands_add(&c, scratch, (uint32_t)pr->ent[e], pr->bits) != 0)
                 goto oom;
     }
-    /* The words of the probes not walked: a short probe's entries are
-     * walked to mark the candidates they reach; a long one is looked up
-     * (a binary search) for each candidate that still needs a word. */
-    size_t pending = 0;
-    for (size_t k = 0; k < c.n; k++)
-        pending += c.key[c.list[k]] - 1 >= p->n_init && too_few(c.mask[c.list[k]], need);
-    for (size_t k = 0; pending > 0 && k < ps.n; k++) {
-        probe_t *pr = &ps.v[k];
-        size_t n = pr->hi - pr->mid, log = 1;
-        if (pr->walked || pr->bits == 0 || n == 0)
-            continue;
-        while ((size_t)1 << log < n)
-            log++;
-        if (n > pending * log) {
-            pr->looked_up = true;
-            continue;
-        }
-        for (size_t e = pr->mid; e < pr->hi; e++)
-            cands_mark(&c, (uint32_t)pr->t->ent[e], pr->bits);
-    }
+    /* The words of the probes not walked, for the candidates that still
+     * need one: both lists sorted by record, so one merge per probe that
+     * gallops over its entries (a common word's run to thousands). */
+    size_t n_pend = 0;
+    uint64_t *pend = arena_alloc(scratch, (c.n ? c.n : 1) * 2 * sizeof *pend);
+    uint16_t *pm = arena_alloc(scratch, (c.n ? c.n : 1) * sizeof *pm);
+    if (pend == NULL || pm == NULL)
+        goto oom;
     for (size_t k = 0; k < c.n; k++) {
         uint32_t slot = c.list[k], rec = c.key[slot] - 1;
-        const prec_t *r = &p->recs[rec];
-        uint16_t m = c.mask[slot];
-        for (size_t j = 0; !r->initial && too_few(m, need) && j < ps.n; j++)
-            if (ps.v[j].looked_up && (ps.v[j].bits & ~m) && probe_reaches(&ps.v[j], rec))
-                m |= ps.v[j].bits;
-        if (too_few(m, need) && !r->initial)
-            continue;
+        if (rec >= p->n_init && too_few(c.mask[slot], need))
+            pend[n_pend++] = (uint64_t)rec << 32 | slot;
+    }
+    if (n_pend > 0) {
+        sort_by_record(pend, pend + c.n, n_pend);
+        for (size_t i = 0; i < n_pend; i++)
+            pm[i] = c.mask[(uint32_t)pend[i]];
+        for (size_t k = 0; n_pend > 0 && k < ps.n; k++) {
+            if (ps.v[k].walked || ps.v[k].bits == 0 || ps.v[k].mid == ps.v[k].hi)
+                continue;
+            mark_sorted(&c, pend, pm, n_pend, &ps.v[k]);
+            /* Those with words enough leave the list. */
+            size_t m = 0;
+            for (size_t i = 0; i < n_pend; i++)
+                if (too_few(pm[i], need)) {
+                    pend[m] = pend[i];
+                    pm[m++] = pm[i];
+                }
+            n_pend = m;
+        }
+    }
+    /* The records to score, in the order they were found; each one's
+     * record and words are fetched a few ahead (PERSON_PREFETCH), since
+     * at a million names scoring them waits on memory, not on comparing. */
+    uint32_t *todo = arena_alloc(scratch, (c.n ? c.n : 1) * sizeof *todo);
+    size_t n_todo = 0;
+    if (todo == NULL)
+        goto oom;
+    for (size_t k = 0; k < c.n; k++) {
+        uint32_t slot = c.list[k], rec = c.key[slot] - 1;
+        if (rec < p->n_init || !too_few(c.mask[slot], need))
+            todo[n_todo++] = rec;
+    }
+    for (size_t k = 0; k < n_todo; k++) {
+        if (k + 2 * PERSON_PREFETCH < n_todo)
+            __builtin_prefetch(&p->recs[todo[k + 2 * PERSON_PREFETCH]]);
+        if (k + PERSON_PREFETCH < n_todo)
+            __builtin_prefetch(&p->toks[p->recs[todo[k + PERSON_PREFETCH]].tok]);
+        const prec_t *r = &p->recs[todo[k]];
         double s = score_names(q, nq, qx, &p->toks[r->tok], r->n_tok, r->extra);
         if (s < p->threshold || s <= 0)
             continue;

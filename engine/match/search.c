@@ -7,6 +7,9 @@
 #include "match_int.h"
 #include "norm.h"
 
+/* Postings whose record tokens are fetched ahead of the one bounded. */
+#define SEARCH_PREFETCH 8
+
 /* The typo budget of two tokens of la and lb code points: one edit per
  * ~6.5 code points of the longer (see the design comment, match_int.h). */
 static int
@@ -309,20 +312,19 @@ xset_init(xset_t *x, const match_index_t *ix, const qtok_t *qt, int nq, arena_t 
     return 0;
 }
 
-/* False if record r cannot score t against the query: every pair of
- * score_record adds s_ij * (a_i + b_j), at most best_i * a_i +
+/* False if the record of posting po cannot score t against the query:
+ * every pair of score_record adds s_ij * (a_i + b_j), at most best_i * a_i +
  * best_j * b_j, and uses each query and record token once; so m is at
  * most the sum of best_i * a_i over the query tokens similar to some
  * record token, plus best_j * b_j over the record tokens similar to
  * some query token. Without a content token the score is 0. */
 static bool
-xset_may_reach(const xset_t *x, const match_index_t *ix, double A, uint32_t r, double t)
+xset_may_reach(const xset_t *x, const match_index_t *ix, double A, const mpost_t *po, double t)
 {
-    const mrec_t *rec = &ix->recs[r];
-    const uint32_t *rt = ix->rec_toks + rec->tok;
+    const uint32_t *rt = ix->rec_toks + po->tok;
     uint64_t qm = 0;
     double m = 0;
-    for (int j = 0; j < rec->n_tok; j++) {
+    for (uint32_t j = 0; j < po->n_tok; j++) {
         uint32_t k = (rt[j] * 0x9e3779b1u) & x->mask;
         while (x->slot[k].tid1 != 0) {
             if (x->slot[k].tid1 == rt[j] + 1) {
@@ -338,7 +340,7 @@ xset_may_reach(const xset_t *x, const match_index_t *ix, double A, uint32_t r, d
     for (int i = 0; qm != 0; i++, qm >>= 1)
         if (qm & 1)
             m += x->qa[i];
-    double total = A + rec->weight;
+    double total = A + po->weight;
     return total > 0 && m >= t * total;
 }
 
@@ -438,7 +440,12 @@ search_fuzzy(const match_index_t *ix, const char *norm, size_t len, arena_t *scr
                 const mpost_t *po = &ix->posts[tk->post + p];
                 if (po->weight > bhi)
                     break;
-                if (!xset_may_reach(&x, ix, A, po->rec, t))
+                /* The bound reads the record's tokens: fetched a few
+                 * postings ahead, as at a million names the walk waits
+                 * on them. */
+                if (p + SEARCH_PREFETCH < tk->n_post)
+                    __builtin_prefetch(ix->rec_toks + po[SEARCH_PREFETCH].tok);
+                if (!xset_may_reach(&x, ix, A, po, t))
                     continue;
                 if (recset_add(&cand, scratch, po->rec) != 0)
                     return -1;
