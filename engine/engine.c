@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "cover.h"
 #include "mclock.h"
 #include "diag.h"
 #include "proto.h"
@@ -22,8 +23,10 @@ struct vet_engine {
 };
 
 struct vet_worker {
-    arena_t *arena; /* per-request memory, reset each call */
-    sbuf_t reply;   /* reply buffer, reused */
+    arena_t *arena;              /* per-request memory, reset each call */
+    sbuf_t reply;                /* reply buffer, reused */
+    cover_t *cover;              /* coverage counts (vet_worker_cover), or NULL: off */
+    const vet_engine_t *covered; /* the engine cover counts for */
 };
 
 vet_engine_t *
@@ -94,6 +97,7 @@ vet_worker_destroy(vet_worker_t **wp)
         return;
     arena_destroy(&(*wp)->arena);
     sbuf_free(&(*wp)->reply);
+    cover_destroy(&(*wp)->cover);
     free(*wp);
     *wp = NULL;
 }
@@ -122,6 +126,26 @@ vet_engine_set_profile(vet_engine_t *e, const char *profile, char **error)
     free(e->profile);
     e->profile = copy;
     return 0;
+}
+
+int
+vet_engine_load_reviews(vet_engine_t *e, const char *path, char **error)
+{
+    if (error != NULL)
+        *error = NULL;
+    diag_t *d = diag_new(0);
+    if (d == NULL)
+        return -1;
+    int rc = ruleset_load_reviews(e->rs, path, d);
+    if (rc != 0 && error != NULL) {
+        sbuf_t b = SBUF_INIT;
+        for (size_t i = 0; diag_get(d, i) != NULL; i++)
+            sbuf_printf(&b, "%s\n", diag_get(d, i));
+        *error = sbuf_take(&b);
+        sbuf_free(&b);
+    }
+    diag_destroy(&d);
+    return rc;
 }
 
 int
@@ -154,6 +178,8 @@ vet_engine_screen(const vet_engine_t *e, vet_worker_t *w, const char *json, size
             proto_write_error(&w->reply, req.id, res.err, res.errmsg);
         } else {
             proto_write_result(&w->reply, e->rs, &req, &res, mclock_us() - t0);
+            if (w->cover != NULL && w->covered == e)
+                cover_count(w->cover, &req, &res);
             rc = 0;
         }
     }
@@ -162,4 +188,35 @@ vet_engine_screen(const vet_engine_t *e, vet_worker_t *w, const char *json, size
     *reply = w->reply.data;
     *reply_len = w->reply.len;
     return rc;
+}
+
+int
+vet_worker_cover(vet_worker_t *w, const vet_engine_t *e)
+{
+    cover_t *c = cover_new(e->rs);
+    if (c == NULL)
+        return -1;
+    cover_destroy(&w->cover);
+    w->cover = c;
+    w->covered = e;
+    return 0;
+}
+
+char *
+vet_engine_coverage(const vet_engine_t *e, vet_worker_t *const *ws, size_t n)
+{
+    cover_t *sum = cover_new(e->rs);
+    if (sum == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (ws[i] != NULL && ws[i]->cover != NULL && ws[i]->covered == e)
+            cover_merge(sum, ws[i]->cover);
+    sbuf_t b = SBUF_INIT;
+    cover_report(sum, &b);
+    cover_destroy(&sum);
+    if (b.oom) {
+        sbuf_free(&b);
+        return NULL;
+    }
+    return sbuf_take(&b);
 }

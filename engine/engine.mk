@@ -2,11 +2,11 @@
 # threads, no I/O on the request path. Exports only include/vet_engine.h
 # (-fvisibility=hidden, VET_API); the static archive also carries lib/.
 # One list per folder.
-ENGINE_TOP_SRC   := engine/engine.c engine/proto.c engine/proto_admin.c engine/registry.c \
+ENGINE_TOP_SRC   := engine/cover.c engine/engine.c engine/proto.c engine/proto_admin.c engine/registry.c \
                     engine/request.c engine/screen.c engine/taxonomy.c
 ENGINE_LOAD_SRC  := engine/load/cfgread.c engine/load/load_policy.c engine/load/load_registry.c \
                     engine/load/load_taxonomy.c engine/load/load_vocab.c engine/load/load_words.c \
-                    engine/load/load_merge.c engine/load/loader.c \
+                    engine/load/load_merge.c engine/load/load_reviews.c engine/load/loader.c \
                     engine/load/rtest.c engine/load/ruleset.c
 ENGINE_EXPR_SRC  := engine/expr/expr.c engine/expr/expr_eval.c engine/expr/expr_lex.c \
                     engine/expr/expr_parse.c
@@ -28,4 +28,5 @@ $(ENGINE_LIB): $(ENGINE_OBJ) $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(ENGINE_SO): $(ENGINE_OBJ) $(LIB_OBJ)
-	$(CC) -shared -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+	$(CC) -shared -Wl,-soname,libvetengine.so.$(VERSION_MAJOR) -o $@ $(filter %.o,$^) \
+	    $(ALL_LDFLAGS) $(LIBS)

@@ -43,7 +43,9 @@
     X(F_TEXT, "text")                                                                              \
     X(F_CONTEXT, "context")                                                                        \
     X(F_PROFILE, "profile")                                                                        \
-    X(F_FORCE, "force")
+    X(F_FORCE, "force")                                                                            \
+    X(F_ACTION, "action")                                                                          \
+    X(F_REVIEW, "review")
 
 /* Fields of partner. X(enum, name) */
 #define PARTNER_FIELDS(X)                                                                          \
@@ -324,6 +326,13 @@ get_iso_code(pctx_t *p, const cJSON *v, const char *field, bool region, const ch
     char up[8] = "";
     for (size_t i = 0; i < n && n < sizeof up; i++)
         up[i] = ascii_upper(s[i]);
+    /* A country's name ("China") gets its code as a suggestion: the
+     * request is still refused, the caller decides. */
+    const char *sug =
+        strcmp(field, "partner.country") == 0 && s != NULL ? iso_country_find(s) : NULL;
+    if (sug != NULL && !iso_country_code(up))
+        return fail(p, ERR_BAD_REQUEST,
+                    "%s: expected an ISO 3166-1 alpha-2 code (did you mean \"%s\"?)", field, sug);
     if (!(region ? iso_region_code(up) : iso_country_code(up)))
         return fail(p, ERR_BAD_REQUEST, "%s: expected an ISO 3166-%s code%s", field,
                     region ? "2 subdivision" : "1 alpha-2", example);
@@ -470,6 +479,43 @@ format_number(double v, char *buf, size_t cap)
 }
 
 /* Reads id (string or number) into req->id. */
+/* The review op's "review" object: strings only, each field once,
+ * unknown fields refused with a suggestion. What they must say (an
+ * entity of the ruleset, a date in range...) the daemon checks against
+ * the ruleset it serves. */
+static int
+get_review(pctx_t *p, const cJSON *v)
+{
+    req_review_t *rv = &p->req->review;
+    static const char *const names[] = {"id",      "decision", "entity", "name",
+                                        "country", "activity", "rule",   "by",
+                                        "reason",  "expires",  "ref"};
+    const char **slots[] = {&rv->id,      &rv->decision, &rv->entity, &rv->name,
+                            &rv->country, &rv->activity, &rv->rule,   &rv->by,
+                            &rv->reason,  &rv->expires,  &rv->ref};
+    if (!cJSON_IsObject(v))
+        return fail(p, ERR_BAD_REQUEST, "review: expected an object");
+    vocab_t known = names_vocab(names, sizeof names / sizeof names[0]);
+    for (const cJSON *c = v->child; c != NULL; c = c->next) {
+        if (check_key(p, c->string, "review", 0) != 0)
+            return -1;
+        int f = vocab_find(&known, c->string);
+        if (f < 0)
+            return unknown_field(p, "review.", c->string, &known);
+        if (*slots[f] != NULL)
+            return fail(p, ERR_BAD_REQUEST, "review: duplicate field \"%s\"", c->string);
+        char field[32];
+        snprintf(field, sizeof field, "review.%s", names[f]);
+        if (f == 4) { /* country */
+            if (get_iso_code(p, c, "review.country", false, "", slots[f]) != 0)
+                return -1;
+        } else if (get_string(p, c, field, PROTO_MAX_TEXT, true, slots[f]) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int
 get_id(pctx_t *p, const cJSON *v)
 {
@@ -531,13 +577,15 @@ get_request(pctx_t *p, const cJSON *root)
     if (v != NULL && get_op(p, v) != 0)
         return -1;
 
-    /* Admin ops take nothing but id and op; reload also force; screen
-     * every field but force. */
+    /* Admin ops take nothing but id and op; reload also force; review
+     * action and review; screen every field but those. */
     const char *allowed[F_COUNT];
     size_t nallowed = 0;
     for (int f = 0; f < F_COUNT; f++)
-        if (f < F_PARTNER ||
-            (r->op == REQ_OP_SCREEN ? f != F_FORCE : r->op == REQ_OP_RELOAD && f == F_FORCE))
+        if (f < F_PARTNER || (r->op == REQ_OP_SCREEN   ? f < F_FORCE
+                              : r->op == REQ_OP_RELOAD ? f == F_FORCE
+                              : r->op == REQ_OP_REVIEW ? f == F_ACTION || f == F_REVIEW
+                                                       : false))
             allowed[nallowed++] = field_names[f];
     vocab_t known = names_vocab(allowed, nallowed);
     unsigned seen = 0;
@@ -582,6 +630,8 @@ get_request(pctx_t *p, const cJSON *root)
             else
                 r->force = cJSON_IsTrue(c);
             break;
+        case F_ACTION: rc = get_string(p, c, "action", PROTO_MAX_STRING, false, &r->action); break;
+        case F_REVIEW: rc = get_review(p, c); break;
         default: assert(!"unhandled request field");
         }
         if (rc != 0)
@@ -589,6 +639,19 @@ get_request(pctx_t *p, const cJSON *root)
     }
     if (r->op == REQ_OP_SCREEN && r->name == NULL)
         return fail(p, ERR_BAD_REQUEST, "partner: required");
+    if (r->op == REQ_OP_REVIEW) {
+        static const char *const actions[] = {"add", "expire", "list"};
+        vocab_t known_actions = names_vocab(actions, 3);
+        if (r->action == NULL)
+            return fail(p, ERR_BAD_REQUEST, "action: required (\"add\", \"expire\" or \"list\")");
+        if (vocab_find(&known_actions, r->action) < 0)
+            return fail(p, ERR_BAD_REQUEST,
+                        "action: \"%.32s\" is not \"add\", \"expire\" or \"list\"", r->action);
+        bool list = strcmp(r->action, "list") == 0;
+        if (list != (cJSON_GetObjectItemCaseSensitive(root, "review") == NULL))
+            return fail(p, ERR_BAD_REQUEST,
+                        list ? "review: \"list\" takes no review" : "review: required");
+    }
     return 0;
 }
 
@@ -794,8 +857,44 @@ put_person(sbuf_t *b, const reg_entity_t *e, const match_hit_t *h)
     put_strings(b, e->nationalities, e->n_nationalities);
 }
 
+void
+proto_write_review(sbuf_t *b, const rs_review_t *r, const char *state)
+{
+    const char *const names[] = {"id",       "decision", "entity",     "name",       "country",
+                                 "activity", "rule",     "by",         "on",         "reason",
+                                 "expires",  "ref",      "expired_on", "expired_by", "expired_why"};
+    const char *const vals[] = {r->id,         ruleset_review_kind_name(r->kind),
+                                r->entity_id,  r->name,
+                                r->country,    r->activity,
+                                r->rule,       r->by,
+                                r->on,         r->reason,
+                                r->expires,    r->ref,
+                                r->expired_on, r->expired_by,
+                                r->expired_why};
+    sbuf_putc(b, '{');
+    bool first = true;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (vals[i] == NULL)
+            continue;
+        sbuf_printf(b, "%s\"%s\":", first ? "" : ",", names[i]);
+        sbuf_json_cstr(b, vals[i]);
+        first = false;
+    }
+    if (state != NULL) {
+        sbuf_puts(b, ",\"state\":");
+        sbuf_json_cstr(b, state);
+        if (r->inert != NULL) {
+            sbuf_puts(b, ",\"inert\":");
+            sbuf_json_cstr(b, r->inert);
+        }
+    }
+    sbuf_putc(b, '}');
+}
+
+/* A match; review is the decision that dismissed it, or NULL. */
 static void
-put_match(sbuf_t *b, const ruleset_t *rs, const request_t *req, const match_hit_t *h)
+put_match(sbuf_t *b, const ruleset_t *rs, const request_t *req, const match_hit_t *h,
+          const rs_review_t *review)
 {
     assert(h->entity < rs->n_ents);
     const reg_entity_t *e = &rs->ents[h->entity];
@@ -837,6 +936,10 @@ put_match(sbuf_t *b, const ruleset_t *rs, const request_t *req, const match_hit_
         sbuf_puts(b, ",\"merged\":");
         put_strings(b, e->merged, e->n_merged);
     }
+    if (review != NULL) {
+        sbuf_puts(b, ",\"reviewed\":");
+        proto_write_review(b, review, NULL);
+    }
     sbuf_putc(b, '}');
 }
 
@@ -862,9 +965,19 @@ put_rule(sbuf_t *b, const ruleset_t *rs, const res_rule_t *fired)
     const rs_rule_t *r = &rs->rules[fired->rule];
     sbuf_puts(b, "{\"id\":");
     sbuf_json_cstr(b, r->id);
+    /* An accepted tie: the rule is shown at the verdict it now counts
+     * for (none), with the decision and what it would have been. */
+    bool accepted = fired->review >= 0 && (size_t)fired->review < rs->n_reviews;
     sbuf_puts(b, ",\"verdict\":");
-    sbuf_json_cstr(b, sym(&rs->verdicts, r->verdict));
-    sbuf_printf(b, ",\"score\":%d", r->score);
+    sbuf_json_cstr(b, sym(&rs->verdicts, accepted ? rs->default_verdict : r->verdict));
+    sbuf_printf(b, ",\"score\":%d", accepted ? 0 : r->score);
+    if (accepted) {
+        sbuf_puts(b, ",\"reviewed\":");
+        proto_write_review(b, &rs->reviews[fired->review], NULL);
+        sbuf_puts(b, ",\"lowered_from\":{\"verdict\":");
+        sbuf_json_cstr(b, sym(&rs->verdicts, r->verdict));
+        sbuf_printf(b, ",\"score\":%d}", r->score);
+    }
     sbuf_puts(b, ",\"reason\":");
     sbuf_json_cstr(b, r->reason);
     sbuf_puts(b, ",\"cite\":");
@@ -889,16 +1002,23 @@ proto_write_result(sbuf_t *b, const ruleset_t *rs, const request_t *req, const r
     for (size_t i = 0; i < res->n_matches; i++) {
         if (i > 0)
             sbuf_putc(b, ',');
-        put_match(b, rs, req, &res->matches[i]);
+        put_match(b, rs, req, &res->matches[i], NULL);
     }
     sbuf_putc(b, ']');
     /* People whose listed dates of birth all differ from the request's:
      * no matches, never silently dropped. */
     for (size_t i = 0; i < res->n_ruled_out; i++) {
         sbuf_puts(b, i > 0 ? "," : ",\"ruled_out\":[");
-        put_match(b, rs, req, &res->ruled_out[i]);
+        put_match(b, rs, req, &res->ruled_out[i], NULL);
     }
     if (res->n_ruled_out > 0)
+        sbuf_putc(b, ']');
+    /* Matches the review register dismissed: with the decision. */
+    for (size_t i = 0; i < res->n_dismissed; i++) {
+        sbuf_puts(b, i > 0 ? "," : ",\"dismissed\":[");
+        put_match(b, rs, req, &res->dismissed[i], &rs->reviews[res->dismissed_by[i]]);
+    }
+    if (res->n_dismissed > 0)
         sbuf_putc(b, ']');
     if (res->region_code != NULL) {
         /* Where the rules placed the partner, and why: a region read
@@ -1040,6 +1160,88 @@ masked(const char *const *mask, size_t n_mask, const char *field)
     return false;
 }
 
+/* A match as the audit record keeps it: the organisation, the name or
+ * identifier it was found by, how, and the score. */
+static void
+put_audit_match(sbuf_t *b, const ruleset_t *rs, const match_hit_t *h, bool hide)
+{
+    const reg_entity_t *e = &rs->ents[h->entity];
+    sbuf_puts(b, "{\"entity\":");
+    sbuf_json_cstr(b, e->id);
+    sbuf_puts(b, ",\"matched\":");
+    if (hide)
+        sbuf_puts(b, "\"***\"");
+    else if (h->method == MATCH_ID && h->name < e->n_ids)
+        put_ident(b, &e->ids[h->name]);
+    else if (h->method != MATCH_ID && h->name <= e->n_aliases)
+        sbuf_json_cstr(b, reg_entity_name(e, h->name));
+    else
+        sbuf_puts(b, "null");
+    sbuf_puts(b, ",\"method\":");
+    sbuf_json_cstr(b, match_method_name(h->method));
+    sbuf_puts(b, ",\"score\":");
+    put_score(b, h->score);
+}
+
+void
+proto_write_audit_result(sbuf_t *b, const ruleset_t *rs, const request_t *req, const result_t *res,
+                         const char *const *mask, size_t n_mask)
+{
+    /* An exact match's name is the partner's own: masked with it. */
+    bool hide = masked(mask, n_mask, "partner.name") || masked(mask, n_mask, "partner.aliases") ||
+                masked(mask, n_mask, "partner.ids");
+    sbuf_puts(b, ",\"verdict\":");
+    sbuf_json_cstr(b, sym(&rs->verdicts, res->verdict));
+    sbuf_puts(b, ",\"profile\":");
+    sbuf_json_cstr(b, rs->profiles[res->profile].id);
+    sbuf_printf(b, ",\"score\":%d,\"rules\":[", res->score);
+    for (size_t i = 0; i < res->n_rules; i++) {
+        if (i > 0)
+            sbuf_putc(b, ',');
+        sbuf_json_cstr(b, rs->rules[res->rules[i].rule].id);
+    }
+    sbuf_puts(b, "],\"partners\":[");
+    for (size_t i = 0; i < res->n_matches; i++) {
+        if (i > 0)
+            sbuf_putc(b, ',');
+        sbuf_json_cstr(b, rs->ents[res->matches[i].entity].id);
+    }
+    sbuf_puts(b, "],\"matches\":[");
+    for (size_t i = 0; i < res->n_matches; i++) {
+        if (i > 0)
+            sbuf_putc(b, ',');
+        put_audit_match(b, rs, &res->matches[i], hide);
+        sbuf_putc(b, '}');
+    }
+    sbuf_putc(b, ']');
+    /* What people decided changed this verdict: the matches the register
+     * dismissed and the rules whose tie it accepted, with the entry. */
+    size_t n = 0;
+    for (size_t i = 0; i < res->n_dismissed; i++) {
+        sbuf_puts(b, n++ ? "," : ",\"reviewed\":[");
+        put_audit_match(b, rs, &res->dismissed[i], hide);
+        sbuf_puts(b, ",\"review\":");
+        sbuf_json_cstr(b, rs->reviews[res->dismissed_by[i]].id);
+        sbuf_puts(b, ",\"decision\":\"not_entity\"}");
+    }
+    for (size_t i = 0; i < res->n_rules; i++) {
+        const res_rule_t *r = &res->rules[i];
+        if (r->review < 0)
+            continue;
+        sbuf_puts(b, n++ ? "," : ",\"reviewed\":[");
+        sbuf_puts(b, "{\"entity\":");
+        sbuf_json_cstr(b, r->entity >= 0 ? rs->ents[r->entity].id : NULL);
+        sbuf_puts(b, ",\"rule\":");
+        sbuf_json_cstr(b, rs->rules[r->rule].id);
+        sbuf_puts(b, ",\"review\":");
+        sbuf_json_cstr(b, rs->reviews[r->review].id);
+        sbuf_puts(b, ",\"decision\":\"accepted\"}");
+    }
+    if (n > 0)
+        sbuf_putc(b, ']');
+    (void)req;
+}
+
 #define MASK "\"***\""
 
 void
@@ -1048,6 +1250,33 @@ proto_write_request(sbuf_t *b, const request_t *req, const char *const *mask, si
     proto_open_reply(b, req->id);
     sbuf_puts(b, "\"op\":");
     sbuf_json_cstr(b, req_op_name(req->op));
+    if (req->op == REQ_OP_REVIEW) {
+        /* A change of the review register is a decision the record keeps
+         * whole: who, what, why; the partner's name and country in it
+         * are masked as a screen's are. */
+        sbuf_puts(b, ",\"action\":");
+        sbuf_json_cstr(b, req->action);
+        const req_review_t *rv = &req->review;
+        const char *const names[] = {"id",   "decision", "entity", "name",    "country", "activity",
+                                     "rule", "by",       "reason", "expires", "ref"};
+        const char *const vals[] = {rv->id,      rv->decision, rv->entity, rv->name,
+                                    rv->country, rv->activity, rv->rule,   rv->by,
+                                    rv->reason,  rv->expires,  rv->ref};
+        bool any = false;
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+            if (vals[i] == NULL)
+                continue;
+            sbuf_printf(b, "%s\"%s\":", any ? "," : ",\"review\":{", names[i]);
+            if ((i == 3 && masked(mask, n_mask, "partner.name")) ||
+                (i == 4 && masked(mask, n_mask, "partner.country")))
+                sbuf_puts(b, MASK);
+            else
+                sbuf_json_cstr(b, vals[i]);
+            any = true;
+        }
+        sbuf_puts(b, any ? "}}" : "}");
+        return;
+    }
     if (req->op != REQ_OP_SCREEN) {
         /* A forced reload is the decision the record must show. */
         sbuf_puts(b, req->force ? ",\"force\":true}" : "}");

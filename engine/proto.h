@@ -67,6 +67,20 @@ void proto_write_profiles(sbuf_t *b, const ruleset_t *rs, const char *id, const 
  * are written as "***". */
 void proto_write_request(sbuf_t *b, const request_t *req, const char *const *mask, size_t n_mask);
 
+/* Appends review entry r of the register as a JSON object: every field
+ * it has (id, decision, entity, name, country, activity, rule, by, on,
+ * reason, expires, ref, expired_on, expired_by, expired_why), then
+ * "state" (and "inert": why) when state is not NULL. */
+void proto_write_review(sbuf_t *b, const rs_review_t *r, const char *state);
+
+/* Appends the members of an audit record that say what res decided
+ * (",\"verdict\":...,\"profile\":...,\"score\":...,\"rules\":[ids],
+ * \"partners\":[ids],\"matches\":[{entity,matched,method,score}]" (matched
+ * "***" when mask, n_mask entries, masks the partner's names or ids), then
+ * ",\"reviewed\":[...]" when the review register changed it). */
+void proto_write_audit_result(sbuf_t *b, const ruleset_t *rs, const request_t *req,
+                              const result_t *res, const char *const *mask, size_t n_mask);
+
 /* ==== Admin replies (engine/proto_admin.c) ==============================
  * The daemon's admin ops (ping, version, stats, reload) answer in the
  * wire format too. The daemon gathers what a reply says into the plain
@@ -149,12 +163,13 @@ typedef struct proto_stats {
     long fds;                         /* descriptors open at the last count */
     long fd_limit;                    /* the descriptor limit */
     uint64_t refusals;                /* times the endpoints were closed for lack of fds */
+    uint64_t handshake_failures;      /* connections refused at the CURVE handshake (ZAP) */
     const proto_audit_stats_t *audit; /* NULL: the audit log is off */
 } proto_stats_t;
 
 /* Appends {"id":..,"uptime_s":..,"started_at":..,"workers":..,
  * <counters>,"reloads":{"ok","failed"},"ruleset":R,
- * "connections":{"listening","fds","fd_limit","refusals"},
+ * "connections":{"listening","fds","fd_limit","refusals","handshake_failures"},
  * "audit":{"path","written","healthy","on_failure","refused",
  * "unaudited","dropped"} or null}. */
 void proto_write_stats(sbuf_t *b, const char *id, const proto_stats_t *st);
@@ -164,9 +179,10 @@ void proto_write_stats(sbuf_t *b, const char *id, const proto_stats_t *st);
  * service stays as it is (fail closed: the last good ruleset, never a
  * partial one). X(enum, name in the reply) */
 #define PROTO_RELOAD_GATES(X)                                                                      \
-    X(PROTO_GATE_LOAD, "load")     /* every file read and compiled, no error */                    \
-    X(PROTO_GATE_TESTS, "tests")   /* the ruleset's own tests/ cases pass */                       \
-    X(PROTO_GATE_SHRINK, "shrink") /* no list loses more than limits.reload_max_shrink */
+    X(PROTO_GATE_LOAD, "load")       /* every file read and compiled, no error */                  \
+    X(PROTO_GATE_TESTS, "tests")     /* the ruleset's own tests/ cases pass */                     \
+    X(PROTO_GATE_SHRINK, "shrink")   /* no list loses more than limits.reload_max_shrink */        \
+    X(PROTO_GATE_REVIEWS, "reviews") /* the review register reads (when there is one) */
 
 typedef enum proto_gate {
 #define X(e, s) e,
@@ -195,6 +211,9 @@ typedef struct proto_gates {
     bool shrink_forced;           /* shrink: a list shrank too much, and the reload was forced */
     const proto_shrunk_t *shrunk; /* shrink: every list that loses organisations */
     size_t n_shrunk;              /* entries in shrunk */
+    size_t reviews_errors;        /* reviews failed: errors found (at least 1) */
+    size_t reviews_n;             /* reviews passed: entries in the register */
+    size_t reviews_active;        /* of those, in force */
 } proto_gates_t;
 
 /* What the reload reply says. */
@@ -207,6 +226,8 @@ typedef struct proto_reload {
     const char *const *errors;  /* not ok: why, one message each */
     size_t n_errors;            /* entries in errors */
     const proto_gates_t *gates; /* every gate that ran */
+    const char *action;         /* a review edit: "add" or "expire"; NULL: a reload */
+    const rs_review_t *review;  /* a review edit that passed: the entry as written */
 } proto_reload_t;
 
 /* Appends, if r->ok, {"id":..,"ok":true,"ruleset":R,"previous":
@@ -214,7 +235,14 @@ typedef struct proto_reload {
  * "ok":false,"errors":[...],"gates":[G...],"ruleset":R}. Each G is
  * {"gate":NAME,"ok":B,...} with "ms" (load passed) or "errors" (load
  * failed); "passed","failed" (tests); "limit_pct","forced","shrunk":
- * [{"list","before","after","lost_pct"}...] (shrink). */
+ * [{"list","before","after","lost_pct"}...] (shrink); "entries","active"
+ * or "errors" (reviews). A review edit that passed also has
+ * "action":A,"review":{entry} after "ok". */
 void proto_write_reload(sbuf_t *b, const char *id, const proto_reload_t *r);
+
+/* Appends the review register of rs (op review, action list):
+ * {"id":..,"ok":true,"register":PATH or null,"digest":..,"reviews":
+ * [entry with "state" at now (proto_write_review)...]}. */
+void proto_write_reviews(sbuf_t *b, const char *id, const ruleset_t *rs, time_t now);
 
 #endif

@@ -23,9 +23,12 @@ iso_time(time_t t, char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Writes what a reply says about a ruleset, or null. */
+/* Writes what a reply says about a ruleset, or null. With sources (the
+ * version reply), each list also names where its data comes from and
+ * under which terms: name, authority, url and terms, null when the
+ * ruleset does not record them. */
 static void
-put_ruleset(sbuf_t *b, const ruleset_t *rs, uint64_t load_us)
+put_ruleset(sbuf_t *b, const ruleset_t *rs, uint64_t load_us, bool sources)
 {
     if (rs == NULL) {
         sbuf_puts(b, "null");
@@ -46,6 +49,16 @@ put_ruleset(sbuf_t *b, const ruleset_t *rs, uint64_t load_us)
         const rs_list_t *l = &rs->list_info[i];
         sbuf_printf(b, "%s{\"id\":", i ? "," : "");
         sbuf_json_cstr(b, l->id);
+        if (sources) {
+            sbuf_puts(b, ",\"name\":");
+            sbuf_json_cstr(b, l->name);
+            sbuf_puts(b, ",\"authority\":");
+            sbuf_json_cstr(b, l->authority);
+            sbuf_puts(b, ",\"url\":");
+            sbuf_json_cstr(b, l->url);
+            sbuf_puts(b, ",\"terms\":");
+            sbuf_json_cstr(b, l->terms);
+        }
         sbuf_puts(b, ",\"as_of\":");
         sbuf_json_cstr(b, l->as_of);
         if (l->max_age_days > 0)
@@ -71,7 +84,7 @@ proto_write_version(sbuf_t *b, const char *id, const proto_version_t *v)
     sbuf_json_cstr(b, v->server);
     sbuf_printf(b, ",\"protocol\":%d,\"zmq\":\"%d.%d.%d\",\"ruleset\":", v->protocol, v->zmq[0],
                 v->zmq[1], v->zmq[2]);
-    put_ruleset(b, v->rs, v->load_us);
+    put_ruleset(b, v->rs, v->load_us, true);
     sbuf_putc(b, '}');
 }
 
@@ -126,11 +139,12 @@ proto_write_stats(sbuf_t *b, const char *id, const proto_stats_t *st)
                          rs ? rs->verdicts.n : 0);
     sbuf_printf(b, ",\"reloads\":{\"ok\":%" PRIu64 ",\"failed\":%" PRIu64 "},\"ruleset\":",
                 st->reloads_ok, st->reloads_failed);
-    put_ruleset(b, rs, st->load_us);
+    put_ruleset(b, rs, st->load_us, false);
     sbuf_printf(b,
                 ",\"connections\":{\"listening\":%s,\"fds\":%ld,\"fd_limit\":%ld,"
-                "\"refusals\":%" PRIu64 "}",
-                st->listening ? "true" : "false", st->fds, st->fd_limit, st->refusals);
+                "\"refusals\":%" PRIu64 ",\"handshake_failures\":%" PRIu64 "}",
+                st->listening ? "true" : "false", st->fds, st->fd_limit, st->refusals,
+                st->handshake_failures);
     sbuf_puts(b, ",\"audit\":");
     const proto_audit_stats_t *a = st->audit;
     if (a != NULL) {
@@ -182,6 +196,12 @@ put_gates(sbuf_t *b, const proto_gates_t *g)
             }
             sbuf_puts(b, "]}");
             break;
+        case PROTO_GATE_REVIEWS:
+            if (ok)
+                sbuf_printf(b, ",\"entries\":%zu,\"active\":%zu}", g->reviews_n, g->reviews_active);
+            else
+                sbuf_printf(b, ",\"errors\":%zu}", g->reviews_errors);
+            break;
         case PROTO_GATE_COUNT: break;
         }
     }
@@ -193,8 +213,16 @@ proto_write_reload(sbuf_t *b, const char *id, const proto_reload_t *r)
 {
     proto_open_reply(b, id);
     if (r->ok) {
-        sbuf_puts(b, "\"ok\":true,\"ruleset\":");
-        put_ruleset(b, r->rs, r->load_us);
+        sbuf_puts(b, "\"ok\":true,");
+        if (r->action != NULL && r->review != NULL) {
+            sbuf_puts(b, "\"action\":");
+            sbuf_json_cstr(b, r->action);
+            sbuf_puts(b, ",\"review\":");
+            proto_write_review(b, r->review, NULL);
+            sbuf_putc(b, ',');
+        }
+        sbuf_puts(b, "\"ruleset\":");
+        put_ruleset(b, r->rs, r->load_us, false);
         sbuf_puts(b, ",\"previous\":");
         if (r->previous != NULL) {
             sbuf_puts(b, "{\"version\":");
@@ -217,6 +245,24 @@ proto_write_reload(sbuf_t *b, const char *id, const proto_reload_t *r)
     sbuf_puts(b, "],\"gates\":");
     put_gates(b, r->gates);
     sbuf_puts(b, ",\"ruleset\":");
-    put_ruleset(b, r->rs, r->load_us);
+    put_ruleset(b, r->rs, r->load_us, false);
     sbuf_putc(b, '}');
+}
+
+void
+proto_write_reviews(sbuf_t *b, const char *id, const ruleset_t *rs, time_t now)
+{
+    proto_open_reply(b, id);
+    sbuf_puts(b, "\"ok\":true,\"register\":");
+    sbuf_json_cstr(b, rs->reviews_path);
+    sbuf_puts(b, ",\"digest\":");
+    sbuf_json_cstr(b, rs->reviews_digest[0] ? rs->reviews_digest : NULL);
+    sbuf_puts(b, ",\"reviews\":[");
+    for (size_t i = 0; i < rs->n_reviews; i++) {
+        if (i > 0)
+            sbuf_putc(b, ',');
+        const rs_review_t *r = &rs->reviews[i];
+        proto_write_review(b, r, ruleset_review_state_name(ruleset_review_state(r, now)));
+    }
+    sbuf_puts(b, "]}");
 }

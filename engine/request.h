@@ -24,7 +24,8 @@
     X(REQ_OP_STATS, "stats")                                                                       \
     X(REQ_OP_RELOAD, "reload")                                                                     \
     X(REQ_OP_TAXONOMY, "taxonomy")                                                                 \
-    X(REQ_OP_PROFILES, "profiles")
+    X(REQ_OP_PROFILES, "profiles")                                                                 \
+    X(REQ_OP_REVIEW, "review")
 
 typedef enum req_op {
 #define X(e, s) e,
@@ -51,6 +52,8 @@ int req_op_find(const char *name);
     X(ERR_TOO_LARGE, "too_large")                                                                  \
     X(ERR_UNKNOWN_OP, "unknown_op")                                                                \
     X(ERR_UNAVAILABLE, "unavailable")                                                              \
+    X(ERR_FORBIDDEN, "forbidden")                                                                  \
+    X(ERR_BUSY, "busy")                                                                            \
     X(ERR_INTERNAL, "internal")
 
 typedef enum req_err {
@@ -61,6 +64,23 @@ typedef enum req_err {
 } req_err_t;
 
 const char *req_err_name(req_err_t e);
+
+/* The review op's "review" object (docs/PROTOCOL.md, "The review
+ * register"): what to add, or which entry to withdraw. Strings borrowed
+ * from the request's arena; NULL when absent. */
+typedef struct req_review {
+    const char *id;       /* expire: the entry ("rv-12") */
+    const char *decision; /* add: "not_entity" or "accepted" */
+    const char *entity;   /* add: the registry id */
+    const char *name;     /* add, not_entity: the partner's name */
+    const char *country;  /* add, not_entity: its country, or NULL */
+    const char *activity; /* add, accepted: the activity */
+    const char *rule;     /* add, accepted: the rule */
+    const char *by;       /* who decides (add, expire) */
+    const char *reason;   /* why (add, expire) */
+    const char *expires;  /* add: last day in force, YYYY-MM-DD */
+    const char *ref;      /* add: the case or ticket */
+} req_review_t;
 
 typedef struct request {
     const char *id;       /* caller's correlation id, or NULL */
@@ -88,6 +108,8 @@ typedef struct request {
     const char *default_profile; /* when profile is NULL: the daemon's
                                   * default (vetd.cfg profile), or NULL
                                   * for the ruleset's default_profile */
+    const char *action;          /* review: "add", "expire" or "list" */
+    req_review_t review;         /* review: the entry (add) or its id (expire) */
     expr_ctxval_t *ctx;          /* context values */
     size_t n_ctx;
 } request_t;
@@ -108,6 +130,9 @@ typedef struct res_cat {
 typedef struct res_rule {
     int rule;       /* index into the ruleset's rules */
     int64_t entity; /* entity it fired on, or -1 (no match) */
+    int review;     /* index into the ruleset's reviews of the accepted
+                     * tie that lowers it (it then counts for nothing:
+                     * shown, not judged), or -1 */
 } res_rule_t;
 
 typedef struct result {
@@ -127,6 +152,11 @@ typedef struct result {
                              * request's (match_hit_t.ruled_out): no
                              * matches, reported */
     size_t n_ruled_out;
+    match_hit_t *dismissed;       /* matches the review register says are not
+                                   * the partner (not_entity): no matches,
+                                   * reported with the decision */
+    const uint32_t *dismissed_by; /* parallel: index into the ruleset's reviews */
+    size_t n_dismissed;
     res_cat_t *cats; /* categories, taxonomy order */
     size_t n_cats;
     res_rule_t *rules; /* fired rules, policy order */

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "norm.h"
 
@@ -149,10 +150,10 @@ list_sep(size_t i, size_t n)
 static int
 add_note(const ruleset_t *rs, const request_t *req, result_t *res, arena_t *a)
 {
-    if (res->n_matches == 0 && res->n_ruled_out == 0)
+    if (res->n_matches == 0 && res->n_ruled_out == 0 && res->n_dismissed == 0)
         return 0;
     for (size_t i = 0; i < res->n_rules; i++)
-        if (res->rules[i].entity >= 0)
+        if (res->rules[i].entity >= 0 && res->rules[i].review < 0)
             return 0;
     char buf[1536] = "";
     size_t off = 0, n = res->n_matches;
@@ -213,6 +214,33 @@ ruled_out:
         note_put(buf, sizeof buf, &off,
                  ". A different date of birth makes the partner someone else, unless the date "
                  "given is wrong: confirm it.");
+    /* Matches a person dismissed, and ties a person accepted: the
+     * decision is in the reply (dismissed[].reviewed, rules[].reviewed);
+     * the note says that it was a decision, not the matcher. */
+    for (size_t i = 0; i < res->n_dismissed && i < NOTE_MAX_NAMED; i++) {
+        const rs_review_t *r = &rs->reviews[res->dismissed_by[i]];
+        note_put(buf, sizeof buf, &off, "%s%s (%s)",
+                 i == 0 ? (off > 0 ? " The review register says the partner is not "
+                                   : "The review register says the partner is not ")
+                        : list_sep(i, res->n_dismissed),
+                 rs->ents[res->dismissed[i].entity].id, r->id);
+    }
+    if (res->n_dismissed > NOTE_MAX_NAMED)
+        note_put(buf, sizeof buf, &off, " and %zu more", res->n_dismissed - NOTE_MAX_NAMED);
+    if (res->n_dismissed > 0)
+        note_put(buf, sizeof buf, &off,
+                 ": decisions people made and signed (dismissed[].reviewed), in force until they "
+                 "expire.");
+    for (size_t i = 0; i < res->n_rules; i++) {
+        if (res->rules[i].review < 0)
+            continue;
+        const rs_review_t *r = &rs->reviews[res->rules[i].review];
+        note_put(buf, sizeof buf, &off,
+                 "%sRule %s was accepted for this tie by review %s (%s, %s; until %s) and counts "
+                 "for nothing here.",
+                 off > 0 ? " " : "", rs->rules[res->rules[i].rule].id, r->id, r->by, r->on,
+                 r->expires);
+    }
     if ((res->note = arena_strdup(a, buf)) == NULL)
         return fail(res, a, ERR_INTERNAL, "out of memory");
     return 0;
@@ -300,6 +328,56 @@ find_region(const ruleset_t *rs, const request_t *req, result_t *res, arena_t *a
     return 0;
 }
 
+/* Moves the matches the review register says are not the partner
+ * ("the name N (country C) is not entity E", in force now) from
+ * res->matches to res->dismissed: rules never see them, the reply shows
+ * them with the decision. The name compared is the request's name or
+ * alias that found the match, normalised as the register's is. Returns
+ * 0, or -1 on OOM (res->err set). */
+static int
+dismiss_reviewed(const ruleset_t *rs, const request_t *req, result_t *res, arena_t *a, time_t now)
+{
+    if (rs->n_reviews == 0 || res->n_matches == 0)
+        return 0;
+    match_hit_t *out = arena_alloc(a, res->n_matches * sizeof *out);
+    uint32_t *by = arena_alloc(a, res->n_matches * sizeof *by);
+    if (out == NULL || by == NULL)
+        return fail(res, a, ERR_INTERNAL, "out of memory");
+    size_t kept = 0, n = 0;
+    for (size_t i = 0; i < res->n_matches; i++) {
+        const match_hit_t *h = &res->matches[i];
+        const char *q = h->query == 0                ? req->name
+                        : h->query <= req->n_aliases ? req->aliases[h->query - 1]
+                                                     : NULL;
+        const rs_review_t *r = NULL;
+        const char *norm;
+        size_t nlen;
+        char err[96];
+        if (q != NULL && h->method != MATCH_ID) {
+            if (norm_text(a, q, strlen(q), &norm, &nlen, err, sizeof err) != 0) {
+                /* The matcher read this very string: only memory fails. */
+                return fail(res, a, ERR_INTERNAL, "out of memory");
+            }
+            r = ruleset_review_not(rs, h->entity, norm, nlen, req->country, now);
+        }
+        if (r == NULL) {
+            res->matches[kept++] = *h;
+            continue;
+        }
+        out[n] = *h;
+        by[n++] = (uint32_t)(r - rs->reviews);
+    }
+    /* The ruled out (people) sit right after the matches: keep them there. */
+    if (kept < res->n_matches && res->n_ruled_out > 0)
+        memmove(res->matches + kept, res->ruled_out, res->n_ruled_out * sizeof *res->matches);
+    res->ruled_out = res->matches + kept;
+    res->n_matches = kept;
+    res->dismissed = out;
+    res->dismissed_by = by;
+    res->n_dismissed = n;
+    return 0;
+}
+
 static bool
 bit(const uint64_t *set, int i)
 {
@@ -367,6 +445,10 @@ screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch, result_t
     }
     res->ruled_out = res->matches + nm;
     res->n_matches = (size_t)nm;
+    time_t now = rs->n_reviews > 0 ? time(NULL) : 0;
+    if (dismiss_reviewed(rs, req, res, a, now) != 0)
+        return -1;
+    nm = (int)res->n_matches;
 
     /* Categories in the reply, taxonomy order. */
     res->cats = arena_alloc(a, (ncat + 1) * sizeof *res->cats);
@@ -403,7 +485,8 @@ screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch, result_t
     for (size_t k = 0; k < prof->n_rules; k++) {
         size_t r = prof->rules[k];
         const rs_rule_t *rule = &rs->rules[r];
-        int64_t fired_on = -2;
+        int64_t fired_on = -2, accepted_on = -2;
+        const rs_review_t *accepted = NULL;
         if (nm == 0) {
             f.entity = NULL;
             f.match = 0;
@@ -415,12 +498,30 @@ screen_run(const ruleset_t *rs, const request_t *req, arena_t *scratch, result_t
             f.entity = &rs->ents[res->matches[m].entity];
             f.match = res->matches[m].score;
             f.method = (int)res->matches[m].method;
-            if (expr_eval(rule->when, &f) == 1)
+            if (expr_eval(rule->when, &f) != 1)
+                continue;
+            /* A tie the register accepts for this activity under this
+             * rule is shown, not judged; the rule may still fire on
+             * another match. */
+            const rs_review_t *acc =
+                rs->n_reviews > 0 && activity >= 0
+                    ? ruleset_review_accepted(rs, res->matches[m].entity, activity, (int)r, now)
+                    : NULL;
+            if (acc == NULL)
                 fired_on = res->matches[m].entity;
+            else if (accepted == NULL) {
+                accepted = acc;
+                accepted_on = res->matches[m].entity;
+            }
+        }
+        if (fired_on == -2 && accepted != NULL) {
+            res->rules[res->n_rules++] =
+                (res_rule_t){(int)r, accepted_on, (int)(accepted - rs->reviews)};
+            continue;
         }
         if (fired_on == -2)
             continue;
-        res->rules[res->n_rules++] = (res_rule_t){(int)r, fired_on};
+        res->rules[res->n_rules++] = (res_rule_t){(int)r, fired_on, -1};
         if (rule->verdict > res->verdict)
             res->verdict = rule->verdict;
         if (rule->score > res->score)

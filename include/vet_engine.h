@@ -47,6 +47,17 @@ VET_API const char *vet_engine_digest(const vet_engine_t *e);
  * message (caller frees with free()); the default is then unchanged. */
 VET_API int vet_engine_set_profile(vet_engine_t *e, const char *profile, char **error);
 
+/* Reads the review register at path (the file vetd owns: vetd.cfg
+ * reviews, --reviews; docs/OPERATIONS.md "The review register") and
+ * applies it to every later screen, as vetd does: a match a person
+ * dismissed is reported apart, a tie a person accepted counts for
+ * nothing. A missing file is an empty register. Call it before the
+ * engine is shared between threads. Returns 0, or -1 when the register
+ * does not read, with *error, if error is not NULL, set to every
+ * "path:line: message" (caller frees with free()); the engine then keeps
+ * the register it had. */
+VET_API int vet_engine_load_reviews(vet_engine_t *e, const char *path, char **error);
+
 /* Per-thread scratch memory (request arena and reply buffer). Caller
  * owns it (vet_worker_destroy); NULL on OOM. Never share one between
  * threads at the same time. */
@@ -61,6 +72,26 @@ VET_API void vet_worker_destroy(vet_worker_t **wp);
  * for the daemon and answer unknown_op here. */
 VET_API int vet_engine_screen(const vet_engine_t *e, vet_worker_t *w, const char *json, size_t len,
                               const char **reply, size_t *reply_len);
+
+/* Coverage (vet-replay --coverage): which rules fired, how often each
+ * top-level `and` conjunct of a rule's condition held, which registry
+ * entries matched. Off unless asked, so screening costs nothing more:
+ * a worker counts once vet_worker_cover has given it a counter block,
+ * and only into its own block, so counting takes no lock.
+ *
+ * Makes w count the requests it screens with e from its next
+ * vet_engine_screen on (w must screen with e only while it counts;
+ * calling it again starts again from zero). Returns 0, or -1 on OOM. */
+VET_API int vet_worker_cover(vet_worker_t *w, const vet_engine_t *e);
+
+/* The coverage report of e over the counts of the n workers ws (each
+ * counting for e, vet_worker_cover; one not counting adds nothing): a
+ * text, one item per line, the rules that never fired marked "NEVER
+ * FIRED", the conjuncts that never held "NEVER HELD", then the registry
+ * entries never matched, by list (docs/RULES.md, "Coverage"). Call it
+ * when no worker is screening. Caller owns the string (free()); NULL on
+ * OOM. */
+VET_API char *vet_engine_coverage(const vet_engine_t *e, vet_worker_t *const *ws, size_t n);
 
 #ifdef __cplusplus
 }

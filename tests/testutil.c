@@ -98,6 +98,41 @@ tu_run(const char *cmd)
     return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+tu_out_t
+tu_sh(const char *cmd)
+{
+    char out[] = "/tmp/vet-sh-out-XXXXXX", err[] = "/tmp/vet-sh-err-XXXXXX";
+    int fo = mkstemp(out), fe = mkstemp(err);
+    if (fo >= 0)
+        close(fo);
+    if (fe >= 0)
+        close(fe);
+    size_t n = strlen(cmd) + sizeof out + sizeof err + 32;
+    char *full = malloc(n);
+    int st = -1;
+    if (full != NULL && fo >= 0 && fe >= 0) {
+        snprintf(full, n, "{ %s\n} > %s 2> %s", cmd, out, err);
+        st = tu_run(full);
+    }
+    free(full);
+    char *o = fo >= 0 ? tu_read_file(out, NULL) : NULL,
+         *e = fe >= 0 ? tu_read_file(err, NULL) : NULL;
+    tu_out_t r = {st, o != NULL ? o : strdup(""), e != NULL ? e : strdup("")};
+    if (fo >= 0)
+        unlink(out);
+    if (fe >= 0)
+        unlink(err);
+    return r;
+}
+
+void
+tu_out_free(tu_out_t *o)
+{
+    free(o->out);
+    free(o->err);
+    o->out = o->err = NULL;
+}
+
 int
 tu_vetd_init(tu_vetd_t *d, const char *tag)
 {
@@ -112,13 +147,14 @@ tu_vetd_init(tu_vetd_t *d, const char *tag)
     snprintf(d->audit, sizeof d->audit, "%s/audit.jsonl", d->dir);
     snprintf(d->rules, sizeof d->rules, "%s/rules", d->dir);
     snprintf(d->cfg, sizeof d->cfg, "%s/vetd.cfg", d->dir);
+    snprintf(d->reviews, sizeof d->reviews, "%s/reviews.cfg", d->dir);
     return 0;
 }
 
 int
 tu_vetd_spawn(tu_vetd_t *d, const char *const *args)
 {
-    const char *argv[TU_MAX_ARGS + 5];
+    const char *argv[TU_MAX_ARGS + 8];
     size_t n = 0;
     char nofile[64];
     if (d->rlim_nofile > 0) {
@@ -131,11 +167,22 @@ tu_vetd_spawn(tu_vetd_t *d, const char *const *args)
         argv[n++] = "--";
     }
     argv[n++] = tu_env_or("VETD_BIN", "bin/vetd");
+    bool own_reviews = false, own_user = false;
     for (size_t i = 0; args != NULL && args[i] != NULL; i++) {
         if (n > TU_MAX_ARGS + 2)
             return -1;
+        own_reviews |= strncmp(args[i], "--reviews", 9) == 0 || strcmp(args[i], "-c") == 0;
+        own_user |= strncmp(args[i], "--user", 6) == 0 || strcmp(args[i], "--allow-root") == 0;
         argv[n++] = args[i];
     }
+    if (!own_reviews && d->reviews[0] != '\0') {
+        argv[n++] = "--reviews";
+        argv[n++] = d->reviews;
+    }
+    /* vetd refuses to serve as root without being told (the tests run
+     * as root on CI): say it, unless the test chose a user. */
+    if (!own_user && geteuid() == 0)
+        argv[n++] = "--allow-root";
     argv[n] = NULL;
     pid_t pid = fork();
     if (pid < 0)

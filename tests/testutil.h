@@ -30,6 +30,18 @@ void tu_write_file(const char *path, const char *text);
  * run or was killed by a signal. */
 int tu_run(const char *cmd);
 
+/* What a command printed and how it ended (tu_sh). */
+typedef struct tu_out {
+    int status; /* exit status, -1 if it did not exit */
+    char *out;  /* its stdout, "" when none (owned) */
+    char *err;  /* its stderr, "" when none (owned) */
+} tu_out_t;
+
+/* Runs cmd with /bin/sh, its stdout and stderr captured (stdin is
+ * whatever cmd redirects). Free with tu_out_free. */
+tu_out_t tu_sh(const char *cmd);
+void tu_out_free(tu_out_t *o);
+
 /* Removes path and everything under it (links are not followed).
  * Returns 0, or -1 with errno if something could not be removed. */
 int tu_remove_tree(const char *path);
@@ -64,15 +76,16 @@ struct ruleset *tu_rsdir_load(const tu_rsdir_t *dir);
  * are where the test puts (or finds) each file; tu_vetd_spawn passes
  * only the arguments it is given. */
 typedef struct tu_vetd {
-    pid_t pid;        /* the daemon; 0 when not running */
-    char dir[64];     /* private temporary directory; "" if none */
-    char ep[160];     /* ipc://DIR/sock */
-    char log[128];    /* DIR/vetd.log: the daemon's stderr */
-    char audit[128];  /* DIR/audit.jsonl */
-    char rules[128];  /* DIR/rules: for a copy of a ruleset */
-    char cfg[128];    /* DIR/vetd.cfg: for a -c file */
-    long rlim_fsize;  /* > 0: soft RLIMIT_FSIZE of the daemon (bytes) */
-    long rlim_nofile; /* > 0: RLIMIT_NOFILE of the daemon, soft and hard */
+    pid_t pid;         /* the daemon; 0 when not running */
+    char dir[64];      /* private temporary directory; "" if none */
+    char ep[160];      /* ipc://DIR/sock */
+    char log[128];     /* DIR/vetd.log: the daemon's stderr */
+    char audit[128];   /* DIR/audit.jsonl */
+    char rules[128];   /* DIR/rules: for a copy of a ruleset */
+    char cfg[128];     /* DIR/vetd.cfg: for a -c file */
+    char reviews[128]; /* DIR/reviews.cfg: the review register */
+    long rlim_fsize;   /* > 0: soft RLIMIT_FSIZE of the daemon (bytes) */
+    long rlim_nofile;  /* > 0: RLIMIT_NOFILE of the daemon, soft and hard */
 } tu_vetd_t;
 
 /* Clears d, makes its directory /tmp/vetd-TAG-XXXXXX and fills in the
@@ -81,7 +94,10 @@ typedef struct tu_vetd {
 int tu_vetd_init(tu_vetd_t *d, const char *tag);
 
 /* Starts $VETD_BIN (default bin/vetd) with args (NULL-ended, borrowed;
- * at most 30), its stderr appended to d->log, under d's resource limits
+ * at most 30) and, unless they name one (--reviews) or a -c file, the
+ * review register d->reviews (so no test reads a vetd-reviews.cfg of the
+ * working directory) and, as root without --user, --allow-root; its
+ * stderr appended to d->log, under d's resource limits
  * (a full disk is a file-size limit; few descriptors, a low NOFILE). The daemon is killed if the
  * test process dies. Returns 0 (d->pid set), or -1 if it cannot fork. */
 int tu_vetd_spawn(tu_vetd_t *d, const char *const *args);

@@ -1,11 +1,13 @@
 /* batch.c -- `vet batch`'s pipeline: requests in flight, re-sends, results in input order. */
 #include "batch.h"
 #include "breader.h"
+#include "idtab.h"
 #include "mclock.h"
 #include "sbuf.h"
 #include "vetcli.h"
 #include "vet.h"
 
+#include <assert.h>
 #include <cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -29,19 +31,23 @@
 #define MAX_TALLY 16           /* distinct verdicts and error codes counted */
 
 static const char usage_text[] =
-    "usage: vet batch [-e ENDPOINT] [-t TIMEOUT_MS] [--format jsonl|csv]\n"
+    "usage: vet batch [-e ENDPOINT] [-t TIMEOUT_MS] [--format jsonl|csv] [--bom]\n"
     "                 [--input-format csv|jsonl] [--inflight N] [--retries N]\n"
-    "                 [--profile ID] [--summary] [FILE|-]\n"
+    "                 [--profile ID] [--user NAME] [--keep-columns] [--summary]\n"
+    "                 [FILE|-]\n"
     "  Screens every record of FILE (default: stdin), a CSV with a header\n"
     "  (id,name,country,type,aliases,ids,tech,activity,current,text,profile,\n"
     "  context.KEY; several values in a cell separated by ';', ids as\n"
-    "  SCHEME:VALUE) or JSONL (one screening request per line); the format is\n"
-    "  told by --input-format, else by the name (.csv, .jsonl), else by the\n"
-    "  first byte ('{': JSONL).\n"
+    "  SCHEME:VALUE; a country may be a name: \"China\" is sent as CN) or JSONL\n"
+    "  (one screening request per line); the format is told by --input-format,\n"
+    "  else by the name (.csv, .jsonl), else by the first byte ('{': JSONL).\n"
+    "  The record's id is the request's id, so vetd's audit log names it; a\n"
+    "  record without one is sent as \"vet-batch:LINE\".\n"
     "  Writes one line per record, in input order: JSONL {\"line\":N,...reply}\n"
-    "  or, with --format csv,\n"
-    "  line,id,name,verdict,score,rules,matches,error,profile.\n"
-    "  -e ENDPOINT    vetd's endpoint (default $VET_ENDPOINT or tcp://127.0.0.1:7470)\n"
+    "  or, with --format csv, line,id,name,verdict,score,rules,reasons,match,\n"
+    "  method,match_score,alias,lists,unacted_match,note,error,profile.\n"
+    "  -e ENDPOINT    vetd's endpoint (default $VET_ENDPOINT or tcp://127.0.0.1:7470);\n"
+    "                 several, comma-separated: spread over, failed over\n"
     "  -t TIMEOUT_MS  time allowed for each answer before re-sending (default 3000)\n"
     "  --inflight N   requests in flight at once (default 256, at most 10000)\n"
     "  --retries N    re-sends of an unanswered request before it fails with\n"
@@ -50,23 +56,35 @@ static const char usage_text[] =
     "                 the record names its own (a \"profile\" column or field);\n"
     "                 default: the daemon's. An unknown one stops the batch\n"
     "                 before anything is screened (exit 65).\n"
+    "  --user NAME    context.user of every request whose record gives none:\n"
+    "                 who screened, for the audit log\n"
+    "  --keep-columns carry CSV columns of other names to the output (CSV: after\n"
+    "                 profile; JSONL: \"input\") instead of refusing them\n"
+    "  --bom          CSV output opens with a UTF-8 byte order mark\n"
     "  --summary      counts by verdict and by error on stderr at the end\n"
-    "exit: the most severe verdict's (0 clear, 10 review, 20 prohibited) or,\n"
-    "      if any record ended in error, 65 bad or rejected record, 69 vetd\n"
-    "      unavailable or not answering, 70 internal; 64 usage, 66 no input\n";
+    "exit: the most severe verdict's if any record is review (10) or prohibited\n"
+    "      (20), whatever else failed; else, if a record ended in error, 65 bad\n"
+    "      or rejected record, 69 vetd unavailable or not answering, 70\n"
+    "      internal; else 0. 64 usage, 66 no input\n";
 
-typedef enum { SLOT_FREE, SLOT_PENDING, SLOT_DONE } slot_state_t;
+/* A record's way through the window: read (FREE until then), HELD
+ * while a request with the same id is unanswered, PENDING once sent,
+ * DONE when its output is ready. */
+typedef enum { SLOT_FREE, SLOT_HELD, SLOT_PENDING, SLOT_DONE } slot_state_t;
 
 /* One record of the window: from read to written. Buffers are reused. */
 typedef struct slot {
-    uint64_t k;         /* record number, from 0: the request id is "b<k>" */
-    unsigned long line; /* input line the record starts on */
-    slot_state_t state;
+    uint64_t k;          /* record number, from 0 */
+    unsigned long line;  /* input line the record starts on */
+    slot_state_t state;  /* see slot_state_t */
     int attempts;        /* sends so far */
     int64_t first_ms;    /* when it was first tried */
     int64_t deadline_ms; /* the current attempt's answer is due */
     sbuf_t req;          /* the request, kept for re-sending */
+    sbuf_t key;          /* the id on the wire (idtab's key) */
     sbuf_t uid;          /* the caller's id as a JSON string; empty if none */
+    sbuf_t kept;         /* --keep-columns: the kept cells, NUL-terminated */
+    sbuf_t note;         /* what the reader changed; empty if nothing */
     sbuf_t name;         /* partner name (CSV output only) */
     char *reply;         /* owned: the daemon's reply, written from rest */
     size_t reply_len;    /* its length */
@@ -90,6 +108,11 @@ typedef struct batch {
     bool csv_out;             /* --format csv; else JSONL */
     breader_fmt_t in_fmt;     /* --input-format, or BREADER_AUTO */
     const char *profile;      /* --profile, borrowed from argv; NULL: none */
+    const char *user;         /* --user, borrowed from argv; NULL: none */
+    bool bom;                 /* --bom */
+    bool keep;                /* --keep-columns */
+    idtab_t *ids;             /* owned: the ids on the wire */
+    int held;                 /* records HELD behind a request of their id */
     const char *path;         /* input file, "-" for stdin */
     vet_client_t *c;          /* owned */
     breader_t *rd;            /* owned: the input */
@@ -111,22 +134,30 @@ typedef struct batch {
     sbuf_t obuf;              /* output not yet handed to stdout */
     tally_t verdicts[MAX_TALLY];
     tally_t errors[MAX_TALLY];
-    int status; /* exit code so far */
-    int fatal;  /* non-zero: stop with this exit code */
+    int worst_verdict;          /* the most severe verdict's exit code */
+    int worst_error;            /* the highest error exit code, 0 if none */
+    unsigned long errors_total; /* records that ended in error */
+    int fatal;                  /* non-zero: stop with this exit code */
 } batch_t;
 
 /* ---- results ---- */
 
 /* Appends s as one CSV field, quoted when it holds a comma, a quote or a
- * line break (RFC 4180). */
+ * line break (RFC 4180). A text cell that a spreadsheet would run as a
+ * formula (opening with = + - @, a tab or a carriage return: OWASP's
+ * "CSV injection") gets a leading apostrophe, which spreadsheets show as
+ * text and do not evaluate. */
 static void
 out_csv_field(sbuf_t *b, const char *s)
 {
-    if (strpbrk(s, ",\"\r\n") == NULL) {
+    bool formula = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+    if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
         sbuf_puts(b, s);
         return;
     }
     sbuf_putc(b, '"');
+    if (formula)
+        sbuf_putc(b, '\'');
     for (; *s != '\0'; s++) {
         if (*s == '"')
             sbuf_putc(b, '"');
@@ -141,14 +172,22 @@ slot_of(batch_t *b, uint64_t k)
     return &b->ring[k & (b->ring_size - 1)];
 }
 
-/* Counts a record's result under name (n bytes) and raises the exit code. */
+/* Counts a record's result under name (n bytes) and keeps the most
+ * severe verdict and error for the exit code. */
 static void
 tally(batch_t *b, bool error, const char *name, size_t n)
 {
     tally_t *t = error ? b->errors : b->verdicts;
-    int code = error ? vetcli_error_exit(name, n) : vetcli_verdict_exit(name, n);
-    if (code > b->status)
-        b->status = code;
+    if (error) {
+        int code = vetcli_error_exit(name, n);
+        if (code > b->worst_error)
+            b->worst_error = code;
+        b->errors_total++;
+    } else {
+        int code = vetcli_verdict_exit(name, n);
+        if (code > b->worst_verdict)
+            b->worst_verdict = code;
+    }
     if (n >= sizeof t[0].name)
         n = sizeof t[0].name - 1;
     int k;
@@ -165,12 +204,72 @@ tally(batch_t *b, bool error, const char *name, size_t n)
     t[k].n++;
 }
 
-/* Marks s finished; its output is in s->reply or s->out. */
+/* The exit code of the run (docs/INTEGRATION.md): a review or
+ * prohibited verdict is never hidden by records in error, which cannot
+ * make a batch look clear either. */
+static int
+exit_status(const batch_t *b)
+{
+    if (b->worst_verdict > VET_EXIT_CLEAR)
+        return b->worst_verdict;
+    return b->worst_error;
+}
+
+static void send_slot(batch_t *b, slot_t *s, int64_t now);
+
+/* s (HELD) goes on the wire with its id, now free. */
+static void
+release(batch_t *b, slot_t *s, int64_t now)
+{
+    if (idtab_add(b->ids, s->key.data, s->key.len, s->k) == NULL) {
+        fputs("vet batch: out of memory\n", stderr);
+        b->fatal = EX_SOFTWARE;
+        return;
+    }
+    b->held--;
+    s->state = SLOT_PENDING;
+    s->first_ms = now;
+    b->inflight++;
+    send_slot(b, s, now);
+}
+
+/* e's id is free once no record waits for a reply to it and every send
+ * of it was answered: a late answer to an earlier send can then never be
+ * taken for the answer to a later record with the same id. The oldest
+ * record HELD behind it is sent. */
+static void
+settle(batch_t *b, idtab_entry_t *e)
+{
+    if (e->owner != IDTAB_NONE || e->outstanding > 0)
+        return;
+    slot_t *next = NULL;
+    for (uint64_t k = b->head; b->held > 0 && k < b->next && next == NULL; k++) {
+        slot_t *s = slot_of(b, k);
+        if (s->state == SLOT_HELD && s->key.len == e->len &&
+            memcmp(s->key.data, e->key, e->len) == 0)
+            next = s;
+    }
+    idtab_remove(b->ids, e);
+    if (next != NULL)
+        release(b, next, mclock_ms());
+}
+
+/* Marks s finished; its output is in s->reply or s->out. A pending
+ * record no longer owns its id: a later reply to it is a stray. */
 static void
 finish(batch_t *b, slot_t *s)
 {
-    if (s->state == SLOT_PENDING)
+    if (s->state == SLOT_PENDING) {
         b->inflight--;
+        idtab_entry_t *e = idtab_get(b->ids, s->key.data, s->key.len);
+        if (e != NULL && e->owner == s->k) {
+            e->owner = IDTAB_NONE;
+            s->state = SLOT_DONE;
+            settle(b, e);
+        }
+    } else if (s->state == SLOT_HELD) {
+        b->held--;
+    }
     s->state = SLOT_DONE;
 }
 
@@ -199,16 +298,74 @@ out_csv_row_start(const slot_t *s, sbuf_t *o)
     sbuf_putc(o, ',');
 }
 
-/* The last cell of a CSV row in error: "code: message". */
+/* The kept cells of s: ",CELL" each for CSV, else ,"input":{...} with
+ * the column names (JSONL). */
 static void
-out_csv_error(sbuf_t *o, const char *code, const char *msg)
+out_kept(const batch_t *b, const slot_t *s, sbuf_t *o)
 {
+    int n;
+    const char *const *names = breader_kept(b->rd, &n);
+    if (n == 0)
+        return;
+    const char *v = s->kept.data;
+    size_t left = s->kept.len;
+    if (!b->csv_out)
+        sbuf_puts(o, ",\"input\":{");
+    for (int i = 0; i < n; i++) {
+        const char *cell = left > 0 ? v : "";
+        size_t len = left > 0 ? strlen(v) : 0;
+        if (left > 0) {
+            v += len + 1;
+            left -= len + 1;
+        }
+        if (b->csv_out) {
+            sbuf_putc(o, ',');
+            out_csv_field(o, cell);
+        } else {
+            if (i > 0)
+                sbuf_putc(o, ',');
+            sbuf_json_cstr(o, names[i]);
+            sbuf_putc(o, ':');
+            sbuf_json_str(o, cell, len);
+        }
+    }
+    if (!b->csv_out)
+        sbuf_putc(o, '}');
+}
+
+/* The JSONL members our output adds before the reply's: "line", the
+ * caller's "id", the "input_note" and the kept columns. */
+static void
+out_jsonl_start(const batch_t *b, const slot_t *s, sbuf_t *o)
+{
+    sbuf_printf(o, "{\"line\":%lu", s->line);
+    if (s->uid.len > 0) {
+        sbuf_puts(o, ",\"id\":");
+        sbuf_append(o, s->uid.data, s->uid.len);
+    }
+    if (s->note.len > 0) {
+        sbuf_puts(o, ",\"input_note\":");
+        sbuf_json_str(o, s->note.data, s->note.len);
+    }
+    out_kept(b, s, o);
+}
+
+/* Ends a CSV row in error: the result columns empty, then note, error
+ * ("code: message") and profile (none judged it), then the kept cells. */
+static void
+out_csv_error(const batch_t *b, const slot_t *s, sbuf_t *o, const char *code, const char *msg)
+{
+    sbuf_puts(o, ",,,,,,,,,,"); /* verdict .. unacted_match */
+    out_csv_field(o, s->note.len > 0 ? s->note.data : "");
+    sbuf_putc(o, ',');
     sbuf_t e = SBUF_INIT;
     sbuf_printf(&e, "%s: %s", code, msg);
     out_csv_field(o, e.oom ? "" : e.data);
     if (e.oom)
         o->oom = true;
     sbuf_free(&e);
+    sbuf_putc(o, ','); /* no profile judged it */
+    out_kept(b, s, o);
 }
 
 /* Ends s with an error of our own (code, message). */
@@ -219,15 +376,9 @@ finish_error(batch_t *b, slot_t *s, const char *code, const char *msg)
     sbuf_clear(o);
     if (b->csv_out) {
         out_csv_row_start(s, o);
-        sbuf_puts(o, ",,,,");
-        out_csv_error(o, code, msg);
-        sbuf_putc(o, ','); /* no profile judged it */
+        out_csv_error(b, s, o, code, msg);
     } else {
-        sbuf_printf(o, "{\"line\":%lu", s->line);
-        if (s->uid.len > 0) {
-            sbuf_puts(o, ",\"id\":");
-            sbuf_append(o, s->uid.data, s->uid.len);
-        }
+        out_jsonl_start(b, s, o);
         sbuf_puts(o, ",\"error\":{\"code\":");
         sbuf_json_cstr(o, code);
         sbuf_puts(o, ",\"message\":");
@@ -240,24 +391,128 @@ finish_error(batch_t *b, slot_t *s, const char *code, const char *msg)
     finish(b, s);
 }
 
+/* Appends the strings of arr (sep between them) to t; an array of
+ * objects gives member key of each, or "ID: REASON" when key is NULL
+ * (rules). */
 static void
-join_strings(sbuf_t *o, const cJSON *arr, const char *key)
+join_into(sbuf_t *t, const cJSON *arr, const char *key, const char *sep)
 {
-    sbuf_t t = SBUF_INIT;
     const cJSON *it;
     cJSON_ArrayForEach(it, arr)
     {
-        const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, key));
+        const char *v = key != NULL
+                            ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, key))
+                            : cJSON_GetStringValue(it);
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "id"));
+        const char *reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "reason"));
+        if (key == NULL && cJSON_IsObject(it)) {
+            if (id == NULL)
+                continue;
+            sbuf_puts(t, t->len > 0 ? sep : "");
+            sbuf_printf(t, "%s: %s", id, reason != NULL ? reason : "");
+            continue;
+        }
         if (v == NULL)
             continue;
-        if (t.len > 0)
-            sbuf_putc(&t, ';');
-        sbuf_puts(&t, v);
+        sbuf_puts(t, t->len > 0 ? sep : "");
+        sbuf_puts(t, v);
     }
+}
+
+/* join_into as one CSV field. */
+static void
+out_joined(sbuf_t *o, const cJSON *arr, const char *key, const char *sep)
+{
+    sbuf_t t = SBUF_INIT;
+    join_into(&t, arr, key, sep);
     out_csv_field(o, t.len > 0 ? t.data : "");
     if (t.oom)
         o->oom = true;
     sbuf_free(&t);
+}
+
+/* A number cell in format fmt (a verdict's score "%g", a match's
+ * "%.2f" as vet screen shows it), or empty when v is no number. */
+static void
+out_num(sbuf_t *o, const cJSON *v, const char *fmt)
+{
+    if (cJSON_IsNumber(v))
+        sbuf_printf(o, fmt, v->valuedouble);
+}
+
+/* The CSV columns of a verdict, from verdict to profile. The best match
+ * (the reply ranks them, the most certain first) fills match .. lists
+ * when the verdict is not clear; a clear record's match counted for
+ * nothing (no rule acted on it, or it was too weak), so it is written
+ * only in unacted_match, as "NAME (METHOD SCORE, "ALIAS"; LISTS)", the
+ * alias when it is not the name. */
+static void
+out_csv_verdict(const slot_t *s, sbuf_t *o, const cJSON *r, const char *verdict)
+{
+    const cJSON *rules = cJSON_GetObjectItemCaseSensitive(r, "rules");
+    const cJSON *matches =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "partner"), "matches");
+    const cJSON *m = cJSON_GetArrayItem(matches, 0);
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "name"));
+    const char *method = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "method"));
+    const char *alias = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "matched"));
+    const cJSON *mscore = cJSON_GetObjectItemCaseSensitive(m, "score");
+    const cJSON *lists = cJSON_GetObjectItemCaseSensitive(m, "lists");
+    bool counted = m != NULL && strcmp(verdict, "clear") != 0;
+    out_csv_field(o, verdict);
+    sbuf_putc(o, ',');
+    out_num(o, cJSON_GetObjectItemCaseSensitive(r, "score"), "%g");
+    sbuf_putc(o, ',');
+    out_joined(o, rules, "id", ";");
+    sbuf_putc(o, ',');
+    out_joined(o, rules, NULL, " | ");
+    sbuf_putc(o, ',');
+    out_csv_field(o, counted && name != NULL ? name : "");
+    sbuf_putc(o, ',');
+    out_csv_field(o, counted && method != NULL ? method : "");
+    sbuf_putc(o, ',');
+    if (counted)
+        out_num(o, mscore, "%.2f");
+    sbuf_putc(o, ',');
+    out_csv_field(o, counted && alias != NULL ? alias : "");
+    sbuf_putc(o, ',');
+    if (counted)
+        out_joined(o, lists, NULL, ";");
+    sbuf_putc(o, ',');
+    sbuf_t t = SBUF_INIT;
+    if (m != NULL && !counted) {
+        sbuf_printf(&t, "%s (%s ", name != NULL ? name : "?", method != NULL ? method : "?");
+        out_num(&t, mscore, "%.2f");
+        if (alias != NULL && (name == NULL || strcmp(alias, name) != 0))
+            sbuf_printf(&t, ", \"%s\"", alias);
+        if (cJSON_GetArraySize(lists) > 0) {
+            sbuf_puts(&t, "; ");
+            sbuf_t l = SBUF_INIT;
+            join_into(&l, lists, NULL, ";");
+            sbuf_append(&t, l.data != NULL ? l.data : "", l.len);
+            t.oom = t.oom || l.oom;
+            sbuf_free(&l);
+        }
+        sbuf_putc(&t, ')');
+    }
+    out_csv_field(o, t.len > 0 && !t.oom ? t.data : "");
+    sbuf_clear(&t);
+    sbuf_putc(o, ',');
+    /* note: what the reader changed, then the reply's own note. */
+    if (s->note.len > 0)
+        sbuf_append(&t, s->note.data, s->note.len);
+    const char *note = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "note"));
+    if (note != NULL) {
+        sbuf_puts(&t, t.len > 0 ? "; " : "");
+        sbuf_puts(&t, note);
+    }
+    out_csv_field(o, t.len > 0 && !t.oom ? t.data : "");
+    if (t.oom)
+        o->oom = true;
+    sbuf_free(&t);
+    sbuf_puts(o, ",,"); /* no error */
+    const char *profile = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "profile"));
+    out_csv_field(o, profile != NULL ? profile : "");
 }
 
 /* Ends s with the parsed reply r (a JSON object; borrowed). */
@@ -280,52 +535,24 @@ finish_parsed(batch_t *b, slot_t *s, cJSON *r)
     if (b->csv_out) {
         out_csv_row_start(s, o);
         if (err == NULL) {
-            const cJSON *score = cJSON_GetObjectItemCaseSensitive(r, "score");
-            char num[32] = "";
-            if (cJSON_IsNumber(score))
-                snprintf(num, sizeof num, "%g", score->valuedouble);
-            out_csv_field(o, verdict != NULL ? verdict : "");
-            sbuf_putc(o, ',');
-            sbuf_puts(o, num);
-            sbuf_putc(o, ',');
-            join_strings(o, cJSON_GetObjectItemCaseSensitive(r, "rules"), "id");
-            sbuf_putc(o, ',');
-            const cJSON *partner = cJSON_GetObjectItemCaseSensitive(r, "partner");
-            join_strings(o, cJSON_GetObjectItemCaseSensitive(partner, "matches"), "name");
-            sbuf_puts(o, ",,"); /* no error */
-            const char *profile =
-                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "profile"));
-            out_csv_field(o, profile != NULL ? profile : "");
+            out_csv_verdict(s, o, r, verdict != NULL ? verdict : "");
+            out_kept(b, s, o);
         } else {
-            sbuf_puts(o, ",,,,");
-            out_csv_error(o, code, msg != NULL ? msg : "(no message)");
-            sbuf_putc(o, ',');
+            out_csv_error(b, s, o, code, msg != NULL ? msg : "(no message)");
         }
     } else {
-        cJSON *line = cJSON_CreateNumber((double)s->line);
-        cJSON *out = cJSON_CreateObject();
-        cJSON *id = s->uid.len > 0 ? cJSON_ParseWithLength(s->uid.data, s->uid.len) : NULL;
+        /* Our members, then the reply's, in order, without its id. */
         cJSON_DeleteItemFromObjectCaseSensitive(r, "id");
-        char *text = NULL;
-        if (out != NULL && line != NULL && cJSON_AddItemToObject(out, "line", line)) {
-            line = NULL;
-            if (id == NULL || cJSON_AddItemToObject(out, "id", id)) {
-                id = NULL;
-                /* The reply's members follow, moved over in order. */
-                while (r->child != NULL) {
-                    cJSON *m = cJSON_DetachItemViaPointer(r, r->child);
-                    cJSON_AddItemToObject(out, m->string, m);
-                }
-                text = cJSON_PrintUnformatted(out);
-            }
-        }
-        cJSON_Delete(line);
-        cJSON_Delete(id);
-        cJSON_Delete(out);
-        if (text != NULL)
-            sbuf_puts(o, text);
-        else
+        char *text = cJSON_PrintUnformatted(r);
+        out_jsonl_start(b, s, o);
+        if (text != NULL && text[0] == '{' && text[1] != '}') {
+            sbuf_putc(o, ',');
+            sbuf_puts(o, text + 1);
+        } else if (text != NULL) {
+            sbuf_putc(o, '}');
+        } else {
             o->oom = true;
+        }
         free(text);
     }
     if (o->oom)
@@ -333,35 +560,10 @@ finish_parsed(batch_t *b, slot_t *s, cJSON *r)
     finish(b, s);
 }
 
-/* Parses "b<k>" into *k. */
-static bool
-parse_our_id(const char *s, size_t n, uint64_t *k)
-{
-    if (n < 2 || n > 21 || s[0] != 'b')
-        return false;
-    uint64_t v = 0;
-    for (size_t i = 1; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    *k = v;
-    return true;
-}
-
-/* The pending slot of record k, or NULL (finished, or never ours). */
-static slot_t *
-pending_slot(batch_t *b, uint64_t k)
-{
-    if (k < b->head || k >= b->next)
-        return NULL;
-    slot_t *s = slot_of(b, k);
-    return s->k == k && s->state == SLOT_PENDING ? s : NULL;
-}
-
 /* A reply without an id comes from a request vetd could not read: of
- * ours (all valid JSON), only a too_large one, whose message gives its
- * size. The oldest pending request of that size takes it. */
+ * ours (all valid JSON, ids vetd can read), only a too_large one, whose
+ * message gives its size. The oldest pending request of that size takes
+ * it. */
 static slot_t *
 orphan_slot(batch_t *b, const cJSON *r)
 {
@@ -380,10 +582,30 @@ orphan_slot(batch_t *b, const cJSON *r)
     return NULL;
 }
 
+/* The record a reply to id (n bytes) answers, NULL if none (a late
+ * answer to a send already answered, or a stranger's). One send of the
+ * id is answered either way. */
+static slot_t *
+answered(batch_t *b, const char *id, size_t n)
+{
+    idtab_entry_t *e = idtab_get(b->ids, id, n);
+    if (e == NULL)
+        return NULL;
+    if (e->outstanding > 0)
+        e->outstanding--;
+    if (e->owner == IDTAB_NONE) {
+        settle(b, e);
+        return NULL;
+    }
+    slot_t *s = slot_of(b, e->owner);
+    assert(s->k == e->owner && s->state == SLOT_PENDING);
+    return s;
+}
+
 /* Takes a reply (owned). The fast way, for JSONL output of replies that
- * open as vetd writes them ({"id":"b<k>","verdict":"..." or "error":
- * {"code":"..."), keeps the reply and writes it from after our id; any
- * other goes through cJSON. */
+ * open as vetd writes them ({"id":"ID","verdict":"..." or "error":
+ * {"code":"..." with an ID free of escapes), keeps the reply and writes
+ * it from after the id; any other goes through cJSON. */
 static void
 on_reply(batch_t *b, char *reply, size_t len)
 {
@@ -391,9 +613,8 @@ on_reply(batch_t *b, char *reply, size_t len)
     const size_t olen = sizeof open - 1;
     if (len > olen && memcmp(reply, open, olen) == 0) {
         const char *q = memchr(reply + olen, '"', len - olen);
-        uint64_t k;
-        if (q != NULL && parse_our_id(reply + olen, (size_t)(q - reply - olen), &k)) {
-            slot_t *s = pending_slot(b, k);
+        if (q != NULL && memchr(reply + olen, '\\', (size_t)(q - reply - olen)) == NULL) {
+            slot_t *s = answered(b, reply + olen, (size_t)(q - reply - olen));
             if (s == NULL) {
                 b->stray++; /* a late duplicate, or a stranger's */
                 free(reply);
@@ -420,18 +641,26 @@ on_reply(batch_t *b, char *reply, size_t len)
                 finish(b, s);
                 return;
             }
+            cJSON *r = cJSON_ParseWithLength(reply, len);
+            free(reply);
+            if (cJSON_IsObject(r))
+                finish_parsed(b, s, r);
+            else
+                finish_error(b, s, "internal", "the reply is not a JSON object");
+            cJSON_Delete(r);
+            return;
         }
     }
     cJSON *r = cJSON_ParseWithLength(reply, len);
     slot_t *s = NULL;
     if (cJSON_IsObject(r)) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
-        uint64_t k;
         if (cJSON_IsString(id)) {
-            if (parse_our_id(id->valuestring, strlen(id->valuestring), &k))
-                s = pending_slot(b, k);
-        } else if (id == NULL) {
-            s = orphan_slot(b, r);
+            s = answered(b, id->valuestring, strlen(id->valuestring));
+        } else if (id == NULL && (s = orphan_slot(b, r)) != NULL) {
+            idtab_entry_t *e = idtab_get(b->ids, s->key.data, s->key.len);
+            if (e != NULL && e->outstanding > 0)
+                e->outstanding--;
         }
     }
     if (s != NULL)
@@ -465,12 +694,7 @@ flush(batch_t *b)
         if (s->state != SLOT_DONE)
             break;
         if (s->reply != NULL) {
-            char num[48];
-            sbuf_append(o, num, (size_t)snprintf(num, sizeof num, "{\"line\":%lu", s->line));
-            if (s->uid.len > 0) {
-                sbuf_puts(o, ",\"id\":");
-                sbuf_append(o, s->uid.data, s->uid.len);
-            }
+            out_jsonl_start(b, s, o);
             sbuf_append(o, s->reply + s->rest, s->reply_len - s->rest);
             free(s->reply);
             s->reply = NULL;
@@ -510,36 +734,71 @@ send_slot(batch_t *b, slot_t *s, int64_t now)
         b->fatal = rc == VET_EINVAL || rc == VET_ENOMEM ? EX_SOFTWARE : EX_UNAVAILABLE;
         return;
     }
+    idtab_entry_t *e = idtab_get(b->ids, s->key.data, s->key.len);
+    assert(e != NULL && e->owner == s->k);
+    e->outstanding++;
     if (s->attempts++ > 0)
         b->resent++;
     s->deadline_ms = now + b->timeout_ms;
 }
 
-/* Fails every pending record with "timeout". */
+/* Puts the record just read (s) on the wire, or HELD behind an
+ * unanswered request of the same id. */
+static void
+dispatch(batch_t *b, slot_t *s, int64_t now)
+{
+    s->first_ms = now;
+    if (idtab_get(b->ids, s->key.data, s->key.len) != NULL) {
+        s->state = SLOT_HELD;
+        b->held++;
+        return;
+    }
+    if (idtab_add(b->ids, s->key.data, s->key.len, s->k) == NULL) {
+        fputs("vet batch: out of memory\n", stderr);
+        b->fatal = EX_SOFTWARE;
+        return;
+    }
+    s->state = SLOT_PENDING;
+    b->inflight++;
+    send_slot(b, s, now);
+}
+
+/* Fails every pending or held record with "timeout". */
 static void
 fail_pending(batch_t *b, const char *msg)
 {
     for (uint64_t k = b->head; k < b->next; k++) {
         slot_t *s = slot_of(b, k);
-        if (s->state == SLOT_PENDING)
+        if (s->state == SLOT_PENDING || s->state == SLOT_HELD)
             finish_error(b, s, "timeout", msg);
     }
 }
 
 /* Re-sends the requests whose answer is overdue; fails those out of
  * attempts. If nothing at all came back since such a request was first
- * sent, vetd is taken for gone: the rest fail at once. */
+ * sent, vetd is taken for gone: the rest fail at once. A record held
+ * behind its id for twice the time a request may take fails too: the
+ * earlier request's answers did not all come, and sending it could take
+ * one of them for its own. */
 static void
 check_deadlines(batch_t *b, int64_t now)
 {
     char msg[300];
+    int64_t budget = (int64_t)(b->retries + 1) * b->timeout_ms;
     for (uint64_t k = b->head; k < b->next && !b->dead; k++) {
         slot_t *s = slot_of(b, k);
+        if (s->state == SLOT_HELD && now - s->first_ms > 2 * budget) {
+            snprintf(msg, sizeof msg,
+                     "not sent: an earlier record with the same id still has a request "
+                     "unanswered after %lld ms",
+                     (long long)(now - s->first_ms));
+            finish_error(b, s, "timeout", msg);
+            continue;
+        }
         if (s->state != SLOT_PENDING || s->deadline_ms > now)
             continue;
         /* Out of attempts, or never sent in the time they would take. */
-        if (s->attempts <= b->retries &&
-            now - s->first_ms < (int64_t)(b->retries + 1) * b->timeout_ms) {
+        if (s->attempts <= b->retries && now - s->first_ms < budget) {
             send_slot(b, s, now);
             continue;
         }
@@ -559,9 +818,9 @@ check_deadlines(batch_t *b, int64_t now)
     }
 }
 
-/* Reads the next record into slot s and builds its request, the id
- * "b<k>". Returns 1 ready to send, 2 finished already (a bad record), 0
- * at the end, -1 when reading failed (b->fatal set). */
+/* Reads the next record into slot s and builds its request. Returns 1
+ * ready to send, 2 finished already (a bad record), 0 at the end, -1
+ * when reading failed (b->fatal set). */
 static int
 read_record(batch_t *b, slot_t *s, uint64_t k)
 {
@@ -569,15 +828,18 @@ read_record(batch_t *b, slot_t *s, uint64_t k)
     s->attempts = 0;
     s->deadline_ms = 0;
     s->state = SLOT_FREE;
-    char id[32];
-    snprintf(id, sizeof id, "\"b%" PRIu64 "\"", k);
     breader_rec_t rec;
-    int rc = breader_next(b->rd, id, &s->req, &s->uid, b->csv_out ? &s->name : NULL, &rec);
+    breader_out_t out = {&s->req, &s->key, &s->uid, b->csv_out ? &s->name : NULL,
+                         b->keep ? &s->kept : NULL};
+    int rc = breader_next(b->rd, &out, &rec);
     if (rc < 0)
         b->fatal = rec.why == BREADER_ENOMEM ? EX_SOFTWARE : EX_IOERR;
     if (rc <= 0)
         return rc;
     s->line = rec.line;
+    sbuf_clear(&s->note);
+    if (rec.note != NULL)
+        sbuf_puts(&s->note, rec.note);
     if (rec.err != NULL) {
         finish_error(b, s, "bad_input", rec.err);
         return 2;
@@ -639,6 +901,24 @@ print_summary(const batch_t *b)
 
 /* ---- the run ---- */
 
+/* The CSV output's header: a UTF-8 byte order mark with --bom, our
+ * columns, then the kept ones. */
+static void
+csv_header(batch_t *b)
+{
+    if (b->bom)
+        sbuf_puts(&b->obuf, "\xEF\xBB\xBF");
+    sbuf_puts(&b->obuf, "line,id,name,verdict,score,rules,reasons,match,method,match_score,alias,"
+                        "lists,unacted_match,note,error,profile");
+    int n;
+    const char *const *names = breader_kept(b->rd, &n);
+    for (int i = 0; i < n; i++) {
+        sbuf_putc(&b->obuf, ',');
+        out_csv_field(&b->obuf, names[i]);
+    }
+    sbuf_putc(&b->obuf, '\n');
+}
+
 /* Waits for replies (at most wait_ms for the first) and takes them. */
 static void
 receive(batch_t *b, int wait_ms)
@@ -697,13 +977,10 @@ run(batch_t *b)
             b->next++;
             if (rc == 2)
                 continue;
-            s->state = SLOT_PENDING;
-            s->first_ms = now;
-            b->inflight++;
             if (b->dead)
                 finish_error(b, s, "timeout", "vetd not answering: earlier requests got no reply");
             else
-                send_slot(b, s, now);
+                dispatch(b, s, now);
         }
         flush(b);
         if (b->fatal != 0 || (b->eof && b->head == b->next))
@@ -726,7 +1003,15 @@ run(batch_t *b)
     }
     if (b->summary)
         print_summary(b);
-    return b->fatal != 0 ? b->fatal : b->status;
+    if (b->fatal != 0)
+        return b->fatal;
+    int status = exit_status(b);
+    if (b->errors_total > 0 && status < b->worst_error)
+        fprintf(stderr,
+                "vet batch: %lu record%s could not be screened (see the error %s); the exit "
+                "code is the most severe verdict's\n",
+                b->errors_total, b->errors_total == 1 ? "" : "s", b->csv_out ? "column" : "lines");
+    return status;
 }
 
 /* ---- the profile ---- */
@@ -806,6 +1091,14 @@ parse_args(batch_t *b, int argc, char **argv)
         }
         if (strcmp(a, "--summary") == 0) {
             b->summary = true;
+        } else if (strcmp(a, "--bom") == 0) {
+            b->bom = true;
+        } else if (strcmp(a, "--keep-columns") == 0) {
+            b->keep = true;
+        } else if ((r = vetcli_opt_value(argc, argv, &i, "--user", &v)) != 0) {
+            if (r < 0 || *v == '\0')
+                return usage_error("--user needs a name (it becomes context.user)%s", "");
+            b->user = v;
         } else if ((r = vetcli_opt_value(argc, argv, &i, "-e", &v)) != 0 ||
                    (r = vetcli_opt_value(argc, argv, &i, "--endpoint", &v)) != 0) {
             if (r < 0)
@@ -845,6 +1138,8 @@ parse_args(batch_t *b, int argc, char **argv)
     }
     if (b->path == NULL)
         b->path = "-";
+    if (b->bom && !b->csv_out)
+        return usage_error("--bom is for --format csv (a JSONL file has no byte order mark)%s", "");
     return 0;
 }
 
@@ -872,7 +1167,8 @@ batch_main(const char *endpoint, int timeout_ms, int argc, char **argv)
     }
     /* The header is read (and a bad one refused) before anything is sent. */
     breader_err_t why;
-    if ((b->rd = breader_new(b->path, b->in_fmt, b->profile, &why)) == NULL) {
+    breader_opts_t opts = {b->profile, b->user, b->keep};
+    if ((b->rd = breader_new(b->path, b->in_fmt, &opts, &why)) == NULL) {
         status = why == BREADER_ENOINPUT  ? EX_NOINPUT
                  : why == BREADER_EHEADER ? EX_USAGE
                  : why == BREADER_ENOMEM  ? EX_SOFTWARE
@@ -883,7 +1179,8 @@ batch_main(const char *endpoint, int timeout_ms, int argc, char **argv)
     while (b->ring_size < 4 * (uint64_t)b->inflight_max)
         b->ring_size *= 2;
     b->ring = calloc(b->ring_size, sizeof *b->ring);
-    if (b->ring == NULL) {
+    b->ids = idtab_new();
+    if (b->ring == NULL || b->ids == NULL) {
         fputs("vet batch: out of memory\n", stderr);
         status = EX_SOFTWARE;
         goto done;
@@ -898,12 +1195,15 @@ batch_main(const char *endpoint, int timeout_ms, int argc, char **argv)
         goto done;
     b->tty = isatty(STDERR_FILENO) == 1;
     if (b->csv_out)
-        sbuf_puts(&b->obuf, "line,id,name,verdict,score,rules,matches,error,profile\n");
+        csv_header(b);
     status = run(b);
 done:
     for (uint64_t k = 0; b->ring != NULL && k < b->ring_size; k++) {
         sbuf_free(&b->ring[k].req);
         sbuf_free(&b->ring[k].uid);
+        sbuf_free(&b->ring[k].key);
+        sbuf_free(&b->ring[k].kept);
+        sbuf_free(&b->ring[k].note);
         sbuf_free(&b->ring[k].name);
         sbuf_free(&b->ring[k].out);
         free(b->ring[k].reply);
@@ -912,6 +1212,7 @@ done:
     sbuf_free(&b->obuf);
     vet_client_destroy(&b->c);
     breader_destroy(&b->rd);
+    idtab_destroy(&b->ids);
     free(b);
     return status;
 }

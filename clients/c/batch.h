@@ -8,11 +8,12 @@
  * endpoint (borrowed) and timeout_ms are the defaults the options -e and
  * -t override. Writes the results on stdout, messages (and the progress
  * bar, when stderr is a terminal) on stderr. Returns the exit code: the
- * most severe verdict's (0 clear, 10 review, 20 prohibited) or, when a
- * record ended in error, the highest error exit (65 bad input or
- * rejected, 69 vetd unavailable or not answering, 70 internal); 64 on a
- * usage error (nothing sent), 66 when the input cannot be opened, 74
- * when the output cannot be written. */
+ * most severe verdict's if a record was review (10) or prohibited (20),
+ * whatever else failed; else, when a record ended in error, the highest
+ * error exit (65 bad input or rejected, 69 vetd unavailable or not
+ * answering, 70 internal); else 0. 64 on a usage error (nothing sent),
+ * 66 when the input cannot be opened, 74 when the output cannot be
+ * written. */
 int batch_main(const char *endpoint, int timeout_ms, int argc, char **argv);
 
 #endif

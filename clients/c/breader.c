@@ -2,6 +2,7 @@
 #include "breader.h"
 #include "bjson.h"
 #include "csv.h"
+#include "isocode.h"
 #include "vec.h"
 
 #include <cJSON.h>
@@ -30,7 +31,8 @@ typedef enum {
     COL_TEXT,
     COL_PROFILE,
     COL_COUNT,
-    COL_CONTEXT = COL_COUNT
+    COL_CONTEXT = COL_COUNT, /* context.KEY */
+    COL_KEEP                 /* --keep-columns: carried to the output */
 } col_t;
 
 static const struct {
@@ -71,7 +73,14 @@ struct breader {
     sbuf_t scratch;        /* the request body being built */
     char *profile;         /* owned: the default profile as a JSON
                                string, or NULL for the daemon's */
+    char *user;            /* owned: the default context.user as a JSON
+                               string, or NULL */
+    bool keep;             /* --keep-columns */
+    char **kept_names;     /* owned: the kept columns' names */
+    int nkept;             /* their number */
+    sbuf_t jbuf;           /* JSONL: the record rewritten with the user */
     char errbuf[256];      /* what is wrong with the current record */
+    char notebuf[256];     /* what the reader changed in it */
 };
 
 /* Reads more input into rbuf (compacting, growing when full); blocks.
@@ -243,10 +252,26 @@ csv_header(breader_t *r)
         for (k = 0; k < sizeof csv_columns / sizeof csv_columns[0]; k++)
             if (strcasecmp(name, csv_columns[k].name) == 0)
                 break;
+        if (k == sizeof csv_columns / sizeof csv_columns[0] && r->keep) {
+            char **names = realloc(r->kept_names, (size_t)(r->nkept + 1) * sizeof *names);
+            char *copy = strdup(name);
+            if (names == NULL || copy == NULL) {
+                free(copy);
+                if (names != NULL)
+                    r->kept_names = names;
+                fputs("vet batch: out of memory\n", stderr);
+                return BREADER_ENOMEM;
+            }
+            r->kept_names = names;
+            r->kept_names[r->nkept++] = copy;
+            r->cols[i] = COL_KEEP;
+            continue;
+        }
         if (k == sizeof csv_columns / sizeof csv_columns[0]) {
             fprintf(stderr,
                     "vet batch: %s:%lu: unknown column \"%s\" (columns: id, name, country, "
-                    "type, aliases, ids, tech, activity, current, text, profile, context.KEY)\n",
+                    "type, aliases, ids, tech, activity, current, text, profile, context.KEY; "
+                    "--keep-columns carries other columns to the output)\n",
                     r->path, line, name);
             status = BREADER_EHEADER;
             continue;
@@ -392,6 +417,15 @@ csv_body(breader_t *r, char *errbuf, size_t errlen)
         if ((v = cell(r, partner_strings[k].col)) != NULL) {
             sbuf_puts(b, comma);
             sbuf_puts(b, partner_strings[k].member);
+            /* A country's name ("China") is sent as its code, and the
+             * output says so; anything else goes as written, for vetd to
+             * accept or refuse. */
+            const char *code = NULL;
+            if (partner_strings[k].col == COL_COUNTRY && strlen(v) != 2 &&
+                (code = iso_country_find(v)) != NULL) {
+                snprintf(r->notebuf, sizeof r->notebuf, "country \"%.100s\" read as %s", v, code);
+                v = code;
+            }
             sbuf_json_str(b, v, strlen(v));
             comma = ",";
         }
@@ -442,6 +476,7 @@ csv_body(breader_t *r, char *errbuf, size_t errlen)
         sbuf_json_str(b, v, strlen(v));
     }
     comma = ",\"context\":{";
+    bool has_user = false; /* the row's own context.user wins over --user */
     for (int i = 0; i < r->ncols; i++) {
         if (r->cols[i] != COL_CONTEXT || r->cells[i][0] == '\0')
             continue;
@@ -449,6 +484,13 @@ csv_body(breader_t *r, char *errbuf, size_t errlen)
         sbuf_puts(b, r->keys[i]);
         sbuf_putc(b, ':');
         sbuf_json_str(b, r->cells[i], strlen(r->cells[i]));
+        comma = ",";
+        has_user = has_user || strcmp(r->keys[i], "\"user\"") == 0;
+    }
+    if (r->user != NULL && !has_user) {
+        sbuf_puts(b, comma);
+        sbuf_puts(b, "\"user\":");
+        sbuf_puts(b, r->user);
         comma = ",";
     }
     if (comma[0] == ',' && comma[1] == '\0')
@@ -465,8 +507,23 @@ csv_body(breader_t *r, char *errbuf, size_t errlen)
     return NULL;
 }
 
+/* s as a JSON string; caller frees. NULL on out of memory. */
+static char *
+json_string(const char *s)
+{
+    sbuf_t p = SBUF_INIT;
+    sbuf_json_cstr(&p, s);
+    bool oom = p.oom;
+    char *j = sbuf_take(&p);
+    if (oom) {
+        free(j);
+        return NULL;
+    }
+    return j;
+}
+
 breader_t *
-breader_new(const char *path, breader_fmt_t fmt, const char *profile, breader_err_t *why)
+breader_new(const char *path, breader_fmt_t fmt, const breader_opts_t *opts, breader_err_t *why)
 {
     breader_t *r = calloc(1, sizeof *r);
     if (r == NULL) {
@@ -478,16 +535,12 @@ breader_new(const char *path, breader_fmt_t fmt, const char *profile, breader_er
     r->fmt = fmt;
     r->fd = -1;
     *why = BREADER_OK;
-    if (profile != NULL) {
-        sbuf_t p = SBUF_INIT;
-        sbuf_json_cstr(&p, profile);
-        bool oom = p.oom;
-        r->profile = sbuf_take(&p);
-        if (oom || r->profile == NULL) {
-            fputs("vet batch: out of memory\n", stderr);
-            *why = BREADER_ENOMEM;
-            goto fail;
-        }
+    r->keep = opts->keep;
+    if ((opts->profile != NULL && (r->profile = json_string(opts->profile)) == NULL) ||
+        (opts->user != NULL && (r->user = json_string(opts->user)) == NULL)) {
+        fputs("vet batch: out of memory\n", stderr);
+        *why = BREADER_ENOMEM;
+        goto fail;
     }
     if (strcmp(path, "-") == 0) {
         r->fd = 0;
@@ -562,7 +615,12 @@ breader_destroy(breader_t **p)
     free(r->cols);
     csv_destroy(&r->csv);
     sbuf_free(&r->scratch);
+    sbuf_free(&r->jbuf);
     free(r->profile);
+    free(r->user);
+    for (int i = 0; i < r->nkept; i++)
+        free(r->kept_names[i]);
+    free(r->kept_names);
     free(r);
     *p = NULL;
 }
@@ -591,9 +649,67 @@ read_failed(const breader_t *r, breader_rec_t *rec)
     return -1;
 }
 
+/* Takes the caller's id, key (n bytes, decoded), into out; an empty one
+ * is none. Returns NULL, or what makes it unusable as a wire id. */
+static const char *
+take_id(const char *key, size_t n, const breader_out_t *out)
+{
+    if (n == 0)
+        return NULL;
+    if (n > 1024)
+        return "id: longer than 1024 bytes";
+    if (!sbuf_utf8_valid(key, n) || memchr(key, '\0', n) != NULL)
+        return "id: not UTF-8 text";
+    if (n >= sizeof BREADER_ID_PREFIX - 1 &&
+        memcmp(key, BREADER_ID_PREFIX, sizeof BREADER_ID_PREFIX - 1) == 0)
+        return "id: ids beginning \"" BREADER_ID_PREFIX "\" are those vet batch gives records "
+               "without one";
+    sbuf_append(out->key, key, n);
+    sbuf_json_str(out->uid, key, n);
+    return NULL;
+}
+
+/* The JSONL record text (n bytes) with context.user set to the default
+ * user unless it has one, in r->jbuf. Returns 0, or -1 when the record
+ * is not what bjson_scan accepted as valid (then left as it is) or
+ * memory ran out (r->jbuf.oom). */
+static int
+with_user(breader_t *r, const char *text, size_t n)
+{
+    cJSON *q = cJSON_ParseWithLength(text, n);
+    cJSON *ctx = cJSON_GetObjectItemCaseSensitive(q, "context");
+    int rc = -1;
+    if (!cJSON_IsObject(q) || (ctx != NULL && !cJSON_IsObject(ctx) && !cJSON_IsNull(ctx)))
+        goto done; /* vetd says what is wrong with a context that is no object */
+    if (ctx == NULL || cJSON_IsNull(ctx)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(q, "context");
+        if ((ctx = cJSON_AddObjectToObject(q, "context")) == NULL)
+            goto oom;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(ctx, "user") == NULL) {
+        cJSON *u = cJSON_Parse(r->user);
+        if (u == NULL || !cJSON_AddItemToObject(ctx, "user", u)) {
+            cJSON_Delete(u);
+            goto oom;
+        }
+    }
+    char *t = cJSON_PrintUnformatted(q);
+    if (t == NULL)
+        goto oom;
+    sbuf_clear(&r->jbuf);
+    sbuf_puts(&r->jbuf, t);
+    free(t);
+    rc = r->jbuf.oom ? -1 : 0;
+    goto done;
+oom:
+    r->jbuf.oom = true;
+done:
+    cJSON_Delete(q);
+    return rc;
+}
+
 int
-breader_next(breader_t *r, const char *id, sbuf_t *req, sbuf_t *uid, sbuf_t *name,
-             breader_rec_t *rec)
+breader_next(breader_t *r, const breader_out_t *out, breader_rec_t *rec)
 {
     const char *body = NULL;
     size_t blen = 0;
@@ -604,42 +720,61 @@ breader_next(breader_t *r, const char *id, sbuf_t *req, sbuf_t *uid, sbuf_t *nam
     bool add_profile = false; /* the record names no profile: add the default */
     rec->line = 0;
     rec->err = NULL;
+    rec->note = NULL;
     rec->why = BREADER_OK;
-    sbuf_clear(uid);
-    if (name != NULL)
-        sbuf_clear(name);
+    r->notebuf[0] = '\0';
+    sbuf_clear(out->key);
+    sbuf_clear(out->uid);
+    if (out->name != NULL)
+        sbuf_clear(out->name);
+    if (out->kept != NULL)
+        sbuf_clear(out->kept);
     if (r->fmt == BREADER_JSONL) {
         do {
             if (!next_line(r))
                 return r->rerr != 0 ? read_failed(r, rec) : 0;
         } while (csv_blank(r->line, r->len));
         rec->line = r->lineno;
+        const char *text = r->line;
+        size_t tlen = r->len;
         bjson_scan_t j;
-        bjson_scan(&j, r->line, r->len);
+        bjson_scan(&j, text, tlen);
+        if (j.err == NULL && r->user != NULL) {
+            if (with_user(r, text, tlen) == 0) {
+                text = r->jbuf.data;
+                tlen = r->jbuf.len;
+                bjson_scan(&j, text, tlen);
+            } else if (r->jbuf.oom) {
+                return no_memory(rec);
+            }
+        }
         if (j.err != NULL) {
             snprintf(r->errbuf, sizeof r->errbuf, "%s at byte %zu", j.err, j.err_at);
             rec->err = r->errbuf;
         } else if (j.has_id) {
-            const char *v = r->line + j.id_val;
+            const char *v = text + j.id_val;
             size_t n = j.id_end - j.id_val;
             if (*v == '"') {
-                sbuf_append(uid, v, n);
+                cJSON *id = cJSON_ParseWithLength(v, n);
+                if (cJSON_IsString(id))
+                    rec->err = take_id(id->valuestring, strlen(id->valuestring), out);
+                else if (id == NULL)
+                    return no_memory(rec); /* bjson_scan accepted it */
+                cJSON_Delete(id);
             } else if (*v == '-' || (*v >= '0' && *v <= '9')) {
-                sbuf_putc(uid, '"');
-                sbuf_append(uid, v, n);
-                sbuf_putc(uid, '"');
+                rec->err = take_id(v, n, out);
             } else if (*v != 'n') {
                 rec->err = "id: expected a string or number";
             }
             edits[nedits++] = (edit_t){j.cut_from - (j.open + 1), j.cut_to - (j.open + 1), ""};
         }
         if (rec->err == NULL) {
-            body = r->line + j.open + 1;
+            body = text + j.open + 1;
             blen = j.close - j.open - 1;
             if (r->profile != NULL && !j.has_profile) {
                 add_profile = true;
             } else if (r->profile != NULL && j.profile_end - j.profile_val == 4 &&
-                       memcmp(r->line + j.profile_val, "null", 4) == 0) {
+                       memcmp(text + j.profile_val, "null", 4) == 0) {
                 /* null means absent (docs/PROTOCOL.md): the default applies. */
                 edit_t e = {j.profile_val - (j.open + 1), j.profile_end - (j.open + 1), r->profile};
                 if (nedits == 1 && edits[0].from > e.from) {
@@ -650,12 +785,12 @@ breader_next(breader_t *r, const char *id, sbuf_t *req, sbuf_t *uid, sbuf_t *nam
                 }
                 nedits++;
             }
-            if (name != NULL) {
-                cJSON *q = cJSON_ParseWithLength(r->line, r->len);
+            if (out->name != NULL) {
+                cJSON *q = cJSON_ParseWithLength(text, tlen);
                 const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
                     cJSON_GetObjectItemCaseSensitive(q, "partner"), "name"));
                 if (v != NULL)
-                    sbuf_puts(name, v);
+                    sbuf_puts(out->name, v);
                 cJSON_Delete(q);
             }
         }
@@ -665,32 +800,49 @@ breader_next(breader_t *r, const char *id, sbuf_t *req, sbuf_t *uid, sbuf_t *nam
             return rc < 0 ? read_failed(r, rec) : 0;
         /* The id tells which row it is, even in a malformed one. */
         int idcol = r->col_of[COL_ID];
-        if (idcol >= 0 && (size_t)idcol < r->rec.n_fields && r->rec.lens[idcol] > 0)
-            sbuf_json_str(uid, r->rec.fields[idcol], r->rec.lens[idcol]);
+        const char *iderr = NULL;
+        if (idcol >= 0 && (size_t)idcol < r->rec.n_fields)
+            iderr = take_id(r->rec.fields[idcol], r->rec.lens[idcol], out);
+        /* So do the kept cells: those there are, the others empty. */
+        for (int i = 0; out->kept != NULL && i < r->ncols; i++) {
+            if (r->cols[i] != COL_KEEP)
+                continue;
+            if ((size_t)i < r->rec.n_fields)
+                sbuf_append(out->kept, r->rec.fields[i], r->rec.lens[i]);
+            sbuf_putc(out->kept, '\0');
+        }
         if (rec->err == NULL && r->rec.n_fields != (size_t)r->ncols) {
             snprintf(r->errbuf, sizeof r->errbuf, "%zu fields, the header has %d", r->rec.n_fields,
                      r->ncols);
             rec->err = r->errbuf;
+        } else if (rec->err == NULL && iderr != NULL) {
+            rec->err = iderr;
         } else if (rec->err == NULL) {
             for (int i = 0; i < r->ncols; i++)
                 r->cells[i] = r->rec.fields[i];
             const char *v;
-            if (name != NULL && (v = cell(r, COL_NAME)) != NULL)
-                sbuf_puts(name, v);
+            if (out->name != NULL && (v = cell(r, COL_NAME)) != NULL)
+                sbuf_puts(out->name, v);
             rec->err = csv_body(r, r->errbuf, sizeof r->errbuf);
             body = r->scratch.data;
             blen = r->scratch.len;
         }
     }
+    if (r->notebuf[0] != '\0')
+        rec->note = r->notebuf;
     if (rec->err != NULL)
         return 1;
     if (r->scratch.oom)
         return no_memory(rec);
+    /* The id on the wire: the caller's, else one of ours. */
+    if (out->key->len == 0)
+        sbuf_printf(out->key, BREADER_ID_PREFIX "%lu", rec->line);
     /* {"id":ID, then the caller's members without its id, then the
      * default profile if the record names none. */
+    sbuf_t *req = out->req;
     sbuf_clear(req);
     sbuf_puts(req, "{\"id\":");
-    sbuf_puts(req, id);
+    sbuf_json_str(req, out->key->data, out->key->len);
     size_t at = req->len, done = 0;
     sbuf_putc(req, ',');
     for (int k = 0; k < nedits; k++) {
@@ -706,9 +858,17 @@ breader_next(breader_t *r, const char *id, sbuf_t *req, sbuf_t *uid, sbuf_t *nam
         sbuf_puts(req, r->profile);
     }
     sbuf_putc(req, '}');
-    if (req->oom || uid->oom || (name != NULL && name->oom))
+    if (req->oom || out->key->oom || out->uid->oom || (out->name != NULL && out->name->oom) ||
+        (out->kept != NULL && out->kept->oom))
         return no_memory(rec);
     return 1;
+}
+
+const char *const *
+breader_kept(const breader_t *r, int *n)
+{
+    *n = r->nkept;
+    return (const char *const *)r->kept_names;
 }
 
 double

@@ -2,7 +2,9 @@
  * a running vetd through libvet, and say the result as an exit code. */
 #include "vet.h"
 #include "batch.h"
+#include "sbuf.h"
 #include "vetcli.h"
+#include "vreview.h"
 #include "vec.h"
 
 #include <cJSON.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #define DEFAULT_ENDPOINT "tcp://127.0.0.1:7470"
@@ -23,35 +26,42 @@ static const char usage_text[] =
     "  screen --name NAME [--country CC] [--type TYPE] [--alias NAME]...\n"
     "         [--id SCHEME:VALUE]... [--tech CODE]... [--activity KIND] [--past]\n"
     "         [--text TEXT] [--context KEY=STRING | KEY:=NUMBER|true|false]...\n"
-    "         [--profile ID] [--request-id ID] [--json]\n"
+    "         [--profile ID] [--request-id ID] [--user NAME] [--json]\n"
     "  screen [--json] -        send the JSON request read from stdin as it is\n"
     "  profiles [--json]        the ruleset's profiles: id, rules, label, the default\n"
     "  ping | version | stats | taxonomy   [--json]\n"
+    "  stats --all              each endpoint of -e's list: its ruleset digest and\n"
+    "                           list dates, and whether all nodes agree\n"
     "  reload [--force] [--json]   reload the ruleset; --force accepts a ruleset\n"
     "                 that shrinks a list past limits.reload_max_shrink\n"
-    "  batch [--format jsonl|csv] [--input-format csv|jsonl] [--inflight N]\n"
-    "        [--retries N] [--profile ID] [--summary] [FILE|-]\n"
+    "  batch [--format jsonl|csv] [--bom] [--input-format csv|jsonl]\n"
+    "        [--inflight N] [--retries N] [--profile ID] [--user NAME]\n"
+    "        [--keep-columns] [--summary] [FILE|-]\n"
     "        screen every record of a file (`vet batch --help` tells more)\n"
     "options:\n"
-    "  -e ENDPOINT    vetd's endpoint (default $VET_ENDPOINT or " DEFAULT_ENDPOINT ")\n"
+    "  -e ENDPOINT    vetd's endpoint (default $VET_ENDPOINT or " DEFAULT_ENDPOINT ");\n"
+    "                 several, comma-separated: spread over, failed over\n"
     "  -t TIMEOUT_MS  time allowed for the answer (default 3000)\n"
+    "  --server-key FILE, --key FILE   CURVE: vetd's public certificate and your\n"
+    "                 key pair (files from `vetd keygen`, or Z85 keys); default\n"
+    "                 $VET_SERVER_KEY, $VET_CLIENT_KEY (docs/SECURITY.md)\n"
     "  --json         print the daemon's reply as it is\n"
     "  --profile ID   judge by this profile of the ruleset (`vet profiles` lists\n"
     "                 them); without it, by the daemon's default profile\n"
+    "  --user NAME    who is screening: sent as context.user, kept in vetd's\n"
+    "                 audit log\n"
+    "  screen wraps reasons to the terminal ($COLUMNS, else its width); 80\n"
+    "  columns into a pipe or a file\n"
     "exit: 0 clear, 10 review, 20 prohibited, 64 usage, 65 request rejected,\n"
     "      69 vetd unavailable or not answering, 70 internal error\n";
 
-/* What every command needs; filled from the command line. */
-typedef struct cli {
-    const char *endpoint; /* borrowed from argv or the environment */
-    int timeout_ms;       /* total deadline of the request */
-    bool json;            /* print the reply verbatim */
-} cli_t;
+typedef vetcli_conn_t cli_t;
 
 /* The repeatable and single options of `vet screen`. */
 typedef struct screen_opts {
     const char *name, *country, *type, *activity, *text, *request_id;
     const char *profile;                              /* --profile: the rules to judge by */
+    const char *user;                                 /* --user: context.user */
     bool past;                                        /* --past: current = false */
     bool raw;                                         /* "-": the request comes from stdin */
     const char **aliases, **ids, **techs, **contexts; /* argv pointers; owned arrays */
@@ -64,88 +74,10 @@ usage_error(const char *fmt, const char *arg)
     return vetcli_usage_error("vet", usage_text, fmt, arg);
 }
 
-/* The options every command takes: -e, -t, --json. Returns 1 if
- * argv[*i] was one, 0 if not, or an exit code (> 1) on a usage error. */
 static int
 common_opt(cli_t *cli, int argc, char **argv, int *i)
 {
-    const char *v;
-    int r;
-    if (strcmp(argv[*i], "--json") == 0) {
-        cli->json = true;
-        return 1;
-    }
-    if ((r = vetcli_opt_value(argc, argv, i, "-e", &v)) != 0 ||
-        (r = vetcli_opt_value(argc, argv, i, "--endpoint", &v)) != 0) {
-        if (r < 0)
-            return usage_error("%s needs an endpoint", argv[*i]);
-        cli->endpoint = v;
-        return 1;
-    }
-    if ((r = vetcli_opt_value(argc, argv, i, "-t", &v)) != 0 ||
-        (r = vetcli_opt_value(argc, argv, i, "--timeout", &v)) != 0) {
-        if (r < 0)
-            return usage_error("%s needs a number of milliseconds", argv[*i]);
-        if (!vetcli_parse_int(v, 1, 86400000L, &cli->timeout_ms))
-            return usage_error("bad timeout \"%s\" (milliseconds, 1..86400000)", v);
-        return 1;
-    }
-    return 0;
-}
-
-/* Sends request to vetd and waits for the reply. Returns 0 with *reply
- * (caller frees with vet_free), or the exit code after saying why on
- * stderr. */
-static int
-transact(const cli_t *cli, const char *request, size_t len, int retries, char **reply,
-         size_t *reply_len)
-{
-    vet_client_t *c = vet_client_new(cli->endpoint);
-    if (c == NULL) {
-        if (errno == ENOMEM) {
-            fputs("vet: out of memory\n", stderr);
-            return EX_SOFTWARE;
-        }
-        fprintf(stderr, "vet: bad endpoint \"%s\": %s\n", cli->endpoint, strerror(errno));
-        return EX_USAGE;
-    }
-    vet_client_set_retries(c, retries);
-    int rc = vet_call(c, request, len, cli->timeout_ms, reply, reply_len);
-    int status = EX_OK;
-    if (rc != VET_OK) {
-        fprintf(stderr, "vet: %s\n", vet_client_error(c));
-        status =
-            rc == VET_ENOMEM || rc == VET_EPROTO || rc == VET_EINVAL ? EX_SOFTWARE : EX_UNAVAILABLE;
-    }
-    vet_client_destroy(&c);
-    return status;
-}
-
-/* Parses a reply; NULL (after saying so) if it is not a JSON object. */
-static cJSON *
-parse_reply(const char *reply, size_t len)
-{
-    cJSON *r = cJSON_ParseWithLength(reply, len);
-    if (r == NULL || !cJSON_IsObject(r)) {
-        fprintf(stderr, "vet: reply is not a JSON object: %.80s\n", reply);
-        cJSON_Delete(r);
-        return NULL;
-    }
-    return r;
-}
-
-/* If r is an error reply, says so on stderr and returns its exit code;
- * 0 otherwise. */
-static int
-error_reply(const cJSON *r)
-{
-    const cJSON *err = cJSON_GetObjectItemCaseSensitive(r, "error");
-    if (err == NULL)
-        return 0;
-    const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "code"));
-    const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(err, "message"));
-    fprintf(stderr, "vet: %s: %s\n", code ? code : "error", msg ? msg : "(no message)");
-    return code != NULL ? vetcli_error_exit(code, strlen(code)) : EX_SOFTWARE;
+    return vetcli_common_opt(cli, "vet", usage_text, argc, argv, i);
 }
 
 static void
@@ -187,12 +119,75 @@ print_list(const char *label, const cJSON *arr)
     }
 }
 
+/* The width human output is wrapped to: on a terminal, $COLUMNS if it
+ * is a number, else the terminal's width (TIOCGWINSZ); into a pipe or a
+ * file, 80, whatever the environment says, so that what scripts and
+ * tests read does not depend on the window it ran in. Never under 40. */
+static int
+term_width(void)
+{
+    if (!isatty(STDOUT_FILENO))
+        return 80;
+    const char *env = getenv("COLUMNS");
+    int w = 0;
+    struct winsize ws;
+    if (env == NULL || !vetcli_parse_int(env, 1, 10000, &w)) {
+        w = 80;
+        if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+            w = ws.ws_col;
+    }
+    return w < 40 ? 40 : w;
+}
+
+/* Prints head, then text wrapped at spaces to width columns, every line
+ * after the first indented by indent spaces, then a newline. A word
+ * longer than a line (a URL) is never cut: it overflows. */
+static void
+print_wrapped(const char *head, const char *text, int indent, int width)
+{
+    fputs(head, stdout);
+    int col = (int)strlen(head);
+    const char *p = text;
+    for (;;) {
+        int room = width - col;
+        int n = (int)strlen(p);
+        if (n <= room) {
+            fputs(p, stdout);
+            break;
+        }
+        /* The last space that keeps the line within room, else the first
+         * space at all (an overflowing word). */
+        int cut = -1;
+        for (int i = 0; i <= room && i < n; i++)
+            if (p[i] == ' ')
+                cut = i;
+        if (cut <= 0) {
+            const char *sp = strchr(p + 1, ' ');
+            if (sp == NULL) {
+                fputs(p, stdout);
+                break;
+            }
+            cut = (int)(sp - p);
+        }
+        int end = cut;
+        while (end > 0 && p[end - 1] == ' ')
+            end--;
+        printf("%.*s\n%*s", end, p, indent, "");
+        p += cut;
+        while (*p == ' ')
+            p++;
+        col = indent;
+    }
+    putchar('\n');
+}
+
 /* The human form of a screening reply (see the design note in the
  * report): verdict line, then one line per match, category and rule,
  * the note when the reply has one, and the ruleset. */
 static void
 print_screen(const cJSON *r)
 {
+    int width = term_width();
     const char *verdict = str_item(r, "verdict");
     printf("%s (score %.0f)\n", verdict, num_item(r, "score"));
 
@@ -249,17 +244,27 @@ print_screen(const cJSON *r)
     {
         const char *id = str_item(rule, "id"), *v = str_item(rule, "verdict");
         const char *reason = str_item(rule, "reason"), *cite = str_item(rule, "cite");
-        printf("  rule     %s  %s %.0f", id ? id : "?", v ? v : "?", num_item(rule, "score"));
-        if (reason != NULL && *reason != '\0')
-            printf("  %s", reason);
-        if (cite != NULL && *cite != '\0')
-            printf("  (%s)", cite);
-        putchar('\n');
+        bool has_reason = reason != NULL && *reason != '\0',
+             has_cite = cite != NULL && *cite != '\0';
+        sbuf_t head = SBUF_INIT, text = SBUF_INIT;
+        sbuf_printf(&head, "  rule     %s  %s %.0f%s", id ? id : "?", v ? v : "?",
+                    num_item(rule, "score"), has_reason || has_cite ? "  " : "");
+        if (has_reason)
+            sbuf_puts(&text, reason);
+        if (has_cite)
+            sbuf_printf(&text, "%s(%s)", has_reason ? "  " : "", cite);
+        if (head.oom || text.oom) /* the rule still shows, unwrapped */
+            printf("  rule     %s  %s %.0f  %s  (%s)\n", id ? id : "?", v ? v : "?",
+                   num_item(rule, "score"), reason ? reason : "", cite ? cite : "");
+        else
+            print_wrapped(head.data, text.len > 0 ? text.data : "", 11, width);
+        sbuf_free(&head);
+        sbuf_free(&text);
     }
     /* A match no rule acted on (docs/PROTOCOL.md, "note"). */
     const char *note = str_item(r, "note");
     if (note != NULL)
-        printf("  note     %s\n", note);
+        print_wrapped("  note     ", note, 11, width);
 
     /* The profile the rules were chosen by; a daemon without profiles
      * names none. */
@@ -402,12 +407,15 @@ build_request(const screen_opts_t *o, char **out)
         (o->past && cJSON_AddFalseToObject(root, "current") == NULL) ||
         !add_string(root, "text", o->text))
         goto oom;
-    if (o->ncontexts > 0) {
+    if (o->ncontexts > 0 || o->user != NULL) {
         if ((ctx = cJSON_AddObjectToObject(root, "context")) == NULL)
             goto oom;
         for (int i = 0; i < o->ncontexts; i++)
             if ((status = add_pair(ctx, "--context", o->contexts[i], '=')) != 0)
                 goto fail;
+        /* --user is context.user, over a --context user=... */
+        if (!add_string(ctx, "user", o->user))
+            goto oom;
     }
     if (!add_string(root, "profile", o->profile))
         goto oom;
@@ -453,6 +461,7 @@ parse_screen(cli_t *cli, screen_opts_t *o, int argc, char **argv)
         {"--text", &o->text, NULL, NULL},
         {"--request-id", &o->request_id, NULL, NULL},
         {"--profile", &o->profile, NULL, NULL},
+        {"--user", &o->user, NULL, NULL},
         {"--alias", NULL, &o->aliases, &o->naliases},
         {"--id", NULL, &o->ids, &o->nids},
         {"--tech", NULL, &o->techs, &o->ntechs},
@@ -495,8 +504,9 @@ parse_screen(cli_t *cli, screen_opts_t *o, int argc, char **argv)
             return EX_SOFTWARE;
         }
     }
-    if (o->raw && (o->name || o->country || o->type || o->activity || o->text || o->request_id ||
-                   o->profile || o->past || o->naliases || o->nids || o->ntechs || o->ncontexts))
+    if (o->raw &&
+        (o->name || o->country || o->type || o->activity || o->text || o->request_id ||
+         o->profile || o->user || o->past || o->naliases || o->nids || o->ntechs || o->ncontexts))
         return usage_error("screen: \"-\" reads the whole request from stdin; %s",
                            "give no fields with it");
     if (!o->raw && o->name == NULL)
@@ -530,15 +540,15 @@ cmd_screen(cli_t *cli, int argc, char **argv)
             goto done;
         len = strlen(request);
     }
-    if ((status = transact(cli, request, len, 1, &reply, &rlen)) != 0)
+    if ((status = vetcli_transact(cli, request, len, 1, &reply, &rlen)) != 0)
         goto done;
     if (cli->json)
         print_verbatim(reply, rlen);
-    if ((r = parse_reply(reply, rlen)) == NULL) {
+    if ((r = vetcli_parse_reply(reply, rlen)) == NULL) {
         status = EX_SOFTWARE;
         goto done;
     }
-    if ((status = error_reply(r)) != 0)
+    if ((status = vetcli_error_reply(r)) != 0)
         goto done;
     const char *verdict = str_item(r, "verdict");
     if (verdict == NULL) {
@@ -568,8 +578,24 @@ done:
     return status < 0 ? 0 : status;
 }
 
-/* Prints the scalar members of o as "prefix.key: value" lines, going
- * into nested objects: a readable form of a reply of unknown shape. */
+/* Appends the text of scalar v (strings bare, others as JSON) to t. */
+static void
+scalar_text(sbuf_t *t, const cJSON *v)
+{
+    if (cJSON_IsString(v)) {
+        sbuf_puts(t, v->valuestring);
+        return;
+    }
+    char *j = cJSON_PrintUnformatted(v);
+    sbuf_puts(t, j != NULL ? j : "?");
+    free(j);
+}
+
+/* The human form of an admin reply (version, stats, and any reply of
+ * unknown shape), one style for all: a "key: value" line per scalar,
+ * nested objects as dotted keys ("ruleset.version: 2026.11"), an array
+ * of scalars joined by ", ", an array of objects a line each, named by
+ * the element's "id" (else its index) with its members "k v, k v". */
 static void
 print_flat(const cJSON *o, const char *prefix)
 {
@@ -582,13 +608,49 @@ print_flat(const cJSON *o, const char *prefix)
         snprintf(key, sizeof key, "%s%s%s", prefix, prefix[0] ? "." : "", it->string);
         if (cJSON_IsObject(it)) {
             print_flat(it, key);
-        } else if (cJSON_IsString(it)) {
-            printf("%s: %s\n", key, it->valuestring);
-        } else {
-            char *s = cJSON_PrintUnformatted(it);
-            printf("%s: %s\n", key, s ? s : "?");
-            free(s);
+            continue;
         }
+        if (!cJSON_IsArray(it)) {
+            sbuf_t t = SBUF_INIT;
+            scalar_text(&t, it);
+            printf("%s: %s\n", key, t.oom ? "?" : t.data);
+            sbuf_free(&t);
+            continue;
+        }
+        if (cJSON_GetArraySize(it) == 0) {
+            printf("%s: (none)\n", key);
+            continue;
+        }
+        const cJSON *e;
+        sbuf_t t = SBUF_INIT;
+        int index = 0;
+        cJSON_ArrayForEach(e, it)
+        {
+            if (!cJSON_IsObject(e)) {
+                sbuf_puts(&t, t.len > 0 ? ", " : "");
+                scalar_text(&t, e);
+                continue;
+            }
+            const char *id = str_item(e, "id");
+            sbuf_t line = SBUF_INIT;
+            const cJSON *m;
+            cJSON_ArrayForEach(m, e)
+            {
+                if (id != NULL && strcmp(m->string, "id") == 0)
+                    continue;
+                sbuf_printf(&line, "%s%s ", line.len > 0 ? ", " : "", m->string);
+                scalar_text(&line, m);
+            }
+            if (id != NULL)
+                printf("%s.%s: %s\n", key, id, line.oom || line.len == 0 ? "" : line.data);
+            else
+                printf("%s.%d: %s\n", key, index, line.oom || line.len == 0 ? "" : line.data);
+            sbuf_free(&line);
+            index++;
+        }
+        if (t.len > 0)
+            printf("%s: %s\n", key, t.oom ? "?" : t.data);
+        sbuf_free(&t);
     }
 }
 
@@ -671,15 +733,6 @@ show_admin(const char *op, cJSON *r, const char *reply, bool json)
             return EX_SOFTWARE;
         }
         puts("ok");
-    } else if (strcmp(op, "stats") == 0) {
-        cJSON_DeleteItemFromObjectCaseSensitive(r, "id");
-        char *s = cJSON_Print(r);
-        if (s == NULL) {
-            fputs("vet: out of memory\n", stderr);
-            return EX_SOFTWARE;
-        }
-        puts(s);
-        free(s);
     } else if (strcmp(op, "taxonomy") == 0) {
         print_taxonomy(r);
     } else if (strcmp(op, "profiles") == 0) {
@@ -690,12 +743,78 @@ show_admin(const char *op, cJSON *r, const char *reply, bool json)
     return EX_OK;
 }
 
+/* vet stats --all: the stats of each endpoint of cli's list, asked one
+ * by one (a list otherwise reaches whichever daemon the round robin
+ * picks), one line per node: its ruleset digest and version, and each
+ * list's date; then whether they all agree. A broker deals stats to one
+ * worker: give the workers' own endpoints (docs/DEPLOY.md). Exit 0 all
+ * agree, 1 they differ, or the first node's failure (69, ...). */
+static int
+stats_all(const cli_t *cli)
+{
+    char *list = strdup(cli->endpoint), *save = NULL;
+    if (list == NULL)
+        return EX_OSERR;
+    char first[65] = "";
+    int status = EX_OK, nodes = 0;
+    bool differ = false;
+    for (char *ep = strtok_r(list, ", ", &save); ep != NULL; ep = strtok_r(NULL, ", ", &save)) {
+        cli_t one = *cli;
+        one.endpoint = ep;
+        char request[64], *reply = NULL;
+        size_t rlen = 0;
+        int len = snprintf(request, sizeof request, "{\"id\":\"vet-%ld\",\"op\":\"stats\"}",
+                           (long)getpid());
+        int st = vetcli_transact(&one, request, (size_t)len, 1, &reply, &rlen);
+        cJSON *r = st == 0 ? vetcli_parse_reply(reply, rlen) : NULL;
+        if (st == 0 && r == NULL)
+            st = EX_SOFTWARE;
+        if (st == 0)
+            st = vetcli_error_reply(r);
+        if (st != 0) {
+            printf("%s  not answering\n", ep);
+            status = status ? status : st;
+        } else {
+            const cJSON *rs = cJSON_GetObjectItemCaseSensitive(r, "ruleset");
+            const cJSON *dg = cJSON_GetObjectItemCaseSensitive(rs, "digest");
+            const cJSON *ver = cJSON_GetObjectItemCaseSensitive(rs, "version");
+            const char *digest = cJSON_IsString(dg) ? dg->valuestring : "none";
+            printf("%s  ruleset %s  version %s  lists", ep, digest,
+                   cJSON_IsString(ver) ? ver->valuestring : "-");
+            const cJSON *l;
+            cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(rs, "lists"))
+            {
+                const cJSON *id = cJSON_GetObjectItemCaseSensitive(l, "id");
+                const cJSON *asof = cJSON_GetObjectItemCaseSensitive(l, "as_of");
+                if (cJSON_IsString(id))
+                    printf(" %s@%s", id->valuestring,
+                           cJSON_IsString(asof) ? asof->valuestring : "-");
+            }
+            putchar('\n');
+            if (nodes++ == 0)
+                snprintf(first, sizeof first, "%s", digest);
+            else
+                differ |= strcmp(first, digest) != 0;
+        }
+        cJSON_Delete(r);
+        vet_free(reply);
+    }
+    free(list);
+    if (status != EX_OK)
+        return status;
+    if (differ)
+        printf("the nodes judge by different rulesets\n");
+    else
+        printf("all %d node%s judge by ruleset %s\n", nodes, nodes == 1 ? "" : "s", first);
+    return differ ? VET_EXIT_FAIL : EX_OK;
+}
+
 /* ping, version, stats, reload, taxonomy, profiles: {"op":NAME,"id":...}. */
 static int
 cmd_admin(cli_t *cli, const char *op, int argc, char **argv)
 {
     /* A reload is not idempotent: no second attempt behind the user's back. */
-    bool reload = strcmp(op, "reload") == 0, force = false;
+    bool reload = strcmp(op, "reload") == 0, force = false, all = false;
     for (int i = 1; i < argc; i++) {
         int r = common_opt(cli, argc, argv, &i);
         if (r > 1)
@@ -710,22 +829,28 @@ cmd_admin(cli_t *cli, const char *op, int argc, char **argv)
             force = true;
             continue;
         }
+        if (strcmp(op, "stats") == 0 && strcmp(argv[i], "--all") == 0) {
+            all = true;
+            continue;
+        }
         return usage_error("unknown argument \"%s\"", argv[i]);
     }
+    if (all)
+        return stats_all(cli);
     char request[128];
     int len = snprintf(request, sizeof request, "{\"id\":\"vet-%ld\",\"op\":\"%s\"%s}",
                        (long)getpid(), op, force ? ",\"force\":true" : "");
     char *reply = NULL;
     size_t rlen = 0;
-    int status = transact(cli, request, (size_t)len, reload ? 0 : 1, &reply, &rlen);
+    int status = vetcli_transact(cli, request, (size_t)len, reload ? 0 : 1, &reply, &rlen);
     if (status != 0)
         return status;
     if (cli->json)
         print_verbatim(reply, rlen);
-    cJSON *r = parse_reply(reply, rlen);
+    cJSON *r = vetcli_parse_reply(reply, rlen);
     if (r == NULL)
         status = EX_SOFTWARE;
-    else if ((status = error_reply(r)) == 0)
+    else if ((status = vetcli_error_reply(r)) == 0)
         status = show_admin(op, r, reply, cli->json);
     cJSON_Delete(r);
     vet_free(reply);
@@ -758,7 +883,9 @@ main(int argc, char **argv)
     const char *cmd = argv[i];
     if (strcmp(cmd, "screen") == 0)
         return cmd_screen(&cli, argc - i, argv + i);
-    /* vet batch lives in batch.c. */
+    /* vet review lives in vreview.c, vet batch in batch.c. */
+    if (strcmp(cmd, "review") == 0)
+        return review_main(cli.endpoint, cli.timeout_ms, cli.json, argc - i, argv + i);
     if (strcmp(cmd, "batch") == 0)
         return batch_main(cli.endpoint, cli.timeout_ms, argc - i, argv + i);
     for (size_t k = 0; k < sizeof admin_ops / sizeof admin_ops[0]; k++)

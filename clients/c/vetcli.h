@@ -13,6 +13,37 @@
 
 #include "exitcode.h"
 
+struct cJSON;
+
+/* What every vet command needs to reach vetd; filled from the command
+ * line (and VET_ENDPOINT). */
+typedef struct vetcli_conn {
+    const char *endpoint; /* borrowed from argv or the environment */
+    int timeout_ms;       /* total deadline of the request */
+    bool json;            /* print the reply verbatim */
+} vetcli_conn_t;
+
+/* The options every command takes: -e/--endpoint, -t/--timeout, --json,
+ * into c. Returns 1 if argv[*i] was one, 0 if not, or an exit code (> 1)
+ * after a usage error naming prog and showing usage. */
+int vetcli_common_opt(vetcli_conn_t *c, const char *prog, const char *usage, int argc, char **argv,
+                      int *i);
+
+/* Sends request (len bytes) to vetd at c->endpoint, at most 1 + retries
+ * times within c->timeout_ms, and waits for the reply. Returns 0 with
+ * *reply (caller frees with vet_free), or the exit code after saying why
+ * on stderr. */
+int vetcli_transact(const vetcli_conn_t *c, const char *request, size_t len, int retries,
+                    char **reply, size_t *reply_len);
+
+/* Parses a reply; NULL (after saying so on stderr) if it is not a JSON
+ * object. Caller owns it (cJSON_Delete). */
+struct cJSON *vetcli_parse_reply(const char *reply, size_t len);
+
+/* If r is an error reply, says so on stderr and returns its exit code;
+ * 0 otherwise. */
+int vetcli_error_reply(const struct cJSON *r);
+
 /* The exit code of a verdict (n bytes): an unknown one counts as review. */
 int vetcli_verdict_exit(const char *verdict, size_t n);
 

@@ -956,8 +956,98 @@ finish(cc_t *c, bool needs)
         expr_error(&c->loc, 0, "out of memory");
         return NULL;
     }
-    *e = (expr_t){code, c->n, c->s->tax, c->words, needs};
+    *e = (expr_t){code, c->n, c->s->tax, c->words, needs, NULL, NULL, 1};
     return e;
+}
+
+/* Collects the conjuncts of the left spine of `and`s under n (source
+ * order) into out and the column of the `and` after each into seps;
+ * returns their count, or 0 past cap. `a and (b and c)` has two
+ * conjuncts; `(a and b) and c` parses like `a and b and c` and has three. */
+static size_t
+flatten_and(const expr_node_t *n, const expr_node_t **out, int *seps, size_t cap)
+{
+    size_t k = 0;
+    if (n->kind == EXPR_N_AND) {
+        if ((k = flatten_and(n->l, out, seps, cap)) == 0 || k >= cap)
+            return 0;
+        seps[k - 1] = n->opcol;
+        out[k++] = n->r;
+        return k;
+    }
+    out[0] = n;
+    return cap > 0 ? 1 : 0;
+}
+
+/* The source text of a conjunct: src bytes [from, to) trimmed of spaces
+ * and of the parentheses a split left unbalanced. In a; NULL on OOM. */
+static const char *
+conj_text(arena_t *a, const char *src, size_t from, size_t to)
+{
+    int depth = 0;
+    bool in_str = false;
+    for (size_t i = from; i < to; i++) {
+        if (src[i] == '"' && (i == from || src[i - 1] != '\\'))
+            in_str = !in_str;
+        else if (!in_str)
+            depth += src[i] == '(' ? 1 : src[i] == ')' ? -1 : 0;
+    }
+    for (;;) {
+        while (from < to && src[from] == ' ')
+            from++;
+        while (to > from && src[to - 1] == ' ')
+            to--;
+        if (depth > 0 && from < to && src[from] == '(') {
+            from++, depth--;
+        } else if (depth < 0 && to > from && src[to - 1] == ')') {
+            to--, depth++;
+        } else {
+            break;
+        }
+    }
+    return arena_strndup(a, src + from, to - from);
+}
+
+#define EXPR_MAX_CONJ 32 /* conjuncts counted apart; a longer chain is one */
+
+/* Compiles each top-level conjunct of root as a program of its own into
+ * e (coverage counts how often each holds). Returns false on OOM. */
+static bool
+split_conjuncts(cc_t *c, const expr_node_t *root, const char *src, expr_t *e)
+{
+    const expr_node_t *part[EXPR_MAX_CONJ];
+    int seps[EXPR_MAX_CONJ];
+    size_t n = flatten_and(root, part, seps, EXPR_MAX_CONJ);
+    if (n <= 1) {
+        const expr_t **one = arena_alloc(c->a, sizeof *one);
+        const char **txt = arena_alloc(c->a, sizeof *txt);
+        if (one == NULL || txt == NULL || (txt[0] = conj_text(c->a, src, 0, strlen(src))) == NULL)
+            return false;
+        one[0] = e;
+        e->conj = one, e->conj_src = txt, e->n_conj = 1;
+        return true;
+    }
+    const expr_t **conj = arena_alloc(c->a, n * sizeof *conj);
+    const char **txt = arena_alloc(c->a, n * sizeof *txt);
+    if (conj == NULL || txt == NULL)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        size_t from = i == 0 ? 0 : (size_t)seps[i - 1] - 1 + 3; /* past "and" */
+        size_t to = i + 1 < n ? (size_t)seps[i] - 1 : strlen(src);
+        c->n = 0;
+        bool needs = gen(c, part[i], "condition");
+        emit_op(c, EXPR_OP_RET, 0);
+        if (c->oom)
+            return false;
+        thread_jumps(c->code, c->n);
+        expr_t *ce = finish(c, needs);
+        if (ce == NULL || (txt[i] = conj_text(c->a, src, from, to)) == NULL)
+            return false;
+        ce->n_conj = 1, ce->conj = NULL, ce->conj_src = NULL;
+        conj[i] = ce;
+    }
+    e->conj = conj, e->conj_src = txt, e->n_conj = n;
+    return true;
 }
 
 expr_t *
@@ -989,6 +1079,10 @@ expr_compile(const char *src, const expr_schema_t *schema, arena_t *a, const cha
         goto out;
     thread_jumps(c.code, c.n);
     e = finish(&c, needs);
+    if (e != NULL && !split_conjuncts(&c, root, src != NULL ? src : "", e)) {
+        expr_error(&c.loc, 0, "out of memory");
+        e = NULL;
+    }
 out:
     /* Every stage reports its failures; this catches one that did not,
      * so that NULL always comes with a message. */

@@ -133,6 +133,22 @@ bool expr_needs_entity(const expr_t *e);
  * refuses a rule naming a list that no organisation is on. */
 bool expr_reads_list(const expr_t *e, unsigned list);
 
+/* The top-level `and` conjuncts of a compiled condition, for coverage
+ * (which part of a rule never holds): their count (1 when the condition
+ * is no conjunction: then conjunct 0 is e itself), the i-th (i < count)
+ * as a condition of its own that expr_eval evaluates, and its source
+ * text ("partner.lists has \"ca-nro\""). Borrowed, valid as long as e. */
+size_t expr_n_conjuncts(const expr_t *e);
+const expr_t *expr_conjunct(const expr_t *e, size_t i);
+const char *expr_conjunct_src(const expr_t *e, size_t i);
+
+/* True if e can never hold given which tags some organisation carries
+ * (carried[t] for tag index t): e tests nothing but tags (partner.tags
+ * has..., partner.related(...).tags has...), without `not`, and each
+ * tag it tests is carried by no one. The loader warns about a rule one
+ * of whose conjuncts never holds. */
+bool expr_needs_absent_tags(const expr_t *e, const bool *carried);
+
 /* Writes a readable dump of the compiled form (one instruction or node
  * per line) for tests and `vetd --check -v`. */
 void expr_dump(const expr_t *e, FILE *f);

@@ -31,6 +31,53 @@ expr_needs_entity(const expr_t *e)
     return e != NULL && e->needs_entity;
 }
 
+size_t
+expr_n_conjuncts(const expr_t *e)
+{
+    return e->n_conj > 0 ? e->n_conj : 1;
+}
+
+const expr_t *
+expr_conjunct(const expr_t *e, size_t i)
+{
+    assert(i < expr_n_conjuncts(e));
+    return e->conj != NULL ? e->conj[i] : e;
+}
+
+const char *
+expr_conjunct_src(const expr_t *e, size_t i)
+{
+    assert(i < expr_n_conjuncts(e));
+    return e->conj_src != NULL ? e->conj_src[i] : "";
+}
+
+bool
+expr_needs_absent_tags(const expr_t *e, const bool *carried)
+{
+    bool tested = false;
+    for (size_t i = 0; i < e->n; i++) {
+        const expr_ins_t *in = &e->code[i];
+        switch ((expr_op_t)in->op) {
+        case EXPR_OP_JF:
+        case EXPR_OP_JT:
+        case EXPR_OP_JMP:
+        case EXPR_OP_RET: break;
+        case EXPR_OP_HAS_TAG:
+            if (in->a < 0 || carried[in->a])
+                return false;
+            tested = true;
+            break;
+        case EXPR_OP_REL:
+            if (in->what != EXPR_REL_TAGS || in->a < 0 || carried[in->a])
+                return false;
+            tested = true;
+            break;
+        default: return false;
+        }
+    }
+    return tested;
+}
+
 bool
 expr_reads_list(const expr_t *e, unsigned list)
 {

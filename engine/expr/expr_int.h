@@ -210,11 +210,15 @@ typedef struct expr_ins {
 /* A compiled condition; it and everything it points to live in the
  * caller's arena, but vocabulary names (borrowed from the schema). */
 struct expr {
-    const expr_ins_t *code; /* the program, ends with EXPR_OP_RET */
-    size_t n;               /* count of instructions */
-    const tax_t *tax;       /* categories, for the dump (borrowed) */
-    size_t words;           /* words of a category set */
-    bool needs_entity;      /* the result is false whenever entity == NULL */
+    const expr_ins_t *code;         /* the program, ends with EXPR_OP_RET */
+    size_t n;                       /* count of instructions */
+    const tax_t *tax;               /* categories, for the dump (borrowed) */
+    size_t words;                   /* words of a category set */
+    bool needs_entity;              /* the result is false whenever entity == NULL */
+    const struct expr *const *conj; /* top-level `and` conjuncts, each a program
+                                     * of its own (coverage); NULL in them */
+    const char *const *conj_src;    /* their source text, parallel to conj */
+    size_t n_conj;                  /* count of conjuncts (>= 1 once compiled) */
 };
 
 #endif

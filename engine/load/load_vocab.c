@@ -120,8 +120,8 @@ load_vocab_lists(loader_t *L, const char *file, const config_setting_t *root)
     config_setting_t *ls = loader_member(L, file, root, "lists", CONFIG_TYPE_LIST, false, "lists");
     if (ls == NULL)
         return;
-    static const char *const allowed[] = {"id",    "name",         "authority", "url",
-                                          "as_of", "max_age_days", NULL};
+    static const char *const allowed[] = {"id",    "name",  "authority",    "url",
+                                          "terms", "as_of", "max_age_days", NULL};
     int n = config_setting_length(ls);
     for (int i = 0; i < n; i++) {
         config_setting_t *g = config_setting_get_elem(ls, (unsigned)i);
@@ -146,6 +146,7 @@ load_vocab_lists(loader_t *L, const char *file, const config_setting_t *root)
             .name = loader_str(L, file, g, "name", true, what),
             .authority = loader_str(L, file, g, "authority", false, what),
             .url = loader_str(L, file, g, "url", false, what),
+            .terms = loader_str(L, file, g, "terms", false, what),
             .as_of = loader_str(L, file, g, "as_of", false, what),
         };
         read_list_age(L, file, g, &info, what);
@@ -161,8 +162,8 @@ load_vocab_lists(loader_t *L, const char *file, const config_setting_t *root)
              * one list; a different one is a conflict. */
             const rs_list_t *prev = &L->list_info[old];
             if (!same_str(prev->name, info.name) || !same_str(prev->authority, info.authority) ||
-                !same_str(prev->url, info.url) || !same_str(prev->as_of, info.as_of) ||
-                prev->max_age_days != info.max_age_days)
+                !same_str(prev->url, info.url) || !same_str(prev->terms, info.terms) ||
+                !same_str(prev->as_of, info.as_of) || prev->max_age_days != info.max_age_days)
                 diag_add(L->d, file, line, 0, "list \"%s\" declared twice (first at %s:%d)", id,
                          L->list_site[old].file, L->list_site[old].line);
             continue;

@@ -502,3 +502,23 @@ loader_read_files(loader_t *L, const char *dir)
     sodium_bin2hex(rs->digest, sizeof rs->digest, md, sizeof md);
     rs->n_files = 2 + (L->words.ok ? 1 : 0) + L->n_reg;
 }
+
+void
+loader_read_one(loader_t *L, rs_file_t *f, const char *path, char digest[65])
+{
+    /* Split at the last slash: parse_file reads dir/name and hashes name. */
+    const char *slash = strrchr(path, '/');
+    char *dir = loader_chk(L, slash != NULL ? strndup(path, (size_t)(slash - path)) : strdup("."));
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    if (dir != NULL)
+        parse_file(L, f, slash == path ? "/" : dir, slash != NULL ? slash + 1 : path, false, false,
+                   &h);
+    else
+        cfgread_init(&f->cfg);
+    free(dir);
+    adopt_path(L, f);
+    unsigned char md[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, md);
+    sodium_bin2hex(digest, 65, md, sizeof md);
+}

@@ -101,6 +101,12 @@ void loader_free_registry_trees(loader_t *L);
  * a file's ok says whether its tree is whole. */
 void loader_read_files(loader_t *L, const char *dir);
 
+/* Reads one optional file at path (a missing file leaves f->ok false
+ * and reports nothing) into f, the way loader_read_files reads a
+ * ruleset's files, and writes the SHA-256 (hex) of its name and bytes
+ * into digest (of nothing when it is missing). f->path is an arena copy. */
+void loader_read_one(loader_t *L, rs_file_t *f, const char *path, char digest[65]);
+
 /* Returns p; a NULL p (a failed allocation) sets the sticky L->oom. */
 void *loader_chk(loader_t *L, void *p);
 

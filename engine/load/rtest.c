@@ -26,6 +26,7 @@
 
 #include "arena.h"
 #include "cfgread.h"
+#include "cover.h"
 #include "proto.h"
 #include "request.h"
 #include "sbuf.h"
@@ -41,6 +42,7 @@ typedef struct tcase {
     arena_t *a;       /* request memory */
     bool bad;         /* a malformed setting was found */
     bool oom;         /* an allocation failed: the case cannot run */
+    cover_t *cover;   /* coverage counts (--coverage), or NULL */
 } tcase_t;
 
 /* Copies s (NULL: NULL) into the case's arena; a failed copy sets oom. */
@@ -332,6 +334,8 @@ run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
 
     result_t res;
     int rc = screen_run(rs, &req, t->a, &res);
+    if (rc == 0 && t->cover != NULL)
+        cover_count(t->cover, &req, &res);
     sbuf_t why = SBUF_INIT;
     if (want_error != NULL) {
         if (rc == 0)
@@ -419,7 +423,7 @@ run_case(const ruleset_t *rs, tcase_t *t, const config_setting_t *g, FILE *out)
 
 static void
 run_file(const ruleset_t *rs, const char *path, FILE *out, diag_t *d, arena_t *a,
-         rtest_summary_t *sum)
+         rtest_summary_t *sum, cover_t *cover)
 {
     config_t cfg;
     cfgread_rc_t rc = cfgread_init(&cfg) ? cfgread_parse_file(&cfg, path) : CFGREAD_FAULT;
@@ -441,7 +445,7 @@ run_file(const ruleset_t *rs, const char *path, FILE *out, diag_t *d, arena_t *a
     sum->files++;
     config_setting_t *root = config_root_setting(&cfg);
     config_setting_t *cases = config_setting_get_member(root, "cases");
-    tcase_t t0 = {path, "", 0, d, a, false, false};
+    tcase_t t0 = {path, "", 0, d, a, false, false, NULL};
     static const char *const allowed[] = {"cases", NULL};
     if (!check_members(&t0, root, allowed, "a test file"))
         sum->failed++;
@@ -454,7 +458,7 @@ run_file(const ruleset_t *rs, const char *path, FILE *out, diag_t *d, arena_t *a
     for (int i = 0; i < config_setting_length(cases); i++) {
         config_setting_t *g = config_setting_get_elem(cases, (unsigned)i);
         arena_reset(a);
-        tcase_t t = {path, "", cfgread_line(g), d, a, false, false};
+        tcase_t t = {path, "", cfgread_line(g), d, a, false, false, cover};
         if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
             diag_add(d, path, t.line, 0, "cases[%d] must be a group", i);
             sum->failed++;
@@ -477,6 +481,13 @@ run_file(const ruleset_t *rs, const char *path, FILE *out, diag_t *d, arena_t *a
 
 int
 rtest_run(const ruleset_t *rs, const char *dir, FILE *out, diag_t *d, rtest_summary_t *sum)
+{
+    return rtest_run_cover(rs, dir, out, d, sum, NULL);
+}
+
+int
+rtest_run_cover(const ruleset_t *rs, const char *dir, FILE *out, diag_t *d, rtest_summary_t *sum,
+                cover_t *cover)
 {
     memset(sum, 0, sizeof *sum);
     size_t errs = diag_count(d);
@@ -524,7 +535,7 @@ rtest_run(const ruleset_t *rs, const char *dir, FILE *out, diag_t *d, rtest_summ
         if (path.oom)
             oom = true;
         else if (!oom)
-            run_file(rs, path.data, out, d, a, sum);
+            run_file(rs, path.data, out, d, a, sum, cover);
         sbuf_free(&path);
         free(names[i]);
     }

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "cover.h"
 #include "diag.h"
 #include "ruleset.h"
 
@@ -25,5 +26,12 @@ typedef struct rtest_summary {
  * "file:line: case \"name\": request: MESSAGE" with the wire's message.
  * Returns 0 if every case passed and nothing was malformed, else -1. */
 int rtest_run(const ruleset_t *rs, const char *dir, FILE *out, diag_t *d, rtest_summary_t *sum);
+
+/* rtest_run, counting each case judged (a verdict, not an error) into
+ * cover when it is not NULL (borrowed; counts for rs: cover_new(rs)), so
+ * that `vetd --test --coverage` can report what the cases never
+ * exercise (cover_report). */
+int rtest_run_cover(const ruleset_t *rs, const char *dir, FILE *out, diag_t *d,
+                    rtest_summary_t *sum, cover_t *cover);
 
 #endif

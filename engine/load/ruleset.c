@@ -131,6 +131,11 @@ content_digest(ruleset_t *rs)
         cd_str(&h, rs->list_info[i].name);
         cd_str(&h, rs->list_info[i].authority);
         cd_str(&h, rs->list_info[i].url);
+        if (rs->list_info[i].terms != NULL) { /* hashed only when recorded */
+            cd_str(&h, "\xff"
+                       "terms");
+            cd_str(&h, rs->list_info[i].terms);
+        }
         if (rs->list_info[i].as_of != NULL) { /* hashed only when recorded */
             cd_str(&h, "\xff"
                        "as_of");

@@ -286,7 +286,9 @@ test_csv_to_jsonl(void **state)
     result_free(&r);
 }
 
-/* --format csv: a header, one row per record, quoted where needed. */
+/* --format csv: a header, one row per record, quoted where needed; the
+ * rules with their reasons, the best match with its method, score, the
+ * alias that matched (an identifier here) and its lists. */
 static void
 test_csv_output(void **state)
 {
@@ -297,24 +299,32 @@ test_csv_output(void **state)
     result_t r = vet_run(d, (const char *[]){"--format", "csv", in, NULL});
     assert_int_equal(r.status, 20);
     const char *want =
-        "line,id,name,verdict,score,rules,matches,error,profile\n"
-        "2,p1,Harbin Institute of Technology,prohibited,100,strac-nro;nro-named,"
-        "Harbin Institute of Technology,,all\n"
-        "3,p2,University of Toronto,clear,0,,,,all\n"
-        "4,p3,\"Smith, Jones \"\"and\"\" Partners\nConsulting\",clear,0,,,,all\n"
-        "7,p4,Harbin Institute of Technology,review,40,nro-named,Harbin Institute of Technology,,"
-        "all\n"
+        "line,id,name,verdict,score,rules,reasons,match,method,match_score,alias,lists,"
+        "unacted_match,note,error,profile\n"
+        "2,p1,Harbin Institute of Technology,prohibited,100,strac-nro;nro-named,strac-nro: "
+        "current affiliation with a Named Research Organization in a sensitive technology "
+        "research area | nro-named: partner is a Named Research Organization,Harbin Institute of "
+        "Technology,exact,1.00,Harbin Institute of Technology,ca-nro,,,,all\n"
+        "3,p2,University of Toronto,clear,0,,,,,,,,,,,all\n"
+        "4,p3,\"Smith, Jones \"\"and\"\" Partners\nConsulting\",clear,0,,,,,,,,,,,all\n"
+        "7,p4,Harbin Institute of Technology,review,40,nro-named,nro-named: partner is a Named "
+        "Research Organization,Harbin Institute of Technology,exact,1.00,Harbin Institute of "
+        "Technology,ca-nro,,,,all\n"
         "8,p5,National University of Defense Technology,review,45,nro-named;funder-flag,"
-        "National University of Defense Technology,,all\n"
-        "9,p6,Unlisted Trading Company,prohibited,100,sdn-block,"
-        "\"BEIJING ALITE TECHNOLOGIES CO., LTD.\",,all\n";
+        "nro-named: partner is a Named Research Organization | funder-flag: federally funded "
+        "work with a high-risk partner,National University of Defense Technology,exact,1.00,"
+        "National University of Defense Technology,ca-nro,,,,all\n"
+        "9,p6,Unlisted Trading Company,prohibited,100,sdn-block,sdn-block: partner is on the "
+        "OFAC SDN list,\"BEIJING ALITE TECHNOLOGIES CO., LTD.\",id,1.00,ofac:9750,us-sdn,,,,"
+        "all\n";
     assert_string_equal(r.out, want);
     result_free(&r);
 }
 
 /* JSONL in: ids kept (a number comes back as a string), blank lines
  * skipped, bad lines get an error line and the batch goes on; --summary
- * counts; exit 65 for the bad records. */
+ * counts; the bad records do not hide the prohibited one: exit 20, and
+ * stderr says how many could not be screened. */
 static void
 test_jsonl_malformed_summary(void **state)
 {
@@ -323,7 +333,9 @@ test_jsonl_malformed_summary(void **state)
     char in[256];
     tests_path(in, sizeof in, "fixtures/batch/requests.jsonl");
     result_t r = vet_run(d, (const char *[]){"--summary", in, NULL});
-    assert_int_equal(r.status, 65);
+    assert_int_equal(r.status, 20);
+    assert_non_null(strstr(r.err, "vet batch: 4 records could not be screened (see the error "
+                                  "lines); the exit code is the most severe verdict's\n"));
     cJSON *o[16];
     size_t n = json_lines(&r, o, 16);
     assert_int_equal(n, 8);
@@ -365,7 +377,8 @@ test_jsonl_malformed_summary(void **state)
 }
 
 /* Malformed CSV rows: wrong field count, a bad cell, bad quoting, an
- * unterminated quote at the end; good rows around them are answered. */
+ * unterminated quote at the end; good rows around them are answered, and
+ * the review among them is the exit code (10), not the errors'. */
 static void
 test_csv_malformed(void **state)
 {
@@ -374,7 +387,7 @@ test_csv_malformed(void **state)
     char in[256];
     tests_path(in, sizeof in, "fixtures/batch/malformed.csv");
     result_t r = vet_run(d, (const char *[]){in, NULL});
-    assert_int_equal(r.status, 65);
+    assert_int_equal(r.status, 10);
     cJSON *o[16];
     size_t n = json_lines(&r, o, 16);
     assert_int_equal(n, 7);
@@ -448,6 +461,15 @@ test_exit_codes_and_formats(void **state)
     /* Same file, auto-detected: no '{', so CSV. */
     r = vet_run(d, (const char *[]){path, NULL});
     assert_int_equal(r.status, 0);
+    result_free(&r);
+
+    /* A malformed row among clear ones: the batch is not clear (65). */
+    dir_path(d, path, sizeof path, "clear-and-bad.csv");
+    tu_write_file(path, "name,country\nUniversity of Toronto,CA\nETH Zurich,CH,extra\n");
+    r = vet_run(d, (const char *[]){path, NULL});
+    assert_int_equal(r.status, 65);
+    assert_non_null(strstr(r.out, "\"line\":3,\"error\":{\"code\":\"bad_input\""));
+    assert_null(strstr(r.err, "could not be screened")); /* the exit code says it */
     result_free(&r);
 
     dir_path(d, path, sizeof path, "review.in");
@@ -668,7 +690,239 @@ test_unreachable(void **state)
     char *lines[4];
     size_t n = split_lines(r.out, lines, 4);
     assert_int_equal(n, 4);
-    assert_non_null(strstr(lines[1], "1,r0,Harbin Institute of Technology,,,,,timeout: "));
+    assert_non_null(strstr(lines[1], "1,r0,Harbin Institute of Technology,,,,,,,,,,,,timeout: "));
+    result_free(&r);
+}
+
+/* The screening records of the daemon's audit log (stopped first, so
+ * that every record is written; the ping that found it up is left out),
+ * parsed; returns how many. Caller frees each. */
+static size_t
+audit_records(tu_vetd_t *d, cJSON **recs, size_t max)
+{
+    assert_int_equal(tu_vetd_stop(d), 0);
+    char *text = tu_read_file(d->audit, NULL);
+    assert_non_null(text);
+    char **lines = calloc(max + 1, sizeof *lines);
+    assert_non_null(lines);
+    size_t nl = split_lines(text, lines, max + 1), n = 0;
+    for (size_t i = 0; i < nl; i++) {
+        cJSON *rec = cJSON_Parse(lines[i]);
+        assert_true(cJSON_IsObject(rec));
+        const char *op = str(cJSON_GetObjectItemCaseSensitive(rec, "request"), "op");
+        if (op != NULL && strcmp(op, "screen") != 0) {
+            cJSON_Delete(rec);
+            continue;
+        }
+        assert_true(n < max);
+        recs[n++] = rec;
+    }
+    free(lines);
+    free(text);
+    return n;
+}
+
+/* The verdict of each partner of write_requests. */
+static const char *
+verdict_of(const char *name)
+{
+    if (strcmp(name, "Harbin Institute of Technology") == 0)
+        return "prohibited";
+    if (strcmp(name, "Beihang University") == 0)
+        return "review";
+    return "clear";
+}
+
+/* The caller's id is the request's id (issue 15): vetd's audit log ties
+ * each verdict to the caller's record, --user reaches it as context.user
+ * (a row's own context.user wins), ids repeated in the input are never
+ * in flight twice and each reply reaches its own record, a record
+ * without an id is sent as "vet-batch:LINE", and an id with that prefix
+ * is refused. */
+static void
+test_audit_ids(void **state)
+{
+    tu_vetd_t *d = *state;
+    daemon_start(d);
+    char path[160];
+    dir_path(d, path, sizeof path, "dup.jsonl");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    /* 600 records, ids cycling through d0..d4 while the partners cycle
+     * through three verdicts: every id is reused with every verdict. Every
+     * seventh has no id; line 601 has a context.user of its own; line 602
+     * takes the prefix of invented ids. */
+    static const char *const bodies[] = {
+        "\"partner\":{\"name\":\"Harbin Institute of Technology\",\"country\":\"CN\"},"
+        "\"technologies\":[\"ai.ml\"],\"activity\":\"affiliation\"",
+        "\"partner\":{\"name\":\"Beihang University\"},\"activity\":\"research_partnership\"",
+        "\"partner\":{\"name\":\"University of Toronto\",\"country\":\"CA\"}",
+    };
+    for (int i = 0; i < 600; i++) {
+        if (i % 7 == 6)
+            fprintf(f, "{%s}\n", bodies[i % 3]);
+        else
+            fprintf(f, "{\"id\":\"d%d\",%s}\n", i % 5, bodies[i % 3]);
+    }
+    fprintf(f, "{\"id\":\"own\",%s,\"context\":{\"user\":\"bob\"}}\n", bodies[2]);
+    fprintf(f, "{\"id\":\"vet-batch:7\",%s}\n", bodies[2]);
+    assert_int_equal(fclose(f), 0);
+    result_t r = vet_run(
+        d, (const char *[]){"--inflight", "32", "--user", "alice", "--summary", path, NULL});
+    assert_int_equal(r.status, 20);
+    cJSON *o[610];
+    size_t n = json_lines(&r, o, 610);
+    assert_int_equal(n, 602);
+    for (int i = 0; i < 600; i++) {
+        const char *want = i % 3 == 0 ? "prohibited" : i % 3 == 1 ? "review" : "clear";
+        const char *got = str(o[i], "verdict");
+        if (got == NULL || strcmp(got, want) != 0)
+            fail_msg("line %d: verdict %s, expected %s", i + 1, got ? got : "(none)", want);
+    }
+    assert_string_equal(err_code(o[601]), "bad_input");
+    assert_non_null(strstr(str(cJSON_GetObjectItemCaseSensitive(o[601], "error"), "message"),
+                           "ids beginning \"vet-batch:\""));
+    free_objs(o, n);
+    result_free(&r);
+
+    /* The audit log: one record per request sent, under the caller's id
+     * or the line's, with the verdict of the partner it names. */
+    cJSON *a[700];
+    size_t na = audit_records(d, a, 700);
+    assert_int_equal(na, 601);
+    int per_id[5] = {0}, invented = 0;
+    for (size_t i = 0; i < na; i++) {
+        const char *id = str(a[i], "id");
+        const cJSON *req = cJSON_GetObjectItemCaseSensitive(a[i], "request");
+        assert_non_null(id);
+        assert_string_equal(str(req, "id"), id);
+        const char *name = str(cJSON_GetObjectItemCaseSensitive(req, "partner"), "name");
+        assert_non_null(name);
+        assert_string_equal(str(a[i], "verdict"), verdict_of(name));
+        const char *user = str(cJSON_GetObjectItemCaseSensitive(req, "context"), "user");
+        assert_non_null(user);
+        if (strcmp(id, "own") == 0) {
+            assert_string_equal(user, "bob");
+        } else if (strncmp(id, "vet-batch:", 10) == 0) {
+            /* The line has no id of its own and is every seventh. */
+            long line = strtol(id + 10, NULL, 10);
+            assert_int_equal(line % 7, 0);
+            assert_string_equal(user, "alice");
+            invented++;
+        } else {
+            assert_true(id[0] == 'd' && id[1] >= '0' && id[1] <= '4' && id[2] == '\0');
+            assert_string_equal(user, "alice");
+            per_id[id[1] - '0']++;
+        }
+    }
+    assert_int_equal(invented, 85);
+    assert_int_equal(per_id[0] + per_id[1] + per_id[2] + per_id[3] + per_id[4], 515);
+    for (int k = 0; k < 5; k++)
+        assert_true(per_id[k] >= 100);
+    free_objs(a, na);
+
+    /* CSV: the id column is the request's id; a row without one is
+     * "vet-batch:LINE". */
+    assert_int_equal(truncate(d->audit, 0), 0);
+    daemon_start(d);
+    dir_path(d, path, sizeof path, "ids.csv");
+    tu_write_file(path, "id,name,country\n"
+                        "grant-4711,Harbin Institute of Technology,CN\n"
+                        ",University of Toronto,CA\n");
+    r = vet_run(d, (const char *[]){"--format", "csv", "--user", "alice", path, NULL});
+    assert_int_equal(r.status, 10);
+    result_free(&r);
+    n = audit_records(d, a, 4);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = str(cJSON_GetObjectItemCaseSensitive(
+                                   cJSON_GetObjectItemCaseSensitive(a[i], "request"), "partner"),
+                               "name");
+        assert_string_equal(str(a[i], "id"), strcmp(name, "University of Toronto") == 0
+                                                 ? "vet-batch:3"
+                                                 : "grant-4711");
+    }
+    free_objs(a, n);
+}
+
+/* What a reviewer reads (issue 15): the match's method, score, alias and
+ * lists; a cleared record's match only in unacted_match; formula cells
+ * neutralised; --bom; --keep-columns carries other columns through (and
+ * without it they stop the run); country names sent as codes with a
+ * note, and vetd suggesting the code for a name the batch does not
+ * convert (JSONL). */
+static void
+test_reviewer_csv(void **state)
+{
+    tu_vetd_t *d = *state;
+    daemon_start(d);
+    char in[256];
+    tests_path(in, sizeof in, "fixtures/batch/reviewer.csv");
+    result_t r = vet_run(d, (const char *[]){"--format", "csv", in, NULL});
+    assert_int_equal(r.status, 64);
+    assert_non_null(strstr(r.err, "unknown column \"department\""));
+    assert_string_equal(r.out, "");
+    result_free(&r);
+
+    r = vet_run(d, (const char *[]){"--format", "csv", "--bom", "--keep-columns", in, NULL});
+    assert_int_equal(r.status, 10);
+    static const char *const want[] = {
+        "\xEF\xBB\xBFline,id,name,verdict,score,rules,reasons,match,method,match_score,alias,"
+        "lists,unacted_match,note,error,profile,department,owner\n",
+        /* A formula in a kept cell, an @ that would start one. */
+        "\n2,r1,Harbin Institute of Technology,review,40,nro-named,nro-named: partner is a Named "
+        "Research Organization,Harbin Institute of Technology,exact,1.00,Harbin Institute of "
+        "Technology,ca-nro,,\"country \"\"China\"\" read as CN\",,all,"
+        "\"'=HYPERLINK(\"\"http://example.org\"\")\",\"'@alice\"\n",
+        /* Clear although CETC matched: the match is not in match. */
+        "\n3,r2,China Electronics Technology Group Corporation,clear,0,,,,,,,,China Electronics "
+        "Technology Group Corporation (exact 1.00),\"country \"\"People's Republic of China\"\" "
+        "read as CN; The partner matched cetc (exact)",
+        ",,all,\"'+physics\",\"'-bob\"\n",
+        /* A fuzzy match says so, with the alias that matched. */
+        "\n4,r3,WSIEC,review,60,fuzzy-confirm,fuzzy-confirm: the partner resembles a listed "
+        "organisation; confirm its identity,WUHAN SANJIANG IMPORT AND EXPORT CO. LTD,fuzzy,0.90,"
+        "WSIEC,us-sdn,,,,all,Chemistry,\"carol, dave\"\n",
+        "\n5,r4,University of Toronto,clear,0,,,,,,,,,\"country \"\"canada\"\" read as "
+        "CA\",,all,,\n",
+        "\n6,r5,Beihang University,,,,,,,,,,,,bad_request: partner.country: expected an ISO "
+        "3166-1 alpha-2 code,,,\n",
+    };
+    assert_int_equal(strncmp(r.out, want[0], strlen(want[0])), 0);
+    for (size_t i = 1; i < sizeof want / sizeof want[0]; i++)
+        if (strstr(r.out, want[i]) == NULL)
+            fail_msg("CSV output lacks\n%s\nin\n%s", want[i], r.out);
+    result_free(&r);
+
+    /* JSONL output: the note and the kept cells, under "input". */
+    r = vet_run(d, (const char *[]){"--keep-columns", in, NULL});
+    assert_int_equal(r.status, 10);
+    cJSON *o[8];
+    size_t n = json_lines(&r, o, 8);
+    assert_int_equal(n, 5);
+    assert_string_equal(str(o[0], "input_note"), "country \"China\" read as CN");
+    assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(o[0], "input"), "department"),
+                        "=HYPERLINK(\"http://example.org\")");
+    assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(o[2], "input"), "owner"),
+                        "carol, dave");
+    free_objs(o, n);
+    result_free(&r);
+
+    /* --bom is for CSV output only. */
+    r = vet_run(d, (const char *[]){"--bom", in, NULL});
+    assert_int_equal(r.status, 64);
+    result_free(&r);
+
+    /* JSONL records go to vetd as written: a country's name gets vetd's
+     * suggestion. */
+    char path[160];
+    dir_path(d, path, sizeof path, "iran.jsonl");
+    tu_write_file(path, "{\"id\":\"i1\",\"partner\":{\"name\":\"Sharif University of "
+                        "Technology\",\"country\":\"Iran\"}}\n");
+    r = vet_run(d, (const char *[]){path, NULL});
+    assert_int_equal(r.status, 65);
+    assert_non_null(strstr(r.out, "partner.country: expected an ISO 3166-1 alpha-2 code (did "
+                                  "you mean \\\"IR\\\"?)"));
     result_free(&r);
 }
 
@@ -684,8 +938,9 @@ test_example_script(void **state)
     tests_path(rel, sizeof rel, "fixtures/batch/partners.csv");
     assert_non_null(realpath(rel, in));
     assert_non_null(realpath(tu_env_or("VET_BIN", "bin/vet"), vet));
-    snprintf(cmd, sizeof cmd, "cd '%s' && ENDPOINT='%s' VET='%s' sh '%s' '%s' > example.out 2>&1",
-             d->dir, d->ep, vet, script, in);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && VET_ENDPOINT='%s' VET='%s' sh '%s' '%s' > example.out 2>&1", d->dir, d->ep,
+             vet, script, in);
     int st = system(cmd);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 20);
@@ -703,6 +958,23 @@ test_example_script(void **state)
     assert_non_null(csv);
     assert_true(strncmp(csv, "line,id,name,verdict,", 21) == 0);
     free(csv);
+
+    /* Rows that could not be screened are counted; the review among them
+     * is the exit code. */
+    tests_path(rel, sizeof rel, "fixtures/batch/malformed.csv");
+    assert_non_null(realpath(rel, in));
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && VET_ENDPOINT='%s' VET='%s' sh '%s' '%s' > example.out 2>&1", d->dir, d->ep,
+             vet, script, in);
+    st = system(cmd);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 10);
+    dir_path(d, path, sizeof path, "example.out");
+    out = tu_read_file(path, NULL);
+    assert_non_null(out);
+    assert_non_null(strstr(out, "review: m6\n"));
+    assert_non_null(strstr(out, "rows not screened: 5\n"));
+    free(out);
 }
 
 int
@@ -720,6 +992,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_daemon_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unreachable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_example_script, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reviewer_csv, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,10 @@
 /* test_cli.c -- bin/vetd as a user runs it: --check, --test, --screen on
  * the fixture ruleset, the documented examples and broken inputs, and
- * the -c file in every spelling with its errors (through --print-config).
- * The binary comes from $VETD_BIN (tests/run.sh sets it; default
- * bin/vetd). */
+ * the -c file in every spelling with its errors (through --print-config);
+ * then bin/vet's human output against a vetd of the test's own (wrapping,
+ * version and stats, --user, country names). The binaries come from
+ * $VETD_BIN and $VET_BIN (tests/run.sh sets them; default bin/vetd,
+ * bin/vet). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -399,6 +401,191 @@ test_protocol_examples(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* ---- the vet client as a user runs it, against a vetd of its own ---- */
+
+/* Runs the shell command "ENV VET -e EP ARGS" (env may be ""), capturing
+ * stdout and stderr as vetd() does. wrap, if not NULL, is a command that
+ * takes the whole command as its last argument ("script -qec"). */
+static run_t
+vet_sh(const tu_vetd_t *d, const char *env, const char *wrap, const char *args)
+{
+    char inner[2048], cmd[4096];
+    snprintf(inner, sizeof inner, "%s %s -e %s %s", env, tu_env_or("VET_BIN", "bin/vet"), d->ep,
+             args);
+    char out[] = "/tmp/vet-cli-out-XXXXXX", err[] = "/tmp/vet-cli-err-XXXXXX";
+    int fo = mkstemp(out), fe = mkstemp(err);
+    close(fo);
+    close(fe);
+    if (wrap != NULL)
+        snprintf(cmd, sizeof cmd, "%s '%s' /dev/null < /dev/null > %s 2> %s", wrap, inner, out,
+                 err);
+    else
+        snprintf(cmd, sizeof cmd, "%s < /dev/null > %s 2> %s", inner, out, err);
+    int st = tu_run(cmd);
+    char *o = tu_read_file(out, NULL), *e = tu_read_file(err, NULL);
+    run_t r = {st, o != NULL ? o : strdup(""), e != NULL ? e : strdup("")};
+    unlink(out);
+    unlink(err);
+    return r;
+}
+
+/* A vetd on the fixture ruleset, with an audit log. */
+static void
+vet_daemon_start(tu_vetd_t *d)
+{
+    assert_int_equal(tu_vetd_init(d, "cli"), 0);
+    const char *args[] = {"-r", GOOD, "-e", d->ep, "-a", d->audit, "-w", "1", NULL};
+    assert_int_equal(tu_vetd_spawn(d, args), 0);
+    assert_int_equal(tu_vetd_wait(d), 0);
+}
+
+/* The longest line of text (a "\r\n" counts as a line end). */
+static size_t
+longest_line(const char *text)
+{
+    size_t best = 0;
+    while (*text != '\0') {
+        size_t n = strcspn(text, "\r\n");
+        if (n > best)
+            best = n;
+        text += n;
+        text += strspn(text, "\r\n");
+    }
+    return best;
+}
+
+/* vet screen wraps reasons and citations: 80 columns into a file,
+ * whatever $COLUMNS says; $COLUMNS on a terminal (a pseudo-terminal made
+ * by script(1)); the whole text with --json. */
+static void
+test_vet_screen_wraps(void **state)
+{
+    (void)state;
+    tu_vetd_t d;
+    vet_daemon_start(&d);
+    run_t r = vet_sh(&d, "COLUMNS=50", NULL, "screen --name WSIEC");
+    assert_int_equal(r.status, 10);
+    assert_non_null(strstr(r.out, "\n  rule     fuzzy-confirm  review 60  the partner resembles a "
+                                  "listed\n"
+                                  "           organisation; confirm its identity  (vetd matching "
+                                  "policy)\n"));
+    run_free(&r);
+    /* The long note of a match no rule acted on. */
+    r = vet_sh(&d, "", NULL, "screen --name 'China Electronics Technology Group Corporation'");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\n  note     The partner matched cetc (exact) in the registry, "
+                                  "but no rule acts on\n           this match,"));
+    /* Only the partner line, which is not wrapped, may be longer. */
+    assert_true(longest_line(strstr(r.out, "\n  note")) <= 80);
+    run_free(&r);
+
+    r = vet_sh(&d, "COLUMNS=60", "script -qec", "screen --name WSIEC");
+    assert_int_equal(r.status, 10);
+    assert_non_null(strstr(r.out,
+                           "\n  rule     fuzzy-confirm  review 60  the partner resembles a\r\n"
+                           "           listed organisation; confirm its identity  (vetd\r\n"
+                           "           matching policy)\r\n"));
+    run_free(&r);
+
+    r = vet_sh(&d, "COLUMNS=50", NULL, "screen --json --name WSIEC");
+    assert_int_equal(r.status, 10);
+    assert_non_null(strstr(r.out, "\"reason\":\"the partner resembles a listed organisation; "
+                                  "confirm its identity\""));
+    run_free(&r);
+    assert_int_equal(tu_vetd_stop(&d), 0);
+    tu_vetd_cleanup(&d);
+}
+
+/* vet version and vet stats print in one style, "key: value" lines with
+ * dotted keys; a list of objects a line per element. */
+static void
+test_vet_version_stats_style(void **state)
+{
+    (void)state;
+    tu_vetd_t d;
+    vet_daemon_start(&d);
+    run_t r = vet_sh(&d, "", NULL, "version");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\nruleset.version: fixture-1\n"));
+    assert_non_null(strstr(r.out, "\nruleset.lists.ca-nro: name Named Research Organizations, "
+                                  "authority Government of Canada, url https://science.gc.ca/, "
+                                  "terms null, as_of null, entries 5, stale false\n"));
+    assert_null(strchr(r.out, '{'));
+    run_free(&r);
+    r = vet_sh(&d, "", NULL, "stats");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\nworkers: 1\n"));
+    assert_non_null(strstr(r.out, "\nby_op.version: 1\n"));
+    assert_non_null(strstr(r.out, "\nruleset.version: fixture-1\n"));
+    assert_non_null(strstr(r.out, "\nruleset.lists.us-sdn: as_of null, entries 2, stale false\n"));
+    assert_null(strchr(r.out, '{'));
+    /* Every line is one key and its value. */
+    for (const char *l = r.out; *l != '\0'; l = strchr(l, '\n') + 1) {
+        const char *colon = strstr(l, ": ");
+        if (colon == NULL || colon > strchr(l, '\n'))
+            fail_msg("vet stats: a line without \"key: value\": %.80s", l);
+    }
+    run_free(&r);
+    assert_int_equal(tu_vetd_stop(&d), 0);
+    tu_vetd_cleanup(&d);
+}
+
+/* vet screen --user reaches vetd's audit log as context.user; a
+ * country's name is refused with its code suggested (engine/proto.c,
+ * lib/isocode.c's table), a name of two countries without a guess. */
+static void
+test_vet_user_and_country(void **state)
+{
+    (void)state;
+    tu_vetd_t d;
+    vet_daemon_start(&d);
+    run_t r =
+        vet_sh(&d, "", NULL, "screen --user carol --request-id u-1 --name 'University of Toronto'");
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+    static const struct {
+        const char *country, *suggestion;
+    } names[] = {
+        {"China", "CN"},
+        {"'South Korea'", "KR"},
+        {"Russia", "RU"},
+        {"USA", "US"},
+        {"'Iran, Islamic Republic of'", "IR"},
+        {"'Côte d’Ivoire'", "CI"},
+        {"'the Netherlands'", "NL"},
+        {"Korea", NULL},
+        {"Atlantis", NULL},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char args[256], want[128];
+        snprintf(args, sizeof args, "screen --name x --country %s", names[i].country);
+        r = vet_sh(&d, "", NULL, args);
+        assert_int_equal(r.status, 65);
+        if (names[i].suggestion != NULL) {
+            snprintf(want, sizeof want,
+                     "vet: bad_request: partner.country: expected an ISO 3166-1 alpha-2 code (did "
+                     "you mean \"%s\"?)\n",
+                     names[i].suggestion);
+            if (strcmp(r.err, want) != 0)
+                fail_msg("--country %s: %s", names[i].country, r.err);
+        } else {
+            assert_string_equal(r.err, "vet: bad_request: partner.country: expected an ISO "
+                                       "3166-1 alpha-2 code\n");
+        }
+        run_free(&r);
+    }
+    assert_int_equal(tu_vetd_stop(&d), 0);
+    char *audit = tu_read_file(d.audit, NULL);
+    assert_non_null(audit);
+    char *rec = strstr(audit, "\"id\":\"u-1\"");
+    assert_non_null(rec);
+    rec[strcspn(rec, "\n")] = '\0';
+    if (strstr(rec, "\"context\":{\"user\":\"carol\"}") == NULL)
+        fail_msg("audit record of u-1 without context.user: %s", rec);
+    free(audit);
+    tu_vetd_cleanup(&d);
+}
+
 int
 main(void)
 {
@@ -412,6 +599,9 @@ main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_documented_examples_run),
         cmocka_unit_test(test_protocol_examples),
+        cmocka_unit_test(test_vet_screen_wraps),
+        cmocka_unit_test(test_vet_version_stats_style),
+        cmocka_unit_test(test_vet_user_and_country),
     };
     return cmocka_run_group_tests_name("vetd-cli", tests, NULL, NULL);
 }

@@ -435,9 +435,31 @@ test_invalid_endpoint(void **state)
         assert_null(c);
         assert_int_not_equal(errno, 0);
     }
+    /* A list: every item must be an endpoint, and there must be one. */
+    assert_null(vet_client_new("tcp://127.0.0.1:1,bogus://x"));
     errno = 0;
-    assert_null(vet_client_new(NULL));
+    assert_null(vet_client_new(" , ,"));
     assert_int_equal(errno, EINVAL);
+    vet_client_t *l = vet_client_new("tcp://127.0.0.1:1, ipc:///tmp/x");
+    assert_non_null(l);
+    vet_client_destroy(&l);
+    /* No endpoint: $VET_ENDPOINT, else the default. */
+    char *saved = getenv("VET_ENDPOINT") ? strdup(getenv("VET_ENDPOINT")) : NULL;
+    setenv("VET_ENDPOINT", "bogus://x", 1);
+    assert_null(vet_client_new(NULL));
+    setenv("VET_ENDPOINT", "tcp://127.0.0.1:1,tcp://127.0.0.1:2", 1);
+    l = vet_client_new(NULL);
+    assert_non_null(l);
+    assert_string_equal(vet_client_endpoint(l), "tcp://127.0.0.1:1,tcp://127.0.0.1:2");
+    vet_client_destroy(&l);
+    unsetenv("VET_ENDPOINT");
+    l = vet_client_new(NULL);
+    assert_non_null(l);
+    assert_string_equal(vet_client_endpoint(l), VET_DEFAULT_ENDPOINT);
+    vet_client_destroy(&l);
+    if (saved != NULL)
+        setenv("VET_ENDPOINT", saved, 1);
+    free(saved);
     assert_null(vet_client_new_ctx(NULL, "ipc:///tmp/x"));
     /* A caller's context works, and is left alive. */
     void *ctx = zmq_ctx_new();
@@ -678,8 +700,10 @@ test_cli_note_and_span(void **state)
                         "clear (score 0)\n"
                         "  partner  Harbin Institute of Technology  [unit, 0.95]  lists: "
                         "ca-nro  span: \"Harbin Institute of Technology\"\n"
+                        /* Wrapped at 80 columns: the output is no terminal. */
                         "  note     The partner matched nro-hit (unit) in the registry, but "
-                        "no rule acts on this match.\n"
+                        "no rule acts\n"
+                        "           on this match.\n"
                         "  ruleset  2026.11  (1a5f7ad4051b)  12 us\n");
     assert_string_equal(r->err, "");
     server_done(state, &s);

@@ -342,14 +342,25 @@ test_batch_csv_profile_column(void **state)
     assert_int_equal(r.status, 20);
     assert_string_equal(
         r.out,
-        "line,id,name,verdict,score,rules,matches,error,profile\n"
-        "2,r1,Harbin Institute of Technology,prohibited,100,strac-nro;nro-named,"
-        "Harbin Institute of Technology,,ca-tri-agency\n"
-        "3,r2,Harbin Institute of Technology,clear,0,,Harbin Institute of Technology,,sanctions\n"
-        "4,r3,Harbin Institute of Technology,review,40,nro-named,Harbin Institute of Technology,,"
-        "advisory\n"
-        "5,r4,\"Beijing Alite Technologies Co., Ltd.\",prohibited,100,sdn-block,"
-        "\"BEIJING ALITE TECHNOLOGIES CO., LTD.\",,sanctions\n");
+        "line,id,name,verdict,score,rules,reasons,match,method,match_score,alias,lists,"
+        "unacted_match,note,error,profile\n"
+        "2,r1,Harbin Institute of Technology,prohibited,100,strac-nro;nro-named,strac-nro: "
+        "current affiliation with a Named Research Organization in a sensitive technology "
+        "research area | nro-named: partner is a Named Research Organization,Harbin Institute of "
+        "Technology,exact,1.00,Harbin Institute of Technology,ca-nro,,,,ca-tri-agency\n"
+        /* Clear under sanctions: the NRO match did not count. */
+        "3,r2,Harbin Institute of Technology,clear,0,,,,,,,,Harbin Institute of Technology "
+        "(exact 1.00; ca-nro),\"The partner matched hit (exact) in the registry, but no rule of "
+        "the profile \"\"sanctions\"\" acts on this match, so the verdict does not reflect it. "
+        "Rules leave a match alone when, for example, the tie is past, the list or tag counts "
+        "only with sensitive technology or certain activities, or no rule names the list. Check "
+        "the match before relying on this verdict.\",,sanctions\n"
+        "4,r3,Harbin Institute of Technology,review,40,nro-named,nro-named: partner is a Named "
+        "Research Organization,Harbin Institute of Technology,exact,1.00,Harbin Institute of "
+        "Technology,ca-nro,,,,advisory\n"
+        "5,r4,\"Beijing Alite Technologies Co., Ltd.\",prohibited,100,sdn-block,sdn-block: "
+        "partner is on the OFAC SDN list,\"BEIJING ALITE TECHNOLOGIES CO., LTD.\",exact,1.00,"
+        "\"BEIJING ALITE TECHNOLOGIES CO., LTD.\",us-sdn,,,,sanctions\n");
     result_free(&r);
 
     /* Without --profile an empty cell leaves it to the daemon's default. */
@@ -357,7 +368,8 @@ test_batch_csv_profile_column(void **state)
     r = vet(d, args, NULL);
     assert_int_equal(r.status, 20);
     assert_non_null(strstr(r.out, "\n2,r1,Harbin Institute of Technology,prohibited,100,"
-                                  "strac-nro;nro-named,Harbin Institute of Technology,,all\n"));
+                                  "strac-nro;nro-named,"));
+    assert_non_null(strstr(r.out, ",ca-nro,,,,all\n"));
     assert_non_null(strstr(r.out, ",,sanctions\n"));
     result_free(&r);
 }
@@ -403,7 +415,8 @@ test_batch_jsonl_profile_field(void **state)
     tests_path(in, sizeof in, "fixtures/profiles/requests.jsonl");
     snprintf(args, sizeof args, "batch --profile advisory --summary %s", in);
     result_t r = vet(d, args, NULL);
-    assert_int_equal(r.status, 65); /* line 6 names an unknown profile */
+    /* Line 6 names an unknown profile; the reviews are the exit code. */
+    assert_int_equal(r.status, 10);
     check_jsonl(r.out, 1, "advisory", "review", NULL);
     check_jsonl(r.out, 2, "sanctions", "clear", NULL);
     check_jsonl(r.out, 3, "advisory", "review", NULL);
@@ -418,7 +431,7 @@ test_batch_jsonl_profile_field(void **state)
     /* Without --profile: the daemon's default where none is named. */
     snprintf(args, sizeof args, "batch %s", in);
     r = vet(d, args, NULL);
-    assert_int_equal(r.status, 65);
+    assert_int_equal(r.status, 20); /* the prohibited ones, not line 6's error */
     check_jsonl(r.out, 1, "all", "prohibited", NULL);
     check_jsonl(r.out, 2, "sanctions", "clear", NULL);
     check_jsonl(r.out, 3, "all", "prohibited", NULL);
@@ -463,9 +476,10 @@ test_example_script_profile(void **state)
     tests_path(rel, sizeof rel, "fixtures/batch/partners.csv");
     assert_non_null(realpath(rel, in));
     assert_non_null(realpath(tu_env_or("VET_BIN", "bin/vet"), bin));
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && ENDPOINT='%s' VET='%s' PROFILE=sanctions sh '%s' '%s' > example.out 2>&1",
-             d->dir, d->ep, bin, script, in);
+    snprintf(
+        cmd, sizeof cmd,
+        "cd '%s' && VET_ENDPOINT='%s' VET='%s' PROFILE=sanctions sh '%s' '%s' > example.out 2>&1",
+        d->dir, d->ep, bin, script, in);
     assert_int_equal(tu_run(cmd), 20);
     char path[160];
     snprintf(path, sizeof path, "%s/example.out", d->dir);
@@ -478,8 +492,9 @@ test_example_script_profile(void **state)
     snprintf(path, sizeof path, "%s/verdicts.csv", d->dir);
     char *csv = tu_read_file(path, NULL);
     assert_non_null(csv);
-    assert_non_null(
-        strstr(csv, ",sdn-block,\"BEIJING ALITE TECHNOLOGIES CO., LTD.\",,sanctions\n"));
+    assert_non_null(strstr(csv,
+                           ",sdn-block,sdn-block: partner is on the OFAC SDN list,\"BEIJING ALITE "
+                           "TECHNOLOGIES CO., LTD.\",id,1.00,ofac:9750,us-sdn,,,,sanctions\n"));
     free(csv);
 }
 

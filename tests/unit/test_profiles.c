@@ -420,7 +420,9 @@ test_list_editions(void **state)
     sbuf_t b = SBUF_INIT;
     proto_version_t v = {"test", 1, {4, 3, 4}, rs, 0};
     proto_write_version(&b, "v", &v);
-    assert_non_null(strstr(b.data, "\"lists\":[{\"id\":\"l1\",\"as_of\":\"2020-01-15\","
+    assert_non_null(strstr(b.data, "\"lists\":[{\"id\":\"l1\",\"name\":\"List one\","
+                                   "\"authority\":null,\"url\":null,\"terms\":null,"
+                                   "\"as_of\":\"2020-01-15\","
                                    "\"max_age_days\":30,\"entries\":1,\"stale\":true}]"));
     sbuf_free(&b);
     ruleset_destroy(&rs);
@@ -437,7 +439,9 @@ test_list_editions(void **state)
     assert_string_equal(rs->version, "p1");
     proto_version_t v2 = {"test", 1, {4, 3, 4}, rs, 0};
     proto_write_version(&b, "v", &v2);
-    assert_non_null(strstr(b.data, "{\"id\":\"l1\",\"as_of\":null,\"entries\":1,\"stale\":false}"));
+    assert_non_null(strstr(b.data, "{\"id\":\"l1\",\"name\":\"List one\",\"authority\":null,"
+                                   "\"url\":null,\"terms\":null,\"as_of\":null,\"entries\":1,"
+                                   "\"stale\":false}"));
     sbuf_free(&b);
     ruleset_destroy(&rs);
 

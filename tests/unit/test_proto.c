@@ -365,6 +365,10 @@ static const err_case_t err_cases[] = {
      "e"},
     {P("\"aliases\":[\"a\",\"  \"]"), ERR_BAD_REQUEST, "partner.aliases[1]: empty", "e"},
     {P("\"country\":\"CHN\""), ERR_BAD_REQUEST,
+     "partner.country: expected an ISO 3166-1 alpha-2 code (did you mean \"CN\"?)", "e"},
+    {P("\"country\":\"South Korea\""), ERR_BAD_REQUEST,
+     "partner.country: expected an ISO 3166-1 alpha-2 code (did you mean \"KR\"?)", "e"},
+    {P("\"country\":\"Korea\""), ERR_BAD_REQUEST,
      "partner.country: expected an ISO 3166-1 alpha-2 code", "e"},
     {P("\"country\":\"C1\""), ERR_BAD_REQUEST,
      "partner.country: expected an ISO 3166-1 alpha-2 code", "e"},
@@ -834,7 +838,7 @@ test_write_result(void **state)
         {0, true, true, (const char **)ev_ai, 2},
         {2, true, false, NULL, 0},
     };
-    res_rule_t fired[] = {{0, 0}, {1, -1}};
+    res_rule_t fired[] = {{0, 0, -1}, {1, -1, -1}};
     result_t res = {0};
     res.verdict = 2;
     res.score = 100;

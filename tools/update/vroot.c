@@ -2,6 +2,8 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "vroot.h"
 
+#include "afile.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "vec.h"
 
 #define LOCK_FILE ".vet-update.lock"
@@ -318,42 +321,11 @@ vroot_copy_tree(const char *from, const char *to, sbuf_t *err)
 int
 vroot_write_file(const char *path, const void *data, size_t len, sbuf_t *err)
 {
-    char tmp[PATH_MAX], dir[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        sbuf_printf(err, "%s: %s", tmp, strerror(errno));
+    char msg[PATH_MAX + 128];
+    if (afile_write(path, data, len, 0644, msg, sizeof msg) != 0) {
+        sbuf_puts(err, msg);
         return -1;
     }
-    const char *p = data;
-    size_t off = 0;
-    int rc = 0;
-    while (off < len) {
-        ssize_t w = write(fd, p + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            rc = -1;
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (rc == 0)
-        rc = fsync(fd);
-    if (close(fd) != 0)
-        rc = -1;
-    if (rc == 0)
-        rc = rename(tmp, path);
-    if (rc != 0) {
-        sbuf_printf(err, "%s: %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash != NULL)
-        *slash = '\0';
-    sync_dir(slash != NULL ? dir : ".");
     return 0;
 }
 
