@@ -911,6 +911,22 @@ audit_format(sbuf_t *b, const audit_record_t *r, const char *const *mask, size_t
     sbuf_json_cstr(b, r->peer);
     sbuf_puts(b, ",\"id\":");
     sbuf_json_cstr(b, r->req->id);
+    /* Who asked, by the caller's own account (context.user): masked
+     * with context, as the request below is. */
+    const char *user = NULL;
+    for (size_t i = 0; r->parsed && i < r->req->n_ctx; i++)
+        if (strcmp(r->req->ctx[i].key, "user") == 0)
+            user = r->req->ctx[i].str;
+    if (user != NULL) {
+        bool hide = false;
+        for (size_t i = 0; i < n_mask; i++)
+            hide |= strcmp(mask[i], "context") == 0 || strcmp(mask[i], "context.user") == 0;
+        sbuf_puts(b, ",\"user\":");
+        if (hide)
+            sbuf_puts(b, "\"***\"");
+        else
+            sbuf_json_cstr(b, user);
+    }
     if (r->parsed) {
         sbuf_puts(b, ",\"request\":");
         proto_write_request(b, r->req, mask, n_mask);
@@ -943,29 +959,19 @@ audit_format(sbuf_t *b, const audit_record_t *r, const char *const *mask, size_t
     } else if (r->res != NULL) {
         /* A verdict is only given with a ruleset. */
         assert(rs != NULL);
-        const result_t *res = r->res;
-        sbuf_puts(b, ",\"verdict\":");
-        sbuf_json_cstr(b, rs->verdicts.names[res->verdict]);
-        sbuf_puts(b, ",\"profile\":");
-        sbuf_json_cstr(b, rs->profiles[res->profile].id);
-        sbuf_printf(b, ",\"score\":%d,\"rules\":[", res->score);
-        for (size_t i = 0; i < res->n_rules; i++) {
-            if (i > 0)
-                sbuf_putc(b, ',');
-            sbuf_json_cstr(b, rs->rules[res->rules[i].rule].id);
-        }
-        sbuf_puts(b, "],\"partners\":[");
-        for (size_t i = 0; i < res->n_matches; i++) {
-            if (i > 0)
-                sbuf_putc(b, ',');
-            sbuf_json_cstr(b, rs->ents[res->matches[i].entity].id);
-        }
-        sbuf_putc(b, ']');
+        proto_write_audit_result(b, rs, r->req, r->res, mask, n_mask);
+    } else if (r->reply != NULL) {
+        sbuf_puts(b, ",\"reply\":");
+        sbuf_puts(b, r->reply);
     }
     sbuf_puts(b, ",\"ruleset\":");
     if (rs != NULL)
         sbuf_printf(b, "\"%s\"", rs->digest);
     else
         sbuf_puts(b, "null");
+    /* The review register it was judged with: decisions change verdicts
+     * as much as rules do. */
+    if (rs != NULL && rs->reviews_digest[0] != '\0')
+        sbuf_printf(b, ",\"reviews\":\"%s\"", rs->reviews_digest);
     sbuf_printf(b, ",\"latency_us\":%" PRIu64 "}", r->latency_us);
 }

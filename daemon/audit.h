@@ -94,6 +94,8 @@ typedef struct audit_record {
     const result_t *res;  /* the verdict given; NULL: none */
     req_err_t err;        /* the error replied, or ERR_NONE */
     const char *errmsg;   /* its message */
+    const char *reply;    /* an op that changed the review register: the
+                           * reply given (JSON), kept whole; else NULL */
     uint64_t latency_us;  /* from its arrival to its reply */
 } audit_record_t;
 
@@ -105,7 +107,10 @@ typedef struct audit_record {
  * nothing is masked, the first AUDIT_RAW_MAX bytes as "raw" (cut on a
  * character boundary) or, if they are not UTF-8, "raw_base64"; then
  * "error":{"code","message"} or the verdict ("verdict","score","rules",
- * "partners"); then "ruleset" (its digest or null) and "latency_us"}.
+ * "partners", "matches", "reviewed": proto_write_audit_result), or
+ * "reply" (a review edit's reply, whole); then "ruleset" (its digest or
+ * null) and "latency_us"}. With a "user" in the request's context, the
+ * record has "user" after "id".
  * On OOM b's sticky flag is set. */
 void audit_format(sbuf_t *b, const audit_record_t *r, const char *const *mask, size_t n_mask);
 

@@ -56,17 +56,28 @@ static const dsetting_t settings[] = {
     {"limits.handshake_ms", T_INT, O(handshake_ms), 0, 100, 600000, NULL, NULL},
     {"limits.heartbeat_ms", T_INT, O(heartbeat_ms), 0, 0, 600000, NULL, NULL},
     {"limits.fd_reserve", T_INT, O(fd_reserve), 0, 16, 100000, NULL, NULL},
+    {"reviews", T_STR, O(reviews_path), 0, 0, 0, NULL, NULL},
     {"audit.path", T_STR, O(audit_path), 0, 0, 0, NULL, NULL},
     {"audit.fsync", T_STR, O(audit_fsync), 0, 0, 0, fsyncs, NULL},
     {"audit.fsync_interval_ms", T_INT, O(audit_interval_ms), 0, 1, 60000, NULL, NULL},
     {"audit.queue", T_INT, O(audit_queue), 0, 16, 10000000, NULL, NULL},
     {"audit.on_failure", T_STR, O(audit_on_failure), 0, 0, 0, on_failures, NULL},
     {"audit.mask", T_LIST, O(audit_mask), O(n_audit_mask), 0, 0, NULL, check_mask},
+    /* Who may ask (docs/SECURITY.md). */
+    {"curve.secret", T_STR, O(curve_secret), 0, 0, 0, NULL, NULL},
+    {"curve.clients", T_STR, O(curve_clients), 0, 0, 0, NULL, NULL},
+    {"curve.admins", T_STR, O(curve_admins), 0, 0, 0, NULL, NULL},
+    {"allow_insecure", T_BOOL, O(allow_insecure), 0, 0, 0, NULL, NULL},
+    {"admin_anywhere", T_BOOL, O(admin_anywhere), 0, 0, 0, NULL, NULL},
+    {"user", T_STR, O(user), 0, 0, 0, NULL, NULL},
+    {"allow_root", T_BOOL, O(allow_root), 0, 0, 0, NULL, NULL},
+    {"pidfile", T_STR, O(pidfile), 0, 0, 0, NULL, NULL},
+    {"connect", T_STR, O(connect), 0, 0, 0, NULL, NULL},
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
 /* The groups of the file: the first part of the dotted names above. */
-static const char *const groups[] = {"limits", "audit"};
+static const char *const groups[] = {"limits", "audit", "curve"};
 #define N_GROUPS (sizeof groups / sizeof groups[0])
 #undef O
 
@@ -180,13 +191,15 @@ dconf_new(const char *default_rules)
     c->heartbeat_ms = 10000;
     c->fd_reserve = 64;
     c->audit_path = strdup("vetd-audit.jsonl");
+    c->reviews_path = strdup("vetd-reviews.cfg");
     c->audit_fsync = strdup("interval");
     c->audit_interval_ms = 200;
     c->audit_queue = 1024;
     /* No answer without its audit record: failing closed is the default. */
     c->audit_on_failure = strdup("refuse");
     if (c->endpoints[0] == NULL || c->rules == NULL || c->log_level == NULL ||
-        c->audit_path == NULL || c->audit_fsync == NULL || c->audit_on_failure == NULL) {
+        c->audit_path == NULL || c->audit_fsync == NULL || c->audit_on_failure == NULL ||
+        c->reviews_path == NULL) {
         dconf_destroy(&c);
         return NULL;
     }
@@ -215,8 +228,15 @@ dconf_destroy(dconf_t **cp)
     free(c->profile);
     free(c->log_level);
     free(c->audit_path);
+    free(c->reviews_path);
     free(c->audit_fsync);
     free(c->audit_on_failure);
+    free(c->curve_secret);
+    free(c->curve_clients);
+    free(c->curve_admins);
+    free(c->user);
+    free(c->pidfile);
+    free(c->connect);
     free(c);
     *cp = NULL;
 }

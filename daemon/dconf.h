@@ -57,6 +57,7 @@ typedef struct dconf {
     int handshake_ms;                 /* ZMQ_HANDSHAKE_IVL */
     int heartbeat_ms;                 /* ZMQ_HEARTBEAT_IVL (timeout 3x); 0: off */
     int fd_reserve;                   /* descriptors kept free: refuse connections below */
+    char *reviews_path;               /* the review register the daemon owns; "-" for none */
     char *audit_path;                 /* JSON-lines audit log; "-" for none */
     char *audit_fsync;                /* "always" "interval" "never" */
     int audit_interval_ms;            /* with "interval" */
@@ -64,6 +65,15 @@ typedef struct dconf {
     char *audit_on_failure;           /* "refuse" "answer": replies when the log fails */
     char *audit_mask[DCONF_MAX_LIST]; /* request fields kept out of the log */
     size_t n_audit_mask;
+    char *curve_secret;  /* the server's secret certificate; NULL: no CURVE */
+    char *curve_clients; /* directory of screening clients' public certificates */
+    char *curve_admins;  /* directory of admin clients' public certificates */
+    bool allow_insecure; /* bind non-loopback TCP without CURVE */
+    bool admin_anywhere; /* without CURVE, admin ops from any TCP peer */
+    char *user;          /* drop to this user after binding; NULL: stay */
+    char *pidfile;       /* written after binding, removed at exit; NULL: none */
+    char *connect;       /* a broker's worker endpoint to connect to; NULL: none */
+    bool allow_root;     /* run as root without user */
 } dconf_t;
 
 /* The defaults (DESIGN.md §3): tcp://127.0.0.1:7470, one worker per

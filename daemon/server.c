@@ -18,6 +18,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,13 +26,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <arpa/inet.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "admin.h"
 #include "audit.h"
+#include "keys.h"
 #include "mclock.h"
 #include "rsh.h"
 #include "server_int.h"
@@ -44,6 +48,7 @@
 #define FD_CHECK_US 1000000u      /* how often descriptors are counted when nothing happens */
 #define FD_CHECK_BUSY_US 5000u    /* at most this often while connections arrive */
 #define FD_COOLDOWN_US 1000000u   /* closed for lack of fds: at least this long */
+#define REFUSAL_LOG_US 10000000u  /* at most one failed-handshake line per 10 s */
 
 /* ---- SIGHUP --------------------------------------------------------- */
 
@@ -148,6 +153,35 @@ fd_watch(server_t *s, uint64_t now, bool urgent)
         s->fd_next_us = now + FD_CHECK_BUSY_US * 20;
 }
 
+/* Counts connections whose handshake failed: with CURVE, every client
+ * refused. A key the ZAP handler refuses fails authentication (zap.c
+ * logs which key); a client without CURVE fails the protocol, or, when
+ * it sees the mismatch first and hangs up, leaves mid-handshake
+ * (nodetail). Those two are logged here, at most once per
+ * REFUSAL_LOG_US; without CURVE only a protocol error is (a client may
+ * leave early for its own reasons). */
+static void
+handshakes_failed(server_t *s, uint32_t n, uint32_t proto_err, bool nodetail, uint64_t now)
+{
+    uint64_t total = atomic_fetch_add(&s->handshake_failures, n) + n;
+    bool curve = s->zap != NULL;
+    if ((proto_err == 0 && !(nodetail && curve)) ||
+        (s->handshake_logged_us != 0 && now - s->handshake_logged_us < REFUSAL_LOG_US))
+        return;
+    s->handshake_logged_us = now;
+    char why[96];
+    if (proto_err == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+        snprintf(why, sizeof why, "%s",
+                 curve ? "a client without CURVE" : "a CURVE client, and CURVE is off");
+    else if (proto_err != 0)
+        snprintf(why, sizeof why, "protocol error 0x%x", proto_err);
+    else
+        snprintf(why, sizeof why, "the client left during it (a client without CURVE?)");
+    vlog_msg(s->log, VLOG_WARN,
+             "refused a connection: handshake failed: %s; %" PRIu64 " failed handshakes in all",
+             why, total);
+}
+
 /* Reads the front end's monitor events: a connection accepted or
  * refused by the kernel for lack of descriptors makes the next count
  * come soon. */
@@ -155,6 +189,8 @@ static void
 fd_events(server_t *s)
 {
     bool urgent = false, soon = false;
+    uint32_t failed = 0, proto_err = 0;
+    bool nodetail = false;
     for (int i = 0; i < 1024; i++) {
         zmq_msg_t m;
         zmq_msg_init(&m);
@@ -168,10 +204,19 @@ fd_events(server_t *s)
             memcpy(&ev, zmq_msg_data(&m), sizeof ev);
             urgent |= ev == ZMQ_EVENT_ACCEPT_FAILED;
             soon |= ev == ZMQ_EVENT_ACCEPTED;
+            if (ev & (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                      ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)) {
+                failed++;
+                nodetail |= ev == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+                if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL && zmq_msg_size(&m) >= 6)
+                    memcpy(&proto_err, (const char *)zmq_msg_data(&m) + 2, sizeof proto_err);
+            }
         }
         zmq_msg_close(&m);
     }
     uint64_t now = mclock_us();
+    if (failed > 0)
+        handshakes_failed(s, failed, proto_err, nodetail, now);
     if (urgent || (soon && s->fd_next_us > now + FD_CHECK_BUSY_US))
         s->fd_next_us = urgent ? now : now + FD_CHECK_BUSY_US;
     fd_watch(s, now, urgent);
@@ -199,6 +244,169 @@ fd_limit_raise(server_t *s)
                       : (long)rl.rlim_cur;
 }
 
+/* ---- who may ask (docs/SECURITY.md) ------------------------------- */
+
+/* Loads the allow-list directory dir (NULL: an empty list, no keys) into
+ * *out. Returns 0, or -1 after logging why. */
+static int
+load_list(server_t *s, const char *what, const char *dir, keys_t **out)
+{
+    *out = NULL;
+    if (dir == NULL)
+        return 0;
+    char err[512];
+    if ((*out = keys_load_dir(dir, err, sizeof err)) == NULL) {
+        vlog_msg(s->log, VLOG_ERR, "%s: %s", what, err);
+        return -1;
+    }
+    return 0;
+}
+
+int
+server_keys_reload(server_t *s)
+{
+    if (s->zap == NULL)
+        return 0;
+    keys_t *clients, *admins;
+    if (load_list(s, "curve.clients", s->cfg->curve_clients, &clients) != 0)
+        return -1;
+    if (load_list(s, "curve.admins", s->cfg->curve_admins, &admins) != 0) {
+        keys_destroy(&clients);
+        return -1;
+    }
+    vlog_msg(s->log, VLOG_INFO, "CURVE allow-lists re-read: %zu client key%s, %zu admin key%s",
+             keys_count(clients), keys_count(clients) == 1 ? "" : "s", keys_count(admins),
+             keys_count(admins) == 1 ? "" : "s");
+    zap_set_keys(s->zap, clients, admins);
+    return 0;
+}
+
+/* Sets the front end up for CURVE (cfg->curve_secret set): the server's
+ * key pair, the ZAP handler with the allow-lists, the ZAP domain.
+ * Returns 0, or -1 after logging why. */
+static int
+curve_setup(server_t *s)
+{
+    const dconf_t *cfg = s->cfg;
+    char pub[KEYS_Z85_LEN + 1], sec[KEYS_Z85_LEN + 1], err[512];
+    if (keys_read(cfg->curve_secret, pub, sec, NULL, err, sizeof err) != 0) {
+        vlog_msg(s->log, VLOG_ERR, "curve.secret: %s", err);
+        return -1;
+    }
+    if (cfg->curve_clients == NULL && cfg->curve_admins == NULL) {
+        vlog_msg(s->log, VLOG_ERR,
+                 "curve.secret is set but neither curve.clients nor curve.admins: "
+                 "no client could connect");
+        return -1;
+    }
+    keys_t *clients, *admins;
+    if (load_list(s, "curve.clients", cfg->curve_clients, &clients) != 0)
+        return -1;
+    if (load_list(s, "curve.admins", cfg->curve_admins, &admins) != 0) {
+        keys_destroy(&clients);
+        return -1;
+    }
+    size_t nc = keys_count(clients), na = keys_count(admins);
+    if ((s->zap = zap_new(s->zctx, s->log, clients, admins, err, sizeof err)) == NULL) {
+        vlog_msg(s->log, VLOG_ERR, "%s", err);
+        return -1;
+    }
+    if (server_setopt_int(s->front, ZMQ_CURVE_SERVER, 1) != 0 ||
+        zmq_setsockopt(s->front, ZMQ_CURVE_SECRETKEY, sec, KEYS_Z85_LEN + 1) != 0 ||
+        zmq_setsockopt(s->front, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, strlen(ZAP_DOMAIN)) != 0) {
+        vlog_msg(s->log, VLOG_ERR, "cannot set CURVE up: %s", zmq_strerror(errno));
+        return -1;
+    }
+    memset(sec, 0, sizeof sec);
+    vlog_msg(s->log, VLOG_INFO, "CURVE on: server key %s, %zu client key%s, %zu admin key%s", pub,
+             nc, nc == 1 ? "" : "s", na, na == 1 ? "" : "s");
+    return 0;
+}
+
+/* Whether TCP endpoint ep ("tcp://HOST:PORT") binds a loopback address
+ * only: 127.0.0.0/8, ::1 or localhost. Anything else (0.0.0.0, *, an
+ * interface, a public address) is reachable from other machines. */
+static bool
+loopback_endpoint(const char *ep)
+{
+    const char *host = ep + 6;
+    const char *colon = strrchr(host, ':');
+    if (colon == NULL)
+        return false;
+    char h[128];
+    size_t n = (size_t)(colon - host);
+    if (n >= sizeof h)
+        return false;
+    memcpy(h, host, n);
+    h[n] = '\0';
+    if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+        memmove(h, h + 1, n - 2);
+        h[n - 2] = '\0';
+    }
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, h, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, h, &a6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&a6);
+    return strcmp(h, "localhost") == 0;
+}
+
+/* Whether a client at Peer-Address addr is on this machine: an ipc
+ * client (its "address" is not an IP address) or a loopback TCP one. */
+static bool
+local_peer(const char *addr)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (addr == NULL || *addr == '\0')
+        return true;
+    if (inet_pton(AF_INET, addr, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, addr, &a6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+    return true;
+}
+
+/* Refuses (-1, logged) a TCP endpoint other machines can reach when
+ * nothing authenticates or encrypts it, unless allow_insecure. */
+static int
+check_exposure(server_t *s)
+{
+    if (s->cfg->curve_secret != NULL)
+        return 0;
+    for (size_t i = 0; i < s->cfg->n_endpoints; i++) {
+        const char *ep = s->cfg->endpoints[i];
+        if (strncmp(ep, "tcp://", 6) != 0 || loopback_endpoint(ep))
+            continue;
+        vlog_msg(s->log, s->cfg->allow_insecure ? VLOG_WARN : VLOG_ERR,
+                 "%s is reachable from other machines and CURVE is off: anyone who can "
+                 "connect can screen and read every reply in clear%s",
+                 ep,
+                 s->cfg->allow_insecure ? " (allow_insecure = true)"
+                                        : "; set curve.secret (docs/SECURITY.md), bind a "
+                                          "loopback address, or allow it with --allow-insecure");
+        if (!s->cfg->allow_insecure)
+            return -1;
+    }
+    return 0;
+}
+
+/* Makes the socket file of ipc endpoint ep 0660 whatever the umask:
+ * the owner and its group may connect, nobody else. Returns 0 or -1
+ * (logged). */
+static int
+ipc_mode(server_t *s, const char *ep)
+{
+    if (strncmp(ep, "ipc://", 6) != 0 || ep[6] == '@') /* abstract: no file */
+        return 0;
+    if (chmod(ep + 6, 0660) != 0) {
+        vlog_msg(s->log, VLOG_ERR, "cannot make %s mode 0660: %s", ep + 6, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static int
 cores(void)
 {
@@ -221,7 +429,13 @@ server_new(const dconf_t *cfg, vlog_t *log, server_err_t *err)
     s->started_us = mclock_us();
     s->started_at = time(NULL);
     s->audit_refuse = strcmp(cfg->audit_on_failure, "answer") != 0;
-    pthread_mutex_init(&s->reload_lock, NULL);
+    /* Recursive: a worker holds it across a reload op (answering any
+     * other reload busy, worker.c) and admin_reload takes it again. */
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&s->reload_lock, &ma);
+    pthread_mutexattr_destroy(&ma);
     s->n_workers = (size_t)(cfg->workers > 0 ? cfg->workers : cores());
     s->rsh = rsh_new(s->n_workers);
     s->stats = stats_new(s->n_workers);
@@ -310,16 +524,29 @@ server_new(const dconf_t *cfg, vlog_t *log, server_err_t *err)
      * counts descriptors before libzmq runs out of them. */
     fd_limit_raise(s);
     snprintf(s->mon_ep, sizeof s->mon_ep, "inproc://vetd-monitor-%p", (void *)s);
-    if (zmq_socket_monitor(s->front, s->mon_ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_ACCEPT_FAILED) !=
-            0 ||
+    /* And every failed handshake, which is how CURVE refusals show. */
+    if (zmq_socket_monitor(
+            s->front, s->mon_ep,
+            ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_ACCEPT_FAILED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0 ||
         (s->mon = zmq_socket(s->zctx, ZMQ_PAIR)) == NULL ||
         server_setopt_int(s->mon, ZMQ_LINGER, 0) != 0 || zmq_connect(s->mon, s->mon_ep) != 0) {
         vlog_msg(log, VLOG_ERR, "cannot monitor connections: %s", zmq_strerror(errno));
         server_destroy(&s);
         return NULL;
     }
+    if (check_exposure(s) != 0) {
+        *err = SERVER_ERR_LISTEN;
+        server_destroy(&s);
+        return NULL;
+    }
+    if (cfg->curve_secret != NULL && curve_setup(s) != 0) {
+        *err = SERVER_ERR_CURVE;
+        server_destroy(&s);
+        return NULL;
+    }
     for (size_t i = 0; i < cfg->n_endpoints; i++) {
-        if (zmq_bind(s->front, cfg->endpoints[i]) != 0) {
+        if (zmq_bind(s->front, cfg->endpoints[i]) != 0 || ipc_mode(s, cfg->endpoints[i]) != 0) {
             vlog_msg(log, VLOG_ERR, "cannot listen on %s: %s", cfg->endpoints[i],
                      zmq_strerror(errno));
             *err = SERVER_ERR_LISTEN;
@@ -327,6 +554,18 @@ server_new(const dconf_t *cfg, vlog_t *log, server_err_t *err)
             return NULL;
         }
         vlog_msg(log, VLOG_INFO, "listening on %s", cfg->endpoints[i]);
+    }
+    /* A worker of a broker (vetd --broker) is dealt requests over a
+     * connection of its own making; its endpoints stay for local
+     * clients and per-node admin ops. */
+    if (cfg->connect != NULL) {
+        if (zmq_connect(s->front, cfg->connect) != 0) {
+            vlog_msg(log, VLOG_ERR, "cannot connect to %s: %s", cfg->connect, zmq_strerror(errno));
+            *err = SERVER_ERR_LISTEN;
+            server_destroy(&s);
+            return NULL;
+        }
+        vlog_msg(log, VLOG_INFO, "worker of the broker at %s", cfg->connect);
     }
     s->listening = true;
     snprintf(s->back_ep, sizeof s->back_ep, "inproc://vetd-workers-%p", (void *)s);
@@ -386,7 +625,18 @@ forward_request(server_t *s, uint64_t *cost)
             /* The routing id frame is made by ROUTER; the peer's address
              * travels with the frames the peer sent. */
             const char *peer = zmq_msg_gets(&m, "Peer-Address");
-            snprintf(meta.peer, sizeof meta.peer, "%s", peer && *peer ? peer : "local");
+            peer = peer && *peer ? peer : "local";
+            if (s->zap != NULL) {
+                /* Set by the ZAP handler for every connection it let in
+                 * (zap.h); a client cannot set them itself. */
+                const char *user = zmq_msg_gets(&m, "User-Id");
+                const char *role = zmq_msg_gets(&m, ZAP_ROLE);
+                snprintf(meta.peer, sizeof meta.peer, "%s@%s", user ? user : "?", peer);
+                meta.admin = role != NULL && strcmp(role, ZAP_ROLE_ADMIN) == 0;
+            } else {
+                snprintf(meta.peer, sizeof meta.peer, "%s", peer);
+                meta.admin = s->cfg->admin_anywhere || local_peer(peer);
+            }
         }
         if (zmq_msg_send(&m, s->back, ZMQ_SNDMORE) < 0) {
             vlog_msg(s->log, VLOG_ERR, "send to workers: %s", zmq_strerror(errno));
@@ -629,6 +879,7 @@ server_destroy(server_t **sp)
     }
     if (s->back != NULL)
         zmq_close(s->back);
+    zap_destroy(&s->zap); /* after front: it answers front's handshakes */
     audit_destroy(&s->audit);
     if (s->zctx != NULL)
         zmq_ctx_term(s->zctx);

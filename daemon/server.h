@@ -10,7 +10,12 @@
 #include "dconf.h"
 #include "vlog.h"
 
-#define VETD_VERSION "0.2.0"
+/* The project's version comes from the top-level VERSION file: the
+ * Makefile passes -DVETD_VERSION (one version for vetd, the libraries'
+ * soname and the client packages). */
+#ifndef VETD_VERSION
+#error "VETD_VERSION is set from the VERSION file by the Makefile"
+#endif
 #define VETD_PROTOCOL 1 /* wire format revision (docs/PROTOCOL.md) */
 
 typedef struct server server_t;
@@ -29,6 +34,7 @@ typedef enum server_err {
     SERVER_ERR_RULESET,  /* the ruleset does not load (cfg->require_rules) */
     SERVER_ERR_LISTEN,   /* an endpoint cannot be bound */
     SERVER_ERR_AUDIT,    /* the audit log cannot be opened */
+    SERVER_ERR_CURVE,    /* a CURVE certificate or allow-list cannot be read */
     SERVER_ERR_INTERNAL, /* out of memory; a socket or thread that cannot be set up */
 } server_err_t;
 

@@ -25,6 +25,7 @@
 #include "stats.h"
 #include "vlog.h"
 #include "worker.h"
+#include "zap.h"
 
 #define MAX_FRAMES 8          /* envelope frames + body kept per request */
 #define CONTROL_STOP "stop"   /* single-frame message: main -> worker */
@@ -35,7 +36,10 @@
 typedef struct meta {
     uint64_t t_recv_us; /* monotonic µs when main read it */
     uint64_t cost;      /* bytes main counted against its window */
-    char peer[48];      /* client address ("127.0.0.1", "ipc"...) */
+    char peer[112];     /* who asked: the client's key name and address
+                         * ("alice@127.0.0.1") with CURVE, else its address
+                         * ("127.0.0.1", "local" for ipc) */
+    bool admin;         /* may run admin ops (docs/SECURITY.md, roles) */
 } meta_t;
 
 struct server {
@@ -50,7 +54,7 @@ struct server {
     audit_t *audit;                  /* owned; NULL when the audit log is off */
     worker_t **workers;              /* n_workers slots, owned; NULL: not started */
     size_t n_workers;                /* worker threads, each an rsh and stats slot */
-    pthread_mutex_t reload_lock;     /* one reload at a time */
+    pthread_mutex_t reload_lock;     /* one reload at a time; recursive */
     _Atomic uint64_t reloads_ok;     /* reloads that swapped a ruleset in */
     _Atomic uint64_t reloads_failed; /* reloads a gate refused */
     _Atomic uint64_t load_us;        /* how long the current ruleset took to load */
@@ -73,7 +77,17 @@ struct server {
     _Atomic uint64_t audit_refused;   /* screens refused: the record could not be kept */
     _Atomic uint64_t unaudited;       /* requests answered without a record */
     _Atomic uint64_t audit_warned_us; /* monotonic µs of the last warning */
+    /* who may ask (docs/SECURITY.md) */
+    zap_t *zap;                          /* owned; NULL without CURVE */
+    _Atomic uint64_t handshake_failures; /* connections refused at the handshake */
+    uint64_t handshake_logged_us;        /* monotonic µs of the last such line; main only */
 };
+
+/* Re-reads the CURVE allow-lists (curve.clients, curve.admins) for the
+ * ZAP handler, as every reload does. Returns 0 (also without CURVE), or
+ * -1 after logging why: the lists in force then stay as they were. Any
+ * thread. */
+int server_keys_reload(server_t *s);
 
 /* zmq_setsockopt of an int option; returns its 0 / -1 (errno set). */
 static inline int

@@ -33,6 +33,7 @@
     "the audit log cannot be written; screening is refused until it can "                          \
     "(audit.on_failure = refuse)"
 #define NO_RULESET "no ruleset is loaded; fix the ruleset and reload"
+#define RELOAD_BUSY "a reload is already running; try again later"
 #define AUDIT_FULL_WAIT_US 2000000u /* how long a worker waits for room in its audit queue */
 #define AUDIT_WARN_US 10000000u     /* at most one audit-failure warning per 10 s */
 
@@ -155,10 +156,37 @@ handle(worker_t *w, const char *body, size_t len, bool framing_ok, const meta_t 
                 proto_write_profiles(&w->reply, rs, req.id, s->cfg->profile);
             }
             break;
-        case REQ_OP_PING:
-        case REQ_OP_VERSION:
         case REQ_OP_STATS:
-        case REQ_OP_RELOAD: admin_answer(s, w->idx, &req, &rs, &w->reply); break;
+        case REQ_OP_RELOAD:
+        case REQ_OP_REVIEW:
+            /* What changes every verdict or reveals the daemon's state
+             * is for admins only (docs/SECURITY.md, roles); reading the
+             * review register is not an edit. */
+            if (!meta->admin && (req.op != REQ_OP_REVIEW || strcmp(req.action, "list") != 0)) {
+                err = ERR_FORBIDDEN;
+                msg = s->zap != NULL ? "this op needs an admin key (curve.admins)"
+                                     : "this op is allowed only from this machine (ipc or "
+                                       "loopback TCP; admin_anywhere)";
+                break;
+            }
+            if (req.op != REQ_OP_RELOAD) {
+                admin_answer(s, w->idx, &req, &rs, &w->reply);
+                break;
+            }
+            /* One reload at a time: one asked for while another runs is
+             * answered busy at once rather than queued, so a flood of
+             * them holds one worker, not all (docs/SECURITY.md). The
+             * lock is recursive: admin_reload takes it again. */
+            if (pthread_mutex_trylock(&s->reload_lock) != 0) {
+                err = ERR_BUSY;
+                msg = RELOAD_BUSY;
+                break;
+            }
+            admin_answer(s, w->idx, &req, &rs, &w->reply);
+            pthread_mutex_unlock(&s->reload_lock);
+            break;
+        case REQ_OP_PING:
+        case REQ_OP_VERSION: admin_answer(s, w->idx, &req, &rs, &w->reply); break;
         case REQ_OP_COUNT: break;
         }
     }
@@ -188,6 +216,10 @@ handle(worker_t *w, const char *body, size_t len, bool framing_ok, const meta_t 
             .res = resp,
             .err = err,
             .errmsg = msg,
+            .reply = parsed && req.op == REQ_OP_REVIEW && err == ERR_NONE &&
+                             strcmp(req.action, "list") != 0
+                         ? w->reply.data
+                         : NULL,
             .latency_us = latency,
         };
         clock_gettime(CLOCK_REALTIME, &rec.at);

@@ -52,12 +52,19 @@ VET_API const char *vet_strerror(int rc);
 
 typedef struct vet_client vet_client_t;
 
+/* The endpoint of a client given none and no $VET_ENDPOINT. */
+#define VET_DEFAULT_ENDPOINT "tcp://127.0.0.1:7470"
+
 /* Creates a client of the vetd at endpoint ("tcp://host:port",
  * "ipc:///path"), with its own ZeroMQ context. Connects at once in the
  * background: a daemon that is not up yet is found when it comes up.
- * Caller owns the client (vet_client_destroy). Returns NULL and sets
- * errno on an invalid endpoint (EINVAL, EPROTONOSUPPORT, ... as
- * zmq_connect does) or when out of memory (ENOMEM). */
+ * endpoint may be a comma-separated list ("tcp://a:7470,tcp://b:7470"):
+ * requests are spread over the daemons that are up, and a retry after a
+ * timeout goes to one that answers (docs/DEPLOY.md). NULL: $VET_ENDPOINT
+ * when set, else VET_DEFAULT_ENDPOINT. Caller owns the client
+ * (vet_client_destroy). Returns NULL and sets errno on an invalid
+ * endpoint (EINVAL, EPROTONOSUPPORT, ... as zmq_connect does) or when
+ * out of memory (ENOMEM). */
 VET_API vet_client_t *vet_client_new(const char *endpoint);
 
 /* Same, using the caller's ZeroMQ context zctx (borrowed: it must
@@ -135,6 +142,25 @@ VET_API size_t vet_client_pending(const vet_client_t *c);
 /* Drops every outstanding request and reply (closes both sockets; new
  * ones are opened when next needed). Returns VET_OK, or VET_EZMQ. */
 VET_API int vet_client_reset(vet_client_t *c);
+
+/* Talks to a daemon that requires CURVE (docs/SECURITY.md): encrypts
+ * every request and reply and authenticates the client by its key.
+ * server_key is the daemon's public key: 40 Z85 characters, or a
+ * certificate file in czmq's zcert format (`vetd keygen` writes PATH);
+ * client_key is the client's secret key: 40 Z85 characters, or its
+ * secret certificate file (PATH_secret; the public key is derived from
+ * the secret one). Both strings are borrowed. Drops every outstanding
+ * request (as vet_client_reset): call it before the first request.
+ * Returns VET_OK, VET_EINVAL (a key that cannot be read; why in
+ * vet_client_error) or VET_EZMQ.
+ *
+ * A client whose caller sets no keys reads the environment when it is
+ * created: VET_SERVER_KEY and VET_CLIENT_KEY (the same forms), so that
+ * programs built on libvet (vet, vet batch) speak CURVE unchanged. If
+ * they are set and do not load, every request fails with VET_EINVAL and
+ * the reason, never falling back to plain text. A daemon that does not
+ * allow the key answers nothing: requests time out. */
+VET_API int vet_client_set_curve(vet_client_t *c, const char *server_key, const char *client_key);
 
 /* Frees a reply of vet_call, vet_screen or vet_receive; NULL is fine. */
 VET_API void vet_free(void *p);

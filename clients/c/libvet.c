@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
@@ -30,7 +31,16 @@ struct vet_client {
     size_t pending; /* submitted requests not yet answered */
     int retries;    /* extra attempts of vet_call */
     char err[512];  /* last error message */
+    /* CURVE (vet_client_set_curve, or VET_SERVER_KEY / VET_CLIENT_KEY) */
+    bool curve;          /* every socket is a CURVE client */
+    char server_pub[41]; /* the daemon's public key, Z85 */
+    char client_pub[41]; /* the client's public key, Z85 */
+    char client_sec[41]; /* the client's secret key, Z85 */
+    char key_err[512];   /* keys from the environment that did not load:
+                          * every request fails with this until set */
 };
+
+#define Z85_KEY 40 /* a CURVE key in Z85 text */
 
 static const struct {
     int rc;
@@ -73,7 +83,51 @@ close_socket(void **sp)
     }
 }
 
-/* A DEALER connected to the endpoint. NULL with errno on failure.
+/* Connects s to each endpoint of the comma-separated list (empty items
+ * and the blanks around one are skipped). With several, one DEALER
+ * spreads requests over the daemons that are connected (round robin;
+ * ZMQ_IMMEDIATE keeps a dead one out), and ZeroMQ heartbeats drop a
+ * daemon that hangs with its connection open, so a retry on a fresh
+ * socket goes to one that answers. Returns 0, or -1 with errno (EINVAL
+ * for a list with no endpoint). */
+static int
+connect_all(void *s, const char *list)
+{
+    if (strchr(list, ',') != NULL) {
+        int ivl = 1000, ttl = 3000, timeout = 3000;
+        if (zmq_setsockopt(s, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl) != 0 ||
+            zmq_setsockopt(s, ZMQ_HEARTBEAT_TTL, &ttl, sizeof ttl) != 0 ||
+            zmq_setsockopt(s, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout) != 0)
+            return -1;
+    }
+    int connected = 0;
+    for (const char *p = list; *p != '\0';) {
+        p += strspn(p, " \t,");
+        size_t n = strcspn(p, ",");
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if (n == 0)
+            continue;
+        char ep[1024];
+        if (n >= sizeof ep) {
+            errno = EINVAL;
+            return -1;
+        }
+        memcpy(ep, p, n);
+        ep[n] = '\0';
+        if (zmq_connect(s, ep) != 0)
+            return -1;
+        connected++;
+        p += n;
+    }
+    if (connected == 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    return 0;
+}
+
+/* A DEALER connected to the endpoint(s). NULL with errno on failure.
  * ZMQ_IMMEDIATE keeps requests from being queued for a daemon that is
  * not connected, so an absent daemon shows as "cannot send" (a timeout)
  * and a retry goes over a fresh connection. */
@@ -93,7 +147,10 @@ client_socket(vet_client_t *c, bool pipelined)
         zmq_setsockopt(s, ZMQ_IMMEDIATE, &immediate, sizeof immediate) != 0 ||
         zmq_setsockopt(s, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm) != 0 ||
         zmq_setsockopt(s, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm) != 0 ||
-        zmq_connect(s, c->endpoint) != 0) {
+        (c->curve && (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, c->server_pub, Z85_KEY + 1) != 0 ||
+                      zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, c->client_pub, Z85_KEY + 1) != 0 ||
+                      zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, c->client_sec, Z85_KEY + 1) != 0)) ||
+        connect_all(s, c->endpoint) != 0) {
         int e = errno;
         close_socket(&s);
         errno = e;
@@ -102,12 +159,113 @@ client_socket(vet_client_t *c, bool pipelined)
     return s;
 }
 
+/* ---- CURVE keys -------------------------------------------------------- */
+
+/* The value of "    NAME = \"VALUE\"" in section `section` of the
+ * czmq zcert (ZPL) file at path, 40 Z85 characters, into out (41 bytes).
+ * Returns 1 if found, 0 if the file has none, -1 if it cannot be read
+ * (why in err). The daemon's keys.c reads the same format; libvet keeps
+ * its own few lines so that it depends on ZeroMQ only. */
+static int
+zcert_get(const char *path, const char *section, const char *name, char *out, char *err,
+          size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[1024], cur[32] = "";
+    int found = 0;
+    size_t nlen = strlen(name);
+    while (!found && fgets(line, sizeof line, f) != NULL) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *p = line;
+        while (*p == ' ')
+            p++;
+        if (*p == '\0' || *p == '#')
+            continue;
+        if (p == line) {
+            snprintf(cur, sizeof cur, "%.*s", (int)strcspn(p, " #"), p);
+            continue;
+        }
+        if (strcmp(cur, section) != 0 || strncmp(p, name, nlen) != 0 ||
+            (p[nlen] != ' ' && p[nlen] != '='))
+            continue;
+        char *q = strchr(p, '"');
+        char *end = q != NULL ? strchr(q + 1, '"') : NULL;
+        if (end == NULL || end - q - 1 != Z85_KEY) {
+            snprintf(err, errlen, "%s: %s is not a quoted key of %d Z85 characters", path, name,
+                     Z85_KEY);
+            fclose(f);
+            return -1;
+        }
+        memcpy(out, q + 1, Z85_KEY);
+        out[Z85_KEY] = '\0';
+        found = 1;
+    }
+    fclose(f);
+    return found;
+}
+
+/* Whether s is a key itself (40 Z85 characters that decode) rather
+ * than a file name. */
+static bool
+z85_key(const char *s)
+{
+    uint8_t bin[32];
+    return strlen(s) == Z85_KEY && zmq_z85_decode(bin, s) != NULL;
+}
+
+/* Reads the daemon's public key (server_key: Z85 text, or a certificate
+ * file) and the client's key pair (client_key: a Z85 secret key, or a
+ * secret certificate file) into c. Returns 0, or -1 with why in err. */
+static int
+load_keys(vet_client_t *c, const char *server_key, const char *client_key, char *err, size_t errlen)
+{
+    char spub[41], cpub[41], csec[41];
+    if (z85_key(server_key)) {
+        snprintf(spub, sizeof spub, "%s", server_key);
+    } else {
+        int r = zcert_get(server_key, "curve", "public-key", spub, err, errlen);
+        if (r == 0)
+            snprintf(err, errlen, "%s: no curve public-key: not a certificate", server_key);
+        if (r != 1)
+            return -1;
+    }
+    if (z85_key(client_key)) {
+        snprintf(csec, sizeof csec, "%s", client_key);
+    } else {
+        int r = zcert_get(client_key, "curve", "secret-key", csec, err, errlen);
+        if (r == 0)
+            snprintf(err, errlen,
+                     "%s: no curve secret-key: the client key is a secret certificate "
+                     "(vetd keygen writes NAME_secret)",
+                     client_key);
+        if (r != 1)
+            return -1;
+    }
+    uint8_t bin[32];
+    if (zmq_z85_decode(bin, spub) == NULL || zmq_z85_decode(bin, csec) == NULL ||
+        zmq_curve_public(cpub, csec) != 0) {
+        snprintf(err, errlen, "a key is not valid Z85 text");
+        return -1;
+    }
+    memcpy(c->server_pub, spub, sizeof spub);
+    memcpy(c->client_pub, cpub, sizeof cpub);
+    memcpy(c->client_sec, csec, sizeof csec);
+    c->curve = true;
+    return 0;
+}
+
 static vet_client_t *
 client_new(void *zctx, bool own_ctx, const char *endpoint)
 {
+    /* No endpoint given: the one variable every client of vetd reads. */
     if (endpoint == NULL) {
-        errno = EINVAL;
-        return NULL;
+        endpoint = getenv("VET_ENDPOINT");
+        if (endpoint == NULL || *endpoint == '\0')
+            endpoint = VET_DEFAULT_ENDPOINT;
     }
     vet_client_t *c = calloc(1, sizeof *c);
     if (c == NULL || (c->endpoint = strdup(endpoint)) == NULL) {
@@ -118,6 +276,18 @@ client_new(void *zctx, bool own_ctx, const char *endpoint)
     c->ctx = zctx;
     c->own_ctx = own_ctx;
     c->retries = 1;
+    /* A program that sets no keys (vet, vet batch) gets CURVE from the
+     * environment. Keys named there that do not load fail every request
+     * with the reason, rather than fall back to plain text. */
+    const char *skey = getenv("VET_SERVER_KEY"), *ckey = getenv("VET_CLIENT_KEY");
+    if ((skey != NULL && *skey) || (ckey != NULL && *ckey)) {
+        char why[400];
+        if (skey == NULL || *skey == '\0' || ckey == NULL || *ckey == '\0')
+            snprintf(c->key_err, sizeof c->key_err,
+                     "VET_SERVER_KEY and VET_CLIENT_KEY go together: both are needed for CURVE");
+        else if (load_keys(c, skey, ckey, why, sizeof why) != 0)
+            snprintf(c->key_err, sizeof c->key_err, "VET_SERVER_KEY / VET_CLIENT_KEY: %s", why);
+    }
     /* Connecting the call socket now checks the endpoint, so a typo
      * fails here rather than as a timeout later. */
     c->call = client_socket(c, false);
@@ -134,10 +304,6 @@ client_new(void *zctx, bool own_ctx, const char *endpoint)
 vet_client_t *
 vet_client_new(const char *endpoint)
 {
-    if (endpoint == NULL) {
-        errno = EINVAL;
-        return NULL;
-    }
     void *ctx = zmq_ctx_new();
     if (ctx == NULL)
         return NULL;
@@ -356,6 +522,10 @@ receive_until(vet_client_t *c, void *s, int64_t deadline, char **reply, size_t *
 static int
 check_request(vet_client_t *c, const char *request, size_t len)
 {
+    if (c->key_err[0] != '\0') {
+        client_err(c, "%s", c->key_err);
+        return VET_EINVAL;
+    }
     if (request == NULL) {
         client_err(c, "no request");
         return VET_EINVAL;
@@ -410,11 +580,14 @@ vet_call(vet_client_t *c, const char *request, size_t len, int timeout_ms, char 
         if (rc != VET_ETIMEOUT)
             return rc;
     }
+    /* A CURVE daemon says nothing to a key it does not allow. */
+    const char *hint = c->curve ? " (CURVE: is this client's key on the daemon's allow-list?)" : "";
     if (made > 1)
-        client_err(c, "vetd not answering at %s: timed out after %d ms (%d attempts)", c->endpoint,
-                   timeout_ms, made);
+        client_err(c, "vetd not answering at %s: timed out after %d ms (%d attempts)%s",
+                   c->endpoint, timeout_ms, made, hint);
     else
-        client_err(c, "vetd not answering at %s: timed out after %d ms", c->endpoint, timeout_ms);
+        client_err(c, "vetd not answering at %s: timed out after %d ms%s", c->endpoint, timeout_ms,
+                   hint);
     return VET_ETIMEOUT;
 }
 
@@ -498,4 +671,23 @@ vet_client_reset(vet_client_t *c)
     if (c->call == NULL)
         return zmq_failure(c, "cannot connect to");
     return VET_OK;
+}
+
+int
+vet_client_set_curve(vet_client_t *c, const char *server_key, const char *client_key)
+{
+    if (c == NULL)
+        return VET_EINVAL;
+    if (server_key == NULL || client_key == NULL) {
+        client_err(c, "CURVE needs the server's public key and the client's secret key");
+        return VET_EINVAL;
+    }
+    char why[400];
+    if (load_keys(c, server_key, client_key, why, sizeof why) != 0) {
+        client_err(c, "%s", why);
+        return VET_EINVAL;
+    }
+    c->key_err[0] = '\0';
+    /* Sockets take their keys when they connect: start afresh. */
+    return vet_client_reset(c);
 }

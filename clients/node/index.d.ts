@@ -185,6 +185,10 @@ export interface ClientOptions {
     retries?: number;
     /** Who asks: context.user of every screening request naming none. */
     user?: string | null;
+    /** CURVE: the daemon's public key, 40 Z85 characters or its certificate file (docs/SECURITY.md). */
+    serverKey?: string | null;
+    /** CURVE: this client's secret key, 40 Z85 characters or its secret certificate file (PATH_secret). */
+    key?: string | null;
 }
 
 export interface ScreenManyOptions {
@@ -252,8 +256,12 @@ export class Result {
 }
 
 export class Client {
-    constructor(endpoint?: string, options?: ClientOptions);
+    /** endpoint: one, a comma-separated list, or an array; none: $VET_ENDPOINT, else DEFAULT_ENDPOINT. */
+    constructor(endpoint?: string | readonly string[] | null, options?: ClientOptions);
+    /** The endpoints, comma-separated. */
     readonly endpoint: string;
+    /** The endpoints connected to. */
+    readonly endpoints: readonly string[];
     readonly timeoutMs: number;
     readonly retries: number;
     readonly user: string | null;
@@ -278,3 +286,5 @@ export function replyError(reply: Reply, endpoint?: string | null): VetError | n
 /** An id as the daemon echoes it (numbers as cJSON prints them). */
 export function echoId(id: string | number): string;
 export const DEFAULT_ENDPOINT: string;
+/** endpoint as a client resolves it: one, a comma-separated list or an array; null or undefined: $VET_ENDPOINT, else DEFAULT_ENDPOINT. */
+export function resolveEndpoints(endpoint?: string | readonly string[] | null): string[];

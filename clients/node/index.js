@@ -182,23 +182,138 @@ function parseReply(frames, endpoint) {
     }
 }
 
+// ---- CURVE keys (docs/SECURITY.md) ----------------------------------------
+
+const Z85 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+
+// The 32 bytes of a 40-character Z85 key, or null if it is not one.
+function z85Decode(text) {
+    if (typeof text !== "string" || text.length !== 40)
+        return null;
+    const out = Buffer.alloc(32);
+    for (let i = 0; i < 40; i += 5) {
+        let v = 0;
+        for (let k = 0; k < 5; k++) {
+            const d = Z85.indexOf(text[i + k]);
+            if (d < 0)
+                return null;
+            v = v * 85 + d;
+        }
+        if (v > 0xffffffff)
+            return null;
+        out.writeUInt32BE(v, (i / 5) * 4);
+    }
+    return out;
+}
+
+function z85Encode(bytes) {
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 4) {
+        let v = bytes.readUInt32BE(i);
+        let chunk = "";
+        for (let k = 0; k < 5; k++) {
+            chunk = Z85[v % 85] + chunk;
+            v = Math.floor(v / 85);
+        }
+        text += chunk;
+    }
+    return text;
+}
+
+// The public key of a CURVE secret key (X25519, as libsodium's
+// crypto_scalarmult_base): node:crypto from a PKCS#8 wrapping of it.
+function curvePublic(secret) {
+    const crypto = require("node:crypto");
+    const der = Buffer.concat([Buffer.from("302e020100300506032b656e04220420", "hex"), secret]);
+    const pub = crypto.createPublicKey(crypto.createPrivateKey({ key: der, format: "der", type: "pkcs8" }))
+        .export({ format: "der", type: "spki" });
+    return pub.subarray(pub.length - 32);
+}
+
+// The Z85 value of field ("public-key", "secret-key") in the curve
+// section of the zcert file at path (`vetd keygen` writes them).
+function certKey(path, field) {
+    const text = require("node:fs").readFileSync(path, "utf8");
+    let section = "";
+    for (const line of text.split(/\r?\n/)) {
+        const body = line.replace(/^ +/, "");
+        if (body === "" || body.startsWith("#"))
+            continue;
+        if (body === line) {
+            section = body.split(/\s/)[0];
+            continue;
+        }
+        const eq = body.indexOf("=");
+        if (section !== "curve" || eq < 0 || body.slice(0, eq).trim() !== field)
+            continue;
+        const value = body.slice(eq + 1).trim().replace(/^["']|["']$/g, "");
+        if (z85Decode(value) === null)
+            throw new TypeError(`${path}: ${field} is not a key of 40 Z85 characters`);
+        return value;
+    }
+    throw new TypeError(`${path}: no curve ${field}` +
+                        (field === "secret-key" ? " (vetd keygen writes it to PATH_secret)" : ""));
+}
+
+// The socket options of a CURVE client, or null without keys. serverKey:
+// the daemon's public key; key: this client's secret key; each 40 Z85
+// characters or the path of a certificate file.
+function curveOptions(serverKey, key) {
+    if (serverKey == null && key == null)
+        return null;
+    if (serverKey == null || key == null)
+        throw new TypeError("CURVE needs both serverKey (the daemon's public key) and key (this client's secret key)");
+    const server = z85Decode(serverKey) ? serverKey : certKey(serverKey, "public-key");
+    const secret = z85Decode(key) ? key : certKey(key, "secret-key");
+    return {
+        curveServerKey: server,
+        curvePublicKey: z85Encode(curvePublic(z85Decode(secret))),
+        curveSecretKey: secret,
+    };
+}
+
+// The endpoints a client connects to: endpoint ("tcp://HOST:PORT",
+// "ipc://PATH", a comma-separated list of them, or an array), or when it
+// is null or undefined $VET_ENDPOINT (the one variable every client of
+// vetd reads), else DEFAULT_ENDPOINT. TypeError when none is left.
+function resolveEndpoints(endpoint) {
+    if (endpoint === undefined || endpoint === null)
+        endpoint = process.env.VET_ENDPOINT || DEFAULT_ENDPOINT;
+    const items = typeof endpoint === "string" ? endpoint.split(",") : endpoint;
+    if (!Array.isArray(items) || !items.every((e) => typeof e === "string"))
+        throw new TypeError("endpoint: expected a string such as \"tcp://127.0.0.1:7470\", or a list of them");
+    const eps = items.map((e) => e.trim()).filter((e) => e !== "");
+    if (eps.length === 0)
+        throw new TypeError("endpoint: no endpoint given");
+    return eps;
+}
+
 class Client {
-    // endpoint: "tcp://HOST:PORT" or "ipc://PATH". timeoutMs: the deadline
+    // endpoint: "tcp://HOST:PORT" or "ipc://PATH", several of them (an
+    // array, or comma-separated: requests are spread over the daemons
+    // that are up, and a retry goes to one that answers), or none:
+    // $VET_ENDPOINT, else DEFAULT_ENDPOINT. timeoutMs: the deadline
     // of each call, all its attempts included. retries: extra attempts
     // after an attempt got no answer (reload() never retries). Throws
     // VetError (code "zmq") on an endpoint ZeroMQ cannot connect to.
     // user: who asks, sent as context.user on every screening request that
-    // names none (the daemon's audit log records it).
-    constructor(endpoint = DEFAULT_ENDPOINT, { timeoutMs = 3000, retries = 1, user = null } = {}) {
-        if (typeof endpoint !== "string")
-            throw new TypeError("endpoint: expected a string such as \"tcp://127.0.0.1:7470\"");
+    // names none (the daemon's audit log records it). serverKey and key: a
+    // daemon that requires CURVE (docs/SECURITY.md): its public key and
+    // this client's secret key, each 40 Z85 characters or the path of a
+    // certificate `vetd keygen` wrote (the daemon's PATH, the client's
+    // PATH_secret); both or neither (TypeError). A daemon that does not
+    // allow the key never answers: calls fail with VetUnavailable.
+    constructor(endpoint = null, { timeoutMs = 3000, retries = 1, user = null,
+                                   serverKey = null, key = null } = {}) {
+        this.endpoints = resolveEndpoints(endpoint);
         if (!(Number.isFinite(timeoutMs) && timeoutMs > 0))
             throw new TypeError("timeoutMs: expected a number > 0");
-        this.endpoint = endpoint;
+        this.endpoint = this.endpoints.join(",");
         this.timeoutMs = timeoutMs;
         this.retries = Math.max(0, Math.floor(retries) || 0);
         checkUser(user);
         this.user = user === undefined ? null : user;
+        this._curve = curveOptions(serverKey, key);
         this.resent = 0;           // requests streams sent again after a timeout
         this._idle = [];           // connected sockets with nothing pending
         this._busy = new Set();    // sockets of calls and streams under way
@@ -215,15 +330,23 @@ class Client {
     // stream queues instead, to be delivered when the daemon comes back,
     // and its receive queue is unbounded: vetd drops replies to a peer
     // whose queue is full, and what it holds is bounded by the window.
+    // With several endpoints a stream is immediate too (requests go to the
+    // daemons that are connected, not to a dead one's queue) and
+    // heartbeats drop a daemon that hangs with its connection open, so a
+    // request sent again goes to one that answers (docs/DEPLOY.md).
     _socket(stream) {
+        const multi = this.endpoints.length > 1;
         const s = new zmq.Dealer({
             linger: 0,
-            immediate: !stream,
+            immediate: !stream || multi,
             sendHighWaterMark: stream ? 0 : 16,
             receiveHighWaterMark: stream ? 0 : 16,
+            ...(multi ? { heartbeatInterval: 1000, heartbeatTimeToLive: 3000, heartbeatTimeout: 3000 } : {}),
+            ...(this._curve || {}),
         });
         try {
-            s.connect(this.endpoint);
+            for (const e of this.endpoints)
+                s.connect(e);
         } catch (e) {
             s.close();
             throw this._error(VetError, `cannot connect to ${this.endpoint}: ${e.message}`, "zmq");
@@ -600,4 +723,5 @@ module.exports = {
     replyError,
     echoId,
     DEFAULT_ENDPOINT,
+    resolveEndpoints,
 };

@@ -14,5 +14,6 @@ export const {
     replyError,
     echoId,
     DEFAULT_ENDPOINT,
+    resolveEndpoints,
 } = cjs;
 export default cjs;

@@ -26,10 +26,12 @@ process.on("exit", () => {
 });
 
 class Daemon {
-    // ruleset: the directory served; extra: more vetd arguments.
-    constructor({ ruleset = RULESET, extra = [] } = {}) {
+    // ruleset: the directory served; extra: more vetd arguments; keys:
+    // { serverKey, key } of a client the daemon allows (CURVE).
+    constructor({ ruleset = RULESET, extra = [], keys = {} } = {}) {
         this.ruleset = ruleset;
         this.extra = extra;
+        this.keys = keys;
         this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "vetd-node-"));
         this.endpoint = `ipc://${this.dir}/s`;
         this.proc = null;
@@ -40,6 +42,9 @@ class Daemon {
     async start() {
         const args = ["-r", this.ruleset, "-e", this.endpoint, "-w", "2", "-a", path.join(this.dir, "audit.jsonl"),
                       ...this.extra];
+        // vetd refuses to serve as root unless told (the tests run as root on CI).
+        if (process.geteuid && process.geteuid() === 0 && !this.extra.some((a) => a.startsWith("--user")))
+            args.push("--allow-root");
         const proc = spawn(VETD_BIN, args, { stdio: ["ignore", "ignore", "pipe"] });
         this.proc = proc;
         proc.stderr.on("data", (d) => { this.log += d.toString(); });
@@ -54,7 +59,7 @@ class Daemon {
         proc.exited = exited;
         live.add(proc);
         exited.then(() => live.delete(proc));
-        const c = new Client(this.endpoint, { timeoutMs: 300, retries: 0 });
+        const c = new Client(this.endpoint, { timeoutMs: 300, retries: 0, ...this.keys });
         try {
             const until = Date.now() + 15000;
             while (Date.now() < until) {

@@ -31,7 +31,7 @@ function request(method, urlPath, body) {
 before(async () => {
     daemon = await startDaemon();
     hook = spawn(process.execPath, [EXAMPLE, "0"], {
-        env: { ...process.env, VETD_ENDPOINT: daemon.endpoint },
+        env: { ...process.env, VET_ENDPOINT: daemon.endpoint },
         stdio: ["ignore", "pipe", "pipe"],
     });
     hook.exited = new Promise((resolve) => hook.on("exit", (code, signal) => resolve({ code, signal })));

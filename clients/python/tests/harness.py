@@ -87,13 +87,15 @@ class Daemon:
     """One vetd serving ruleset at ipc://DIR/NAME.sock."""
 
     def __init__(self, tmpdir: Path, name: str = "vetd", ruleset: Path = GOOD_RULESET,
-                 extra: tuple = ()) -> None:
+                 extra: tuple = (), keys: dict | None = None) -> None:
         self.tmpdir = Path(tmpdir)
         self.endpoint = f"ipc://{self.tmpdir}/{name}.sock"
         self.audit = self.tmpdir / f"{name}-audit.jsonl"
         self.log = self.tmpdir / f"{name}.log"
         self.ruleset = ruleset
         self.extra = tuple(extra)
+        # server_key= and key= of a client the daemon allows (CURVE).
+        self.keys = dict(keys or {})
         self.proc: subprocess.Popen | None = None
 
     def start(self, wait_s: float = 15.0) -> "Daemon":
@@ -101,6 +103,9 @@ class Daemon:
         its log) if it exits or does not answer within wait_s."""
         cmd = [str(VETD), "-r", str(self.ruleset), "-e", self.endpoint, "-w", "2",
                "-a", str(self.audit), *self.extra]
+        # vetd refuses to serve as root unless told (the tests run as root on CI).
+        if os.geteuid() == 0 and not any(a.startswith("--user") for a in self.extra):
+            cmd.append("--allow-root")
         # PR_SET_PDEATHSIG fires when the thread that started the child
         # ends, so only the main thread's daemons get it.
         if _SETPRIV and threading.current_thread() is threading.main_thread():
@@ -110,7 +115,7 @@ class Daemon:
                                          stdout=subprocess.DEVNULL, stderr=log)
         _live.add(self)
         end = time.monotonic() + wait_s
-        with vet.Client(self.endpoint, timeout_ms=250, retries=0) as c:
+        with vet.Client(self.endpoint, timeout_ms=250, retries=0, **self.keys) as c:
             while True:
                 if self.proc.poll() is not None:
                     self._forget()
@@ -146,6 +151,12 @@ class Daemon:
     def kill(self) -> None:
         """Stops vetd at once, as a crash would: what it held is lost."""
         self.stop(signal.SIGKILL)
+
+
+def keygen(path: Path) -> Path:
+    """Runs `vetd keygen path`; returns path (path_secret is the secret)."""
+    subprocess.run([str(VETD), "keygen", str(path)], check=True, stdout=subprocess.DEVNULL)
+    return Path(path)
 
 
 def audit_records(daemon: Daemon, want, wait_s: float = 10.0) -> list:

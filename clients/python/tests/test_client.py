@@ -347,8 +347,8 @@ class Errors(DaemonTest):
     def test_bad_arguments(self):
         with self.assertRaises(ValueError):
             Client("bogus://here")
-        with self.assertRaises(NotImplementedError):
-            Client(DAEMON.endpoint, server_key=b"x" * 32)
+        with self.assertRaises(ValueError):     # CURVE: both keys or neither
+            Client(DAEMON.endpoint, server_key="x" * 40)
         with self.assertRaises(ValueError):
             Client(DAEMON.endpoint, timeout_ms=0)
         with self.assertRaises(ValueError):
@@ -637,7 +637,7 @@ class GrantHookExample(unittest.TestCase):
 
     def run_hook(self, application, endpoint=None):
         env = dict(os.environ, PYTHONPATH=str(REPO / "clients" / "python"),
-                   VETD_ENDPOINT=endpoint or DAEMON.endpoint, VETD_TIMEOUT_MS="1000")
+                   VET_ENDPOINT=endpoint or DAEMON.endpoint, VETD_TIMEOUT_MS="1000")
         return subprocess.run([PYTHON, str(EXAMPLE_HOOK)], input=json.dumps(application),
                               capture_output=True, text=True, env=env, timeout=60)
 

@@ -13,9 +13,10 @@ from typing import Any, AsyncIterable, AsyncIterator, Iterable, Optional, Union
 import zmq
 import zmq.asyncio
 
+from ._keys import KeySource, apply_curve, curve_keys
 from ._proto import JSONObject, _Stream, build_request, check_user, decode, encode
-from .client import (CALL_HWM, DEFAULT_ENDPOINT, PIPE_SNDHWM, check_stream_args,
-                     stream_prefix)
+from .client import (CALL_HWM, PIPE_SNDHWM, Endpoints, check_stream_args, connect_all,
+                     resolve_endpoints, stream_prefix)
 from .errors import VetError, VetProtocolError, VetUnavailable, check_reply
 from .result import Profiles, Result
 
@@ -43,14 +44,16 @@ class AsyncClient:
     zmq.asyncio.Context to share (borrowed: not terminated by close()).
     """
 
-    def __init__(self, endpoint: str = DEFAULT_ENDPOINT, timeout_ms: int = 3000,
+    def __init__(self, endpoint: Endpoints = None, timeout_ms: int = 3000,
                  retries: int = 1, *, user: Optional[str] = None,
+                 server_key: Optional[KeySource] = None,
+                 key: Optional[KeySource] = None,
                  context: Optional[zmq.asyncio.Context] = None) -> None:
-        if not isinstance(endpoint, str) or not endpoint:
-            raise ValueError(f"invalid endpoint {endpoint!r}")
+        self._curve = curve_keys(server_key, key)
+        self.endpoints = resolve_endpoints(endpoint)
         if int(timeout_ms) <= 0:
             raise ValueError("timeout_ms must be > 0")
-        self.endpoint = endpoint
+        self.endpoint = ",".join(self.endpoints)
         self.timeout_ms = int(timeout_ms)
         self.retries = max(0, int(retries))
         self.user = check_user(user)
@@ -103,7 +106,8 @@ class AsyncClient:
             s.setsockopt(zmq.IMMEDIATE, 1)
             s.setsockopt(zmq.SNDHWM, PIPE_SNDHWM if pipelined else CALL_HWM)
             s.setsockopt(zmq.RCVHWM, 0 if pipelined else CALL_HWM)
-            s.connect(self.endpoint)
+            apply_curve(s, self._curve)
+            connect_all(s, self.endpoints)
         except zmq.ZMQError:
             s.close(linger=0)
             raise

@@ -10,17 +10,51 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from typing import Any, Iterable, Iterator, Optional, Union
+from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 import zmq
 
+from ._keys import KeySource, apply_curve, curve_keys
 from ._proto import JSONObject, _Stream, build_request, check_user, decode, encode
 from .errors import VetError, VetProtocolError, VetUnavailable, check_reply
 from .result import Profiles, Result
 
-__all__ = ["Client", "DEFAULT_ENDPOINT", "build_request"]
+__all__ = ["Client", "DEFAULT_ENDPOINT", "build_request", "resolve_endpoints"]
 
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:7470"
+
+# One endpoint, a comma-separated list of them, or a list.
+Endpoints = Union[str, Sequence[str], None]
+
+
+def resolve_endpoints(endpoint: Endpoints = None) -> list[str]:
+    """The endpoints a client connects to: endpoint ("tcp://h:7470", a
+    comma-separated list of them, or a list), or when it is None the
+    VET_ENDPOINT environment variable (the one every client of vetd
+    reads), else DEFAULT_ENDPOINT. ValueError when none is left."""
+    if endpoint is None:
+        endpoint = os.environ.get("VET_ENDPOINT") or DEFAULT_ENDPOINT
+    items = endpoint.split(",") if isinstance(endpoint, str) else list(endpoint)
+    if not all(isinstance(e, str) for e in items):
+        raise ValueError(f"invalid endpoint {endpoint!r}")
+    eps = [e.strip() for e in items if e.strip()]
+    if not eps:
+        raise ValueError(f"invalid endpoint {endpoint!r}")
+    return eps
+
+
+def connect_all(s: Any, endpoints: list[str]) -> None:
+    """Connects s to every endpoint. With several, the DEALER spreads
+    requests over the daemons that are connected (IMMEDIATE keeps a dead
+    one out) and heartbeats drop one that hangs with its connection open,
+    so a retry on a fresh socket goes to a daemon that answers (as
+    libvet does; docs/DEPLOY.md)."""
+    if len(endpoints) > 1:
+        s.setsockopt(zmq.HEARTBEAT_IVL, 1000)
+        s.setsockopt(zmq.HEARTBEAT_TTL, 3000)
+        s.setsockopt(zmq.HEARTBEAT_TIMEOUT, 3000)
+    for e in endpoints:
+        s.connect(e)
 
 # A call has one request in flight: small queues are plenty.
 CALL_HWM = 16
@@ -68,33 +102,36 @@ class Client:
     the socket is closed and a fresh one connected before the request is
     sent again, so a late reply is never taken for a new one). The
     endpoint is checked at once (ValueError if zmq rejects it); a daemon
-    that is not up yet is found when it comes up. user, when given, is
+    that is not up yet is found when it comes up. endpoint None reads
+    $VET_ENDPOINT (else DEFAULT_ENDPOINT); several endpoints (a list, or
+    comma-separated) spread the requests over those daemons, and a retry
+    goes to one that answers (resolve_endpoints). user, when given, is
     sent as context.user on every screening request that names none: the
     daemon's audit log records who asked.
 
-    server_key, client_secret and client_public are the place for CURVE
-    keys; vetd has no CURVE support yet, so giving any of them raises
-    NotImplementedError rather than talking in clear text.
+    server_key and key make the client talk CURVE to a daemon that
+    requires it (docs/SECURITY.md): server_key is the daemon's public key,
+    key this client's secret key, each as 40 characters of Z85 text or
+    the path of a certificate `vetd keygen` wrote (the daemon's PATH, the
+    client's PATH_secret). Both or neither (ValueError); a file that
+    cannot be read raises at once. A daemon that does not allow the key
+    never answers: calls raise VetUnavailable after their deadline.
 
     A client (and its streams) must be used by one thread at a time, as
     ZeroMQ sockets are; use one client per thread. context is an optional
     zmq.Context to share (borrowed: the client does not terminate it).
     """
 
-    def __init__(self, endpoint: str = DEFAULT_ENDPOINT, timeout_ms: int = 3000,
+    def __init__(self, endpoint: Endpoints = None, timeout_ms: int = 3000,
                  retries: int = 1, *, user: Optional[str] = None,
-                 server_key: Optional[bytes] = None,
-                 client_secret: Optional[bytes] = None,
-                 client_public: Optional[bytes] = None,
+                 server_key: Optional[KeySource] = None,
+                 key: Optional[KeySource] = None,
                  context: Optional[zmq.Context[Socket]] = None) -> None:
-        if server_key is not None or client_secret is not None or client_public is not None:
-            raise NotImplementedError(
-                "CURVE keys given, but vetd does not support CURVE encryption yet")
-        if not isinstance(endpoint, str) or not endpoint:
-            raise ValueError(f"invalid endpoint {endpoint!r}")
+        self._curve = curve_keys(server_key, key)
+        self.endpoints = resolve_endpoints(endpoint)
         if int(timeout_ms) <= 0:
             raise ValueError("timeout_ms must be > 0")
-        self.endpoint = endpoint
+        self.endpoint = ",".join(self.endpoints)
         self.timeout_ms = int(timeout_ms)
         self.retries = max(0, int(retries))
         self.user = check_user(user)
@@ -158,7 +195,8 @@ class Client:
             s.setsockopt(zmq.IMMEDIATE, 1)
             s.setsockopt(zmq.SNDHWM, PIPE_SNDHWM if pipelined else CALL_HWM)
             s.setsockopt(zmq.RCVHWM, 0 if pipelined else CALL_HWM)
-            s.connect(self.endpoint)
+            apply_curve(s, self._curve)
+            connect_all(s, self.endpoints)
         except zmq.ZMQError:
             s.close(linger=0)
             raise
