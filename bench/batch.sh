@@ -14,6 +14,9 @@
 #   directory; /dev/null leaves out the cost of storing 1.7 KB per reply),
 #   VERBOSE (0).
 set -eu
+# vetd refuses to serve as root unless told (docs/SECURITY.md).
+ROOT_OK=""
+[ "$(id -u)" = 0 ] && ROOT_OK="--allow-root"
 
 if [ $# -ne 2 ]; then
     echo "usage: bench/batch.sh BUILD_DIR BIN_DIR" >&2
@@ -52,7 +55,7 @@ i=0
 while [ $i -lt "$reps" ]; do cat "$REQUESTS"; i=$((i + 1)); done | head -n "$N" > "$tmp/in.jsonl"
 
 ep=ipc://$tmp/vetd.sock
-"$VETD" -r "$RULES" -e "$ep" -a - ${WORKERS:+-w "$WORKERS"} >"$tmp/vetd.log" 2>&1 &
+"$VETD" -r "$RULES" -e "$ep" -a - ${WORKERS:+-w "$WORKERS"} $ROOT_OK >"$tmp/vetd.log" 2>&1 &
 vetd_pid=$!
 n=0
 until "$LOADGEN" -e "$ep" -n 1 -w 0 -t 0.1 "$REQUESTS" >/dev/null 2>&1; do

@@ -11,6 +11,9 @@
 #   (bench/requests-exact.jsonl), RULES (rules/ next to bench/), VERBOSE (0:
 #   1 prints every loadgen result line).
 set -eu
+# vetd refuses to serve as root unless told (docs/SECURITY.md).
+ROOT_OK=""
+[ "$(id -u)" = 0 ] && ROOT_OK="--allow-root"
 
 if [ $# -ne 2 ]; then
     echo "usage: bench/daemon.sh BUILD_DIR BIN_DIR" >&2
@@ -67,7 +70,7 @@ launch() {
         case $name in
         echo) "$ECHO" "$ep" >"$tmp/echo.log" 2>&1 & ;;
         echopad) "$ECHO" -p "$PAD" "$ep" >"$tmp/echopad.log" 2>&1 & ;;
-        vetd) "$VETD" -r "$RULES" -e "$ep" -a - ${WORKERS:+-w "$WORKERS"} >"$tmp/vetd.log" 2>&1 & ;;
+        vetd) "$VETD" -r "$RULES" -e "$ep" -a - ${WORKERS:+-w "$WORKERS"} $ROOT_OK >"$tmp/vetd.log" 2>&1 & ;;
         esac
         pid=$!
         pids="$pids $pid"

@@ -808,8 +808,8 @@ main(int argc, char **argv)
     while (names < want) {
         if (w == NULL) {
             w = regw_new();
-            if (w == NULL ||
-                regw_add_list(w, "synthetic", "Synthetic names (make bench only)", NULL, NULL) < 0)
+            if (w == NULL || regw_add_list(w, "synthetic", "Synthetic names (make bench only)",
+                                           NULL, NULL, NULL) < 0)
                 die_oom();
             in_file = 0;
             first = ents[ORG] + ents[PERSON];

@@ -65,6 +65,10 @@ rc=$?
 cat "$out"
 count_summary $rc
 
+# make install staged and moved, the installed programs, libvet through
+# pkg-config and the Python package run: tests/install.sh (docs/DEPLOY.md).
+echo "== install: tests/install.sh"; sh tests/install.sh "$B" "$BIN" > "$out" 2>&1; rc=$?; cat "$out"; count_summary $rc
+
 for target in proto expr ruleset norm; do
     echo "== fuzz corpus replay: $target"
     if $VALGRIND "$B/fuzz/replay_$target" fuzz/corpus/$target/* > "$out" 2>&1; then

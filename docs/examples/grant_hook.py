@@ -15,7 +15,8 @@ The application (the portal's own JSON):
 Prints one line per partner, then the decision. Exits like `vet`: 0 clear,
 10 review (hold for the research-security office), 20 prohibited (block),
 65 the application was rejected as malformed, 69 vetd is unavailable.
-VETD_ENDPOINT names the daemon (default tcp://127.0.0.1:7470), VETD_TIMEOUT_MS
+VET_ENDPOINT names the daemon, or several comma-separated (default
+tcp://127.0.0.1:7470), VETD_TIMEOUT_MS
 the deadline of each screening (default 5000).
 """
 import json
@@ -44,9 +45,9 @@ def main() -> int:
                  "context": {"funder": app["funder"]} if "funder" in app else None}
                 for i, p in enumerate(partners)]
     worst = "clear"
-    endpoint = os.environ.get("VETD_ENDPOINT", "tcp://127.0.0.1:7470")
     timeout_ms = int(os.environ.get("VETD_TIMEOUT_MS", "5000"))
-    with Client(endpoint, timeout_ms=timeout_ms) as vetd:
+    # No endpoint: the client reads VET_ENDPOINT.
+    with Client(timeout_ms=timeout_ms) as vetd:
         for p, r in zip(partners, vetd.screen_many(requests)):
             if r.error is not None:
                 print(f"{p['name']}: not screened: {r.error}", file=sys.stderr)

@@ -1,6 +1,6 @@
 // webhook.js -- an HR-workflow webhook: POST a partnership, get vetd's verdict.
 //
-//   VETD_ENDPOINT=tcp://127.0.0.1:7470 node docs/examples/webhook.js 8080   (0: any free port)
+//   VET_ENDPOINT=tcp://127.0.0.1:7470 node docs/examples/webhook.js 8080   (0: any free port)
 //   curl -s localhost:8080/screen -d '{"partner":{"name":"Harbin Institute of Technology",
 //        "country":"CN"},"technologies":["ai.ml"],"activity":"affiliation"}'
 //   {"verdict":"prohibited","score":100,"rules":[{"id":"strac-nro",...}],...}
@@ -15,7 +15,8 @@ const path = require("node:path");
 const { Client, VetBadRequest, VetUnavailable } = require(path.join(__dirname, "..", "..", "clients", "node"));
 
 const port = Number(process.argv[2] || process.env.PORT || 8080);
-const vet = new Client(process.env.VETD_ENDPOINT || "tcp://127.0.0.1:7470", { timeoutMs: 2000 });
+// No endpoint: $VET_ENDPOINT (one, or several comma-separated), else tcp://127.0.0.1:7470.
+const vet = new Client(null, { timeoutMs: 2000 });
 
 function answer(res, status, body) {
     res.writeHead(status, { "content-type": "application/json" });
