@@ -24,7 +24,11 @@ import unicodedata
 LIST = ('{ id = "us-dod-1260h"; name = "Chinese military companies (Section 1260H)"; '
         'authority = "US Department of Defense";\n    url = "https://media.defense.gov/2026/Jun/08/'
         '2003945537/-1/-1/1/ENTITIES-IDENTIFIED-AS-CHINESE-MILITARY-COMPANIES-OPERATING-IN-THE-'
-        'UNITED-STATES-IN-ACCORDANCE-WITH-SECTION-1260H.PDF"; }')
+        'UNITED-STATES-IN-ACCORDANCE-WITH-SECTION-1260H.PDF";\n'
+        '    terms = "the DoD\'s list is a US Government work, public domain; the names here come '
+        'from OpenSanctions\' transcription of it (CC BY-NC 4.0: attribution required, '
+        'non-commercial use only); a commercial user must regenerate this file from the DoD\'s '
+        'own publication"; }')
 
 # Listed names that registry/mcf.cfg carries under its own ids.
 MCF_IDS = {

@@ -249,7 +249,7 @@ csl_row(csl_t *x, char **fld, unsigned long line)
         regw_skip(x->w, "records without a name");
         return 0;
     }
-    if (regw_add_list(x->w, l->id, l->name, l->authority, l->url) < 0)
+    if (regw_add_list(x->w, l->id, l->name, l->authority, l->url, IMP_TERMS_US_GOV) < 0)
         return oom(x);
     const char *ent = trim((char *)field(x, fld, COL_ENT));
     const char *rid = trim((char *)field(x, fld, COL_ID));

@@ -219,7 +219,7 @@ ftm_run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files,
     int r = 0;
     const char *list = o->list_id ? o->list_id : "opensanctions";
     if (regw_add_list(w, list, "OpenSanctions (FollowTheMoney entities)", "OpenSanctions",
-                      "https://www.opensanctions.org/") < 0)
+                      "https://www.opensanctions.org/", IMP_TERMS_OPENSANCTIONS) < 0)
         return imp_oom(err);
     for (size_t i = 0; r == 0 && i < n_files; i++) {
         ftm_t x = {w, o, &files[i], list, err};

@@ -593,8 +593,8 @@ static int
 convert(regw_t *w, const imp_opts_t *o, const imp_file_t *f, bool curated, sbuf_t *err)
 {
     conv_t x = {.w = w, .o = o, .list = o->list_id ? o->list_id : NRO_LIST, .curated = curated};
-    if (regw_add_list(w, x.list, "Named Research Organizations", "Government of Canada", NRO_URL) <
-        0)
+    if (regw_add_list(w, x.list, "Named Research Organizations", "Government of Canada", NRO_URL,
+                      IMP_TERMS_CA_NRO) < 0)
         return imp_oom(err);
     if (nro_read(f, row_fn, &x, err) < 0)
         return -1;

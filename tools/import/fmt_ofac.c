@@ -218,7 +218,8 @@ run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files, sbu
 {
     conv_t x = {w, o, o->list_id ? o->list_id : "us-sdn", err, smap_new(), NULL, 0, 0};
     int r = x.cc_map ? 0 : oom(&x);
-    if (r == 0 && regw_add_list(w, x.list, IMP_SDN_NAME, IMP_OFAC_AUTHORITY, IMP_URL_OFAC_SDN) < 0)
+    if (r == 0 && regw_add_list(w, x.list, IMP_SDN_NAME, IMP_OFAC_AUTHORITY, IMP_URL_OFAC_SDN,
+                                IMP_TERMS_US_GOV) < 0)
         r = oom(&x);
     if (r == 0)
         r = ofac_read(&files[0], OFAC_SDN, sdn_row, &x, err);

@@ -268,7 +268,7 @@ run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files, sbu
 {
     (void)n_files;
     conv_t x = {w, o, o->list_id ? o->list_id : "ca-sema", err};
-    if (regw_add_list(w, x.list, SEMA_LIST_NAME, SEMA_AUTHORITY, SEMA_URL) < 0)
+    if (regw_add_list(w, x.list, SEMA_LIST_NAME, SEMA_AUTHORITY, SEMA_URL, IMP_TERMS_CA_SEMA) < 0)
         return imp_oom(err);
     size_t n_records, n_other;
     if (sema_read(&files[0], record, &x, &n_records, &n_other, err) < 0)

@@ -296,7 +296,8 @@ run(regw_t *w, const imp_opts_t *o, const imp_file_t *files, size_t n_files, sbu
     (void)n_files;
     conv_t x = {w, o, o->list_id ? o->list_id : "un-sc", err};
     if (regw_add_list(w, x.list, UN_LIST_NAME, "United Nations Security Council",
-                      "https://www.un.org/securitycouncil/content/un-sc-consolidated-list") < 0)
+                      "https://www.un.org/securitycouncil/content/un-sc-consolidated-list",
+                      IMP_TERMS_UN) < 0)
         return oom(&x);
     char date[11];
     if (un_read_dated(&files[0], record, &x, date, err) != 0)

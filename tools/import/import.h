@@ -57,6 +57,19 @@ extern const imp_format_t imp_ca_sema;
     "https://ofac.treasury.gov/specially-designated-nationals-and-"                                \
     "blocked-persons-list-sdn-human-readable-lists"
 
+/* Terms of use of each list's data, written into its declaration (the
+ * list's `terms`, shown by vetd version; rules/NOTICE says more). The
+ * same list from two formats (us-sdn) must carry the same terms. */
+#define IMP_TERMS_US_GOV "US Government work, public domain"
+#define IMP_TERMS_UN "United Nations public document"
+#define IMP_TERMS_CA_NRO                                                                           \
+    "Crown copyright, Government of Canada: non-commercial reproduction allowed"
+#define IMP_TERMS_CA_SEMA                                                                          \
+    "Crown copyright, Government of Canada: the general terms of Government of Canada "            \
+    "sites allow non-commercial reproduction; a commercial user should check them"
+#define IMP_TERMS_OPENSANCTIONS                                                                    \
+    "OpenSanctions data, CC BY-NC 4.0: attribution required, non-commercial use only"
+
 /* An organisation id fragment from a name: ASCII letters and digits
  * lower-cased, runs of anything else -> '-', apostrophes and dots
  * dropped ("Xi'an" -> "xian"), at most max bytes, cut at a '-'. Writes

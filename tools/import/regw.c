@@ -36,7 +36,7 @@ struct regw_org {
 };
 
 typedef struct regw_list {
-    char *id, *name, *authority, *url;
+    char *id, *name, *authority, *url, *terms;
 } regw_list_t;
 
 typedef struct regw_src {
@@ -223,6 +223,7 @@ regw_destroy(regw_t **p)
         free(w->lists[i].name);
         free(w->lists[i].authority);
         free(w->lists[i].url);
+        free(w->lists[i].terms);
     }
     free(w->lists);
     for (size_t i = 0; i < w->n_srcs; i++)
@@ -262,7 +263,8 @@ dup_or_null(const char *s, bool *oom)
 }
 
 int
-regw_add_list(regw_t *w, const char *id, const char *name, const char *authority, const char *url)
+regw_add_list(regw_t *w, const char *id, const char *name, const char *authority, const char *url,
+              const char *terms)
 {
     for (size_t i = 0; i < w->n_lists; i++)
         if (strcmp(w->lists[i].id, id) == 0)
@@ -271,12 +273,13 @@ regw_add_list(regw_t *w, const char *id, const char *name, const char *authority
         return -1;
     bool oom = false;
     regw_list_t l = {dup_or_null(id, &oom), dup_or_null(name, &oom), dup_or_null(authority, &oom),
-                     dup_or_null(url, &oom)};
+                     dup_or_null(url, &oom), dup_or_null(terms, &oom)};
     if (oom) {
         free(l.id);
         free(l.name);
         free(l.authority);
         free(l.url);
+        free(l.terms);
         return -1;
     }
     w->lists[w->n_lists++] = l;
@@ -661,6 +664,11 @@ regw_render(regw_t *w, const char *title, sbuf_t *out)
         if (l->url) {
             sbuf_puts(out, "\n    url = ");
             regw_quote(out, l->url);
+            sbuf_puts(out, ";");
+        }
+        if (l->terms) {
+            sbuf_puts(out, "\n    terms = ");
+            regw_quote(out, l->terms);
             sbuf_puts(out, ";");
         }
         if (w->as_of) {

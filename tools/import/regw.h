@@ -19,9 +19,10 @@ void regw_destroy(regw_t **p);
 int regw_add_source(regw_t *w, const char *path, const void *data, size_t len);
 
 /* Declares a list (idempotent by id; the first declaration wins). Strings
- * are copied; authority and url may be NULL. 0, or -1 on OOM. */
+ * are copied; authority, url and terms (of use of the list's data) may be
+ * NULL. 0, or -1 on OOM. */
 int regw_add_list(regw_t *w, const char *id, const char *name, const char *authority,
-                  const char *url);
+                  const char *url, const char *terms);
 
 /* Records the edition of every list the file declares: as_of
  * ("YYYY-MM-DD"; NULL keeps what was set, e.g. the date the data gives;
