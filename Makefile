@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # vetd -- screening engine, daemon and clients.
 # Targets: all test asan valgrind bench check-rules install clean deps
 # User CFLAGS/LDFLAGS are appended; PREFIX and DESTDIR for install.

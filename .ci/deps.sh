@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian 12 packages vetd needs to build and test, only if
 # something is missing (so a warm machine does not touch the network).
 set -e

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # batch.sh -- does `vet batch` keep pace with the daemon? One vetd, driven
 # in the same run, rounds alternating, by bench/loadgen's pipelined mode and
 # by `vet batch` over the same requests (bench/requests-exact.jsonl repeated

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # bench/ -- make bench: micro-benchmarks and the daemon's load generator;
 # match_dump prints every hit of queries derived from a ruleset's names, so
 # that two builds of the matcher are compared byte for byte (docs/EVAL.md).

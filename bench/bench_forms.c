@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_forms.c -- per-request latency of screening partner names as users write them. */
 #include <stdint.h>
 #include <stdio.h>

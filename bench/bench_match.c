@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_match.c -- partner matching latency on the OFAC SDN + Canada NRO names. */
 #include <stdbool.h>
 #include <stdint.h>

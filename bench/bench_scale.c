@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_scale.c -- how a ruleset's size costs: load time, memory, and the latency of
  * exact and fuzzy partner matching, query by query (p50, p99).
  *

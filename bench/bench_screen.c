@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_screen.c -- whole-request screening latency on a real ruleset:
  * screen_run (partner matching, keyword spotting, every rule) without
  * JSON, and the same requests through the JSON path (parse + screen +

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # daemon.sh -- the daemon benchmark: vetd and a bare ZeroMQ echo server, driven
 # by the same load generator in the same run, rounds alternating; prints the
 # medians and the ratios to the echo baseline. Targets are reported, never

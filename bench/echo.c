@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* echo.c -- a bare ZeroMQ ROUTER echo server: the baseline vetd is measured against.
  *
  * usage: echo [-p BYTES] ENDPOINT...

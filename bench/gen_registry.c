@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* gen_registry.c -- a synthetic registry for make bench: names drawn from the token
  * statistics of the real lists, the same bytes for the same seed.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # lib.sh -- what the benchmark scripts share: watching and stopping the
 # processes they start, and medians. Sourced; $BENCH_NAME prefixes messages.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* loadgen.c -- ZeroMQ DEALER load generator for vetd and the echo baseline: msg/s and latency.
  *
  * usage: loadgen -e ENDPOINT [-n COUNT] [-c INFLIGHT] [-d MAX_SECONDS] [-s]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* match_dump.c -- every match of many queries derived from a ruleset's own names, printed
  * one line a query, so that two builds of the matcher can be compared byte for byte.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make bench: the micro-benchmarks, on the real lists in ../shared/data
 # (or $VET_DATA). Each prints medians and ratios to a baseline measured
 # in the same run; nothing is asserted.   usage: bench/run.sh BUILD BIN

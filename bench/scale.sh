@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # scale.sh -- does vetd stay fast when the registry grows? Load time, memory and
 # fuzzy-path latency (bench_scale) on the default ruleset and on synthetic
 # registries of SCALE_BASE and SCALE_NAMES names (bench/gen_registry: names drawn

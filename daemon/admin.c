@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* admin.c -- the admin ops: ping, version, stats, and the reload through
  * the gates (proto.h, PROTO_RELOAD_GATES) by atomic swap. Gathers what
  * each reply says; proto_admin.c writes it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* admin.h -- the daemon's admin ops (ping, version, stats, reload) and
  * the ruleset gates every load passes: this module gathers what a reply
  * says, proto (proto_write_version, _stats, _reload...) writes it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* audit.c -- the audit log: the record's line, and the writer: workers
  * push records over inproc ZeroMQ, one thread batches them into write()s
  * on a JSON-lines file. */

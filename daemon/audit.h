@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* audit.h -- the audit log: what a record holds and how it reads (one
  * JSON line per request), and the lines appended by one writer thread,
  * fed by the workers over inproc ZeroMQ so that no worker waits on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* broker.c -- vetd --broker: zmq_proxy_steerable between a ROUTER that
  * clients connect to and a DEALER that vetd workers connect to. */
 #include "broker.h"

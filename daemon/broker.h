@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* broker.h -- vetd --broker: one ZeroMQ proxy between clients and any
  * number of vetd workers (vetd --connect), on ZeroMQ's own pattern
  * (zmq_proxy_steerable: ROUTER front, DEALER back; docs/DEPLOY.md). */

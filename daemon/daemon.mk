@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # daemon/ -- vetd: sockets and the loop, workers, admin replies, the
 # ruleset swap, audit log, statistics, settings, logging.
 DAEMON_SRC := daemon/admin.c daemon/audit.c daemon/broker.c daemon/dconf.c daemon/keys.c daemon/pidfile.c daemon/privdrop.c \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dconf.c -- daemon settings from one table: defaults, file, flags. */
 #include "dconf.h"
 

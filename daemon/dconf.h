@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dconf.h -- the daemon's settings: defaults, the -c vetd.cfg file
  * (libconfig) and flag overrides, from one table of settings. */
 #ifndef VET_DCONF_H

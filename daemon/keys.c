@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* keys.c -- CURVE certificates in czmq's zcert text format (ZPL: a
  * "metadata" and a "curve" section, "    name = \"value\"" lines). */
 #include "keys.h"

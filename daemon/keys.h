@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* keys.h -- CURVE certificates in czmq's zcert text format: writing a
  * key pair (vetd keygen), reading one certificate, and the allow-lists
  * (a directory of client public certificates, each a key and a name). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* main.c -- the vetd program: flags, config, signals and modes. Ruleset
  * modes (--check, --test, --screen) run the engine once and exit; with
  * none of them, vetd is the daemon (server.c). */

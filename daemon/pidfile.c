@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pidfile.c -- vetd's PID file: claim, write, remove (pidfile.h). */
 #include "pidfile.h"
 

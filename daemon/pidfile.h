@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pidfile.h -- vetd's PID file (--pidfile, vetd.cfg pidfile): written
  * once the sockets are bound, removed at exit, so that `kill -HUP
  * $(cat FILE)` and systemd's PIDFile= signal this vetd and no other. */

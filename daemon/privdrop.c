@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* privdrop.c -- dropping root after start-up (privdrop.h). glibc applies
  * setgroups, setgid and setuid to every thread of the process, libzmq's
  * and vetd's own alike, so this may run once they have started. */

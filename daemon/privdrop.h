@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* privdrop.h -- running unprivileged: vetd started as root becomes the
  * user of --user (user setting) once its sockets and audit log are open. */
 #ifndef VET_PRIVDROP_H

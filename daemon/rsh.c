@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rsh.c -- the ruleset holder: atomic swap, hazard slots, deferred free. */
 #include "rsh.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rsh.h -- the ruleset holder: which compiled ruleset the workers judge
  * by, swapped atomically on reload without a lock on the request path.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* server.c -- the daemon's main thread: the ROUTER front end, the
  * request window, the workers' start and stop, the descriptor watch,
  * SIGHUP reloads and graceful drain. A request's handling is worker.c's,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* server.h -- the daemon: a ROUTER socket on every endpoint, a pool of
  * worker threads that parse, screen and reply (worker.c), admin ops and
  * reload by atomic swap (admin.c), and the audit trail. Nothing here is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* server_int.h -- private to the daemon's server, worker and admin
  * modules: the server's state and the framing its threads share. Nothing
  * outside daemon/server.c, worker.c and admin.c includes it.

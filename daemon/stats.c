@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stats.c -- per-worker counters and a log-linear latency histogram. */
 #include "stats.h"
 

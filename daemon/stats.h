@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stats.h -- the daemon's counters: requests by op, verdict and error
  * code, and a latency histogram, kept per worker (single writer, no
  * contention) and summed when someone asks. */

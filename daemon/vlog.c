@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vlog.c -- the daemon's event log (stderr lines or syslog). */
 #include "vlog.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vlog.h -- the daemon's event log: one line per event on stderr, or
  * syslog. Thread-safe; a NULL handle logs to stderr at level INFO. */
 #ifndef VET_VLOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* worker.c -- a worker thread: one request at a time from the server's
  * DEALER, [envelope..., body, meta] in; parse, screen (or an admin op,
  * admin.c), [envelope..., reply, cost] out; then the audit record. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* worker.h -- a worker thread of the daemon: receives a request from the
  * server's main thread, parses it, screens it or answers the admin op,
  * replies, and hands the audit record to the audit log. Each worker has

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* zap.c -- the ZAP handler thread (ZeroMQ RFC 27, ZAP 1.0): a REP socket
  * on inproc://zeromq.zap.01 that libzmq asks about every client of a
  * CURVE socket completing its handshake. */

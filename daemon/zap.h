@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* zap.h -- the daemon's ZAP handler (ZeroMQ RFC 27): a thread answering
  * libzmq's authentication requests for CURVE clients from the allow-lists
  * (keys.h). An allowed client gets its key's name as User-Id and its role

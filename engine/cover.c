@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cover.c -- coverage counts of a ruleset over screened requests, and
  * the report of the rules, conditions and registry entries that never
  * fired or matched. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cover.h -- coverage counts of a ruleset over screened requests: how
  * often each rule fired, each top-level `and` conjunct of its condition
  * held, each registry entry matched; and the report of what never did

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* engine.c -- the public embedding API (include/vet_engine.h) over
  * ruleset, proto and screen. */
 #include "vet_engine.h"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # engine/ -- libvetengine: (ruleset, request) -> result. No ZeroMQ, no
 # threads, no I/O on the request path. Exports only include/vet_engine.h
 # (-fvisibility=hidden, VET_API); the static archive also carries lib/.

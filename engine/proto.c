@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* proto.c -- the wire format: JSON request -> request_t (cJSON), and
  * result / error / taxonomy -> JSON reply (written straight into an sbuf).
  * One reader of requests, get_request, behind both entry points: JSON

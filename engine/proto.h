@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* proto.h -- the wire format (DESIGN.md §3, docs/PROTOCOL.md): JSON
  * request -> request_t, result_t -> JSON reply. Used unchanged by
  * `vetd --screen` and by the daemon's workers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* proto_admin.c -- the wire format of the daemon's admin replies (ping,
  * version, stats, reload): plain records in, JSON out (proto.h). No
  * ZeroMQ, no clocks, no counters of its own: what a reply says is

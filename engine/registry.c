@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* registry.c -- small queries on immutable entities. */
 #include "registry.h"
 

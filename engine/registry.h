@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* registry.h -- organisations of concern, as loaded from registry/NAME.cfg.
  *
  * Entities are plain immutable records owned by the ruleset's arena;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* request.c -- request defaults and wire-format names. */
 #include "request.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* request.h -- a screening request and its result, as plain records.
  *
  * A request is built by the wire format's reader (proto.h): from JSON

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* screen.c -- Request -> Result: identify, classify, evaluate, decide. */
 #include "screen.h"
 

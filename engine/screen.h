@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* screen.h -- the product's heart: (Ruleset, Request) -> Result.
  *
  * Identifies the partner (match.h), classifies the work (given codes

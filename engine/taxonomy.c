@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* taxonomy.c -- technology categories, their subtrees and a keyword spotter: phrase tries
  * walked from each word start, with patterns, except phrases and context vetoes. */
 #include "taxonomy.h"

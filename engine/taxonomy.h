@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* taxonomy.h -- technology categories and keyword spotting.
  *
  * Categories form a forest (code "quantum.sensing" may have parent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fixture.h -- the ruleset the fuzz targets screen against, loaded once
  * per process (the fuzzer calls a target millions of times): the test
  * fixture, or $VET_FUZZ_RULES. Included by the targets only. */

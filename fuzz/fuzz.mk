@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # fuzz/ -- a libFuzzer target per parser; each is also linked with a
 # corpus replayer that `make test` runs.
 FUZZ_TARGETS := proto expr ruleset norm

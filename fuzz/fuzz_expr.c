@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_expr.c -- fuzz target for the condition compiler: any bytes as a
  * `when` condition against the fixture ruleset's vocabularies; what
  * compiles is evaluated and dumped. */

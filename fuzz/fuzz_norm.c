@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_norm.c -- fuzz target for name normalisation and matching: the
  * input is normalised whole (checking the canonical form's promises),
  * then split on NUL bytes into a match query against the fixture

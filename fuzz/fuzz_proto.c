@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_proto.c -- fuzz target for the request parser and reply path:
  * any bytes go through proto_parse and, when they parse, screen_run and
  * proto_write_result against the fixture ruleset. libFuzzer entry point;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_ruleset.c -- fuzz target for the ruleset loader: the input, split
  * on NUL bytes, replaces the files of the fixture ruleset, which is
  * written into a private directory and loaded (errors are expected). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* replay.c -- runs a fuzz target over files named on the command line
  * (a corpus), so the targets build and run with gcc in `make test`
  * and under the sanitizers, without libFuzzer. Prints "replayed N". */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vet.h -- libvet, the C client of the vetd daemon: send JSON requests
  * over ZeroMQ and get JSON replies, with a deadline that is never
  * overrun, Lazy Pirate retries and pipelined batches.

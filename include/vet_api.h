@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vet_api.h -- VET_API marks the functions a vetd shared library
  * exports. libvet and libvetengine are built with -fvisibility=hidden,
  * so only what carries this marker is in their dynamic symbol table

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vet_engine.h -- embed vetd's screening engine in a C program: load a
  * ruleset, screen JSON requests in-process, no daemon, no ZeroMQ.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* afile.c -- files replaced whole or not at all (see afile.h). */
 #include "afile.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* afile.h -- files replaced whole or not at all: the new bytes go to a
  * temporary file beside the target, synced, then one rename(2) puts them
  * in place and the directory is synced. A reader (or a crash) sees the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* arena.c -- bump allocator over a list of malloc'd chunks. */
 #include "arena.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* arena.h -- bump allocator: one owner, many small allocations, freed at once. */
 #ifndef VET_ARENA_H
 #define VET_ARENA_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* csv.c -- the one CSV/TSV reader: quotes, line breaks in quotes, CRLF, file:line errors. */
 #include "csv.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* csv.h -- the one CSV/TSV reader (RFC 4180): records and their lines, from memory or a stream. */
 #ifndef VET_CSV_H
 #define VET_CSV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* diag.h -- collects located error messages ("file:line:col: message")
  * so a load reports every error, not just the first. */
 #ifndef VET_DIAG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* exitcode.h -- the exit codes of every vetd program (vetd, vet,
  * vet-import, vet-eval): a verdict's code, then <sysexits.h> for errors
  * (DESIGN.md §3). Programs use the EX_ names of <sysexits.h> directly. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hash.h -- FNV-1a, the one hash of vetd: smap, the taxonomy's code
  * table and the match index's lookup tables all take it from here.
  *

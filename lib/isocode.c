@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* isocode.c -- ISO 3166 codes: shape checks and the table of country names. */
 #include "isocode.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* isocode.h -- ISO 3166 codes as rulesets and requests write them: the
  * shape checks for the loader (country groups, regions) and the wire
  * format (partner.region), and the one table of ISO 3166-1 country names

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # lib/ -- libvetutil.a: general utilities every layer shares (no ZeroMQ,
 # no libconfig, no threads). Included by the top-level Makefile.
 LIB_SRC := lib/afile.c lib/arena.c lib/csv.c lib/diag.c lib/isocode.c lib/sbuf.c lib/smap.c lib/strsim.c lib/vec.c lib/vocab.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mclock.h -- the monotonic clock every timing in vetd, its clients,
  * tests and benchmarks reads (latencies, deadlines, intervals). */
 #ifndef VET_MCLOCK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sbuf.c -- growable byte buffer. */
 #include "sbuf.h"
 

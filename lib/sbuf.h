@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sbuf.h -- growable byte buffer for replies, messages and JSON output. */
 #ifndef VET_SBUF_H
 #define VET_SBUF_H

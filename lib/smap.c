@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* smap.c -- string -> int open-addressing hash map. */
 #include "smap.h"
 

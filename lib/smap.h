@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* smap.h -- string -> int map (open addressing, hashed with hash.h),
  * built at load time and read-only afterwards: ids of organisations,
  * rules, test cases. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* strsim.c -- string similarity on code points: decoding, OSA distance, one swap, Jaro-Winkler. */
 #include "strsim.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* strsim.h -- string similarity on code points: UTF-8 decoding, edit
  * distance (optimal string alignment) within a bound, one adjacent
  * swap, Jaro-Winkler.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vec.c -- growing a heap array by doubling. */
 #include "vec.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vec.h -- growing a heap array by doubling: the one way the tree does it. */
 #ifndef VET_VEC_H
 #define VET_VEC_H

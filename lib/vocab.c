@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vocab.c -- vocabulary lookup and typo suggestions. */
 #include "vocab.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vocab.h -- a named, ordered vocabulary (lists, tags, risk levels,
  * activities, relation kinds, verdicts): name <-> index, and the
  * "did you mean" suggestion used by every load error. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The layers' contracts, checked on the built objects:
 #  - each shared library exports exactly the functions its public header
 #    marks VET_API (libvetengine: include/vet_engine.h; libvet: vet.h);

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Writes every code block of a Markdown page that follows a
 # "<!-- file: PATH -->" line to OUTDIR/PATH, so the examples of the
 # docs are the files the tests run.   usage: extract-doc-files.sh PAGE OUTDIR

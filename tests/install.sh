@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make install, tried the way a user and a packager use it (docs/DEPLOY.md):
 # staged into a DESTDIR with a PREFIX, the staged tree moved to where
 # PREFIX says (what a package manager does), then the installed programs

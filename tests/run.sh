@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs every test of vetd and prints one closing "N passed, N failed".
 #   tests/run.sh BUILD_DIR BIN_DIR
 # Each CMocka binary reports its own summary; the ruleset cases report
@@ -55,6 +56,17 @@ if make --no-print-directory -s format-check > "$out" 2>&1; then
     cat "$out"; passed=$((passed + 1))
 else
     head -40 "$out"; failed=$((failed + 1)); status=1
+fi
+
+# The licence: every source file names it (SPDX) in its first lines.
+echo "== licence: SPDX-License-Identifier in every source file"
+missing=$(git ls-files '*.c' '*.h' '*.py' '*.js' '*.mjs' '*.ts' '*.sh' '*.mk' Makefile 2>/dev/null |
+    grep -v -e '^rules/' -e '^tests/fixtures/' -e '^docs/' -e 'node_modules/' |
+    while read -r f; do head -3 "$f" | grep -q 'SPDX-License-Identifier: Apache-2.0' || echo "$f"; done)
+if [ -z "$missing" ]; then
+    echo "every source file carries SPDX-License-Identifier: Apache-2.0"; passed=$((passed + 1))
+else
+    echo "no SPDX-License-Identifier in:"; echo "$missing" | head -20; failed=$((failed + 1)); status=1
 fi
 
 # The layers' contracts on the built objects (exports, no ZeroMQ or

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/ -- unit/ (one CMocka program per module, linked with the
 # internal archives), integration/ (the real vetd, vet and vet-import,
 # driven as a user drives them), fault/ (allocation-failure injection).

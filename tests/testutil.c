@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* testutil.c -- what the C test programs share: files, clocks, commands and a vetd of their own. */
 /* nftw and its FTW_* flags are XSI. */
 #define _XOPEN_SOURCE 700

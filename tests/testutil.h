@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* testutil.h -- what the C test programs share: files, clocks, commands and a vetd of their own. */
 #ifndef VET_TESTUTIL_H
 #define VET_TESTUTIL_H

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """dod1260h2cfg.py -- the US DoD Section 1260H list (FACTS.md §7) -> rules/registry/us-dod-1260h.cfg.
 
 Usage: tools/dod1260h2cfg.py [FACTS.md [OUT]]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # version.sh -- the project's one version, from the top-level VERSION file.
 #   tools/version.sh sync ROOT        writes VERSION into the Python and Node
 #                                     packages under ROOT (make version-sync)

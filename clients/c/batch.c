@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* batch.c -- `vet batch`'s pipeline: requests in flight, re-sends, results in input order. */
 #include "batch.h"
 #include "breader.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* batch.h -- `vet batch`: screens every record of a CSV or JSONL file
  * through vetd, many requests in flight, one result per record in input
  * order. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bjson.c -- a non-allocating JSONL line check that finds the top-level "id" and "profile". */
 #include "bjson.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bjson.h -- a non-allocating JSONL line check that finds the top-level "id" and "profile". */
 #ifndef BJSON_H
 #define BJSON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* breader.c -- `vet batch`'s input: CSV or JSONL records turned into screening requests. */
 #include "breader.h"
 #include "bjson.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* breader.h -- `vet batch`'s input: CSV or JSONL records turned into screening requests. */
 #ifndef BREADER_H
 #define BREADER_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # clients/c -- libvet (include/vet.h, ZeroMQ only) and the vet CLI.
 CLIENT_OBJ := $(B)/clients/c/libvet.o
 CLIENT_LIB := $(B)/libvet.a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* idtab.c -- `vet batch`'s table of request ids on the wire (see idtab.h).
  * Open addressing with linear probing; a removal shifts the entries after
  * it back (no tombstones), so a table that sees millions of ids come and

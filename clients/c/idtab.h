@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* idtab.h -- `vet batch`'s table of request ids on the wire: which record
  * an id answers for and how many sends of it are still unanswered. */
 #ifndef IDTAB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libvet.c -- the C client of vetd: request/reply under a deadline with
  * Lazy Pirate retries, and pipelined submit/receive, over ZeroMQ DEALER. */
 #include "vet.h"

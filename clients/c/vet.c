@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vet.c -- the vet command: screen a partner or run an admin op against
  * a running vetd through libvet, and say the result as an exit code. */
 #include "vet.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vetcli.c -- what the vet commands share (see vetcli.h). */
 #include "vetcli.h"
 

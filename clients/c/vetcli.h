@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vetcli.h -- what the vet commands share: the exit code of a verdict or
  * an error code, and command-line option parsing. The codes themselves
  * are lib/exitcode.h's: VET_EXIT_* for verdicts, <sysexits.h> EX_* for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vreview.c -- `vet review add|list|expire`: edits the review register
  * the daemon owns, through the daemon (op "review"), so that every change
  * is checked against the ruleset serving, written atomically, applied by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vreview.h -- `vet review`: the review register's editor (vreview.c). */
 #ifndef VREVIEW_H
 #define VREVIEW_H

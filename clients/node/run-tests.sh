@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs the Node client's tests (node --test) against a real vetd and prints
 # one closing "N passed, N failed"; exits non-zero on a failure or when no
 # test ran. Run from the repository root after `npm ci` in clients/node:

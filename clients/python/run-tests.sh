@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs the Python client's tests against a real vetd; run from the
 # repository root. Ends with "N passed, N failed"; exits 1 on failure.
 #   VETD_BIN=bin/vetd sh clients/python/run-tests.sh [-v] [-k PATTERN]

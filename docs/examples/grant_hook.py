@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """grant_hook.py -- a grant portal's pre-submission hook: screen every
 partner of an application with vetd and decide whether it may go ahead.
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # screen-csv.sh -- the nightly job over a CSV export of partners: screen
 # every row through vetd, keep the verdicts as CSV, list the partners to
 # stop and to look at, and exit with vet batch's code (0 all clear, 10

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // webhook.js -- an HR-workflow webhook: POST a partnership, get vetd's verdict.
 //
 //   VET_ENDPOINT=tcp://127.0.0.1:7470 node docs/examples/webhook.js 8080   (0: any free port)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* expr.c -- the condition language's checker and code generator: syntax tree to program. */
 #include "expr.h"
 

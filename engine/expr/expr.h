@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* expr.h -- the rule condition language (`when = "..."` in policy.cfg).
  *
  * Compiled once at load: lexer -> parser -> type-checked tree -> flat

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* expr_eval.c -- the condition language's evaluator and disassembler of compiled programs. */
 #include "expr.h"
 

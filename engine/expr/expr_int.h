@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* expr_int.h -- internals shared by the stages of the condition language; not for other modules. */
 #ifndef VET_EXPR_INT_H
 #define VET_EXPR_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* expr_lex.c -- the condition language's lexer: source bytes to tokens, with columns. */
 #include "expr_int.h"
 

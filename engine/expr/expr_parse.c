@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* expr_parse.c -- the condition language's recursive-descent parser: tokens to a syntax tree. */
 #include "expr_int.h"
 

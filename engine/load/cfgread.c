@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cfgread.c -- checks shared by the readers of libconfig files, and the
  * guard that keeps libconfig's own faults from crashing the daemon. */
 #include "cfgread.h"

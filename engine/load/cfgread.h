@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cfgread.h -- small checks shared by every reader of libconfig files
  * (ruleset loader, ruleset test runner): the one place that knows how
  * to report a setting the reader does not know. */

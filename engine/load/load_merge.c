@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* load_merge.c -- one organisation, one identity: registry entries that
  * are the same body become one entity at load.
  *

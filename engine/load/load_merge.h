@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* load_merge.h -- one organisation, one identity: registry entries that are
  * the same body merged into one entity at load (load_merge.c). */
 #ifndef VET_LOAD_MERGE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* load_policy.c -- policy.cfg: its version, vocabularies (through
  * load_vocab.c), country groups, matching settings, rules and profiles.
  * The rules are compiled last, once the taxonomy and the registry are

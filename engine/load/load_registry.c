@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* load_registry.c -- registry/NAME.cfg, in name order: the tags and lists
  * each file declares (load_vocab.c), then its organisations (names,
  * aliases, short and former names, country, type, identifiers, list

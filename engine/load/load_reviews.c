@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* load_reviews.c -- the review register: reads it into a loaded ruleset,
  * checks each entry against it, looks entries up for the screen, and
  * writes the register's text back (the daemon's vet review edits).

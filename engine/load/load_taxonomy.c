@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* load_taxonomy.c -- taxonomy.cfg: the technology categories, each with
  * its label, parent (by default the code before its last '.'), keywords,
  * except phrases, patterns, vetoes and control-list references, read into

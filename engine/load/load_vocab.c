@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* load_vocab.c -- the vocabularies a ruleset declares, which its rules
  * and organisations then name: verdicts, risk levels and activities
  * (policy.cfg), relation kinds (policy.cfg), and tags and lists, which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* load_words.c -- words.cfg: the words of organisation names (abbreviations,
  * word forms, unit words, places, branch words), read into rs->words for
  * the matcher (match.h, match_words_t), the place names that reveal a

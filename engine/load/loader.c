@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* loader.c -- the ruleset loader's plumbing (loader.h): each file read
  * once into memory, hashed into the digest and parsed from those very
  * bytes; the member checks and arena copies every step uses; the

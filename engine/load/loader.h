@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* loader.h -- private to the ruleset loader (engine/load/): the state one
  * load shares between its steps, the plumbing every step uses (loader.c),
  * and the steps themselves, one file per kind of ruleset file.

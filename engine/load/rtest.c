@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rtest.c -- the ruleset test runner behind `vetd --test`.
  *
  * A case is { name; request; expect; }. Its request is a wire request

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rtest.h -- runs a ruleset's own test cases (DIR/tests/NAME.cfg): each
  * case is a request and the expected verdict, fired rules, best-matched
  * partner or error. The request is a wire request in libconfig syntax,

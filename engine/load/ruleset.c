@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ruleset.c -- loads a ruleset directory into one immutable Ruleset: the
  * order of the load, the content digest of what it compiled, and the
  * ruleset's release.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ruleset.h -- loads a ruleset directory (taxonomy.cfg, registry/NAME.cfg,
  * policy.cfg) into one immutable compiled Ruleset.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* affil.c -- affiliation strings: a partner as institutions write it
  * ("Natl Univ Def Technol, Coll Comp Sci & Technol, Changsha 410073,
  * Hunan, Peoples R China"; "School of ..., Harbin Institute of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* build.c -- building the match index from the registry, once per ruleset load; freeing it. */
 #include <math.h>
 #include <stdatomic.h>

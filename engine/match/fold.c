@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fold.c -- the forms strings are compared in: names, identifier keys, abbreviations, singulars. */
 #include "fold.h"
 

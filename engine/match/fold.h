@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fold.h -- the forms the matcher compares strings in: a name's
  * matching form, an identifier's key, a token's dictionary form, its
  * singular, and whether it tolerates typos.

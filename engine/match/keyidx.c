@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* keyidx.c -- building the match index's sorted lookup tables (probes are inline in keyidx.h). */
 #include "keyidx.h"
 

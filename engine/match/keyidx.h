@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* keyidx.h -- the match index's lookup table: a sorted array of
  * (hash32 << 32 | value) with a radix directory on the hash's top bits,
  * so a probe touches about two cache lines.

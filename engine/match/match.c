@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* match.c -- finding a partner in the registry: the request path (identifiers, exact names,
  * fuzzy names) and the method names. The design is described in match_int.h. */
 #include "match.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* match.h -- finding a partner in the registry: identifiers, exact
  * names after normalisation, then fuzzy names.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* match_int.h -- internals shared by the files of the matcher; not for other modules.
  *
  * The matcher, one job per file:

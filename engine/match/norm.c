@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* norm.c -- the one canonical form of names and text (see norm.h). */
 #include "norm.h"
 

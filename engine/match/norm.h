@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* norm.h -- text normalisation for matching names and spotting keywords.
  *
  * One canonical form is used everywhere (registry aliases at load,

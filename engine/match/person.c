@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* person.c -- people's names: the person index, the search of a person's name, and what a date
  * of birth and a nationality say of a match (person.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* person.h -- people's names in the matcher (partner.type "individual"):
  * the person index, built once per ruleset load from the registry's
  * individuals, the search of one name in it, and the identity evidence

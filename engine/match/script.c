@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* script.c -- non-Latin names to the matcher's forms: a t2s table from OpenCC, one ICU transform
  * (script.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* script.h -- names written in a non-Latin script turned into the forms
  * the matcher compares: traditional Chinese folded to simplified
  * (OpenCC), and a lower-case ASCII rendering of any script (ICU).

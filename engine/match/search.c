@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* search.c -- fuzzy search: query tokens, their similar dictionary tokens, candidates, scores. */
 #include <stdbool.h>
 #include <stdint.h>

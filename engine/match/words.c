@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* words.c -- the ruleset's words of organisation names, compiled for the
  * matcher: what a word stands for (abbreviations, word forms), which
  * words make a unit, a place or a branch, and the canonical key of a

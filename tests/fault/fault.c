@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fault.c -- LD_PRELOAD shim that makes one chosen allocation fail, so a
  * test can check that every allocation failure of a program ends in a
  * clean error or in the same result as a clean run (SQLite's malloc

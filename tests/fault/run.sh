@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Fault injection for the ruleset loader: `vetd --check -r DIR` with its
 # k-th allocation failed (tests/fault/fault.c), for every k of a clean
 # run, must either fail cleanly (exit 1..127 with a message on stderr)

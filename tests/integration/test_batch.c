@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_batch.c -- integration tests of `vet batch`: a real vetd on a
  * private ipc:// endpoint, bin/vet run on CSV and JSONL inputs, its output
  * checked line by line. Every daemon started here is stopped. Needs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_cases.c -- the shared protocol cases (tests/cases/protocol.json),
  * run through libvet against a real vetd serving the cases' ruleset: one
  * CMocka test per case, every "expect" field checked. Needs $VETD_BIN and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_cli.c -- bin/vetd as a user runs it: --check, --test, --screen on
  * the fixture ruleset, the documented examples and broken inputs, and
  * the -c file in every spelling with its errors (through --print-config);

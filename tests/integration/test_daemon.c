@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_daemon.c -- integration tests: a real vetd on a private ipc://
  * endpoint, driven through libvet, raw ZeroMQ sockets and the vet CLI.
  * Every daemon started here is stopped (SIGTERM, then SIGKILL and a

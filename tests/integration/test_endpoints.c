@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_endpoints.c -- one endpoint variable and several daemons
  * (docs/DEPLOY.md): $VET_ENDPOINT read by libvet when given no endpoint,
  * a comma-separated list spreading requests over two real vetd, and

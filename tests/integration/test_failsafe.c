@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_failsafe.c -- a daemon that fails, fails closed: each test is one
  * way an operator's accident or an attacker can break vetd, driven
  * through a real vetd on a private ipc:// endpoint, with libvet, raw

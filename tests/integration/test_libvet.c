@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_libvet.c -- libvet and bin/vet against small in-test servers (a
  * thread with a ROUTER on an ipc endpoint in a private directory) that
  * echo, stay silent, drop or delay the first request, or answer a fixed

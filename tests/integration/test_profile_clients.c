@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_profile_clients.c -- jurisdiction profiles as a user drives them: a real
  * vetd serving a copy of the fixture ruleset with the profiles of
  * tests/fixtures/profiles/profiles.cfg, asked through libvet (the

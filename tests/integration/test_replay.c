@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_replay.c -- vet-replay and coverage as a user drives them: a real
  * vetd (audit.mask on one context key) serving a copy of the fixture
  * ruleset is asked through the real `vet` client; then the ruleset is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_review.c -- the review register through the real daemon and the
  * real `vet` (issue 15, part 1): a reviewed false positive stops coming
  * back, an accepted tie counts for nothing, a prohibition cannot be

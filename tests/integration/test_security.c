@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_security.c -- who may ask (issue 16, docs/SECURITY.md), through
  * the real vetd, `vetd keygen`, libvet and the real `vet`: an allowed
  * CURVE key is served, a plain client, an unknown key and a revoked key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_update.c -- vet-update end to end, with no network: a loopback HTTP
  * server of the test's own serves real-format list files
  * (tests/fixtures/import, tests/fixtures/update, the ca-sema sample) and can

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_version.c -- one version, and where the data comes from, as a user
  * asks for them: `vetd --version` (the VERSION file's version, then each
  * list's name, publisher, address, edition and terms of use), the daemon's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_audit.c -- the audit log: a record's line byte for byte; the
  * writer: no record lost, torn or interleaved, under every policy,
  * through reopen and write errors; a put that never waits, a bounded

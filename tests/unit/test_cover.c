@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_cover.c -- coverage (engine/cover.c) and the conjuncts it counts
  * (expr_conjunct*): how a condition is cut at its top-level `and`s and
  * the text each part shows; counts of rules, conjuncts and entries over

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_dconf.c -- the daemon's settings: defaults, the file with its
  * located errors (each value, list entries, settings that must agree),
  * flag overrides, and --print-config reloading to the same values. */

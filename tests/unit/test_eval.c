@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_eval.c -- vet-eval's variation generator and source readers, on small fixtures. */
 #include <setjmp.h>
 #include <stdarg.h>

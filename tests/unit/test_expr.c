@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_expr.c -- the condition language: lexer, parser, checker (every message), evaluator. */
 #include <setjmp.h>
 #include <stdarg.h>

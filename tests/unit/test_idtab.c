@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_idtab.c -- vet batch's table of ids on the wire (clients/c/idtab.c):
  * every operation checked against a plain array, through growth and the
  * backward-shift removals that keep probe runs whole. */

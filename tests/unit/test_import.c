@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_import.c -- vet-import: CSV reader, helpers, and every format run as a user would. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_isocode.c -- lib/isocode.c: the shape checks and the table of
  * country names (iso_country_find), as vet batch and vetd's did-you-mean
  * use them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_keys.c -- daemon/keys.c: the zcert certificates vetd keygen
  * writes read back; a malformed certificate is an error naming its
  * file and line; an allow-list directory loads whole or not at all,

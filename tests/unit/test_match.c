@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_match.c -- identifier, exact and fuzzy partner matching on a small registry. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_match_scale.c -- the match index of a registry large enough that its build splits the
  * exact-name neighbour pass into tasks (build.c, NB_THREAD_MIN records), run on threads this
  * test lends it (match_index_new_par) or one after the other (match_index_new). */

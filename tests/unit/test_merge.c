@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_merge.c -- one organisation, one identity (engine/load/load_merge.c):
  * each reason entries are merged for (same_as, a shared identifier, the
  * same name and country, an individual's name and date of birth), what is

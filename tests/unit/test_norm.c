@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_norm.c -- the canonical form of names: NFKC, case fold, accents, punctuation, stop words. */
 #include <setjmp.h>
 #include <stdarg.h>

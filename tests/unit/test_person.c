@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_person.c -- people as partners: person-name matching (engine/match/person.c) on a small
  * registry of real listed individuals, the evidence of a date of birth and a nationality, people
  * and organisations apart, failed allocations, the loader's reading of person_names, birth_dates,

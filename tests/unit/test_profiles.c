@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_profiles.c -- jurisdiction profiles, country groups and regions
  * (issue 13): policy.cfg's `profiles`, `default_profile` and
  * `country_groups`, words.cfg's `regions`; how a request picks a profile

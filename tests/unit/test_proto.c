@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_proto.c -- the wire format: request parsing (every error message),
  * and the result, error and taxonomy replies against exact JSON. */
 #include <setjmp.h>

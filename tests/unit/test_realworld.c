@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_realworld.c -- the real-world form set stays well-formed and true to rules/registry. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_reviews.c -- the review register (issue 15, part 1): what a
  * not_entity decision dismisses and what it leaves alone, what an
  * accepted tie lowers and what it cannot (a prohibition), entries that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_rsh.c -- the ruleset holder: pins keep a replaced ruleset alive,
  * reaping frees it once released, and readers never see a freed one
  * while the main thread swaps. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_ruleset.c -- the ruleset loader: a good ruleset loads with the
  * right counts and a stable digest; every kind of broken ruleset is
  * refused with every error reported as file:line: message. And the

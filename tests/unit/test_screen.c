@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_screen.c -- screening semantics on the fixture ruleset, through
  * screen_run and through the embedding API (JSON in, JSON out); the
  * note of a match no rule acts on; and the starter policy's coverage of

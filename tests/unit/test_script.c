@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_script.c -- non-Latin names: t2s folding, the Latin rendering, errors, threads. */
 #include <setjmp.h>
 #include <stdarg.h>

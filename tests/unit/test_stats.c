@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_stats.c -- the daemon's counters: latency quantiles within the
  * histogram's precision, counts summed over workers, the JSON shape. */
 #include <setjmp.h>

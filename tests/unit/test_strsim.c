@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_strsim.c -- code points, OSA distance within a bound, one adjacent swap, Jaro-Winkler. */
 #include <setjmp.h>
 #include <stdarg.h>

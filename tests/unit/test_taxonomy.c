@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_taxonomy.c -- categories, every load error, subtrees, suggestions and keyword
  * spotting with its patterns, except phrases and vetoes. */
 #include <setjmp.h>

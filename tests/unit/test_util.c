@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_util.c -- the small shared modules: arena, sbuf (JSON strings,
  * UTF-8, base64), diag, vocab, smap, hash, vec. */
 #include <setjmp.h>

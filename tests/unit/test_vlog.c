@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_vlog.c -- the event log: level names, the threshold, one whole
  * line per event on stderr. */
 #include <setjmp.h>

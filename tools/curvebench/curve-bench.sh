@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # What CURVE costs, in the same run: two vetd on loopback TCP serving the
 # same ruleset, one plain and one with CURVE, measured by curvebench with
 # the same requests; prints each line and the ratios (CURVE / plain).

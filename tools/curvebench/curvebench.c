@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* curvebench.c -- what CURVE costs a vetd client: the handshake, and the
  * per-request cost in sync and pipelined use, measured through libvet.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tools/eval -- vet-eval: partner-identification quality (docs/EVAL.md).
 # It reads the public lists with vet-import's readers (libvetimport.a).
 EVAL_SRC := tools/eval/evdata.c tools/eval/evgen.c tools/eval/evpeople.c tools/eval/evreal.c

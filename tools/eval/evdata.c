@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* evdata.c -- vet-eval's data: the NRO, OFAC SDN and UN sources, and the ruleset's registry. */
 #include <dirent.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* evdata.h -- vet-eval's data: listed organisations from the sources, and the registry. */
 #ifndef VET_EVAL_EVDATA_H
 #define VET_EVAL_EVDATA_H

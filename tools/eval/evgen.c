@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* evgen.c -- vet-eval's name variations: case, punctuation, order, legal forms, typos, spaces. */
 #include <stdbool.h>
 #include <stdio.h>

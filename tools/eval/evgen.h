@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* evgen.h -- vet-eval's variation generator: realistic, deterministic variants of a name. */
 #ifndef VET_EVAL_EVGEN_H
 #define VET_EVAL_EVGEN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* evpeople.c -- vet-eval's people set: reading tools/eval/people.tsv, screening each person,
  * counting person recall and false positives (evpeople.h). */
 #include "evpeople.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* evpeople.h -- vet-eval's people set: reading tools/eval/people.tsv, screening every person it
  * holds (partner.type "individual"), and counting person recall and false positives. */
 #ifndef VET_EVAL_EVPEOPLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* evreal.c -- vet-eval's real-world form set: reading and checking tools/eval/realworld.tsv. */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* evreal.h -- vet-eval's real-world form set: reading and checking tools/eval/realworld.tsv. */
 #ifndef VET_EVAL_EVREAL_H
 #define VET_EVAL_EVREAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* main.c -- vet-eval: precision and recall of partner identification on the public lists. */
 #include <ctype.h>
 #include <errno.h>

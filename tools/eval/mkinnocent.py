@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """mkinnocent.py -- candidate innocent look-alikes for tests/fixtures/eval/innocent.tsv.
 
 Usage: tools/eval/mkinnocent.py SWOT_DOMAINS_DIR [DATA_DIR] > candidates.tsv

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* country.c -- lookups in the generated country tables (country_tab.c). */
 #include "country.h"
 

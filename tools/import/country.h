@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* country.h -- country names and codes as the public lists write them -> ISO 3166-1 alpha-2. */
 #ifndef VET_IMPORT_COUNTRY_H
 #define VET_IMPORT_COUNTRY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* country_tab.c -- country names -> ISO 3166-1 alpha-2 (generated: do not edit). */
 
 /* Made from Debian's

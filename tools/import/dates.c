@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dates.c -- dates of birth as the public lists write them -> "YYYY-MM-DD", "YYYY-MM", "YYYY". */
 #include "dates.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dates.h -- dates of birth as the public lists write them -> "YYYY-MM-DD", "YYYY-MM", "YYYY".
  *
  * What a list gives and what vet-import writes for it (birth_dates):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fmt_csl.c -- US Consolidated Screening List CSV (trade.gov, 2018 and current layouts). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fmt_ftm.c -- OpenSanctions / FollowTheMoney entities, JSON lines -> registry organisations. */
 #include <cJSON.h>
 #include <stdio.h>

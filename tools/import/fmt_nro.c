@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fmt_nro.c -- Canada's NRO TSV -> registry: as published (nro-tsv), as rules/ has it (ca-nro). */
 #include <sodium.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fmt_ofac.c -- OFAC SDN legacy CSV (sdn.csv, alt.csv, add.csv) -> registry organisations. */
 #include <stdio.h>
 #include <stdlib.h>

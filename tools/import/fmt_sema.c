@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fmt_sema.c -- Canada's sanctions list XML (sema-lmes.xml) -> registry organisations. */
 #include <stdio.h>
 #include <string.h>

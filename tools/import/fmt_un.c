@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fmt_un.c -- UN Security Council consolidated list XML (ENTITY, INDIVIDUAL). */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* import.h -- the importer's format interface: one imp_format_t per list format. */
 #ifndef VET_IMPORT_IMPORT_H
 #define VET_IMPORT_IMPORT_H

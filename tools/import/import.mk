@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tools/import -- vet-import: public list formats -> registry files. Its
 # readers (libvetimport.a: ofac.h, nro.h, un.h) are shared with tools/eval
 # and bench.

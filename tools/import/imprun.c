@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* imprun.c -- one run of a vet-import format, in process (imprun.h). */
 #include "imprun.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* imprun.h -- one run of a vet-import format, in process: input files in,
  * registry file bytes out (same readers, same writer, same header).
  * vet-import's main and vet-update both run imports through it, so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* main.c -- vet-import: converts published screening lists into a vetd registry file. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* nro.c -- the one reader of Canada's Named Research Organizations TSV (name, country, aliases). */
 #include "nro.h"
 

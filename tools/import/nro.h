@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* nro.h -- the one reader of Canada's Named Research Organizations TSV (name, country, aliases). */
 #ifndef VET_IMPORT_NRO_H
 #define VET_IMPORT_NRO_H

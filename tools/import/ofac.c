@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ofac.c -- the one reader of OFAC's SDN legacy CSV files (sdn.csv, alt.csv, add.csv). */
 #include "ofac.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ofac.h -- the one reader of OFAC's SDN legacy CSV files (sdn.csv, alt.csv, add.csv). */
 #ifndef VET_IMPORT_OFAC_H
 #define VET_IMPORT_OFAC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* regw.c -- deterministic registry writer: lists and organisations -> registry/NAME.cfg. */
 #include "regw.h"
 

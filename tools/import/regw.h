@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* regw.h -- deterministic registry writer: lists and organisations -> registry/NAME.cfg. */
 #ifndef VET_IMPORT_REGW_H
 #define VET_IMPORT_REGW_H

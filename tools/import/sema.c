@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sema.c -- the one reader of Canada's autonomous sanctions list XML (sema-lmes.xml). */
 #include "sema.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sema.h -- the one reader of Canada's autonomous sanctions list XML (sema-lmes.xml). */
 #ifndef VET_IMPORT_SEMA_H
 #define VET_IMPORT_SEMA_H

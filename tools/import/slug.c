@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* slug.c -- small helpers every format uses: id fragments from names,
  * file base names, the out-of-memory error, reading files and records. */
 #include <errno.h>

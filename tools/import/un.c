@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* un.c -- the one reader of the UN Security Council consolidated list XML (ENTITY, INDIVIDUAL). */
 #include "un.h"
 

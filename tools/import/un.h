@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* un.h -- the one reader of the UN Security Council consolidated list XML (ENTITY, INDIVIDUAL). */
 #ifndef VET_IMPORT_UN_H
 #define VET_IMPORT_UN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* xdoc.c -- the importers' one way to parse XML (libxml2): no network, first error as file:line. */
 #include "xdoc.h"
 

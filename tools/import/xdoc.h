@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* xdoc.h -- the importers' one way to parse XML (libxml2): no network, first error as file:line. */
 #ifndef VET_IMPORT_XDOC_H
 #define VET_IMPORT_XDOC_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench-replay.sh -- how fast does vet-replay re-screen an audit log? A
 # real vetd serving the ruleset writes the audit records of the real
 # request shapes of bench/requests-mixed.jsonl and requests-exact.jsonl

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* main.c -- vet-replay: re-screens the requests of a vetd audit log
  * under another ruleset, in-process (include/vet_engine.h) on every
  * core, and reports what changes (docs/OPERATIONS.md, "Replay and the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tools/replay -- vet-replay: re-screens a vetd audit log under another
 # ruleset in-process (the embedding API, include/vet_engine.h) on every
 # core (docs/OPERATIONS.md, "Replay and the daily re-screen"). It sees

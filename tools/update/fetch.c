@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fetch.c -- one published file downloaded with libcurl (vet-update). */
 #include "fetch.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fetch.h -- downloads one published file with libcurl for vet-update:
  * HTTPS only (plain http:// to the loopback interface, for tests),
  * connect, stall and total timeouts, retries with a doubling delay, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* main.c -- vet-update: keeps the lists of a versioned ruleset current.
  * For each list of the ruleset's sources.cfg it downloads the official
  * files (fetch.c), imports them with vet-import's own code (imprun.c)

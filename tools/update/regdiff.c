@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* regdiff.c -- organisations of two registry files compared by id. */
 #include "regdiff.h"
 

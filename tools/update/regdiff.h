@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* regdiff.h -- what an update changes in a registry file: the
  * organisations of the old and the new file compared by id, field by
  * field (name, aliases, country, lists, ids, sources, ...), and how many

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* srcs.c -- sources.cfg, read and checked whole (vet-update). */
 #include "srcs.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* srcs.h -- the ruleset's sources.cfg: for each list vet-update keeps
  * current, the registry file it produces, the vet-import format and
  * options that make it, the official download URLs, and the limits of an

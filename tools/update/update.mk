@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tools/update -- vet-update: keeps the lists of a versioned ruleset
 # current (docs/OPERATIONS.md). It links vet-import's readers
 # (libvetimport.a), the engine (to load and test the staging copy as

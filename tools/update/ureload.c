@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ureload.c -- reload and confirm through libvet (vet-update). */
 #include "ureload.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ureload.h -- asks the running vetd to reload its ruleset and confirms,
  * with the version op, that it serves the digest just installed (libvet;
  * docs/PROTOCOL.md, "reload" and "version"). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ureport.c -- vet-update's report, kept as plain records and printed
  * once at the end, as text or JSON. */
 #include "ureport.h"

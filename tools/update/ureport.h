@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ureport.h -- vet-update's report: per list what was downloaded, what
  * changed (organisations added, removed and changed, by id) and what
  * became of it; then each step of the run (check, tests, install, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ustate.c -- vet-update's state file, read and written whole. */
 #include "ustate.h"
 

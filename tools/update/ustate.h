@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ustate.h -- vet-update's state file (ROOT/vet-update.state): for each
  * list, the validators (ETag, Last-Modified) of its last download that
  * was installed or found identical to the installed registry file, when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vroot.c -- the versioned ruleset root: one rename per step. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "vroot.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vroot.h -- a versioned ruleset root, as vet-update keeps it:
  *
  *   ROOT/versions/20261129T071000Z-15152ab6ea24/   one complete ruleset each

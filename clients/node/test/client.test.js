@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // client.test.js -- the Node client against a real vetd: screen(), the
 // admin ops, errors and deadlines, screenMany's order and its resending
 // across a daemon restart, and close() letting the process exit.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // curve.test.js -- the Node client over CURVE against a real vetd that
 // requires it (docs/SECURITY.md): keys as certificate files and as Z85
 // text; no keys, or a key the daemon does not allow, get no answer

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // daemon.js -- test helper: starts a real vetd on an ipc endpoint in a
 // fresh temporary directory, waits until it answers, and stops it
 // (SIGTERM, bounded wait, then SIGKILL). Not a test file.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // endpoints.test.js -- VET_ENDPOINT and several endpoints through the
 // Node client and two real vetd: the variable read when no endpoint is
 // given, a list spreading requests over both daemons, and failing over

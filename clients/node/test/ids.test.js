@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ids.test.js -- the caller's record ids and user reach the daemon: each
 // screenMany request goes under the item's own id (read back from a real
 // vetd's audit log), reused ids are answered right, replies out of order are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // package.test.js -- vetd-client as a package people adopt: its version is
 // the project's (vetd --version), `npm pack` makes a tarball that installs
 // offline into a scratch project (the zeromq dependency comes from the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // profiles.test.js -- jurisdiction profiles through the Node client and a
 // real vetd serving the fixture ruleset with the profiles of
 // tests/fixtures/profiles/profiles.cfg: screen() with a profile,

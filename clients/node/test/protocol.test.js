@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // protocol.test.js -- every case of tests/cases/protocol.json, sent
 // through the Node client to a real vetd serving the fixture ruleset.
 "use strict";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // webhook.test.js -- docs/examples/webhook.js runs: started on an
 // ephemeral port against a real vetd, POSTed to, checked and stopped.
 "use strict";

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """harness -- starts and stops real vetd daemons for the Python client's
 tests, on ipc:// endpoints in a fresh temporary directory. Every daemon
 started is stopped (SIGTERM, a bounded wait, then SIGKILL), also when a

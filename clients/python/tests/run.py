@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """run -- runs the Python client's tests (unittest, against a real vetd)
 and ends with one line "N passed, N failed"; exits 1 on any failure.
     /usr/bin/python3 clients/python/tests/run.py [-v] [-k PATTERN]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """test_aio -- vet.AsyncClient (zmq.asyncio) against a real vetd: screen,
 the admin ops, concurrent calls on one client, screen_many over an async
 generator with the caller's ids and user in the audit log, errors, a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """test_client -- the Python client against a real vetd: the shared
 protocol cases (tests/cases/protocol.json), typed results, pipelined
 streams in input order, errors and deadlines, Lazy Pirate retries, a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """test_curve -- the Python clients over CURVE against a real vetd that
 requires it (docs/SECURITY.md): keys as certificate files and as Z85
 text, sync and asyncio; a client without keys, or with a key the daemon

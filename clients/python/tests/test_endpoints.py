@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """test_endpoints -- VET_ENDPOINT and several endpoints through the
 Python clients and two real vetd: the variable read when no endpoint is
 given, a list (or comma-separated string) spreading requests over both

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """test_ids -- the caller's record ids and user reach the daemon: each
 screen_many request goes under the item's own id (read back from a real
 vetd's audit log), reused ids are answered right, replies out of order

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """test_package -- the Python client as a package people adopt: its
 version is the project's (vetd --version), its type hints pass Debian's
 mypy --strict, and `pip install` of clients/python into a virtual

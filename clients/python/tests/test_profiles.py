@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """test_profiles -- jurisdiction profiles through the Python client and a
 real vetd serving the fixture ruleset with the profiles of
 tests/fixtures/profiles/profiles.cfg: screen(profile=...), Result.profile,
