@@ -134,6 +134,17 @@ tu_out_free(tu_out_t *o)
     o->out = o->err = NULL;
 }
 
+void
+tu_out_expect(tu_out_t *o, int status, const char *in_out, const char *in_err)
+{
+    if (o->status != status || (in_out && !strstr(o->out, in_out)) ||
+        (in_err && !strstr(o->err, in_err)))
+        fail_msg("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s\nwanted in stdout: %s\n"
+                 "wanted in stderr: %s",
+                 o->status, status, o->out, o->err, in_out ? in_out : "-", in_err ? in_err : "-");
+    tu_out_free(o);
+}
+
 int
 tu_vetd_init(tu_vetd_t *d, const char *tag)
 {

@@ -43,6 +43,11 @@ typedef struct tu_out {
 tu_out_t tu_sh(const char *cmd);
 void tu_out_free(tu_out_t *o);
 
+/* Fails the test, showing both outputs, unless o exited with status and
+ * in_out (in_err), when not NULL, is in its stdout (stderr); then frees
+ * o either way. */
+void tu_out_expect(tu_out_t *o, int status, const char *in_out, const char *in_err);
+
 /* Removes path and everything under it (links are not followed).
  * Returns 0, or -1 with errno if something could not be removed. */
 int tu_remove_tree(const char *path);

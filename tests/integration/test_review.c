@@ -114,17 +114,6 @@ vet(const fx_t *f, const char *args)
     return tu_sh(cmd);
 }
 
-static void
-expect(tu_out_t *o, int status, const char *in_out, const char *in_err)
-{
-    if (o->status != status || (in_out && !strstr(o->out, in_out)) ||
-        (in_err && !strstr(o->err, in_err)))
-        fail_msg("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s\nwanted in stdout: %s\n"
-                 "wanted in stderr: %s",
-                 o->status, status, o->out, o->err, in_out ? in_out : "-", in_err ? in_err : "-");
-    tu_out_free(o);
-}
-
 /* The audit log once it holds want (the writer is asynchronous). */
 static char *
 audit_with(const fx_t *f, const char *want)
@@ -147,7 +136,7 @@ test_false_positive_dismissed_then_withdrawn(void **state)
 {
     fx_t *f = *state;
     tu_out_t o = vet(f, "screen --name Sirius --country CA");
-    expect(&o, VET_EXIT_PROHIBITED, "prohibited", NULL);
+    tu_out_expect(&o, VET_EXIT_PROHIBITED, "prohibited", NULL);
 
     char args[1024];
     snprintf(args, sizeof args,
@@ -155,7 +144,7 @@ test_false_positive_dismissed_then_withdrawn(void **state)
              "--reason 'a Toronto software firm, not JSC Sirius' --expires %s --ref RS-118",
              f->until);
     o = vet(f, args);
-    expect(&o, EX_OK, "added rv-1", NULL);
+    tu_out_expect(&o, EX_OK, "added rv-1", NULL);
 
     /* The same name, normalised, in that country: dismissed, shown. */
     o = vet(f, "screen --name SIRIUS. --country CA --json");
@@ -166,38 +155,39 @@ test_false_positive_dismissed_then_withdrawn(void **state)
     tu_out_free(&o);
     /* Without a country, it is not the name the reviewer cleared. */
     o = vet(f, "screen --name Sirius");
-    expect(&o, VET_EXIT_PROHIBITED, NULL, NULL);
+    tu_out_expect(&o, VET_EXIT_PROHIBITED, NULL, NULL);
 
     /* The same decision twice, a prohibition, an unknown organisation: refused. */
     o = vet(f, args);
-    expect(&o, EX_DATAERR, NULL, "already decided by rv-1");
+    tu_out_expect(&o, EX_DATAERR, NULL, "already decided by rv-1");
     snprintf(args, sizeof args,
              "review add --accept sirius --activity co_authorship --rule sanctioned --by a "
              "--reason r --expires %s --ref R",
              f->until);
     o = vet(f, args);
-    expect(&o, EX_DATAERR, NULL, "does not lift a prohibition");
+    tu_out_expect(&o, EX_DATAERR, NULL, "does not lift a prohibition");
     snprintf(args, sizeof args,
              "review add --not-entity siruis --name Sirius --by a --reason r --expires %s --ref R",
              f->until);
     o = vet(f, args);
-    expect(&o, EX_DATAERR, NULL, "\"siruis\" is not an organisation or person of the ruleset");
+    tu_out_expect(&o, EX_DATAERR, NULL,
+                  "\"siruis\" is not an organisation or person of the ruleset");
     o = vet(f,
             "review add --not-entity sirius --name Sirius --by a --reason r --expires 2020-01-01 "
             "--ref R");
-    expect(&o, EX_DATAERR, NULL, "review.expires: 2020-01-01 must be today or later");
+    tu_out_expect(&o, EX_DATAERR, NULL, "review.expires: 2020-01-01 must be today or later");
     o = vet(f, "review add --name Sirius");
-    expect(&o, EX_USAGE, NULL, "--not-entity ENTITY or --accept ENTITY");
+    tu_out_expect(&o, EX_USAGE, NULL, "--not-entity ENTITY or --accept ENTITY");
 
     o = vet(f, "review list");
-    expect(&o, EX_OK, "rv-1  active  not_entity sirius: name \"Sirius\", country CA", NULL);
+    tu_out_expect(&o, EX_OK, "rv-1  active  not_entity sirius: name \"Sirius\", country CA", NULL);
 
     o = vet(f, "review expire rv-1 --by c.boss --reason 'the firm was sold'");
-    expect(&o, EX_OK, "withdrawn rv-1", NULL);
+    tu_out_expect(&o, EX_OK, "withdrawn rv-1", NULL);
     o = vet(f, "screen --name Sirius --country CA");
-    expect(&o, VET_EXIT_PROHIBITED, NULL, NULL);
+    tu_out_expect(&o, VET_EXIT_PROHIBITED, NULL, NULL);
     o = vet(f, "review expire rv-1 --by c.boss --reason again");
-    expect(&o, EX_DATAERR, NULL, "already withdrawn");
+    tu_out_expect(&o, EX_DATAERR, NULL, "already withdrawn");
 
     /* The record: the edit with who and why, its reply with the entry
      * as written, the screen it changed with the decision. */
@@ -219,11 +209,11 @@ test_false_positive_dismissed_then_withdrawn(void **state)
     snprintf(cmd, sizeof cmd, "%s --check -r %s --reviews %s", tu_env_or("VETD_BIN", "bin/vetd"),
              f->d.rules, f->d.reviews);
     o = tu_sh(cmd);
-    expect(&o, EX_OK, "reviews: 1 in", NULL);
+    tu_out_expect(&o, EX_OK, "reviews: 1 in", NULL);
     o = tu_sh(cmd);
-    expect(&o, EX_OK, "review rv-1 (", NULL);
+    tu_out_expect(&o, EX_OK, "review rv-1 (", NULL);
     o = tu_sh(cmd);
-    expect(&o, EX_OK, "withdrawn on ", NULL);
+    tu_out_expect(&o, EX_OK, "withdrawn on ", NULL);
 }
 
 static void
@@ -232,14 +222,14 @@ test_accepted_tie_and_last_good_register(void **state)
     fx_t *f = *state;
     tu_out_t o = vet(f, "screen --name 'Beijing Institute of Technology' --country CN "
                         "--activity co_authorship");
-    expect(&o, VET_EXIT_REVIEW, NULL, NULL);
+    tu_out_expect(&o, VET_EXIT_REVIEW, NULL, NULL);
     char args[1024];
     snprintf(args, sizeof args,
              "review add --accept bit --activity co_authorship --rule defence-tie --by b.chen "
              "--reason 'a review article, no defence funding' --expires %s --ref RS-120",
              f->until);
     o = vet(f, args);
-    expect(&o, EX_OK, "added rv-1", NULL);
+    tu_out_expect(&o, EX_OK, "added rv-1", NULL);
     o = vet(f,
             "screen --name 'Beijing Institute of Technology' --country CN --activity co_authorship "
             "--json");
@@ -251,7 +241,7 @@ test_accepted_tie_and_last_good_register(void **state)
     /* Another activity is another question. */
     o = vet(f, "screen --name 'Beijing Institute of Technology' --country CN "
                "--activity research_partnership");
-    expect(&o, VET_EXIT_REVIEW, NULL, NULL);
+    tu_out_expect(&o, VET_EXIT_REVIEW, NULL, NULL);
 
     /* A register broken by hand: the reload is refused with file:line,
      * the last good register keeps working. */
@@ -259,28 +249,28 @@ test_accepted_tie_and_last_good_register(void **state)
     assert_non_null(before);
     tu_write_file(f->d.reviews, "reviews = ( { id = \"rv-1\"; decision = \"acepted\"; } );\n");
     o = vet(f, "reload");
-    expect(&o, EX_DATAERR, NULL, "reviews.cfg:1: review \"rv-1\": decision must be");
+    tu_out_expect(&o, EX_DATAERR, NULL, "reviews.cfg:1: review \"rv-1\": decision must be");
     o = vet(
         f, "screen --name 'Beijing Institute of Technology' --country CN --activity co_authorship");
-    expect(&o, VET_EXIT_CLEAR, NULL, NULL);
+    tu_out_expect(&o, VET_EXIT_CLEAR, NULL, NULL);
     tu_write_file(f->d.reviews, before);
 
     /* A ruleset that does not load: the edit is refused by the gates,
      * the register and the ruleset serving stay as they were. */
     put(f->d.rules, "policy.cfg", "version = \"rv1\"; verdicts = [ \"clear\" ");
     o = vet(f, "review expire rv-1 --by c --reason r");
-    expect(&o, EX_DATAERR, NULL, "refused; the register is unchanged");
+    tu_out_expect(&o, EX_DATAERR, NULL, "refused; the register is unchanged");
     char *after = tu_read_file(f->d.reviews, NULL);
     assert_string_equal(before, after);
     free(after);
     o = vet(
         f, "screen --name 'Beijing Institute of Technology' --country CN --activity co_authorship");
-    expect(&o, VET_EXIT_CLEAR, NULL, NULL);
+    tu_out_expect(&o, VET_EXIT_CLEAR, NULL, NULL);
     /* Nothing left behind beside the register. */
     char cmd[512];
     snprintf(cmd, sizeof cmd, "ls %s | grep -c tmp", f->d.dir);
     o = tu_sh(cmd);
-    expect(&o, 1, "0", NULL);
+    tu_out_expect(&o, 1, "0", NULL);
     put(f->d.rules, "policy.cfg", POLICY);
     free(before);
 }

@@ -209,17 +209,6 @@ vet(const fx_t *f, const char *key, const char *args)
 }
 
 static void
-expect(tu_out_t *o, int status, const char *in_out, const char *in_err)
-{
-    if (o->status != status || (in_out && !strstr(o->out, in_out)) ||
-        (in_err && !strstr(o->err, in_err)))
-        fail_msg("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s\nwanted in stdout: %s\n"
-                 "wanted in stderr: %s",
-                 o->status, status, o->out, o->err, in_out ? in_out : "-", in_err ? in_err : "-");
-    tu_out_free(o);
-}
-
-static void
 test_keygen_writes_zcert_pair(void **state)
 {
     fx_t *f = *state;
@@ -286,7 +275,7 @@ test_plain_and_unknown_refused(void **state)
     assert_int_equal(ping(f, secret_of(f, "server"), REFUSED_MS), VET_ETIMEOUT);
     /* vet says so with its exit code for no daemon. */
     tu_out_t o = vet(f, "eve", "-t 600 ping");
-    expect(&o, EX_UNAVAILABLE, NULL, "allow-list");
+    tu_out_expect(&o, EX_UNAVAILABLE, NULL, "allow-list");
     /* Counted in stats, which an admin key reads; the same key given by
      * flags instead of the environment. */
     char args[1024];
@@ -308,7 +297,7 @@ test_revoked_key_refused_after_reload(void **state)
     snprintf(path, sizeof path, "%s/bob", f->clients);
     assert_int_equal(unlink(path), 0);
     tu_out_t o = vet(f, "ops", "reload");
-    expect(&o, 0, NULL, NULL);
+    tu_out_expect(&o, 0, NULL, NULL);
     free(log_with(f->d.log, "allow-lists re-read: 1 client key, 1 admin key"));
     assert_int_equal(ping(f, secret_of(f, "bob"), REFUSED_MS), VET_ETIMEOUT);
     /* and SIGHUP re-reads them too: bob is back. */
@@ -328,14 +317,14 @@ test_screening_key_forbidden_admin_ops(void **state)
 {
     fx_t *f = *state;
     tu_out_t o = vet(f, "alice", "stats");
-    expect(&o, EX_NOPERM, NULL, "forbidden");
+    tu_out_expect(&o, EX_NOPERM, NULL, "forbidden");
     o = vet(f, "alice", "reload");
-    expect(&o, EX_NOPERM, NULL, "forbidden");
+    tu_out_expect(&o, EX_NOPERM, NULL, "forbidden");
     o = vet(f, "ops", "stats --json");
-    expect(&o, 0, "\"uptime_s\"", NULL);
+    tu_out_expect(&o, 0, "\"uptime_s\"", NULL);
     /* A screening key may still screen and ping. */
     o = vet(f, "alice", "ping");
-    expect(&o, 0, NULL, NULL);
+    tu_out_expect(&o, 0, NULL, NULL);
 }
 
 static void
@@ -345,7 +334,7 @@ test_audit_names_the_key(void **state)
     tu_out_t o = vet(f, "alice",
                      "screen --request-id sec-audit-1 --name \"Harbin Institute of "
                      "Technology\" --country CN");
-    expect(&o, VET_EXIT_REVIEW, "review", NULL);
+    tu_out_expect(&o, VET_EXIT_REVIEW, "review", NULL);
     char *text = log_with(f->d.audit, "sec-audit-1");
     const char *line = strstr(text, "sec-audit-1");
     while (line > text && line[-1] != '\n')
