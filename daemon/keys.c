@@ -248,7 +248,9 @@ keys_load_dir(const char *dir, char *err, size_t errlen)
             break;
         }
         zmq_z85_decode(k->bin[k->n], pub); /* keys_read checked it */
-        snprintf(k->names[k->n], KEYS_NAME_MAX, "%s", name[0] ? name : e->d_name);
+        /* A file name longer than a key name is cut (its start names it). */
+        snprintf(k->names[k->n], KEYS_NAME_MAX, "%.*s", KEYS_NAME_MAX - 1,
+                 name[0] ? name : e->d_name);
         k->n++;
     }
     closedir(d);
