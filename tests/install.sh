@@ -105,10 +105,14 @@ check "installed vet screen through VET_ENDPOINT" \
            --name 'Harbin Institute of Technology' --country CN --tech ai --activity joint_lab;
            [ \$? -eq 20 ]"
 
-# 5. A C program built against the installed libvet with pkg-config.
+# 5. A C program built against the installed libvet with pkg-config. A
+# sanitizer build (make asan) installs a libvet that needs the sanitizer
+# runtime first: the program is linked with it then, as its users would.
 export PKG_CONFIG_PATH="$root/lib/pkgconfig"
+san=
+ldd "$root/lib/libvet.so.$major" 2>/dev/null | grep -q libasan && san="-fsanitize=address,undefined"
 check "a C program built with pkg-config --cflags --libs vet screens (endpoint given, VET_ENDPOINT)" \
-    sh -c "cc -o '$tmp/screen' tests/fixtures/install/screen.c \$(pkg-config --cflags --libs vet) \
+    sh -c "cc $san -o '$tmp/screen' tests/fixtures/install/screen.c \$(pkg-config --cflags --libs vet) \
              -Wl,-rpath,\$(pkg-config --variable=libdir vet) &&
            ldd '$tmp/screen' | grep -q 'libvet.so.$major => $root/lib/libvet.so.$major' &&
            timeout 20 '$tmp/screen' 'ipc://$sock' | grep -q '\"verdict\":\"prohibited\"' &&

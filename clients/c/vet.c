@@ -863,7 +863,7 @@ main(int argc, char **argv)
 {
     static const char *const admin_ops[] = {"ping",   "version",  "stats",
                                             "reload", "taxonomy", "profiles"};
-    cli_t cli = {getenv("VET_ENDPOINT"), DEFAULT_TIMEOUT_MS, false};
+    cli_t cli = {getenv("VET_ENDPOINT"), DEFAULT_TIMEOUT_MS, false, false};
     if (cli.endpoint == NULL || *cli.endpoint == '\0')
         cli.endpoint = DEFAULT_ENDPOINT;
     int i;
@@ -886,7 +886,7 @@ main(int argc, char **argv)
         return cmd_screen(&cli, argc - i, argv + i);
     /* vet review lives in vreview.c, vet batch in batch.c. */
     if (strcmp(cmd, "review") == 0)
-        return review_main(cli.endpoint, cli.timeout_ms, cli.json, argc - i, argv + i);
+        return review_main(&cli, argc - i, argv + i);
     if (strcmp(cmd, "batch") == 0)
         return batch_main(cli.endpoint, cli.timeout_ms, argc - i, argv + i);
     for (size_t k = 0; k < sizeof admin_ops / sizeof admin_ops[0]; k++)

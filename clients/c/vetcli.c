@@ -127,6 +127,7 @@ vetcli_common_opt(vetcli_conn_t *cli, const char *prog, const char *usage, int a
         if (!vetcli_parse_int(v, 1, 86400000L, &cli->timeout_ms))
             return vetcli_usage_error(prog, usage, "bad timeout \"%s\" (milliseconds, 1..86400000)",
                                       v);
+        cli->timeout_set = true;
         return 1;
     }
     return 0;

@@ -21,6 +21,7 @@ struct cJSON;
 typedef struct vetcli_conn {
     const char *endpoint; /* borrowed from argv or the environment */
     int timeout_ms;       /* total deadline of the request */
+    bool timeout_set;     /* -t was given (else timeout_ms is the default) */
     bool json;            /* print the reply verbatim */
 } vetcli_conn_t;
 

@@ -14,6 +14,8 @@
 #include "vet.h"
 #include "vetcli.h"
 
+#define REVIEW_EDIT_TIMEOUT_MS 120000 /* an edit's default deadline (-t overrides) */
+
 static const char usage_text[] =
     "usage: vet review add --not-entity ENTITY --name NAME [--country CC] --by WHO\n"
     "                      --reason WHY --expires YYYY-MM-DD --ref REF\n"
@@ -28,7 +30,8 @@ static const char usage_text[] =
     "  list:             every entry, in force or not (state active, expired, withdrawn,\n"
     "                    inert)\n"
     "  expire:           withdraws entry ID today (it stays on record)\n"
-    "  Common options: -e ENDPOINT, -t MS, --json. Exit 0 done, 65 refused (the reason\n"
+    "  Common options: -e ENDPOINT, -t MS (an edit waits 120000 by default: it\n"
+    "  reloads the ruleset), --json. Exit 0 done, 65 refused (the reason\n"
     "  on stderr), 69 vetd not answering. docs/OPERATIONS.md, \"The review register\".\n";
 
 static int
@@ -178,9 +181,9 @@ print_entry(const cJSON *e)
 }
 
 int
-review_main(const char *endpoint, int timeout_ms, bool json, int argc, char **argv)
+review_main(const vetcli_conn_t *conn, int argc, char **argv)
 {
-    vetcli_conn_t cli = {endpoint, timeout_ms, json};
+    vetcli_conn_t cli = *conn;
     if (argc < 2)
         return usage_error("review needs an action: add, list or expire%s", "");
     const char *action = argv[1];
@@ -212,6 +215,10 @@ review_main(const char *endpoint, int timeout_ms, bool json, int argc, char **ar
     } else if ((request = edit_request(action, &o, &status)) == NULL) {
         return status;
     }
+    /* An edit reloads the ruleset through every gate before vetd
+     * answers: seconds for a large registry, not a screen's 3. */
+    if (!list && !cli.timeout_set)
+        cli.timeout_ms = REVIEW_EDIT_TIMEOUT_MS;
     char *reply = NULL;
     size_t rlen = 0;
     /* An edit is not idempotent: sent once, never retried. */

@@ -3,11 +3,11 @@
 #ifndef VREVIEW_H
 #define VREVIEW_H
 
-#include <stdbool.h>
+#include "vetcli.h"
 
-/* Runs `vet review ACTION ...` (argv[0] is "review") against vetd at
- * endpoint, with the common options already read (timeout_ms, json).
- * Returns the exit code. */
-int review_main(const char *endpoint, int timeout_ms, bool json, int argc, char **argv);
+/* Runs `vet review ACTION ...` (argv[0] is "review") against vetd with
+ * the common options already read (conn, borrowed). Returns the exit
+ * code. */
+int review_main(const vetcli_conn_t *conn, int argc, char **argv);
 
 #endif
