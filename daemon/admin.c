@@ -589,7 +589,8 @@ admin_review_edit(server_t *s, const request_t *req, sbuf_t *reply)
         proto_write_error(reply, req->id, ERR_INTERNAL, "out of memory");
         goto out;
     }
-    memcpy(v, cur->reviews, cur->n_reviews * sizeof *v);
+    if (cur->n_reviews > 0) /* an empty register has no array (NULL) */
+        memcpy(v, cur->reviews, cur->n_reviews * sizeof *v);
     n = cur->n_reviews;
     if (add) {
         next_review_id(cur, id, sizeof id);
