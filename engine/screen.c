@@ -354,7 +354,9 @@ dismiss_reviewed(const ruleset_t *rs, const request_t *req, result_t *res, arena
         const char *norm;
         size_t nlen;
         char err[96];
-        if (q != NULL && h->method != MATCH_ID) {
+        /* Most matched organisations have no decision: normalise the
+         * name only for those that do. */
+        if (q != NULL && h->method != MATCH_ID && ruleset_reviews_name(rs, h->entity)) {
             if (norm_text(a, q, strlen(q), &norm, &nlen, err, sizeof err) != 0) {
                 /* The matcher read this very string: only memory fails. */
                 return fail(res, a, ERR_INTERNAL, "out of memory");

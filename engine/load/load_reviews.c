@@ -282,6 +282,13 @@ first_of(const ruleset_t *rs, uint32_t entity)
     return lo;
 }
 
+bool
+ruleset_reviews_name(const ruleset_t *rs, uint32_t entity)
+{
+    size_t i = first_of(rs, entity);
+    return i < rs->n_reviews && rs->review_keys[i] >> 32 == entity;
+}
+
 const rs_review_t *
 ruleset_review_not(const ruleset_t *rs, uint32_t entity, const char *norm, size_t nlen,
                    const char *country, time_t now)

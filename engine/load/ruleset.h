@@ -193,6 +193,10 @@ const char *ruleset_review_state_name(rs_review_state_t s);
 /* Name of a kind as the register writes it: "not_entity", "accepted". */
 const char *ruleset_review_kind_name(rs_review_kind_t k);
 
+/* True if the register has any entry naming entity (in force or not):
+ * what a screen asks before it normalises a name to look one up. */
+bool ruleset_reviews_name(const ruleset_t *rs, uint32_t entity);
+
 /* The entry in force at now that says the partner name (normalised:
  * norm, nlen) with country (NULL: none) is not entity; or NULL. */
 const rs_review_t *ruleset_review_not(const ruleset_t *rs, uint32_t entity, const char *norm,

@@ -1692,21 +1692,21 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
     /* The records to score, in the order they were found; each one's
      * record and words are fetched a few ahead (PERSON_PREFETCH), since
      * at a million names scoring them waits on memory, not on comparing. */
-    uint32_t *todo = arena_alloc(scratch, (c.n ? c.n : 1) * sizeof *todo);
-    size_t n_todo = 0;
-    if (todo == NULL)
+    uint32_t *to_score = arena_alloc(scratch, (c.n ? c.n : 1) * sizeof *to_score);
+    size_t n_to_score = 0;
+    if (to_score == NULL)
         goto oom;
     for (size_t k = 0; k < c.n; k++) {
         uint32_t slot = c.list[k], rec = c.key[slot] - 1;
         if (rec < p->n_init || !too_few(c.mask[slot], need))
-            todo[n_todo++] = rec;
+            to_score[n_to_score++] = rec;
     }
-    for (size_t k = 0; k < n_todo; k++) {
-        if (k + 2 * PERSON_PREFETCH < n_todo)
-            __builtin_prefetch(&p->recs[todo[k + 2 * PERSON_PREFETCH]]);
-        if (k + PERSON_PREFETCH < n_todo)
-            __builtin_prefetch(&p->toks[p->recs[todo[k + PERSON_PREFETCH]].tok]);
-        const prec_t *r = &p->recs[todo[k]];
+    for (size_t k = 0; k < n_to_score; k++) {
+        if (k + 2 * PERSON_PREFETCH < n_to_score)
+            __builtin_prefetch(&p->recs[to_score[k + 2 * PERSON_PREFETCH]]);
+        if (k + PERSON_PREFETCH < n_to_score)
+            __builtin_prefetch(&p->toks[p->recs[to_score[k + PERSON_PREFETCH]].tok]);
+        const prec_t *r = &p->recs[to_score[k]];
         double s = score_names(q, nq, qx, &p->toks[r->tok], r->n_tok, r->extra);
         if (s < p->threshold || s <= 0)
             continue;
