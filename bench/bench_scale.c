@@ -5,10 +5,12 @@
  * usage: bench_scale [-q QUERIES] [-r ROUNDS] [-i INNOCENT.tsv] [-w REQUESTS.jsonl]
  *                    [-l LABEL] [-s SLOWEST] [-t THREADS] RULESET_DIR
  *
- * Loads RULESET_DIR with ruleset_load (what vetd and vetd --check run)
- * and measures the wall and CPU time of the load and the memory it took:
- * the peak resident set (VmHWM of /proc/self/status) and the resident
- * set once loaded (VmRSS). Then it times match_find (the partner lookup
+ * Loads RULESET_DIR the way vetd and vetd --check do: with -t N (N >= 2)
+ * by ruleset_load_par, the match index built over N threads this program
+ * lends it (vetd lends its cores, at most 8); without, in this thread
+ * (ruleset_load). It measures the wall and CPU time of the load and the
+ * memory it took: the peak resident set (VmHWM of /proc/self/status) and
+ * the resident set once loaded (VmRSS). Then it times match_find (the partner lookup
  * of every screen) one query at a time on four sets of QUERIES queries
  * each (default 2000), drawn from the loaded registry by a fixed seed:
  *   exact     a name of a registry entry as listed (the baseline: a
@@ -27,7 +29,7 @@
  * One untimed round warms the caches; then ROUNDS rounds (default 5),
  * each giving a p50 and a p99 per set; the medians over rounds are
  * printed. -t N (N >= 2) then builds the loaded registry's match index
- * twice more, in this thread (match_index_new, what the loader runs) and
+ * twice more, in this thread (match_index_new, what ruleset_load runs) and
  * with its neighbour pass split over N threads that this program lends it
  * (match_index_new_par: the engine creates no thread), and prints both
  * times and their ratio (index_s, index_par_s). -w writes the typo and
@@ -572,7 +574,8 @@ main(int argc, char **argv)
         die_oom();
     double c0 = cpu_s();
     uint64_t t0 = mclock_ns();
-    ruleset_t *rs = ruleset_load(dir, d);
+    ruleset_t *rs =
+        threads >= 2 ? ruleset_load_par(dir, d, run_threads, NULL, threads) : ruleset_load(dir, d);
     double load_s = (double)(mclock_ns() - t0) / 1e9, load_cpu = cpu_s() - c0;
     if (rs == NULL) {
         diag_print(d, stderr);

@@ -2,7 +2,7 @@
 # daemon/ -- vetd: sockets and the loop, workers, admin replies, the
 # ruleset swap, audit log, statistics, settings, logging.
 DAEMON_SRC := daemon/admin.c daemon/audit.c daemon/broker.c daemon/dconf.c daemon/keys.c daemon/pidfile.c daemon/privdrop.c \
-              daemon/rsh.c daemon/server.c \
+              daemon/rsh.c daemon/runner.c daemon/server.c \
               daemon/stats.c daemon/vlog.c daemon/worker.c daemon/zap.c
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/%.o)
 DAEMON_INC := $(ENGINE_INC) -Idaemon

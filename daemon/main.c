@@ -18,6 +18,7 @@
 #include "proto.h"
 #include "rtest.h"
 #include "ruleset.h"
+#include "runner.h"
 #include "sbuf.h"
 #include "dconf.h"
 #include "keys.h"
@@ -106,7 +107,7 @@ load_or_report(const char *dir)
         fprintf(stderr, "vetd: out of memory\n");
         return NULL;
     }
-    ruleset_t *rs = ruleset_load(dir, d);
+    ruleset_t *rs = ruleset_load_par(dir, d, runner_run, NULL, runner_threads());
     if (rs == NULL) {
         diag_print(d, stderr);
         fprintf(stderr, "vetd: %s: %zu error%s, ruleset not loaded\n", dir, diag_count(d),
@@ -231,7 +232,7 @@ do_version(const char *dir)
     printf("vetd %s\n", VETD_VERSION);
     fflush(stdout);
     diag_t *d = diag_new(0);
-    ruleset_t *rs = d != NULL ? ruleset_load(dir, d) : NULL;
+    ruleset_t *rs = d != NULL ? ruleset_load_par(dir, d, runner_run, NULL, runner_threads()) : NULL;
     if (rs == NULL) {
         fprintf(stderr, "vetd: %s: ruleset not loaded, its sources unknown (vetd --check -r %s)\n",
                 dir, dir);

@@ -6,7 +6,7 @@ UNIT_SRC := tests/unit/test_audit.c tests/unit/test_dconf.c tests/unit/test_eval
             tests/unit/test_expr.c tests/unit/test_import.c tests/unit/test_match.c \
             tests/unit/test_cover.c tests/unit/test_keys.c tests/unit/test_merge.c \
             tests/unit/test_norm.c tests/unit/test_person.c tests/unit/test_proto.c \
-            tests/unit/test_reviews.c tests/unit/test_rsh.c \
+            tests/unit/test_reviews.c tests/unit/test_rsh.c tests/unit/test_runner.c \
             tests/unit/test_ruleset.c tests/unit/test_screen.c tests/unit/test_script.c \
             tests/unit/test_stats.c tests/unit/test_profiles.c \
             tests/unit/test_strsim.c tests/unit/test_taxonomy.c tests/unit/test_util.c \

@@ -28,12 +28,29 @@ cmp_u16(const void *a, const void *b)
     return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
-/* Resolves an array of symbol names to sorted unique indexes. */
-static uint16_t
-read_syms(loader_t *L, const char *file, const config_setting_t *g, const char *name,
-          const smap_t *map, const strvec_t *sv, const char *kind, const char *what,
-          const uint16_t **out)
+/* Adds symbol s to the sorted unique ix[0..*k) (room for one more). */
+static void
+add_sym(uint16_t *ix, uint16_t *k, int s)
 {
+    for (uint16_t j = 0; j < *k; j++)
+        if (ix[j] == s)
+            return;
+    ix[(*k)++] = (uint16_t)s;
+    if (*k > 1)
+        qsort(ix, *k, sizeof *ix, cmp_u16);
+}
+
+/* Resolves the array of tag (tag) or list names in g to sorted unique
+ * indexes, the array sized for every name. A name no file read so far
+ * declares is reported unknown, or, for organisation ent while the
+ * files are being read (ent < UINT32_MAX), waits in L->syms
+ * (resolve_syms). */
+static uint16_t
+read_syms(loader_t *L, const char *file, const config_setting_t *g, uint32_t ent, bool tag,
+          const char *what, const uint16_t **out)
+{
+    const char *name = tag ? "tags" : "lists";
+    const smap_t *map = tag ? L->tag_map : L->list_map;
     const char **v;
     size_t n = loader_strs(L, file, g, name, &v, what);
     uint16_t *ix = loader_chk(L, arena_calloc(L->rs->arena, n + 1, sizeof *ix));
@@ -41,21 +58,45 @@ read_syms(loader_t *L, const char *file, const config_setting_t *g, const char *
     int line = cfgread_line(config_setting_get_member(g, name));
     for (size_t i = 0; i < n && ix != NULL; i++) {
         int s = smap_get(map, v[i]);
-        if (s < 0) {
+        if (s >= 0) {
+            add_sym(ix, &k, s);
+        } else if (ent == UINT32_MAX) {
+            const strvec_t *sv = tag ? &L->tags : &L->lists;
             vocab_t voc = {sv->v, sv->n};
-            loader_resolve(L, file, line, &voc, kind, v[i], what);
-            continue;
+            loader_resolve(L, file, line, &voc, tag ? "tag" : "list", v[i], what);
+        } else if (vec_grow(&L->syms, &L->cap_syms, L->n_syms + 1, sizeof *L->syms, 16) != 0) {
+            L->oom = true;
+        } else {
+            L->syms[L->n_syms++] = (pending_sym_t){ent, tag, v[i], file, line};
         }
-        bool dup = false;
-        for (uint16_t j = 0; j < k; j++)
-            dup |= ix[j] == s;
-        if (!dup)
-            ix[k++] = (uint16_t)s;
     }
-    if (k > 1)
-        qsort(ix, k, sizeof *ix, cmp_u16);
     *out = ix;
     return k;
+}
+
+/* Resolves the tags and lists that waited for every file (read_syms):
+ * each joins its organisation's array, or is reported unknown. */
+static void
+resolve_syms(loader_t *L)
+{
+    ruleset_t *rs = L->rs;
+    for (size_t i = 0; i < L->n_syms; i++) {
+        const pending_sym_t *p = &L->syms[i];
+        reg_entity_t *e = &rs->ents[p->ent];
+        const smap_t *map = p->tag ? L->tag_map : L->list_map;
+        int s = smap_get(map, p->name);
+        if (s < 0) {
+            char what[200];
+            snprintf(what, sizeof what, "organisation \"%.160s\"", e->id);
+            const strvec_t *sv = p->tag ? &L->tags : &L->lists;
+            vocab_t voc = {sv->v, sv->n};
+            loader_resolve(L, p->file, p->line, &voc, p->tag ? "tag" : "list", p->name, what);
+        } else if (p->tag) {
+            add_sym((uint16_t *)e->tags, &e->n_tags, s);
+        } else {
+            add_sym((uint16_t *)e->lists, &e->n_lists, s);
+        }
+    }
 }
 
 /* The members that carry names other than the primary one, in the order
@@ -385,21 +426,6 @@ read_same_as(loader_t *L, const char *file, const config_setting_t *g, reg_entit
 }
 
 /* Counts organisations of every registry file, to size the entity array. */
-static size_t
-count_organisations(loader_t *L)
-{
-    size_t n = 0;
-    for (size_t f = 0; f < L->n_reg; f++) {
-        if (!L->reg[f].ok)
-            continue;
-        config_setting_t *orgs =
-            config_setting_get_member(config_root_setting(&L->reg[f].cfg), "organisations");
-        if (orgs != NULL && config_setting_is_aggregate(orgs))
-            n += (size_t)config_setting_length(orgs);
-    }
-    return n;
-}
-
 /* Reads one organisation into the next entry of rs->ents. */
 static void
 read_organisation(loader_t *L, const char *file, const config_setting_t *g)
@@ -457,8 +483,8 @@ read_organisation(loader_t *L, const char *file, const config_setting_t *g)
                                        &rs->types, "partner type", type, what) >= 0)
         e->type = type;
     read_ids(L, file, g, e, what);
-    e->n_lists = read_syms(L, file, g, "lists", L->list_map, &L->lists, "list", what, &e->lists);
-    e->n_tags = read_syms(L, file, g, "tags", L->tag_map, &L->tags, "tag", what, &e->tags);
+    e->n_lists = read_syms(L, file, g, idx, false, what, &e->lists);
+    e->n_tags = read_syms(L, file, g, idx, true, what, &e->tags);
     const char *risk = loader_str(L, file, g, "risk", false, what);
     if (risk != NULL) {
         int ri = loader_resolve(L, file, cfgread_line(config_setting_get_member(g, "risk")),
@@ -622,7 +648,7 @@ read_listings_group(loader_t *L, const char *file, const config_setting_t *g, co
     }
     read_overlay_sources(L, file, g, e, what, "listings");
     const uint16_t *add;
-    uint16_t nadd = read_syms(L, file, g, "lists", L->list_map, &L->lists, "list", what, &add);
+    uint16_t nadd = read_syms(L, file, g, UINT32_MAX, false, what, &add);
     if (nadd == 0)
         return; /* unknown lists, reported */
     uint16_t n;
@@ -683,10 +709,28 @@ read_overlays(loader_t *L)
     free(idv);
 }
 
+/* Makes room in rs->ents for n more organisations, zeroed. Returns 0,
+ * or -1 on OOM (L->oom). */
+static int
+ents_reserve(loader_t *L, size_t n)
+{
+    ruleset_t *rs = L->rs;
+    size_t cap = L->cap_ents;
+    if (vec_grow(&rs->ents, &cap, rs->n_ents + n + 1, sizeof *rs->ents, 256) != 0) {
+        L->oom = true;
+        return -1;
+    }
+    memset(&rs->ents[L->cap_ents], 0, (cap - L->cap_ents) * sizeof *rs->ents);
+    L->cap_ents = cap;
+    return 0;
+}
+
 void
 load_registry(loader_t *L)
 {
-    for (size_t f = 0; f < L->n_reg; f++) {
+    if (ents_reserve(L, 0) != 0)
+        return;
+    for (size_t f; (f = loader_read_registry(L)) < L->n_reg;) {
         if (!L->reg[f].ok)
             continue;
         const char *file = L->reg[f].path;
@@ -696,21 +740,11 @@ load_registry(loader_t *L)
         loader_check_members(L, file, root, allowed, "a registry file");
         load_vocab_tags(L, file, root);
         load_vocab_lists(L, file, root);
-    }
-    L->rs->lists.n = L->lists.n;
-    L->rs->tags.n = L->tags.n;
-    size_t total = count_organisations(L);
-    L->rs->ents = loader_chk(L, arena_calloc(L->rs->arena, total + 1, sizeof *L->rs->ents));
-    if (L->rs->ents == NULL)
-        return;
-    for (size_t f = 0; f < L->n_reg; f++) {
-        if (!L->reg[f].ok)
-            continue;
-        const char *file = L->reg[f].path;
-        config_setting_t *orgs =
-            loader_member(L, file, config_root_setting(&L->reg[f].cfg), "organisations",
-                          CONFIG_TYPE_LIST, false, "a registry file");
+        config_setting_t *orgs = loader_member(L, file, root, "organisations", CONFIG_TYPE_LIST,
+                                               false, "a registry file");
         int n = orgs ? config_setting_length(orgs) : 0;
+        if (ents_reserve(L, (size_t)n) != 0)
+            return;
         for (int i = 0; i < n; i++) {
             config_setting_t *g = config_setting_get_elem(orgs, (unsigned)i);
             if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
@@ -719,8 +753,20 @@ load_registry(loader_t *L)
             }
             read_organisation(L, file, g);
         }
+        /* Its overlays wait for every organisation; nothing else does. */
+        bool overlays_here = false;
+        for (size_t o = 0; o < N_OVERLAYS; o++)
+            overlays_here |= config_setting_get_member(root, overlays[o].member) != NULL;
+        if (!overlays_here)
+            loader_free_registry_tree(L, f);
     }
+    loader_finish_digest(L);
+    L->rs->lists.n = L->lists.n;
+    L->rs->tags.n = L->tags.n;
+    resolve_syms(L);
     read_overlays(L);
+    for (size_t f = 0; f < L->n_reg; f++)
+        loader_free_registry_tree(L, f);
 }
 
 /* Turns pending relations into per-entity arrays; symmetric kinds get

@@ -41,14 +41,14 @@ loader_init(loader_t *L, ruleset_t *rs, diag_t *d)
 }
 
 void
-loader_free_registry_trees(loader_t *L)
+loader_free_registry_tree(loader_t *L, size_t i)
 {
-    for (size_t i = 0; L->reg != NULL && i < L->n_reg; i++) {
-        config_destroy(&L->reg[i].cfg);
-        /* All zeros again: loader_free's config_destroy accepts it. */
-        memset(&L->reg[i].cfg, 0, sizeof L->reg[i].cfg);
-        L->reg[i].ok = false;
-    }
+    if (L->reg == NULL || i >= L->n_reg)
+        return;
+    config_destroy(&L->reg[i].cfg);
+    /* All zeros again: loader_free's config_destroy accepts it. */
+    memset(&L->reg[i].cfg, 0, sizeof L->reg[i].cfg);
+    L->reg[i].ok = false;
 }
 
 void
@@ -62,6 +62,11 @@ loader_free(loader_t *L)
     for (size_t i = 0; L->reg != NULL && i < L->n_reg; i++)
         config_destroy(&L->reg[i].cfg);
     free(L->reg);
+    for (size_t i = 0; L->reg_names != NULL && i < L->n_reg; i++)
+        free(L->reg_names[i]);
+    free(L->reg_names);
+    free(L->dir);
+    free(L->syms);
     free(L->list_info);
     free(L->list_site);
     free(L->lists.v);
@@ -475,11 +480,11 @@ void
 loader_read_files(loader_t *L, const char *dir)
 {
     ruleset_t *rs = L->rs;
-    crypto_hash_sha256_state h;
-    crypto_hash_sha256_init(&h);
-    parse_file(L, &L->taxonomy, dir, "taxonomy.cfg", true, false, &h);
-    parse_file(L, &L->policy, dir, "policy.cfg", true, false, &h);
-    parse_file(L, &L->words, dir, "words.cfg", false, false, &h);
+    crypto_hash_sha256_init(&L->hash);
+    L->dir = loader_chk(L, strdup(dir));
+    parse_file(L, &L->taxonomy, dir, "taxonomy.cfg", true, false, &L->hash);
+    parse_file(L, &L->policy, dir, "policy.cfg", true, false, &L->hash);
+    parse_file(L, &L->words, dir, "words.cfg", false, false, &L->hash);
     adopt_path(L, &L->taxonomy);
     adopt_path(L, &L->policy);
     adopt_path(L, &L->words);
@@ -487,21 +492,37 @@ loader_read_files(loader_t *L, const char *dir)
     size_t n;
     list_registry(L, dir, &names, &n); /* an incomplete list is reported or L->oom */
     L->reg = loader_chk(L, calloc(n + 1, sizeof *L->reg));
-    for (size_t i = 0; i < n; i++) {
-        if (L->reg != NULL) {
-            char rel[4096];
-            snprintf(rel, sizeof rel, "registry/%s", names[i]);
-            parse_file(L, &L->reg[i], dir, rel, true, true, &h);
-            L->n_reg = i + 1;
-            adopt_path(L, &L->reg[i]);
-        }
-        free(names[i]);
+    if (L->reg == NULL || L->dir == NULL) {
+        for (size_t i = 0; i < n; i++)
+            free(names[i]);
+        free(names);
+        n = 0;
+        names = NULL;
     }
-    free(names);
-    unsigned char md[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&h, md);
-    sodium_bin2hex(rs->digest, sizeof rs->digest, md, sizeof md);
+    L->reg_names = names;
+    L->n_reg = n;
     rs->n_files = 2 + (L->words.ok ? 1 : 0) + L->n_reg;
+}
+
+size_t
+loader_read_registry(loader_t *L)
+{
+    if (L->reg_read >= L->n_reg)
+        return L->n_reg;
+    size_t i = L->reg_read++;
+    char rel[4096];
+    snprintf(rel, sizeof rel, "registry/%s", L->reg_names[i]);
+    parse_file(L, &L->reg[i], L->dir, rel, true, true, &L->hash);
+    adopt_path(L, &L->reg[i]);
+    return i;
+}
+
+void
+loader_finish_digest(loader_t *L)
+{
+    unsigned char md[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&L->hash, md);
+    sodium_bin2hex(L->rs->digest, sizeof L->rs->digest, md, sizeof md);
 }
 
 void

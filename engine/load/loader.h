@@ -14,6 +14,7 @@
 #define VET_LOADER_H
 
 #include <libconfig.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,28 +54,47 @@ typedef struct pending_rel {
     int line;           /* line of the relation */
 } pending_rel_t;
 
+/* A tag or a list an organisation names before any file read so far
+ * declares it (registry files are read one at a time, and a later one
+ * may declare it): resolved once every file is read. */
+typedef struct pending_sym {
+    uint32_t ent;     /* entity index of the organisation */
+    bool tag;         /* a tag (else a list) */
+    const char *name; /* arena copy */
+    const char *file; /* borrowed: where it was named */
+    int line;         /* line of its member */
+} pending_sym_t;
+
 /* Load state: everything the steps share. Lives on ruleset_load's stack;
  * loader_free releases what it holds (never the ruleset). */
 typedef struct loader {
-    ruleset_t *rs;         /* being built (borrowed: ruleset_load owns it) */
-    diag_t *d;             /* where errors go (borrowed) */
-    rs_file_t taxonomy;    /* taxonomy.cfg */
-    rs_file_t policy;      /* policy.cfg */
-    rs_file_t words;       /* words.cfg (optional) */
-    rs_file_t *reg;        /* registry/NAME.cfg, name order (malloc'd) */
-    size_t n_reg;          /* entries of reg */
-    strvec_t lists;        /* list ids declared so far */
-    strvec_t tags;         /* tags declared so far */
-    rs_list_t *list_info;  /* parallel to lists (malloc'd) */
-    size_t list_info_cap;  /* entries allocated in list_info and list_site */
-    declsite_t *list_site; /* parallel to lists, for duplicate errors */
-    smap_t *list_map;      /* list id -> index in lists */
-    smap_t *tag_map;       /* tag -> index in tags */
-    smap_t *ent_map;       /* organisation id -> index in rs->ents */
-    pending_rel_t *rels;   /* relations to resolve (malloc'd) */
-    size_t n_rels;         /* entries used in rels */
-    size_t cap_rels;       /* entries allocated in rels */
-    bool oom;              /* an allocation failed: the load must fail */
+    ruleset_t *rs;                 /* being built (borrowed: ruleset_load owns it) */
+    diag_t *d;                     /* where errors go (borrowed) */
+    rs_file_t taxonomy;            /* taxonomy.cfg */
+    rs_file_t policy;              /* policy.cfg */
+    rs_file_t words;               /* words.cfg (optional) */
+    rs_file_t *reg;                /* registry/NAME.cfg, name order (malloc'd) */
+    size_t n_reg;                  /* entries of reg */
+    char **reg_names;              /* their names (malloc'd, each too), until read */
+    size_t reg_read;               /* registry files read so far (in order) */
+    char *dir;                     /* the ruleset directory (malloc'd) */
+    crypto_hash_sha256_state hash; /* the digest, until every file is read */
+    size_t cap_ents;               /* entries allocated in rs->ents */
+    pending_sym_t *syms;           /* tags and lists named before declared (malloc'd) */
+    size_t n_syms;                 /* entries used in syms */
+    size_t cap_syms;               /* entries allocated in syms */
+    strvec_t lists;                /* list ids declared so far */
+    strvec_t tags;                 /* tags declared so far */
+    rs_list_t *list_info;          /* parallel to lists (malloc'd) */
+    size_t list_info_cap;          /* entries allocated in list_info and list_site */
+    declsite_t *list_site;         /* parallel to lists, for duplicate errors */
+    smap_t *list_map;              /* list id -> index in lists */
+    smap_t *tag_map;               /* tag -> index in tags */
+    smap_t *ent_map;               /* organisation id -> index in rs->ents */
+    pending_rel_t *rels;           /* relations to resolve (malloc'd) */
+    size_t n_rels;                 /* entries used in rels */
+    size_t cap_rels;               /* entries allocated in rels */
+    bool oom;                      /* an allocation failed: the load must fail */
 } loader_t;
 
 /* ---- plumbing (loader.c) ---------------------------------------------- */
@@ -88,19 +108,32 @@ void loader_init(loader_t *L, ruleset_t *rs, diag_t *d);
  * loader_init left half made. */
 void loader_free(loader_t *L);
 
-/* Releases the parsed trees of the registry files, once everything has
- * been read from them (organisations, overlays, relations: their strings
- * are copies in the ruleset's arena): with whole lists they are the
- * largest part of the load's memory, and the match index is built after. */
-void loader_free_registry_trees(loader_t *L);
+/* Releases the parsed tree of registry file i (loader_read_registry),
+ * once everything has been read from it (organisations, overlays: their
+ * strings are copies in the ruleset's arena). libconfig's tree of a
+ * file takes about nine times the file's bytes: at a million names the
+ * trees of every file at once were 900 MiB, more than the loaded
+ * ruleset, so load_registry frees each as soon as it can. */
+void loader_free_registry_tree(loader_t *L, size_t i);
 
-/* Reads every file of dir: taxonomy.cfg, policy.cfg, registry/NAME.cfg
- * in name order, each read once, its name and bytes hashed into
- * rs->digest and the same bytes parsed. Sets rs->n_files; L->reg gets an
- * entry per registry file (L->n_reg), each path an arena copy. Every
- * problem is reported (a missing or unreadable file, syntax, @include);
- * a file's ok says whether its tree is whole. */
+/* Reads taxonomy.cfg, policy.cfg and words.cfg of dir, each read once,
+ * its name and bytes hashed into the digest (L->hash) and the same bytes
+ * parsed, and lists registry/NAME.cfg in name order: L->reg gets an
+ * entry per registry file (L->n_reg), read later, one at a time, by
+ * loader_read_registry. Sets rs->n_files. Every problem is reported (a
+ * missing or unreadable file, syntax, @include); a file's ok says
+ * whether its tree is whole. */
 void loader_read_files(loader_t *L, const char *dir);
+
+/* Reads and parses the next registry file (they are read in name order,
+ * L->reg_read of them so far), hashed into the digest like the others;
+ * its path becomes an arena copy. Returns its index, or L->n_reg when
+ * every one has been read. */
+size_t loader_read_registry(loader_t *L);
+
+/* Writes the digest of every file read into rs->digest; after the last
+ * registry file. */
+void loader_finish_digest(loader_t *L);
 
 /* Reads one optional file at path (a missing file leaves f->ok false
  * and reports nothing) into f, the way loader_read_files reads a
@@ -198,10 +231,14 @@ void load_words(loader_t *L);
 
 /* ---- registry/NAME.cfg (load_registry.c) ----------------------------- */
 
-/* Reads every registry file: its tags and lists, then its organisations
- * into rs->ents (relations left pending in L->rels), then its overlays,
- * which may name organisations of any file: the names `names` groups add,
- * the list memberships `listings` groups add. */
+/* Reads every registry file, one at a time (loader_read_registry): its
+ * tags and lists, then its organisations into rs->ents (relations left
+ * pending in L->rels; a tag or list a later file declares, pending in
+ * L->syms), freeing its tree unless it has overlays; then finishes the
+ * digest, resolves the pending tags and lists, and reads the overlays,
+ * which may name organisations of any file: the names `names` groups
+ * add, the list memberships `listings` groups add. rs->ents is malloc'd
+ * (the ruleset frees it). */
 void load_registry(loader_t *L);
 
 /* Resolves the pending relations into each organisation's rels; a

@@ -362,7 +362,7 @@ resolve_link(const char *path, char *out, size_t cap)
 }
 
 ruleset_t *
-ruleset_load(const char *dir, diag_t *d)
+ruleset_load_par(const char *dir, diag_t *d, match_run_fn run, void *run_ctx, int threads)
 {
     size_t errs_before = diag_count(d);
     if (sodium_init() < 0) {
@@ -399,8 +399,13 @@ ruleset_load(const char *dir, diag_t *d)
         goto done;
     }
     loader_read_files(&L, dir);
-    if (!L.policy.ok || !L.taxonomy.ok || L.oom)
-        goto done; /* rules need both; syntax errors reported */
+    if (!L.policy.ok || !L.taxonomy.ok || L.oom) {
+        /* Rules need both. The registry files are still read, one at a
+         * time, for their own syntax errors. */
+        for (size_t f; !L.oom && (f = loader_read_registry(&L)) < L.n_reg;)
+            loader_free_registry_tree(&L, f);
+        goto done;
+    }
     load_policy_head(&L);
     load_taxonomy(&L);
     load_words(&L);
@@ -410,12 +415,12 @@ ruleset_load(const char *dir, diag_t *d)
     if (L.oom)
         goto done; /* the steps below read the vocabularies */
     load_registry_relations(&L);
-    loader_free_registry_trees(&L);
     load_policy_rules(&L);
     load_policy_profiles(&L);
     if (diag_count(d) == errs_before && !L.oom) {
         char err[256] = "";
-        rs->mx = match_index_new(rs->ents, rs->n_ents, &rs->match, err, sizeof err);
+        rs->mx = match_index_new_par(rs->ents, rs->n_ents, &rs->match, run, run_ctx, threads, err,
+                                     sizeof err);
         if (rs->mx == NULL)
             diag_add(d, rs->dir, 0, 0, "building the match index: %s", err);
     }
@@ -440,6 +445,12 @@ done:
     return rs;
 }
 
+ruleset_t *
+ruleset_load(const char *dir, diag_t *d)
+{
+    return ruleset_load_par(dir, d, NULL, NULL, 1);
+}
+
 void
 ruleset_destroy(ruleset_t **rp)
 {
@@ -448,6 +459,7 @@ ruleset_destroy(ruleset_t **rp)
     ruleset_t *rs = *rp;
     match_index_destroy(&rs->mx);
     tax_destroy(&rs->tax);
+    free(rs->ents);
     arena_destroy(&rs->arena);
     free(rs);
     *rp = NULL;
@@ -463,6 +475,6 @@ ruleset_list_stale(const ruleset_t *rs, size_t i, time_t now)
 size_t
 ruleset_memory(const ruleset_t *rs)
 {
-    return arena_reserved(rs->arena) + (rs->tax ? tax_memory(rs->tax) : 0) +
-           (rs->mx ? match_index_memory(rs->mx) : 0);
+    return arena_reserved(rs->arena) + rs->n_ents * sizeof *rs->ents +
+           (rs->tax ? tax_memory(rs->tax) : 0) + (rs->mx ? match_index_memory(rs->mx) : 0);
 }

@@ -168,8 +168,18 @@ typedef struct ruleset {
  * (ruleset_destroy). On failure returns NULL and every error found is
  * in d as "file:line: message". Never returns a partial ruleset: when an
  * allocation fails anywhere in the load (ours or libconfig's), d gets
- * "out of memory" and the result is NULL. */
+ * "out of memory" and the result is NULL. Same as
+ * ruleset_load_par(dir, d, NULL, NULL, 1): one thread. */
 ruleset_t *ruleset_load(const char *dir, diag_t *d);
+
+/* ruleset_load, with the match index (most of a large registry's load)
+ * built over threads the caller lends: run (with run_ctx) gets the
+ * build's tasks, threads of them (match_index_new_par, match.h); run
+ * NULL or threads 1: all in the calling thread. The engine creates no
+ * thread. The ruleset is the same whichever thread built what. Same
+ * ownership and errors as ruleset_load. */
+ruleset_t *ruleset_load_par(const char *dir, diag_t *d, match_run_fn run, void *run_ctx,
+                            int threads);
 void ruleset_destroy(ruleset_t **rp);
 
 /* True if list i of rs is stale at time now: it has a maximum age and
