@@ -182,6 +182,10 @@ struct person_ix {
     uint32_t *fpost_off;      /* form f's: fpost[fpost_off[f], fpost_off[f + 1]) */
     size_t n_forms;           /* distinct forms of whole words */
     keyidx_t by_skel;         /* skeletons -> record */
+    keyidx_t by_skel_ab;      /* skeletons of unvocalised words -> record:
+                               * all a Latin word's skeleton needs to find
+                               * (two Latin words pair as typos, never by
+                               * their skeletons: word_sim) */
 };
 
 bool
@@ -991,7 +995,7 @@ static int
 build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
 {
     arena_t *tmp = arena_new(0);
-    entvec_t form = {0}, del = {0}, skel = {0}, fp = {0};
+    entvec_t form = {0}, del = {0}, skel = {0}, skel_ab = {0}, fp = {0};
     formset_t fs = {0};
     size_t cap_recs = 0, cap_toks = 0;
     int rc = tmp != NULL ? 0 : -1;
@@ -1032,7 +1036,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
             uint32_t r = (uint32_t)p->n_recs;
             prec_t *rec = &p->recs[p->n_recs++];
             *rec = (prec_t){(uint32_t)e, i, (uint32_t)p->n_toks, (uint8_t)n, (uint8_t)x, false};
-            form.rec = skel.rec = fp.rec = r;
+            form.rec = skel.rec = skel_ab.rec = fp.rec = r;
             for (int k = 0; k < n && rc == 0; k++) {
                 ptok_t *o = &p->toks[p->n_toks++];
                 char *s = arena_strndup(p->arena, t[k].s, t[k].len);
@@ -1049,7 +1053,9 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
                 int64_t f = form_id(&fs, o->s, o->len);
                 if (f < 0 || ent_add(&form, keyidx_hash(o->s, o->len)) != 0 ||
                     ent_add(&fp, (uint32_t)f) != 0 ||
-                    (sl > 0 && ent_add(&skel, keyidx_hash(sk, sl)) != 0))
+                    (sl > 0 && ent_add(&skel, keyidx_hash(sk, sl)) != 0) ||
+                    (sl > 0 && (o->flags & PT_ABJAD) &&
+                     ent_add(&skel_ab, keyidx_hash(sk, sl)) != 0))
                     rc = -1;
             }
             /* Two neighbouring words joined, as another spelling writes
@@ -1085,7 +1091,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
         p->n_init = ni;
         for (size_t i = 0; i < p->n_recs; i++)
             to[i] = p->recs[i].initial ? nr++ : ni++;
-        entvec_t *ev[] = {&form, &skel, &fp};
+        entvec_t *ev[] = {&form, &skel, &skel_ab, &fp};
         for (size_t k = 0; k < sizeof ev / sizeof *ev; k++)
             for (size_t i = 0; i < ev[k]->n; i++)
                 ev[k]->v[i] = (ev[k]->v[i] & ~(uint64_t)UINT32_MAX) | to[(uint32_t)ev[k]->v[i]];
@@ -1117,7 +1123,8 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
         if (rc != 0 || p->fpost == NULL || p->fpost_off == NULL || r == NULL || t == NULL ||
             keyidx_build(&p->by_form, p->arena, form.v, form.n) != 0 ||
             keyidx_build(&p->by_del, p->arena, del.v, del.n) != 0 ||
-            keyidx_build(&p->by_skel, p->arena, skel.v, skel.n) != 0) {
+            keyidx_build(&p->by_skel, p->arena, skel.v, skel.n) != 0 ||
+            keyidx_build(&p->by_skel_ab, p->arena, skel_ab.v, skel_ab.n) != 0) {
             put_err(err, errcap, "out of memory");
             rc = -1;
         } else {
@@ -1140,6 +1147,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
     free(form.v);
     free(del.v);
     free(skel.v);
+    free(skel_ab.v);
     free(fp.v);
     free(fs.s);
     free(fs.len);
@@ -1600,9 +1608,13 @@ choose_walk(const person_ix_t *p, const ptok_t *q, int nq, int need, probes_t *p
         for (int k = 0; k < 2; k++) {
             if (q[two[k]].flags & PT_ABJAD)
                 continue; /* its skeleton is among its probes */
+            /* A Latin word's skeleton finds the unvocalised record
+             * words it pairs (by_skel_ab), not the Latin ones: its own
+             * probes reach those ("hsn" would walk every Hassan,
+             * Hussein and Hosseini). */
             char sk[PERSON_MAX_WORD + 1];
             size_t sl = skeleton(q[two[k]].s, q[two[k]].len, sk);
-            ps->t = &p->by_skel;
+            ps->t = &p->by_skel_ab;
             ps->bits = 0;
             ps->word = (int8_t)two[k];
             if (probe_add(ps, keyidx_hash(sk, sl)) != 0)
