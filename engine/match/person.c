@@ -306,6 +306,10 @@ person_spell(const match_person_words_t *w, const char *s, size_t len, char *out
             const char *f = w->spellings[r].from;
             bool start = f[0] == '^';
             f += start;
+            /* Most rules begin with another letter: skipped before the
+             * strlen (a third of the people's index build was here). */
+            if (f[0] != s[i])
+                continue;
             size_t bl = strlen(f);
             bool end = bl > 0 && f[bl - 1] == '$';
             bl -= end;
@@ -578,9 +582,33 @@ is_vowel(char c)
  * "v" (waw) may be r's "u", "o" or "w", q's "i" and "y" (yeh) r's "e",
  * "i" or "y". ("mhmd" / "muhamad", "hsini" / "hoseini", "mvsvi" /
  * "musavi"; not "hsn" / "husayn": the y is a letter of its own.) */
+/* True if the unvocalised letter a may stand for the Latin letter b. */
+static bool
+unvocalised_letter(char a, char b)
+{
+    return a == b || (a == 'v' && (b == 'u' || b == 'o' || b == 'w')) ||
+           ((a == 'i' || a == 'y') && (b == 'e' || b == 'i' || b == 'y'));
+}
+
 static bool
 unvocalised(const char *q, size_t ql, const char *r, size_t rl)
 {
+    /* Most pairs fail at an end: q's first letter stands for one of r's
+     * first letters up to its first consonant, and its last for one of
+     * r's after its last consonant; tested before the table, which a
+     * query in the Arabic script would fill for thousands of names. */
+    if (ql > rl)
+        return false;
+    if (ql > 0) {
+        size_t k = 0;
+        while (!unvocalised_letter(q[0], r[k]))
+            if (!is_vowel(r[k]) || ++k == rl)
+                return false;
+        k = rl;
+        while (!unvocalised_letter(q[ql - 1], r[k - 1]))
+            if (!is_vowel(r[k - 1]) || --k == 0)
+                return false;
+    }
     /* ok[i][j]: q[i..] matches r[j..]; filled from the ends. */
     bool ok[PERSON_MAX_WORD + 1][PERSON_MAX_WORD + 1];
     for (size_t i = ql + 1; i-- > 0;)
@@ -593,10 +621,8 @@ unvocalised(const char *q, size_t ql, const char *r, size_t rl)
                 ok[i][j] = false;
                 continue;
             }
-            char a = q[i], b = r[j];
-            bool same = a == b || (a == 'v' && (b == 'u' || b == 'o' || b == 'w')) ||
-                        ((a == 'i' || a == 'y') && (b == 'e' || b == 'i' || b == 'y'));
-            ok[i][j] = (same && ok[i + 1][j + 1]) || (is_vowel(b) && ok[i][j + 1]);
+            bool same = unvocalised_letter(q[i], r[j]);
+            ok[i][j] = (same && ok[i + 1][j + 1]) || (is_vowel(r[j]) && ok[i][j + 1]);
         }
     return ok[0][0];
 }
@@ -1398,31 +1424,78 @@ sort_by_record(uint64_t *v, uint64_t *tmp, size_t n)
     }
 }
 
+/* The first of pend[lo, hi) (record << 32 | slot, sorted) whose record
+ * is rec or later, galloping from lo: about log(distance) steps. */
+static size_t
+pend_from(const uint64_t *pend, size_t lo, size_t hi, uint32_t rec)
+{
+    if (lo >= hi || (uint32_t)(pend[lo] >> 32) >= rec)
+        return lo;
+    size_t prev = lo, step = 1, cur = lo + 1;
+    while (cur < hi && (uint32_t)(pend[cur] >> 32) < rec) {
+        prev = cur;
+        step *= 2;
+        cur = prev + step;
+    }
+    lo = prev + 1;
+    hi = cur < hi ? cur + 1 : hi;
+    while (lo < hi) {
+        size_t m = lo + (hi - lo) / 2;
+        if ((uint32_t)(pend[m] >> 32) < rec)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    return lo;
+}
+
+/* The first of ent[lo, hi) (sorted by record) whose record is rec or
+ * later, galloping from lo. */
+static size_t
+ent_from(const uint64_t *ent, size_t lo, size_t hi, uint32_t rec)
+{
+    if (lo >= hi || (uint32_t)ent[lo] >= rec)
+        return lo;
+    size_t prev = lo, step = 1, cur = lo + 1;
+    while (cur < hi && (uint32_t)ent[cur] < rec) {
+        prev = cur;
+        step *= 2;
+        cur = prev + step;
+    }
+    return first_from(ent, prev + 1, cur < hi ? cur + 1 : hi, rec);
+}
+
 /* Marks with pr's words the candidates pend[0..n) (record << 32 | slot,
  * sorted; pm[i] the words that reached pend[i]) that pr reaches (its
- * entries without an initial, sorted by record too), but those it can
- * add nothing to: each is looked for from where the last one was found,
- * galloping, so a long probe costs about n log(entries / n), a short
- * one its entries. */
+ * entries without an initial, sorted by record too). The two sorted
+ * lists are merged from the shorter one, galloping in the longer: a
+ * probe costs about min(n, entries) log(max / min), so a common word's
+ * thousands of entries cost the candidates, and the hundreds of small
+ * probes of its deletions cost their own few entries, not the list of
+ * candidates each (walking the candidates once per probe was most of
+ * a common name's search at a million names). */
 static void
 mark_sorted(cands_t *c, const uint64_t *pend, uint16_t *pm, size_t n, const probe_t *pr)
 {
     const uint64_t *ent = pr->ent;
     size_t lo = pr->mid, hi = pr->hi;
+    if (hi - lo < n) {
+        size_t i = 0;
+        for (size_t e = lo; e < hi && i < n; e++) {
+            uint32_t rec = (uint32_t)ent[e];
+            i = pend_from(pend, i, n, rec);
+            for (; i < n && (uint32_t)(pend[i] >> 32) == rec; i++) {
+                c->mask[(uint32_t)pend[i]] |= pr->bits;
+                pm[i] |= pr->bits;
+            }
+        }
+        return;
+    }
     for (size_t i = 0; i < n && lo < hi; i++) {
         if ((pm[i] & pr->bits) == pr->bits)
             continue;
         uint32_t rec = (uint32_t)(pend[i] >> 32);
-        if ((uint32_t)ent[lo] < rec) {
-            /* ent[prev] < rec; double the step until ent[cur] >= rec. */
-            size_t prev = lo, step = 1, cur = lo + 1;
-            while (cur < hi && (uint32_t)ent[cur] < rec) {
-                prev = cur;
-                step *= 2;
-                cur = prev + step;
-            }
-            lo = first_from(ent, prev + 1, cur < hi ? cur + 1 : hi, rec);
-        }
+        lo = ent_from(ent, lo, hi, rec);
         if (lo < hi && (uint32_t)ent[lo] == rec) {
             c->mask[(uint32_t)pend[i]] |= pr->bits;
             pm[i] |= pr->bits;
@@ -1691,7 +1764,15 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
             if (ps.v[k].walked || ps.v[k].bits == 0 || ps.v[k].mid == ps.v[k].hi)
                 continue;
             mark_sorted(&c, pend, pm, n_pend, &ps.v[k]);
-            /* Those with words enough leave the list. */
+            /* Those with words enough leave the list, once the probes of
+             * this word are done (a word's deletions are many probes in
+             * a row). */
+            size_t nx = k + 1;
+            while (nx < ps.n &&
+                   (ps.v[nx].walked || ps.v[nx].bits == 0 || ps.v[nx].mid == ps.v[nx].hi))
+                nx++;
+            if (nx < ps.n && ps.v[nx].bits == ps.v[k].bits)
+                continue;
             size_t m = 0;
             for (size_t i = 0; i < n_pend; i++)
                 if (too_few(pm[i], need)) {
