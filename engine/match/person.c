@@ -125,6 +125,7 @@ enum {
                         * not "Hossein") */
     PT_SURNAME = 32,   /* before the comma of "SURNAME, Given": one of
                         * these words must pair */
+    PT_ASCII = 64,     /* its form is ASCII: a byte is a code point */
 };
 
 /* A word of a person's name, in the form it is compared in. */
@@ -435,6 +436,11 @@ add_word(const person_ix_t *p, arena_t *a, const char *s, size_t len, bool abjad
         if (fl > PERSON_MAX_WORD)
             fl = PERSON_MAX_WORD;
     }
+    bool ascii = true;
+    for (size_t i = 0; i < fl; i++)
+        ascii &= (unsigned char)f[i] < 0x80;
+    if (ascii)
+        flags |= PT_ASCII;
     char *c = arena_strndup(a, f, fl);
     if (c == NULL)
         return -1;
@@ -658,6 +664,13 @@ word_sim(const ptok_t *a, const ptok_t *b)
         return 0;
     if (a->len < 5 || b->len < 5)
         return 0; /* fewer than 5 code points (below), read without decoding */
+    if (a->flags & b->flags & PT_ASCII) {
+        /* Lengths too far apart, told without decoding (most pairs of
+         * different names). */
+        int k = edits_allowed(a->len, b->len), d = (int)b->len - (int)a->len;
+        if (d > k || -d > k)
+            return 0;
+    }
     int32_t ca[PERSON_MAX_WORD], cb[PERSON_MAX_WORD];
     int na = strsim_decode(a->s, a->len, ca, PERSON_MAX_WORD);
     int nb = strsim_decode(b->s, b->len, cb, PERSON_MAX_WORD);
