@@ -1812,6 +1812,11 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
             __builtin_prefetch(&p->recs[to_score[k + 2 * PERSON_PREFETCH]]);
         if (k + PERSON_PREFETCH < n_to_score)
             __builtin_prefetch(&p->toks[p->recs[to_score[k + PERSON_PREFETCH]].tok]);
+        if (k + PERSON_PREFETCH / 2 < n_to_score) {
+            /* The words' letters: a record's are adjacent in the arena. */
+            const prec_t *nr = &p->recs[to_score[k + PERSON_PREFETCH / 2]];
+            __builtin_prefetch(p->toks[nr->tok].s);
+        }
         const prec_t *r = &p->recs[to_score[k]];
         double s = score_names(q, nq, qx, &p->toks[r->tok], r->n_tok, r->extra);
         if (s < p->threshold || s <= 0)
