@@ -425,7 +425,6 @@ read_same_as(loader_t *L, const char *file, const config_setting_t *g, reg_entit
     e->n_same_as = k;
 }
 
-/* Counts organisations of every registry file, to size the entity array. */
 /* Reads one organisation into the next entry of rs->ents. */
 static void
 read_organisation(loader_t *L, const char *file, const config_setting_t *g)

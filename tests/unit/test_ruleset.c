@@ -455,6 +455,48 @@ test_tags_shared_between_files(void **state)
     free(pol);
 }
 
+/* Registry files are read one at a time (load_registry frees each
+ * parsed file before it reads the next): a file may still name a list
+ * and a tag that only a later file declares, and a name no file
+ * declares is still an error at its own file and line. */
+static void
+test_later_file_declares(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD, RULE_OK);
+    make(t, TAX, pol,
+         "organisations = ( { id = \"a\"; name = \"Alpha\"; sources = [ \"s\" ];\n"
+         "  lists = [ \"l1\", \"l0\" ]; tags = [ \"host\", \"seven-sons\" ]; } );\n");
+    tu_rsdir_put(t, "registry/b.cfg",
+                 "tags = [ \"host\" ];\n"
+                 "lists = ( { id = \"l0\"; name = \"List zero\"; },\n"
+                 "          { id = \"l1\"; name = \"List one\"; } );\n"
+                 "organisations = ( { id = \"b\"; name = \"Beta\"; lists = [ \"l1\" ];\n"
+                 "  sources = [ \"s\" ]; } );\n");
+    diag_t *d = diag_new(0);
+    ruleset_t *rs = ruleset_load(t->path, d);
+    diag_print(d, stderr);
+    assert_non_null(rs);
+    assert_int_equal(rs->n_ents, 2);
+    const reg_entity_t *a = &rs->ents[0];
+    assert_string_equal(a->id, "a");
+    /* Both lists, sorted and unique, as if declared before. */
+    assert_int_equal(a->n_lists, 2);
+    assert_true(a->lists[0] < a->lists[1]);
+    assert_int_equal(a->n_tags, 2);
+    ruleset_destroy(&rs);
+
+    /* One unknown name among them is reported where it was written. */
+    make(t, NULL, NULL,
+         "organisations = ( { id = \"a\"; name = \"Alpha\"; sources = [ \"s\" ];\n"
+         "  lists = [ \"l1\", \"l2\" ]; } );\n");
+    char *e = load_errors(t);
+    assert_has(e, "D/registry/a.cfg:2: organisation \"a\": unknown list \"l2\" (did you mean");
+    free(e);
+    diag_destroy(&d);
+    free(pol);
+}
+
 /* A registry file of 0 bytes is what an import that died before writing
  * leaves behind: loading it as "no organisations" would silently drop a
  * whole list. */
@@ -953,6 +995,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_fixture_loads),
+        cmocka_unit_test_setup_teardown(test_later_file_declares, setup, teardown),
         cmocka_unit_test_setup_teardown(test_words_errors, setup, teardown),
         cmocka_unit_test(test_names_fixture),
         cmocka_unit_test_setup_teardown(test_names_content_digest, setup, teardown),
