@@ -1738,18 +1738,34 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         return 0;
     probes_t ps = {NULL, 0, 0, scratch, NULL, 0, 0, p->n_init};
     cands_t c;
-    if (collect_probes(p, q, nq, &ps) != 0 || cands_init(&c, scratch, 64) != 0)
-        goto oom;
     /* A record is scored when two of the query's words reach it (one when
      * the query has one whole word), or when it holds an initial, which
      * may pair any word: those head every probe's entries. */
     int need = whole >= 2 ? 2 : 1;
+    size_t heads = 0;
+    if (collect_probes(p, q, nq, &ps) != 0)
+        goto oom;
+    /* The probes choose_walk appends (skeletons) find no initials. */
+    size_t n_collected = ps.n;
+    for (size_t k = 0; k < n_collected; k++)
+        heads += ps.v[k].mid - ps.v[k].lo;
+    if (choose_walk(p, q, nq, need, &ps) != 0)
+        goto oom;
+    /* The candidate map is made as large as the entries to add need:
+     * growing it from a few slots rehashed a common word's thousands of
+     * records several times over. */
+    size_t expect = heads, cap = 64;
     for (size_t k = 0; k < ps.n; k++)
+        if (ps.v[k].walked)
+            expect += ps.v[k].hi - ps.v[k].mid;
+    while (cap < 2 * expect + 2 && cap < ((size_t)1 << 26))
+        cap *= 2;
+    if (cands_init(&c, scratch, cap) != 0)
+        goto oom;
+    for (size_t k = 0; k < n_collected; k++)
         for (size_t e = ps.v[k].lo; e < ps.v[k].mid; e++)
             if (cands_add(&c, scratch, (uint32_t)ps.v[k].ent[e], ps.v[k].bits) != 0)
                 goto oom;
-    if (choose_walk(p, q, nq, need, &ps) != 0)
-        goto oom;
     for (size_t k = 0; k < ps.n; k++) {
         const probe_t *pr = &ps.v[k];
         for (size_t e = pr->mid; pr->walked && e < pr->hi; e++)
