@@ -643,6 +643,7 @@ typedef struct nbwork {
     uint8_t *owner;      /* chunk -> the task that did it (shared,
                           * each entry written once) */
     uint8_t self;        /* this task's number */
+    xcache_t *xc;        /* its token expansions (NULL: none) */
     mnb_t *v;            /* the neighbours it found (malloc'd) */
     size_t n, cap;       /* count, capacity */
     int rc;              /* 0, or -1 on OOM */
@@ -671,7 +672,7 @@ nb_one(nbwork_t *w, arena_t *tmp, size_t r)
     arena_reset(tmp);
     search_res_t *res = NULL;
     size_t nres = 0, capres = 0;
-    if (search_fuzzy(ix, rec->norm, rec->len, tmp, &res, &nres, &capres) != 0)
+    if (search_fuzzy_x(ix, rec->norm, rec->len, tmp, w->xc, &res, &nres, &capres) != 0)
         return -1;
     rec->nb = (uint32_t)w->n;
     for (size_t i = 0; i < nres; i++) {
@@ -696,6 +697,8 @@ nb_task(void *arg)
         w->rc = -1;
         return;
     }
+    /* Without one (OOM) the searches find the same, slower. */
+    w->xc = xcache_new(w->ix);
     size_t n_recs = w->ix->n_recs;
     for (;;) {
         size_t c = atomic_fetch_add(w->next, 1);
@@ -708,10 +711,12 @@ nb_task(void *arg)
                 w->rc = -1;
                 /* The others stop at their next chunk. */
                 atomic_store(w->next, (n_recs + NB_CHUNK - 1) / NB_CHUNK);
-                arena_destroy(&tmp);
-                return;
+                break;
             }
+        if (w->rc != 0)
+            break;
     }
+    xcache_destroy(&w->xc);
     arena_destroy(&tmp);
 }
 
@@ -735,7 +740,7 @@ build_neighbours(builder_t *b, match_run_fn run, void *run_ctx, int n_tasks)
     if (owner == NULL)
         return -1;
     for (int t = 0; t < nt; t++) {
-        w[t] = (nbwork_t){ix, &next, owner, (uint8_t)t, NULL, 0, 0, 0};
+        w[t] = (nbwork_t){ix, &next, owner, (uint8_t)t, NULL, NULL, 0, 0, 0};
         args[t] = &w[t];
     }
     if (nt == 1)

@@ -329,6 +329,23 @@ typedef struct search_res {
 int search_fuzzy(const match_index_t *ix, const char *norm, size_t len, arena_t *scratch,
                  search_res_t **res, size_t *n_res, size_t *cap_res);
 
+/* The similar dictionary tokens of each dictionary token, remembered
+ * once found: the neighbour pass (build.c) searches every record's own
+ * name, so it meets each common token thousands of times, and finding
+ * its typos (the deletion probes) was a fifth of a million names' load.
+ * One per thread (not shared); it only speeds a search up, never changes
+ * it. */
+typedef struct xcache xcache_t;
+
+/* A cache for ix's dictionary; NULL on OOM (search without one). */
+xcache_t *xcache_new(const match_index_t *ix);
+void xcache_destroy(xcache_t **xp);
+
+/* search_fuzzy, with the query tokens' expansions taken from and kept
+ * in xc (NULL: none). The same results. */
+int search_fuzzy_x(const match_index_t *ix, const char *norm, size_t len, arena_t *scratch,
+                   xcache_t *xc, search_res_t **res, size_t *n_res, size_t *cap_res);
+
 /* True for a body that belongs to one country (a university, an
  * institute): the same name abroad is another body, not a look-alike. */
 static inline bool

@@ -2,6 +2,7 @@
 /* search.c -- fuzzy search: query tokens, their similar dictionary tokens, candidates, scores. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fold.h"
@@ -157,10 +158,84 @@ probe_del(const match_index_t *ix, qtok_t *q, const qform_t *f, uint32_t h, uint
     }
 }
 
+/* A dictionary token's expansion as expand_token leaves it (xcache_t). */
+typedef struct xexp {
+    double a, maxb;
+    bool stop;
+    uint8_t n_exp;
+    uint32_t exp_tid[MAX_EXP];
+    float exp_sim[MAX_EXP];
+} xexp_t;
+
+struct xcache {
+    xexp_t **slot; /* token id * 2 + abbrev -> its expansion, or NULL */
+    size_t n;      /* slots */
+    arena_t *a;    /* owns the expansions */
+};
+
+xcache_t *
+xcache_new(const match_index_t *ix)
+{
+    xcache_t *x = calloc(1, sizeof *x);
+    if (x == NULL)
+        return NULL;
+    x->n = ix->n_toks * 2;
+    x->slot = calloc(x->n ? x->n : 1, sizeof *x->slot);
+    x->a = arena_new(0);
+    if (x->slot == NULL || x->a == NULL)
+        xcache_destroy(&x);
+    return x;
+}
+
+void
+xcache_destroy(xcache_t **xp)
+{
+    if (xp == NULL || *xp == NULL)
+        return;
+    free((*xp)->slot);
+    arena_destroy(&(*xp)->a);
+    free(*xp);
+    *xp = NULL;
+}
+
+static void expand_token_now(const match_index_t *ix, qtok_t *q);
+
+/* Fills q's similar dictionary tokens and weights (expand_token_now),
+ * from xc when it has them. */
+static void
+expand_token(const match_index_t *ix, qtok_t *q, xcache_t *xc)
+{
+    if (xc == NULL) {
+        expand_token_now(ix, q);
+        return;
+    }
+    int32_t tid = find_token(ix, q->s, q->len);
+    size_t i = tid >= 0 ? (size_t)tid * 2 + q->abbrev : SIZE_MAX;
+    const xexp_t *e = i < xc->n ? xc->slot[i] : NULL;
+    if (e == NULL) {
+        expand_token_now(ix, q);
+        xexp_t *k = i < xc->n ? arena_alloc(xc->a, sizeof *k) : NULL;
+        if (k != NULL) { /* else not kept: the next search finds it again */
+            *k = (xexp_t){q->a, q->maxb, q->stop, (uint8_t)q->n_exp, {0}, {0}};
+            memcpy(k->exp_tid, q->exp_tid, (size_t)q->n_exp * sizeof *k->exp_tid);
+            memcpy(k->exp_sim, q->exp_sim, (size_t)q->n_exp * sizeof *k->exp_sim);
+            xc->slot[i] = k;
+        }
+        return;
+    }
+    q->tid = tid;
+    q->a = e->a;
+    q->maxb = e->maxb;
+    q->stop = e->stop;
+    q->n_exp = e->n_exp;
+    memcpy(q->exp_tid, e->exp_tid, (size_t)e->n_exp * sizeof *q->exp_tid);
+    memcpy(q->exp_sim, e->exp_sim, (size_t)e->n_exp * sizeof *q->exp_sim);
+}
+
 /* Fills q's similar dictionary tokens and weights. A token that is not
  * a stop word but most resembles one ("Corproation") counts as one. */
 static void
-expand_token(const match_index_t *ix, qtok_t *q)
+expand_token_now(const match_index_t *ix, qtok_t *q)
 {
     q->tid = find_token(ix, q->s, q->len);
     q->stop = q->tid >= 0 ? ix->toks[q->tid].stop : norm_is_stopword(q->s, q->len);
@@ -366,6 +441,13 @@ int
 search_fuzzy(const match_index_t *ix, const char *norm, size_t len, arena_t *scratch,
              search_res_t **res, size_t *n_res, size_t *cap_res)
 {
+    return search_fuzzy_x(ix, norm, len, scratch, NULL, res, n_res, cap_res);
+}
+
+int
+search_fuzzy_x(const match_index_t *ix, const char *norm, size_t len, arena_t *scratch,
+               xcache_t *xc, search_res_t **res, size_t *n_res, size_t *cap_res)
+{
     if (ix->n_recs == 0)
         return 0;
     qtok_t *qt = arena_alloc(scratch, MAX_QTOK * sizeof *qt);
@@ -387,7 +469,7 @@ search_fuzzy(const match_index_t *ix, const char *norm, size_t len, arena_t *scr
         }
         qt[nq].len = (uint32_t)fold_token(&ix->words, norm + st, i - st, &qt[nq].s);
         qt[nq].abbrev = qt[nq].s != norm + st;
-        expand_token(ix, &qt[nq]);
+        expand_token(ix, &qt[nq], xc);
         A += qt[nq].a;
         nq++;
     }
