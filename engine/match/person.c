@@ -61,15 +61,23 @@
  * that hold it: by form (every whole word, and every two neighbouring
  * words joined), by deletion (SymSpell: the form and each form with one
  * letter deleted, for words of 5 letters or more, so a typo meets its
- * word), and by skeleton (the form without a, e, i, o, u, y, w, v, for
- * words from the Arabic script). The deletion table leads to the distinct
- * forms, and each form to its records (fpost), so a common name is listed
- * once and not once per deletion: "muhammad" was under its form and its
- * eight deletions, nine lists of the same records (at a million names,
- * 500,000 entries for one query word, and 100 MiB of index). A search
- * probes its own words the same ways, keeps the records that two of its
- * words reached (one when it has one whole word, or when the record holds
- * an initial), and scores them.
+ * word), and by skeleton (the form without a, e, i, o, u, y, w, v: of
+ * every word, and apart of the words from the Arabic script, which is
+ * all a Latin word's skeleton needs to find). The deletion table leads
+ * to the distinct forms, and each form to its records (fpost), so a
+ * common name is listed once and not once per deletion: "muhammad" was
+ * under its form and its eight deletions, nine lists of the same records
+ * (at a million names, 500,000 entries for one query word, and 100 MiB
+ * of index). A search probes its own words the same ways, each only
+ * where it may pair: of the forms its deletions meet, those it may pair
+ * (form_pairs), and a Latin word's skeleton among unvocalised words. It
+ * keeps the records that two of its words reached (one when it has one
+ * whole word), and those with an initial where two words may pair
+ * (initial_may_match), and scores them. (A deletion meets forms its
+ * word cannot pair, "ahmad" for "amjad"; walked, they made candidates
+ * that scoring refused, and by luck found a few matches that no probe
+ * reaches, such as a Latin word and an unvocalised one, which the
+ * skeletons now find every time.)
  * It walks few entries (choose_walk): the records holding an initial come
  * first under every hash, so they are taken without testing the others;
  * of the rest it walks either every word's entries but the commonest's
@@ -137,6 +145,15 @@ typedef struct ptok {
                     * whose form is "evgeni"): what an initial stands for */
 } ptok_t;
 
+/* How the words of one form are written (person_ix_t.form_how), beside
+ * its PT_KNOWN and PT_ASCII, which are the form's own. */
+enum {
+    FORM_ABJAD = 0x01, /* some record's word of the form is unvocalised */
+    FORM_LATIN = 0x80, /* some record's word of the form is Latin */
+};
+_Static_assert((FORM_LATIN | FORM_ABJAD) & (PT_KNOWN | PT_ASCII) ? 0 : 1,
+               "form_how keeps a form's flags and how it is written apart");
+
 /* A title or a particle as probed_fully compares it. */
 typedef struct popt {
     const char *skel; /* its skeleton (index arena) */
@@ -171,6 +188,9 @@ struct person_ix {
     prec_t *recs;             /* names of individuals, those with an
                                * initial first */
     size_t n_recs;            /* count */
+    uint32_t *init_letters;   /* record r < n_init: bit c - 'a' for each
+                               * initial c it holds (the query words they
+                               * may pair: person_search) */
     uint32_t n_init;          /* records [0, n_init) hold an initial: in
                                * every table, the entries under one hash
                                * (sorted by record) start with them */
@@ -182,6 +202,10 @@ struct person_ix {
                                * holding each whole word's form */
     uint32_t *fpost_off;      /* form f's: fpost[fpost_off[f], fpost_off[f + 1]) */
     size_t n_forms;           /* distinct forms of whole words */
+    const char **form_s;      /* form f's letters (index arena) */
+    uint8_t *form_len;        /* its length */
+    uint8_t *form_how;        /* its PT_KNOWN and PT_ASCII, and how records
+                               * write it: FORM_LATIN, FORM_ABJAD */
     keyidx_t by_skel;         /* skeletons -> record */
     keyidx_t by_skel_ab;      /* skeletons of unvocalised words -> record:
                                * all a Latin word's skeleton needs to find
@@ -1036,6 +1060,8 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
     arena_t *tmp = arena_new(0);
     entvec_t form = {0}, del = {0}, skel = {0}, skel_ab = {0}, fp = {0};
     formset_t fs = {0};
+    uint8_t *how = NULL; /* form_how while building */
+    size_t cap_how = 0;
     size_t cap_recs = 0, cap_toks = 0;
     int rc = tmp != NULL ? 0 : -1;
     if (rc != 0)
@@ -1089,7 +1115,16 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
                     continue;
                 char sk[PERSON_MAX_WORD + 1];
                 size_t sl = skeleton(o->s, o->len, sk);
+                size_t n_before = fs.n;
                 int64_t f = form_id(&fs, o->s, o->len);
+                if (f >= 0 && fs.n > n_before &&
+                    vec_grow(&how, &cap_how, fs.n, sizeof *how, 1024) != 0)
+                    f = -1;
+                if (f >= 0) {
+                    if (fs.n > n_before)
+                        how[f] = o->flags & (PT_KNOWN | PT_ASCII);
+                    how[f] |= (o->flags & PT_ABJAD) ? FORM_ABJAD : FORM_LATIN;
+                }
                 if (f < 0 || ent_add(&form, keyidx_hash(o->s, o->len)) != 0 ||
                     ent_add(&fp, (uint32_t)f) != 0 ||
                     (sl > 0 && ent_add(&skel, keyidx_hash(sk, sl)) != 0) ||
@@ -1145,6 +1180,25 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
         }
         fp.n = keyidx_sort_unique(fp.v, fp.n);
         p->n_forms = fs.n;
+        p->form_s = arena_alloc(p->arena, (fs.n ? fs.n : 1) * sizeof *p->form_s);
+        p->form_len = arena_alloc(p->arena, fs.n ? fs.n : 1);
+        p->form_how = arena_alloc(p->arena, fs.n ? fs.n : 1);
+        p->init_letters =
+            arena_calloc(p->arena, p->n_init ? p->n_init : 1, sizeof *p->init_letters);
+        if (p->form_s == NULL || p->form_len == NULL || p->form_how == NULL ||
+            p->init_letters == NULL) {
+            rc = -1;
+        } else if (fs.n) {
+            memcpy(p->form_s, fs.s, fs.n * sizeof *fs.s);
+            memcpy(p->form_len, fs.len, fs.n);
+            memcpy(p->form_how, how, fs.n);
+        }
+        for (size_t i = 0; rc == 0 && i < p->n_recs; i++)
+            for (uint8_t k = 0; p->recs[i].initial && k < p->recs[i].n_tok; k++) {
+                const ptok_t *o = &p->toks[p->recs[i].tok + k];
+                if (o->flags & PT_INITIAL)
+                    p->init_letters[to[i]] |= 1u << (o->s[0] - 'a');
+            }
         p->fpost = arena_alloc(p->arena, (fp.n ? fp.n : 1) * sizeof *p->fpost);
         p->fpost_off = arena_alloc(p->arena, (fs.n + 1) * sizeof *p->fpost_off);
         if (p->fpost != NULL && p->fpost_off != NULL) {
@@ -1190,6 +1244,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
     free(fp.v);
     free(fs.s);
     free(fs.len);
+    free(how);
     free(fs.slot);
     arena_destroy(&tmp);
     return rc;
@@ -1297,8 +1352,7 @@ typedef struct probe {
     const uint64_t *ent; /* the table's entries (keyidx_t.ent, or fpost) */
     size_t lo, hi;       /* its entries under the hash, or of the form */
     size_t mid;          /* the first of them without an initial (n_init) */
-    uint16_t bits;       /* the query words it stands for (0: it only finds
-                          * candidates, it reaches no word) */
+    uint16_t bits;       /* the query words it stands for */
     int8_t word;         /* the one word, or -1 for two joined */
     bool walked;         /* its entries [mid, hi) are walked */
 } probe_t;
@@ -1394,21 +1448,40 @@ sort_u32(uint32_t *v, size_t n)
     }
 }
 
-/* The probes of form s[0..len)'s deletion variants (each_deletion): one
- * probe for each form they lead to, once, of the records holding it.
- * Returns 0, or -1 on OOM. */
+/* True if the query's word t may pair a record's word of form f: word_sim
+ * compares a word by its letters, PT_KNOWN, PT_ASCII and whether it is
+ * unvocalised, and a form's words differ only in the last, tried both
+ * ways when its records write it both ways. */
+static bool
+form_pairs(const person_ix_t *p, const ptok_t *t, uint32_t f)
+{
+    uint8_t how = p->form_how[f];
+    ptok_t o = {p->form_s[f], p->form_len[f], how & (PT_KNOWN | PT_ASCII), p->form_s[f][0]};
+    if ((how & FORM_LATIN) && word_sim(t, &o) > 0)
+        return true;
+    o.flags |= PT_ABJAD;
+    return (how & FORM_ABJAD) && word_sim(t, &o) > 0;
+}
+
+/* The probes of the query's word t by its deletion variants
+ * (each_deletion): one probe for each form they lead to that t may pair
+ * (form_pairs), once, of the records holding it. A deletion meets many
+ * forms t does not pair ("amad" of "amjad" is a deletion of "ahmad",
+ * five letters apart from it by one swap at most): walked or looked up,
+ * their records made candidates that scoring then refused, most of a
+ * common name's search at a million names. Returns 0, or -1 on OOM. */
 static int
-probe_forms(const person_ix_t *p, const char *s, size_t len, probes_t *ps)
+probe_forms(const person_ix_t *p, const ptok_t *t, probes_t *ps)
 {
     formids_t f = {NULL, 0, 0, ps->a, p};
-    if (each_deletion(s, len, formids_add, &f) != 0)
+    if (each_deletion(t->s, t->len, formids_add, &f) != 0)
         return -1;
     sort_u32(f.v, f.n);
     for (size_t i = 0; i < f.n; i++) {
         if (i > 0 && f.v[i] == f.v[i - 1])
             continue;
         size_t lo = p->fpost_off[f.v[i]], hi = p->fpost_off[f.v[i] + 1];
-        if (lo == hi)
+        if (lo == hi || !form_pairs(p, t, f.v[i]))
             continue;
         if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
             return -1;
@@ -1529,8 +1602,12 @@ word_again(const ptok_t *q, int i)
 }
 
 /* Collects the probes of the query's words q[0..nq): each whole word by
- * its form, its deletions and (unvocalised) its skeleton; two
- * neighbouring whole words joined. Returns 0, or -1 on OOM. */
+ * its form, its deletions and its skeleton; two neighbouring whole words
+ * joined. An unvocalised word's skeleton finds every record word it may
+ * pair by its letters (by_skel); a Latin word's finds the unvocalised
+ * ones (by_skel_ab), which its form and deletions do not, and not the
+ * Latin ones, which they do ("hsn" would find every Hassan, Hussein and
+ * Hosseini). Returns 0, or -1 on OOM. */
 static int
 collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
 {
@@ -1547,15 +1624,13 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
         ps->t = &p->by_form;
         if (probe_add(ps, keyidx_hash(t->s, t->len)) != 0)
             return -1;
-        if (probe_forms(p, t->s, t->len, ps) != 0)
+        if (probe_forms(p, t, ps) != 0)
             return -1;
-        if (t->flags & PT_ABJAD) {
-            char sk[PERSON_MAX_WORD + 1];
-            size_t sl = skeleton(t->s, t->len, sk);
-            ps->t = &p->by_skel;
-            if (sl > 0 && probe_add(ps, keyidx_hash(sk, sl)) != 0)
-                return -1;
-        }
+        char sk[PERSON_MAX_WORD + 1];
+        size_t sl = skeleton(t->s, t->len, sk);
+        ps->t = (t->flags & PT_ABJAD) ? &p->by_skel : &p->by_skel_ab;
+        if (sl > 0 && probe_add(ps, keyidx_hash(sk, sl)) != 0)
+            return -1;
     joined:
         if (i + 1 < nq && !(q[i + 1].flags & (PT_INITIAL | PT_OPTIONAL))) {
             char j[2 * PERSON_MAX_WORD + 1];
@@ -1610,6 +1685,54 @@ probed_fully(const person_ix_t *p, const ptok_t *t)
             return false;
     }
     return true;
+}
+
+/* What the query's words may pair in a record that holds an initial
+ * without their probes reaching it (initial_may_match). A word that
+ * probed_fully pairs only what its probes reach, and the record's
+ * initials. */
+typedef struct unreached {
+    uint16_t any;                     /* words that may pair any record's word
+                                       * unreached: initials, titles and
+                                       * particles, a word written twice, a
+                                       * word not probed_fully */
+    uint32_t letters[PERSON_MAX_TOK]; /* each word's first letters, as an
+                                       * initial pairs it (word_sim) */
+} unreached_t;
+
+static void
+unreached_init(const person_ix_t *p, const ptok_t *q, int nq, unreached_t *u)
+{
+    u->any = 0;
+    for (int i = 0; i < nq; i++) {
+        u->letters[i] = 0;
+        char c[2] = {q[i].s[0], q[i].first};
+        for (int k = 0; k < 2; k++)
+            if (c[k] >= 'a' && c[k] <= 'z')
+                u->letters[i] |= 1u << (c[k] - 'a');
+        if ((q[i].flags & (PT_INITIAL | PT_OPTIONAL)) || word_again(q, i) ||
+            !probed_fully(p, &q[i]))
+            u->any |= (uint16_t)(1u << i);
+    }
+}
+
+/* False if record rec, which holds an initial and which the query's
+ * words of mask m reached, cannot have two of the query's nq words
+ * paired, which a match of two names of two words or more needs
+ * (score_names): a word it did not reach pairs only as u tells. Every
+ * record with an initial that a word reaches is a candidate, so a common
+ * word ("muhammad") made its every record with an initial one, and most
+ * were scored to be refused. */
+static bool
+initial_may_match(const person_ix_t *p, const unreached_t *u, int nq, uint32_t rec, uint16_t m)
+{
+    uint32_t init = p->init_letters[rec];
+    int pairs = 0;
+    for (int i = 0; i < nq && pairs < 2; i++) {
+        uint16_t b = (uint16_t)(1u << i);
+        pairs += (m & b) || (u->any & b) || (u->letters[i] & init);
+    }
+    return pairs >= 2;
 }
 
 /* True if walking b entries the second way (choose_walk) costs less
@@ -1690,33 +1813,17 @@ choose_walk(const person_ix_t *p, const ptok_t *q, int nq, int need, probes_t *p
     if (y >= 0) {
         uint16_t xy = (uint16_t)(1u << x | 1u << y);
         size_t cost = 0;
-        int two[2] = {x, y};
-        for (int k = 0; k < 2; k++) {
-            if (q[two[k]].flags & PT_ABJAD)
-                continue; /* its skeleton is among its probes */
-            /* A Latin word's skeleton finds the unvocalised record
-             * words it pairs (by_skel_ab), not the Latin ones: its own
-             * probes reach those ("hsn" would walk every Hassan,
-             * Hussein and Hosseini). */
-            char sk[PERSON_MAX_WORD + 1];
-            size_t sl = skeleton(q[two[k]].s, q[two[k]].len, sk);
-            ps->t = &p->by_skel_ab;
-            ps->bits = 0;
-            ps->word = (int8_t)two[k];
-            if (probe_add(ps, keyidx_hash(sk, sl)) != 0)
-                return -1;
-        }
         for (size_t k = 0; k < ps->n; k++)
-            if (ps->v[k].bits == 0 || (ps->v[k].bits & xy))
+            if (ps->v[k].bits & xy)
                 cost += ps->v[k].hi - ps->v[k].mid;
         if (walk_less(cost, cost_a)) {
             for (size_t k = 0; k < ps->n; k++)
-                ps->v[k].walked = ps->v[k].bits == 0 || (ps->v[k].bits & xy);
+                ps->v[k].walked = (ps->v[k].bits & xy) != 0;
             return 0;
         }
     }
     for (size_t k = 0; k < ps->n; k++)
-        ps->v[k].walked = ps->v[k].bits != 0 && (big < 0 || ps->v[k].word != big);
+        ps->v[k].walked = big < 0 || ps->v[k].word != big;
     return 0;
 }
 
@@ -1745,9 +1852,7 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
     size_t heads = 0;
     if (collect_probes(p, q, nq, &ps) != 0)
         goto oom;
-    /* The probes choose_walk appends (skeletons) find no initials. */
-    size_t n_collected = ps.n;
-    for (size_t k = 0; k < n_collected; k++)
+    for (size_t k = 0; k < ps.n; k++)
         heads += ps.v[k].mid - ps.v[k].lo;
     if (choose_walk(p, q, nq, need, &ps) != 0)
         goto oom;
@@ -1762,7 +1867,7 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         cap *= 2;
     if (cands_init(&c, scratch, cap) != 0)
         goto oom;
-    for (size_t k = 0; k < n_collected; k++)
+    for (size_t k = 0; k < ps.n; k++)
         for (size_t e = ps.v[k].lo; e < ps.v[k].mid; e++)
             if (cands_add(&c, scratch, (uint32_t)ps.v[k].ent[e], ps.v[k].bits) != 0)
                 goto oom;
@@ -1790,15 +1895,14 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         for (size_t i = 0; i < n_pend; i++)
             pm[i] = c.mask[(uint32_t)pend[i]];
         for (size_t k = 0; n_pend > 0 && k < ps.n; k++) {
-            if (ps.v[k].walked || ps.v[k].bits == 0 || ps.v[k].mid == ps.v[k].hi)
+            if (ps.v[k].walked || ps.v[k].mid == ps.v[k].hi)
                 continue;
             mark_sorted(&c, pend, pm, n_pend, &ps.v[k]);
             /* Those with words enough leave the list, once the probes of
              * this word are done (a word's deletions are many probes in
              * a row). */
             size_t nx = k + 1;
-            while (nx < ps.n &&
-                   (ps.v[nx].walked || ps.v[nx].bits == 0 || ps.v[nx].mid == ps.v[nx].hi))
+            while (nx < ps.n && (ps.v[nx].walked || ps.v[nx].mid == ps.v[nx].hi))
                 nx++;
             if (nx < ps.n && ps.v[nx].bits == ps.v[k].bits)
                 continue;
@@ -1818,9 +1922,16 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
     size_t n_to_score = 0;
     if (to_score == NULL)
         goto oom;
+    /* A name of one word matches only a name of one word, by one pair:
+     * no record with an initial is refused before it is scored. */
+    unreached_t u;
+    bool by_pairs = nq + qx >= 2;
+    if (by_pairs)
+        unreached_init(p, q, nq, &u);
     for (size_t k = 0; k < c.n; k++) {
         uint32_t slot = c.list[k], rec = c.key[slot] - 1;
-        if (rec < p->n_init || !too_few(c.mask[slot], need))
+        if (rec < p->n_init ? !by_pairs || initial_may_match(p, &u, nq, rec, c.mask[slot])
+                            : !too_few(c.mask[slot], need))
             to_score[n_to_score++] = rec;
     }
     for (size_t k = 0; k < n_to_score; k++) {

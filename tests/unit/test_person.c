@@ -64,6 +64,7 @@ static const char *atab_al[] = {
     "\xd0\x98\xd1\x81\xd0\xbb\xd0\xb0\xd0\xbc \xd0\xa1\xd0\xb5\xd0\xb8\xd1\x82-\xd0\xa3\xd0\xbc"
     "\xd0\xb0\xd1\x80\xd0\xbe\xd0\xb2\xd0\xb8\xd1\x87 \xd0\x90\xd1\x82\xd0\xb0\xd0\xb1\xd0\xb8"
     "\xd0\xb5\xd0\xb2"};
+static const char *tufail_al[] = {"Tufail, S.M."};
 static const char *kim_dob[] = {"1984-01-08"};
 static const char *sik_dob[] = {"1967", "1968", "1969"};
 static const char *prig_dob[] = {"1961-06-01"};
@@ -91,6 +92,8 @@ enum {
     E_MCL,
     E_MATI,
     E_ATAB,
+    E_TUFAIL,
+    E_HSN,
     E_EXCH,
     E_HIT,
     N_ENTS
@@ -162,6 +165,14 @@ static reg_entity_t ents[N_ENTS] = {
                 PERSON,
                 .aliases = atab_al,
                 .n_aliases = 1},
+    [E_TUFAIL] = {.id = "un-qdi.056",
+                  .name = "MOHAMMED TUFAIL",
+                  PERSON,
+                  .aliases = tufail_al,
+                  .n_aliases = 1},
+    /* Made up, no listing: a name with an initial and a word in the
+     * Arabic script (حسن), for test_initial_records. */
+    [E_HSN] = {.id = "made-up-1", .name = "\xd8\xad\xd8\xb3\xd9\x86 Faraj X.", PERSON},
     [E_EXCH] = {.id = "sdn-13129",
                 .name = "MOHAMMAD WALI MONEY EXCHANGE",
                 .type = "company",
@@ -335,6 +346,27 @@ test_initials_and_patronymics(void **state)
     const match_hit_t *x = hit_on(h, n, E_MCL);
     assert_non_null(x);
     assert_true(x->score < 0.95);
+}
+
+/* A record that holds an initial is scored only when two of the query's
+ * words may pair in it (person.c, initial_may_match): words that their
+ * probes reach (a Latin word reaches an unvocalised one by its skeleton),
+ * or that its initial pairs, which no probe reaches. */
+static void
+test_initial_records(void **state)
+{
+    (void)state;
+    /* "Tufail, S.M.": only "Tufail" is reached; the initials pair
+     * "Sultan" and "Mahmood" (2.7 / 3 = 0.90). */
+    expect_person("Sultan Mahmood Tufail", E_TUFAIL, 0.89);
+    expect_person("S. M. Tufail", E_TUFAIL, 0.89);
+    /* No word begins with S or M: the initials pair nothing. */
+    expect_not("Bashir Tufail", E_TUFAIL);
+    /* "Faraj" is reached by its form, "Hasan" by its skeleton "hsn" (the
+     * unvocalised حسن it pairs); the initial X is left over ((1 + 0.9) /
+     * 2 * 0.94 = 0.89). */
+    expect_person("Hasan Faraj", E_HSN, 0.89);
+    expect_not("Karim Faraj", E_HSN);
 }
 
 static void
@@ -958,6 +990,7 @@ main(void)
         cmocka_unit_test(test_word_order),
         cmocka_unit_test(test_initials_and_patronymics),
         cmocka_unit_test(test_transliteration),
+        cmocka_unit_test(test_initial_records),
         cmocka_unit_test(test_particles_titles_surnames),
         cmocka_unit_test(test_people_and_organisations_apart),
         cmocka_unit_test(test_birth_date),
