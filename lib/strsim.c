@@ -50,6 +50,38 @@ strsim_one_swap(const int32_t *a, int la, const int32_t *b, int lb)
     return true;
 }
 
+/* True if a[0..n) and b[0..n) are equal. */
+static bool
+same_cp(const int32_t *a, const int32_t *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
+/* strsim_osa_within for k = 1, the budget of most words (6 to 12
+ * letters), in one pass instead of the table: after the common prefix,
+ * one substitution, swap, insertion or deletion must leave the rest
+ * equal. The lengths differ by one at most. */
+static int
+osa_one(const int32_t *a, int la, const int32_t *b, int lb)
+{
+    int i = 0, m = la < lb ? la : lb;
+    while (i < m && a[i] == b[i])
+        i++;
+    if (la == lb) {
+        if (i == la || same_cp(a + i + 1, b + i + 1, la - i - 1))
+            return i == la ? 0 : 1;
+        return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+                       same_cp(a + i + 2, b + i + 2, la - i - 2)
+                   ? 1
+                   : 2;
+    }
+    return la > lb ? (same_cp(a + i + 1, b + i, lb - i) ? 1 : 2)
+                   : (same_cp(a + i, b + i + 1, la - i) ? 1 : 2);
+}
+
 int
 strsim_osa_within(const int32_t *a, int la, const int32_t *b, int lb, int k)
 {
@@ -57,6 +89,10 @@ strsim_osa_within(const int32_t *a, int la, const int32_t *b, int lb, int k)
     assert(k >= 0 && k < 255);
     if (abs(la - lb) > k)
         return k + 1;
+    if (la == 0 || lb == 0)
+        return la + lb; /* (the rows below would find no column) */
+    if (k == 1)
+        return osa_one(a, la, b, lb);
     uint8_t d[STRSIM_MAX_CP + 1][STRSIM_MAX_CP + 1];
     for (int i = 0; i <= la; i++)
         d[i][0] = (uint8_t)i;

@@ -93,6 +93,37 @@ test_one_swap(void **state)
     assert_false(swap("", ""));
 }
 
+/* Within one edit (k = 1) has a pass of its own (strsim.c, osa_one): it
+ * must say what the table says (k = 2), for every pair of strings of up
+ * to 5 letters over three. */
+static void
+test_osa_one_is_the_table(void **state)
+{
+    (void)state;
+    char w[400][6];
+    int n = 0;
+    for (int len = 0, top = 1; len <= 5; len++, top *= 3)
+        for (int v = 0; v < top; v++) {
+            for (int i = 0, x = v; i < len; i++, x /= 3)
+                w[n][i] = (char)('a' + x % 3);
+            w[n++][len] = '\0';
+        }
+    assert_int_equal(n, 364);
+    long checked = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            int table = osa(w[i], w[j], 2);
+            int one = osa(w[i], w[j], 1);
+            if (one != (table <= 1 ? table : 2)) {
+                print_error("\"%s\" / \"%s\": %d within one, %d by the table\n", w[i], w[j], one,
+                            table);
+                fail();
+            }
+            checked++;
+        }
+    assert_int_equal(checked, 364L * 364);
+}
+
 static void
 test_osa_within(void **state)
 {
@@ -149,9 +180,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_decode),
-        cmocka_unit_test(test_one_swap),
-        cmocka_unit_test(test_osa_within),
+        cmocka_unit_test(test_decode),       cmocka_unit_test(test_one_swap),
+        cmocka_unit_test(test_osa_within),   cmocka_unit_test(test_osa_one_is_the_table),
         cmocka_unit_test(test_jaro_winkler),
     };
     return cmocka_run_group_tests_name("strsim", tests, NULL, NULL);
