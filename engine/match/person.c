@@ -419,6 +419,24 @@ is_patronymic(const person_ix_t *p, const char *s, size_t len)
     return false;
 }
 
+/* True if word s[0..len) may be a title or a particle. Those are Latin
+ * words; a word from the Arabic script of two letters that reads like
+ * one is a name whose first letter its rendering dropped (عمر, Umar,
+ * renders "mr"; عدي, Uday, "di"), unless it is the article written apart
+ * (ال, "al": a joined particle). */
+static bool
+is_optional(const person_ix_t *p, const char *s, size_t len, bool abjad)
+{
+    if (abjad && len <= 2) {
+        bool article = false;
+        for (size_t j = 0; j < p->w.n_joined && !article; j++)
+            article = strlen(p->w.joined[j]) == len && memcmp(p->w.joined[j], s, len) == 0;
+        if (!article)
+            return false;
+    }
+    return find_str(&p->by_opt, p->opt, s, len) >= 0;
+}
+
 /* Appends word s[0..len) (lower-case Latin, from an unvocalised script if
  * abjad) to t[*n], its form copied into a; past PERSON_MAX_TOK words it
  * counts in *extra. Its flags are more and what it is; a title or a
@@ -437,7 +455,7 @@ add_word(const person_ix_t *p, arena_t *a, const char *s, size_t len, bool abjad
     char f[PERSON_FORM_CAP];
     uint8_t flags = (abjad ? PT_ABJAD : 0) | more;
     size_t fl;
-    if (find_str(&p->by_opt, p->opt, s, len) >= 0) {
+    if (is_optional(p, s, len, abjad)) {
         /* "bin" is a particle in "Osama bin Laden", a name in "Wang Bin":
          * it pairs when both names have it, and counts for nothing when
          * one has not. */

@@ -94,6 +94,10 @@ enum {
     E_ATAB,
     E_TUFAIL,
     E_HSN,
+    E_UDAY,
+    E_QUSAY,
+    E_SABAWI,
+    E_UMAR,
     E_EXCH,
     E_HIT,
     N_ENTS
@@ -173,6 +177,13 @@ static reg_entity_t ents[N_ENTS] = {
     /* Made up, no listing: a name with an initial and a word in the
      * Arabic script (حسن), for test_initial_records. */
     [E_HSN] = {.id = "made-up-1", .name = "\xd8\xad\xd8\xb3\xd9\x86 Faraj X.", PERSON},
+    /* UN IQi.003, IQi.002, IQi.036 and IQi.082 by their names in the
+     * Arabic script: Uday and Qusay, sons of Saddam Hussein; Sab'awi
+     * Ibrahim Hassan al-Tikriti and his son Omar. */
+    [E_UDAY] = {.id = "un-iqi.003", .name = "عدي صدام حسين التكريتي", PERSON},
+    [E_QUSAY] = {.id = "un-iqi.002", .name = "قصي صدام حسين التكريتي", PERSON},
+    [E_SABAWI] = {.id = "un-iqi.036", .name = "سبعاوي إبراهيم حسن التكريتي", PERSON},
+    [E_UMAR] = {.id = "un-iqi.082", .name = "عمر سبعاوي إبراهيم حسن التكريتي", PERSON},
     [E_EXCH] = {.id = "sdn-13129",
                 .name = "MOHAMMAD WALI MONEY EXCHANGE",
                 .type = "company",
@@ -195,9 +206,9 @@ static const match_wordmap_t variants[] = {
 static const match_wordmap_t spellings[] = {
     {"kh", "h"}, {"gh", "q"}, {"ou", "u"}, {"^ye", "e"}, {"iy$", "i"}, {"ii$", "i"}, {"y$", "i"},
 };
-static const char *particles[] = {"al", "bin", "ibn"};
+static const char *particles[] = {"al", "bin", "ibn", "di"};
 static const char *joined[] = {"al"};
-static const char *titles[] = {"sayyed", "haji", "dr"};
+static const char *titles[] = {"sayyed", "haji", "dr", "mr"};
 static const char *patronymics[] = {"ovich", "evich", "ovna", "evna"};
 static const match_words_t words = {
     .person = {.variants = variants,
@@ -205,11 +216,11 @@ static const match_words_t words = {
                .spellings = spellings,
                .n_spellings = sizeof spellings / sizeof spellings[0],
                .particles = particles,
-               .n_particles = 3,
+               .n_particles = sizeof particles / sizeof particles[0],
                .joined = joined,
                .n_joined = 1,
                .titles = titles,
-               .n_titles = 3,
+               .n_titles = sizeof titles / sizeof titles[0],
                .patronymics = patronymics,
                .n_patronymics = 4}};
 
@@ -367,6 +378,30 @@ test_initial_records(void **state)
      * 2 * 0.94 = 0.89). */
     expect_person("Hasan Faraj", E_HSN, 0.89);
     expect_not("Karim Faraj", E_HSN);
+}
+
+/* A word from the Arabic script of two letters is a title or a particle
+ * only when it is the article: عمر (Umar) renders "mr" and عدي (Uday)
+ * "di", which are no "Mr" and no "di" (person.c, is_optional). Read as
+ * titles, they counted for nothing, and one brother's name matched
+ * another's. */
+static void
+test_arabic_names_not_titles(void **state)
+{
+    (void)state;
+    expect_person("قصي صدام حسين التكريتي", E_QUSAY, 0.99);
+    expect_not("قصي صدام حسين التكريتي", E_UDAY);
+    expect_person("عدي صدام حسين التكريتي", E_UDAY, 0.99);
+    expect_not("عدي صدام حسين التكريتي", E_QUSAY);
+    expect_person("عمر سبعاوي إبراهيم حسن التكريتي", E_UMAR, 0.99);
+    /* The father's whole name is in the son's: a name with a word more
+     * (0.94, a match, as any name is), no longer the same name (1). */
+    match_hit_t h[16];
+    int n = find_person("سبعاوي إبراهيم حسن التكريتي", NULL, NULL, h, 16);
+    const match_hit_t *x = hit_on(h, n, E_UMAR);
+    assert_non_null(x);
+    assert_true(x->score < 0.95);
+    expect_not("سعد سبعاوي إبراهيم حسن التكريتي", E_UMAR); /* a brother */
 }
 
 static void
@@ -991,6 +1026,7 @@ main(void)
         cmocka_unit_test(test_initials_and_patronymics),
         cmocka_unit_test(test_transliteration),
         cmocka_unit_test(test_initial_records),
+        cmocka_unit_test(test_arabic_names_not_titles),
         cmocka_unit_test(test_particles_titles_surnames),
         cmocka_unit_test(test_people_and_organisations_apart),
         cmocka_unit_test(test_birth_date),
