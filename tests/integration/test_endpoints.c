@@ -7,6 +7,7 @@
  * workers: one killed and one started under load, every record answered
  * once, and the throughput with 1, 2 and 3 workers printed. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -198,18 +200,44 @@ test_failover_hung(void **state)
     assert_int_equal(kill(p->d[0].pid, SIGCONT), 0);
 }
 
-/* Writes n records (ids r0.., every other one a listed institution). */
+/* Writes records from..to-1 to f (ids r0.., every other one a listed
+ * institution). */
+static void
+write_range(FILE *f, int from, int to)
+{
+    for (int i = from; i < to; i++)
+        fprintf(f, "r%d,%s,%s\n", i,
+                i % 2 ? "Harbin Institute of Technology" : "University of Toronto",
+                i % 2 ? "CN" : "CA");
+}
+
+/* Writes n records, with their header, to the file path. */
 static void
 write_records(const char *path, int n)
 {
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fprintf(f, "id,name,country\n");
-    for (int i = 0; i < n; i++)
-        fprintf(f, "r%d,%s,%s\n", i,
-                i % 2 ? "Harbin Institute of Technology" : "University of Toronto",
-                i % 2 ? "CN" : "CA");
+    write_range(f, 0, n);
     fclose(f);
+}
+
+/* Opens the FIFO path for writing once a reader has it open (10 s at
+ * most: the reader may have failed to start); close-on-exec, or a vetd
+ * started meanwhile would hold it open and the reader never see its end. */
+static FILE *
+fifo_writer(const char *path)
+{
+    uint64_t until = tu_now_ms() + 10000;
+    int fd;
+    while ((fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0 && errno == ENXIO &&
+           tu_now_ms() < until)
+        usleep(10000);
+    assert_true(fd >= 0);
+    assert_int_equal(fcntl(fd, F_SETFL, 0), 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    return f;
 }
 
 /* Starts `vet batch` on in (pipelined, re-sending after 2 s) against
@@ -365,22 +393,33 @@ farm_teardown(void **state)
 
 /* Three workers behind the broker under vet batch's pipelined load; one
  * is killed and another started mid-load: every record gets exactly one
- * answer, none an error, and the new worker is dealt some of them. */
+ * answer, none an error, and the new worker is dealt some of them. The
+ * records come through a pipe, the last ones once the new worker is up:
+ * written at once, they were all answered before it had loaded its
+ * ruleset whenever the machine was busy. */
 static void
 test_broker_kill_and_join(void **state)
 {
     farm_t *f = *state;
-    enum { N = 4000 };
+    enum { N = 4000, FIRST = 1000 };
     for (int i = 0; i < 3; i++)
         worker_start(f, i);
     assert_int_equal(tu_vetd_wait(&f->broker), 0);
-    write_records(f->in, N);
+    assert_int_equal(mkfifo(f->in, 0600), 0);
     pid_t pid = batch_start(f->broker.ep, f->in, f->out);
+    void (*was)(int) = signal(SIGPIPE, SIG_IGN); /* a batch that died: the check says so */
+    FILE *in = fifo_writer(f->in);
+    fprintf(in, "id,name,country\n");
+    write_range(in, 0, FIRST);
+    fflush(in);
     uint64_t until = tu_now_ms() + 30000;
     while (audited(&f->w[0]) < 150 && tu_now_ms() < until)
         usleep(20000);
     kill_hard(&f->w[0]);
     worker_start(f, 3);
+    write_range(in, FIRST, N);
+    fclose(in);
+    signal(SIGPIPE, was);
     batch_check(pid, f->out, N);
     assert_true(audited_wait(&f->w[3], 1) > 0);
     assert_true(audited(&f->w[1]) > 0 && audited(&f->w[2]) > 0);
