@@ -647,9 +647,12 @@ unvocalised(const char *q, size_t ql, const char *r, size_t rl)
      * query in the Arabic script would fill for thousands of names. */
     if (ql > rl)
         return false;
+    /* A first alef ("a") carries any vowel: إبراهيم is Ibrahim, أسامة
+     * Usama. */
+    bool alef = ql > 0 && q[0] == 'a' && is_vowel(r[0]);
     if (ql > 0) {
         size_t k = 0;
-        while (!unvocalised_letter(q[0], r[k]))
+        while (!alef && !unvocalised_letter(q[0], r[k]))
             if (!is_vowel(r[k]) || ++k == rl)
                 return false;
         k = rl;
@@ -669,7 +672,7 @@ unvocalised(const char *q, size_t ql, const char *r, size_t rl)
                 ok[i][j] = false;
                 continue;
             }
-            bool same = unvocalised_letter(q[i], r[j]);
+            bool same = unvocalised_letter(q[i], r[j]) || (i == 0 && j == 0 && alef);
             ok[i][j] = (same && ok[i + 1][j + 1]) || (is_vowel(r[j]) && ok[i][j + 1]);
         }
     return ok[0][0];

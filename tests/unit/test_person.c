@@ -404,6 +404,17 @@ test_arabic_names_not_titles(void **state)
     expect_not("سعد سبعاوي إبراهيم حسن التكريتي", E_UMAR); /* a brother */
 }
 
+/* An unvocalised word's first alef carries any vowel: إبراهيم, rendered
+ * "abrahim", is Ibrahim (person.c, unvocalised). */
+static void
+test_initial_alef(void **state)
+{
+    (void)state;
+    expect_person("Omar Sabawi Ibrahim Hasan al-Tikriti", E_UMAR, 0.89);
+    expect_person("Sabawi Ibrahim Hassan al-Tikriti", E_SABAWI, 0.89);
+    expect_not("Sabawi Abraham Hassan al-Tikriti", E_SABAWI); /* Abraham is another name */
+}
+
 static void
 test_transliteration(void **state)
 {
@@ -1027,6 +1038,7 @@ main(void)
         cmocka_unit_test(test_transliteration),
         cmocka_unit_test(test_initial_records),
         cmocka_unit_test(test_arabic_names_not_titles),
+        cmocka_unit_test(test_initial_alef),
         cmocka_unit_test(test_particles_titles_surnames),
         cmocka_unit_test(test_people_and_organisations_apart),
         cmocka_unit_test(test_birth_date),
