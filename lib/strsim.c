@@ -34,22 +34,6 @@ strsim_decode(const char *s, size_t len, int32_t *cp, int cap)
     return n;
 }
 
-bool
-strsim_one_swap(const int32_t *a, int la, const int32_t *b, int lb)
-{
-    if (la != lb)
-        return false;
-    int i = 0;
-    while (i < la && a[i] == b[i])
-        i++;
-    if (i + 1 >= la || a[i] != b[i + 1] || a[i + 1] != b[i])
-        return false;
-    for (i += 2; i < la; i++)
-        if (a[i] != b[i])
-            return false;
-    return true;
-}
-
 /* True if a[0..n) and b[0..n) are equal. */
 static bool
 same_cp(const int32_t *a, const int32_t *b, int n)
@@ -58,6 +42,18 @@ same_cp(const int32_t *a, const int32_t *b, int n)
         if (a[i] != b[i])
             return false;
     return true;
+}
+
+bool
+strsim_one_swap(const int32_t *a, int la, const int32_t *b, int lb)
+{
+    if (la != lb)
+        return false;
+    int i = 0;
+    while (i < la && a[i] == b[i])
+        i++;
+    return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+           same_cp(a + i + 2, b + i + 2, la - i - 2);
 }
 
 /* strsim_osa_within for k = 1, the budget of most words (6 to 12
@@ -73,10 +69,7 @@ osa_one(const int32_t *a, int la, const int32_t *b, int lb)
     if (la == lb) {
         if (i == la || same_cp(a + i + 1, b + i + 1, la - i - 1))
             return i == la ? 0 : 1;
-        return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
-                       same_cp(a + i + 2, b + i + 2, la - i - 2)
-                   ? 1
-                   : 2;
+        return strsim_one_swap(a, la, b, lb) ? 1 : 2;
     }
     return la > lb ? (same_cp(a + i + 1, b + i, lb - i) ? 1 : 2)
                    : (same_cp(a + i, b + i + 1, la - i) ? 1 : 2);

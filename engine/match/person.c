@@ -1944,15 +1944,25 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
     if (to_score == NULL)
         goto oom;
     /* A name of one word matches only a name of one word, by one pair:
-     * no record with an initial is refused before it is scored. */
+     * no record with an initial is refused before it is scored. What the
+     * query's words may pair unreached is worked out at the first record
+     * with an initial, if the search meets one. */
     unreached_t u;
-    bool by_pairs = nq + qx >= 2;
-    if (by_pairs)
-        unreached_init(p, q, nq, &u);
+    bool by_pairs = nq + qx >= 2, u_ready = false;
     for (size_t k = 0; k < c.n; k++) {
         uint32_t slot = c.list[k], rec = c.key[slot] - 1;
-        if (rec < p->n_init ? !by_pairs || initial_may_match(p, &u, nq, rec, c.mask[slot])
-                            : !too_few(c.mask[slot], need))
+        bool keep;
+        if (rec >= p->n_init) {
+            keep = !too_few(c.mask[slot], need);
+        } else if (!by_pairs) {
+            keep = true;
+        } else {
+            if (!u_ready)
+                unreached_init(p, q, nq, &u);
+            u_ready = true;
+            keep = initial_may_match(p, &u, nq, rec, c.mask[slot]);
+        }
+        if (keep)
             to_score[n_to_score++] = rec;
     }
     for (size_t k = 0; k < n_to_score; k++) {
