@@ -625,11 +625,6 @@ is_vowel(char c)
     return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
 }
 
-/* True if the unvocalised word q is the Latin word r with vowels left
- * out: q's letters are r's in order, r's other letters are vowels; q's
- * "v" (waw) may be r's "u", "o" or "w", q's "i" and "y" (yeh) r's "e",
- * "i" or "y". ("mhmd" / "muhamad", "hsini" / "hoseini", "mvsvi" /
- * "musavi"; not "hsn" / "husayn": the y is a letter of its own.) */
 /* True if the unvocalised letter a may stand for the Latin letter b. */
 static bool
 unvocalised_letter(char a, char b)
@@ -638,6 +633,25 @@ unvocalised_letter(char a, char b)
            ((a == 'i' || a == 'y') && (b == 'e' || b == 'i' || b == 'y'));
 }
 
+/* True if the unvocalised letter a may stand for one of r[0..rl)'s last
+ * letters, up to its last that is not a vowel. */
+static bool
+ends_like(char a, const char *r, size_t rl)
+{
+    for (size_t k = rl; k > 0; k--) {
+        if (unvocalised_letter(a, r[k - 1]))
+            return true;
+        if (!is_vowel(r[k - 1]))
+            return false;
+    }
+    return false;
+}
+
+/* True if the unvocalised word q is the Latin word r with vowels left
+ * out: q's letters are r's in order, r's other letters are vowels; q's
+ * "v" (waw) may be r's "u", "o" or "w", q's "i" and "y" (yeh) r's "e",
+ * "i" or "y". ("mhmd" / "muhamad", "hsini" / "hoseini", "mvsvi" /
+ * "musavi"; not "hsn" / "husayn": the y is a letter of its own.) */
 static bool
 unvocalised(const char *q, size_t ql, const char *r, size_t rl)
 {
@@ -650,15 +664,17 @@ unvocalised(const char *q, size_t ql, const char *r, size_t rl)
     /* A first alef ("a") carries any vowel: إبراهيم is Ibrahim, أسامة
      * Usama. */
     bool alef = ql > 0 && q[0] == 'a' && is_vowel(r[0]);
+    /* A last "h" (ta marbuta or heh) may be the only mark of a final a
+     * or e: أسامة is Usama, فاطمه Fatemeh or Fatima, زاده Zade. Not of
+     * an i (الله, "alh", is not Ali), nor alone after one letter. */
+    bool silent_h = ql >= 3 && q[ql - 1] == 'h' && (r[rl - 1] == 'a' || r[rl - 1] == 'e');
     if (ql > 0) {
         size_t k = 0;
         while (!alef && !unvocalised_letter(q[0], r[k]))
             if (!is_vowel(r[k]) || ++k == rl)
                 return false;
-        k = rl;
-        while (!unvocalised_letter(q[ql - 1], r[k - 1]))
-            if (!is_vowel(r[k - 1]) || --k == 0)
-                return false;
+        if (!ends_like(q[ql - 1], r, rl) && !(silent_h && ends_like(q[ql - 2], r, rl)))
+            return false;
     }
     /* ok[i][j]: q[i..] matches r[j..]; filled from the ends. */
     bool ok[PERSON_MAX_WORD + 1][PERSON_MAX_WORD + 1];
@@ -673,7 +689,8 @@ unvocalised(const char *q, size_t ql, const char *r, size_t rl)
                 continue;
             }
             bool same = unvocalised_letter(q[i], r[j]) || (i == 0 && j == 0 && alef);
-            ok[i][j] = (same && ok[i + 1][j + 1]) || (is_vowel(r[j]) && ok[i][j + 1]);
+            ok[i][j] = (same && ok[i + 1][j + 1]) || (is_vowel(r[j]) && ok[i][j + 1]) ||
+                       (silent_h && i == ql - 1 && ok[ql][j]);
         }
     return ok[0][0];
 }
@@ -877,6 +894,15 @@ skeleton(const char *s, size_t len, char *out)
             out[n++] = s[i];
     out[n] = '\0';
     return n;
+}
+
+/* True if the skeleton (sl letters) of word t is found by a Latin
+ * spelling without its last letter too: t is unvocalised and ends in an
+ * "h" that may stand for a final vowel (unvocalised). */
+static bool
+silent_h_skeleton(const ptok_t *t, size_t sl)
+{
+    return (t->flags & PT_ABJAD) && sl >= 2 && t->len >= 3 && t->s[t->len - 1] == 'h';
 }
 
 /* Calls fn(ctx, hash) for the deletion variants of form s[0..len) (the
@@ -1150,7 +1176,8 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
                     ent_add(&fp, (uint32_t)f) != 0 ||
                     (sl > 0 && ent_add(&skel, keyidx_hash(sk, sl)) != 0) ||
                     (sl > 0 && (o->flags & PT_ABJAD) &&
-                     ent_add(&skel_ab, keyidx_hash(sk, sl)) != 0))
+                     ent_add(&skel_ab, keyidx_hash(sk, sl)) != 0) ||
+                    (silent_h_skeleton(o, sl) && ent_add(&skel_ab, keyidx_hash(sk, sl - 1)) != 0))
                     rc = -1;
             }
             /* Two neighbouring words joined, as another spelling writes
@@ -1651,6 +1678,9 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
         size_t sl = skeleton(t->s, t->len, sk);
         ps->t = (t->flags & PT_ABJAD) ? &p->by_skel : &p->by_skel_ab;
         if (sl > 0 && probe_add(ps, keyidx_hash(sk, sl)) != 0)
+            return -1;
+        /* Its last "h" may be a Latin final vowel (unvocalised). */
+        if (silent_h_skeleton(t, sl) && probe_add(ps, keyidx_hash(sk, sl - 1)) != 0)
             return -1;
     joined:
         if (i + 1 < nq && !(q[i + 1].flags & (PT_INITIAL | PT_OPTIONAL))) {

@@ -98,6 +98,8 @@ enum {
     E_QUSAY,
     E_SABAWI,
     E_UMAR,
+    E_HAMDAN,
+    E_KHAWLA,
     E_EXCH,
     E_HIT,
     N_ENTS
@@ -184,6 +186,9 @@ static reg_entity_t ents[N_ENTS] = {
     [E_QUSAY] = {.id = "un-iqi.002", .name = "قصي صدام حسين التكريتي", PERSON},
     [E_SABAWI] = {.id = "un-iqi.036", .name = "سبعاوي إبراهيم حسن التكريتي", PERSON},
     [E_UMAR] = {.id = "un-iqi.082", .name = "عمر سبعاوي إبراهيم حسن التكريتي", PERSON},
+    [E_HAMDAN] = {.id = "sdn-7913", .name = "HAMDAN, Usama", PERSON},
+    /* UN IQi.066 by her name in the Arabic script alone. */
+    [E_KHAWLA] = {.id = "un-iqi.066", .name = "خولة برزان إبراهيم حسن التكريتي", PERSON},
     [E_EXCH] = {.id = "sdn-13129",
                 .name = "MOHAMMAD WALI MONEY EXCHANGE",
                 .type = "company",
@@ -413,6 +418,19 @@ test_initial_alef(void **state)
     expect_person("Omar Sabawi Ibrahim Hasan al-Tikriti", E_UMAR, 0.89);
     expect_person("Sabawi Ibrahim Hassan al-Tikriti", E_SABAWI, 0.89);
     expect_not("Sabawi Abraham Hassan al-Tikriti", E_SABAWI); /* Abraham is another name */
+}
+
+/* A last ta marbuta or heh is a Latin name's final a or e, both ways:
+ * the query in the Arabic script and the record in the Latin one, and the
+ * other way round (each word's skeleton is probed without its "h"). */
+static void
+test_final_ta_marbuta(void **state)
+{
+    (void)state;
+    expect_person("أسامة حمدان", E_HAMDAN, 0.89);
+    expect_person("Khawla Barzan Ibrahim Hasan al-Tikriti", E_KHAWLA, 0.89);
+    expect_not("علي حمدان", E_HAMDAN);                              /* Ali is not Usama */
+    expect_not("Khawli Barzan Ibrahim Hasan al-Tikriti", E_KHAWLA); /* the h is an a or an e */
 }
 
 static void
@@ -1039,6 +1057,7 @@ main(void)
         cmocka_unit_test(test_initial_records),
         cmocka_unit_test(test_arabic_names_not_titles),
         cmocka_unit_test(test_initial_alef),
+        cmocka_unit_test(test_final_ta_marbuta),
         cmocka_unit_test(test_particles_titles_surnames),
         cmocka_unit_test(test_people_and_organisations_apart),
         cmocka_unit_test(test_birth_date),
