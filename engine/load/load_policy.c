@@ -14,6 +14,21 @@
 #include "isocode.h"
 
 /* Reads the matching group into rs->match, defaults first. */
+/* Reports a cite of g (what: the rule or group) that names a file or a
+ * line of one, which no reader of a reply can look up (loader_cites_file). */
+static void
+check_cite(loader_t *L, const char *file, const config_setting_t *g, const char *cite,
+           const char *what)
+{
+    size_t n;
+    const char *w = cite != NULL ? loader_cites_file(cite, &n) : NULL;
+    if (w != NULL)
+        diag_add(L->d, file, cfgread_line(config_setting_get_member(g, "cite")), 0,
+                 "%s: cite names \"%.*s\", a file or a line of one: cite the published document "
+                 "(publisher, title, date, clause)",
+                 what, (int)n, w);
+}
+
 static void
 read_matching(loader_t *L, const char *file, const config_setting_t *root)
 {
@@ -106,6 +121,7 @@ read_country_groups(loader_t *L, const char *file, const config_setting_t *root)
         }
         const char *label = loader_str(L, file, g, "label", true, what);
         const char *cite = loader_str(L, file, g, "cite", true, what);
+        check_cite(L, file, g, cite, what);
         const char **codes;
         size_t nc = loader_strs(L, file, g, "countries", &codes, what);
         int cline = cfgread_line(config_setting_get_member(g, "countries"));
@@ -238,6 +254,7 @@ load_policy_rules(loader_t *L)
         r->line = line;
         r->reason = loader_str(L, file, g, "reason", true, what);
         r->cite = loader_str(L, file, g, "cite", true, what);
+        check_cite(L, file, g, r->cite, what);
         const char *verdict = loader_str(L, file, g, "verdict", true, what);
         r->verdict = -1;
         if (verdict != NULL)

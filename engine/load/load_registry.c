@@ -122,72 +122,8 @@ has_str(const char *const *v, size_t n, const char *s)
     return false;
 }
 
-/* A source must cite what a reader can find: the published document
- * (publisher, title, edition) and the record's own identifier in it. Two
- * things are not that, and a registry file is refused for them: a file
- * name ("sdn.csv", "FACTS.md", "shared/data/x.csv": a download changes
- * with every edition, a file of ours is not published) and "line N" (a
- * line of such a file). A URL is a published address, not a file of
- * ours: a word holding "://", or whose part before its first '/' is a
- * host name ("scsanctions.un.org/.../consolidated.xml"), is allowed.
- * Returns the offending word (its length in *n), or NULL if s is fine. */
-static const char *const file_exts[] = {"md",  "csv", "tsv",  "xml", "json", "jsonl",
-                                        "cfg", "txt", "yaml", "yml", "ids"};
-
-static bool
-src_word_char(char c)
-{
-    return c != '\0' && c != ' ' && c != '\t' && c != '\n' && c != '(' && c != ')' && c != '[' &&
-           c != ']' && c != ',' && c != ';' && c != '\'' && c != '"';
-}
-
-static const char *
-source_cites_file(const char *s, size_t *n)
-{
-    for (const char *w = s; *w != '\0';) {
-        if (!src_word_char(*w)) {
-            w++;
-            continue;
-        }
-        const char *end = w;
-        while (src_word_char(*end))
-            end++;
-        size_t len = (size_t)(end - w);
-        /* "line 42", "line 42390": the word "line" and a number. */
-        if (len == 4 && strncmp(w, "line", 4) == 0 && end[0] == ' ' && end[1] >= '0' &&
-            end[1] <= '9') {
-            const char *d = end + 1;
-            while (*d >= '0' && *d <= '9')
-                d++;
-            *n = (size_t)(d - w);
-            return w;
-        }
-        /* A trailing '.' or ':' ends a sentence, not a file name. */
-        const char *e = end;
-        while (e > w && (e[-1] == '.' || e[-1] == ':'))
-            e--;
-        const char *dot = NULL;
-        for (const char *p = w; p < e; p++)
-            if (*p == '.')
-                dot = p;
-        const char *slash = memchr(w, '/', len);
-        bool url = slash != NULL && ((slash > w + 1 && slash[-1] == ':' && slash[1] == '/') ||
-                                     memchr(w, '.', (size_t)(slash - w)) != NULL);
-        if (dot != NULL && dot > w && !url) {
-            size_t el = (size_t)(e - dot - 1);
-            for (size_t i = 0; i < sizeof file_exts / sizeof file_exts[0]; i++)
-                if (el == strlen(file_exts[i]) && strncasecmp(dot + 1, file_exts[i], el) == 0) {
-                    *n = (size_t)(e - w);
-                    return w;
-                }
-        }
-        w = end;
-    }
-    return NULL;
-}
-
 /* Reports each of the n sources of src (read from g's member "sources")
- * that cites a file or a line of one (source_cites_file). */
+ * that cites a file or a line of one (loader_cites_file). */
 static void
 check_sources(loader_t *L, const char *file, const config_setting_t *g, const char *const *src,
               size_t n, const char *what)
@@ -195,7 +131,7 @@ check_sources(loader_t *L, const char *file, const config_setting_t *g, const ch
     int line = cfgread_line(config_setting_get_member(g, "sources"));
     for (size_t i = 0; i < n; i++) {
         size_t len;
-        const char *w = source_cites_file(src[i], &len);
+        const char *w = loader_cites_file(src[i], &len);
         if (w != NULL)
             diag_add(L->d, file, line, 0,
                      "%s: source %zu cites \"%.*s\", a file or a line of one: cite the published "

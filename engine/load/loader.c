@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,6 +92,62 @@ char *
 loader_strdup(loader_t *L, const char *s)
 {
     return s == NULL ? NULL : loader_chk(L, arena_strdup(L->rs->arena, s));
+}
+
+/* The words of a citation that name a file (loader.h). */
+static const char *const file_exts[] = {"md",  "csv", "tsv",  "xml", "json", "jsonl",
+                                        "cfg", "txt", "yaml", "yml", "ids"};
+
+static bool
+src_word_char(char c)
+{
+    return c != '\0' && c != ' ' && c != '\t' && c != '\n' && c != '(' && c != ')' && c != '[' &&
+           c != ']' && c != ',' && c != ';' && c != '\'' && c != '"';
+}
+
+const char *
+loader_cites_file(const char *s, size_t *n)
+{
+    for (const char *w = s; *w != '\0';) {
+        if (!src_word_char(*w)) {
+            w++;
+            continue;
+        }
+        const char *end = w;
+        while (src_word_char(*end))
+            end++;
+        size_t len = (size_t)(end - w);
+        /* "line 42", "line 42390": the word "line" and a number. */
+        if (len == 4 && strncmp(w, "line", 4) == 0 && end[0] == ' ' && end[1] >= '0' &&
+            end[1] <= '9') {
+            const char *d = end + 1;
+            while (*d >= '0' && *d <= '9')
+                d++;
+            *n = (size_t)(d - w);
+            return w;
+        }
+        /* A trailing '.' or ':' ends a sentence, not a file name. */
+        const char *e = end;
+        while (e > w && (e[-1] == '.' || e[-1] == ':'))
+            e--;
+        const char *dot = NULL;
+        for (const char *p = w; p < e; p++)
+            if (*p == '.')
+                dot = p;
+        const char *slash = memchr(w, '/', len);
+        bool url = slash != NULL && ((slash > w + 1 && slash[-1] == ':' && slash[1] == '/') ||
+                                     memchr(w, '.', (size_t)(slash - w)) != NULL);
+        if (dot != NULL && dot > w && !url) {
+            size_t el = (size_t)(e - dot - 1);
+            for (size_t i = 0; i < sizeof file_exts / sizeof file_exts[0]; i++)
+                if (el == strlen(file_exts[i]) && strncasecmp(dot + 1, file_exts[i], el) == 0) {
+                    *n = (size_t)(e - w);
+                    return w;
+                }
+        }
+        w = end;
+    }
+    return NULL;
 }
 
 /* "a string", "an integer"...: a libconfig type in an error message. */

@@ -141,6 +141,17 @@ void loader_finish_digest(loader_t *L);
  * into digest (of nothing when it is missing). f->path is an arena copy. */
 void loader_read_one(loader_t *L, rs_file_t *f, const char *path, char digest[65]);
 
+/* A source or a rule's cite must cite what a reader can find: the published document
+ * (publisher, title, edition) and the record's own identifier in it. Two
+ * things are not that, and a registry file or a policy is refused for them: a file
+ * name ("sdn.csv", "FACTS.md", "shared/data/x.csv": a download changes
+ * with every edition, a file of ours is not published) and "line N" (a
+ * line of such a file). A URL is a published address, not a file of
+ * ours: a word holding "://", or whose part before its first '/' is a
+ * host name ("scsanctions.un.org/.../consolidated.xml"), is allowed.
+ * Returns the offending word (its length in *n), or NULL if s is fine. */
+const char *loader_cites_file(const char *s, size_t *n);
+
 /* Returns p; a NULL p (a failed allocation) sets the sticky L->oom. */
 void *loader_chk(loader_t *L, void *p);
 

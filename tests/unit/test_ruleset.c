@@ -305,6 +305,34 @@ test_rule_errors(void **state)
     free(pol);
 }
 
+/* A rule's cite names the published document a reader can look up,
+ * never a file of ours or of the data the ruleset was built from (the
+ * registry's sources are held to the same, test_import.c). A URL is an
+ * address, and passes. */
+static void
+test_cite_names_no_file(void **state)
+{
+    tdir_t *t = *state;
+    char *pol = cat(POLICY_HEAD,
+                    "rules = (\n"
+                    "  { id = \"r1\"; when = \"current\"; verdict = \"review\"; score = 1;\n"
+                    "    reason = \"x\"; cite = \"documented ties (FACTS.md, section 8)\"; },\n"
+                    "  { id = \"r2\"; when = \"current\"; verdict = \"review\"; score = 1;\n"
+                    "    reason = \"x\"; cite = \"as shared/data/README.md says\"; },\n"
+                    "  { id = \"r3\"; when = \"current\"; verdict = \"review\"; score = 1;\n"
+                    "    reason = \"x\"; cite = \"UN list, scsanctions.un.org/resources/xml/en/"
+                    "consolidated.xml; 87 FR 77505\"; }\n"
+                    ");\n");
+    make(t, TAX, pol, REG_OK);
+    char *e = load_errors(t);
+    assert_has(e, "D/policy.cfg:9: rule \"r1\": cite names \"FACTS.md\", a file or a line of one: "
+                  "cite the published document (publisher, title, date, clause)");
+    assert_has(e, "D/policy.cfg:11: rule \"r2\": cite names \"shared/data/README.md\"");
+    assert_true(strstr(e, "\"r3\"") == NULL);
+    free(e);
+    free(pol);
+}
+
 static void
 test_policy_errors(void **state)
 {
@@ -1008,6 +1036,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_syntax_errors_of_several_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_all_errors_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rule_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cite_names_no_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_policy_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_taxonomy_errors_are_located, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
