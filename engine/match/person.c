@@ -110,6 +110,9 @@
 
 #define PERSON_MAX_TOK 16  /* words of a name compared; more count as left over */
 #define PERSON_MAX_WORD 32 /* bytes of a word kept (STRSIM_MAX_CP) */
+/* Records without an initial are numbered by the words of theirs that
+ * count (counted_words), this many or more last. */
+#define PERSON_CW_MAX 7
 #define PERSON_FORM_CAP 96 /* a word's form after spelling rules */
 #define PERSON_PREFETCH 4  /* records fetched ahead of the one scored */
 #define SIM_INITIAL 0.85   /* an initial and a word it begins */
@@ -173,44 +176,48 @@ typedef struct prec {
 } prec_t;
 
 struct person_ix {
-    arena_t *arena;           /* owns everything below */
-    const reg_entity_t *ents; /* borrowed registry */
-    script_t *script;         /* borrowed: the Latin rendering */
-    double threshold;         /* lowest score found */
-    match_person_words_t w;   /* the words (copied into the arena) */
-    const char **var_to;      /* variant i (w.variants) -> its form's target form */
-    keyidx_t by_var;          /* form of a variant -> index */
-    const char **var_from;    /* the variant's form */
-    keyidx_t by_opt;          /* titles and particles -> index into opt[] */
-    const char **opt;         /* titles, then particles: optional words */
-    popt_t *opt_info;         /* each one's skeleton and lengths */
-    size_t n_opt;             /* count */
-    prec_t *recs;             /* names of individuals, those with an
-                               * initial first */
-    size_t n_recs;            /* count */
-    uint32_t *init_letters;   /* record r < n_init: bit c - 'a' for each
-                               * initial c it holds (the query words they
-                               * may pair: person_search) */
-    uint32_t n_init;          /* records [0, n_init) hold an initial: in
-                               * every table, the entries under one hash
-                               * (sorted by record) start with them */
-    ptok_t *toks;             /* words of every record, concatenated */
-    size_t n_toks;            /* count */
-    keyidx_t by_form;         /* whole words and joined neighbours -> record */
-    keyidx_t by_del;          /* deletion variants -> form (fpost) */
-    uint64_t *fpost;          /* form << 32 | record, sorted: the records
-                               * holding each whole word's form */
-    uint32_t *fpost_off;      /* form f's: fpost[fpost_off[f], fpost_off[f + 1]) */
-    size_t n_forms;           /* distinct forms of whole words */
-    const char **form_s;      /* form f's letters (index arena) */
-    uint8_t *form_len;        /* its length */
-    uint8_t *form_how;        /* its PT_KNOWN and PT_ASCII, and how records
-                               * write it: FORM_LATIN, FORM_ABJAD */
-    keyidx_t by_skel;         /* skeletons -> record */
-    keyidx_t by_skel_ab;      /* skeletons of unvocalised words -> record:
-                               * all a Latin word's skeleton needs to find
-                               * (two Latin words pair as typos, never by
-                               * their skeletons: word_sim) */
+    arena_t *arena;                       /* owns everything below */
+    const reg_entity_t *ents;             /* borrowed registry */
+    script_t *script;                     /* borrowed: the Latin rendering */
+    double threshold;                     /* lowest score found */
+    match_person_words_t w;               /* the words (copied into the arena) */
+    const char **var_to;                  /* variant i (w.variants) -> its form's target form */
+    keyidx_t by_var;                      /* form of a variant -> index */
+    const char **var_from;                /* the variant's form */
+    keyidx_t by_opt;                      /* titles and particles -> index into opt[] */
+    const char **opt;                     /* titles, then particles: optional words */
+    popt_t *opt_info;                     /* each one's skeleton and lengths */
+    size_t n_opt;                         /* count */
+    prec_t *recs;                         /* names of individuals, those with an
+                                           * initial first */
+    size_t n_recs;                        /* count */
+    uint32_t *init_letters;               /* record r < n_init: bit c - 'a' for each
+                                           * initial c it holds (the query words they
+                                           * may pair: person_search) */
+    uint32_t n_init;                      /* records [0, n_init) hold an initial: in
+                                           * every table, the entries under one hash
+                                           * (sorted by record) start with them */
+    ptok_t *toks;                         /* words of every record, concatenated */
+    size_t n_toks;                        /* count */
+    uint32_t cw_start[PERSON_CW_MAX + 2]; /* the records [n_init, n_recs) whose
+                                           * counted_words are c start at
+                                           * cw_start[c] (and end at c + 1's) */
+    keyidx_t by_form;                     /* whole words -> record */
+    keyidx_t by_join;                     /* two neighbouring words joined -> record */
+    keyidx_t by_del;                      /* deletion variants -> form (fpost) */
+    uint64_t *fpost;                      /* form << 32 | record, sorted: the records
+                                           * holding each whole word's form */
+    uint32_t *fpost_off;                  /* form f's: fpost[fpost_off[f], fpost_off[f + 1]) */
+    size_t n_forms;                       /* distinct forms of whole words */
+    const char **form_s;                  /* form f's letters (index arena) */
+    uint8_t *form_len;                    /* its length */
+    uint8_t *form_how;                    /* its PT_KNOWN and PT_ASCII, and how records
+                                           * write it: FORM_LATIN, FORM_ABJAD */
+    keyidx_t by_skel;                     /* skeletons -> record */
+    keyidx_t by_skel_ab;                  /* skeletons of unvocalised words -> record:
+                                           * all a Latin word's skeleton needs to find
+                                           * (two Latin words pair as typos, never by
+                                           * their skeletons: word_sim) */
 };
 
 bool
@@ -923,6 +930,18 @@ each_deletion(const char *s, size_t len, int (*fn)(void *, uint32_t), void *ctx)
     return 0;
 }
 
+/* The words of a name (t[0..n), x more past them) that count when a
+ * match is decided (score_names: all but titles, particles and
+ * patronymics; words past PERSON_MAX_TOK count), PERSON_CW_MAX at most. */
+static int
+counted_words(const ptok_t *t, int n, int x)
+{
+    int c = x;
+    for (int k = 0; k < n; k++)
+        c += !(t[k].flags & (PT_OPTIONAL | PT_PATRONYMIC));
+    return c < PERSON_CW_MAX ? c : PERSON_CW_MAX;
+}
+
 /* ---- building ----------------------------------------------------------- */
 
 /* Growable arrays of table entries (hash << 32 | record) while building. */
@@ -1105,7 +1124,7 @@ static int
 build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
 {
     arena_t *tmp = arena_new(0);
-    entvec_t form = {0}, del = {0}, skel = {0}, skel_ab = {0}, fp = {0};
+    entvec_t form = {0}, join = {0}, del = {0}, skel = {0}, skel_ab = {0}, fp = {0};
     formset_t fs = {0};
     uint8_t *how = NULL; /* form_how while building */
     size_t cap_how = 0;
@@ -1148,7 +1167,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
             uint32_t r = (uint32_t)p->n_recs;
             prec_t *rec = &p->recs[p->n_recs++];
             *rec = (prec_t){(uint32_t)e, i, (uint32_t)p->n_toks, (uint8_t)n, (uint8_t)x, false};
-            form.rec = skel.rec = skel_ab.rec = fp.rec = r;
+            form.rec = join.rec = skel.rec = skel_ab.rec = fp.rec = r;
             for (int k = 0; k < n && rc == 0; k++) {
                 ptok_t *o = &p->toks[p->n_toks++];
                 char *s = arena_strndup(p->arena, t[k].s, t[k].len);
@@ -1190,7 +1209,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
                 size_t skip = x0->s[x0->len - 1] == x1->s[0];
                 memcpy(j, x0->s, x0->len);
                 memcpy(j + x0->len, x1->s + skip, x1->len - skip);
-                if (ent_add(&form, keyidx_hash(j, x0->len + x1->len - skip)) != 0)
+                if (ent_add(&join, keyidx_hash(j, x0->len + x1->len - skip)) != 0)
                     rc = -1;
             }
             if (rc != 0)
@@ -1207,13 +1226,27 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
         rc = -1;
     }
     if (rc == 0) {
-        uint32_t ni = 0, nr = 0;
-        for (size_t i = 0; i < p->n_recs; i++)
-            ni += p->recs[i].initial;
+        /* Those without an initial by their counted words, so that a
+         * record's number tells them (rec_words). */
+        uint32_t ni = 0, nr = 0, next[PERSON_CW_MAX + 1] = {0};
+        for (size_t i = 0; i < p->n_recs; i++) {
+            const prec_t *x = &p->recs[i];
+            ni += x->initial;
+            if (!x->initial)
+                next[counted_words(&p->toks[x->tok], x->n_tok, x->extra)]++;
+        }
         p->n_init = ni;
-        for (size_t i = 0; i < p->n_recs; i++)
-            to[i] = p->recs[i].initial ? nr++ : ni++;
-        entvec_t *ev[] = {&form, &skel, &skel_ab, &fp};
+        for (int c = 0, start = (int)ni; c <= PERSON_CW_MAX; c++) {
+            p->cw_start[c] = (uint32_t)start;
+            start += (int)next[c];
+            next[c] = p->cw_start[c];
+        }
+        p->cw_start[PERSON_CW_MAX + 1] = (uint32_t)p->n_recs;
+        for (size_t i = 0; i < p->n_recs; i++) {
+            const prec_t *x = &p->recs[i];
+            to[i] = x->initial ? nr++ : next[counted_words(&p->toks[x->tok], x->n_tok, x->extra)]++;
+        }
+        entvec_t *ev[] = {&form, &join, &skel, &skel_ab, &fp};
         for (size_t k = 0; k < sizeof ev / sizeof *ev; k++)
             for (size_t i = 0; i < ev[k]->n; i++)
                 ev[k]->v[i] = (ev[k]->v[i] & ~(uint64_t)UINT32_MAX) | to[(uint32_t)ev[k]->v[i]];
@@ -1263,6 +1296,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
         ptok_t *t = arena_alloc(p->arena, (p->n_toks ? p->n_toks : 1) * sizeof *t);
         if (rc != 0 || p->fpost == NULL || p->fpost_off == NULL || r == NULL || t == NULL ||
             keyidx_build(&p->by_form, p->arena, form.v, form.n) != 0 ||
+            keyidx_build(&p->by_join, p->arena, join.v, join.n) != 0 ||
             keyidx_build(&p->by_del, p->arena, del.v, del.n) != 0 ||
             keyidx_build(&p->by_skel, p->arena, skel.v, skel.n) != 0 ||
             keyidx_build(&p->by_skel_ab, p->arena, skel_ab.v, skel_ab.n) != 0) {
@@ -1286,6 +1320,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
     }
     free(to);
     free(form.v);
+    free(join.v);
     free(del.v);
     free(skel.v);
     free(skel_ab.v);
@@ -1402,7 +1437,8 @@ typedef struct probe {
     size_t mid;          /* the first of them without an initial (n_init) */
     uint16_t bits;       /* the query words it stands for */
     int8_t word;         /* the one word, or -1 for two joined */
-    bool walked;         /* its entries [mid, hi) are walked */
+    size_t wend;         /* its entries [mid, wend) are walked, the rest
+                          * looked up (choose_walk) */
 } probe_t;
 
 /* The probes of a search, while they are collected. */
@@ -1414,6 +1450,8 @@ typedef struct probes {
     uint16_t bits;     /* their words */
     int8_t word;       /* their one word, or -1 */
     uint32_t n_init;   /* the index's records with an initial */
+    uint16_t joins;    /* words that are two neighbouring words of some
+                        * record joined (by_join) */
 } probes_t;
 
 /* The first of the entries ent[lo, hi) (under one hash or of one form,
@@ -1442,7 +1480,7 @@ probe_add(void *ctx, uint32_t h)
     if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
         return -1;
     size_t mid = first_from(ps->t->ent, lo, hi, ps->n_init);
-    ps->v[ps->n++] = (probe_t){ps->t->ent, lo, hi, mid, ps->bits, ps->word, false};
+    ps->v[ps->n++] = (probe_t){ps->t->ent, lo, hi, mid, ps->bits, ps->word, mid};
     return 0;
 }
 
@@ -1612,7 +1650,7 @@ static void
 mark_sorted(cands_t *c, const uint64_t *pend, uint16_t *pm, size_t n, const probe_t *pr)
 {
     const uint64_t *ent = pr->ent;
-    size_t lo = pr->mid, hi = pr->hi;
+    size_t lo = pr->wend, hi = pr->hi;
     if (hi - lo < n) {
         size_t i = 0;
         for (size_t e = lo; e < hi && i < n; e++) {
@@ -1672,6 +1710,13 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
         ps->t = &p->by_form;
         if (probe_add(ps, keyidx_hash(t->s, t->len)) != 0)
             return -1;
+        /* A record that writes it as two words ("Fang Wei" / "fangwei"). */
+        size_t before = ps->n;
+        ps->t = &p->by_join;
+        if (probe_add(ps, keyidx_hash(t->s, t->len)) != 0)
+            return -1;
+        if (ps->n > before)
+            ps->joins |= (uint16_t)(1u << i);
         if (probe_forms(p, t, ps) != 0)
             return -1;
         char sk[PERSON_MAX_WORD + 1];
@@ -1690,8 +1735,14 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
             memcpy(j + t->len, q[i + 1].s + skip, q[i + 1].len - skip);
             ps->bits = (uint16_t)(3u << i);
             ps->word = -1;
+            /* As a whole word of a record, or as two joined ("Ahmad
+             * Ahmad": its two words, each paired). */
+            uint32_t h = keyidx_hash(j, t->len + q[i + 1].len - skip);
             ps->t = &p->by_form;
-            if (probe_add(ps, keyidx_hash(j, t->len + q[i + 1].len - skip)) != 0)
+            if (probe_add(ps, h) != 0)
+                return -1;
+            ps->t = &p->by_join;
+            if (probe_add(ps, h) != 0)
                 return -1;
         }
     }
@@ -1786,6 +1837,69 @@ initial_may_match(const person_ix_t *p, const unreached_t *u, int nq, uint32_t r
     return pairs >= 2;
 }
 
+/* The most words of its own a record without an initial may have and
+ * still be matched by the query (cannot_match). */
+typedef struct wbound {
+    uint16_t np;       /* the query's words that count (counted_words) */
+    uint16_t unwalked; /* the words of the probes not walked: a record
+                        * they reach is not always marked with them */
+    int wq;            /* the query's counted words, those past
+                        * PERSON_MAX_TOK too */
+    int joins;         /* its words that may each pair two neighbouring
+                        * words of a record (by_join) */
+} wbound_t;
+
+static void
+wbound_init(const ptok_t *q, int nq, int qx, const probes_t *ps, wbound_t *b)
+{
+    b->np = 0;
+    b->wq = qx;
+    for (int i = 0; i < nq; i++)
+        if (!(q[i].flags & (PT_OPTIONAL | PT_PATRONYMIC))) {
+            b->np |= (uint16_t)(1u << i);
+            b->wq++;
+        }
+    b->unwalked = 0;
+    for (size_t k = 0; k < ps->n; k++)
+        if (ps->v[k].wend < ps->v[k].hi)
+            b->unwalked |= ps->v[k].bits;
+    b->joins = __builtin_popcount(ps->joins);
+}
+
+/* The counted words of record rec, which holds no initial (cw_start). */
+static int
+rec_words(const person_ix_t *p, uint32_t rec)
+{
+    int c = PERSON_CW_MAX;
+    while (c > 0 && rec < p->cw_start[c])
+        c--;
+    return c;
+}
+
+/* True if record rec, which holds no initial and which the query's
+ * words of mask m reached, cannot match, whatever its words: a match
+ * leaves at most one counted word unpaired, and on one side only
+ * (score_names; patronymics may be left over besides), and here even the
+ * most words the two may pair leave more. A query word pairs one of the
+ * record's words if its probes reach it (m; or unknown: those of its
+ * probes not yet looked up reach it or not), or unreached as u tells;
+ * each pairs one, or two that a join makes one.
+ * Most records that two common words reach ("muhammad", "ali") are
+ * longer names that a third word of the query does not reach: refused
+ * here by their number, neither looked up in the probes not walked nor
+ * scored. */
+static bool
+cannot_match(const person_ix_t *p, const unreached_t *u, const wbound_t *b, uint32_t rec,
+             uint16_t m, uint16_t unknown)
+{
+    uint16_t may = m | unknown | u->any;
+    int uq = b->wq - __builtin_popcount(may & b->np);
+    int ur = rec_words(p, rec) - __builtin_popcount(may) - b->joins;
+    if (ur < 0)
+        ur = 0;
+    return (uq > 0 && ur > 0) || uq + ur > 1;
+}
+
 /* True if walking b entries the second way (choose_walk) costs less
  * than walking a the first: its records are then looked up in every
  * other word's entries, and its words tried (probed_fully), so it pays
@@ -1801,7 +1915,7 @@ walk_less(size_t b, size_t a)
     return 2 * b + 256 < a;
 }
 
-/* Chooses the probes whose records a search walks (sets their walked),
+/* Chooses the probes whose records a search walks (sets their wend),
  * the fewest entries of two ways that each reach every record that can
  * be found (need: the words that must reach a record without an
  * initial; records with one are taken apart):
@@ -1812,7 +1926,9 @@ walk_less(size_t b, size_t a)
  *    particles and patronymics apart), so it pairs one of these two,
  *    with a record word that their probes (and their skeletons,
  *    appended here) reach. A query of common given names with one rare
- *    family name walks little more than the family name's records.
+ *    family name walks little more than the family name's records; and
+ *    of the second of the two, only the records short enough to match
+ *    without the first.
  * Returns 0, or -1 on OOM. */
 static int
 choose_walk(const person_ix_t *p, const ptok_t *q, int nq, int need, probes_t *ps)
@@ -1843,8 +1959,7 @@ choose_walk(const person_ix_t *p, const ptok_t *q, int nq, int need, probes_t *p
     /* The two rarest words that pass, tried only when even the two
      * rarest of all would walk less than the first way. */
     bool tried[PERSON_MAX_TOK] = {false};
-    for (int pass = 0;
-         need == 2 && lo2 != SIZE_MAX && walk_less(lo1 + lo2, cost_a) && y < 0 && pass < nq;
+    for (int pass = 0; need == 2 && lo2 != SIZE_MAX && walk_less(lo1, cost_a) && y < 0 && pass < nq;
          pass++) {
         int best = -1;
         for (int i = 0; i < nq; i++)
@@ -1862,19 +1977,28 @@ choose_walk(const person_ix_t *p, const ptok_t *q, int nq, int need, probes_t *p
             y = best;
     }
     if (y >= 0) {
-        uint16_t xy = (uint16_t)(1u << x | 1u << y);
+        /* A record that does not pair x leaves x unpaired, so it must
+         * pair all its own counted words with the query's others (and
+         * their joins): only y's records that short are walked. */
+        int ylim = nq - 1 + __builtin_popcount(ps->joins);
         size_t cost = 0;
-        for (size_t k = 0; k < ps->n; k++)
-            if (ps->v[k].bits & xy)
-                cost += ps->v[k].hi - ps->v[k].mid;
-        if (walk_less(cost, cost_a)) {
-            for (size_t k = 0; k < ps->n; k++)
-                ps->v[k].walked = (ps->v[k].bits & xy) != 0;
-            return 0;
+        for (size_t k = 0; k < ps->n; k++) {
+            probe_t *pr = &ps->v[k];
+            if (pr->bits & (1u << x))
+                pr->wend = pr->hi;
+            else if ((pr->bits & (1u << y)) && ylim < PERSON_CW_MAX)
+                pr->wend = first_from(pr->ent, pr->mid, pr->hi, p->cw_start[ylim + 1]);
+            else if (pr->bits & (1u << y))
+                pr->wend = pr->hi;
+            else
+                pr->wend = pr->mid;
+            cost += pr->wend - pr->mid;
         }
+        if (walk_less(cost, cost_a))
+            return 0;
     }
     for (size_t k = 0; k < ps->n; k++)
-        ps->v[k].walked = big < 0 || ps->v[k].word != big;
+        ps->v[k].wend = big < 0 || ps->v[k].word != big ? ps->v[k].hi : ps->v[k].mid;
     return 0;
 }
 
@@ -1894,7 +2018,7 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         whole += !(q[i].flags & (PT_INITIAL | PT_OPTIONAL)) && !word_again(q, i);
     if (whole == 0)
         return 0;
-    probes_t ps = {NULL, 0, 0, scratch, NULL, 0, 0, p->n_init};
+    probes_t ps = {NULL, 0, 0, scratch, NULL, 0, 0, p->n_init, 0};
     cands_t c;
     /* A record is scored when two of the query's words reach it (one when
      * the query has one whole word), or when it holds an initial, which
@@ -1905,15 +2029,31 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         goto oom;
     for (size_t k = 0; k < ps.n; k++)
         heads += ps.v[k].mid - ps.v[k].lo;
+    /* Records of more counted words than the query's words can pair,
+     * and one left over, cannot match (cannot_match): numbered last
+     * (cw_start), they are cut off every probe's entries. A name of one
+     * word matches only a name of one word. */
+    int cmax = nq + qx >= 2 ? nq + __builtin_popcount(ps.joins) + 1 : 1;
+    if (cmax < PERSON_CW_MAX)
+        for (size_t k = 0; k < ps.n; k++)
+            ps.v[k].hi = first_from(ps.v[k].ent, ps.v[k].mid, ps.v[k].hi, p->cw_start[cmax + 1]);
     if (choose_walk(p, q, nq, need, &ps) != 0)
         goto oom;
+    /* A name of one word matches only a name of one word, by one pair:
+     * no record is refused before it is scored. */
+    unreached_t u = {0};
+    wbound_t b = {0};
+    bool by_pairs = nq + qx >= 2;
+    if (by_pairs) {
+        unreached_init(p, q, nq, &u);
+        wbound_init(q, nq, qx, &ps, &b);
+    }
     /* The candidate map is made as large as the entries to add need:
      * growing it from a few slots rehashed a common word's thousands of
      * records several times over. */
     size_t expect = heads, cap = 64;
     for (size_t k = 0; k < ps.n; k++)
-        if (ps.v[k].walked)
-            expect += ps.v[k].hi - ps.v[k].mid;
+        expect += ps.v[k].wend - ps.v[k].mid;
     while (cap < 2 * expect + 2 && cap < ((size_t)1 << 26))
         cap *= 2;
     if (cands_init(&c, scratch, cap) != 0)
@@ -1924,7 +2064,7 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
                 goto oom;
     for (size_t k = 0; k < ps.n; k++) {
         const probe_t *pr = &ps.v[k];
-        for (size_t e = pr->mid; pr->walked && e < pr->hi; e++)
+        for (size_t e = pr->mid; e < pr->wend; e++)
             if (cands_add(&c, scratch, (uint32_t)pr->ent[e], pr->bits) != 0)
                 goto oom;
     }
@@ -1938,28 +2078,41 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         goto oom;
     for (size_t k = 0; k < c.n; k++) {
         uint32_t slot = c.list[k], rec = c.key[slot] - 1;
-        if (rec >= p->n_init && too_few(c.mask[slot], need))
+        if (rec >= p->n_init && too_few(c.mask[slot], need) &&
+            !(by_pairs && cannot_match(p, &u, &b, rec, c.mask[slot], b.unwalked)))
             pend[n_pend++] = (uint64_t)rec << 32 | slot;
     }
+    /* unknown[k]: the words of the probes not walked from k on, which
+     * may still reach a candidate once probes [0, k) are looked up. */
+    uint16_t *unknown = arena_alloc(scratch, (ps.n + 1) * sizeof *unknown);
+    if (unknown == NULL)
+        goto oom;
+    unknown[ps.n] = 0;
+    for (size_t k = ps.n; k-- > 0;)
+        unknown[k] = unknown[k + 1] | (ps.v[k].wend == ps.v[k].hi ? 0 : ps.v[k].bits);
     if (n_pend > 0) {
         sort_by_record(pend, pend + c.n, n_pend);
         for (size_t i = 0; i < n_pend; i++)
             pm[i] = c.mask[(uint32_t)pend[i]];
         for (size_t k = 0; n_pend > 0 && k < ps.n; k++) {
-            if (ps.v[k].walked || ps.v[k].mid == ps.v[k].hi)
+            if (ps.v[k].wend == ps.v[k].hi)
                 continue;
             mark_sorted(&c, pend, pm, n_pend, &ps.v[k]);
             /* Those with words enough leave the list, once the probes of
              * this word are done (a word's deletions are many probes in
-             * a row). */
+             * a row), and so do those that cannot match even if every
+             * word still to look up reaches them: the list shrinks word
+             * by word, and each word's probes look up fewer. */
             size_t nx = k + 1;
-            while (nx < ps.n && (ps.v[nx].walked || ps.v[nx].mid == ps.v[nx].hi))
+            while (nx < ps.n && ps.v[nx].wend == ps.v[nx].hi)
                 nx++;
             if (nx < ps.n && ps.v[nx].bits == ps.v[k].bits)
                 continue;
             size_t m = 0;
             for (size_t i = 0; i < n_pend; i++)
-                if (too_few(pm[i], need)) {
+                if (too_few(pm[i], need) &&
+                    !(by_pairs &&
+                      cannot_match(p, &u, &b, (uint32_t)(pend[i] >> 32), pm[i], unknown[k + 1]))) {
                     pend[m] = pend[i];
                     pm[m++] = pm[i];
                 }
@@ -1973,25 +2126,14 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
     size_t n_to_score = 0;
     if (to_score == NULL)
         goto oom;
-    /* A name of one word matches only a name of one word, by one pair:
-     * no record with an initial is refused before it is scored. What the
-     * query's words may pair unreached is worked out at the first record
-     * with an initial, if the search meets one. */
-    unreached_t u;
-    bool by_pairs = nq + qx >= 2, u_ready = false;
     for (size_t k = 0; k < c.n; k++) {
         uint32_t slot = c.list[k], rec = c.key[slot] - 1;
         bool keep;
-        if (rec >= p->n_init) {
-            keep = !too_few(c.mask[slot], need);
-        } else if (!by_pairs) {
-            keep = true;
-        } else {
-            if (!u_ready)
-                unreached_init(p, q, nq, &u);
-            u_ready = true;
-            keep = initial_may_match(p, &u, nq, rec, c.mask[slot]);
-        }
+        if (rec >= p->n_init)
+            keep = !too_few(c.mask[slot], need) &&
+                   !(by_pairs && cannot_match(p, &u, &b, rec, c.mask[slot], b.unwalked));
+        else
+            keep = !by_pairs || initial_may_match(p, &u, nq, rec, c.mask[slot]);
         if (keep)
             to_score[n_to_score++] = rec;
     }

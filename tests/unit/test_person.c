@@ -100,6 +100,7 @@ enum {
     E_UMAR,
     E_HAMDAN,
     E_KHAWLA,
+    E_LONG,
     E_EXCH,
     E_HIT,
     N_ENTS
@@ -189,6 +190,9 @@ static reg_entity_t ents[N_ENTS] = {
     [E_HAMDAN] = {.id = "sdn-7913", .name = "HAMDAN, Usama", PERSON},
     /* UN IQi.066 by her name in the Arabic script alone. */
     [E_KHAWLA] = {.id = "un-iqi.066", .name = "خولة برزان إبراهيم حسن التكريتي", PERSON},
+    /* Made up, no listing: a long name, two of whose words another
+     * spelling joins, for test_long_names. */
+    [E_LONG] = {.id = "made-up-2", .name = "Muhammad Abd Rahim Hamid Nasser", PERSON},
     [E_EXCH] = {.id = "sdn-13129",
                 .name = "MOHAMMAD WALI MONEY EXCHANGE",
                 .type = "company",
@@ -431,6 +435,24 @@ test_final_ta_marbuta(void **state)
     expect_person("Khawla Barzan Ibrahim Hasan al-Tikriti", E_KHAWLA, 0.89);
     expect_not("علي حمدان", E_HAMDAN);                              /* Ali is not Usama */
     expect_not("Khawli Barzan Ibrahim Hasan al-Tikriti", E_KHAWLA); /* the h is an a or an e */
+}
+
+/* Records are numbered by their counted words, and a search refuses
+ * those that have more than the query's words can pair (cannot_match,
+ * the cut in person_search, choose_walk's second way): a long name is
+ * still found by a query that pairs all its words but one, also when one
+ * query word pairs two of its words joined, and refused by one that
+ * leaves two unpaired. */
+static void
+test_long_names(void **state)
+{
+    (void)state;
+    expect_person("Muhammad Abd Rahim Hamid", E_LONG, 0.93);
+    expect_person("Abd Rahim Hamid Nasser", E_LONG, 0.93);
+    expect_person("Abdrahim Muhammad Hamid Nasser", E_LONG, 0.99);
+    expect_person("Abdrahim Muhammad Hamid", E_LONG, 0.93); /* a join and one word left */
+    expect_not("Muhammad Hamid", E_LONG);
+    expect_not("Muhammad Abd Hamid", E_LONG);
 }
 
 static void
@@ -1058,6 +1080,7 @@ main(void)
         cmocka_unit_test(test_arabic_names_not_titles),
         cmocka_unit_test(test_initial_alef),
         cmocka_unit_test(test_final_ta_marbuta),
+        cmocka_unit_test(test_long_names),
         cmocka_unit_test(test_particles_titles_surnames),
         cmocka_unit_test(test_people_and_organisations_apart),
         cmocka_unit_test(test_birth_date),
