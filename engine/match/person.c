@@ -214,7 +214,7 @@ struct person_ix {
     uint8_t *form_how;                    /* its PT_KNOWN and PT_ASCII, and how records
                                            * write it: FORM_LATIN, FORM_ABJAD */
     keyidx_t by_skel;                     /* skeletons -> record */
-    keyidx_t by_skel_ab;                  /* skeletons of unvocalised words -> form:
+    keyidx_t by_skel_ab;                  /* skeletons of unvocalised words -> record:
                                            * all a Latin word's skeleton needs to find
                                            * (two Latin words pair as typos, never by
                                            * their skeletons: word_sim) */
@@ -1167,7 +1167,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
             uint32_t r = (uint32_t)p->n_recs;
             prec_t *rec = &p->recs[p->n_recs++];
             *rec = (prec_t){(uint32_t)e, i, (uint32_t)p->n_toks, (uint8_t)n, (uint8_t)x, false};
-            form.rec = join.rec = skel.rec = fp.rec = r;
+            form.rec = join.rec = skel.rec = skel_ab.rec = fp.rec = r;
             for (int k = 0; k < n && rc == 0; k++) {
                 ptok_t *o = &p->toks[p->n_toks++];
                 char *s = arena_strndup(p->arena, t[k].s, t[k].len);
@@ -1191,9 +1191,6 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
                         how[f] = o->flags & (PT_KNOWN | PT_ASCII);
                     how[f] |= (o->flags & PT_ABJAD) ? FORM_ABJAD : FORM_LATIN;
                 }
-                /* An unvocalised word's skeleton leads to its form (the
-                 * forms a Latin word may pair are told apart there). */
-                skel_ab.rec = (uint32_t)f;
                 if (f < 0 || ent_add(&form, keyidx_hash(o->s, o->len)) != 0 ||
                     ent_add(&fp, (uint32_t)f) != 0 ||
                     (sl > 0 && ent_add(&skel, keyidx_hash(sk, sl)) != 0) ||
@@ -1249,7 +1246,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
             const prec_t *x = &p->recs[i];
             to[i] = x->initial ? nr++ : next[counted_words(&p->toks[x->tok], x->n_tok, x->extra)]++;
         }
-        entvec_t *ev[] = {&form, &join, &skel, &fp};
+        entvec_t *ev[] = {&form, &join, &skel, &skel_ab, &fp};
         for (size_t k = 0; k < sizeof ev / sizeof *ev; k++)
             for (size_t i = 0; i < ev[k]->n; i++)
                 ev[k]->v[i] = (ev[k]->v[i] & ~(uint64_t)UINT32_MAX) | to[(uint32_t)ev[k]->v[i]];
@@ -1263,7 +1260,6 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
             rc = each_deletion(fs.s[f], fs.len[f], ent_add, &del);
         }
         fp.n = keyidx_sort_unique(fp.v, fp.n);
-        skel_ab.n = keyidx_sort_unique(skel_ab.v, skel_ab.n);
         p->n_forms = fs.n;
         p->form_s = arena_alloc(p->arena, (fs.n ? fs.n : 1) * sizeof *p->form_s);
         p->form_len = arena_alloc(p->arena, fs.n ? fs.n : 1);
@@ -1553,37 +1549,6 @@ form_pairs(const person_ix_t *p, const ptok_t *t, uint32_t f)
     return (how & FORM_ABJAD) && word_sim(t, &o) > 0;
 }
 
-/* Adds the probe of the records holding form f (fpost), if t may pair
- * it (form_pairs). Returns 0, or -1 on OOM. */
-static int
-form_probe_add(const person_ix_t *p, const ptok_t *t, uint32_t f, probes_t *ps)
-{
-    size_t lo = p->fpost_off[f], hi = p->fpost_off[f + 1];
-    if (lo == hi || !form_pairs(p, t, f))
-        return 0;
-    if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
-        return -1;
-    size_t mid = first_from(p->fpost, lo, hi, ps->n_init);
-    ps->v[ps->n++] = (probe_t){p->fpost, lo, hi, mid, ps->bits, ps->word, mid};
-    return 0;
-}
-
-/* The probes of the Latin word t by its skeleton h: one for each
- * unvocalised form under it (by_skel_ab) that t may pair. A skeleton
- * meets many names ("hsn": Hasan, Husayn, Hosseini, Hassoun) of which t
- * pairs one or two; their records made candidates that scoring refused.
- * Returns 0, or -1 on OOM. */
-static int
-probe_skel_forms(const person_ix_t *p, const ptok_t *t, uint32_t h, probes_t *ps)
-{
-    size_t lo, hi;
-    keyidx_range(&p->by_skel_ab, h, &lo, &hi);
-    for (size_t i = lo; i < hi; i++)
-        if (form_probe_add(p, t, (uint32_t)p->by_skel_ab.ent[i], ps) != 0)
-            return -1;
-    return 0;
-}
-
 /* The probes of the query's word t by its deletion variants
  * (each_deletion): one probe for each form they lead to that t may pair
  * (form_pairs), once, of the records holding it. A deletion meets many
@@ -1598,9 +1563,17 @@ probe_forms(const person_ix_t *p, const ptok_t *t, probes_t *ps)
     if (each_deletion(t->s, t->len, formids_add, &f) != 0)
         return -1;
     sort_u32(f.v, f.n);
-    for (size_t i = 0; i < f.n; i++)
-        if ((i == 0 || f.v[i] != f.v[i - 1]) && form_probe_add(p, t, f.v[i], ps) != 0)
+    for (size_t i = 0; i < f.n; i++) {
+        if (i > 0 && f.v[i] == f.v[i - 1])
+            continue;
+        size_t lo = p->fpost_off[f.v[i]], hi = p->fpost_off[f.v[i] + 1];
+        if (lo == hi || !form_pairs(p, t, f.v[i]))
+            continue;
+        if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
             return -1;
+        size_t mid = first_from(p->fpost, lo, hi, ps->n_init);
+        ps->v[ps->n++] = (probe_t){p->fpost, lo, hi, mid, ps->bits, ps->word, false};
+    }
     return 0;
 }
 
@@ -1748,12 +1721,7 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
             return -1;
         char sk[PERSON_MAX_WORD + 1];
         size_t sl = skeleton(t->s, t->len, sk);
-        if (!(t->flags & PT_ABJAD)) {
-            if (sl > 0 && probe_skel_forms(p, t, keyidx_hash(sk, sl), ps) != 0)
-                return -1;
-            goto joined;
-        }
-        ps->t = &p->by_skel;
+        ps->t = (t->flags & PT_ABJAD) ? &p->by_skel : &p->by_skel_ab;
         if (sl > 0 && probe_add(ps, keyidx_hash(sk, sl)) != 0)
             return -1;
         /* Its last "h" may be a Latin final vowel (unvocalised). */
