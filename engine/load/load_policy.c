@@ -13,7 +13,6 @@
 #include "cfgread.h"
 #include "isocode.h"
 
-/* Reads the matching group into rs->match, defaults first. */
 /* Reports a cite of g (what: the rule or group) that names a file or a
  * line of one, which no reader of a reply can look up (loader_cites_file). */
 static void
@@ -29,6 +28,7 @@ check_cite(loader_t *L, const char *file, const config_setting_t *g, const char 
                  what, (int)n, w);
 }
 
+/* Reads the matching group into rs->match, defaults first. */
 static void
 read_matching(loader_t *L, const char *file, const config_setting_t *root)
 {

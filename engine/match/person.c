@@ -176,48 +176,49 @@ typedef struct prec {
 } prec_t;
 
 struct person_ix {
-    arena_t *arena;                       /* owns everything below */
-    const reg_entity_t *ents;             /* borrowed registry */
-    script_t *script;                     /* borrowed: the Latin rendering */
-    double threshold;                     /* lowest score found */
-    match_person_words_t w;               /* the words (copied into the arena) */
-    const char **var_to;                  /* variant i (w.variants) -> its form's target form */
-    keyidx_t by_var;                      /* form of a variant -> index */
-    const char **var_from;                /* the variant's form */
-    keyidx_t by_opt;                      /* titles and particles -> index into opt[] */
-    const char **opt;                     /* titles, then particles: optional words */
-    popt_t *opt_info;                     /* each one's skeleton and lengths */
-    size_t n_opt;                         /* count */
-    prec_t *recs;                         /* names of individuals, those with an
-                                           * initial first */
-    size_t n_recs;                        /* count */
-    uint32_t *init_letters;               /* record r < n_init: bit c - 'a' for each
-                                           * initial c it holds (the query words they
-                                           * may pair: person_search) */
-    uint32_t n_init;                      /* records [0, n_init) hold an initial: in
-                                           * every table, the entries under one hash
-                                           * (sorted by record) start with them */
-    ptok_t *toks;                         /* words of every record, concatenated */
-    size_t n_toks;                        /* count */
-    uint32_t cw_start[PERSON_CW_MAX + 2]; /* the records [n_init, n_recs) whose
-                                           * counted_words are c start at
-                                           * cw_start[c] (and end at c + 1's) */
-    keyidx_t by_form;                     /* whole words -> record */
-    keyidx_t by_join;                     /* two neighbouring words joined -> record */
-    keyidx_t by_del;                      /* deletion variants -> form (fpost) */
-    uint64_t *fpost;                      /* form << 32 | record, sorted: the records
-                                           * holding each whole word's form */
-    uint32_t *fpost_off;                  /* form f's: fpost[fpost_off[f], fpost_off[f + 1]) */
-    size_t n_forms;                       /* distinct forms of whole words */
-    const char **form_s;                  /* form f's letters (index arena) */
-    uint8_t *form_len;                    /* its length */
-    uint8_t *form_how;                    /* its PT_KNOWN and PT_ASCII, and how records
-                                           * write it: FORM_LATIN, FORM_ABJAD */
-    keyidx_t by_skel;                     /* skeletons -> record */
-    keyidx_t by_skel_ab;                  /* skeletons of unvocalised words -> record:
-                                           * all a Latin word's skeleton needs to find
-                                           * (two Latin words pair as typos, never by
-                                           * their skeletons: word_sim) */
+    arena_t *arena;           /* owns everything below */
+    const reg_entity_t *ents; /* borrowed registry */
+    script_t *script;         /* borrowed: the Latin rendering */
+    double threshold;         /* lowest score found */
+    match_person_words_t w;   /* the words (copied into the arena) */
+    const char **var_to;      /* variant i (w.variants) -> its form's target form */
+    keyidx_t by_var;          /* form of a variant -> index */
+    const char **var_from;    /* the variant's form */
+    keyidx_t by_opt;          /* titles and particles -> index into opt[] */
+    const char **opt;         /* titles, then particles: optional words */
+    popt_t *opt_info;         /* each one's skeleton and lengths */
+    size_t n_opt;             /* count */
+    prec_t *recs;             /* names of individuals, those with an
+                               * initial first, the others by their
+                               * counted words (cw_start) */
+    size_t n_recs;            /* count */
+    uint32_t *init_letters;   /* record r < n_init: bit c - 'a' for each
+                               * initial c it holds (the query words they
+                               * may pair: person_search) */
+    uint32_t n_init;          /* records [0, n_init) hold an initial: in
+                               * every table, the entries under one hash
+                               * (sorted by record) start with them */
+    ptok_t *toks;             /* words of every record, concatenated */
+    size_t n_toks;            /* count */
+    keyidx_t by_form;         /* whole words -> record */
+    keyidx_t by_join;         /* two neighbouring words joined -> record */
+    keyidx_t by_del;          /* deletion variants -> form (fpost) */
+    uint64_t *fpost;          /* form << 32 | record, sorted: the records
+                               * holding each whole word's form */
+    uint32_t *fpost_off;      /* form f's: fpost[fpost_off[f], fpost_off[f + 1]) */
+    size_t n_forms;           /* distinct forms of whole words */
+    const char **form_s;      /* form f's letters (index arena) */
+    uint8_t *form_len;        /* its length */
+    uint8_t *form_how;        /* its PT_KNOWN and PT_ASCII, and how records
+                               * write it: FORM_LATIN, FORM_ABJAD */
+    keyidx_t by_skel;         /* skeletons -> record */
+    keyidx_t by_skel_ab;      /* skeletons of unvocalised words -> record:
+                               * all a Latin word's skeleton needs to find
+                               * (two Latin words pair as typos, never by
+                               * their skeletons: word_sim) */
+    /* The records [n_init, n_recs) whose counted_words are c start at
+     * cw_start[c] and end at cw_start[c + 1]. */
+    uint32_t cw_start[PERSON_CW_MAX + 2];
 };
 
 bool
@@ -1840,13 +1841,10 @@ initial_may_match(const person_ix_t *p, const unreached_t *u, int nq, uint32_t r
 /* The most words of its own a record without an initial may have and
  * still be matched by the query (cannot_match). */
 typedef struct wbound {
-    uint16_t np;       /* the query's words that count (counted_words) */
-    uint16_t unwalked; /* the words of the probes not walked: a record
-                        * they reach is not always marked with them */
-    int wq;            /* the query's counted words, those past
-                        * PERSON_MAX_TOK too */
-    int joins;         /* its words that may each pair two neighbouring
-                        * words of a record (by_join) */
+    uint16_t np; /* the query's words that count (counted_words) */
+    int wq;      /* the query's counted words, those past PERSON_MAX_TOK too */
+    int joins;   /* its words that may each pair two neighbouring words of a
+                  * record (by_join) */
 } wbound_t;
 
 static void
@@ -1859,10 +1857,6 @@ wbound_init(const ptok_t *q, int nq, int qx, const probes_t *ps, wbound_t *b)
             b->np |= (uint16_t)(1u << i);
             b->wq++;
         }
-    b->unwalked = 0;
-    for (size_t k = 0; k < ps->n; k++)
-        if (ps->v[k].wend < ps->v[k].hi)
-            b->unwalked |= ps->v[k].bits;
     b->joins = __builtin_popcount(ps->joins);
 }
 
@@ -2076,20 +2070,21 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
     uint16_t *pm = arena_alloc(scratch, (c.n ? c.n : 1) * sizeof *pm);
     if (pend == NULL || pm == NULL)
         goto oom;
-    for (size_t k = 0; k < c.n; k++) {
-        uint32_t slot = c.list[k], rec = c.key[slot] - 1;
-        if (rec >= p->n_init && too_few(c.mask[slot], need) &&
-            !(by_pairs && cannot_match(p, &u, &b, rec, c.mask[slot], b.unwalked)))
-            pend[n_pend++] = (uint64_t)rec << 32 | slot;
-    }
     /* unknown[k]: the words of the probes not walked from k on, which
-     * may still reach a candidate once probes [0, k) are looked up. */
+     * may still reach a candidate once probes [0, k) are looked up
+     * (unknown[0]: a record they reach is not always marked with them). */
     uint16_t *unknown = arena_alloc(scratch, (ps.n + 1) * sizeof *unknown);
     if (unknown == NULL)
         goto oom;
     unknown[ps.n] = 0;
     for (size_t k = ps.n; k-- > 0;)
         unknown[k] = unknown[k + 1] | (ps.v[k].wend == ps.v[k].hi ? 0 : ps.v[k].bits);
+    for (size_t k = 0; k < c.n; k++) {
+        uint32_t slot = c.list[k], rec = c.key[slot] - 1;
+        if (rec >= p->n_init && too_few(c.mask[slot], need) &&
+            !(by_pairs && cannot_match(p, &u, &b, rec, c.mask[slot], unknown[0])))
+            pend[n_pend++] = (uint64_t)rec << 32 | slot;
+    }
     if (n_pend > 0) {
         sort_by_record(pend, pend + c.n, n_pend);
         for (size_t i = 0; i < n_pend; i++)
@@ -2131,7 +2126,7 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         bool keep;
         if (rec >= p->n_init)
             keep = !too_few(c.mask[slot], need) &&
-                   !(by_pairs && cannot_match(p, &u, &b, rec, c.mask[slot], b.unwalked));
+                   !(by_pairs && cannot_match(p, &u, &b, rec, c.mask[slot], unknown[0]));
         else
             keep = !by_pairs || initial_may_match(p, &u, nq, rec, c.mask[slot]);
         if (keep)

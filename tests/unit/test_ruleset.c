@@ -330,6 +330,17 @@ test_cite_names_no_file(void **state)
     assert_has(e, "D/policy.cfg:11: rule \"r2\": cite names \"shared/data/README.md\"");
     assert_true(strstr(e, "\"r3\"") == NULL);
     free(e);
+    /* As a user meets it: vetd --check refuses the ruleset, at the line. */
+    char cmd[1024], out[600];
+    snprintf(out, sizeof out, "%s.check", t->path);
+    snprintf(cmd, sizeof cmd, "'%s' --check -r '%s' >'%s' 2>&1", tu_env_or("VETD_BIN", "bin/vetd"),
+             t->path, out);
+    assert_int_equal(tu_run(cmd), 1);
+    char *msg = tu_read_file(out, NULL);
+    assert_non_null(msg);
+    assert_has(msg, "policy.cfg:9: rule \"r1\": cite names \"FACTS.md\", a file or a line of one");
+    free(msg);
+    unlink(out);
     free(pol);
 }
 
