@@ -802,8 +802,8 @@ half_people(void *arg)
 {
     halves_t *h = arg;
     match_index_t *ix = h->b->ix;
-    ix->people = person_ix_new(h->ents, ix->n_ents, h->pw, ix->script, ix->cfg.threshold, h->perr,
-                               h->perrcap);
+    ix->people = person_ix_new(h->ents, ix->n_ents, h->pw, ix->script, ix->cfg.threshold,
+                               !ix->cfg.no_pair_index, h->perr, h->perrcap);
 }
 
 static void
@@ -847,7 +847,7 @@ match_index_new_par(const reg_entity_t *ents, size_t n, const match_config_t *cf
     if (cfg != NULL)
         ix->cfg = *cfg;
     else
-        ix->cfg = (match_config_t){0.88, 0.08, 5, NULL};
+        ix->cfg = (match_config_t){0.88, 0.08, 5, NULL, false};
     char serr[160] = "";
     const match_words_t *words = ix->cfg.words;
     if (words_build(&ix->words, ix->arena, words) != 0)

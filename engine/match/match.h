@@ -137,6 +137,9 @@ typedef struct match_config {
                                  * country and the entity's are both known and differ */
     unsigned max_results;       /* most hits returned per query (>= 1) */
     const match_words_t *words; /* NULL: none; read by match_index_new only */
+    bool no_pair_index;         /* people's index without its pairs of common
+                                 * words (person.h): the same matches, slower;
+                                 * for the tests and benchmarks that compare */
 } match_config_t;
 
 typedef struct match_hit {

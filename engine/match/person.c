@@ -87,14 +87,21 @@
  * words' entries: the candidates that still lack a word, sorted by
  * record, merged with each such list (mark_sorted), which costs about
  * the candidates, not the list. The records scored are the same either
- * way. Cost, screening 2,000 listed individuals of the whole SDN list by
- * their own names (screen_run, best of 5, one core): p50 5 us, p99 90 us;
- * the slowest are long Arabic names of several common words (220 us).
- * At a million synthetic names (bench/scale.sh) a query of two common
- * words ("Muhammad Ali") has hundreds of records that match and
- * thousands that must be scored to know it: milliseconds.
- * Organisations are not in this index, nor people in the organisations'
- * (build.c): person and organisation names never meet. */
+ * way. A third way (pair_plan) takes the records that two common words
+ * reach from a table of their pairs (build_pairs: every two words of a
+ * record whose forms, or unvocalised skeletons, one record in 2,048
+ * holds), and walks only the other probes: a query of common given
+ * names ("Mohammad Ali Hassan") found the few records that hold two of
+ * them by walking thousands that hold one. A record that two words
+ * reach through one word of its own only is not in the table; the plan
+ * walks such records where they may match (pair_walk_below), so it
+ * scores the same records, less those their words' count refuses. Cost, screening 2,000 listed
+ * individuals of the whole SDN list by their own names (screen_run, best of 5, one core): p50 5 us,
+ * p99 90 us; the slowest are long Arabic names of several common words (220 us). At a million
+ * synthetic names (bench/scale.sh) a query of two common words ("Muhammad Ali") has hundreds of
+ * records that match: hundreds of microseconds (milliseconds before the pairs). Organisations are
+ * not in this index, nor people in the organisations' (build.c): person and organisation names
+ * never meet. */
 #include "person.h"
 
 #include <stdio.h>
@@ -113,8 +120,13 @@
 /* Records without an initial are numbered by the words of theirs that
  * count (counted_words), this many or more last. */
 #define PERSON_CW_MAX 7
-#define PERSON_FORM_CAP 96 /* a word's form after spelling rules */
-#define PERSON_PREFETCH 4  /* records fetched ahead of the one scored */
+#define INIT_WORDS_SHIFT 27 /* init_letters: 26 letters, then counted words */
+#define PERSON_FORM_CAP 96  /* a word's form after spelling rules */
+#define PERSON_PREFETCH 4   /* records fetched ahead of the one scored */
+/* A form is common (build_pairs) when one record in PERSON_PAIR_DIV holds
+ * it, and PERSON_PAIR_MIN at least. */
+#define PERSON_PAIR_DIV 2048
+#define PERSON_PAIR_MIN 16
 #define SIM_INITIAL 0.85   /* an initial and a word it begins */
 #define SIM_ABJAD 0.90     /* an unvocalised word and a vocalised one */
 #define EXTRA_NAME 0.94    /* one word of one name that the other lacks */
@@ -194,7 +206,8 @@ struct person_ix {
     size_t n_recs;            /* count */
     uint32_t *init_letters;   /* record r < n_init: bit c - 'a' for each
                                * initial c it holds (the query words they
-                               * may pair: person_search) */
+                               * may pair: person_search), and its
+                               * counted_words << INIT_WORDS_SHIFT */
     uint32_t n_init;          /* records [0, n_init) hold an initial: in
                                * every table, the entries under one hash
                                * (sorted by record) start with them */
@@ -219,6 +232,22 @@ struct person_ix {
     /* The records [n_init, n_recs) whose counted_words are c start at
      * cw_start[c] and end at cw_start[c + 1]. */
     uint32_t cw_start[PERSON_CW_MAX + 2];
+    /* Two common words of one record (pair_min records hold each key at
+     * least), for the search that meets two of them (pair_plan): the
+     * records without an initial that hold keys a <= b in two of their
+     * words are those of ppost[ppost_off[a], ppost_off[a + 1]) whose top
+     * 32 bits are b, sorted (b << 32 | record). */
+    uint32_t pair_min;   /* records of a common form, at least */
+    uint64_t *ppost;     /* b << 32 | record, grouped by a */
+    uint32_t *ppost_off; /* a's group (n_forms + n_ab + 1) */
+    keyidx_t by_common;  /* a common form's letters -> form id */
+    /* The pair index's keys are the forms and, after them (n_forms + i),
+     * the skeletons under which by_skel_ab lists unvocalised words. */
+    uint32_t n_ab;         /* skeletons of unvocalised words */
+    uint32_t *ab_count;    /* the records each one leads to */
+    const char **ab_s;     /* its letters (index arena) */
+    uint8_t *ab_len;       /* their count */
+    keyidx_t by_ab_common; /* a common one's letters -> n_forms + i */
 };
 
 bool
@@ -1119,6 +1148,131 @@ same_words(const person_ix_t *p, const prec_t *r, const ptok_t *t, int n, int x)
     return true;
 }
 
+/* True if key f of the pair index (UINT32_MAX: none) is common: a form
+ * or an unvocalised skeleton that pair_min records or more hold. */
+static bool
+person_form_common(const person_ix_t *p, uint32_t f)
+{
+    if (f == UINT32_MAX)
+        return false;
+    if (f < p->n_forms)
+        return p->fpost_off[f + 1] - p->fpost_off[f] >= p->pair_min;
+    return p->ab_count[f - p->n_forms] >= p->pair_min;
+}
+
+/* Keys of the pair index a record's word holds (build_pairs): its form,
+ * and for an unvocalised word the skeletons by_skel_ab lists it under
+ * (its own, and without a last "h": silent_h_skeleton), UINT32_MAX when
+ * none. */
+#define PERSON_WORD_KEYS 3
+
+/* The common keys (held by pair_min records or more), and the records
+ * that hold two of them in two of their words (ppost; by_common and
+ * by_ab_common to find them): the records of two common words
+ * ("muhammad", "ali") are thousands each at a million names, and those
+ * holding both far fewer. The records are p->recs in the order they
+ * were read, numbered to[]; their words' keys are tokkey (the unvocalised
+ * skeletons numbered from 0 here, ab their letters). Returns 0, or -1
+ * on OOM. */
+static int
+build_pairs(person_ix_t *p, const formset_t *fs, const formset_t *ab, uint32_t *tokkey,
+            const uint32_t *to)
+{
+    /* Without pairs (person_ix_new) no key is common: no pair is kept. */
+    if (p->pair_min != UINT32_MAX)
+        p->pair_min = (uint32_t)(p->n_recs / PERSON_PAIR_DIV);
+    if (p->pair_min < PERSON_PAIR_MIN)
+        p->pair_min = PERSON_PAIR_MIN;
+    size_t nf = fs->n, nk = fs->n + ab->n;
+    p->n_ab = (uint32_t)ab->n;
+    p->ab_count = arena_calloc(p->arena, ab->n + 1, sizeof *p->ab_count);
+    p->ab_s = arena_alloc(p->arena, (ab->n + 1) * sizeof *p->ab_s);
+    p->ab_len = arena_alloc(p->arena, ab->n + 1);
+    if (p->ab_s != NULL && p->ab_len != NULL && ab->n > 0) {
+        memcpy(p->ab_s, ab->s, ab->n * sizeof *ab->s);
+        memcpy(p->ab_len, ab->len, ab->n);
+    }
+    p->ppost_off = arena_calloc(p->arena, nk + 2, sizeof *p->ppost_off);
+    uint32_t *last = calloc(ab->n + 1, sizeof *last); /* record + 1 last counted */
+    uint64_t *tmp = malloc((nk ? nk : 1) * sizeof *tmp);
+    if (p->ab_count == NULL || p->ab_s == NULL || p->ab_len == NULL || p->ppost_off == NULL ||
+        last == NULL || tmp == NULL) {
+        free(last);
+        free(tmp);
+        return -1;
+    }
+    for (size_t i = 0; i < p->n_recs; i++)
+        for (uint32_t t = p->recs[i].tok; t < p->recs[i].tok + p->recs[i].n_tok; t++)
+            for (int j = 1; j < PERSON_WORD_KEYS; j++) {
+                uint32_t *k = &tokkey[t * PERSON_WORD_KEYS + j];
+                if (*k == UINT32_MAX)
+                    continue;
+                if (last[*k] != i + 1)
+                    p->ab_count[*k]++;
+                last[*k] = (uint32_t)i + 1;
+                *k += (uint32_t)nf;
+            }
+    free(last);
+    size_t nc = 0, na = 0;
+    for (size_t f = 0; f < nf; f++)
+        if (person_form_common(p, (uint32_t)f))
+            tmp[nc++] = (uint64_t)keyidx_hash(fs->s[f], fs->len[f]) << 32 | f;
+    int rc = keyidx_build(&p->by_common, p->arena, tmp, nc);
+    for (size_t f = 0; f < ab->n; f++)
+        if (person_form_common(p, (uint32_t)(nf + f)))
+            tmp[na++] = (uint64_t)keyidx_hash(ab->s[f], ab->len[f]) << 32 | (nf + f);
+    if (rc == 0)
+        rc = keyidx_build(&p->by_ab_common, p->arena, tmp, na);
+    free(tmp);
+    if (rc != 0)
+        return -1;
+    /* Counted by the smaller key, then placed; each group sorted. */
+    uint32_t *off = p->ppost_off;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < p->n_recs; i++) {
+            const prec_t *r = &p->recs[i];
+            if (r->initial)
+                continue;
+            const uint32_t *tk = &tokkey[(size_t)r->tok * PERSON_WORD_KEYS];
+            for (int x = 0; x < r->n_tok * PERSON_WORD_KEYS; x++) {
+                if (!person_form_common(p, tk[x]))
+                    continue;
+                for (int y = (x / PERSON_WORD_KEYS + 1) * PERSON_WORD_KEYS;
+                     y < r->n_tok * PERSON_WORD_KEYS; y++) {
+                    if (!person_form_common(p, tk[y]))
+                        continue;
+                    uint32_t a = tk[x] < tk[y] ? tk[x] : tk[y], b = tk[x] ^ tk[y] ^ a;
+                    if (pass == 0)
+                        off[a + 1]++;
+                    else
+                        p->ppost[off[a]++] = (uint64_t)b << 32 | to[i];
+                }
+            }
+        }
+        if (pass == 0) {
+            for (size_t f = 0; f < nk; f++)
+                off[f + 1] += off[f];
+            p->ppost = arena_alloc(p->arena, (off[nk] ? off[nk] : 1) * sizeof *p->ppost);
+            /* off[a] is a's start, and placing moves it to its end. */
+            if (p->ppost == NULL)
+                return -1;
+        }
+    }
+    /* off[a] is now a's end. Sorted and its repeats dropped (a record
+     * "Muhammad Ali Muhammad" holds the pair twice), packed. */
+    size_t at = 0, start = 0;
+    for (size_t f = 0; f < nk; f++) {
+        size_t end = off[f];
+        size_t m = keyidx_sort_unique(p->ppost + start, end - start);
+        memmove(p->ppost + at, p->ppost + start, m * sizeof *p->ppost);
+        off[f] = (uint32_t)at;
+        at += m;
+        start = end;
+    }
+    off[nk] = (uint32_t)at;
+    return 0;
+}
+
 /* Reads every name of every individual into records, and fills the
  * three tables' entries. Returns 0, or -1 with a message in err. */
 static int
@@ -1129,6 +1283,9 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
     formset_t fs = {0};
     uint8_t *how = NULL; /* form_how while building */
     size_t cap_how = 0;
+    uint32_t *tokkey = NULL; /* each word's keys of the pair index */
+    size_t cap_tokkey = 0;
+    formset_t abs = {0}; /* skeletons of unvocalised words */
     size_t cap_recs = 0, cap_toks = 0;
     int rc = tmp != NULL ? 0 : -1;
     if (rc != 0)
@@ -1160,7 +1317,9 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
             if (dup)
                 continue;
             if (vec_grow(&p->recs, &cap_recs, p->n_recs + 1, sizeof *p->recs, 256) != 0 ||
-                vec_grow(&p->toks, &cap_toks, p->n_toks + (size_t)n, sizeof *p->toks, 1024) != 0) {
+                vec_grow(&p->toks, &cap_toks, p->n_toks + (size_t)n, sizeof *p->toks, 1024) != 0 ||
+                vec_grow(&tokkey, &cap_tokkey, (p->n_toks + (size_t)n) * PERSON_WORD_KEYS,
+                         sizeof *tokkey, 1024) != 0) {
                 put_err(err, errcap, "out of memory");
                 rc = -1;
                 break;
@@ -1177,6 +1336,9 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
                     break;
                 }
                 *o = (ptok_t){s, t[k].len, t[k].flags, t[k].first};
+                uint32_t *tk = &tokkey[(p->n_toks - 1) * PERSON_WORD_KEYS];
+                for (int j = 0; j < PERSON_WORD_KEYS; j++)
+                    tk[j] = UINT32_MAX;
                 rec->initial |= (o->flags & PT_INITIAL) != 0;
                 if (o->flags & (PT_INITIAL | PT_OPTIONAL))
                     continue;
@@ -1188,6 +1350,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
                     vec_grow(&how, &cap_how, fs.n, sizeof *how, 1024) != 0)
                     f = -1;
                 if (f >= 0) {
+                    tk[0] = (uint32_t)f;
                     if (fs.n > n_before)
                         how[f] = o->flags & (PT_KNOWN | PT_ASCII);
                     how[f] |= (o->flags & PT_ABJAD) ? FORM_ABJAD : FORM_LATIN;
@@ -1199,6 +1362,17 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
                      ent_add(&skel_ab, keyidx_hash(sk, sl)) != 0) ||
                     (silent_h_skeleton(o, sl) && ent_add(&skel_ab, keyidx_hash(sk, sl - 1)) != 0))
                     rc = -1;
+                /* The skeletons by_skel_ab lists it under, as keys. */
+                for (int j = 1; rc == 0 && (o->flags & PT_ABJAD) && sl > 0 && j < 3; j++) {
+                    size_t kl = j == 1 ? sl : silent_h_skeleton(o, sl) ? sl - 1 : 0;
+                    size_t n_ab = abs.n;
+                    int64_t id = kl > 0 ? form_id(&abs, sk, (uint8_t)kl) : -2;
+                    if (id == -1 ||
+                        (abs.n > n_ab && (abs.s[id] = arena_strndup(p->arena, sk, kl)) == NULL))
+                        rc = -1;
+                    else if (id >= 0)
+                        tk[j] = (uint32_t)id;
+                }
             }
             /* Two neighbouring words joined, as another spelling writes
              * them ("Fang Wei" is found by "Fangwei"). */
@@ -1275,12 +1449,18 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
             memcpy(p->form_len, fs.len, fs.n);
             memcpy(p->form_how, how, fs.n);
         }
-        for (size_t i = 0; rc == 0 && i < p->n_recs; i++)
-            for (uint8_t k = 0; p->recs[i].initial && k < p->recs[i].n_tok; k++) {
-                const ptok_t *o = &p->toks[p->recs[i].tok + k];
+        for (size_t i = 0; rc == 0 && i < p->n_recs; i++) {
+            const prec_t *x = &p->recs[i];
+            for (uint8_t k = 0; x->initial && k < x->n_tok; k++) {
+                const ptok_t *o = &p->toks[x->tok + k];
                 if (o->flags & PT_INITIAL)
                     p->init_letters[to[i]] |= 1u << (o->s[0] - 'a');
             }
+            if (x->initial)
+                p->init_letters[to[i]] |=
+                    (uint32_t)counted_words(&p->toks[x->tok], x->n_tok, x->extra)
+                    << INIT_WORDS_SHIFT;
+        }
         p->fpost = arena_alloc(p->arena, (fp.n ? fp.n : 1) * sizeof *p->fpost);
         p->fpost_off = arena_alloc(p->arena, (fs.n + 1) * sizeof *p->fpost_off);
         if (p->fpost != NULL && p->fpost_off != NULL) {
@@ -1293,6 +1473,9 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
                 p->fpost_off[f] = (uint32_t)at;
             }
         }
+        if (rc == 0 && (p->fpost == NULL || p->fpost_off == NULL ||
+                        build_pairs(p, &fs, &abs, tokkey, to) != 0))
+            rc = -1;
         prec_t *r = arena_alloc(p->arena, (p->n_recs ? p->n_recs : 1) * sizeof *r);
         ptok_t *t = arena_alloc(p->arena, (p->n_toks ? p->n_toks : 1) * sizeof *t);
         if (rc != 0 || p->fpost == NULL || p->fpost_off == NULL || r == NULL || t == NULL ||
@@ -1320,6 +1503,10 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
         p->toks = NULL;
     }
     free(to);
+    free(tokkey);
+    free(abs.s);
+    free(abs.len);
+    free(abs.slot);
     free(form.v);
     free(join.v);
     free(del.v);
@@ -1336,7 +1523,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
 
 person_ix_t *
 person_ix_new(const reg_entity_t *ents, size_t n, const match_person_words_t *w, script_t *sc,
-              double threshold, char *err, size_t errcap)
+              double threshold, bool pairs, char *err, size_t errcap)
 {
     person_ix_t *p = calloc(1, sizeof *p);
     if (p == NULL || (p->arena = arena_new(64 * 1024)) == NULL) {
@@ -1347,6 +1534,7 @@ person_ix_new(const reg_entity_t *ents, size_t n, const match_person_words_t *w,
     p->ents = ents;
     p->script = sc;
     p->threshold = threshold;
+    p->pair_min = pairs ? 0 : UINT32_MAX;
     if (build_words(p, w) != 0) {
         put_err(err, errcap, "out of memory");
         person_ix_destroy(&p);
@@ -1440,6 +1628,7 @@ typedef struct probe {
     int8_t word;         /* the one word, or -1 for two joined */
     size_t wend;         /* its entries [mid, wend) are walked, the rest
                           * looked up (choose_walk) */
+    uint32_t form;       /* fpost's: the form of its records, or UINT32_MAX */
 } probe_t;
 
 /* The probes of a search, while they are collected. */
@@ -1453,6 +1642,8 @@ typedef struct probes {
     uint32_t n_init;   /* the index's records with an initial */
     uint16_t joins;    /* words that are two neighbouring words of some
                         * record joined (by_join) */
+    uint32_t own;      /* the common form of the word probed, probed by
+                        * its records (fpost), or UINT32_MAX */
 } probes_t;
 
 /* The first of the entries ent[lo, hi) (under one hash or of one form,
@@ -1481,8 +1672,53 @@ probe_add(void *ctx, uint32_t h)
     if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
         return -1;
     size_t mid = first_from(ps->t->ent, lo, hi, ps->n_init);
-    ps->v[ps->n++] = (probe_t){ps->t->ent, lo, hi, mid, ps->bits, ps->word, mid};
+    ps->v[ps->n++] = (probe_t){ps->t->ent, lo, hi, mid, ps->bits, ps->word, mid, UINT32_MAX};
     return 0;
+}
+
+/* Adds the probe of the records of form f (fpost), if any. Returns 0, or
+ * -1 on OOM. */
+static int
+probe_add_form(const person_ix_t *p, probes_t *ps, uint32_t f)
+{
+    size_t lo = p->fpost_off[f], hi = p->fpost_off[f + 1];
+    if (lo == hi)
+        return 0;
+    if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
+        return -1;
+    size_t mid = first_from(p->fpost, lo, hi, ps->n_init);
+    ps->v[ps->n++] = (probe_t){p->fpost, lo, hi, mid, ps->bits, ps->word, mid, f};
+    return 0;
+}
+
+/* The pair index's key of the common skeleton s[0..len) of unvocalised
+ * words (build_pairs), or UINT32_MAX if it is none. */
+static uint32_t
+common_ab(const person_ix_t *p, const char *s, size_t len)
+{
+    size_t lo, hi;
+    keyidx_range(&p->by_ab_common, keyidx_hash(s, len), &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
+        uint32_t k = (uint32_t)p->by_ab_common.ent[i], a = k - (uint32_t)p->n_forms;
+        if (p->ab_len[a] == len && memcmp(p->ab_s[a], s, len) == 0)
+            return k;
+    }
+    return UINT32_MAX;
+}
+
+/* The id of the common form (build_pairs) of the query's word t, or
+ * UINT32_MAX if it is none. */
+static uint32_t
+common_form(const person_ix_t *p, const ptok_t *t)
+{
+    size_t lo, hi;
+    keyidx_range(&p->by_common, keyidx_hash(t->s, t->len), &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
+        uint32_t f = (uint32_t)p->by_common.ent[i];
+        if (p->form_len[f] == t->len && memcmp(p->form_s[f], t->s, t->len) == 0)
+            return f;
+    }
+    return UINT32_MAX;
 }
 
 /* Form ids, while a word's deletion variants are looked up. */
@@ -1567,13 +1803,11 @@ probe_forms(const person_ix_t *p, const ptok_t *t, probes_t *ps)
     for (size_t i = 0; i < f.n; i++) {
         if (i > 0 && f.v[i] == f.v[i - 1])
             continue;
-        size_t lo = p->fpost_off[f.v[i]], hi = p->fpost_off[f.v[i] + 1];
-        if (lo == hi || !form_pairs(p, t, f.v[i]))
+        if (f.v[i] == ps->own || p->fpost_off[f.v[i]] == p->fpost_off[f.v[i] + 1] ||
+            !form_pairs(p, t, f.v[i]))
             continue;
-        if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
+        if (probe_add_form(p, ps, f.v[i]) != 0)
             return -1;
-        size_t mid = first_from(p->fpost, lo, hi, ps->n_init);
-        ps->v[ps->n++] = (probe_t){p->fpost, lo, hi, mid, ps->bits, ps->word, false};
     }
     return 0;
 }
@@ -1636,6 +1870,21 @@ ent_from(const uint64_t *ent, size_t lo, size_t hi, uint32_t rec)
         cur = prev + step;
     }
     return first_from(ent, prev + 1, cur < hi ? cur + 1 : hi, rec);
+}
+
+/* The first of the pair index's entries g[lo, hi) (sorted) that is key
+ * or more. */
+static size_t
+pair_from(const uint64_t *g, size_t lo, size_t hi, uint64_t key)
+{
+    while (lo < hi) {
+        size_t m = lo + (hi - lo) / 2;
+        if (g[m] < key)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    return lo;
 }
 
 /* Marks with pr's words the candidates pend[0..n) (record << 32 | slot,
@@ -1709,7 +1958,10 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
         ps->bits = (uint16_t)(1u << i);
         ps->word = (int8_t)i;
         ps->t = &p->by_form;
-        if (probe_add(ps, keyidx_hash(t->s, t->len)) != 0)
+        /* A common form by its own records, which pair_plan knows. */
+        ps->own = common_form(p, t);
+        if (ps->own != UINT32_MAX ? probe_add_form(p, ps, ps->own) != 0
+                                  : probe_add(ps, keyidx_hash(t->s, t->len)) != 0)
             return -1;
         /* A record that writes it as two words ("Fang Wei" / "fangwei"). */
         size_t before = ps->n;
@@ -1723,8 +1975,13 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
         char sk[PERSON_MAX_WORD + 1];
         size_t sl = skeleton(t->s, t->len, sk);
         ps->t = (t->flags & PT_ABJAD) ? &p->by_skel : &p->by_skel_ab;
+        before = ps->n;
         if (sl > 0 && probe_add(ps, keyidx_hash(sk, sl)) != 0)
             return -1;
+        /* A Latin word's: the records of unvocalised words under it,
+         * which the pair index knows as a key of its own. */
+        if (ps->n > before && !(t->flags & PT_ABJAD))
+            ps->v[before].form = common_ab(p, sk, sl);
         /* Its last "h" may be a Latin final vowel (unvocalised). */
         if (silent_h_skeleton(t, sl) && probe_add(ps, keyidx_hash(sk, sl - 1)) != 0)
             return -1;
@@ -1761,16 +2018,22 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
  * it has a skeleton, which an unvocalised word that pairs with it shares
  * (unvocalised: the letters it differs in are those skeleton drops); and
  * it pairs no title or particle, which are in no table. (An initial may
- * pair it too: records with one are all taken anyway.) */
+ * pair it too: records with one are all taken anyway.) If not, *titles
+ * (when given) tells whether only the last fails: its probes reach every
+ * word it may pair but titles and particles. */
 static bool
-probed_fully(const person_ix_t *p, const ptok_t *t)
+probed_fully(const person_ix_t *p, const ptok_t *t, bool *titles)
 {
     int32_t cp[PERSON_MAX_WORD];
     char sk[PERSON_MAX_WORD + 1];
     size_t sl = skeleton(t->s, t->len, sk);
     int n = strsim_decode(t->s, t->len, cp, PERSON_MAX_WORD);
+    if (titles != NULL)
+        *titles = false;
     if (n > PERSON_PROBED_CP || sl == 0)
         return false;
+    if (titles != NULL)
+        *titles = true;
     for (size_t i = 0; i < p->n_opt; i++) {
         /* Equal words and an unvocalised pair share their skeleton; a
          * typo needs five letters and lengths within two: the rest
@@ -1801,41 +2064,29 @@ typedef struct unreached {
                                        * word not probed_fully */
     uint32_t letters[PERSON_MAX_TOK]; /* each word's first letters, as an
                                        * initial pairs it (word_sim) */
+    uint16_t titles;                  /* of any, the words whose probes reach
+                                       * all they may pair but titles and
+                                       * particles (probed_fully) */
 } unreached_t;
 
 static void
 unreached_init(const person_ix_t *p, const ptok_t *q, int nq, unreached_t *u)
 {
-    u->any = 0;
+    u->any = u->titles = 0;
     for (int i = 0; i < nq; i++) {
         u->letters[i] = 0;
         char c[2] = {q[i].s[0], q[i].first};
         for (int k = 0; k < 2; k++)
             if (c[k] >= 'a' && c[k] <= 'z')
                 u->letters[i] |= 1u << (c[k] - 'a');
+        bool titles = false;
         if ((q[i].flags & (PT_INITIAL | PT_OPTIONAL)) || word_again(q, i) ||
-            !probed_fully(p, &q[i]))
+            !probed_fully(p, &q[i], &titles))
             u->any |= (uint16_t)(1u << i);
+        if (titles && (u->any & (1u << i)) && !(q[i].flags & (PT_INITIAL | PT_OPTIONAL)) &&
+            !word_again(q, i))
+            u->titles |= (uint16_t)(1u << i);
     }
-}
-
-/* False if record rec, which holds an initial and which the query's
- * words of mask m reached, cannot have two of the query's nq words
- * paired, which a match of two names of two words or more needs
- * (score_names): a word it did not reach pairs only as u tells. Every
- * record with an initial that a word reaches is a candidate, so a common
- * word ("muhammad") made its every record with an initial one, and most
- * were scored to be refused. */
-static bool
-initial_may_match(const person_ix_t *p, const unreached_t *u, int nq, uint32_t rec, uint16_t m)
-{
-    uint32_t init = p->init_letters[rec];
-    int pairs = 0;
-    for (int i = 0; i < nq && pairs < 2; i++) {
-        uint16_t b = (uint16_t)(1u << i);
-        pairs += (m & b) || (u->any & b) || (u->letters[i] & init);
-    }
-    return pairs >= 2;
 }
 
 /* The most words of its own a record without an initial may have and
@@ -1858,6 +2109,35 @@ wbound_init(const ptok_t *q, int nq, int qx, const probes_t *ps, wbound_t *b)
             b->wq++;
         }
     b->joins = __builtin_popcount(ps->joins);
+}
+
+/* False if record rec, which holds an initial and which the query's
+ * words of mask m reached (every probe's: these records head each, and
+ * are all taken), cannot match (score_names): a word it did not reach
+ * pairs only as u tells, and it needs two of the query's nq words
+ * paired, and at most one counted word left over, on one side only (as
+ * cannot_match counts them, with its counted words kept beside its
+ * initials). Every record with an initial that a word reaches is a
+ * candidate, so a common word ("muhammad") made its every record with
+ * an initial one, and most were scored to be refused. */
+static bool
+initial_may_match(const person_ix_t *p, const unreached_t *u, const wbound_t *b, int nq,
+                  uint32_t rec, uint16_t m)
+{
+    uint32_t init = p->init_letters[rec];
+    uint16_t may = 0;
+    for (int i = 0; i < nq; i++) {
+        uint16_t bit = (uint16_t)(1u << i);
+        if ((m & bit) || (u->any & bit) || (u->letters[i] & init))
+            may |= bit;
+    }
+    if (__builtin_popcount(may) < 2)
+        return false;
+    int uq = b->wq - __builtin_popcount(may & b->np);
+    int ur = (int)(init >> INIT_WORDS_SHIFT) - __builtin_popcount(may) - b->joins;
+    if (ur < 0)
+        ur = 0;
+    return !((uq > 0 && ur > 0) || uq + ur > 1);
 }
 
 /* The counted words of record rec, which holds no initial (cw_start). */
@@ -1963,7 +2243,7 @@ choose_walk(const person_ix_t *p, const ptok_t *q, int nq, int need, probes_t *p
         if (best < 0)
             break;
         tried[best] = true;
-        if (!probed_fully(p, &q[best]))
+        if (!probed_fully(p, &q[best], NULL))
             continue;
         if (x < 0)
             x = best;
@@ -1996,6 +2276,178 @@ choose_walk(const person_ix_t *p, const ptok_t *q, int nq, int need, probes_t *p
     return 0;
 }
 
+/* The records of the pair index (ppost[lo, hi)) that hold two words
+ * reached by the query's words of bits, one each. */
+typedef struct pairrun {
+    size_t lo, hi;
+    uint16_t bits;
+} pairrun_t;
+
+/* The most pairs of probes pair_plan looks up. */
+#define PERSON_PAIR_LOOKUPS 1024
+
+/* The fewest counted words a record must have for pair_plan to leave it
+ * when two of the query's words reach it only through one word of its
+ * own: it cannot match then (score_names). Its words paired through that
+ * one are one pair; the rest are paired by the query's words that pair
+ * what their probes do not reach:
+ *  - x: initials, titles and particles, words not probed_fully for their
+ *    letters (any of the record's words);
+ *  - y: words that may pair a title or particle (probed_fully's other
+ *    reason: only those, which count for nothing on the record's side);
+ *  - a word written again pairs what its first copy pairs.
+ * Two pairs are needed, and at most one counted word left over on one
+ * side: the query leaves at least uq = wq - 1 - (x counted) - y, the
+ * record its counted words less 1 + x. Returns 0 when every such record
+ * is refused, PERSON_CW_MAX + 1 when none may be left. */
+static int
+pair_walk_below(const ptok_t *q, int nq, const unreached_t *u, const wbound_t *b)
+{
+    uint16_t x = 0, y = 0;
+    for (int i = 0; i < nq; i++) {
+        uint16_t bit = (uint16_t)(1u << i);
+        if (!(u->any & bit))
+            continue;
+        int k = 0;
+        while (k < i && !(q[k].len == q[i].len && memcmp(q[k].s, q[i].s, q[i].len) == 0))
+            k++;
+        if (k < i && ((q[k].flags ^ q[i].flags) & (PT_ABJAD | PT_INITIAL | PT_OPTIONAL)) == 0) {
+            /* A copy: what its first copy pairs. */
+            x |= (uint16_t)((x >> k & 1u) << i);
+            y |= (uint16_t)((y >> k & 1u) << i);
+            continue;
+        }
+        if (u->titles & bit)
+            y |= bit;
+        else
+            x |= bit;
+    }
+    if ((x | y) == 0)
+        return 0;
+    int nx = __builtin_popcount(x), nxc = __builtin_popcount(x & b->np);
+    int uq = b->wq - 1 - nxc - __builtin_popcount(y);
+    return uq >= 2 ? 0 : uq == 1 ? 2 + nx : 3 + nx;
+}
+
+/* True if a record's word may hold both keys a and b of the pair index
+ * (build_pairs): one form, or an unvocalised word's form and its
+ * skeletons. */
+static bool
+one_word_keys(const person_ix_t *p, uint32_t a, uint32_t b)
+{
+    if (a == b)
+        return true;
+    if (a >= p->n_forms && b >= p->n_forms) {
+        /* An unvocalised word is under its skeleton and, ending in "h",
+         * under it without the "h" too. */
+        const char *x = p->ab_s[a - p->n_forms], *y = p->ab_s[b - p->n_forms];
+        size_t xl = p->ab_len[a - p->n_forms], yl = p->ab_len[b - p->n_forms];
+        if (xl < yl) {
+            const char *t = x;
+            x = y;
+            y = t;
+            size_t tl = xl;
+            xl = yl;
+            yl = tl;
+        }
+        return xl == yl + 1 && x[yl] == 'h' && memcmp(x, y, yl) == 0;
+    }
+    uint32_t f = a < p->n_forms ? a : b, o = a ^ b ^ f;
+    if (o < p->n_forms || !(p->form_how[f] & FORM_ABJAD))
+        return false;
+    /* The form's unvocalised words are under its skeleton, with or
+     * without a last "h". */
+    char sk[PERSON_MAX_WORD + 1];
+    size_t sl = skeleton(p->form_s[f], p->form_len[f], sk);
+    const char *x = p->ab_s[o - p->n_forms];
+    size_t xl = p->ab_len[o - p->n_forms];
+    return (xl == sl || (xl + 1 == sl && sk[xl] == 'h')) && memcmp(x, sk, xl) == 0;
+}
+
+/* True if probes x and y are of common forms (build_pairs) whose pairs
+ * the plan looks up: of two words, or (need 1: one word and its copies)
+ * of the one word, a probe with itself too ("Mohammad ... Muhammad"). */
+static bool
+pair_probes(const person_ix_t *p, const probe_t *x, const probe_t *y, int need)
+{
+    return x->word >= 0 && y->word >= 0 && person_form_common(p, x->form) &&
+           person_form_common(p, y->form) && (need == 1 || x->word != y->word);
+}
+
+/* Chooses the pair index's plan over choose_walk's when it walks fewer
+ * entries than walk (choose_walk's): it walks every probe but those of
+ * common forms (build_pairs), and takes the records that two of those
+ * reach through two of their words by the pairs of their forms (runs).
+ * A record that a match needs two words (need; one word and its copy
+ * when need is 1) to reach is then reached by some probe walked, or
+ * found by its pair, or reached through one of its words only: by two
+ * words' probes of one form, or by one word's. Such a record is walked
+ * if it may match (pair_walk_below), so the records scored are those of
+ * choose_walk's plan. A query of common given names ("Mohammad Ali
+ * Hassan") walked thousands of records to find the few that hold two of
+ * them. Returns 1 when taken (each probe's wend set; the runs in *runs),
+ * 0 when not, -1 on OOM. */
+static int
+pair_plan(const person_ix_t *p, const ptok_t *q, int nq, int need, const unreached_t *u,
+          const wbound_t *b, int cmax, probes_t *ps, size_t walk, pairrun_t **runs, size_t *n_runs)
+{
+    size_t n_big = 0, cap = 0;
+    bool one_word = need == 1;
+    for (size_t k = 0; k < ps->n; k++) {
+        const probe_t *x = &ps->v[k];
+        if (!pair_probes(p, x, x, 1))
+            continue;
+        n_big++;
+        for (size_t l = k + 1; l < ps->n && !one_word; l++)
+            one_word = pair_probes(p, x, &ps->v[l], 2) && one_word_keys(p, x->form, ps->v[l].form);
+    }
+    if (n_big == 0 || n_big * (n_big + 1) / 2 > PERSON_PAIR_LOOKUPS)
+        return 0;
+    int below = one_word ? pair_walk_below(q, nq, u, b) : 0;
+    if (below > PERSON_CW_MAX)
+        return 0;
+    /* The probes of common forms walk the records of fewer counted words
+     * than below (numbered first: cw_start), the others all theirs:
+     * their ends, kept apart until the plan is taken. */
+    size_t cost = 0;
+    size_t *wend = arena_alloc(ps->a, (ps->n ? ps->n : 1) * sizeof *wend);
+    if (wend == NULL)
+        return -1;
+    for (size_t k = 0; k < ps->n; k++) {
+        const probe_t *pr = &ps->v[k];
+        wend[k] = pair_probes(p, pr, pr, 1)
+                      ? first_from(pr->ent, pr->mid, pr->hi, p->cw_start[below])
+                      : pr->hi;
+        cost += wend[k] - pr->mid;
+    }
+    if (cost >= walk)
+        return 0;
+    uint32_t lim = cmax < PERSON_CW_MAX ? p->cw_start[cmax + 1] : UINT32_MAX;
+    *n_runs = 0;
+    for (size_t k = 0; k < ps->n; k++)
+        for (size_t l = need == 1 ? k : k + 1; l < ps->n; l++) {
+            const probe_t *x = &ps->v[k], *y = &ps->v[l];
+            if (!pair_probes(p, x, y, need))
+                continue;
+            uint32_t fa = x->form < y->form ? x->form : y->form, fb = x->form ^ y->form ^ fa;
+            const uint64_t *g = p->ppost;
+            size_t glo = p->ppost_off[fa], ghi = p->ppost_off[fa + 1];
+            size_t lo = pair_from(g, glo, ghi, (uint64_t)fb << 32);
+            size_t hi = pair_from(g, lo, ghi, (uint64_t)fb << 32 | lim);
+            if (lo == hi)
+                continue;
+            cost += hi - lo;
+            if (cost >= walk)
+                return 0;
+            if (match_vec_reserve(ps->a, (void **)runs, *n_runs, &cap, sizeof **runs) != 0)
+                return -1;
+            (*runs)[(*n_runs)++] = (pairrun_t){lo, hi, (uint16_t)(x->bits | y->bits)};
+        }
+    for (size_t k = 0; k < ps->n; k++)
+        ps->v[k].wend = wend[k];
+    return 1;
+}
+
 int
 person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_res_t **res,
               size_t *n_res, size_t *cap_res, char *err, size_t errcap)
@@ -2012,7 +2464,7 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         whole += !(q[i].flags & (PT_INITIAL | PT_OPTIONAL)) && !word_again(q, i);
     if (whole == 0)
         return 0;
-    probes_t ps = {NULL, 0, 0, scratch, NULL, 0, 0, p->n_init, 0};
+    probes_t ps = {NULL, 0, 0, scratch, NULL, 0, 0, p->n_init, 0, UINT32_MAX};
     cands_t c;
     /* A record is scored when two of the query's words reach it (one when
      * the query has one whole word), or when it holds an initial, which
@@ -2042,12 +2494,21 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         unreached_init(p, q, nq, &u);
         wbound_init(q, nq, qx, &ps, &b);
     }
+    size_t walk = 0, n_runs = 0;
+    pairrun_t *runs = NULL;
+    for (size_t k = 0; k < ps.n; k++)
+        walk += ps.v[k].wend - ps.v[k].mid;
+    int paired = by_pairs ? pair_plan(p, q, nq, need, &u, &b, cmax, &ps, walk, &runs, &n_runs) : 0;
+    if (paired < 0)
+        goto oom;
     /* The candidate map is made as large as the entries to add need:
      * growing it from a few slots rehashed a common word's thousands of
      * records several times over. */
     size_t expect = heads, cap = 64;
     for (size_t k = 0; k < ps.n; k++)
         expect += ps.v[k].wend - ps.v[k].mid;
+    for (size_t k = 0; k < n_runs; k++)
+        expect += runs[k].hi - runs[k].lo;
     while (cap < 2 * expect + 2 && cap < ((size_t)1 << 26))
         cap *= 2;
     if (cands_init(&c, scratch, cap) != 0)
@@ -2063,8 +2524,9 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
                 goto oom;
     }
     /* The words of the probes not walked, for the candidates that still
-     * need one: both lists sorted by record, so one merge per probe that
-     * gallops over its entries (a common word's run to thousands). */
+     * need one (with pair_plan's, all those walked, whose words are then
+     * all known): both lists sorted by record, so one merge per probe
+     * that gallops over its entries (a common word's run to thousands). */
     size_t n_pend = 0;
     uint64_t *pend = arena_alloc(scratch, (c.n ? c.n : 1) * 2 * sizeof *pend);
     uint16_t *pm = arena_alloc(scratch, (c.n ? c.n : 1) * sizeof *pm);
@@ -2081,7 +2543,7 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         unknown[k] = unknown[k + 1] | (ps.v[k].wend == ps.v[k].hi ? 0 : ps.v[k].bits);
     for (size_t k = 0; k < c.n; k++) {
         uint32_t slot = c.list[k], rec = c.key[slot] - 1;
-        if (rec >= p->n_init && too_few(c.mask[slot], need) &&
+        if (rec >= p->n_init && (paired || too_few(c.mask[slot], need)) &&
             !(by_pairs && cannot_match(p, &u, &b, rec, c.mask[slot], unknown[0])))
             pend[n_pend++] = (uint64_t)rec << 32 | slot;
     }
@@ -2105,7 +2567,7 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
                 continue;
             size_t m = 0;
             for (size_t i = 0; i < n_pend; i++)
-                if (too_few(pm[i], need) &&
+                if ((paired || too_few(pm[i], need)) &&
                     !(by_pairs &&
                       cannot_match(p, &u, &b, (uint32_t)(pend[i] >> 32), pm[i], unknown[k + 1]))) {
                     pend[m] = pend[i];
@@ -2114,6 +2576,14 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
             n_pend = m;
         }
     }
+    /* The records of two common words (pair_plan), reached by each word
+     * that reaches two of their words (so by every word of a probe not
+     * walked that reaches one: the others reach another), and by the
+     * probes walked, if any, already: their words are all known. */
+    for (size_t k = 0; k < n_runs; k++)
+        for (size_t e = runs[k].lo; e < runs[k].hi; e++)
+            if (cands_add(&c, scratch, (uint32_t)p->ppost[e], runs[k].bits) != 0)
+                goto oom;
     /* The records to score, in the order they were found; each one's
      * record and words are fetched a few ahead (PERSON_PREFETCH), since
      * at a million names scoring them waits on memory, not on comparing. */
@@ -2125,10 +2595,11 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         uint32_t slot = c.list[k], rec = c.key[slot] - 1;
         bool keep;
         if (rec >= p->n_init)
-            keep = !too_few(c.mask[slot], need) &&
-                   !(by_pairs && cannot_match(p, &u, &b, rec, c.mask[slot], unknown[0]));
+            keep =
+                !too_few(c.mask[slot], need) &&
+                !(by_pairs && cannot_match(p, &u, &b, rec, c.mask[slot], paired ? 0 : unknown[0]));
         else
-            keep = !by_pairs || initial_may_match(p, &u, nq, rec, c.mask[slot]);
+            keep = !by_pairs || initial_may_match(p, &u, &b, nq, rec, c.mask[slot]);
         if (keep)
             to_score[n_to_score++] = rec;
     }

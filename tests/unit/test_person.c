@@ -242,7 +242,7 @@ setup(void **state)
 {
     (void)state;
     char err[256] = "";
-    match_config_t cfg = {0.88, 0.08, 5, &words};
+    match_config_t cfg = {0.88, 0.08, 5, &words, false};
     ix = match_index_new(ents, N_ENTS, &cfg, err, sizeof err);
     if (ix == NULL)
         print_error("match_index_new: %s\n", err);
@@ -502,6 +502,127 @@ test_particles_titles_surnames(void **state)
     expect_not("Mohammad Hosseini", -1);
 }
 
+/* ---- the pair index finds what the search finds without it ---- */
+
+/* Names of many people made of few common words, as at scale: Muhammad
+ * in four spellings and in the Arabic script, Ali, Hassan, Ahmad, with
+ * titles, particles and initials. Made up, so that every common word is
+ * held by dozens of records (person.c: a form is common from 16). */
+#define PAIR_ENTS 2400
+#define PAIR_HITS 256
+
+static const char *const pair_given[] = {
+    "Muhammad",
+    "Mohammed",
+    "Mohamed",
+    "Mohammad",
+    "Ali",
+    "Hassan",
+    "Hasan",
+    "Ahmad",
+    "Ahmed",
+    "Ibrahim",
+    "Abdullah",
+    "Omar",
+    "Yusuf",
+    "Khalid",
+    "Abd Rahim",
+    "\xd9\x85\xd8\xad\xd9\x85\xd8\xaf",                         /* محمد */
+    "\xd8\xb9\xd9\x84\xd9\x8a",                                 /* علي */
+    "\xd8\xad\xd8\xb3\xd9\x86",                                 /* حسن */
+    "\xd8\xa3\xd8\xad\xd9\x85\xd8\xaf",                         /* أحمد */
+    "\xd8\xb9\xd8\xa8\xd8\xaf\xd8\xa7\xd9\x84\xd9\x84\xd9\x87", /* عبدالله */
+};
+static const char *const pair_family[] = {
+    "Khan",   "Rahman", "Hussein", "al-Tikriti", "Haddad", "Nasser",    "Saleh",    "Karimi",
+    "Hamdan", "Qasim",  "Hashimi", "Mansour",    "Haji",   "bin Laden", "Abu Bakr", "M.",
+};
+
+/* The hits of a person's name, as text. */
+static void
+person_hits(const match_index_t *mx, arena_t *a, const char *name, char *out, size_t cap)
+{
+    match_query_t q = {.name = name, .person = true};
+    match_hit_t h[PAIR_HITS];
+    char err[128];
+    arena_reset(a);
+    int n = match_find(mx, &q, a, h, PAIR_HITS, err, sizeof err);
+    assert_true(n >= 0 && n < PAIR_HITS);
+    size_t at = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n && at < cap; i++)
+        at += (size_t)snprintf(out + at, cap - at, "%u:%d:%.6f ", h[i].entity, (int)h[i].method,
+                               h[i].score);
+}
+
+/* Whatever the query, the search with the pair index (pair_plan) finds
+ * the names the search without it finds, with the same scores: queries
+ * of two and three of the common words in every order, the same word
+ * spelled twice, a typo, an initial, a title, the Arabic script. */
+static void
+test_pair_index_same_matches(void **state)
+{
+    (void)state;
+    static reg_entity_t pe[PAIR_ENTS];
+    static char names[PAIR_ENTS][96], ids[PAIR_ENTS][16];
+    size_t ng = sizeof pair_given / sizeof *pair_given,
+           nf = sizeof pair_family / sizeof *pair_family;
+    uint32_t x = 12345;
+    for (size_t i = 0; i < PAIR_ENTS; i++) {
+        const char *w[4];
+        int n = 2 + (int)(i % 3);
+        for (int k = 0; k < n; k++) {
+            x = x * 1103515245u + 12345u;
+            w[k] = k < n - 1 ? pair_given[(x >> 16) % ng] : pair_family[(x >> 16) % nf];
+        }
+        size_t at = 0;
+        for (int k = 0; k < n; k++)
+            at += (size_t)snprintf(names[i] + at, sizeof names[i] - at, "%s%s", k ? " " : "", w[k]);
+        snprintf(ids[i], sizeof ids[i], "made-up-p%zu", i);
+        pe[i] = (reg_entity_t){.id = ids[i], .name = names[i], .type = "individual", .risk = -1};
+    }
+    match_config_t with = {0.88, 0.0, PAIR_HITS, NULL, false}, without = with;
+    without.no_pair_index = true;
+    char err[256];
+    match_index_t *a = match_index_new(pe, PAIR_ENTS, &with, err, sizeof err);
+    match_index_t *b = match_index_new(pe, PAIR_ENTS, &without, err, sizeof err);
+    assert_non_null(a);
+    assert_non_null(b);
+    /* The pairs are there (memory), and searched below. */
+    assert_true(match_index_memory(a) > match_index_memory(b));
+    arena_t *ar = arena_new(0);
+    assert_non_null(ar);
+    static const char *const extra[] = {
+        "Muhamad", "Mohammmad", "Alli", "Hasan Ali", "M.", "Haji", "al", "Abdrahim",
+    };
+    size_t ne = sizeof extra / sizeof *extra, nw = ng + ne;
+    char ha[PAIR_HITS * 24], hb[PAIR_HITS * 24], q[256];
+    long hits = 0, queries = 0;
+    for (size_t i = 0; i < nw; i++)
+        for (size_t j = 0; j < nw; j++)
+            for (size_t k = 0; k <= nw; k++) {
+                const char *wi = i < ng ? pair_given[i] : extra[i - ng];
+                const char *wj = j < ng ? pair_given[j] : extra[j - ng];
+                const char *wk = k == nw ? NULL : k < ng ? pair_given[k] : extra[k - ng];
+                if (wk != NULL && (i + j + k) % 4 != 0)
+                    continue; /* a quarter of the three-word queries */
+                snprintf(q, sizeof q, "%s %s%s%s", wi, wj, wk ? " " : "", wk ? wk : "");
+                person_hits(a, ar, q, ha, sizeof ha);
+                person_hits(b, ar, q, hb, sizeof hb);
+                if (strcmp(ha, hb) != 0)
+                    fail_msg("\"%s\": with pairs %s, without %s", q, ha, hb);
+                for (const char *c = ha; *c; c++)
+                    hits += *c == ' ';
+                queries++;
+            }
+    /* Not a test of nothing: most queries match many names. */
+    assert_true(queries > 2000);
+    assert_true(hits > 5 * queries);
+    arena_destroy(&ar);
+    match_index_destroy(&a);
+    match_index_destroy(&b);
+}
+
 /* ---- people and organisations ---- */
 
 static void
@@ -650,7 +771,7 @@ test_ruled_out_last(void **state)
         {.id = "c", .name = "LEI, Zhang", PERSON},
     };
     char err[128];
-    match_config_t cfg = {0.88, 0.08, 1, &words};
+    match_config_t cfg = {0.88, 0.08, 1, &words, false};
     match_index_t *x = match_index_new(two, 3, &cfg, err, sizeof err);
     assert_non_null(x);
     arena_t *a = arena_new(0);
@@ -749,7 +870,7 @@ static void
 test_build_allocation_failures(void **state)
 {
     (void)state;
-    match_config_t cfg = {0.88, 0.08, 5, &words};
+    match_config_t cfg = {0.88, 0.08, 5, &words, false};
     char err[256];
     mallocs = 0;
     match_index_t *x = match_index_new(ents, N_ENTS, &cfg, err, sizeof err);
@@ -1094,6 +1215,7 @@ main(void)
         cmocka_unit_test(test_person_names_errors),
         cmocka_unit_test(test_wire_requests),
         cmocka_unit_test(test_wire_replies),
+        cmocka_unit_test(test_pair_index_same_matches),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
