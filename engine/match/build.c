@@ -292,6 +292,9 @@ build_weights_and_postings(builder_t *b)
     }
     for (size_t r = 0; r < ix->n_recs; r++) {
         const mrec_t *rec = &ix->recs[r];
+        uint64_t sig = 0;
+        for (uint32_t k = 0; k < rec->n_tok; k++)
+            sig |= match_tok_bit(ix->rec_toks[rec->tok + k]);
         for (uint32_t k = 0; k < rec->n_tok; k++) {
             uint32_t t = ix->rec_toks[rec->tok + k];
             bool seen = false;
@@ -301,7 +304,7 @@ build_weights_and_postings(builder_t *b)
                 continue;
             mtok_t *tk = &ix->toks[t];
             ix->posts[tk->post + tk->n_post++] =
-                (mpost_t){rec->weight, (uint32_t)r, rec->tok, rec->n_tok};
+                (mpost_t){sig, rec->weight, (uint32_t)r, rec->tok, rec->n_tok};
         }
     }
     for (size_t t = 0; t < ix->n_toks; t++)

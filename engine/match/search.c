@@ -342,10 +342,13 @@ typedef struct xtok {
 
 /* The similar dictionary tokens of all query tokens, open addressing. */
 typedef struct xset {
-    xtok_t *slot;        /* the table */
-    uint32_t mask;       /* capacity - 1 */
-    double qa[MAX_QTOK]; /* a_i times query token i's best similarity */
-    uint64_t content;    /* query tokens that are not stop words */
+    xtok_t *slot;            /* the table */
+    uint32_t mask;           /* capacity - 1 */
+    double qa[MAX_QTOK];     /* a_i times query token i's best similarity */
+    uint64_t content;        /* query tokens that are not stop words */
+    uint64_t qsig[MAX_QTOK]; /* the bits (match_tok_bit) of query token
+                              * i's similar tokens */
+    int nq;                  /* query tokens */
 } xset_t;
 
 /* Builds x from the query tokens in the scratch arena. Returns 0, or -1
@@ -364,10 +367,13 @@ xset_init(xset_t *x, const match_index_t *ix, const qtok_t *qt, int nq, arena_t 
         return -1;
     x->mask = cap - 1;
     x->content = 0;
+    x->nq = nq;
     for (int i = 0; i < nq; i++) {
         float best = 0;
+        x->qsig[i] = 0;
         for (int e = 0; e < qt[i].n_exp; e++) {
             uint32_t t = qt[i].exp_tid[e];
+            x->qsig[i] |= match_tok_bit(t);
             float s = qt[i].exp_sim[e];
             if (s > best)
                 best = s;
@@ -418,6 +424,27 @@ xset_may_reach(const xset_t *x, const match_index_t *ix, double A, const mpost_t
             m += x->qa[i];
     double total = A + po->weight;
     return total > 0 && m >= t * total;
+}
+
+/* False if the record of posting po cannot score t, told from its
+ * tokens' bits alone (mpost_t.sig), before xset_may_reach reads them:
+ * a query token none of whose similar tokens' bits the record has is
+ * not in it, and what the others and the record's own tokens add is at
+ * most xset_may_reach's m (each pair adds at most the record token's
+ * weight once: B in all). Most of a common word's postings are of names
+ * that lack two of the query's words, refused here without a fetch. */
+static bool
+xset_sig_may_reach(const xset_t *x, double A, const mpost_t *po, double t)
+{
+    double m = po->weight;
+    uint64_t content = 0;
+    for (int i = 0; i < x->nq; i++)
+        if (x->qsig[i] & po->sig) {
+            m += x->qa[i];
+            content |= (uint64_t)1 << i;
+        }
+    double total = A + po->weight;
+    return (content & x->content) != 0 && total > 0 && m >= t * total;
 }
 
 /* First posting of token t with weight >= w. */
@@ -528,7 +555,7 @@ search_fuzzy_x(const match_index_t *ix, const char *norm, size_t len, arena_t *s
                  * on them. */
                 if (p + SEARCH_PREFETCH < tk->n_post)
                     __builtin_prefetch(ix->rec_toks + po[SEARCH_PREFETCH].tok);
-                if (!xset_may_reach(&x, ix, A, po, t))
+                if (!xset_sig_may_reach(&x, A, po, t) || !xset_may_reach(&x, ix, A, po, t))
                     continue;
                 if (recset_add(&cand, scratch, po->rec) != 0)
                     return -1;
