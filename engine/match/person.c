@@ -1611,6 +1611,18 @@ cands_add(cands_t *c, arena_t *a, uint32_t rec, uint16_t bits)
     return 0;
 }
 
+/* The query words of mask m (a sum of bits, inline: the builtin is a
+ * call into libgcc on the baseline x86-64, and the search counts the
+ * words of each candidate, often). */
+static inline int
+words_count(uint32_t m)
+{
+    m = m - ((m >> 1) & 0x55555555u);
+    m = (m & 0x33333333u) + ((m >> 2) & 0x33333333u);
+    m = (m + (m >> 4)) & 0x0f0f0f0fu;
+    return (int)((m * 0x01010101u) >> 24);
+}
+
 /* True if the words of mask m are fewer than need (1 or 2). */
 static bool
 too_few(uint16_t m, int need)
@@ -2108,7 +2120,7 @@ wbound_init(const ptok_t *q, int nq, int qx, const probes_t *ps, wbound_t *b)
             b->np |= (uint16_t)(1u << i);
             b->wq++;
         }
-    b->joins = __builtin_popcount(ps->joins);
+    b->joins = words_count(ps->joins);
 }
 
 /* False if record rec, which holds an initial and which the query's
@@ -2131,10 +2143,10 @@ initial_may_match(const person_ix_t *p, const unreached_t *u, const wbound_t *b,
         if ((m & bit) || (u->any & bit) || (u->letters[i] & init))
             may |= bit;
     }
-    if (__builtin_popcount(may) < 2)
+    if (words_count(may) < 2)
         return false;
-    int uq = b->wq - __builtin_popcount(may & b->np);
-    int ur = (int)(init >> INIT_WORDS_SHIFT) - __builtin_popcount(may) - b->joins;
+    int uq = b->wq - words_count(may & b->np);
+    int ur = (int)(init >> INIT_WORDS_SHIFT) - words_count(may) - b->joins;
     if (ur < 0)
         ur = 0;
     return !((uq > 0 && ur > 0) || uq + ur > 1);
@@ -2167,8 +2179,8 @@ cannot_match(const person_ix_t *p, const unreached_t *u, const wbound_t *b, uint
              uint16_t m, uint16_t unknown)
 {
     uint16_t may = m | unknown | u->any;
-    int uq = b->wq - __builtin_popcount(may & b->np);
-    int ur = rec_words(p, rec) - __builtin_popcount(may) - b->joins;
+    int uq = b->wq - words_count(may & b->np);
+    int ur = rec_words(p, rec) - words_count(may) - b->joins;
     if (ur < 0)
         ur = 0;
     return (uq > 0 && ur > 0) || uq + ur > 1;
@@ -2254,7 +2266,7 @@ choose_walk(const person_ix_t *p, const ptok_t *q, int nq, int need, probes_t *p
         /* A record that does not pair x leaves x unpaired, so it must
          * pair all its own counted words with the query's others (and
          * their joins): only y's records that short are walked. */
-        int ylim = nq - 1 + __builtin_popcount(ps->joins);
+        int ylim = nq - 1 + words_count(ps->joins);
         size_t cost = 0;
         for (size_t k = 0; k < ps->n; k++) {
             probe_t *pr = &ps->v[k];
@@ -2324,8 +2336,8 @@ pair_walk_below(const ptok_t *q, int nq, const unreached_t *u, const wbound_t *b
     }
     if ((x | y) == 0)
         return 0;
-    int nx = __builtin_popcount(x), nxc = __builtin_popcount(x & b->np);
-    int uq = b->wq - 1 - nxc - __builtin_popcount(y);
+    int nx = words_count(x), nxc = words_count(x & b->np);
+    int uq = b->wq - 1 - nxc - words_count(y);
     return uq >= 2 ? 0 : uq == 1 ? 2 + nx : 3 + nx;
 }
 
@@ -2479,7 +2491,7 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
      * and one left over, cannot match (cannot_match): numbered last
      * (cw_start), they are cut off every probe's entries. A name of one
      * word matches only a name of one word. */
-    int cmax = nq + qx >= 2 ? nq + __builtin_popcount(ps.joins) + 1 : 1;
+    int cmax = nq + qx >= 2 ? nq + words_count(ps.joins) + 1 : 1;
     if (cmax < PERSON_CW_MAX)
         for (size_t k = 0; k < ps.n; k++)
             ps.v[k].hi = first_from(ps.v[k].ent, ps.v[k].mid, ps.v[k].hi, p->cw_start[cmax + 1]);
