@@ -127,10 +127,11 @@
  * it, and PERSON_PAIR_MIN at least. */
 #define PERSON_PAIR_DIV 2048
 #define PERSON_PAIR_MIN 16
-#define SIM_INITIAL 0.85   /* an initial and a word it begins */
-#define SIM_ABJAD 0.90     /* an unvocalised word and a vocalised one */
-#define EXTRA_NAME 0.94    /* one word of one name that the other lacks */
-#define NO_PATRONYMIC 0.97 /* a patronymic that the other name leaves out */
+#define PERSON_SIMCACHE_MIN 64 /* records to score from which word_sim is cached */
+#define SIM_INITIAL 0.85       /* an initial and a word it begins */
+#define SIM_ABJAD 0.90         /* an unvocalised word and a vocalised one */
+#define EXTRA_NAME 0.94        /* one word of one name that the other lacks */
+#define NO_PATRONYMIC 0.97     /* a patronymic that the other name leaves out */
 /* A joined particle is cut off a word this many letters longer than it
  * (3 for an unvocalised word, which is shorter). */
 #define JOINED_MIN 5
@@ -158,6 +159,9 @@ typedef struct ptok {
     uint8_t flags; /* PT_* */
     char first;    /* its first letter as written ("y" of "Yevgeniy",
                     * whose form is "evgeni"): what an initial stands for */
+    uint32_t form; /* a record's whole word: its form's id (build_records;
+                    * what word_sim reads of it, with PT_ABJAD), or
+                    * UINT32_MAX */
 } ptok_t;
 
 /* How the words of one form are written (person_ix_t.form_how), beside
@@ -523,7 +527,7 @@ add_word(const person_ix_t *p, arena_t *a, const char *s, size_t len, bool abjad
     char *c = arena_strndup(a, f, fl);
     if (c == NULL)
         return -1;
-    t[(*n)++] = (ptok_t){c, (uint8_t)fl, flags, s[0]};
+    t[(*n)++] = (ptok_t){c, (uint8_t)fl, flags, s[0], UINT32_MAX};
     return 0;
 }
 
@@ -845,8 +849,41 @@ surname_paired(const ptok_t *a, int n, const bool *used)
 /* The score of the query's words q[0..nq) (qx more past them) against
  * the record's r[0..nr) (rx more): the decision at the top of this file.
  * 0 when they do not match. */
+/* What word_sim said of the query's words and the forms of record words
+ * a search has scored, keyed by (form << 1 | unvocalised) * PERSON_MAX_TOK
+ * + query word, + 1 (0: empty): the candidates of a query of common names
+ * hold the same few forms, whose comparisons were most of their scoring,
+ * and whose letters, elsewhere in memory, a fetch each. */
+#define SIMCACHE_SLOTS 4096
+typedef struct simcache {
+    uint32_t key[SIMCACHE_SLOTS];
+    double sim[SIMCACHE_SLOTS];
+} simcache_t;
+
+/* word_sim(q, r), q being query word i, from c when it has it. (An
+ * initial pairs a word by the letter it was written with, which its form
+ * may not begin with: not kept.) */
 static double
-score_names(const ptok_t *q, int nq, int qx, const ptok_t *r, int nr, int rx)
+cached_sim(simcache_t *c, const ptok_t *q, int i, const ptok_t *r)
+{
+    if (c == NULL || r->form == UINT32_MAX || (q->flags & PT_INITIAL))
+        return word_sim(q, r);
+    uint32_t k = ((r->form << 1 | ((r->flags & PT_ABJAD) != 0)) * PERSON_MAX_TOK + (uint32_t)i) + 1;
+    uint32_t h = (k * 0x9e3779b1u) >> 20;
+    for (int probe = 0; probe < 8; probe++, h = (h + 1) & (SIMCACHE_SLOTS - 1)) {
+        if (c->key[h] == k)
+            return c->sim[h];
+        if (c->key[h] == 0) {
+            c->key[h] = k;
+            c->sim[h] = word_sim(q, r);
+            return c->sim[h];
+        }
+    }
+    return word_sim(q, r);
+}
+
+static double
+score_names(const ptok_t *q, int nq, int qx, const ptok_t *r, int nr, int rx, simcache_t *sc)
 {
     bool qu[PERSON_MAX_TOK] = {false}, ru[PERSON_MAX_TOK] = {false};
     int pairs = pair_joined(q, nq, qu, r, nr, ru);
@@ -859,7 +896,7 @@ score_names(const ptok_t *q, int nq, int qx, const ptok_t *r, int nr, int rx)
         for (int j = 0; j < nr; j++) {
             if (qu[i] || ru[j])
                 continue;
-            double s = word_sim(&q[i], &r[j]);
+            double s = cached_sim(sc, &q[i], i, &r[j]);
             if (s <= 0)
                 continue;
             int k = np++;
@@ -1335,7 +1372,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
                     rc = -1;
                     break;
                 }
-                *o = (ptok_t){s, t[k].len, t[k].flags, t[k].first};
+                *o = (ptok_t){s, t[k].len, t[k].flags, t[k].first, UINT32_MAX};
                 uint32_t *tk = &tokkey[(p->n_toks - 1) * PERSON_WORD_KEYS];
                 for (int j = 0; j < PERSON_WORD_KEYS; j++)
                     tk[j] = UINT32_MAX;
@@ -1350,7 +1387,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
                     vec_grow(&how, &cap_how, fs.n, sizeof *how, 1024) != 0)
                     f = -1;
                 if (f >= 0) {
-                    tk[0] = (uint32_t)f;
+                    tk[0] = o->form = (uint32_t)f;
                     if (fs.n > n_before)
                         how[f] = o->flags & (PT_KNOWN | PT_ASCII);
                     how[f] |= (o->flags & PT_ABJAD) ? FORM_ABJAD : FORM_LATIN;
@@ -1791,7 +1828,8 @@ static bool
 form_pairs(const person_ix_t *p, const ptok_t *t, uint32_t f)
 {
     uint8_t how = p->form_how[f];
-    ptok_t o = {p->form_s[f], p->form_len[f], how & (PT_KNOWN | PT_ASCII), p->form_s[f][0]};
+    ptok_t o = {p->form_s[f], p->form_len[f], how & (PT_KNOWN | PT_ASCII), p->form_s[f][0],
+                UINT32_MAX};
     if ((how & FORM_LATIN) && word_sim(t, &o) > 0)
         return true;
     o.flags |= PT_ABJAD;
@@ -2055,7 +2093,7 @@ probed_fully(const person_ix_t *p, const ptok_t *t, bool *titles)
         if ((o->skel_len != sl || memcmp(o->skel, sk, sl) != 0) &&
             (on < 5 || n < 5 || on > n + 2 || n > on + 2))
             continue;
-        ptok_t ow = {p->opt[i], o->len, PT_OPTIONAL, p->opt[i][0]};
+        ptok_t ow = {p->opt[i], o->len, PT_OPTIONAL, p->opt[i][0], UINT32_MAX};
         if (word_sim(t, &ow) > 0)
             return false;
         ow.flags |= PT_ABJAD;
@@ -2615,6 +2653,9 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         if (keep)
             to_score[n_to_score++] = rec;
     }
+    /* Many records of few forms: their comparisons kept (simcache_t). */
+    simcache_t *sc =
+        n_to_score >= PERSON_SIMCACHE_MIN ? arena_calloc(scratch, 1, sizeof *sc) : NULL;
     for (size_t k = 0; k < n_to_score; k++) {
         if (k + 2 * PERSON_PREFETCH < n_to_score)
             __builtin_prefetch(&p->recs[to_score[k + 2 * PERSON_PREFETCH]]);
@@ -2626,7 +2667,7 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
             __builtin_prefetch(p->toks[nr->tok].s);
         }
         const prec_t *r = &p->recs[to_score[k]];
-        double s = score_names(q, nq, qx, &p->toks[r->tok], r->n_tok, r->extra);
+        double s = score_names(q, nq, qx, &p->toks[r->tok], r->n_tok, r->extra, sc);
         if (s < p->threshold || s <= 0)
             continue;
         if (match_vec_reserve(scratch, (void **)res, *n_res, cap_res, sizeof **res) != 0)
