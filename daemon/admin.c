@@ -338,6 +338,10 @@ admin_reload(server_t *s, sbuf_t *reply, const char *id, bool force)
     uint64_t took;
     const ruleset_t *old = rsh_peek(s->rsh);
     ruleset_t *rs = load_gated(s, &g, old, force, s->cfg->reviews_path, &took);
+    if (rs != NULL && rsh_reserve(s->rsh) != 0) {
+        gate_error(s, &g, "%s: out of memory to swap the new ruleset in", s->cfg->rules);
+        ruleset_destroy(&rs);
+    }
     proto_reload_t r = {.gates = &g.found};
     if (rs != NULL) {
         /* Written before the swap: the reply and the gates name old,
@@ -356,7 +360,8 @@ admin_reload(server_t *s, sbuf_t *reply, const char *id, bool force)
                  rs->version, rs->digest, rs->n_ents, rs->n_rules, took / 1000.0);
         admin_log_stale(s->log, rs);
         atomic_store(&s->load_us, took);
-        rsh_swap(s->rsh, rs);
+        if (rsh_swap(s->rsh, rs) != 0) /* not after rsh_reserve: a bug */
+            abort();
         atomic_fetch_add(&s->reloads_ok, 1);
     } else {
         atomic_fetch_add(&s->reloads_failed, 1);
@@ -647,6 +652,10 @@ admin_review_edit(server_t *s, const request_t *req, sbuf_t *reply)
     memset(&g, 0, sizeof g);
     uint64_t took;
     ruleset_t *rs = load_gated(s, &g, cur, false, tmp, &took);
+    if (rs != NULL && rsh_reserve(s->rsh) != 0) {
+        gate_error(s, &g, "%s: out of memory to swap the new ruleset in", s->cfg->rules);
+        ruleset_destroy(&rs);
+    }
     if (rs != NULL && afile_commit(tmp, path, msg, sizeof msg) != 0) {
         vlog_msg(s->log, VLOG_ERR, "review register: %s", msg);
         ruleset_destroy(&rs);
@@ -669,7 +678,8 @@ admin_review_edit(server_t *s, const request_t *req, sbuf_t *reply)
                  add ? "added" : "withdrawn", q->by, ruleset_review_kind_name(v[at].kind),
                  v[at].entity_id, rs->digest);
         atomic_store(&s->load_us, took);
-        rsh_swap(s->rsh, rs);
+        if (rsh_swap(s->rsh, rs) != 0) /* not after rsh_reserve: a bug */
+            abort();
         atomic_fetch_add(&s->reloads_ok, 1);
     } else {
         unlink(tmp);

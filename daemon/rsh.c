@@ -17,6 +17,7 @@ struct rsh {
     size_t n_slots;
     pthread_mutex_t lock; /* guards retired (never on the request path) */
     retired_t *retired;   /* replaced, not yet freed */
+    retired_t *spare;     /* the next swap's entry in retired (rsh_reserve) */
 };
 
 rsh_t *
@@ -51,6 +52,7 @@ rsh_destroy(rsh_t **hp)
         ruleset_destroy(&r->rs);
         free(r);
     }
+    free(h->spare);
     pthread_mutex_destroy(&h->lock);
     free(h->slots);
     free(h);
@@ -86,26 +88,36 @@ rsh_peek(rsh_t *h)
     return atomic_load(&h->cur);
 }
 
-void
+int
+rsh_reserve(rsh_t *h)
+{
+    pthread_mutex_lock(&h->lock);
+    if (h->spare == NULL)
+        h->spare = malloc(sizeof *h->spare);
+    int rc = h->spare != NULL ? 0 : -1;
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+int
 rsh_swap(rsh_t *h, ruleset_t *rs)
 {
-    retired_t *r = malloc(sizeof *r);
+    /* The old ruleset is queued in the spare entry: with no memory for
+     * one, nothing is swapped (before, the old ruleset was leaked, which
+     * a reload that failed an allocation at this point did). */
+    if (atomic_load(&h->cur) != NULL && rsh_reserve(h) != 0)
+        return -1;
     pthread_mutex_lock(&h->lock);
     ruleset_t *old = atomic_exchange(&h->cur, rs);
     if (old != NULL) {
-        if (r != NULL) {
-            r->rs = old;
-            r->next = h->retired;
-            h->retired = r;
-            r = NULL;
-        } else {
-            /* No memory to queue it: leak rather than free under a
-             * reader. Allocation of 16 bytes failing is already fatal
-             * elsewhere. */
-        }
+        retired_t *r = h->spare;
+        h->spare = NULL;
+        r->rs = old;
+        r->next = h->retired;
+        h->retired = r;
     }
     pthread_mutex_unlock(&h->lock);
-    free(r);
+    return 0;
 }
 
 size_t

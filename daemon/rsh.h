@@ -29,9 +29,18 @@ void rsh_destroy(rsh_t **hp);
 const ruleset_t *rsh_acquire(rsh_t *h, size_t slot);
 void rsh_release(rsh_t *h, size_t slot);
 
+/* Makes sure the next rsh_swap needs no memory to retire the current
+ * ruleset: a reload calls it before it tells anyone it succeeded.
+ * Returns 0, or -1 on OOM (the reload must then fail: the ruleset in
+ * use stays). */
+int rsh_reserve(rsh_t *h);
+
 /* Makes rs current (takes ownership) and retires the previous one.
- * Thread-safe against acquirers and other swaps. */
-void rsh_swap(rsh_t *h, ruleset_t *rs);
+ * Thread-safe against acquirers and other swaps. Returns 0, or -1 with
+ * nothing swapped (rs is still the caller's) if there was no memory to
+ * retire the previous one, which rsh_reserve before it rules out: an
+ * old ruleset is never freed under a reader, nor leaked. */
+int rsh_swap(rsh_t *h, ruleset_t *rs);
 
 /* The current ruleset for a quick look by the thread that swaps (no
  * pin: valid only while no other thread can swap). */

@@ -462,7 +462,7 @@ server_new(const dconf_t *cfg, vlog_t *log, server_err_t *err)
                  cfg->rules, rs->version, rs->digest, rs->n_ents, rs->n_rules, took / 1000.0);
         admin_log_stale(log, rs);
         atomic_store(&s->load_us, took);
-        rsh_swap(s->rsh, rs);
+        (void)rsh_swap(s->rsh, rs); /* the first: nothing to retire, no memory */
     } else {
         vlog_msg(log, VLOG_WARN,
                  "serving without a ruleset: screen requests get "

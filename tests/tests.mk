@@ -50,6 +50,8 @@ $(B)/tests/unit/test_idtab: $(B)/clients/c/idtab.o
 
 # test_util fails realloc on demand, and sees the sizes asked (lib/vec.c).
 $(B)/tests/unit/test_util: ALL_LDFLAGS += -Wl,--wrap=realloc
+# test_rsh fails the malloc of a swap.
+$(B)/tests/unit/test_rsh: ALL_LDFLAGS += -Wl,--wrap=malloc
 # test_person fails the k-th malloc of a search and of an index build.
 $(B)/tests/unit/test_person: ALL_LDFLAGS += -Wl,--wrap=malloc
 # test_script points OpenCC at missing data and fails our mallocs on demand.

@@ -20,6 +20,21 @@
 #include "rsh.h"
 #include "screen.h"
 
+/* The link wraps malloc (tests/tests.mk): a test fails the next one. */
+void *__real_malloc(size_t n);
+void *__wrap_malloc(size_t n);
+static bool fail_next; /* the next malloc returns NULL */
+
+void *
+__wrap_malloc(size_t n)
+{
+    if (fail_next) {
+        fail_next = false;
+        return NULL;
+    }
+    return __real_malloc(n);
+}
+
 #define GOOD "tests/fixtures/rulesets/good"
 #ifndef STRESS_SWAPS
 #define STRESS_SWAPS 200
@@ -82,6 +97,34 @@ test_acquire_after_swap(void **state)
     assert_ptr_equal(rsh_peek(h), a);
     rsh_destroy(&h);
     assert_null(h);
+}
+
+/* A swap with no memory to retire the ruleset in use swaps nothing: the
+ * old one stays current, the new one the caller's (it was leaked, the
+ * old one, before: a reload failing that allocation lost a ruleset,
+ * which ASan's fault-injected reloads found). After rsh_reserve, a swap
+ * needs no memory. */
+static void
+test_swap_without_memory(void **state)
+{
+    (void)state;
+    rsh_t *h = rsh_new(1);
+    assert_non_null(h);
+    ruleset_t *a = load_gen(1);
+    ruleset_t *b = load_gen(2);
+    assert_int_equal(rsh_swap(h, a), 0);
+    fail_next = true;
+    assert_int_equal(rsh_swap(h, b), -1);
+    assert_ptr_equal(rsh_peek(h), a);
+    fail_next = true;
+    assert_int_equal(rsh_reserve(h), -1);
+    assert_int_equal(rsh_reserve(h), 0);
+    fail_next = true; /* the swap allocates nothing now */
+    assert_int_equal(rsh_swap(h, b), 0);
+    fail_next = false;
+    assert_ptr_equal(rsh_peek(h), b);
+    assert_int_equal(rsh_reap(h), 0); /* a, no longer pinned, freed */
+    rsh_destroy(&h);
 }
 
 /* A ruleset pinned in a slot outlives its replacement and the reaper;
@@ -274,6 +317,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_acquire_after_swap),
+        cmocka_unit_test(test_swap_without_memory),
         cmocka_unit_test(test_pinned_survives_reap),
         cmocka_unit_test(test_reap_several),
         cmocka_unit_test(test_destroy_frees_all),
