@@ -284,8 +284,8 @@ gate_reviews(server_t *s, gates_t *g, ruleset_t *rs, const char *path)
 
 /* Loads cfg->rules and runs it through the gates against old (NULL at
  * start-up: the shrink gate passes), with the review register at
- * reviews. Returns the ruleset that may serve (caller owns it), or NULL
- * with every reason logged and in g. */
+ * reviews. Returns the ruleset that may serve (caller owns it; its
+ * rsh_swap needs no memory), or NULL with every reason logged and in g. */
 static ruleset_t *
 load_gated(server_t *s, gates_t *g, const ruleset_t *old, bool force, const char *reviews,
            uint64_t *took_us)
@@ -294,6 +294,12 @@ load_gated(server_t *s, gates_t *g, const ruleset_t *old, bool force, const char
     if (rs != NULL && (!gate_tests(s, g, rs) || !gate_shrink(s, g, old, rs, force) ||
                        !gate_reviews(s, g, rs, reviews)))
         ruleset_destroy(&rs);
+    /* Its swap must not need memory once the reload is told a success
+     * (rsh_reserve): with none, the reload fails and old keeps serving. */
+    if (rs != NULL && old != NULL && rsh_reserve(s->rsh) != 0) {
+        gate_error(s, g, "%s: out of memory to swap the new ruleset in", s->cfg->rules);
+        ruleset_destroy(&rs);
+    }
     if (g->oom) {
         /* The report is incomplete: say so rather than serve unexplained. */
         vlog_msg(s->log, VLOG_ERR, "out of memory reporting the reload gates");
@@ -338,10 +344,6 @@ admin_reload(server_t *s, sbuf_t *reply, const char *id, bool force)
     uint64_t took;
     const ruleset_t *old = rsh_peek(s->rsh);
     ruleset_t *rs = load_gated(s, &g, old, force, s->cfg->reviews_path, &took);
-    if (rs != NULL && rsh_reserve(s->rsh) != 0) {
-        gate_error(s, &g, "%s: out of memory to swap the new ruleset in", s->cfg->rules);
-        ruleset_destroy(&rs);
-    }
     proto_reload_t r = {.gates = &g.found};
     if (rs != NULL) {
         /* Written before the swap: the reply and the gates name old,
@@ -652,10 +654,6 @@ admin_review_edit(server_t *s, const request_t *req, sbuf_t *reply)
     memset(&g, 0, sizeof g);
     uint64_t took;
     ruleset_t *rs = load_gated(s, &g, cur, false, tmp, &took);
-    if (rs != NULL && rsh_reserve(s->rsh) != 0) {
-        gate_error(s, &g, "%s: out of memory to swap the new ruleset in", s->cfg->rules);
-        ruleset_destroy(&rs);
-    }
     if (rs != NULL && afile_commit(tmp, path, msg, sizeof msg) != 0) {
         vlog_msg(s->log, VLOG_ERR, "review register: %s", msg);
         ruleset_destroy(&rs);

@@ -95,13 +95,15 @@
  * them by walking thousands that hold one. A record that two words
  * reach through one word of its own only is not in the table; the plan
  * walks such records where they may match (pair_walk_below), so it
- * scores the same records, less those their words' count refuses. Cost, screening 2,000 listed
- * individuals of the whole SDN list by their own names (screen_run, best of 5, one core): p50 5 us,
- * p99 90 us; the slowest are long Arabic names of several common words (220 us). At a million
- * synthetic names (bench/scale.sh) a query of two common words ("Muhammad Ali") has hundreds of
- * records that match: hundreds of microseconds (milliseconds before the pairs). Organisations are
- * not in this index, nor people in the organisations' (build.c): person and organisation names
- * never meet. */
+ * scores the same records, less those their words' count refuses. Cost,
+ * screening 2,000 listed individuals of the whole SDN list by their own
+ * names (screen_run, best of 5, one core): p50 5 us, p99 90 us; the
+ * slowest are long Arabic names of several common words (220 us). At a
+ * million synthetic names (bench/scale.sh) a query of two common words
+ * ("Muhammad Ali") has hundreds of records that match: hundreds of
+ * microseconds (milliseconds before the pairs). Organisations are not
+ * in this index, nor people in the organisations' (build.c): person and
+ * organisation names never meet. */
 #include "person.h"
 
 #include <stdio.h>
@@ -846,9 +848,6 @@ surname_paired(const ptok_t *a, int n, const bool *used)
     return !has;
 }
 
-/* The score of the query's words q[0..nq) (qx more past them) against
- * the record's r[0..nr) (rx more): the decision at the top of this file.
- * 0 when they do not match. */
 /* What word_sim said of the query's words and the forms of record words
  * a search has scored, keyed by (form << 1 | unvocalised) * PERSON_MAX_TOK
  * + query word, + 1 (0: empty): the candidates of a query of common names
@@ -882,6 +881,9 @@ cached_sim(simcache_t *c, const ptok_t *q, int i, const ptok_t *r)
     return word_sim(q, r);
 }
 
+/* The score of the query's words q[0..nq) (qx more past them) against
+ * the record's r[0..nr) (rx more): the decision at the top of this file.
+ * 0 when they do not match. sc (NULL: none) keeps word_sim's answers. */
 static double
 score_names(const ptok_t *q, int nq, int qx, const ptok_t *r, int nr, int rx, simcache_t *sc)
 {
@@ -1188,7 +1190,7 @@ same_words(const person_ix_t *p, const prec_t *r, const ptok_t *t, int n, int x)
 /* True if key f of the pair index (UINT32_MAX: none) is common: a form
  * or an unvocalised skeleton that pair_min records or more hold. */
 static bool
-person_form_common(const person_ix_t *p, uint32_t f)
+pair_key_common(const person_ix_t *p, uint32_t f)
 {
     if (f == UINT32_MAX)
         return false;
@@ -1252,11 +1254,11 @@ build_pairs(person_ix_t *p, const formset_t *fs, const formset_t *ab, uint32_t *
     free(last);
     size_t nc = 0, na = 0;
     for (size_t f = 0; f < nf; f++)
-        if (person_form_common(p, (uint32_t)f))
+        if (pair_key_common(p, (uint32_t)f))
             tmp[nc++] = (uint64_t)keyidx_hash(fs->s[f], fs->len[f]) << 32 | f;
     int rc = keyidx_build(&p->by_common, p->arena, tmp, nc);
     for (size_t f = 0; f < ab->n; f++)
-        if (person_form_common(p, (uint32_t)(nf + f)))
+        if (pair_key_common(p, (uint32_t)(nf + f)))
             tmp[na++] = (uint64_t)keyidx_hash(ab->s[f], ab->len[f]) << 32 | (nf + f);
     if (rc == 0)
         rc = keyidx_build(&p->by_ab_common, p->arena, tmp, na);
@@ -1272,11 +1274,11 @@ build_pairs(person_ix_t *p, const formset_t *fs, const formset_t *ab, uint32_t *
                 continue;
             const uint32_t *tk = &tokkey[(size_t)r->tok * PERSON_WORD_KEYS];
             for (int x = 0; x < r->n_tok * PERSON_WORD_KEYS; x++) {
-                if (!person_form_common(p, tk[x]))
+                if (!pair_key_common(p, tk[x]))
                     continue;
                 for (int y = (x / PERSON_WORD_KEYS + 1) * PERSON_WORD_KEYS;
                      y < r->n_tok * PERSON_WORD_KEYS; y++) {
-                    if (!person_form_common(p, tk[y]))
+                    if (!pair_key_common(p, tk[y]))
                         continue;
                     uint32_t a = tk[x] < tk[y] ? tk[x] : tk[y], b = tk[x] ^ tk[y] ^ a;
                     if (pass == 0)
@@ -1677,7 +1679,9 @@ typedef struct probe {
     int8_t word;         /* the one word, or -1 for two joined */
     size_t wend;         /* its entries [mid, wend) are walked, the rest
                           * looked up (choose_walk) */
-    uint32_t form;       /* fpost's: the form of its records, or UINT32_MAX */
+    uint32_t form;       /* its key of the pair index (build_pairs): the form
+                          * of fpost's records, or the skeleton of a Latin
+                          * word's by_skel_ab probe; or UINT32_MAX */
 } probe_t;
 
 /* The probes of a search, while they are collected. */
@@ -1740,32 +1744,31 @@ probe_add_form(const person_ix_t *p, probes_t *ps, uint32_t f)
     return 0;
 }
 
-/* The pair index's key of the common skeleton s[0..len) of unvocalised
- * words (build_pairs), or UINT32_MAX if it is none. */
-static uint32_t
-common_ab(const person_ix_t *p, const char *s, size_t len)
+/* The letters of key k of the pair index (a form, or an unvocalised
+ * skeleton after them), their count in *len. */
+static const char *
+key_letters(const person_ix_t *p, uint32_t k, size_t *len)
 {
-    size_t lo, hi;
-    keyidx_range(&p->by_ab_common, keyidx_hash(s, len), &lo, &hi);
-    for (size_t i = lo; i < hi; i++) {
-        uint32_t k = (uint32_t)p->by_ab_common.ent[i], a = k - (uint32_t)p->n_forms;
-        if (p->ab_len[a] == len && memcmp(p->ab_s[a], s, len) == 0)
-            return k;
+    if (k < p->n_forms) {
+        *len = p->form_len[k];
+        return p->form_s[k];
     }
-    return UINT32_MAX;
+    *len = p->ab_len[k - p->n_forms];
+    return p->ab_s[k - p->n_forms];
 }
 
-/* The id of the common form (build_pairs) of the query's word t, or
- * UINT32_MAX if it is none. */
+/* The common key (build_pairs) of letters s[0..len) in t (by_common, a
+ * form; by_ab_common, an unvocalised skeleton), or UINT32_MAX if none. */
 static uint32_t
-common_form(const person_ix_t *p, const ptok_t *t)
+common_key(const person_ix_t *p, const keyidx_t *t, const char *s, size_t len)
 {
     size_t lo, hi;
-    keyidx_range(&p->by_common, keyidx_hash(t->s, t->len), &lo, &hi);
+    keyidx_range(t, keyidx_hash(s, len), &lo, &hi);
     for (size_t i = lo; i < hi; i++) {
-        uint32_t f = (uint32_t)p->by_common.ent[i];
-        if (p->form_len[f] == t->len && memcmp(p->form_s[f], t->s, t->len) == 0)
-            return f;
+        size_t kl;
+        const char *ks = key_letters(p, (uint32_t)t->ent[i], &kl);
+        if (kl == len && memcmp(ks, s, len) == 0)
+            return (uint32_t)t->ent[i];
     }
     return UINT32_MAX;
 }
@@ -1975,16 +1978,23 @@ mark_sorted(cands_t *c, const uint64_t *pend, uint16_t *pm, size_t n, const prob
     }
 }
 
-/* True if word i of q is written as an earlier word is: "Muhammad ...
- * Muhammad" is one word written twice, and its two copies must not count
- * as the two words a record needs. */
+/* The first word of q written as word i is, if earlier than i, or i:
+ * "Muhammad ... Muhammad" is one word written twice, and its two copies
+ * must not count as the two words a record needs. */
+static int
+first_copy(const ptok_t *q, int i)
+{
+    int k = 0;
+    while (k < i && !(q[k].len == q[i].len && memcmp(q[k].s, q[i].s, q[i].len) == 0))
+        k++;
+    return k;
+}
+
+/* True if word i of q is written as an earlier word is (first_copy). */
 static bool
 word_again(const ptok_t *q, int i)
 {
-    for (int k = 0; k < i; k++)
-        if (q[k].len == q[i].len && memcmp(q[k].s, q[i].s, q[i].len) == 0)
-            return true;
-    return false;
+    return first_copy(q, i) < i;
 }
 
 /* Collects the probes of the query's words q[0..nq): each whole word by
@@ -2009,7 +2019,7 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
         ps->word = (int8_t)i;
         ps->t = &p->by_form;
         /* A common form by its own records, which pair_plan knows. */
-        ps->own = common_form(p, t);
+        ps->own = common_key(p, &p->by_common, t->s, t->len);
         if (ps->own != UINT32_MAX ? probe_add_form(p, ps, ps->own) != 0
                                   : probe_add(ps, keyidx_hash(t->s, t->len)) != 0)
             return -1;
@@ -2031,7 +2041,7 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
         /* A Latin word's: the records of unvocalised words under it,
          * which the pair index knows as a key of its own. */
         if (ps->n > before && !(t->flags & PT_ABJAD))
-            ps->v[before].form = common_ab(p, sk, sl);
+            ps->v[before].form = common_key(p, &p->by_ab_common, sk, sl);
         /* Its last "h" may be a Latin final vowel (unvocalised). */
         if (silent_h_skeleton(t, sl) && probe_add(ps, keyidx_hash(sk, sl - 1)) != 0)
             return -1;
@@ -2161,6 +2171,20 @@ wbound_init(const ptok_t *q, int nq, int qx, const probes_t *ps, wbound_t *b)
     b->joins = words_count(ps->joins);
 }
 
+/* True if a record of words counted words (counted_words), which the
+ * query's words of may at most pair, one each (or two, joined: b->joins),
+ * leaves more than one counted word unpaired, or one on each side, which
+ * no match does (score_names; patronymics may be left over besides). */
+static bool
+leaves_too_many(const wbound_t *b, uint16_t may, int words)
+{
+    int uq = b->wq - words_count(may & b->np);
+    int ur = words - words_count(may) - b->joins;
+    if (ur < 0)
+        ur = 0;
+    return (uq > 0 && ur > 0) || uq + ur > 1;
+}
+
 /* False if record rec, which holds an initial and which the query's
  * words of mask m reached (every probe's: these records head each, and
  * are all taken), cannot match (score_names): a word it did not reach
@@ -2181,13 +2205,7 @@ initial_may_match(const person_ix_t *p, const unreached_t *u, const wbound_t *b,
         if ((m & bit) || (u->any & bit) || (u->letters[i] & init))
             may |= bit;
     }
-    if (words_count(may) < 2)
-        return false;
-    int uq = b->wq - words_count(may & b->np);
-    int ur = (int)(init >> INIT_WORDS_SHIFT) - words_count(may) - b->joins;
-    if (ur < 0)
-        ur = 0;
-    return !((uq > 0 && ur > 0) || uq + ur > 1);
+    return words_count(may) >= 2 && !leaves_too_many(b, may, (int)(init >> INIT_WORDS_SHIFT));
 }
 
 /* The counted words of record rec, which holds no initial (cw_start). */
@@ -2216,12 +2234,7 @@ static bool
 cannot_match(const person_ix_t *p, const unreached_t *u, const wbound_t *b, uint32_t rec,
              uint16_t m, uint16_t unknown)
 {
-    uint16_t may = m | unknown | u->any;
-    int uq = b->wq - words_count(may & b->np);
-    int ur = rec_words(p, rec) - words_count(may) - b->joins;
-    if (ur < 0)
-        ur = 0;
-    return (uq > 0 && ur > 0) || uq + ur > 1;
+    return leaves_too_many(b, m | unknown | u->any, rec_words(p, rec));
 }
 
 /* True if walking b entries the second way (choose_walk) costs less
@@ -2358,9 +2371,7 @@ pair_walk_below(const ptok_t *q, int nq, const unreached_t *u, const wbound_t *b
         uint16_t bit = (uint16_t)(1u << i);
         if (!(u->any & bit))
             continue;
-        int k = 0;
-        while (k < i && !(q[k].len == q[i].len && memcmp(q[k].s, q[i].s, q[i].len) == 0))
-            k++;
+        int k = first_copy(q, i);
         if (k < i && ((q[k].flags ^ q[i].flags) & (PT_ABJAD | PT_INITIAL | PT_OPTIONAL)) == 0) {
             /* A copy: what its first copy pairs. */
             x |= (uint16_t)((x >> k & 1u) << i);
@@ -2379,6 +2390,13 @@ pair_walk_below(const ptok_t *q, int nq, const unreached_t *u, const wbound_t *b
     return uq >= 2 ? 0 : uq == 1 ? 2 + nx : 3 + nx;
 }
 
+/* True if x[0..xl) is y[0..yl) and a last "h" (silent_h_skeleton). */
+static bool
+h_dropped(const char *x, size_t xl, const char *y, size_t yl)
+{
+    return xl == yl + 1 && x[yl] == 'h' && memcmp(x, y, yl) == 0;
+}
+
 /* True if a record's word may hold both keys a and b of the pair index
  * (build_pairs): one form, or an unvocalised word's form and its
  * skeletons. */
@@ -2387,31 +2405,22 @@ one_word_keys(const person_ix_t *p, uint32_t a, uint32_t b)
 {
     if (a == b)
         return true;
-    if (a >= p->n_forms && b >= p->n_forms) {
-        /* An unvocalised word is under its skeleton and, ending in "h",
-         * under it without the "h" too. */
-        const char *x = p->ab_s[a - p->n_forms], *y = p->ab_s[b - p->n_forms];
-        size_t xl = p->ab_len[a - p->n_forms], yl = p->ab_len[b - p->n_forms];
-        if (xl < yl) {
-            const char *t = x;
-            x = y;
-            y = t;
-            size_t tl = xl;
-            xl = yl;
-            yl = tl;
-        }
-        return xl == yl + 1 && x[yl] == 'h' && memcmp(x, y, yl) == 0;
-    }
-    uint32_t f = a < p->n_forms ? a : b, o = a ^ b ^ f;
-    if (o < p->n_forms || !(p->form_how[f] & FORM_ABJAD))
+    size_t al, bl;
+    const char *as = key_letters(p, a, &al), *bs = key_letters(p, b, &bl);
+    /* An unvocalised word is under its skeleton and, ending in "h",
+     * under it without the "h" too. */
+    if (a >= p->n_forms && b >= p->n_forms)
+        return h_dropped(as, al, bs, bl) || h_dropped(bs, bl, as, al);
+    /* A form's unvocalised words are under its skeleton, with or without
+     * a last "h". */
+    uint32_t f = a < p->n_forms ? a : b;
+    size_t ol = f == a ? bl : al;
+    const char *os = f == a ? bs : as;
+    if ((f == a ? b : a) < p->n_forms || !(p->form_how[f] & FORM_ABJAD))
         return false;
-    /* The form's unvocalised words are under its skeleton, with or
-     * without a last "h". */
     char sk[PERSON_MAX_WORD + 1];
     size_t sl = skeleton(p->form_s[f], p->form_len[f], sk);
-    const char *x = p->ab_s[o - p->n_forms];
-    size_t xl = p->ab_len[o - p->n_forms];
-    return (xl == sl || (xl + 1 == sl && sk[xl] == 'h')) && memcmp(x, sk, xl) == 0;
+    return (ol == sl && memcmp(os, sk, sl) == 0) || h_dropped(sk, sl, os, ol);
 }
 
 /* True if probes x and y are of common forms (build_pairs) whose pairs
@@ -2420,8 +2429,8 @@ one_word_keys(const person_ix_t *p, uint32_t a, uint32_t b)
 static bool
 pair_probes(const person_ix_t *p, const probe_t *x, const probe_t *y, int need)
 {
-    return x->word >= 0 && y->word >= 0 && person_form_common(p, x->form) &&
-           person_form_common(p, y->form) && (need == 1 || x->word != y->word);
+    return x->word >= 0 && y->word >= 0 && pair_key_common(p, x->form) &&
+           pair_key_common(p, y->form) && (need == 1 || x->word != y->word);
 }
 
 /* Chooses the pair index's plan over choose_walk's when it walks fewer
