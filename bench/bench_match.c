@@ -354,7 +354,7 @@ main(int argc, char **argv)
         }
     }
 
-    match_config_t cfg = {0.88, 0.08, 5, NULL, false};
+    match_config_t cfg = {0.88, 0.08, 5, NULL, false, false};
     char err[256];
     double t0 = (double)mclock_us();
     match_index_t *ix = match_index_new(ents, r.n, &cfg, err, sizeof err);

@@ -805,8 +805,11 @@ half_people(void *arg)
 {
     halves_t *h = arg;
     match_index_t *ix = h->b->ix;
-    ix->people = person_ix_new(h->ents, ix->n_ents, h->pw, ix->script, ix->cfg.threshold,
-                               !ix->cfg.no_pair_index, h->perr, h->perrcap);
+    person_search_mode_t mode = ix->cfg.score_every_person ? PERSON_SEARCH_EVERY
+                                : ix->cfg.no_pair_index    ? PERSON_SEARCH_NO_PAIRS
+                                                           : PERSON_SEARCH_PAIRS;
+    ix->people = person_ix_new(h->ents, ix->n_ents, h->pw, ix->script, ix->cfg.threshold, mode,
+                               h->perr, h->perrcap);
 }
 
 static void
@@ -850,7 +853,7 @@ match_index_new_par(const reg_entity_t *ents, size_t n, const match_config_t *cf
     if (cfg != NULL)
         ix->cfg = *cfg;
     else
-        ix->cfg = (match_config_t){0.88, 0.08, 5, NULL, false};
+        ix->cfg = (match_config_t){0.88, 0.08, 5, NULL, false, false};
     char serr[160] = "";
     const match_words_t *words = ix->cfg.words;
     if (words_build(&ix->words, ix->arena, words) != 0)

@@ -140,6 +140,9 @@ typedef struct match_config {
     bool no_pair_index;         /* people's index without its pairs of common
                                  * words (person.h): the same matches, slower;
                                  * for the tests and benchmarks that compare */
+    bool score_every_person;    /* a person's name scored against every listed
+                                 * name (person.h, PERSON_SEARCH_EVERY): the
+                                 * same matches, far slower; for the tests */
 } match_config_t;
 
 typedef struct match_hit {

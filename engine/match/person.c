@@ -73,7 +73,11 @@
  * (form_pairs), and a Latin word's skeleton among unvocalised words. It
  * keeps the records that two of its words reached (one when it has one
  * whole word), and those with an initial where two words may pair
- * (initial_may_match), and scores them. (A deletion meets forms its
+ * (initial_may_match), less those whose count of words no match leaves
+ * (cannot_match: every query word that reaches them known, a join only
+ * where a probe of joins reached them, an initial pairing one word),
+ * and scores them; scoring every record (PERSON_SEARCH_EVERY) finds
+ * the same matches, which test_person checks. (A deletion meets forms its
  * word cannot pair, "ahmad" for "amjad"; walked, they made candidates
  * that scoring refused, and by luck found a few matches that no probe
  * reaches, such as a Latin word and an unvocalised one, which the
@@ -122,9 +126,13 @@
 /* Records without an initial are numbered by the words of theirs that
  * count (counted_words), this many or more last. */
 #define PERSON_CW_MAX 7
-#define INIT_WORDS_SHIFT 27 /* init_letters: 26 letters, then counted words */
-#define PERSON_FORM_CAP 96  /* a word's form after spelling rules */
-#define PERSON_PREFETCH 4   /* records fetched ahead of the one scored */
+/* init_letters: 26 letters, then the initials (INIT_MANY: that many or
+ * more), then the counted words (up to PERSON_CW_MAX). */
+#define INIT_COUNT_SHIFT 26
+#define INIT_MANY 7
+#define INIT_WORDS_SHIFT 29
+#define PERSON_FORM_CAP 96 /* a word's form after spelling rules */
+#define PERSON_PREFETCH 4  /* records fetched ahead of the one scored */
 /* A form is common (build_pairs) when one record in PERSON_PAIR_DIV holds
  * it, and PERSON_PAIR_MIN at least. */
 #define PERSON_PAIR_DIV 2048
@@ -138,6 +146,9 @@
  * (3 for an unvocalised word, which is shorter). */
 #define JOINED_MIN 5
 
+_Static_assert(PERSON_CW_MAX < 1 << (32 - INIT_WORDS_SHIFT) &&
+                   INIT_MANY < 1 << (INIT_WORDS_SHIFT - INIT_COUNT_SHIFT),
+               "init_letters holds a record's initials and counted words");
 _Static_assert(PERSON_MAX_TOK <= 16, "candidates mark the query's words in a uint16_t");
 _Static_assert(PERSON_MAX_WORD <= STRSIM_MAX_CP, "strsim compares words of PERSON_MAX_WORD");
 
@@ -212,7 +223,8 @@ struct person_ix {
     size_t n_recs;            /* count */
     uint32_t *init_letters;   /* record r < n_init: bit c - 'a' for each
                                * initial c it holds (the query words they
-                               * may pair: person_search), and its
+                               * may pair: person_search), how many
+                               * initials << INIT_COUNT_SHIFT, and its
                                * counted_words << INIT_WORDS_SHIFT */
     uint32_t n_init;          /* records [0, n_init) hold an initial: in
                                * every table, the entries under one hash
@@ -244,6 +256,7 @@ struct person_ix {
      * words are those of ppost[ppost_off[a], ppost_off[a + 1]) whose top
      * 32 bits are b, sorted (b << 32 | record). */
     uint32_t pair_min;   /* records of a common form, at least */
+    bool every;          /* PERSON_SEARCH_EVERY */
     uint64_t *ppost;     /* b << 32 | record, grouped by a */
     uint32_t *ppost_off; /* a's group (n_forms + n_ab + 1) */
     keyidx_t by_common;  /* a common form's letters -> form id */
@@ -1490,15 +1503,19 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
         }
         for (size_t i = 0; rc == 0 && i < p->n_recs; i++) {
             const prec_t *x = &p->recs[i];
+            uint32_t n_initials = 0;
             for (uint8_t k = 0; x->initial && k < x->n_tok; k++) {
                 const ptok_t *o = &p->toks[x->tok + k];
-                if (o->flags & PT_INITIAL)
+                if (o->flags & PT_INITIAL) {
                     p->init_letters[to[i]] |= 1u << (o->s[0] - 'a');
+                    n_initials++;
+                }
             }
             if (x->initial)
                 p->init_letters[to[i]] |=
+                    (n_initials < INIT_MANY ? n_initials : INIT_MANY) << INIT_COUNT_SHIFT |
                     (uint32_t)counted_words(&p->toks[x->tok], x->n_tok, x->extra)
-                    << INIT_WORDS_SHIFT;
+                        << INIT_WORDS_SHIFT;
         }
         p->fpost = arena_alloc(p->arena, (fp.n ? fp.n : 1) * sizeof *p->fpost);
         p->fpost_off = arena_alloc(p->arena, (fs.n + 1) * sizeof *p->fpost_off);
@@ -1562,7 +1579,7 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
 
 person_ix_t *
 person_ix_new(const reg_entity_t *ents, size_t n, const match_person_words_t *w, script_t *sc,
-              double threshold, bool pairs, char *err, size_t errcap)
+              double threshold, person_search_mode_t mode, char *err, size_t errcap)
 {
     person_ix_t *p = calloc(1, sizeof *p);
     if (p == NULL || (p->arena = arena_new(64 * 1024)) == NULL) {
@@ -1573,7 +1590,8 @@ person_ix_new(const reg_entity_t *ents, size_t n, const match_person_words_t *w,
     p->ents = ents;
     p->script = sc;
     p->threshold = threshold;
-    p->pair_min = pairs ? 0 : UINT32_MAX;
+    p->every = mode == PERSON_SEARCH_EVERY;
+    p->pair_min = mode == PERSON_SEARCH_PAIRS ? 0 : UINT32_MAX;
     if (build_words(p, w) != 0) {
         put_err(err, errcap, "out of memory");
         person_ix_destroy(&p);
@@ -1607,6 +1625,8 @@ person_ix_memory(const person_ix_t *p)
 typedef struct cands {
     uint32_t *key;  /* record + 1, 0 empty */
     uint16_t *mask; /* bit i: query word i reached it */
+    bool *joined;   /* a query word reached two of its words joined (a
+                     * probe of by_join: wbound_t.joins) */
     uint32_t *list; /* slots in insertion order */
     size_t n;       /* count */
     size_t cap;     /* slots, a power of two */
@@ -1617,16 +1637,17 @@ cands_init(cands_t *c, arena_t *a, size_t cap)
 {
     c->key = arena_calloc(a, cap, sizeof *c->key);
     c->mask = arena_calloc(a, cap, sizeof *c->mask);
+    c->joined = arena_calloc(a, cap, sizeof *c->joined);
     c->list = arena_alloc(a, cap / 2 * sizeof *c->list);
     c->n = 0;
     c->cap = cap;
-    return c->key && c->mask && c->list ? 0 : -1;
+    return c->key && c->mask && c->joined && c->list ? 0 : -1;
 }
 
-/* Marks record rec reached by the query words of bits. Returns 0, or -1
- * on OOM. */
+/* Marks record rec reached by the query words of bits (two of its
+ * words joined if joined). Returns 0, or -1 on OOM. */
 static int
-cands_add(cands_t *c, arena_t *a, uint32_t rec, uint16_t bits)
+cands_add(cands_t *c, arena_t *a, uint32_t rec, uint16_t bits, bool joined)
 {
     if ((c->n + 1) * 2 > c->cap) {
         cands_t g;
@@ -1634,7 +1655,7 @@ cands_add(cands_t *c, arena_t *a, uint32_t rec, uint16_t bits)
             return -1;
         for (size_t i = 0; i < c->n; i++) {
             uint32_t s = c->list[i];
-            if (cands_add(&g, a, c->key[s] - 1, c->mask[s]) != 0)
+            if (cands_add(&g, a, c->key[s] - 1, c->mask[s], c->joined[s]) != 0)
                 return -1;
         }
         *c = g;
@@ -1647,6 +1668,7 @@ cands_add(cands_t *c, arena_t *a, uint32_t rec, uint16_t bits)
         c->list[c->n++] = (uint32_t)i;
     }
     c->mask[i] |= bits;
+    c->joined[i] |= joined;
     return 0;
 }
 
@@ -1682,6 +1704,8 @@ typedef struct probe {
     uint32_t form;       /* its key of the pair index (build_pairs): the form
                           * of fpost's records, or the skeleton of a Latin
                           * word's by_skel_ab probe; or UINT32_MAX */
+    bool joined;         /* one word's probe of by_join: it reaches two
+                          * words of its records joined */
 } probe_t;
 
 /* The probes of a search, while they are collected. */
@@ -1697,6 +1721,7 @@ typedef struct probes {
                         * record joined (by_join) */
     uint32_t own;      /* the common form of the word probed, probed by
                         * its records (fpost), or UINT32_MAX */
+    bool joined;       /* the next probes are one word's of by_join */
 } probes_t;
 
 /* The first of the entries ent[lo, hi) (under one hash or of one form,
@@ -1725,7 +1750,8 @@ probe_add(void *ctx, uint32_t h)
     if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
         return -1;
     size_t mid = first_from(ps->t->ent, lo, hi, ps->n_init);
-    ps->v[ps->n++] = (probe_t){ps->t->ent, lo, hi, mid, ps->bits, ps->word, mid, UINT32_MAX};
+    ps->v[ps->n++] =
+        (probe_t){ps->t->ent, lo, hi, mid, ps->bits, ps->word, mid, UINT32_MAX, ps->joined};
     return 0;
 }
 
@@ -1740,7 +1766,7 @@ probe_add_form(const person_ix_t *p, probes_t *ps, uint32_t f)
     if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
         return -1;
     size_t mid = first_from(p->fpost, lo, hi, ps->n_init);
-    ps->v[ps->n++] = (probe_t){p->fpost, lo, hi, mid, ps->bits, ps->word, mid, f};
+    ps->v[ps->n++] = (probe_t){p->fpost, lo, hi, mid, ps->bits, ps->word, mid, f, false};
     return 0;
 }
 
@@ -1961,18 +1987,20 @@ mark_sorted(cands_t *c, const uint64_t *pend, uint16_t *pm, size_t n, const prob
             i = pend_from(pend, i, n, rec);
             for (; i < n && (uint32_t)(pend[i] >> 32) == rec; i++) {
                 c->mask[(uint32_t)pend[i]] |= pr->bits;
+                c->joined[(uint32_t)pend[i]] |= pr->joined;
                 pm[i] |= pr->bits;
             }
         }
         return;
     }
     for (size_t i = 0; i < n && lo < hi; i++) {
-        if ((pm[i] & pr->bits) == pr->bits)
+        if ((pm[i] & pr->bits) == pr->bits && !pr->joined)
             continue;
         uint32_t rec = (uint32_t)(pend[i] >> 32);
         lo = ent_from(ent, lo, hi, rec);
         if (lo < hi && (uint32_t)ent[lo] == rec) {
             c->mask[(uint32_t)pend[i]] |= pr->bits;
+            c->joined[(uint32_t)pend[i]] |= pr->joined;
             pm[i] |= pr->bits;
         }
     }
@@ -2026,7 +2054,10 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
         /* A record that writes it as two words ("Fang Wei" / "fangwei"). */
         size_t before = ps->n;
         ps->t = &p->by_join;
-        if (probe_add(ps, keyidx_hash(t->s, t->len)) != 0)
+        ps->joined = true;
+        int rc = probe_add(ps, keyidx_hash(t->s, t->len));
+        ps->joined = false;
+        if (rc != 0)
             return -1;
         if (ps->n > before)
             ps->joins |= (uint16_t)(1u << i);
@@ -2171,15 +2202,16 @@ wbound_init(const ptok_t *q, int nq, int qx, const probes_t *ps, wbound_t *b)
     b->joins = words_count(ps->joins);
 }
 
-/* True if a record of words counted words (counted_words), which the
- * query's words of may at most pair, one each (or two, joined: b->joins),
- * leaves more than one counted word unpaired, or one on each side, which
- * no match does (score_names; patronymics may be left over besides). */
+/* True if a record of words counted words (counted_words), which at
+ * most n of the query's words may pair, one each (or, if joined, two
+ * joined: b->joins), n_counted of them counted (b->np), leaves more than
+ * one counted word unpaired, or one on each side, which no match does
+ * (score_names; patronymics may be left over besides). */
 static bool
-leaves_too_many(const wbound_t *b, uint16_t may, int words)
+leaves_too_many(const wbound_t *b, int n, int n_counted, int words, bool joined)
 {
-    int uq = b->wq - words_count(may & b->np);
-    int ur = words - words_count(may) - b->joins;
+    int uq = b->wq - n_counted;
+    int ur = words - n - (joined ? b->joins : 0);
     if (ur < 0)
         ur = 0;
     return (uq > 0 && ur > 0) || uq + ur > 1;
@@ -2188,24 +2220,36 @@ leaves_too_many(const wbound_t *b, uint16_t may, int words)
 /* False if record rec, which holds an initial and which the query's
  * words of mask m reached (every probe's: these records head each, and
  * are all taken), cannot match (score_names): a word it did not reach
- * pairs only as u tells, and it needs two of the query's nq words
- * paired, and at most one counted word left over, on one side only (as
- * cannot_match counts them, with its counted words kept beside its
- * initials). Every record with an initial that a word reaches is a
+ * pairs only as u tells, one of its initials at most (each initial pairs
+ * one word), and it needs two of the query's nq words paired, and at
+ * most one counted word left over, on one side only (as cannot_match
+ * counts them, with its initials and counted words kept beside their
+ * letters). Every record with an initial that a word reaches is a
  * candidate, so a common word ("muhammad") made its every record with
- * an initial one, and most were scored to be refused. */
+ * an initial one, and most were scored to be refused; and an initial
+ * seemed to pair every query word of its letter ("Umar Andrey Abdallah
+ * Antonio" and "Basri Umar A."). */
 static bool
 initial_may_match(const person_ix_t *p, const unreached_t *u, const wbound_t *b, int nq,
-                  uint32_t rec, uint16_t m)
+                  uint32_t rec, uint16_t m, bool joined)
 {
     uint32_t init = p->init_letters[rec];
-    uint16_t may = 0;
+    uint16_t any = 0, initial = 0; /* words that may pair any word; an initial only */
     for (int i = 0; i < nq; i++) {
         uint16_t bit = (uint16_t)(1u << i);
-        if ((m & bit) || (u->any & bit) || (u->letters[i] & init))
-            may |= bit;
+        if ((m | u->any) & bit)
+            any |= bit;
+        else if (u->letters[i] & init)
+            initial |= bit;
     }
-    return words_count(may) >= 2 && !leaves_too_many(b, may, (int)(init >> INIT_WORDS_SHIFT));
+    int k = (int)(init >> INIT_COUNT_SHIFT & INIT_MANY);
+    if (k == INIT_MANY)
+        k = PERSON_MAX_TOK;
+    int n = words_count(any), n_counted = words_count(any & b->np);
+    int i_all = words_count(initial), i_counted = words_count(initial & b->np);
+    n += i_all < k ? i_all : k;
+    n_counted += i_counted < k ? i_counted : k;
+    return n >= 2 && !leaves_too_many(b, n, n_counted, (int)(init >> INIT_WORDS_SHIFT), joined);
 }
 
 /* The counted words of record rec, which holds no initial (cw_start). */
@@ -2225,16 +2269,21 @@ rec_words(const person_ix_t *p, uint32_t rec)
  * most words the two may pair leave more. A query word pairs one of the
  * record's words if its probes reach it (m; or unknown: those of its
  * probes not yet looked up reach it or not), or unreached as u tells;
- * each pairs one, or two that a join makes one.
+ * each pairs one, or two that a join makes one, if a probe of by_join
+ * reached the record (joined; or may, not yet looked up): a query word
+ * with a join somewhere in the index ("muhammad": "muham mad") made
+ * every record a word shorter than it is.
  * Most records that two common words reach ("muhammad", "ali") are
  * longer names that a third word of the query does not reach: refused
  * here by their number, neither looked up in the probes not walked nor
  * scored. */
 static bool
 cannot_match(const person_ix_t *p, const unreached_t *u, const wbound_t *b, uint32_t rec,
-             uint16_t m, uint16_t unknown)
+             uint16_t m, uint16_t unknown, bool joined)
 {
-    return leaves_too_many(b, m | unknown | u->any, rec_words(p, rec));
+    uint16_t may = m | unknown | u->any;
+    return leaves_too_many(b, words_count(may), words_count(may & b->np), rec_words(p, rec),
+                           joined);
 }
 
 /* True if walking b entries the second way (choose_walk) costs less
@@ -2507,6 +2556,39 @@ pair_plan(const person_ix_t *p, const ptok_t *q, int nq, int need, const unreach
     return 1;
 }
 
+/* Scores the query's words q[0..nq) (qx more) against the records
+ * to_score[0..n) and appends those that match to the vector (*res,
+ * *n_res, *cap_res) in scratch. Returns 0, or -1 on OOM. Each record and
+ * its words are fetched a few ahead (PERSON_PREFETCH), since at a
+ * million names scoring them waits on memory, not on comparing. */
+static int
+score_list(const person_ix_t *p, const ptok_t *q, int nq, int qx, const uint32_t *to_score,
+           size_t n_to_score, arena_t *scratch, person_res_t **res, size_t *n_res, size_t *cap_res)
+{
+    /* Many records of few forms: their comparisons kept (simcache_t). */
+    simcache_t *sc =
+        n_to_score >= PERSON_SIMCACHE_MIN ? arena_calloc(scratch, 1, sizeof *sc) : NULL;
+    for (size_t k = 0; k < n_to_score; k++) {
+        if (k + 2 * PERSON_PREFETCH < n_to_score)
+            __builtin_prefetch(&p->recs[to_score[k + 2 * PERSON_PREFETCH]]);
+        if (k + PERSON_PREFETCH < n_to_score)
+            __builtin_prefetch(&p->toks[p->recs[to_score[k + PERSON_PREFETCH]].tok]);
+        if (k + PERSON_PREFETCH / 2 < n_to_score) {
+            /* The words' letters: a record's are adjacent in the arena. */
+            const prec_t *nr = &p->recs[to_score[k + PERSON_PREFETCH / 2]];
+            __builtin_prefetch(p->toks[nr->tok].s);
+        }
+        const prec_t *r = &p->recs[to_score[k]];
+        double s = score_names(q, nq, qx, &p->toks[r->tok], r->n_tok, r->extra, sc);
+        if (s < p->threshold || s <= 0)
+            continue;
+        if (match_vec_reserve(scratch, (void **)res, *n_res, cap_res, sizeof **res) != 0)
+            return -1;
+        (*res)[(*n_res)++] = (person_res_t){r->entity, r->name, s};
+    }
+    return 0;
+}
+
 int
 person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_res_t **res,
               size_t *n_res, size_t *cap_res, char *err, size_t errcap)
@@ -2518,12 +2600,22 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
     int nq = read_name(p, scratch, name, q, &qx, err, errcap);
     if (nq < 0)
         return -1;
+    if (p->every) {
+        uint32_t *all = arena_alloc(scratch, p->n_recs * sizeof *all);
+        if (all == NULL)
+            goto oom;
+        for (size_t k = 0; k < p->n_recs; k++)
+            all[k] = (uint32_t)k;
+        if (score_list(p, q, nq, qx, all, p->n_recs, scratch, res, n_res, cap_res) != 0)
+            goto oom;
+        return 0;
+    }
     int whole = 0; /* distinct whole words */
     for (int i = 0; i < nq; i++)
         whole += !(q[i].flags & (PT_INITIAL | PT_OPTIONAL)) && !word_again(q, i);
     if (whole == 0)
         return 0;
-    probes_t ps = {NULL, 0, 0, scratch, NULL, 0, 0, p->n_init, 0, UINT32_MAX};
+    probes_t ps = {NULL, 0, 0, scratch, NULL, 0, 0, p->n_init, 0, UINT32_MAX, false};
     cands_t c;
     /* A record is scored when two of the query's words reach it (one when
      * the query has one whole word), or when it holds an initial, which
@@ -2574,18 +2666,22 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         goto oom;
     for (size_t k = 0; k < ps.n; k++)
         for (size_t e = ps.v[k].lo; e < ps.v[k].mid; e++)
-            if (cands_add(&c, scratch, (uint32_t)ps.v[k].ent[e], ps.v[k].bits) != 0)
+            if (cands_add(&c, scratch, (uint32_t)ps.v[k].ent[e], ps.v[k].bits, ps.v[k].joined) != 0)
                 goto oom;
     for (size_t k = 0; k < ps.n; k++) {
         const probe_t *pr = &ps.v[k];
         for (size_t e = pr->mid; e < pr->wend; e++)
-            if (cands_add(&c, scratch, (uint32_t)pr->ent[e], pr->bits) != 0)
+            if (cands_add(&c, scratch, (uint32_t)pr->ent[e], pr->bits, pr->joined) != 0)
                 goto oom;
     }
-    /* The words of the probes not walked, for the candidates that still
-     * need one (with pair_plan's, all those walked, whose words are then
-     * all known): both lists sorted by record, so one merge per probe
-     * that gallops over its entries (a common word's run to thousands). */
+    /* The words of the probes not walked, for the candidates that need
+     * one, and for all when a record's count of words may refuse them
+     * (by_pairs: then their words are all known, and those a third word
+     * does not reach are refused; taken with two words, they were scored
+     * to be refused, 580 records for one match of "LIU, 'Abd Marco
+     * RABNOVICH, 'Ali Santos"): both lists sorted by record, so one merge
+     * per probe that gallops over its entries (a common word's run to
+     * thousands). */
     size_t n_pend = 0;
     uint64_t *pend = arena_alloc(scratch, (c.n ? c.n : 1) * 2 * sizeof *pend);
     uint16_t *pm = arena_alloc(scratch, (c.n ? c.n : 1) * sizeof *pm);
@@ -2593,17 +2689,24 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         goto oom;
     /* unknown[k]: the words of the probes not walked from k on, which
      * may still reach a candidate once probes [0, k) are looked up
-     * (unknown[0]: a record they reach is not always marked with them). */
+     * (unknown[0]: a record they reach is not always marked with them);
+     * unjoined[k]: whether one of them is of by_join. */
     uint16_t *unknown = arena_alloc(scratch, (ps.n + 1) * sizeof *unknown);
-    if (unknown == NULL)
+    bool *unjoined = arena_alloc(scratch, (ps.n + 1) * sizeof *unjoined);
+    if (unknown == NULL || unjoined == NULL)
         goto oom;
     unknown[ps.n] = 0;
-    for (size_t k = ps.n; k-- > 0;)
-        unknown[k] = unknown[k + 1] | (ps.v[k].wend == ps.v[k].hi ? 0 : ps.v[k].bits);
+    unjoined[ps.n] = false;
+    for (size_t k = ps.n; k-- > 0;) {
+        bool walked = ps.v[k].wend == ps.v[k].hi;
+        unknown[k] = unknown[k + 1] | (walked ? 0 : ps.v[k].bits);
+        unjoined[k] = unjoined[k + 1] || (!walked && ps.v[k].joined);
+    }
     for (size_t k = 0; k < c.n; k++) {
         uint32_t slot = c.list[k], rec = c.key[slot] - 1;
-        if (rec >= p->n_init && (paired || too_few(c.mask[slot], need)) &&
-            !(by_pairs && cannot_match(p, &u, &b, rec, c.mask[slot], unknown[0])))
+        if (rec >= p->n_init && (by_pairs || too_few(c.mask[slot], need)) &&
+            !(by_pairs && cannot_match(p, &u, &b, rec, c.mask[slot], unknown[0],
+                                       c.joined[slot] || unjoined[0])))
             pend[n_pend++] = (uint64_t)rec << 32 | slot;
     }
     if (n_pend > 0) {
@@ -2614,11 +2717,12 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
             if (ps.v[k].wend == ps.v[k].hi)
                 continue;
             mark_sorted(&c, pend, pm, n_pend, &ps.v[k]);
-            /* Those with words enough leave the list, once the probes of
-             * this word are done (a word's deletions are many probes in
-             * a row), and so do those that cannot match even if every
-             * word still to look up reaches them: the list shrinks word
-             * by word, and each word's probes look up fewer. */
+            /* Those that cannot match even if every word still to look
+             * up reaches them leave the list, once the probes of this
+             * word are done (a word's deletions are many probes in a
+             * row), and so do those with words enough unless by_pairs:
+             * the list shrinks word by word, and each word's probes look
+             * up fewer. */
             size_t nx = k + 1;
             while (nx < ps.n && ps.v[nx].wend == ps.v[nx].hi)
                 nx++;
@@ -2626,9 +2730,10 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
                 continue;
             size_t m = 0;
             for (size_t i = 0; i < n_pend; i++)
-                if ((paired || too_few(pm[i], need)) &&
+                if ((by_pairs || too_few(pm[i], need)) &&
                     !(by_pairs &&
-                      cannot_match(p, &u, &b, (uint32_t)(pend[i] >> 32), pm[i], unknown[k + 1]))) {
+                      cannot_match(p, &u, &b, (uint32_t)(pend[i] >> 32), pm[i], unknown[k + 1],
+                                   c.joined[(uint32_t)pend[i]] || unjoined[k + 1]))) {
                     pend[m] = pend[i];
                     pm[m++] = pm[i];
                 }
@@ -2641,11 +2746,9 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
      * probes walked, if any, already: their words are all known. */
     for (size_t k = 0; k < n_runs; k++)
         for (size_t e = runs[k].lo; e < runs[k].hi; e++)
-            if (cands_add(&c, scratch, (uint32_t)p->ppost[e], runs[k].bits) != 0)
+            if (cands_add(&c, scratch, (uint32_t)p->ppost[e], runs[k].bits, false) != 0)
                 goto oom;
-    /* The records to score, in the order they were found; each one's
-     * record and words are fetched a few ahead (PERSON_PREFETCH), since
-     * at a million names scoring them waits on memory, not on comparing. */
+    /* The records to score, in the order they were found. */
     uint32_t *to_score = arena_alloc(scratch, (c.n ? c.n : 1) * sizeof *to_score);
     size_t n_to_score = 0;
     if (to_score == NULL)
@@ -2654,35 +2757,15 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         uint32_t slot = c.list[k], rec = c.key[slot] - 1;
         bool keep;
         if (rec >= p->n_init)
-            keep =
-                !too_few(c.mask[slot], need) &&
-                !(by_pairs && cannot_match(p, &u, &b, rec, c.mask[slot], paired ? 0 : unknown[0]));
+            keep = !too_few(c.mask[slot], need) &&
+                   !(by_pairs && cannot_match(p, &u, &b, rec, c.mask[slot], 0, c.joined[slot]));
         else
-            keep = !by_pairs || initial_may_match(p, &u, &b, nq, rec, c.mask[slot]);
+            keep = !by_pairs || initial_may_match(p, &u, &b, nq, rec, c.mask[slot], c.joined[slot]);
         if (keep)
             to_score[n_to_score++] = rec;
     }
-    /* Many records of few forms: their comparisons kept (simcache_t). */
-    simcache_t *sc =
-        n_to_score >= PERSON_SIMCACHE_MIN ? arena_calloc(scratch, 1, sizeof *sc) : NULL;
-    for (size_t k = 0; k < n_to_score; k++) {
-        if (k + 2 * PERSON_PREFETCH < n_to_score)
-            __builtin_prefetch(&p->recs[to_score[k + 2 * PERSON_PREFETCH]]);
-        if (k + PERSON_PREFETCH < n_to_score)
-            __builtin_prefetch(&p->toks[p->recs[to_score[k + PERSON_PREFETCH]].tok]);
-        if (k + PERSON_PREFETCH / 2 < n_to_score) {
-            /* The words' letters: a record's are adjacent in the arena. */
-            const prec_t *nr = &p->recs[to_score[k + PERSON_PREFETCH / 2]];
-            __builtin_prefetch(p->toks[nr->tok].s);
-        }
-        const prec_t *r = &p->recs[to_score[k]];
-        double s = score_names(q, nq, qx, &p->toks[r->tok], r->n_tok, r->extra, sc);
-        if (s < p->threshold || s <= 0)
-            continue;
-        if (match_vec_reserve(scratch, (void **)res, *n_res, cap_res, sizeof **res) != 0)
-            goto oom;
-        (*res)[(*n_res)++] = (person_res_t){r->entity, r->name, s};
-    }
+    if (score_list(p, q, nq, qx, to_score, n_to_score, scratch, res, n_res, cap_res) != 0)
+        goto oom;
     return 0;
 oom:
     put_err(err, errcap, "out of memory");

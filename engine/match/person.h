@@ -36,16 +36,26 @@ typedef struct person_date {
 /* True if e is a person: its type is "individual". */
 bool person_is_individual(const reg_entity_t *e);
 
+/* How an index is searched. Each finds the same names; the last two
+ * are for the tests and benchmarks that show it. */
+typedef enum person_search_mode {
+    PERSON_SEARCH_PAIRS = 0, /* its records indexed by their pairs of common
+                              * words too: faster when a query holds two
+                              * (person.c, pair_plan) */
+    PERSON_SEARCH_NO_PAIRS,  /* without the pairs */
+    PERSON_SEARCH_EVERY,     /* every record scored: no probe, no filter;
+                              * what the filters must never change */
+} person_search_mode_t;
+
 /* Builds the index of the names of every individual of ents[0..n)
  * (borrowed: they must outlive the index), read with the words w (NULL:
- * none; copied) and rendered in Latin letters by sc (borrowed). Names
- * score at least threshold to be found. With pairs, it indexes the
- * records by their pairs of common words too, which finds the same
- * names faster when a query holds two (person.c, pair_plan). Returns
- * the index, caller owns it (person_ix_destroy), or NULL with a message
- * in err: "out of memory", or the script's failure on a name. */
+ * none; copied) and rendered in Latin letters by sc (borrowed), to be
+ * searched as mode says. Names score at least threshold to be found.
+ * Returns the index, caller owns it (person_ix_destroy), or NULL with a
+ * message in err: "out of memory", or the script's failure on a name. */
 person_ix_t *person_ix_new(const reg_entity_t *ents, size_t n, const match_person_words_t *w,
-                           script_t *sc, double threshold, bool pairs, char *err, size_t errcap);
+                           script_t *sc, double threshold, person_search_mode_t mode, char *err,
+                           size_t errcap);
 
 /* Frees the index; accepts NULL; nulls *pp. */
 void person_ix_destroy(person_ix_t **pp);

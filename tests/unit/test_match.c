@@ -167,7 +167,7 @@ static const match_words_t test_words = {.map = test_map,
                                          .branches = test_branches,
                                          .n_branches = 3};
 
-static const match_config_t default_cfg = {0.88, 0.08, 5, &test_words, false};
+static const match_config_t default_cfg = {0.88, 0.08, 5, &test_words, false, false};
 
 typedef struct fixture {
     match_index_t *ix;    /* index over ents[] */
@@ -428,7 +428,7 @@ test_traps_scores_below_threshold(void **state)
     (void)state;
     /* The same traps with the threshold lowered, to see how far below
      * 0.88 they score (a margin, not a coin toss). */
-    match_config_t cfg = {0.3, 0.08, 16, &test_words, false};
+    match_config_t cfg = {0.3, 0.08, 16, &test_words, false, false};
     char err[128];
     match_index_t *ix = match_index_new(ents, N_ENTS, &cfg, err, sizeof err);
     arena_t *a = arena_new(0);
@@ -584,7 +584,7 @@ static void
 test_max_results_and_cap(void **state)
 {
     (void)state;
-    match_config_t cfg = {0.3, 0.08, 2, &test_words, false};
+    match_config_t cfg = {0.3, 0.08, 2, &test_words, false, false};
     char err[128];
     match_index_t *ix = match_index_new(ents, N_ENTS, &cfg, err, sizeof err);
     arena_t *a = arena_new(0);

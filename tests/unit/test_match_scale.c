@@ -112,7 +112,7 @@ run_threads(void *ctx, void (*fn)(void *), void *const *args, int n)
  * identification, it is a fuzzy match of score 1 (no penalty here), and
  * its fuzzy matches, the exact-name neighbours computed at load, come
  * with it (an exact match alone would hide them). */
-static const match_config_t cfg = {0.88, 0.0, MAX_HITS, NULL, false};
+static const match_config_t cfg = {0.88, 0.0, MAX_HITS, NULL, false, false};
 
 /* The hits of name, as text: "entity:method:score ...". */
 static void
