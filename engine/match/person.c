@@ -2234,22 +2234,33 @@ initial_may_match(const person_ix_t *p, const unreached_t *u, const wbound_t *b,
                   uint32_t rec, uint16_t m, bool joined)
 {
     uint32_t init = p->init_letters[rec];
-    uint16_t any = 0, initial = 0; /* words that may pair any word; an initial only */
-    for (int i = 0; i < nq; i++) {
-        uint16_t bit = (uint16_t)(1u << i);
-        if ((m | u->any) & bit)
-            any |= bit;
-        else if (u->letters[i] & init)
-            initial |= bit;
-    }
+    /* Words that may pair any of its words, one of its titles or
+     * particles at least (which count for nothing on its side), and only
+     * one of its initials. */
+    uint16_t any = m | (u->any & ~u->titles), some = m | u->any, initial = 0;
+    for (int i = 0; i < nq; i++)
+        if (!(any & (1u << i)) && (u->letters[i] & init))
+            initial |= (uint16_t)(1u << i);
     int k = (int)(init >> INIT_COUNT_SHIFT & INIT_MANY);
     if (k == INIT_MANY)
         k = PERSON_MAX_TOK;
-    int n = words_count(any), n_counted = words_count(any & b->np);
-    int i_all = words_count(initial), i_counted = words_count(initial & b->np);
-    n += i_all < k ? i_all : k;
-    n_counted += i_counted < k ? i_counted : k;
-    return n >= 2 && !leaves_too_many(b, n, n_counted, (int)(init >> INIT_WORDS_SHIFT), joined);
+    /* Each letter's initials pair the words of that letter, and there are
+     * at most k less one for each other letter of its initials. */
+    uint32_t letters = init & ((1u << 26) - 1);
+    int per = k - words_count(letters) + 1, i_all = 0, i_counted = 0;
+    for (uint32_t l = letters; l != 0; l &= l - 1) {
+        uint16_t of = 0;
+        for (int i = 0; i < nq; i++)
+            if ((initial & (1u << i)) && (u->letters[i] & l & -l))
+                of |= (uint16_t)(1u << i);
+        int a = words_count(of), c = words_count(of & ~some & b->np);
+        i_all += a < per ? a : per;
+        i_counted += c < per ? c : per;
+    }
+    int n = words_count(any) + (i_all < k ? i_all : k);
+    int n_counted = words_count(some & b->np) + (i_counted < k ? i_counted : k);
+    return words_count(some | initial) >= 2 &&
+           !leaves_too_many(b, n, n_counted, (int)(init >> INIT_WORDS_SHIFT), joined);
 }
 
 /* The counted words of record rec, which holds no initial (cw_start). */
@@ -2281,8 +2292,10 @@ static bool
 cannot_match(const person_ix_t *p, const unreached_t *u, const wbound_t *b, uint32_t rec,
              uint16_t m, uint16_t unknown, bool joined)
 {
-    uint16_t may = m | unknown | u->any;
-    return leaves_too_many(b, words_count(may), words_count(may & b->np), rec_words(p, rec),
+    /* A word whose probes reach all it may pair but titles and particles
+     * pairs none of the record's counted words unreached. */
+    uint16_t may = m | unknown | u->any, counted = m | unknown | (u->any & ~u->titles);
+    return leaves_too_many(b, words_count(counted), words_count(may & b->np), rec_words(p, rec),
                            joined);
 }
 
