@@ -221,6 +221,8 @@ struct person_ix {
                                * initial first, the others by their
                                * counted words (cw_start) */
     size_t n_recs;            /* count */
+    uint64_t *twin;           /* bit r: two of record r's words share a form
+                               * or a skeleton (record_twin) */
     uint32_t *init_letters;   /* record r < n_init: bit c - 'a' for each
                                * initial c it holds (the query words they
                                * may pair: person_search), how many
@@ -985,6 +987,13 @@ skeleton(const char *s, size_t len, char *out)
     return n;
 }
 
+/* True if x[0..xl) is y[0..yl) and a last "h" (silent_h_skeleton). */
+static bool
+h_dropped(const char *x, size_t xl, const char *y, size_t yl)
+{
+    return xl == yl + 1 && x[yl] == 'h' && memcmp(x, y, yl) == 0;
+}
+
 /* True if the skeleton (sl letters) of word t is found by a Latin
  * spelling without its last letter too: t is unvocalised and ends in an
  * "h" that may stand for a final vowel (unvocalised). */
@@ -1325,6 +1334,25 @@ build_pairs(person_ix_t *p, const formset_t *fs, const formset_t *ab, uint32_t *
     return 0;
 }
 
+/* True if two of the words t[0..n) (a record's) share a form or a
+ * skeleton, with or without a last "h": one probe of a query's word may
+ * then reach both (copies_alone). */
+static bool
+record_twin(const ptok_t *t, int n)
+{
+    char sk[PERSON_MAX_TOK][PERSON_MAX_WORD + 1];
+    size_t sl[PERSON_MAX_TOK];
+    for (int j = 0; j < n; j++)
+        sl[j] = skeleton(t[j].s, t[j].len, sk[j]);
+    for (int j = 0; j < n; j++)
+        for (int k = 0; k < j; k++)
+            if ((t[j].form == t[k].form && t[j].form != UINT32_MAX) ||
+                (sl[j] == sl[k] && memcmp(sk[j], sk[k], sl[j]) == 0) ||
+                h_dropped(sk[j], sl[j], sk[k], sl[k]) || h_dropped(sk[k], sl[k], sk[j], sl[j]))
+                return true;
+    return false;
+}
+
 /* Reads every name of every individual into records, and fills the
  * three tables' entries. Returns 0, or -1 with a message in err. */
 static int
@@ -1493,8 +1521,9 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
         p->form_how = arena_alloc(p->arena, fs.n ? fs.n : 1);
         p->init_letters =
             arena_calloc(p->arena, p->n_init ? p->n_init : 1, sizeof *p->init_letters);
+        p->twin = arena_calloc(p->arena, p->n_recs / 64 + 1, sizeof *p->twin);
         if (p->form_s == NULL || p->form_len == NULL || p->form_how == NULL ||
-            p->init_letters == NULL) {
+            p->init_letters == NULL || p->twin == NULL) {
             rc = -1;
         } else if (fs.n) {
             memcpy(p->form_s, fs.s, fs.n * sizeof *fs.s);
@@ -1511,6 +1540,8 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
                     n_initials++;
                 }
             }
+            if (record_twin(&p->toks[x->tok], x->n_tok))
+                p->twin[to[i] / 64] |= 1ull << (to[i] % 64);
             if (x->initial)
                 p->init_letters[to[i]] |=
                     (n_initials < INIT_MANY ? n_initials : INIT_MANY) << INIT_COUNT_SHIFT |
@@ -1627,6 +1658,8 @@ typedef struct cands {
     uint16_t *mask; /* bit i: query word i reached it */
     bool *joined;   /* a query word reached two of its words joined (a
                      * probe of by_join: wbound_t.joins) */
+    uint8_t *hits;  /* probes of probes_t.tally's word that reached it (2:
+                     * two or more) */
     uint32_t *list; /* slots in insertion order */
     size_t n;       /* count */
     size_t cap;     /* slots, a power of two */
@@ -1638,16 +1671,18 @@ cands_init(cands_t *c, arena_t *a, size_t cap)
     c->key = arena_calloc(a, cap, sizeof *c->key);
     c->mask = arena_calloc(a, cap, sizeof *c->mask);
     c->joined = arena_calloc(a, cap, sizeof *c->joined);
+    c->hits = arena_calloc(a, cap, sizeof *c->hits);
     c->list = arena_alloc(a, cap / 2 * sizeof *c->list);
     c->n = 0;
     c->cap = cap;
-    return c->key && c->mask && c->joined && c->list ? 0 : -1;
+    return c->key && c->mask && c->joined && c->hits && c->list ? 0 : -1;
 }
 
 /* Marks record rec reached by the query words of bits (two of its
- * words joined if joined). Returns 0, or -1 on OOM. */
+ * words joined if joined), hits more times by the tallied word's probes.
+ * Returns 0, or -1 on OOM. */
 static int
-cands_add(cands_t *c, arena_t *a, uint32_t rec, uint16_t bits, bool joined)
+cands_add(cands_t *c, arena_t *a, uint32_t rec, uint16_t bits, bool joined, uint8_t hits)
 {
     if ((c->n + 1) * 2 > c->cap) {
         cands_t g;
@@ -1655,7 +1690,7 @@ cands_add(cands_t *c, arena_t *a, uint32_t rec, uint16_t bits, bool joined)
             return -1;
         for (size_t i = 0; i < c->n; i++) {
             uint32_t s = c->list[i];
-            if (cands_add(&g, a, c->key[s] - 1, c->mask[s], c->joined[s]) != 0)
+            if (cands_add(&g, a, c->key[s] - 1, c->mask[s], c->joined[s], c->hits[s]) != 0)
                 return -1;
         }
         *c = g;
@@ -1669,6 +1704,7 @@ cands_add(cands_t *c, arena_t *a, uint32_t rec, uint16_t bits, bool joined)
     }
     c->mask[i] |= bits;
     c->joined[i] |= joined;
+    c->hits[i] = c->hits[i] + hits < 2 ? (uint8_t)(c->hits[i] + hits) : 2;
     return 0;
 }
 
@@ -1706,6 +1742,7 @@ typedef struct probe {
                           * word's by_skel_ab probe; or UINT32_MAX */
     bool joined;         /* one word's probe of by_join: it reaches two
                           * words of its records joined */
+    bool tally;          /* a probe of probes_t.tally's word */
 } probe_t;
 
 /* The probes of a search, while they are collected. */
@@ -1722,6 +1759,12 @@ typedef struct probes {
     uint32_t own;      /* the common form of the word probed, probed by
                         * its records (fpost), or UINT32_MAX */
     bool joined;       /* the next probes are one word's of by_join */
+    uint16_t alone;    /* words written twice whose copies may be all that
+                        * reaches a match (copies_alone): their probes are
+                        * walked, and stand for their copies too (but
+                        * tally's: see person_search) */
+    int8_t tally;      /* of alone, the word whose probes reach all it may
+                        * pair, whose reaches are counted, or -1 */
 } probes_t;
 
 /* The first of the entries ent[lo, hi) (under one hash or of one form,
@@ -1751,7 +1794,8 @@ probe_add(void *ctx, uint32_t h)
         return -1;
     size_t mid = first_from(ps->t->ent, lo, hi, ps->n_init);
     ps->v[ps->n++] =
-        (probe_t){ps->t->ent, lo, hi, mid, ps->bits, ps->word, mid, UINT32_MAX, ps->joined};
+        (probe_t){ps->t->ent, lo,  hi,         mid,        ps->bits,
+                  ps->word,   mid, UINT32_MAX, ps->joined, ps->word >= 0 && ps->word == ps->tally};
     return 0;
 }
 
@@ -1766,7 +1810,8 @@ probe_add_form(const person_ix_t *p, probes_t *ps, uint32_t f)
     if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
         return -1;
     size_t mid = first_from(p->fpost, lo, hi, ps->n_init);
-    ps->v[ps->n++] = (probe_t){p->fpost, lo, hi, mid, ps->bits, ps->word, mid, f, false};
+    ps->v[ps->n++] = (probe_t){p->fpost, lo,  hi, mid,   ps->bits,
+                               ps->word, mid, f,  false, ps->word >= 0 && ps->word == ps->tally};
     return 0;
 }
 
@@ -1884,6 +1929,11 @@ probe_forms(const person_ix_t *p, const ptok_t *t, probes_t *ps)
             continue;
         if (f.v[i] == ps->own || p->fpost_off[f.v[i]] == p->fpost_off[f.v[i] + 1] ||
             !form_pairs(p, t, f.v[i]))
+            continue;
+        /* The word's own form, which its probe of by_form reaches: a
+         * tallied word's probes reach a record's word once. */
+        if (ps->word == ps->tally && p->form_len[f.v[i]] == t->len &&
+            memcmp(p->form_s[f.v[i]], t->s, t->len) == 0)
             continue;
         if (probe_add_form(p, ps, f.v[i]) != 0)
             return -1;
@@ -2044,6 +2094,10 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
         if (word_again(q, i))
             goto joined;
         ps->bits = (uint16_t)(1u << i);
+        if ((ps->alone & ps->bits) && i != ps->tally)
+            for (int k = i + 1; k < nq; k++)
+                if (first_copy(q, k) == i)
+                    ps->bits |= (uint16_t)(1u << k);
         ps->word = (int8_t)i;
         ps->t = &p->by_form;
         /* A common form by its own records, which pair_plan knows. */
@@ -2299,6 +2353,38 @@ cannot_match(const person_ix_t *p, const unreached_t *u, const wbound_t *b, uint
                            joined);
 }
 
+/* The words written twice (first_copy) whose copies, paired with two
+ * words of a record, may be all of the query that reaches a match: with
+ * the words that may pair unreached (u), they leave at most one counted
+ * word of the query unpaired. Their probes then stand for their copies
+ * too, so that a record that only they reach has two words, and are all
+ * walked. ("Ahmad Hasan Hasan" is "Hasan Hussein" written in Arabic,
+ * which only Hasan reaches; a word written twice counted once, the name
+ * was not found.) Not of a query of one word (need 1), which takes the
+ * records one word reaches. */
+static uint16_t
+copies_alone(const ptok_t *q, int nq, int qx, const unreached_t *u, int need)
+{
+    uint16_t np = 0, alone = 0;
+    int wq = qx;
+    for (int i = 0; i < nq; i++)
+        if (!(q[i].flags & (PT_OPTIONAL | PT_PATRONYMIC))) {
+            np |= (uint16_t)(1u << i);
+            wq++;
+        }
+    for (int i = 0; need == 2 && i < nq; i++) {
+        if ((q[i].flags & (PT_INITIAL | PT_OPTIONAL)) || word_again(q, i))
+            continue;
+        uint16_t copies = (uint16_t)(1u << i);
+        for (int k = i + 1; k < nq; k++)
+            if (first_copy(q, k) == i)
+                copies |= (uint16_t)(1u << k);
+        if (copies != (1u << i) && wq - words_count((copies | u->any) & np) <= 1)
+            alone |= (uint16_t)(1u << i);
+    }
+    return alone;
+}
+
 /* True if walking b entries the second way (choose_walk) costs less
  * than walking a the first: its records are then looked up in every
  * other word's entries, and its words tried (probed_fully), so it pays
@@ -2339,9 +2425,9 @@ choose_walk(const person_ix_t *p, const ptok_t *q, int nq, int need, probes_t *p
         if (ps->v[k].word >= 0)
             size[ps->v[k].word] += n;
     }
-    int big = 0, x = -1, y = -1;
-    for (int i = 1; i < nq; i++)
-        if (size[i] > size[big])
+    int big = -1, x = -1, y = -1;
+    for (int i = 0; i < nq; i++)
+        if (!(ps->alone & (1u << i)) && (big < 0 || size[i] > size[big]))
             big = i;
     if (need == 1)
         big = -1;
@@ -2358,7 +2444,8 @@ choose_walk(const person_ix_t *p, const ptok_t *q, int nq, int need, probes_t *p
     /* The two rarest words that pass, tried only when even the two
      * rarest of all would walk less than the first way. */
     bool tried[PERSON_MAX_TOK] = {false};
-    for (int pass = 0; need == 2 && lo2 != SIZE_MAX && walk_less(lo1, cost_a) && y < 0 && pass < nq;
+    for (int pass = 0; need == 2 && ps->alone == 0 && lo2 != SIZE_MAX && walk_less(lo1, cost_a) &&
+                       y < 0 && pass < nq;
          pass++) {
         int best = -1;
         for (int i = 0; i < nq; i++)
@@ -2450,13 +2537,6 @@ pair_walk_below(const ptok_t *q, int nq, const unreached_t *u, const wbound_t *b
     int nx = words_count(x), nxc = words_count(x & b->np);
     int uq = b->wq - 1 - nxc - words_count(y);
     return uq >= 2 ? 0 : uq == 1 ? 2 + nx : 3 + nx;
-}
-
-/* True if x[0..xl) is y[0..yl) and a last "h" (silent_h_skeleton). */
-static bool
-h_dropped(const char *x, size_t xl, const char *y, size_t yl)
-{
-    return xl == yl + 1 && x[yl] == 'h' && memcmp(x, y, yl) == 0;
 }
 
 /* True if a record's word may hold both keys a and b of the pair index
@@ -2628,13 +2708,24 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         whole += !(q[i].flags & (PT_INITIAL | PT_OPTIONAL)) && !word_again(q, i);
     if (whole == 0)
         return 0;
-    probes_t ps = {NULL, 0, 0, scratch, NULL, 0, 0, p->n_init, 0, UINT32_MAX, false};
+    probes_t ps = {NULL, 0, 0, scratch, NULL, 0, 0, p->n_init, 0, UINT32_MAX, false, 0, -1};
     cands_t c;
     /* A record is scored when two of the query's words reach it (one when
      * the query has one whole word), or when it holds an initial, which
      * may pair any word: those head every probe's entries. */
     int need = whole >= 2 ? 2 : 1;
     size_t heads = 0;
+    /* A name of one word matches only a name of one word, by one pair:
+     * no record is refused before it is scored. */
+    unreached_t u = {0};
+    wbound_t b = {0};
+    bool by_pairs = nq + qx >= 2;
+    if (by_pairs)
+        unreached_init(p, q, nq, &u);
+    ps.alone = by_pairs ? copies_alone(q, nq, qx, &u, need) : 0;
+    for (int i = 0; i < nq && ps.tally < 0; i++)
+        if ((ps.alone & ~u.any) & (1u << i))
+            ps.tally = (int8_t)i;
     if (collect_probes(p, q, nq, &ps) != 0)
         goto oom;
     for (size_t k = 0; k < ps.n; k++)
@@ -2649,20 +2740,17 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
             ps.v[k].hi = first_from(ps.v[k].ent, ps.v[k].mid, ps.v[k].hi, p->cw_start[cmax + 1]);
     if (choose_walk(p, q, nq, need, &ps) != 0)
         goto oom;
-    /* A name of one word matches only a name of one word, by one pair:
-     * no record is refused before it is scored. */
-    unreached_t u = {0};
-    wbound_t b = {0};
-    bool by_pairs = nq + qx >= 2;
-    if (by_pairs) {
-        unreached_init(p, q, nq, &u);
+    if (by_pairs)
         wbound_init(q, nq, qx, &ps, &b);
-    }
     size_t walk = 0, n_runs = 0;
     pairrun_t *runs = NULL;
     for (size_t k = 0; k < ps.n; k++)
         walk += ps.v[k].wend - ps.v[k].mid;
-    int paired = by_pairs ? pair_plan(p, q, nq, need, &u, &b, cmax, &ps, walk, &runs, &n_runs) : 0;
+    /* The pairs' plan walks no common word's probes: not with copies that
+     * may be alone. */
+    int paired = by_pairs && ps.alone == 0
+                     ? pair_plan(p, q, nq, need, &u, &b, cmax, &ps, walk, &runs, &n_runs)
+                     : 0;
     if (paired < 0)
         goto oom;
     /* The candidate map is made as large as the entries to add need:
@@ -2679,13 +2767,28 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         goto oom;
     for (size_t k = 0; k < ps.n; k++)
         for (size_t e = ps.v[k].lo; e < ps.v[k].mid; e++)
-            if (cands_add(&c, scratch, (uint32_t)ps.v[k].ent[e], ps.v[k].bits, ps.v[k].joined) != 0)
+            if (cands_add(&c, scratch, (uint32_t)ps.v[k].ent[e], ps.v[k].bits, ps.v[k].joined,
+                          ps.v[k].tally) != 0)
                 goto oom;
     for (size_t k = 0; k < ps.n; k++) {
         const probe_t *pr = &ps.v[k];
         for (size_t e = pr->mid; e < pr->wend; e++)
-            if (cands_add(&c, scratch, (uint32_t)pr->ent[e], pr->bits, pr->joined) != 0)
+            if (cands_add(&c, scratch, (uint32_t)pr->ent[e], pr->bits, pr->joined, pr->tally) != 0)
                 goto oom;
+    }
+    /* A record that the tallied word reached through two of its words
+     * (two of its probes, or one of a record whose two words share a
+     * key: record_twin) has its copies too. Its probes are all walked. */
+    if (ps.tally >= 0) {
+        uint16_t copies = 0;
+        for (int k = 0; k < nq; k++)
+            if (first_copy(q, k) == ps.tally)
+                copies |= (uint16_t)(1u << k);
+        for (size_t k = 0; k < c.n; k++) {
+            uint32_t slot = c.list[k], rec = c.key[slot] - 1;
+            if (c.hits[slot] >= 2 || (c.hits[slot] == 1 && (p->twin[rec / 64] >> (rec % 64) & 1)))
+                c.mask[slot] |= copies;
+        }
     }
     /* The words of the probes not walked, for the candidates that need
      * one, and for all when a record's count of words may refuse them
@@ -2759,7 +2862,7 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
      * probes walked, if any, already: their words are all known. */
     for (size_t k = 0; k < n_runs; k++)
         for (size_t e = runs[k].lo; e < runs[k].hi; e++)
-            if (cands_add(&c, scratch, (uint32_t)p->ppost[e], runs[k].bits, false) != 0)
+            if (cands_add(&c, scratch, (uint32_t)p->ppost[e], runs[k].bits, false, 0) != 0)
                 goto oom;
     /* The records to score, in the order they were found. */
     uint32_t *to_score = arena_alloc(scratch, (c.n ? c.n : 1) * sizeof *to_score);
