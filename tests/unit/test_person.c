@@ -567,10 +567,6 @@ person_hits(const match_index_t *mx, arena_t *a, const char *name, char *out, si
                                h[i].score);
 }
 
-/* Whatever the query, the search with the pair index (pair_plan) finds
- * the names the search without it finds, with the same scores: queries
- * of two and three of the common words in every order, the same word
- * spelled twice, a typo, an initial, a title, the Arabic script. */
 static reg_entity_t pair_ents[PAIR_ENTS];
 static char pair_names[PAIR_ENTS][96];
 
@@ -599,20 +595,50 @@ pair_registry(void)
     }
 }
 
+/* The made-up registry's index, in *a, and in *b the same but as how
+ * says: "no pair index" or "every name scored" (match_config_t). */
+static void
+pair_indexes(match_index_t **a, match_index_t **b, const char *how)
+{
+    pair_registry();
+    match_config_t fast = {0.88, 0.0, PAIR_HITS, NULL, false, false}, other = fast;
+    other.no_pair_index = strcmp(how, "no pair index") == 0;
+    other.score_every_person = strcmp(how, "every name scored") == 0;
+    char err[256];
+    *a = match_index_new(pair_ents, PAIR_ENTS, &fast, err, sizeof err);
+    *b = match_index_new(pair_ents, PAIR_ENTS, &other, err, sizeof err);
+    assert_non_null(*a);
+    assert_non_null(*b);
+}
+
+/* Fails unless indexes a and b (what each is, as and bs) find the same
+ * hits for the person's name q; returns how many. */
+static long
+same_hits(const match_index_t *a, const match_index_t *b, arena_t *ar, const char *q,
+          const char *as, const char *bs)
+{
+    static char ha[PAIR_HITS * 24], hb[PAIR_HITS * 24];
+    person_hits(a, ar, q, ha, sizeof ha);
+    person_hits(b, ar, q, hb, sizeof hb);
+    if (strcmp(ha, hb) != 0)
+        fail_msg("\"%s\": %s %s, %s %s", q, as, ha, bs, hb);
+    long hits = 0;
+    for (const char *c = ha; *c; c++)
+        hits += *c == ' ';
+    return hits;
+}
+
+/* Whatever the query, the search with the pair index (pair_plan) finds
+ * the names the search without it finds, with the same scores: queries
+ * of two and three of the common words in every order, the same word
+ * spelled twice, a typo, an initial, a title, the Arabic script. */
 static void
 test_pair_index_same_matches(void **state)
 {
     (void)state;
-    reg_entity_t *pe = pair_ents;
     size_t ng = sizeof pair_given / sizeof *pair_given;
-    pair_registry();
-    match_config_t with = {0.88, 0.0, PAIR_HITS, NULL, false, false}, without = with;
-    without.no_pair_index = true;
-    char err[256];
-    match_index_t *a = match_index_new(pe, PAIR_ENTS, &with, err, sizeof err);
-    match_index_t *b = match_index_new(pe, PAIR_ENTS, &without, err, sizeof err);
-    assert_non_null(a);
-    assert_non_null(b);
+    match_index_t *a, *b;
+    pair_indexes(&a, &b, "no pair index");
     /* The pairs are there (memory), and searched below. */
     assert_true(match_index_memory(a) > match_index_memory(b));
     arena_t *ar = arena_new(0);
@@ -621,7 +647,7 @@ test_pair_index_same_matches(void **state)
         "Muhamad", "Mohammmad", "Alli", "Hasan Ali", "M.", "Haji", "al", "Abdrahim",
     };
     size_t ne = sizeof extra / sizeof *extra, nw = ng + ne;
-    char ha[PAIR_HITS * 24], hb[PAIR_HITS * 24], q[256];
+    char q[256];
     long hits = 0, queries = 0;
     for (size_t i = 0; i < nw; i++)
         for (size_t j = 0; j < nw; j++)
@@ -632,12 +658,7 @@ test_pair_index_same_matches(void **state)
                 if (wk != NULL && (i + j + k) % 4 != 0)
                     continue; /* a quarter of the three-word queries */
                 snprintf(q, sizeof q, "%s %s%s%s", wi, wj, wk ? " " : "", wk ? wk : "");
-                person_hits(a, ar, q, ha, sizeof ha);
-                person_hits(b, ar, q, hb, sizeof hb);
-                if (strcmp(ha, hb) != 0)
-                    fail_msg("\"%s\": with pairs %s, without %s", q, ha, hb);
-                for (const char *c = ha; *c; c++)
-                    hits += *c == ' ';
+                hits += same_hits(a, b, ar, q, "with pairs", "without");
                 queries++;
             }
     /* Not a test of nothing: most queries match many names. */
@@ -715,17 +736,11 @@ static void
 test_filters_never_lose_a_match(void **state)
 {
     (void)state;
-    pair_registry();
-    match_config_t fast = {0.88, 0.0, PAIR_HITS, NULL, false, false}, every = fast;
-    every.score_every_person = true;
-    char err[256];
-    match_index_t *a = match_index_new(pair_ents, PAIR_ENTS, &fast, err, sizeof err);
-    match_index_t *b = match_index_new(pair_ents, PAIR_ENTS, &every, err, sizeof err);
-    assert_non_null(a);
-    assert_non_null(b);
+    match_index_t *a, *b;
+    pair_indexes(&a, &b, "every name scored");
     arena_t *ar = arena_new(0);
     assert_non_null(ar);
-    char ha[PAIR_HITS * 24], hb[PAIR_HITS * 24], q[256];
+    char q[256];
     long hits = 0, queries = 0;
     size_t ng = sizeof pair_given / sizeof *pair_given;
     for (size_t i = 0; i < PAIR_ENTS + ng * ng + ng; i += i < PAIR_ENTS ? 13 : 1)
@@ -740,12 +755,7 @@ test_filters_never_lose_a_match(void **state)
                 snprintf(q, sizeof q, "%.95s", pair_names[i]);
             else
                 variant(pair_names[i], how, q, sizeof q);
-            person_hits(a, ar, q, ha, sizeof ha);
-            person_hits(b, ar, q, hb, sizeof hb);
-            if (strcmp(ha, hb) != 0)
-                fail_msg("\"%s\": searched %s, every name scored %s", q, ha, hb);
-            for (const char *c = ha; *c; c++)
-                hits += *c == ' ';
+            hits += same_hits(a, b, ar, q, "searched", "every name scored");
             queries++;
         }
     /* Not a test of nothing: most queries match names. */
