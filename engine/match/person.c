@@ -2075,6 +2075,17 @@ word_again(const ptok_t *q, int i)
     return first_copy(q, i) < i;
 }
 
+/* Word i of q and the later words written as it is (first_copy). */
+static uint16_t
+copies_of(const ptok_t *q, int nq, int i)
+{
+    uint16_t copies = (uint16_t)(1u << i);
+    for (int k = i + 1; k < nq; k++)
+        if (first_copy(q, k) == i)
+            copies |= (uint16_t)(1u << k);
+    return copies;
+}
+
 /* Collects the probes of the query's words q[0..nq): each whole word by
  * its form, its deletions and its skeleton; two neighbouring whole words
  * joined. An unvocalised word's skeleton finds every record word it may
@@ -2095,9 +2106,7 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
             goto joined;
         ps->bits = (uint16_t)(1u << i);
         if ((ps->alone & ps->bits) && i != ps->tally)
-            for (int k = i + 1; k < nq; k++)
-                if (first_copy(q, k) == i)
-                    ps->bits |= (uint16_t)(1u << k);
+            ps->bits = copies_of(q, nq, i);
         ps->word = (int8_t)i;
         ps->t = &p->by_form;
         /* A common form by its own records, which pair_plan knows. */
@@ -2244,7 +2253,7 @@ typedef struct wbound {
 } wbound_t;
 
 static void
-wbound_init(const ptok_t *q, int nq, int qx, const probes_t *ps, wbound_t *b)
+wbound_init(const ptok_t *q, int nq, int qx, wbound_t *b)
 {
     b->np = 0;
     b->wq = qx;
@@ -2253,7 +2262,7 @@ wbound_init(const ptok_t *q, int nq, int qx, const probes_t *ps, wbound_t *b)
             b->np |= (uint16_t)(1u << i);
             b->wq++;
         }
-    b->joins = words_count(ps->joins);
+    b->joins = 0; /* once the probes are known: probes_t.joins */
 }
 
 /* True if a record of words counted words (counted_words), which at
@@ -2363,23 +2372,14 @@ cannot_match(const person_ix_t *p, const unreached_t *u, const wbound_t *b, uint
  * was not found.) Not of a query of one word (need 1), which takes the
  * records one word reaches. */
 static uint16_t
-copies_alone(const ptok_t *q, int nq, int qx, const unreached_t *u, int need)
+copies_alone(const ptok_t *q, int nq, const unreached_t *u, const wbound_t *b, int need)
 {
-    uint16_t np = 0, alone = 0;
-    int wq = qx;
-    for (int i = 0; i < nq; i++)
-        if (!(q[i].flags & (PT_OPTIONAL | PT_PATRONYMIC))) {
-            np |= (uint16_t)(1u << i);
-            wq++;
-        }
+    uint16_t alone = 0;
     for (int i = 0; need == 2 && i < nq; i++) {
         if ((q[i].flags & (PT_INITIAL | PT_OPTIONAL)) || word_again(q, i))
             continue;
-        uint16_t copies = (uint16_t)(1u << i);
-        for (int k = i + 1; k < nq; k++)
-            if (first_copy(q, k) == i)
-                copies |= (uint16_t)(1u << k);
-        if (copies != (1u << i) && wq - words_count((copies | u->any) & np) <= 1)
+        uint16_t copies = copies_of(q, nq, i);
+        if (copies != (1u << i) && b->wq - words_count((copies | u->any) & b->np) <= 1)
             alone |= (uint16_t)(1u << i);
     }
     return alone;
@@ -2720,9 +2720,11 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
     unreached_t u = {0};
     wbound_t b = {0};
     bool by_pairs = nq + qx >= 2;
-    if (by_pairs)
+    if (by_pairs) {
         unreached_init(p, q, nq, &u);
-    ps.alone = by_pairs ? copies_alone(q, nq, qx, &u, need) : 0;
+        wbound_init(q, nq, qx, &b);
+        ps.alone = copies_alone(q, nq, &u, &b, need);
+    }
     for (int i = 0; i < nq && ps.tally < 0; i++)
         if ((ps.alone & ~u.any) & (1u << i))
             ps.tally = (int8_t)i;
@@ -2740,8 +2742,7 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
             ps.v[k].hi = first_from(ps.v[k].ent, ps.v[k].mid, ps.v[k].hi, p->cw_start[cmax + 1]);
     if (choose_walk(p, q, nq, need, &ps) != 0)
         goto oom;
-    if (by_pairs)
-        wbound_init(q, nq, qx, &ps, &b);
+    b.joins = words_count(ps.joins);
     size_t walk = 0, n_runs = 0;
     pairrun_t *runs = NULL;
     for (size_t k = 0; k < ps.n; k++)
@@ -2780,10 +2781,7 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
      * (two of its probes, or one of a record whose two words share a
      * key: record_twin) has its copies too. Its probes are all walked. */
     if (ps.tally >= 0) {
-        uint16_t copies = 0;
-        for (int k = 0; k < nq; k++)
-            if (first_copy(q, k) == ps.tally)
-                copies |= (uint16_t)(1u << k);
+        uint16_t copies = copies_of(q, nq, ps.tally);
         for (size_t k = 0; k < c.n; k++) {
             uint32_t slot = c.list[k], rec = c.key[slot] - 1;
             if (c.hits[slot] >= 2 || (c.hits[slot] == 1 && (p->twin[rec / 64] >> (rec % 64) & 1)))
