@@ -138,10 +138,15 @@
 #define PERSON_PAIR_DIV 2048
 #define PERSON_PAIR_MIN 16
 #define PERSON_SIMCACHE_MIN 64 /* records to score from which word_sim is cached */
-#define SIM_INITIAL 0.85       /* an initial and a word it begins */
-#define SIM_ABJAD 0.90         /* an unvocalised word and a vocalised one */
-#define EXTRA_NAME 0.94        /* one word of one name that the other lacks */
-#define NO_PATRONYMIC 0.97     /* a patronymic that the other name leaves out */
+/* A key whose records are one in PERSON_MAP_DIV of all, and
+ * PERSON_MAP_MIN at least, has them as a bitmap too (build_maps): at most
+ * four times the bytes of its entries. */
+#define PERSON_MAP_DIV 256
+#define PERSON_MAP_MIN 64
+#define SIM_INITIAL 0.85   /* an initial and a word it begins */
+#define SIM_ABJAD 0.90     /* an unvocalised word and a vocalised one */
+#define EXTRA_NAME 0.94    /* one word of one name that the other lacks */
+#define NO_PATRONYMIC 0.97 /* a patronymic that the other name leaves out */
 /* A joined particle is cut off a word this many letters longer than it
  * (3 for an unvocalised word, which is shorter). */
 #define JOINED_MIN 5
@@ -193,6 +198,13 @@ typedef struct popt {
     uint8_t skel_len; /* the skeleton's length */
     uint8_t cps;      /* its code points */
 } popt_t;
+
+/* The records of a common key as a bitmap (build_maps). */
+typedef struct pmap {
+    const uint64_t *ent;  /* the table's entries (keyidx_t.ent, or fpost) */
+    size_t lo;            /* the key's first entry in them */
+    const uint64_t *bits; /* bit r: record r is among the key's entries */
+} pmap_t;
 
 /* One name of a listed individual. */
 typedef struct prec {
@@ -269,6 +281,13 @@ struct person_ix {
     const char **ab_s;     /* its letters (index arena) */
     uint8_t *ab_len;       /* their count */
     keyidx_t by_ab_common; /* a common one's letters -> n_forms + i */
+    /* The records of the keys with map_min entries or more, as bitmaps:
+     * a candidate is looked up in one by a bit (mark_sorted), where
+     * galloping through tens of thousands of a common word's entries
+     * ("muhammad", its skeleton "mhmd") was most of a search. */
+    pmap_t *maps;
+    size_t n_maps;
+    size_t map_min;
 };
 
 bool
@@ -1003,20 +1022,31 @@ silent_h_skeleton(const ptok_t *t, size_t sl)
     return (t->flags & PT_ABJAD) && sl >= 2 && t->len >= 3 && t->s[t->len - 1] == 'h';
 }
 
-/* Calls fn(ctx, hash) for the deletion variants of form s[0..len) (the
- * form itself, and it with each letter deleted) when it has 5 letters or
- * more. Returns 0, or fn's -1. */
-static int
-each_deletion(const char *s, size_t len, int (*fn)(void *, uint32_t), void *ctx)
+/* The hashes of the deletion variants of form s[0..len) (the form
+ * itself, and it with each letter deleted) into h (PERSON_MAX_WORD + 1),
+ * when it has 5 letters or more. Returns how many. */
+static size_t
+deletion_hashes(const char *s, size_t len, uint32_t *h)
 {
     int32_t cp[PERSON_MAX_WORD];
     int n = strsim_decode(s, len, cp, PERSON_MAX_WORD);
     if (n < 5)
         return 0;
-    if (fn(ctx, keyidx_hash_cps(cp, n, -1, -1)) != 0)
-        return -1;
+    h[0] = keyidx_hash_cps(cp, n, -1, -1);
     for (int i = 0; i < n; i++)
-        if (fn(ctx, keyidx_hash_cps(cp, n, i, -1)) != 0)
+        h[i + 1] = keyidx_hash_cps(cp, n, i, -1);
+    return (size_t)n + 1;
+}
+
+/* Calls fn(ctx, hash) for the deletion variants of form s[0..len)
+ * (deletion_hashes). Returns 0, or fn's -1. */
+static int
+each_deletion(const char *s, size_t len, int (*fn)(void *, uint32_t), void *ctx)
+{
+    uint32_t h[PERSON_MAX_WORD + 1];
+    size_t n = deletion_hashes(s, len, h);
+    for (size_t i = 0; i < n; i++)
+        if (fn(ctx, h[i]) != 0)
             return -1;
     return 0;
 }
@@ -1608,6 +1638,58 @@ build_records(person_ix_t *p, size_t n_ents, char *err, size_t errcap)
     return rc;
 }
 
+/* Appends to p->maps the bitmaps of the keys of entries ent[0..n) (a
+ * table's, or fpost's: key = the top 32 bits) that have map_min entries
+ * or more. Returns 0, or -1 on OOM. */
+static int
+build_maps_of(person_ix_t *p, const uint64_t *ent, size_t n, size_t *cap)
+{
+    size_t words = p->n_recs / 64 + 1;
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && ent[j] >> 32 == ent[i] >> 32;)
+            j++;
+        if (j - i < p->map_min)
+            continue;
+        uint64_t *bits = arena_calloc(p->arena, words, sizeof *bits);
+        if (bits == NULL || vec_grow(&p->maps, cap, p->n_maps + 1, sizeof *p->maps, 16) != 0)
+            return -1;
+        for (size_t e = i; e < j; e++)
+            bits[(uint32_t)ent[e] / 64] |= 1ull << ((uint32_t)ent[e] % 64);
+        p->maps[p->n_maps++] = (pmap_t){ent, i, bits};
+    }
+    return 0;
+}
+
+/* The bitmaps of the keys of every table a search probes (build_maps_of).
+ * Returns 0, or -1 on OOM. */
+static int
+build_maps(person_ix_t *p)
+{
+    p->map_min = p->n_recs / PERSON_MAP_DIV;
+    if (p->map_min < PERSON_MAP_MIN)
+        p->map_min = PERSON_MAP_MIN;
+    if (p->every)
+        return 0; /* nothing is looked up */
+    size_t cap = 0;
+    const keyidx_t *t[] = {&p->by_form, &p->by_join, &p->by_skel, &p->by_skel_ab};
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++)
+        if (build_maps_of(p, t[k]->ent, t[k]->n, &cap) != 0)
+            return -1;
+    return p->fpost != NULL && p->fpost_off != NULL
+               ? build_maps_of(p, p->fpost, p->fpost_off[p->n_forms], &cap)
+               : 0;
+}
+
+/* The bitmap of the key whose entries start at ent[lo], or NULL. */
+static const uint64_t *
+find_map(const person_ix_t *p, const uint64_t *ent, size_t lo)
+{
+    for (size_t i = 0; i < p->n_maps; i++)
+        if (p->maps[i].ent == ent && p->maps[i].lo == lo)
+            return p->maps[i].bits;
+    return NULL;
+}
+
 person_ix_t *
 person_ix_new(const reg_entity_t *ents, size_t n, const match_person_words_t *w, script_t *sc,
               double threshold, person_search_mode_t mode, char *err, size_t errcap)
@@ -1628,8 +1710,12 @@ person_ix_new(const reg_entity_t *ents, size_t n, const match_person_words_t *w,
         person_ix_destroy(&p);
         return NULL;
     }
-    if (build_records(p, ents != NULL ? n : 0, err, errcap) != 0)
+    if (build_records(p, ents != NULL ? n : 0, err, errcap) != 0) {
         person_ix_destroy(&p);
+    } else if (build_maps(p) != 0) {
+        put_err(err, errcap, "out of memory");
+        person_ix_destroy(&p);
+    }
     return p;
 }
 
@@ -1639,6 +1725,7 @@ person_ix_destroy(person_ix_t **pp)
     if (pp == NULL || *pp == NULL)
         return;
     arena_destroy(&(*pp)->arena);
+    free((*pp)->maps);
     free(*pp);
     *pp = NULL;
 }
@@ -1646,7 +1733,7 @@ person_ix_destroy(person_ix_t **pp)
 size_t
 person_ix_memory(const person_ix_t *p)
 {
-    return p != NULL ? sizeof *p + arena_reserved(p->arena) : 0;
+    return p != NULL ? sizeof *p + arena_reserved(p->arena) + p->n_maps * sizeof *p->maps : 0;
 }
 
 /* ---- the search ---------------------------------------------------------- */
@@ -1743,28 +1830,30 @@ typedef struct probe {
     bool joined;         /* one word's probe of by_join: it reaches two
                           * words of its records joined */
     bool tally;          /* a probe of probes_t.tally's word */
+    const uint64_t *map; /* its records as a bitmap (build_maps), or NULL */
 } probe_t;
 
 /* The probes of a search, while they are collected. */
 typedef struct probes {
-    probe_t *v;        /* in the scratch arena */
-    size_t n, cap;     /* count, capacity */
-    arena_t *a;        /* the scratch arena */
-    const keyidx_t *t; /* the table of the next probes */
-    uint16_t bits;     /* their words */
-    int8_t word;       /* their one word, or -1 */
-    uint32_t n_init;   /* the index's records with an initial */
-    uint16_t joins;    /* words that are two neighbouring words of some
-                        * record joined (by_join) */
-    uint32_t own;      /* the common form of the word probed, probed by
-                        * its records (fpost), or UINT32_MAX */
-    bool joined;       /* the next probes are one word's of by_join */
-    uint16_t alone;    /* words written twice whose copies may be all that
-                        * reaches a match (copies_alone): their probes are
-                        * walked, and stand for their copies too (but
-                        * tally's: see person_search) */
-    int8_t tally;      /* of alone, the word whose probes reach all it may
-                        * pair, whose reaches are counted, or -1 */
+    probe_t *v;           /* in the scratch arena */
+    size_t n, cap;        /* count, capacity */
+    arena_t *a;           /* the scratch arena */
+    const keyidx_t *t;    /* the table of the next probes */
+    uint16_t bits;        /* their words */
+    int8_t word;          /* their one word, or -1 */
+    uint32_t n_init;      /* the index's records with an initial */
+    uint16_t joins;       /* words that are two neighbouring words of some
+                           * record joined (by_join) */
+    uint32_t own;         /* the common form of the word probed, probed by
+                           * its records (fpost), or UINT32_MAX */
+    bool joined;          /* the next probes are one word's of by_join */
+    uint16_t alone;       /* words written twice whose copies may be all that
+                           * reaches a match (copies_alone): their probes are
+                           * walked, and stand for their copies too (but
+                           * tally's: see person_search) */
+    int8_t tally;         /* of alone, the word whose probes reach all it may
+                           * pair, whose reaches are counted, or -1 */
+    const person_ix_t *p; /* the index */
 } probes_t;
 
 /* The first of the entries ent[lo, hi) (under one hash or of one form,
@@ -1793,9 +1882,17 @@ probe_add(void *ctx, uint32_t h)
     if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
         return -1;
     size_t mid = first_from(ps->t->ent, lo, hi, ps->n_init);
-    ps->v[ps->n++] =
-        (probe_t){ps->t->ent, lo,  hi,         mid,        ps->bits,
-                  ps->word,   mid, UINT32_MAX, ps->joined, ps->word >= 0 && ps->word == ps->tally};
+    ps->v[ps->n++] = (probe_t){ps->t->ent,
+                               lo,
+                               hi,
+                               mid,
+                               ps->bits,
+                               ps->word,
+                               mid,
+                               UINT32_MAX,
+                               ps->joined,
+                               ps->word >= 0 && ps->word == ps->tally,
+                               hi - lo >= ps->p->map_min ? find_map(ps->p, ps->t->ent, lo) : NULL};
     return 0;
 }
 
@@ -1810,8 +1907,17 @@ probe_add_form(const person_ix_t *p, probes_t *ps, uint32_t f)
     if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
         return -1;
     size_t mid = first_from(p->fpost, lo, hi, ps->n_init);
-    ps->v[ps->n++] = (probe_t){p->fpost, lo,  hi, mid,   ps->bits,
-                               ps->word, mid, f,  false, ps->word >= 0 && ps->word == ps->tally};
+    ps->v[ps->n++] = (probe_t){p->fpost,
+                               lo,
+                               hi,
+                               mid,
+                               ps->bits,
+                               ps->word,
+                               mid,
+                               f,
+                               false,
+                               ps->word >= 0 && ps->word == ps->tally,
+                               hi - lo >= p->map_min ? find_map(p, p->fpost, lo) : NULL};
     return 0;
 }
 
@@ -1921,8 +2027,13 @@ static int
 probe_forms(const person_ix_t *p, const ptok_t *t, probes_t *ps)
 {
     formids_t f = {NULL, 0, 0, ps->a, p};
-    if (each_deletion(t->s, t->len, formids_add, &f) != 0)
-        return -1;
+    uint32_t h[PERSON_MAX_WORD + 1];
+    size_t nh = deletion_hashes(t->s, t->len, h);
+    keyidx_prefetch_dir(&p->by_del, h, nh);
+    keyidx_prefetch_ents(&p->by_del, h, nh);
+    for (size_t i = 0; i < nh; i++)
+        if (formids_add(&f, h[i]) != 0)
+            return -1;
     sort_u32(f.v, f.n);
     for (size_t i = 0; i < f.n; i++) {
         if (i > 0 && f.v[i] == f.v[i - 1])
@@ -2028,6 +2139,19 @@ pair_from(const uint64_t *g, size_t lo, size_t hi, uint64_t key)
 static void
 mark_sorted(cands_t *c, const uint64_t *pend, uint16_t *pm, size_t n, const probe_t *pr)
 {
+    if (pr->map != NULL) {
+        /* A bit a candidate. The map holds the probe's walked records
+         * too, which the walk marked with the same words. */
+        for (size_t i = 0; i < n; i++) {
+            uint32_t rec = (uint32_t)(pend[i] >> 32);
+            if (pr->map[rec / 64] >> (rec % 64) & 1) {
+                c->mask[(uint32_t)pend[i]] |= pr->bits;
+                c->joined[(uint32_t)pend[i]] |= pr->joined;
+                pm[i] |= pr->bits;
+            }
+        }
+        return;
+    }
     const uint64_t *ent = pr->ent;
     size_t lo = pr->wend, hi = pr->hi;
     if (hi - lo < n) {
@@ -2708,7 +2832,7 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
         whole += !(q[i].flags & (PT_INITIAL | PT_OPTIONAL)) && !word_again(q, i);
     if (whole == 0)
         return 0;
-    probes_t ps = {NULL, 0, 0, scratch, NULL, 0, 0, p->n_init, 0, UINT32_MAX, false, 0, -1};
+    probes_t ps = {NULL, 0, 0, scratch, NULL, 0, 0, p->n_init, 0, UINT32_MAX, false, 0, -1, p};
     cands_t c;
     /* A record is scored when two of the query's words reach it (one when
      * the query has one whole word), or when it holds an initial, which
