@@ -90,24 +90,21 @@ keyidx_range(const keyidx_t *t, uint32_t h, size_t *lo, size_t *hi)
     *hi = j;
 }
 
-/* Fetches ahead the directory slots of hashes h[0..n) (step 1 of a
- * batch of probes: keyidx_prefetch_ents, then keyidx_range each). A
- * probe's two cache lines are two misses in a row, at a million names;
- * a word's dozens of deletion probes, fetched together, wait for them
- * once instead of each in turn. */
+/* Fetches ahead the directory slot of hash h in t (step 1 of a batch
+ * of lookups: keyidx_prefetch_ent for each, then keyidx_range each). A
+ * lookup's two cache lines are two misses in a row in a large table;
+ * a batch fetched together waits for them about once. */
 static inline void
-keyidx_prefetch_dir(const keyidx_t *t, const uint32_t *h, size_t n)
+keyidx_prefetch_dir(const keyidx_t *t, uint32_t h)
 {
-    for (size_t i = 0; i < n; i++)
-        __builtin_prefetch(&t->dir[h[i] >> t->shift]);
+    __builtin_prefetch(&t->dir[h >> t->shift]);
 }
 
-/* Step 2: fetches ahead the first entry of each hash's slot. */
+/* Step 2: fetches ahead the first entry of hash h's slot. */
 static inline void
-keyidx_prefetch_ents(const keyidx_t *t, const uint32_t *h, size_t n)
+keyidx_prefetch_ent(const keyidx_t *t, uint32_t h)
 {
-    for (size_t i = 0; i < n; i++)
-        __builtin_prefetch(&t->ent[t->dir[h[i] >> t->shift]]);
+    __builtin_prefetch(&t->ent[t->dir[h >> t->shift]]);
 }
 
 #endif

@@ -2017,24 +2017,30 @@ form_pairs(const person_ix_t *p, const ptok_t *t, uint32_t f)
 }
 
 /* The probes of the query's word t by its deletion variants
- * (each_deletion): one probe for each form they lead to that t may pair
+ * (h[0..nh), deletion_hashes): one probe for each form they lead to that t may pair
  * (form_pairs), once, of the records holding it. A deletion meets many
  * forms t does not pair ("amad" of "amjad" is a deletion of "ahmad",
  * five letters apart from it by one swap at most): walked or looked up,
  * their records made candidates that scoring then refused, most of a
  * common name's search at a million names. Returns 0, or -1 on OOM. */
 static int
-probe_forms(const person_ix_t *p, const ptok_t *t, probes_t *ps)
+probe_forms(const person_ix_t *p, const ptok_t *t, const uint32_t *h, size_t nh, probes_t *ps)
 {
     formids_t f = {NULL, 0, 0, ps->a, p};
-    uint32_t h[PERSON_MAX_WORD + 1];
-    size_t nh = deletion_hashes(t->s, t->len, h);
-    keyidx_prefetch_dir(&p->by_del, h, nh);
-    keyidx_prefetch_ents(&p->by_del, h, nh);
     for (size_t i = 0; i < nh; i++)
         if (formids_add(&f, h[i]) != 0)
             return -1;
     sort_u32(f.v, f.n);
+    /* What form_pairs and probe_add_form read of each form, fetched
+     * together: dozens of forms at random places at a million names. */
+    for (size_t i = 0; i < f.n; i++) {
+        __builtin_prefetch(&p->form_how[f.v[i]]);
+        __builtin_prefetch(&p->form_len[f.v[i]]);
+        __builtin_prefetch(&p->form_s[f.v[i]]);
+        __builtin_prefetch(&p->fpost_off[f.v[i]]);
+    }
+    for (size_t i = 0; i < f.n; i++)
+        __builtin_prefetch(p->form_s[f.v[i]]);
     for (size_t i = 0; i < f.n; i++) {
         if (i > 0 && f.v[i] == f.v[i - 1])
             continue;
@@ -2210,6 +2216,69 @@ copies_of(const ptok_t *q, int nq, int i)
     return copies;
 }
 
+/* The hash of the two neighbouring words x and y joined (a doubled
+ * letter at the joint written once), as collect_probes probes them. */
+static uint32_t
+joined_hash(const ptok_t *x, const ptok_t *y)
+{
+    char j[2 * PERSON_MAX_WORD + 1];
+    size_t skip = x->s[x->len - 1] == y->s[0];
+    memcpy(j, x->s, x->len);
+    memcpy(j + x->len, y->s + skip, y->len - skip);
+    return keyidx_hash(j, x->len + y->len - skip);
+}
+
+/* A table and a hash that collect_probes will look up. */
+typedef struct tprobe {
+    const keyidx_t *t;
+    uint32_t h;
+} tprobe_t;
+
+/* Fetches ahead the tables' cache lines that collect_probes looks up for
+ * the query's words q[0..nq), all at once: a lookup is two misses in a
+ * row at a million names, and a query's hundred lookups waited for
+ * them one after the other. The deletion hashes of word i
+ * (deletion_hashes) are left in dh[i], nd[i] of them, for probe_forms. */
+static void
+prefetch_probes(const person_ix_t *p, const ptok_t *q, int nq, uint32_t (*dh)[PERSON_MAX_WORD + 1],
+                size_t *nd)
+{
+    tprobe_t v[PERSON_MAX_TOK * (PERSON_MAX_WORD + 8)];
+    size_t n = 0;
+    for (int i = 0; i < nq; i++) {
+        const ptok_t *t = &q[i];
+        nd[i] = 0;
+        if (t->flags & (PT_INITIAL | PT_OPTIONAL))
+            continue;
+        if (!word_again(q, i)) {
+            uint32_t h = keyidx_hash(t->s, t->len);
+            v[n++] = (tprobe_t){&p->by_common, h};
+            v[n++] = (tprobe_t){&p->by_form, h};
+            v[n++] = (tprobe_t){&p->by_join, h};
+            char sk[PERSON_MAX_WORD + 1];
+            size_t sl = skeleton(t->s, t->len, sk);
+            if (sl > 0) {
+                uint32_t hs = keyidx_hash(sk, sl);
+                v[n++] = (tprobe_t){(t->flags & PT_ABJAD) ? &p->by_skel : &p->by_skel_ab, hs};
+                if (!(t->flags & PT_ABJAD))
+                    v[n++] = (tprobe_t){&p->by_ab_common, hs};
+            }
+            nd[i] = deletion_hashes(t->s, t->len, dh[i]);
+            for (size_t k = 0; k < nd[i]; k++)
+                v[n++] = (tprobe_t){&p->by_del, dh[i][k]};
+        }
+        if (i + 1 < nq && !(q[i + 1].flags & (PT_INITIAL | PT_OPTIONAL))) {
+            uint32_t h = joined_hash(t, &q[i + 1]);
+            v[n++] = (tprobe_t){&p->by_form, h};
+            v[n++] = (tprobe_t){&p->by_join, h};
+        }
+    }
+    for (size_t k = 0; k < n; k++)
+        keyidx_prefetch_dir(v[k].t, v[k].h);
+    for (size_t k = 0; k < n; k++)
+        keyidx_prefetch_ent(v[k].t, v[k].h);
+}
+
 /* Collects the probes of the query's words q[0..nq): each whole word by
  * its form, its deletions and its skeleton; two neighbouring whole words
  * joined. An unvocalised word's skeleton finds every record word it may
@@ -2220,6 +2289,9 @@ copies_of(const ptok_t *q, int nq, int i)
 static int
 collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
 {
+    uint32_t dh[PERSON_MAX_TOK][PERSON_MAX_WORD + 1];
+    size_t nd[PERSON_MAX_TOK];
+    prefetch_probes(p, q, nq, dh, nd);
     for (int i = 0; i < nq; i++) {
         const ptok_t *t = &q[i];
         if (t->flags & (PT_INITIAL | PT_OPTIONAL))
@@ -2248,7 +2320,7 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
             return -1;
         if (ps->n > before)
             ps->joins |= (uint16_t)(1u << i);
-        if (probe_forms(p, t, ps) != 0)
+        if (probe_forms(p, t, dh[i], nd[i], ps) != 0)
             return -1;
         char sk[PERSON_MAX_WORD + 1];
         size_t sl = skeleton(t->s, t->len, sk);
@@ -2265,15 +2337,11 @@ collect_probes(const person_ix_t *p, const ptok_t *q, int nq, probes_t *ps)
             return -1;
     joined:
         if (i + 1 < nq && !(q[i + 1].flags & (PT_INITIAL | PT_OPTIONAL))) {
-            char j[2 * PERSON_MAX_WORD + 1];
-            size_t skip = t->s[t->len - 1] == q[i + 1].s[0];
-            memcpy(j, t->s, t->len);
-            memcpy(j + t->len, q[i + 1].s + skip, q[i + 1].len - skip);
             ps->bits = (uint16_t)(3u << i);
             ps->word = -1;
             /* As a whole word of a record, or as two joined ("Ahmad
              * Ahmad": its two words, each paired). */
-            uint32_t h = keyidx_hash(j, t->len + q[i + 1].len - skip);
+            uint32_t h = joined_hash(t, &q[i + 1]);
             ps->t = &p->by_form;
             if (probe_add(ps, h) != 0)
                 return -1;
