@@ -174,8 +174,9 @@ ruleset_t *ruleset_load(const char *dir, diag_t *d);
 
 /* ruleset_load, with the match index (most of a large registry's load)
  * built over threads the caller lends: run (with run_ctx) gets the
- * build's tasks, threads of them (match_index_new_par, match.h); run
- * NULL or threads 1: all in the calling thread. The engine creates no
+ * build's tasks, threads of them (match_index_new_par, match.h), and the
+ * content digest is computed beside the build; run NULL or threads 1:
+ * all in the calling thread. The engine creates no
  * thread. The ruleset is the same whichever thread built what. Same
  * ownership and errors as ruleset_load. */
 ruleset_t *ruleset_load_par(const char *dir, diag_t *d, match_run_fn run, void *run_ctx,
