@@ -2610,6 +2610,13 @@ walk_less(size_t b, size_t a)
 static int
 choose_walk(const person_ix_t *p, const ptok_t *q, int nq, int need, probes_t *ps)
 {
+    /* The tallied word's records are not walked (tally_copies), so
+     * every other word's are. */
+    if (ps->tally >= 0 && need == 2) {
+        for (size_t k = 0; k < ps->n; k++)
+            ps->v[k].wend = ps->v[k].tally ? ps->v[k].mid : ps->v[k].hi;
+        return 0;
+    }
     size_t size[PERSON_MAX_TOK] = {0}, all = 0;
     for (size_t k = 0; k < ps->n; k++) {
         size_t n = ps->v[k].hi - ps->v[k].mid;
@@ -2841,6 +2848,45 @@ pair_plan(const person_ix_t *p, const ptok_t *q, int nq, int need, const unreach
     return 1;
 }
 
+/* Adds to c, with the words copies, the records without an initial
+ * that the tallied word's probes (probes_t.tally; not walked) reach
+ * through two of their words: two of the probes reach them, or one does
+ * and two of their words share a form or a skeleton (record_twin). A
+ * bit a record for each, over the probes' entries: walking a common
+ * word's tens of thousands of records into the candidates' map (to
+ * count the probes that reach each) was most of "Muhamad Mohammmad
+ * Jesus" (2.2 ms). Returns 0, or -1 on OOM. */
+static int
+tally_copies(const person_ix_t *p, const probes_t *ps, uint16_t copies, cands_t *c, arena_t *a)
+{
+    size_t words = p->n_recs / 64 + 1;
+    uint64_t *once = arena_calloc(a, words, sizeof *once);
+    uint64_t *twice = arena_calloc(a, words, sizeof *twice);
+    uint64_t *joined = arena_calloc(a, words, sizeof *joined);
+    if (once == NULL || twice == NULL || joined == NULL)
+        return -1;
+    for (size_t k = 0; k < ps->n; k++) {
+        const probe_t *pr = &ps->v[k];
+        if (!pr->tally)
+            continue;
+        for (size_t e = pr->mid; e < pr->hi; e++) {
+            uint32_t rec = (uint32_t)pr->ent[e];
+            uint64_t bit = 1ull << (rec % 64);
+            twice[rec / 64] |= once[rec / 64] & bit;
+            once[rec / 64] |= bit;
+            if (pr->joined)
+                joined[rec / 64] |= bit;
+        }
+    }
+    for (size_t w = 0; w < words; w++)
+        for (uint64_t m = twice[w] | (once[w] & p->twin[w]); m != 0; m &= m - 1) {
+            int b = __builtin_ctzll(m);
+            if (cands_add(c, a, (uint32_t)(w * 64 + (size_t)b), copies, joined[w] >> b & 1, 0) != 0)
+                return -1;
+        }
+    return 0;
+}
+
 /* Scores the query's words q[0..nq) (qx more) against the records
  * to_score[0..n) and appends those that match to the vector (*res,
  * *n_res, *cap_res) in scratch. Returns 0, or -1 on OOM. Each record and
@@ -2971,9 +3017,14 @@ person_search(const person_ix_t *p, const char *name, arena_t *scratch, person_r
     }
     /* A record that the tallied word reached through two of its words
      * (two of its probes, or one of a record whose two words share a
-     * key: record_twin) has its copies too. Its probes are all walked. */
+     * key: record_twin) has its copies too. Its probes' heads are walked,
+     * and the rest too when one word is enough (need 1); else the
+     * records two of them reach are found apart (tally_copies), the
+     * others looked up like any probe's. */
     if (ps.tally >= 0) {
         uint16_t copies = copies_of(q, nq, ps.tally);
+        if (need == 2 && tally_copies(p, &ps, copies, &c, scratch) != 0)
+            goto oom;
         for (size_t k = 0; k < c.n; k++) {
             uint32_t slot = c.list[k], rec = c.key[slot] - 1;
             if (c.hits[slot] >= 2 || (c.hits[slot] == 1 && (p->twin[rec / 64] >> (rec % 64) & 1)))

@@ -766,6 +766,52 @@ test_filters_never_lose_a_match(void **state)
     match_index_destroy(&b);
 }
 
+/* A word written twice finds the listed names that two spellings of it
+ * make, two of the word's probes reaching two of their words that share
+ * no form or skeleton ("hasan", "hassan"): "Yusuf Hasan Hasan" finds
+ * "Hasan Hassan", as scoring every name does, whether the word's
+ * records are walked or counted apart (tally_copies). */
+static void
+test_word_twice_two_spellings(void **state)
+{
+    (void)state;
+    static reg_entity_t e[] = {
+        {.id = "p-1", .name = "Hasan Hassan", .type = "individual", .risk = -1},
+        {.id = "p-2", .name = "Yusuf Karimi", .type = "individual", .risk = -1},
+        {.id = "p-3", .name = "Hasan Khan", .type = "individual", .risk = -1},
+        {.id = "p-4", .name = "Hassan Hasan Haddad", .type = "individual", .risk = -1},
+        {.id = "p-5", .name = "Abd Rahim Abdrahim", .type = "individual", .risk = -1},
+    };
+    size_t n = sizeof e / sizeof e[0];
+    match_config_t fast = {0.88, 0.0, PAIR_HITS, NULL, false, false}, every = fast;
+    every.score_every_person = true;
+    char err[256];
+    match_index_t *a = match_index_new(e, n, &fast, err, sizeof err);
+    match_index_t *b = match_index_new(e, n, &every, err, sizeof err);
+    assert_non_null(a);
+    assert_non_null(b);
+    arena_t *ar = arena_new(0);
+    assert_non_null(ar);
+    static const char *const qs[] = {
+        "Yusuf Hasan Hasan",      "Hasan Yusuf Hasan", "Hasan Khan Hasan",
+        "Haddad Hasan Hasan",     "Hasan Hasan",       "Karimi Abdrahim Abdrahim",
+        "Abdrahim Khan Abdrahim",
+    };
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
+        same_hits(a, b, ar, qs[i], "searched", "every name scored");
+    /* And the one it is about is found. */
+    match_query_t q = {.name = "Yusuf Hasan Hasan", .person = true};
+    match_hit_t h[8];
+    arena_reset(ar);
+    int k = match_find(a, &q, ar, h, 8, err, sizeof err), found = 0;
+    for (int i = 0; i < k; i++)
+        found |= h[i].entity == 0;
+    assert_true(found);
+    arena_destroy(&ar);
+    match_index_destroy(&a);
+    match_index_destroy(&b);
+}
+
 /* ---- people and organisations ---- */
 
 static void
@@ -1360,6 +1406,7 @@ main(void)
         cmocka_unit_test(test_wire_replies),
         cmocka_unit_test(test_pair_index_same_matches),
         cmocka_unit_test(test_filters_never_lose_a_match),
+        cmocka_unit_test(test_word_twice_two_spellings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
