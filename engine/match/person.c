@@ -1871,29 +1871,35 @@ first_from(const uint64_t *ent, size_t lo, size_t hi, uint32_t rec)
     return lo;
 }
 
+/* Appends the probe of entries ent[lo, hi) (lo < hi) of key form (or
+ * UINT32_MAX) for the words of ps->bits. Returns 0, or -1 on OOM. */
 static int
-probe_add(void *ctx, uint32_t h)
+push_probe(probes_t *ps, const uint64_t *ent, size_t lo, size_t hi, uint32_t form, bool joined)
 {
-    probes_t *ps = ctx;
-    size_t lo, hi;
-    keyidx_range(ps->t, h, &lo, &hi);
-    if (lo == hi)
-        return 0;
     if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
         return -1;
-    size_t mid = first_from(ps->t->ent, lo, hi, ps->n_init);
-    ps->v[ps->n++] = (probe_t){ps->t->ent,
+    size_t mid = first_from(ent, lo, hi, ps->n_init);
+    ps->v[ps->n++] = (probe_t){ent,
                                lo,
                                hi,
                                mid,
                                ps->bits,
                                ps->word,
                                mid,
-                               UINT32_MAX,
-                               ps->joined,
+                               form,
+                               joined,
                                ps->word >= 0 && ps->word == ps->tally,
-                               hi - lo >= ps->p->map_min ? find_map(ps->p, ps->t->ent, lo) : NULL};
+                               hi - lo >= ps->p->map_min ? find_map(ps->p, ent, lo) : NULL};
     return 0;
+}
+
+static int
+probe_add(void *ctx, uint32_t h)
+{
+    probes_t *ps = ctx;
+    size_t lo, hi;
+    keyidx_range(ps->t, h, &lo, &hi);
+    return lo == hi ? 0 : push_probe(ps, ps->t->ent, lo, hi, UINT32_MAX, ps->joined);
 }
 
 /* Adds the probe of the records of form f (fpost), if any. Returns 0, or
@@ -1902,23 +1908,7 @@ static int
 probe_add_form(const person_ix_t *p, probes_t *ps, uint32_t f)
 {
     size_t lo = p->fpost_off[f], hi = p->fpost_off[f + 1];
-    if (lo == hi)
-        return 0;
-    if (match_vec_reserve(ps->a, (void **)&ps->v, ps->n, &ps->cap, sizeof *ps->v) != 0)
-        return -1;
-    size_t mid = first_from(p->fpost, lo, hi, ps->n_init);
-    ps->v[ps->n++] = (probe_t){p->fpost,
-                               lo,
-                               hi,
-                               mid,
-                               ps->bits,
-                               ps->word,
-                               mid,
-                               f,
-                               false,
-                               ps->word >= 0 && ps->word == ps->tally,
-                               hi - lo >= p->map_min ? find_map(p, p->fpost, lo) : NULL};
-    return 0;
+    return lo == hi ? 0 : push_probe(ps, p->fpost, lo, hi, f, false);
 }
 
 /* The letters of key k of the pair index (a form, or an unvocalised
