@@ -2585,7 +2585,9 @@ walk_less(size_t b, size_t a)
 /* Chooses the probes whose records a search walks (sets their wend),
  * the fewest entries of two ways that each reach every record that can
  * be found (need: the words that must reach a record without an
- * initial; records with one are taken apart):
+ * initial; records with one are taken apart), unless a word written
+ * twice is tallied (need 2): then every probe but its own, whose records
+ * tally_copies counts apart and the lookups mark:
  *  - every probe but those of the word with the most entries: a record
  *    needs two words, so one not that word ("muhammad": thousands);
  *  - the probes of the two rarest whole words that probed_fully: a

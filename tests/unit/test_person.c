@@ -628,6 +628,21 @@ same_hits(const match_index_t *a, const match_index_t *b, arena_t *ar, const cha
     return hits;
 }
 
+/* Ends a comparison of two indexes: fails unless it asked more than
+ * min_queries queries and found more than per hits a query on average
+ * (not a test of nothing: most queries match names), then frees what
+ * pair_indexes and the test made. */
+static void
+compared(long queries, long hits, long min_queries, long per, arena_t **ar, match_index_t **a,
+         match_index_t **b)
+{
+    assert_true(queries > min_queries);
+    assert_true(hits > per * queries);
+    arena_destroy(ar);
+    match_index_destroy(a);
+    match_index_destroy(b);
+}
+
 /* Whatever the query, the search with the pair index (pair_plan) finds
  * the names the search without it finds, with the same scores: queries
  * of two and three of the common words in every order, the same word
@@ -661,12 +676,7 @@ test_pair_index_same_matches(void **state)
                 hits += same_hits(a, b, ar, q, "with pairs", "without");
                 queries++;
             }
-    /* Not a test of nothing: most queries match many names. */
-    assert_true(queries > 2000);
-    assert_true(hits > 5 * queries);
-    arena_destroy(&ar);
-    match_index_destroy(&a);
-    match_index_destroy(&b);
+    compared(queries, hits, 2000, 5, &ar, &a, &b);
 }
 
 /* A way a request writes a listed name (variant). */
@@ -758,12 +768,7 @@ test_filters_never_lose_a_match(void **state)
             hits += same_hits(a, b, ar, q, "searched", "every name scored");
             queries++;
         }
-    /* Not a test of nothing: most queries match names. */
-    assert_true(queries > 1000);
-    assert_true(hits > 3 * queries);
-    arena_destroy(&ar);
-    match_index_destroy(&a);
-    match_index_destroy(&b);
+    compared(queries, hits, 1000, 3, &ar, &a, &b);
 }
 
 /* A word written twice finds the listed names that two spellings of it
