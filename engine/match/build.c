@@ -690,11 +690,32 @@ nb_one(nbwork_t *w, arena_t *tmp, size_t r)
     return 0;
 }
 
+/* The neighbour pass of one build: the chunks, who did each, and the
+ * tasks' vectors. It opens as soon as the organisations' tables are done
+ * (nb_open): at a million names the people's index takes longer than
+ * those tables, and its thread then joins the pass instead of waiting
+ * (half_people, half_orgs); whatever is left after the two halves is
+ * done by the caller's threads (nb_rest). No task ever waits for
+ * another: run may do the tasks one after the other. */
+typedef struct nbpass {
+    atomic_size_t next;       /* next chunk to take */
+    atomic_uint state;        /* NB_PEOPLE_DONE | NB_OPEN */
+    uint8_t *owner;           /* chunk -> the slot that did it (malloc'd) */
+    nbwork_t w[NB_MAX_TASKS]; /* slot 0: the organisations' half; 1: the */
+    int n_w;                  /* people's; then nb_rest's. Slots made */
+} nbpass_t;
+
+#define NB_PEOPLE_DONE 1u /* the people's half has finished */
+#define NB_OPEN 2u        /* the organisations' tables are done */
+
 /* Takes chunks until none is left (a task for match_run_fn). */
 static void
 nb_task(void *arg)
 {
     nbwork_t *w = arg;
+    size_t n_recs = w->ix->n_recs;
+    if (atomic_load(w->next) * NB_CHUNK >= n_recs)
+        return; /* nothing left: no scratch to make */
     arena_t *tmp = arena_new(0);
     if (tmp == NULL) {
         w->rc = -1;
@@ -702,7 +723,6 @@ nb_task(void *arg)
     }
     /* Without one (OOM) the searches find the same, slower. */
     w->xc = xcache_new(w->ix);
-    size_t n_recs = w->ix->n_recs;
     for (;;) {
         size_t c = atomic_fetch_add(w->next, 1);
         if (c * NB_CHUNK >= n_recs)
@@ -723,40 +743,55 @@ nb_task(void *arg)
     arena_destroy(&tmp);
 }
 
-/* For every record, the fuzzy matches of its own string but the records
- * spelled the same (those are exact matches). Records that share a
- * string share the list. n_tasks tasks run on run's threads (run NULL:
- * one task, here). */
-static int
-build_neighbours(builder_t *b, match_run_fn run, void *run_ctx, int n_tasks)
+/* Makes slots [p->n_w, p->n_w + k) of the pass. */
+static void
+nb_slots(nbpass_t *p, match_index_t *ix, int k)
 {
-    match_index_t *ix = b->ix;
+    for (int t = p->n_w; t < p->n_w + k; t++)
+        p->w[t] = (nbwork_t){ix, &p->next, p->owner, (uint8_t)t, NULL, NULL, 0, 0, 0};
+    p->n_w += k;
+}
+
+/* Opens the pass over ix's records (its tables done), with the two
+ * halves' slots. Returns whether the people's half had already
+ * finished (then the chunks are left to nb_rest, which has every
+ * thread), or -1 on OOM. */
+static int
+nb_open(nbpass_t *p, match_index_t *ix)
+{
     size_t n_chunks = (ix->n_recs + NB_CHUNK - 1) / NB_CHUNK;
-    int nt = run == NULL || ix->n_recs < NB_THREAD_MIN || n_tasks < 1 ? 1
-             : n_tasks > NB_MAX_TASKS                                 ? NB_MAX_TASKS
-                                                                      : n_tasks;
-    nbwork_t w[NB_MAX_TASKS];
-    void *args[NB_MAX_TASKS];
-    atomic_size_t next;
-    atomic_init(&next, 0);
-    uint8_t *owner = malloc(n_chunks ? n_chunks : 1);
-    if (owner == NULL)
+    if ((p->owner = malloc(n_chunks ? n_chunks : 1)) == NULL)
         return -1;
-    for (int t = 0; t < nt; t++) {
-        w[t] = (nbwork_t){ix, &next, owner, (uint8_t)t, NULL, NULL, 0, 0, 0};
-        args[t] = &w[t];
+    nb_slots(p, ix, 2);
+    return (atomic_fetch_or(&p->state, NB_OPEN) & NB_PEOPLE_DONE) != 0;
+}
+
+/* Does the chunks the halves left, in n_tasks tasks on run's threads
+ * (run NULL: one task, here), then lays every slot's lists out in record
+ * order: the same bytes as one thread's pass, whichever slot found what. */
+static int
+nb_rest(nbpass_t *p, match_index_t *ix, match_run_fn run, void *run_ctx, int n_tasks)
+{
+    int nt = run == NULL || ix->n_recs < NB_THREAD_MIN || n_tasks < 1 ? 1
+             : n_tasks > NB_MAX_TASKS - p->n_w                        ? NB_MAX_TASKS - p->n_w
+                                                                      : n_tasks;
+    if (atomic_load(&p->next) * NB_CHUNK < ix->n_recs) {
+        int first = p->n_w;
+        void *args[NB_MAX_TASKS];
+        nb_slots(p, ix, nt);
+        for (int t = 0; t < nt; t++)
+            args[t] = &p->w[first + t];
+        if (nt == 1)
+            nb_task(args[0]);
+        else
+            run(run_ctx, nb_task, args, nt);
     }
-    if (nt == 1)
-        nb_task(&w[0]);
-    else
-        run(run_ctx, nb_task, args, nt);
     int rc = 0;
-    for (int t = 0; t < nt; t++)
-        rc |= w[t].rc;
-    /* Laid out in record order: the same bytes as one thread's pass. */
     size_t total = 0;
-    for (int t = 0; t < nt; t++)
-        total += w[t].n;
+    for (int t = 0; t < p->n_w; t++) {
+        rc |= p->w[t].rc;
+        total += p->w[t].n;
+    }
     if (rc == 0 &&
         (ix->nbs = arena_alloc(ix->arena, (total ? total : 1) * sizeof *ix->nbs)) == NULL)
         rc = -1;
@@ -768,16 +803,22 @@ build_neighbours(builder_t *b, match_run_fn run, void *run_ctx, int n_tasks)
             rec->nb = ix->recs[rec->nb].nb;
             continue;
         }
-        const nbwork_t *o = &w[owner[r / NB_CHUNK]];
+        const nbwork_t *o = &p->w[p->owner[r / NB_CHUNK]];
         if (rec->n_nb)
             memcpy(ix->nbs + at, o->v + rec->nb, rec->n_nb * sizeof *ix->nbs);
         rec->nb = (uint32_t)at;
         at += rec->n_nb;
     }
-    for (int t = 0; t < nt; t++)
-        free(w[t].v);
-    free(owner);
     return rc;
+}
+
+/* Releases what the pass holds (not the index). */
+static void
+nb_free(nbpass_t *p)
+{
+    for (int t = 0; t < p->n_w; t++)
+        free(p->w[t].v);
+    free(p->owner);
 }
 
 match_index_t *
@@ -788,8 +829,9 @@ match_index_new(const reg_entity_t *ents, size_t n, const match_config_t *cfg, c
 }
 
 /* The two halves of a build that need nothing of each other: the
- * people's index, and the organisations' tables before their neighbour
- * pass. */
+ * people's index, and the organisations' tables; then, whichever half
+ * is still running when the other ends, both take chunks of the
+ * neighbour pass (nbpass_t). */
 typedef struct halves {
     builder_t *b; /* the organisations' build */
     arena_t *tmp; /* its scratch arena */
@@ -797,7 +839,8 @@ typedef struct halves {
     const match_person_words_t *pw; /* the people's words, or NULL */
     char *perr;                     /* the people's build's message */
     size_t perrcap;
-    int rc; /* the organisations' tables: 0 or -1 (OOM) */
+    int rc;      /* the organisations' tables: 0 or -1 (OOM) */
+    nbpass_t nb; /* the neighbour pass */
 } halves_t;
 
 static void
@@ -810,19 +853,42 @@ half_people(void *arg)
                                                            : PERSON_SEARCH_PAIRS;
     ix->people = person_ix_new(h->ents, ix->n_ents, h->pw, ix->script, ix->cfg.threshold, mode,
                                h->perr, h->perrcap);
+    if (atomic_fetch_or(&h->nb.state, NB_PEOPLE_DONE) & NB_OPEN)
+        nb_task(&h->nb.w[1]);
 }
 
+/* The organisations' tables, their dictionary moved into the index's
+ * arena (token strings already live there); then the neighbour pass is
+ * opened, and taken part in while the people's half still runs. */
 static void
 half_orgs(void *arg)
 {
     halves_t *h = arg;
     builder_t *b = h->b;
-    h->rc = build_records(b, h->tmp) != 0 || build_tokens(b) != 0 ||
-                    build_weights_and_postings(b) != 0 || build_name_tables(b) != 0 ||
-                    build_keys(b) != 0 || build_ns(b, h->tmp) != 0 || build_deletions(b) != 0 ||
-                    build_ids(b) != 0
-                ? -1
-                : 0;
+    match_index_t *ix = b->ix;
+    if (build_records(b, h->tmp) != 0 || build_tokens(b) != 0 ||
+        build_weights_and_postings(b) != 0 || build_name_tables(b) != 0 || build_keys(b) != 0 ||
+        build_ns(b, h->tmp) != 0 || build_deletions(b) != 0 || build_ids(b) != 0) {
+        h->rc = -1;
+        return;
+    }
+    mtok_t *toks = arena_alloc(ix->arena, (ix->n_toks ? ix->n_toks : 1) * sizeof *toks);
+    if (toks == NULL) {
+        h->rc = -1;
+        return;
+    }
+    if (ix->n_toks)
+        memcpy(toks, ix->toks, ix->n_toks * sizeof *toks);
+    free(ix->toks);
+    ix->toks = toks;
+    b->cap_toks = 0;
+    free(b->map.slot);
+    b->map.slot = NULL;
+    int people_done = nb_open(&h->nb, ix);
+    if (people_done < 0)
+        h->rc = -1;
+    else if (!people_done)
+        nb_task(&h->nb.w[0]);
 }
 
 /* Calls the half each argument names (the two halves run as tasks of
@@ -845,6 +911,7 @@ match_index_new_par(const reg_entity_t *ents, size_t n, const match_config_t *cf
 {
     match_index_t *ix = calloc(1, sizeof *ix);
     builder_t b = {ix, {NULL, 0}, 0, err, errcap};
+    halves_t h = {0}; /* nb_free accepts it before the halves */
     arena_t *tmp = arena_new(0);
     if (ix == NULL || tmp == NULL || (ix->arena = arena_new(256 * 1024)) == NULL)
         goto fail;
@@ -865,13 +932,16 @@ match_index_new_par(const reg_entity_t *ents, size_t n, const match_config_t *cf
         goto fail_quiet;
     }
     /* The people's index and the organisations' tables are built side
-     * by side when the caller lends threads: at a million names 2.8 and
-     * 1.6 s of one thread. (Tried when the loader still held every
-     * registry file's parsed tree, it raised the load's peak from 1,192
-     * to 1,553 MiB, a thread allocating from a malloc arena of its own
-     * where the trees' freed heap was not reused; the loader now frees
-     * each tree as soon as it is read.) */
-    halves_t h = {&b, tmp, ents, words != NULL ? &words->person : NULL, serr, sizeof serr, 0};
+     * by side when the caller lends threads: at a million names 3.2 and
+     * 1.7 s of one thread, and the organisations' thread then spends
+     * the difference on the neighbour pass. (Tried when the loader still
+     * held every registry file's parsed tree, it raised the load's peak
+     * from 1,192 to 1,553 MiB, a thread allocating from a malloc arena of
+     * its own where the trees' freed heap was not reused; the loader now
+     * frees each tree as soon as it is read.) */
+    h = (halves_t){&b, tmp, ents, words != NULL ? &words->person : NULL, serr, sizeof serr, 0, {0}};
+    atomic_init(&h.nb.next, 0);
+    atomic_init(&h.nb.state, 0);
     if (run != NULL && n_tasks >= 2 && ix->n_ents >= NB_THREAD_MIN) {
         half_arg_t a[2] = {{half_people, &h}, {half_orgs, &h}};
         void *args[2] = {&a[0], &a[1]};
@@ -886,26 +956,15 @@ match_index_new_par(const reg_entity_t *ents, size_t n, const match_config_t *cf
             snprintf(err, errcap, "match index: people: %s", serr);
         goto fail_quiet;
     }
-    if (h.rc != 0)
+    if (h.rc != 0 || nb_rest(&h.nb, ix, run, run_ctx, n_tasks) != 0)
         goto fail;
-    /* The dictionary moves into the arena; token strings already live there. */
-    mtok_t *toks = arena_alloc(ix->arena, (ix->n_toks ? ix->n_toks : 1) * sizeof *toks);
-    if (toks == NULL)
-        goto fail;
-    if (ix->n_toks)
-        memcpy(toks, ix->toks, ix->n_toks * sizeof *toks);
-    free(ix->toks);
-    ix->toks = toks;
-    b.cap_toks = 0;
-    free(b.map.slot);
-    b.map.slot = NULL;
-    if (build_neighbours(&b, run, run_ctx, n_tasks) != 0)
-        goto fail;
+    nb_free(&h.nb);
     arena_destroy(&tmp);
     return ix;
 fail:
     build_oom(&b);
 fail_quiet:
+    nb_free(&h.nb);
     free(b.map.slot);
     arena_destroy(&tmp);
     if (ix != NULL) {

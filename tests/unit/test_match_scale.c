@@ -27,6 +27,14 @@
 static reg_entity_t ents[N_ENTS];
 static char names[N_ENTS][64];
 
+/* The same organisations and as many listed individuals after them (a
+ * made-up given name and family name each): their build has two
+ * halves of real work, the people's index and the organisations'. */
+#define N_PEOPLE 3000
+#define N_MIXED (N_ENTS + N_PEOPLE)
+static reg_entity_t mixed[N_MIXED];
+static char people[N_PEOPLE][64];
+
 /* A made-up word of 8 letters from n (consonant, vowel, ...): distinct
  * for distinct n below 5^4 * 21^4; n is spread over that range first
  * (1000003 is prime to it), so that neighbouring n do not make words a
@@ -65,6 +73,16 @@ setup(void **state)
     }
     for (unsigned i = 0; i < N_ENTS; i++)
         ents[i] = (reg_entity_t){.id = names[i], .name = names[i], .country = "CN", .risk = -1};
+    for (unsigned i = 0; i < N_ENTS; i++)
+        mixed[i] = ents[i];
+    for (unsigned k = 0; k < N_PEOPLE; k++) {
+        char a[9], b[9];
+        word_of(2 * N_PAIRS + k, a);
+        word_of(2 * N_PAIRS + N_PEOPLE + k / 3, b);
+        snprintf(people[k], sizeof people[0], "%s %s", a, b);
+        mixed[N_ENTS + k] =
+            (reg_entity_t){.id = people[k], .name = people[k], .type = "individual", .risk = -1};
+    }
     return 0;
 }
 
@@ -190,12 +208,85 @@ test_two_builds_answer_alike(void **state)
     match_index_destroy(&y);
 }
 
+/* Runs the tasks one after the other, first to last. */
+static void
+run_forward(void *ctx, void (*fn)(void *), void *const *args, int n)
+{
+    (void)ctx;
+    for (int i = 0; i < n; i++)
+        fn(args[i]);
+}
+
+/* Runs the tasks one after the other, last to first. */
+static void
+run_backward(void *ctx, void (*fn)(void *), void *const *args, int n)
+{
+    (void)ctx;
+    for (int i = n - 1; i >= 0; i--)
+        fn(args[i]);
+}
+
+/* The hits of name, person or not, as text (hits_of). */
+static void
+hits_mixed(const match_index_t *ix, arena_t *a, const char *name, bool person, char *out,
+           size_t cap)
+{
+    match_query_t q = {.name = name, .country = "US", .person = person};
+    match_hit_t h[MAX_HITS];
+    char err[128];
+    arena_reset(a);
+    int n = match_find(ix, &q, a, h, MAX_HITS, err, sizeof err);
+    assert_true(n >= 0);
+    size_t at = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n && at < cap; i++)
+        at += (size_t)snprintf(out + at, cap - at, "%u:%d:%.9g ", h[i].entity, (int)h[i].method,
+                               h[i].score);
+}
+
+/* The organisations' neighbour pass opens when their tables are done,
+ * and the people's half takes part in it if it is still running, or
+ * leaves it to the threads after both halves if it has finished
+ * (build.c, nbpass_t). Whichever way the halves fall (the people's
+ * half first, the organisations' first, or on threads side by side),
+ * the index answers every name as a build in one thread does. */
+static void
+test_halves_in_any_order(void **state)
+{
+    (void)state;
+    char err[256];
+    match_index_t *y = match_index_new(mixed, N_MIXED, &cfg, err, sizeof err);
+    assert_non_null(y);
+    match_run_fn runs[] = {run_forward, run_backward, run_threads};
+    arena_t *a = arena_new(0);
+    assert_non_null(a);
+    static char hx[2048], hy[2048];
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        match_index_t *x =
+            match_index_new_par(mixed, N_MIXED, &cfg, runs[r], NULL, N_TASKS, err, sizeof err);
+        assert_non_null(x);
+        assert_int_equal(match_index_memory(x), match_index_memory(y));
+        for (unsigned i = 0; i < N_MIXED; i++) {
+            bool person = i >= N_ENTS;
+            const char *name = person ? people[i - N_ENTS] : names[i];
+            hits_mixed(x, a, name, person, hx, sizeof hx);
+            hits_mixed(y, a, name, person, hy, sizeof hy);
+            if (strcmp(hx, hy) != 0)
+                fail_msg("run %zu, \"%s\": %s, not %s", r, name, hx, hy);
+        }
+        match_index_destroy(&x);
+    }
+    arena_destroy(&a);
+    match_index_destroy(&y);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_neighbours_of_every_record),
         cmocka_unit_test(test_two_builds_answer_alike),
+        cmocka_unit_test(test_halves_in_any_order),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
