@@ -44,6 +44,23 @@ diag_destroy(diag_t **dp)
 }
 
 void
+diag_move(diag_t *to, diag_t *from)
+{
+    size_t i = 0;
+    for (; i < from->n && to->n < to->max; i++) {
+        to->msgs[to->n++] = from->msgs[i];
+        from->msgs[i] = NULL;
+    }
+    for (; i < from->n; i++) {
+        free(from->msgs[i]); /* beyond to's max: counted, as diag_add does */
+        from->msgs[i] = NULL;
+    }
+    to->total += from->total;
+    to->lost += from->lost;
+    from->n = from->total = from->lost = 0;
+}
+
+void
 diag_add(diag_t *d, const char *file, int line, int col, const char *fmt, ...)
 {
     /* Counted first: a message that cannot be stored still fails the

@@ -22,6 +22,10 @@ void diag_destroy(diag_t **dp);
 void diag_add(diag_t *d, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* Appends every message of from to to, in order, as if each had been
+ * added to to (those beyond to's max are counted), and empties from. */
+void diag_move(diag_t *to, diag_t *from);
+
 /* Number of messages added (including those beyond max). */
 size_t diag_count(const diag_t *d);
 

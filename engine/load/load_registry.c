@@ -660,41 +660,46 @@ ents_reserve(loader_t *L, size_t n)
     return 0;
 }
 
+/* Registry file f's tags, lists and organisations (a loader_convert_fn);
+ * its overlays wait for every organisation. */
+static loader_turn_t
+convert_file(loader_t *L, size_t f, void *arg)
+{
+    (void)arg;
+    if (!L->reg[f].ok)
+        return LOADER_FREE_TREE;
+    const char *file = L->reg[f].path;
+    config_setting_t *root = config_root_setting(&L->reg[f].cfg);
+    static const char *const allowed[] = {"lists", "tags",     "organisations",
+                                          "names", "listings", NULL};
+    loader_check_members(L, file, root, allowed, "a registry file");
+    load_vocab_tags(L, file, root);
+    load_vocab_lists(L, file, root);
+    config_setting_t *orgs =
+        loader_member(L, file, root, "organisations", CONFIG_TYPE_LIST, false, "a registry file");
+    int n = orgs ? config_setting_length(orgs) : 0;
+    if (ents_reserve(L, (size_t)n) != 0)
+        return LOADER_STOP;
+    for (int i = 0; i < n; i++) {
+        config_setting_t *g = config_setting_get_elem(orgs, (unsigned)i);
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+            diag_add(L->d, file, cfgread_line(g), 0, "organisations[%d] must be a group", i);
+            continue;
+        }
+        read_organisation(L, file, g);
+    }
+    for (size_t o = 0; o < N_OVERLAYS; o++)
+        if (config_setting_get_member(root, overlays[o].member) != NULL)
+            return LOADER_KEEP_TREE;
+    return LOADER_FREE_TREE;
+}
+
 void
 load_registry(loader_t *L)
 {
     if (ents_reserve(L, 0) != 0)
         return;
-    for (size_t f; (f = loader_read_registry(L)) < L->n_reg;) {
-        if (!L->reg[f].ok)
-            continue;
-        const char *file = L->reg[f].path;
-        config_setting_t *root = config_root_setting(&L->reg[f].cfg);
-        static const char *const allowed[] = {"lists", "tags",     "organisations",
-                                              "names", "listings", NULL};
-        loader_check_members(L, file, root, allowed, "a registry file");
-        load_vocab_tags(L, file, root);
-        load_vocab_lists(L, file, root);
-        config_setting_t *orgs = loader_member(L, file, root, "organisations", CONFIG_TYPE_LIST,
-                                               false, "a registry file");
-        int n = orgs ? config_setting_length(orgs) : 0;
-        if (ents_reserve(L, (size_t)n) != 0)
-            return;
-        for (int i = 0; i < n; i++) {
-            config_setting_t *g = config_setting_get_elem(orgs, (unsigned)i);
-            if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-                diag_add(L->d, file, cfgread_line(g), 0, "organisations[%d] must be a group", i);
-                continue;
-            }
-            read_organisation(L, file, g);
-        }
-        /* Its overlays wait for every organisation; nothing else does. */
-        bool overlays_here = false;
-        for (size_t o = 0; o < N_OVERLAYS; o++)
-            overlays_here |= config_setting_get_member(root, overlays[o].member) != NULL;
-        if (!overlays_here)
-            loader_free_registry_tree(L, f);
-    }
+    loader_each_registry(L, convert_file, NULL);
     loader_finish_digest(L);
     L->rs->lists.n = L->lists.n;
     L->rs->tags.n = L->tags.n;

@@ -63,6 +63,11 @@ loader_free(loader_t *L)
     for (size_t i = 0; L->reg != NULL && i < L->n_reg; i++)
         config_destroy(&L->reg[i].cfg);
     free(L->reg);
+    for (size_t i = 0; L->ahead != NULL && i < L->n_reg; i++) {
+        diag_destroy(&L->ahead[i].d);
+        free(L->ahead[i].buf);
+    }
+    free(L->ahead);
     for (size_t i = 0; L->reg_names != NULL && i < L->n_reg; i++)
         free(L->reg_names[i]);
     free(L->reg_names);
@@ -291,6 +296,24 @@ loader_resolve(loader_t *L, const char *file, int line, const vocab_t *v, const 
 
 /* ---- files ------------------------------------------------------------ */
 
+/* Where the reading of one file reports: its errors, and whether an
+ * allocation failed. The loader's own for the files read first; a
+ * registry file has its own, handed over in its turn
+ * (loader_each_registry). */
+typedef struct fileio {
+    diag_t *d; /* borrowed */
+    bool oom;  /* an allocation failed */
+} fileio_t;
+
+/* Returns p, noting in io an allocation that failed (p NULL). */
+static void *
+io_chk(fileio_t *io, void *p)
+{
+    if (p == NULL)
+        io->oom = true;
+    return p;
+}
+
 /* Returns "dir/name" (malloc'd: caller frees), or NULL on OOM. */
 static char *
 join_path(const char *dir, const char *name)
@@ -312,7 +335,7 @@ join_path(const char *dir, const char *name)
  * line (after blanks), so the same test here is exact. Returns false
  * after reporting at path:line. */
 static bool
-no_includes(loader_t *L, const char *path, const char *buf, size_t len)
+no_includes(fileio_t *io, const char *path, const char *buf, size_t len)
 {
     bool ok = true;
     int lineno = 0;
@@ -323,7 +346,7 @@ no_includes(loader_t *L, const char *path, const char *buf, size_t len)
         while (p < eol && (*p == ' ' || *p == '\t'))
             p++;
         if (eol - p >= 8 && memcmp(p, "@include", 8) == 0) {
-            diag_add(L->d, path, lineno, 0,
+            diag_add(io->d, path, lineno, 0,
                      "@include is not supported: a ruleset is its directory "
                      "(put organisations in registry/NAME.cfg)");
             ok = false;
@@ -335,51 +358,51 @@ no_includes(loader_t *L, const char *path, const char *buf, size_t len)
 
 /* Reads the whole regular file path into memory, NUL-terminated. Returns
  * the bytes (caller owns them: free) and their count in *len, or NULL
- * after reporting at path (a missing file only if required; L->oom on
+ * after reporting at path (a missing file only if required; io->oom on
  * OOM). Reads to the end whatever the size was, refuses more than
  * RS_MAX_FILE bytes, and refuses a file whose size or time of change
  * moved while it was read: the bytes kept are one version of it. */
 static char *
-read_whole(loader_t *L, const char *path, bool required, size_t *len)
+read_whole(fileio_t *io, const char *path, bool required, size_t *len)
 {
     /* O_NONBLOCK: a FIFO in place of a file must not hang the load
      * before fstat can refuse it (it changes nothing for a regular file). */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOMEM)
-            L->oom = true;
+            io->oom = true;
         else if (required || errno != ENOENT)
-            diag_add(L->d, path, 0, 0, "cannot read: %s", strerror(errno));
+            diag_add(io->d, path, 0, 0, "cannot read: %s", strerror(errno));
         return NULL;
     }
     char *buf = NULL;
     struct stat st, st2;
     if (fstat(fd, &st) != 0) {
-        diag_add(L->d, path, 0, 0, "cannot read: %s", strerror(errno));
+        diag_add(io->d, path, 0, 0, "cannot read: %s", strerror(errno));
         goto fail;
     }
     if (!S_ISREG(st.st_mode)) {
-        diag_add(L->d, path, 0, 0, "not a regular file");
+        diag_add(io->d, path, 0, 0, "not a regular file");
         goto fail;
     }
     if ((unsigned long long)st.st_size > RS_MAX_FILE) {
-        diag_add(L->d, path, 0, 0, "file is %lld bytes, limit is %u", (long long)st.st_size,
+        diag_add(io->d, path, 0, 0, "file is %lld bytes, limit is %u", (long long)st.st_size,
                  RS_MAX_FILE);
         goto fail;
     }
     /* One byte more than stat said, so the end of file is seen at once. */
     size_t cap = (size_t)st.st_size + 2, n = 0;
-    if ((buf = loader_chk(L, malloc(cap))) == NULL)
+    if ((buf = io_chk(io, malloc(cap))) == NULL)
         goto fail;
     for (;;) {
         if (n == cap - 1) {
             if (cap - 1 > RS_MAX_FILE) {
-                diag_add(L->d, path, 0, 0, "file grew past the limit of %u bytes while read",
+                diag_add(io->d, path, 0, 0, "file grew past the limit of %u bytes while read",
                          RS_MAX_FILE);
                 goto fail;
             }
             size_t ncap = cap * 2 > (size_t)RS_MAX_FILE + 2 ? (size_t)RS_MAX_FILE + 2 : cap * 2;
-            char *nb = loader_chk(L, realloc(buf, ncap));
+            char *nb = io_chk(io, realloc(buf, ncap));
             if (nb == NULL)
                 goto fail;
             buf = nb;
@@ -389,7 +412,7 @@ read_whole(loader_t *L, const char *path, bool required, size_t *len)
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            diag_add(L->d, path, 0, 0, "cannot read: %s", strerror(errno));
+            diag_add(io->d, path, 0, 0, "cannot read: %s", strerror(errno));
             goto fail;
         }
         if (r == 0)
@@ -398,7 +421,7 @@ read_whole(loader_t *L, const char *path, bool required, size_t *len)
     }
     if (fstat(fd, &st2) != 0 || (off_t)n != st2.st_size || st2.st_size != st.st_size ||
         st2.st_mtim.tv_sec != st.st_mtim.tv_sec || st2.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
-        diag_add(L->d, path, 0, 0,
+        diag_add(io->d, path, 0, 0,
                  "changed while being read (replace rules files by rename, not in place)");
         goto fail;
     }
@@ -412,49 +435,71 @@ fail:
     return NULL;
 }
 
-/* Reads one file (name relative to dir) and parses it; errors go to the
- * diag. A missing file is an error only if required; an empty one if
- * nonempty (a registry file). Feeds name and bytes into the digest: the
- * same bytes, read once, are hashed and parsed. On return f->path is
- * set (malloc'd, or NULL on OOM) and f->cfg initialised; f->ok tells
- * whether f->cfg holds the whole file. */
-static void
-parse_file(loader_t *L, rs_file_t *f, const char *dir, const char *name, bool required,
-           bool nonempty, crypto_hash_sha256_state *h)
+/* Reads one file (name relative to dir) and parses it; errors go to
+ * io. A missing file is an error only if required; an empty one if
+ * nonempty (a registry file). Returns the bytes read (caller owns them:
+ * free), their count in *len, for the digest: the same bytes, read
+ * once, are hashed and parsed; NULL when the file could not be read. On
+ * return f->path is set (malloc'd, or NULL on OOM) and f->cfg
+ * initialised; f->ok tells whether f->cfg holds the whole file. Touches
+ * nothing but f and io: registry files are read on several threads. */
+static char *
+read_parse(fileio_t *io, rs_file_t *f, const char *dir, const char *name, bool required,
+           bool nonempty, size_t *len)
 {
-    f->path = loader_chk(L, join_path(dir, name));
+    f->path = io_chk(io, join_path(dir, name));
     f->ok = false;
     if (!cfgread_init(&f->cfg))
-        L->oom = true; /* libconfig faulted: cfg is empty */
+        io->oom = true; /* libconfig faulted: cfg is empty */
     if (f->path == NULL)
-        return;
-    size_t len;
-    char *buf = read_whole(L, f->path, required, &len);
+        return NULL;
+    char *buf = read_whole(io, f->path, required, len);
+    if (buf == NULL)
+        return NULL;
+    if (*len == 0 && nonempty) {
+        diag_add(io->d, f->path, 0, 0,
+                 "empty file (a failed import leaves this; restore it or delete it)");
+    } else if (memchr(buf, '\0', *len) != NULL) {
+        /* libconfig would stop silently at the NUL and load half a file. */
+        diag_add(io->d, f->path, 0, 0, "contains a NUL byte (binary file?)");
+    } else if (no_includes(io, f->path, buf, *len)) {
+        /* A string parse has no file name (config_error_file is NULL):
+         * errors are located at our own path. */
+        cfgread_rc_t rc = io->oom ? CFGREAD_FAULT : cfgread_parse(&f->cfg, buf);
+        if (rc == CFGREAD_FAULT)
+            io->oom = true; /* libconfig faulted (cfgread.c) */
+        else if (rc != CFGREAD_OK)
+            diag_add(io->d, f->path, config_error_line(&f->cfg), 0, "%s",
+                     config_error_text(&f->cfg));
+        else if (!cfgread_complete(config_root_setting(&f->cfg)))
+            io->oom = true; /* libconfig lost a name or a string */
+        else
+            f->ok = true;
+    }
+    return buf;
+}
+
+/* Feeds a file's name and bytes into the digest h, then frees the bytes. */
+static void
+hash_file(crypto_hash_sha256_state *h, const char *name, char *buf, size_t len)
+{
     if (buf == NULL)
         return;
     crypto_hash_sha256_update(h, (const unsigned char *)name, strlen(name) + 1);
     crypto_hash_sha256_update(h, (const unsigned char *)buf, len);
-    if (len == 0 && nonempty) {
-        diag_add(L->d, f->path, 0, 0,
-                 "empty file (a failed import leaves this; restore it or delete it)");
-    } else if (memchr(buf, '\0', len) != NULL) {
-        /* libconfig would stop silently at the NUL and load half a file. */
-        diag_add(L->d, f->path, 0, 0, "contains a NUL byte (binary file?)");
-    } else if (no_includes(L, f->path, buf, len)) {
-        /* A string parse has no file name (config_error_file is NULL):
-         * errors are located at our own path. */
-        cfgread_rc_t rc = L->oom ? CFGREAD_FAULT : cfgread_parse(&f->cfg, buf);
-        if (rc == CFGREAD_FAULT)
-            L->oom = true; /* libconfig faulted (cfgread.c) */
-        else if (rc != CFGREAD_OK)
-            diag_add(L->d, f->path, config_error_line(&f->cfg), 0, "%s",
-                     config_error_text(&f->cfg));
-        else if (!cfgread_complete(config_root_setting(&f->cfg)))
-            L->oom = true; /* libconfig lost a name or a string */
-        else
-            f->ok = true;
-    }
     free(buf);
+}
+
+/* read_parse in its turn: errors into L->d, the bytes into the digest h. */
+static void
+parse_file(loader_t *L, rs_file_t *f, const char *dir, const char *name, bool required,
+           bool nonempty, crypto_hash_sha256_state *h)
+{
+    fileio_t io = {L->d, false};
+    size_t len = 0;
+    char *buf = read_parse(&io, f, dir, name, required, nonempty, &len);
+    L->oom |= io.oom;
+    hash_file(h, name, buf, len);
 }
 
 /* qsort order of C strings (by pointer to each). */
@@ -549,7 +594,8 @@ loader_read_files(loader_t *L, const char *dir)
     size_t n;
     list_registry(L, dir, &names, &n); /* an incomplete list is reported or L->oom */
     L->reg = loader_chk(L, calloc(n + 1, sizeof *L->reg));
-    if (L->reg == NULL || L->dir == NULL) {
+    L->ahead = loader_chk(L, calloc(n + 1, sizeof *L->ahead));
+    if (L->reg == NULL || L->ahead == NULL || L->dir == NULL) {
         for (size_t i = 0; i < n; i++)
             free(names[i]);
         free(names);
@@ -561,17 +607,122 @@ loader_read_files(loader_t *L, const char *dir)
     rs->n_files = 2 + (L->words.ok ? 1 : 0) + L->n_reg;
 }
 
-size_t
-loader_read_registry(loader_t *L)
+void
+loader_lend(loader_t *L, match_run_fn run, void *run_ctx, int threads)
 {
-    if (L->reg_read >= L->n_reg)
-        return L->n_reg;
-    size_t i = L->reg_read++;
+    L->run = threads >= 2 ? run : NULL;
+    L->run_ctx = run_ctx;
+}
+
+/* "registry/NAME" of registry file i, as hashed and reported. */
+static void
+reg_rel(const loader_t *L, size_t i, char *out, size_t cap)
+{
+    snprintf(out, cap, "registry/%s", L->reg_names[i]);
+}
+
+/* One step of loader_each_registry: the turn and conversion of file f,
+ * and beside it the freeing of tree done (if below n_reg) and the
+ * reading of file next (if below n_reg). */
+typedef struct reg_step {
+    loader_t *L;
+    loader_convert_fn convert;
+    void *arg;
+    size_t f, done, next;
+    loader_turn_t turn; /* what convert asked */
+} reg_step_t;
+
+/* Frees tree done and reads file next, into L->ahead[next] (its diag made
+ * by the caller): nothing of L but those two files' entries. */
+static void
+step_read(reg_step_t *st)
+{
+    loader_t *L = st->L;
+    if (st->done < L->n_reg)
+        loader_free_registry_tree(L, st->done);
+    if (st->next < L->n_reg) {
+        char rel[4096];
+        reg_rel(L, st->next, rel, sizeof rel);
+        reg_ahead_t *a = &L->ahead[st->next];
+        fileio_t io = {a->d, false};
+        a->buf = read_parse(&io, &L->reg[st->next], L->dir, rel, true, true, &a->len);
+        a->oom = io.oom;
+    }
+}
+
+/* File f's turn (its messages, its bytes into the digest, its path into
+ * the arena), then its conversion. */
+static void
+step_convert(reg_step_t *st)
+{
+    loader_t *L = st->L;
+    size_t f = st->f;
+    reg_ahead_t *a = &L->ahead[f];
     char rel[4096];
-    snprintf(rel, sizeof rel, "registry/%s", L->reg_names[i]);
-    parse_file(L, &L->reg[i], L->dir, rel, true, true, &L->hash);
-    adopt_path(L, &L->reg[i]);
-    return i;
+    reg_rel(L, f, rel, sizeof rel);
+    diag_move(L->d, a->d);
+    diag_destroy(&a->d);
+    L->oom |= a->oom;
+    hash_file(&L->hash, rel, a->buf, a->len);
+    a->buf = NULL;
+    adopt_path(L, &L->reg[f]);
+    st->turn = L->oom ? LOADER_STOP : st->convert(L, f, st->arg);
+}
+
+/* The two tasks of a step, as run calls one function for every task. */
+typedef struct step_task {
+    void (*fn)(reg_step_t *);
+    reg_step_t *st;
+} step_task_t;
+
+static void
+run_step_task(void *arg)
+{
+    const step_task_t *t = arg;
+    t->fn(t->st);
+}
+
+/* Why a step's reading frees the trees, not the conversion: glibc's
+ * malloc takes a lock per arena, and a tree freed on one thread while
+ * libconfig allocates the next from the same arena on the other made
+ * both three times slower; the conversion allocates little (its
+ * strings go to the ruleset's arena). */
+void
+loader_each_registry(loader_t *L, loader_convert_fn convert, void *arg)
+{
+    size_t n = L->n_reg;
+    if (n == 0)
+        return;
+    reg_step_t st = {L, convert, arg, n, n, 0, LOADER_FREE_TREE};
+    if ((L->ahead[0].d = diag_new(0)) == NULL) {
+        L->oom = true;
+        return;
+    }
+    step_read(&st);
+    for (size_t f = 0; f < n; f++) {
+        st.f = f;
+        st.next = f + 1;
+        if (st.next < n && (L->ahead[st.next].d = diag_new(0)) == NULL) {
+            L->oom = true;
+            st.next = n;
+        }
+        if (L->run != NULL) {
+            step_task_t t[2] = {{step_read, &st}, {step_convert, &st}};
+            void *args[2] = {&t[0], &t[1]};
+            L->run(L->run_ctx, run_step_task, args, 2);
+            st.done = st.turn == LOADER_FREE_TREE ? f : n;
+        } else {
+            /* One thread: the tree is freed before the next is read. */
+            step_convert(&st);
+            st.done = st.turn == LOADER_FREE_TREE ? f : n;
+            step_read(&st);
+            st.done = n;
+        }
+        if (st.turn == LOADER_STOP || st.next == n)
+            break;
+    }
+    if (st.done < n)
+        loader_free_registry_tree(L, st.done);
 }
 
 void

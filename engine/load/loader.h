@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "match.h"
 #include "ruleset.h"
 #include "smap.h"
 #include "vocab.h"
@@ -65,6 +66,17 @@ typedef struct pending_sym {
     int line;         /* line of its member */
 } pending_sym_t;
 
+/* A registry file read before its turn (loader_each_registry): what its
+ * reading reported and its bytes, held until its turn comes, so the
+ * messages and the digest come in the files' order whichever thread
+ * read what. */
+typedef struct reg_ahead {
+    diag_t *d; /* its messages (owned), or NULL */
+    bool oom;  /* an allocation failed while reading it */
+    char *buf; /* its bytes, for the digest (malloc'd), or NULL */
+    size_t len;
+} reg_ahead_t;
+
 /* Load state: everything the steps share. Lives on ruleset_load's stack;
  * loader_free releases what it holds (never the ruleset). */
 typedef struct loader {
@@ -76,7 +88,9 @@ typedef struct loader {
     rs_file_t *reg;                /* registry/NAME.cfg, name order (malloc'd) */
     size_t n_reg;                  /* entries of reg */
     char **reg_names;              /* their names (malloc'd, each too), until read */
-    size_t reg_read;               /* registry files read so far (in order) */
+    reg_ahead_t *ahead;            /* parallel to reg (malloc'd) */
+    match_run_fn run;              /* lends a thread to read registry files */
+    void *run_ctx;                 /* (loader_lend), or NULL */
     char *dir;                     /* the ruleset directory (malloc'd) */
     crypto_hash_sha256_state hash; /* the digest, until every file is read */
     size_t cap_ents;               /* entries allocated in rs->ents */
@@ -108,28 +122,50 @@ void loader_init(loader_t *L, ruleset_t *rs, diag_t *d);
  * loader_init left half made. */
 void loader_free(loader_t *L);
 
-/* Releases the parsed tree of registry file i (loader_read_registry),
+/* Lends L run's threads (if threads >= 2) to read registry files: the
+ * next one is read while the one before is converted
+ * (loader_each_registry). run NULL: one after the other, in the loading
+ * thread (the default). */
+void loader_lend(loader_t *L, match_run_fn run, void *run_ctx, int threads);
+
+/* Releases the parsed tree of registry file i (loader_each_registry),
  * once everything has been read from it (organisations, overlays: their
  * strings are copies in the ruleset's arena). libconfig's tree of a
  * file takes about nine times the file's bytes: at a million names the
  * trees of every file at once were 900 MiB, more than the loaded
- * ruleset, so load_registry frees each as soon as it can. */
+ * ruleset, so each is freed as soon as it can be. */
 void loader_free_registry_tree(loader_t *L, size_t i);
 
 /* Reads taxonomy.cfg, policy.cfg and words.cfg of dir, each read once,
  * its name and bytes hashed into the digest (L->hash) and the same bytes
  * parsed, and lists registry/NAME.cfg in name order: L->reg gets an
- * entry per registry file (L->n_reg), read later, one at a time, by
- * loader_read_registry. Sets rs->n_files. Every problem is reported (a
+ * entry per registry file (L->n_reg), read later by
+ * loader_each_registry. Sets rs->n_files. Every problem is reported (a
  * missing or unreadable file, syntax, @include); a file's ok says
  * whether its tree is whole. */
 void loader_read_files(loader_t *L, const char *dir);
 
-/* Reads and parses the next registry file (they are read in name order,
- * L->reg_read of them so far), hashed into the digest like the others;
- * its path becomes an arena copy. Returns its index, or L->n_reg when
- * every one has been read. */
-size_t loader_read_registry(loader_t *L);
+/* What a conversion of a registry file asks of loader_each_registry. */
+typedef enum loader_turn {
+    LOADER_FREE_TREE, /* done with its tree */
+    LOADER_KEEP_TREE, /* its tree is read again later (overlays) */
+    LOADER_STOP       /* read no more files (out of memory) */
+} loader_turn_t;
+
+/* Converts registry file f, whose tree is L->reg[f] (f->ok: whole). */
+typedef loader_turn_t (*loader_convert_fn)(loader_t *L, size_t f, void *arg);
+
+/* Reads every registry file, in name order, and hands each to
+ * convert(L, f, arg) in its turn: first its reading's messages go to
+ * L->d, its name and bytes into the digest (L->hash), and its path
+ * becomes an arena copy, as if it were read only then. The trees
+ * convert is done with are freed. With a thread lent (loader_lend),
+ * file f+1 is read and the trees done with are freed on one task while
+ * file f is converted on another: convert may use anything of L but the
+ * other files' L->reg and L->ahead entries. At a million names,
+ * libconfig's parse and the freeing of its trees were two thirds of
+ * the registry's reading. */
+void loader_each_registry(loader_t *L, loader_convert_fn convert, void *arg);
 
 /* Writes the digest of every file read into rs->digest; after the last
  * registry file. */
@@ -242,10 +278,10 @@ void load_words(loader_t *L);
 
 /* ---- registry/NAME.cfg (load_registry.c) ----------------------------- */
 
-/* Reads every registry file, one at a time (loader_read_registry): its
- * tags and lists, then its organisations into rs->ents (relations left
+/* Reads every registry file in turn (loader_each_registry): its tags
+ * and lists, then its organisations into rs->ents (relations left
  * pending in L->rels; a tag or list a later file declares, pending in
- * L->syms), freeing its tree unless it has overlays; then finishes the
+ * L->syms), its tree freed unless it has overlays; then finishes the
  * digest, resolves the pending tags and lists, and reads the overlays,
  * which may name organisations of any file: the names `names` groups
  * add, the list memberships `listings` groups add. rs->ents is malloc'd

@@ -417,6 +417,16 @@ build_last(ruleset_t *rs, diag_t *d, match_run_fn run, void *run_ctx, int thread
         diag_add(d, rs->dir, 0, 0, "building the match index: %s", t.err);
 }
 
+/* A registry file read for its syntax errors alone (a loader_convert_fn). */
+static loader_turn_t
+syntax_only(loader_t *L, size_t f, void *arg)
+{
+    (void)L;
+    (void)f;
+    (void)arg;
+    return LOADER_FREE_TREE;
+}
+
 ruleset_t *
 ruleset_load_par(const char *dir, diag_t *d, match_run_fn run, void *run_ctx, int threads)
 {
@@ -437,6 +447,7 @@ ruleset_load_par(const char *dir, diag_t *d, match_run_fn run, void *run_ctx, in
 
     loader_t L;
     loader_init(&L, rs, d);
+    loader_lend(&L, run, run_ctx, threads);
     /* A directory that is a symbolic link (vet-update's ROOT/current) is
      * followed once, here: every file is then read from the version it
      * named at this moment, even if the link is switched during the load,
@@ -456,10 +467,9 @@ ruleset_load_par(const char *dir, diag_t *d, match_run_fn run, void *run_ctx, in
     }
     loader_read_files(&L, dir);
     if (!L.policy.ok || !L.taxonomy.ok || L.oom) {
-        /* Rules need both. The registry files are still read, one at a
-         * time, for their own syntax errors. */
-        for (size_t f; !L.oom && (f = loader_read_registry(&L)) < L.n_reg;)
-            loader_free_registry_tree(&L, f);
+        /* Rules need both. The registry files are still read for their
+         * own syntax errors. */
+        loader_each_registry(&L, syntax_only, NULL);
         goto done;
     }
     load_policy_head(&L);
