@@ -10,6 +10,9 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 #include "diag.h"
 #include "ruleset.h"
 #include "runner.h"
+#include "testutil.h"
 
 #define GOOD "tests/fixtures/rulesets/good"
 #define MAX_TASKS 100
@@ -100,14 +104,94 @@ test_load_par_same(void **state)
     diag_destroy(&d);
 }
 
+/* Every message of loading dir, one a line, then the load's result. */
+static char *
+messages_of(const char *dir, bool lend)
+{
+    diag_t *d = diag_new(0);
+    assert_non_null(d);
+    ruleset_t *rs = lend ? ruleset_load_par(dir, d, runner_run, NULL, 2) : ruleset_load(dir, d);
+    size_t cap = 1, n = diag_count(d) < 200 ? diag_count(d) : 200;
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(diag_get(d, i)) + 1;
+    char *out = calloc(1, cap + 32);
+    assert_non_null(out);
+    for (size_t i = 0; i < n; i++) {
+        strcat(out, diag_get(d, i));
+        strcat(out, "\n");
+    }
+    strcat(out, rs != NULL ? "loaded" : "refused");
+    ruleset_destroy(&rs);
+    diag_destroy(&d);
+    return out;
+}
+
+/* Where the message naming file first is in msgs, or fails. */
+static size_t
+first_of(const char *msgs, const char *file)
+{
+    const char *p = strstr(msgs, file);
+    if (p == NULL)
+        fail_msg("no message names %s:\n%s", file, msgs);
+    return (size_t)(p - msgs);
+}
+
+/* A registry file is read on one task while the one before it is
+ * converted on another (loader_each_registry): the messages of a load
+ * with faults in several files, of reading (syntax, an empty file,
+ * @include) and of converting (an unknown setting, an id declared
+ * twice, an organisation that is not a group), are the same, in the
+ * same order, as one thread's: each file's reading, then its
+ * conversion, file after file. */
+static void
+test_load_par_same_messages(void **state)
+{
+    (void)state;
+    tu_rsdir_t *dir = tu_rsdir_new("runner");
+    assert_non_null(dir);
+    static const char *const copied[] = {"policy.cfg", "taxonomy.cfg", "registry/mcf.cfg",
+                                         "registry/nro.cfg", "registry/sdn.cfg"};
+    for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s", GOOD, copied[i]);
+        char *text = tu_read_file(path, NULL);
+        assert_non_null(text);
+        tu_rsdir_put(dir, copied[i], text);
+        free(text);
+    }
+    tu_rsdir_put(dir, "registry/b-syntax.cfg", "organisations = ( { id = \"b1\"; name = ; } );\n");
+    tu_rsdir_put(dir, "registry/c-convert.cfg",
+                 "colour = \"blue\";\n"
+                 "organisations = ( { id = \"cetc\"; name = \"Twice\"; sources = [ \"x\" ]; },\n"
+                 "  \"not a group\" );\n");
+    tu_rsdir_put(dir, "registry/d-empty.cfg", "");
+    tu_rsdir_put(dir, "registry/e-include.cfg", "@include \"other.cfg\"\n");
+    tu_rsdir_put(dir, "registry/f-convert.cfg",
+                 "organisations = ( { id = \"f1\"; name = \"F One\"; risk = 7; } );\n");
+    char *one = messages_of(dir->path, false);
+    char *lent = messages_of(dir->path, true);
+    assert_string_equal(one, lent);
+    size_t at = 0;
+    static const char *const order[] = {"b-syntax.cfg", "c-convert.cfg", "d-empty.cfg",
+                                        "e-include.cfg", "f-convert.cfg"};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        size_t p = first_of(one, order[i]);
+        assert_true(p >= at);
+        at = p;
+    }
+    assert_non_null(strstr(one, "refused"));
+    free(one);
+    free(lent);
+    assert_int_equal(tu_rsdir_destroy(&dir), 0);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_task_once),
-        cmocka_unit_test(test_threads_bounded),
-        cmocka_unit_test(test_mask_restored),
-        cmocka_unit_test(test_load_par_same),
+        cmocka_unit_test(test_every_task_once),        cmocka_unit_test(test_threads_bounded),
+        cmocka_unit_test(test_mask_restored),          cmocka_unit_test(test_load_par_same),
+        cmocka_unit_test(test_load_par_same_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
