@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 /* One batch, on the calling thread's stack: what every thread of it
@@ -31,6 +32,8 @@ drain(batch_t *b)
 static void *
 runner_main(void *p)
 {
+    /* Named for top -H, and for the fault tests (tests/fault/run.sh). */
+    prctl(PR_SET_NAME, "vetd-runner", 0, 0, 0);
     drain(p);
     return NULL;
 }
@@ -53,12 +56,21 @@ runner_run(void *ctx, void (*fn)(void *), void *const *args, int n)
     batch_t b = {.fn = fn, .args = args, .n = n};
     atomic_init(&b.next, 0);
     /* The helpers take no signals: they are the main thread's business,
-     * and one landing here would not wake the main loop's wait. */
+     * and one landing here would not wake the main loop's wait. But for
+     * the faults a thread raises itself (SIGSEGV, SIGBUS, SIGFPE, SIGILL):
+     * blocked, the kernel kills the process without calling any handler,
+     * and libconfig's faults after a failed allocation, which the guard
+     * of cfgread.c turns into an error, would end vetd when a helper
+     * parses a registry file (loader_each_registry). */
     pthread_t th[RUNNER_MAX_THREADS - 1];
     int started = 0;
     int want = n < RUNNER_MAX_THREADS ? n - 1 : RUNNER_MAX_THREADS - 1;
     sigset_t all, old;
     sigfillset(&all);
+    sigdelset(&all, SIGSEGV);
+    sigdelset(&all, SIGBUS);
+    sigdelset(&all, SIGFPE);
+    sigdelset(&all, SIGILL);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     while (started < want && pthread_create(&th[started], NULL, runner_main, &b) == 0)
         started++;

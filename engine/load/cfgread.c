@@ -70,18 +70,30 @@ cfgread_guard_install(void)
     return guard_rc;
 }
 
-/* The three guarded calls share one shape: arm, call, disarm. */
+/* The three guarded calls share one shape: arm, call, disarm. SIGSEGV
+ * and SIGBUS are unblocked for the call: a thread that blocks every
+ * signal (vetd's runner threads, which parse registry files while the
+ * loading thread converts, runner.c) would otherwise be killed by the
+ * fault, as the kernel does not hold back a blocked signal that the
+ * thread's own fault raised. The mask is the caller's again after. */
 #define GUARDED(cfg, call, on_fault_stmt)                                                          \
     do {                                                                                           \
         sigjmp_buf jb;                                                                             \
+        sigset_t faults, saved;                                                                    \
+        sigemptyset(&faults);                                                                      \
+        sigaddset(&faults, SIGSEGV);                                                               \
+        sigaddset(&faults, SIGBUS);                                                                \
+        pthread_sigmask(SIG_UNBLOCK, &faults, &saved);                                             \
         if (sigsetjmp(jb, 1) != 0) {                                                               \
             armed = NULL;                                                                          \
+            pthread_sigmask(SIG_SETMASK, &saved, NULL);                                            \
             memset((cfg), 0, sizeof *(cfg));                                                       \
             on_fault_stmt;                                                                         \
         }                                                                                          \
         armed = &jb;                                                                               \
         call;                                                                                      \
         armed = NULL;                                                                              \
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);                                                \
     } while (0)
 
 bool

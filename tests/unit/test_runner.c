@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "ruleset.h"
@@ -104,6 +105,57 @@ test_load_par_same(void **state)
     diag_destroy(&d);
 }
 
+/* One task's record of where it ran: its thread, and its signal mask. */
+typedef struct where {
+    pthread_t self;
+    sigset_t mask;
+    atomic_int *entered; /* tasks begun, shared */
+} where_t;
+
+static void
+where_task(void *p)
+{
+    where_t *w = p;
+    w->self = pthread_self();
+    pthread_sigmask(SIG_SETMASK, NULL, &w->mask);
+    /* Held until a second task has begun (at most 2 s), so that a helper
+     * takes one even if this thread could take them all. */
+    atomic_fetch_add(w->entered, 1);
+    for (int i = 0; i < 2000 && atomic_load(w->entered) < 2; i++)
+        usleep(1000);
+}
+
+/* A helper blocks the signals meant for the main thread, but not the
+ * faults it raises itself: blocked, SIGSEGV ends the process without
+ * calling a handler, and the guard that turns libconfig's faults into an
+ * error (cfgread.c) would never run when a helper parses a registry
+ * file. */
+static void
+test_helpers_take_their_faults(void **state)
+{
+    (void)state;
+    atomic_int entered;
+    atomic_init(&entered, 0);
+    where_t w[2];
+    void *args[2] = {&w[0], &w[1]};
+    for (int i = 0; i < 2; i++)
+        w[i].entered = &entered;
+    runner_run(NULL, where_task, args, 2);
+    int helpers = 0;
+    for (int i = 0; i < 2; i++) {
+        if (pthread_equal(w[i].self, pthread_self()))
+            continue;
+        helpers++;
+        static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+        for (size_t k = 0; k < sizeof faults / sizeof faults[0]; k++)
+            assert_false(sigismember(&w[i].mask, faults[k]));
+        assert_true(sigismember(&w[i].mask, SIGHUP));
+        assert_true(sigismember(&w[i].mask, SIGTERM));
+        assert_true(sigismember(&w[i].mask, SIGINT));
+    }
+    assert_int_equal(helpers, 1);
+}
+
 /* Every message of loading dir, one a line, then the load's result. */
 static char *
 messages_of(const char *dir, bool lend)
@@ -189,9 +241,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_task_once),        cmocka_unit_test(test_threads_bounded),
-        cmocka_unit_test(test_mask_restored),          cmocka_unit_test(test_load_par_same),
-        cmocka_unit_test(test_load_par_same_messages),
+        cmocka_unit_test(test_every_task_once), cmocka_unit_test(test_threads_bounded),
+        cmocka_unit_test(test_mask_restored),   cmocka_unit_test(test_helpers_take_their_faults),
+        cmocka_unit_test(test_load_par_same),   cmocka_unit_test(test_load_par_same_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
