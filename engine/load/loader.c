@@ -13,6 +13,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -630,7 +632,12 @@ typedef struct reg_step {
     void *arg;
     size_t f, done, next;
     loader_turn_t turn; /* what convert asked */
+    pthread_t loading;  /* the thread that runs the load */
+    atomic_uint taken;  /* STEP_READ | STEP_CONVERT: the parts begun */
 } reg_step_t;
+
+#define STEP_READ 1u
+#define STEP_CONVERT 2u
 
 /* Frees tree done and reads file next, into L->ahead[next] (its diag made
  * by the caller): nothing of L but those two files' entries. */
@@ -669,17 +676,25 @@ step_convert(reg_step_t *st)
     st->turn = L->oom ? LOADER_STOP : st->convert(L, f, st->arg);
 }
 
-/* The two tasks of a step, as run calls one function for every task. */
-typedef struct step_task {
-    void (*fn)(reg_step_t *);
-    reg_step_t *st;
-} step_task_t;
-
+/* One of a step's two tasks: the reading if it runs in the loading
+ * thread, the conversion elsewhere, unless that part is taken (both
+ * tasks in one thread: one each). Why the loading thread reads: its
+ * malloc arena then holds the trees, freed and reused file after file,
+ * and the steps after the registry (the merge, the index) allocate from
+ * it again: measured at a million names, the other way round (the trees
+ * in the lent thread's arena) made the reading 0.3 s and the merge 0.3 s
+ * slower, and the load's peak 30 MiB higher. */
 static void
-run_step_task(void *arg)
+step_task(void *arg)
 {
-    const step_task_t *t = arg;
-    t->fn(t->st);
+    reg_step_t *st = arg;
+    unsigned want = pthread_equal(pthread_self(), st->loading) ? STEP_READ : STEP_CONVERT;
+    if (atomic_fetch_or(&st->taken, want) & want)
+        want ^= STEP_READ | STEP_CONVERT;
+    if (want == STEP_READ)
+        step_read(st);
+    else
+        step_convert(st);
 }
 
 /* Why a step's reading frees the trees, not the conversion: glibc's
@@ -693,7 +708,7 @@ loader_each_registry(loader_t *L, loader_convert_fn convert, void *arg)
     size_t n = L->n_reg;
     if (n == 0)
         return;
-    reg_step_t st = {L, convert, arg, n, n, 0, LOADER_FREE_TREE};
+    reg_step_t st = {L, convert, arg, n, n, 0, LOADER_FREE_TREE, pthread_self(), 0};
     if ((L->ahead[0].d = diag_new(0)) == NULL) {
         L->oom = true;
         return;
@@ -707,9 +722,9 @@ loader_each_registry(loader_t *L, loader_convert_fn convert, void *arg)
             st.next = n;
         }
         if (L->run != NULL) {
-            step_task_t t[2] = {{step_read, &st}, {step_convert, &st}};
-            void *args[2] = {&t[0], &t[1]};
-            L->run(L->run_ctx, run_step_task, args, 2);
+            void *args[2] = {&st, &st};
+            atomic_store(&st.taken, 0);
+            L->run(L->run_ctx, step_task, args, 2);
             st.done = st.turn == LOADER_FREE_TREE ? f : n;
         } else {
             /* One thread: the tree is freed before the next is read. */

@@ -156,23 +156,54 @@ test_helpers_take_their_faults(void **state)
     assert_int_equal(helpers, 1);
 }
 
-/* Every message of loading dir, one a line, then the load's result. */
+/* A batch and its tasks, for run_elsewhere's thread. */
+typedef struct elsewhere {
+    void (*fn)(void *);
+    void *const *args;
+    int n;
+} elsewhere_t;
+
+static void *
+elsewhere_main(void *p)
+{
+    const elsewhere_t *e = p;
+    for (int i = 0; i < e->n; i++)
+        e->fn(e->args[i]);
+    return NULL;
+}
+
+/* A match_run_fn that runs every task of a batch, one after the other,
+ * on one thread that is not the caller's. */
+static void
+run_elsewhere(void *ctx, void (*fn)(void *), void *const *args, int n)
+{
+    (void)ctx;
+    elsewhere_t e = {fn, args, n};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, elsewhere_main, &e), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+}
+
+/* Every message of loading dir, one a line, then the load's result and
+ * digest: in one thread (run NULL) or lending run. */
 static char *
-messages_of(const char *dir, bool lend)
+messages_of(const char *dir, match_run_fn run)
 {
     diag_t *d = diag_new(0);
     assert_non_null(d);
-    ruleset_t *rs = lend ? ruleset_load_par(dir, d, runner_run, NULL, 2) : ruleset_load(dir, d);
+    ruleset_t *rs = run != NULL ? ruleset_load_par(dir, d, run, NULL, 2) : ruleset_load(dir, d);
     size_t cap = 1, n = diag_count(d) < 200 ? diag_count(d) : 200;
     for (size_t i = 0; i < n; i++)
         cap += strlen(diag_get(d, i)) + 1;
-    char *out = calloc(1, cap + 32);
+    char *out = calloc(1, cap + 128);
     assert_non_null(out);
     for (size_t i = 0; i < n; i++) {
         strcat(out, diag_get(d, i));
         strcat(out, "\n");
     }
-    strcat(out, rs != NULL ? "loaded" : "refused");
+    strcat(out, rs != NULL ? "loaded " : "refused");
+    if (rs != NULL)
+        strcat(out, rs->digest);
     ruleset_destroy(&rs);
     diag_destroy(&d);
     return out;
@@ -220,9 +251,11 @@ test_load_par_same_messages(void **state)
     tu_rsdir_put(dir, "registry/e-include.cfg", "@include \"other.cfg\"\n");
     tu_rsdir_put(dir, "registry/f-convert.cfg",
                  "organisations = ( { id = \"f1\"; name = \"F One\"; risk = 7; } );\n");
-    char *one = messages_of(dir->path, false);
-    char *lent = messages_of(dir->path, true);
+    char *one = messages_of(dir->path, NULL);
+    char *lent = messages_of(dir->path, runner_run);
+    char *away = messages_of(dir->path, run_elsewhere);
     assert_string_equal(one, lent);
+    assert_string_equal(one, away);
     size_t at = 0;
     static const char *const order[] = {"b-syntax.cfg", "c-convert.cfg", "d-empty.cfg",
                                         "e-include.cfg", "f-convert.cfg"};
@@ -232,8 +265,19 @@ test_load_par_same_messages(void **state)
         at = p;
     }
     assert_non_null(strstr(one, "refused"));
+    /* And a ruleset that loads: the same digest whichever thread read
+     * which file. */
+    char *good = messages_of(GOOD, NULL), *good_lent = messages_of(GOOD, runner_run),
+         *good_away = messages_of(GOOD, run_elsewhere);
+    assert_non_null(strstr(good, "loaded"));
+    assert_string_equal(good, good_lent);
+    assert_string_equal(good, good_away);
+    free(good);
+    free(good_lent);
+    free(good_away);
     free(one);
     free(lent);
+    free(away);
     assert_int_equal(tu_rsdir_destroy(&dir), 0);
 }
 
