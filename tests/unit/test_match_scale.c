@@ -132,11 +132,11 @@ run_threads(void *ctx, void (*fn)(void *), void *const *args, int n)
  * with it (an exact match alone would hide them). */
 static const match_config_t cfg = {0.88, 0.0, MAX_HITS, NULL, false, false};
 
-/* The hits of name, as text: "entity:method:score ...". */
+/* The hits of name (a person's or not), as text: "entity:method:score ...". */
 static void
-hits_of(const match_index_t *ix, arena_t *a, const char *name, char *out, size_t cap)
+hits_of(const match_index_t *ix, arena_t *a, const char *name, bool person, char *out, size_t cap)
 {
-    match_query_t q = {.name = name, .country = "US"};
+    match_query_t q = {.name = name, .country = "US", .person = person};
     match_hit_t h[MAX_HITS];
     char err[128];
     arena_reset(a);
@@ -199,8 +199,8 @@ test_two_builds_answer_alike(void **state)
     assert_non_null(a);
     static char hx[2048], hy[2048];
     for (unsigned i = 0; i < N_ENTS; i++) {
-        hits_of(x, a, names[i], hx, sizeof hx);
-        hits_of(y, a, names[i], hy, sizeof hy);
+        hits_of(x, a, names[i], false, hx, sizeof hx);
+        hits_of(y, a, names[i], false, hy, sizeof hy);
         assert_string_equal(hx, hy);
     }
     arena_destroy(&a);
@@ -224,24 +224,6 @@ run_backward(void *ctx, void (*fn)(void *), void *const *args, int n)
     (void)ctx;
     for (int i = n - 1; i >= 0; i--)
         fn(args[i]);
-}
-
-/* The hits of name, person or not, as text (hits_of). */
-static void
-hits_mixed(const match_index_t *ix, arena_t *a, const char *name, bool person, char *out,
-           size_t cap)
-{
-    match_query_t q = {.name = name, .country = "US", .person = person};
-    match_hit_t h[MAX_HITS];
-    char err[128];
-    arena_reset(a);
-    int n = match_find(ix, &q, a, h, MAX_HITS, err, sizeof err);
-    assert_true(n >= 0);
-    size_t at = 0;
-    out[0] = '\0';
-    for (int i = 0; i < n && at < cap; i++)
-        at += (size_t)snprintf(out + at, cap - at, "%u:%d:%.9g ", h[i].entity, (int)h[i].method,
-                               h[i].score);
 }
 
 /* The organisations' neighbour pass opens when their tables are done,
@@ -269,8 +251,8 @@ test_halves_in_any_order(void **state)
         for (unsigned i = 0; i < N_MIXED; i++) {
             bool person = i >= N_ENTS;
             const char *name = person ? people[i - N_ENTS] : names[i];
-            hits_mixed(x, a, name, person, hx, sizeof hx);
-            hits_mixed(y, a, name, person, hy, sizeof hy);
+            hits_of(x, a, name, person, hx, sizeof hx);
+            hits_of(y, a, name, person, hy, sizeof hy);
             if (strcmp(hx, hy) != 0)
                 fail_msg("run %zu, \"%s\": %s, not %s", r, name, hx, hy);
         }
