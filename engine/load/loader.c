@@ -730,6 +730,8 @@ loader_each_registry(loader_t *L, loader_convert_fn convert, void *arg)
             /* One thread: the tree is freed before the next is read. */
             step_convert(&st);
             st.done = st.turn == LOADER_FREE_TREE ? f : n;
+            if (st.turn == LOADER_STOP)
+                st.next = n;
             step_read(&st);
             st.done = n;
         }
@@ -738,6 +740,13 @@ loader_each_registry(loader_t *L, loader_convert_fn convert, void *arg)
     }
     if (st.done < n)
         loader_free_registry_tree(L, st.done);
+    /* A file read beside a conversion that stopped the load never has
+     * its turn: its path is still read_parse's (malloc'd), not an arena
+     * copy; loader_free releases the rest (its tree, bytes, messages). */
+    if (st.turn == LOADER_STOP && st.next < n) {
+        free(L->reg[st.next].path);
+        L->reg[st.next].path = NULL;
+    }
 }
 
 void
