@@ -2,10 +2,8 @@
 /* rsh.c -- the ruleset holder: atomic swap, hazard slots, deferred free. */
 #include "rsh.h"
 
-#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdbool.h>
 #include <stdlib.h>
 
 typedef struct retired {
@@ -126,7 +124,6 @@ size_t
 rsh_reap(rsh_t *h)
 {
     size_t waiting = 0;
-    bool freed = false;
     pthread_mutex_lock(&h->lock);
     retired_t **pp = &h->retired;
     while (*pp != NULL) {
@@ -141,16 +138,8 @@ rsh_reap(rsh_t *h)
             *pp = r->next;
             ruleset_destroy(&r->rs);
             free(r);
-            freed = true;
         }
     }
     pthread_mutex_unlock(&h->lock);
-    /* A retired ruleset is hundreds of MiB at a million names, freed in
-     * the malloc arenas of the threads that built it; glibc keeps freed
-     * heap for reuse, and vetd's resident set, what an operator watches,
-     * stayed that much higher after every reload (bench/scale.sh at a
-     * million names: 910 MiB resident after the reload, 634 with this). */
-    if (freed)
-        malloc_trim(0);
     return waiting;
 }
