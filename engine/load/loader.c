@@ -32,6 +32,17 @@
 
 /* ---- state ------------------------------------------------------------ */
 
+/* A registry file read before its turn (loader_each_registry): what its
+ * reading reported and its bytes, held until its turn comes, so the
+ * messages and the digest come in the files' order whichever thread
+ * read what. */
+typedef struct reg_ahead {
+    diag_t *d; /* its messages (owned), or NULL */
+    bool oom;  /* an allocation failed while reading it */
+    char *buf; /* its bytes, for the digest (malloc'd), or NULL */
+    size_t len;
+} reg_ahead_t;
+
 void
 loader_init(loader_t *L, ruleset_t *rs, diag_t *d)
 {

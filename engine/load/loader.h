@@ -66,17 +66,6 @@ typedef struct pending_sym {
     int line;         /* line of its member */
 } pending_sym_t;
 
-/* A registry file read before its turn (loader_each_registry): what its
- * reading reported and its bytes, held until its turn comes, so the
- * messages and the digest come in the files' order whichever thread
- * read what. */
-typedef struct reg_ahead {
-    diag_t *d; /* its messages (owned), or NULL */
-    bool oom;  /* an allocation failed while reading it */
-    char *buf; /* its bytes, for the digest (malloc'd), or NULL */
-    size_t len;
-} reg_ahead_t;
-
 /* Load state: everything the steps share. Lives on ruleset_load's stack;
  * loader_free releases what it holds (never the ruleset). */
 typedef struct loader {
@@ -88,7 +77,7 @@ typedef struct loader {
     rs_file_t *reg;                /* registry/NAME.cfg, name order (malloc'd) */
     size_t n_reg;                  /* entries of reg */
     char **reg_names;              /* their names (malloc'd, each too), until read */
-    reg_ahead_t *ahead;            /* parallel to reg (malloc'd) */
+    struct reg_ahead *ahead;       /* parallel to reg (loader.c's, malloc'd) */
     match_run_fn run;              /* lends a thread to read registry files */
     void *run_ctx;                 /* (loader_lend), or NULL */
     char *dir;                     /* the ruleset directory (malloc'd) */

@@ -361,7 +361,7 @@ resolve_link(const char *path, char *out, size_t cap)
     return w > 0 && (size_t)w < cap;
 }
 
-/* One of the two last steps of a load, as a task (build_last). */
+/* The two last steps of a load (build_last) and what they share. */
 typedef struct last_step {
     ruleset_t *rs;
     match_run_fn run; /* lent to the match index's build, or NULL */
@@ -384,19 +384,6 @@ digest_task(void *arg)
     content_digest(((last_step_t *)arg)->rs);
 }
 
-/* A step and its state, as run calls one function for every task. */
-typedef struct step_job {
-    void (*fn)(void *);
-    last_step_t *t;
-} step_job_t;
-
-static void
-run_step(void *arg)
-{
-    const step_job_t *j = arg;
-    j->fn(j->t);
-}
-
 /* Builds rs's match index and its content digest: side by side when the
  * caller lends threads (the digest, 0.4 s at a million names, then
  * costs the load next to nothing), as neither writes what the other
@@ -405,14 +392,7 @@ static void
 build_last(ruleset_t *rs, diag_t *d, match_run_fn run, void *run_ctx, int threads)
 {
     last_step_t t = {rs, run, run_ctx, threads, ""};
-    if (run != NULL && threads >= 2) {
-        step_job_t jobs[2] = {{index_task, &t}, {digest_task, &t}};
-        void *args[2] = {&jobs[0], &jobs[1]};
-        run(run_ctx, run_step, args, 2);
-    } else {
-        index_task(&t);
-        digest_task(&t);
-    }
+    match_run_pair(threads >= 2 ? run : NULL, run_ctx, index_task, digest_task, &t);
     if (rs->mx == NULL)
         diag_add(d, rs->dir, 0, 0, "building the match index: %s", t.err);
 }

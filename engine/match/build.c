@@ -891,18 +891,31 @@ half_orgs(void *arg)
         nb_task(&h->nb.w[0]);
 }
 
-/* Calls the half each argument names (the two halves run as tasks of
- * one function, as match_run_fn wants). */
-typedef struct half_arg {
+/* One of match_run_pair's two steps, as run calls one function for
+ * every task. */
+typedef struct pair_step {
     void (*fn)(void *);
-    halves_t *h;
-} half_arg_t;
+    void *arg;
+} pair_step_t;
 
 static void
-half_task(void *arg)
+pair_step(void *p)
 {
-    half_arg_t *a = arg;
-    a->fn(a->h);
+    const pair_step_t *st = p;
+    st->fn(st->arg);
+}
+
+void
+match_run_pair(match_run_fn run, void *ctx, void (*a)(void *), void (*b)(void *), void *arg)
+{
+    if (run == NULL) {
+        a(arg);
+        b(arg);
+        return;
+    }
+    pair_step_t st[2] = {{a, arg}, {b, arg}};
+    void *args[2] = {&st[0], &st[1]};
+    run(ctx, pair_step, args, 2);
 }
 
 match_index_t *
@@ -942,15 +955,8 @@ match_index_new_par(const reg_entity_t *ents, size_t n, const match_config_t *cf
     h = (halves_t){&b, tmp, ents, words != NULL ? &words->person : NULL, serr, sizeof serr, 0, {0}};
     atomic_init(&h.nb.next, 0);
     atomic_init(&h.nb.state, 0);
-    if (run != NULL && n_tasks >= 2 && ix->n_ents >= NB_THREAD_MIN) {
-        half_arg_t a[2] = {{half_people, &h}, {half_orgs, &h}};
-        void *args[2] = {&a[0], &a[1]};
-        run(run_ctx, half_task, args, 2);
-    } else {
-        half_people(&h);
-        if (ix->people != NULL)
-            half_orgs(&h);
-    }
+    bool side_by_side = run != NULL && n_tasks >= 2 && ix->n_ents >= NB_THREAD_MIN;
+    match_run_pair(side_by_side ? run : NULL, run_ctx, half_people, half_orgs, &h);
     if (ix->people == NULL) {
         if (err != NULL && errcap > 0)
             snprintf(err, errcap, "match index: people: %s", serr);

@@ -196,6 +196,11 @@ void match_index_destroy(match_index_t **ip);
  * an index build through this. */
 typedef void (*match_run_fn)(void *ctx, void (*fn)(void *), void *const *args, int n);
 
+/* Runs a(arg) and b(arg), two steps that share arg but touch nothing of
+ * each other's: side by side on run's threads, or a then b when run is
+ * NULL. Returns when both have returned. */
+void match_run_pair(match_run_fn run, void *ctx, void (*a)(void *), void (*b)(void *), void *arg);
+
 /* match_index_new, with the build's neighbour pass (most of a large
  * registry's load) split into n_tasks tasks handed to run (with ctx):
  * registries of 4,096 records and more; run NULL or n_tasks 1: done in
